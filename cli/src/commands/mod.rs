@@ -1,0 +1,3 @@
+//! One module per `zr` subcommand.
+
+pub mod key;

@@ -1,0 +1,43 @@
+//! `zr`, the zrollup user CLI: keys, and (as the system grows) deploy, call, query, transactions and `zr up`.
+
+mod commands;
+mod output;
+
+use clap::{Parser, Subcommand};
+
+/// The zrollup command-line client.
+#[derive(Parser)]
+#[command(name = "zr", version, about = "zrollup: an enshrined optimistic rollup on Zenon NoM")]
+struct Cli {
+    /// Print machine-readable JSON instead of human text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create, import and show keys (a NoM key is a rollup key).
+    #[command(subcommand)]
+    Key(commands::key::KeyCommand),
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ZR_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let out = output::Output::new(cli.json);
+    let result = match cli.command {
+        Command::Key(cmd) => commands::key::run(cmd, &out),
+    };
+    if let Err(err) = result {
+        eprintln!("error: {err}");
+        for cause in err.chain().skip(1) {
+            eprintln!("  caused by: {cause}");
+        }
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,24 @@
+//! Human or JSON output, chosen once by `--json`.
+
+use serde_json::Value;
+
+/// Where command results go.
+pub struct Output {
+    json: bool,
+}
+
+impl Output {
+    /// Output in JSON when `json` is set.
+    pub fn new(json: bool) -> Self {
+        Output { json }
+    }
+
+    /// Prints `value` as JSON, or `human` as text.
+    pub fn emit(&self, value: Value, human: impl FnOnce() -> String) {
+        if self.json {
+            println!("{value}");
+        } else {
+            println!("{}", human());
+        }
+    }
+}

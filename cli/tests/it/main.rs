@@ -1,0 +1,3 @@
+//! Runs the real `zr` binary as a user would.
+
+mod key;

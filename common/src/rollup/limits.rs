@@ -1,0 +1,24 @@
+//! Hard size limits on rollup objects: untrusted input larger than these is rejected before decoding.
+
+/// One NoM account block's data, and so one compressed bundle on L1.
+pub const MAX_L1_DATA: usize = crate::nom::MAX_DATA_LEN;
+/// A transaction's canonical encoding.
+pub const MAX_TX_LEN: usize = 16 * 1024;
+/// Bytes of contract code in one upload chunk (a chunk and its bundle must fit one account block).
+pub const MAX_CODE_CHUNK_LEN: usize = 15 * 1024;
+/// A whole contract's code.
+pub const MAX_CODE_LEN: usize = 1024 * 1024;
+/// Chunks of one upload: enough for [`MAX_CODE_LEN`] in the smallest useful chunks of 1 KiB.
+pub const MAX_CODE_CHUNKS: u32 = 1024;
+/// A contract method name.
+pub const MAX_METHOD_LEN: usize = 64;
+/// Call and deploy input.
+pub const MAX_INPUT_LEN: usize = 8 * 1024;
+/// A bundle's canonical encoding after decompression (the decompression-bomb cap).
+pub const MAX_BUNDLE_LEN: usize = 1024 * 1024;
+/// Transactions in one bundle.
+pub const MAX_BUNDLE_TXS: usize = 4096;
+/// A receipt's canonical encoding.
+pub const MAX_RECEIPT_LEN: usize = 256 * 1024;
+/// A claim's canonical encoding.
+pub const MAX_CLAIM_LEN: usize = 512;

@@ -1,0 +1,43 @@
+//! Configuration errors.
+
+/// A configuration could not be loaded or is invalid.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The configuration file given does not exist or cannot be read.
+    #[error("config file {path}: {reason}")]
+    File {
+        /// The file.
+        path: String,
+        /// Why it could not be read.
+        reason: String,
+    },
+    /// A value could not be parsed, has the wrong type, or the key is unknown. The message names the key
+    /// and its source (file, environment variable or flag).
+    #[error("{0}")]
+    Parse(String),
+    /// A value parsed but is not acceptable.
+    #[error("invalid config value `{key}`: {reason}")]
+    Invalid {
+        /// The dotted key, as in the TOML file.
+        key: &'static str,
+        /// Why it is wrong.
+        reason: String,
+    },
+}
+
+impl From<figment::Error> for ConfigError {
+    fn from(err: figment::Error) -> Self {
+        // figment reports every error it found; join them so none is lost.
+        ConfigError::Parse(err.into_iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))
+    }
+}
+
+/// Checks a loaded configuration.
+pub trait Validate {
+    /// Returns the first invalid value.
+    fn validate(&self) -> Result<(), ConfigError>;
+}
+
+pub(crate) fn invalid(key: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { key, reason: reason.into() }
+}

@@ -1,0 +1,101 @@
+//! `zr-executor` configuration.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Validate, invalid};
+use crate::sections::{L1Section, OpsSection, RpcSection};
+use crate::{ConfigError, L1Args, Layered, OpsArgs, RpcArgs};
+
+/// Configuration of an executor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExecutorConfig {
+    /// Directory of the state database and module cache. Default `./zr-data/executor`.
+    pub data_dir: PathBuf,
+    /// The rollup chain id. Default 1.
+    pub chain_id: u64,
+    /// The executor's key file (signs claims). Required.
+    pub key_file: Option<PathBuf>,
+    /// First L1 momentum height to execute. Default 1.
+    pub start_height: u64,
+    /// The L1 connection.
+    pub l1: L1Section,
+    /// The query JSON-RPC. Default `127.0.0.1:8545`.
+    pub rpc: RpcSection,
+    /// The ops endpoint. Default `127.0.0.1:9102`.
+    pub ops: OpsSection,
+}
+
+impl Default for ExecutorConfig {
+    fn default() -> Self {
+        ExecutorConfig {
+            data_dir: PathBuf::from("zr-data/executor"),
+            chain_id: 1,
+            key_file: None,
+            start_height: 1,
+            l1: L1Section::default(),
+            rpc: RpcSection::on(([127, 0, 0, 1], 8545).into()),
+            ops: OpsSection::on(([127, 0, 0, 1], 9102).into()),
+        }
+    }
+}
+
+impl Validate for ExecutorConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.start_height == 0 {
+            return Err(invalid("start_height", "momentum heights start at 1"));
+        }
+        if self.key_file.is_none() {
+            return Err(invalid("key_file", "an executor needs a key to sign claims (`zr key new` makes one)"));
+        }
+        self.l1.validate()?;
+        self.rpc.validate()
+    }
+}
+
+impl Layered for ExecutorConfig {
+    const ENV_PREFIX: &'static str = "ZR_EXECUTOR_";
+}
+
+/// `zr-executor` flags.
+#[derive(Debug, Clone, Default, clap::Args, Serialize)]
+pub struct ExecutorArgs {
+    /// Configuration file (TOML)
+    #[arg(long, short = 'c', value_name = "FILE")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// State directory [config: data_dir, default zr-data/executor]
+    #[arg(long, value_name = "DIR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    /// Rollup chain id [config: chain_id, default 1]
+    #[arg(long, value_name = "ID")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chain_id: Option<u64>,
+    /// Key file that signs claims [config: key_file]
+    #[arg(long, value_name = "FILE")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_file: Option<PathBuf>,
+    /// First momentum height to execute [config: start_height, default 1]
+    #[arg(long, value_name = "HEIGHT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_height: Option<u64>,
+    /// L1 connection flags.
+    #[command(flatten)]
+    pub l1: L1Args,
+    /// Query RPC flags.
+    #[command(flatten)]
+    pub rpc: RpcArgs,
+    /// Ops endpoint flags.
+    #[command(flatten)]
+    pub ops: OpsArgs,
+}
+
+impl ExecutorConfig {
+    /// Loads the executor configuration from its layers.
+    pub fn load(args: &ExecutorArgs) -> Result<Self, ConfigError> {
+        crate::load(args.config.as_deref(), args)
+    }
+}

@@ -1,0 +1,104 @@
+//! `zr-relay` configuration.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Validate, invalid};
+use crate::sections::{L1Section, OpsSection, RpcSection};
+use crate::{ConfigError, L1Args, Layered, OpsArgs, RpcArgs};
+
+/// Configuration of a relay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RelayConfig {
+    /// Directory of the mempool database. Default `./zr-data/relay`.
+    pub data_dir: PathBuf,
+    /// The rollup chain id. Default 1.
+    pub chain_id: u64,
+    /// The relay's key file (signs bundles, pays L1 plasma). Required.
+    pub key_file: Option<PathBuf>,
+    /// Lowest fee per gas accepted; 0 sponsors users. Default 0.
+    pub min_fee_per_gas: u64,
+    /// Most transactions held in the mempool. Default 100000.
+    pub max_mempool_txs: u32,
+    /// The L1 connection.
+    pub l1: L1Section,
+    /// The public JSON-RPC. Default `127.0.0.1:8546`.
+    pub rpc: RpcSection,
+    /// The ops endpoint. Default `127.0.0.1:9103`.
+    pub ops: OpsSection,
+}
+
+impl Default for RelayConfig {
+    fn default() -> Self {
+        RelayConfig {
+            data_dir: PathBuf::from("zr-data/relay"),
+            chain_id: 1,
+            key_file: None,
+            min_fee_per_gas: 0,
+            max_mempool_txs: 100_000,
+            l1: L1Section::default(),
+            rpc: RpcSection::on(([127, 0, 0, 1], 8546).into()),
+            ops: OpsSection::on(([127, 0, 0, 1], 9103).into()),
+        }
+    }
+}
+
+impl Validate for RelayConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.key_file.is_none() {
+            return Err(invalid("key_file", "a relay needs a key to sign bundles (`zr key new` makes one)"));
+        }
+        if self.max_mempool_txs == 0 {
+            return Err(invalid("max_mempool_txs", "must be at least 1"));
+        }
+        self.l1.validate()?;
+        self.rpc.validate()
+    }
+}
+
+impl Layered for RelayConfig {
+    const ENV_PREFIX: &'static str = "ZR_RELAY_";
+}
+
+/// `zr-relay` flags.
+#[derive(Debug, Clone, Default, clap::Args, Serialize)]
+pub struct RelayArgs {
+    /// Configuration file (TOML)
+    #[arg(long, short = 'c', value_name = "FILE")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Mempool directory [config: data_dir, default zr-data/relay]
+    #[arg(long, value_name = "DIR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    /// Rollup chain id [config: chain_id, default 1]
+    #[arg(long, value_name = "ID")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chain_id: Option<u64>,
+    /// Key file that signs bundles [config: key_file]
+    #[arg(long, value_name = "FILE")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_file: Option<PathBuf>,
+    /// Lowest accepted fee per gas [config: min_fee_per_gas, default 0]
+    #[arg(long, value_name = "FEE")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_fee_per_gas: Option<u64>,
+    /// L1 connection flags.
+    #[command(flatten)]
+    pub l1: L1Args,
+    /// Public RPC flags.
+    #[command(flatten)]
+    pub rpc: RpcArgs,
+    /// Ops endpoint flags.
+    #[command(flatten)]
+    pub ops: OpsArgs,
+}
+
+impl RelayConfig {
+    /// Loads the relay configuration from its layers.
+    pub fn load(args: &RelayArgs) -> Result<Self, ConfigError> {
+        crate::load(args.config.as_deref(), args)
+    }
+}

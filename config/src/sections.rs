@@ -1,0 +1,80 @@
+//! Sections shared by several daemons.
+
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ConfigError;
+use crate::error::invalid;
+
+/// Where the L1 (a znnd node or `zr-devnet`) is reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct L1Section {
+    /// JSON-RPC over HTTP. Default `http://127.0.0.1:35997` (znnd's port).
+    pub http: String,
+    /// JSON-RPC over WebSocket, for subscriptions. Default `ws://127.0.0.1:35998`.
+    pub ws: String,
+}
+
+impl Default for L1Section {
+    fn default() -> Self {
+        L1Section { http: "http://127.0.0.1:35997".into(), ws: "ws://127.0.0.1:35998".into() }
+    }
+}
+
+impl L1Section {
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        if !(self.http.starts_with("http://") || self.http.starts_with("https://")) {
+            return Err(invalid("l1.http", format!("{:?} must start with http:// or https://", self.http)));
+        }
+        if !(self.ws.starts_with("ws://") || self.ws.starts_with("wss://")) {
+            return Err(invalid("l1.ws", format!("{:?} must start with ws:// or wss://", self.ws)));
+        }
+        Ok(())
+    }
+}
+
+/// A public JSON-RPC server (HTTP and WebSocket on one port).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RpcSection {
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// Largest request body accepted, in bytes. Default 1 MiB.
+    pub max_request_bytes: u32,
+    /// Most concurrent connections. Default 256.
+    pub max_connections: u32,
+}
+
+impl RpcSection {
+    /// An RPC section listening on `listen` with the default limits.
+    pub fn on(listen: SocketAddr) -> Self {
+        RpcSection { listen, max_request_bytes: 1024 * 1024, max_connections: 256 }
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        if self.max_request_bytes < 1024 {
+            return Err(invalid("rpc.max_request_bytes", "must be at least 1024"));
+        }
+        if self.max_connections == 0 {
+            return Err(invalid("rpc.max_connections", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+/// The operations endpoint: `/metrics`, `/health`, `/ready`, on a port apart from the public RPC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpsSection {
+    /// Listen address; loopback by default so metrics are not public.
+    pub listen: SocketAddr,
+}
+
+impl OpsSection {
+    /// An ops section listening on `listen`.
+    pub fn on(listen: SocketAddr) -> Self {
+        OpsSection { listen }
+    }
+}

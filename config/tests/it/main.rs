@@ -1,0 +1,154 @@
+//! Layering, unknown keys and validation of the daemon configurations.
+
+// figment's Jail closures return its large error type; that is its API, not ours.
+#![allow(clippy::result_large_err)]
+
+use clap::Parser;
+use figment::Jail;
+use zr_config::{ConfigError, DevnetArgs, DevnetConfig, ExecutorArgs, ExecutorConfig, RelayArgs, RelayConfig};
+
+#[derive(Parser)]
+struct DevnetCli {
+    #[command(flatten)]
+    args: DevnetArgs,
+}
+
+#[derive(Parser)]
+struct ExecutorCli {
+    #[command(flatten)]
+    args: ExecutorArgs,
+}
+
+fn devnet(argv: &[&str]) -> Result<DevnetConfig, ConfigError> {
+    let cli = DevnetCli::try_parse_from(std::iter::once("zr-devnet").chain(argv.iter().copied())).unwrap();
+    DevnetConfig::load(&cli.args)
+}
+
+#[test]
+fn defaults_without_file_env_or_flags() {
+    Jail::expect_with(|_| {
+        let config = devnet(&[]).unwrap();
+        assert_eq!(config, DevnetConfig::default());
+        assert_eq!(config.http_listen.port(), 35997);
+        assert_eq!(config.ws_listen.port(), 35998);
+        assert_eq!(config.momentum_interval_ms, 10_000);
+        Ok(())
+    });
+}
+
+#[test]
+fn precedence_is_defaults_file_env_flags() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "d.toml",
+            "momentum_interval_ms = 500\ndata_dir = \"from-file\"\n[ops]\nlisten = \"127.0.0.1:1\"\n",
+        )?;
+        let config = devnet(&["-c", "d.toml"]).unwrap();
+        assert_eq!(config.momentum_interval_ms, 500);
+        assert_eq!(config.ops.listen.port(), 1);
+
+        jail.set_env("ZR_DEVNET_MOMENTUM_INTERVAL_MS", "200");
+        jail.set_env("ZR_DEVNET_OPS__LISTEN", "127.0.0.1:2");
+        let config = devnet(&["-c", "d.toml"]).unwrap();
+        assert_eq!(config.momentum_interval_ms, 200);
+        assert_eq!(config.ops.listen.port(), 2);
+        assert_eq!(config.data_dir.to_str(), Some("from-file"));
+
+        let config = devnet(&["-c", "d.toml", "--momentum-interval-ms", "100", "--ops-listen", "127.0.0.1:3"]).unwrap();
+        assert_eq!(config.momentum_interval_ms, 100);
+        assert_eq!(config.ops.listen.port(), 3);
+        Ok(())
+    });
+}
+
+#[test]
+fn unknown_key_in_file_is_named() {
+    Jail::expect_with(|jail| {
+        jail.create_file("d.toml", "momentum_intervall_ms = 500\n")?;
+        let err = devnet(&["-c", "d.toml"]).unwrap_err().to_string();
+        assert!(err.contains("momentum_intervall_ms"), "{err}");
+        assert!(err.contains("d.toml"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn unknown_env_key_is_named() {
+    Jail::expect_with(|jail| {
+        jail.set_env("ZR_DEVNET_HTTP_LISTN", "127.0.0.1:1");
+        let err = devnet(&[]).unwrap_err().to_string();
+        assert!(err.contains("http_listn"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn wrong_type_is_named() {
+    Jail::expect_with(|jail| {
+        jail.create_file("d.toml", "momentum_interval_ms = \"soon\"\n")?;
+        let err = devnet(&["-c", "d.toml"]).unwrap_err().to_string();
+        assert!(err.contains("momentum_interval_ms"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn missing_file_is_an_error() {
+    Jail::expect_with(|_| {
+        let err = devnet(&["-c", "nope.toml"]).unwrap_err().to_string();
+        assert_eq!(err, "config file nope.toml: no such file");
+        Ok(())
+    });
+}
+
+#[test]
+fn validation_names_the_key() {
+    Jail::expect_with(|_| {
+        let err = devnet(&["--momentum-interval-ms", "1"]).unwrap_err().to_string();
+        assert_eq!(err, "invalid config value `momentum_interval_ms`: must be at least 10");
+        let cli = ExecutorCli::try_parse_from(["zr-executor"]).unwrap();
+        let err = ExecutorConfig::load(&cli.args).unwrap_err().to_string();
+        assert!(err.starts_with("invalid config value `key_file`"), "{err}");
+        let cli = ExecutorCli::try_parse_from(["zr-executor", "--key-file", "k", "--l1-http", "ftp://x"]).unwrap();
+        let err = ExecutorConfig::load(&cli.args).unwrap_err().to_string();
+        assert!(err.starts_with("invalid config value `l1.http`"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn nested_sections_from_file_and_env() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "e.toml",
+            "key_file = \"k.json\"\n[l1]\nhttp = \"http://10.0.0.1:35997\"\n[rpc]\nlisten = \"127.0.0.1:0\"\n",
+        )?;
+        jail.set_env("ZR_EXECUTOR_RPC__MAX_CONNECTIONS", "7");
+        let cli = ExecutorCli::try_parse_from(["zr-executor", "-c", "e.toml"]).unwrap();
+        let config = ExecutorConfig::load(&cli.args).unwrap();
+        assert_eq!(config.l1.http, "http://10.0.0.1:35997");
+        assert_eq!(config.l1.ws, "ws://127.0.0.1:35998");
+        assert_eq!(config.rpc.max_connections, 7);
+        assert_eq!(config.rpc.max_request_bytes, 1024 * 1024);
+        jail.create_file("bad.toml", "key_file = \"k\"\n[rpc]\nlisen = \"127.0.0.1:0\"\n")?;
+        let cli = ExecutorCli::try_parse_from(["zr-executor", "-c", "bad.toml"]).unwrap();
+        let err = ExecutorConfig::load(&cli.args).unwrap_err().to_string();
+        assert!(err.contains("lisen") && err.contains("rpc"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn relay_defaults_validate_with_a_key() {
+    #[derive(Parser)]
+    struct RelayCli {
+        #[command(flatten)]
+        args: RelayArgs,
+    }
+    Jail::expect_with(|_| {
+        let cli = RelayCli::try_parse_from(["zr-relay", "--key-file", "k"]).unwrap();
+        let config = RelayConfig::load(&cli.args).unwrap();
+        assert_eq!(config.rpc.listen.port(), 8546);
+        Ok(())
+    });
+}
