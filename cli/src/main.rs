@@ -1,4 +1,4 @@
-//! `zr`, the zrollup user CLI: keys, and (as the system grows) deploy, call, query, transactions and `zr up`.
+//! `zr`, the zrollup user CLI: keys and `zr up` (a local network in one process).
 
 mod commands;
 mod output;
@@ -21,6 +21,8 @@ enum Command {
     /// Create, import and show keys (a NoM key is a rollup key).
     #[command(subcommand)]
     Key(commands::key::KeyCommand),
+    /// Start a whole local network in one process (the embedded NoM devnet) and print its endpoints.
+    Up(commands::up::UpArgs),
 }
 
 fn main() {
@@ -32,6 +34,7 @@ fn main() {
     let out = output::Output::new(cli.json);
     let result = match cli.command {
         Command::Key(cmd) => commands::key::run(cmd, &out),
+        Command::Up(args) => commands::up::run(args, &out),
     };
     if let Err(err) = result {
         eprintln!("error: {err}");

@@ -49,6 +49,12 @@ impl Address {
         0x18, 0xc6,
     ]);
 
+    /// go-zenon's plasma embedded contract, `z1qxemdeddedxplasmaxxxxxxxxxxxxxxxxsctrp` (fusing QSR).
+    pub const PLASMA: Address = Address([
+        0x01, 0xb3, 0xb6, 0xe5, 0xad, 0xcb, 0x4c, 0x1f, 0xf6, 0x1b, 0xe9, 0x8c, 0x63, 0x18, 0xc6, 0x31, 0x8c, 0x63,
+        0x18, 0xc6,
+    ]);
+
     /// go-zenon's `PubKeyToAddress`: 0x00 ‖ SHA3-256(public key)[0..19].
     pub fn from_public_key(public_key: &[u8]) -> Address {
         Self::with_kind(AddressKind::User, &sha3_256(public_key).0[..19])
@@ -155,6 +161,11 @@ impl<'de> serde::Deserialize<'de> for Address {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plasma_contract_text_form() {
+        assert_eq!(Address::PLASMA.to_string(), "z1qxemdeddedxplasmaxxxxxxxxxxxxxxxxsctrp");
+    }
 
     #[test]
     fn inbox_text_form() {

@@ -12,6 +12,7 @@ pub mod error;
 pub mod hash;
 pub mod json;
 pub mod keys;
+pub mod metrics;
 pub mod mnemonic;
 pub mod nom;
 pub mod rollup;

@@ -17,7 +17,7 @@ mod sections;
 pub use args::{L1Args, OpsArgs, RpcArgs};
 pub use challenger::{ChallengerArgs, ChallengerConfig};
 pub use devnet::{DevnetArgs, DevnetConfig};
-pub use error::ConfigError;
+pub use error::{ConfigError, Validate};
 pub use executor::{ExecutorArgs, ExecutorConfig};
 pub use load::{Layered, load};
 pub use relay::{RelayArgs, RelayConfig};

@@ -1,3 +1,16 @@
-//! The L1 seam: the `L1` trait, the canonical ordering rule, bundle encoding, and a znnd JSON-RPC client.
-//!
-//! Not built yet: arrives with the L1 issue.
+//! The L1 seam: the [`L1`] trait the rest of zrollup uses to read and write NoM, an adapter for go-zenon's
+//! znnd JSON-RPC ([`ZnndClient`], which also drives `zr-devnet`), a follower that streams momentums with
+//! their account blocks from a height, and a helper that builds, pays for (fused plasma or PoW), signs and
+//! publishes account blocks.
+
+mod error;
+mod follow;
+mod l1;
+mod publish;
+mod znnd;
+
+pub use error::L1Error;
+pub use follow::{Follower, follow, inbox_blocks};
+pub use l1::{L1, MomentumSubscription};
+pub use publish::{SendRequest, send_block};
+pub use znnd::ZnndClient;

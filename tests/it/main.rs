@@ -1,1 +1,5 @@
-//! End-to-end tests across crates.
+//! End-to-end tests across crates: real daemons in-process on port 0, talked to over their real interfaces.
+
+mod devnet_client;
+mod devnet_rejects;
+mod support;

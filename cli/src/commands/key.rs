@@ -35,7 +35,8 @@ impl KeyFileArg {
     }
 }
 
-fn zr_home() -> eyre::Result<PathBuf> {
+/// `$ZR_HOME`, or `~/.zr`.
+pub fn zr_home() -> eyre::Result<PathBuf> {
     if let Some(home) = std::env::var_os("ZR_HOME") {
         return Ok(PathBuf::from(home));
     }

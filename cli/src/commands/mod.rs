@@ -1,3 +1,4 @@
 //! One module per `zr` subcommand.
 
 pub mod key;
+pub mod up;

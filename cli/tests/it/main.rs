@@ -1,3 +1,4 @@
 //! Runs the real `zr` binary as a user would.
 
 mod key;
+mod up;

@@ -5,6 +5,7 @@ mod account_block;
 mod momentum;
 pub mod plasma;
 pub mod pow;
+pub mod rpc;
 
 pub use account_block::{AccountBlock, BlockType, HashHeight};
 pub use momentum::{AccountHeader, Momentum};

@@ -35,3 +35,28 @@ pub fn difficulty_for_plasma(plasma: u64) -> u64 {
 pub fn plasma_for_difficulty(difficulty: u64) -> u64 {
     difficulty / POW_DIFFICULTY_PER_PLASMA
 }
+
+/// Plasma a call to an embedded contract method with no response costs (go-zenon's `EmbeddedSimplePlasma`).
+pub const EMBEDDED_SIMPLE_PLASMA: u64 = 52_500;
+
+/// go-zenon's ABI method selector: the first 4 bytes of SHA3-256 of the signature, e.g. `Fuse(address)`.
+pub fn method_selector(signature: &str) -> [u8; 4] {
+    let hash = crate::sha3_256(signature.as_bytes());
+    [hash.0[0], hash.0[1], hash.0[2], hash.0[3]]
+}
+
+/// The data of a plasma-contract `Fuse(address beneficiary)` call: selector ‖ address left-padded to 32 bytes.
+pub fn fuse_call_data(beneficiary: &crate::Address) -> Vec<u8> {
+    let mut data = method_selector("Fuse(address)").to_vec();
+    data.extend_from_slice(&[0u8; 12]);
+    data.extend_from_slice(&beneficiary.0);
+    data
+}
+
+/// The beneficiary of `Fuse(address)` call data, if `data` is one.
+pub fn parse_fuse_call(data: &[u8]) -> Option<crate::Address> {
+    if data.len() != 36 || data[..4] != method_selector("Fuse(address)") || data[4..16] != [0u8; 12] {
+        return None;
+    }
+    crate::Address::from_slice(&data[16..]).ok()
+}

@@ -1,0 +1,375 @@
+//! The chain: confirmed state in redb, the frontier (confirmed + unconfirmed blocks) in memory, and
+//! momentum production.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::broadcast;
+use zr_common::hash::sha3_256_concat;
+use zr_common::nom::{AccountBlock, BlockType, MAX_BLOCKS_PER_MOMENTUM, Momentum, VERSION, plasma};
+use zr_common::{Address, Hash, KeyPair, codec};
+
+use crate::genesis::Genesis;
+use crate::state::AccountState;
+use crate::store::{MomentumWrite, Store, StoredBlock};
+use crate::{DevnetError, PublishError};
+
+/// A momentum just confirmed, with its blocks in content order; sent to subscribers.
+#[derive(Debug, Clone)]
+pub struct NewMomentum {
+    /// The momentum.
+    pub momentum: Momentum,
+    /// Its blocks, in content order.
+    pub blocks: Vec<AccountBlock>,
+}
+
+/// In-memory state guarded by the chain's lock.
+pub struct Inner {
+    confirmed: BTreeMap<Address, AccountState>,
+    /// Accounts with unconfirmed blocks: their confirmed state plus those blocks' effects.
+    frontier: BTreeMap<Address, AccountState>,
+    pool: VecDeque<AccountBlock>,
+    pending: BTreeMap<Hash, AccountBlock>,
+    pub(crate) pending_received: BTreeSet<Hash>,
+    frontier_momentum: Momentum,
+}
+
+impl Inner {
+    pub(crate) fn frontier_state(&self, address: &Address) -> AccountState {
+        self.frontier.get(address).or_else(|| self.confirmed.get(address)).cloned().unwrap_or_default()
+    }
+
+    pub(crate) fn pool_len(&self) -> usize {
+        self.pool.len()
+    }
+}
+
+/// The devnet chain.
+pub struct Chain {
+    genesis: Genesis,
+    store: Store,
+    inner: Mutex<Inner>,
+    events: broadcast::Sender<Arc<NewMomentum>>,
+}
+
+impl Chain {
+    /// Opens the chain in `dir`, creating it from `genesis` the first time. A later start with a genesis
+    /// that differs from the stored one is an error (it would be another chain).
+    pub fn open(dir: &Path, genesis: Option<&Genesis>) -> Result<Chain, DevnetError> {
+        let store = Store::open(dir)?;
+        let genesis = match (store.genesis()?, genesis) {
+            (Some(stored), Some(given)) if &stored != given => {
+                return Err(DevnetError::Genesis(format!(
+                    "the genesis given differs from the one {} was created with; use another data_dir",
+                    dir.display()
+                )));
+            }
+            (Some(stored), _) => stored,
+            (None, Some(given)) => {
+                given.validate()?;
+                init_genesis(&store, given)?;
+                given.clone()
+            }
+            (None, None) => {
+                return Err(DevnetError::Genesis(format!(
+                    "{} holds no chain yet: pass a genesis file (`--genesis`)",
+                    dir.display()
+                )));
+            }
+        };
+        let frontier_momentum = store.frontier_momentum()?.ok_or_else(|| DevnetError::Store("no momentum".into()))?;
+        let inner = Inner {
+            confirmed: store.accounts()?.into_iter().collect(),
+            frontier: BTreeMap::new(),
+            pool: VecDeque::new(),
+            pending: BTreeMap::new(),
+            pending_received: BTreeSet::new(),
+            frontier_momentum,
+        };
+        let (events, _) = broadcast::channel(1024);
+        Ok(Chain { genesis, store, inner: Mutex::new(inner), events })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock would be a bug; the state it guards is still consistent because
+        // every change is computed first and applied after its commit.
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The genesis.
+    pub fn genesis(&self) -> &Genesis {
+        &self.genesis
+    }
+
+    /// The L1 chain identifier.
+    pub fn chain_identifier(&self) -> u64 {
+        self.genesis.chain_identifier
+    }
+
+    /// Subscribes to confirmed momentums.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<NewMomentum>> {
+        self.events.subscribe()
+    }
+
+    /// Verifies and accepts a user block into the pool of unconfirmed blocks.
+    pub fn publish(&self, block: AccountBlock) -> Result<(), PublishError> {
+        let mut inner = self.lock();
+        let accepted = inner.verify(&block, &self.store, self.genesis.chain_identifier)?;
+        if block.kind() == Some(BlockType::UserReceive) {
+            inner.pending_received.insert(block.from_block_hash);
+        }
+        inner.frontier.insert(block.address, accepted.state);
+        inner.pending.insert(block.hash, block.clone());
+        inner.pool.push_back(block);
+        Ok(())
+    }
+
+    /// Produces the next momentum with up to 100 unconfirmed blocks, signed by `key`, and commits it
+    /// durably. `now` is unix seconds; the timestamp is `max(now, previous + 1)`.
+    pub fn produce(&self, key: &KeyPair, now: u64) -> Result<Arc<NewMomentum>, DevnetError> {
+        let mut inner = self.lock();
+        let take = inner.pool.len().min(MAX_BLOCKS_PER_MOMENTUM);
+        let blocks: Vec<AccountBlock> = inner.pool.iter().take(take).cloned().collect();
+
+        // The confirmed states these blocks lead to, computed before anything is committed.
+        let mut touched: BTreeMap<Address, AccountState> = BTreeMap::new();
+        let mut received = Vec::new();
+        let mut fused: Vec<(Address, u128)> = Vec::new();
+        for block in &blocks {
+            let mut state = touched
+                .get(&block.address)
+                .or_else(|| inner.confirmed.get(&block.address))
+                .cloned()
+                .unwrap_or_default();
+            state.height = block.height;
+            state.frontier_hash = block.hash;
+            state.last_acknowledged = block.momentum_acknowledged.height;
+            if block.kind() == Some(BlockType::UserSend) {
+                state.debit(block.token_standard, block.amount);
+            } else {
+                let send = self
+                    .store
+                    .block(&block.from_block_hash)?
+                    .ok_or_else(|| DevnetError::Store(format!("send {} vanished", block.from_block_hash)))?;
+                state.credit(send.block.token_standard, send.block.amount);
+                received.push((block.from_block_hash, block.hash));
+            }
+            touched.insert(block.address, state);
+            if block.to_address == Address::PLASMA {
+                let beneficiary = plasma::parse_fuse_call(&block.data).unwrap_or(block.address);
+                let mut ben = touched
+                    .get(&beneficiary)
+                    .or_else(|| inner.confirmed.get(&beneficiary))
+                    .cloned()
+                    .unwrap_or_default();
+                ben.fused_qsr += block.amount;
+                touched.insert(beneficiary, ben);
+                fused.push((beneficiary, block.amount));
+            }
+        }
+        let accounts: Vec<(Address, AccountState)> = touched.into_iter().collect();
+
+        let previous = &inner.frontier_momentum;
+        let mut momentum = Momentum {
+            version: VERSION,
+            chain_identifier: self.genesis.chain_identifier,
+            hash: Hash::ZERO,
+            previous_hash: previous.hash,
+            height: previous.height + 1,
+            timestamp: now.max(previous.timestamp + 1),
+            data: Vec::new(),
+            content: blocks.iter().map(AccountBlock::header).collect(),
+            changes_hash: changes_hash(&accounts),
+            public_key: Vec::new(),
+            signature: Vec::new(),
+        };
+        momentum.seal(key);
+        let blocks = in_content_order(&momentum, blocks);
+
+        self.store.commit_momentum(MomentumWrite {
+            momentum: &momentum,
+            blocks: &blocks,
+            accounts: &accounts,
+            received: &received,
+        })?;
+
+        // Committed: now the in-memory state follows.
+        inner.pool.drain(..take);
+        for block in &blocks {
+            inner.pending.remove(&block.hash);
+            inner.pending_received.remove(&block.from_block_hash);
+            if let Some(front) = inner.frontier.get_mut(&block.address) {
+                front.pending_plasma = front.pending_plasma.saturating_sub(block.fused_plasma);
+                front.pending_blocks = front.pending_blocks.saturating_sub(1);
+            }
+        }
+        for (beneficiary, amount) in fused {
+            if let Some(front) = inner.frontier.get_mut(&beneficiary) {
+                front.fused_qsr += amount;
+            }
+        }
+        for (address, state) in &accounts {
+            inner.confirmed.insert(*address, state.clone());
+        }
+        inner.frontier.retain(|_, state| state.pending_blocks > 0);
+        inner.frontier_momentum = momentum.clone();
+        drop(inner);
+
+        let event = Arc::new(NewMomentum { momentum, blocks });
+        // No subscriber is fine.
+        let _ = self.events.send(event.clone());
+        Ok(event)
+    }
+
+    /// The frontier momentum.
+    pub fn frontier_momentum(&self) -> Momentum {
+        self.lock().frontier_momentum.clone()
+    }
+
+    /// The momentums from `height`, at most `count`.
+    pub fn momentums(&self, height: u64, count: u64) -> Result<Vec<Momentum>, DevnetError> {
+        self.store.momentums(height, count)
+    }
+
+    /// The confirmed blocks of a momentum, in content order.
+    pub fn momentum_blocks(&self, momentum: &Momentum) -> Result<Vec<StoredBlock>, DevnetError> {
+        let mut out = Vec::with_capacity(momentum.content.len());
+        for header in &momentum.content {
+            if let Some(block) = self.store.block(&header.hash)? {
+                out.push(block);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A confirmed block by hash.
+    pub fn confirmed_block(&self, hash: &Hash) -> Result<Option<StoredBlock>, DevnetError> {
+        self.store.block(hash)
+    }
+
+    /// The receive block of a send, if confirmed.
+    pub fn receive_of(&self, send: &Hash) -> Result<Option<StoredBlock>, DevnetError> {
+        match self.store.receive_of(send)? {
+            Some(hash) => self.store.block(&hash),
+            None => Ok(None),
+        }
+    }
+
+    /// The momentum at `height`.
+    pub fn momentum(&self, height: u64) -> Result<Option<Momentum>, DevnetError> {
+        self.store.momentum(height)
+    }
+
+    /// A block of `address` at `height`, confirmed or not; the flag says whether it is confirmed.
+    pub fn account_block(
+        &self,
+        address: &Address,
+        height: u64,
+    ) -> Result<Option<(AccountBlock, Option<u64>)>, DevnetError> {
+        if let Some(hash) = self.store.block_at(address, height)? {
+            return Ok(self.store.block(&hash)?.map(|s| (s.block, Some(s.momentum_height))));
+        }
+        let inner = self.lock();
+        Ok(inner.pool.iter().find(|b| b.address == *address && b.height == height).map(|b| (b.clone(), None)))
+    }
+
+    /// The frontier state of an account (unconfirmed blocks included).
+    pub fn account(&self, address: &Address) -> AccountState {
+        self.lock().frontier_state(address)
+    }
+
+    /// Unconfirmed blocks waiting for a momentum.
+    pub fn pool_len(&self) -> usize {
+        self.lock().pool_len()
+    }
+}
+
+/// Blocks reordered as the momentum content lists them.
+fn in_content_order(momentum: &Momentum, blocks: Vec<AccountBlock>) -> Vec<AccountBlock> {
+    let mut by_hash: BTreeMap<Hash, AccountBlock> = blocks.into_iter().map(|b| (b.hash, b)).collect();
+    momentum.content.iter().filter_map(|h| by_hash.remove(&h.hash)).collect()
+}
+
+/// SHA3-256 over (address ‖ canonical state) of every changed account, by address: a commitment to what the
+/// momentum changed (go-zenon hashes its state-DB patch; the devnet commits to its account states).
+fn changes_hash(accounts: &[(Address, AccountState)]) -> Hash {
+    let encoded: Vec<Vec<u8>> =
+        accounts.iter().map(|(a, s)| [a.0.as_slice(), codec::encode(s).as_slice()].concat()).collect();
+    sha3_256_concat(encoded.iter().map(Vec::as_slice))
+}
+
+fn init_genesis(store: &Store, genesis: &Genesis) -> Result<(), DevnetError> {
+    let mut blocks = Vec::new();
+    let mut accounts = Vec::new();
+    for account in &genesis.accounts {
+        let block = genesis.genesis_block(account.address);
+        let mut state = AccountState {
+            height: 1,
+            frontier_hash: block.hash,
+            fused_qsr: u128::from(account.fused_qsr),
+            ..AccountState::default()
+        };
+        state.credit(zr_common::TokenStandard::ZNN, u128::from(account.znn));
+        state.credit(zr_common::TokenStandard::QSR, u128::from(account.qsr));
+        accounts.push((account.address, state));
+        blocks.push(block);
+    }
+    accounts.sort_by_key(|(a, _)| *a);
+    let mut momentum = Momentum {
+        version: VERSION,
+        chain_identifier: genesis.chain_identifier,
+        hash: Hash::ZERO,
+        previous_hash: Hash::ZERO,
+        height: 1,
+        timestamp: genesis.timestamp,
+        data: Vec::new(),
+        content: blocks.iter().map(AccountBlock::header).collect(),
+        changes_hash: changes_hash(&accounts),
+        public_key: Vec::new(),
+        signature: Vec::new(),
+    };
+    momentum.content.sort_unstable_by_key(|h| h.to_bytes());
+    momentum.hash = momentum.compute_hash();
+    let blocks = in_content_order(&momentum, blocks);
+    store.init(genesis, MomentumWrite { momentum: &momentum, blocks: &blocks, accounts: &accounts, received: &[] })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn genesis(chain: u64) -> Genesis {
+        Genesis::dev(
+            chain,
+            1_700_000_000,
+            &[KeyPair::from_seed(&[1; 32]).public()],
+            &[Address::from_public_key(&[2; 32])],
+        )
+    }
+
+    #[test]
+    fn reopening_with_another_genesis_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Chain::open(dir.path(), Some(&genesis(5))).unwrap();
+        let hash = first.frontier_momentum().hash;
+        drop(first);
+        let err = Chain::open(dir.path(), Some(&genesis(6))).err().unwrap().to_string();
+        assert!(err.contains("differs"), "{err}");
+        // Without a genesis the stored one is used.
+        assert_eq!(Chain::open(dir.path(), None).unwrap().frontier_momentum().hash, hash);
+    }
+
+    #[test]
+    fn produced_momentums_link_and_timestamps_increase() {
+        let dir = tempfile::tempdir().unwrap();
+        let chain = Chain::open(dir.path(), Some(&genesis(5))).unwrap();
+        let key = KeyPair::from_seed(&[1; 32]);
+        let a = chain.produce(&key, 10).unwrap();
+        let b = chain.produce(&key, 10).unwrap();
+        assert_eq!(b.momentum.previous_hash, a.momentum.hash);
+        assert_eq!(b.momentum.timestamp, a.momentum.timestamp + 1);
+        assert_eq!(a.momentum.timestamp, 1_700_000_001);
+        assert_eq!(b.momentum.compute_hash(), b.momentum.hash);
+    }
+}

@@ -1,0 +1,194 @@
+//! The chain database (redb). One durable write transaction per momentum: a crash never leaves half a
+//! momentum, and a confirmed momentum is never lost.
+
+use std::path::Path;
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use zr_common::codec::{self, CodecError};
+use zr_common::nom::{AccountBlock, Momentum};
+use zr_common::{Address, Hash};
+
+use crate::DevnetError;
+use crate::genesis::Genesis;
+use crate::state::AccountState;
+
+const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
+const MOMENTUMS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("momentums");
+const MOMENTUM_HEIGHTS: TableDefinition<'_, [u8; 32], u64> = TableDefinition::new("momentum_heights");
+const BLOCKS: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("blocks");
+const ACCOUNT_CHAINS: TableDefinition<'_, ([u8; 20], u64), [u8; 32]> = TableDefinition::new("account_chains");
+const ACCOUNTS: TableDefinition<'_, [u8; 20], &[u8]> = TableDefinition::new("accounts");
+const RECEIVED: TableDefinition<'_, [u8; 32], [u8; 32]> = TableDefinition::new("received");
+
+const GENESIS_KEY: &str = "genesis";
+const MAX_STORED: usize = 64 * 1024 * 1024;
+
+/// A confirmed block and the momentum that confirmed it.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct StoredBlock {
+    /// The block.
+    pub block: AccountBlock,
+    /// The confirming momentum's height.
+    pub momentum_height: u64,
+}
+
+/// Everything one momentum changes, written at once.
+pub struct MomentumWrite<'a> {
+    /// The momentum.
+    pub momentum: &'a Momentum,
+    /// Its blocks.
+    pub blocks: &'a [AccountBlock],
+    /// The confirmed states of the accounts it touched.
+    pub accounts: &'a [(Address, AccountState)],
+    /// (send hash, receive hash) pairs it confirmed.
+    pub received: &'a [(Hash, Hash)],
+}
+
+/// The chain database.
+pub struct Store {
+    db: Database,
+}
+
+fn decode<T: bincode::Encode + bincode::Decode<()>>(what: &'static str, bytes: &[u8]) -> Result<T, CodecError> {
+    codec::decode(what, bytes, MAX_STORED)
+}
+
+impl Store {
+    /// Opens (or creates) the database in `dir`.
+    pub fn open(dir: &Path) -> Result<Store, DevnetError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| DevnetError::Store(format!("cannot create {}: {e}", dir.display())))?;
+        let db = Database::create(dir.join("chain.redb"))?;
+        let txn = db.begin_write()?;
+        txn.open_table(META)?;
+        txn.open_table(MOMENTUMS)?;
+        txn.open_table(MOMENTUM_HEIGHTS)?;
+        txn.open_table(BLOCKS)?;
+        txn.open_table(ACCOUNT_CHAINS)?;
+        txn.open_table(ACCOUNTS)?;
+        txn.open_table(RECEIVED)?;
+        txn.commit()?;
+        Ok(Store { db })
+    }
+
+    /// The stored genesis, if the chain was initialised.
+    pub fn genesis(&self) -> Result<Option<Genesis>, DevnetError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(META)?;
+        let value = table.get(GENESIS_KEY)?;
+        Ok(match value {
+            Some(bytes) => Some(decode("genesis", bytes.value())?),
+            None => None,
+        })
+    }
+
+    /// Writes the genesis record and the genesis momentum together.
+    pub fn init(&self, genesis: &Genesis, write: MomentumWrite<'_>) -> Result<(), DevnetError> {
+        self.commit(Some(genesis), write)
+    }
+
+    /// Commits one momentum durably.
+    pub fn commit_momentum(&self, write: MomentumWrite<'_>) -> Result<(), DevnetError> {
+        self.commit(None, write)
+    }
+
+    fn commit(&self, genesis: Option<&Genesis>, write: MomentumWrite<'_>) -> Result<(), DevnetError> {
+        let txn = self.db.begin_write()?;
+        {
+            if let Some(genesis) = genesis {
+                txn.open_table(META)?.insert(GENESIS_KEY, codec::encode(genesis).as_slice())?;
+            }
+            let height = write.momentum.height;
+            txn.open_table(MOMENTUMS)?.insert(height, codec::encode(write.momentum).as_slice())?;
+            txn.open_table(MOMENTUM_HEIGHTS)?.insert(write.momentum.hash.0, height)?;
+            let mut blocks = txn.open_table(BLOCKS)?;
+            let mut chains = txn.open_table(ACCOUNT_CHAINS)?;
+            for block in write.blocks {
+                let stored = StoredBlock { block: block.clone(), momentum_height: height };
+                blocks.insert(block.hash.0, codec::encode(&stored).as_slice())?;
+                chains.insert((block.address.0, block.height), block.hash.0)?;
+            }
+            let mut accounts = txn.open_table(ACCOUNTS)?;
+            for (address, state) in write.accounts {
+                accounts.insert(address.0, codec::encode(state).as_slice())?;
+            }
+            let mut received = txn.open_table(RECEIVED)?;
+            for (send, receive) in write.received {
+                received.insert(send.0, receive.0)?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// The frontier (highest) momentum.
+    pub fn frontier_momentum(&self) -> Result<Option<Momentum>, DevnetError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(MOMENTUMS)?;
+        let last = table.last()?;
+        Ok(match last {
+            Some((_, bytes)) => Some(decode("momentum", bytes.value())?),
+            None => None,
+        })
+    }
+
+    /// The momentums from `height`, at most `count`.
+    pub fn momentums(&self, height: u64, count: u64) -> Result<Vec<Momentum>, DevnetError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(MOMENTUMS)?;
+        let mut out = Vec::new();
+        for entry in table.range(height..height.saturating_add(count))? {
+            out.push(decode("momentum", entry?.1.value())?);
+        }
+        Ok(out)
+    }
+
+    /// The momentum at `height`.
+    pub fn momentum(&self, height: u64) -> Result<Option<Momentum>, DevnetError> {
+        Ok(self.momentums(height, 1)?.pop())
+    }
+
+    /// The height of the momentum with `hash`.
+    pub fn momentum_height(&self, hash: &Hash) -> Result<Option<u64>, DevnetError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(MOMENTUM_HEIGHTS)?;
+        Ok(table.get(hash.0)?.map(|v| v.value()))
+    }
+
+    /// A confirmed block by hash.
+    pub fn block(&self, hash: &Hash) -> Result<Option<StoredBlock>, DevnetError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(BLOCKS)?;
+        let value = table.get(hash.0)?;
+        Ok(match value {
+            Some(bytes) => Some(decode("block", bytes.value())?),
+            None => None,
+        })
+    }
+
+    /// The hash of the confirmed block of `address` at `height`.
+    pub fn block_at(&self, address: &Address, height: u64) -> Result<Option<Hash>, DevnetError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(ACCOUNT_CHAINS)?;
+        Ok(table.get((address.0, height))?.map(|v| Hash(v.value())))
+    }
+
+    /// The receive block of a confirmed send, if confirmed.
+    pub fn receive_of(&self, send: &Hash) -> Result<Option<Hash>, DevnetError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(RECEIVED)?;
+        Ok(table.get(send.0)?.map(|v| Hash(v.value())))
+    }
+
+    /// Every confirmed account state.
+    pub fn accounts(&self) -> Result<Vec<(Address, AccountState)>, DevnetError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(ACCOUNTS)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            let (key, value) = entry?;
+            out.push((Address(key.value()), decode("account", value.value())?));
+        }
+        Ok(out)
+    }
+}

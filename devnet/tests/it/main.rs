@@ -1,0 +1,101 @@
+//! The `zr-devnet` binary as an operator runs it: killed with SIGKILL, it restarts with every confirmed
+//! momentum intact.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use zr_common::KeyPair;
+use zr_devnet::Genesis;
+
+struct Node {
+    child: Child,
+    http: String,
+}
+
+fn start(dir: &std::path::Path) -> Node {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zr-devnet"))
+        .args(["--data-dir", dir.join("chain").to_str().unwrap()])
+        .args(["--genesis", dir.join("genesis.toml").to_str().unwrap()])
+        .args(["--pillar-key", dir.join("pillar.json").to_str().unwrap()])
+        .args(["--http-listen", "127.0.0.1:0", "--ws-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"])
+        .args(["--momentum-interval-ms", "20"])
+        .env("ZR_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    // "zr-devnet: HTTP http://127.0.0.1:PORT  WebSocket ws://…"
+    let http = line.split_whitespace().nth(2).expect("endpoint line").to_owned();
+    Node { child, http }
+}
+
+fn call(http: &str, method: &str, params: Value) -> Value {
+    let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let response = reqwest::Client::new().post(http).json(&body).send().await.unwrap();
+        let value: Value = response.json().await.unwrap();
+        value["result"].clone()
+    })
+}
+
+fn frontier_height(http: &str) -> u64 {
+    call(http, "ledger.getFrontierMomentum", json!([]))["height"].as_u64().unwrap()
+}
+
+#[test]
+fn sigkill_loses_no_confirmed_momentum() {
+    let dir = tempfile::tempdir().unwrap();
+    let pillar = KeyPair::from_seed(&[1; 32]);
+    pillar.write_file(&dir.path().join("pillar.json")).unwrap();
+    Genesis::dev(321, 1_700_000_000, &[pillar.public()], &[KeyPair::from_seed(&[2; 32]).address()])
+        .write(&dir.path().join("genesis.toml"))
+        .unwrap();
+
+    let mut node = start(dir.path());
+    while frontier_height(&node.http) < 20 {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Everything up to the height read now was confirmed and must survive.
+    let height = frontier_height(&node.http);
+    let before = call(&node.http, "ledger.getMomentumsByHeight", json!([1, height]))["list"].clone();
+    node.child.kill().unwrap(); // SIGKILL
+    node.child.wait().unwrap();
+
+    let mut node = start(dir.path());
+    let after = call(&node.http, "ledger.getMomentumsByHeight", json!([1, height]))["list"].clone();
+    assert_eq!(after, before);
+    let resumed = frontier_height(&node.http);
+    assert!(resumed >= height);
+    while frontier_height(&node.http) < resumed + 3 {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let next = call(&node.http, "ledger.getMomentumsByHeight", json!([height, 2]))["list"].clone();
+    assert_eq!(next[1]["previousHash"], next[0]["hash"]);
+    node.child.kill().unwrap();
+    node.child.wait().unwrap();
+}
+
+#[test]
+fn bad_config_exits_non_zero_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("devnet.toml"), "momentum_interval = 5\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_zr-devnet"))
+        .args(["--config", dir.path().join("devnet.toml").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("momentum_interval"), "{err}");
+    let out = Command::new(env!("CARGO_BIN_EXE_zr-devnet"))
+        .args(["--data-dir", dir.path().join("empty").to_str().unwrap(), "--http-listen", "127.0.0.1:0"])
+        .args(["--ws-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("pass a genesis file"), "{err}");
+}

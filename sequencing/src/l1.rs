@@ -1,0 +1,51 @@
+//! The `L1` trait: what zrollup needs from NoM.
+
+use std::future::Future;
+
+use tokio::sync::mpsc;
+use zr_common::Address;
+use zr_common::nom::rpc::{
+    AccountInfo, DetailedMomentum, GetRequiredParam, GetRequiredResult, MomentumEvent, PlasmaInfo,
+};
+use zr_common::nom::{AccountBlock, Momentum};
+
+use crate::L1Error;
+
+/// A live stream of new-momentum notifications; ends when the connection does.
+pub struct MomentumSubscription {
+    /// The notifications, in order.
+    pub events: mpsc::Receiver<MomentumEvent>,
+}
+
+/// A NoM node (znnd or `zr-devnet`) as zrollup uses it.
+pub trait L1: Send + Sync {
+    /// The newest momentum.
+    fn frontier_momentum(&self) -> impl Future<Output = Result<Momentum, L1Error>> + Send;
+
+    /// Up to `count` momentums from `height`, each with its account blocks in content order. Fewer (or
+    /// none) past the frontier.
+    fn detailed_momentums(
+        &self,
+        height: u64,
+        count: u64,
+    ) -> impl Future<Output = Result<Vec<DetailedMomentum>, L1Error>> + Send;
+
+    /// Subscribes to new momentums.
+    fn subscribe_momentums(&self) -> impl Future<Output = Result<MomentumSubscription, L1Error>> + Send;
+
+    /// Publishes a signed account block.
+    fn publish(&self, block: &AccountBlock) -> impl Future<Output = Result<(), L1Error>> + Send;
+
+    /// The newest block of an account (unconfirmed ones included), `None` for an empty account.
+    fn frontier_block(&self, address: &Address) -> impl Future<Output = Result<Option<AccountBlock>, L1Error>> + Send;
+
+    /// An account's height and balances.
+    fn account_info(&self, address: &Address) -> impl Future<Output = Result<AccountInfo, L1Error>> + Send;
+
+    /// An account's plasma.
+    fn plasma(&self, address: &Address) -> impl Future<Output = Result<PlasmaInfo, L1Error>> + Send;
+
+    /// The plasma a block needs and the PoW difficulty that would pay what fused plasma does not.
+    fn required_pow(&self, param: &GetRequiredParam)
+    -> impl Future<Output = Result<GetRequiredResult, L1Error>> + Send;
+}

@@ -1,0 +1,79 @@
+//! Building, paying for, signing and publishing a user send block.
+
+use zr_common::nom::rpc::GetRequiredParam;
+use zr_common::nom::{AccountBlock, BlockType, HashHeight, VERSION, plasma, pow};
+use zr_common::{Address, Hash, KeyPair, TokenStandard};
+
+use crate::{L1, L1Error};
+
+/// A send to publish.
+#[derive(Debug, Clone)]
+pub struct SendRequest {
+    /// The receiver (the rollup inbox for bundles and deposits).
+    pub to: Address,
+    /// The token sent (zero token for none).
+    pub token: TokenStandard,
+    /// The amount.
+    pub amount: u128,
+    /// The data (a bundle), at most 16 KiB.
+    pub data: Vec<u8>,
+}
+
+/// Builds the next send block of `key`'s account on the current frontier, pays its plasma from fused QSR if
+/// enough is available, else by PoW (at most 94 500 plasma), signs it and publishes it. Returns the block.
+pub async fn send_block<L: L1>(
+    l1: &L,
+    chain_identifier: u64,
+    key: &KeyPair,
+    send: SendRequest,
+) -> Result<AccountBlock, L1Error> {
+    let address = key.address();
+    let (previous_hash, height) = match l1.frontier_block(&address).await? {
+        Some(frontier) => (frontier.hash, frontier.height + 1),
+        None => (Hash::ZERO, 1),
+    };
+    let momentum = l1.frontier_momentum().await?;
+    let required = l1
+        .required_pow(&GetRequiredParam {
+            address,
+            block_type: BlockType::UserSend as u64,
+            to_address: Some(send.to),
+            data: send.data.clone(),
+        })
+        .await?;
+    let (fused_plasma, difficulty) = if required.available_plasma >= required.base_plasma {
+        (required.base_plasma, 0)
+    } else if required.base_plasma <= plasma::MAX_POW_PLASMA_PER_BLOCK {
+        (0, plasma::difficulty_for_plasma(required.base_plasma))
+    } else {
+        return Err(L1Error::Invalid(format!(
+            "{address} has {} plasma, the block needs {}, more than PoW can pay: fuse QSR",
+            required.available_plasma, required.base_plasma
+        )));
+    };
+    let mut block = AccountBlock {
+        version: VERSION,
+        chain_identifier,
+        block_type: BlockType::UserSend as u64,
+        previous_hash,
+        height,
+        momentum_acknowledged: HashHeight { hash: momentum.hash, height: momentum.height },
+        address,
+        to_address: send.to,
+        amount: send.amount,
+        token_standard: send.token,
+        data: send.data,
+        fused_plasma,
+        difficulty,
+        ..AccountBlock::default()
+    };
+    if difficulty > 0 {
+        let data_hash = pow::data_hash(&address, &previous_hash);
+        block.nonce = tokio::task::spawn_blocking(move || pow::generate(&data_hash, difficulty))
+            .await
+            .map_err(|e| L1Error::Invalid(format!("PoW task failed: {e}")))?;
+    }
+    block.sign(key);
+    l1.publish(&block).await?;
+    Ok(block)
+}

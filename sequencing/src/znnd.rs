@@ -1,0 +1,180 @@
+//! The znnd JSON-RPC client: reqwest for HTTP calls, a WebSocket for subscriptions.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+use zr_common::Address;
+use zr_common::nom::rpc::{
+    AccountInfo, DetailedMomentum, DetailedMomentumList, GetRequiredParam, GetRequiredResult, MomentumEvent,
+    PlasmaInfo, RpcAccountBlock, RpcMomentum,
+};
+use zr_common::nom::{AccountBlock, Momentum};
+
+use crate::{L1, L1Error, MomentumSubscription};
+
+/// Read calls are retried this many times on transport errors, with doubling back-off.
+const READ_ATTEMPTS: u32 = 4;
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+/// Largest WebSocket message accepted (a momentum notification is tiny; this bounds a hostile node).
+const MAX_WS_MESSAGE: usize = 1024 * 1024;
+
+/// A client of one znnd (or `zr-devnet`) node.
+pub struct ZnndClient {
+    http: reqwest::Client,
+    http_url: String,
+    ws_url: String,
+    next_id: AtomicU64,
+}
+
+impl ZnndClient {
+    /// A client for the node at `http_url` (calls) and `ws_url` (subscriptions).
+    pub fn new(http_url: impl Into<String>, ws_url: impl Into<String>) -> Result<ZnndClient, L1Error> {
+        let http_url = http_url.into();
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| L1Error::Transport { endpoint: http_url.clone(), reason: e.to_string() })?;
+        Ok(ZnndClient { http, http_url, ws_url: ws_url.into(), next_id: AtomicU64::new(1) })
+    }
+
+    /// Calls `method` once.
+    pub async fn call<T: DeserializeOwned>(&self, method: &str, params: Value) -> Result<T, L1Error> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let body = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
+        let transport = |reason: String| L1Error::Transport { endpoint: self.http_url.clone(), reason };
+        let response = self.http.post(&self.http_url).json(&body).send().await.map_err(|e| transport(e.to_string()))?;
+        let status = response.status();
+        let text = response.text().await.map_err(|e| transport(e.to_string()))?;
+        let decode = |reason: String| L1Error::Decode { method: method.to_owned(), reason };
+        let value: Value = serde_json::from_str(&text)
+            .map_err(|e| decode(format!("HTTP {status}, body is not JSON ({e}): {}", truncate(&text))))?;
+        if let Some(error) = value.get("error") {
+            return Err(L1Error::Rpc {
+                method: method.to_owned(),
+                code: error.get("code").and_then(Value::as_i64).unwrap_or(0),
+                message: error.get("message").and_then(Value::as_str).unwrap_or("").to_owned(),
+            });
+        }
+        let result = value.get("result").cloned().ok_or_else(|| decode("no result".into()))?;
+        serde_json::from_value(result).map_err(|e| decode(e.to_string()))
+    }
+
+    /// Calls a read-only `method`, retrying transport errors with back-off.
+    async fn read<T: DeserializeOwned>(&self, method: &str, params: Value) -> Result<T, L1Error> {
+        let mut backoff = FIRST_BACKOFF;
+        let mut attempt = 1;
+        loop {
+            match self.call(method, params.clone()).await {
+                Err(err) if err.is_transient() && attempt < READ_ATTEMPTS => {
+                    tracing::debug!(target: "zr::l1", %method, error = %err, "retrying");
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+fn truncate(text: &str) -> &str {
+    let end = text.char_indices().nth(200).map_or(text.len(), |(i, _)| i);
+    &text[..end]
+}
+
+impl L1 for ZnndClient {
+    async fn frontier_momentum(&self) -> Result<Momentum, L1Error> {
+        let momentum: RpcMomentum = self.read("ledger.getFrontierMomentum", json!([])).await?;
+        Ok(momentum.momentum)
+    }
+
+    async fn detailed_momentums(&self, height: u64, count: u64) -> Result<Vec<DetailedMomentum>, L1Error> {
+        let list: DetailedMomentumList =
+            self.read("ledger.getDetailedMomentumsByHeight", json!([height, count])).await?;
+        Ok(list.list)
+    }
+
+    async fn subscribe_momentums(&self) -> Result<MomentumSubscription, L1Error> {
+        let transport = |reason: String| L1Error::Transport { endpoint: self.ws_url.clone(), reason };
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .max_message_size(Some(MAX_WS_MESSAGE))
+            .max_frame_size(Some(MAX_WS_MESSAGE));
+        let (mut socket, _) = tokio_tungstenite::connect_async_with_config(&self.ws_url, Some(config), false)
+            .await
+            .map_err(|e| transport(e.to_string()))?;
+        let request = json!({ "jsonrpc": "2.0", "id": 1, "method": "ledger.subscribe", "params": ["momentums"] });
+        socket.send(Message::text(request.to_string())).await.map_err(|e| transport(e.to_string()))?;
+        // The first answer with id 1 carries the subscription id.
+        let subscription = loop {
+            let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
+                .await
+                .map_err(|_| transport("no answer to ledger.subscribe".into()))?
+                .ok_or_else(|| transport("closed before answering ledger.subscribe".into()))?
+                .map_err(|e| transport(e.to_string()))?;
+            let Message::Text(text) = message else { continue };
+            let value: Value = serde_json::from_str(&text)
+                .map_err(|e| L1Error::Decode { method: "ledger.subscribe".into(), reason: e.to_string() })?;
+            if value.get("id") != Some(&json!(1)) {
+                continue;
+            }
+            if let Some(error) = value.get("error") {
+                return Err(L1Error::Rpc {
+                    method: "ledger.subscribe".into(),
+                    code: error.get("code").and_then(Value::as_i64).unwrap_or(0),
+                    message: error.get("message").and_then(Value::as_str).unwrap_or("").to_owned(),
+                });
+            }
+            break value.get("result").cloned().unwrap_or(Value::Null);
+        };
+        let (tx, events) = mpsc::channel(256);
+        tokio::spawn(async move {
+            while let Some(Ok(message)) = socket.next().await {
+                let Message::Text(text) = message else { continue };
+                let Ok(value) = serde_json::from_str::<Value>(&text) else { continue };
+                if value.get("method").and_then(Value::as_str) != Some("ledger.subscription")
+                    || value["params"]["subscription"] != subscription
+                {
+                    continue;
+                }
+                let Ok(items) = serde_json::from_value::<Vec<MomentumEvent>>(value["params"]["result"].clone()) else {
+                    tracing::warn!(target: "zr::l1", "malformed momentum notification ignored");
+                    continue;
+                };
+                for item in items {
+                    if tx.send(item).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(MomentumSubscription { events })
+    }
+
+    async fn publish(&self, block: &AccountBlock) -> Result<(), L1Error> {
+        let _: Value = self.call("ledger.publishRawTransaction", json!([block])).await?;
+        Ok(())
+    }
+
+    async fn frontier_block(&self, address: &Address) -> Result<Option<AccountBlock>, L1Error> {
+        let block: Option<RpcAccountBlock> = self.read("ledger.getFrontierAccountBlock", json!([address])).await?;
+        Ok(block.map(|b| b.block))
+    }
+
+    async fn account_info(&self, address: &Address) -> Result<AccountInfo, L1Error> {
+        self.read("ledger.getAccountInfoByAddress", json!([address])).await
+    }
+
+    async fn plasma(&self, address: &Address) -> Result<PlasmaInfo, L1Error> {
+        self.read("embedded.plasma.get", json!([address])).await
+    }
+
+    async fn required_pow(&self, param: &GetRequiredParam) -> Result<GetRequiredResult, L1Error> {
+        self.read("embedded.plasma.getRequiredPoWForAccountBlock", json!([param])).await
+    }
+}

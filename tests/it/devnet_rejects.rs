@@ -1,0 +1,229 @@
+//! Bad input to the devnet: each refused with a JSON-RPC error that names the reason, the chain unchanged.
+
+use serde_json::{Value, json};
+use zr_common::nom::{AccountBlock, BlockType, HashHeight, VERSION, plasma};
+use zr_common::{Address, Hash, KeyPair, TokenStandard};
+use zr_sequencing::L1;
+
+use crate::support::{CHAIN, TestNet};
+
+/// A valid next send of `key` (fused plasma), unsigned fields filled.
+async fn next_send(net: &TestNet, key: &KeyPair) -> AccountBlock {
+    let client = net.client();
+    let frontier = client.frontier_block(&key.address()).await.unwrap().unwrap();
+    let momentum = client.frontier_momentum().await.unwrap();
+    let mut block = AccountBlock {
+        version: VERSION,
+        chain_identifier: CHAIN,
+        block_type: BlockType::UserSend as u64,
+        previous_hash: frontier.hash,
+        height: frontier.height + 1,
+        momentum_acknowledged: HashHeight { hash: momentum.hash, height: momentum.height },
+        address: key.address(),
+        to_address: Address::INBOX,
+        token_standard: TokenStandard::ZNN,
+        amount: 1,
+        data: b"bundle".to_vec(),
+        fused_plasma: plasma::required_plasma(6),
+        ..AccountBlock::default()
+    };
+    block.sign(key);
+    block
+}
+
+async fn publish_raw(net: &TestNet, block: &AccountBlock) -> Value {
+    let body = json!({ "jsonrpc": "2.0", "id": 7, "method": "ledger.publishRawTransaction", "params": [block] });
+    net.raw(&body.to_string()).await
+}
+
+async fn assert_refused(net: &TestNet, block: &AccountBlock, reason: &str) {
+    let alice = net.alice.address();
+    let client = net.client();
+    let height_before = client.account_info(&alice).await.unwrap().account_height;
+    let answer = publish_raw(net, block).await;
+    assert_eq!(answer["id"], 7);
+    assert_eq!(answer["error"]["code"], -32000, "{answer}");
+    let message = answer["error"]["message"].as_str().unwrap();
+    assert!(message.contains(reason), "expected {reason:?}, got {message:?}");
+    assert_eq!(client.account_info(&alice).await.unwrap().account_height, height_before, "chain changed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_blocks_are_refused_with_their_reason() {
+    let net = TestNet::start().await;
+    let alice = net.alice.clone();
+    let valid = next_send(&net, &alice).await;
+
+    let mut wrong_hash = valid.clone();
+    wrong_hash.hash = Hash([9; 32]);
+    assert_refused(&net, &wrong_hash, "hash is different than the one computed").await;
+
+    let mut bad_signature = valid.clone();
+    bad_signature.signature[0] ^= 1;
+    assert_refused(&net, &bad_signature, "signature is invalid").await;
+
+    let mut other_signer = valid.clone();
+    other_signer.sign(&net.bob);
+    assert_refused(&net, &other_signer, "publicKey doesn't correspond to the address").await;
+
+    let mut wrong_chain = valid.clone();
+    wrong_chain.chain_identifier = 1;
+    wrong_chain.sign(&alice);
+    assert_refused(&net, &wrong_chain, "different network Id (1) from the node (321)").await;
+
+    let mut stale = valid.clone();
+    stale.previous_hash = Hash([4; 32]);
+    stale.sign(&alice);
+    assert_refused(&net, &stale, "previous block is missing").await;
+
+    let mut gap = valid.clone();
+    gap.height += 1;
+    gap.sign(&alice);
+    assert_refused(&net, &gap, "previous block is missing").await;
+
+    let mut oversized = valid.clone();
+    oversized.data = vec![0; 16 * 1024 + 1];
+    oversized.fused_plasma = 10_000_000;
+    oversized.sign(&alice);
+    assert_refused(&net, &oversized, "data field is too big").await;
+
+    let mut underpaid = valid.clone();
+    underpaid.fused_plasma = 21_000;
+    underpaid.sign(&alice);
+    assert_refused(&net, &underpaid, "not enough TotalPlasma").await;
+
+    let mut contract_send = valid.clone();
+    contract_send.block_type = BlockType::ContractSend as u64;
+    contract_send.sign(&alice);
+    assert_refused(&net, &contract_send, "can't apply BlockTypeContractSend").await;
+
+    let mut genesis_type = valid.clone();
+    genesis_type.block_type = BlockType::GenesisReceive as u64;
+    genesis_type.sign(&alice);
+    assert_refused(&net, &genesis_type, "must not be genesis").await;
+
+    let mut too_much = valid.clone();
+    too_much.amount = u128::from(u64::MAX);
+    too_much.sign(&alice);
+    assert_refused(&net, &too_much, "insufficient balance for transfer").await;
+
+    let mut unknown_token = valid.clone();
+    unknown_token.token_standard = "zts1k5stg3k4dmevfgwtgmg36u".parse().unwrap();
+    unknown_token.sign(&alice);
+    assert_refused(&net, &unknown_token, "doesn\u{2019}t exist").await;
+
+    let mut bad_momentum = valid.clone();
+    bad_momentum.momentum_acknowledged.hash = Hash([5; 32]);
+    bad_momentum.sign(&alice);
+    assert_refused(&net, &bad_momentum, "momentum-acknowledged points to missing momentum").await;
+
+    let mut bad_pow = valid.clone();
+    bad_pow.fused_plasma = 0;
+    bad_pow.difficulty = plasma::difficulty_for_plasma(plasma::required_plasma(6));
+    bad_pow.nonce = [0; 8];
+    bad_pow.sign(&alice);
+    assert_refused(&net, &bad_pow, "nonce/difficulty is invalid").await;
+
+    let mut phantom_receive = valid.clone();
+    phantom_receive.block_type = BlockType::UserReceive as u64;
+    phantom_receive.to_address = Address::ZERO;
+    phantom_receive.amount = 0;
+    phantom_receive.token_standard = TokenStandard::ZERO;
+    phantom_receive.data = vec![];
+    phantom_receive.from_block_hash = Hash([6; 32]);
+    phantom_receive.sign(&alice);
+    assert_refused(&net, &phantom_receive, "from-block doesn't exist").await;
+
+    // The valid block itself is accepted, and only once.
+    assert_eq!(publish_raw(&net, &valid).await["result"], Value::Null);
+    let again = publish_raw(&net, &valid).await;
+    assert!(again["error"]["message"].as_str().unwrap().contains("prevHeight"), "{again}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_requests_get_json_rpc_errors() {
+    let net = TestNet::start().await;
+    let parse = net.raw("{not json").await;
+    assert_eq!(parse["error"]["code"], -32700, "{parse}");
+    let unknown = net.raw(r#"{"jsonrpc":"2.0","id":1,"method":"ledger.noSuchMethod","params":[]}"#).await;
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    let bad_params =
+        net.raw(r#"{"jsonrpc":"2.0","id":1,"method":"ledger.getAccountInfoByAddress","params":["z1nope"]}"#).await;
+    assert_eq!(bad_params["error"]["code"], -32602, "{bad_params}");
+    let garbage_block =
+        net.raw(r#"{"jsonrpc":"2.0","id":1,"method":"ledger.publishRawTransaction","params":[{"amount":12}]}"#).await;
+    assert_eq!(garbage_block["error"]["code"], -32602, "{garbage_block}");
+    let batch = net
+        .raw(r#"[{"jsonrpc":"2.0","id":1,"method":"ledger.getFrontierMomentum","params":[]},{"jsonrpc":"2.0","id":2,"method":"nope","params":[]}]"#)
+        .await;
+    let answers = batch.as_array().expect("a batch gets an array");
+    assert_eq!(answers.len(), 2);
+    assert!(answers.iter().any(|a| a["id"] == 1 && a["result"]["height"].as_u64().is_some()));
+    assert!(answers.iter().any(|a| a["id"] == 2 && a["error"]["code"] == -32601));
+    let range = net.raw(r#"{"jsonrpc":"2.0","id":1,"method":"ledger.getMomentumsByHeight","params":[1,5000]}"#).await;
+    assert_eq!(range["error"]["message"], "count parameter is too big");
+
+    // An oversized body is refused, and the server keeps serving.
+    let huge = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"ledger.publishRawTransaction","params":[{{"data":"{}"}}]}}"#,
+        "A".repeat(2 * 1024 * 1024)
+    );
+    let response = reqwest::Client::new()
+        .post(net.handle().http_url())
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    let frontier = net.raw(r#"{"jsonrpc":"2.0","id":1,"method":"ledger.getFrontierMomentum","params":[]}"#).await;
+    assert!(frontier["result"]["height"].as_u64().is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn znnd_shapes_and_ops_endpoint() {
+    let net = TestNet::start().await;
+    let alice = net.alice.address();
+    let info = net
+        .raw(&json!({"jsonrpc":"2.0","id":1,"method":"ledger.getAccountInfoByAddress","params":[alice]}).to_string())
+        .await;
+    let znn = &info["result"]["balanceInfoMap"]["zts1znnxxxxxxxxxxxxx9z4ulx"];
+    assert_eq!(znn["balance"], "100000000000000");
+    assert_eq!(znn["token"]["symbol"], "ZNN");
+    assert_eq!(info["result"]["accountHeight"], 1);
+    let plasma =
+        net.raw(&json!({"jsonrpc":"2.0","id":1,"method":"embedded.plasma.get","params":[alice]}).to_string()).await;
+    assert_eq!(
+        plasma["result"],
+        json!({"currentPlasma": 10_500_000, "maxPlasma": 10_500_000, "qsrAmount": "500000000000"})
+    );
+    let required = net
+        .raw(
+            &json!({"jsonrpc":"2.0","id":1,"method":"embedded.plasma.getRequiredPoWForAccountBlock",
+            "params":[{"address": net.bob.address(), "blockType": 2, "toAddress": alice, "data": ""}]})
+            .to_string(),
+        )
+        .await;
+    assert_eq!(
+        required["result"],
+        json!({"availablePlasma": 0, "basePlasma": 21000, "requiredDifficulty": 31_500_000})
+    );
+    let genesis = net.raw(r#"{"jsonrpc":"2.0","id":1,"method":"ledger.getMomentumsByHeight","params":[1,1]}"#).await;
+    let momentum = &genesis["result"]["list"][0];
+    assert_eq!(momentum["height"], 1);
+    assert_eq!(momentum["data"], "");
+    assert!(momentum["hash"].as_str().unwrap().len() == 64);
+    let none = net
+        .raw(
+            &json!({"jsonrpc":"2.0","id":1,"method":"ledger.getFrontierAccountBlock","params":[Address::ZERO]})
+                .to_string(),
+        )
+        .await;
+    assert_eq!(none["result"], Value::Null);
+
+    let ops = format!("http://{}", net.handle().ops_addr);
+    let health = reqwest::get(format!("{ops}/health")).await.unwrap();
+    assert_eq!(health.status(), 200);
+    let metrics = reqwest::get(format!("{ops}/metrics")).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("zr_devnet_momentum_height"), "{metrics}");
+}

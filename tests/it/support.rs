@@ -1,0 +1,115 @@
+//! Starting a devnet in a temporary directory.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use zr_common::KeyPair;
+use zr_common::nom::rpc::DetailedMomentum;
+use zr_config::DevnetConfig;
+use zr_devnet::{Devnet, DevnetHandle, Genesis, GenesisAccount};
+use zr_sequencing::ZnndClient;
+
+/// The devnet chain identifier used in tests.
+pub const CHAIN: u64 = 321;
+
+/// A devnet in a temporary directory, with funded users.
+pub struct TestNet {
+    pub dir: tempfile::TempDir,
+    pub pillar: KeyPair,
+    /// Funded with ZNN, QSR and fused QSR.
+    pub alice: KeyPair,
+    /// Funded with ZNN and QSR, nothing fused (pays by PoW).
+    pub bob: KeyPair,
+    pub handle: Option<DevnetHandle>,
+}
+
+impl TestNet {
+    pub async fn start() -> TestNet {
+        let dir = tempfile::tempdir().unwrap();
+        let pillar = KeyPair::from_seed(&[1; 32]);
+        let alice = KeyPair::from_seed(&[2; 32]);
+        let bob = KeyPair::from_seed(&[3; 32]);
+        let mut genesis = Genesis::dev(CHAIN, 1_700_000_000, &[pillar.public()], &[alice.address()]);
+        genesis.accounts.push(GenesisAccount {
+            address: bob.address(),
+            znn: 1_000_000_000,
+            qsr: 5_000_000_000,
+            fused_qsr: 0,
+        });
+        genesis.write(&dir.path().join("genesis.toml")).unwrap();
+        pillar.write_file(&dir.path().join("pillar.json")).unwrap();
+        let mut net = TestNet { dir, pillar, alice, bob, handle: None };
+        net.restart().await;
+        net
+    }
+
+    pub fn config(&self) -> DevnetConfig {
+        config_in(self.dir.path())
+    }
+
+    pub async fn restart(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            handle.stop().await;
+        }
+        self.handle = Some(Devnet::start(&self.config()).await.unwrap());
+    }
+
+    pub fn handle(&self) -> &DevnetHandle {
+        self.handle.as_ref().unwrap()
+    }
+
+    pub fn client(&self) -> Arc<ZnndClient> {
+        Arc::new(ZnndClient::new(self.handle().http_url(), self.handle().ws_url()).unwrap())
+    }
+
+    /// A raw JSON-RPC call over HTTP, returning the whole response object.
+    pub async fn raw(&self, body: &str) -> serde_json::Value {
+        let response = reqwest::Client::new()
+            .post(self.handle().http_url())
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        serde_json::from_str(&response.text().await.unwrap()).unwrap()
+    }
+}
+
+pub fn config_in(dir: &Path) -> DevnetConfig {
+    DevnetConfig {
+        data_dir: dir.join("chain"),
+        genesis: Some(dir.join("genesis.toml")),
+        pillar_keys: vec![dir.join("pillar.json")],
+        http_listen: "127.0.0.1:0".parse().unwrap(),
+        ws_listen: "127.0.0.1:0".parse().unwrap(),
+        momentum_interval_ms: 50,
+        ops: zr_config::OpsSection::on("127.0.0.1:0".parse().unwrap()),
+        ..DevnetConfig::default()
+    }
+}
+
+/// Waits until `f` holds, polling; panics after 20 s.
+pub async fn eventually<F: AsyncFnMut() -> bool>(mut f: F) {
+    for _ in 0..400 {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("condition not reached in 20 s");
+}
+
+/// The momentum (with blocks) that confirmed the block `hash`, following from height 1.
+pub async fn confirmation_of(follower: &mut zr_sequencing::Follower, hash: zr_common::Hash) -> DetailedMomentum {
+    tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let m = follower.next().await.expect("follower ended");
+            if m.blocks.iter().any(|b| b.block.hash == hash) {
+                return m;
+            }
+        }
+    })
+    .await
+    .expect("block not confirmed in 20 s")
+}
