@@ -1,0 +1,145 @@
+//! The state database (redb): state values by key hash, receipts, and the committed height and root. One
+//! momentum's results commit in one write transaction, so a crash never leaves half a momentum.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use zr_common::rollup::Receipt;
+use zr_common::{Canonical, Hash};
+
+use crate::state::smt::Tree;
+
+const STATE: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("state");
+const RECEIPTS: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("receipts");
+const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
+const HEAD: &str = "head";
+
+/// The state store failed; the executor must stop rather than go on from an unknown state.
+#[derive(Debug, thiserror::Error)]
+#[error("state store: {0}")]
+pub struct StoreError(pub String);
+
+macro_rules! store_error_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(err: $t) -> Self {
+                StoreError(err.to_string())
+            }
+        }
+    )*};
+}
+store_error_from!(
+    redb::Error,
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    zr_common::CodecError
+);
+
+/// The committed head: the last momentum height executed and the state root after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, bincode::Encode, bincode::Decode)]
+pub struct Head {
+    /// The L1 momentum height.
+    pub height: u64,
+    /// The state root.
+    pub root: Hash,
+}
+
+/// What one momentum commits.
+pub struct BlockCommit<'a> {
+    /// The new head.
+    pub head: Head,
+    /// The tree after the momentum.
+    pub tree: &'a Tree,
+    /// Keys written during the momentum.
+    pub changed: &'a BTreeSet<Hash>,
+    /// The momentum's receipts.
+    pub receipts: &'a [Receipt],
+}
+
+/// The redb state store.
+pub struct StateStore {
+    db: Database,
+}
+
+impl StateStore {
+    /// Opens (or creates) `dir/state.redb`.
+    pub fn open(dir: &Path) -> Result<StateStore, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError(format!("cannot create {}: {e}", dir.display())))?;
+        let db = Database::create(dir.join("state.redb"))?;
+        let txn = db.begin_write()?;
+        txn.open_table(STATE)?;
+        txn.open_table(RECEIPTS)?;
+        txn.open_table(META)?;
+        txn.commit()?;
+        Ok(StateStore { db })
+    }
+
+    /// The committed head.
+    pub fn head(&self) -> Result<Head, StoreError> {
+        let txn = self.db.begin_read()?;
+        let meta = txn.open_table(META)?;
+        let value = meta.get(HEAD)?;
+        Ok(match value {
+            Some(bytes) => zr_common::codec::decode("head", bytes.value(), 64)?,
+            None => Head::default(),
+        })
+    }
+
+    /// Rebuilds the tree from the stored values and checks it against the committed root.
+    pub fn load_tree(&self) -> Result<Tree, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(STATE)?;
+        let mut entries = Vec::new();
+        for entry in table.iter()? {
+            let (key, value) = entry?;
+            entries.push((Hash(key.value()), Arc::new(value.value().to_vec())));
+        }
+        let tree = Tree::from_sorted(&entries);
+        let head = self.head()?;
+        if tree.root() != head.root {
+            return Err(StoreError(format!(
+                "stored state hashes to {}, but the committed root is {}: the database is corrupt",
+                tree.root(),
+                head.root
+            )));
+        }
+        Ok(tree)
+    }
+
+    /// Commits one momentum's results atomically and durably.
+    pub fn commit(&self, commit: BlockCommit<'_>) -> Result<(), StoreError> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut state = txn.open_table(STATE)?;
+            for key in commit.changed {
+                match commit.tree.get(key) {
+                    Some(value) => state.insert(key.0, value.as_slice())?,
+                    None => state.remove(key.0)?,
+                };
+            }
+            let mut receipts = txn.open_table(RECEIPTS)?;
+            for receipt in commit.receipts {
+                receipts.insert(receipt.tx_hash.0, receipt.to_bytes().as_slice())?;
+            }
+            txn.open_table(META)?.insert(HEAD, zr_common::codec::encode(&commit.head).as_slice())?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// A stored receipt.
+    pub fn receipt(&self, tx_hash: &Hash) -> Result<Option<Receipt>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(RECEIPTS)?;
+        let value = table.get(tx_hash.0)?;
+        Ok(match value {
+            Some(bytes) => Some(Receipt::from_bytes(bytes.value())?),
+            None => None,
+        })
+    }
+}

@@ -1,0 +1,291 @@
+//! The deterministic wasm VM: wasmer singlepass with gas metering and a call-depth bound compiled in, host
+//! memory limits, the host API, and a module cache.
+
+mod cache;
+mod depth;
+pub mod host;
+pub mod limits;
+mod tunables;
+mod validate;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use wasmer::sys::{CompilerConfig, EngineBuilder, NativeEngineExt, Singlepass};
+use wasmer::{Engine, Function, FunctionEnv, Imports, Instance, Module, Pages, Store, TypedFunction, imports};
+use wasmer_middlewares::Metering;
+use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
+use zr_common::Hash;
+
+pub use cache::{CacheStats, ModuleCache};
+pub use host::{BlockInfo, Frame, HostTrap};
+pub use validate::{ValidationError, validate};
+
+use crate::state::{StateKey, World};
+use depth::{DEPTH_EXCEEDED_EXPORT, DepthLimit};
+use host::HostEnv;
+use tunables::LimitingTunables;
+
+/// How a contract call ended, if not successfully.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallError {
+    /// Gas ran out.
+    OutOfGas,
+    /// A deterministic failure (trap, abort, missing method, …): the call's writes are undone.
+    Failed(String),
+    /// The node itself failed; nothing may be committed.
+    Fault(String),
+}
+
+/// The result of a call: the world after it (writes undone on failure), the gas left, the return data.
+pub struct CallOutcome {
+    /// The world after the call.
+    pub world: World,
+    /// Gas not used.
+    pub gas_left: u64,
+    /// Return data, or why the call failed.
+    pub result: Result<Vec<u8>, CallError>,
+}
+
+/// The VM: engines, the module cache and the VM version.
+pub struct Vm {
+    runtime: Engine,
+    cache: ModuleCache,
+    version: Hash,
+}
+
+impl std::fmt::Debug for Vm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Vm({})", self.version)
+    }
+}
+
+impl Vm {
+    /// A VM caching compiled modules in memory (`memory_modules` of them) and, if given, in `cache_dir`.
+    pub fn new(cache_dir: Option<PathBuf>, memory_modules: usize) -> Result<Arc<Vm>, String> {
+        let mut runtime = Engine::headless();
+        runtime.set_tunables(LimitingTunables::new(Pages(limits::MAX_MEMORY_PAGES)));
+        let version = limits::vm_version();
+        let cache = ModuleCache::new(cache_dir, memory_modules, version)?;
+        Ok(Arc::new(Vm { runtime, cache, version }))
+    }
+
+    /// The VM version hash that goes into claims.
+    pub fn version(&self) -> Hash {
+        self.version
+    }
+
+    /// Cache counters.
+    pub fn cache_stats(&self) -> CacheStats {
+        self.cache.stats()
+    }
+
+    /// Compiles validated `code` with metering and the depth bound, returning the serialized artifact.
+    pub fn compile(code: &[u8]) -> Result<Vec<u8>, String> {
+        // Middlewares hold per-module state, so each compilation gets its own compiler and engine.
+        let mut compiler = Singlepass::new();
+        compiler.push_middleware(Arc::new(DepthLimit::new(limits::MAX_WASM_CALL_DEPTH)));
+        compiler.push_middleware(Arc::new(Metering::new(0, limits::operator_cost)));
+        let mut engine: Engine = EngineBuilder::new(compiler).engine().into();
+        engine.set_tunables(LimitingTunables::new(Pages(limits::MAX_MEMORY_PAGES)));
+        let module = Module::new(&engine, code).map_err(|e| format!("compilation failed: {e}"))?;
+        module.serialize().map(|b| b.to_vec()).map_err(|e| format!("serialization failed: {e}"))
+    }
+
+    /// The compiled module for `code_hash`, compiling `code` on a cache miss.
+    pub fn module(&self, code_hash: &Hash, code: impl FnOnce() -> Option<Arc<Vec<u8>>>) -> Result<Module, CallError> {
+        self.cache.get_or_compile(&self.runtime, code_hash, code)
+    }
+
+    /// Runs `method` of `frame.contract` with `gas`, moving `frame.value` from the caller first. On failure
+    /// the world is as it was before the call (but for reads recorded). `init` and reserved names cannot be
+    /// called this way.
+    pub fn run_call(
+        self: &Arc<Self>,
+        world: World,
+        frame: Frame,
+        method: &str,
+        block: BlockInfo,
+        gas: u64,
+    ) -> CallOutcome {
+        if is_reserved(method) {
+            return CallOutcome {
+                world,
+                gas_left: gas,
+                result: Err(CallError::Failed(format!("method {method:?} is reserved"))),
+            };
+        }
+        self.invoke(world, frame, Entry::Method(method), block, gas)
+    }
+
+    /// Runs a freshly deployed contract's `init` if it exports one (otherwise only moves the value).
+    pub fn run_init(self: &Arc<Self>, world: World, frame: Frame, block: BlockInfo, gas: u64) -> CallOutcome {
+        self.invoke(world, frame, Entry::Init, block, gas)
+    }
+
+    fn invoke(
+        self: &Arc<Self>,
+        mut world: World,
+        frame: Frame,
+        entry: Entry<'_>,
+        block: BlockInfo,
+        gas: u64,
+    ) -> CallOutcome {
+        let method = match entry {
+            Entry::Init => "init",
+            Entry::Method(method) => method,
+        };
+        let checkpoint = world.checkpoint();
+        let fail = |mut world: World, gas_left: u64, error: CallError| {
+            world.revert(checkpoint.clone());
+            CallOutcome { world, gas_left, result: Err(error) }
+        };
+        let Some(code_hash) = world.get_decoded::<Hash>(&StateKey::Contract { address: frame.contract }) else {
+            return fail(world, gas, CallError::Failed(format!("no contract at {}", frame.contract)));
+        };
+        if gas < limits::gas::INSTANTIATE {
+            return fail(world, 0, CallError::OutOfGas);
+        }
+        let gas = gas - limits::gas::INSTANTIATE;
+        if frame.value > 0
+            && !host::move_balance(
+                &mut world,
+                &frame.caller,
+                &frame.contract,
+                &zr_common::TokenStandard::ZNN,
+                frame.value,
+            )
+        {
+            return fail(world, gas, CallError::Failed(format!("{} cannot pay the call's value", frame.caller)));
+        }
+        // The code is read even on a cache hit: it is part of what the call touched (its witness).
+        let code = world.get(&StateKey::Code { code_hash });
+        let module = match self.module(&code_hash, || code) {
+            Ok(module) => module,
+            Err(error) => return fail(world, gas, error),
+        };
+        let mut store = Store::new(self.runtime.clone());
+        let env = FunctionEnv::new(
+            &mut store,
+            HostEnv {
+                memory: None,
+                instance: None,
+                world,
+                frame,
+                block,
+                vm: self.clone(),
+                return_data: Vec::new(),
+                callee_return: Vec::new(),
+            },
+        );
+        let imports = host_imports(&mut store, &env);
+        let instance = match Instance::new(&mut store, &module, &imports) {
+            Ok(instance) => instance,
+            Err(e) => {
+                let world = std::mem::take(&mut env.as_mut(&mut store).world);
+                return fail(world, gas, CallError::Failed(format!("instantiation failed: {e}")));
+            }
+        };
+        set_remaining_points(&mut store, &instance, gas);
+        let memory = instance.exports.get_memory("memory").ok().cloned();
+        {
+            let data = env.as_mut(&mut store);
+            data.memory = memory;
+            data.instance = Some(instance.clone());
+        }
+        let function: Option<TypedFunction<(), ()>> = instance.exports.get_typed_function(&store, method).ok();
+        let result = match function {
+            Some(function) => function.call(&mut store),
+            None if entry == Entry::Init => {
+                let world = std::mem::take(&mut env.as_mut(&mut store).world);
+                return CallOutcome { world, gas_left: gas, result: Ok(Vec::new()) };
+            }
+            None => {
+                let world = std::mem::take(&mut env.as_mut(&mut store).world);
+                return fail(world, gas, CallError::Failed(format!("method {method:?} not found")));
+            }
+        };
+        let gas_left = match get_remaining_points(&mut store, &instance) {
+            MeteringPoints::Remaining(left) => left,
+            MeteringPoints::Exhausted => 0,
+        };
+        let depth_exceeded = instance
+            .exports
+            .get_global(DEPTH_EXCEEDED_EXPORT)
+            .map(|g| g.get(&mut store).i32() == Some(1))
+            .unwrap_or(false);
+        let data = env.as_mut(&mut store);
+        let world = std::mem::take(&mut data.world);
+        let returned = std::mem::take(&mut data.return_data);
+        match result {
+            Ok(()) => CallOutcome { world, gas_left, result: Ok(returned) },
+            Err(error) => {
+                let error = classify(error, gas_left, depth_exceeded);
+                let gas_left = if error == CallError::OutOfGas { 0 } else { gas_left };
+                fail(world, gas_left, error)
+            }
+        }
+    }
+}
+
+/// Which export a call enters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry<'a> {
+    Init,
+    Method(&'a str),
+}
+
+/// Exports a transaction may not call directly.
+fn is_reserved(method: &str) -> bool {
+    method == "init" || method.starts_with("wasmer_") || method.starts_with("zr_")
+}
+
+fn classify(error: wasmer::RuntimeError, gas_left: u64, depth_exceeded: bool) -> CallError {
+    if let Some(trap) = error.downcast_ref::<HostTrap>() {
+        return match trap {
+            HostTrap::OutOfGas => CallError::OutOfGas,
+            HostTrap::Abort(message) => CallError::Failed(format!("aborted: {message}")),
+            HostTrap::Trap(message) => CallError::Failed(message.clone()),
+            HostTrap::Fault(message) => CallError::Fault(message.clone()),
+        };
+    }
+    if depth_exceeded {
+        return CallError::Failed(format!("call stack deeper than {} frames", limits::MAX_WASM_CALL_DEPTH));
+    }
+    if gas_left == 0 {
+        return CallError::OutOfGas;
+    }
+    match error.clone().to_trap() {
+        // The depth bound keeps contracts far from the native stack; reaching it would be a node fault.
+        Some(wasmer_types::TrapCode::StackOverflow) => CallError::Fault("native stack overflow".into()),
+        Some(code) => CallError::Failed(format!("wasm trap: {code}")),
+        None => CallError::Fault(error.to_string()),
+    }
+}
+
+fn host_imports(store: &mut Store, env: &FunctionEnv<HostEnv>) -> Imports {
+    imports! {
+        "env" => {
+            "input_len" => Function::new_typed_with_env(store, env, host::input_len),
+            "input_copy" => Function::new_typed_with_env(store, env, host::input_copy),
+            "storage_read" => Function::new_typed_with_env(store, env, host::storage_read),
+            "storage_write" => Function::new_typed_with_env(store, env, host::storage_write),
+            "storage_remove" => Function::new_typed_with_env(store, env, host::storage_remove),
+            "caller" => Function::new_typed_with_env(store, env, host::caller),
+            "self_address" => Function::new_typed_with_env(store, env, host::self_address),
+            "value" => Function::new_typed_with_env(store, env, host::value),
+            "balance" => Function::new_typed_with_env(store, env, host::balance),
+            "transfer" => Function::new_typed_with_env(store, env, host::transfer),
+            "block_height" => Function::new_typed_with_env(store, env, host::block_height),
+            "block_timestamp" => Function::new_typed_with_env(store, env, host::block_timestamp),
+            "emit_event" => Function::new_typed_with_env(store, env, host::emit_event),
+            "call" => Function::new_typed_with_env(store, env, host::call),
+            "return_data_len" => Function::new_typed_with_env(store, env, host::return_data_len),
+            "return_data_copy" => Function::new_typed_with_env(store, env, host::return_data_copy),
+            "sha3_256" => Function::new_typed_with_env(store, env, host::sha3),
+            "ed25519_verify" => Function::new_typed_with_env(store, env, host::ed25519_verify),
+            "set_return" => Function::new_typed_with_env(store, env, host::set_return),
+            "abort" => Function::new_typed_with_env(store, env, host::abort),
+        }
+    }
+}

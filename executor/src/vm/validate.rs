@@ -1,0 +1,182 @@
+//! Deploy-time static checks: a module that passes can be compiled in linear time and run within the VM's
+//! limits. Each rejection names the rule.
+
+use wasmer::wasmparser::{ExternalKind, FuncType, Parser, Payload, TypeRef, Validator, WasmFeatures};
+
+use super::host::HOST_API;
+use super::limits::*;
+
+/// Why a module was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid contract: {0}")]
+pub struct ValidationError(pub String);
+
+fn reject<T>(message: impl Into<String>) -> Result<T, ValidationError> {
+    Err(ValidationError(message.into()))
+}
+
+/// The wasm features contracts may use: the MVP without floats, plus sign-extension and mutable globals.
+pub fn features() -> WasmFeatures {
+    WasmFeatures::GC_TYPES | WasmFeatures::MUTABLE_GLOBAL | WasmFeatures::SIGN_EXTENSION
+}
+
+/// Checks `code` against every deploy rule.
+pub fn validate(code: &[u8]) -> Result<(), ValidationError> {
+    if code.len() > MAX_CODE_LEN {
+        return reject(format!("code is {} bytes, more than {MAX_CODE_LEN}", code.len()));
+    }
+    let mut validator = Validator::new_with_features(features());
+    validator.validate_all(code).map_err(|e| {
+        ValidationError(format!("wasm rejected (only MVP without floats, sign-extension, mutable globals): {e}"))
+    })?;
+
+    let mut types: Vec<FuncType> = Vec::new();
+    let mut function_types: Vec<u32> = Vec::new();
+    let mut imported_functions = 0u32;
+    let mut memories = 0u32;
+    let mut min_pages = 0u64;
+    let mut has_memory_export = false;
+    let mut exported_functions: Vec<(String, u32)> = Vec::new();
+    for payload in Parser::new(0).parse_all(code) {
+        let payload = payload.map_err(|e| ValidationError(e.to_string()))?;
+        match payload {
+            Payload::TypeSection(reader) => {
+                for group in reader {
+                    let group = group.map_err(|e| ValidationError(e.to_string()))?;
+                    for ty in group.into_types() {
+                        match ty.composite_type.inner {
+                            wasmer::wasmparser::CompositeInnerType::Func(f) => types.push(f),
+                            _ => return reject("only function types are allowed"),
+                        }
+                    }
+                }
+            }
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    let import = import.map_err(|e| ValidationError(e.to_string()))?;
+                    if import.module != "env" {
+                        return reject(format!(
+                            "import {}.{}: only module `env` may be imported",
+                            import.module, import.name
+                        ));
+                    }
+                    let TypeRef::Func(index) = import.ty else {
+                        return reject(format!("import env.{}: only functions may be imported", import.name));
+                    };
+                    let Some((_, params, results)) = HOST_API.iter().find(|(name, _, _)| *name == import.name) else {
+                        return reject(format!("import env.{}: not a host function", import.name));
+                    };
+                    let ty = &types[index as usize];
+                    if ty.params() != *params || ty.results() != *results {
+                        return reject(format!("import env.{}: wrong signature", import.name));
+                    }
+                    imported_functions += 1;
+                    if imported_functions > MAX_IMPORTS {
+                        return reject(format!("more than {MAX_IMPORTS} imports"));
+                    }
+                    function_types.push(index);
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                if reader.count() > MAX_FUNCTIONS {
+                    return reject(format!("{} functions, more than {MAX_FUNCTIONS}", reader.count()));
+                }
+                for ty in reader {
+                    function_types.push(ty.map_err(|e| ValidationError(e.to_string()))?);
+                }
+            }
+            Payload::TableSection(reader) => {
+                for table in reader {
+                    let table = table.map_err(|e| ValidationError(e.to_string()))?;
+                    let max = table.ty.maximum.unwrap_or(table.ty.initial);
+                    if table.ty.initial > MAX_TABLE_ELEMENTS || max > MAX_TABLE_ELEMENTS {
+                        return reject(format!("table of up to {max} elements, more than {MAX_TABLE_ELEMENTS}"));
+                    }
+                }
+            }
+            Payload::MemorySection(reader) => {
+                for memory in reader {
+                    let memory = memory.map_err(|e| ValidationError(e.to_string()))?;
+                    memories += 1;
+                    min_pages = memory.initial;
+                    if memory.initial > u64::from(MAX_MEMORY_PAGES) {
+                        return reject(format!(
+                            "memory starts at {} pages, more than the limit of {MAX_MEMORY_PAGES}",
+                            memory.initial
+                        ));
+                    }
+                }
+            }
+            Payload::GlobalSection(reader) if reader.count() > MAX_GLOBALS => {
+                return reject(format!("{} globals, more than {MAX_GLOBALS}", reader.count()));
+            }
+            Payload::ExportSection(reader) => {
+                if reader.count() > MAX_EXPORTS {
+                    return reject(format!("{} exports, more than {MAX_EXPORTS}", reader.count()));
+                }
+                for export in reader {
+                    let export = export.map_err(|e| ValidationError(e.to_string()))?;
+                    if export.name.starts_with("wasmer_") || export.name.starts_with("zr_") {
+                        return reject(format!("export {}: the wasmer_ and zr_ prefixes are reserved", export.name));
+                    }
+                    match export.kind {
+                        ExternalKind::Memory if export.name == "memory" => has_memory_export = true,
+                        ExternalKind::Func => exported_functions.push((export.name.to_owned(), export.index)),
+                        _ => {}
+                    }
+                }
+            }
+            Payload::StartSection { .. } => return reject("a start function is not allowed"),
+            Payload::DataSection(reader) => {
+                for data in reader {
+                    let data = data.map_err(|e| ValidationError(e.to_string()))?;
+                    if let wasmer::wasmparser::DataKind::Active { offset_expr, .. } = data.kind {
+                        let mut ops = offset_expr.get_operators_reader();
+                        if let Ok(wasmer::wasmparser::Operator::I32Const { value }) = ops.read() {
+                            let end = u64::from(value as u32) + data.data.len() as u64;
+                            if end > min_pages * 65_536 {
+                                return reject(format!(
+                                    "data segment ends at byte {end}, outside the initial memory of {min_pages} pages"
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            Payload::CodeSectionEntry(body) => {
+                let mut locals = 0u32;
+                let reader = body.get_locals_reader().map_err(|e| ValidationError(e.to_string()))?;
+                for local in reader {
+                    let (count, _) = local.map_err(|e| ValidationError(e.to_string()))?;
+                    locals = locals.saturating_add(count);
+                }
+                if locals > MAX_LOCALS {
+                    return reject(format!("a function has {locals} locals, more than {MAX_LOCALS}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    if memories != 1 {
+        return reject(format!("exactly one memory must be defined, found {memories}"));
+    }
+    if !has_memory_export {
+        return reject("the memory must be exported as `memory`");
+    }
+    for (name, index) in &exported_functions {
+        let ty = &types[function_types[*index as usize] as usize];
+        if !ty.params().is_empty() || !ty.results().is_empty() {
+            return reject(format!("exported function {name} must take and return nothing"));
+        }
+    }
+    if exported_functions.is_empty() {
+        return reject("no exported methods");
+    }
+    // Parameters count towards a frame's size too.
+    for ty in &types {
+        if ty.params().len() as u32 > MAX_LOCALS {
+            return reject(format!("a function type has {} parameters, more than {MAX_LOCALS}", ty.params().len()));
+        }
+    }
+    Ok(())
+}

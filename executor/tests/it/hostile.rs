@@ -1,0 +1,174 @@
+//! Hostile contracts fail deterministically (or are rejected at deploy), and leave the state as it was but
+//! for the sender's nonce and the fee.
+
+use zr_common::rollup::{ReceiptStatus, TxKind};
+use zr_common::{Address, Hash, KeyPair, sha3_256};
+use zr_executor::StateKey;
+
+use crate::harness::*;
+
+fn wasm(text: &str) -> Vec<u8> {
+    wat::parse_str(text).unwrap()
+}
+
+/// Runs `method` and checks that only the sender's and the poster's accounts changed.
+fn run_failing(h: &mut Harness, sender: &KeyPair, contract: Address, method: &str) -> String {
+    let before = h.tree.entries();
+    let receipt = h.call(sender, contract, method, vec![]);
+    let reason = failed_reason(&receipt).to_owned();
+    assert!(receipt.gas_used > 0);
+    assert!(receipt.events.is_empty());
+    let after = h.tree.entries();
+    let allowed =
+        [StateKey::Account { address: sender.address() }.hash(), StateKey::Account { address: h.poster }.hash()];
+    let changed: Vec<Hash> = after
+        .iter()
+        .filter(|(k, v)| before.iter().find(|(bk, _)| bk == k).map(|(_, bv)| bv) != Some(v))
+        .map(|(k, _)| *k)
+        .chain(before.iter().filter(|(k, _)| !after.iter().any(|(ak, _)| ak == k)).map(|(k, _)| *k))
+        .collect();
+    assert!(changed.iter().all(|k| allowed.contains(k)), "{method}: more than nonce and fee changed");
+    reason
+}
+
+/// Uploads code whose completion must be rejected; returns the reason.
+fn rejected_upload(h: &mut Harness, sender: &KeyPair, code: &[u8]) -> String {
+    let chunks: Vec<&[u8]> = code.chunks(zr_common::rollup::limits::MAX_CODE_CHUNK_LEN).collect();
+    let count = chunks.len() as u32;
+    let mut receipt = None;
+    for (index, chunk) in chunks.into_iter().enumerate() {
+        let kind = TxKind::UploadChunk { code_hash: sha3_256(code), index: index as u32, count, bytes: chunk.to_vec() };
+        receipt = Some(h.exec(sender, kind));
+    }
+    let receipt = receipt.unwrap();
+    let reason = failed_reason(&receipt).to_owned();
+    // Nothing of the rejected upload stays.
+    assert!(h.tree.get(&StateKey::Code { code_hash: sha3_256(code) }.hash()).is_none());
+    assert!(h.tree.get(&StateKey::Upload { code_hash: sha3_256(code) }.hash()).is_none());
+    reason
+}
+
+const PROLOGUE: &str = r#"
+  (import "env" "abort" (func $abort (param i32 i32)))
+  (import "env" "storage_write" (func $write (param i32 i32 i32 i32)))
+  (import "env" "call" (func $call (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "grow failed")
+"#;
+
+#[test]
+fn runaway_contracts_fail_deterministically() {
+    let mut h = Harness::new();
+    let user = key(1);
+    let code = wasm(&format!(
+        r#"(module {PROLOGUE}
+          (func (export "spin") (loop br 0))
+          (func $deep (export "deep") (call $deep))
+          (func (export "grow_too_much")
+            (if (i32.eq (memory.grow (i32.const 100)) (i32.const -1)) (then (call $abort (i32.const 0) (i32.const 11)))))
+          (func (export "grow_a_little")
+            (if (i32.eq (memory.grow (i32.const 10)) (i32.const -1)) (then (call $abort (i32.const 0) (i32.const 11)))))
+          (func (export "bad_pointer") (call $write (i32.const 0xFFFFFFF0) (i32.const 100) (i32.const 0) (i32.const 1)))
+          (func (export "trap") (unreachable))
+          (func (export "divide") (drop (i32.div_u (i32.const 1) (i32.const 0))))
+        )"#
+    ));
+    let contract = h.deploy(&user, &code, vec![], 0);
+
+    let spin = h.call(&user, contract, "spin", vec![]);
+    assert_eq!(failed_reason(&spin), "out of gas");
+    assert_eq!(spin.gas_used, GAS);
+    assert_eq!(run_failing(&mut h, &user, contract, "spin"), "out of gas");
+    assert_eq!(run_failing(&mut h, &user, contract, "deep"), "call stack deeper than 128 frames");
+    assert_eq!(run_failing(&mut h, &user, contract, "grow_too_much"), "aborted: grow failed");
+    assert_eq!(h.call(&user, contract, "grow_a_little", vec![]).status, ReceiptStatus::Success);
+    assert_eq!(run_failing(&mut h, &user, contract, "bad_pointer"), "storage key: pointer out of bounds");
+    assert!(run_failing(&mut h, &user, contract, "trap").starts_with("wasm trap: "));
+    assert!(run_failing(&mut h, &user, contract, "divide").contains("wasm trap"));
+}
+
+#[test]
+fn out_of_bounds_host_pointers_trap() {
+    let mut h = Harness::new();
+    let user = key(1);
+    let code = wasm(&format!(
+        r#"(module {PROLOGUE}
+          (func (export "oob") (call $write (i32.const 65530) (i32.const 10) (i32.const 0) (i32.const 1))))"#
+    ));
+    let contract = h.deploy(&user, &code, vec![], 0);
+    assert_eq!(run_failing(&mut h, &user, contract, "oob"), "storage key: pointer out of bounds");
+}
+
+#[test]
+fn callee_trap_inside_a_cross_contract_call_reverts_only_the_callee() {
+    let mut h = Harness::new();
+    let user = key(1);
+    let callee = h.deploy(
+        &user,
+        &wasm(&format!(
+            r#"(module {PROLOGUE}
+              (data (i32.const 100) "kv")
+              (func (export "fail") (call $write (i32.const 100) (i32.const 1) (i32.const 101) (i32.const 1)) (unreachable)))"#
+        )),
+        vec![],
+        0,
+    );
+    let caller_code = format!(
+        r#"(module {PROLOGUE}
+          (data (i32.const 100) "fail")
+          (data (i32.const 200) "{}")
+          (data (i32.const 300) "ok")
+          (func (export "go")
+            (if (i32.eq (call $call (i32.const 200) (i32.const 100) (i32.const 4) (i32.const 0) (i32.const 0) (i32.const 400)) (i32.const 1))
+              (then (call $write (i32.const 300) (i32.const 2) (i32.const 300) (i32.const 2)))
+              (else (unreachable)))))"#,
+        callee.0.iter().map(|b| format!("\\{b:02x}")).collect::<String>()
+    );
+    let caller = h.deploy(&user, &wasm(&caller_code), vec![], 0);
+    let r = h.call(&user, caller, "go", vec![]);
+    assert_eq!(r.status, ReceiptStatus::Success, "{r:?}");
+    assert_eq!(h.storage(&caller, b"ok"), Some(b"ok".to_vec()));
+    assert_eq!(h.storage(&callee, b"k"), None);
+}
+
+#[test]
+fn invalid_modules_are_rejected_at_deploy() {
+    let mut h = Harness::new();
+    let user = key(1);
+    let float = wasm(r#"(module (memory (export "memory") 1) (func (export "f") (drop (f32.const 1.0))))"#);
+    assert!(
+        rejected_upload(&mut h, &user, &float).contains("floating-point"),
+        "{}",
+        rejected_upload(&mut h, &user, &float)
+    );
+    let import =
+        wasm(r#"(module (import "env" "launch_missiles" (func)) (memory (export "memory") 1) (func (export "f")))"#);
+    assert!(rejected_upload(&mut h, &user, &import).contains("import env.launch_missiles: not a host function"));
+    let wasi = wasm(r#"(module (import "wasi" "fd_write" (func)) (memory (export "memory") 1) (func (export "f")))"#);
+    assert!(rejected_upload(&mut h, &user, &wasi).contains("only module `env`"));
+    let wrong_sig =
+        wasm(r#"(module (import "env" "abort" (func (param i64))) (memory (export "memory") 1) (func (export "f")))"#);
+    assert!(rejected_upload(&mut h, &user, &wrong_sig).contains("wrong signature"));
+    let huge_data = format!(
+        r#"(module (memory (export "memory") 1) (data (i32.const 0) "{}") (func (export "f")))"#,
+        "x".repeat(70_000)
+    );
+    assert!(rejected_upload(&mut h, &user, &wasm(&huge_data)).contains("data segment"));
+    let big_memory = wasm(r#"(module (memory (export "memory") 65) (func (export "f")))"#);
+    assert!(rejected_upload(&mut h, &user, &big_memory).contains("65 pages"));
+    let no_memory = wasm(r#"(module (func (export "f")))"#);
+    assert!(rejected_upload(&mut h, &user, &no_memory).contains("exactly one memory"));
+    let start = wasm(r#"(module (memory (export "memory") 1) (func $s) (start $s) (func (export "f")))"#);
+    assert!(rejected_upload(&mut h, &user, &start).contains("start function"));
+    let params = wasm(r#"(module (memory (export "memory") 1) (func (export "f") (param i32)))"#);
+    assert!(rejected_upload(&mut h, &user, &params).contains("must take and return nothing"));
+    let bulk = wasm(
+        r#"(module (memory (export "memory") 1) (func (export "f") (memory.fill (i32.const 0) (i32.const 0) (i32.const 0))))"#,
+    );
+    assert!(rejected_upload(&mut h, &user, &bulk).contains("wasm rejected"));
+    let garbage = b"\0asm\x01\0\0\0garbage".to_vec();
+    assert!(rejected_upload(&mut h, &user, &garbage).contains("wasm rejected"));
+    // A deploy of never-uploaded code fails.
+    let r = h.exec(&user, TxKind::Deploy { code_hash: sha3_256(b"nothing"), input: vec![], value: 0 });
+    assert!(failed_reason(&r).contains("has not been uploaded"));
+}
