@@ -1,4 +1,5 @@
-//! `zr`, the zrollup user CLI: keys and `zr up` (a local network in one process).
+//! `zr`, the zrollup user CLI: keys, deploy, call, query, balance, transfer, deposit, tx, and `zr up` (a
+//! whole local network in one process).
 
 mod commands;
 mod output;
@@ -12,6 +13,12 @@ struct Cli {
     /// Print machine-readable JSON instead of human text.
     #[arg(long, global = true)]
     json: bool,
+    /// Your key (for commands that sign; `zr up` funds it when it first creates the network).
+    #[command(flatten)]
+    key: commands::key::KeyFileArg,
+    /// Where the network is.
+    #[command(flatten)]
+    net: commands::net::NetArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -21,6 +28,9 @@ enum Command {
     /// Create, import and show keys (a NoM key is a rollup key).
     #[command(subcommand)]
     Key(commands::key::KeyCommand),
+    /// Rollup commands (deploy, call, query, balance, transfer, deposit, tx).
+    #[command(flatten)]
+    Rollup(commands::rollup::RollupCommand),
     /// Start a whole local network in one process (the embedded NoM devnet) and print its endpoints.
     Up(commands::up::UpArgs),
 }
@@ -33,8 +43,9 @@ fn main() {
     let cli = Cli::parse();
     let out = output::Output::new(cli.json);
     let result = match cli.command {
-        Command::Key(cmd) => commands::key::run(cmd, &out),
-        Command::Up(args) => commands::up::run(args, &out),
+        Command::Key(cmd) => commands::key::run(cmd, cli.key, &out),
+        Command::Up(args) => commands::up::run(args, cli.key, &out),
+        Command::Rollup(cmd) => commands::rollup::run(cmd, cli.key, cli.net, &out),
     };
     if let Err(err) = result {
         eprintln!("error: {err}");

@@ -13,6 +13,11 @@ impl Output {
         Output { json }
     }
 
+    /// Whether output is JSON.
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
     /// Prints `value` as JSON, or `human` as text.
     pub fn emit(&self, value: Value, human: impl FnOnce() -> String) {
         if self.json {

@@ -20,6 +20,10 @@ pub struct ExecutorConfig {
     pub key_file: Option<PathBuf>,
     /// First L1 momentum height to execute. Default 1.
     pub start_height: u64,
+    /// Post a claim to L1 every this many momentums; 0 posts none (claims are still served). Default 1.
+    pub claim_every: u64,
+    /// Momentums of state kept for queries at a height (`getProof`, `call`). Default 64.
+    pub history_depth: usize,
     /// The L1 connection.
     pub l1: L1Section,
     /// The query JSON-RPC. Default `127.0.0.1:8545`.
@@ -35,6 +39,8 @@ impl Default for ExecutorConfig {
             chain_id: 1,
             key_file: None,
             start_height: 1,
+            claim_every: 1,
+            history_depth: 64,
             l1: L1Section::default(),
             rpc: RpcSection::on(([127, 0, 0, 1], 8545).into()),
             ops: OpsSection::on(([127, 0, 0, 1], 9102).into()),
@@ -49,6 +55,9 @@ impl Validate for ExecutorConfig {
         }
         if self.key_file.is_none() {
             return Err(invalid("key_file", "an executor needs a key to sign claims (`zr key new` makes one)"));
+        }
+        if self.history_depth == 0 {
+            return Err(invalid("history_depth", "must be at least 1"));
         }
         self.l1.validate()?;
         self.rpc.validate()
@@ -82,6 +91,10 @@ pub struct ExecutorArgs {
     #[arg(long, value_name = "HEIGHT")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_height: Option<u64>,
+    /// Post a claim every N momentums, 0 for none [config: claim_every, default 1]
+    #[arg(long, value_name = "N")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claim_every: Option<u64>,
     /// L1 connection flags.
     #[command(flatten)]
     pub l1: L1Args,

@@ -14,6 +14,32 @@ use crate::vm::{BlockInfo, CallError, Frame, Vm, validate};
 
 /// The most gas one transaction may ask for.
 pub const MAX_TX_GAS: u64 = 100_000_000;
+/// Gas limits one momentum's transactions may add up to; past it, transactions are dropped (bounded work).
+pub const MOMENTUM_GAS_BUDGET: u64 = 5_000_000_000;
+/// Incomplete uploads are discarded this many momentums after their first chunk.
+pub const UPLOAD_EXPIRY_MOMENTUMS: u64 = 360;
+
+/// Discards the uploads that started `UPLOAD_EXPIRY_MOMENTUMS` before `height` and are still incomplete.
+pub fn expire_uploads(world: &mut World, height: u64) {
+    let Some(started) = height.checked_sub(UPLOAD_EXPIRY_MOMENTUMS) else { return };
+    let queue_key = StateKey::UploadQueue { height: started };
+    let Some(queue) = world.get_decoded::<Vec<Hash>>(&queue_key) else { return };
+    for code_hash in queue {
+        let upload_key = StateKey::Upload { code_hash };
+        let Some(upload) = world.get_decoded::<Upload>(&upload_key) else { continue };
+        if upload.started_at != started {
+            continue;
+        }
+        for index in 0..upload.count {
+            let chunk = StateKey::UploadChunk { code_hash, index };
+            if world.get(&chunk).is_some() {
+                world.set(&chunk, None);
+            }
+        }
+        world.set(&upload_key, None);
+    }
+    world.set(&queue_key, None);
+}
 
 /// The node cannot execute: nothing of the momentum may be committed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,8 +1,13 @@
 //! The zrollup executor: a deterministic wasm VM (wasmer singlepass, gas metering, a deterministic stack
 //! bound, host memory limits, the host API, a module cache), the rollup state committed by a sparse Merkle
-//! tree and kept in redb, and execution of transactions into receipts with per-transaction state roots.
+//! tree and kept in redb, execution of transactions into receipts with per-transaction state roots, and the
+//! `zr-executor` daemon: momentums followed from L1, committed one redb transaction each, claims signed and
+//! posted, state served over JSON-RPC.
 
 pub mod exec;
+pub mod node;
+pub mod rollup;
+pub mod rpc;
 pub mod state;
 pub mod store;
 pub mod vm;

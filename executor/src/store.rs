@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
-use zr_common::rollup::Receipt;
+use zr_common::rollup::{Claim, ClaimLeaf, Receipt};
 use zr_common::{Canonical, Hash};
 
 use crate::state::smt::Tree;
@@ -14,6 +14,10 @@ use crate::state::smt::Tree;
 const STATE: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("state");
 const RECEIPTS: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("receipts");
 const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
+const TXS: TableDefinition<'_, [u8; 32], (u64, u32)> = TableDefinition::new("transactions");
+const LEAVES: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("claim_leaves");
+const CLAIMS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("claims");
+const ROOTS: TableDefinition<'_, u64, [u8; 32]> = TableDefinition::new("state_roots");
 const HEAD: &str = "head";
 
 /// The state store failed; the executor must stop rather than go on from an unknown state.
@@ -59,6 +63,12 @@ pub struct BlockCommit<'a> {
     pub changed: &'a BTreeSet<Hash>,
     /// The momentum's receipts.
     pub receipts: &'a [Receipt],
+    /// Transactions executed (not dropped): hash and position, so they are never executed again.
+    pub executed: &'a [(Hash, u32)],
+    /// The claim's leaves.
+    pub leaves: &'a [ClaimLeaf],
+    /// The executor's claim for the momentum.
+    pub claim: Option<&'a Claim>,
 }
 
 /// The redb state store.
@@ -75,6 +85,10 @@ impl StateStore {
         txn.open_table(STATE)?;
         txn.open_table(RECEIPTS)?;
         txn.open_table(META)?;
+        txn.open_table(TXS)?;
+        txn.open_table(LEAVES)?;
+        txn.open_table(CLAIMS)?;
+        txn.open_table(ROOTS)?;
         txn.commit()?;
         Ok(StateStore { db })
     }
@@ -126,6 +140,16 @@ impl StateStore {
             for receipt in commit.receipts {
                 receipts.insert(receipt.tx_hash.0, receipt.to_bytes().as_slice())?;
             }
+            let mut txs = txn.open_table(TXS)?;
+            for (hash, index) in commit.executed {
+                txs.insert(hash.0, (commit.head.height, *index))?;
+            }
+            let height = commit.head.height;
+            txn.open_table(LEAVES)?.insert(height, zr_common::codec::encode(&commit.leaves.to_vec()).as_slice())?;
+            if let Some(claim) = commit.claim {
+                txn.open_table(CLAIMS)?.insert(height, claim.to_bytes().as_slice())?;
+            }
+            txn.open_table(ROOTS)?.insert(height, commit.head.root.0)?;
             txn.open_table(META)?.insert(HEAD, zr_common::codec::encode(&commit.head).as_slice())?;
         }
         txn.commit()?;
@@ -141,5 +165,43 @@ impl StateStore {
             Some(bytes) => Some(Receipt::from_bytes(bytes.value())?),
             None => None,
         })
+    }
+}
+
+impl StateStore {
+    /// Where an executed transaction landed: (momentum height, position).
+    pub fn tx_location(&self, hash: &Hash) -> Result<Option<(u64, u32)>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(TXS)?;
+        Ok(table.get(hash.0)?.map(|v| v.value()))
+    }
+
+    /// The claim leaves of a momentum.
+    pub fn leaves(&self, height: u64) -> Result<Option<Vec<ClaimLeaf>>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(LEAVES)?;
+        let value = table.get(height)?;
+        Ok(match value {
+            Some(bytes) => Some(zr_common::codec::decode("claim leaves", bytes.value(), 64 * 1024 * 1024)?),
+            None => None,
+        })
+    }
+
+    /// The executor's claim for a momentum.
+    pub fn claim(&self, height: u64) -> Result<Option<Claim>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(CLAIMS)?;
+        let value = table.get(height)?;
+        Ok(match value {
+            Some(bytes) => Some(Claim::from_bytes(bytes.value())?),
+            None => None,
+        })
+    }
+
+    /// The state root after a momentum.
+    pub fn state_root(&self, height: u64) -> Result<Option<Hash>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(ROOTS)?;
+        Ok(table.get(height)?.map(|v| Hash(v.value())))
     }
 }

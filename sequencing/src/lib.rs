@@ -1,16 +1,19 @@
-//! The L1 seam: the [`L1`] trait the rest of zrollup uses to read and write NoM, an adapter for go-zenon's
+//! The L1 seam: the bundle format and the canonical ordering rule (pure functions of L1 data), the [`L1`] trait the rest of zrollup uses to read and write NoM, an adapter for go-zenon's
 //! znnd JSON-RPC ([`ZnndClient`], which also drives `zr-devnet`), a follower that streams momentums with
 //! their account blocks from a height, and a helper that builds, pays for (fused plasma or PoW), signs and
 //! publishes account blocks.
 
+pub mod bundle;
 mod error;
 mod follow;
 mod l1;
+pub mod order;
 mod publish;
 mod znnd;
 
 pub use error::L1Error;
 pub use follow::{Follower, follow, inbox_blocks};
 pub use l1::{L1, MomentumSubscription};
+pub use order::{Deposit, Ordered, Sequenced, canonical_order};
 pub use publish::{SendRequest, send_block};
 pub use znnd::ZnndClient;

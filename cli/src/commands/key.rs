@@ -15,7 +15,7 @@ use crate::output::Output;
 #[derive(Args, Clone)]
 pub struct KeyFileArg {
     /// Key file [default: $ZR_HOME/keys/default.json, $ZR_HOME defaults to ~/.zr]
-    #[arg(long = "key", env = "ZR_KEY", value_name = "FILE")]
+    #[arg(long = "key", env = "ZR_KEY", value_name = "FILE", global = true)]
     pub file: Option<PathBuf>,
 }
 
@@ -50,15 +50,9 @@ pub fn zr_home() -> eyre::Result<PathBuf> {
 #[derive(Subcommand)]
 pub enum KeyCommand {
     /// Generate a new key and write it to a file readable only by you.
-    New {
-        #[command(flatten)]
-        key: KeyFileArg,
-    },
+    New,
     /// Show a key's address and public key.
-    Show {
-        #[command(flatten)]
-        key: KeyFileArg,
-    },
+    Show,
     /// Import the key of an existing NoM wallet from its BIP-39 mnemonic (path m/44'/73404'/INDEX').
     Import {
         /// The mnemonic words; `-` or omitted reads them from standard input (keeps them out of shell history).
@@ -67,25 +61,23 @@ pub enum KeyCommand {
         /// The wallet account index.
         #[arg(long, default_value_t = 0)]
         index: u32,
-        #[command(flatten)]
-        key: KeyFileArg,
     },
 }
 
 /// Runs a key subcommand.
-pub fn run(cmd: KeyCommand, out: &Output) -> eyre::Result<()> {
+pub fn run(cmd: KeyCommand, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
     match cmd {
-        KeyCommand::New { key } => {
+        KeyCommand::New => {
             let path = key.path()?;
             let pair = KeyPair::generate();
             pair.write_file(&path)?;
             print_key(out, &pair, &path, "created");
         }
-        KeyCommand::Show { key } => {
+        KeyCommand::Show => {
             let path = key.path()?;
             print_key(out, &key.load()?, &path, "loaded");
         }
-        KeyCommand::Import { mnemonic, index, key } => {
+        KeyCommand::Import { mnemonic, index } => {
             let phrase = match mnemonic.as_deref() {
                 None | Some("-") => {
                     let mut text = String::new();

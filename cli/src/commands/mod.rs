@@ -1,4 +1,6 @@
 //! One module per `zr` subcommand.
 
 pub mod key;
+pub mod net;
+pub mod rollup;
 pub mod up;

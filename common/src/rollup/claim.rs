@@ -25,6 +25,26 @@ impl ClaimLeaf {
     }
 }
 
+/// The Merkle root of a claim's leaf hashes: pairs hashed as SHA3(0x01 ‖ left ‖ right), an odd node carried
+/// up unchanged, zero for no leaves.
+pub fn leaves_root(leaves: &[ClaimLeaf]) -> Hash {
+    let mut level: Vec<Hash> = leaves.iter().map(ClaimLeaf::hash).collect();
+    if level.is_empty() {
+        return Hash::ZERO;
+    }
+    while level.len() > 1 {
+        level = level
+            .chunks(2)
+            .map(|pair| match pair {
+                [left, right] => crate::hash::sha3_256_concat([&[1u8][..], &left.0, &right.0]),
+                [single] => *single,
+                _ => unreachable!("chunks of two"),
+            })
+            .collect();
+    }
+    level[0]
+}
+
 /// The signed part of a claim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
 #[serde(rename_all = "camelCase")]

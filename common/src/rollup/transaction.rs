@@ -156,17 +156,24 @@ impl TxBody {
             TxKind::Deploy { input, .. } | TxKind::Call { input, .. } if input.len() > limits::MAX_INPUT_LEN => {
                 return limit(format!("input of {} bytes exceeds {}", input.len(), limits::MAX_INPUT_LEN));
             }
-            TxKind::Call { method, .. }
-                if method.is_empty()
-                    || method.len() > limits::MAX_METHOD_LEN
-                    || !method.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
-            {
-                return limit(format!(
-                    "method name {method:?} must be 1..={} ASCII letters, digits or '_'",
-                    limits::MAX_METHOD_LEN
-                ));
-            }
+            TxKind::Call { method, .. } => Self::check_method(method)?,
             _ => {}
+        }
+        Ok(())
+    }
+}
+
+impl TxBody {
+    /// Checks a method name: 1 to 64 ASCII letters, digits or `_`.
+    pub fn check_method(method: &str) -> Result<(), TxError> {
+        if method.is_empty()
+            || method.len() > limits::MAX_METHOD_LEN
+            || !method.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(TxError::Limit(format!(
+                "method name {method:?} must be 1..={} ASCII letters, digits or '_'",
+                limits::MAX_METHOD_LEN
+            )));
         }
         Ok(())
     }

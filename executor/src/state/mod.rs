@@ -50,6 +50,11 @@ pub enum StateKey {
         /// The chunk index.
         index: u32,
     },
+    /// Code hashes whose uploads started at a momentum height (uploads expire).
+    UploadQueue {
+        /// The momentum height.
+        height: u64,
+    },
     /// A withdrawal waiting for its claim to be final.
     Withdrawal {
         /// The withdrawing transaction.

@@ -18,12 +18,11 @@ use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_rem
 use zr_common::Hash;
 
 pub use cache::{CacheStats, ModuleCache};
-pub use host::{BlockInfo, Frame, HostTrap};
+pub use host::{BlockInfo, Frame, HostEnv, HostTrap};
 pub use validate::{ValidationError, validate};
 
 use crate::state::{StateKey, World};
 use depth::{DEPTH_EXCEEDED_EXPORT, DepthLimit};
-use host::HostEnv;
 use tunables::LimitingTunables;
 
 /// How a contract call ended, if not successfully.
@@ -97,6 +96,40 @@ impl Vm {
         self.cache.get_or_compile(&self.runtime, code_hash, code)
     }
 
+    /// Instantiates `module` with the host API over `world`; on failure the world is handed back.
+    pub fn instantiate(
+        self: &Arc<Self>,
+        module: &Module,
+        world: World,
+        frame: Frame,
+        block: BlockInfo,
+    ) -> Result<Instantiated, (World, String)> {
+        let mut store = Store::new(self.runtime.clone());
+        let env = FunctionEnv::new(
+            &mut store,
+            HostEnv {
+                memory: None,
+                instance: None,
+                world,
+                frame,
+                block,
+                vm: self.clone(),
+                return_data: Vec::new(),
+                callee_return: Vec::new(),
+            },
+        );
+        let imports = host_imports(&mut store, &env);
+        let instance = match Instance::new(&mut store, module, &imports) {
+            Ok(instance) => instance,
+            Err(e) => return Err((std::mem::take(&mut env.as_mut(&mut store).world), e.to_string())),
+        };
+        let memory = instance.exports.get_memory("memory").ok().cloned();
+        let data = env.as_mut(&mut store);
+        data.memory = memory;
+        data.instance = Some(instance.clone());
+        Ok(Instantiated { store, env, instance })
+    }
+
     /// Runs `method` of `frame.contract` with `gas`, moving `frame.value` from the caller first. On failure
     /// the world is as it was before the call (but for reads recorded). `init` and reserved names cannot be
     /// called this way.
@@ -164,35 +197,11 @@ impl Vm {
             Ok(module) => module,
             Err(error) => return fail(world, gas, error),
         };
-        let mut store = Store::new(self.runtime.clone());
-        let env = FunctionEnv::new(
-            &mut store,
-            HostEnv {
-                memory: None,
-                instance: None,
-                world,
-                frame,
-                block,
-                vm: self.clone(),
-                return_data: Vec::new(),
-                callee_return: Vec::new(),
-            },
-        );
-        let imports = host_imports(&mut store, &env);
-        let instance = match Instance::new(&mut store, &module, &imports) {
-            Ok(instance) => instance,
-            Err(e) => {
-                let world = std::mem::take(&mut env.as_mut(&mut store).world);
-                return fail(world, gas, CallError::Failed(format!("instantiation failed: {e}")));
-            }
+        let Instantiated { mut store, env, instance } = match self.instantiate(&module, world, frame, block) {
+            Ok(instantiated) => instantiated,
+            Err((world, e)) => return fail(world, gas, CallError::Failed(format!("instantiation failed: {e}"))),
         };
         set_remaining_points(&mut store, &instance, gas);
-        let memory = instance.exports.get_memory("memory").ok().cloned();
-        {
-            let data = env.as_mut(&mut store);
-            data.memory = memory;
-            data.instance = Some(instance.clone());
-        }
         let function: Option<TypedFunction<(), ()>> = instance.exports.get_typed_function(&store, method).ok();
         let result = match function {
             Some(function) => function.call(&mut store),
@@ -226,6 +235,16 @@ impl Vm {
             }
         }
     }
+}
+
+/// A live instance with its store and host environment.
+pub struct Instantiated {
+    /// The store owning the instance.
+    pub store: Store,
+    /// The host environment.
+    pub env: FunctionEnv<HostEnv>,
+    /// The instance.
+    pub instance: Instance,
 }
 
 /// Which export a call enters.

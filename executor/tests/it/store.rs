@@ -26,6 +26,9 @@ fn a_committed_momentum_reloads_with_the_same_root() {
                 tree: &h.tree,
                 changed: &changed,
                 receipts: &[r1.clone(), r2.clone()],
+                executed: &[(r1.tx_hash, 0), (r2.tx_hash, 1)],
+                leaves: &[],
+                claim: None,
             })
             .unwrap();
     }
@@ -33,8 +36,10 @@ fn a_committed_momentum_reloads_with_the_same_root() {
     assert_eq!(store.head().unwrap(), Head { height: 10, root: h.tree.root() });
     let tree = store.load_tree().unwrap();
     assert_eq!(tree.root(), h.tree.root());
-    assert_eq!(store.receipt(&r2.tx_hash).unwrap(), Some(r2));
+    assert_eq!(store.receipt(&r2.tx_hash).unwrap(), Some(r2.clone()));
     assert_eq!(store.receipt(&Hash([1; 32])).unwrap(), None);
+    assert_eq!(store.tx_location(&r2.tx_hash).unwrap(), Some((10, 1)));
+    assert_eq!(store.state_root(10).unwrap(), Some(h.tree.root()));
 
     // A removal is committed too.
     let mut tree = tree;
@@ -46,6 +51,9 @@ fn a_committed_momentum_reloads_with_the_same_root() {
             tree: &tree,
             changed: &BTreeSet::from([gone]),
             receipts: &[],
+            executed: &[],
+            leaves: &[],
+            claim: None,
         })
         .unwrap();
     assert_eq!(store.load_tree().unwrap().root(), tree.root());

@@ -1,0 +1,250 @@
+//! Talking to the network: the L1 (znnd or the devnet) and an executor's query RPC; signing transactions,
+//! wrapping them in bundles and posting them to the inbox from the user's own L1 account.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use eyre::{Context, bail, eyre};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use zr_common::rollup::api::{AccountView, TransactionView};
+use zr_common::rollup::{BundleBody, Transaction, TxBody, TxKind};
+use zr_common::{Address, KeyPair, TokenStandard};
+use zr_sequencing::bundle::encode_bundle;
+use zr_sequencing::{L1, L1Error, SendRequest, ZnndClient, send_block};
+
+/// Where the network is.
+#[derive(Args, Clone)]
+pub struct NetArgs {
+    /// L1 JSON-RPC over HTTP
+    #[arg(long, env = "ZR_L1_HTTP", default_value = "http://127.0.0.1:35997", global = true)]
+    pub l1_http: String,
+    /// L1 JSON-RPC over WebSocket
+    #[arg(long, env = "ZR_L1_WS", default_value = "ws://127.0.0.1:35998", global = true)]
+    pub l1_ws: String,
+    /// An executor's query RPC
+    #[arg(long, env = "ZR_EXECUTOR", default_value = "http://127.0.0.1:8545", global = true)]
+    pub executor: String,
+    /// The rollup chain id
+    #[arg(long, env = "ZR_CHAIN_ID", default_value_t = 1, global = true)]
+    pub chain_id: u64,
+    /// Gas limit of each transaction
+    #[arg(long, default_value_t = 5_000_000, global = true)]
+    pub gas: u64,
+    /// Fee per gas (ZNN smallest unit) paid to the poster; you post your own bundles, so 0 by default
+    #[arg(long, default_value_t = 0, global = true)]
+    pub fee_per_gas: u64,
+    /// How long to wait for a result, in seconds
+    #[arg(long, default_value_t = 120, global = true)]
+    pub timeout: u64,
+}
+
+/// A connection to the L1 and an executor.
+pub struct Net {
+    pub args: NetArgs,
+    pub l1: Arc<ZnndClient>,
+    http: reqwest::Client,
+    /// Print progress lines (not with --json).
+    pub progress: bool,
+}
+
+impl Net {
+    pub fn new(args: NetArgs, progress: bool) -> eyre::Result<Net> {
+        let l1 = Arc::new(ZnndClient::new(&args.l1_http, &args.l1_ws)?);
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
+        Ok(Net { args, l1, http, progress })
+    }
+
+    /// Calls the executor's `method`.
+    pub async fn rpc<T: DeserializeOwned>(&self, method: &str, params: Value) -> eyre::Result<T> {
+        let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
+        let response = self
+            .http
+            .post(&self.args.executor)
+            .json(&body)
+            .send()
+            .await
+            .wrap_err_with(|| format!("executor unreachable at {}", self.args.executor))?;
+        let value: Value = response.json().await.wrap_err("executor answered with something that is not JSON")?;
+        if let Some(error) = value.get("error") {
+            bail!(
+                "executor refused {method}: {}",
+                error.get("message").and_then(Value::as_str).unwrap_or("unknown error")
+            );
+        }
+        serde_json::from_value(value["result"].clone()).wrap_err_with(|| format!("unexpected answer to {method}"))
+    }
+
+    pub async fn account(&self, address: &Address) -> eyre::Result<AccountView> {
+        self.rpc("rollup.getBalance", json!([address])).await
+    }
+
+    pub fn progress(&self, line: &str) {
+        if self.progress {
+            eprint!("\r\x1b[2K{line}");
+            let _ = std::io::stderr().flush();
+        }
+    }
+
+    fn progress_done(&self) {
+        if self.progress {
+            eprintln!();
+        }
+    }
+
+    /// Posts a send from `key`'s L1 account, waiting for plasma to come back when the account has none.
+    pub async fn post(&self, key: &KeyPair, send: SendRequest) -> eyre::Result<zr_common::nom::AccountBlock> {
+        let chain_identifier = self.l1.frontier_momentum().await?.chain_identifier;
+        let deadline = Instant::now() + Duration::from_secs(self.args.timeout);
+        loop {
+            match send_block(self.l1.as_ref(), chain_identifier, key, send.clone()).await {
+                Ok(block) => return Ok(block),
+                // Plasma held by unconfirmed blocks comes back when a momentum confirms them.
+                Err(L1Error::Rpc { message, .. } | L1Error::Invalid(message))
+                    if (message.contains("plasma") || message.contains("unconfirmed")) && Instant::now() < deadline =>
+                {
+                    self.progress("waiting for plasma (the next momentum frees it)…");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(err) => return Err(err).wrap_err("the L1 refused the inbox block"),
+            }
+        }
+    }
+
+    /// Signs `kinds` with consecutive nonces from `nonce`, posts them in one bundle, returns the transactions.
+    pub async fn submit(&self, key: &KeyPair, nonce: u64, kinds: Vec<TxKind>) -> eyre::Result<Vec<Transaction>> {
+        let transactions: Vec<Transaction> = kinds
+            .into_iter()
+            .enumerate()
+            .map(|(i, kind)| {
+                TxBody {
+                    chain_id: self.args.chain_id,
+                    sender: key.public(),
+                    nonce: nonce + i as u64,
+                    gas_limit: self.args.gas,
+                    fee_per_gas: self.args.fee_per_gas,
+                    kind,
+                }
+                .sign(key)
+            })
+            .collect();
+        let bundle =
+            BundleBody { chain_id: self.args.chain_id, poster: key.public(), transactions: transactions.clone() }
+                .sign(key);
+        let data = encode_bundle(&bundle).map_err(|e| eyre!("{e}"))?;
+        self.post(key, SendRequest { to: Address::INBOX, token: TokenStandard::ZERO, amount: 0, data }).await?;
+        Ok(transactions)
+    }
+
+    /// Waits until the executor has executed `hash`; returns where it landed.
+    pub async fn wait(&self, hash: &zr_common::Hash, what: &str) -> eyre::Result<TransactionView> {
+        let started = Instant::now();
+        loop {
+            if let Some(view) = self.rpc::<Option<TransactionView>>("rollup.getTransaction", json!([hash])).await? {
+                self.progress_done();
+                return Ok(view);
+            }
+            if started.elapsed() > Duration::from_secs(self.args.timeout) {
+                self.progress_done();
+                bail!(
+                    "{what} {hash} was not executed within {} s (it may still land; `zr tx {hash} --watch`)",
+                    self.args.timeout
+                );
+            }
+            self.progress(&format!("{what} {hash}: posted, waiting for a momentum… {}s", started.elapsed().as_secs()));
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+}
+
+/// Parses an amount of ZNN or QSR with up to 8 decimals (`1.5` is 150000000).
+pub fn parse_amount(text: &str) -> eyre::Result<u128> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if fraction.len() > 8 || whole.is_empty() && fraction.is_empty() {
+        bail!("invalid amount {text:?}: a number with at most 8 decimals");
+    }
+    let whole: u128 =
+        if whole.is_empty() { 0 } else { whole.parse().wrap_err_with(|| format!("invalid amount {text:?}"))? };
+    let fraction: u128 = if fraction.is_empty() {
+        0
+    } else {
+        format!("{fraction:0<8}").parse().wrap_err_with(|| format!("invalid amount {text:?}"))?
+    };
+    whole
+        .checked_mul(100_000_000)
+        .and_then(|w| w.checked_add(fraction))
+        .ok_or_else(|| eyre!("amount {text:?} is too large"))
+}
+
+/// Formats a smallest-unit amount with 8 decimals.
+pub fn format_amount(amount: u128) -> String {
+    let fraction = amount % 100_000_000;
+    if fraction == 0 {
+        format!("{}", amount / 100_000_000)
+    } else {
+        format!("{}.{}", amount / 100_000_000, format!("{fraction:08}").trim_end_matches('0'))
+    }
+}
+
+/// Parses a token name: ZNN, QSR or a `zts1…` standard.
+pub fn parse_token(text: &str) -> eyre::Result<TokenStandard> {
+    match text.to_ascii_uppercase().as_str() {
+        "ZNN" => Ok(TokenStandard::ZNN),
+        "QSR" => Ok(TokenStandard::QSR),
+        _ => text.parse().map_err(|e| eyre!("unknown token {text:?}: {e}")),
+    }
+}
+
+/// Encodes contract arguments: `address:z1…`, `u128:N`, `u64:N`, `hex:…`, `bytes:…` (length-prefixed hex).
+pub fn encode_args(args: &[String]) -> eyre::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    for arg in args {
+        let (kind, value) = arg
+            .split_once(':')
+            .ok_or_else(|| eyre!("argument {arg:?} must be TYPE:VALUE (address, u128, u64, hex, bytes)"))?;
+        match kind {
+            "address" => out.extend_from_slice(&value.parse::<Address>().map_err(|e| eyre!("{arg}: {e}"))?.0),
+            "u128" => out.extend_from_slice(
+                &value.parse::<u128>().wrap_err_with(|| format!("{arg}: not a u128"))?.to_le_bytes(),
+            ),
+            "u64" => out
+                .extend_from_slice(&value.parse::<u64>().wrap_err_with(|| format!("{arg}: not a u64"))?.to_le_bytes()),
+            "hex" => out.extend_from_slice(
+                &hex::decode(value.trim_start_matches("0x")).wrap_err_with(|| format!("{arg}: not hex"))?,
+            ),
+            "bytes" => {
+                let bytes = hex::decode(value.trim_start_matches("0x")).wrap_err_with(|| format!("{arg}: not hex"))?;
+                out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+                out.extend_from_slice(&bytes);
+            }
+            other => bail!("argument type {other:?} unknown: use address, u128, u64, hex or bytes"),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts() {
+        assert_eq!(parse_amount("1.5").unwrap(), 150_000_000);
+        assert_eq!(parse_amount("0.00000001").unwrap(), 1);
+        assert_eq!(parse_amount("10").unwrap(), 1_000_000_000);
+        assert!(parse_amount("0.000000001").is_err());
+        assert!(parse_amount("abc").is_err());
+        assert_eq!(format_amount(150_000_000), "1.5");
+        assert_eq!(format_amount(1), "0.00000001");
+    }
+
+    #[test]
+    fn args() {
+        let encoded = encode_args(&["u64:5".into(), "hex:ab".into(), "bytes:cd".into()]).unwrap();
+        assert_eq!(encoded, [5, 0, 0, 0, 0, 0, 0, 0, 0xab, 1, 0, 0, 0, 0xcd]);
+        assert!(encode_args(&["float:1".into()]).is_err());
+        assert!(encode_args(&["u64".into()]).is_err());
+    }
+}

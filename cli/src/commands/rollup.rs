@@ -1,0 +1,298 @@
+//! The rollup commands: deploy, call, query, balance, transfer, deposit, tx.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Subcommand;
+use eyre::{Context, bail};
+use serde_json::{Value, json};
+use zr_common::rollup::api::{CallResult, TransactionView};
+use zr_common::rollup::{ReceiptStatus, TxKind, limits};
+use zr_common::{Address, Hash, KeyPair, TokenStandard, sha3_256};
+use zr_sequencing::{L1, SendRequest};
+
+use super::key::KeyFileArg;
+use super::net::{Net, NetArgs, encode_args, format_amount, parse_amount, parse_token};
+use crate::output::Output;
+
+/// Rollup commands.
+#[derive(Subcommand)]
+pub enum RollupCommand {
+    /// Upload a contract (in chunks, skipped if the code is already on chain) and deploy it.
+    Deploy {
+        /// The contract's .wasm file.
+        file: PathBuf,
+        /// Arguments of the contract's `init` (TYPE:VALUE, see `zr call`).
+        #[arg(long = "init", value_name = "ARG")]
+        init: Vec<String>,
+        /// ZNN sent to the new contract (e.g. 1.5).
+        #[arg(long, default_value = "0")]
+        value: String,
+    },
+    /// Call a contract method in a transaction.
+    Call {
+        /// The contract address.
+        contract: Address,
+        /// The method.
+        method: String,
+        /// Arguments: address:z1…, u128:N, u64:N, hex:…, bytes:… (length-prefixed).
+        args: Vec<String>,
+        /// ZNN sent with the call.
+        #[arg(long, default_value = "0")]
+        value: String,
+    },
+    /// Call a contract method read-only on an executor (no transaction).
+    Query {
+        /// The contract address.
+        contract: Address,
+        /// The method.
+        method: String,
+        /// Arguments, as for `zr call`.
+        args: Vec<String>,
+        /// Decode the return data as u128, u64 or address (hex by default).
+        #[arg(long = "as", value_name = "TYPE")]
+        decode: Option<String>,
+    },
+    /// Show rollup (and L1) balances of an address (yours by default).
+    Balance {
+        /// The address.
+        address: Option<Address>,
+    },
+    /// Transfer ZNN or QSR on the rollup.
+    Transfer {
+        /// The receiver.
+        to: Address,
+        /// The amount (e.g. 1.5).
+        amount: String,
+        /// ZNN or QSR.
+        #[arg(long, default_value = "ZNN")]
+        token: String,
+    },
+    /// Deposit ZNN or QSR from your L1 account into the rollup.
+    Deposit {
+        /// The amount (e.g. 10).
+        amount: String,
+        /// ZNN or QSR.
+        #[arg(long, default_value = "ZNN")]
+        token: String,
+    },
+    /// Show a transaction's status and receipt.
+    Tx {
+        /// The transaction hash.
+        hash: Hash,
+        /// Wait until it is executed.
+        #[arg(long)]
+        watch: bool,
+    },
+}
+
+/// Runs a rollup command.
+pub fn run(cmd: RollupCommand, key: KeyFileArg, net: NetArgs, out: &Output) -> eyre::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().wrap_err("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let net = Net::new(net, !out.is_json())?;
+        match cmd {
+            RollupCommand::Deploy { file, init, value } => deploy(&net, &key.load()?, file, init, &value, out).await,
+            RollupCommand::Call { contract, method, args, value } => {
+                let key = key.load()?;
+                let input = encode_args(&args)?;
+                let kind = TxKind::Call { contract, method, input, value: parse_amount(&value)? };
+                let view = transact(&net, &key, kind, "call").await?;
+                print_tx(out, &view);
+                Ok(())
+            }
+            RollupCommand::Query { contract, method, args, decode } => {
+                let from = key.load().ok().map(|k| k.address());
+                let request = json!([{ "contract": contract, "method": method, "input": hex::encode(encode_args(&args)?), "from": from }]);
+                let result: CallResult = net.rpc("rollup.call", request).await?;
+                let decoded = decode_return(&result.return_data, decode.as_deref())?;
+                out.emit(json!({ "result": result, "decoded": decoded }), || {
+                    if result.success {
+                        format!("{decoded}\n(gas {}, height {})", result.gas_used, result.height)
+                    } else {
+                        format!("failed: {} (gas {})", result.error.clone().unwrap_or_default(), result.gas_used)
+                    }
+                });
+                if !result.success {
+                    bail!("the call failed");
+                }
+                Ok(())
+            }
+            RollupCommand::Balance { address } => {
+                let address = match address {
+                    Some(address) => address,
+                    None => key.load()?.address(),
+                };
+                let rollup = net.account(&address).await?;
+                let l1 = net.l1.account_info(&address).await.ok();
+                let l1_znn = l1.as_ref().map(|i| i.balance(&TokenStandard::ZNN));
+                let l1_qsr = l1.as_ref().map(|i| i.balance(&TokenStandard::QSR));
+                out.emit(json!({ "rollup": rollup, "l1": { "znn": l1_znn.map(|v| v.to_string()), "qsr": l1_qsr.map(|v| v.to_string()) } }), || {
+                    let l1_line = match (l1_znn, l1_qsr) {
+                        (Some(z), Some(q)) => format!("\nL1:     {} ZNN  {} QSR", format_amount(z), format_amount(q)),
+                        _ => String::new(),
+                    };
+                    format!(
+                        "{address}\nrollup: {} ZNN  {} QSR  (nonce {}, height {}){l1_line}",
+                        format_amount(rollup.znn),
+                        format_amount(rollup.qsr),
+                        rollup.nonce,
+                        rollup.height
+                    )
+                });
+                Ok(())
+            }
+            RollupCommand::Transfer { to, amount, token } => {
+                let key = key.load()?;
+                let kind = TxKind::Transfer { to, token: parse_token(&token)?, amount: parse_amount(&amount)? };
+                let view = transact(&net, &key, kind, "transfer").await?;
+                print_tx(out, &view);
+                Ok(())
+            }
+            RollupCommand::Deposit { amount, token } => {
+                let key = key.load()?;
+                let token = parse_token(&token)?;
+                let amount = parse_amount(&amount)?;
+                let before = net.account(&key.address()).await?;
+                let block = net
+                    .post(&key, SendRequest { to: Address::INBOX, token, amount, data: vec![] })
+                    .await?;
+                let started = Instant::now();
+                loop {
+                    let now = net.account(&key.address()).await?;
+                    let credited = match token {
+                        TokenStandard::QSR => now.qsr > before.qsr,
+                        _ => now.znn > before.znn,
+                    };
+                    if credited {
+                        out.emit(json!({ "l1Block": block.hash, "account": now }), || {
+                            format!("deposited {} (L1 block {}); rollup balance {} ZNN {} QSR", format_amount(amount), block.hash, format_amount(now.znn), format_amount(now.qsr))
+                        });
+                        return Ok(());
+                    }
+                    if started.elapsed() > Duration::from_secs(net.args.timeout) {
+                        bail!("the deposit (L1 block {}) is not credited after {} s", block.hash, net.args.timeout);
+                    }
+                    net.progress(&format!("deposit {}: waiting for a momentum… {}s", block.hash, started.elapsed().as_secs()));
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+            }
+            RollupCommand::Tx { hash, watch } => {
+                let view = if watch {
+                    net.wait(&hash, "transaction").await?
+                } else {
+                    match net.rpc::<Option<TransactionView>>("rollup.getTransaction", json!([hash])).await? {
+                        Some(view) => view,
+                        None => bail!("transaction {hash} is not executed (yet); add --watch to wait"),
+                    }
+                };
+                print_tx(out, &view);
+                Ok(())
+            }
+        }
+    })
+}
+
+async fn next_nonce(net: &Net, key: &KeyPair) -> eyre::Result<u64> {
+    Ok(net.account(&key.address()).await?.nonce)
+}
+
+/// Submits one transaction and waits for its receipt; fails (exit 1) if the transaction failed.
+async fn transact(net: &Net, key: &KeyPair, kind: TxKind, what: &str) -> eyre::Result<TransactionView> {
+    let nonce = next_nonce(net, key).await?;
+    let tx = net.submit(key, nonce, vec![kind]).await?.remove(0);
+    let view = net.wait(&tx.hash(), what).await?;
+    if let ReceiptStatus::Failed { reason } | ReceiptStatus::Dropped { reason } = &view.receipt.status {
+        bail!("{what} {} {}: {reason}", view.hash, view.status);
+    }
+    Ok(view)
+}
+
+async fn deploy(
+    net: &Net,
+    key: &KeyPair,
+    file: PathBuf,
+    init: Vec<String>,
+    value: &str,
+    out: &Output,
+) -> eyre::Result<()> {
+    let code = std::fs::read(&file).wrap_err_with(|| format!("cannot read {}", file.display()))?;
+    if code.len() > limits::MAX_CODE_LEN {
+        bail!("{} is {} bytes; contracts are at most {} bytes", file.display(), code.len(), limits::MAX_CODE_LEN);
+    }
+    let code_hash = sha3_256(&code);
+    let input = encode_args(&init)?;
+    let value = parse_amount(value)?;
+    let present: Value = net.rpc("rollup.getProof", json!([{ "kind": "code", "codeHash": code_hash }])).await?;
+    let mut nonce = next_nonce(net, key).await?;
+    if present["value"].is_null() {
+        let chunks: Vec<&[u8]> = code.chunks(limits::MAX_CODE_CHUNK_LEN).collect();
+        let count = chunks.len() as u32;
+        let mut last = None;
+        for (index, chunk) in chunks.into_iter().enumerate() {
+            net.progress(&format!("uploading {} [{}/{count}] {} bytes", file.display(), index + 1, code.len()));
+            let kind = TxKind::UploadChunk { code_hash, index: index as u32, count, bytes: chunk.to_vec() };
+            let tx = net.submit(key, nonce, vec![kind]).await?.remove(0);
+            nonce += 1;
+            last = Some(tx.hash());
+        }
+        let last = last.expect("at least one chunk");
+        let view = net.wait(&last, "upload").await?;
+        if let ReceiptStatus::Failed { reason } = &view.receipt.status {
+            bail!("upload of {code_hash} failed: {reason}");
+        }
+    }
+    let address = Address::contract(&key.address(), nonce);
+    let tx = net.submit(key, nonce, vec![TxKind::Deploy { code_hash, input, value }]).await?.remove(0);
+    let view = net.wait(&tx.hash(), "deploy").await?;
+    if let ReceiptStatus::Failed { reason } = &view.receipt.status {
+        bail!("deploy {} failed: {reason}", view.hash);
+    }
+    out.emit(json!({ "contract": address, "codeHash": code_hash, "transaction": view }), || {
+        format!(
+            "deployed {} ({} bytes, code {code_hash})\ncontract: {address}\ntransaction {} at height {}",
+            file.display(),
+            code.len(),
+            view.hash,
+            view.height.unwrap_or(0)
+        )
+    });
+    Ok(())
+}
+
+fn decode_return(data: &[u8], as_type: Option<&str>) -> eyre::Result<String> {
+    Ok(match as_type {
+        None | Some("hex") => hex::encode(data),
+        Some("u128") if data.len() == 16 => u128::from_le_bytes(data.try_into().expect("16")).to_string(),
+        Some("u64") if data.len() == 8 => u64::from_le_bytes(data.try_into().expect("8")).to_string(),
+        Some("address") if data.len() == 20 => Address::from_slice(data).expect("20").to_string(),
+        Some(other) => bail!("cannot decode {} bytes as {other}", data.len()),
+    })
+}
+
+fn print_tx(out: &Output, view: &TransactionView) {
+    out.emit(serde_json::to_value(view).unwrap_or_default(), || {
+        let mut text = format!(
+            "transaction {}: {} at height {} (gas {})",
+            view.hash,
+            view.status,
+            view.height.map_or("-".into(), |h| h.to_string()),
+            view.receipt.gas_used
+        );
+        if let ReceiptStatus::Failed { reason } | ReceiptStatus::Dropped { reason } = &view.receipt.status {
+            text.push_str(&format!("\nreason: {reason}"));
+        }
+        if !view.receipt.return_data.is_empty() {
+            text.push_str(&format!("\nreturned: {}", hex::encode(&view.receipt.return_data)));
+        }
+        for event in &view.receipt.events {
+            text.push_str(&format!(
+                "\nevent {} {}: {}",
+                event.contract,
+                String::from_utf8_lossy(&event.topic),
+                hex::encode(&event.data)
+            ));
+        }
+        text
+    });
+}

@@ -1,0 +1,280 @@
+//! VM and execution benchmarks: instantiating a cached module, compile time per KB, metering overhead, and
+//! token-contract transfers executed and committed on a state of one million accounts (with the native
+//! transfer as the ceiling).
+
+// Deserializing the bench's own freshly compiled artifacts needs wasmer's unsafe API.
+#![allow(unsafe_code)]
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::Criterion;
+use wasmer::sys::{EngineBuilder, NativeEngineExt, Singlepass};
+use wasmer::{Engine, Instance, Module, Store, imports};
+use zr_common::rollup::{ReceiptStatus, Transaction, TxBody, TxKind};
+use zr_common::{Address, Hash, KeyPair, TokenStandard, codec, sha3_256};
+use zr_executor::state::smt::Tree;
+use zr_executor::store::{BlockCommit, Head};
+use zr_executor::vm::Frame;
+use zr_executor::{Account, BlockInfo, Executor, StateKey, StateStore, TxContext, Vm, World};
+
+const CHAIN: u64 = 7;
+const BLOCK: BlockInfo = BlockInfo { height: 10, timestamp: 1_700_000_000 };
+
+fn token_wasm() -> Vec<u8> {
+    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../contracts/wasm/token.wasm")).unwrap()
+}
+
+fn key(i: u64) -> KeyPair {
+    KeyPair::from_seed(&sha3_256(&i.to_le_bytes()).0)
+}
+
+/// A generated module of roughly `functions` × 100 bytes: many small arithmetic functions.
+fn big_module(functions: usize) -> Vec<u8> {
+    let mut text = String::from("(module (memory (export \"memory\") 1)\n");
+    for i in 0..functions {
+        text.push_str(&format!(
+            "(func $f{i} (param i64) (result i64) local.get 0 i64.const {i} i64.add i64.const 3 i64.mul i64.const 7 i64.xor local.get 0 i64.rotl)\n"
+        ));
+    }
+    text.push_str("(func (export \"run\") i64.const 1 call $f0 drop))");
+    wat::parse_str(&text).unwrap()
+}
+
+fn compile_and_instantiate(c: &mut Criterion) {
+    let vm = Vm::new(None, 16).unwrap();
+    let token = Arc::new(token_wasm());
+    let code_hash = sha3_256(&token);
+    let module = vm.module(&code_hash, || Some(token.clone())).unwrap();
+    let contract = Address::contract(&key(0).address(), 0);
+    let frame = Frame { caller: key(0).address(), contract, value: 0, input: vec![], depth: 0 };
+    c.bench_function("vm/instantiate_cached_token_module", |b| {
+        b.iter(|| {
+            let instantiated =
+                vm.instantiate(&module, World::default(), frame.clone(), BLOCK).map_err(|(_, e)| e).unwrap();
+            criterion::black_box(instantiated.instance);
+        })
+    });
+
+    let mut group = c.benchmark_group("vm/compile_singlepass_metered");
+    group.sample_size(10);
+    for (name, code) in [("token_5KB", token_wasm()), ("generated", big_module(2000))] {
+        group.throughput(criterion::Throughput::Bytes(code.len() as u64));
+        group.bench_function(format!("{name}_{}KB", code.len() / 1024), |b| b.iter(|| Vm::compile(&code).unwrap()));
+    }
+    group.finish();
+}
+
+/// A loop of 2 M iterations of arithmetic, metered (our VM) and unmetered (plain singlepass).
+fn metering_overhead(c: &mut Criterion) {
+    let code = wat::parse_str(
+        r#"(module (memory (export "memory") 1)
+          (func (export "run") (local $i i64) (local $acc i64)
+            (loop $l
+              (local.set $acc (i64.xor (i64.mul (local.get $acc) (i64.const 31)) (local.get $i)))
+              (local.set $i (i64.add (local.get $i) (i64.const 1)))
+              (br_if $l (i64.lt_u (local.get $i) (i64.const 2000000))))
+            (i64.store (i32.const 0) (local.get $acc))))"#,
+    )
+    .unwrap();
+    let unmetered_engine: Engine = EngineBuilder::new(Singlepass::new()).engine().into();
+    let unmetered = Module::new(&unmetered_engine, &code).unwrap();
+    let headless = Engine::headless();
+    // SAFETY: the artifact was produced by `Vm::compile` in this process.
+    let metered = unsafe { Module::deserialize(&headless, Vm::compile(&code).unwrap()) }.unwrap();
+    let mut group = c.benchmark_group("vm/loop_2M_iterations");
+    group.sample_size(10);
+    group.bench_function("unmetered", |b| {
+        b.iter(|| {
+            let mut store = Store::new(unmetered_engine.clone());
+            let instance = Instance::new(&mut store, &unmetered, &imports! {}).unwrap();
+            instance.exports.get_typed_function::<(), ()>(&store, "run").unwrap().call(&mut store).unwrap();
+        })
+    });
+    group.bench_function("metered_with_depth_bound", |b| {
+        b.iter(|| {
+            let mut store = Store::new(headless.clone());
+            let instance = Instance::new(&mut store, &metered, &imports! {}).unwrap();
+            wasmer_middlewares::metering::set_remaining_points(&mut store, &instance, u64::MAX / 2);
+            instance.exports.get_typed_function::<(), ()>(&store, "run").unwrap().call(&mut store).unwrap();
+        })
+    });
+    group.finish();
+}
+
+struct Setup {
+    executor: Executor,
+    tree: Tree,
+    store: StateStore,
+    _dir: tempfile::TempDir,
+    senders: Vec<KeyPair>,
+    nonces: Vec<u64>,
+    token: Address,
+}
+
+/// One million funded accounts, the token deployed, 1000 senders holding tokens; all committed to redb.
+fn setup() -> Setup {
+    let started = Instant::now();
+    let mut entries: Vec<(Hash, Arc<Vec<u8>>)> = (0..1_000_000u64)
+        .map(|i| {
+            let address = Address::from_public_key(&i.to_le_bytes());
+            let account = Account { nonce: 0, znn: 1_000_000_000, qsr: 0 };
+            (StateKey::Account { address }.hash(), Arc::new(codec::encode(&account)))
+        })
+        .collect();
+    let senders: Vec<KeyPair> = (0..1000).map(key).collect();
+    for sender in &senders {
+        let account = Account { nonce: 0, znn: 1_000_000_000_000, qsr: 0 };
+        entries.push((StateKey::Account { address: sender.address() }.hash(), Arc::new(codec::encode(&account))));
+    }
+    entries.sort_by_key(|(k, _)| *k);
+    entries.dedup_by_key(|(k, _)| *k);
+    let mut tree = Tree::from_sorted(&entries);
+    let executor = Executor::new(Vm::new(None, 16).unwrap());
+    let ctx = TxContext { block: BLOCK, poster: key(999_999).address() };
+    let mut nonces = vec![0u64; senders.len()];
+    let run = |tree: &mut Tree, who: usize, kind: TxKind, nonces: &mut Vec<u64>| {
+        let tx = TxBody {
+            chain_id: CHAIN,
+            sender: senders[who].public(),
+            nonce: nonces[who],
+            gas_limit: 50_000_000,
+            fee_per_gas: 1,
+            kind,
+        }
+        .sign(&senders[who]);
+        nonces[who] += 1;
+        let (next, executed) = executor.execute(tree.clone(), &tx, &ctx).unwrap();
+        assert_eq!(executed.receipt.status, ReceiptStatus::Success, "{:?}", executed.receipt);
+        *tree = next;
+    };
+    let code = token_wasm();
+    let code_hash = sha3_256(&code);
+    run(&mut tree, 0, TxKind::UploadChunk { code_hash, index: 0, count: 1, bytes: code }, &mut nonces);
+    let token = Address::contract(&senders[0].address(), nonces[0]);
+    run(&mut tree, 0, TxKind::Deploy { code_hash, input: vec![], value: 0 }, &mut nonces);
+    for holder in senders.iter().map(KeyPair::address).collect::<Vec<_>>() {
+        let input = [holder.0.as_slice(), &1_000_000u128.to_le_bytes()].concat();
+        run(&mut tree, 0, TxKind::Call { contract: token, method: "mint".into(), input, value: 0 }, &mut nonces);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = StateStore::open(dir.path()).unwrap();
+    let all: BTreeSet<Hash> = tree.entries().into_iter().map(|(k, _)| k).collect();
+    store
+        .commit(BlockCommit {
+            head: Head { height: 9, root: tree.root() },
+            tree: &tree,
+            changed: &all,
+            receipts: &[],
+            executed: &[],
+            leaves: &[],
+            claim: None,
+        })
+        .unwrap();
+    println!("setup: {} state entries in {:.1?}", tree.len(), started.elapsed());
+    Setup { executor, tree, store, _dir: dir, senders, nonces, token }
+}
+
+/// Executes and commits `batches` × 1000 transactions built by `kind`; prints the split and the rate.
+fn throughput(setup: &mut Setup, label: &str, batches: usize, kind: impl Fn(usize, u64) -> TxKind) {
+    let ctx = TxContext { block: BLOCK, poster: key(999_999).address() };
+    let (mut verify, mut execute, mut commit) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    let mut total = 0usize;
+    let mut seq = 0u64;
+    for batch in 0..batches {
+        // Build and sign outside the clock: that is the users' work.
+        let txs: Vec<Transaction> = (0..1000)
+            .map(|i| {
+                let who = (batch * 1000 + i) % setup.senders.len();
+                seq += 1;
+                let tx = TxBody {
+                    chain_id: CHAIN,
+                    sender: setup.senders[who].public(),
+                    nonce: setup.nonces[who],
+                    gas_limit: 1_000_000,
+                    fee_per_gas: 1,
+                    kind: kind(who, seq),
+                }
+                .sign(&setup.senders[who]);
+                setup.nonces[who] += 1;
+                tx
+            })
+            .collect();
+        let started = Instant::now();
+        // Signatures are independent: both cores check them.
+        std::thread::scope(|s| {
+            let (a, b) = txs.split_at(txs.len() / 2);
+            let other = s.spawn(move || a.iter().all(|tx| tx.verify(CHAIN).is_ok()));
+            assert!(b.iter().all(|tx| tx.verify(CHAIN).is_ok()));
+            assert!(other.join().unwrap());
+        });
+        let verified = Instant::now();
+        let mut changed = BTreeSet::new();
+        let mut receipts = Vec::with_capacity(txs.len());
+        for tx in &txs {
+            let (tree, executed) = setup.executor.execute(setup.tree.clone(), tx, &ctx).unwrap();
+            debug_assert_eq!(executed.receipt.status, ReceiptStatus::Success);
+            setup.tree = tree;
+            changed.extend(executed.written);
+            receipts.push(executed.receipt);
+        }
+        assert!(
+            receipts.iter().all(|r| r.status == ReceiptStatus::Success),
+            "{:?}",
+            receipts.iter().find(|r| r.status != ReceiptStatus::Success)
+        );
+        let executed = Instant::now();
+        setup
+            .store
+            .commit(BlockCommit {
+                head: Head { height: 10 + batch as u64, root: setup.tree.root() },
+                tree: &setup.tree,
+                changed: &changed,
+                receipts: &receipts,
+                executed: &[],
+                leaves: &[],
+                claim: None,
+            })
+            .unwrap();
+        let committed = Instant::now();
+        verify += verified - started;
+        execute += executed - verified;
+        commit += committed - executed;
+        total += txs.len();
+    }
+    let elapsed = verify + execute + commit;
+    println!(
+        "{label}: {total} tx in {elapsed:.2?} = {:.0} tx/s (signatures {:.1} µs/tx on 2 threads, execution incl. per-tx root {:.1} µs/tx, redb commit per 1000 tx {:.1} µs/tx)",
+        total as f64 / elapsed.as_secs_f64(),
+        verify.as_secs_f64() * 1e6 / total as f64,
+        execute.as_secs_f64() * 1e6 / total as f64,
+        commit.as_secs_f64() * 1e6 / total as f64,
+    );
+}
+
+fn transfers() {
+    let mut setup = setup();
+    let token = setup.token;
+    // Receivers spread over the million accounts: new token-storage keys as well as existing ones.
+    let receiver = |seq: u64| Address::from_public_key(&(seq % 1_000_000).to_le_bytes());
+    throughput(&mut setup, "token-contract transfer (wasm)", 20, |_, seq| TxKind::Call {
+        contract: token,
+        method: "transfer".into(),
+        input: [receiver(seq).0.as_slice(), &1u128.to_le_bytes()].concat(),
+        value: 0,
+    });
+    throughput(&mut setup, "native transfer (ceiling)", 20, |_, seq| TxKind::Transfer {
+        to: receiver(seq),
+        token: TokenStandard::ZNN,
+        amount: 1,
+    });
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    compile_and_instantiate(&mut criterion);
+    metering_overhead(&mut criterion);
+    criterion.final_summary();
+    transfers();
+}

@@ -1,0 +1,214 @@
+//! A running executor: follows L1 momentums, executes and commits each, serves queries, posts claims.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use jsonrpsee::server::ServerHandle;
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::task::JoinHandle;
+use zr_common::metrics::{Counter, Gauge, Registry, Timer, serve_ops};
+use zr_common::rollup::Claim;
+use zr_common::{Address, KeyPair, TokenStandard};
+use zr_config::ExecutorConfig;
+use zr_sequencing::bundle::encode_claim;
+use zr_sequencing::{L1, SendRequest, follow, send_block};
+
+use crate::Vm;
+use crate::rollup::{Processed, Rollup};
+
+/// Modules kept compiled in memory.
+const MEMORY_MODULES: usize = 256;
+
+/// The executor could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The state store failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// The VM could not be set up.
+    #[error("VM: {0}")]
+    Vm(String),
+    /// A listener could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// A running executor.
+pub struct ExecutorHandle {
+    /// The rollup state, for in-process use.
+    pub rollup: Arc<Rollup>,
+    /// The query RPC address.
+    pub rpc_addr: SocketAddr,
+    /// The ops endpoint address.
+    pub ops_addr: SocketAddr,
+    /// New momentums, as processed.
+    pub events: broadcast::Sender<Arc<Processed>>,
+    rpc: ServerHandle,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+    ops: JoinHandle<()>,
+}
+
+impl ExecutorHandle {
+    /// `http://` URL of the query RPC.
+    pub fn rpc_url(&self) -> String {
+        format!("http://{}", self.rpc_addr)
+    }
+
+    /// Stops following, serving and posting; waits for the momentum in progress to commit.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+        let _ = self.rpc.stop();
+        self.rpc.stopped().await;
+        self.ops.abort();
+    }
+}
+
+struct Metrics {
+    height: Arc<Gauge>,
+    transactions: Arc<Counter>,
+    momentum: Arc<Timer>,
+    claims_posted: Arc<Counter>,
+    claim_failures: Arc<Counter>,
+}
+
+/// Starts an executor with `key` against `l1`.
+pub async fn start<L: L1 + 'static>(
+    config: &ExecutorConfig,
+    key: KeyPair,
+    l1: Arc<L>,
+) -> Result<ExecutorHandle, StartError> {
+    let vm = Vm::new(Some(config.data_dir.join("modules")), MEMORY_MODULES).map_err(StartError::Vm)?;
+    let rollup = Arc::new(Rollup::open(&config.data_dir, vm, config.chain_id, key.clone(), config.history_depth)?);
+    let registry = Arc::new(Registry::default());
+    let metrics = Metrics {
+        height: registry.gauge("zr_executor_momentum_height", "Last L1 momentum executed and committed"),
+        transactions: registry.counter("zr_executor_transactions_total", "Transactions executed"),
+        momentum: registry.timer("zr_executor_momentum_seconds", "Time to order, execute and commit a momentum"),
+        claims_posted: registry.counter("zr_executor_claims_posted_total", "Claims published to L1"),
+        claim_failures: registry.counter("zr_executor_claim_post_failures_total", "Claims that could not be published"),
+    };
+    metrics.height.set(rollup.head().height);
+    let ready = Arc::new(AtomicBool::new(true));
+    let (events, _) = broadcast::channel(256);
+    let (rpc_addr, rpc) = crate::rpc::serve(rollup.clone(), events.clone(), &config.rpc)
+        .await
+        .map_err(|source| StartError::Listen { addr: config.rpc.listen, source })?;
+    let (ops_addr, ops) = serve_ops(config.ops.listen, registry, ready.clone())
+        .await
+        .map_err(|source| StartError::Listen { addr: config.ops.listen, source })?;
+
+    let claims = if config.claim_every > 0 {
+        Some(spawn_claim_poster(l1.clone(), key, metrics.claims_posted.clone(), metrics.claim_failures.clone()))
+    } else {
+        None
+    };
+    let (stop, stopped) = watch::channel(false);
+    let from = (rollup.head().height + 1).max(config.start_height);
+    let task = tokio::spawn(run(
+        rollup.clone(),
+        l1,
+        from,
+        events.clone(),
+        claims,
+        config.claim_every,
+        metrics,
+        ready,
+        stopped,
+    ));
+    tracing::info!(target: "zr::executor", rpc = %rpc_addr, ops = %ops_addr, from, head = rollup.head().height, "executor started");
+    Ok(ExecutorHandle { rollup, rpc_addr, ops_addr, events, rpc, stop, task, ops })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run<L: L1 + 'static>(
+    rollup: Arc<Rollup>,
+    l1: Arc<L>,
+    from: u64,
+    events: broadcast::Sender<Arc<Processed>>,
+    claims: Option<mpsc::Sender<Claim>>,
+    claim_every: u64,
+    metrics: Metrics,
+    ready: Arc<AtomicBool>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut follower = follow(l1, from);
+    loop {
+        let momentum = tokio::select! {
+            m = follower.next() => m,
+            _ = stopped.changed() => return,
+        };
+        let Some(momentum) = momentum else { return };
+        let started = Instant::now();
+        let worker = rollup.clone();
+        let processed = tokio::task::spawn_blocking(move || worker.process(&momentum)).await;
+        match processed {
+            Ok(Ok(Some(processed))) => {
+                metrics.momentum.observe(started.elapsed());
+                metrics.height.set(processed.height);
+                metrics.transactions.add(processed.receipts.len() as u64);
+                tracing::debug!(target: "zr::executor", height = processed.height, txs = processed.receipts.len(),
+                    root = %processed.claim.body.new_state_root, "momentum committed");
+                if let Some(claims) = &claims
+                    && processed.height % claim_every == 0
+                    && claims.try_send(processed.claim.clone()).is_err()
+                {
+                    tracing::warn!(target: "zr::executor", height = processed.height, "claim poster is behind; claim not posted");
+                }
+                let _ = events.send(Arc::new(processed));
+            }
+            Ok(Ok(None)) => {}
+            Ok(Err(err)) => {
+                // Nothing of the momentum was committed; stop rather than go on from an unknown state.
+                ready.store(false, Ordering::Relaxed);
+                tracing::error!(target: "zr::executor", error = %err, "cannot execute momentum; executor stopped");
+                return;
+            }
+            Err(panic) => {
+                ready.store(false, Ordering::Relaxed);
+                tracing::error!(target: "zr::executor", error = %panic, "node fault while executing; executor stopped");
+                return;
+            }
+        }
+    }
+}
+
+/// Posts claims to the L1 inbox one at a time from the executor's account.
+fn spawn_claim_poster<L: L1 + 'static>(
+    l1: Arc<L>,
+    key: KeyPair,
+    posted: Arc<Counter>,
+    failed: Arc<Counter>,
+) -> mpsc::Sender<Claim> {
+    let (tx, mut rx) = mpsc::channel::<Claim>(64);
+    tokio::spawn(async move {
+        while let Some(claim) = rx.recv().await {
+            let chain_identifier = match l1.frontier_momentum().await {
+                Ok(m) => m.chain_identifier,
+                Err(err) => {
+                    failed.inc();
+                    tracing::warn!(target: "zr::executor", error = %err, "cannot reach L1 to post a claim");
+                    continue;
+                }
+            };
+            let send =
+                SendRequest { to: Address::INBOX, token: TokenStandard::ZERO, amount: 0, data: encode_claim(&claim) };
+            match send_block(l1.as_ref(), chain_identifier, &key, send).await {
+                Ok(_) => posted.inc(),
+                Err(err) => {
+                    failed.inc();
+                    tracing::warn!(target: "zr::executor", height = claim.body.height, error = %err, "claim not posted");
+                }
+            }
+        }
+    });
+    tx
+}

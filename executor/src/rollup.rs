@@ -1,0 +1,253 @@
+//! The rollup chain an executor keeps: each L1 momentum's inbox traffic, ordered canonically, executed, and
+//! committed with its receipts, claim leaves and signed claim in one redb write transaction.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+use zr_common::nom::rpc::DetailedMomentum;
+use zr_common::rollup::{Claim, ClaimBody, ClaimLeaf, Receipt, ReceiptStatus, leaves_root};
+use zr_common::{Address, Hash, KeyPair};
+use zr_sequencing::canonical_order;
+
+use crate::exec::{MOMENTUM_GAS_BUDGET, expire_uploads};
+use crate::state::smt::Tree;
+use crate::store::{BlockCommit, Head, StoreError};
+use crate::{BlockInfo, Executor, StateStore, TxContext, Vm, World};
+
+/// Processing a momentum failed; nothing of it was committed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Execution hit a node fault.
+    #[error(transparent)]
+    Fault(#[from] crate::NodeFault),
+    /// Momentums arrived out of order.
+    #[error("expected momentum {expected}, got {got}")]
+    Gap {
+        /// The next height expected.
+        expected: u64,
+        /// The height received.
+        got: u64,
+    },
+}
+
+/// A state query could not be answered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueryError {
+    /// The height is older than the history kept.
+    #[error("height {height} is pruned: state is kept for the last {kept} momentums (from {oldest})")]
+    Pruned {
+        /// The height asked.
+        height: u64,
+        /// The history depth.
+        kept: usize,
+        /// The oldest height kept.
+        oldest: u64,
+    },
+    /// The height is not executed yet.
+    #[error("height {height} is not executed yet (head is {head})")]
+    Future {
+        /// The height asked.
+        height: u64,
+        /// The head.
+        head: u64,
+    },
+}
+
+/// One processed momentum.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    /// The momentum height.
+    pub height: u64,
+    /// The signed claim.
+    pub claim: Claim,
+    /// Receipts in canonical order.
+    pub receipts: Vec<Receipt>,
+}
+
+struct Snapshot {
+    head: Head,
+    tree: Tree,
+    /// Recent versions for queries at a height (structurally shared, so cheap).
+    history: BTreeMap<u64, Tree>,
+}
+
+/// The executor's rollup chain.
+pub struct Rollup {
+    executor: Executor,
+    store: StateStore,
+    chain_id: u64,
+    key: KeyPair,
+    history_depth: usize,
+    snapshot: RwLock<Snapshot>,
+}
+
+impl Rollup {
+    /// Opens the state in `dir` (rebuilding the tree and checking it against the committed root).
+    pub fn open(
+        dir: &Path,
+        vm: Arc<Vm>,
+        chain_id: u64,
+        key: KeyPair,
+        history_depth: usize,
+    ) -> Result<Rollup, StoreError> {
+        let store = StateStore::open(dir)?;
+        let head = store.head()?;
+        let tree = store.load_tree()?;
+        let history = BTreeMap::from([(head.height, tree.clone())]);
+        Ok(Rollup {
+            executor: Executor::new(vm),
+            store,
+            chain_id,
+            key,
+            history_depth: history_depth.max(1),
+            snapshot: RwLock::new(Snapshot { head, tree, history }),
+        })
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Snapshot> {
+        self.snapshot.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The last committed momentum height and state root.
+    pub fn head(&self) -> Head {
+        self.read().head
+    }
+
+    /// The rollup chain id.
+    pub fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    /// The executor's public key.
+    pub fn executor_key(&self) -> zr_common::PublicKey {
+        self.key.public()
+    }
+
+    /// The store, for queries.
+    pub fn store(&self) -> &StateStore {
+        &self.store
+    }
+
+    /// The executor (VM), for read-only calls.
+    pub fn executor(&self) -> &Executor {
+        &self.executor
+    }
+
+    /// The state after momentum `height` (the head if `None`).
+    pub fn tree_at(&self, height: Option<u64>) -> Result<(u64, Tree), QueryError> {
+        let snapshot = self.read();
+        let height = height.unwrap_or(snapshot.head.height);
+        if height > snapshot.head.height {
+            return Err(QueryError::Future { height, head: snapshot.head.height });
+        }
+        match snapshot.history.get(&height) {
+            Some(tree) => Ok((height, tree.clone())),
+            None => Err(QueryError::Pruned {
+                height,
+                kept: self.history_depth,
+                oldest: snapshot.history.keys().next().copied().unwrap_or(snapshot.head.height),
+            }),
+        }
+    }
+
+    /// Executes and commits one momentum. Momentums at or below the head are skipped (`Ok(None)`).
+    pub fn process(&self, momentum: &DetailedMomentum) -> Result<Option<Processed>, ProcessError> {
+        let m = &momentum.momentum.momentum;
+        let (head, tree) = {
+            let snapshot = self.read();
+            (snapshot.head, snapshot.tree.clone())
+        };
+        if head.height != 0 && m.height <= head.height {
+            return Ok(None);
+        }
+        if head.height != 0 && m.height != head.height + 1 {
+            return Err(ProcessError::Gap { expected: head.height + 1, got: m.height });
+        }
+        let block = BlockInfo { height: m.height, timestamp: m.timestamp };
+        let blocks: Vec<_> = momentum.blocks.iter().map(|b| b.block.clone()).collect();
+        let ordered = canonical_order(self.chain_id, &Address::INBOX, &m.previous_hash, &blocks, |hash| {
+            self.store.tx_location(hash).ok().flatten().is_some()
+        });
+        for (block_hash, reason) in &ordered.skipped {
+            tracing::info!(target: "zr::executor", height = m.height, block = %block_hash, %reason, "bundle skipped");
+        }
+
+        // The prelude: deposits, then expired uploads; its root is the first leaf.
+        let mut world = World::new(tree);
+        for deposit in &ordered.deposits {
+            let mut account = world.account(&deposit.account);
+            if let Some(balance) = account.balance_mut(&deposit.token) {
+                *balance = balance.saturating_add(deposit.amount);
+                world.put_account(&deposit.account, &account);
+            }
+        }
+        expire_uploads(&mut world, m.height);
+        let mut changed: BTreeSet<Hash> = std::mem::take(&mut world.written);
+        let mut leaves = vec![ClaimLeaf { post_state_root: world.root(), receipt_hash: Hash::ZERO }];
+        let mut tree = world.into_tree();
+
+        let mut receipts = Vec::with_capacity(ordered.transactions.len());
+        let mut executed = Vec::with_capacity(ordered.transactions.len());
+        let mut budget = MOMENTUM_GAS_BUDGET;
+        for sequenced in &ordered.transactions {
+            let gas_limit = sequenced.tx.body.gas_limit.min(crate::exec::MAX_TX_GAS);
+            let receipt = if gas_limit > budget {
+                // Over the momentum's budget: no state change, no charge, and not marked seen, so it can be
+                // posted again.
+                Receipt {
+                    tx_hash: sequenced.hash,
+                    status: ReceiptStatus::Dropped { reason: "the momentum's gas budget is used up".into() },
+                    gas_used: 0,
+                    events: vec![],
+                    return_data: vec![],
+                    post_state_root: tree.root(),
+                }
+            } else {
+                budget -= gas_limit;
+                let ctx = TxContext { block, poster: sequenced.poster };
+                let (next, result) = self.executor.execute(tree, &sequenced.tx, &ctx)?;
+                tree = next;
+                changed.extend(result.written);
+                executed.push((sequenced.hash, receipts.len() as u32));
+                result.receipt
+            };
+            leaves.push(ClaimLeaf { post_state_root: receipt.post_state_root, receipt_hash: receipt.hash() });
+            receipts.push(receipt);
+        }
+
+        let new_root = tree.root();
+        let claim = ClaimBody {
+            chain_id: self.chain_id,
+            executor: self.key.public(),
+            height: m.height,
+            prev_state_root: head.root,
+            new_state_root: new_root,
+            leaves_root: leaves_root(&leaves),
+            vm_version: self.executor.vm().version(),
+        }
+        .sign(&self.key);
+        let new_head = Head { height: m.height, root: new_root };
+        self.store.commit(BlockCommit {
+            head: new_head,
+            tree: &tree,
+            changed: &changed,
+            receipts: &receipts,
+            executed: &executed,
+            leaves: &leaves,
+            claim: Some(&claim),
+        })?;
+
+        let mut snapshot = self.snapshot.write().unwrap_or_else(|p| p.into_inner());
+        snapshot.head = new_head;
+        snapshot.tree = tree.clone();
+        snapshot.history.insert(m.height, tree);
+        while snapshot.history.len() > self.history_depth {
+            snapshot.history.pop_first();
+        }
+        Ok(Some(Processed { height: m.height, claim, receipts }))
+    }
+}

@@ -1,0 +1,124 @@
+//! Bundles on L1: the `data` of an account block sent to the rollup inbox.
+//!
+//! Layout: one tag byte, then the payload. Tag 1: a bundle, LZ4-compressed with its decompressed size as a
+//! little-endian u32 in front; the size is checked against a hard cap before anything is allocated (no
+//! decompression bombs), and the result must be a canonical [`Bundle`]. Tag 2: an executor's claim.
+
+use zr_common::rollup::{Bundle, Claim, limits};
+use zr_common::{Canonical, CodecError};
+
+/// The tag of a bundle payload.
+pub const BUNDLE_TAG: u8 = 1;
+/// The tag of a claim payload.
+pub const CLAIM_TAG: u8 = 2;
+
+/// An inbox payload could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PayloadError {
+    /// Empty data.
+    #[error("empty payload")]
+    Empty,
+    /// An unknown tag byte.
+    #[error("unknown payload tag {0}")]
+    UnknownTag(u8),
+    /// Larger than an account block may carry.
+    #[error("payload of {0} bytes exceeds the 16 KiB of an account block")]
+    TooLarge(usize),
+    /// The declared decompressed size is over the cap.
+    #[error("bundle declares {0} bytes decompressed, more than the cap of {max}", max = limits::MAX_BUNDLE_LEN)]
+    Bomb(usize),
+    /// The compressed bytes are corrupt.
+    #[error("bundle does not decompress: {0}")]
+    Compression(String),
+    /// The canonical bytes are invalid.
+    #[error("{0}")]
+    Codec(#[from] CodecError),
+}
+
+/// A decoded inbox payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    /// A bundle of transactions.
+    Bundle(Bundle),
+    /// An executor's claim.
+    Claim(Claim),
+}
+
+/// Encodes a bundle for an account block's data; fails if it does not fit 16 KiB.
+pub fn encode_bundle(bundle: &Bundle) -> Result<Vec<u8>, PayloadError> {
+    let raw = bundle.to_bytes();
+    if raw.len() > limits::MAX_BUNDLE_LEN {
+        return Err(PayloadError::Bomb(raw.len()));
+    }
+    let mut data = vec![BUNDLE_TAG];
+    data.extend_from_slice(&lz4_flex::block::compress_prepend_size(&raw));
+    if data.len() > limits::MAX_L1_DATA {
+        return Err(PayloadError::TooLarge(data.len()));
+    }
+    Ok(data)
+}
+
+/// Encodes a claim for an account block's data.
+pub fn encode_claim(claim: &Claim) -> Vec<u8> {
+    let mut data = vec![CLAIM_TAG];
+    data.extend_from_slice(&claim.to_bytes());
+    data
+}
+
+/// Decodes an inbox payload, rejecting anything malformed or oversized.
+pub fn decode_payload(data: &[u8]) -> Result<Payload, PayloadError> {
+    if data.len() > limits::MAX_L1_DATA {
+        return Err(PayloadError::TooLarge(data.len()));
+    }
+    let (&tag, body) = data.split_first().ok_or(PayloadError::Empty)?;
+    match tag {
+        BUNDLE_TAG => {
+            let size = body.get(..4).ok_or_else(|| PayloadError::Compression("missing size".into()))?;
+            let size = u32::from_le_bytes(size.try_into().expect("4 bytes")) as usize;
+            if size > limits::MAX_BUNDLE_LEN {
+                return Err(PayloadError::Bomb(size));
+            }
+            let raw =
+                lz4_flex::block::decompress(&body[4..], size).map_err(|e| PayloadError::Compression(e.to_string()))?;
+            if raw.len() != size {
+                return Err(PayloadError::Compression(format!("{} bytes, {size} declared", raw.len())));
+            }
+            Ok(Payload::Bundle(Bundle::from_bytes(&raw)?))
+        }
+        CLAIM_TAG => Ok(Payload::Claim(Claim::from_bytes(body)?)),
+        other => Err(PayloadError::UnknownTag(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zr_common::KeyPair;
+    use zr_common::rollup::{BundleBody, TxBody, TxKind};
+
+    #[test]
+    fn round_trip_and_bomb() {
+        let key = KeyPair::from_seed(&[1; 32]);
+        let tx = TxBody {
+            chain_id: 1,
+            sender: key.public(),
+            nonce: 0,
+            gas_limit: 1,
+            fee_per_gas: 0,
+            kind: TxKind::Transfer { to: key.address(), token: zr_common::TokenStandard::ZNN, amount: 1 },
+        }
+        .sign(&key);
+        let bundle = BundleBody { chain_id: 1, poster: key.public(), transactions: vec![tx; 20] }.sign(&key);
+        let data = encode_bundle(&bundle).unwrap();
+        assert_eq!(decode_payload(&data).unwrap(), Payload::Bundle(bundle));
+        let mut bomb = vec![BUNDLE_TAG];
+        bomb.extend_from_slice(&(64u32 * 1024 * 1024).to_le_bytes());
+        bomb.extend_from_slice(&[0; 16]);
+        assert_eq!(decode_payload(&bomb), Err(PayloadError::Bomb(64 * 1024 * 1024)));
+        assert_eq!(decode_payload(&[9, 1, 2]), Err(PayloadError::UnknownTag(9)));
+        assert_eq!(decode_payload(&[]), Err(PayloadError::Empty));
+        let mut corrupt = data.clone();
+        corrupt.truncate(data.len() / 2);
+        assert!(decode_payload(&corrupt).is_err());
+    }
+}

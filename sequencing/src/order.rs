@@ -1,0 +1,129 @@
+//! The canonical ordering rule: a pure function from a momentum's inbox traffic (and the transactions
+//! already seen) to the ordered list every party executes.
+//!
+//! 1. Inbox account blocks in momentum content order. A block's amount is a deposit to its sender.
+//! 2. Each block's data is decoded; a bundle that is malformed, signed badly, for another chain, posted by
+//!    someone other than the block's account, or holding any invalid transaction is skipped whole.
+//! 3. Transactions already seen (in this momentum or an earlier one) are dropped.
+//! 4. Senders are ordered by SHA3(previous momentum hash ‖ sender address), so no relay can buy a place in
+//!    line; each sender's transactions by ascending nonce (then hash).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use zr_common::hash::sha3_256_concat;
+use zr_common::nom::{AccountBlock, BlockType};
+use zr_common::rollup::{Claim, Transaction};
+use zr_common::{Address, Hash, TokenStandard};
+
+use crate::bundle::{Payload, decode_payload};
+
+/// A deposit: ZNN or QSR sent to the inbox credits its sender on the rollup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deposit {
+    /// The L1 account that sent it (the same address on the rollup).
+    pub account: Address,
+    /// The token.
+    pub token: TokenStandard,
+    /// The amount.
+    pub amount: u128,
+    /// The L1 block that carried it.
+    pub l1_block: Hash,
+}
+
+/// A transaction in canonical position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sequenced {
+    /// The transaction.
+    pub tx: Transaction,
+    /// Its hash.
+    pub hash: Hash,
+    /// The poster of the bundle that carried it (fees go there).
+    pub poster: Address,
+}
+
+/// What a momentum's inbox traffic amounts to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ordered {
+    /// Deposits, in content order.
+    pub deposits: Vec<Deposit>,
+    /// Transactions in canonical order.
+    pub transactions: Vec<Sequenced>,
+    /// Claims posted in this momentum, in content order.
+    pub claims: Vec<(Address, Claim)>,
+    /// Bundles skipped, with why (for logs and metrics).
+    pub skipped: Vec<(Hash, String)>,
+}
+
+/// Applies the ordering rule to `blocks` (a momentum's account blocks in content order; blocks not sent
+/// to `inbox` are ignored). `seen` says whether a transaction hash was executed in an earlier momentum.
+pub fn canonical_order(
+    chain_id: u64,
+    inbox: &Address,
+    previous_momentum: &Hash,
+    blocks: &[AccountBlock],
+    seen: impl Fn(&Hash) -> bool,
+) -> Ordered {
+    let mut ordered = Ordered::default();
+    let mut taken: BTreeSet<Hash> = BTreeSet::new();
+    let mut by_sender: BTreeMap<Address, Vec<Sequenced>> = BTreeMap::new();
+    for block in blocks.iter().filter(|b| b.to_address == *inbox && b.kind() == Some(BlockType::UserSend)) {
+        if block.amount > 0 && matches!(block.token_standard, TokenStandard::ZNN | TokenStandard::QSR) {
+            ordered.deposits.push(Deposit {
+                account: block.address,
+                token: block.token_standard,
+                amount: block.amount,
+                l1_block: block.hash,
+            });
+        }
+        if block.data.is_empty() {
+            continue;
+        }
+        let bundle = match decode_payload(&block.data) {
+            Ok(Payload::Bundle(bundle)) => bundle,
+            Ok(Payload::Claim(claim)) => {
+                ordered.claims.push((block.address, claim));
+                continue;
+            }
+            Err(e) => {
+                ordered.skipped.push((block.hash, e.to_string()));
+                continue;
+            }
+        };
+        let reject = |reason: String| (block.hash, reason);
+        let check = || -> Result<(), (Hash, String)> {
+            if bundle.body.chain_id != chain_id {
+                return Err(reject(format!("bundle for chain {}, not {chain_id}", bundle.body.chain_id)));
+            }
+            if bundle.body.poster.address() != block.address {
+                return Err(reject("bundle poster is not the L1 account that posted it".into()));
+            }
+            bundle.verify_signature().map_err(|e| reject(format!("bundle signature: {e}")))?;
+            for tx in &bundle.body.transactions {
+                tx.verify(chain_id).map_err(|e| reject(format!("transaction {}: {e}", tx.hash())))?;
+            }
+            Ok(())
+        };
+        if let Err(skip) = check() {
+            ordered.skipped.push(skip);
+            continue;
+        }
+        let poster = block.address;
+        for tx in bundle.body.transactions {
+            let hash = tx.hash();
+            if seen(&hash) || !taken.insert(hash) {
+                continue;
+            }
+            by_sender.entry(tx.body.sender_address()).or_default().push(Sequenced { tx, hash, poster });
+        }
+    }
+    let mut senders: Vec<(Hash, Vec<Sequenced>)> = by_sender
+        .into_iter()
+        .map(|(sender, mut txs)| {
+            txs.sort_by_key(|s| (s.tx.body.nonce, s.hash));
+            (sha3_256_concat([&previous_momentum.0[..], &sender.0[..]]), txs)
+        })
+        .collect();
+    senders.sort_by_key(|(rank, _)| *rank);
+    ordered.transactions = senders.into_iter().flat_map(|(_, txs)| txs).collect();
+    ordered
+}

@@ -1,0 +1,122 @@
+//! Property tests of the canonical ordering rule.
+
+use proptest::prelude::*;
+use zr_common::nom::{AccountBlock, BlockType};
+use zr_common::rollup::{BundleBody, Transaction, TxBody, TxKind};
+use zr_common::{Address, Hash, KeyPair, TokenStandard, sha3_256};
+use zr_sequencing::bundle::encode_bundle;
+use zr_sequencing::canonical_order;
+
+const CHAIN: u64 = 5;
+
+fn user(n: u8) -> KeyPair {
+    KeyPair::from_seed(&[n; 32])
+}
+
+fn tx(sender: u8, nonce: u64) -> Transaction {
+    let key = user(sender);
+    TxBody {
+        chain_id: CHAIN,
+        sender: key.public(),
+        nonce,
+        gas_limit: 100_000,
+        fee_per_gas: 1,
+        kind: TxKind::Transfer { to: Address::ZERO, token: TokenStandard::ZNN, amount: 1 },
+    }
+    .sign(&key)
+}
+
+fn inbox_block(poster: &KeyPair, data: Vec<u8>, salt: u64) -> AccountBlock {
+    AccountBlock {
+        block_type: BlockType::UserSend as u64,
+        address: poster.address(),
+        to_address: Address::INBOX,
+        height: salt,
+        hash: sha3_256(&salt.to_le_bytes()),
+        data,
+        ..AccountBlock::default()
+    }
+}
+
+fn bundle_block(poster_seed: u8, txs: Vec<Transaction>, salt: u64) -> AccountBlock {
+    let poster = user(poster_seed);
+    let bundle = BundleBody { chain_id: CHAIN, poster: poster.public(), transactions: txs }.sign(&poster);
+    inbox_block(&poster, encode_bundle(&bundle).unwrap(), salt)
+}
+
+fn order_hashes(blocks: &[AccountBlock]) -> Vec<Hash> {
+    canonical_order(CHAIN, &Address::INBOX, &Hash([3; 32]), blocks, |_| false)
+        .transactions
+        .iter()
+        .map(|s| s.hash)
+        .collect()
+}
+
+fn pool() -> impl Strategy<Value = Vec<(u8, u64)>> {
+    proptest::collection::btree_set((10u8..16, 0u64..4), 1..20).prop_map(|s| s.into_iter().collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn order_ignores_how_transactions_are_split_and_duplicated(txs in pool(), split in any::<prop::sample::Index>(), dup in any::<prop::sample::Index>()) {
+        let all: Vec<Transaction> = txs.iter().map(|(s, n)| tx(*s, *n)).collect();
+        let one = order_hashes(&[bundle_block(1, all.clone(), 1)]);
+        let cut = split.index(all.len() + 1);
+        let mut second = all[cut..].to_vec();
+        second.push(all[dup.index(all.len())].clone());
+        let two = order_hashes(&[bundle_block(2, second, 2), bundle_block(1, all[..cut].to_vec(), 3)]);
+        prop_assert_eq!(&one, &two);
+        prop_assert_eq!(one.len(), all.len());
+    }
+
+    #[test]
+    fn invalid_bundles_change_nothing(txs in pool(), garbage in proptest::collection::vec(any::<u8>(), 0..200), at in any::<prop::sample::Index>()) {
+        let all: Vec<Transaction> = txs.iter().map(|(s, n)| tx(*s, *n)).collect();
+        let valid = bundle_block(1, all, 1);
+        let clean = order_hashes(std::slice::from_ref(&valid));
+        // Garbage, a bundle with a forged transaction, a bundle for another chain, a bundle posted by
+        // someone else's L1 account.
+        let mut forged = tx(20, 0);
+        forged.body.nonce = 9;
+        let poster = user(2);
+        let wrong_chain = BundleBody { chain_id: CHAIN + 1, poster: poster.public(), transactions: vec![tx(21, 0)] }.sign(&poster);
+        let stolen = BundleBody { chain_id: CHAIN, poster: poster.public(), transactions: vec![tx(22, 0)] }.sign(&poster);
+        let mut blocks = vec![
+            inbox_block(&user(3), garbage, 10),
+            bundle_block(2, vec![tx(23, 0), forged], 11),
+            inbox_block(&poster, encode_bundle(&wrong_chain).unwrap(), 12),
+            inbox_block(&user(4), encode_bundle(&stolen).unwrap(), 13),
+        ];
+        blocks.insert(at.index(blocks.len() + 1), valid);
+        prop_assert_eq!(order_hashes(&blocks), clean);
+    }
+}
+
+#[test]
+fn senders_by_rank_nonces_ascending_seen_dropped_deposits_credited() {
+    let blocks = vec![bundle_block(1, vec![tx(10, 1), tx(11, 0), tx(10, 0)], 1)];
+    let ordered = canonical_order(CHAIN, &Address::INBOX, &Hash([3; 32]), &blocks, |_| false);
+    let tens: Vec<u64> = ordered
+        .transactions
+        .iter()
+        .filter(|s| s.tx.body.sender == user(10).public())
+        .map(|s| s.tx.body.nonce)
+        .collect();
+    assert_eq!(tens, vec![0, 1]);
+    assert!(ordered.transactions.iter().all(|s| s.poster == user(1).address()));
+    // Another previous momentum hash may rank the senders differently, never the nonces.
+    let seen = tx(10, 0).hash();
+    let ordered = canonical_order(CHAIN, &Address::INBOX, &Hash([4; 32]), &blocks, |h| *h == seen);
+    assert_eq!(ordered.transactions.len(), 2);
+    let mut deposit = inbox_block(&user(5), vec![], 7);
+    deposit.amount = 500;
+    deposit.token_standard = TokenStandard::QSR;
+    let mut unknown = inbox_block(&user(5), vec![], 8);
+    unknown.amount = 9;
+    unknown.token_standard = "zts1k5stg3k4dmevfgwtgmg36u".parse().unwrap();
+    let ordered = canonical_order(CHAIN, &Address::INBOX, &Hash([4; 32]), &[deposit, unknown], |_| false);
+    assert_eq!(ordered.deposits.len(), 1);
+    assert_eq!(ordered.deposits[0].amount, 500);
+}
