@@ -4,6 +4,7 @@
 //! `zr-executor` daemon: momentums followed from L1, committed one redb transaction each, claims signed and
 //! posted, state served over JSON-RPC.
 
+pub mod cli;
 pub mod exec;
 pub mod node;
 pub mod rollup;

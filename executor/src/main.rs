@@ -1,50 +1,5 @@
 //! `zr-executor`: follows NoM momentums, executes the rollup's transactions, serves queries, posts claims.
 
-use std::sync::Arc;
-
-use clap::Parser;
-use eyre::WrapErr;
-use zr_common::KeyPair;
-use zr_config::{ExecutorArgs, ExecutorConfig};
-use zr_sequencing::ZnndClient;
-
-/// The zrollup executor daemon.
-#[derive(Parser)]
-#[command(name = "zr-executor", version, about)]
-struct Cli {
-    #[command(flatten)]
-    args: ExecutorArgs,
-}
-
 fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ZR_LOG").unwrap_or_else(|_| "info".into()))
-        .init();
-    if let Err(err) = run(Cli::parse()) {
-        eprintln!("error: {err}");
-        for cause in err.chain().skip(1) {
-            eprintln!("  caused by: {cause}");
-        }
-        std::process::exit(1);
-    }
-}
-
-fn run(cli: Cli) -> eyre::Result<()> {
-    let config = ExecutorConfig::load(&cli.args).wrap_err("invalid configuration")?;
-    let key_file = config.key_file.clone().expect("validated: key_file is set");
-    let key = KeyPair::read_file(&key_file).wrap_err("cannot load the executor key")?;
-    let runtime = tokio::runtime::Runtime::new().wrap_err("cannot start the async runtime")?;
-    runtime.block_on(async {
-        let l1 = Arc::new(ZnndClient::new(&config.l1.http, &config.l1.ws)?);
-        let executor = zr_executor::node::start(&config, key, l1).await.wrap_err("cannot start the executor")?;
-        println!(
-            "zr-executor: RPC {}  ops http://{}  head {}",
-            executor.rpc_url(),
-            executor.ops_addr,
-            executor.rollup.head().height
-        );
-        tokio::signal::ctrl_c().await.wrap_err("cannot wait for ctrl-c")?;
-        executor.stop().await;
-        Ok(())
-    })
+    zr_executor::cli::main();
 }

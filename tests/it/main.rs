@@ -2,4 +2,7 @@
 
 mod devnet_client;
 mod devnet_rejects;
+mod executor_e2e;
+mod executor_kill;
+mod rollup_support;
 mod support;

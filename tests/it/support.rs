@@ -21,6 +21,8 @@ pub struct TestNet {
     pub alice: KeyPair,
     /// Funded with ZNN and QSR, nothing fused (pays by PoW).
     pub bob: KeyPair,
+    /// Executor keys, funded with fused QSR to post claims.
+    pub executors: Vec<KeyPair>,
     pub handle: Option<DevnetHandle>,
 }
 
@@ -30,7 +32,9 @@ impl TestNet {
         let pillar = KeyPair::from_seed(&[1; 32]);
         let alice = KeyPair::from_seed(&[2; 32]);
         let bob = KeyPair::from_seed(&[3; 32]);
-        let mut genesis = Genesis::dev(CHAIN, 1_700_000_000, &[pillar.public()], &[alice.address()]);
+        let executors = vec![KeyPair::from_seed(&[4; 32]), KeyPair::from_seed(&[5; 32])];
+        let funded = [alice.address(), executors[0].address(), executors[1].address()];
+        let mut genesis = Genesis::dev(CHAIN, 1_700_000_000, &[pillar.public()], &funded);
         genesis.accounts.push(GenesisAccount {
             address: bob.address(),
             znn: 1_000_000_000,
@@ -39,7 +43,7 @@ impl TestNet {
         });
         genesis.write(&dir.path().join("genesis.toml")).unwrap();
         pillar.write_file(&dir.path().join("pillar.json")).unwrap();
-        let mut net = TestNet { dir, pillar, alice, bob, handle: None };
+        let mut net = TestNet { dir, pillar, alice, bob, executors, handle: None };
         net.restart().await;
         net
     }

@@ -1,0 +1,171 @@
+//! Two executors on one devnet: deposits, uploads, deploys, calls through the inbox; identical roots and
+//! claims for every momentum; claims on L1; the query RPC.
+
+use std::time::Duration;
+
+use serde_json::json;
+use zr_common::rollup::{Claim, TxKind, limits};
+use zr_common::{Address, Hash, sha3_256};
+use zr_executor::StateKey;
+use zr_executor::state::smt::Proof;
+use zr_sequencing::{L1, canonical_order};
+
+use crate::rollup_support::*;
+use crate::support::TestNet;
+
+fn token_wasm() -> Vec<u8> {
+    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../contracts/wasm/token.wasm")).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_executors_agree_on_every_momentum() {
+    let net = TestNet::start().await;
+    let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let e1 = start_executor(&net, &net.executors[0], dirs.0.path()).await;
+    let e2 = start_executor(&net, &net.executors[1], dirs.1.path()).await;
+    let (u1, u2) = (e1.rpc_url(), e2.rpc_url());
+    let alice = net.alice.clone();
+    let bob = net.bob.address();
+
+    // A deposit: ZNN sent to the inbox credits the sender on the rollup.
+    post_data(&net, &alice, vec![], 1_000_000).await;
+    for _ in 0..400 {
+        if result(&u1, "rollup.getBalance", json!([alice.address()])).await["znn"] == "1000000" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(result(&u1, "rollup.getBalance", json!([alice.address()])).await["znn"], "1000000");
+
+    // Upload and deploy in one bundle, then mint and transfer in another.
+    let code = token_wasm();
+    let code_hash = sha3_256(&code);
+    assert!(code.len() <= limits::MAX_CODE_CHUNK_LEN);
+    let token = Address::contract(&alice.address(), 1);
+    post(
+        &net,
+        &alice,
+        vec![
+            sign(&alice, 0, TxKind::UploadChunk { code_hash, index: 0, count: 1, bytes: code }),
+            sign(&alice, 1, TxKind::Deploy { code_hash, input: vec![], value: 0 }),
+        ],
+    )
+    .await;
+    let mint = sign(
+        &alice,
+        2,
+        TxKind::Call {
+            contract: token,
+            method: "mint".into(),
+            input: [alice.address().0.as_slice(), &1000u128.to_le_bytes()].concat(),
+            value: 0,
+        },
+    );
+    let transfer = sign(
+        &alice,
+        3,
+        TxKind::Call {
+            contract: token,
+            method: "transfer".into(),
+            input: [bob.0.as_slice(), &10u128.to_le_bytes()].concat(),
+            value: 0,
+        },
+    );
+    post(&net, &alice, vec![mint.clone(), transfer.clone()]).await;
+    // Junk the executors must skip: garbage data, a bundle whose signature is broken.
+    post_data(&net, &alice, b"\x01not a bundle".to_vec(), 0).await;
+    let mut forged = sign(&alice, 4, TxKind::Transfer { to: bob, token: zr_common::TokenStandard::ZNN, amount: 1 });
+    forged.body.nonce = 5;
+    post(&net, &alice, vec![forged.clone()]).await;
+
+    let view = executed(&u1, &transfer.hash()).await;
+    assert_eq!(view["status"], "executed", "{view}");
+    assert_eq!(executed(&u1, &mint.hash()).await["status"], "executed");
+    assert!(result(&u1, "rollup.getTransaction", json!([forged.hash()])).await.is_null());
+
+    // Read-only call and storage.
+    let call =
+        result(&u1, "rollup.call", json!([{ "contract": token, "method": "balance", "input": hex::encode(bob.0) }]))
+            .await;
+    assert_eq!(call["success"], true, "{call}");
+    assert_eq!(call["returnData"], hex::encode(10u128.to_le_bytes()));
+    let storage_key = [b"b".as_slice(), &bob.0].concat();
+    let stored = result(&u1, "rollup.getStorage", json!([token, hex::encode(&storage_key)])).await;
+    assert_eq!(stored, hex::encode(10u128.to_le_bytes()));
+    let receipt = result(&u1, "rollup.getReceipt", json!([transfer.hash()])).await;
+    assert_eq!(receipt["status"]["status"], "success");
+
+    // A proof of Bob's balance verifies against the root it came with.
+    let key = StateKey::Storage { contract: token, key: storage_key };
+    let proof = result(&u1, "rollup.getProof", json!([key])).await;
+    let root: Hash = serde_json::from_value(proof["root"].clone()).unwrap();
+    let parsed: Proof = serde_json::from_value(proof["proof"].clone()).unwrap();
+    assert_eq!(parsed.verify(&root, &key.hash()).unwrap(), Some(sha3_256(&10u128.to_le_bytes())));
+
+    // Both executors reach the same state at every height.
+    let target = head(&u1).await + 2;
+    for url in [&u1, &u2] {
+        for _ in 0..400 {
+            if head(url).await >= target {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    for height in 1..=target {
+        let c1: Claim = serde_json::from_value(result(&u1, "rollup.getClaim", json!([height])).await).unwrap();
+        let c2: Claim = serde_json::from_value(result(&u2, "rollup.getClaim", json!([height])).await).unwrap();
+        c1.verify_signature().unwrap();
+        assert_eq!(
+            (c1.body.prev_state_root, c1.body.new_state_root, c1.body.leaves_root, c1.body.vm_version),
+            (c2.body.prev_state_root, c2.body.new_state_root, c2.body.leaves_root, c2.body.vm_version),
+            "height {height}"
+        );
+        assert_ne!(c1.body.executor, c2.body.executor);
+        let l1 = result(&u1, "rollup.getClaimLeaves", json!([height])).await;
+        assert_eq!(l1, result(&u2, "rollup.getClaimLeaves", json!([height])).await);
+        let leaves: Vec<zr_common::rollup::ClaimLeaf> = serde_json::from_value(l1).unwrap();
+        assert_eq!(zr_common::rollup::leaves_root(&leaves), c1.body.leaves_root);
+    }
+
+    // Claims reach L1: the inbox carries e1's signed claims.
+    let client = net.client();
+    let mut found = false;
+    for _ in 0..200 {
+        let frontier = client.frontier_momentum().await.unwrap().height;
+        let momentums = client.detailed_momentums(1, frontier).await.unwrap();
+        for m in &momentums {
+            let blocks: Vec<_> = m.blocks.iter().map(|b| b.block.clone()).collect();
+            let ordered =
+                canonical_order(ROLLUP, &Address::INBOX, &m.momentum.momentum.previous_hash, &blocks, |_| false);
+            for (poster, claim) in ordered.claims {
+                if poster == net.executors[0].address() {
+                    claim.verify_signature().unwrap();
+                    let stored: Claim =
+                        serde_json::from_value(result(&u1, "rollup.getClaim", json!([claim.body.height])).await)
+                            .unwrap();
+                    assert_eq!(stored, claim);
+                    found = true;
+                }
+            }
+        }
+        if found {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(found, "no claim of executor 1 on L1");
+
+    // History is bounded (8 momentums here): old heights answer with a clear error.
+    while head(&u1).await < 12 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pruned = rpc(&u1, "rollup.getProof", json!([key, 1])).await;
+    assert!(pruned["error"]["message"].as_str().unwrap().contains("pruned"), "{pruned}");
+    let bad = rpc(&u1, "rollup.getBalance", json!(["not an address"])).await;
+    assert_eq!(bad["error"]["code"], -32602);
+    let ops = reqwest::get(format!("http://{}/metrics", e1.ops_addr)).await.unwrap().text().await.unwrap();
+    assert!(ops.contains("zr_executor_momentum_height"));
+    e1.stop().await;
+    e2.stop().await;
+}

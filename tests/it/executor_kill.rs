@@ -1,0 +1,88 @@
+//! An executor killed with SIGKILL at arbitrary moments restarts where it was and reaches the same roots as
+//! one that never stopped.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::json;
+use zr_common::rollup::TxKind;
+use zr_common::{KeyPair, TokenStandard};
+
+use crate::rollup_support::*;
+use crate::support::TestNet;
+
+fn spawn(config: &zr_config::ExecutorConfig) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_executor-under-test"))
+        .args(["--data-dir", config.data_dir.to_str().unwrap()])
+        .args(["--chain-id", &ROLLUP.to_string()])
+        .args(["--key-file", config.key_file.as_ref().unwrap().to_str().unwrap()])
+        .args(["--l1-http", &config.l1.http, "--l1-ws", &config.l1.ws])
+        .args(["--rpc-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0", "--claim-every", "0"])
+        .env("ZR_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    // "zr-executor: RPC http://127.0.0.1:PORT  ops …"
+    let url = line.split_whitespace().nth(2).unwrap_or_else(|| panic!("unexpected first line {line:?}")).to_owned();
+    (child, url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_at_any_moment_loses_nothing() {
+    let net = TestNet::start().await;
+    let reference_dir = tempfile::tempdir().unwrap();
+    let reference = start_executor(&net, &net.executors[0], reference_dir.path()).await;
+    let victim_dir = tempfile::tempdir().unwrap();
+    let victim_key = KeyPair::from_seed(&[6; 32]);
+    let config = executor_config(&net, &victim_key, victim_dir.path());
+
+    // Load: transfers from Alice while the victim is killed and restarted.
+    let alice = net.alice.clone();
+    post_data(&net, &alice, vec![], 10_000_000).await;
+    let mut nonce = 0;
+    for round in 0..4u64 {
+        let (mut child, _) = spawn(&config);
+        for _ in 0..3 {
+            let txs = (0..20)
+                .map(|i| {
+                    let to = KeyPair::from_seed(&[(round * 40 + i) as u8 + 50; 32]).address();
+                    let tx =
+                        sign(&alice, nonce, TxKind::Transfer { to, token: TokenStandard::ZNN, amount: 1 + i as u128 });
+                    nonce += 1;
+                    tx
+                })
+                .collect();
+            post(&net, &alice, txs).await;
+        }
+        tokio::time::sleep(Duration::from_millis(40 + round * 70)).await;
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    }
+
+    // The last transaction lands; the victim comes back and catches up.
+    let last = sign(&alice, nonce, TxKind::Transfer { to: net.bob.address(), token: TokenStandard::ZNN, amount: 7 });
+    post(&net, &alice, vec![last.clone()]).await;
+    executed(&reference.rpc_url(), &last.hash()).await;
+    let target = head(&reference.rpc_url()).await;
+    let (mut child, url) = spawn(&config);
+    for _ in 0..600 {
+        if head(&url).await >= target {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for height in 1..=target {
+        let expected = result(&reference.rpc_url(), "rollup.getStateRoot", json!([height])).await;
+        let got = result(&url, "rollup.getStateRoot", json!([height])).await;
+        assert_eq!(got, expected, "state root at height {height}");
+        let expected = result(&reference.rpc_url(), "rollup.getClaimLeaves", json!([height])).await;
+        assert_eq!(result(&url, "rollup.getClaimLeaves", json!([height])).await, expected, "leaves at height {height}");
+    }
+    assert_eq!(result(&url, "rollup.getTransaction", json!([last.hash()])).await["status"], "executed");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    reference.stop().await;
+}

@@ -1,0 +1,93 @@
+//! Executors against the test devnet, and posting transactions to the inbox.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use zr_common::rollup::{BundleBody, Transaction, TxBody, TxKind};
+use zr_common::{Address, KeyPair, TokenStandard};
+use zr_config::{ExecutorConfig, L1Section, OpsSection, RpcSection};
+use zr_executor::node::ExecutorHandle;
+use zr_sequencing::bundle::encode_bundle;
+use zr_sequencing::{SendRequest, send_block};
+
+use crate::support::{CHAIN, TestNet};
+
+/// The rollup chain id in tests.
+pub const ROLLUP: u64 = 1;
+
+pub fn executor_config(net: &TestNet, key: &KeyPair, dir: &Path) -> ExecutorConfig {
+    let key_file = dir.join("executor-key.json");
+    if !key_file.exists() {
+        key.write_file(&key_file).unwrap();
+    }
+    ExecutorConfig {
+        data_dir: dir.join("state"),
+        chain_id: ROLLUP,
+        key_file: Some(key_file),
+        l1: L1Section { http: net.handle().http_url(), ws: net.handle().ws_url() },
+        rpc: RpcSection::on("127.0.0.1:0".parse().unwrap()),
+        ops: OpsSection::on("127.0.0.1:0".parse().unwrap()),
+        history_depth: 8,
+        ..ExecutorConfig::default()
+    }
+}
+
+pub async fn start_executor(net: &TestNet, key: &KeyPair, dir: &Path) -> ExecutorHandle {
+    zr_executor::node::start(&executor_config(net, key, dir), key.clone(), net.client()).await.unwrap()
+}
+
+pub async fn rpc(url: &str, method: &str, params: Value) -> Value {
+    let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
+    let answer: Value = reqwest::Client::new().post(url).json(&body).send().await.unwrap().json().await.unwrap();
+    answer
+}
+
+pub async fn result(url: &str, method: &str, params: Value) -> Value {
+    let answer = rpc(url, method, params).await;
+    assert!(answer.get("error").is_none(), "{method}: {answer}");
+    answer["result"].clone()
+}
+
+pub fn sign(key: &KeyPair, nonce: u64, kind: TxKind) -> Transaction {
+    TxBody { chain_id: ROLLUP, sender: key.public(), nonce, gas_limit: 20_000_000, fee_per_gas: 0, kind }.sign(key)
+}
+
+/// Posts `txs` in one bundle from `poster`'s L1 account.
+pub async fn post(net: &TestNet, poster: &KeyPair, txs: Vec<Transaction>) {
+    let bundle = BundleBody { chain_id: ROLLUP, poster: poster.public(), transactions: txs }.sign(poster);
+    let data = encode_bundle(&bundle).unwrap();
+    post_data(net, poster, data, 0).await;
+}
+
+/// Posts raw inbox data (and a ZNN amount) from `poster`'s L1 account, retrying while plasma is busy.
+pub async fn post_data(net: &TestNet, poster: &KeyPair, data: Vec<u8>, amount: u128) {
+    let client = net.client();
+    for _ in 0..200 {
+        let send = SendRequest { to: Address::INBOX, token: TokenStandard::ZNN, amount, data: data.clone() };
+        match send_block(client.as_ref(), CHAIN, poster, send).await {
+            Ok(_) => return,
+            Err(err) if err.to_string().contains("plasma") || err.to_string().contains("previous") => {
+                tokio::time::sleep(Duration::from_millis(50)).await
+            }
+            Err(err) => panic!("cannot post: {err}"),
+        }
+    }
+    panic!("no plasma for 10 s");
+}
+
+/// Waits until the executor at `url` has executed `hash`; returns the transaction view.
+pub async fn executed(url: &str, hash: &zr_common::Hash) -> Value {
+    for _ in 0..400 {
+        let view = result(url, "rollup.getTransaction", json!([hash])).await;
+        if !view.is_null() {
+            return view;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{hash} not executed in 20 s");
+}
+
+pub async fn head(url: &str) -> u64 {
+    result(url, "rollup.getHead", json!([])).await["height"].as_u64().unwrap()
+}
