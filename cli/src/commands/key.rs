@@ -15,7 +15,7 @@ use crate::output::Output;
 #[derive(Args, Clone)]
 pub struct KeyFileArg {
     /// Key file [default: $ZR_HOME/keys/default.json, $ZR_HOME defaults to ~/.zr]
-    #[arg(long = "key", env = "ZR_KEY", value_name = "FILE", global = true)]
+    #[arg(id = "key_file", long = "key", env = "ZR_KEY", value_name = "FILE", global = true)]
     pub file: Option<PathBuf>,
 }
 

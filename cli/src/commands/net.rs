@@ -115,6 +115,17 @@ impl Net {
 
     /// Signs `kinds` with consecutive nonces from `nonce`, posts them in one bundle, returns the transactions.
     pub async fn submit(&self, key: &KeyPair, nonce: u64, kinds: Vec<TxKind>) -> eyre::Result<Vec<Transaction>> {
+        self.submit_with_gas(key, nonce, kinds, self.args.gas).await
+    }
+
+    /// As [`Net::submit`], with an explicit gas limit.
+    pub async fn submit_with_gas(
+        &self,
+        key: &KeyPair,
+        nonce: u64,
+        kinds: Vec<TxKind>,
+        gas: u64,
+    ) -> eyre::Result<Vec<Transaction>> {
         let transactions: Vec<Transaction> = kinds
             .into_iter()
             .enumerate()
@@ -123,7 +134,7 @@ impl Net {
                     chain_id: self.args.chain_id,
                     sender: key.public(),
                     nonce: nonce + i as u64,
-                    gas_limit: self.args.gas,
+                    gas_limit: gas,
                     fee_per_gas: self.args.fee_per_gas,
                     kind,
                 }

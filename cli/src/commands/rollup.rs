@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use zr_common::rollup::api::{CallResult, TransactionView};
 use zr_common::rollup::{ReceiptStatus, TxKind, limits};
 use zr_common::{Address, Hash, KeyPair, TokenStandard, sha3_256};
+use zr_executor::vm::limits::gas;
 use zr_sequencing::{L1, SendRequest};
 
 use super::key::KeyFileArg;
@@ -231,8 +232,14 @@ async fn deploy(
         let mut last = None;
         for (index, chunk) in chunks.into_iter().enumerate() {
             net.progress(&format!("uploading {} [{}/{count}] {} bytes", file.display(), index + 1, code.len()));
+            // The last chunk also pays for validating and compiling the whole code.
+            let gas = gas::TX_BASE
+                + gas::TX_PER_BYTE * (chunk.len() as u64 + 512)
+                + gas::UPLOAD_PER_BYTE * chunk.len() as u64
+                + if index + 1 == count as usize { gas::COMPILE_PER_BYTE * code.len() as u64 } else { 0 }
+                + 100_000;
             let kind = TxKind::UploadChunk { code_hash, index: index as u32, count, bytes: chunk.to_vec() };
-            let tx = net.submit(key, nonce, vec![kind]).await?.remove(0);
+            let tx = net.submit_with_gas(key, nonce, vec![kind], gas.max(net.args.gas)).await?.remove(0);
             nonce += 1;
             last = Some(tx.hash());
         }

@@ -1,4 +1,5 @@
 //! Runs the real `zr` binary as a user would.
 
 mod key;
+mod rollup;
 mod up;

@@ -13,7 +13,7 @@ pub use world::{Checkpoint, World};
 
 /// Where a value lives in the state. Its hash (SHA3 of the canonical encoding) is the tree key.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
-#[serde(rename_all = "camelCase", tag = "kind")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "kind")]
 pub enum StateKey {
     /// An account's nonce and balances.
     Account {

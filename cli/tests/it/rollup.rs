@@ -1,0 +1,141 @@
+//! The README's walk-through: `zr up`, then in "another terminal" keys, deposit, deploy (a small and a
+//! 200 KB+ contract), call, query, transfer, balance and tx --watch against it.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
+
+struct Network {
+    child: Child,
+    home: tempfile::TempDir,
+    info: Value,
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn up() -> Network {
+    let home = tempfile::tempdir().unwrap();
+    let created = zr_in(home.path(), &[], &["key", "new", "--json"]);
+    assert!(created.status.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zr"))
+        .args([
+            "up",
+            "--json",
+            "--http-listen",
+            "127.0.0.1:0",
+            "--ws-listen",
+            "127.0.0.1:0",
+            "--ops-listen",
+            "127.0.0.1:0",
+        ])
+        .args(["--rpc-listen", "127.0.0.1:0", "--executor-ops-listen", "127.0.0.1:0", "--momentum-interval-ms", "100"])
+        .env("ZR_HOME", home.path())
+        .env("ZR_LOG", "warn")
+        .env_remove("ZR_KEY")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let info: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    Network { child, home, info }
+}
+
+fn zr_in(home: &Path, net: &[String], args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zr"))
+        .args(args)
+        .args(net)
+        .env("ZR_HOME", home)
+        .env_remove("ZR_KEY")
+        .env_remove("ZR_L1_HTTP")
+        .env_remove("ZR_EXECUTOR")
+        .output()
+        .unwrap()
+}
+
+impl Network {
+    fn zr(&self, args: &[&str]) -> Output {
+        let net = vec![
+            format!("--l1-http={}", self.info["l1Http"].as_str().unwrap()),
+            format!("--l1-ws={}", self.info["l1Ws"].as_str().unwrap()),
+            format!("--executor={}", self.info["executorRpc"].as_str().unwrap()),
+        ];
+        zr_in(self.home.path(), &net, args)
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let out = self.zr(&all);
+        assert!(out.status.success(), "zr {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+fn big_contract(path: &Path) {
+    // A contract of more than 200 KB: a large constant table in its data segment.
+    let table: String = (0..210_000u32).map(|i| format!("\\{:02x}", (i * 7 % 251) as u8)).collect();
+    let text = format!(
+        r#"(module
+          (import "env" "set_return" (func $ret (param i32 i32)))
+          (memory (export "memory") 5)
+          (data (i32.const 1024) "{table}")
+          (func (export "first") (call $ret (i32.const 1024) (i32.const 4))))"#
+    );
+    let wasm = wat::parse_str(&text).unwrap();
+    assert!(wasm.len() > 200 * 1024);
+    std::fs::write(path, wasm).unwrap();
+}
+
+#[test]
+fn walkthrough_against_zr_up() {
+    let net = up();
+    let me = net.json(&["key", "show"])["address"].as_str().unwrap().to_owned();
+    assert!(net.info["funded"].as_array().unwrap().iter().any(|a| a == &me));
+
+    let deposit = net.json(&["deposit", "1000"]);
+    assert_eq!(deposit["account"]["znn"], "100000000000");
+
+    let token_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../contracts/wasm/token.wasm");
+    let deployed = net.json(&["deploy", token_path]);
+    let token = deployed["contract"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("z1"));
+
+    let mint = net.json(&["call", &token, "mint", &format!("address:{me}"), "u128:1000"]);
+    assert_eq!(mint["status"], "executed");
+    let balance = net.json(&["query", &token, "balance", &format!("address:{me}"), "--as", "u128"]);
+    assert_eq!(balance["decoded"], "1000");
+
+    let other = "z1qqjnwjjpnue8xmmpanz6csze6tcmtzzdtfsww7";
+    let failed = net.zr(&["call", &token, "transfer", &format!("address:{other}"), "u128:5000"]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("insufficient token balance"));
+
+    let transfer = net.json(&["transfer", other, "1.5"]);
+    assert_eq!(transfer["status"], "executed");
+    let hash = transfer["hash"].as_str().unwrap();
+    let watched = net.json(&["tx", hash, "--watch"]);
+    assert_eq!(watched["status"], "executed");
+    let mine = net.json(&["balance"]);
+    assert_eq!(mine["rollup"]["znn"], "99850000000");
+    let theirs = net.json(&["balance", other]);
+    assert_eq!(theirs["rollup"]["znn"], "150000000");
+
+    // A contract larger than 200 KB goes up in chunks over several momentums.
+    let big = net.home.path().join("big.wasm");
+    big_contract(&big);
+    let deployed = net.json(&["deploy", big.to_str().unwrap()]);
+    let big_contract = deployed["contract"].as_str().unwrap().to_owned();
+    let first = net.json(&["query", &big_contract, "first"]);
+    assert_eq!(first["decoded"], "00070e15");
+    // Deploying the same code again skips the upload.
+    let again = net.json(&["deploy", big.to_str().unwrap()]);
+    assert_ne!(again["contract"], deployed["contract"]);
+}
