@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Validate, invalid};
-use crate::sections::{L1Section, OpsSection, RpcSection};
+use crate::sections::{L1Section, OpsSection, P2pSection, RpcSection};
 use crate::{ConfigError, L1Args, Layered, OpsArgs, RpcArgs};
 
 /// Configuration of an executor.
@@ -30,6 +30,8 @@ pub struct ExecutorConfig {
     pub rpc: RpcSection,
     /// The ops endpoint. Default `127.0.0.1:9102`.
     pub ops: OpsSection,
+    /// Claim gossip with other executors. Off by default.
+    pub p2p: P2pSection,
 }
 
 impl Default for ExecutorConfig {
@@ -44,6 +46,7 @@ impl Default for ExecutorConfig {
             l1: L1Section::default(),
             rpc: RpcSection::on(([127, 0, 0, 1], 8545).into()),
             ops: OpsSection::on(([127, 0, 0, 1], 9102).into()),
+            p2p: P2pSection::default(),
         }
     }
 }
@@ -60,6 +63,7 @@ impl Validate for ExecutorConfig {
             return Err(invalid("history_depth", "must be at least 1"));
         }
         self.l1.validate()?;
+        self.p2p.validate()?;
         self.rpc.validate()
     }
 }
@@ -104,6 +108,22 @@ pub struct ExecutorArgs {
     /// Ops endpoint flags.
     #[command(flatten)]
     pub ops: OpsArgs,
+    /// Gossip flags.
+    #[command(flatten)]
+    pub p2p: P2pArgs,
+}
+
+/// Flags for claim gossip.
+#[derive(Debug, Clone, Default, clap::Args, Serialize)]
+pub struct P2pArgs {
+    /// Gossip listen multiaddr, e.g. /ip4/0.0.0.0/tcp/30333 [config: p2p.listen]
+    #[arg(id = "p2p-listen", long = "p2p-listen", value_name = "MULTIADDR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    /// A static gossip peer; repeat for several [config: p2p.peers]
+    #[arg(id = "p2p-peer", long = "p2p-peer", value_name = "MULTIADDR")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<String>,
 }
 
 impl ExecutorConfig {

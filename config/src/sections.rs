@@ -78,3 +78,27 @@ impl OpsSection {
         OpsSection { listen }
     }
 }
+
+/// Claim gossip between executors (libp2p gossipsub over TCP).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct P2pSection {
+    /// Multiaddr to listen on, e.g. `/ip4/0.0.0.0/tcp/30333`; gossip is off when unset.
+    pub listen: Option<String>,
+    /// Static peers' multiaddrs, dialled and redialled.
+    pub peers: Vec<String>,
+}
+
+impl P2pSection {
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        if self.listen.is_none() && !self.peers.is_empty() {
+            return Err(invalid("p2p.listen", "peers are configured but gossip has no listen address"));
+        }
+        for address in self.listen.iter().chain(&self.peers) {
+            if !address.starts_with('/') {
+                return Err(invalid("p2p", format!("{address:?} is not a multiaddr (e.g. /ip4/127.0.0.1/tcp/30333)")));
+            }
+        }
+        Ok(())
+    }
+}

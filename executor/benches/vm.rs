@@ -52,7 +52,7 @@ fn compile_and_instantiate(c: &mut Criterion) {
     c.bench_function("vm/instantiate_cached_token_module", |b| {
         b.iter(|| {
             let instantiated =
-                vm.instantiate(&module, World::default(), frame.clone(), BLOCK).map_err(|(_, e)| e).unwrap();
+                vm.instantiate(&module, World::default(), frame.clone(), BLOCK).map_err(|failed| failed.1).unwrap();
             criterion::black_box(instantiated.instance);
         })
     });

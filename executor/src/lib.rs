@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod exec;
+pub mod gossip;
 pub mod node;
 pub mod rollup;
 pub mod rpc;

@@ -30,6 +30,9 @@ pub enum StartError {
     /// The VM could not be set up.
     #[error("VM: {0}")]
     Vm(String),
+    /// Gossip could not start.
+    #[error(transparent)]
+    Gossip(#[from] crate::gossip::GossipError),
     /// A listener could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -38,6 +41,15 @@ pub enum StartError {
         /// The error.
         source: std::io::Error,
     },
+}
+
+/// Where this executor gossips.
+#[derive(Debug, Clone)]
+pub struct GossipInfo {
+    /// Its libp2p peer id.
+    pub peer_id: libp2p::PeerId,
+    /// The addresses it listens on.
+    pub listening: Vec<libp2p::Multiaddr>,
 }
 
 /// A running executor.
@@ -50,6 +62,8 @@ pub struct ExecutorHandle {
     pub ops_addr: SocketAddr,
     /// New momentums, as processed.
     pub events: broadcast::Sender<Arc<Processed>>,
+    /// Claim gossip, when enabled.
+    pub gossip: Option<GossipInfo>,
     rpc: ServerHandle,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
@@ -99,7 +113,12 @@ pub async fn start<L: L1 + 'static>(
     metrics.height.set(rollup.head().height);
     let ready = Arc::new(AtomicBool::new(true));
     let (events, _) = broadcast::channel(256);
-    let (rpc_addr, rpc) = crate::rpc::serve(rollup.clone(), events.clone(), &config.rpc)
+    let gossip = match &config.p2p.listen {
+        Some(listen) => Some(crate::gossip::start(&key, config.chain_id, listen, &config.p2p.peers).await?),
+        None => None,
+    };
+    let peer_claims = gossip.as_ref().map(|g| g.peer_claims.clone()).unwrap_or_default();
+    let (rpc_addr, rpc) = crate::rpc::serve(rollup.clone(), events.clone(), peer_claims.clone(), &config.rpc)
         .await
         .map_err(|source| StartError::Listen { addr: config.rpc.listen, source })?;
     let (ops_addr, ops) = serve_ops(config.ops.listen, registry, ready.clone())
@@ -113,19 +132,21 @@ pub async fn start<L: L1 + 'static>(
     };
     let (stop, stopped) = watch::channel(false);
     let from = (rollup.head().height + 1).max(config.start_height);
-    let task = tokio::spawn(run(
-        rollup.clone(),
-        l1,
-        from,
-        events.clone(),
-        claims,
-        config.claim_every,
-        metrics,
-        ready,
-        stopped,
-    ));
+    let gossip_info = gossip.as_ref().map(|g| GossipInfo { peer_id: g.peer_id, listening: g.listening.clone() });
+    let outputs = Outputs { claims, claim_every: config.claim_every, gossip: gossip.map(|g| g.publish), peer_claims };
+    let task = tokio::spawn(run(rollup.clone(), l1, from, events.clone(), outputs, metrics, ready, stopped));
     tracing::info!(target: "zr::executor", rpc = %rpc_addr, ops = %ops_addr, from, head = rollup.head().height, "executor started");
-    Ok(ExecutorHandle { rollup, rpc_addr, ops_addr, events, rpc, stop, task, ops })
+    Ok(ExecutorHandle { rollup, rpc_addr, ops_addr, events, gossip: gossip_info, rpc, stop, task, ops })
+}
+
+/// Where processed claims go.
+struct Outputs {
+    /// The L1 claim poster.
+    claims: Option<mpsc::Sender<Claim>>,
+    claim_every: u64,
+    /// The gossip publisher.
+    gossip: Option<mpsc::Sender<Claim>>,
+    peer_claims: crate::gossip::PeerClaims,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -134,8 +155,7 @@ async fn run<L: L1 + 'static>(
     l1: Arc<L>,
     from: u64,
     events: broadcast::Sender<Arc<Processed>>,
-    claims: Option<mpsc::Sender<Claim>>,
-    claim_every: u64,
+    outputs: Outputs,
     metrics: Metrics,
     ready: Arc<AtomicBool>,
     mut stopped: watch::Receiver<bool>,
@@ -157,11 +177,21 @@ async fn run<L: L1 + 'static>(
                 metrics.transactions.add(processed.receipts.len() as u64);
                 tracing::debug!(target: "zr::executor", height = processed.height, txs = processed.receipts.len(),
                     root = %processed.claim.body.new_state_root, "momentum committed");
-                if let Some(claims) = &claims
-                    && processed.height % claim_every == 0
+                if let Some(claims) = &outputs.claims
+                    && processed.height % outputs.claim_every == 0
                     && claims.try_send(processed.claim.clone()).is_err()
                 {
                     tracing::warn!(target: "zr::executor", height = processed.height, "claim poster is behind; claim not posted");
+                }
+                if let Some(gossip) = &outputs.gossip {
+                    let _ = gossip.try_send(processed.claim.clone());
+                }
+                for peer in outputs.peer_claims.at(processed.height) {
+                    if peer.body.new_state_root != processed.claim.body.new_state_root {
+                        tracing::warn!(target: "zr::executor", height = processed.height, peer = %peer.body.executor,
+                            ours = %processed.claim.body.new_state_root, theirs = %peer.body.new_state_root,
+                            "a peer executor claims a different state root");
+                    }
                 }
                 let _ = events.send(Arc::new(processed));
             }

@@ -43,6 +43,7 @@ impl From<crate::store::StoreError> for ErrorObjectOwned {
 pub struct RpcContext {
     rollup: Arc<Rollup>,
     events: broadcast::Sender<Arc<Processed>>,
+    peer_claims: crate::gossip::PeerClaims,
 }
 
 fn json<T: serde::Serialize>(value: T) -> RpcResult<Value> {
@@ -120,8 +121,12 @@ fn call(rollup: &Rollup, request: CallRequest) -> RpcResult<CallResult> {
 }
 
 /// The RPC module.
-pub fn module(rollup: Arc<Rollup>, events: broadcast::Sender<Arc<Processed>>) -> RpcModule<RpcContext> {
-    let mut m = RpcModule::new(RpcContext { rollup, events });
+pub fn module(
+    rollup: Arc<Rollup>,
+    events: broadcast::Sender<Arc<Processed>>,
+    peer_claims: crate::gossip::PeerClaims,
+) -> RpcModule<RpcContext> {
+    let mut m = RpcModule::new(RpcContext { rollup, events, peer_claims });
     let reg = |m: &mut RpcModule<RpcContext>, name: &'static str, f: fn(&Params<'_>, &Rollup) -> RpcResult<Value>| {
         m.register_blocking_method(name, move |params, ctx, _| f(&params, &ctx.rollup)).expect("unique method names");
     };
@@ -182,6 +187,11 @@ pub fn module(rollup: Arc<Rollup>, events: broadcast::Sender<Arc<Processed>>) ->
         let head = r.head();
         json(json!({ "height": head.height, "root": head.root, "executor": r.executor_key(), "chainId": r.chain_id() }))
     });
+    m.register_method("rollup.getPeerClaims", |p, ctx, _| -> RpcResult<Value> {
+        let height: u64 = p.sequence().next()?;
+        json(ctx.peer_claims.at(height))
+    })
+    .expect("unique method names");
     m.register_subscription("rollup.subscribe", "rollup.subscription", "rollup.unsubscribe", subscribe)
         .expect("unique subscription names");
     m
@@ -239,6 +249,7 @@ async fn subscribe(
 pub async fn serve(
     rollup: Arc<Rollup>,
     events: broadcast::Sender<Arc<Processed>>,
+    peer_claims: crate::gossip::PeerClaims,
     config: &zr_config::RpcSection,
 ) -> std::io::Result<(SocketAddr, ServerHandle)> {
     let server = Server::builder()
@@ -252,5 +263,5 @@ pub async fn serve(
         .build(config.listen)
         .await?;
     let addr = server.local_addr()?;
-    Ok((addr, server.start(module(rollup, events))))
+    Ok((addr, server.start(module(rollup, events, peer_claims))))
 }

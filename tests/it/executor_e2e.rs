@@ -21,8 +21,14 @@ fn token_wasm() -> Vec<u8> {
 async fn two_executors_agree_on_every_momentum() {
     let net = TestNet::start().await;
     let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let e1 = start_executor(&net, &net.executors[0], dirs.0.path()).await;
-    let e2 = start_executor(&net, &net.executors[1], dirs.1.path()).await;
+    // Executor 1 listens for gossip; executor 2 dials it as a static peer.
+    let mut c1 = executor_config(&net, &net.executors[0], dirs.0.path());
+    c1.p2p.listen = Some("/ip4/127.0.0.1/tcp/0".into());
+    let e1 = zr_executor::node::start(&c1, net.executors[0].clone(), net.client()).await.unwrap();
+    let mut c2 = executor_config(&net, &net.executors[1], dirs.1.path());
+    c2.p2p.listen = Some("/ip4/127.0.0.1/tcp/0".into());
+    c2.p2p.peers = vec![e1.gossip.as_ref().unwrap().listening[0].to_string()];
+    let e2 = zr_executor::node::start(&c2, net.executors[1].clone(), net.client()).await.unwrap();
     let (u1, u2) = (e1.rpc_url(), e2.rpc_url());
     let alice = net.alice.clone();
     let bob = net.bob.address();
@@ -155,6 +161,21 @@ async fn two_executors_agree_on_every_momentum() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(found, "no claim of executor 1 on L1");
+
+    // Claims travel by gossip too: executor 2 holds executor 1's claims, validated.
+    let mut gossiped = false;
+    for _ in 0..200 {
+        let height = head(&u1).await;
+        let peers: Vec<Claim> =
+            serde_json::from_value(result(&u2, "rollup.getPeerClaims", json!([height])).await).unwrap();
+        if let Some(claim) = peers.iter().find(|c| c.body.executor == net.executors[0].public()) {
+            claim.verify_signature().unwrap();
+            gossiped = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(gossiped, "executor 2 never received executor 1's claims over gossip");
 
     // History is bounded (8 momentums here): old heights answer with a clear error.
     while head(&u1).await < 12 {

@@ -1,7 +1,9 @@
-//! The mutable state during execution: a tree version plus the events and the keys touched. Checkpoints
-//! are O(1) (a tree version is a pointer), so a failed call is undone by restoring one.
+//! The mutable state during execution: a tree version, an overlay of this transaction's writes, the events
+//! and the keys touched. Writes are gathered in the overlay and applied to the tree once, when a root is
+//! needed, so a key written several times is hashed into the tree once. Checkpoints copy the (small) overlay;
+//! a failed call is undone by restoring one.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use zr_common::rollup::Event;
@@ -14,6 +16,7 @@ use super::{Account, StateKey, decode_value};
 #[derive(Debug, Clone, Default)]
 pub struct World {
     tree: Tree,
+    overlay: BTreeMap<Hash, Option<Arc<Vec<u8>>>>,
     /// Events emitted so far.
     pub events: Vec<Event>,
     /// Every key read (for witnesses).
@@ -26,6 +29,7 @@ pub struct World {
 #[derive(Debug, Clone)]
 pub struct Checkpoint {
     tree: Tree,
+    overlay: BTreeMap<Hash, Option<Arc<Vec<u8>>>>,
     events: usize,
 }
 
@@ -35,29 +39,39 @@ impl World {
         World { tree, ..World::default() }
     }
 
-    /// The current tree.
-    pub fn tree(&self) -> &Tree {
+    fn flush(&mut self) {
+        for (key, value) in std::mem::take(&mut self.overlay) {
+            self.tree.set(key, value);
+        }
+    }
+
+    /// The current tree (pending writes applied).
+    pub fn tree(&mut self) -> &Tree {
+        self.flush();
         &self.tree
     }
 
-    /// Consumes the world, returning its tree.
-    pub fn into_tree(self) -> Tree {
+    /// Consumes the world, returning its tree with every write applied.
+    pub fn into_tree(mut self) -> Tree {
+        self.flush();
         self.tree
     }
 
     /// The state root now.
-    pub fn root(&self) -> Hash {
+    pub fn root(&mut self) -> Hash {
+        self.flush();
         self.tree.root()
     }
 
     /// Marks a new point to revert to.
     pub fn checkpoint(&self) -> Checkpoint {
-        Checkpoint { tree: self.tree.clone(), events: self.events.len() }
+        Checkpoint { tree: self.tree.clone(), overlay: self.overlay.clone(), events: self.events.len() }
     }
 
     /// Undoes every write and event since `checkpoint` (reads stay recorded).
     pub fn revert(&mut self, checkpoint: Checkpoint) {
         self.tree = checkpoint.tree;
+        self.overlay = checkpoint.overlay;
         self.events.truncate(checkpoint.events);
     }
 
@@ -65,14 +79,17 @@ impl World {
     pub fn get(&mut self, key: &StateKey) -> Option<Arc<Vec<u8>>> {
         let hash = key.hash();
         self.read.insert(hash);
-        self.tree.get(&hash).cloned()
+        match self.overlay.get(&hash) {
+            Some(value) => value.clone(),
+            None => self.tree.get(&hash).cloned(),
+        }
     }
 
     /// Writes (or with `None` removes) a raw value.
     pub fn set(&mut self, key: &StateKey, value: Option<Vec<u8>>) {
         let hash = key.hash();
         self.written.insert(hash);
-        self.tree.set(hash, value.map(Arc::new));
+        self.overlay.insert(hash, value.map(Arc::new));
     }
 
     /// Reads and decodes a value; a stored value that does not decode is a node fault.

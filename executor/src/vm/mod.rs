@@ -103,7 +103,7 @@ impl Vm {
         world: World,
         frame: Frame,
         block: BlockInfo,
-    ) -> Result<Instantiated, (World, String)> {
+    ) -> Result<Instantiated, Box<(World, String)>> {
         let mut store = Store::new(self.runtime.clone());
         let env = FunctionEnv::new(
             &mut store,
@@ -121,7 +121,7 @@ impl Vm {
         let imports = host_imports(&mut store, &env);
         let instance = match Instance::new(&mut store, module, &imports) {
             Ok(instance) => instance,
-            Err(e) => return Err((std::mem::take(&mut env.as_mut(&mut store).world), e.to_string())),
+            Err(e) => return Err(Box::new((std::mem::take(&mut env.as_mut(&mut store).world), e.to_string()))),
         };
         let memory = instance.exports.get_memory("memory").ok().cloned();
         let data = env.as_mut(&mut store);
@@ -199,7 +199,10 @@ impl Vm {
         };
         let Instantiated { mut store, env, instance } = match self.instantiate(&module, world, frame, block) {
             Ok(instantiated) => instantiated,
-            Err((world, e)) => return fail(world, gas, CallError::Failed(format!("instantiation failed: {e}"))),
+            Err(failed) => {
+                let (world, e) = *failed;
+                return fail(world, gas, CallError::Failed(format!("instantiation failed: {e}")));
+            }
         };
         set_remaining_points(&mut store, &instance, gas);
         let function: Option<TypedFunction<(), ()>> = instance.exports.get_typed_function(&store, method).ok();
