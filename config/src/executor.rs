@@ -24,6 +24,9 @@ pub struct ExecutorConfig {
     pub claim_every: u64,
     /// Momentums of state kept for queries at a height (`getProof`, `call`). Default 64.
     pub history_depth: usize,
+    /// Momentums of receipts and claim leaves kept; older ones are pruned. 0 keeps everything. Default
+    /// 100000 (about 11 days of NoM momentums).
+    pub prune_depth: u64,
     /// The L1 connection.
     pub l1: L1Section,
     /// The query JSON-RPC. Default `127.0.0.1:8545`.
@@ -43,6 +46,7 @@ impl Default for ExecutorConfig {
             start_height: 1,
             claim_every: 1,
             history_depth: 64,
+            prune_depth: 100_000,
             l1: L1Section::default(),
             rpc: RpcSection::on(([127, 0, 0, 1], 8545).into()),
             ops: OpsSection::on(([127, 0, 0, 1], 9102).into()),

@@ -170,6 +170,7 @@ fn setup() -> Setup {
             executed: &[],
             leaves: &[],
             claim: None,
+            prune_height: None,
         })
         .unwrap();
     println!("setup: {} state entries in {:.1?}", tree.len(), started.elapsed());
@@ -235,6 +236,7 @@ fn throughput(setup: &mut Setup, label: &str, batches: usize, kind: impl Fn(usiz
                 executed: &[],
                 leaves: &[],
                 claim: None,
+                prune_height: None,
             })
             .unwrap();
         let committed = Instant::now();

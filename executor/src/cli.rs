@@ -15,6 +15,16 @@ use zr_sequencing::ZnndClient;
 struct Cli {
     #[command(flatten)]
     args: ExecutorArgs,
+    /// Write the committed state to FILE and exit.
+    #[arg(long, value_name = "FILE", conflicts_with = "import_snapshot")]
+    export_snapshot: Option<std::path::PathBuf>,
+    /// Load a snapshot into an empty data_dir (checked against --snapshot-root) and exit; the executor then
+    /// follows L1 from the snapshot's height.
+    #[arg(long, value_name = "FILE", requires = "snapshot_root")]
+    import_snapshot: Option<std::path::PathBuf>,
+    /// The state root the snapshot must have (from a final claim you trust).
+    #[arg(long, value_name = "HEX")]
+    snapshot_root: Option<zr_common::Hash>,
 }
 
 /// Parses the command line, runs the executor until Ctrl-C, and exits non-zero with the error chain on
@@ -34,6 +44,18 @@ pub fn main() {
 
 fn run(cli: Cli) -> eyre::Result<()> {
     let config = ExecutorConfig::load(&cli.args).wrap_err("invalid configuration")?;
+    if let Some(path) = &cli.export_snapshot {
+        let store = crate::StateStore::open(&config.data_dir)?;
+        let head = crate::snapshot::export(&store, path)?;
+        println!("exported height {} root {} to {}", head.height, head.root, path.display());
+        return Ok(());
+    }
+    if let (Some(path), Some(root)) = (&cli.import_snapshot, &cli.snapshot_root) {
+        let store = crate::StateStore::open(&config.data_dir)?;
+        let head = crate::snapshot::import(&store, path, root)?;
+        println!("imported height {} root {} into {}", head.height, head.root, config.data_dir.display());
+        return Ok(());
+    }
     let key_file = config.key_file.clone().expect("validated: key_file is set");
     let key = KeyPair::read_file(&key_file).wrap_err("cannot load the executor key")?;
     let runtime = tokio::runtime::Runtime::new().wrap_err("cannot start the async runtime")?;

@@ -147,8 +147,10 @@ impl Executor {
         }
         let mut account = world.account(&sender);
         if body.nonce != account.nonce {
+            // Not charged: an old transaction replayed after its record was pruned must cost its signer
+            // nothing.
             let reason = format!("bad nonce: expected {}, got {}", account.nonce, body.nonce);
-            return Ok(finish(world, failed(reason), intrinsic, vec![]));
+            return Ok(finish(world, failed(reason), 0, vec![]));
         }
         account.nonce += 1;
         let max_fee = u128::from(gas_limit) * u128::from(body.fee_per_gas);
@@ -252,12 +254,17 @@ impl Executor {
             return Ok((Effect::Failed(format!("code {code_hash} is already uploaded")), gas));
         }
         let upload_key = StateKey::Upload { code_hash };
-        let mut upload = world.get_decoded::<Upload>(&upload_key).unwrap_or(Upload {
-            count,
-            received: 0,
-            started_at: ctx.block.height,
-            bytes: 0,
-        });
+        let mut upload = match world.get_decoded::<Upload>(&upload_key) {
+            Some(upload) => upload,
+            None => {
+                // A new upload: queue it for expiry.
+                let queue_key = StateKey::UploadQueue { height: ctx.block.height };
+                let mut queue: Vec<Hash> = world.get_decoded(&queue_key).unwrap_or_default();
+                queue.push(code_hash);
+                world.put(&queue_key, &queue);
+                Upload { count, received: 0, started_at: ctx.block.height, bytes: 0 }
+            }
+        };
         if upload.count != count {
             return Ok((
                 Effect::Failed(format!("upload of {code_hash} has {} chunks, not {count}", upload.count)),

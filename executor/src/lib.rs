@@ -10,6 +10,7 @@ pub mod gossip;
 pub mod node;
 pub mod rollup;
 pub mod rpc;
+pub mod snapshot;
 pub mod state;
 pub mod store;
 pub mod vm;

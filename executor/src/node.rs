@@ -101,7 +101,14 @@ pub async fn start<L: L1 + 'static>(
     l1: Arc<L>,
 ) -> Result<ExecutorHandle, StartError> {
     let vm = Vm::new(Some(config.data_dir.join("modules")), MEMORY_MODULES).map_err(StartError::Vm)?;
-    let rollup = Arc::new(Rollup::open(&config.data_dir, vm, config.chain_id, key.clone(), config.history_depth)?);
+    let rollup = Arc::new(Rollup::open(
+        &config.data_dir,
+        vm,
+        config.chain_id,
+        key.clone(),
+        config.history_depth,
+        config.prune_depth,
+    )?);
     let registry = Arc::new(Registry::default());
     let metrics = Metrics {
         height: registry.gauge("zr_executor_momentum_height", "Last L1 momentum executed and committed"),

@@ -66,6 +66,19 @@ pub struct Processed {
     pub claim: Claim,
     /// Receipts in canonical order.
     pub receipts: Vec<Receipt>,
+    /// Where the time went.
+    pub timings: Timings,
+}
+
+/// Time spent on one momentum, by stage (for metrics and benchmarks; never part of any state).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    /// Decoding bundles, checking signatures, ordering.
+    pub order: std::time::Duration,
+    /// Executing (wasm, state writes, per-transaction roots).
+    pub execute: std::time::Duration,
+    /// Signing the claim and the redb commit.
+    pub commit: std::time::Duration,
 }
 
 struct Snapshot {
@@ -82,17 +95,20 @@ pub struct Rollup {
     chain_id: u64,
     key: KeyPair,
     history_depth: usize,
+    prune_depth: u64,
     snapshot: RwLock<Snapshot>,
 }
 
 impl Rollup {
-    /// Opens the state in `dir` (rebuilding the tree and checking it against the committed root).
+    /// Opens the state in `dir` (rebuilding the tree and checking it against the committed root). State
+    /// versions are kept for `history_depth` momentums; receipts and claim leaves for `prune_depth` (0: all).
     pub fn open(
         dir: &Path,
         vm: Arc<Vm>,
         chain_id: u64,
         key: KeyPair,
         history_depth: usize,
+        prune_depth: u64,
     ) -> Result<Rollup, StoreError> {
         let store = StateStore::open(dir)?;
         let head = store.head()?;
@@ -104,6 +120,7 @@ impl Rollup {
             chain_id,
             key,
             history_depth: history_depth.max(1),
+            prune_depth,
             snapshot: RwLock::new(Snapshot { head, tree, history }),
         })
     }
@@ -167,6 +184,7 @@ impl Rollup {
         if head.height != 0 && m.height != head.height + 1 {
             return Err(ProcessError::Gap { expected: head.height + 1, got: m.height });
         }
+        let started = std::time::Instant::now();
         let block = BlockInfo { height: m.height, timestamp: m.timestamp };
         let blocks: Vec<_> = momentum.blocks.iter().map(|b| b.block.clone()).collect();
         let ordered = canonical_order(self.chain_id, &Address::INBOX, &m.previous_hash, &blocks, |hash| {
@@ -176,6 +194,7 @@ impl Rollup {
             tracing::info!(target: "zr::executor", height = m.height, block = %block_hash, %reason, "bundle skipped");
         }
 
+        let ordered_at = std::time::Instant::now();
         // The prelude: deposits, then expired uploads; its root is the first leaf.
         let mut world = World::new(tree);
         for deposit in &ordered.deposits {
@@ -219,6 +238,7 @@ impl Rollup {
             receipts.push(receipt);
         }
 
+        let executed_at = std::time::Instant::now();
         let new_root = tree.root();
         let claim = ClaimBody {
             chain_id: self.chain_id,
@@ -239,6 +259,7 @@ impl Rollup {
             executed: &executed,
             leaves: &leaves,
             claim: Some(&claim),
+            prune_height: (self.prune_depth > 0).then(|| m.height.checked_sub(self.prune_depth)).flatten(),
         })?;
 
         let mut snapshot = self.snapshot.write().unwrap_or_else(|p| p.into_inner());
@@ -248,6 +269,8 @@ impl Rollup {
         while snapshot.history.len() > self.history_depth {
             snapshot.history.pop_first();
         }
-        Ok(Some(Processed { height: m.height, claim, receipts }))
+        let timings =
+            Timings { order: ordered_at - started, execute: executed_at - ordered_at, commit: executed_at.elapsed() };
+        Ok(Some(Processed { height: m.height, claim, receipts, timings }))
     }
 }

@@ -18,6 +18,7 @@ const TXS: TableDefinition<'_, [u8; 32], (u64, u32)> = TableDefinition::new("tra
 const LEAVES: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("claim_leaves");
 const CLAIMS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("claims");
 const ROOTS: TableDefinition<'_, u64, [u8; 32]> = TableDefinition::new("state_roots");
+const TXS_AT: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("transactions_at");
 const HEAD: &str = "head";
 
 /// The state store failed; the executor must stop rather than go on from an unknown state.
@@ -69,6 +70,8 @@ pub struct BlockCommit<'a> {
     pub leaves: &'a [ClaimLeaf],
     /// The executor's claim for the momentum.
     pub claim: Option<&'a Claim>,
+    /// Receipts, leaves and the transaction index of this height are deleted in the same commit.
+    pub prune_height: Option<u64>,
 }
 
 /// The redb state store.
@@ -89,6 +92,7 @@ impl StateStore {
         txn.open_table(LEAVES)?;
         txn.open_table(CLAIMS)?;
         txn.open_table(ROOTS)?;
+        txn.open_table(TXS_AT)?;
         txn.commit()?;
         Ok(StateStore { db })
     }
@@ -136,20 +140,35 @@ impl StateStore {
                     None => state.remove(key.0)?,
                 };
             }
+            let height = commit.head.height;
             let mut receipts = txn.open_table(RECEIPTS)?;
             for receipt in commit.receipts {
                 receipts.insert(receipt.tx_hash.0, receipt.to_bytes().as_slice())?;
             }
             let mut txs = txn.open_table(TXS)?;
             for (hash, index) in commit.executed {
-                txs.insert(hash.0, (commit.head.height, *index))?;
+                txs.insert(hash.0, (height, *index))?;
             }
-            let height = commit.head.height;
-            txn.open_table(LEAVES)?.insert(height, zr_common::codec::encode(&commit.leaves.to_vec()).as_slice())?;
+            let mut leaves = txn.open_table(LEAVES)?;
+            leaves.insert(height, zr_common::codec::encode(&commit.leaves.to_vec()).as_slice())?;
             if let Some(claim) = commit.claim {
                 txn.open_table(CLAIMS)?.insert(height, claim.to_bytes().as_slice())?;
             }
             txn.open_table(ROOTS)?.insert(height, commit.head.root.0)?;
+            let hashes: Vec<Hash> = commit.receipts.iter().map(|r| r.tx_hash).collect();
+            let mut txs_at = txn.open_table(TXS_AT)?;
+            txs_at.insert(height, zr_common::codec::encode(&hashes).as_slice())?;
+            if let Some(old) = commit.prune_height {
+                let pruned: Vec<Hash> = match txs_at.remove(old)? {
+                    Some(bytes) => zr_common::codec::decode("pruned hashes", bytes.value(), 256 * 1024 * 1024)?,
+                    None => Vec::new(),
+                };
+                for hash in pruned {
+                    receipts.remove(hash.0)?;
+                    txs.remove(hash.0)?;
+                }
+                leaves.remove(old)?;
+            }
             txn.open_table(META)?.insert(HEAD, zr_common::codec::encode(&commit.head).as_slice())?;
         }
         txn.commit()?;

@@ -66,6 +66,8 @@ pub fn canonical_order(
     let mut ordered = Ordered::default();
     let mut taken: BTreeSet<Hash> = BTreeSet::new();
     let mut by_sender: BTreeMap<Address, Vec<Sequenced>> = BTreeMap::new();
+    // First pass, in content order: deposits, claims, and bundles that decode and are well addressed.
+    let mut bundles = Vec::new();
     for block in blocks.iter().filter(|b| b.to_address == *inbox && b.kind() == Some(BlockType::UserSend)) {
         if block.amount > 0 && matches!(block.token_standard, TokenStandard::ZNN | TokenStandard::QSR) {
             ordered.deposits.push(Deposit {
@@ -89,22 +91,27 @@ pub fn canonical_order(
                 continue;
             }
         };
-        let reject = |reason: String| (block.hash, reason);
-        let check = || -> Result<(), (Hash, String)> {
-            if bundle.body.chain_id != chain_id {
-                return Err(reject(format!("bundle for chain {}, not {chain_id}", bundle.body.chain_id)));
-            }
-            if bundle.body.poster.address() != block.address {
-                return Err(reject("bundle poster is not the L1 account that posted it".into()));
-            }
-            bundle.verify_signature().map_err(|e| reject(format!("bundle signature: {e}")))?;
-            for tx in &bundle.body.transactions {
-                tx.verify(chain_id).map_err(|e| reject(format!("transaction {}: {e}", tx.hash())))?;
-            }
-            Ok(())
-        };
-        if let Err(skip) = check() {
-            ordered.skipped.push(skip);
+        if bundle.body.chain_id != chain_id {
+            ordered.skipped.push((block.hash, format!("bundle for chain {}, not {chain_id}", bundle.body.chain_id)));
+            continue;
+        }
+        if bundle.body.poster.address() != block.address {
+            ordered.skipped.push((block.hash, "bundle poster is not the L1 account that posted it".into()));
+            continue;
+        }
+        bundles.push((block, bundle));
+    }
+    // Signatures are checked on every core; the verdicts, not the timing, decide.
+    let verdicts = parallel_map(&bundles, |(_, bundle)| {
+        bundle.verify_signature().map_err(|e| format!("bundle signature: {e}"))?;
+        for tx in &bundle.body.transactions {
+            tx.verify(chain_id).map_err(|e| format!("transaction {}: {e}", tx.hash()))?;
+        }
+        Ok(())
+    });
+    for ((block, bundle), verdict) in bundles.into_iter().zip(verdicts) {
+        if let Err(reason) = verdict {
+            ordered.skipped.push((block.hash, reason));
             continue;
         }
         let poster = block.address;
@@ -126,4 +133,18 @@ pub fn canonical_order(
     senders.sort_by_key(|(rank, _)| *rank);
     ordered.transactions = senders.into_iter().flat_map(|(_, txs)| txs).collect();
     ordered
+}
+
+/// `f` over `items` on all cores, results in input order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len().max(1));
+    if threads <= 1 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            items.chunks(chunk).map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().expect("verification thread panicked")).collect()
+    })
 }

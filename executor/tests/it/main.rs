@@ -4,4 +4,5 @@ mod contracts;
 mod determinism;
 mod harness;
 mod hostile;
+mod rollup;
 mod store;

@@ -29,6 +29,7 @@ fn a_committed_momentum_reloads_with_the_same_root() {
                 executed: &[(r1.tx_hash, 0), (r2.tx_hash, 1)],
                 leaves: &[],
                 claim: None,
+                prune_height: None,
             })
             .unwrap();
     }
@@ -54,6 +55,7 @@ fn a_committed_momentum_reloads_with_the_same_root() {
             executed: &[],
             leaves: &[],
             claim: None,
+            prune_height: None,
         })
         .unwrap();
     assert_eq!(store.load_tree().unwrap().root(), tree.root());

@@ -1,0 +1,157 @@
+//! The executor's momentum pipeline without L1: deposits, pruning, upload expiry, snapshots.
+
+use std::collections::BTreeSet;
+
+use zr_common::nom::rpc::{DetailedMomentum, RpcAccountBlock, RpcMomentum};
+use zr_common::nom::{AccountBlock, BlockType, Momentum};
+use zr_common::rollup::{BundleBody, ReceiptStatus, TxKind};
+use zr_common::{Address, Hash, KeyPair, TokenStandard, sha3_256};
+use zr_executor::exec::UPLOAD_EXPIRY_MOMENTUMS;
+use zr_executor::rollup::Rollup;
+use zr_executor::store::{BlockCommit, Head};
+use zr_executor::{StateKey, StateStore, Vm, snapshot};
+use zr_sequencing::bundle::encode_bundle;
+
+use crate::harness::*;
+
+fn momentum(height: u64, blocks: Vec<AccountBlock>) -> DetailedMomentum {
+    let blocks: Vec<RpcAccountBlock> = blocks
+        .into_iter()
+        .map(|block| RpcAccountBlock { block, token: None, confirmation_detail: None, paired_account_block: None })
+        .collect();
+    let momentum = Momentum {
+        version: 1,
+        chain_identifier: 321,
+        hash: sha3_256(&height.to_le_bytes()),
+        previous_hash: sha3_256(&(height - 1).to_le_bytes()),
+        height,
+        timestamp: 1_700_000_000 + height,
+        data: vec![],
+        content: blocks.iter().map(|b| b.block.header()).collect(),
+        changes_hash: Hash::ZERO,
+        public_key: vec![],
+        signature: vec![],
+    };
+    DetailedMomentum { blocks, momentum: RpcMomentum { momentum, producer: Address::ZERO } }
+}
+
+fn inbox(from: &KeyPair, salt: u64, amount: u128, data: Vec<u8>) -> AccountBlock {
+    AccountBlock {
+        block_type: BlockType::UserSend as u64,
+        address: from.address(),
+        to_address: Address::INBOX,
+        amount,
+        token_standard: if amount > 0 { TokenStandard::ZNN } else { TokenStandard::ZERO },
+        height: salt,
+        hash: sha3_256(&salt.to_le_bytes()),
+        data,
+        ..AccountBlock::default()
+    }
+}
+
+fn bundle(key: &KeyPair, kinds: Vec<(u64, TxKind)>) -> Vec<u8> {
+    let txs = kinds
+        .into_iter()
+        .map(|(nonce, kind)| {
+            zr_common::rollup::TxBody {
+                chain_id: CHAIN,
+                sender: key.public(),
+                nonce,
+                gas_limit: 10_000_000,
+                fee_per_gas: 0,
+                kind,
+            }
+            .sign(key)
+        })
+        .collect();
+    encode_bundle(&BundleBody { chain_id: CHAIN, poster: key.public(), transactions: txs }.sign(key)).unwrap()
+}
+
+#[test]
+fn deposits_pruning_and_upload_expiry() {
+    let dir = tempfile::tempdir().unwrap();
+    let rollup = Rollup::open(dir.path(), Vm::new(None, 4).unwrap(), CHAIN, key(8), 4, 2).unwrap();
+    let alice = key(1);
+    let transfer = TxKind::Transfer { to: key(2).address(), token: TokenStandard::ZNN, amount: 5 };
+    let upload =
+        TxKind::UploadChunk { code_hash: sha3_256(b"never finished"), index: 0, count: 2, bytes: vec![1, 2, 3] };
+    let first = momentum(
+        1,
+        vec![inbox(&alice, 1, 1_000, vec![]), inbox(&alice, 2, 0, bundle(&alice, vec![(0, transfer), (1, upload)]))],
+    );
+    let processed = rollup.process(&first).unwrap().unwrap();
+    assert_eq!(processed.receipts.len(), 2);
+    assert!(processed.receipts.iter().all(|r| r.status == ReceiptStatus::Success), "{:?}", processed.receipts);
+    let transfer_hash = processed.receipts[0].tx_hash;
+    assert!(rollup.store().receipt(&transfer_hash).unwrap().is_some());
+    // Processing the same momentum again changes nothing.
+    assert!(rollup.process(&first).unwrap().is_none());
+
+    let upload_key = StateKey::Upload { code_hash: sha3_256(b"never finished") }.hash();
+    assert!(rollup.tree_at(None).unwrap().1.get(&upload_key).is_some());
+    assert!(
+        rollup.tree_at(None).unwrap().1.get(&StateKey::UploadQueue { height: 1 }.hash()).is_some(),
+        "queue missing"
+    );
+    for height in 2..=1 + UPLOAD_EXPIRY_MOMENTUMS {
+        rollup.process(&momentum(height, vec![])).unwrap().unwrap();
+        if height == 3 {
+            // prune_depth 2: height 1's receipts and leaves are gone once height 3 is committed.
+            assert!(rollup.store().receipt(&transfer_hash).unwrap().is_none());
+            assert!(rollup.store().leaves(1).unwrap().is_none());
+            assert!(rollup.store().state_root(1).unwrap().is_some());
+        }
+    }
+    // The incomplete upload expired, chunks and all.
+    let tree = rollup.tree_at(None).unwrap().1;
+    assert!(tree.get(&upload_key).is_none());
+    assert!(tree.get(&StateKey::UploadChunk { code_hash: sha3_256(b"never finished"), index: 0 }.hash()).is_none());
+    let err = rollup.tree_at(Some(1)).unwrap_err().to_string();
+    assert!(err.contains("pruned"), "{err}");
+    // A gap is refused.
+    assert!(rollup.process(&momentum(UPLOAD_EXPIRY_MOMENTUMS + 5, vec![])).is_err());
+}
+
+#[test]
+fn snapshots_round_trip_and_are_checked() {
+    let mut h = Harness::new();
+    let a = key(1);
+    let token = h.deploy(&a, &contract_wasm("token"), vec![], 0);
+    h.call(&a, token, "mint", args(&[&a.address().0, &5u128.to_le_bytes()]));
+    let source = tempfile::tempdir().unwrap();
+    let store = StateStore::open(source.path()).unwrap();
+    let all: BTreeSet<Hash> = h.tree.entries().iter().map(|(k, _)| *k).collect();
+    let head = Head { height: 42, root: h.tree.root() };
+    store
+        .commit(BlockCommit {
+            head,
+            tree: &h.tree,
+            changed: &all,
+            receipts: &[],
+            executed: &[],
+            leaves: &[],
+            claim: None,
+            prune_height: None,
+        })
+        .unwrap();
+    let file = source.path().join("state.snapshot");
+    assert_eq!(snapshot::export(&store, &file).unwrap(), head);
+
+    let wrong = tempfile::tempdir().unwrap();
+    let err =
+        snapshot::import(&StateStore::open(wrong.path()).unwrap(), &file, &Hash([1; 32])).unwrap_err().to_string();
+    assert!(err.contains("not the expected"), "{err}");
+
+    let target = tempfile::tempdir().unwrap();
+    let imported = StateStore::open(target.path()).unwrap();
+    assert_eq!(snapshot::import(&imported, &file, &head.root).unwrap(), head);
+    assert_eq!(imported.load_tree().unwrap().root(), h.tree.root());
+    assert!(snapshot::import(&imported, &file, &head.root).unwrap_err().to_string().contains("already holds state"));
+
+    let mut corrupt = std::fs::read(&file).unwrap();
+    let middle = corrupt.len() / 2;
+    corrupt[middle] ^= 1;
+    std::fs::write(&file, corrupt).unwrap();
+    let other = tempfile::tempdir().unwrap();
+    assert!(snapshot::import(&StateStore::open(other.path()).unwrap(), &file, &head.root).is_err());
+}
