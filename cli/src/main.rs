@@ -36,10 +36,7 @@ enum Command {
 }
 
 fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ZR_LOG").unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
+    zr_common::daemon::init_tracing("warn");
     let cli = Cli::parse();
     let out = output::Output::new(cli.json);
     let result = match cli.command {
@@ -48,10 +45,6 @@ fn main() {
         Command::Rollup(cmd) => commands::rollup::run(cmd, cli.key, cli.net, &out),
     };
     if let Err(err) = result {
-        eprintln!("error: {err}");
-        for cause in err.chain().skip(1) {
-            eprintln!("  caused by: {cause}");
-        }
-        std::process::exit(1);
+        zr_common::daemon::exit_with(err.as_ref());
     }
 }

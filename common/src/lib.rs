@@ -8,6 +8,7 @@
 pub mod address;
 pub mod bytes;
 pub mod codec;
+pub mod daemon;
 pub mod error;
 pub mod hash;
 pub mod json;

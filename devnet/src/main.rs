@@ -14,15 +14,9 @@ struct Cli {
 }
 
 fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ZR_LOG").unwrap_or_else(|_| "info".into()))
-        .init();
+    zr_common::daemon::init_tracing("info");
     if let Err(err) = run(Cli::parse()) {
-        eprintln!("error: {err}");
-        for cause in err.chain().skip(1) {
-            eprintln!("  caused by: {cause}");
-        }
-        std::process::exit(1);
+        zr_common::daemon::exit_with(err.as_ref());
     }
 }
 

@@ -161,18 +161,7 @@ fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let store = StateStore::open(dir.path()).unwrap();
     let all: BTreeSet<Hash> = tree.entries().into_iter().map(|(k, _)| k).collect();
-    store
-        .commit(BlockCommit {
-            head: Head { height: 9, root: tree.root() },
-            tree: &tree,
-            changed: &all,
-            receipts: &[],
-            executed: &[],
-            leaves: &[],
-            claim: None,
-            prune_height: None,
-        })
-        .unwrap();
+    store.commit(BlockCommit::state_only(Head { height: 9, root: tree.root() }, &tree, &all)).unwrap();
     println!("setup: {} state entries in {:.1?}", tree.len(), started.elapsed());
     Setup { executor, tree, store, _dir: dir, senders, nonces, token }
 }
@@ -229,14 +218,12 @@ fn throughput(setup: &mut Setup, label: &str, batches: usize, kind: impl Fn(usiz
         setup
             .store
             .commit(BlockCommit {
-                head: Head { height: 10 + batch as u64, root: setup.tree.root() },
-                tree: &setup.tree,
-                changed: &changed,
                 receipts: &receipts,
-                executed: &[],
-                leaves: &[],
-                claim: None,
-                prune_height: None,
+                ..BlockCommit::state_only(
+                    Head { height: 10 + batch as u64, root: setup.tree.root() },
+                    &setup.tree,
+                    &changed,
+                )
             })
             .unwrap();
         let committed = Instant::now();

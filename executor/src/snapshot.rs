@@ -93,16 +93,7 @@ pub fn import(store: &StateStore, path: &Path, expected_root: &Hash) -> Result<H
     }
     let head = Head { height, root };
     let all: BTreeSet<Hash> = entries.iter().map(|(k, _)| *k).collect();
-    store.commit(BlockCommit {
-        head,
-        tree: &tree,
-        changed: &all,
-        receipts: &[],
-        executed: &[],
-        leaves: &[],
-        claim: None,
-        prune_height: None,
-    })?;
+    store.commit(BlockCommit::state_only(head, &tree, &all))?;
     Ok(head)
 }
 

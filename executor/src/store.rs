@@ -74,6 +74,13 @@ pub struct BlockCommit<'a> {
     pub prune_height: Option<u64>,
 }
 
+impl<'a> BlockCommit<'a> {
+    /// A commit of state alone (genesis, snapshots, tools): no receipts, leaves or claim.
+    pub fn state_only(head: Head, tree: &'a Tree, changed: &'a BTreeSet<Hash>) -> Self {
+        BlockCommit { head, tree, changed, receipts: &[], executed: &[], leaves: &[], claim: None, prune_height: None }
+    }
+}
+
 /// The redb state store.
 pub struct StateStore {
     db: Database,

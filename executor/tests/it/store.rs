@@ -22,14 +22,9 @@ fn a_committed_momentum_reloads_with_the_same_root() {
         let store = StateStore::open(dir.path()).unwrap();
         store
             .commit(BlockCommit {
-                head: Head { height: 10, root: h.tree.root() },
-                tree: &h.tree,
-                changed: &changed,
                 receipts: &[r1.clone(), r2.clone()],
                 executed: &[(r1.tx_hash, 0), (r2.tx_hash, 1)],
-                leaves: &[],
-                claim: None,
-                prune_height: None,
+                ..BlockCommit::state_only(Head { height: 10, root: h.tree.root() }, &h.tree, &changed)
             })
             .unwrap();
     }
@@ -47,16 +42,7 @@ fn a_committed_momentum_reloads_with_the_same_root() {
     let gone = StateKey::Account { address: key(4).address() }.hash();
     tree.set(gone, None);
     store
-        .commit(BlockCommit {
-            head: Head { height: 11, root: tree.root() },
-            tree: &tree,
-            changed: &BTreeSet::from([gone]),
-            receipts: &[],
-            executed: &[],
-            leaves: &[],
-            claim: None,
-            prune_height: None,
-        })
+        .commit(BlockCommit::state_only(Head { height: 11, root: tree.root() }, &tree, &BTreeSet::from([gone])))
         .unwrap();
     assert_eq!(store.load_tree().unwrap().root(), tree.root());
 }
