@@ -200,8 +200,8 @@ fn main() {
     );
     latencies.sort();
     println!(
-        "momentum of {PER_MOMENTUM} transfers, arrival to committed signed claim: median {:.0?}, max {:.0?}",
-        latencies[latencies.len() / 2],
-        latencies[latencies.len() - 1]
+        "momentum of {PER_MOMENTUM} transfers, arrival to committed signed claim: median {} ms, max {} ms",
+        latencies[latencies.len() / 2].as_millis(),
+        latencies[latencies.len() - 1].as_millis()
     );
 }

@@ -107,14 +107,21 @@ impl Executor {
         let intrinsic = gas::TX_BASE + gas::TX_PER_BYTE * codec::encode(tx).len() as u64;
         let gas_limit = body.gas_limit.min(MAX_TX_GAS);
 
-        let finish = |mut world: World, status: ReceiptStatus, gas_used: u64, return_data: Vec<u8>| {
+        // `reserved` is the fee taken from the sender before execution (so spending everything cannot evade
+        // it); the unused part goes back, the fee for the gas used goes to the poster.
+        let finish = |mut world: World, status: ReceiptStatus, gas_used: u64, return_data: Vec<u8>, reserved: u128| {
             if !matches!(status, ReceiptStatus::Success) {
                 world.events.clear();
             }
-            // The fee: gas used × fee per gas, sender to poster, capped by what the sender still has.
             let fee = u128::from(gas_used) * u128::from(body.fee_per_gas);
-            let payable = fee.min(world.account(&sender).znn);
-            move_balance(&mut world, &sender, &ctx.poster, &TokenStandard::ZNN, payable);
+            if reserved > 0 {
+                let fee = fee.min(reserved);
+                credit(&mut world, &sender, reserved - fee);
+                credit(&mut world, &ctx.poster, fee);
+            } else {
+                let payable = fee.min(world.account(&sender).znn);
+                move_balance(&mut world, &sender, &ctx.poster, &TokenStandard::ZNN, payable);
+            }
             let receipt = Receipt {
                 tx_hash,
                 status,
@@ -135,6 +142,7 @@ impl Executor {
                 failed(format!("gas limit {} above the cap of {MAX_TX_GAS}", body.gas_limit)),
                 0,
                 vec![],
+                0,
             ));
         }
         if gas_limit < intrinsic {
@@ -143,6 +151,7 @@ impl Executor {
                 failed(format!("gas limit {gas_limit} below the intrinsic cost {intrinsic}")),
                 0,
                 vec![],
+                0,
             ));
         }
         let mut account = world.account(&sender);
@@ -150,15 +159,16 @@ impl Executor {
             // Not charged: an old transaction replayed after its record was pruned must cost its signer
             // nothing.
             let reason = format!("bad nonce: expected {}, got {}", account.nonce, body.nonce);
-            return Ok(finish(world, failed(reason), 0, vec![]));
+            return Ok(finish(world, failed(reason), 0, vec![], 0));
         }
         account.nonce += 1;
         let max_fee = u128::from(gas_limit) * u128::from(body.fee_per_gas);
         if account.znn < max_fee {
             world.put_account(&sender, &account);
             let reason = format!("insufficient ZNN for the fee: needs {max_fee}, has {}", account.znn);
-            return Ok(finish(world, failed(reason), intrinsic, vec![]));
+            return Ok(finish(world, failed(reason), intrinsic, vec![], 0));
         }
+        account.znn -= max_fee;
         world.put_account(&sender, &account);
 
         let checkpoint = world.checkpoint();
@@ -177,7 +187,7 @@ impl Executor {
                 (failed("out of gas".into()), gas_limit, vec![])
             }
         };
-        Ok(finish(world, status, gas_used, return_data))
+        Ok(finish(world, status, gas_used, return_data, max_fee))
     }
 
     /// The kind's effect; `Err` is a node fault. Returns the gas left.
@@ -312,6 +322,14 @@ impl Executor {
         }
         world.set(&StateKey::Code { code_hash }, Some(code));
         Ok((Effect::Done(code_hash.0.to_vec()), gas))
+    }
+}
+
+fn credit(world: &mut World, address: &Address, amount: u128) {
+    if amount > 0 {
+        let mut account = world.account(address);
+        account.znn = account.znn.saturating_add(amount);
+        world.put_account(address, &account);
     }
 }
 

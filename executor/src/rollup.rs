@@ -187,9 +187,20 @@ impl Rollup {
         let started = std::time::Instant::now();
         let block = BlockInfo { height: m.height, timestamp: m.timestamp };
         let blocks: Vec<_> = momentum.blocks.iter().map(|b| b.block.clone()).collect();
+        let lookup_error = std::cell::RefCell::new(None);
         let ordered = canonical_order(self.chain_id, &Address::INBOX, &m.previous_hash, &blocks, |hash| {
-            self.store.tx_location(hash).ok().flatten().is_some()
+            match self.store.tx_location(hash) {
+                Ok(location) => location.is_some(),
+                Err(e) => {
+                    lookup_error.borrow_mut().get_or_insert(e);
+                    false
+                }
+            }
         });
+        // A failed lookup would make this executor's order differ from everyone else's: stop instead.
+        if let Some(e) = lookup_error.into_inner() {
+            return Err(ProcessError::Store(e));
+        }
         for (block_hash, reason) in &ordered.skipped {
             tracing::info!(target: "zr::executor", height = m.height, block = %block_hash, %reason, "bundle skipped");
         }
@@ -226,9 +237,11 @@ impl Rollup {
                     post_state_root: tree.root(),
                 }
             } else {
-                budget -= gas_limit;
                 let ctx = TxContext { block, poster: sequenced.poster };
                 let (next, result) = self.executor.execute(tree, &sequenced.tx, &ctx)?;
+                // The budget counts gas used, so transactions refused before execution (bad nonce, no fee)
+                // cannot crowd out others for free; work stays bounded by the budget plus one gas limit.
+                budget = budget.saturating_sub(result.receipt.gas_used);
                 tree = next;
                 changed.extend(result.written);
                 executed.push((sequenced.hash, receipts.len() as u32));

@@ -2,7 +2,9 @@
 //! against a state root the operator trusts (a final claim's).
 //!
 //! Format: `zrsnap1\n`, the head (height u64 LE, root 32 bytes), the entry count (u64 LE), then each entry
-//! as key hash (32) ‖ value length (u32 LE) ‖ value, in key order; last, SHA3-256 of everything before it.
+//! as key hash (32) ‖ value length (u32 LE) ‖ value, in key order; then the executed-transaction index (count
+//! u64 LE, then hash 32 ‖ height u64 LE ‖ position u32 LE each), which ordering needs to drop re-posted
+//! transactions exactly as every other executor does; last, SHA3-256 of everything before it.
 
 use std::collections::BTreeSet;
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -39,6 +41,13 @@ pub fn export(store: &StateStore, path: &Path) -> Result<Head, StoreError> {
         out.write_all(&key.0).map_err(io(path))?;
         out.write_all(&(value.len() as u32).to_le_bytes()).map_err(io(path))?;
         out.write_all(value).map_err(io(path))?;
+    }
+    let index = store.tx_index()?;
+    out.write_all(&(index.len() as u64).to_le_bytes()).map_err(io(path))?;
+    for (hash, height, position) in &index {
+        out.write_all(&hash.0).map_err(io(path))?;
+        out.write_all(&height.to_le_bytes()).map_err(io(path))?;
+        out.write_all(&position.to_le_bytes()).map_err(io(path))?;
     }
     let digest: [u8; 32] = out.hasher.finalize().into();
     let mut inner = out.inner;
@@ -78,6 +87,14 @@ pub fn import(store: &StateStore, path: &Path, expected_root: &Hash) -> Result<H
         }
         entries.push((key, Arc::new(value)));
     }
+    let index_count = u64::from_le_bytes(read_array(&mut input).map_err(io(path))?);
+    let mut index = Vec::new();
+    for _ in 0..index_count {
+        let hash = Hash(read_array(&mut input).map_err(io(path))?);
+        let at = u64::from_le_bytes(read_array(&mut input).map_err(io(path))?);
+        let position = u32::from_le_bytes(read_array(&mut input).map_err(io(path))?);
+        index.push((hash, at, position));
+    }
     let digest: [u8; 32] = input.hasher.finalize().into();
     let mut stored = [0u8; 32];
     input.inner.read_exact(&mut stored).map_err(io(path))?;
@@ -93,6 +110,8 @@ pub fn import(store: &StateStore, path: &Path, expected_root: &Hash) -> Result<H
     }
     let head = Head { height, root };
     let all: BTreeSet<Hash> = entries.iter().map(|(k, _)| *k).collect();
+    // The index first: if the import stops halfway, the store still has no head and the import can rerun.
+    store.put_tx_index(&index)?;
     store.commit(BlockCommit::state_only(head, &tree, &all))?;
     Ok(head)
 }

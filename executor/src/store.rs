@@ -170,9 +170,13 @@ impl StateStore {
                     Some(bytes) => zr_common::codec::decode("pruned hashes", bytes.value(), 256 * 1024 * 1024)?,
                     None => Vec::new(),
                 };
+                // The transaction index is never pruned: it is the protocol's record of what was executed,
+                // and every executor must drop the same re-posted transactions.
                 for hash in pruned {
-                    receipts.remove(hash.0)?;
-                    txs.remove(hash.0)?;
+                    let executed_at = txs.get(hash.0)?.map(|v| v.value().0);
+                    if executed_at.is_none_or(|at| at == old) {
+                        receipts.remove(hash.0)?;
+                    }
                 }
                 leaves.remove(old)?;
             }
@@ -229,5 +233,33 @@ impl StateStore {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(ROOTS)?;
         Ok(table.get(height)?.map(|v| Hash(v.value())))
+    }
+}
+
+impl StateStore {
+    /// Every executed transaction: hash, momentum height, position (for snapshots).
+    pub fn tx_index(&self) -> Result<Vec<(Hash, u64, u32)>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(TXS)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            let (key, value) = entry?;
+            let (height, index) = value.value();
+            out.push((Hash(key.value()), height, index));
+        }
+        Ok(out)
+    }
+
+    /// Writes transaction-index entries (a snapshot import).
+    pub fn put_tx_index(&self, entries: &[(Hash, u64, u32)]) -> Result<(), StoreError> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut table = txn.open_table(TXS)?;
+            for (hash, height, index) in entries {
+                table.insert(hash.0, (*height, *index))?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! 1. Inbox account blocks in momentum content order. A block's amount is a deposit to its sender.
 //! 2. Each block's data is decoded; a bundle that is malformed, signed badly, for another chain, posted by
-//!    someone other than the block's account, or holding any invalid transaction is skipped whole.
+//!    someone other than the block's account, too large, repeating a transaction, or holding any invalid
+//!    transaction is skipped whole.
 //! 3. Transactions already seen (in this momentum or an earlier one) are dropped.
 //! 4. Senders are ordered by SHA3(previous momentum hash ‖ sender address), so no relay can buy a place in
 //!    line; each sender's transactions by ascending nonce (then hash).
@@ -12,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use zr_common::hash::sha3_256_concat;
 use zr_common::nom::{AccountBlock, BlockType};
-use zr_common::rollup::{Claim, Transaction};
+use zr_common::rollup::{Claim, Transaction, limits};
 use zr_common::{Address, Hash, TokenStandard};
 
 use crate::bundle::{Payload, decode_payload};
@@ -97,6 +98,18 @@ pub fn canonical_order(
         }
         if bundle.body.poster.address() != block.address {
             ordered.skipped.push((block.hash, "bundle poster is not the L1 account that posted it".into()));
+            continue;
+        }
+        // Checked before any signature: a cheap bundle must not buy expensive work.
+        if bundle.body.transactions.len() > limits::MAX_BUNDLE_TXS {
+            ordered
+                .skipped
+                .push((block.hash, format!("bundle holds more than {} transactions", limits::MAX_BUNDLE_TXS)));
+            continue;
+        }
+        let distinct: BTreeSet<Hash> = bundle.body.transactions.iter().map(|tx| tx.hash()).collect();
+        if distinct.len() != bundle.body.transactions.len() {
+            ordered.skipped.push((block.hash, "bundle repeats a transaction".into()));
             continue;
         }
         bundles.push((block, bundle));

@@ -16,8 +16,9 @@ pub const MAX_METHOD_LEN: usize = 64;
 pub const MAX_INPUT_LEN: usize = 8 * 1024;
 /// A bundle's canonical encoding after decompression (the decompression-bomb cap).
 pub const MAX_BUNDLE_LEN: usize = 1024 * 1024;
-/// Transactions in one bundle.
-pub const MAX_BUNDLE_TXS: usize = 4096;
+/// Transactions in one bundle (a 16 KiB account block holds about 160 distinct ones; the cap stops a
+/// compressible bundle of copies from buying thousands of signature checks).
+pub const MAX_BUNDLE_TXS: usize = 512;
 /// A receipt's canonical encoding.
 pub const MAX_RECEIPT_LEN: usize = 256 * 1024;
 /// A claim's canonical encoding.

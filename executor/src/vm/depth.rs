@@ -1,5 +1,8 @@
 //! A deterministic call-depth bound: every function entry increments a module global and traps past the
-//! limit; every exit decrements it. The native stack never decides how deep a contract may recurse.
+//! limit; the caller decrements it when a call to a module function returns (whatever way the callee left:
+//! `return`, the final `end`, or a branch to its outermost label). The native stack never decides how deep a
+//! contract may recurse. Tables may not hold host functions (checked at deploy), so every `call_indirect`
+//! lands in a module function.
 
 use std::sync::Mutex;
 
@@ -15,7 +18,8 @@ pub const DEPTH_EXCEEDED_EXPORT: &str = "zr_depth_exceeded";
 #[derive(Debug)]
 pub struct DepthLimit {
     limit: u32,
-    globals: Mutex<Option<(GlobalIndex, GlobalIndex)>>,
+    /// The depth global, the exceeded flag, and the number of imported functions.
+    globals: Mutex<Option<(GlobalIndex, GlobalIndex, u32)>>,
 }
 
 impl DepthLimit {
@@ -27,9 +31,9 @@ impl DepthLimit {
 
 impl ModuleMiddleware for DepthLimit {
     fn generate_function_middleware<'a>(&self, _: LocalFunctionIndex) -> Box<dyn FunctionMiddleware<'a> + 'a> {
-        let (depth, exceeded) =
+        let (depth, exceeded, imported) =
             self.globals.lock().unwrap_or_else(|p| p.into_inner()).expect("module info transformed first");
-        Box::new(FunctionDepth { limit: self.limit, depth, exceeded, started: false, blocks: 0 })
+        Box::new(FunctionDepth { limit: self.limit, depth, exceeded, imported, started: false })
     }
 
     fn transform_module_info(&self, info: &mut ModuleInfo) -> Result<(), MiddlewareError> {
@@ -38,7 +42,8 @@ impl ModuleMiddleware for DepthLimit {
         let exceeded = info.globals.push(GlobalType::new(Type::I32, Mutability::Var));
         info.global_initializers.push(GlobalInit::I32Const(0));
         info.exports.insert(DEPTH_EXCEEDED_EXPORT.to_owned(), ExportIndex::Global(exceeded));
-        *self.globals.lock().unwrap_or_else(|p| p.into_inner()) = Some((depth, exceeded));
+        let imported = u32::try_from(info.num_imported_functions).unwrap_or(u32::MAX);
+        *self.globals.lock().unwrap_or_else(|p| p.into_inner()) = Some((depth, exceeded, imported));
         Ok(())
     }
 }
@@ -48,28 +53,16 @@ struct FunctionDepth {
     limit: u32,
     depth: GlobalIndex,
     exceeded: GlobalIndex,
+    /// Functions below this index are host imports: calling them does not enter wasm.
+    imported: u32,
     started: bool,
-    /// Open blocks inside the function body; the `End` at zero closes the function.
-    blocks: u32,
-}
-
-impl FunctionDepth {
-    fn decrement(&self, state: &mut MiddlewareReaderState<'_>) {
-        let depth = self.depth.as_u32();
-        state.extend(&[
-            Operator::GlobalGet { global_index: depth },
-            Operator::I32Const { value: 1 },
-            Operator::I32Sub,
-            Operator::GlobalSet { global_index: depth },
-        ]);
-    }
 }
 
 impl<'a> FunctionMiddleware<'a> for FunctionDepth {
     fn feed(&mut self, operator: Operator<'a>, state: &mut MiddlewareReaderState<'a>) -> Result<(), MiddlewareError> {
+        let depth = self.depth.as_u32();
         if !self.started {
             self.started = true;
-            let depth = self.depth.as_u32();
             state.extend(&[
                 Operator::GlobalGet { global_index: depth },
                 Operator::I32Const { value: 1 },
@@ -85,14 +78,20 @@ impl<'a> FunctionMiddleware<'a> for FunctionDepth {
                 Operator::End,
             ]);
         }
-        match operator {
-            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => self.blocks += 1,
-            Operator::End if self.blocks == 0 => self.decrement(state),
-            Operator::End => self.blocks -= 1,
-            Operator::Return => self.decrement(state),
-            _ => {}
-        }
+        let returns_from_module_function = match operator {
+            Operator::Call { function_index } => function_index >= self.imported,
+            Operator::CallIndirect { .. } => true,
+            _ => false,
+        };
         state.push_operator(operator);
+        if returns_from_module_function {
+            state.extend(&[
+                Operator::GlobalGet { global_index: depth },
+                Operator::I32Const { value: 1 },
+                Operator::I32Sub,
+                Operator::GlobalSet { global_index: depth },
+            ]);
+        }
         Ok(())
     }
 }

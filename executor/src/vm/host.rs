@@ -181,7 +181,7 @@ pub(crate) fn storage_write(
     ptr: u32,
     len: u32,
 ) -> Result<(), RuntimeError> {
-    charge(&mut env, gas::STORAGE_WRITE + gas::STORAGE_WRITE_PER_BYTE * u64::from(key_len + len))?;
+    charge(&mut env, gas::STORAGE_WRITE + gas::STORAGE_WRITE_PER_BYTE * (u64::from(key_len) + u64::from(len)))?;
     let key = storage_key(&env, key_ptr, key_len)?;
     let value = read_bytes(&env, ptr, len, limits::MAX_STORAGE_VALUE, "storage value")?;
     env.data_mut().world.set(&key, Some(value));
@@ -270,7 +270,7 @@ pub(crate) fn emit_event(
     data: u32,
     data_len: u32,
 ) -> Result<(), RuntimeError> {
-    charge(&mut env, gas::EVENT + per_byte((topic_len + data_len) as usize) * 4)?;
+    charge(&mut env, gas::EVENT + (per_byte(topic_len as usize) + per_byte(data_len as usize)) * 4)?;
     let topic = read_bytes(&env, topic, topic_len, limits::MAX_DATA, "event topic")?;
     let data = read_bytes(&env, data, data_len, limits::MAX_DATA, "event data")?;
     let contract = env.data().frame.contract;
@@ -291,7 +291,7 @@ pub(crate) fn call(
     input_len: u32,
     value: u32,
 ) -> Result<u32, RuntimeError> {
-    charge(&mut env, gas::CALL + per_byte((method_len + input_len) as usize))?;
+    charge(&mut env, gas::CALL + per_byte(method_len as usize) + per_byte(input_len as usize))?;
     let contract = Address(read_array(&env, contract, "call contract")?);
     let method = read_bytes(&env, method, method_len, zr_common::rollup::limits::MAX_METHOD_LEN, "call method")?;
     let input = read_bytes(&env, input, input_len, limits::MAX_DATA, "call input")?;

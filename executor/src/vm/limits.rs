@@ -23,6 +23,11 @@ pub const MAX_GLOBALS: u32 = 256;
 pub const MAX_IMPORTS: u32 = 64;
 /// Exports.
 pub const MAX_EXPORTS: u32 = 256;
+/// Values on one function's operand stack.
+pub const MAX_OPERAND_STACK: u32 = 1024;
+/// The native stack wasm runs on: MAX_WASM_CALL_DEPTH frames of (MAX_LOCALS + MAX_OPERAND_STACK) values stay
+/// far below it, for each nesting level of cross-contract calls.
+pub const WASM_STACK_BYTES: usize = 8 * 1024 * 1024;
 /// Wasm call frames within one contract call, enforced by instrumentation (not the native stack).
 pub const MAX_WASM_CALL_DEPTH: u32 = 128;
 /// Nested cross-contract calls.
@@ -113,7 +118,7 @@ pub fn operator_cost(op: &wasmer::wasmparser::Operator<'_>) -> u64 {
 /// A hash of everything that determines execution: the wasmer release, the limits and the cost table.
 pub fn vm_version() -> Hash {
     let description = format!(
-        "{WASMER_VERSION}|pages={MAX_MEMORY_PAGES}|table={MAX_TABLE_ELEMENTS}|functions={MAX_FUNCTIONS}|locals={MAX_LOCALS}\
+        "{WASMER_VERSION}|pages={MAX_MEMORY_PAGES}|table={MAX_TABLE_ELEMENTS}|functions={MAX_FUNCTIONS}|locals={MAX_LOCALS}|operands={MAX_OPERAND_STACK}\
          |globals={MAX_GLOBALS}|imports={MAX_IMPORTS}|exports={MAX_EXPORTS}|depth={MAX_WASM_CALL_DEPTH}|calls={MAX_CONTRACT_CALL_DEPTH}\
          |key={MAX_STORAGE_KEY}|value={MAX_STORAGE_VALUE}|data={MAX_DATA}|events={MAX_EVENTS}\
          |gas={},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}|ops=call20,indirect30,brtable5+n,branch2,grow5000,mem2,div4,mul2,else1",

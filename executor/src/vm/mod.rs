@@ -62,6 +62,7 @@ impl std::fmt::Debug for Vm {
 impl Vm {
     /// A VM caching compiled modules in memory (`memory_modules` of them) and, if given, in `cache_dir`.
     pub fn new(cache_dir: Option<PathBuf>, memory_modules: usize) -> Result<Arc<Vm>, String> {
+        wasmer::sys::vm::set_stack_size(limits::WASM_STACK_BYTES);
         let mut runtime = Engine::headless();
         runtime.set_tunables(LimitingTunables::new(Pages(limits::MAX_MEMORY_PAGES)));
         let version = limits::vm_version();

@@ -1,7 +1,9 @@
 //! Deploy-time static checks: a module that passes can be compiled in linear time and run within the VM's
 //! limits. Each rejection names the rule.
 
-use wasmer::wasmparser::{ExternalKind, FuncType, Parser, Payload, TypeRef, Validator, WasmFeatures};
+use wasmer::wasmparser::{
+    ElementItems, ExternalKind, FuncType, Parser, Payload, TypeRef, ValidPayload, Validator, WasmFeatures,
+};
 
 use super::host::HOST_API;
 use super::limits::*;
@@ -20,15 +22,43 @@ pub fn features() -> WasmFeatures {
     WasmFeatures::GC_TYPES | WasmFeatures::MUTABLE_GLOBAL | WasmFeatures::SIGN_EXTENSION
 }
 
+/// Validates the module with wasmparser and bounds every function's operand stack: with the locals bound and
+/// the call-depth bound this caps a contract's native stack use, so it can never overflow it.
+fn validate_bodies(code: &[u8]) -> Result<(), ValidationError> {
+    let wasm = |e: wasmer::wasmparser::BinaryReaderError| {
+        ValidationError(format!("wasm rejected (only MVP without floats, sign-extension, mutable globals): {e}"))
+    };
+    let mut validator = Validator::new_with_features(features());
+    for payload in Parser::new(0).parse_all(code) {
+        let payload = payload.map_err(wasm)?;
+        if let ValidPayload::Func(func, body) = validator.payload(&payload).map_err(wasm)? {
+            let mut func = func.into_validator(Default::default());
+            let mut locals = body.get_locals_reader().map_err(wasm)?;
+            for _ in 0..locals.get_count() {
+                let offset = locals.original_position();
+                let (count, ty) = locals.read().map_err(wasm)?;
+                func.define_locals(offset, count, ty).map_err(wasm)?;
+            }
+            let mut operators = body.get_operators_reader().map_err(wasm)?;
+            while !operators.eof() {
+                let (operator, offset) = operators.read_with_offset().map_err(wasm)?;
+                func.op(offset, &operator).map_err(wasm)?;
+                if func.operand_stack_height() > MAX_OPERAND_STACK {
+                    return reject(format!("a function's operand stack exceeds {MAX_OPERAND_STACK} values"));
+                }
+            }
+            operators.finish().map_err(wasm)?;
+        }
+    }
+    Ok(())
+}
+
 /// Checks `code` against every deploy rule.
 pub fn validate(code: &[u8]) -> Result<(), ValidationError> {
     if code.len() > MAX_CODE_LEN {
         return reject(format!("code is {} bytes, more than {MAX_CODE_LEN}", code.len()));
     }
-    let mut validator = Validator::new_with_features(features());
-    validator.validate_all(code).map_err(|e| {
-        ValidationError(format!("wasm rejected (only MVP without floats, sign-extension, mutable globals): {e}"))
-    })?;
+    validate_bodies(code)?;
 
     let mut types: Vec<FuncType> = Vec::new();
     let mut function_types: Vec<u32> = Vec::new();
@@ -127,6 +157,20 @@ pub fn validate(code: &[u8]) -> Result<(), ValidationError> {
                 }
             }
             Payload::StartSection { .. } => return reject("a start function is not allowed"),
+            Payload::ElementSection(reader) => {
+                for element in reader {
+                    let element = element.map_err(|e| ValidationError(e.to_string()))?;
+                    let ElementItems::Functions(functions) = element.items else {
+                        return reject("table elements must be function indices");
+                    };
+                    for function in functions {
+                        // The depth bound counts calls into wasm; a host function in a table would skew it.
+                        if function.map_err(|e| ValidationError(e.to_string()))? < imported_functions {
+                            return reject("a table may not hold imported (host) functions");
+                        }
+                    }
+                }
+            }
             Payload::DataSection(reader) => {
                 for data in reader {
                     let data = data.map_err(|e| ValidationError(e.to_string()))?;

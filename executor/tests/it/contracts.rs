@@ -99,3 +99,21 @@ fn fees_go_to_the_poster_and_failures_still_pay() {
     assert!(r.gas_used > 0);
     assert_eq!(h.account(&alice.address()).nonce, 2);
 }
+
+#[test]
+fn the_fee_is_reserved_before_execution() {
+    let mut h = Harness::new();
+    let (alice, bob) = (key(1), key(2));
+    let balance = h.account(&alice.address()).znn;
+    let gas_limit = 100_000u64;
+    let max_fee = u128::from(gas_limit) * 3;
+    // Spending everything cannot dodge the fee: the maximum fee is held back first.
+    let r = h.exec_with(&alice, transfer(bob.address(), balance), gas_limit, 3);
+    assert!(failed_reason(&r).contains("insufficient"), "{r:?}");
+    let poster_before = h.account(&h.poster).znn;
+    let left = h.account(&alice.address()).znn;
+    let r = h.exec_with(&alice, transfer(bob.address(), left - max_fee), gas_limit, 3);
+    assert_eq!(r.status, ReceiptStatus::Success, "{r:?}");
+    assert_eq!(h.account(&h.poster).znn, poster_before + u128::from(r.gas_used) * 3);
+    assert_eq!(h.account(&alice.address()).znn, max_fee - u128::from(r.gas_used) * 3);
+}

@@ -71,6 +71,12 @@ fn runaway_contracts_fail_deterministically() {
           (func (export "bad_pointer") (call $write (i32.const 0xFFFFFFF0) (i32.const 100) (i32.const 0) (i32.const 1)))
           (func (export "trap") (unreachable))
           (func (export "divide") (drop (i32.div_u (i32.const 1) (i32.const 0))))
+          (func $leave_by_branch (br 0))
+          (func (export "many_calls") (local $i i32)
+            (loop $l
+              (call $leave_by_branch)
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $l (i32.lt_u (local.get $i) (i32.const 1000)))))
         )"#
     ));
     let contract = h.deploy(&user, &code, vec![], 0);
@@ -85,6 +91,8 @@ fn runaway_contracts_fail_deterministically() {
     assert_eq!(run_failing(&mut h, &user, contract, "bad_pointer"), "storage key: pointer out of bounds");
     assert!(run_failing(&mut h, &user, contract, "trap").starts_with("wasm trap: "));
     assert!(run_failing(&mut h, &user, contract, "divide").contains("wasm trap"));
+    // Leaving a function by a branch to its outermost label still releases its frame.
+    assert_eq!(h.call(&user, contract, "many_calls", vec![]).status, ReceiptStatus::Success);
 }
 
 #[test]
@@ -166,6 +174,15 @@ fn invalid_modules_are_rejected_at_deploy() {
         r#"(module (memory (export "memory") 1) (func (export "f") (memory.fill (i32.const 0) (i32.const 0) (i32.const 0))))"#,
     );
     assert!(rejected_upload(&mut h, &user, &bulk).contains("wasm rejected"));
+    // An operand-stack bomb would need megabytes of native stack: bounded at deploy.
+    let pushes = "(local.get 0) ".repeat(1100) + &"(drop) ".repeat(1100);
+    let bomb = wasm(&format!(r#"(module (memory (export "memory") 1) (func (export "f") (local i32) {pushes}))"#));
+    assert!(rejected_upload(&mut h, &user, &bomb).contains("operand stack"));
+    let host_in_table = wasm(
+        r#"(module (import "env" "block_height" (func $h (result i64))) (memory (export "memory") 1)
+           (table 1 funcref) (elem (i32.const 0) $h) (func (export "f")))"#,
+    );
+    assert!(rejected_upload(&mut h, &user, &host_in_table).contains("host"));
     let garbage = b"\0asm\x01\0\0\0garbage".to_vec();
     assert!(rejected_upload(&mut h, &user, &garbage).contains("wasm rejected"));
     // A deploy of never-uploaded code fails.

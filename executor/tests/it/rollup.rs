@@ -98,6 +98,8 @@ fn deposits_pruning_and_upload_expiry() {
         if height == 3 {
             // prune_depth 2: height 1's receipts and leaves are gone once height 3 is committed.
             assert!(rollup.store().receipt(&transfer_hash).unwrap().is_none());
+            // The executed-transaction index stays: it decides what every executor drops.
+            assert!(rollup.store().tx_location(&transfer_hash).unwrap().is_some());
             assert!(rollup.store().leaves(1).unwrap().is_none());
             assert!(rollup.store().state_root(1).unwrap().is_some());
         }
@@ -123,6 +125,7 @@ fn snapshots_round_trip_and_are_checked() {
     let all: BTreeSet<Hash> = h.tree.entries().iter().map(|(k, _)| *k).collect();
     let head = Head { height: 42, root: h.tree.root() };
     store.commit(BlockCommit::state_only(head, &h.tree, &all)).unwrap();
+    store.put_tx_index(&[(Hash([5; 32]), 41, 0)]).unwrap();
     let file = source.path().join("state.snapshot");
     assert_eq!(snapshot::export(&store, &file).unwrap(), head);
 
@@ -135,6 +138,7 @@ fn snapshots_round_trip_and_are_checked() {
     let imported = StateStore::open(target.path()).unwrap();
     assert_eq!(snapshot::import(&imported, &file, &head.root).unwrap(), head);
     assert_eq!(imported.load_tree().unwrap().root(), h.tree.root());
+    assert_eq!(imported.tx_location(&Hash([5; 32])).unwrap(), Some((41, 0)));
     assert!(snapshot::import(&imported, &file, &head.root).unwrap_err().to_string().contains("already holds state"));
 
     let mut corrupt = std::fs::read(&file).unwrap();

@@ -64,9 +64,9 @@ proptest! {
         let all: Vec<Transaction> = txs.iter().map(|(s, n)| tx(*s, *n)).collect();
         let one = order_hashes(&[bundle_block(1, all.clone(), 1)]);
         let cut = split.index(all.len() + 1);
-        let mut second = all[cut..].to_vec();
-        second.push(all[dup.index(all.len())].clone());
-        let two = order_hashes(&[bundle_block(2, second, 2), bundle_block(1, all[..cut].to_vec(), 3)]);
+        let second = all[cut..].to_vec();
+        let copy = vec![all[dup.index(all.len())].clone()];
+        let two = order_hashes(&[bundle_block(2, second, 2), bundle_block(3, copy, 4), bundle_block(1, all[..cut].to_vec(), 3)]);
         prop_assert_eq!(&one, &two);
         prop_assert_eq!(one.len(), all.len());
     }
@@ -119,4 +119,12 @@ fn senders_by_rank_nonces_ascending_seen_dropped_deposits_credited() {
     let ordered = canonical_order(CHAIN, &Address::INBOX, &Hash([4; 32]), &[deposit, unknown], |_| false);
     assert_eq!(ordered.deposits.len(), 1);
     assert_eq!(ordered.deposits[0].amount, 500);
+}
+
+#[test]
+fn repeating_bundles_are_skipped_before_signature_checks() {
+    let repeated = bundle_block(1, vec![tx(10, 0), tx(10, 0)], 1);
+    let ordered = canonical_order(CHAIN, &Address::INBOX, &Hash([3; 32]), &[repeated], |_| false);
+    assert!(ordered.transactions.is_empty());
+    assert!(ordered.skipped[0].1.contains("repeats"), "{:?}", ordered.skipped);
 }
