@@ -22,23 +22,26 @@ pub const UPLOAD_EXPIRY_MOMENTUMS: u64 = 360;
 /// Discards the uploads that started `UPLOAD_EXPIRY_MOMENTUMS` before `height` and are still incomplete.
 pub fn expire_uploads(world: &mut World, height: u64) {
     let Some(started) = height.checked_sub(UPLOAD_EXPIRY_MOMENTUMS) else { return };
-    let queue_key = StateKey::UploadQueue { height: started };
-    let Some(queue) = world.get_decoded::<Vec<Hash>>(&queue_key) else { return };
-    for code_hash in queue {
-        let upload_key = StateKey::Upload { code_hash };
+    let len_key = StateKey::UploadQueueLen { height: started };
+    let Some(len) = world.get_decoded::<u32>(&len_key) else { return };
+    for position in 0..len {
+        let entry_key = StateKey::UploadQueueEntry { height: started, index: position };
+        let Some((uploader, code_hash)) = world.get_decoded::<(Address, Hash)>(&entry_key) else { continue };
+        world.set(&entry_key, None);
+        let upload_key = StateKey::Upload { uploader, code_hash };
         let Some(upload) = world.get_decoded::<Upload>(&upload_key) else { continue };
         if upload.started_at != started {
             continue;
         }
         for index in 0..upload.count {
-            let chunk = StateKey::UploadChunk { code_hash, index };
+            let chunk = StateKey::UploadChunk { uploader, code_hash, index };
             if world.get(&chunk).is_some() {
                 world.set(&chunk, None);
             }
         }
         world.set(&upload_key, None);
     }
-    world.set(&queue_key, None);
+    world.set(&len_key, None);
 }
 
 /// The node cannot execute: nothing of the momentum may be committed.
@@ -223,7 +226,7 @@ impl Executor {
                 Ok((Effect::Done(vec![]), gas))
             }
             TxKind::UploadChunk { code_hash, index, count, bytes } => {
-                self.upload(world, ctx, gas, *code_hash, *index, *count, bytes)
+                self.upload(world, ctx, gas, sender, *code_hash, *index, *count, bytes)
             }
             TxKind::Deploy { code_hash, input, value } => {
                 if world.get(&StateKey::Code { code_hash: *code_hash }).is_none() {
@@ -252,6 +255,7 @@ impl Executor {
         world: &mut World,
         ctx: &TxContext,
         gas: u64,
+        uploader: Address,
         code_hash: Hash,
         index: u32,
         count: u32,
@@ -263,15 +267,15 @@ impl Executor {
         if world.get(&StateKey::Code { code_hash }).is_some() {
             return Ok((Effect::Failed(format!("code {code_hash} is already uploaded")), gas));
         }
-        let upload_key = StateKey::Upload { code_hash };
+        let upload_key = StateKey::Upload { uploader, code_hash };
         let mut upload = match world.get_decoded::<Upload>(&upload_key) {
             Some(upload) => upload,
             None => {
-                // A new upload: queue it for expiry.
-                let queue_key = StateKey::UploadQueue { height: ctx.block.height };
-                let mut queue: Vec<Hash> = world.get_decoded(&queue_key).unwrap_or_default();
-                queue.push(code_hash);
-                world.put(&queue_key, &queue);
+                // A new upload: append it to the height's expiry queue (constant work per upload).
+                let len_key = StateKey::UploadQueueLen { height: ctx.block.height };
+                let len: u32 = world.get_decoded(&len_key).unwrap_or(0);
+                world.put(&StateKey::UploadQueueEntry { height: ctx.block.height, index: len }, &(uploader, code_hash));
+                world.put(&len_key, &(len + 1));
                 Upload { count, received: 0, started_at: ctx.block.height, bytes: 0 }
             }
         };
@@ -281,7 +285,7 @@ impl Executor {
                 gas,
             ));
         }
-        let chunk_key = StateKey::UploadChunk { code_hash, index };
+        let chunk_key = StateKey::UploadChunk { uploader, code_hash, index };
         if world.get(&chunk_key).is_some() {
             return Ok((Effect::Failed(format!("chunk {index} of {code_hash} is already uploaded")), gas));
         }
@@ -302,7 +306,7 @@ impl Executor {
         let Some(gas) = gas.checked_sub(gas::COMPILE_PER_BYTE * upload.bytes) else { return Ok((Effect::OutOfGas, 0)) };
         let mut code = Vec::with_capacity(upload.bytes as usize);
         for i in 0..upload.count {
-            let key = StateKey::UploadChunk { code_hash, index: i };
+            let key = StateKey::UploadChunk { uploader, code_hash, index: i };
             let chunk = world.get(&key).ok_or_else(|| format!("chunk {i} of a complete upload is missing"))?;
             code.extend_from_slice(&chunk);
             world.set(&key, None);

@@ -38,22 +38,33 @@ pub enum StateKey {
         #[serde(with = "zr_common::json::hex_bytes")]
         key: Vec<u8>,
     },
-    /// An upload in progress.
+    /// An upload in progress. Keyed by uploader too, so nobody can spoil another account's upload.
     Upload {
+        /// Who uploads.
+        uploader: Address,
         /// The code hash being uploaded.
         code_hash: Hash,
     },
     /// One uploaded chunk.
     UploadChunk {
+        /// Who uploads.
+        uploader: Address,
         /// The code hash being uploaded.
         code_hash: Hash,
         /// The chunk index.
         index: u32,
     },
-    /// Code hashes whose uploads started at a momentum height (uploads expire).
-    UploadQueue {
+    /// How many uploads started at a momentum height (uploads expire).
+    UploadQueueLen {
         /// The momentum height.
         height: u64,
+    },
+    /// The `index`-th upload started at a momentum height: (uploader, code hash).
+    UploadQueueEntry {
+        /// The momentum height.
+        height: u64,
+        /// Its position.
+        index: u32,
     },
     /// A withdrawal waiting for its claim to be final.
     Withdrawal {

@@ -63,6 +63,11 @@ impl World {
         self.tree.root()
     }
 
+    /// Writes not yet applied to the tree (a checkpoint copies them).
+    pub fn pending_writes(&self) -> usize {
+        self.overlay.len()
+    }
+
     /// Marks a new point to revert to.
     pub fn checkpoint(&self) -> Checkpoint {
         Checkpoint { tree: self.tree.clone(), overlay: self.overlay.clone(), events: self.events.len() }

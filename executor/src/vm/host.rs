@@ -291,7 +291,14 @@ pub(crate) fn call(
     input_len: u32,
     value: u32,
 ) -> Result<u32, RuntimeError> {
-    charge(&mut env, gas::CALL + per_byte(method_len as usize) + per_byte(input_len as usize))?;
+    let pending = env.data().world.pending_writes() as u64;
+    charge(
+        &mut env,
+        gas::CALL
+            + per_byte(method_len as usize)
+            + per_byte(input_len as usize)
+            + gas::CALL_PER_PENDING_WRITE * pending,
+    )?;
     let contract = Address(read_array(&env, contract, "call contract")?);
     let method = read_bytes(&env, method, method_len, zr_common::rollup::limits::MAX_METHOD_LEN, "call method")?;
     let input = read_bytes(&env, input, input_len, limits::MAX_DATA, "call input")?;

@@ -79,6 +79,8 @@ pub mod gas {
     pub const ED25519_VERIFY: u64 = 20_000;
     /// A cross-contract call.
     pub const CALL: u64 = 5_000;
+    /// Per write pending in the transaction, copied by a cross-contract call's checkpoint.
+    pub const CALL_PER_PENDING_WRITE: u64 = 20;
 }
 
 /// The gas of one wasm operator: 1 for plain ones, more for branches, calls, memory and division.
@@ -121,7 +123,7 @@ pub fn vm_version() -> Hash {
         "{WASMER_VERSION}|pages={MAX_MEMORY_PAGES}|table={MAX_TABLE_ELEMENTS}|functions={MAX_FUNCTIONS}|locals={MAX_LOCALS}|operands={MAX_OPERAND_STACK}\
          |globals={MAX_GLOBALS}|imports={MAX_IMPORTS}|exports={MAX_EXPORTS}|depth={MAX_WASM_CALL_DEPTH}|calls={MAX_CONTRACT_CALL_DEPTH}\
          |key={MAX_STORAGE_KEY}|value={MAX_STORAGE_VALUE}|data={MAX_DATA}|events={MAX_EVENTS}\
-         |gas={},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}|ops=call20,indirect30,brtable5+n,branch2,grow5000,mem2,div4,mul2,else1",
+         |gas={},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}|ops=call20,indirect30,brtable5+n,branch2,grow5000,mem2,div4,mul2,else1",
         gas::TX_BASE,
         gas::TX_PER_BYTE,
         gas::TRANSFER,
@@ -140,6 +142,16 @@ pub fn vm_version() -> Hash {
         gas::SHA3_PER_BYTE,
         gas::ED25519_VERIFY,
         gas::CALL,
+        gas::CALL_PER_PENDING_WRITE,
     );
     sha3_256_concat([b"zrollup/vm/v1|".as_slice(), description.as_bytes()])
+}
+
+#[cfg(test)]
+mod tests {
+    /// The VM version goes into every claim: a change to the cost table or limits must be deliberate.
+    #[test]
+    fn vm_version_is_pinned() {
+        assert_eq!(super::vm_version().to_hex(), "90b27cb056eef1340c8aa280fc06336d0fa3085c94e7a2f06be11c950bab49cb");
+    }
 }

@@ -44,7 +44,7 @@ fn rejected_upload(h: &mut Harness, sender: &KeyPair, code: &[u8]) -> String {
     let reason = failed_reason(&receipt).to_owned();
     // Nothing of the rejected upload stays.
     assert!(h.tree.get(&StateKey::Code { code_hash: sha3_256(code) }.hash()).is_none());
-    assert!(h.tree.get(&StateKey::Upload { code_hash: sha3_256(code) }.hash()).is_none());
+    assert!(h.tree.get(&StateKey::Upload { uploader: sender.address(), code_hash: sha3_256(code) }.hash()).is_none());
     reason
 }
 
@@ -188,4 +188,21 @@ fn invalid_modules_are_rejected_at_deploy() {
     // A deploy of never-uploaded code fails.
     let r = h.exec(&user, TxKind::Deploy { code_hash: sha3_256(b"nothing"), input: vec![], value: 0 });
     assert!(failed_reason(&r).contains("has not been uploaded"));
+}
+
+#[test]
+fn another_account_cannot_spoil_an_upload() {
+    let mut h = Harness::new();
+    let (honest, attacker) = (key(1), key(2));
+    let code = contract_wasm("counter");
+    let code_hash = sha3_256(&code);
+    let (first, second) = code.split_at(code.len() / 2);
+    let r = h.exec(&honest, TxKind::UploadChunk { code_hash, index: 0, count: 2, bytes: first.to_vec() });
+    assert_eq!(r.status, ReceiptStatus::Success);
+    // The attacker sends junk as chunk 1 of the same code hash: it lands in the attacker's own upload.
+    let junk = TxKind::UploadChunk { code_hash, index: 1, count: 2, bytes: vec![0; 10] };
+    assert_eq!(h.exec(&attacker, junk).status, ReceiptStatus::Success);
+    let r = h.exec(&honest, TxKind::UploadChunk { code_hash, index: 1, count: 2, bytes: second.to_vec() });
+    assert_eq!(r.status, ReceiptStatus::Success, "{r:?}");
+    assert!(h.tree.get(&StateKey::Code { code_hash }.hash()).is_some());
 }

@@ -87,10 +87,10 @@ fn deposits_pruning_and_upload_expiry() {
     // Processing the same momentum again changes nothing.
     assert!(rollup.process(&first).unwrap().is_none());
 
-    let upload_key = StateKey::Upload { code_hash: sha3_256(b"never finished") }.hash();
+    let upload_key = StateKey::Upload { uploader: alice.address(), code_hash: sha3_256(b"never finished") }.hash();
     assert!(rollup.tree_at(None).unwrap().1.get(&upload_key).is_some());
     assert!(
-        rollup.tree_at(None).unwrap().1.get(&StateKey::UploadQueue { height: 1 }.hash()).is_some(),
+        rollup.tree_at(None).unwrap().1.get(&StateKey::UploadQueueLen { height: 1 }.hash()).is_some(),
         "queue missing"
     );
     for height in 2..=1 + UPLOAD_EXPIRY_MOMENTUMS {
@@ -107,7 +107,13 @@ fn deposits_pruning_and_upload_expiry() {
     // The incomplete upload expired, chunks and all.
     let tree = rollup.tree_at(None).unwrap().1;
     assert!(tree.get(&upload_key).is_none());
-    assert!(tree.get(&StateKey::UploadChunk { code_hash: sha3_256(b"never finished"), index: 0 }.hash()).is_none());
+    assert!(
+        tree.get(
+            &StateKey::UploadChunk { uploader: alice.address(), code_hash: sha3_256(b"never finished"), index: 0 }
+                .hash()
+        )
+        .is_none()
+    );
     let err = rollup.tree_at(Some(1)).unwrap_err().to_string();
     assert!(err.contains("pruned"), "{err}");
     // A gap is refused.
