@@ -128,8 +128,8 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
                      L1 chain identifier:     {chain}\n  rollup chain id:         {ROLLUP_CHAIN_ID}\n  \
                      funded dev key:          {key} ({dev})\n  funded accounts:         {funded}\n\
                      \nTry it (in another terminal; your own key works too if it existed when the network was created):\n  \
-                     zr balance --key {key}\n  zr deploy contracts/wasm/token.wasm --key {key}\n  \
-                     zr transfer {dev} 1.5 --key {key}",
+                     zr deposit 100 --key {key}\n  zr balance --key {key}\n  \
+                     zr deploy contracts/wasm/token.wasm --key {key}\n  zr transfer {dev} 1.5 --key {key}",
                     dir = dir.display(),
                     http = devnet.http_url(),
                     rpc = executor.rpc_url(),
