@@ -12,11 +12,6 @@ crate::bytes::hex_bytes_newtype!(
 impl Hash {
     /// The all-zero hash, NoM's "no previous block".
     pub const ZERO: Hash = Hash([0; 32]);
-
-    /// SHA3-256 of the empty string, NoM's hash of empty data.
-    pub fn empty() -> Hash {
-        sha3_256(&[])
-    }
 }
 
 impl Default for Hash {

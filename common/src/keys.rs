@@ -9,7 +9,7 @@ use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::{Address, Hash, ParseError};
+use crate::{Address, Hash};
 
 crate::bytes::hex_bytes_newtype!(
     /// An ed25519 public key as its 32 raw bytes (not yet checked to be a curve point).
@@ -197,12 +197,6 @@ impl KeyPair {
         }
         Ok(key)
     }
-}
-
-/// Parses a 32-byte secret seed given as hex.
-pub fn parse_seed(text: &str) -> Result<KeyPair, ParseError> {
-    let seed = Zeroizing::new(crate::bytes::parse_hex_array::<32>("secret seed", text.trim())?);
-    Ok(KeyPair::from_seed(&seed))
 }
 
 #[cfg(test)]

@@ -30,7 +30,6 @@ pub struct Inner {
     /// Accounts with unconfirmed blocks: their confirmed state plus those blocks' effects.
     frontier: BTreeMap<Address, AccountState>,
     pool: VecDeque<AccountBlock>,
-    pending: BTreeMap<Hash, AccountBlock>,
     pub(crate) pending_received: BTreeSet<Hash>,
     frontier_momentum: Momentum,
 }
@@ -83,7 +82,6 @@ impl Chain {
             confirmed: store.accounts()?.into_iter().collect(),
             frontier: BTreeMap::new(),
             pool: VecDeque::new(),
-            pending: BTreeMap::new(),
             pending_received: BTreeSet::new(),
             frontier_momentum,
         };
@@ -120,7 +118,6 @@ impl Chain {
             inner.pending_received.insert(block.from_block_hash);
         }
         inner.frontier.insert(block.address, accepted.state);
-        inner.pending.insert(block.hash, block.clone());
         inner.pool.push_back(block);
         Ok(())
     }
@@ -197,7 +194,6 @@ impl Chain {
         // Committed: now the in-memory state follows.
         inner.pool.drain(..take);
         for block in &blocks {
-            inner.pending.remove(&block.hash);
             inner.pending_received.remove(&block.from_block_hash);
             if let Some(front) = inner.frontier.get_mut(&block.address) {
                 front.pending_plasma = front.pending_plasma.saturating_sub(block.fused_plasma);

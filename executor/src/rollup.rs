@@ -188,9 +188,10 @@ impl Rollup {
         let block = BlockInfo { height: m.height, timestamp: m.timestamp };
         let blocks: Vec<_> = momentum.blocks.iter().map(|b| b.block.clone()).collect();
         let lookup_error = std::cell::RefCell::new(None);
+        let index = self.store.tx_index_reader()?;
         let ordered = canonical_order(self.chain_id, &Address::INBOX, &m.previous_hash, &blocks, |hash| {
-            match self.store.tx_location(hash) {
-                Ok(location) => location.is_some(),
+            match index.contains(hash) {
+                Ok(seen) => seen,
                 Err(e) => {
                     lookup_error.borrow_mut().get_or_insert(e);
                     false

@@ -199,6 +199,12 @@ impl StateStore {
 }
 
 impl StateStore {
+    /// A reader of the executed-transaction index over one read transaction, for many lookups in a row.
+    pub fn tx_index_reader(&self) -> Result<TxIndexReader, StoreError> {
+        let txn = self.db.begin_read()?;
+        Ok(TxIndexReader { table: txn.open_table(TXS)? })
+    }
+
     /// Where an executed transaction landed: (momentum height, position).
     pub fn tx_location(&self, hash: &Hash) -> Result<Option<(u64, u32)>, StoreError> {
         let txn = self.db.begin_read()?;
@@ -261,5 +267,17 @@ impl StateStore {
         }
         txn.commit()?;
         Ok(())
+    }
+}
+
+/// Lookups in the executed-transaction index, all in one read transaction.
+pub struct TxIndexReader {
+    table: redb::ReadOnlyTable<[u8; 32], (u64, u32)>,
+}
+
+impl TxIndexReader {
+    /// Whether `hash` was executed.
+    pub fn contains(&self, hash: &Hash) -> Result<bool, StoreError> {
+        Ok(self.table.get(hash.0)?.is_some())
     }
 }

@@ -107,29 +107,29 @@ pub fn canonical_order(
                 .push((block.hash, format!("bundle holds more than {} transactions", limits::MAX_BUNDLE_TXS)));
             continue;
         }
-        let distinct: BTreeSet<Hash> = bundle.body.transactions.iter().map(|tx| tx.hash()).collect();
-        if distinct.len() != bundle.body.transactions.len() {
+        // Each transaction is hashed once here; the signature checks and de-duplication reuse it.
+        let hashes: Vec<Hash> = bundle.body.transactions.iter().map(Transaction::hash).collect();
+        if hashes.iter().collect::<BTreeSet<_>>().len() != hashes.len() {
             ordered.skipped.push((block.hash, "bundle repeats a transaction".into()));
             continue;
         }
-        bundles.push((block, bundle));
+        bundles.push((block, bundle, hashes));
     }
     // Signatures are checked on every core; the verdicts, not the timing, decide.
-    let verdicts = parallel_map(&bundles, |(_, bundle)| {
+    let verdicts = parallel_map(&bundles, |(_, bundle, hashes)| {
         bundle.verify_signature().map_err(|e| format!("bundle signature: {e}"))?;
-        for tx in &bundle.body.transactions {
-            tx.verify(chain_id).map_err(|e| format!("transaction {}: {e}", tx.hash()))?;
+        for (tx, hash) in bundle.body.transactions.iter().zip(hashes) {
+            tx.verify_with_hash(chain_id, hash).map_err(|e| format!("transaction {hash}: {e}"))?;
         }
         Ok(())
     });
-    for ((block, bundle), verdict) in bundles.into_iter().zip(verdicts) {
+    for ((block, bundle, hashes), verdict) in bundles.into_iter().zip(verdicts) {
         if let Err(reason) = verdict {
             ordered.skipped.push((block.hash, reason));
             continue;
         }
         let poster = block.address;
-        for tx in bundle.body.transactions {
-            let hash = tx.hash();
+        for (tx, hash) in bundle.body.transactions.into_iter().zip(hashes) {
             if seen(&hash) || !taken.insert(hash) {
                 continue;
             }

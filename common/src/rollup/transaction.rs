@@ -187,11 +187,16 @@ impl Transaction {
 
     /// Checks chain id, limits and signature: everything that does not need the state.
     pub fn verify(&self, chain_id: u64) -> Result<(), TxError> {
+        self.verify_with_hash(chain_id, &self.hash())
+    }
+
+    /// [`Transaction::verify`] with the hash already computed (`hash` must be [`Transaction::hash`]).
+    pub fn verify_with_hash(&self, chain_id: u64, hash: &Hash) -> Result<(), TxError> {
         if self.body.chain_id != chain_id {
             return Err(TxError::WrongChain { expected: chain_id, actual: self.body.chain_id });
         }
         self.body.check_limits()?;
-        self.body.sender.verify(&self.hash(), &self.signature)?;
+        self.body.sender.verify(hash, &self.signature)?;
         Ok(())
     }
 }

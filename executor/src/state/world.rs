@@ -45,12 +45,6 @@ impl World {
         }
     }
 
-    /// The current tree (pending writes applied).
-    pub fn tree(&mut self) -> &Tree {
-        self.flush();
-        &self.tree
-    }
-
     /// Consumes the world, returning its tree with every write applied.
     pub fn into_tree(mut self) -> Tree {
         self.flush();
