@@ -23,5 +23,5 @@ pub use address::{Address, AddressKind};
 pub use codec::{Canonical, CodecError};
 pub use error::ParseError;
 pub use hash::{Hash, sha3_256};
-pub use keys::{KeyPair, PublicKey, Signature};
+pub use keys::{KeyPair, PublicKey, Signature, SignatureBatch};
 pub use token::TokenStandard;

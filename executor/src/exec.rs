@@ -178,14 +178,15 @@ impl Executor {
         let available = gas_limit - intrinsic;
         let (effect, gas_left) =
             self.apply(&mut world, tx, ctx, available).map_err(|reason| NodeFault { tx: tx_hash, reason })?;
-        let (status, gas_used, return_data) = match effect {
-            Effect::Done(data) => (ReceiptStatus::Success, gas_limit - gas_left, data),
-            Effect::Failed(reason) => {
+        // The checkpoint is gone before `finish` computes the root, so the tree is updated in place.
+        let (status, gas_used, return_data) = match (effect, checkpoint) {
+            (Effect::Done(data), _) => (ReceiptStatus::Success, gas_limit - gas_left, data),
+            (Effect::Failed(reason), checkpoint) => {
                 world.revert(checkpoint);
                 (failed(reason), gas_limit - gas_left, vec![])
             }
-            Effect::FailedKeep(reason) => (failed(reason), gas_limit - gas_left, vec![]),
-            Effect::OutOfGas => {
+            (Effect::FailedKeep(reason), _) => (failed(reason), gas_limit - gas_left, vec![]),
+            (Effect::OutOfGas, checkpoint) => {
                 world.revert(checkpoint);
                 (failed("out of gas".into()), gas_limit, vec![])
             }

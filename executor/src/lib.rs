@@ -8,6 +8,7 @@ pub mod cli;
 pub mod exec;
 pub mod gossip;
 pub mod node;
+pub mod pipeline;
 pub mod rollup;
 pub mod rpc;
 pub mod snapshot;

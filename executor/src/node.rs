@@ -3,7 +3,6 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
 
 use jsonrpsee::server::ServerHandle;
 use tokio::sync::{broadcast, mpsc, watch};
@@ -16,6 +15,7 @@ use zr_sequencing::bundle::encode_claim;
 use zr_sequencing::{L1, SendRequest, follow, send_block};
 
 use crate::Vm;
+use crate::pipeline::Pipeline;
 use crate::rollup::{Processed, Rollup};
 
 /// Modules kept compiled in memory.
@@ -167,19 +167,32 @@ async fn run<L: L1 + 'static>(
     ready: Arc<AtomicBool>,
     mut stopped: watch::Receiver<bool>,
 ) {
-    let mut follower = follow(l1, from);
+    let mut pipeline = match Pipeline::start(rollup) {
+        Ok(pipeline) => pipeline,
+        Err(err) => {
+            ready.store(false, Ordering::Relaxed);
+            tracing::error!(target: "zr::executor", error = %err, "cannot start the execution threads");
+            return;
+        }
+    };
+    let input = pipeline.input();
+    let feeder = tokio::spawn(async move {
+        let mut follower = follow(l1, from);
+        while let Some(momentum) = follower.next().await {
+            if input.send(momentum).await.is_err() {
+                return;
+            }
+        }
+    });
     loop {
-        let momentum = tokio::select! {
-            m = follower.next() => m,
-            _ = stopped.changed() => return,
+        let processed = tokio::select! {
+            p = pipeline.next() => p,
+            _ = stopped.changed() => break,
         };
-        let Some(momentum) = momentum else { return };
-        let started = Instant::now();
-        let worker = rollup.clone();
-        let processed = tokio::task::spawn_blocking(move || worker.process(&momentum)).await;
         match processed {
-            Ok(Ok(Some(processed))) => {
-                metrics.momentum.observe(started.elapsed());
+            Some(Ok(processed)) => {
+                let t = processed.timings;
+                metrics.momentum.observe(t.order + t.execute + t.commit);
                 metrics.height.set(processed.height);
                 metrics.transactions.add(processed.receipts.len() as u64);
                 tracing::debug!(target: "zr::executor", height = processed.height, txs = processed.receipts.len(),
@@ -202,20 +215,22 @@ async fn run<L: L1 + 'static>(
                 }
                 let _ = events.send(Arc::new(processed));
             }
-            Ok(Ok(None)) => {}
-            Ok(Err(err)) => {
-                // Nothing of the momentum was committed; stop rather than go on from an unknown state.
+            Some(Err(err)) => {
+                // Nothing of the failed momentum was committed; stop rather than go on from an unknown state.
                 ready.store(false, Ordering::Relaxed);
                 tracing::error!(target: "zr::executor", error = %err, "cannot execute momentum; executor stopped");
-                return;
+                break;
             }
-            Err(panic) => {
+            None => {
                 ready.store(false, Ordering::Relaxed);
-                tracing::error!(target: "zr::executor", error = %panic, "node fault while executing; executor stopped");
-                return;
+                tracing::error!(target: "zr::executor", "node fault while executing; executor stopped");
+                break;
             }
         }
     }
+    feeder.abort();
+    let _ = feeder.await;
+    pipeline.finish().await;
 }
 
 /// Posts claims to the L1 inbox one at a time from the executor's account.

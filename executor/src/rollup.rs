@@ -1,14 +1,14 @@
 //! The rollup chain an executor keeps: each L1 momentum's inbox traffic, ordered canonically, executed, and
 //! committed with its receipts, claim leaves and signed claim in one redb write transaction.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use zr_common::nom::rpc::DetailedMomentum;
 use zr_common::rollup::{Claim, ClaimBody, ClaimLeaf, Receipt, ReceiptStatus, leaves_root};
 use zr_common::{Address, Hash, KeyPair};
-use zr_sequencing::canonical_order;
+use zr_sequencing::{Verified, order_verified, verify_inbox};
 
 use crate::exec::{MOMENTUM_GAS_BUDGET, expire_uploads};
 use crate::state::smt::Tree;
@@ -81,6 +81,13 @@ pub struct Timings {
     pub commit: std::time::Duration,
 }
 
+/// What the executing side works on: the state after the last momentum executed, which may be ahead of
+/// what is committed. Locked for the whole of an execution, so one runs at a time.
+struct Executing {
+    head: Head,
+    tree: Tree,
+}
+
 struct Snapshot {
     head: Head,
     tree: Tree,
@@ -97,6 +104,9 @@ pub struct Rollup {
     history_depth: usize,
     prune_depth: u64,
     snapshot: RwLock<Snapshot>,
+    executing: Mutex<Executing>,
+    /// Transactions executed in momentums not yet committed, by height (the store answers for the rest).
+    uncommitted: Mutex<BTreeMap<u64, Arc<HashSet<Hash>>>>,
 }
 
 impl Rollup {
@@ -121,6 +131,8 @@ impl Rollup {
             key,
             history_depth: history_depth.max(1),
             prune_depth,
+            executing: Mutex::new(Executing { head, tree: tree.clone() }),
+            uncommitted: Mutex::default(),
             snapshot: RwLock::new(Snapshot { head, tree, history }),
         })
     }
@@ -173,11 +185,29 @@ impl Rollup {
 
     /// Executes and commits one momentum. Momentums at or below the head are skipped (`Ok(None)`).
     pub fn process(&self, momentum: &DetailedMomentum) -> Result<Option<Processed>, ProcessError> {
+        let verified = self.verify(momentum);
+        match self.execute(momentum, verified)? {
+            Some(executed) => self.commit(executed).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Decodes a momentum's inbox traffic and checks every signature: the part of processing that depends
+    /// on nothing but the momentum, so it can run ahead of [`Rollup::execute`].
+    pub fn verify(&self, momentum: &DetailedMomentum) -> Prepared {
+        let started = std::time::Instant::now();
+        let blocks: Vec<_> = momentum.blocks.iter().map(|b| b.block.clone()).collect();
+        let verified = verify_inbox(self.chain_id, &Address::INBOX, &blocks);
+        Prepared { verified, took: started.elapsed() }
+    }
+
+    /// Orders and executes a verified momentum on top of the last one executed (committed or not), and
+    /// signs its claim; [`Rollup::commit`] makes it durable and visible. Momentums at or below the last
+    /// executed are skipped (`Ok(None)`).
+    pub fn execute(&self, momentum: &DetailedMomentum, prepared: Prepared) -> Result<Option<Executed>, ProcessError> {
         let m = &momentum.momentum.momentum;
-        let (head, tree) = {
-            let snapshot = self.read();
-            (snapshot.head, snapshot.tree.clone())
-        };
+        let mut state = self.executing.lock().unwrap_or_else(|p| p.into_inner());
+        let head = state.head;
         if head.height != 0 && m.height <= head.height {
             return Ok(None);
         }
@@ -186,29 +216,33 @@ impl Rollup {
         }
         let started = std::time::Instant::now();
         let block = BlockInfo { height: m.height, timestamp: m.timestamp };
-        let blocks: Vec<_> = momentum.blocks.iter().map(|b| b.block.clone()).collect();
-        let lookup_error = std::cell::RefCell::new(None);
-        let index = self.store.tx_index_reader()?;
-        let ordered = canonical_order(self.chain_id, &Address::INBOX, &m.previous_hash, &blocks, |hash| {
-            match index.contains(hash) {
-                Ok(seen) => seen,
-                Err(e) => {
+        // Seen: executed in a momentum not yet committed, or recorded in the store. A failed lookup would
+        // make this executor's order differ from everyone else's: stop instead.
+        let uncommitted: Vec<Arc<HashSet<Hash>>> =
+            self.uncommitted.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
+        let ordered = self.store.with_tx_index(|index| {
+            let lookup_error = std::cell::RefCell::new(None);
+            let ordered = order_verified(prepared.verified, &m.previous_hash, |hash| {
+                if uncommitted.iter().any(|executed| executed.contains(hash)) {
+                    return true;
+                }
+                index.executed(hash).unwrap_or_else(|e| {
                     lookup_error.borrow_mut().get_or_insert(e);
                     false
-                }
+                })
+            });
+            match lookup_error.into_inner() {
+                Some(e) => Err(e),
+                None => Ok(ordered),
             }
-        });
-        // A failed lookup would make this executor's order differ from everyone else's: stop instead.
-        if let Some(e) = lookup_error.into_inner() {
-            return Err(ProcessError::Store(e));
-        }
+        })??;
         for (block_hash, reason) in &ordered.skipped {
             tracing::info!(target: "zr::executor", height = m.height, block = %block_hash, %reason, "bundle skipped");
         }
 
         let ordered_at = std::time::Instant::now();
         // The prelude: deposits, then expired uploads; its root is the first leaf.
-        let mut world = World::new(tree);
+        let mut world = World::new(std::mem::take(&mut state.tree));
         for deposit in &ordered.deposits {
             let mut account = world.account(&deposit.account);
             if let Some(balance) = account.balance_mut(&deposit.token) {
@@ -222,7 +256,7 @@ impl Rollup {
         let mut tree = world.into_tree();
 
         let mut receipts = Vec::with_capacity(ordered.transactions.len());
-        let mut executed = Vec::with_capacity(ordered.transactions.len());
+        let mut executed = HashSet::with_capacity(ordered.transactions.len());
         let mut budget = MOMENTUM_GAS_BUDGET;
         for sequenced in &ordered.transactions {
             let gas_limit = sequenced.tx.body.gas_limit.min(crate::exec::MAX_TX_GAS);
@@ -239,13 +273,23 @@ impl Rollup {
                 }
             } else {
                 let ctx = TxContext { block, poster: sequenced.poster };
-                let (next, result) = self.executor.execute(tree, &sequenced.tx, &ctx)?;
+                let (next, result) = match self.executor.execute(tree, &sequenced.tx, &ctx) {
+                    Ok(done) => done,
+                    Err(fault) => {
+                        // The executing state is gone with the fault: start again from what is committed.
+                        let snapshot = self.read();
+                        state.tree = snapshot.tree.clone();
+                        state.head = snapshot.head;
+                        self.uncommitted.lock().unwrap_or_else(|p| p.into_inner()).clear();
+                        return Err(fault.into());
+                    }
+                };
                 // The budget counts gas used, so transactions refused before execution (bad nonce, no fee)
                 // cannot crowd out others for free; work stays bounded by the budget plus one gas limit.
                 budget = budget.saturating_sub(result.receipt.gas_used);
                 tree = next;
                 changed.extend(result.written);
-                executed.push((sequenced.hash, receipts.len() as u32));
+                executed.insert(sequenced.hash);
                 result.receipt
             };
             leaves.push(ClaimLeaf { post_state_root: receipt.post_state_root, receipt_hash: receipt.hash() });
@@ -265,26 +309,76 @@ impl Rollup {
         }
         .sign(&self.key);
         let new_head = Head { height: m.height, root: new_root };
-        self.store.commit(BlockCommit {
-            head: new_head,
+        state.head = new_head;
+        state.tree = tree.clone();
+        self.uncommitted.lock().unwrap_or_else(|p| p.into_inner()).insert(m.height, Arc::new(executed));
+        let timings = Timings {
+            order: prepared.took + (ordered_at - started),
+            execute: executed_at - ordered_at,
+            ..Timings::default()
+        };
+        Ok(Some(Executed { head: new_head, tree, changed, receipts, leaves, claim, timings }))
+    }
+
+    /// Commits an executed momentum durably and makes it visible to queries. Momentums must be committed in
+    /// the order they were executed.
+    pub fn commit(&self, executed: Executed) -> Result<Processed, ProcessError> {
+        let started = std::time::Instant::now();
+        let Executed { head, tree, changed, receipts, leaves, claim, mut timings } = executed;
+        let result = self.store.commit(BlockCommit {
+            head,
             tree: &tree,
             changed: &changed,
             receipts: &receipts,
-            executed: &executed,
             leaves: &leaves,
             claim: Some(&claim),
-            prune_height: (self.prune_depth > 0).then(|| m.height.checked_sub(self.prune_depth)).flatten(),
-        })?;
-
-        let mut snapshot = self.snapshot.write().unwrap_or_else(|p| p.into_inner());
-        snapshot.head = new_head;
-        snapshot.tree = tree.clone();
-        snapshot.history.insert(m.height, tree);
-        while snapshot.history.len() > self.history_depth {
-            snapshot.history.pop_first();
+            prune_height: (self.prune_depth > 0).then(|| head.height.checked_sub(self.prune_depth)).flatten(),
+        });
+        if let Err(e) = result {
+            // Whatever was executed after the last commit is void: execution restarts from the store.
+            let mut state = self.executing.lock().unwrap_or_else(|p| p.into_inner());
+            let snapshot = self.read();
+            state.tree = snapshot.tree.clone();
+            state.head = snapshot.head;
+            self.uncommitted.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            return Err(e.into());
         }
-        let timings =
-            Timings { order: ordered_at - started, execute: executed_at - ordered_at, commit: executed_at.elapsed() };
-        Ok(Some(Processed { height: m.height, claim, receipts, timings }))
+        {
+            let mut snapshot = self.snapshot.write().unwrap_or_else(|p| p.into_inner());
+            snapshot.head = head;
+            snapshot.tree = tree.clone();
+            snapshot.history.insert(head.height, tree);
+            while snapshot.history.len() > self.history_depth {
+                snapshot.history.pop_first();
+            }
+        }
+        // The store now answers for these transactions.
+        self.uncommitted.lock().unwrap_or_else(|p| p.into_inner()).remove(&head.height);
+        timings.commit = started.elapsed();
+        Ok(Processed { height: head.height, claim, receipts, timings })
+    }
+}
+
+/// A momentum whose inbox traffic is decoded and checked, ready for [`Rollup::execute`].
+pub struct Prepared {
+    verified: Verified,
+    took: std::time::Duration,
+}
+
+/// A momentum executed but not yet committed.
+pub struct Executed {
+    head: Head,
+    tree: Tree,
+    changed: BTreeSet<Hash>,
+    receipts: Vec<Receipt>,
+    leaves: Vec<ClaimLeaf>,
+    claim: Claim,
+    timings: Timings,
+}
+
+impl Executed {
+    /// The momentum height.
+    pub fn height(&self) -> u64 {
+        self.head.height
     }
 }

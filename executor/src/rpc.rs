@@ -75,8 +75,8 @@ fn transaction(rollup: &Rollup, hash: Hash) -> RpcResult<Option<TransactionView>
     Ok(Some(TransactionView {
         hash,
         status: status.into(),
-        height: location.map(|l| l.0),
-        index: location.map(|l| l.1),
+        height: location.map(|l| l.height),
+        index: location.map(|l| l.index),
         receipt,
     }))
 }

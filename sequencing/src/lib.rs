@@ -14,6 +14,6 @@ mod znnd;
 pub use error::L1Error;
 pub use follow::{Follower, follow, inbox_blocks};
 pub use l1::{L1, MomentumSubscription};
-pub use order::{Deposit, Ordered, Sequenced, canonical_order};
+pub use order::{Deposit, Ordered, Sequenced, Verified, canonical_order, order_verified, verify_inbox};
 pub use publish::{SendRequest, send_block};
 pub use znnd::ZnndClient;

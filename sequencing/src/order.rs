@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use zr_common::hash::sha3_256_concat;
 use zr_common::nom::{AccountBlock, BlockType};
 use zr_common::rollup::{Claim, Transaction, limits};
-use zr_common::{Address, Hash, TokenStandard};
+use zr_common::{Address, Hash, SignatureBatch, TokenStandard};
 
 use crate::bundle::{Payload, decode_payload};
 
@@ -64,9 +64,24 @@ pub fn canonical_order(
     blocks: &[AccountBlock],
     seen: impl Fn(&Hash) -> bool,
 ) -> Ordered {
-    let mut ordered = Ordered::default();
-    let mut taken: BTreeSet<Hash> = BTreeSet::new();
-    let mut by_sender: BTreeMap<Address, Vec<Sequenced>> = BTreeMap::new();
+    order_verified(verify_inbox(chain_id, inbox, blocks), previous_momentum, seen)
+}
+
+/// A momentum's inbox traffic decoded and checked (steps 1 and 2 of the rule), not yet deduplicated or
+/// ordered. It depends on nothing but the blocks, so it can be computed ahead of execution.
+#[derive(Debug, Clone, Default)]
+pub struct Verified {
+    deposits: Vec<Deposit>,
+    claims: Vec<(Address, Claim)>,
+    skipped: Vec<(Hash, String)>,
+    /// Valid bundles in block order: the poster and its (transaction, hash) pairs.
+    bundles: Vec<(Address, Vec<(Transaction, Hash)>)>,
+}
+
+/// Steps 1 and 2 of [`canonical_order`]: decodes the inbox blocks and checks every bundle, signatures on
+/// all cores.
+pub fn verify_inbox(chain_id: u64, inbox: &Address, blocks: &[AccountBlock]) -> Verified {
+    let mut ordered = Verified::default();
     // First pass, in content order: deposits, claims, and bundles that decode and are well addressed.
     let mut bundles = Vec::new();
     for block in blocks.iter().filter(|b| b.to_address == *inbox && b.kind() == Some(BlockType::UserSend)) {
@@ -117,19 +132,34 @@ pub fn canonical_order(
     }
     // Signatures are checked on every core; the verdicts, not the timing, decide.
     let verdicts = parallel_map(&bundles, |(_, bundle, hashes)| {
-        bundle.verify_signature().map_err(|e| format!("bundle signature: {e}"))?;
+        // A bundle's signatures are checked as one batch: it is valid only if all of them are.
+        let mut signatures = SignatureBatch::new();
+        signatures.add(&bundle.body.poster, &bundle.body.hash(), &bundle.signature);
         for (tx, hash) in bundle.body.transactions.iter().zip(hashes) {
-            tx.verify_with_hash(chain_id, hash).map_err(|e| format!("transaction {hash}: {e}"))?;
+            tx.check_fields(chain_id).map_err(|e| format!("transaction {hash}: {e}"))?;
+            signatures.add(&tx.body.sender, hash, &tx.signature);
         }
-        Ok(())
+        signatures.verify().map_err(|(position, e)| match position.checked_sub(1) {
+            None => format!("bundle signature: {e}"),
+            Some(index) => format!("transaction {}: bad signature: {e}", hashes[index]),
+        })
     });
     for ((block, bundle, hashes), verdict) in bundles.into_iter().zip(verdicts) {
-        if let Err(reason) = verdict {
-            ordered.skipped.push((block.hash, reason));
-            continue;
+        match verdict {
+            Ok(()) => ordered.bundles.push((block.address, bundle.body.transactions.into_iter().zip(hashes).collect())),
+            Err(reason) => ordered.skipped.push((block.hash, reason)),
         }
-        let poster = block.address;
-        for (tx, hash) in bundle.body.transactions.into_iter().zip(hashes) {
+    }
+    ordered
+}
+
+/// Steps 3 and 4 of [`canonical_order`], on verified traffic.
+pub fn order_verified(verified: Verified, previous_momentum: &Hash, seen: impl Fn(&Hash) -> bool) -> Ordered {
+    let Verified { deposits, claims, skipped, bundles } = verified;
+    let mut taken: BTreeSet<Hash> = BTreeSet::new();
+    let mut by_sender: BTreeMap<Address, Vec<Sequenced>> = BTreeMap::new();
+    for (poster, transactions) in bundles {
+        for (tx, hash) in transactions {
             if seen(&hash) || !taken.insert(hash) {
                 continue;
             }
@@ -144,8 +174,8 @@ pub fn canonical_order(
         })
         .collect();
     senders.sort_by_key(|(rank, _)| *rank);
-    ordered.transactions = senders.into_iter().flat_map(|(_, txs)| txs).collect();
-    ordered
+    let transactions = senders.into_iter().flat_map(|(_, txs)| txs).collect();
+    Ordered { deposits, transactions, claims, skipped }
 }
 
 /// `f` over `items` on all cores, results in input order.

@@ -46,7 +46,7 @@ impl BundleBody {
 impl Bundle {
     /// Checks the poster's signature.
     pub fn verify_signature(&self) -> Result<(), SignatureError> {
-        self.body.poster.verify(&self.body.hash(), &self.signature)
+        self.body.poster.verify_rollup(&self.body.hash(), &self.signature)
     }
 }
 

@@ -91,7 +91,7 @@ impl ClaimBody {
 impl Claim {
     /// Checks the executor's signature.
     pub fn verify_signature(&self) -> Result<(), SignatureError> {
-        self.body.executor.verify(&self.body.hash(), &self.signature)
+        self.body.executor.verify_rollup(&self.body.hash(), &self.signature)
     }
 }
 

@@ -192,12 +192,18 @@ impl Transaction {
 
     /// [`Transaction::verify`] with the hash already computed (`hash` must be [`Transaction::hash`]).
     pub fn verify_with_hash(&self, chain_id: u64, hash: &Hash) -> Result<(), TxError> {
+        self.check_fields(chain_id)?;
+        self.body.sender.verify_rollup(hash, &self.signature)?;
+        Ok(())
+    }
+
+    /// Chain id and limits: [`Transaction::verify`] but for the signature (for checking signatures in a
+    /// [`crate::SignatureBatch`]).
+    pub fn check_fields(&self, chain_id: u64) -> Result<(), TxError> {
         if self.body.chain_id != chain_id {
             return Err(TxError::WrongChain { expected: chain_id, actual: self.body.chain_id });
         }
-        self.body.check_limits()?;
-        self.body.sender.verify(hash, &self.signature)?;
-        Ok(())
+        self.body.check_limits()
     }
 }
 

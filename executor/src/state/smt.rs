@@ -2,14 +2,15 @@
 //!
 //! A subtree holding no leaf hashes to zero; a subtree holding one leaf *is* that leaf (it floats up to
 //! where its path first diverges from every other key); an internal node hashes its two children. So the
-//! root depends only on the set of (key, value) pairs, never on insertion order. Nodes are immutable and
-//! shared (`Arc`): each version is a root pointer, old versions cost only the nodes they do not share, and
-//! reverting is dropping a pointer.
+//! root depends only on the set of (key, value) pairs, never on insertion order. Nodes are shared (`Arc`)
+//! between versions: each version is a root pointer, old versions cost only the nodes they do not share,
+//! and reverting is dropping a pointer. A node only one version holds is updated in place, and hashes are
+//! computed when first asked for, so a run of writes between two roots hashes each changed node once.
 //!
 //! Proofs list the sibling hashes from the root down to where the key's path ends, and what is there: the
 //! key's own leaf (inclusion), nothing, or another key's leaf (exclusion).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use zr_common::Hash;
 use zr_common::hash::sha3_256_concat;
@@ -30,44 +31,31 @@ fn bit(key: &Hash, depth: usize) -> bool {
     key.0[depth / 8] & (0x80 >> (depth % 8)) != 0
 }
 
-/// A tree node.
-#[derive(Debug)]
-pub enum Node {
+/// A tree node. Its hash is computed on first use and cleared when the node changes.
+#[derive(Debug, Clone)]
+enum Node {
     /// One key and its value.
-    Leaf {
-        /// The key hash.
-        key: Hash,
-        /// The value.
-        value: Arc<Vec<u8>>,
-        /// The leaf hash.
-        hash: Hash,
-    },
-    /// Two subtrees, at least two leaves below.
-    Internal {
-        /// Keys whose next bit is 0.
-        left: Option<Arc<Node>>,
-        /// Keys whose next bit is 1.
-        right: Option<Arc<Node>>,
-        /// The node hash.
-        hash: Hash,
-    },
+    Leaf { key: Hash, value: Arc<Vec<u8>>, hash: OnceLock<Hash> },
+    /// Two subtrees, at least two leaves below: keys whose next bit is 0 on the left, 1 on the right.
+    Internal { left: Option<Arc<Node>>, right: Option<Arc<Node>>, hash: OnceLock<Hash> },
 }
 
 impl Node {
     fn hash(&self) -> Hash {
         match self {
-            Node::Leaf { hash, .. } | Node::Internal { hash, .. } => *hash,
+            Node::Leaf { key, value, hash } => *hash.get_or_init(|| leaf_hash(key, &zr_common::sha3_256(value))),
+            Node::Internal { left, right, hash } => {
+                *hash.get_or_init(|| internal_hash(&hash_of(left), &hash_of(right)))
+            }
         }
     }
 
     fn leaf(key: Hash, value: Arc<Vec<u8>>) -> Arc<Node> {
-        let hash = leaf_hash(&key, &zr_common::sha3_256(&value));
-        Arc::new(Node::Leaf { key, value, hash })
+        Arc::new(Node::Leaf { key, value, hash: OnceLock::new() })
     }
 
     fn internal(left: Option<Arc<Node>>, right: Option<Arc<Node>>) -> Arc<Node> {
-        let hash = internal_hash(&hash_of(&left), &hash_of(&right));
-        Arc::new(Node::Internal { left, right, hash })
+        Arc::new(Node::Internal { left, right, hash: OnceLock::new() })
     }
 }
 
@@ -182,18 +170,13 @@ impl Tree {
     /// Sets `key` to `value`, or removes it for `None`.
     pub fn set(&mut self, key: Hash, value: Option<Arc<Vec<u8>>>) {
         match value {
-            Some(value) => {
-                let (root, added) = insert(self.root.as_ref(), key, value, 0);
-                self.root = Some(root);
-                self.len += usize::from(added);
+            Some(value) => self.len += usize::from(insert(&mut self.root, key, value, 0)),
+            // Checking first keeps a removal of an absent key from copying the shared path.
+            None if self.get(&key).is_some() => {
+                remove(&mut self.root, &key, 0);
+                self.len -= 1;
             }
-            None => {
-                if let Some(root) = &self.root {
-                    let (root, removed) = remove(root, &key, 0);
-                    self.root = root;
-                    self.len -= usize::from(removed);
-                }
-            }
+            None => {}
         }
     }
 
@@ -241,22 +224,42 @@ impl Tree {
     }
 }
 
-fn insert(node: Option<&Arc<Node>>, key: Hash, value: Arc<Vec<u8>>, depth: usize) -> (Arc<Node>, bool) {
-    match node.map(|n| (n, n.as_ref())) {
-        None => (Node::leaf(key, value), true),
-        Some((_, Node::Leaf { key: k, .. })) if *k == key => (Node::leaf(key, value), false),
-        Some((existing, Node::Leaf { key: k, .. })) => {
-            (split(existing.clone(), *k, Node::leaf(key, value), key, depth), true)
+/// Sets `key` below `slot`; returns whether the key is new. Nodes on the path are updated in place when
+/// this version alone holds them, copied otherwise.
+fn insert(slot: &mut Option<Arc<Node>>, key: Hash, value: Arc<Vec<u8>>, depth: usize) -> bool {
+    let Some(node) = slot else {
+        *slot = Some(Node::leaf(key, value));
+        return true;
+    };
+    if let Node::Leaf { key: existing, .. } = node.as_ref() {
+        if *existing != key {
+            let existing = *existing;
+            let old = slot.take().expect("slot holds the leaf just matched");
+            *slot = Some(split(old, existing, Node::leaf(key, value), key, depth));
+            return true;
         }
-        Some((_, Node::Internal { left, right, .. })) => {
-            if bit(&key, depth) {
-                let (child, added) = insert(right.as_ref(), key, value, depth + 1);
-                (Node::internal(left.clone(), Some(child)), added)
-            } else {
-                let (child, added) = insert(left.as_ref(), key, value, depth + 1);
-                (Node::internal(Some(child), right.clone()), added)
+        match Arc::get_mut(node) {
+            Some(Node::Leaf { value: stored, hash, .. }) => {
+                *stored = value;
+                hash.take();
             }
+            _ => *node = Node::leaf(key, value),
         }
+        return false;
+    }
+    let (left, right) = children_mut(node);
+    insert(if bit(&key, depth) { right } else { left }, key, value, depth + 1)
+}
+
+/// The children of an internal node, for changing one: the node is copied first if another version holds
+/// it, and its hash is cleared.
+fn children_mut(node: &mut Arc<Node>) -> (&mut Option<Arc<Node>>, &mut Option<Arc<Node>>) {
+    match Arc::make_mut(node) {
+        Node::Internal { left, right, hash } => {
+            hash.take();
+            (left, right)
+        }
+        Node::Leaf { .. } => unreachable!("children_mut is called on internal nodes only"),
     }
 }
 
@@ -273,30 +276,25 @@ fn split(a: Arc<Node>, a_key: Hash, b: Arc<Node>, b_key: Hash, depth: usize) -> 
     }
 }
 
-fn remove(node: &Arc<Node>, key: &Hash, depth: usize) -> (Option<Arc<Node>>, bool) {
-    match node.as_ref() {
-        Node::Leaf { key: k, .. } if k == key => (None, true),
-        Node::Leaf { .. } => (Some(node.clone()), false),
-        Node::Internal { left, right, .. } => {
-            let go_right = bit(key, depth);
-            let Some(child) = (if go_right { right } else { left }) else {
-                return (Some(node.clone()), false);
-            };
-            let (child, removed) = remove(child, key, depth + 1);
-            if !removed {
-                return (Some(node.clone()), false);
-            }
-            let (left, right) = if go_right { (left.clone(), child) } else { (child, right.clone()) };
-            // A subtree left with a single leaf collapses into that leaf.
-            let collapsed = match (&left, &right) {
-                (None, None) => None,
-                (Some(only), None) | (None, Some(only)) if matches!(only.as_ref(), Node::Leaf { .. }) => {
-                    Some(only.clone())
-                }
-                _ => Some(Node::internal(left, right)),
-            };
-            (collapsed, true)
+/// Removes `key`, which must be present below `slot`.
+fn remove(slot: &mut Option<Arc<Node>>, key: &Hash, depth: usize) {
+    let Some(node) = slot else { return };
+    if matches!(node.as_ref(), Node::Leaf { .. }) {
+        *slot = None;
+        return;
+    }
+    let (left, right) = children_mut(node);
+    remove(if bit(key, depth) { &mut *right } else { &mut *left }, key, depth + 1);
+    // A subtree left with a single leaf collapses into that leaf.
+    let collapsed = match (&*left, &*right) {
+        (None, None) => Some(None),
+        (Some(only), None) | (None, Some(only)) if matches!(only.as_ref(), Node::Leaf { .. }) => {
+            Some(Some(only.clone()))
         }
+        _ => None,
+    };
+    if let Some(replacement) = collapsed {
+        *slot = replacement;
     }
 }
 
@@ -380,6 +378,32 @@ mod tests {
         let proof = tree.prove(&key(3));
         assert!(proof.verify(&root, &key(4)).is_err() || proof.verify(&root, &key(4)) == Ok(None));
         assert_ne!(proof.verify(&root, &key(4)), Ok(Some(sha3_256(&val(3)))));
+    }
+
+    proptest::proptest! {
+        /// Writes and removals on one version, made in place where it alone holds a node, never change an
+        /// older version's root or contents, and every version's root is that of a fresh build.
+        #[test]
+        fn in_place_updates_leave_other_versions_alone(
+            ops in proptest::collection::vec((0u32..64, proptest::option::of(0u32..1000)), 1..200)
+        ) {
+            let mut tree = Tree::default();
+            type Entries = Vec<(Hash, Arc<Vec<u8>>)>;
+            let mut versions: Vec<(Tree, Hash, Entries)> = Vec::new();
+            for (i, (k, v)) in ops.into_iter().enumerate() {
+                tree.set(key(k), v.map(val));
+                if i % 7 == 0 {
+                    versions.push((tree.clone(), tree.root(), tree.entries()));
+                }
+            }
+            versions.push((tree.clone(), tree.root(), tree.entries()));
+            for (version, root, entries) in versions {
+                proptest::prop_assert_eq!(version.root(), root);
+                proptest::prop_assert_eq!(version.entries(), entries.clone());
+                proptest::prop_assert_eq!(Tree::from_sorted(&entries).root(), root);
+                proptest::prop_assert_eq!(version.len(), entries.len());
+            }
+        }
     }
 
     #[test]

@@ -144,7 +144,8 @@ fn snapshots_round_trip_and_are_checked() {
     let imported = StateStore::open(target.path()).unwrap();
     assert_eq!(snapshot::import(&imported, &file, &head.root).unwrap(), head);
     assert_eq!(imported.load_tree().unwrap().root(), h.tree.root());
-    assert_eq!(imported.tx_location(&Hash([5; 32])).unwrap(), Some((41, 0)));
+    let location = imported.tx_location(&Hash([5; 32])).unwrap().unwrap();
+    assert_eq!((location.height, location.index, location.executed), (41, 0, true));
     assert!(snapshot::import(&imported, &file, &head.root).unwrap_err().to_string().contains("already holds state"));
 
     let mut corrupt = std::fs::read(&file).unwrap();
@@ -153,4 +154,71 @@ fn snapshots_round_trip_and_are_checked() {
     std::fs::write(&file, corrupt).unwrap();
     let other = tempfile::tempdir().unwrap();
     assert!(snapshot::import(&StateStore::open(other.path()).unwrap(), &file, &head.root).is_err());
+}
+
+/// The overlapped pipeline (verify N+1 while N executes, commit N-1) reaches the same receipts and claims
+/// as processing one momentum at a time, including for transactions re-posted before their first
+/// execution is committed.
+#[test]
+fn the_pipeline_matches_one_at_a_time_and_drops_repeats_before_their_commit() {
+    let alice = key(1);
+    let bob = key(2);
+    let pay =
+        |nonce: u64, amount: u128| (nonce, TxKind::Transfer { to: bob.address(), token: TokenStandard::ZNN, amount });
+    let mut momentums = vec![momentum(
+        1,
+        vec![inbox(&alice, 1, 1_000_000, vec![]), inbox(&alice, 2, 0, bundle(&alice, vec![pay(0, 7), pay(1, 1)]))],
+    )];
+    for height in 2..=12u64 {
+        let nonce = height;
+        // Each momentum re-posts the previous momentum's transaction next to a new one.
+        let blocks = vec![
+            inbox(&alice, height * 10, 0, bundle(&alice, vec![pay(nonce - 1, height as u128 - 1)])),
+            inbox(&alice, height * 10 + 1, 0, bundle(&alice, vec![pay(nonce, height as u128)])),
+        ];
+        momentums.push(momentum(height, blocks));
+    }
+
+    let one_at_a_time = tempfile::tempdir().unwrap();
+    let sequential = Rollup::open(one_at_a_time.path(), Vm::new(None, 4).unwrap(), CHAIN, key(8), 4, 0).unwrap();
+    let expected: Vec<_> = momentums.iter().map(|m| sequential.process(m).unwrap().unwrap()).collect();
+    // Every re-posted transaction was dropped as already executed: one receipt per new transaction.
+    assert_eq!(expected[0].receipts.len(), 2);
+    assert!(expected[1..].iter().all(|p| p.receipts.len() == 1), "{:?}", expected[1].receipts);
+
+    // Executing ahead of the commits (what the pipeline may do) sees the uncommitted transactions.
+    let ahead = tempfile::tempdir().unwrap();
+    let ahead = Rollup::open(ahead.path(), Vm::new(None, 4).unwrap(), CHAIN, key(8), 4, 0).unwrap();
+    let executed: Vec<_> = momentums[..3].iter().map(|m| ahead.execute(m, ahead.verify(m)).unwrap().unwrap()).collect();
+    assert_eq!(ahead.head().height, 0, "nothing is visible before its commit");
+    for (executed, want) in executed.into_iter().zip(&expected) {
+        let got = ahead.commit(executed).unwrap();
+        assert_eq!((got.claim, got.receipts), (want.claim.clone(), want.receipts.clone()));
+    }
+
+    let overlapped = tempfile::tempdir().unwrap();
+    let rollup =
+        std::sync::Arc::new(Rollup::open(overlapped.path(), Vm::new(None, 4).unwrap(), CHAIN, key(8), 4, 0).unwrap());
+    let mut pipeline = zr_executor::pipeline::Pipeline::start(rollup.clone()).unwrap();
+    let input = pipeline.input();
+    let feeder = std::thread::spawn({
+        let momentums = momentums.clone();
+        move || momentums.into_iter().for_each(|m| input.blocking_send(m).unwrap())
+    });
+    for want in &expected {
+        let got = pipeline.blocking_next().unwrap().unwrap();
+        assert_eq!(got.height, want.height);
+        assert_eq!(got.claim, want.claim);
+        assert_eq!(got.receipts, want.receipts);
+    }
+    feeder.join().unwrap();
+    assert!(pipeline.blocking_finish().is_empty());
+    assert_eq!(rollup.head(), sequential.head());
+    // A momentum already executed is skipped; a gap is an error that stops the pipeline.
+    let mut pipeline = zr_executor::pipeline::Pipeline::start(rollup.clone()).unwrap();
+    pipeline.input().blocking_send(momentums[3].clone()).unwrap();
+    pipeline.input().blocking_send(momentum(20, vec![])).unwrap();
+    let error = pipeline.blocking_next().unwrap().unwrap_err().to_string();
+    assert!(error.contains("expected momentum 13, got 20"), "{error}");
+    assert!(pipeline.blocking_finish().is_empty());
 }

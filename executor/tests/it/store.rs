@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use zr_common::Hash;
 use zr_executor::state::smt::Proof;
-use zr_executor::store::{BlockCommit, Head};
+use zr_executor::store::{BlockCommit, Head, TxLocation};
 use zr_executor::{StateKey, StateStore};
 
 use crate::harness::*;
@@ -23,7 +23,6 @@ fn a_committed_momentum_reloads_with_the_same_root() {
         store
             .commit(BlockCommit {
                 receipts: &[r1.clone(), r2.clone()],
-                executed: &[(r1.tx_hash, 0), (r2.tx_hash, 1)],
                 ..BlockCommit::state_only(Head { height: 10, root: h.tree.root() }, &h.tree, &changed)
             })
             .unwrap();
@@ -34,7 +33,8 @@ fn a_committed_momentum_reloads_with_the_same_root() {
     assert_eq!(tree.root(), h.tree.root());
     assert_eq!(store.receipt(&r2.tx_hash).unwrap(), Some(r2.clone()));
     assert_eq!(store.receipt(&Hash([1; 32])).unwrap(), None);
-    assert_eq!(store.tx_location(&r2.tx_hash).unwrap(), Some((10, 1)));
+    let location = store.tx_location(&r2.tx_hash).unwrap().unwrap();
+    assert_eq!((location.height, location.index, location.executed), (10, 1, true));
     assert_eq!(store.state_root(10).unwrap(), Some(h.tree.root()));
 
     // A removal is committed too.
@@ -67,4 +67,62 @@ fn proofs_from_executed_state_verify_against_its_root_only() {
     let mut tampered = h.tree.prove(&present);
     tampered.siblings[0] = Hash([7; 32]);
     assert!(tampered.verify(&root, &present).is_err());
+}
+
+/// Momentums commit to the journal and fold into the state table every few entries; whichever side of a
+/// fold the store is reopened on, it rebuilds the same state, receipts and transaction index.
+#[test]
+fn the_journal_folds_and_reopens_to_the_same_state() {
+    use std::sync::Arc;
+    use zr_common::rollup::{Receipt, ReceiptStatus};
+    use zr_executor::state::smt::Tree;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut tree = Tree::default();
+    let receipt = |i: u64, status: ReceiptStatus| Receipt {
+        tx_hash: zr_common::sha3_256(&i.to_le_bytes()),
+        status,
+        gas_used: i,
+        events: vec![],
+        return_data: vec![],
+        post_state_root: Hash::ZERO,
+    };
+    let mut all_receipts = Vec::new();
+    for height in 1..=12u64 {
+        let store = StateStore::open_folding_after(dir.path(), 7).unwrap();
+        let mut changed = BTreeSet::new();
+        for k in 0..3u64 {
+            let key = zr_common::sha3_256(&(height * 10 + k).to_le_bytes());
+            tree.set(key, Some(Arc::new(height.to_le_bytes().to_vec())));
+            changed.insert(key);
+        }
+        // A key written at one height is removed at a later one, across folds.
+        if height > 3 {
+            let old = zr_common::sha3_256(&((height - 3) * 10).to_le_bytes());
+            tree.set(old, None);
+            changed.insert(old);
+        }
+        let status =
+            if height % 4 == 0 { ReceiptStatus::Dropped { reason: "budget".into() } } else { ReceiptStatus::Success };
+        let receipts = vec![receipt(height, status)];
+        store
+            .commit(BlockCommit {
+                receipts: &receipts,
+                ..BlockCommit::state_only(Head { height, root: tree.root() }, &tree, &changed)
+            })
+            .unwrap();
+        all_receipts.push((height, receipts[0].clone()));
+        drop(store);
+        let reopened = StateStore::open_folding_after(dir.path(), 7).unwrap();
+        assert_eq!(reopened.load_tree().unwrap().root(), tree.root(), "height {height}");
+        assert_eq!(reopened.load_tree().unwrap().entries(), tree.entries());
+        for (at, r) in &all_receipts {
+            assert_eq!(reopened.receipt(&r.tx_hash).unwrap().as_ref(), Some(r));
+            let executed = !matches!(r.status, ReceiptStatus::Dropped { .. });
+            assert_eq!(reopened.tx_location(&r.tx_hash).unwrap(), Some(TxLocation { height: *at, index: 0, executed }));
+            assert_eq!(reopened.with_tx_index(|i| i.executed(&r.tx_hash).unwrap()).unwrap(), executed);
+        }
+        let indexed: Vec<Hash> = reopened.tx_index().unwrap().into_iter().map(|(h, _, _)| h).collect();
+        assert_eq!(indexed.len(), all_receipts.iter().filter(|(_, r)| r.status == ReceiptStatus::Success).count());
+    }
 }
