@@ -4,8 +4,7 @@
 use std::sync::Arc;
 
 use wasmer::wasmparser::ValType;
-use wasmer::{FunctionEnvMut, Instance, Memory, RuntimeError};
-use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
+use wasmer::{AsStoreMut, FunctionEnvMut, Global, Instance, Memory, RuntimeError, Value};
 use zr_common::rollup::Event;
 use zr_common::{Address, PublicKey, Signature, TokenStandard, sha3_256};
 
@@ -84,7 +83,7 @@ pub enum HostTrap {
 /// The state a host function sees, moved in for the duration of a call.
 pub struct HostEnv {
     pub(crate) memory: Option<Memory>,
-    pub(crate) instance: Option<Instance>,
+    pub(crate) meter: Option<GasMeter>,
     pub(crate) world: World,
     pub(crate) frame: Frame,
     pub(crate) block: BlockInfo,
@@ -101,20 +100,47 @@ fn trap(message: impl Into<String>) -> RuntimeError {
     RuntimeError::user(Box::new(HostTrap::Trap(message.into())))
 }
 
+/// The metering middleware's two globals of an instance, looked up once instead of by name per host call.
+#[derive(Clone)]
+pub(crate) struct GasMeter {
+    remaining: Global,
+    exhausted: Global,
+}
+
+impl GasMeter {
+    /// The meter of `instance` (compiled with the metering middleware).
+    pub(crate) fn of(instance: &Instance) -> Option<GasMeter> {
+        Some(GasMeter {
+            remaining: instance.exports.get_global("wasmer_metering_remaining_points").ok()?.clone(),
+            exhausted: instance.exports.get_global("wasmer_metering_points_exhausted").ok()?.clone(),
+        })
+    }
+
+    /// Gas left: as `wasmer_middlewares::metering::get_remaining_points`, 0 once exhausted.
+    pub(crate) fn left(&self, store: &mut impl AsStoreMut) -> u64 {
+        if self.exhausted.get(store).i32().is_some_and(|e| e > 0) {
+            return 0;
+        }
+        self.remaining.get(store).i64().map_or(0, |points| points as u64)
+    }
+
+    /// Sets the gas left: as `wasmer_middlewares::metering::set_remaining_points`.
+    pub(crate) fn set(&self, store: &mut impl AsStoreMut, points: u64) -> Result<(), RuntimeError> {
+        self.remaining.set(store, Value::I64(points as i64))?;
+        self.exhausted.set(store, Value::I32(0))
+    }
+}
+
 /// Charges `amount` gas from the running instance.
 fn charge(env: &mut Env<'_>, amount: u64) -> Result<(), RuntimeError> {
     let (data, mut store) = env.data_and_store_mut();
-    let instance =
-        data.instance.clone().ok_or_else(|| RuntimeError::user(Box::new(HostTrap::Fault("no instance".into()))))?;
-    match get_remaining_points(&mut store, &instance) {
-        MeteringPoints::Remaining(left) if left >= amount => {
-            set_remaining_points(&mut store, &instance, left - amount);
-            Ok(())
-        }
-        _ => {
-            set_remaining_points(&mut store, &instance, 0);
-            Err(RuntimeError::user(Box::new(HostTrap::OutOfGas)))
-        }
+    let meter = data.meter.clone().ok_or_else(|| RuntimeError::user(Box::new(HostTrap::Fault("no meter".into()))))?;
+    let left = meter.left(&mut store);
+    if left >= amount {
+        meter.set(&mut store, left - amount)
+    } else {
+        meter.set(&mut store, 0)?;
+        Err(RuntimeError::user(Box::new(HostTrap::OutOfGas)))
     }
 }
 
@@ -306,11 +332,8 @@ pub(crate) fn call(
     let Ok(method) = String::from_utf8(method) else { return Err(trap("call method is not UTF-8")) };
 
     let (data, mut store) = env.data_and_store_mut();
-    let instance = data.instance.clone().ok_or_else(|| trap("no instance"))?;
-    let gas_left = match get_remaining_points(&mut store, &instance) {
-        MeteringPoints::Remaining(left) => left,
-        MeteringPoints::Exhausted => 0,
-    };
+    let meter = data.meter.clone().ok_or_else(|| trap("no meter"))?;
+    let gas_left = meter.left(&mut store);
     let frame = Frame { caller: data.frame.contract, contract, value, input, depth: data.frame.depth + 1 };
     if frame.depth > limits::MAX_CONTRACT_CALL_DEPTH {
         data.callee_return.clear();
@@ -320,7 +343,7 @@ pub(crate) fn call(
     let vm = data.vm.clone();
     let outcome = vm.run_call(world, frame, &method, data.block, gas_left);
     data.world = outcome.world;
-    set_remaining_points(&mut store, &instance, outcome.gas_left);
+    meter.set(&mut store, outcome.gas_left)?;
     match outcome.result {
         Ok(returned) => {
             data.callee_return = returned;

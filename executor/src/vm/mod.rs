@@ -12,12 +12,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use wasmer::sys::{CompilerConfig, EngineBuilder, NativeEngineExt, Singlepass};
-use wasmer::{Engine, Function, FunctionEnv, Imports, Instance, Module, Pages, Store, TypedFunction, imports};
+use wasmer::{Engine, Function, FunctionEnv, Imports, Instance, Module, Pages, Store, TypedFunction};
 use wasmer_middlewares::Metering;
 use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
 use zr_common::Hash;
 
 pub use cache::{CacheStats, ModuleCache};
+use host::GasMeter;
 pub use host::{BlockInfo, Frame, HostEnv, HostTrap};
 pub use validate::{ValidationError, validate};
 
@@ -110,7 +111,7 @@ impl Vm {
             &mut store,
             HostEnv {
                 memory: None,
-                instance: None,
+                meter: None,
                 world,
                 frame,
                 block,
@@ -119,7 +120,7 @@ impl Vm {
                 callee_return: Vec::new(),
             },
         );
-        let imports = host_imports(&mut store, &env);
+        let imports = host_imports(&mut store, &env, module);
         let instance = match Instance::new(&mut store, module, &imports) {
             Ok(instance) => instance,
             Err(e) => return Err(Box::new((std::mem::take(&mut env.as_mut(&mut store).world), e.to_string()))),
@@ -127,7 +128,7 @@ impl Vm {
         let memory = instance.exports.get_memory("memory").ok().cloned();
         let data = env.as_mut(&mut store);
         data.memory = memory;
-        data.instance = Some(instance.clone());
+        data.meter = GasMeter::of(&instance);
         Ok(Instantiated { store, env, instance })
     }
 
@@ -286,9 +287,13 @@ fn classify(error: wasmer::RuntimeError, gas_left: u64, depth_exceeded: bool) ->
     }
 }
 
-fn host_imports(store: &mut Store, env: &FunctionEnv<HostEnv>) -> Imports {
-    imports! {
-        "env" => {
+/// The host functions `module` imports (validation admits imports from `env` in [`host::HOST_API`] only);
+/// creating just those keeps instantiation cheap.
+fn host_imports(store: &mut Store, env: &FunctionEnv<HostEnv>, module: &Module) -> Imports {
+    let mut imports = Imports::new();
+    for import in module.imports().filter(|i| i.module() == "env") {
+        let name = import.name();
+        let function = match name {
             "input_len" => Function::new_typed_with_env(store, env, host::input_len),
             "input_copy" => Function::new_typed_with_env(store, env, host::input_copy),
             "storage_read" => Function::new_typed_with_env(store, env, host::storage_read),
@@ -309,6 +314,10 @@ fn host_imports(store: &mut Store, env: &FunctionEnv<HostEnv>) -> Imports {
             "ed25519_verify" => Function::new_typed_with_env(store, env, host::ed25519_verify),
             "set_return" => Function::new_typed_with_env(store, env, host::set_return),
             "abort" => Function::new_typed_with_env(store, env, host::abort),
-        }
+            // Unknown names stay unresolved and instantiation fails, as for any missing import.
+            _ => continue,
+        };
+        imports.define("env", name, function);
     }
+    imports
 }
