@@ -285,18 +285,21 @@ fn throughput(setup: &mut Setup, label: &str, batches: usize, kind: impl Fn(usiz
     );
 }
 
+/// Batches of 1000 per run: enough that the store folds its journal (every 250 000 entries) during the run.
+const BATCHES: usize = 150;
+
 fn transfers() {
     let mut setup = setup();
     let token = setup.token;
     // Receivers spread over the million accounts: new token-storage keys as well as existing ones.
     let receiver = |seq: u64| Address::from_public_key(&(seq % 1_000_000).to_le_bytes());
-    throughput(&mut setup, "token-contract transfer (wasm)", 20, |_, seq| TxKind::Call {
+    throughput(&mut setup, "token-contract transfer (wasm)", BATCHES, |_, seq| TxKind::Call {
         contract: token,
         method: "transfer".into(),
         input: [receiver(seq).0.as_slice(), &1u128.to_le_bytes()].concat(),
         value: 0,
     });
-    throughput(&mut setup, "native transfer (ceiling)", 20, |_, seq| TxKind::Transfer {
+    throughput(&mut setup, "native transfer (ceiling)", BATCHES, |_, seq| TxKind::Transfer {
         to: receiver(seq),
         token: TokenStandard::ZNN,
         amount: 1,

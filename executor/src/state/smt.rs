@@ -1,14 +1,19 @@
-//! The state commitment: a compact sparse Merkle tree over SHA3-256, keyed by 256-bit key hashes.
+//! The state commitment: a compact sparse Merkle tree of arity 4 over SHA3-256, keyed by 256-bit key hashes
+//! read two bits per level, most significant first.
 //!
 //! A subtree holding no leaf hashes to zero; a subtree holding one leaf *is* that leaf (it floats up to
-//! where its path first diverges from every other key); an internal node hashes its two children. So the
-//! root depends only on the set of (key, value) pairs, never on insertion order. Nodes are shared (`Arc`)
-//! between versions: each version is a root pointer, old versions cost only the nodes they do not share,
-//! and reverting is dropping a pointer. A node only one version holds is updated in place, and hashes are
-//! computed when first asked for, so a run of writes between two roots hashes each changed node once.
+//! where its path first diverges from every other key); a subtree holding more is an internal node hashing
+//! its four children: SHA3(1 ‖ h0 ‖ h1 ‖ h2 ‖ h3), 129 bytes, one Keccak permutation. Arity 4 halves the
+//! depth of a binary tree for the same work per level, so a write costs half the hashing (about 10 levels
+//! for a million keys). The root depends only on the set of (key, value) pairs, never on insertion order.
 //!
-//! Proofs list the sibling hashes from the root down to where the key's path ends, and what is there: the
-//! key's own leaf (inclusion), nothing, or another key's leaf (exclusion).
+//! Nodes are shared (`Arc`) between versions: each version is a root pointer, old versions cost only the
+//! nodes they do not share, and reverting is dropping a pointer. A node only one version holds is updated in
+//! place, and hashes are computed when first asked for, so a run of writes between two roots hashes each
+//! changed node once.
+//!
+//! Proofs list, from the root down, the three other children of each node on the key's path, and what the
+//! path ends at: the key's own leaf (inclusion), nothing, or another key's leaf (exclusion).
 
 use std::sync::{Arc, OnceLock};
 
@@ -17,36 +22,39 @@ use zr_common::hash::sha3_256_concat;
 
 const LEAF_TAG: [u8; 1] = [0];
 const INTERNAL_TAG: [u8; 1] = [1];
+/// Levels of a 256-bit key, two bits each.
+const MAX_DEPTH: usize = 128;
 
 /// The leaf hash of a key and the hash of its value.
 pub fn leaf_hash(key: &Hash, value_hash: &Hash) -> Hash {
     sha3_256_concat([&LEAF_TAG[..], &key.0, &value_hash.0])
 }
 
-fn internal_hash(left: &Hash, right: &Hash) -> Hash {
-    sha3_256_concat([&INTERNAL_TAG[..], &left.0, &right.0])
+fn internal_hash(children: &[Hash; 4]) -> Hash {
+    sha3_256_concat([&INTERNAL_TAG[..], &children[0].0, &children[1].0, &children[2].0, &children[3].0])
 }
 
-fn bit(key: &Hash, depth: usize) -> bool {
-    key.0[depth / 8] & (0x80 >> (depth % 8)) != 0
+/// The child a key goes to at `depth`: bits 2·depth and 2·depth + 1.
+fn digit(key: &Hash, depth: usize) -> usize {
+    usize::from((key.0[depth / 4] >> (6 - 2 * (depth % 4))) & 3)
 }
+
+type Children = [Option<Arc<Node>>; 4];
 
 /// A tree node. Its hash is computed on first use and cleared when the node changes.
 #[derive(Debug, Clone)]
 enum Node {
     /// One key and its value.
     Leaf { key: Hash, value: Arc<Vec<u8>>, hash: OnceLock<Hash> },
-    /// Two subtrees, at least two leaves below: keys whose next bit is 0 on the left, 1 on the right.
-    Internal { left: Option<Arc<Node>>, right: Option<Arc<Node>>, hash: OnceLock<Hash> },
+    /// At least two leaves below, split by their next digit.
+    Internal { children: Children, hash: OnceLock<Hash> },
 }
 
 impl Node {
     fn hash(&self) -> Hash {
         match self {
             Node::Leaf { key, value, hash } => *hash.get_or_init(|| leaf_hash(key, &zr_common::sha3_256(value))),
-            Node::Internal { left, right, hash } => {
-                *hash.get_or_init(|| internal_hash(&hash_of(left), &hash_of(right)))
-            }
+            Node::Internal { children, hash } => *hash.get_or_init(|| internal_hash(&children.each_ref().map(hash_of))),
         }
     }
 
@@ -54,8 +62,8 @@ impl Node {
         Arc::new(Node::Leaf { key, value, hash: OnceLock::new() })
     }
 
-    fn internal(left: Option<Arc<Node>>, right: Option<Arc<Node>>) -> Arc<Node> {
-        Arc::new(Node::Internal { left, right, hash: OnceLock::new() })
+    fn internal(children: Children) -> Arc<Node> {
+        Arc::new(Node::Internal { children, hash: OnceLock::new() })
     }
 }
 
@@ -89,8 +97,9 @@ pub enum ProofEnd {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, bincode::Encode, bincode::Decode)]
 #[serde(rename_all = "camelCase")]
 pub struct Proof {
-    /// Sibling hashes from the root down (zero for an empty sibling).
-    pub siblings: Vec<Hash>,
+    /// Per level from the root down, the hashes of the three other children, in child order (zero for an
+    /// empty child).
+    pub siblings: Vec<[Hash; 3]>,
     /// What the path ends at.
     pub end: ProofEnd,
 }
@@ -105,29 +114,32 @@ pub enum ProofError {
     #[error("proof leaf is not on the key's path")]
     OffPath,
     /// Longer than a 256-bit path.
-    #[error("proof longer than 256 levels")]
+    #[error("proof longer than {MAX_DEPTH} levels")]
     TooLong,
 }
 
 impl Proof {
     /// Checks the proof against `root` for `key`; returns the value hash if present, `None` if absent.
     pub fn verify(&self, root: &Hash, key: &Hash) -> Result<Option<Hash>, ProofError> {
-        if self.siblings.len() > 256 {
+        if self.siblings.len() > MAX_DEPTH {
             return Err(ProofError::TooLong);
         }
         let depth = self.siblings.len();
         let (mut hash, found) = match &self.end {
             ProofEnd::Empty => (Hash::ZERO, None),
             ProofEnd::Leaf { key: leaf_key, value_hash } => {
-                if (0..depth).any(|d| bit(leaf_key, d) != bit(key, d)) {
+                if (0..depth).any(|d| digit(leaf_key, d) != digit(key, d)) {
                     return Err(ProofError::OffPath);
                 }
                 let found = (leaf_key == key).then_some(*value_hash);
                 (leaf_hash(leaf_key, value_hash), found)
             }
         };
-        for (d, sibling) in self.siblings.iter().enumerate().rev() {
-            hash = if bit(key, d) { internal_hash(sibling, &hash) } else { internal_hash(&hash, sibling) };
+        for (d, others) in self.siblings.iter().enumerate().rev() {
+            let own = digit(key, d);
+            let mut others = others.iter();
+            let children = std::array::from_fn(|i| if i == own { hash } else { *others.next().expect("three others") });
+            hash = internal_hash(&children);
         }
         if hash != *root {
             return Err(ProofError::RootMismatch);
@@ -159,8 +171,8 @@ impl Tree {
         loop {
             match node.as_ref() {
                 Node::Leaf { key: k, value, .. } => return (k == key).then_some(value),
-                Node::Internal { left, right, .. } => {
-                    node = if bit(key, depth) { right.as_ref()? } else { left.as_ref()? };
+                Node::Internal { children, .. } => {
+                    node = children[digit(key, depth)].as_ref()?;
                     depth += 1;
                 }
             }
@@ -197,10 +209,11 @@ impl Tree {
                 Some(Node::Leaf { key: k, value, .. }) => {
                     return Proof { siblings, end: ProofEnd::Leaf { key: *k, value_hash: zr_common::sha3_256(value) } };
                 }
-                Some(Node::Internal { left, right, .. }) => {
-                    let (next, sibling) = if bit(key, depth) { (right, left) } else { (left, right) };
-                    siblings.push(hash_of(sibling));
-                    node = next.as_ref();
+                Some(Node::Internal { children, .. }) => {
+                    let own = digit(key, depth);
+                    let mut others = (0..4).filter(|i| *i != own).map(|i| hash_of(&children[i]));
+                    siblings.push(std::array::from_fn(|_| others.next().expect("three others")));
+                    node = children[own].as_ref();
                     depth += 1;
                 }
             }
@@ -214,10 +227,7 @@ impl Tree {
         while let Some(node) = stack.pop() {
             match node.as_ref() {
                 Node::Leaf { key, value, .. } => out.push((*key, value.clone())),
-                Node::Internal { left, right, .. } => {
-                    stack.extend(right.iter());
-                    stack.extend(left.iter());
-                }
+                Node::Internal { children, .. } => stack.extend(children.iter().rev().flatten()),
             }
         }
         out
@@ -247,33 +257,32 @@ fn insert(slot: &mut Option<Arc<Node>>, key: Hash, value: Arc<Vec<u8>>, depth: u
         }
         return false;
     }
-    let (left, right) = children_mut(node);
-    insert(if bit(&key, depth) { right } else { left }, key, value, depth + 1)
+    insert(&mut children_mut(node)[digit(&key, depth)], key, value, depth + 1)
 }
 
 /// The children of an internal node, for changing one: the node is copied first if another version holds
 /// it, and its hash is cleared.
-fn children_mut(node: &mut Arc<Node>) -> (&mut Option<Arc<Node>>, &mut Option<Arc<Node>>) {
+fn children_mut(node: &mut Arc<Node>) -> &mut Children {
     match Arc::make_mut(node) {
-        Node::Internal { left, right, hash } => {
+        Node::Internal { children, hash } => {
             hash.take();
-            (left, right)
+            children
         }
         Node::Leaf { .. } => unreachable!("children_mut is called on internal nodes only"),
     }
 }
 
-/// Two leaves that share the path down to `depth`: internal nodes until their bits differ.
+/// Two leaves that share the path down to `depth`: internal nodes until their digits differ.
 fn split(a: Arc<Node>, a_key: Hash, b: Arc<Node>, b_key: Hash, depth: usize) -> Arc<Node> {
-    let (a_bit, b_bit) = (bit(&a_key, depth), bit(&b_key, depth));
-    if a_bit == b_bit {
-        let child = split(a, a_key, b, b_key, depth + 1);
-        if a_bit { Node::internal(None, Some(child)) } else { Node::internal(Some(child), None) }
-    } else if a_bit {
-        Node::internal(Some(b), Some(a))
+    let (a_digit, b_digit) = (digit(&a_key, depth), digit(&b_key, depth));
+    let mut children: Children = Default::default();
+    if a_digit == b_digit {
+        children[a_digit] = Some(split(a, a_key, b, b_key, depth + 1));
     } else {
-        Node::internal(Some(a), Some(b))
+        children[a_digit] = Some(a);
+        children[b_digit] = Some(b);
     }
+    Node::internal(children)
 }
 
 /// Removes `key`, which must be present below `slot`.
@@ -283,14 +292,13 @@ fn remove(slot: &mut Option<Arc<Node>>, key: &Hash, depth: usize) {
         *slot = None;
         return;
     }
-    let (left, right) = children_mut(node);
-    remove(if bit(key, depth) { &mut *right } else { &mut *left }, key, depth + 1);
+    let children = children_mut(node);
+    remove(&mut children[digit(key, depth)], key, depth + 1);
     // A subtree left with a single leaf collapses into that leaf.
-    let collapsed = match (&*left, &*right) {
-        (None, None) => Some(None),
-        (Some(only), None) | (None, Some(only)) if matches!(only.as_ref(), Node::Leaf { .. }) => {
-            Some(Some(only.clone()))
-        }
+    let mut present = children.iter().flatten();
+    let collapsed = match (present.next(), present.next()) {
+        (None, _) => Some(None),
+        (Some(only), None) if matches!(only.as_ref(), Node::Leaf { .. }) => Some(Some(only.clone())),
         _ => None,
     };
     if let Some(replacement) = collapsed {
@@ -303,9 +311,14 @@ fn build(entries: &[(Hash, Arc<Vec<u8>>)], depth: usize) -> Option<Arc<Node>> {
         [] => None,
         [(key, value)] => Some(Node::leaf(*key, value.clone())),
         _ => {
-            let split_at = entries.partition_point(|(k, _)| !bit(k, depth));
-            let (left, right) = entries.split_at(split_at);
-            Some(Node::internal(build(left, depth + 1), build(right, depth + 1)))
+            let mut rest = entries;
+            let children = std::array::from_fn(|d| {
+                let end = rest.partition_point(|(k, _)| digit(k, depth) == d);
+                let (these, after) = rest.split_at(end);
+                rest = after;
+                build(these, depth + 1)
+            });
+            Some(Node::internal(children))
         }
     }
 }
@@ -337,6 +350,22 @@ mod tests {
         assert_eq!(Tree::from_sorted(&sorted).root(), a.root());
         assert_eq!(a.len(), 300);
         assert_eq!(a.entries().len(), 300);
+    }
+
+    /// The commitment's format is pinned: a change to hashing, arity or key layout must fail here.
+    #[test]
+    fn golden_roots() {
+        let mut tree = Tree::default();
+        assert_eq!(tree.root(), Hash::ZERO);
+        tree.set(key(1), Some(val(1)));
+        assert_eq!(tree.root(), leaf_hash(&key(1), &sha3_256(&val(1))));
+        for i in 2..=5 {
+            tree.set(key(i), Some(val(i)));
+        }
+        // Computed independently (Python hashlib.sha3_256 over the same rules).
+        assert_eq!(tree.root().to_string(), "821b363cc4a5ba6b9fbfe462adcd017e792346fcfee0dcf13ed566ef3fdc0bba");
+        let proof = tree.prove(&key(3));
+        assert_eq!(proof.verify(&tree.root(), &key(3)), Ok(Some(sha3_256(&val(3)))));
     }
 
     #[test]
@@ -373,6 +402,23 @@ mod tests {
                 assert_eq!(found, None);
             }
             assert_eq!(proof.verify(&sha3_256(b"other root"), &key(i)), Err(ProofError::RootMismatch));
+        }
+        // Any change to a proof's hashes or shape breaks it.
+        for i in [0u32, 17, 49, 55] {
+            let proof = tree.prove(&key(i));
+            for level in 0..proof.siblings.len() {
+                for position in 0..3 {
+                    let mut tampered = proof.clone();
+                    tampered.siblings[level][position].0[0] ^= 1;
+                    assert!(tampered.verify(&root, &key(i)).is_err());
+                }
+            }
+            let mut shorter = proof.clone();
+            shorter.siblings.pop();
+            assert!(shorter.verify(&root, &key(i)).is_err());
+            let mut longer = proof.clone();
+            longer.siblings.push([Hash::ZERO; 3]);
+            assert!(longer.verify(&root, &key(i)).is_err());
         }
         // A proof of one key does not prove another.
         let proof = tree.prove(&key(3));

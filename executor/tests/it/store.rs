@@ -65,7 +65,7 @@ fn proofs_from_executed_state_verify_against_its_root_only() {
     assert!(proof.verify(&other_root, &absent).is_err());
     // A tampered sibling fails.
     let mut tampered = h.tree.prove(&present);
-    tampered.siblings[0] = Hash([7; 32]);
+    tampered.siblings[0][0] = Hash([7; 32]);
     assert!(tampered.verify(&root, &present).is_err());
 }
 
