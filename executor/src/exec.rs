@@ -72,6 +72,9 @@ pub struct Executed {
     pub read: std::collections::BTreeSet<Hash>,
     /// State keys written.
     pub written: std::collections::BTreeSet<Hash>,
+    /// Time spent writing to the state tree and hashing the post-state root (for metrics and benchmarks;
+    /// never part of any state).
+    pub commitment_time: std::time::Duration,
 }
 
 /// Executes transactions with a VM.
@@ -125,17 +128,20 @@ impl Executor {
                 let payable = fee.min(world.account(&sender).znn);
                 move_balance(&mut world, &sender, &ctx.poster, &TokenStandard::ZNN, payable);
             }
+            let hashing = std::time::Instant::now();
+            let post_state_root = world.root();
+            let commitment_time = hashing.elapsed();
             let receipt = Receipt {
                 tx_hash,
                 status,
                 gas_used,
                 events: std::mem::take(&mut world.events),
                 return_data,
-                post_state_root: world.root(),
+                post_state_root,
             };
             let read = std::mem::take(&mut world.read);
             let written = std::mem::take(&mut world.written);
-            (world.into_tree(), Executed { receipt, read, written })
+            (world.into_tree(), Executed { receipt, read, written, commitment_time })
         };
         let failed = |reason: String| ReceiptStatus::Failed { reason };
 

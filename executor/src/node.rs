@@ -167,16 +167,16 @@ async fn run<L: L1 + 'static>(
     ready: Arc<AtomicBool>,
     mut stopped: watch::Receiver<bool>,
 ) {
-    let mut pipeline = match Pipeline::start(rollup) {
-        Ok(pipeline) => pipeline,
+    let (input, mut pipeline) = match Pipeline::start(rollup) {
+        Ok(started) => started,
         Err(err) => {
             ready.store(false, Ordering::Relaxed);
             tracing::error!(target: "zr::executor", error = %err, "cannot start the execution threads");
             return;
         }
     };
-    let input = pipeline.input();
-    let feeder = tokio::spawn(async move {
+    // The feeder owns the input: when the follower ends, the pipeline drains and ends too.
+    let mut feeder = tokio::spawn(async move {
         let mut follower = follow(l1, from);
         while let Some(momentum) = follower.next().await {
             if input.send(momentum).await.is_err() {
@@ -184,10 +184,15 @@ async fn run<L: L1 + 'static>(
             }
         }
     });
+    let mut feeding = true;
     loop {
         let processed = tokio::select! {
             p = pipeline.next() => p,
             _ = stopped.changed() => break,
+            _ = &mut feeder, if feeding => {
+                feeding = false;
+                continue;
+            }
         };
         match processed {
             Some(Ok(processed)) => {
@@ -221,6 +226,10 @@ async fn run<L: L1 + 'static>(
                 tracing::error!(target: "zr::executor", error = %err, "cannot execute momentum; executor stopped");
                 break;
             }
+            None if !feeding => {
+                tracing::info!(target: "zr::executor", "the L1 follower ended; executor stopped");
+                break;
+            }
             None => {
                 ready.store(false, Ordering::Relaxed);
                 tracing::error!(target: "zr::executor", "node fault while executing; executor stopped");
@@ -228,8 +237,10 @@ async fn run<L: L1 + 'static>(
             }
         }
     }
-    feeder.abort();
-    let _ = feeder.await;
+    if feeding {
+        feeder.abort();
+        let _ = feeder.await;
+    }
     pipeline.finish().await;
 }
 

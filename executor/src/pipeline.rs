@@ -15,16 +15,16 @@ use crate::rollup::{ProcessError, Processed, Rollup};
 /// Momentums waiting between two stages.
 const STAGE_QUEUE: usize = 1;
 
-/// A running pipeline.
+/// A running pipeline: its results and its threads. It ends when every sender of its input is dropped and
+/// the momentums in flight are through, or at the first error.
 pub struct Pipeline {
-    input: mpsc::Sender<DetailedMomentum>,
     output: mpsc::Receiver<Result<Processed, ProcessError>>,
     threads: Vec<JoinHandle<()>>,
 }
 
 impl Pipeline {
-    /// Starts the stages over `rollup`.
-    pub fn start(rollup: Arc<Rollup>) -> std::io::Result<Pipeline> {
+    /// Starts the stages over `rollup`; returns where to send momentums, in height order.
+    pub fn start(rollup: Arc<Rollup>) -> std::io::Result<(mpsc::Sender<DetailedMomentum>, Pipeline)> {
         let (input, mut momentums) = mpsc::channel::<DetailedMomentum>(STAGE_QUEUE);
         let (verified_tx, verified_rx) = sync_channel(STAGE_QUEUE);
         let (executed_tx, executed_rx) = sync_channel(STAGE_QUEUE);
@@ -66,15 +66,10 @@ impl Pipeline {
                 }
             }
         })?;
-        Ok(Pipeline { input, output, threads: vec![verifier, executor, committer] })
+        Ok((input, Pipeline { output, threads: vec![verifier, executor, committer] }))
     }
 
-    /// Where to send momentums, in height order.
-    pub fn input(&self) -> mpsc::Sender<DetailedMomentum> {
-        self.input.clone()
-    }
-
-    /// The next result; `None` once the pipeline has stopped (after an error or [`Pipeline::finish`]).
+    /// The next result; `None` once the pipeline has ended (input closed and drained, or after an error).
     pub async fn next(&mut self) -> Option<Result<Processed, ProcessError>> {
         self.output.recv().await
     }
@@ -84,11 +79,10 @@ impl Pipeline {
         self.output.blocking_recv()
     }
 
-    /// Stops taking momentums, lets those in flight commit, and waits for the stages to end. Other input
-    /// senders must be dropped first.
+    /// Lets the momentums in flight commit and waits for the stages to end; the input senders must be
+    /// dropped first.
     pub async fn finish(self) {
-        let Pipeline { input, mut output, threads } = self;
-        drop(input);
+        let Pipeline { mut output, threads } = self;
         while output.recv().await.is_some() {}
         let _ = tokio::task::spawn_blocking(move || {
             for thread in threads {
@@ -100,8 +94,7 @@ impl Pipeline {
 
     /// [`Pipeline::finish`] from a thread outside the async runtime; returns the results still in flight.
     pub fn blocking_finish(self) -> Vec<Result<Processed, ProcessError>> {
-        let Pipeline { input, mut output, threads } = self;
-        drop(input);
+        let Pipeline { mut output, threads } = self;
         let mut rest = Vec::new();
         while let Some(result) = output.blocking_recv() {
             rest.push(result);

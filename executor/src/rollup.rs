@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use zr_common::nom::rpc::DetailedMomentum;
@@ -24,6 +25,10 @@ pub enum ProcessError {
     /// Execution hit a node fault.
     #[error(transparent)]
     Fault(#[from] crate::NodeFault),
+    /// An earlier momentum failed to execute or commit (or execution panicked): the executing state is no
+    /// longer trusted, and nothing more is executed or committed until the executor restarts.
+    #[error("an earlier momentum failed; restart the executor to resume from its last committed momentum")]
+    Halted,
     /// Momentums arrived out of order.
     #[error("expected momentum {expected}, got {got}")]
     Gap {
@@ -77,6 +82,8 @@ pub struct Timings {
     pub order: std::time::Duration,
     /// Executing (wasm, state writes, per-transaction roots).
     pub execute: std::time::Duration,
+    /// The part of `execute` spent writing to the state tree and hashing per-transaction roots.
+    pub commitment: std::time::Duration,
     /// Signing the claim and the redb commit.
     pub commit: std::time::Duration,
 }
@@ -107,6 +114,8 @@ pub struct Rollup {
     executing: Mutex<Executing>,
     /// Transactions executed in momentums not yet committed, by height (the store answers for the rest).
     uncommitted: Mutex<BTreeMap<u64, Arc<HashSet<Hash>>>>,
+    /// Set by a node fault or failed commit: see [`ProcessError::Halted`].
+    halted: AtomicBool,
 }
 
 impl Rollup {
@@ -133,6 +142,7 @@ impl Rollup {
             prune_depth,
             executing: Mutex::new(Executing { head, tree: tree.clone() }),
             uncommitted: Mutex::default(),
+            halted: AtomicBool::new(false),
             snapshot: RwLock::new(Snapshot { head, tree, history }),
         })
     }
@@ -206,7 +216,11 @@ impl Rollup {
     /// executed are skipped (`Ok(None)`).
     pub fn execute(&self, momentum: &DetailedMomentum, prepared: Prepared) -> Result<Option<Executed>, ProcessError> {
         let m = &momentum.momentum.momentum;
-        let mut state = self.executing.lock().unwrap_or_else(|p| p.into_inner());
+        // A panic during an earlier execution poisons the lock and leaves the state half-updated.
+        let (Ok(mut state), false) = (self.executing.lock(), self.halted.load(Ordering::SeqCst)) else {
+            self.halted.store(true, Ordering::SeqCst);
+            return Err(ProcessError::Halted);
+        };
         let head = state.head;
         if head.height != 0 && m.height <= head.height {
             return Ok(None);
@@ -258,6 +272,7 @@ impl Rollup {
         let mut receipts = Vec::with_capacity(ordered.transactions.len());
         let mut executed = HashSet::with_capacity(ordered.transactions.len());
         let mut budget = MOMENTUM_GAS_BUDGET;
+        let mut commitment = std::time::Duration::ZERO;
         for sequenced in &ordered.transactions {
             let gas_limit = sequenced.tx.body.gas_limit.min(crate::exec::MAX_TX_GAS);
             let receipt = if gas_limit > budget {
@@ -276,11 +291,8 @@ impl Rollup {
                 let (next, result) = match self.executor.execute(tree, &sequenced.tx, &ctx) {
                     Ok(done) => done,
                     Err(fault) => {
-                        // The executing state is gone with the fault: start again from what is committed.
-                        let snapshot = self.read();
-                        state.tree = snapshot.tree.clone();
-                        state.head = snapshot.head;
-                        self.uncommitted.lock().unwrap_or_else(|p| p.into_inner()).clear();
+                        // The executing state went with the fault; the store still holds every commit.
+                        self.halted.store(true, Ordering::SeqCst);
                         return Err(fault.into());
                     }
                 };
@@ -289,6 +301,7 @@ impl Rollup {
                 budget = budget.saturating_sub(result.receipt.gas_used);
                 tree = next;
                 changed.extend(result.written);
+                commitment += result.commitment_time;
                 executed.insert(sequenced.hash);
                 result.receipt
             };
@@ -315,6 +328,7 @@ impl Rollup {
         let timings = Timings {
             order: prepared.took + (ordered_at - started),
             execute: executed_at - ordered_at,
+            commitment,
             ..Timings::default()
         };
         Ok(Some(Executed { head: new_head, tree, changed, receipts, leaves, claim, timings }))
@@ -323,6 +337,11 @@ impl Rollup {
     /// Commits an executed momentum durably and makes it visible to queries. Momentums must be committed in
     /// the order they were executed.
     pub fn commit(&self, executed: Executed) -> Result<Processed, ProcessError> {
+        // Each commit must extend the last: a momentum executed on top of one whose commit failed never lands.
+        let committed = self.read().head;
+        if committed.height != 0 && executed.head.height != committed.height + 1 {
+            return Err(ProcessError::Gap { expected: committed.height + 1, got: executed.head.height });
+        }
         let started = std::time::Instant::now();
         let Executed { head, tree, changed, receipts, leaves, claim, mut timings } = executed;
         let result = self.store.commit(BlockCommit {
@@ -333,14 +352,11 @@ impl Rollup {
             leaves: &leaves,
             claim: Some(&claim),
             prune_height: (self.prune_depth > 0).then(|| head.height.checked_sub(self.prune_depth)).flatten(),
+            fold: false,
         });
         if let Err(e) = result {
-            // Whatever was executed after the last commit is void: execution restarts from the store.
-            let mut state = self.executing.lock().unwrap_or_else(|p| p.into_inner());
-            let snapshot = self.read();
-            state.tree = snapshot.tree.clone();
-            state.head = snapshot.head;
-            self.uncommitted.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            // Whatever was executed after the last commit is void; a restart resumes from the store.
+            self.halted.store(true, Ordering::SeqCst);
             return Err(e.into());
         }
         {

@@ -1,13 +1,13 @@
 //! The state database (redb). One momentum's results commit in one write transaction, so a crash never
 //! leaves half a momentum.
 //!
-//! State values live in two places: the `state` table holds them as of the last *fold*, and the `journal`
-//! holds, per momentum since, the values it changed and where its transactions landed. A momentum's commit
-//! appends one journal entry (sequential writes, a few hundred bytes per transaction) instead of updating
-//! thousands of random B-tree pages; every [`FOLD_AFTER_ENTRIES`] journal entries, a commit folds the
-//! journal into `state` and the transaction index in key order, so each page is rewritten once for many
-//! changes. Opening the store replays the journal over `state`. Receipts are keyed by (height, position),
-//! so they too are appended.
+//! State values live in two places: the `state` table holds them as of the last *fold*, and the journal
+//! holds, per momentum since, one row per value it changed and one per transaction it placed. A momentum's
+//! commit appends its rows at the journal's end (sequential writes) instead of updating thousands of random
+//! B-tree pages; once the journal holds [`FOLD_AFTER_ENTRIES`] rows or [`FOLD_AFTER_BYTES`] of values, a
+//! commit folds it into `state` and the transaction index, oldest momentum first, so each page is rewritten
+//! once for many changes. Opening the store replays the journal over `state`. Receipts are keyed by
+//! (height, position), so they too are appended.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
@@ -20,7 +20,10 @@ use zr_common::{Canonical, Hash};
 use crate::state::smt::Tree;
 
 const STATE: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("state");
-const JOURNAL: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("journal");
+/// (height, key) → the key's value after that momentum (`None`: removed).
+const JOURNAL: TableDefinition<'_, (u64, [u8; 32]), Option<&[u8]>> = TableDefinition::new("journal_values");
+/// (height, position) → (transaction hash, executed).
+const JOURNAL_TXS: TableDefinition<'_, (u64, u32), ([u8; 32], bool)> = TableDefinition::new("journal_transactions");
 const RECEIPTS: TableDefinition<'_, (u64, u32), &[u8]> = TableDefinition::new("receipts_by_position");
 const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
 const TXS: TableDefinition<'_, [u8; 32], (u64, u32, bool)> = TableDefinition::new("transaction_locations");
@@ -32,9 +35,11 @@ const SCHEMA: &str = "schema";
 /// The layout version; a database of another layout is refused rather than misread.
 const SCHEMA_VERSION: u32 = 2;
 
-/// Journal entries (changed values plus transaction locations) after which a commit folds the journal.
-/// It bounds the replay at start-up and the in-memory index; larger folds rewrite fewer pages per change.
+/// Journal rows (changed values plus transaction locations) after which a commit folds the journal. It
+/// bounds the replay at start-up and the in-memory index; larger folds rewrite fewer pages per change.
 pub const FOLD_AFTER_ENTRIES: usize = 250_000;
+/// Bytes of journaled values after which a commit folds the journal, whatever the row count.
+pub const FOLD_AFTER_BYTES: usize = 256 * 1024 * 1024;
 
 /// The state store failed; the executor must stop rather than go on from an unknown state.
 #[derive(Debug, thiserror::Error)]
@@ -96,22 +101,16 @@ pub struct BlockCommit<'a> {
     pub claim: Option<&'a Claim>,
     /// Receipts and leaves of this height are deleted in the same commit.
     pub prune_height: Option<u64>,
+    /// Fold the journal and write this commit straight into the state table (bulk loads), whatever the
+    /// journal's size.
+    pub fold: bool,
 }
 
 impl<'a> BlockCommit<'a> {
-    /// A commit of state alone (genesis, snapshots, tools): no receipts, leaves or claim.
+    /// A commit of state alone (genesis, snapshots, tools): no receipts, leaves or claim; folded at once.
     pub fn state_only(head: Head, tree: &'a Tree, changed: &'a BTreeSet<Hash>) -> Self {
-        BlockCommit { head, tree, changed, receipts: &[], leaves: &[], claim: None, prune_height: None }
+        BlockCommit { head, tree, changed, receipts: &[], leaves: &[], claim: None, prune_height: None, fold: true }
     }
-}
-
-/// One momentum's journal entry.
-#[derive(bincode::Encode, bincode::Decode)]
-struct JournalEntry {
-    /// Every key written, with its value after the momentum (`None`: removed).
-    changes: Vec<(Hash, Option<Vec<u8>>)>,
-    /// Every receipt's transaction: (hash, position, executed).
-    locations: Vec<(Hash, u32, bool)>,
 }
 
 /// Transaction locations still in the journal (the table holds the folded ones), and the journal's size.
@@ -119,6 +118,7 @@ struct JournalEntry {
 struct Unfolded {
     locations: HashMap<Hash, TxLocation>,
     entries: usize,
+    bytes: usize,
 }
 
 /// The redb state store.
@@ -128,8 +128,8 @@ pub struct StateStore {
     fold_after: usize,
 }
 
-/// The largest journal entry or leaf list read back (a momentum's worth, generously).
-const MAX_BLOB: usize = 1 << 30;
+/// The largest leaf list read back: a momentum holds at most 100 blocks of 512 transactions, 64 bytes a leaf.
+const MAX_LEAVES_BYTES: usize = 8 * 1024 * 1024;
 
 impl StateStore {
     /// Opens (or creates) `dir/state.redb`.
@@ -167,6 +167,7 @@ impl StateStore {
         }
         txn.open_table(STATE)?;
         txn.open_table(JOURNAL)?;
+        txn.open_table(JOURNAL_TXS)?;
         txn.open_table(RECEIPTS)?;
         txn.open_table(TXS)?;
         txn.open_table(LEAVES)?;
@@ -175,24 +176,22 @@ impl StateStore {
         txn.commit()?;
         let store = StateStore { db, unfolded: Arc::default(), fold_after: fold_after.max(1) };
         let mut unfolded = Unfolded::default();
-        store.for_each_journal_entry(|height, entry| {
-            unfolded.entries += entry.changes.len() + entry.locations.len();
-            for (hash, index, executed) in entry.locations {
-                unfolded.locations.insert(hash, TxLocation { height, index, executed });
+        {
+            let txn = store.db.begin_read()?;
+            for row in txn.open_table(JOURNAL)?.iter()? {
+                let (_, value) = row?;
+                unfolded.entries += 1;
+                unfolded.bytes += value.value().map_or(0, <[u8]>::len);
             }
-        })?;
+            for row in txn.open_table(JOURNAL_TXS)?.iter()? {
+                let (at, placed) = row?;
+                let ((height, index), (hash, executed)) = (at.value(), placed.value());
+                unfolded.entries += 1;
+                unfolded.locations.insert(Hash(hash), TxLocation { height, index, executed });
+            }
+        }
         *store.unfolded.write().unwrap_or_else(|p| p.into_inner()) = unfolded;
         Ok(store)
-    }
-
-    fn for_each_journal_entry(&self, mut f: impl FnMut(u64, JournalEntry)) -> Result<(), StoreError> {
-        let txn = self.db.begin_read()?;
-        let journal = txn.open_table(JOURNAL)?;
-        for entry in journal.iter()? {
-            let (height, bytes) = entry?;
-            f(height.value(), zr_common::codec::decode("journal entry", bytes.value(), MAX_BLOB)?);
-        }
-        Ok(())
     }
 
     /// The committed head.
@@ -219,11 +218,13 @@ impl StateStore {
         }
         let mut tree = Tree::from_sorted(&entries);
         drop(entries);
-        self.for_each_journal_entry(|_, entry| {
-            for (key, value) in entry.changes {
-                tree.set(key, value.map(Arc::new));
+        {
+            let txn = self.db.begin_read()?;
+            for row in txn.open_table(JOURNAL)?.iter()? {
+                let (at, value) = row?;
+                tree.set(Hash(at.value().1), value.value().map(|v| Arc::new(v.to_vec())));
             }
-        })?;
+        }
         let head = self.head()?;
         if tree.root() != head.root {
             return Err(StoreError(format!(
@@ -238,16 +239,21 @@ impl StateStore {
     /// Commits one momentum's results atomically and durably, folding the journal when it is due.
     pub fn commit(&self, commit: BlockCommit<'_>) -> Result<(), StoreError> {
         let height = commit.head.height;
-        let changes: Vec<(Hash, Option<Vec<u8>>)> =
-            commit.changed.iter().map(|key| (*key, commit.tree.get(key).map(|v| v.to_vec()))).collect();
-        let locations: Vec<(Hash, u32, bool)> = commit
+        let values: Vec<(&Hash, Option<&[u8]>)> =
+            commit.changed.iter().map(|key| (key, commit.tree.get(key).map(|v| v.as_slice()))).collect();
+        let placed: Vec<(Hash, u32, bool)> = commit
             .receipts
             .iter()
             .enumerate()
             .map(|(i, r)| (r.tx_hash, i as u32, !matches!(r.status, ReceiptStatus::Dropped { .. })))
             .collect();
-        let journaled = self.unfolded.read().unwrap_or_else(|p| p.into_inner()).entries;
-        let fold = journaled + changes.len() + locations.len() >= self.fold_after;
+        let new_bytes: usize = values.iter().map(|(_, v)| v.map_or(0, <[u8]>::len)).sum();
+        let fold = {
+            let unfolded = self.unfolded.read().unwrap_or_else(|p| p.into_inner());
+            commit.fold
+                || unfolded.entries + values.len() + placed.len() >= self.fold_after
+                || unfolded.bytes + new_bytes >= FOLD_AFTER_BYTES
+        };
 
         let txn = self.db.begin_write()?;
         {
@@ -255,11 +261,29 @@ impl StateStore {
             for (i, receipt) in commit.receipts.iter().enumerate() {
                 receipts.insert((height, i as u32), receipt.to_bytes().as_slice())?;
             }
-            let entry = JournalEntry { changes, locations };
             if fold {
-                self.fold(&txn, height, entry)?;
+                // The journal first (older momentums), then this one over it: the latest value wins.
+                fold_journal(&txn)?;
+                let mut state = txn.open_table(STATE)?;
+                for (key, value) in &values {
+                    match value {
+                        Some(value) => state.insert(key.0, *value)?,
+                        None => state.remove(key.0)?,
+                    };
+                }
+                let mut txs = txn.open_table(TXS)?;
+                for (hash, index, executed) in &placed {
+                    txs.insert(hash.0, (height, *index, *executed))?;
+                }
             } else {
-                txn.open_table(JOURNAL)?.insert(height, zr_common::codec::encode(&entry).as_slice())?;
+                let mut journal = txn.open_table(JOURNAL)?;
+                for (key, value) in &values {
+                    journal.insert((height, key.0), *value)?;
+                }
+                let mut journal_txs = txn.open_table(JOURNAL_TXS)?;
+                for (hash, index, executed) in &placed {
+                    journal_txs.insert((height, *index), (hash.0, *executed))?;
+                }
             }
             let mut leaves = txn.open_table(LEAVES)?;
             leaves.insert(height, zr_common::codec::encode(&commit.leaves.to_vec()).as_slice())?;
@@ -284,47 +308,39 @@ impl StateStore {
         } else {
             txn.commit()?;
             let mut unfolded = self.unfolded.write().unwrap_or_else(|p| p.into_inner());
-            unfolded.entries += commit.changed.len() + commit.receipts.len();
-            for (i, receipt) in commit.receipts.iter().enumerate() {
-                let executed = !matches!(receipt.status, ReceiptStatus::Dropped { .. });
-                unfolded.locations.insert(receipt.tx_hash, TxLocation { height, index: i as u32, executed });
+            unfolded.entries += values.len() + placed.len();
+            unfolded.bytes += new_bytes;
+            for (hash, index, executed) in placed {
+                unfolded.locations.insert(hash, TxLocation { height, index, executed });
             }
         }
         Ok(())
     }
+}
 
-    /// Writes the journal and `latest` into the state table and the transaction index, latest value winning,
-    /// in key order, and empties the journal.
-    fn fold(&self, txn: &redb::WriteTransaction, height: u64, latest: JournalEntry) -> Result<(), StoreError> {
-        let mut values: BTreeMap<Hash, Option<Vec<u8>>> = BTreeMap::new();
-        let mut locations: BTreeMap<Hash, (u64, u32, bool)> = BTreeMap::new();
-        let mut journal = txn.open_table(JOURNAL)?;
-        let mut entries = Vec::new();
-        for entry in journal.iter()? {
-            let (height, bytes) = entry?;
-            entries.push((height.value(), bytes.value().to_vec()));
-        }
-        for (at, bytes) in entries {
-            let entry: JournalEntry = zr_common::codec::decode("journal entry", &bytes, MAX_BLOB)?;
-            values.extend(entry.changes);
-            locations.extend(entry.locations.into_iter().map(|(hash, i, executed)| (hash, (at, i, executed))));
-        }
-        values.extend(latest.changes);
-        locations.extend(latest.locations.into_iter().map(|(hash, i, executed)| (hash, (height, i, executed))));
-        let mut state = txn.open_table(STATE)?;
-        for (key, value) in &values {
-            match value {
-                Some(value) => state.insert(key.0, value.as_slice())?,
-                None => state.remove(key.0)?,
-            };
-        }
-        let mut txs = txn.open_table(TXS)?;
-        for (hash, location) in locations {
-            txs.insert(hash.0, location)?;
-        }
-        journal.retain(|_, _| false)?;
-        Ok(())
+/// Moves every journal row into the state table and the transaction index, oldest momentum first (so the
+/// latest value of a key wins), and empties the journal.
+fn fold_journal(txn: &redb::WriteTransaction) -> Result<(), StoreError> {
+    let mut journal = txn.open_table(JOURNAL)?;
+    let mut state = txn.open_table(STATE)?;
+    for row in journal.iter()? {
+        let (at, value) = row?;
+        let key = at.value().1;
+        match value.value() {
+            Some(value) => state.insert(key, value)?,
+            None => state.remove(key)?,
+        };
     }
+    journal.retain(|_, _| false)?;
+    let mut journal_txs = txn.open_table(JOURNAL_TXS)?;
+    let mut txs = txn.open_table(TXS)?;
+    for row in journal_txs.iter()? {
+        let (at, placed) = row?;
+        let ((height, index), (hash, executed)) = (at.value(), placed.value());
+        txs.insert(hash, (height, index, executed))?;
+    }
+    journal_txs.retain(|_, _| false)?;
+    Ok(())
 }
 
 impl StateStore {
@@ -359,7 +375,7 @@ impl StateStore {
         let table = txn.open_table(LEAVES)?;
         let value = table.get(height)?;
         Ok(match value {
-            Some(bytes) => Some(zr_common::codec::decode("claim leaves", bytes.value(), MAX_BLOB)?),
+            Some(bytes) => Some(zr_common::codec::decode("claim leaves", bytes.value(), MAX_LEAVES_BYTES)?),
             None => None,
         })
     }

@@ -195,12 +195,17 @@ fn the_pipeline_matches_one_at_a_time_and_drops_repeats_before_their_commit() {
         let got = ahead.commit(executed).unwrap();
         assert_eq!((got.claim, got.receipts), (want.claim.clone(), want.receipts.clone()));
     }
+    // Commits land in order only.
+    let fourth = ahead.execute(&momentums[3], ahead.verify(&momentums[3])).unwrap().unwrap();
+    let fifth = ahead.execute(&momentums[4], ahead.verify(&momentums[4])).unwrap().unwrap();
+    let error = ahead.commit(fifth).unwrap_err().to_string();
+    assert!(error.contains("expected momentum 4, got 5"), "{error}");
+    assert_eq!(ahead.commit(fourth).unwrap().claim, expected[3].claim);
 
     let overlapped = tempfile::tempdir().unwrap();
     let rollup =
         std::sync::Arc::new(Rollup::open(overlapped.path(), Vm::new(None, 4).unwrap(), CHAIN, key(8), 4, 0).unwrap());
-    let mut pipeline = zr_executor::pipeline::Pipeline::start(rollup.clone()).unwrap();
-    let input = pipeline.input();
+    let (input, mut pipeline) = zr_executor::pipeline::Pipeline::start(rollup.clone()).unwrap();
     let feeder = std::thread::spawn({
         let momentums = momentums.clone();
         move || momentums.into_iter().for_each(|m| input.blocking_send(m).unwrap())
@@ -215,10 +220,11 @@ fn the_pipeline_matches_one_at_a_time_and_drops_repeats_before_their_commit() {
     assert!(pipeline.blocking_finish().is_empty());
     assert_eq!(rollup.head(), sequential.head());
     // A momentum already executed is skipped; a gap is an error that stops the pipeline.
-    let mut pipeline = zr_executor::pipeline::Pipeline::start(rollup.clone()).unwrap();
-    pipeline.input().blocking_send(momentums[3].clone()).unwrap();
-    pipeline.input().blocking_send(momentum(20, vec![])).unwrap();
+    let (input, mut pipeline) = zr_executor::pipeline::Pipeline::start(rollup.clone()).unwrap();
+    input.blocking_send(momentums[3].clone()).unwrap();
+    input.blocking_send(momentum(20, vec![])).unwrap();
     let error = pipeline.blocking_next().unwrap().unwrap_err().to_string();
     assert!(error.contains("expected momentum 13, got 20"), "{error}");
+    drop(input);
     assert!(pipeline.blocking_finish().is_empty());
 }

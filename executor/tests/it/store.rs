@@ -108,6 +108,7 @@ fn the_journal_folds_and_reopens_to_the_same_state() {
         store
             .commit(BlockCommit {
                 receipts: &receipts,
+                fold: false,
                 ..BlockCommit::state_only(Head { height, root: tree.root() }, &tree, &changed)
             })
             .unwrap();
@@ -125,4 +126,40 @@ fn the_journal_folds_and_reopens_to_the_same_state() {
         let indexed: Vec<Hash> = reopened.tx_index().unwrap().into_iter().map(|(h, _, _)| h).collect();
         assert_eq!(indexed.len(), all_receipts.iter().filter(|(_, r)| r.status == ReceiptStatus::Success).count());
     }
+}
+
+/// A momentum may change far more bytes than any one encoded value may hold (16 KiB values, a gas budget of
+/// billions): its journal rows reopen and fold like any others.
+#[test]
+fn a_journal_of_large_values_reopens_and_folds() {
+    use std::sync::Arc;
+    use zr_executor::state::smt::Tree;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut tree = Tree::default();
+    let mut changed = BTreeSet::new();
+    for i in 0..700u32 {
+        let key = zr_common::sha3_256(&i.to_le_bytes());
+        tree.set(key, Some(Arc::new(vec![i as u8; 16 * 1024])));
+        changed.insert(key);
+    }
+    let journaled = |height: u64, tree: &Tree, changed: &BTreeSet<Hash>, fold: bool| {
+        let store = StateStore::open_folding_after(dir.path(), 1_000_000).unwrap();
+        store
+            .commit(BlockCommit { fold, ..BlockCommit::state_only(Head { height, root: tree.root() }, tree, changed) })
+            .unwrap();
+        drop(store);
+        let reopened = StateStore::open_folding_after(dir.path(), 1_000_000).unwrap();
+        assert_eq!(reopened.load_tree().unwrap().root(), tree.root());
+    };
+    journaled(1, &tree, &changed, false);
+    // Half the keys go away; then everything folds into the state table.
+    let removed: BTreeSet<Hash> = changed.iter().step_by(2).copied().collect();
+    for key in &removed {
+        tree.set(*key, None);
+    }
+    journaled(2, &tree, &removed, false);
+    let none = BTreeSet::new();
+    journaled(3, &tree, &none, true);
+    assert_eq!(tree.len(), 350);
 }
