@@ -175,22 +175,26 @@ async fn run<L: L1 + 'static>(
             return;
         }
     };
-    // The feeder owns the input: when the follower ends, the pipeline drains and ends too.
+    // The feeder owns the input: when the follower ends, the pipeline drains and ends too. It returns
+    // whether the follower ended (rather than the pipeline closing its input).
     let mut feeder = tokio::spawn(async move {
         let mut follower = follow(l1, from);
         while let Some(momentum) = follower.next().await {
             if input.send(momentum).await.is_err() {
-                return;
+                return false;
             }
         }
+        true
     });
     let mut feeding = true;
+    let mut follower_ended = false;
     loop {
         let processed = tokio::select! {
             p = pipeline.next() => p,
             _ = stopped.changed() => break,
-            _ = &mut feeder, if feeding => {
+            ended = &mut feeder, if feeding => {
                 feeding = false;
+                follower_ended = ended.unwrap_or(false);
                 continue;
             }
         };
@@ -226,8 +230,9 @@ async fn run<L: L1 + 'static>(
                 tracing::error!(target: "zr::executor", error = %err, "cannot execute momentum; executor stopped");
                 break;
             }
-            None if !feeding => {
-                tracing::info!(target: "zr::executor", "the L1 follower ended; executor stopped");
+            None if follower_ended => {
+                ready.store(false, Ordering::Relaxed);
+                tracing::error!(target: "zr::executor", "the L1 follower ended; executor stopped");
                 break;
             }
             None => {

@@ -340,6 +340,8 @@ impl Rollup {
         // Each commit must extend the last: a momentum executed on top of one whose commit failed never lands.
         let committed = self.read().head;
         if committed.height != 0 && executed.head.height != committed.height + 1 {
+            // The executing state is past a momentum that will never commit.
+            self.halted.store(true, Ordering::SeqCst);
             return Err(ProcessError::Gap { expected: committed.height + 1, got: executed.head.height });
         }
         let started = std::time::Instant::now();

@@ -33,7 +33,7 @@ const ROOTS: TableDefinition<'_, u64, [u8; 32]> = TableDefinition::new("state_ro
 const HEAD: &str = "head";
 const SCHEMA: &str = "schema";
 /// The layout version; a database of another layout is refused rather than misread.
-const SCHEMA_VERSION: u32 = 2;
+const SCHEMA_VERSION: u32 = 3;
 
 /// Journal rows (changed values plus transaction locations) after which a commit folds the journal. It
 /// bounds the replay at start-up and the in-memory index; larger folds rewrite fewer pages per change.
@@ -207,25 +207,23 @@ impl StateStore {
 
     /// Rebuilds the tree from the folded values and the journal, and checks it against the committed root.
     pub fn load_tree(&self) -> Result<Tree, StoreError> {
+        // One read transaction: the state, the journal and the head of the same commit.
+        let txn = self.db.begin_read()?;
         let mut entries = Vec::new();
-        {
-            let txn = self.db.begin_read()?;
-            let table = txn.open_table(STATE)?;
-            for entry in table.iter()? {
-                let (key, value) = entry?;
-                entries.push((Hash(key.value()), Arc::new(value.value().to_vec())));
-            }
+        for entry in txn.open_table(STATE)?.iter()? {
+            let (key, value) = entry?;
+            entries.push((Hash(key.value()), Arc::new(value.value().to_vec())));
         }
         let mut tree = Tree::from_sorted(&entries);
         drop(entries);
-        {
-            let txn = self.db.begin_read()?;
-            for row in txn.open_table(JOURNAL)?.iter()? {
-                let (at, value) = row?;
-                tree.set(Hash(at.value().1), value.value().map(|v| Arc::new(v.to_vec())));
-            }
+        for row in txn.open_table(JOURNAL)?.iter()? {
+            let (at, value) = row?;
+            tree.set(Hash(at.value().1), value.value().map(|v| Arc::new(v.to_vec())));
         }
-        let head = self.head()?;
+        let head = match txn.open_table(META)?.get(HEAD)? {
+            Some(bytes) => zr_common::codec::decode("head", bytes.value(), 64)?,
+            None => Head::default(),
+        };
         if tree.root() != head.root {
             return Err(StoreError(format!(
                 "stored state hashes to {}, but the committed root is {}: the database is corrupt",

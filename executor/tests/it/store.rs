@@ -163,3 +163,26 @@ fn a_journal_of_large_values_reopens_and_folds() {
     journaled(3, &tree, &none, true);
     assert_eq!(tree.len(), 350);
 }
+
+/// A data directory written by another layout is refused with a message saying what to do, never misread.
+#[test]
+fn other_layouts_are_refused() {
+    let meta: redb::TableDefinition<'_, &str, &[u8]> = redb::TableDefinition::new("meta");
+    for (schema, expected) in [(None, "older zr-executor"), (Some(2u32), "another version")] {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let db = redb::Database::create(dir.path().join("state.redb")).unwrap();
+            let txn = db.begin_write().unwrap();
+            {
+                let mut table = txn.open_table(meta).unwrap();
+                table.insert("head", [0u8; 40].as_slice()).unwrap();
+                if let Some(schema) = schema {
+                    table.insert("schema", schema.to_le_bytes().as_slice()).unwrap();
+                }
+            }
+            txn.commit().unwrap();
+        }
+        let error = StateStore::open(dir.path()).err().expect("refused").to_string();
+        assert!(error.contains(expected) && error.contains("empty data directory"), "{error}");
+    }
+}
