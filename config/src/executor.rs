@@ -27,6 +27,9 @@ pub struct ExecutorConfig {
     /// Momentums of receipts and claim leaves kept; older ones are pruned. 0 keeps everything. Default
     /// 100000 (about 11 days of NoM momentums).
     pub prune_depth: u64,
+    /// Journal rows (changed state values and placed transactions) after which a commit folds the journal
+    /// into the state table. Fewer make restarts replay less; more make commits cheaper. Default 250000.
+    pub journal_fold_rows: usize,
     /// The L1 connection.
     pub l1: L1Section,
     /// The query JSON-RPC. Default `127.0.0.1:8545`.
@@ -35,6 +38,11 @@ pub struct ExecutorConfig {
     pub ops: OpsSection,
     /// Claim gossip with other executors. Off by default.
     pub p2p: P2pSection,
+}
+
+impl ExecutorConfig {
+    /// The default of `journal_fold_rows`.
+    pub const DEFAULT_JOURNAL_FOLD_ROWS: usize = 250_000;
 }
 
 impl Default for ExecutorConfig {
@@ -47,6 +55,7 @@ impl Default for ExecutorConfig {
             claim_every: 1,
             history_depth: 64,
             prune_depth: 100_000,
+            journal_fold_rows: ExecutorConfig::DEFAULT_JOURNAL_FOLD_ROWS,
             l1: L1Section::default(),
             rpc: RpcSection::on(([127, 0, 0, 1], 8545).into()),
             ops: OpsSection::on(([127, 0, 0, 1], 9102).into()),
@@ -65,6 +74,9 @@ impl Validate for ExecutorConfig {
         }
         if self.history_depth == 0 {
             return Err(invalid("history_depth", "must be at least 1"));
+        }
+        if self.journal_fold_rows == 0 {
+            return Err(invalid("journal_fold_rows", "must be at least 1"));
         }
         self.l1.validate()?;
         self.p2p.validate()?;
@@ -103,6 +115,10 @@ pub struct ExecutorArgs {
     #[arg(long, value_name = "N")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claim_every: Option<u64>,
+    /// Fold the state journal after N rows [config: journal_fold_rows, default 250000]
+    #[arg(long, value_name = "N")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journal_fold_rows: Option<usize>,
     /// L1 connection flags.
     #[command(flatten)]
     pub l1: L1Args,

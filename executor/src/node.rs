@@ -101,8 +101,8 @@ pub async fn start<L: L1 + 'static>(
     l1: Arc<L>,
 ) -> Result<ExecutorHandle, StartError> {
     let vm = Vm::new(Some(config.data_dir.join("modules")), MEMORY_MODULES).map_err(StartError::Vm)?;
-    let rollup = Arc::new(Rollup::open(
-        &config.data_dir,
+    let rollup = Arc::new(Rollup::with_store(
+        crate::StateStore::open_folding_after(&config.data_dir, config.journal_fold_rows)?,
         vm,
         config.chain_id,
         key.clone(),

@@ -129,7 +129,18 @@ impl Rollup {
         history_depth: usize,
         prune_depth: u64,
     ) -> Result<Rollup, StoreError> {
-        let store = StateStore::open(dir)?;
+        Rollup::with_store(StateStore::open(dir)?, vm, chain_id, key, history_depth, prune_depth)
+    }
+
+    /// [`Rollup::open`] on an opened store.
+    pub fn with_store(
+        store: StateStore,
+        vm: Arc<Vm>,
+        chain_id: u64,
+        key: KeyPair,
+        history_depth: usize,
+        prune_depth: u64,
+    ) -> Result<Rollup, StoreError> {
         let head = store.head()?;
         let tree = store.load_tree()?;
         let history = BTreeMap::from([(head.height, tree.clone())]);

@@ -37,7 +37,7 @@ const SCHEMA_VERSION: u32 = 3;
 
 /// Journal rows (changed values plus transaction locations) after which a commit folds the journal. It
 /// bounds the replay at start-up and the in-memory index; larger folds rewrite fewer pages per change.
-pub const FOLD_AFTER_ENTRIES: usize = 250_000;
+pub const FOLD_AFTER_ENTRIES: usize = zr_config::ExecutorConfig::DEFAULT_JOURNAL_FOLD_ROWS;
 /// Bytes of journaled values after which a commit folds the journal, whatever the row count.
 pub const FOLD_AFTER_BYTES: usize = 256 * 1024 * 1024;
 

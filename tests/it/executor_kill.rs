@@ -19,6 +19,8 @@ fn spawn(config: &zr_config::ExecutorConfig) -> (Child, String) {
         .args(["--key-file", config.key_file.as_ref().unwrap().to_str().unwrap()])
         .args(["--l1-http", &config.l1.http, "--l1-ws", &config.l1.ws])
         .args(["--rpc-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0", "--claim-every", "0"])
+        // Fold the journal every few momentums, so kills land before, during and after folds.
+        .args(["--journal-fold-rows", "40"])
         .env("ZR_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()
