@@ -404,10 +404,3 @@ pub struct Executed {
     claim: Claim,
     timings: Timings,
 }
-
-impl Executed {
-    /// The momentum height.
-    pub fn height(&self) -> u64 {
-        self.head.height
-    }
-}
