@@ -14,7 +14,6 @@ use std::sync::Arc;
 use wasmer::sys::{CompilerConfig, EngineBuilder, NativeEngineExt, Singlepass};
 use wasmer::{Engine, Function, FunctionEnv, Imports, Instance, Module, Pages, Store, TypedFunction};
 use wasmer_middlewares::Metering;
-use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
 use zr_common::Hash;
 
 pub use cache::{CacheStats, ModuleCache};
@@ -206,7 +205,15 @@ impl Vm {
                 return fail(world, gas, CallError::Failed(format!("instantiation failed: {e}")));
             }
         };
-        set_remaining_points(&mut store, &instance, gas);
+        // Every module is compiled with the metering middleware; one without its globals is a node fault.
+        let Some(meter) = env.as_ref(&store).meter.clone() else {
+            let world = std::mem::take(&mut env.as_mut(&mut store).world);
+            return fail(world, gas, CallError::Fault("compiled module has no gas meter".into()));
+        };
+        if let Err(e) = meter.set(&mut store, gas) {
+            let world = std::mem::take(&mut env.as_mut(&mut store).world);
+            return fail(world, gas, CallError::Fault(format!("cannot set the gas meter: {e}")));
+        }
         let function: Option<TypedFunction<(), ()>> = instance.exports.get_typed_function(&store, method).ok();
         let result = match function {
             Some(function) => function.call(&mut store),
@@ -219,10 +226,7 @@ impl Vm {
                 return fail(world, gas, CallError::Failed(format!("method {method:?} not found")));
             }
         };
-        let gas_left = match get_remaining_points(&mut store, &instance) {
-            MeteringPoints::Remaining(left) => left,
-            MeteringPoints::Exhausted => 0,
-        };
+        let gas_left = meter.left(&mut store);
         let depth_exceeded = instance
             .exports
             .get_global(DEPTH_EXCEEDED_EXPORT)
