@@ -57,9 +57,9 @@ impl Domain {
         match self {
             Domain::Transaction => b"zrollup/tx/v1",
             Domain::Bundle => b"zrollup/bundle/v1",
-            Domain::Receipt => b"zrollup/receipt/v1",
+            Domain::Receipt => b"zrollup/receipt/v2",
             Domain::Claim => b"zrollup/claim/v1",
-            Domain::ClaimLeaf => b"zrollup/claim-leaf/v1",
+            Domain::ClaimLeaf => b"zrollup/claim-leaf/v2",
             Domain::ContractAddress => b"zrollup/contract-address/v1",
         }
     }

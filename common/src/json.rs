@@ -78,3 +78,24 @@ pub mod hex_bytes {
         crate::bytes::parse_hex("bytes", &text).map_err(serde::de::Error::custom)
     }
 }
+
+/// Optional bytes as lowercase hex (`null` for none).
+pub mod opt_hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Serializes.
+    pub fn serialize<S: Serializer>(bytes: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match bytes {
+            Some(bytes) => s.serialize_some(&hex::encode(bytes)),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Deserializes.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            Some(text) => hex::decode(text.trim_start_matches("0x")).map(Some).map_err(serde::de::Error::custom),
+            None => Ok(None),
+        }
+    }
+}

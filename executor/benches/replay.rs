@@ -14,9 +14,9 @@ use zr_common::rollup::{BundleBody, ReceiptStatus, Transaction, TxBody, TxKind};
 use zr_common::{Address, Hash, KeyPair, codec, sha3_256};
 use zr_executor::pipeline::Pipeline;
 use zr_executor::rollup::{Processed, Rollup, Timings};
-use zr_executor::state::smt::Tree;
 use zr_executor::store::{BlockCommit, Head};
-use zr_executor::{Account, BlockInfo, Executor, StateKey, StateStore, TxContext, Vm};
+use zr_executor::{StateStore, Vm};
+use zr_protocol::{Account, BlockInfo, StateKey, Tree, TxContext, apply_transaction};
 use zr_sequencing::bundle::encode_bundle;
 
 const CHAIN: u64 = 1;
@@ -43,7 +43,7 @@ fn genesis(dir: &std::path::Path, senders: &[KeyPair]) -> Address {
         .collect();
     entries.sort_by_key(|(k, _)| *k);
     let mut tree = Tree::from_sorted(&entries);
-    let executor = Executor::new(Vm::new(None, 4).unwrap());
+    let vm = Vm::new(None, 4).unwrap();
     let ctx = TxContext { block: BlockInfo { height: 0, timestamp: 0 }, poster: Address::ZERO };
     let owner = &senders[0];
     let mut nonce = 0;
@@ -51,9 +51,9 @@ fn genesis(dir: &std::path::Path, senders: &[KeyPair]) -> Address {
         let tx = TxBody { chain_id: CHAIN, sender: owner.public(), nonce, gas_limit: 50_000_000, fee_per_gas: 0, kind }
             .sign(owner);
         nonce += 1;
-        let (next, executed) = executor.execute(tree.clone(), &tx, &ctx).unwrap();
-        assert_eq!(executed.receipt.status, ReceiptStatus::Success);
-        *tree = next;
+        let applied = apply_transaction(vm.as_ref(), tree.clone(), &tx, tx.hash(), &ctx, 0).unwrap();
+        assert_eq!(applied.receipt.unwrap().status, ReceiptStatus::Success);
+        *tree = applied.tree;
     };
     let code = token_wasm();
     let code_hash = sha3_256(&code);
@@ -189,7 +189,6 @@ fn main() {
         executed += processed.receipts.len();
         total.order += processed.timings.order;
         total.execute += processed.timings.execute;
-        total.commitment += processed.timings.commitment;
         total.commit += processed.timings.commit;
     };
     std::thread::scope(|s| {
@@ -207,13 +206,11 @@ fn main() {
     let per = |d: Duration| d.as_secs_f64() * 1e6 / executed as f64;
     println!(
         "replay: {executed} token transfers in {elapsed:.2?} = {:.0} tx/s (stages overlapped); busy per transaction: \
-         ordering incl. signature checks {:.1} µs, execution {:.1} µs (of which wasm and the rest {:.1} µs, \
-         state tree writes and per-tx roots {:.1} µs), claim + redb commit {:.1} µs",
+         ordering incl. signature checks {:.1} µs, execution incl. state tree writes and per-tx roots {:.1} µs, \
+         claim + redb commit {:.1} µs",
         executed as f64 / elapsed.as_secs_f64(),
         per(total.order),
         per(total.execute),
-        per(total.execute.saturating_sub(total.commitment)),
-        per(total.commitment),
         per(total.commit),
     );
     let mut latencies: Vec<Duration> = later

@@ -14,10 +14,9 @@ use wasmer::sys::{EngineBuilder, NativeEngineExt, Singlepass};
 use wasmer::{Engine, Instance, Module, Store, imports};
 use zr_common::rollup::{ReceiptStatus, Transaction, TxBody, TxKind};
 use zr_common::{Address, Hash, KeyPair, SignatureBatch, TokenStandard, codec, sha3_256};
-use zr_executor::state::smt::Tree;
 use zr_executor::store::{BlockCommit, Head};
-use zr_executor::vm::Frame;
-use zr_executor::{Account, BlockInfo, Executor, StateKey, StateStore, TxContext, Vm, World};
+use zr_executor::{StateStore, Vm};
+use zr_protocol::{Account, BlockInfo, Frame, StateKey, Tree, TxContext, World, apply_transaction};
 
 const CHAIN: u64 = 7;
 const BLOCK: BlockInfo = BlockInfo { height: 10, timestamp: 1_700_000_000 };
@@ -46,7 +45,7 @@ fn compile_and_instantiate(c: &mut Criterion) {
     let vm = Vm::new(None, 16).unwrap();
     let token = Arc::new(token_wasm());
     let code_hash = sha3_256(&token);
-    let module = vm.module(&code_hash, || Some(token.clone())).unwrap();
+    let module = vm.module(&code_hash, || Ok(Some(token.clone()))).unwrap();
     let contract = Address::contract(&key(0).address(), 0);
     let frame = Frame { caller: key(0).address(), contract, value: 0, input: vec![], depth: 0 };
     c.bench_function("vm/instantiate_cached_token_module", |b| {
@@ -104,7 +103,7 @@ fn metering_overhead(c: &mut Criterion) {
 }
 
 struct Setup {
-    executor: Executor,
+    vm: Arc<Vm>,
     tree: Tree,
     store: StateStore,
     _dir: tempfile::TempDir,
@@ -131,7 +130,7 @@ fn setup() -> Setup {
     entries.sort_by_key(|(k, _)| *k);
     entries.dedup_by_key(|(k, _)| *k);
     let mut tree = Tree::from_sorted(&entries);
-    let executor = Executor::new(Vm::new(None, 16).unwrap());
+    let vm = Vm::new(None, 16).unwrap();
     let ctx = TxContext { block: BLOCK, poster: key(999_999).address() };
     let mut nonces = vec![0u64; senders.len()];
     let run = |tree: &mut Tree, who: usize, kind: TxKind, nonces: &mut Vec<u64>| {
@@ -145,9 +144,10 @@ fn setup() -> Setup {
         }
         .sign(&senders[who]);
         nonces[who] += 1;
-        let (next, executed) = executor.execute(tree.clone(), &tx, &ctx).unwrap();
-        assert_eq!(executed.receipt.status, ReceiptStatus::Success, "{:?}", executed.receipt);
-        *tree = next;
+        let applied = apply_transaction(vm.as_ref(), tree.clone(), &tx, tx.hash(), &ctx, 0).unwrap();
+        let receipt = applied.receipt.unwrap();
+        assert_eq!(receipt.status, ReceiptStatus::Success, "{receipt:?}");
+        *tree = applied.tree;
     };
     let code = token_wasm();
     let code_hash = sha3_256(&code);
@@ -162,8 +162,8 @@ fn setup() -> Setup {
     let store = StateStore::open(dir.path()).unwrap();
     let all: BTreeSet<Hash> = tree.entries().into_iter().map(|(k, _)| k).collect();
     store.commit(BlockCommit::state_only(Head { height: 9, root: tree.root() }, &tree, &all)).unwrap();
-    println!("setup: {} state entries in {:.1?}", tree.len(), started.elapsed());
-    Setup { executor, tree, store, _dir: dir, senders, nonces, token }
+    println!("setup: {} state entries in {:.1?}", all.len(), started.elapsed());
+    Setup { vm, tree, store, _dir: dir, senders, nonces, token }
 }
 
 /// Executes and commits `batches` × 1000 transactions built by `kind`, pipelined as the executor runs: a
@@ -255,17 +255,16 @@ fn throughput(setup: &mut Setup, label: &str, batches: usize, kind: impl Fn(usiz
             busy
         });
         let mut busy = Duration::ZERO;
-        let mut commitment = Duration::ZERO;
         for (batch, txs) in verified.into_iter().enumerate() {
             let at = Instant::now();
             let mut changed = BTreeSet::new();
             let mut receipts = Vec::with_capacity(txs.len());
             for tx in &txs {
-                let (tree, executed) = setup.executor.execute(std::mem::take(&mut setup.tree), tx, &ctx).unwrap();
-                setup.tree = tree;
-                changed.extend(executed.written);
-                commitment += executed.commitment_time;
-                receipts.push(executed.receipt);
+                let tree = std::mem::take(&mut setup.tree);
+                let applied = apply_transaction(setup.vm.as_ref(), tree, tx, tx.hash(), &ctx, 0).unwrap();
+                setup.tree = applied.tree;
+                changed.extend(applied.written);
+                receipts.push(applied.receipt.unwrap());
             }
             assert!(
                 receipts.iter().all(|r| r.status == ReceiptStatus::Success),
@@ -276,20 +275,18 @@ fn throughput(setup: &mut Setup, label: &str, batches: usize, kind: impl Fn(usiz
             to_commit.send((10 + batch as u64, setup.tree.clone(), changed, receipts)).unwrap();
         }
         drop(to_commit);
-        (verifier.join().unwrap(), (busy, commitment), committer.join().unwrap())
+        (verifier.join().unwrap(), busy, committer.join().unwrap())
     });
-    let (execute, commitment) = execute;
     let elapsed = started.elapsed();
     let total = batches * 1000;
     let per_tx = |d: Duration| d.as_secs_f64() * 1e6 / total as f64;
     println!(
         "{label}: {total} tx in {elapsed:.2?} = {:.0} tx/s pipelined; busy per tx: signatures {:.1} µs (batched per \
-         100), execution {:.1} µs (of which state tree writes and per-tx roots {:.1} µs), redb commit per 1000 tx \
-         {:.1} µs",
+         100), execution incl. state tree writes and per-tx roots {:.1} µs, redb commit per \
+         1000 tx {:.1} µs",
         total as f64 / elapsed.as_secs_f64(),
         per_tx(verify),
         per_tx(execute),
-        per_tx(commitment),
         per_tx(commit),
     );
 }

@@ -18,13 +18,16 @@ struct Cli {
     /// Write the committed state to FILE and exit.
     #[arg(long, value_name = "FILE", conflicts_with = "import_snapshot")]
     export_snapshot: Option<std::path::PathBuf>,
-    /// Load a snapshot into an empty data_dir (checked against --snapshot-root) and exit; the executor then
-    /// follows L1 from the snapshot's height.
-    #[arg(long, value_name = "FILE", requires = "snapshot_root")]
+    /// Load a snapshot into an empty data_dir (checked against --snapshot-height and --snapshot-root) and
+    /// exit; the executor then follows L1 from the snapshot's height.
+    #[arg(long, value_name = "FILE", requires_all = ["snapshot_root", "snapshot_height"])]
     import_snapshot: Option<std::path::PathBuf>,
     /// The state root the snapshot must have (from a final claim you trust).
     #[arg(long, value_name = "HEX")]
     snapshot_root: Option<zr_common::Hash>,
+    /// The momentum height that root is the state after (the same final claim's).
+    #[arg(long, value_name = "HEIGHT")]
+    snapshot_height: Option<u64>,
 }
 
 /// Parses the command line, runs the executor until Ctrl-C, and exits non-zero with the error chain on
@@ -44,9 +47,9 @@ fn run(cli: Cli) -> eyre::Result<()> {
         println!("exported height {} root {} to {}", head.height, head.root, path.display());
         return Ok(());
     }
-    if let (Some(path), Some(root)) = (&cli.import_snapshot, &cli.snapshot_root) {
+    if let (Some(path), Some(root), Some(height)) = (&cli.import_snapshot, cli.snapshot_root, cli.snapshot_height) {
         let store = crate::StateStore::open(&config.data_dir)?;
-        let head = crate::snapshot::import(&store, path, root)?;
+        let head = crate::snapshot::import(&store, path, crate::store::Head { height, root })?;
         println!("imported height {} root {} into {}", head.height, head.root, config.data_dir.display());
         return Ok(());
     }

@@ -1,20 +1,21 @@
 //! The rollup chain an executor keeps: each L1 momentum's inbox traffic, ordered canonically, executed, and
 //! committed with its receipts, claim leaves and signed claim in one redb write transaction.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use zr_common::nom::rpc::DetailedMomentum;
-use zr_common::rollup::{Claim, ClaimBody, ClaimLeaf, Receipt, ReceiptStatus, leaves_root};
+use zr_common::rollup::{Claim, ClaimBody, Receipt};
 use zr_common::{Address, Hash, KeyPair};
+use zr_protocol::{
+    BlockInfo, ClaimLeaf, TransitionError, Tree, TxContext, apply_prelude, apply_transaction, leaves_root,
+};
 use zr_sequencing::{Verified, order_verified, verify_inbox};
 
-use crate::exec::{MOMENTUM_GAS_BUDGET, expire_uploads};
-use crate::state::smt::Tree;
 use crate::store::{BlockCommit, Head, StoreError};
-use crate::{BlockInfo, Executor, StateStore, TxContext, Vm, World};
+use crate::{StateStore, Vm};
 
 /// Processing a momentum failed; nothing of it was committed.
 #[derive(Debug, thiserror::Error)]
@@ -22,9 +23,9 @@ pub enum ProcessError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// Execution hit a node fault.
-    #[error(transparent)]
-    Fault(#[from] crate::NodeFault),
+    /// Execution hit a node fault (or the full state could not answer, which is one too).
+    #[error("node fault: {0}")]
+    Fault(#[from] TransitionError),
     /// An earlier momentum failed to execute or commit (or execution panicked): the executing state is no
     /// longer trusted, and nothing more is executed or committed until the executor restarts.
     #[error("an earlier momentum failed; restart the executor to resume from its last committed momentum")]
@@ -82,8 +83,6 @@ pub struct Timings {
     pub order: std::time::Duration,
     /// Executing (wasm, state writes, per-transaction roots).
     pub execute: std::time::Duration,
-    /// The part of `execute` spent writing to the state tree and hashing per-transaction roots.
-    pub commitment: std::time::Duration,
     /// Signing the claim and the redb commit.
     pub commit: std::time::Duration,
 }
@@ -104,7 +103,7 @@ struct Snapshot {
 
 /// The executor's rollup chain.
 pub struct Rollup {
-    executor: Executor,
+    vm: Arc<Vm>,
     store: StateStore,
     chain_id: u64,
     key: KeyPair,
@@ -112,8 +111,6 @@ pub struct Rollup {
     prune_depth: u64,
     snapshot: RwLock<Snapshot>,
     executing: Mutex<Executing>,
-    /// Transactions executed in momentums not yet committed, by height (the store answers for the rest).
-    uncommitted: Mutex<BTreeMap<u64, Arc<HashSet<Hash>>>>,
     /// Set by a node fault or failed commit: see [`ProcessError::Halted`].
     halted: AtomicBool,
 }
@@ -145,14 +142,13 @@ impl Rollup {
         let tree = store.load_tree()?;
         let history = BTreeMap::from([(head.height, tree.clone())]);
         Ok(Rollup {
-            executor: Executor::new(vm),
+            vm,
             store,
             chain_id,
             key,
             history_depth: history_depth.max(1),
             prune_depth,
             executing: Mutex::new(Executing { head, tree: tree.clone() }),
-            uncommitted: Mutex::default(),
             halted: AtomicBool::new(false),
             snapshot: RwLock::new(Snapshot { head, tree, history }),
         })
@@ -182,9 +178,9 @@ impl Rollup {
         &self.store
     }
 
-    /// The executor (VM), for read-only calls.
-    pub fn executor(&self) -> &Executor {
-        &self.executor
+    /// The VM, for read-only calls.
+    pub fn vm(&self) -> &Arc<Vm> {
+        &self.vm
     }
 
     /// The state after momentum `height` (the head if `None`).
@@ -241,83 +237,34 @@ impl Rollup {
         }
         let started = std::time::Instant::now();
         let block = BlockInfo { height: m.height, timestamp: m.timestamp };
-        // Seen: executed in a momentum not yet committed, or recorded in the store. A failed lookup would
-        // make this executor's order differ from everyone else's: stop instead.
-        let uncommitted: Vec<Arc<HashSet<Hash>>> =
-            self.uncommitted.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
-        let ordered = self.store.with_tx_index(|index| {
-            let lookup_error = std::cell::RefCell::new(None);
-            let ordered = order_verified(prepared.verified, &m.previous_hash, |hash| {
-                if uncommitted.iter().any(|executed| executed.contains(hash)) {
-                    return true;
-                }
-                index.executed(hash).unwrap_or_else(|e| {
-                    lookup_error.borrow_mut().get_or_insert(e);
-                    false
-                })
-            });
-            match lookup_error.into_inner() {
-                Some(e) => Err(e),
-                None => Ok(ordered),
-            }
-        })??;
+        let ordered = order_verified(prepared.verified, &m.previous_hash);
         for (block_hash, reason) in &ordered.skipped {
             tracing::info!(target: "zr::executor", height = m.height, block = %block_hash, %reason, "bundle skipped");
         }
 
         let ordered_at = std::time::Instant::now();
-        // The prelude: deposits, then expired uploads; its root is the first leaf.
-        let mut world = World::new(std::mem::take(&mut state.tree));
-        for deposit in &ordered.deposits {
-            let mut account = world.account(&deposit.account);
-            if let Some(balance) = account.balance_mut(&deposit.token) {
-                *balance = balance.saturating_add(deposit.amount);
-                world.put_account(&deposit.account, &account);
-            }
-        }
-        expire_uploads(&mut world, m.height);
-        let mut changed: BTreeSet<Hash> = std::mem::take(&mut world.written);
-        let mut leaves = vec![ClaimLeaf { post_state_root: world.root(), receipt_hash: Hash::ZERO }];
-        let mut tree = world.into_tree();
-
+        // Any failure below leaves the executing state mid-momentum: nothing more runs until a restart.
+        let halt = |e: TransitionError| {
+            self.halted.store(true, Ordering::SeqCst);
+            ProcessError::Fault(e)
+        };
+        let prelude =
+            apply_prelude(std::mem::take(&mut state.tree), m.height, &ordered.deposits).map_err(|e| halt(e.into()))?;
+        let mut changed: BTreeSet<Hash> = prelude.written;
+        let mut leaves = Vec::with_capacity(ordered.transactions.len() + 1);
+        leaves.push(prelude.leaf);
+        let mut tree = prelude.tree;
         let mut receipts = Vec::with_capacity(ordered.transactions.len());
-        let mut executed = HashSet::with_capacity(ordered.transactions.len());
-        let mut budget = MOMENTUM_GAS_BUDGET;
-        let mut commitment = std::time::Duration::ZERO;
+        let mut gas_used = 0;
         for sequenced in &ordered.transactions {
-            let gas_limit = sequenced.tx.body.gas_limit.min(crate::exec::MAX_TX_GAS);
-            let receipt = if gas_limit > budget {
-                // Over the momentum's budget: no state change, no charge, and not marked seen, so it can be
-                // posted again.
-                Receipt {
-                    tx_hash: sequenced.hash,
-                    status: ReceiptStatus::Dropped { reason: "the momentum's gas budget is used up".into() },
-                    gas_used: 0,
-                    events: vec![],
-                    return_data: vec![],
-                    post_state_root: tree.root(),
-                }
-            } else {
-                let ctx = TxContext { block, poster: sequenced.poster };
-                let (next, result) = match self.executor.execute(tree, &sequenced.tx, &ctx) {
-                    Ok(done) => done,
-                    Err(fault) => {
-                        // The executing state went with the fault; the store still holds every commit.
-                        self.halted.store(true, Ordering::SeqCst);
-                        return Err(fault.into());
-                    }
-                };
-                // The budget counts gas used, so transactions refused before execution (bad nonce, no fee)
-                // cannot crowd out others for free; work stays bounded by the budget plus one gas limit.
-                budget = budget.saturating_sub(result.receipt.gas_used);
-                tree = next;
-                changed.extend(result.written);
-                commitment += result.commitment_time;
-                executed.insert(sequenced.hash);
-                result.receipt
-            };
-            leaves.push(ClaimLeaf { post_state_root: receipt.post_state_root, receipt_hash: receipt.hash() });
-            receipts.push(receipt);
+            let ctx = TxContext { block, poster: sequenced.poster };
+            let applied = apply_transaction(self.vm.as_ref(), tree, &sequenced.tx, sequenced.hash, &ctx, gas_used)
+                .map_err(halt)?;
+            tree = applied.tree;
+            gas_used = applied.leaf.cumulative_gas;
+            changed.extend(applied.written);
+            leaves.push(applied.leaf);
+            receipts.push(applied.receipt.expect("a transaction's step has a receipt"));
         }
 
         let executed_at = std::time::Instant::now();
@@ -329,17 +276,15 @@ impl Rollup {
             prev_state_root: head.root,
             new_state_root: new_root,
             leaves_root: leaves_root(&leaves),
-            vm_version: self.executor.vm().version(),
+            vm_version: self.vm.version(),
         }
         .sign(&self.key);
         let new_head = Head { height: m.height, root: new_root };
         state.head = new_head;
         state.tree = tree.clone();
-        self.uncommitted.lock().unwrap_or_else(|p| p.into_inner()).insert(m.height, Arc::new(executed));
         let timings = Timings {
             order: prepared.took + (ordered_at - started),
             execute: executed_at - ordered_at,
-            commitment,
             ..Timings::default()
         };
         Ok(Some(Executed { head: new_head, tree, changed, receipts, leaves, claim, timings }))
@@ -381,8 +326,6 @@ impl Rollup {
                 snapshot.history.pop_first();
             }
         }
-        // The store now answers for these transactions.
-        self.uncommitted.lock().unwrap_or_else(|p| p.into_inner()).remove(&head.height);
         timings.commit = started.elapsed();
         Ok(Processed { height: head.height, claim, receipts, timings })
     }

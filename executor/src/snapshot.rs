@@ -1,10 +1,9 @@
 //! State snapshots: a fresh executor starts from one instead of replaying L1 history, after checking it
-//! against a state root the operator trusts (a final claim's).
+//! against the height and state root the operator trusts (a final claim's). The state is everything the
+//! protocol needs to go on (the ordering rule reads nothing else), so nothing else is in a snapshot.
 //!
-//! Format: `zrsnap1\n`, the head (height u64 LE, root 32 bytes), the entry count (u64 LE), then each entry
-//! as key hash (32) ‖ value length (u32 LE) ‖ value, in key order; then the executed-transaction index (count
-//! u64 LE, then hash 32 ‖ height u64 LE ‖ position u32 LE each), which ordering needs to drop re-posted
-//! transactions exactly as every other executor does; last, SHA3-256 of everything before it.
+//! Format: `zrsnap2\n`, the head (height u64 LE, root 32 bytes), the entry count (u64 LE), then each entry
+//! as key hash (32) ‖ value length (u32 LE) ‖ value, in key order; last, SHA3-256 of everything before it.
 
 use std::collections::BTreeSet;
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -14,15 +13,16 @@ use std::sync::Arc;
 use sha3::{Digest, Sha3_256};
 use zr_common::Hash;
 
-use crate::state::smt::Tree;
+use zr_protocol::Tree;
+
 use crate::store::{BlockCommit, Head, StateStore, StoreError};
 
-const MAGIC: &[u8; 8] = b"zrsnap1\n";
+const MAGIC: &[u8; 8] = b"zrsnap2\n";
 /// The largest value a snapshot entry may hold (whole contract code is the largest state value).
-const MAX_VALUE: usize = zr_common::rollup::limits::MAX_CODE_LEN + 1024;
+const MAX_VALUE: usize = zr_protocol::state::MAX_STATE_VALUE_LEN;
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
-    move |e| StoreError(format!("snapshot {}: {e}", path.display()))
+    move |e| StoreError::Io(format!("snapshot {}: {e}", path.display()))
 }
 
 /// Writes the committed state of `store` to `path`; returns the head it describes.
@@ -42,13 +42,6 @@ pub fn export(store: &StateStore, path: &Path) -> Result<Head, StoreError> {
         out.write_all(&(value.len() as u32).to_le_bytes()).map_err(io(path))?;
         out.write_all(value).map_err(io(path))?;
     }
-    let index = store.tx_index()?;
-    out.write_all(&(index.len() as u64).to_le_bytes()).map_err(io(path))?;
-    for (hash, height, position) in &index {
-        out.write_all(&hash.0).map_err(io(path))?;
-        out.write_all(&height.to_le_bytes()).map_err(io(path))?;
-        out.write_all(&position.to_le_bytes()).map_err(io(path))?;
-    }
     let digest: [u8; 32] = out.hasher.finalize().into();
     let mut inner = out.inner;
     inner.write_all(&digest).map_err(io(path))?;
@@ -57,12 +50,13 @@ pub fn export(store: &StateStore, path: &Path) -> Result<Head, StoreError> {
     Ok(head)
 }
 
-/// Loads a snapshot into an empty `store`, refusing it unless it hashes to `expected_root`.
-pub fn import(store: &StateStore, path: &Path, expected_root: &Hash) -> Result<Head, StoreError> {
+/// Loads a snapshot into an empty `store`, refusing it unless it is the state `expected` names: that height,
+/// and entries that hash to that root.
+pub fn import(store: &StateStore, path: &Path, expected: Head) -> Result<Head, StoreError> {
     if store.head()? != Head::default() {
-        return Err(StoreError("the data directory already holds state; import into an empty one".into()));
+        return Err(StoreError::Io("the data directory already holds state; import into an empty one".into()));
     }
-    let bad = |reason: String| StoreError(format!("snapshot {}: {reason}", path.display()));
+    let bad = |reason: String| StoreError::Io(format!("snapshot {}: {reason}", path.display()));
     let file = std::fs::File::open(path).map_err(io(path))?;
     let mut input = HashingReader { inner: BufReader::new(file), hasher: Sha3_256::new() };
     let mut magic = [0u8; 8];
@@ -87,14 +81,6 @@ pub fn import(store: &StateStore, path: &Path, expected_root: &Hash) -> Result<H
         }
         entries.push((key, Arc::new(value)));
     }
-    let index_count = u64::from_le_bytes(read_array(&mut input).map_err(io(path))?);
-    let mut index = Vec::new();
-    for _ in 0..index_count {
-        let hash = Hash(read_array(&mut input).map_err(io(path))?);
-        let at = u64::from_le_bytes(read_array(&mut input).map_err(io(path))?);
-        let position = u32::from_le_bytes(read_array(&mut input).map_err(io(path))?);
-        index.push((hash, at, position));
-    }
     let digest: [u8; 32] = input.hasher.finalize().into();
     let mut stored = [0u8; 32];
     input.inner.read_exact(&mut stored).map_err(io(path))?;
@@ -105,13 +91,14 @@ pub fn import(store: &StateStore, path: &Path, expected_root: &Hash) -> Result<H
     if tree.root() != root {
         return Err(bad(format!("entries hash to {}, not the root {root} it declares", tree.root())));
     }
-    if root != *expected_root {
-        return Err(bad(format!("root {root} is not the expected {expected_root}")));
+    if root != expected.root {
+        return Err(bad(format!("root {root} is not the expected {}", expected.root)));
+    }
+    if height != expected.height {
+        return Err(bad(format!("the state is of height {height}, not the expected {}", expected.height)));
     }
     let head = Head { height, root };
     let all: BTreeSet<Hash> = entries.iter().map(|(k, _)| *k).collect();
-    // The index first: if the import stops halfway, the store still has no head and the import can rerun.
-    store.put_tx_index(&index)?;
     store.commit(BlockCommit::state_only(head, &tree, &all))?;
     Ok(head)
 }

@@ -9,15 +9,14 @@
 //! once for many changes. Opening the store replays the journal over `state`. Receipts are keyed by
 //! (height, position), so they too are appended.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
-use zr_common::rollup::{Claim, ClaimLeaf, Receipt, ReceiptStatus};
+use zr_common::rollup::{Claim, Receipt, ReceiptStatus};
 use zr_common::{Canonical, Hash};
-
-use crate::state::smt::Tree;
+use zr_protocol::{ClaimLeaf, Tree};
 
 const STATE: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("state");
 /// (height, key) → the key's value after that momentum (`None`: removed).
@@ -33,7 +32,7 @@ const ROOTS: TableDefinition<'_, u64, [u8; 32]> = TableDefinition::new("state_ro
 const HEAD: &str = "head";
 const SCHEMA: &str = "schema";
 /// The layout version; a database of another layout is refused rather than misread.
-const SCHEMA_VERSION: u32 = 3;
+const SCHEMA_VERSION: u32 = 4;
 
 /// Journal rows (changed values plus transaction locations) after which a commit folds the journal. It
 /// bounds the replay at start-up and the in-memory index; larger folds rewrite fewer pages per change.
@@ -43,26 +42,39 @@ pub const FOLD_AFTER_BYTES: usize = 256 * 1024 * 1024;
 
 /// The state store failed; the executor must stop rather than go on from an unknown state.
 #[derive(Debug, thiserror::Error)]
-#[error("state store: {0}")]
-pub struct StoreError(pub String);
+pub enum StoreError {
+    /// redb failed (I/O, a full disk, a broken file).
+    #[error("state store: {0}")]
+    Database(#[from] redb::Error),
+    /// A stored record does not decode.
+    #[error("state store: {0}")]
+    Codec(#[from] zr_common::CodecError),
+    /// The data directory was written by another layout of the store.
+    #[error("state store: {0}")]
+    Layout(String),
+    /// What is stored contradicts itself (a state that does not hash to its committed root, …).
+    #[error("state store: {0}")]
+    Corrupt(String),
+    /// A file outside the database (the data directory, a snapshot) could not be used.
+    #[error("state store: {0}")]
+    Io(String),
+}
 
-macro_rules! store_error_from {
+macro_rules! store_error_from_redb {
     ($($t:ty),*) => {$(
         impl From<$t> for StoreError {
             fn from(err: $t) -> Self {
-                StoreError(err.to_string())
+                StoreError::Database(err.into())
             }
         }
     )*};
 }
-store_error_from!(
-    redb::Error,
+store_error_from_redb!(
     redb::DatabaseError,
     redb::TransactionError,
     redb::TableError,
     redb::StorageError,
-    redb::CommitError,
-    zr_common::CodecError
+    redb::CommitError
 );
 
 /// The committed head: the last momentum height executed and the state root after it.
@@ -139,7 +151,7 @@ impl StateStore {
 
     /// [`StateStore::open`], folding the journal after `fold_after` entries instead of the default.
     pub fn open_folding_after(dir: &Path, fold_after: usize) -> Result<StateStore, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
         let db = Database::create(dir.join("state.redb"))?;
         let txn = db.begin_write()?;
         {
@@ -148,14 +160,14 @@ impl StateStore {
             match schema {
                 Some(bytes) if bytes == SCHEMA_VERSION.to_le_bytes() => {}
                 Some(_) => {
-                    return Err(StoreError(format!(
+                    return Err(StoreError::Layout(format!(
                         "{} was written by another version of zr-executor (layout differs); start from an empty data \
                          directory",
                         dir.display()
                     )));
                 }
                 None if meta.get(HEAD)?.is_some() => {
-                    return Err(StoreError(format!(
+                    return Err(StoreError::Layout(format!(
                         "{} was written by an older zr-executor (layout 1); start from an empty data directory",
                         dir.display()
                     )));
@@ -218,14 +230,15 @@ impl StateStore {
         drop(entries);
         for row in txn.open_table(JOURNAL)?.iter()? {
             let (at, value) = row?;
-            tree.set(Hash(at.value().1), value.value().map(|v| Arc::new(v.to_vec())));
+            tree.set(Hash(at.value().1), value.value().map(|v| Arc::new(v.to_vec())))
+                .map_err(|e| StoreError::Corrupt(format!("the stored state is not a full tree: {e}")))?;
         }
         let head = match txn.open_table(META)?.get(HEAD)? {
             Some(bytes) => zr_common::codec::decode("head", bytes.value(), 64)?,
             None => Head::default(),
         };
         if tree.root() != head.root {
-            return Err(StoreError(format!(
+            return Err(StoreError::Corrupt(format!(
                 "stored state hashes to {}, but the committed root is {}: the database is corrupt",
                 tree.root(),
                 head.root
@@ -237,14 +250,24 @@ impl StateStore {
     /// Commits one momentum's results atomically and durably, folding the journal when it is due.
     pub fn commit(&self, commit: BlockCommit<'_>) -> Result<(), StoreError> {
         let height = commit.head.height;
-        let values: Vec<(&Hash, Option<&[u8]>)> =
-            commit.changed.iter().map(|key| (key, commit.tree.get(key).map(|v| v.as_slice()))).collect();
-        let placed: Vec<(Hash, u32, bool)> = commit
-            .receipts
+        let values = commit
+            .changed
             .iter()
-            .enumerate()
-            .map(|(i, r)| (r.tx_hash, i as u32, !matches!(r.status, ReceiptStatus::Dropped { .. })))
-            .collect();
+            .map(|key| Ok((key, commit.tree.get(key)?.map(|v| v.as_slice()))))
+            .collect::<Result<Vec<(&Hash, Option<&[u8]>)>, zr_protocol::Incomplete>>()
+            .map_err(|e| StoreError::Corrupt(format!("committing a partial tree: {e}")))?;
+        // A transaction hash points at the receipt that executed it. One that was dropped (a re-post, a nonce
+        // gap, the gas budget) points at its drop only until it executes, and never replaces an execution.
+        let placed: Vec<(Hash, u32, bool)> = self.with_tx_index(|index| {
+            let mut placed = Vec::with_capacity(commit.receipts.len());
+            for (i, receipt) in commit.receipts.iter().enumerate() {
+                let executed = !matches!(receipt.status, ReceiptStatus::Dropped { .. });
+                if executed || !index.executed(&receipt.tx_hash)? {
+                    placed.push((receipt.tx_hash, i as u32, executed));
+                }
+            }
+            Ok::<_, StoreError>(placed)
+        })??;
         let new_bytes: usize = values.iter().map(|(_, v)| v.map_or(0, <[u8]>::len)).sum();
         let fold = {
             let unfolded = self.unfolded.read().unwrap_or_else(|p| p.into_inner());
@@ -290,8 +313,8 @@ impl StateStore {
             }
             txn.open_table(ROOTS)?.insert(height, commit.head.root.0)?;
             if let Some(old) = commit.prune_height {
-                // The transaction index is never pruned: it is the protocol's record of what was executed,
-                // and every executor must drop the same re-posted transactions.
+                // The transaction index is kept (40 bytes a transaction): `getTransaction` answers "pruned"
+                // rather than "unknown" for old transactions.
                 receipts.retain_in((old, 0)..=(old, u32::MAX), |_, _| false)?;
                 leaves.remove(old)?;
             }
@@ -394,39 +417,6 @@ impl StateStore {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(ROOTS)?;
         Ok(table.get(height)?.map(|v| Hash(v.value())))
-    }
-
-    /// Every executed transaction: hash, momentum height, position, in hash order (for snapshots).
-    pub fn tx_index(&self) -> Result<Vec<(Hash, u64, u32)>, StoreError> {
-        self.with_tx_index(|index| {
-            let mut executed = BTreeMap::new();
-            for entry in index.table.iter()? {
-                let (key, value) = entry?;
-                let (height, position, was_executed) = value.value();
-                if was_executed {
-                    executed.insert(Hash(key.value()), (height, position));
-                }
-            }
-            for (hash, location) in &index.unfolded.locations {
-                if location.executed {
-                    executed.insert(*hash, (location.height, location.index));
-                }
-            }
-            Ok(executed.into_iter().map(|(hash, (height, position))| (hash, height, position)).collect())
-        })?
-    }
-
-    /// Writes executed-transaction index entries (a snapshot import).
-    pub fn put_tx_index(&self, entries: &[(Hash, u64, u32)]) -> Result<(), StoreError> {
-        let txn = self.db.begin_write()?;
-        {
-            let mut table = txn.open_table(TXS)?;
-            for (hash, height, index) in entries {
-                table.insert(hash.0, (*height, *index, true))?;
-            }
-        }
-        txn.commit()?;
-        Ok(())
     }
 }
 

@@ -11,9 +11,10 @@ pub mod order;
 mod publish;
 mod znnd;
 
-pub use error::L1Error;
+pub use error::{L1Error, Refusal};
 pub use follow::{Follower, follow, inbox_blocks};
 pub use l1::{L1, MomentumSubscription};
-pub use order::{Deposit, Ordered, Sequenced, Verified, canonical_order, order_verified, verify_inbox};
+pub use order::{Ordered, Sequenced, Verified, canonical_order, order_verified, verify_inbox};
 pub use publish::{SendRequest, send_block};
 pub use znnd::ZnndClient;
+pub use zr_protocol::Deposit;

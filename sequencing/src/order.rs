@@ -1,11 +1,14 @@
-//! The canonical ordering rule: a pure function from a momentum's inbox traffic (and the transactions
-//! already seen) to the ordered list every party executes.
+//! The canonical ordering rule: a pure function from a momentum's inbox traffic to the ordered list every
+//! party executes. It depends on the momentum alone (and the momentum before it), never on an executor's
+//! records, so anyone holding the L1 data derives the same list.
 //!
 //! 1. Inbox account blocks in momentum content order. A block's amount is a deposit to its sender.
 //! 2. Each block's data is decoded; a bundle that is malformed, signed badly, for another chain, posted by
 //!    someone other than the block's account, too large, repeating a transaction, or holding any invalid
 //!    transaction is skipped whole.
-//! 3. Transactions already seen (in this momentum or an earlier one) are dropped.
+//! 3. A transaction already taken from an earlier bundle of the momentum is dropped (by hash; the first
+//!    bundle that carried it is its poster). Re-posts of transactions executed in earlier momentums stay in
+//!    the list: the state transition drops them by their nonce, with a receipt that changes nothing.
 //! 4. Senders are ordered by SHA3(previous momentum hash ‖ sender address), so no relay can buy a place in
 //!    line; each sender's transactions by ascending nonce (then hash).
 
@@ -16,20 +19,9 @@ use zr_common::nom::{AccountBlock, BlockType};
 use zr_common::rollup::{Claim, Transaction, limits};
 use zr_common::{Address, Hash, SignatureBatch, TokenStandard};
 
-use crate::bundle::{Payload, decode_payload};
+use zr_protocol::Deposit;
 
-/// A deposit: ZNN or QSR sent to the inbox credits its sender on the rollup.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Deposit {
-    /// The L1 account that sent it (the same address on the rollup).
-    pub account: Address,
-    /// The token.
-    pub token: TokenStandard,
-    /// The amount.
-    pub amount: u128,
-    /// The L1 block that carried it.
-    pub l1_block: Hash,
-}
+use crate::bundle::{Payload, decode_payload};
 
 /// A transaction in canonical position.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,15 +48,9 @@ pub struct Ordered {
 }
 
 /// Applies the ordering rule to `blocks` (a momentum's account blocks in content order; blocks not sent
-/// to `inbox` are ignored). `seen` says whether a transaction hash was executed in an earlier momentum.
-pub fn canonical_order(
-    chain_id: u64,
-    inbox: &Address,
-    previous_momentum: &Hash,
-    blocks: &[AccountBlock],
-    seen: impl Fn(&Hash) -> bool,
-) -> Ordered {
-    order_verified(verify_inbox(chain_id, inbox, blocks), previous_momentum, seen)
+/// to `inbox` are ignored).
+pub fn canonical_order(chain_id: u64, inbox: &Address, previous_momentum: &Hash, blocks: &[AccountBlock]) -> Ordered {
+    order_verified(verify_inbox(chain_id, inbox, blocks), previous_momentum)
 }
 
 /// A momentum's inbox traffic decoded and checked (steps 1 and 2 of the rule), not yet deduplicated or
@@ -136,7 +122,7 @@ pub fn verify_inbox(chain_id: u64, inbox: &Address, blocks: &[AccountBlock]) -> 
         let mut signatures = SignatureBatch::new();
         signatures.add(&bundle.body.poster, &bundle.body.hash(), &bundle.signature);
         for (tx, hash) in bundle.body.transactions.iter().zip(hashes) {
-            tx.check_fields(chain_id).map_err(|e| format!("transaction {hash}: {e}"))?;
+            zr_protocol::check_transaction(tx, chain_id).map_err(|e| format!("transaction {hash}: {e}"))?;
             signatures.add(&tx.body.sender, hash, &tx.signature);
         }
         signatures.verify().map_err(|(position, e)| match position.checked_sub(1) {
@@ -154,13 +140,13 @@ pub fn verify_inbox(chain_id: u64, inbox: &Address, blocks: &[AccountBlock]) -> 
 }
 
 /// Steps 3 and 4 of [`canonical_order`], on verified traffic.
-pub fn order_verified(verified: Verified, previous_momentum: &Hash, seen: impl Fn(&Hash) -> bool) -> Ordered {
+pub fn order_verified(verified: Verified, previous_momentum: &Hash) -> Ordered {
     let Verified { deposits, claims, skipped, bundles } = verified;
     let mut taken: BTreeSet<Hash> = BTreeSet::new();
     let mut by_sender: BTreeMap<Address, Vec<Sequenced>> = BTreeMap::new();
     for (poster, transactions) in bundles {
         for (tx, hash) in transactions {
-            if seen(&hash) || !taken.insert(hash) {
+            if !taken.insert(hash) {
                 continue;
             }
             by_sender.entry(tx.body.sender_address()).or_default().push(Sequenced { tx, hash, poster });

@@ -46,10 +46,11 @@ pub async fn send_block<L: L1>(
     } else if required.base_plasma <= plasma::MAX_POW_PLASMA_PER_BLOCK {
         (0, plasma::difficulty_for_plasma(required.base_plasma))
     } else {
-        return Err(L1Error::Invalid(format!(
-            "{address} has {} plasma, the block needs {}, more than PoW can pay: fuse QSR",
-            required.available_plasma, required.base_plasma
-        )));
+        return Err(L1Error::NeedsFusedPlasma {
+            address,
+            available: required.available_plasma,
+            required: required.base_plasma,
+        });
     };
     let mut block = AccountBlock {
         version: VERSION,

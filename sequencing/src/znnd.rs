@@ -15,6 +15,7 @@ use zr_common::nom::rpc::{
 };
 use zr_common::nom::{AccountBlock, Momentum};
 
+use crate::error::Refusal;
 use crate::{L1, L1Error, MomentumSubscription};
 
 /// Read calls are retried this many times on transport errors, with doubling back-off.
@@ -157,8 +158,13 @@ impl L1 for ZnndClient {
     }
 
     async fn publish(&self, block: &AccountBlock) -> Result<(), L1Error> {
-        let _: Value = self.call("ledger.publishRawTransaction", json!([block])).await?;
-        Ok(())
+        match self.call::<Value>("ledger.publishRawTransaction", json!([block])).await {
+            Ok(_) => Ok(()),
+            Err(L1Error::Rpc { message, .. }) => {
+                Err(L1Error::Refused { reason: Refusal::of_message(&message), message })
+            }
+            Err(other) => Err(other),
+        }
     }
 
     async fn frontier_block(&self, address: &Address) -> Result<Option<AccountBlock>, L1Error> {

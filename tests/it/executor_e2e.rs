@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use serde_json::json;
-use zr_common::rollup::{Claim, TxKind, limits};
-use zr_common::{Address, Hash, sha3_256};
-use zr_executor::StateKey;
-use zr_executor::state::smt::Proof;
+use zr_common::rollup::{ReceiptStatus, TxKind, limits};
+use zr_common::{Address, sha3_256};
+use zr_protocol::{StateKey, leaves_root};
+use zr_rpc_api::{CallRequest, RollupStateApiClient, RollupTxApiClient, TransactionStatus};
 use zr_sequencing::{L1, canonical_order};
 
 use crate::rollup_support::*;
@@ -30,18 +30,19 @@ async fn two_executors_agree_on_every_momentum() {
     c2.p2p.peers = vec![e1.gossip.as_ref().unwrap().listening[0].to_string()];
     let e2 = zr_executor::node::start(&c2, net.executors[1].clone(), net.client()).await.unwrap();
     let (u1, u2) = (e1.rpc_url(), e2.rpc_url());
+    let (a1, a2) = (api(&u1), api(&u2));
     let alice = net.alice.clone();
     let bob = net.bob.address();
 
     // A deposit: ZNN sent to the inbox credits the sender on the rollup.
     post_data(&net, &alice, vec![], 1_000_000).await;
     for _ in 0..400 {
-        if result(&u1, "rollup.getBalance", json!([alice.address()])).await["znn"] == "1000000" {
+        if a1.get_balance(alice.address(), None).await.unwrap().znn == 1_000_000 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(result(&u1, "rollup.getBalance", json!([alice.address()])).await["znn"], "1000000");
+    assert_eq!(a1.get_balance(alice.address(), None).await.unwrap().znn, 1_000_000);
 
     // Upload and deploy in one bundle, then mint and transfer in another.
     let code = token_wasm();
@@ -85,28 +86,33 @@ async fn two_executors_agree_on_every_momentum() {
     post(&net, &alice, vec![forged.clone()]).await;
 
     let view = executed(&u1, &transfer.hash()).await;
-    assert_eq!(view["status"], "executed", "{view}");
-    assert_eq!(executed(&u1, &mint.hash()).await["status"], "executed");
-    assert!(result(&u1, "rollup.getTransaction", json!([forged.hash()])).await.is_null());
+    assert_eq!(view.status, TransactionStatus::Executed, "{view:?}");
+    assert_eq!(executed(&u1, &mint.hash()).await.status, TransactionStatus::Executed);
+    assert!(a1.get_transaction(forged.hash()).await.unwrap().is_none());
 
     // Read-only call and storage.
-    let call =
-        result(&u1, "rollup.call", json!([{ "contract": token, "method": "balance", "input": hex::encode(bob.0) }]))
-            .await;
-    assert_eq!(call["success"], true, "{call}");
-    assert_eq!(call["returnData"], hex::encode(10u128.to_le_bytes()));
+    let request = CallRequest {
+        contract: token,
+        method: "balance".into(),
+        input: bob.0.to_vec(),
+        from: None,
+        gas_limit: None,
+        height: None,
+    };
+    let call = a1.call(request).await.unwrap();
+    assert!(call.success, "{call:?}");
+    assert_eq!(call.return_data, 10u128.to_le_bytes());
     let storage_key = [b"b".as_slice(), &bob.0].concat();
-    let stored = result(&u1, "rollup.getStorage", json!([token, hex::encode(&storage_key)])).await;
-    assert_eq!(stored, hex::encode(10u128.to_le_bytes()));
-    let receipt = result(&u1, "rollup.getReceipt", json!([transfer.hash()])).await;
-    assert_eq!(receipt["status"]["status"], "success");
+    let stored = a1.get_storage(token, hex::encode(&storage_key), None).await.unwrap();
+    assert_eq!(stored, Some(hex::encode(10u128.to_le_bytes())));
+    let receipt = a1.get_receipt(transfer.hash()).await.unwrap().unwrap();
+    assert_eq!(receipt.status, ReceiptStatus::Success);
 
     // A proof of Bob's balance verifies against the root it came with.
     let key = StateKey::Storage { contract: token, key: storage_key };
-    let proof = result(&u1, "rollup.getProof", json!([key])).await;
-    let root: Hash = serde_json::from_value(proof["root"].clone()).unwrap();
-    let parsed: Proof = serde_json::from_value(proof["proof"].clone()).unwrap();
-    assert_eq!(parsed.verify(&root, &key.hash()).unwrap(), Some(sha3_256(&10u128.to_le_bytes())));
+    let proof = a1.get_proof(key.clone(), None).await.unwrap();
+    assert_eq!(proof.value, Some(10u128.to_le_bytes().to_vec()));
+    assert_eq!(proof.proof.verify(&proof.root, &key.hash()).unwrap(), Some(sha3_256(&10u128.to_le_bytes())));
 
     // Both executors reach the same state at every height.
     let target = head(&u1).await + 2;
@@ -119,8 +125,8 @@ async fn two_executors_agree_on_every_momentum() {
         }
     }
     for height in 1..=target {
-        let c1: Claim = serde_json::from_value(result(&u1, "rollup.getClaim", json!([height])).await).unwrap();
-        let c2: Claim = serde_json::from_value(result(&u2, "rollup.getClaim", json!([height])).await).unwrap();
+        let c1 = a1.get_claim(height).await.unwrap().unwrap();
+        let c2 = a2.get_claim(height).await.unwrap().unwrap();
         c1.verify_signature().unwrap();
         assert_eq!(
             (c1.body.prev_state_root, c1.body.new_state_root, c1.body.leaves_root, c1.body.vm_version),
@@ -128,10 +134,9 @@ async fn two_executors_agree_on_every_momentum() {
             "height {height}"
         );
         assert_ne!(c1.body.executor, c2.body.executor);
-        let l1 = result(&u1, "rollup.getClaimLeaves", json!([height])).await;
-        assert_eq!(l1, result(&u2, "rollup.getClaimLeaves", json!([height])).await);
-        let leaves: Vec<zr_common::rollup::ClaimLeaf> = serde_json::from_value(l1).unwrap();
-        assert_eq!(zr_common::rollup::leaves_root(&leaves), c1.body.leaves_root);
+        let leaves = a1.get_claim_leaves(height).await.unwrap().unwrap();
+        assert_eq!(Some(&leaves), a2.get_claim_leaves(height).await.unwrap().as_ref());
+        assert_eq!(leaves_root(&leaves), c1.body.leaves_root);
     }
 
     // Claims reach L1: the inbox carries e1's signed claims.
@@ -142,15 +147,12 @@ async fn two_executors_agree_on_every_momentum() {
         let momentums = client.detailed_momentums(1, frontier).await.unwrap();
         for m in &momentums {
             let blocks: Vec<_> = m.blocks.iter().map(|b| b.block.clone()).collect();
-            let ordered =
-                canonical_order(ROLLUP, &Address::INBOX, &m.momentum.momentum.previous_hash, &blocks, |_| false);
+            let ordered = canonical_order(ROLLUP, &Address::INBOX, &m.momentum.momentum.previous_hash, &blocks);
             for (poster, claim) in ordered.claims {
                 if poster == net.executors[0].address() {
                     claim.verify_signature().unwrap();
-                    let stored: Claim =
-                        serde_json::from_value(result(&u1, "rollup.getClaim", json!([claim.body.height])).await)
-                            .unwrap();
-                    assert_eq!(stored, claim);
+                    let stored = a1.get_claim(claim.body.height).await.unwrap();
+                    assert_eq!(stored, Some(claim));
                     found = true;
                 }
             }
@@ -166,8 +168,7 @@ async fn two_executors_agree_on_every_momentum() {
     let mut gossiped = false;
     for _ in 0..200 {
         let height = head(&u1).await;
-        let peers: Vec<Claim> =
-            serde_json::from_value(result(&u2, "rollup.getPeerClaims", json!([height])).await).unwrap();
+        let peers = a2.get_peer_claims(height).await.unwrap();
         if let Some(claim) = peers.iter().find(|c| c.body.executor == net.executors[0].public()) {
             claim.verify_signature().unwrap();
             gossiped = true;
@@ -181,9 +182,9 @@ async fn two_executors_agree_on_every_momentum() {
     while head(&u1).await < 12 {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let pruned = rpc(&u1, "rollup.getProof", json!([key, 1])).await;
-    assert!(pruned["error"]["message"].as_str().unwrap().contains("pruned"), "{pruned}");
-    let bad = rpc(&u1, "rollup.getBalance", json!(["not an address"])).await;
+    let pruned = a1.get_proof(key, Some(1)).await.unwrap_err().to_string();
+    assert!(pruned.contains("pruned"), "{pruned}");
+    let bad = raw_rpc(&u1, "rollup.getBalance", json!(["not an address"])).await;
     assert_eq!(bad["error"]["code"], -32602);
     let ops = reqwest::get(format!("http://{}/metrics", e1.ops_addr)).await.unwrap().text().await.unwrap();
     assert!(ops.contains("zr_executor_momentum_height"));

@@ -5,9 +5,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use serde_json::json;
 use zr_common::rollup::TxKind;
 use zr_common::{KeyPair, TokenStandard};
+use zr_rpc_api::{RollupStateApiClient, RollupTxApiClient};
 
 use crate::rollup_support::*;
 use crate::support::TestNet;
@@ -77,13 +77,14 @@ async fn sigkill_at_any_moment_loses_nothing() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     for height in 1..=target {
-        let expected = result(&reference.rpc_url(), "rollup.getStateRoot", json!([height])).await;
-        let got = result(&url, "rollup.getStateRoot", json!([height])).await;
+        let expected = api(&reference.rpc_url()).get_state_root(Some(height)).await.unwrap();
+        let got = api(&url).get_state_root(Some(height)).await.unwrap();
         assert_eq!(got, expected, "state root at height {height}");
-        let expected = result(&reference.rpc_url(), "rollup.getClaimLeaves", json!([height])).await;
-        assert_eq!(result(&url, "rollup.getClaimLeaves", json!([height])).await, expected, "leaves at height {height}");
+        let expected = api(&reference.rpc_url()).get_claim_leaves(height).await.unwrap();
+        assert_eq!(api(&url).get_claim_leaves(height).await.unwrap(), expected, "leaves at height {height}");
     }
-    assert_eq!(result(&url, "rollup.getTransaction", json!([last.hash()])).await["status"], "executed");
+    let view = api(&url).get_transaction(last.hash()).await.unwrap().unwrap();
+    assert_eq!(view.status, zr_rpc_api::TransactionStatus::Executed);
     child.kill().unwrap();
     child.wait().unwrap();
     reference.stop().await;

@@ -7,13 +7,12 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use eyre::{Context, bail, eyre};
-use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
-use zr_common::rollup::api::{AccountView, TransactionView};
+use jsonrpsee_http_client::{HttpClient, HttpClientBuilder};
 use zr_common::rollup::{BundleBody, Transaction, TxBody, TxKind};
 use zr_common::{Address, KeyPair, TokenStandard};
+use zr_rpc_api::{AccountView, RollupStateApiClient, RollupTxApiClient, TransactionView};
 use zr_sequencing::bundle::encode_bundle;
-use zr_sequencing::{L1, L1Error, SendRequest, ZnndClient, send_block};
+use zr_sequencing::{L1, SendRequest, ZnndClient, send_block};
 
 /// Where the network is.
 #[derive(Args, Clone)]
@@ -45,7 +44,8 @@ pub struct NetArgs {
 pub struct Net {
     pub args: NetArgs,
     pub l1: Arc<ZnndClient>,
-    http: reqwest::Client,
+    /// The executor's `rollup` API.
+    pub executor: HttpClient,
     /// Print progress lines (not with --json).
     pub progress: bool,
 }
@@ -53,32 +53,23 @@ pub struct Net {
 impl Net {
     pub fn new(args: NetArgs, progress: bool) -> eyre::Result<Net> {
         let l1 = Arc::new(ZnndClient::new(&args.l1_http, &args.l1_ws)?);
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
-        Ok(Net { args, l1, http, progress })
-    }
-
-    /// Calls the executor's `method`.
-    pub async fn rpc<T: DeserializeOwned>(&self, method: &str, params: Value) -> eyre::Result<T> {
-        let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
-        let response = self
-            .http
-            .post(&self.args.executor)
-            .json(&body)
-            .send()
-            .await
-            .wrap_err_with(|| format!("executor unreachable at {}", self.args.executor))?;
-        let value: Value = response.json().await.wrap_err("executor answered with something that is not JSON")?;
-        if let Some(error) = value.get("error") {
-            bail!(
-                "executor refused {method}: {}",
-                error.get("message").and_then(Value::as_str).unwrap_or("unknown error")
-            );
-        }
-        serde_json::from_value(value["result"].clone()).wrap_err_with(|| format!("unexpected answer to {method}"))
+        let executor = HttpClientBuilder::default()
+            .request_timeout(Duration::from_secs(30))
+            .build(&args.executor)
+            .wrap_err_with(|| format!("invalid executor URL {}", args.executor))?;
+        Ok(Net { args, l1, executor, progress })
     }
 
     pub async fn account(&self, address: &Address) -> eyre::Result<AccountView> {
-        self.rpc("rollup.getBalance", json!([address])).await
+        self.executor.get_balance(*address, None).await.map_err(|e| self.executor_error("rollup.getBalance", e))
+    }
+
+    /// An executor call's error, naming the executor and the method.
+    pub fn executor_error(&self, method: &str, error: jsonrpsee::core::ClientError) -> eyre::Report {
+        match error {
+            jsonrpsee::core::ClientError::Call(e) => eyre!("executor refused {method}: {}", e.message()),
+            other => eyre!("executor at {} failed on {method}: {other}", self.args.executor),
+        }
     }
 
     pub fn progress(&self, line: &str) {
@@ -102,9 +93,7 @@ impl Net {
             match send_block(self.l1.as_ref(), chain_identifier, key, send.clone()).await {
                 Ok(block) => return Ok(block),
                 // Plasma held by unconfirmed blocks comes back when a momentum confirms them.
-                Err(L1Error::Rpc { message, .. } | L1Error::Invalid(message))
-                    if (message.contains("plasma") || message.contains("unconfirmed")) && Instant::now() < deadline =>
-                {
+                Err(err) if err.clears_with_next_momentum() && Instant::now() < deadline => {
                     self.progress("waiting for plasma (the next momentum frees it)…");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
@@ -126,34 +115,54 @@ impl Net {
         kinds: Vec<TxKind>,
         gas: u64,
     ) -> eyre::Result<Vec<Transaction>> {
-        let transactions: Vec<Transaction> = kinds
-            .into_iter()
-            .enumerate()
-            .map(|(i, kind)| {
-                TxBody {
-                    chain_id: self.args.chain_id,
-                    sender: key.public(),
-                    nonce: nonce + i as u64,
-                    gas_limit: gas,
-                    fee_per_gas: self.args.fee_per_gas,
-                    kind,
-                }
-                .sign(key)
-            })
-            .collect();
-        let bundle =
-            BundleBody { chain_id: self.args.chain_id, poster: key.public(), transactions: transactions.clone() }
-                .sign(key);
-        let data = encode_bundle(&bundle).map_err(|e| eyre!("{e}"))?;
-        self.post(key, SendRequest { to: Address::INBOX, token: TokenStandard::ZERO, amount: 0, data }).await?;
+        let transactions: Vec<Transaction> =
+            kinds.into_iter().enumerate().map(|(i, kind)| self.sign(key, nonce + i as u64, kind, gas)).collect();
+        self.post_bundle(key, transactions.clone()).await?;
         Ok(transactions)
     }
 
-    /// Waits until the executor has executed `hash`; returns where it landed.
+    /// Signs one transaction.
+    pub fn sign(&self, key: &KeyPair, nonce: u64, kind: TxKind, gas: u64) -> Transaction {
+        TxBody {
+            chain_id: self.args.chain_id,
+            sender: key.public(),
+            nonce,
+            gas_limit: gas,
+            fee_per_gas: self.args.fee_per_gas,
+            kind,
+        }
+        .sign(key)
+    }
+
+    /// Posts `transactions` in one bundle from `key`'s own L1 account.
+    pub async fn post_bundle(&self, key: &KeyPair, transactions: Vec<Transaction>) -> eyre::Result<()> {
+        let bundle = BundleBody { chain_id: self.args.chain_id, poster: key.public(), transactions }.sign(key);
+        let data = encode_bundle(&bundle).map_err(|e| eyre!("{e}"))?;
+        self.post(key, SendRequest { to: Address::INBOX, token: TokenStandard::ZERO, amount: 0, data }).await?;
+        Ok(())
+    }
+
+    /// Waits until the executor has executed (or dropped) `hash`; returns where it landed.
     pub async fn wait(&self, hash: &zr_common::Hash, what: &str) -> eyre::Result<TransactionView> {
+        self.wait_after(hash, what, None).await
+    }
+
+    /// [`Net::wait`], ignoring a drop at or before `dropped_at` (the transaction was posted again since).
+    pub async fn wait_after(
+        &self,
+        hash: &zr_common::Hash,
+        what: &str,
+        dropped_at: Option<u64>,
+    ) -> eyre::Result<TransactionView> {
         let started = Instant::now();
         loop {
-            if let Some(view) = self.rpc::<Option<TransactionView>>("rollup.getTransaction", json!([hash])).await? {
+            let found = self.executor.get_transaction(*hash).await;
+            let found = found.map_err(|e| self.executor_error("rollup.getTransaction", e))?;
+            let stale = |view: &TransactionView| {
+                matches!(view.receipt.status, zr_common::rollup::ReceiptStatus::Dropped { .. })
+                    && dropped_at.is_some_and(|at| view.height.is_none_or(|h| h <= at))
+            };
+            if let Some(view) = found.filter(|view| !stale(view)) {
                 self.progress_done();
                 return Ok(view);
             }

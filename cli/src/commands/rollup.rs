@@ -5,11 +5,12 @@ use std::time::{Duration, Instant};
 
 use clap::Subcommand;
 use eyre::{Context, bail};
-use serde_json::{Value, json};
-use zr_common::rollup::api::{CallResult, TransactionView};
-use zr_common::rollup::{ReceiptStatus, TxKind, limits};
+use serde_json::json;
+use zr_common::rollup::{ReceiptStatus, Transaction, TxKind, limits};
 use zr_common::{Address, Hash, KeyPair, TokenStandard, sha3_256};
-use zr_executor::vm::limits::gas;
+use zr_protocol::StateKey;
+use zr_protocol::gas::{COSTS, intrinsic_gas_of_len};
+use zr_rpc_api::{CallRequest, RollupStateApiClient, RollupTxApiClient, TransactionView};
 use zr_sequencing::{L1, SendRequest};
 
 use super::key::KeyFileArg;
@@ -104,8 +105,9 @@ pub fn run(cmd: RollupCommand, key: KeyFileArg, net: NetArgs, out: &Output) -> e
             }
             RollupCommand::Query { contract, method, args, decode } => {
                 let from = key.load().ok().map(|k| k.address());
-                let request = json!([{ "contract": contract, "method": method, "input": hex::encode(encode_args(&args)?), "from": from }]);
-                let result: CallResult = net.rpc("rollup.call", request).await?;
+                let request =
+                    CallRequest { contract, method, input: encode_args(&args)?, from, gas_limit: None, height: None };
+                let result = net.executor.call(request).await.map_err(|e| net.executor_error("rollup.call", e))?;
                 let decoded = decode_return(&result.return_data, decode.as_deref())?;
                 out.emit(json!({ "result": result, "decoded": decoded }), || {
                     if result.success {
@@ -182,7 +184,8 @@ pub fn run(cmd: RollupCommand, key: KeyFileArg, net: NetArgs, out: &Output) -> e
                 let view = if watch {
                     net.wait(&hash, "transaction").await?
                 } else {
-                    match net.rpc::<Option<TransactionView>>("rollup.getTransaction", json!([hash])).await? {
+                    let found = net.executor.get_transaction(hash).await;
+                    match found.map_err(|e| net.executor_error("rollup.getTransaction", e))? {
                         Some(view) => view,
                         None => bail!("transaction {hash} is not executed (yet); add --watch to wait"),
                     }
@@ -203,8 +206,10 @@ async fn transact(net: &Net, key: &KeyPair, kind: TxKind, what: &str) -> eyre::R
     let nonce = next_nonce(net, key).await?;
     let tx = net.submit(key, nonce, vec![kind]).await?.remove(0);
     let view = net.wait(&tx.hash(), what).await?;
-    if let ReceiptStatus::Failed { reason } | ReceiptStatus::Dropped { reason } = &view.receipt.status {
-        bail!("{what} {} {}: {reason}", view.hash, view.status);
+    match &view.receipt.status {
+        ReceiptStatus::Failed { reason } => bail!("{what} {} failed: {reason}", view.hash),
+        ReceiptStatus::Dropped { reason } => bail!("{what} {} dropped: {reason}", view.hash),
+        ReceiptStatus::Success => {}
     }
     Ok(view)
 }
@@ -224,30 +229,30 @@ async fn deploy(
     let code_hash = sha3_256(&code);
     let input = encode_args(&init)?;
     let value = parse_amount(value)?;
-    let present: Value = net.rpc("rollup.getProof", json!([{ "kind": "code", "codeHash": code_hash }])).await?;
+    let present = net
+        .executor
+        .get_proof(StateKey::Code { code_hash }, None)
+        .await
+        .map_err(|e| net.executor_error("rollup.getProof", e))?;
     let mut nonce = next_nonce(net, key).await?;
-    if present["value"].is_null() {
+    if present.value.is_none() {
         let chunks: Vec<&[u8]> = code.chunks(limits::MAX_CODE_CHUNK_LEN).collect();
         let count = chunks.len() as u32;
-        let mut last = None;
-        for (index, chunk) in chunks.into_iter().enumerate() {
-            net.progress(&format!("uploading {} [{}/{count}] {} bytes", file.display(), index + 1, code.len()));
-            // The last chunk also pays for validating and compiling the whole code.
-            let gas = gas::TX_BASE
-                + gas::TX_PER_BYTE * (chunk.len() as u64 + 512)
-                + gas::UPLOAD_PER_BYTE * chunk.len() as u64
-                + if index + 1 == count as usize { gas::COMPILE_PER_BYTE * code.len() as u64 } else { 0 }
-                + 100_000;
-            let kind = TxKind::UploadChunk { code_hash, index: index as u32, count, bytes: chunk.to_vec() };
-            let tx = net.submit_with_gas(key, nonce, vec![kind], gas.max(net.args.gas)).await?.remove(0);
-            nonce += 1;
-            last = Some(tx.hash());
-        }
-        let last = last.expect("at least one chunk");
-        let view = net.wait(&last, "upload").await?;
-        if let ReceiptStatus::Failed { reason } = &view.receipt.status {
-            bail!("upload of {code_hash} failed: {reason}");
-        }
+        let uploads: Vec<Transaction> = chunks
+            .into_iter()
+            .enumerate()
+            .map(|(index, chunk)| {
+                // The last chunk also pays for validating and compiling the whole code.
+                let gas = intrinsic_gas_of_len(chunk.len() + 512)
+                    + COSTS.upload_per_byte * chunk.len() as u64
+                    + if index + 1 == count as usize { COSTS.compile_per_byte * code.len() as u64 } else { 0 }
+                    + 100_000;
+                let kind = TxKind::UploadChunk { code_hash, index: index as u32, count, bytes: chunk.to_vec() };
+                net.sign(key, nonce + index as u64, kind, gas.max(net.args.gas))
+            })
+            .collect();
+        upload_chunks(net, key, &uploads, &file).await?;
+        nonce += u64::from(count);
     }
     let address = Address::contract(&key.address(), nonce);
     let tx = net.submit(key, nonce, vec![TxKind::Deploy { code_hash, input, value }]).await?.remove(0);
@@ -265,6 +270,42 @@ async fn deploy(
         )
     });
     Ok(())
+}
+
+/// Posts upload transactions one bundle each and waits for all of them. A chunk the momentum could not fit
+/// (dropped: gas budget, or a nonce gap after an earlier drop) is posted again with the ones after it, a few
+/// times; a failed chunk fails the upload.
+async fn upload_chunks(net: &Net, key: &KeyPair, uploads: &[Transaction], file: &std::path::Path) -> eyre::Result<()> {
+    const ATTEMPTS: usize = 4;
+    let mut from = 0;
+    let mut dropped_at = None;
+    for attempt in 1..=ATTEMPTS {
+        for (index, tx) in uploads.iter().enumerate().skip(from) {
+            net.progress(&format!("uploading {} [{}/{}]", file.display(), index + 1, uploads.len()));
+            net.post_bundle(key, vec![tx.clone()]).await?;
+        }
+        let mut again = None;
+        for (index, tx) in uploads.iter().enumerate().skip(from) {
+            let view = net.wait_after(&tx.hash(), "upload", dropped_at).await?;
+            match &view.receipt.status {
+                ReceiptStatus::Success => {}
+                ReceiptStatus::Failed { reason } => bail!("upload chunk {index} ({}) failed: {reason}", view.hash),
+                ReceiptStatus::Dropped { reason } => {
+                    net.progress(&format!("chunk {index} dropped ({reason}); posting again (attempt {attempt})"));
+                    again = Some((index, view.height));
+                    break;
+                }
+            }
+        }
+        match again {
+            None => return Ok(()),
+            Some((index, height)) => {
+                from = index;
+                dropped_at = height;
+            }
+        }
+    }
+    bail!("the upload of {} was dropped {ATTEMPTS} times (the rollup is busy); try again later", file.display())
 }
 
 fn decode_return(data: &[u8], as_type: Option<&str>) -> eyre::Result<String> {
@@ -286,8 +327,10 @@ fn print_tx(out: &Output, view: &TransactionView) {
             view.height.map_or("-".into(), |h| h.to_string()),
             view.receipt.gas_used
         );
-        if let ReceiptStatus::Failed { reason } | ReceiptStatus::Dropped { reason } = &view.receipt.status {
-            text.push_str(&format!("\nreason: {reason}"));
+        match &view.receipt.status {
+            ReceiptStatus::Failed { reason } => text.push_str(&format!("\nreason: {reason}")),
+            ReceiptStatus::Dropped { reason } => text.push_str(&format!("\nreason: {reason}")),
+            ReceiptStatus::Success => {}
         }
         if !view.receipt.return_data.is_empty() {
             text.push_str(&format!("\nreturned: {}", hex::encode(&view.receipt.return_data)));

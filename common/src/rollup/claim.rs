@@ -8,43 +8,6 @@ use crate::hash::{Domain, domain_hash};
 use crate::keys::SignatureError;
 use crate::{Hash, KeyPair, PublicKey, Signature};
 
-/// One leaf of a claim's commitment: a transaction's post-state root and receipt hash.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
-#[serde(rename_all = "camelCase")]
-pub struct ClaimLeaf {
-    /// The state root after the transaction.
-    pub post_state_root: Hash,
-    /// [`super::Receipt::hash`].
-    pub receipt_hash: Hash,
-}
-
-impl ClaimLeaf {
-    /// The leaf hash.
-    pub fn hash(&self) -> Hash {
-        domain_hash(Domain::ClaimLeaf, &crate::codec::encode(self))
-    }
-}
-
-/// The Merkle root of a claim's leaf hashes: pairs hashed as SHA3(0x01 ‖ left ‖ right), an odd node carried
-/// up unchanged, zero for no leaves.
-pub fn leaves_root(leaves: &[ClaimLeaf]) -> Hash {
-    let mut level: Vec<Hash> = leaves.iter().map(ClaimLeaf::hash).collect();
-    if level.is_empty() {
-        return Hash::ZERO;
-    }
-    while level.len() > 1 {
-        level = level
-            .chunks(2)
-            .map(|pair| match pair {
-                [left, right] => crate::hash::sha3_256_concat([&[1u8][..], &left.0, &right.0]),
-                [single] => *single,
-                _ => unreachable!("chunks of two"),
-            })
-            .collect();
-    }
-    level[0]
-}
-
 /// The signed part of a claim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
 #[serde(rename_all = "camelCase")]
@@ -59,7 +22,7 @@ pub struct ClaimBody {
     pub prev_state_root: Hash,
     /// The state root after it.
     pub new_state_root: Hash,
-    /// Merkle root over the momentum's [`ClaimLeaf`] hashes.
+    /// Merkle root over the momentum's claim leaves (`zr_protocol::leaf`).
     pub leaves_root: Hash,
     /// The VM version (wasmer version, cost table, limits) the executor ran.
     pub vm_version: Hash,

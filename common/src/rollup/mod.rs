@@ -3,7 +3,6 @@
 //! Each hashed type derives the canonical codec (see [`crate::codec`]); serde derives give the JSON-RPC
 //! shape only and never touch the hashed bytes.
 
-pub mod api;
 mod bundle;
 mod claim;
 pub mod limits;
@@ -11,6 +10,6 @@ mod receipt;
 mod transaction;
 
 pub use bundle::{Bundle, BundleBody};
-pub use claim::{Claim, ClaimBody, ClaimLeaf, leaves_root};
-pub use receipt::{Event, Receipt, ReceiptStatus};
+pub use claim::{Claim, ClaimBody};
+pub use receipt::{DropReason, Event, Receipt, ReceiptStatus};
 pub use transaction::{Transaction, TxBody, TxError, TxKind};

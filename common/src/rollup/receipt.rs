@@ -18,10 +18,41 @@ pub enum ReceiptStatus {
         /// Why.
         reason: String,
     },
-    /// Not executed: the momentum's gas budget could not fit its gas limit. No state change, no charge.
+    /// Not executed: no state change, no charge, the nonce not used; it may be posted again.
     Dropped {
         /// Why.
-        reason: String,
+        reason: DropReason,
+    },
+}
+
+/// Why a transaction was not executed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode, thiserror::Error)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "kind")]
+pub enum DropReason {
+    /// The momentum's gas budget could not fit its gas limit any more.
+    #[error("the momentum's gas budget is used up")]
+    GasBudget,
+    /// Its nonce is already used: a re-post of an executed transaction, or one replaced by another.
+    #[error("nonce already used (the account's next nonce is {expected})")]
+    NonceTooLow {
+        /// The sender's next nonce.
+        expected: u64,
+    },
+    /// Its nonce is ahead of the sender's next: an earlier transaction has not run (it was dropped too).
+    #[error("nonce ahead of the account's next nonce {expected}")]
+    NonceTooHigh {
+        /// The sender's next nonce.
+        expected: u64,
+    },
+    /// Its gas limit is outside what any transaction may ask for.
+    #[error("gas limit {limit} outside {intrinsic}..={max}")]
+    GasLimit {
+        /// The gas limit.
+        limit: u64,
+        /// Its intrinsic gas.
+        intrinsic: u64,
+        /// The cap.
+        max: u64,
     },
 }
 

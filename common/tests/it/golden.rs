@@ -1,7 +1,7 @@
 //! Golden encodings and hashes of every hashed or signed rollup type: a format change fails here.
 
 use zr_common::rollup::{
-    BundleBody, Claim, ClaimBody, ClaimLeaf, Event, Receipt, ReceiptStatus, Transaction, TxBody, TxKind,
+    BundleBody, Claim, ClaimBody, DropReason, Event, Receipt, ReceiptStatus, Transaction, TxBody, TxKind,
 };
 use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, sha3_256};
 
@@ -122,10 +122,21 @@ fn receipt() {
         &receipt,
         receipt.hash(),
         "fd8488a9c9c6962d5d5faae26e3b425aa4057bdd3ecb40cb0c6049215fcb09b1",
-        "2f517cdea55448a1eddd2c9594196892a83afb929d322c375a9777a83ba80fb6",
+        "2e8356ead46defc0a3101daf901e53bb66517b2c3a9b10e7e7d8a07e3d04a347",
     );
-    let leaf = ClaimLeaf { post_state_root: receipt.post_state_root, receipt_hash: receipt.hash() };
-    assert_eq!(leaf.hash().to_hex(), "aa9068dae840d2c17232d42205f4340d8b6b9f13e57ae03dd5aa2882bae88f60");
+    let dropped = Receipt {
+        status: ReceiptStatus::Dropped { reason: DropReason::NonceTooLow { expected: 3 } },
+        events: vec![],
+        return_data: vec![],
+        gas_used: 0,
+        ..receipt
+    };
+    check(
+        &dropped,
+        dropped.hash(),
+        "d9ada02375d356ea01bbc9aeadf3b51ee655f4214fffcc660f244f3d3e23be4e",
+        "9ac84e5058cae2ef13563920c7cc6db53f572437c355c12dbc9d0c27e8257750",
+    );
 }
 
 #[test]

@@ -11,7 +11,9 @@ use std::sync::{Arc, Mutex};
 use wasmer::{Engine, Module};
 use zr_common::{Hash, sha3_256};
 
-use super::{CallError, Vm};
+use zr_protocol::{CallError, StateError};
+
+use super::Vm;
 
 /// Hit and miss counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -94,7 +96,7 @@ impl ModuleCache {
         &self,
         engine: &Engine,
         code_hash: &Hash,
-        code: impl FnOnce() -> Option<Arc<Vec<u8>>>,
+        code: impl FnOnce() -> Result<Option<Arc<Vec<u8>>>, StateError>,
     ) -> Result<Module, CallError> {
         {
             let mut lru = self.memory.lock().unwrap_or_else(|p| p.into_inner());
@@ -117,7 +119,9 @@ impl ModuleCache {
             self.corrupt.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(target: "zr::vm", path = %path.display(), "corrupt module cache entry; recompiling");
         }
-        let code = code().ok_or_else(|| CallError::Fault(format!("code {code_hash} is missing from the state")))?;
+        let code = code()
+            .map_err(CallError::State)?
+            .ok_or_else(|| CallError::Fault(format!("code {code_hash} is missing from the state")))?;
         if zr_common::sha3_256(&code) != *code_hash {
             return Err(CallError::Fault(format!("stored code does not hash to {code_hash}")));
         }

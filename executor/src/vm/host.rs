@@ -8,9 +8,11 @@ use wasmer::{AsStoreMut, FunctionEnvMut, Global, Instance, Memory, RuntimeError,
 use zr_common::rollup::Event;
 use zr_common::{Address, PublicKey, Signature, TokenStandard, sha3_256};
 
+use zr_protocol::gas::COSTS;
+use zr_protocol::{BlockInfo, CallError, CallOutcome, Entry, Frame, StateError, StateKey, World};
+
 use super::Vm;
-use super::limits::{self, gas};
-use crate::state::{StateKey, World};
+use super::limits;
 
 const I32: ValType = ValType::I32;
 const I64: ValType = ValType::I64;
@@ -39,30 +41,6 @@ pub const HOST_API: &[(&str, &[ValType], &[ValType])] = &[
     ("abort", &[I32, I32], &[]),
 ];
 
-/// The momentum a transaction executes in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BlockInfo {
-    /// The momentum height.
-    pub height: u64,
-    /// The momentum timestamp (unix seconds).
-    pub timestamp: u64,
-}
-
-/// One contract call.
-#[derive(Debug, Clone)]
-pub struct Frame {
-    /// Who called (the sender, or the calling contract).
-    pub caller: Address,
-    /// The contract running.
-    pub contract: Address,
-    /// ZNN sent along.
-    pub value: u128,
-    /// The method's input.
-    pub input: Vec<u8>,
-    /// Nesting: 0 for the transaction's own call.
-    pub depth: u32,
-}
-
 /// Why a host call stopped the contract.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HostTrap {
@@ -75,9 +53,16 @@ pub enum HostTrap {
     /// The contract misused the host API (bad pointer, oversized argument, …).
     #[error("{0}")]
     Trap(String),
+    /// The state could not answer (a witness without a key the call needs).
+    #[error("{0}")]
+    State(StateError),
     /// The host itself failed: a node fault, never a receipt.
     #[error("node fault: {0}")]
     Fault(String),
+}
+
+fn state_trap(error: StateError) -> RuntimeError {
+    RuntimeError::user(Box::new(HostTrap::State(error)))
 }
 
 /// The state a host function sees, moved in for the duration of a call.
@@ -165,17 +150,17 @@ fn write_bytes(env: &Env<'_>, ptr: u32, bytes: &[u8], what: &str) -> Result<(), 
 }
 
 fn per_byte(len: usize) -> u64 {
-    gas::HOST_PER_BYTE * len as u64
+    COSTS.host_per_byte * len as u64
 }
 
 pub(crate) fn input_len(mut env: Env<'_>) -> Result<u32, RuntimeError> {
-    charge(&mut env, gas::HOST_CALL)?;
+    charge(&mut env, COSTS.host_call)?;
     Ok(env.data().frame.input.len() as u32)
 }
 
 pub(crate) fn input_copy(mut env: Env<'_>, out: u32) -> Result<(), RuntimeError> {
     let input = env.data().frame.input.clone();
-    charge(&mut env, gas::HOST_CALL + per_byte(input.len()))?;
+    charge(&mut env, COSTS.host_call + per_byte(input.len()))?;
     write_bytes(&env, out, &input, "input_copy")
 }
 
@@ -191,9 +176,9 @@ pub(crate) fn storage_read(
     out: u32,
     cap: u32,
 ) -> Result<i64, RuntimeError> {
-    charge(&mut env, gas::STORAGE_READ + per_byte(key_len as usize))?;
+    charge(&mut env, COSTS.storage_read + per_byte(key_len as usize))?;
     let key = storage_key(&env, key_ptr, key_len)?;
-    let Some(value) = env.data_mut().world.get(&key) else { return Ok(-1) };
+    let Some(value) = env.data_mut().world.get(&key).map_err(state_trap)? else { return Ok(-1) };
     let copied = value.len().min(cap as usize);
     charge(&mut env, per_byte(copied))?;
     write_bytes(&env, out, &value[..copied], "storage_read")?;
@@ -207,7 +192,7 @@ pub(crate) fn storage_write(
     ptr: u32,
     len: u32,
 ) -> Result<(), RuntimeError> {
-    charge(&mut env, gas::STORAGE_WRITE + gas::STORAGE_WRITE_PER_BYTE * (u64::from(key_len) + u64::from(len)))?;
+    charge(&mut env, COSTS.storage_write + COSTS.storage_write_per_byte * (u64::from(key_len) + u64::from(len)))?;
     let key = storage_key(&env, key_ptr, key_len)?;
     let value = read_bytes(&env, ptr, len, limits::MAX_STORAGE_VALUE, "storage value")?;
     env.data_mut().world.set(&key, Some(value));
@@ -215,77 +200,53 @@ pub(crate) fn storage_write(
 }
 
 pub(crate) fn storage_remove(mut env: Env<'_>, key_ptr: u32, key_len: u32) -> Result<(), RuntimeError> {
-    charge(&mut env, gas::STORAGE_REMOVE + per_byte(key_len as usize))?;
+    charge(&mut env, COSTS.storage_remove + per_byte(key_len as usize))?;
     let key = storage_key(&env, key_ptr, key_len)?;
     env.data_mut().world.set(&key, None);
     Ok(())
 }
 
 pub(crate) fn caller(mut env: Env<'_>, out: u32) -> Result<(), RuntimeError> {
-    charge(&mut env, gas::HOST_CALL)?;
+    charge(&mut env, COSTS.host_call)?;
     let caller = env.data().frame.caller;
     write_bytes(&env, out, &caller.0, "caller")
 }
 
 pub(crate) fn self_address(mut env: Env<'_>, out: u32) -> Result<(), RuntimeError> {
-    charge(&mut env, gas::HOST_CALL)?;
+    charge(&mut env, COSTS.host_call)?;
     let contract = env.data().frame.contract;
     write_bytes(&env, out, &contract.0, "self_address")
 }
 
 pub(crate) fn value(mut env: Env<'_>, out: u32) -> Result<(), RuntimeError> {
-    charge(&mut env, gas::HOST_CALL)?;
+    charge(&mut env, COSTS.host_call)?;
     let value = env.data().frame.value;
     write_bytes(&env, out, &value.to_le_bytes(), "value")
 }
 
 pub(crate) fn balance(mut env: Env<'_>, address: u32, out: u32) -> Result<(), RuntimeError> {
-    charge(&mut env, gas::BALANCE)?;
+    charge(&mut env, COSTS.balance)?;
     let address = Address(read_array(&env, address, "balance address")?);
-    let znn = env.data_mut().world.account(&address).znn;
+    let znn = env.data_mut().world.account(&address).map_err(state_trap)?.znn;
     write_bytes(&env, out, &znn.to_le_bytes(), "balance")
 }
 
 pub(crate) fn transfer(mut env: Env<'_>, to: u32, amount: u32) -> Result<u32, RuntimeError> {
-    charge(&mut env, gas::CONTRACT_TRANSFER)?;
+    charge(&mut env, COSTS.contract_transfer)?;
     let to = Address(read_array(&env, to, "transfer receiver")?);
     let amount = u128::from_le_bytes(read_array(&env, amount, "transfer amount")?);
     let from = env.data().frame.contract;
-    Ok(if move_balance(&mut env.data_mut().world, &from, &to, &TokenStandard::ZNN, amount) { 0 } else { 1 })
-}
-
-/// Moves `amount` of `token`; `false` (and nothing moved) if `from` has too little.
-pub(crate) fn move_balance(
-    world: &mut World,
-    from: &Address,
-    to: &Address,
-    token: &TokenStandard,
-    amount: u128,
-) -> bool {
-    if amount == 0 || from == to {
-        return world.account(from).balance(token).is_some_and(|b| b >= amount);
-    }
-    let mut sender = world.account(from);
-    let Some(balance) = sender.balance_mut(token) else { return false };
-    if *balance < amount {
-        return false;
-    }
-    *balance -= amount;
-    world.put_account(from, &sender);
-    let mut receiver = world.account(to);
-    let Some(balance) = receiver.balance_mut(token) else { return false };
-    *balance = balance.saturating_add(amount);
-    world.put_account(to, &receiver);
-    true
+    let moved = env.data_mut().world.move_balance(&from, &to, &TokenStandard::ZNN, amount).map_err(state_trap)?;
+    Ok(if moved { 0 } else { 1 })
 }
 
 pub(crate) fn block_height(mut env: Env<'_>) -> Result<u64, RuntimeError> {
-    charge(&mut env, gas::HOST_CALL)?;
+    charge(&mut env, COSTS.host_call)?;
     Ok(env.data().block.height)
 }
 
 pub(crate) fn block_timestamp(mut env: Env<'_>) -> Result<u64, RuntimeError> {
-    charge(&mut env, gas::HOST_CALL)?;
+    charge(&mut env, COSTS.host_call)?;
     Ok(env.data().block.timestamp)
 }
 
@@ -296,7 +257,7 @@ pub(crate) fn emit_event(
     data: u32,
     data_len: u32,
 ) -> Result<(), RuntimeError> {
-    charge(&mut env, gas::EVENT + (per_byte(topic_len as usize) + per_byte(data_len as usize)) * 4)?;
+    charge(&mut env, COSTS.event + COSTS.event_per_byte * (u64::from(topic_len) + u64::from(data_len)))?;
     let topic = read_bytes(&env, topic, topic_len, limits::MAX_DATA, "event topic")?;
     let data = read_bytes(&env, data, data_len, limits::MAX_DATA, "event data")?;
     let contract = env.data().frame.contract;
@@ -320,10 +281,10 @@ pub(crate) fn call(
     let pending = env.data().world.pending_writes() as u64;
     charge(
         &mut env,
-        gas::CALL
+        COSTS.call
             + per_byte(method_len as usize)
             + per_byte(input_len as usize)
-            + gas::CALL_PER_PENDING_WRITE * pending,
+            + COSTS.call_per_pending_write * pending,
     )?;
     let contract = Address(read_array(&env, contract, "call contract")?);
     let method = read_bytes(&env, method, method_len, zr_common::rollup::limits::MAX_METHOD_LEN, "call method")?;
@@ -341,7 +302,11 @@ pub(crate) fn call(
     }
     let world = std::mem::take(&mut data.world);
     let vm = data.vm.clone();
-    let outcome = vm.run_call(world, frame, &method, data.block, gas_left);
+    let outcome = if zr_protocol::transition::is_reserved(&method) {
+        CallOutcome { world, gas_left, result: Err(CallError::Failed(format!("method {method:?} is reserved"))) }
+    } else {
+        vm.invoke(world, frame, Entry::Method(&method), data.block, gas_left)
+    };
     data.world = outcome.world;
     meter.set(&mut store, outcome.gas_left)?;
     match outcome.result {
@@ -349,9 +314,10 @@ pub(crate) fn call(
             data.callee_return = returned;
             Ok(0)
         }
-        Err(super::CallError::Fault(fault)) => Err(RuntimeError::user(Box::new(HostTrap::Fault(fault)))),
-        Err(super::CallError::OutOfGas) => Err(RuntimeError::user(Box::new(HostTrap::OutOfGas))),
-        Err(super::CallError::Failed(_)) => {
+        Err(CallError::Fault(fault)) => Err(RuntimeError::user(Box::new(HostTrap::Fault(fault)))),
+        Err(CallError::State(error)) => Err(state_trap(error)),
+        Err(CallError::OutOfGas) => Err(RuntimeError::user(Box::new(HostTrap::OutOfGas))),
+        Err(CallError::Failed(_)) => {
             data.callee_return.clear();
             Ok(1)
         }
@@ -359,18 +325,18 @@ pub(crate) fn call(
 }
 
 pub(crate) fn return_data_len(mut env: Env<'_>) -> Result<u32, RuntimeError> {
-    charge(&mut env, gas::HOST_CALL)?;
+    charge(&mut env, COSTS.host_call)?;
     Ok(env.data().callee_return.len() as u32)
 }
 
 pub(crate) fn return_data_copy(mut env: Env<'_>, out: u32) -> Result<(), RuntimeError> {
     let data = env.data().callee_return.clone();
-    charge(&mut env, gas::HOST_CALL + per_byte(data.len()))?;
+    charge(&mut env, COSTS.host_call + per_byte(data.len()))?;
     write_bytes(&env, out, &data, "return_data_copy")
 }
 
 pub(crate) fn sha3(mut env: Env<'_>, ptr: u32, len: u32, out: u32) -> Result<(), RuntimeError> {
-    charge(&mut env, gas::HOST_CALL + gas::SHA3_PER_BYTE * u64::from(len))?;
+    charge(&mut env, COSTS.host_call + COSTS.sha3_per_byte * u64::from(len))?;
     let data = read_bytes(&env, ptr, len, limits::MAX_DATA * 4, "sha3 input")?;
     write_bytes(&env, out, &sha3_256(&data).0, "sha3 output")
 }
@@ -382,7 +348,7 @@ pub(crate) fn ed25519_verify(
     msg_len: u32,
     sig: u32,
 ) -> Result<u32, RuntimeError> {
-    charge(&mut env, gas::ED25519_VERIFY + per_byte(msg_len as usize))?;
+    charge(&mut env, COSTS.ed25519_verify + per_byte(msg_len as usize))?;
     let key = PublicKey(read_array(&env, key, "ed25519 key")?);
     let message = read_bytes(&env, msg, msg_len, limits::MAX_DATA, "ed25519 message")?;
     let signature = Signature(read_array(&env, sig, "ed25519 signature")?);
@@ -392,14 +358,14 @@ pub(crate) fn ed25519_verify(
 }
 
 pub(crate) fn set_return(mut env: Env<'_>, ptr: u32, len: u32) -> Result<(), RuntimeError> {
-    charge(&mut env, gas::HOST_CALL + per_byte(len as usize))?;
+    charge(&mut env, COSTS.host_call + per_byte(len as usize))?;
     let data = read_bytes(&env, ptr, len, limits::MAX_DATA, "return data")?;
     env.data_mut().return_data = data;
     Ok(())
 }
 
 pub(crate) fn abort(mut env: Env<'_>, ptr: u32, len: u32) -> Result<(), RuntimeError> {
-    charge(&mut env, gas::HOST_CALL + per_byte(len as usize))?;
+    charge(&mut env, COSTS.host_call + per_byte(len as usize))?;
     let message = read_bytes(&env, ptr, len.min(256), 256, "abort message")?;
     Err(RuntimeError::user(Box::new(HostTrap::Abort(String::from_utf8_lossy(&message).into_owned()))))
 }

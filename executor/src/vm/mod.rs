@@ -17,40 +17,22 @@ use wasmer_middlewares::Metering;
 use zr_common::Hash;
 
 pub use cache::{CacheStats, ModuleCache};
-use host::GasMeter;
-pub use host::{BlockInfo, Frame, HostEnv, HostTrap};
-pub use validate::{ValidationError, validate};
-
-use crate::state::{StateKey, World};
 use depth::{DEPTH_EXCEEDED_EXPORT, DepthLimit};
+use host::GasMeter;
+pub use host::{HostEnv, HostTrap};
 use tunables::LimitingTunables;
-
-/// How a contract call ended, if not successfully.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CallError {
-    /// Gas ran out.
-    OutOfGas,
-    /// A deterministic failure (trap, abort, missing method, …): the call's writes are undone.
-    Failed(String),
-    /// The node itself failed; nothing may be committed.
-    Fault(String),
-}
-
-/// The result of a call: the world after it (writes undone on failure), the gas left, the return data.
-pub struct CallOutcome {
-    /// The world after the call.
-    pub world: World,
-    /// Gas not used.
-    pub gas_left: u64,
-    /// Return data, or why the call failed.
-    pub result: Result<Vec<u8>, CallError>,
-}
+pub use validate::{ValidationError, validate};
+use zr_protocol::{
+    BlockInfo, CallError, CallOutcome, CodeError, ContractRuntime, Entry, Frame, StateError, StateKey, World,
+};
 
 /// The VM: engines, the module cache and the VM version.
 pub struct Vm {
     runtime: Engine,
     cache: ModuleCache,
     version: Hash,
+    /// The `Arc` this VM lives in: host functions hold it for nested calls.
+    this: std::sync::Weak<Vm>,
 }
 
 impl std::fmt::Debug for Vm {
@@ -65,9 +47,9 @@ impl Vm {
         wasmer::sys::vm::set_stack_size(limits::WASM_STACK_BYTES);
         let mut runtime = Engine::headless();
         runtime.set_tunables(LimitingTunables::new(Pages(limits::MAX_MEMORY_PAGES)));
-        let version = limits::vm_version();
+        let version = zr_protocol::gas::vm_version();
         let cache = ModuleCache::new(cache_dir, memory_modules, version)?;
-        Ok(Arc::new(Vm { runtime, cache, version }))
+        Ok(Arc::new_cyclic(|this| Vm { runtime, cache, version, this: this.clone() }))
     }
 
     /// The VM version hash that goes into claims.
@@ -93,7 +75,11 @@ impl Vm {
     }
 
     /// The compiled module for `code_hash`, compiling `code` on a cache miss.
-    pub fn module(&self, code_hash: &Hash, code: impl FnOnce() -> Option<Arc<Vec<u8>>>) -> Result<Module, CallError> {
+    pub fn module(
+        &self,
+        code_hash: &Hash,
+        code: impl FnOnce() -> Result<Option<Arc<Vec<u8>>>, StateError>,
+    ) -> Result<Module, CallError> {
         self.cache.get_or_compile(&self.runtime, code_hash, code)
     }
 
@@ -131,33 +117,9 @@ impl Vm {
         Ok(Instantiated { store, env, instance })
     }
 
-    /// Runs `method` of `frame.contract` with `gas`, moving `frame.value` from the caller first. On failure
-    /// the world is as it was before the call (but for reads recorded). `init` and reserved names cannot be
-    /// called this way.
-    pub fn run_call(
-        self: &Arc<Self>,
-        world: World,
-        frame: Frame,
-        method: &str,
-        block: BlockInfo,
-        gas: u64,
-    ) -> CallOutcome {
-        if is_reserved(method) {
-            return CallOutcome {
-                world,
-                gas_left: gas,
-                result: Err(CallError::Failed(format!("method {method:?} is reserved"))),
-            };
-        }
-        self.invoke(world, frame, Entry::Method(method), block, gas)
-    }
-
-    /// Runs a freshly deployed contract's `init` if it exports one (otherwise only moves the value).
-    pub fn run_init(self: &Arc<Self>, world: World, frame: Frame, block: BlockInfo, gas: u64) -> CallOutcome {
-        self.invoke(world, frame, Entry::Init, block, gas)
-    }
-
-    fn invoke(
+    /// Runs `entry` of `frame.contract`: see [`ContractRuntime::run`]. Reserved method names are refused by
+    /// the transition before they get here.
+    pub(crate) fn invoke(
         self: &Arc<Self>,
         mut world: World,
         frame: Frame,
@@ -174,27 +136,37 @@ impl Vm {
             world.revert(checkpoint.clone());
             CallOutcome { world, gas_left, result: Err(error) }
         };
-        let Some(code_hash) = world.get_decoded::<Hash>(&StateKey::Contract { address: frame.contract }) else {
-            return fail(world, gas, CallError::Failed(format!("no contract at {}", frame.contract)));
+        let code_hash = match world.get_decoded::<Hash>(&StateKey::Contract { address: frame.contract }) {
+            Ok(Some(code_hash)) => code_hash,
+            Ok(None) => return fail(world, gas, CallError::Failed(format!("no contract at {}", frame.contract))),
+            Err(e) => return fail(world, gas, CallError::State(e)),
         };
-        if gas < limits::gas::INSTANTIATE {
+        let instantiate = zr_protocol::gas::COSTS.instantiate;
+        if gas < instantiate {
             return fail(world, 0, CallError::OutOfGas);
         }
-        let gas = gas - limits::gas::INSTANTIATE;
-        if frame.value > 0
-            && !host::move_balance(
-                &mut world,
-                &frame.caller,
-                &frame.contract,
-                &zr_common::TokenStandard::ZNN,
-                frame.value,
-            )
-        {
-            return fail(world, gas, CallError::Failed(format!("{} cannot pay the call's value", frame.caller)));
+        let gas = gas - instantiate;
+        if frame.value > 0 {
+            match world.move_balance(&frame.caller, &frame.contract, &zr_common::TokenStandard::ZNN, frame.value) {
+                Ok(true) => {}
+                Ok(false) => {
+                    let reason = format!("{} cannot pay the call's value", frame.caller);
+                    return fail(world, gas, CallError::Failed(reason));
+                }
+                Err(e) => return fail(world, gas, CallError::State(e)),
+            }
         }
-        // The code is read even on a cache hit: it is part of what the call touched (its witness).
-        let code = world.get(&StateKey::Code { code_hash });
-        let module = match self.module(&code_hash, || code) {
+        // The code's presence is read even on a cache hit: it is part of what the call touched (its witness,
+        // which proves the code by its hash); the bytes are needed only to compile.
+        let code_key = StateKey::Code { code_hash };
+        match world.value_hash(&code_key) {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                return fail(world, gas, CallError::Fault(format!("code {code_hash} is missing from the state")));
+            }
+            Err(e) => return fail(world, gas, CallError::State(e)),
+        }
+        let module = match self.module(&code_hash, || world.get(&code_key)) {
             Ok(module) => module,
             Err(error) => return fail(world, gas, error),
         };
@@ -202,7 +174,9 @@ impl Vm {
             Ok(instantiated) => instantiated,
             Err(failed) => {
                 let (world, e) = *failed;
-                return fail(world, gas, CallError::Failed(format!("instantiation failed: {e}")));
+                // Validation admits only modules that instantiate (known imports, bounded memory and tables):
+                // a failure here is this node's (memory, CPU), and another node would not fail alike.
+                return fail(world, gas, CallError::Fault(format!("instantiation failed: {e}")));
             }
         };
         // Every module is compiled with the metering middleware; one without its globals is a node fault.
@@ -256,16 +230,17 @@ pub struct Instantiated {
     pub instance: Instance,
 }
 
-/// Which export a call enters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Entry<'a> {
-    Init,
-    Method(&'a str),
-}
+impl ContractRuntime for Vm {
+    fn accept_code(&self, code: &[u8]) -> Result<(), CodeError> {
+        validate(code).map_err(|e| CodeError::Rejected(e.to_string()))?;
+        // Validated code that singlepass cannot compile is this node's problem, not the uploader's.
+        Vm::compile(code).map(drop).map_err(CodeError::Fault)
+    }
 
-/// Exports a transaction may not call directly.
-fn is_reserved(method: &str) -> bool {
-    method == "init" || method.starts_with("wasmer_") || method.starts_with("zr_")
+    fn run(&self, world: World, frame: Frame, entry: Entry<'_>, block: BlockInfo, gas: u64) -> CallOutcome {
+        let vm = self.this.upgrade().expect("a Vm is only ever used through its Arc");
+        vm.invoke(world, frame, entry, block, gas)
+    }
 }
 
 fn classify(error: wasmer::RuntimeError, gas_left: u64, depth_exceeded: bool) -> CallError {
@@ -274,6 +249,7 @@ fn classify(error: wasmer::RuntimeError, gas_left: u64, depth_exceeded: bool) ->
             HostTrap::OutOfGas => CallError::OutOfGas,
             HostTrap::Abort(message) => CallError::Failed(format!("aborted: {message}")),
             HostTrap::Trap(message) => CallError::Failed(message.clone()),
+            HostTrap::State(error) => CallError::State(error.clone()),
             HostTrap::Fault(message) => CallError::Fault(message.clone()),
         };
     }

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use zr_common::rollup::{Receipt, ReceiptStatus, TxBody, TxKind, limits};
 use zr_common::{Address, Hash, KeyPair, TokenStandard, sha3_256};
-use zr_executor::state::smt::Tree;
-use zr_executor::{Account, BlockInfo, Executor, StateKey, TxContext, Vm, World};
+use zr_executor::Vm;
+use zr_protocol::{Account, BlockInfo, StateKey, Tree, TxContext, World, apply_transaction};
 
 pub const CHAIN: u64 = 7;
 pub const GAS: u64 = 50_000_000;
@@ -19,7 +19,9 @@ pub fn contract_wasm(name: &str) -> Vec<u8> {
 }
 
 pub struct Harness {
-    pub executor: Executor,
+    pub vm: Arc<Vm>,
+    /// Gas used by the momentum so far (the budget's input).
+    pub gas_used: u64,
     pub tree: Tree,
     pub block: BlockInfo,
     pub poster: Address,
@@ -37,8 +39,9 @@ impl Harness {
             world.put_account(&key(n).address(), &Account { nonce: 0, znn: 1_000_000_000_000, qsr: 1_000_000 });
         }
         Harness {
-            executor: Executor::new(vm),
-            tree: world.into_tree(),
+            vm,
+            gas_used: 0,
+            tree: world.into_tree().unwrap(),
             block: BlockInfo { height: 10, timestamp: 1_700_000_000 },
             poster: key(9).address(),
             nonces: Default::default(),
@@ -46,12 +49,12 @@ impl Harness {
     }
 
     pub fn account(&self, address: &Address) -> Account {
-        World::new(self.tree.clone()).account(address)
+        World::new(self.tree.clone()).account(address).unwrap()
     }
 
     pub fn storage(&self, contract: &Address, key: &[u8]) -> Option<Vec<u8>> {
         let hash = StateKey::Storage { contract: *contract, key: key.to_vec() }.hash();
-        self.tree.get(&hash).map(|v| v.to_vec())
+        self.tree.get(&hash).unwrap().map(|v| v.to_vec())
     }
 
     /// Signs and executes `kind` from `sender` with the next nonce.
@@ -65,13 +68,14 @@ impl Harness {
             .sign(sender);
         *nonce += 1;
         tx.verify(CHAIN).unwrap();
-        let (tree, executed) = self
-            .executor
-            .execute(self.tree.clone(), &tx, &TxContext { block: self.block, poster: self.poster })
-            .unwrap();
-        assert_eq!(executed.receipt.post_state_root, tree.root());
-        self.tree = tree;
-        executed.receipt
+        let ctx = TxContext { block: self.block, poster: self.poster };
+        let applied = apply_transaction(self.vm.as_ref(), self.tree.clone(), &tx, tx.hash(), &ctx, 0).unwrap();
+        let receipt = applied.receipt.unwrap();
+        assert_eq!(receipt.post_state_root, applied.tree.root());
+        assert_eq!(applied.leaf.post_state_root, receipt.post_state_root);
+        self.tree = applied.tree;
+        self.gas_used += receipt.gas_used;
+        receipt
     }
 
     /// Uploads `code` in chunks and deploys it; returns the contract address.
@@ -87,7 +91,7 @@ impl Harness {
 
     pub fn upload(&mut self, sender: &KeyPair, code: &[u8]) -> Hash {
         let code_hash = sha3_256(code);
-        if self.tree.get(&StateKey::Code { code_hash }.hash()).is_some() {
+        if self.tree.contains(&StateKey::Code { code_hash }.hash()).unwrap() {
             return code_hash;
         }
         let chunks: Vec<&[u8]> = code.chunks(limits::MAX_CODE_CHUNK_LEN).collect();

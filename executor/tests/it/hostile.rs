@@ -3,7 +3,7 @@
 
 use zr_common::rollup::{ReceiptStatus, TxKind};
 use zr_common::{Address, Hash, KeyPair, sha3_256};
-use zr_executor::StateKey;
+use zr_protocol::StateKey;
 
 use crate::harness::*;
 
@@ -43,8 +43,9 @@ fn rejected_upload(h: &mut Harness, sender: &KeyPair, code: &[u8]) -> String {
     let receipt = receipt.unwrap();
     let reason = failed_reason(&receipt).to_owned();
     // Nothing of the rejected upload stays.
-    assert!(h.tree.get(&StateKey::Code { code_hash: sha3_256(code) }.hash()).is_none());
-    assert!(h.tree.get(&StateKey::Upload { uploader: sender.address(), code_hash: sha3_256(code) }.hash()).is_none());
+    assert!(!h.tree.contains(&StateKey::Code { code_hash: sha3_256(code) }.hash()).unwrap());
+    let upload = StateKey::Upload { uploader: sender.address(), code_hash: sha3_256(code) };
+    assert!(!h.tree.contains(&upload.hash()).unwrap());
     reason
 }
 
@@ -204,5 +205,5 @@ fn another_account_cannot_spoil_an_upload() {
     assert_eq!(h.exec(&attacker, junk).status, ReceiptStatus::Success);
     let r = h.exec(&honest, TxKind::UploadChunk { code_hash, index: 1, count: 2, bytes: second.to_vec() });
     assert_eq!(r.status, ReceiptStatus::Success, "{r:?}");
-    assert!(h.tree.get(&StateKey::Code { code_hash }.hash()).is_some());
+    assert!(h.tree.contains(&StateKey::Code { code_hash }.hash()).unwrap());
 }

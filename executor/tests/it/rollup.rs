@@ -4,12 +4,13 @@ use std::collections::BTreeSet;
 
 use zr_common::nom::rpc::{DetailedMomentum, RpcAccountBlock, RpcMomentum};
 use zr_common::nom::{AccountBlock, BlockType, Momentum};
-use zr_common::rollup::{BundleBody, ReceiptStatus, TxKind};
+use zr_common::rollup::{BundleBody, DropReason, ReceiptStatus, TxKind};
 use zr_common::{Address, Hash, KeyPair, TokenStandard, sha3_256};
-use zr_executor::exec::UPLOAD_EXPIRY_MOMENTUMS;
 use zr_executor::rollup::Rollup;
 use zr_executor::store::{BlockCommit, Head};
-use zr_executor::{StateKey, StateStore, Vm, snapshot};
+use zr_executor::{StateStore, Vm, snapshot};
+use zr_protocol::StateKey;
+use zr_protocol::gas::UPLOAD_EXPIRY_MOMENTUMS;
 use zr_sequencing::bundle::encode_bundle;
 
 use crate::harness::*;
@@ -88,17 +89,14 @@ fn deposits_pruning_and_upload_expiry() {
     assert!(rollup.process(&first).unwrap().is_none());
 
     let upload_key = StateKey::Upload { uploader: alice.address(), code_hash: sha3_256(b"never finished") }.hash();
-    assert!(rollup.tree_at(None).unwrap().1.get(&upload_key).is_some());
-    assert!(
-        rollup.tree_at(None).unwrap().1.get(&StateKey::UploadQueueLen { height: 1 }.hash()).is_some(),
-        "queue missing"
-    );
+    assert!(rollup.tree_at(None).unwrap().1.contains(&upload_key).unwrap());
+    assert!(rollup.tree_at(None).unwrap().1.contains(&StateKey::UploadQueue.hash()).unwrap(), "queue missing");
     for height in 2..=1 + UPLOAD_EXPIRY_MOMENTUMS {
         rollup.process(&momentum(height, vec![])).unwrap().unwrap();
         if height == 3 {
             // prune_depth 2: height 1's receipts and leaves are gone once height 3 is committed.
             assert!(rollup.store().receipt(&transfer_hash).unwrap().is_none());
-            // The executed-transaction index stays: it decides what every executor drops.
+            // The transaction index stays: old transactions answer "pruned", not "unknown".
             assert!(rollup.store().tx_location(&transfer_hash).unwrap().is_some());
             assert!(rollup.store().leaves(1).unwrap().is_none());
             assert!(rollup.store().state_root(1).unwrap().is_some());
@@ -106,14 +104,11 @@ fn deposits_pruning_and_upload_expiry() {
     }
     // The incomplete upload expired, chunks and all.
     let tree = rollup.tree_at(None).unwrap().1;
-    assert!(tree.get(&upload_key).is_none());
-    assert!(
-        tree.get(
-            &StateKey::UploadChunk { uploader: alice.address(), code_hash: sha3_256(b"never finished"), index: 0 }
-                .hash()
-        )
-        .is_none()
-    );
+    assert!(!tree.contains(&upload_key).unwrap());
+    let chunk = StateKey::UploadChunk { uploader: alice.address(), code_hash: sha3_256(b"never finished"), index: 0 };
+    assert!(!tree.contains(&chunk.hash()).unwrap());
+    // The queue is drained too: only its bounds remain.
+    assert!(!tree.contains(&StateKey::UploadQueueEntry { position: 0 }.hash()).unwrap());
     let err = rollup.tree_at(Some(1)).unwrap_err().to_string();
     assert!(err.contains("pruned"), "{err}");
     // A gap is refused.
@@ -131,36 +126,37 @@ fn snapshots_round_trip_and_are_checked() {
     let all: BTreeSet<Hash> = h.tree.entries().iter().map(|(k, _)| *k).collect();
     let head = Head { height: 42, root: h.tree.root() };
     store.commit(BlockCommit::state_only(head, &h.tree, &all)).unwrap();
-    store.put_tx_index(&[(Hash([5; 32]), 41, 0)]).unwrap();
     let file = source.path().join("state.snapshot");
     assert_eq!(snapshot::export(&store, &file).unwrap(), head);
 
     let wrong = tempfile::tempdir().unwrap();
-    let err =
-        snapshot::import(&StateStore::open(wrong.path()).unwrap(), &file, &Hash([1; 32])).unwrap_err().to_string();
+    let wrong_root = Head { height: 42, root: Hash([1; 32]) };
+    let err = snapshot::import(&StateStore::open(wrong.path()).unwrap(), &file, wrong_root).unwrap_err().to_string();
     assert!(err.contains("not the expected"), "{err}");
+    // The height is checked too: the executor would resume from it.
+    let wrong_height = Head { height: 41, root: head.root };
+    let err = snapshot::import(&StateStore::open(wrong.path()).unwrap(), &file, wrong_height).unwrap_err().to_string();
+    assert!(err.contains("not the expected 41"), "{err}");
 
     let target = tempfile::tempdir().unwrap();
     let imported = StateStore::open(target.path()).unwrap();
-    assert_eq!(snapshot::import(&imported, &file, &head.root).unwrap(), head);
+    assert_eq!(snapshot::import(&imported, &file, head).unwrap(), head);
     assert_eq!(imported.load_tree().unwrap().root(), h.tree.root());
-    let location = imported.tx_location(&Hash([5; 32])).unwrap().unwrap();
-    assert_eq!((location.height, location.index, location.executed), (41, 0, true));
-    assert!(snapshot::import(&imported, &file, &head.root).unwrap_err().to_string().contains("already holds state"));
+    assert!(snapshot::import(&imported, &file, head).unwrap_err().to_string().contains("already holds state"));
 
     let mut corrupt = std::fs::read(&file).unwrap();
     let middle = corrupt.len() / 2;
     corrupt[middle] ^= 1;
     std::fs::write(&file, corrupt).unwrap();
     let other = tempfile::tempdir().unwrap();
-    assert!(snapshot::import(&StateStore::open(other.path()).unwrap(), &file, &head.root).is_err());
+    assert!(snapshot::import(&StateStore::open(other.path()).unwrap(), &file, head).is_err());
 }
 
 /// The overlapped pipeline (verify N+1 while N executes, commit N-1) reaches the same receipts and claims
 /// as processing one momentum at a time, including for transactions re-posted before their first
 /// execution is committed.
 #[test]
-fn the_pipeline_matches_one_at_a_time_and_drops_repeats_before_their_commit() {
+fn the_pipeline_matches_one_at_a_time_and_drops_repeats_by_nonce() {
     let alice = key(1);
     let bob = key(2);
     let pay =
@@ -182,11 +178,21 @@ fn the_pipeline_matches_one_at_a_time_and_drops_repeats_before_their_commit() {
     let one_at_a_time = tempfile::tempdir().unwrap();
     let sequential = Rollup::open(one_at_a_time.path(), Vm::new(None, 4).unwrap(), CHAIN, key(8), 4, 0).unwrap();
     let expected: Vec<_> = momentums.iter().map(|m| sequential.process(m).unwrap().unwrap()).collect();
-    // Every re-posted transaction was dropped as already executed: one receipt per new transaction.
+    // Every re-posted transaction gets a leaf whose receipt drops it by its nonce and changes nothing; the
+    // new one executes.
     assert_eq!(expected[0].receipts.len(), 2);
-    assert!(expected[1..].iter().all(|p| p.receipts.len() == 1), "{:?}", expected[1].receipts);
+    for (height, processed) in (2u64..).zip(&expected[1..]) {
+        let statuses: Vec<_> = processed.receipts.iter().map(|r| r.status.clone()).collect();
+        assert!(statuses.contains(&ReceiptStatus::Dropped { reason: DropReason::NonceTooLow { expected: height } }));
+        assert!(statuses.contains(&ReceiptStatus::Success), "{statuses:?}");
+        let dropped = processed.receipts.iter().find(|r| r.status != ReceiptStatus::Success).unwrap();
+        // The drop does not replace the execution in the index.
+        let location = sequential.store().tx_location(&dropped.tx_hash).unwrap().unwrap();
+        assert!(location.executed && location.height == height - 1, "{location:?}");
+        assert_eq!(sequential.store().receipt(&dropped.tx_hash).unwrap().unwrap().status, ReceiptStatus::Success);
+    }
 
-    // Executing ahead of the commits (what the pipeline may do) sees the uncommitted transactions.
+    // Executing ahead of the commits (what the pipeline may do) gives the same results.
     let ahead = tempfile::tempdir().unwrap();
     let ahead = Rollup::open(ahead.path(), Vm::new(None, 4).unwrap(), CHAIN, key(8), 4, 0).unwrap();
     let executed: Vec<_> = momentums[..3].iter().map(|m| ahead.execute(m, ahead.verify(m)).unwrap().unwrap()).collect();

@@ -45,11 +45,7 @@ fn bundle_block(poster_seed: u8, txs: Vec<Transaction>, salt: u64) -> AccountBlo
 }
 
 fn order_hashes(blocks: &[AccountBlock]) -> Vec<Hash> {
-    canonical_order(CHAIN, &Address::INBOX, &Hash([3; 32]), blocks, |_| false)
-        .transactions
-        .iter()
-        .map(|s| s.hash)
-        .collect()
+    canonical_order(CHAIN, &Address::INBOX, &Hash([3; 32]), blocks).transactions.iter().map(|s| s.hash).collect()
 }
 
 fn pool() -> impl Strategy<Value = Vec<(u8, u64)>> {
@@ -95,9 +91,9 @@ proptest! {
 }
 
 #[test]
-fn senders_by_rank_nonces_ascending_seen_dropped_deposits_credited() {
+fn senders_by_rank_nonces_ascending_deposits_credited() {
     let blocks = vec![bundle_block(1, vec![tx(10, 1), tx(11, 0), tx(10, 0)], 1)];
-    let ordered = canonical_order(CHAIN, &Address::INBOX, &Hash([3; 32]), &blocks, |_| false);
+    let ordered = canonical_order(CHAIN, &Address::INBOX, &Hash([3; 32]), &blocks);
     let tens: Vec<u64> = ordered
         .transactions
         .iter()
@@ -106,17 +102,19 @@ fn senders_by_rank_nonces_ascending_seen_dropped_deposits_credited() {
         .collect();
     assert_eq!(tens, vec![0, 1]);
     assert!(ordered.transactions.iter().all(|s| s.poster == user(1).address()));
-    // Another previous momentum hash may rank the senders differently, never the nonces.
-    let seen = tx(10, 0).hash();
-    let ordered = canonical_order(CHAIN, &Address::INBOX, &Hash([4; 32]), &blocks, |h| *h == seen);
-    assert_eq!(ordered.transactions.len(), 2);
+    // Re-posts of earlier momentums' transactions are not the rule's business: all three stay, for the
+    // state transition to drop by nonce. A repeat within the momentum is dropped.
+    let again = bundle_block(2, vec![tx(10, 0)], 2);
+    let ordered = canonical_order(CHAIN, &Address::INBOX, &Hash([4; 32]), &[blocks[0].clone(), again]);
+    assert_eq!(ordered.transactions.len(), 3);
+    assert!(ordered.transactions.iter().all(|s| s.poster == user(1).address()), "the first bundle is the poster");
     let mut deposit = inbox_block(&user(5), vec![], 7);
     deposit.amount = 500;
     deposit.token_standard = TokenStandard::QSR;
     let mut unknown = inbox_block(&user(5), vec![], 8);
     unknown.amount = 9;
     unknown.token_standard = "zts1k5stg3k4dmevfgwtgmg36u".parse().unwrap();
-    let ordered = canonical_order(CHAIN, &Address::INBOX, &Hash([4; 32]), &[deposit, unknown], |_| false);
+    let ordered = canonical_order(CHAIN, &Address::INBOX, &Hash([4; 32]), &[deposit, unknown]);
     assert_eq!(ordered.deposits.len(), 1);
     assert_eq!(ordered.deposits[0].amount, 500);
 }
@@ -124,7 +122,42 @@ fn senders_by_rank_nonces_ascending_seen_dropped_deposits_credited() {
 #[test]
 fn repeating_bundles_are_skipped_before_signature_checks() {
     let repeated = bundle_block(1, vec![tx(10, 0), tx(10, 0)], 1);
-    let ordered = canonical_order(CHAIN, &Address::INBOX, &Hash([3; 32]), &[repeated], |_| false);
+    let ordered = canonical_order(CHAIN, &Address::INBOX, &Hash([3; 32]), &[repeated]);
     assert!(ordered.transactions.is_empty());
     assert!(ordered.skipped[0].1.contains("repeats"), "{:?}", ordered.skipped);
+}
+
+/// Senders are ranked by SHA3(previous momentum hash ‖ sender address): not by address, not by arrival, and
+/// differently under another previous momentum.
+#[test]
+fn senders_are_ranked_by_hash_of_previous_momentum_and_address() {
+    let senders: Vec<u8> = (30..46).collect();
+    let txs: Vec<Transaction> = senders.iter().map(|s| tx(*s, 0)).collect();
+    let blocks = [bundle_block(1, txs, 1)];
+    let mut ranks = Vec::new();
+    for previous in [Hash([3; 32]), Hash([4; 32])] {
+        let ordered = canonical_order(CHAIN, &Address::INBOX, &previous, &blocks);
+        let got: Vec<Address> = ordered.transactions.iter().map(|s| s.tx.body.sender_address()).collect();
+        let mut expected: Vec<Address> = senders.iter().map(|s| user(*s).address()).collect();
+        expected.sort_by_key(|a| zr_common::hash::sha3_256_concat([&previous.0[..], &a.0[..]]));
+        assert_eq!(got, expected);
+        let mut by_address = got.clone();
+        by_address.sort();
+        assert_ne!(got, by_address, "ranking must not be address order");
+        ranks.push(got);
+    }
+    assert_ne!(ranks[0], ranks[1], "another previous momentum ranks differently");
+}
+
+/// A transaction whose gas limit is outside intrinsic..=cap is invalid on its own: its bundle is skipped.
+#[test]
+fn bundles_with_impossible_gas_limits_are_skipped() {
+    for gas_limit in [1, zr_protocol::gas::MAX_TX_GAS + 1] {
+        let key = user(50);
+        let bad = TxBody { gas_limit, ..tx(50, 0).body }.sign(&key);
+        let ordered =
+            canonical_order(CHAIN, &Address::INBOX, &Hash([3; 32]), &[bundle_block(1, vec![tx(51, 0), bad], 1)]);
+        assert!(ordered.transactions.is_empty());
+        assert!(ordered.skipped[0].1.contains("gas limit"), "{:?}", ordered.skipped);
+    }
 }

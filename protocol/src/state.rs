@@ -1,15 +1,11 @@
-//! The rollup state: accounts, code, contract storage, uploads and withdrawals, committed by a sparse
-//! Merkle tree ([`smt`]) and persisted in redb.
-
-pub mod smt;
-mod world;
+//! The rollup state: where each value lives ([`StateKey`], whose hash is the tree key) and what the values
+//! are (accounts, uploads, the upload expiry queue, withdrawals). Contract code is stored by its hash, so a
+//! code leaf's value hash *is* the code hash; contract storage values are the contract's own bytes.
 
 use serde::{Deserialize, Serialize};
 use zr_common::codec::{self, CodecError};
 use zr_common::hash::sha3_256;
 use zr_common::{Address, Hash, TokenStandard};
-
-pub use world::{Checkpoint, World};
 
 /// Where a value lives in the state. Its hash (SHA3 of the canonical encoding) is the tree key.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
@@ -54,17 +50,12 @@ pub enum StateKey {
         /// The chunk index.
         index: u32,
     },
-    /// How many uploads started at a momentum height (uploads expire).
-    UploadQueueLen {
-        /// The momentum height.
-        height: u64,
-    },
-    /// The `index`-th upload started at a momentum height: (uploader, code hash).
+    /// The upload expiry queue's bounds: [`UploadQueue`].
+    UploadQueue,
+    /// The upload at a position of the expiry queue: [`UploadQueueEntry`].
     UploadQueueEntry {
-        /// The momentum height.
-        height: u64,
-        /// Its position.
-        index: u32,
+        /// Its position, from 0, in the order uploads started.
+        position: u64,
     },
     /// A withdrawal waiting for its claim to be final.
     Withdrawal {
@@ -115,7 +106,7 @@ impl Account {
 }
 
 /// An upload in progress.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
 pub struct Upload {
     /// Chunks expected.
     pub count: u32,
@@ -125,6 +116,59 @@ pub struct Upload {
     pub started_at: u64,
     /// Total bytes received.
     pub bytes: u64,
+    /// Which chunks are in, one bit each (bit `i % 8` of byte `i / 8`), so expiry touches only those.
+    pub received_chunks: Vec<u8>,
+}
+
+impl Upload {
+    /// A new upload of `count` chunks started at `height`.
+    pub fn new(count: u32, height: u64) -> Upload {
+        Upload {
+            count,
+            received: 0,
+            started_at: height,
+            bytes: 0,
+            received_chunks: vec![0; (count as usize).div_ceil(8)],
+        }
+    }
+
+    /// Whether chunk `index` is in.
+    pub fn has_chunk(&self, index: u32) -> bool {
+        self.received_chunks.get(index as usize / 8).is_some_and(|b| b & (1 << (index % 8)) != 0)
+    }
+
+    /// Marks chunk `index` as in.
+    pub fn mark_chunk(&mut self, index: u32) {
+        if let Some(byte) = self.received_chunks.get_mut(index as usize / 8) {
+            *byte |= 1 << (index % 8);
+        }
+    }
+
+    /// The indices of the chunks in, ascending.
+    pub fn chunks_in(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..self.count).filter(|i| self.has_chunk(*i))
+    }
+}
+
+/// The upload expiry queue: positions `head..tail` hold the uploads not yet expired or completed, in the
+/// order they started (so in ascending start height).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct UploadQueue {
+    /// The oldest position still queued.
+    pub head: u64,
+    /// The next position to append at.
+    pub tail: u64,
+}
+
+/// An upload in the expiry queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct UploadQueueEntry {
+    /// Who uploads.
+    pub uploader: Address,
+    /// The code hash being uploaded.
+    pub code_hash: Hash,
+    /// The momentum height of its first chunk.
+    pub started_at: u64,
 }
 
 /// A pending withdrawal.
@@ -147,5 +191,8 @@ pub fn decode_value<T: bincode::Encode + bincode::Decode<()>>(
     what: &'static str,
     bytes: &[u8],
 ) -> Result<T, CodecError> {
-    codec::decode(what, bytes, zr_common::rollup::limits::MAX_CODE_LEN + 1024)
+    codec::decode(what, bytes, MAX_STATE_VALUE_LEN)
 }
+
+/// The largest state value: a contract's code.
+pub const MAX_STATE_VALUE_LEN: usize = zr_common::rollup::limits::MAX_CODE_LEN;

@@ -1,0 +1,196 @@
+//! The mutable state during execution: a tree version (full, or partial from a witness), an overlay of this
+//! transaction's writes, the events and the keys touched. Writes are gathered in the overlay and applied to
+//! the tree once, when a root is needed, so a key written several times is hashed into the tree once.
+//! Checkpoints copy the (small) overlay; a failed call is undone by restoring one.
+//!
+//! Every read can fail: on a partial tree with [`StateError::Incomplete`], and on any tree whose value does
+//! not decode with [`StateError::Corrupt`]. An executor on its full state treats both as node faults; a
+//! verifier on a witness reports them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use zr_common::rollup::Event;
+use zr_common::{Address, Hash, TokenStandard, codec};
+
+use crate::state::{Account, StateKey, decode_value};
+use crate::tree::{Incomplete, Tree};
+
+/// The state could not answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StateError {
+    /// The witness does not hold what execution needs.
+    #[error(transparent)]
+    Incomplete(#[from] Incomplete),
+    /// A stored value does not decode as what its key holds.
+    #[error("state value at {key} does not decode: {reason}")]
+    Corrupt {
+        /// The tree key.
+        key: Hash,
+        /// The decoder's reason.
+        reason: String,
+    },
+}
+
+/// The world a transaction executes against.
+#[derive(Debug, Clone, Default)]
+pub struct World {
+    tree: Tree,
+    overlay: BTreeMap<Hash, Option<Arc<Vec<u8>>>>,
+    /// Events emitted so far.
+    pub events: Vec<Event>,
+    /// Every key read, and every key a removal needed opened (for witnesses).
+    pub read: BTreeSet<Hash>,
+    /// Every key written (for witnesses and the commit).
+    pub written: BTreeSet<Hash>,
+}
+
+/// A point to return to.
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    tree: Tree,
+    overlay: BTreeMap<Hash, Option<Arc<Vec<u8>>>>,
+    events: usize,
+}
+
+impl World {
+    /// A world over `tree`.
+    pub fn new(tree: Tree) -> World {
+        World { tree, ..World::default() }
+    }
+
+    fn flush(&mut self) -> Result<(), StateError> {
+        for (key, value) in std::mem::take(&mut self.overlay) {
+            if value.is_none()
+                && let Some(neighbour) = self.tree.removal_neighbour(&key)?
+            {
+                self.read.insert(neighbour);
+            }
+            self.tree.set(key, value)?;
+        }
+        Ok(())
+    }
+
+    /// Consumes the world, returning its tree with every write applied.
+    pub fn into_tree(mut self) -> Result<Tree, StateError> {
+        self.flush()?;
+        Ok(self.tree)
+    }
+
+    /// The state root now.
+    pub fn root(&mut self) -> Result<Hash, StateError> {
+        self.flush()?;
+        Ok(self.tree.root())
+    }
+
+    /// Writes not yet applied to the tree (a checkpoint copies them).
+    pub fn pending_writes(&self) -> usize {
+        self.overlay.len()
+    }
+
+    /// Marks a new point to revert to.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint { tree: self.tree.clone(), overlay: self.overlay.clone(), events: self.events.len() }
+    }
+
+    /// Undoes every write and event since `checkpoint` (reads stay recorded).
+    pub fn revert(&mut self, checkpoint: Checkpoint) {
+        self.tree = checkpoint.tree;
+        self.overlay = checkpoint.overlay;
+        self.events.truncate(checkpoint.events);
+    }
+
+    /// Reads a raw value.
+    pub fn get(&mut self, key: &StateKey) -> Result<Option<Arc<Vec<u8>>>, StateError> {
+        let hash = key.hash();
+        self.read.insert(hash);
+        match self.overlay.get(&hash) {
+            Some(value) => Ok(value.clone()),
+            None => Ok(self.tree.get(&hash)?.cloned()),
+        }
+    }
+
+    /// The hash of a value, without needing the value itself (a witness proves code by its hash alone).
+    pub fn value_hash(&mut self, key: &StateKey) -> Result<Option<Hash>, StateError> {
+        let hash = key.hash();
+        self.read.insert(hash);
+        match self.overlay.get(&hash) {
+            Some(value) => Ok(value.as_ref().map(|v| zr_common::sha3_256(v))),
+            None => Ok(self.tree.value_hash(&hash)?),
+        }
+    }
+
+    /// Writes (or with `None` removes) a raw value.
+    pub fn set(&mut self, key: &StateKey, value: Option<Vec<u8>>) {
+        let hash = key.hash();
+        self.written.insert(hash);
+        self.overlay.insert(hash, value.map(Arc::new));
+    }
+
+    /// Reads and decodes a value.
+    pub fn get_decoded<T: bincode::Encode + bincode::Decode<()>>(
+        &mut self,
+        key: &StateKey,
+    ) -> Result<Option<T>, StateError> {
+        let Some(bytes) = self.get(key)? else { return Ok(None) };
+        decode_value(std::any::type_name::<T>(), &bytes)
+            .map(Some)
+            .map_err(|e| StateError::Corrupt { key: key.hash(), reason: e.to_string() })
+    }
+
+    /// Encodes and writes a value.
+    pub fn put<T: bincode::Encode>(&mut self, key: &StateKey, value: &T) {
+        self.set(key, Some(codec::encode(value)));
+    }
+
+    /// An account (default if absent).
+    pub fn account(&mut self, address: &Address) -> Result<Account, StateError> {
+        Ok(self.get_decoded(&StateKey::Account { address: *address })?.unwrap_or_default())
+    }
+
+    /// Writes an account; an empty account is removed, keeping the state small.
+    pub fn put_account(&mut self, address: &Address, account: &Account) {
+        let key = StateKey::Account { address: *address };
+        if *account == Account::default() {
+            self.set(&key, None);
+        } else {
+            self.put(&key, account);
+        }
+    }
+
+    /// Adds `amount` of ZNN to an account.
+    pub fn credit_znn(&mut self, address: &Address, amount: u128) -> Result<(), StateError> {
+        if amount > 0 {
+            let mut account = self.account(address)?;
+            account.znn = account.znn.saturating_add(amount);
+            self.put_account(address, &account);
+        }
+        Ok(())
+    }
+
+    /// Moves `amount` of `token`; `false` (and nothing moved) if `from` has too little or the rollup does
+    /// not hold `token`.
+    pub fn move_balance(
+        &mut self,
+        from: &Address,
+        to: &Address,
+        token: &TokenStandard,
+        amount: u128,
+    ) -> Result<bool, StateError> {
+        if amount == 0 || from == to {
+            return Ok(self.account(from)?.balance(token).is_some_and(|b| b >= amount));
+        }
+        let mut sender = self.account(from)?;
+        let Some(balance) = sender.balance_mut(token) else { return Ok(false) };
+        if *balance < amount {
+            return Ok(false);
+        }
+        *balance -= amount;
+        self.put_account(from, &sender);
+        let mut receiver = self.account(to)?;
+        let Some(balance) = receiver.balance_mut(token) else { return Ok(false) };
+        *balance = balance.saturating_add(amount);
+        self.put_account(to, &receiver);
+        Ok(true)
+    }
+}
