@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::defaults;
 use crate::error::{Validate, invalid};
 use crate::sections::L1Section;
 use crate::{ConfigError, L1Args, Layered};
@@ -28,9 +29,9 @@ impl Default for ChallengerConfig {
     fn default() -> Self {
         ChallengerConfig {
             data_dir: PathBuf::from("zr-data/challenger"),
-            chain_id: 1,
+            chain_id: defaults::DEV_ROLLUP_CHAIN_ID,
             key_file: None,
-            executor_rpc: "http://127.0.0.1:8545".into(),
+            executor_rpc: defaults::EXECUTOR_URL.into(),
             l1: L1Section::default(),
         }
     }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::defaults;
 use crate::error::{Validate, invalid};
 use crate::sections::OpsSection;
 use crate::{ConfigError, Layered, OpsArgs};
@@ -39,12 +40,12 @@ impl Default for DevnetConfig {
             data_dir: PathBuf::from("zr-data/devnet"),
             genesis: None,
             pillar_keys: Vec::new(),
-            http_listen: ([127, 0, 0, 1], 35997).into(),
-            ws_listen: ([127, 0, 0, 1], 35998).into(),
+            http_listen: defaults::loopback(defaults::L1_HTTP_PORT),
+            ws_listen: defaults::loopback(defaults::L1_WS_PORT),
             momentum_interval_ms: 10_000,
             max_request_bytes: 1024 * 1024,
             max_connections: 256,
-            ops: OpsSection::on(([127, 0, 0, 1], 9101).into()),
+            ops: OpsSection::on(defaults::loopback(defaults::DEVNET_OPS_PORT)),
         }
     }
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::defaults;
 use crate::error::{Validate, invalid};
 use crate::sections::{L1Section, OpsSection, P2pSection, RpcSection};
 use crate::{ConfigError, L1Args, Layered, OpsArgs, RpcArgs};
@@ -49,7 +50,7 @@ impl Default for ExecutorConfig {
     fn default() -> Self {
         ExecutorConfig {
             data_dir: PathBuf::from("zr-data/executor"),
-            chain_id: 1,
+            chain_id: defaults::DEV_ROLLUP_CHAIN_ID,
             key_file: None,
             start_height: 1,
             claim_every: 1,
@@ -57,8 +58,8 @@ impl Default for ExecutorConfig {
             prune_depth: 100_000,
             journal_fold_rows: ExecutorConfig::DEFAULT_JOURNAL_FOLD_ROWS,
             l1: L1Section::default(),
-            rpc: RpcSection::on(([127, 0, 0, 1], 8545).into()),
-            ops: OpsSection::on(([127, 0, 0, 1], 9102).into()),
+            rpc: RpcSection::on(defaults::loopback(defaults::EXECUTOR_RPC_PORT)),
+            ops: OpsSection::on(defaults::loopback(defaults::EXECUTOR_OPS_PORT)),
             p2p: P2pSection::default(),
         }
     }

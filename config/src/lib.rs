@@ -7,6 +7,7 @@
 
 mod args;
 mod challenger;
+pub mod defaults;
 mod devnet;
 mod error;
 mod executor;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::defaults;
 use crate::error::{Validate, invalid};
 use crate::sections::{L1Section, OpsSection, RpcSection};
 use crate::{ConfigError, L1Args, Layered, OpsArgs, RpcArgs};
@@ -34,13 +35,13 @@ impl Default for RelayConfig {
     fn default() -> Self {
         RelayConfig {
             data_dir: PathBuf::from("zr-data/relay"),
-            chain_id: 1,
+            chain_id: defaults::DEV_ROLLUP_CHAIN_ID,
             key_file: None,
             min_fee_per_gas: 0,
             max_mempool_txs: 100_000,
             l1: L1Section::default(),
-            rpc: RpcSection::on(([127, 0, 0, 1], 8546).into()),
-            ops: OpsSection::on(([127, 0, 0, 1], 9103).into()),
+            rpc: RpcSection::on(defaults::loopback(defaults::RELAY_RPC_PORT)),
+            ops: OpsSection::on(defaults::loopback(defaults::RELAY_OPS_PORT)),
         }
     }
 }

@@ -19,7 +19,7 @@ pub struct L1Section {
 
 impl Default for L1Section {
     fn default() -> Self {
-        L1Section { http: "http://127.0.0.1:35997".into(), ws: "ws://127.0.0.1:35998".into() }
+        L1Section { http: crate::defaults::L1_HTTP_URL.into(), ws: crate::defaults::L1_WS_URL.into() }
     }
 }
 

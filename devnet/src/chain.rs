@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::broadcast;
 use zr_common::hash::sha3_256_concat;
-use zr_common::nom::{AccountBlock, BlockType, MAX_BLOCKS_PER_MOMENTUM, Momentum, VERSION, plasma};
+use zr_common::nom::{AccountBlock, BlockType, MAX_BLOCKS_PER_MOMENTUM, Momentum, VERSION};
 use zr_common::{Address, Hash, KeyPair, codec};
 
 use crate::genesis::Genesis;
@@ -132,7 +132,7 @@ impl Chain {
         // The confirmed states these blocks lead to, computed before anything is committed.
         let mut touched: BTreeMap<Address, AccountState> = BTreeMap::new();
         let mut received = Vec::new();
-        let mut fused: Vec<(Address, u128)> = Vec::new();
+        let mut effects: Vec<&AccountBlock> = Vec::new();
         for block in &blocks {
             let mut state = touched
                 .get(&block.address)
@@ -153,18 +153,19 @@ impl Chain {
                 received.push((block.from_block_hash, block.hash));
             }
             touched.insert(block.address, state);
-            if block.to_address == Address::PLASMA {
-                let beneficiary = plasma::parse_fuse_call(&block.data).unwrap_or(block.address);
-                let mut ben = touched
-                    .get(&beneficiary)
-                    .or_else(|| inner.confirmed.get(&beneficiary))
-                    .cloned()
-                    .unwrap_or_default();
-                ben.fused_qsr += block.amount;
-                touched.insert(beneficiary, ben);
-                fused.push((beneficiary, block.amount));
+            if block.kind() == Some(BlockType::UserSend) {
+                effects.push(block);
             }
         }
+        // Sends to embedded contracts take effect in the momentum that confirms them, in content order.
+        let mut changes = crate::embedded::Changes::new(&mut touched, &inner.confirmed);
+        for block in effects {
+            // Publishing checked the address; a contract that vanished would be a bug, and changes nothing.
+            if let Ok(Some(contract)) = crate::embedded::at(&block.to_address) {
+                contract.on_confirmed(block, &mut changes);
+            }
+        }
+        let fused = std::mem::take(&mut changes.fused);
         let accounts: Vec<(Address, AccountState)> = touched.into_iter().collect();
 
         let previous = &inner.frontier_momentum;

@@ -31,6 +31,13 @@ fn run(cli: Cli) -> eyre::Result<()> {
             devnet.ws_url(),
             devnet.ops_addr
         );
+        if let Some(dev) = &devnet.dev {
+            println!(
+                "dev chain (no genesis given): funded dev account {} with key {}",
+                dev.address,
+                dev.key_file.display()
+            );
+        }
         tokio::signal::ctrl_c().await.wrap_err("cannot wait for ctrl-c")?;
         devnet.stop().await;
         Ok(())

@@ -15,6 +15,7 @@ use crate::DevnetError;
 use crate::chain::Chain;
 use crate::genesis::Genesis;
 use crate::rpc::{RpcServers, serve};
+use crate::store::Store;
 
 /// Starts devnets.
 pub struct Devnet;
@@ -29,6 +30,8 @@ pub struct DevnetHandle {
     pub ws_addr: SocketAddr,
     /// The ops endpoint address bound.
     pub ops_addr: SocketAddr,
+    /// On a dev chain (started without a genesis), its funded dev account.
+    pub dev: Option<DevAccount>,
     rpc: RpcServers,
     stop: watch::Sender<bool>,
     producer: JoinHandle<()>,
@@ -62,9 +65,58 @@ fn unix_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
+/// The funded account of a dev chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DevAccount {
+    /// Its key file (under the data directory).
+    pub key_file: std::path::PathBuf,
+    /// Its address.
+    pub address: zr_common::Address,
+}
+
+/// Without a genesis and pillar keys, a dev chain, as `anvil` or `geth --dev` start: a pillar key, a funded dev
+/// key and their genesis, generated once under `<data_dir>/dev/` and reused on later starts.
+fn dev_chain(config: &DevnetConfig) -> Result<(DevnetConfig, DevAccount), DevnetError> {
+    let dir = config.data_dir.join("dev");
+    let (pillar_path, dev_path, genesis_path) =
+        (dir.join("pillar-key.json"), dir.join("dev-key.json"), dir.join("genesis.toml"));
+    let keys = |e: zr_common::keys::KeyFileError| DevnetError::PillarKeys(e.to_string());
+    if !genesis_path.exists() {
+        if Store::exists(&config.data_dir) {
+            return Err(DevnetError::Genesis(format!(
+                "{} holds a chain that is not a dev chain: pass its genesis (`--genesis`) and pillar keys",
+                config.data_dir.display()
+            )));
+        }
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| DevnetError::Store(format!("cannot create {}: {e}", dir.display())))?;
+        let (pillar, dev) = (KeyPair::generate(), KeyPair::generate());
+        pillar.write_file(&pillar_path).map_err(keys)?;
+        dev.write_file(&dev_path).map_err(keys)?;
+        let genesis = Genesis::dev(
+            zr_config::defaults::DEV_L1_CHAIN_IDENTIFIER,
+            unix_now(),
+            &[pillar.public()],
+            &[dev.address()],
+        );
+        genesis.write(&genesis_path)?;
+    }
+    let dev = KeyPair::read_file(&dev_path).map_err(keys)?;
+    let config = DevnetConfig { genesis: Some(genesis_path), pillar_keys: vec![pillar_path], ..config.clone() };
+    Ok((config, DevAccount { key_file: dev_path, address: dev.address() }))
+}
+
 impl Devnet {
-    /// Opens the chain and starts everything. The pillar keys must belong to genesis pillars.
+    /// Opens the chain and starts everything. The pillar keys must belong to genesis pillars. With neither a
+    /// genesis nor pillar keys, starts (or resumes) a dev chain.
     pub async fn start(config: &DevnetConfig) -> Result<DevnetHandle, DevnetError> {
+        let (config, dev) = if config.genesis.is_none() && config.pillar_keys.is_empty() {
+            let (config, dev) = dev_chain(config)?;
+            (config, Some(dev))
+        } else {
+            (config.clone(), None)
+        };
+        let config = &config;
         let genesis = config.genesis.as_deref().map(Genesis::read).transpose()?;
         let mut keys = Vec::new();
         for path in &config.pillar_keys {
@@ -112,7 +164,7 @@ impl Devnet {
         ready.store(true, std::sync::atomic::Ordering::Relaxed);
         tracing::info!(target: "zr::devnet", http = %rpc.http, ws = %rpc.ws, ops = %ops_addr,
             chain_identifier = chain.chain_identifier(), height = chain.frontier_momentum().height, "devnet started");
-        Ok(DevnetHandle { chain, http_addr: rpc.http, ws_addr: rpc.ws, ops_addr, rpc, stop, producer, ops })
+        Ok(DevnetHandle { chain, http_addr: rpc.http, ws_addr: rpc.ws, ops_addr, dev, rpc, stop, producer, ops })
     }
 }
 

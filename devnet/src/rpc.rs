@@ -22,7 +22,7 @@ use crate::verify::base_plasma;
 use crate::{DevnetError, PublishError};
 
 /// znnd's page and count limit.
-const MAX_COUNT: u64 = 1024;
+pub(crate) const MAX_COUNT: u64 = 1024;
 /// Requests in one JSON-RPC batch.
 const MAX_BATCH: u32 = 64;
 
@@ -55,7 +55,7 @@ impl IdProvider for HexIdProvider {
     }
 }
 
-fn check_range(height: u64, count: u64) -> RpcResult<()> {
+pub(crate) fn check_range(height: u64, count: u64) -> RpcResult<()> {
     if height == 0 {
         return Err(rpc_error("height parameter must be strictly greater than zero"));
     }
@@ -65,7 +65,7 @@ fn check_range(height: u64, count: u64) -> RpcResult<()> {
     Ok(())
 }
 
-fn to_rpc_block(
+pub(crate) fn to_rpc_block(
     chain: &Chain,
     block: AccountBlock,
     confirmed_at: Option<u64>,
@@ -97,7 +97,7 @@ fn to_rpc_block(
     Ok(RpcAccountBlock { token: known_token(&block.token_standard), block, confirmation_detail, paired_account_block })
 }
 
-fn detailed(chain: &Chain, height: u64, count: u64) -> RpcResult<DetailedMomentumList> {
+pub(crate) fn detailed(chain: &Chain, height: u64, count: u64) -> RpcResult<DetailedMomentumList> {
     check_range(height, count)?;
     let mut list = Vec::new();
     for momentum in chain.momentums(height, count)? {
@@ -110,7 +110,7 @@ fn detailed(chain: &Chain, height: u64, count: u64) -> RpcResult<DetailedMomentu
     Ok(DetailedMomentumList { list, count: chain.frontier_momentum().height })
 }
 
-fn account_info(chain: &Chain, address: Address) -> AccountInfo {
+pub(crate) fn account_info(chain: &Chain, address: Address) -> AccountInfo {
     let state = chain.account(&address);
     let balance_info_map = state
         .balances
@@ -122,7 +122,22 @@ fn account_info(chain: &Chain, address: Address) -> AccountInfo {
     AccountInfo { address, account_height: state.height, balance_info_map }
 }
 
-fn required_pow(chain: &Chain, param: GetRequiredParam) -> RpcResult<GetRequiredResult> {
+/// `ledger.getFrontierAccountBlock`: the newest block of an account, unconfirmed ones included.
+pub(crate) fn frontier_block(chain: &Chain, address: Address) -> RpcResult<Option<RpcAccountBlock>> {
+    let height = chain.account(&address).height;
+    match chain.account_block(&address, height)? {
+        Some((block, confirmed)) if height > 0 => Ok(Some(to_rpc_block(chain, block, confirmed, true)?)),
+        _ => Ok(None),
+    }
+}
+
+/// `embedded.plasma.get`.
+pub(crate) fn plasma_info(chain: &Chain, address: Address) -> PlasmaInfo {
+    let state = chain.account(&address);
+    PlasmaInfo { current_plasma: state.available_plasma(), max_plasma: state.max_plasma(), qsr_amount: state.fused_qsr }
+}
+
+pub(crate) fn required_pow(chain: &Chain, param: GetRequiredParam) -> RpcResult<GetRequiredResult> {
     let to = match (param.block_type, param.to_address) {
         (2, None) => return Err(rpc_error("toAddress is nil")),
         (_, to) => to.unwrap_or_default(),
@@ -188,14 +203,7 @@ pub fn module(chain: Arc<Chain>) -> RpcModule<RpcContext> {
             None => Ok(serde_json::Value::Null),
         }
     });
-    reg(&mut m, "ledger.getFrontierAccountBlock", |p, chain| {
-        let address: Address = one(p)?;
-        let height = chain.account(&address).height;
-        match chain.account_block(&address, height)? {
-            Some((block, confirmed)) if height > 0 => json(to_rpc_block(chain, block, confirmed, true)?),
-            _ => Ok(serde_json::Value::Null),
-        }
-    });
+    reg(&mut m, "ledger.getFrontierAccountBlock", |p, chain| json(frontier_block(chain, one(p)?)?));
     reg(&mut m, "ledger.getAccountBlocksByHeight", |p, chain| {
         let mut seq = p.sequence();
         let address: Address = seq.next()?;
@@ -217,15 +225,7 @@ pub fn module(chain: Arc<Chain>) -> RpcModule<RpcContext> {
         chain.publish(block)?;
         Ok(serde_json::Value::Null)
     });
-    reg(&mut m, "embedded.plasma.get", |p, chain| {
-        let address: Address = one(p)?;
-        let state = chain.account(&address);
-        json(PlasmaInfo {
-            current_plasma: state.available_plasma(),
-            max_plasma: state.max_plasma(),
-            qsr_amount: state.fused_qsr,
-        })
-    });
+    reg(&mut m, "embedded.plasma.get", |p, chain| json(plasma_info(chain, one(p)?)));
     reg(&mut m, "embedded.plasma.getRequiredPoWForAccountBlock", |p, chain| json(required_pow(chain, one(p)?)?));
     m.register_subscription("ledger.subscribe", "ledger.subscription", "ledger.unsubscribe", subscribe)
         .expect("subscription names are unique");

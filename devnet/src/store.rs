@@ -54,7 +54,12 @@ fn decode<T: bincode::Encode + bincode::Decode<()>>(what: &'static str, bytes: &
 }
 
 impl Store {
-    /// Opens (or creates) the database in `dir`.
+    /// Whether `dir` holds a chain database.
+    pub fn exists(dir: &Path) -> bool {
+        dir.join("chain.redb").exists()
+    }
+
+    /// Opens (or creates) the chain database in `dir`.
     pub fn open(dir: &Path) -> Result<Store, DevnetError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| DevnetError::Store(format!("cannot create {}: {e}", dir.display())))?;

@@ -13,8 +13,6 @@ use crate::store::Store;
 pub const MAX_PENDING_PER_ACCOUNT: u32 = 500;
 /// Unconfirmed blocks the whole devnet holds.
 pub const MAX_POOL: usize = 20_000;
-/// The smallest fusion, in QSR units.
-const MIN_FUSION: u128 = 10 * plasma::QSR_UNIT;
 
 /// What an accepted block changes in the frontier.
 pub struct Accepted {
@@ -34,16 +32,10 @@ pub fn base_plasma(block_type: u64, to: &Address, data: &[u8]) -> Result<u64, Pu
     if data.len() > MAX_DATA_LEN {
         return fail("account-block data field is too big");
     }
-    if *to == Address::PLASMA {
-        if plasma::parse_fuse_call(data).is_none() {
-            return fail("method not found in the abi");
-        }
-        return Ok(plasma::EMBEDDED_SIMPLE_PLASMA);
+    match crate::embedded::at(to)? {
+        Some(contract) => contract.base_plasma(data),
+        None => Ok(plasma::required_plasma(data.len())),
     }
-    if to.kind() == Some(AddressKind::Embedded) && *to != Address::INBOX {
-        return fail("contract doesn't exist");
-    }
-    Ok(plasma::required_plasma(data.len()))
 }
 
 impl Inner {
@@ -203,12 +195,8 @@ impl Inner {
             if b.amount > next.balance(&b.token_standard) {
                 return fail("insufficient balance for transfer");
             }
-            if b.to_address == Address::PLASMA
-                && (b.token_standard != TokenStandard::QSR
-                    || b.amount < MIN_FUSION
-                    || !b.amount.is_multiple_of(plasma::QSR_UNIT))
-            {
-                return fail("invalid fusion amount: fuse at least 10 QSR, in whole QSR");
+            if let Some(contract) = crate::embedded::at(&b.to_address)? {
+                contract.check_send(b)?;
             }
             next.debit(b.token_standard, b.amount);
         }

@@ -1,4 +1,4 @@
-//! Two executors on one devnet: deposits, uploads, deploys, calls through the inbox; identical roots and
+//! Two executors on one devnet (one over JSON-RPC, one in process): deposits, uploads, deploys, calls through the inbox; identical roots and
 //! claims for every momentum; claims on L1; the query RPC.
 
 use std::time::Duration;
@@ -28,7 +28,10 @@ async fn two_executors_agree_on_every_momentum() {
     let mut c2 = executor_config(&net, &net.executors[1], dirs.1.path());
     c2.p2p.listen = Some("/ip4/127.0.0.1/tcp/0".into());
     c2.p2p.peers = vec![e1.gossip.as_ref().unwrap().listening[0].to_string()];
-    let e2 = zr_executor::node::start(&c2, net.executors[1].clone(), net.client()).await.unwrap();
+    // Executor 2 reads the devnet in process (the `L1` adapter `zr up` uses), executor 1 over znnd's JSON-RPC:
+    // both must reach the same roots.
+    let in_process = std::sync::Arc::new(zr_devnet::InProcessL1::new(net.handle().chain.clone()));
+    let e2 = zr_executor::node::start(&c2, net.executors[1].clone(), in_process).await.unwrap();
     let (u1, u2) = (e1.rpc_url(), e2.rpc_url());
     let (a1, a2) = (api(&u1), api(&u2));
     let alice = net.alice.clone();

@@ -18,16 +18,16 @@ use zr_sequencing::{L1, SendRequest, ZnndClient, send_block};
 #[derive(Args, Clone)]
 pub struct NetArgs {
     /// L1 JSON-RPC over HTTP
-    #[arg(long, env = "ZR_L1_HTTP", default_value = "http://127.0.0.1:35997", global = true)]
+    #[arg(long, env = "ZR_L1_HTTP", default_value = zr_config::defaults::L1_HTTP_URL, global = true)]
     pub l1_http: String,
     /// L1 JSON-RPC over WebSocket
-    #[arg(long, env = "ZR_L1_WS", default_value = "ws://127.0.0.1:35998", global = true)]
+    #[arg(long, env = "ZR_L1_WS", default_value = zr_config::defaults::L1_WS_URL, global = true)]
     pub l1_ws: String,
     /// An executor's query RPC
-    #[arg(long, env = "ZR_EXECUTOR", default_value = "http://127.0.0.1:8545", global = true)]
+    #[arg(long, env = "ZR_EXECUTOR", default_value = zr_config::defaults::EXECUTOR_URL, global = true)]
     pub executor: String,
     /// The rollup chain id
-    #[arg(long, env = "ZR_CHAIN_ID", default_value_t = 1, global = true)]
+    #[arg(long, env = "ZR_CHAIN_ID", default_value_t = zr_config::defaults::DEV_ROLLUP_CHAIN_ID, global = true)]
     pub chain_id: u64,
     /// Gas limit of each transaction
     #[arg(long, default_value_t = 5_000_000, global = true)]

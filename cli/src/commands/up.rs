@@ -12,15 +12,13 @@ use zr_common::KeyPair;
 
 use zr_config::{DevnetConfig, ExecutorConfig, L1Section, OpsSection, RpcSection};
 use zr_devnet::{Devnet, Genesis};
-use zr_sequencing::ZnndClient;
 
 use crate::commands::key::{KeyFileArg, zr_home};
 use crate::output::Output;
 
-/// The L1 chain identifier of `zr up` networks.
-pub const DEV_CHAIN_IDENTIFIER: u64 = 321;
-/// The rollup chain id of `zr up` networks (the CLI's default).
-pub const ROLLUP_CHAIN_ID: u64 = 1;
+use zr_config::defaults::{
+    self, DEV_L1_CHAIN_IDENTIFIER as DEV_CHAIN_IDENTIFIER, DEV_ROLLUP_CHAIN_ID as ROLLUP_CHAIN_ID,
+};
 
 /// `zr up` flags.
 #[derive(Args)]
@@ -29,19 +27,19 @@ pub struct UpArgs {
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// L1 JSON-RPC over HTTP
-    #[arg(long, default_value = "127.0.0.1:35997", value_name = "ADDR")]
+    #[arg(long, default_value_t = defaults::loopback(defaults::L1_HTTP_PORT), value_name = "ADDR")]
     http_listen: SocketAddr,
     /// L1 JSON-RPC over WebSocket
-    #[arg(long, default_value = "127.0.0.1:35998", value_name = "ADDR")]
+    #[arg(long, default_value_t = defaults::loopback(defaults::L1_WS_PORT), value_name = "ADDR")]
     ws_listen: SocketAddr,
     /// The devnet's metrics and health
-    #[arg(long, default_value = "127.0.0.1:9101", value_name = "ADDR")]
+    #[arg(long, default_value_t = defaults::loopback(defaults::DEVNET_OPS_PORT), value_name = "ADDR")]
     ops_listen: SocketAddr,
     /// The executor's query JSON-RPC
-    #[arg(long, default_value = "127.0.0.1:8545", value_name = "ADDR")]
+    #[arg(long, default_value_t = defaults::loopback(defaults::EXECUTOR_RPC_PORT), value_name = "ADDR")]
     rpc_listen: SocketAddr,
     /// The executor's metrics and health
-    #[arg(long, default_value = "127.0.0.1:9102", value_name = "ADDR")]
+    #[arg(long, default_value_t = defaults::loopback(defaults::EXECUTOR_OPS_PORT), value_name = "ADDR")]
     executor_ops_listen: SocketAddr,
     /// Milliseconds between momentums (NoM's is 10000)
     #[arg(long, default_value_t = 1000, value_name = "MS")]
@@ -103,7 +101,8 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
             ..ExecutorConfig::default()
         };
         zr_config::Validate::validate(&executor_config)?;
-        let l1 = Arc::new(ZnndClient::new(devnet.http_url(), devnet.ws_url())?);
+        // The executor reads the chain in process; users reach it over the JSON-RPC printed below.
+        let l1 = Arc::new(zr_devnet::InProcessL1::new(devnet.chain.clone()));
         let executor = zr_executor::node::start(&executor_config, executor_key, l1).await.wrap_err("cannot start the executor")?;
         let funded: Vec<String> = genesis.accounts.iter().map(|a| a.address.to_string()).collect();
         out.emit(

@@ -90,12 +90,60 @@ fn bad_config_exits_non_zero_naming_the_key() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("momentum_interval"), "{err}");
+    // Pillar keys for a chain that does not exist yet, and no genesis: refused (not a dev chain).
+    KeyPair::generate().write_file(&dir.path().join("pillar.json")).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_zr-devnet"))
         .args(["--data-dir", dir.path().join("empty").to_str().unwrap(), "--http-listen", "127.0.0.1:0"])
         .args(["--ws-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"])
+        .args(["--pillar-key", dir.path().join("pillar.json").to_str().unwrap()])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("pass a genesis file"), "{err}");
+}
+
+/// Started alone, with no genesis and no pillar key, `zr-devnet` runs a dev chain: a generated pillar key
+/// produces momentums, a generated dev key is funded and printed, and a restart resumes the same chain.
+#[test]
+fn started_alone_it_runs_a_dev_chain_with_a_funded_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_zr-devnet"))
+            .args(["--data-dir", dir.path().join("chain").to_str().unwrap()])
+            .args(["--http-listen", "127.0.0.1:0", "--ws-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"])
+            .args(["--momentum-interval-ms", "20"])
+            .env("ZR_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let (mut endpoints, mut dev) = (String::new(), String::new());
+        out.read_line(&mut endpoints).unwrap();
+        out.read_line(&mut dev).unwrap();
+        let http = endpoints.split_whitespace().nth(2).expect("endpoint line").to_owned();
+        // "dev chain (no genesis given): funded dev account z1… with key PATH"
+        let words: Vec<&str> = dev.split_whitespace().collect();
+        assert!(dev.starts_with("dev chain"), "{dev}");
+        (child, http, words[words.len() - 4].to_owned(), words[words.len() - 1].to_owned())
+    };
+    let (mut child, http, address, key_file) = run();
+    let key = KeyPair::read_file(std::path::Path::new(&key_file)).unwrap();
+    assert_eq!(key.address().to_string(), address);
+    while frontier_height(&http) < 3 {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let info = call(&http, "ledger.getAccountInfoByAddress", json!([address]));
+    let znn = &info["balanceInfoMap"]["zts1znnxxxxxxxxxxxxx9z4ulx"]["balance"];
+    assert_eq!(znn, "100000000000000", "{info}");
+    let plasma = call(&http, "embedded.plasma.get", json!([address]));
+    assert!(plasma["currentPlasma"].as_u64().unwrap() > 1_000_000, "{plasma}");
+    let before = frontier_height(&http);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (mut child, http, again, _) = run();
+    assert_eq!(again, address, "the restart resumes the same dev chain");
+    assert!(frontier_height(&http) >= before);
+    child.kill().unwrap();
+    child.wait().unwrap();
 }

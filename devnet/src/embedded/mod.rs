@@ -1,0 +1,69 @@
+//! The devnet's embedded contracts, as go-zenon's `vm/embedded`: each lives at its own embedded address and
+//! decides what a send to it costs, whether it is accepted, and what it does once a momentum confirms it.
+//! The chain knows only this seam; the plasma contract and the rollup inbox are its two implementations,
+//! and the rollup's settlement (bonds, verdicts, withdrawals) goes into the inbox module.
+
+mod inbox;
+mod plasma;
+
+use std::collections::BTreeMap;
+
+use zr_common::nom::AccountBlock;
+use zr_common::{Address, AddressKind};
+
+use crate::PublishError;
+use crate::state::AccountState;
+
+pub use inbox::RollupInbox;
+pub use plasma::PlasmaContract;
+
+/// Account states a momentum changes, read through to the confirmed states.
+pub struct Changes<'a> {
+    touched: &'a mut BTreeMap<Address, AccountState>,
+    confirmed: &'a BTreeMap<Address, AccountState>,
+    /// QSR fused in this momentum, by beneficiary (the frontier states follow once it commits).
+    pub fused: Vec<(Address, u128)>,
+}
+
+impl<'a> Changes<'a> {
+    pub(crate) fn new(
+        touched: &'a mut BTreeMap<Address, AccountState>,
+        confirmed: &'a BTreeMap<Address, AccountState>,
+    ) -> Self {
+        Changes { touched, confirmed, fused: Vec::new() }
+    }
+
+    /// The state of `address` as this momentum has it so far, for changing.
+    pub fn state(&mut self, address: &Address) -> &mut AccountState {
+        let confirmed = self.confirmed;
+        self.touched.entry(*address).or_insert_with(|| confirmed.get(address).cloned().unwrap_or_default())
+    }
+}
+
+/// An embedded contract.
+pub trait EmbeddedContract: Send + Sync {
+    /// Its address.
+    fn address(&self) -> Address;
+
+    /// The plasma a send with `data` needs, or why the call is refused (go-zenon checks the ABI here).
+    fn base_plasma(&self, data: &[u8]) -> Result<u64, PublishError>;
+
+    /// Checks a send to the contract at publish time (amounts, tokens), beyond what every block must satisfy.
+    fn check_send(&self, block: &AccountBlock) -> Result<(), PublishError>;
+
+    /// Applies a send confirmed in a momentum being produced.
+    fn on_confirmed(&self, block: &AccountBlock, changes: &mut Changes<'_>);
+}
+
+static PLASMA: PlasmaContract = PlasmaContract;
+static INBOX: RollupInbox = RollupInbox;
+
+/// The embedded contract at `address`, if any. `Err` for an embedded address no contract lives at.
+pub fn at(address: &Address) -> Result<Option<&'static dyn EmbeddedContract>, PublishError> {
+    let contracts: [&'static dyn EmbeddedContract; 2] = [&PLASMA, &INBOX];
+    match contracts.into_iter().find(|c| c.address() == *address) {
+        Some(contract) => Ok(Some(contract)),
+        None if address.kind() == Some(AddressKind::Embedded) => Err(PublishError::new("contract doesn't exist")),
+        None => Ok(None),
+    }
+}

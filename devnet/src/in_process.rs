@@ -1,0 +1,87 @@
+//! The devnet as an in-process [`L1`]: the rollup's daemons and tests drive the chain directly, with the same
+//! answers (and the same refusals) as its JSON-RPC gives, but no HTTP in between.
+
+use std::sync::Arc;
+
+use jsonrpsee::types::ErrorObjectOwned;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
+use zr_common::Address;
+use zr_common::nom::rpc::{
+    AccountInfo, DetailedMomentum, GetRequiredParam, GetRequiredResult, MomentumEvent, PlasmaInfo,
+};
+use zr_common::nom::{AccountBlock, Momentum};
+use zr_sequencing::{L1, L1Error, MomentumSubscription, Refusal};
+
+use crate::chain::Chain;
+use crate::rpc;
+
+/// The devnet chain behind the [`L1`] trait.
+#[derive(Clone)]
+pub struct InProcessL1 {
+    chain: Arc<Chain>,
+}
+
+impl InProcessL1 {
+    /// An adapter over `chain`.
+    pub fn new(chain: Arc<Chain>) -> InProcessL1 {
+        InProcessL1 { chain }
+    }
+}
+
+fn refused(method: &'static str) -> impl Fn(ErrorObjectOwned) -> L1Error {
+    move |e| L1Error::Rpc { method: method.into(), code: i64::from(e.code()), message: e.message().to_owned() }
+}
+
+impl L1 for InProcessL1 {
+    async fn frontier_momentum(&self) -> Result<Momentum, L1Error> {
+        Ok(self.chain.frontier_momentum())
+    }
+
+    async fn detailed_momentums(&self, height: u64, count: u64) -> Result<Vec<DetailedMomentum>, L1Error> {
+        let count = count.min(rpc::MAX_COUNT);
+        Ok(rpc::detailed(&self.chain, height, count).map_err(refused("ledger.getDetailedMomentumsByHeight"))?.list)
+    }
+
+    async fn subscribe_momentums(&self) -> Result<MomentumSubscription, L1Error> {
+        let mut confirmed = self.chain.subscribe();
+        let (tx, events) = mpsc::channel(64);
+        tokio::spawn(async move {
+            loop {
+                let momentum = match confirmed.recv().await {
+                    Ok(event) => event.momentum.clone(),
+                    // A lagging follower re-reads by height, as it does with znnd.
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return,
+                };
+                if tx.send(MomentumEvent { hash: momentum.hash, height: momentum.height }).await.is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(MomentumSubscription { events })
+    }
+
+    async fn publish(&self, block: &AccountBlock) -> Result<(), L1Error> {
+        self.chain
+            .publish(block.clone())
+            .map_err(|e| L1Error::Refused { reason: Refusal::of_message(&e.0), message: e.0 })
+    }
+
+    async fn frontier_block(&self, address: &Address) -> Result<Option<AccountBlock>, L1Error> {
+        let block = rpc::frontier_block(&self.chain, *address).map_err(refused("ledger.getFrontierAccountBlock"))?;
+        Ok(block.map(|b| b.block))
+    }
+
+    async fn account_info(&self, address: &Address) -> Result<AccountInfo, L1Error> {
+        Ok(rpc::account_info(&self.chain, *address))
+    }
+
+    async fn plasma(&self, address: &Address) -> Result<PlasmaInfo, L1Error> {
+        Ok(rpc::plasma_info(&self.chain, *address))
+    }
+
+    async fn required_pow(&self, param: &GetRequiredParam) -> Result<GetRequiredResult, L1Error> {
+        rpc::required_pow(&self.chain, param.clone()).map_err(refused("embedded.plasma.getRequiredPoWForAccountBlock"))
+    }
+}
