@@ -234,3 +234,56 @@ fn the_pipeline_matches_one_at_a_time_and_drops_repeats_by_nonce() {
     drop(input);
     assert!(pipeline.blocking_finish().is_empty());
 }
+
+/// A transaction the momentum's budget cannot fit is dropped without a change; the sender's later
+/// transactions in that momentum are dropped by their nonce (not executed with a wrong one), and all of them
+/// run when posted again in a later momentum. Each step is decided by the previous leaf alone.
+#[test]
+fn budget_drops_hold_back_the_senders_later_transactions_until_posted_again() {
+    use zr_protocol::gas::MOMENTUM_GAS_BUDGET;
+    use zr_protocol::{BlockInfo, TxContext, apply_transaction};
+
+    let h = Harness::new();
+    let alice = key(1);
+    let ctx = TxContext { block: BlockInfo { height: 5, timestamp: 0 }, poster: key(9).address() };
+    let pay = |nonce: u64, gas_limit: u64| {
+        zr_common::rollup::TxBody {
+            chain_id: CHAIN,
+            sender: alice.public(),
+            nonce,
+            gas_limit,
+            fee_per_gas: 1,
+            kind: TxKind::Transfer { to: key(2).address(), token: TokenStandard::ZNN, amount: 3 },
+        }
+        .sign(&alice)
+    };
+    let (first, second) = (pay(0, 100_000), pay(1, 30_000));
+    let nearly_full = MOMENTUM_GAS_BUDGET - 50_000;
+    let run = |tree, tx: &zr_common::rollup::Transaction, gas_before| {
+        apply_transaction(h.vm.as_ref(), tree, tx, tx.hash(), &ctx, gas_before).unwrap()
+    };
+    let dropped = run(h.tree.clone(), &first, nearly_full);
+    let receipt = dropped.receipt.unwrap();
+    assert_eq!(receipt.status, ReceiptStatus::Dropped { reason: DropReason::GasBudget });
+    assert_eq!((receipt.gas_used, dropped.leaf.cumulative_gas), (0, nearly_full));
+    assert_eq!(dropped.tree.root(), h.tree.root(), "a drop changes nothing");
+    // The second would fit the budget, but its nonce is ahead now: dropped too, nothing burnt.
+    let held = run(dropped.tree, &second, nearly_full);
+    assert_eq!(
+        held.receipt.unwrap().status,
+        ReceiptStatus::Dropped { reason: DropReason::NonceTooHigh { expected: 0 } }
+    );
+    assert_eq!(held.tree.root(), h.tree.root());
+    // Posted again in a later momentum, both run.
+    let one = run(held.tree, &first, 0);
+    assert_eq!(one.receipt.unwrap().status, ReceiptStatus::Success);
+    let two = run(one.tree, &second, one.leaf.cumulative_gas);
+    assert_eq!(two.receipt.unwrap().status, ReceiptStatus::Success);
+    // And a third post of the first is a stale nonce: dropped, free.
+    let stale = run(two.tree.clone(), &first, 0);
+    assert_eq!(
+        stale.receipt.unwrap().status,
+        ReceiptStatus::Dropped { reason: DropReason::NonceTooLow { expected: 2 } }
+    );
+    assert_eq!(stale.tree.root(), two.tree.root());
+}
