@@ -21,6 +21,8 @@ pub struct GasCosts {
     pub compile_per_byte: u64,
     /// Instantiating a contract (deploy or call).
     pub instantiate: u64,
+    /// Per byte of a contract's code, the first time a transaction runs that code (loading its module).
+    pub load_per_byte: u64,
     /// Any host call.
     pub host_call: u64,
     /// Per byte copied between the host and the contract.
@@ -107,6 +109,8 @@ pub struct VmLimits {
     pub max_data: u32,
     /// Events per transaction.
     pub max_events: u32,
+    /// Bytes of event topics and data per transaction, so a receipt stays far below its 256 KiB cap.
+    pub max_event_bytes: u32,
 }
 
 /// Bounds of one transaction and one momentum.
@@ -131,6 +135,7 @@ pub const COSTS: GasCosts = GasCosts {
     upload_per_byte: 20,
     compile_per_byte: 40,
     instantiate: 5_000,
+    load_per_byte: 2,
     host_call: 50,
     host_per_byte: 1,
     storage_read: 500,
@@ -177,6 +182,7 @@ pub const LIMITS: VmLimits = VmLimits {
     max_storage_value: 16 * 1024,
     max_data: 16 * 1024,
     max_events: 256,
+    max_event_bytes: 64 * 1024,
 };
 
 /// The momentum's bounds.
@@ -238,7 +244,7 @@ mod tests {
     /// The VM version goes into every claim: a change to the cost table or limits must be deliberate.
     #[test]
     fn vm_version_is_pinned() {
-        assert_eq!(vm_version().to_hex(), "6c27c61d63df139f889be52ab18c471b0a6d95748cd8323743e2f86e98fb0615");
+        assert_eq!(vm_version().to_hex(), "07211d79e1269cf4f5e5d96c7ea266bac33c56cc10b76e887326701c678874d7");
     }
 
     /// Every field of every table is in the version: each table encodes to one fixed-width integer per
@@ -246,9 +252,9 @@ mod tests {
     #[test]
     fn every_number_changes_the_version() {
         use zr_common::codec::encode;
-        assert_eq!(encode(&COSTS).len(), 20 * 8);
+        assert_eq!(encode(&COSTS).len(), 21 * 8);
         assert_eq!(encode(&OPERATOR_COSTS).len(), 10 * 8);
-        assert_eq!(encode(&LIMITS).len(), 13 * 4 + 8);
+        assert_eq!(encode(&LIMITS).len(), 14 * 4 + 8);
         assert_eq!(encode(&MOMENTUM).len(), 4 * 8);
         let base = vm_version();
         let mut costs = COSTS;

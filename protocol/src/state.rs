@@ -21,7 +21,12 @@ pub enum StateKey {
         /// The code hash.
         code_hash: Hash,
     },
-    /// Which code a contract runs.
+    /// The size of uploaded code, by its hash: [`CodeInfo`].
+    CodeInfo {
+        /// The code hash.
+        code_hash: Hash,
+    },
+    /// Which code a contract runs: [`ContractInfo`].
     Contract {
         /// The contract.
         address: Address,
@@ -103,6 +108,22 @@ impl Account {
             _ => None,
         }
     }
+}
+
+/// What is known of uploaded code without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct CodeInfo {
+    /// Its length in bytes: loading the module is charged by it.
+    pub len: u64,
+}
+
+/// A deployed contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct ContractInfo {
+    /// The code it runs.
+    pub code_hash: Hash,
+    /// That code's length.
+    pub code_len: u64,
 }
 
 /// An upload in progress.

@@ -14,7 +14,7 @@ use zr_common::{Address, Hash, TokenStandard, sha3_256};
 use crate::gas::{COSTS, MOMENTUM, intrinsic_gas};
 use crate::leaf::ClaimLeaf;
 use crate::runtime::{BlockInfo, CallError, CodeError, ContractRuntime, Entry, Frame};
-use crate::state::{StateKey, Upload, UploadQueue, UploadQueueEntry, Withdrawal};
+use crate::state::{CodeInfo, ContractInfo, StateKey, Upload, UploadQueue, UploadQueueEntry, Withdrawal};
 use crate::tree::Tree;
 use crate::world::{StateError, World};
 
@@ -296,11 +296,12 @@ fn apply_kind<R: ContractRuntime>(
             upload(runtime, world, ctx, gas, sender, *code_hash, *index, *count, bytes)
         }
         TxKind::Deploy { code_hash, input, value } => {
-            if world.value_hash(&StateKey::Code { code_hash: *code_hash }).map_err(state)?.is_none() {
+            let info = StateKey::CodeInfo { code_hash: *code_hash };
+            let Some(CodeInfo { len }) = world.get_decoded::<CodeInfo>(&info).map_err(state)? else {
                 return Ok((Effect::Failed(format!("code {code_hash} has not been uploaded")), gas));
-            }
+            };
             let address = Address::contract(&sender, body.nonce);
-            world.put(&StateKey::Contract { address }, code_hash);
+            world.put(&StateKey::Contract { address }, &ContractInfo { code_hash: *code_hash, code_len: len });
             let frame = Frame { caller: sender, contract: address, value: *value, input: input.clone(), depth: 0 };
             let outcome = runtime.run(std::mem::take(world), frame, Entry::Init, ctx.block, gas);
             *world = outcome.world;
@@ -354,7 +355,7 @@ fn upload<R: ContractRuntime>(
     let Some(gas) = gas.checked_sub(COSTS.upload_per_byte * bytes.len() as u64) else {
         return Ok((Effect::OutOfGas, 0));
     };
-    if world.value_hash(&StateKey::Code { code_hash }).map_err(state)?.is_some() {
+    if world.exists(&StateKey::CodeInfo { code_hash }).map_err(state)? {
         return Ok((Effect::Failed(format!("code {code_hash} is already uploaded")), gas));
     }
     let upload_key = StateKey::Upload { uploader, code_hash };
@@ -416,6 +417,7 @@ fn upload<R: ContractRuntime>(
         }
         Err(CodeError::Fault(reason)) => return Err(CallError::Fault(reason)),
     }
+    world.put(&StateKey::CodeInfo { code_hash }, &CodeInfo { len: code.len() as u64 });
     world.set(&StateKey::Code { code_hash }, Some(code));
     Ok((Effect::Done(code_hash.0.to_vec()), gas))
 }

@@ -43,6 +43,8 @@ pub struct World {
     pub read: BTreeSet<Hash>,
     /// Every key written (for witnesses and the commit).
     pub written: BTreeSet<Hash>,
+    /// Code whose module this transaction has loaded (and paid for) already.
+    pub loaded: BTreeSet<Hash>,
 }
 
 /// A point to return to.
@@ -110,13 +112,14 @@ impl World {
         }
     }
 
-    /// The hash of a value, without needing the value itself (a witness proves code by its hash alone).
-    pub fn value_hash(&mut self, key: &StateKey) -> Result<Option<Hash>, StateError> {
+    /// Whether a value is present, without needing (or hashing) the value: a witness proves code by its hash
+    /// alone.
+    pub fn exists(&mut self, key: &StateKey) -> Result<bool, StateError> {
         let hash = key.hash();
         self.read.insert(hash);
         match self.overlay.get(&hash) {
-            Some(value) => Ok(value.as_ref().map(|v| zr_common::sha3_256(v))),
-            None => Ok(self.tree.value_hash(&hash)?),
+            Some(value) => Ok(value.is_some()),
+            None => Ok(self.tree.contains(&hash)?),
         }
     }
 

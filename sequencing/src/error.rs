@@ -29,6 +29,14 @@ pub enum L1Error {
         /// What was wrong.
         reason: String,
     },
+    /// The answer was larger than this client reads.
+    #[error("the answer to {method} is larger than {limit} bytes")]
+    TooLarge {
+        /// The method called.
+        method: String,
+        /// The limit.
+        limit: usize,
+    },
     /// The node refused a published block.
     #[error("L1 refused the block: {message}")]
     Refused {

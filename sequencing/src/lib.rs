@@ -4,6 +4,7 @@
 //! publishes account blocks.
 
 pub mod bundle;
+mod check;
 mod error;
 mod follow;
 mod l1;
@@ -11,6 +12,7 @@ pub mod order;
 mod publish;
 mod znnd;
 
+pub use check::{MomentumError, check_momentum};
 pub use error::{L1Error, Refusal};
 pub use follow::{Follower, follow, inbox_blocks};
 pub use l1::{L1, MomentumSubscription};

@@ -23,6 +23,8 @@ const READ_ATTEMPTS: u32 = 4;
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 /// Largest WebSocket message accepted (a momentum notification is tiny; this bounds a hostile node).
 const MAX_WS_MESSAGE: usize = 1024 * 1024;
+/// Largest HTTP response body read: about 14 full momentums; the follower asks for less.
+pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
 /// A client of one znnd (or `zr-devnet`) node.
 pub struct ZnndClient {
@@ -51,7 +53,15 @@ impl ZnndClient {
         let transport = |reason: String| L1Error::Transport { endpoint: self.http_url.clone(), reason };
         let response = self.http.post(&self.http_url).json(&body).send().await.map_err(|e| transport(e.to_string()))?;
         let status = response.status();
-        let text = response.text().await.map_err(|e| transport(e.to_string()))?;
+        let mut response = response;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| transport(e.to_string()))? {
+            if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                return Err(L1Error::TooLarge { method: method.to_owned(), limit: MAX_RESPONSE_BYTES });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8_lossy(&body);
         let decode = |reason: String| L1Error::Decode { method: method.to_owned(), reason };
         let value: Value = serde_json::from_str(&text)
             .map_err(|e| decode(format!("HTTP {status}, body is not JSON ({e}): {}", truncate(&text))))?;

@@ -1,5 +1,7 @@
-//! Compiled modules, cached in memory (LRU) and on disk, keyed by code hash and VM version. A disk entry
-//! carries the SHA3 of its bytes and is only deserialized if they match; anything else is recompiled.
+//! Compiled modules, cached in memory (LRU, bounded by count and by artifact bytes) and on disk, keyed by code
+//! hash and VM version. A disk entry carries the SHA3 of its bytes and is deserialized only if they match the
+//! first time this process reads it; anything else is recompiled. Later reads of a verified entry skip the
+//! hash (the file is this process's own output, checked once).
 
 #![allow(unsafe_code)]
 
@@ -28,10 +30,15 @@ pub struct CacheStats {
     pub corrupt: u64,
 }
 
+/// Artifact bytes the memory cache holds at most, whatever the count: large modules evict more.
+pub const MEMORY_BYTES: usize = 512 * 1024 * 1024;
+
 /// The module cache.
 pub struct ModuleCache {
     dir: Option<PathBuf>,
     capacity: usize,
+    /// Disk entries whose hash matched in this process.
+    verified: Mutex<std::collections::BTreeSet<Hash>>,
     version: Hash,
     memory: Mutex<Lru>,
     memory_hits: AtomicU64,
@@ -43,7 +50,9 @@ pub struct ModuleCache {
 #[derive(Default)]
 struct Lru {
     tick: u64,
-    entries: BTreeMap<Hash, (Module, u64)>,
+    bytes: usize,
+    /// Module, artifact size, last use.
+    entries: BTreeMap<Hash, (Module, usize, u64)>,
 }
 
 impl ModuleCache {
@@ -55,6 +64,7 @@ impl ModuleCache {
         Ok(ModuleCache {
             dir,
             capacity: capacity.max(1),
+            verified: Mutex::default(),
             version,
             memory: Mutex::new(Lru::default()),
             memory_hits: AtomicU64::new(0),
@@ -78,15 +88,18 @@ impl ModuleCache {
         self.dir.as_ref().map(|dir| dir.join(format!("{code_hash}-{}.module", self.version)))
     }
 
-    fn remember(&self, code_hash: Hash, module: Module) {
+    fn remember(&self, code_hash: Hash, module: Module, size: usize) {
         let mut lru = self.memory.lock().unwrap_or_else(|p| p.into_inner());
         lru.tick += 1;
         let tick = lru.tick;
-        lru.entries.insert(code_hash, (module, tick));
-        if lru.entries.len() > self.capacity {
-            let oldest = lru.entries.iter().min_by_key(|(_, (_, t))| *t).map(|(k, _)| *k);
-            if let Some(oldest) = oldest {
-                lru.entries.remove(&oldest);
+        if let Some((_, old, _)) = lru.entries.insert(code_hash, (module, size, tick)) {
+            lru.bytes -= old;
+        }
+        lru.bytes += size;
+        while lru.entries.len() > self.capacity || (lru.bytes > MEMORY_BYTES && lru.entries.len() > 1) {
+            let Some(oldest) = lru.entries.iter().min_by_key(|(_, (_, _, t))| *t).map(|(k, _)| *k) else { break };
+            if let Some((_, size, _)) = lru.entries.remove(&oldest) {
+                lru.bytes -= size;
             }
         }
     }
@@ -102,7 +115,7 @@ impl ModuleCache {
             let mut lru = self.memory.lock().unwrap_or_else(|p| p.into_inner());
             lru.tick += 1;
             let tick = lru.tick;
-            if let Some((module, used)) = lru.entries.get_mut(code_hash) {
+            if let Some((module, _, used)) = lru.entries.get_mut(code_hash) {
                 *used = tick;
                 self.memory_hits.fetch_add(1, Ordering::Relaxed);
                 return Ok(module.clone());
@@ -111,9 +124,9 @@ impl ModuleCache {
         if let Some(path) = self.path(code_hash)
             && let Ok(bytes) = std::fs::read(&path)
         {
-            if let Some(module) = self.load_verified(engine, &bytes) {
+            if let Some(module) = self.load_verified(engine, code_hash, &bytes) {
                 self.disk_hits.fetch_add(1, Ordering::Relaxed);
-                self.remember(*code_hash, module.clone());
+                self.remember(*code_hash, module.clone(), bytes.len());
                 return Ok(module);
             }
             self.corrupt.fetch_add(1, Ordering::Relaxed);
@@ -136,23 +149,35 @@ impl ModuleCache {
             // A cache write failure only costs a recompilation later.
             if std::fs::write(&tmp, &file).and_then(|()| std::fs::rename(&tmp, &path)).is_err() {
                 tracing::warn!(target: "zr::vm", path = %path.display(), "cannot write module cache entry");
+            } else {
+                self.verified.lock().unwrap_or_else(|p| p.into_inner()).insert(*code_hash);
             }
         }
-        self.remember(*code_hash, module.clone());
+        self.remember(*code_hash, module.clone(), artifact.len());
         Ok(module)
     }
 
-    fn load_verified(&self, engine: &Engine, file: &[u8]) -> Option<Module> {
-        if file.len() < 32 || sha3_256(&file[32..]).0 != file[..32] {
+    fn load_verified(&self, engine: &Engine, code_hash: &Hash, file: &[u8]) -> Option<Module> {
+        if file.len() < 32 {
             return None;
         }
+        let mut verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        if !verified.contains(code_hash) {
+            if sha3_256(&file[32..]).0 != file[..32] {
+                return None;
+            }
+            verified.insert(*code_hash);
+        }
+        drop(verified);
         deserialize(engine, &file[32..]).ok()
     }
 }
 
 fn deserialize(engine: &Engine, artifact: &[u8]) -> Result<Module, String> {
     // SAFETY: `artifact` is either what `Vm::compile` produced in this process, or a cache file whose SHA3
-    // matched the hash written next to it by `Vm::compile`'s output, keyed by the VM version. wasmer
-    // requires trusted input here; the hash check stops a corrupt or truncated file from reaching it.
+    // matched the hash written next to it by `Vm::compile`'s output, keyed by the VM version, when this
+    // process first read (or wrote) it. wasmer requires trusted input here; the hash check stops a corrupt or
+    // truncated file from reaching it. The data directory is the node's own: a file changed under a running
+    // node after that check is outside what the node defends against.
     unsafe { Module::deserialize(engine, artifact) }.map_err(|e| format!("cannot load compiled module: {e}"))
 }

@@ -265,6 +265,10 @@ pub(crate) fn emit_event(
     if events.len() >= limits::MAX_EVENTS {
         return Err(trap(format!("more than {} events", limits::MAX_EVENTS)));
     }
+    let bytes: usize = events.iter().map(|e| e.topic.len() + e.data.len()).sum::<usize>() + topic.len() + data.len();
+    if bytes > limits::MAX_EVENT_BYTES {
+        return Err(trap(format!("events of more than {} bytes", limits::MAX_EVENT_BYTES)));
+    }
     events.push(Event { contract, topic, data });
     Ok(())
 }

@@ -37,6 +37,8 @@ pub const MAX_STORAGE_VALUE: usize = LIMITS.max_storage_value as usize;
 pub const MAX_DATA: usize = LIMITS.max_data as usize;
 /// Events per transaction.
 pub const MAX_EVENTS: usize = LIMITS.max_events as usize;
+/// Bytes of event topics and data per transaction.
+pub const MAX_EVENT_BYTES: usize = LIMITS.max_event_bytes as usize;
 
 /// The gas of one wasm operator, from [`OPERATOR_COSTS`].
 pub fn operator_cost(op: &wasmer::wasmparser::Operator<'_>) -> u64 {

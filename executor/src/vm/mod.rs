@@ -22,6 +22,7 @@ use host::GasMeter;
 pub use host::{HostEnv, HostTrap};
 use tunables::LimitingTunables;
 pub use validate::{ValidationError, validate};
+use zr_protocol::state::ContractInfo;
 use zr_protocol::{
     BlockInfo, CallError, CallOutcome, CodeError, ContractRuntime, Entry, Frame, StateError, StateKey, World,
 };
@@ -136,16 +137,19 @@ impl Vm {
             world.revert(checkpoint.clone());
             CallOutcome { world, gas_left, result: Err(error) }
         };
-        let code_hash = match world.get_decoded::<Hash>(&StateKey::Contract { address: frame.contract }) {
-            Ok(Some(code_hash)) => code_hash,
+        let contract = match world.get_decoded::<ContractInfo>(&StateKey::Contract { address: frame.contract }) {
+            Ok(Some(contract)) => contract,
             Ok(None) => return fail(world, gas, CallError::Failed(format!("no contract at {}", frame.contract))),
             Err(e) => return fail(world, gas, CallError::State(e)),
         };
-        let instantiate = zr_protocol::gas::COSTS.instantiate;
-        if gas < instantiate {
+        let code_hash = contract.code_hash;
+        // Instantiation every time; loading the module once per transaction, by the code's size.
+        let costs = &zr_protocol::gas::COSTS;
+        let load = if world.loaded.contains(&code_hash) { 0 } else { costs.load_per_byte * contract.code_len };
+        let Some(gas) = gas.checked_sub(costs.instantiate + load) else {
             return fail(world, 0, CallError::OutOfGas);
-        }
-        let gas = gas - instantiate;
+        };
+        world.loaded.insert(code_hash);
         if frame.value > 0 {
             match world.move_balance(&frame.caller, &frame.contract, &zr_common::TokenStandard::ZNN, frame.value) {
                 Ok(true) => {}
@@ -159,9 +163,9 @@ impl Vm {
         // The code's presence is read even on a cache hit: it is part of what the call touched (its witness,
         // which proves the code by its hash); the bytes are needed only to compile.
         let code_key = StateKey::Code { code_hash };
-        match world.value_hash(&code_key) {
-            Ok(Some(_)) => {}
-            Ok(None) => {
+        match world.exists(&code_key) {
+            Ok(true) => {}
+            Ok(false) => {
                 return fail(world, gas, CallError::Fault(format!("code {code_hash} is missing from the state")));
             }
             Err(e) => return fail(world, gas, CallError::State(e)),

@@ -207,3 +207,57 @@ fn another_account_cannot_spoil_an_upload() {
     assert_eq!(r.status, ReceiptStatus::Success, "{r:?}");
     assert!(h.tree.contains(&StateKey::Code { code_hash }.hash()).unwrap());
 }
+
+/// Events are capped in bytes per transaction, so every receipt that can be written can be read back (the
+/// codec refuses receipts over 256 KiB).
+#[test]
+fn event_bytes_are_capped_so_receipts_stay_readable() {
+    use zr_common::Canonical;
+    let mut h = Harness::new();
+    let user = key(1);
+    // `emit(n)`: n events of 16 KiB of data each.
+    let code = wasm(
+        r#"(module
+          (import "env" "emit_event" (func $emit (param i32 i32 i32 i32)))
+          (import "env" "input_copy" (func $input_copy (param i32)))
+          (memory (export "memory") 1)
+          (func $emit_n (param $n i32)
+            (loop $l
+              (if (i32.gt_u (local.get $n) (i32.const 0))
+                (then
+                  (call $emit (i32.const 0) (i32.const 1) (i32.const 16) (i32.const 16384))
+                  (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                  (br $l)))))
+          (func (export "three") (call $emit_n (i32.const 3)))
+          (func (export "five") (call $emit_n (i32.const 5)))
+        )"#,
+    );
+    let contract = h.deploy(&user, &code, vec![], 0);
+    let fine = h.call(&user, contract, "three", vec![]);
+    assert_eq!(fine.status, ReceiptStatus::Success, "{fine:?}");
+    assert_eq!(fine.events.len(), 3);
+    assert!(fine.to_bytes().len() < zr_common::rollup::limits::MAX_RECEIPT_LEN / 2);
+    assert_eq!(zr_common::rollup::Receipt::from_bytes(&fine.to_bytes()).unwrap(), fine);
+    assert_eq!(run_failing(&mut h, &user, contract, "five"), "events of more than 65536 bytes");
+}
+
+/// Loading a module is charged by its code's size, once per transaction: calling a large contract costs its
+/// caller what loading it costs every executor.
+#[test]
+fn module_loading_is_charged_by_code_size() {
+    let mut h = Harness::new();
+    let user = key(1);
+    let module = |padding: usize| {
+        wasm(&format!(
+            r#"(module (memory (export "memory") 1) (data (i32.const 0) "{}") (func (export "noop")))"#,
+            "x".repeat(padding)
+        ))
+    };
+    let (small, large) = (module(10), module(40_000));
+    let a = h.deploy(&user, &small, vec![], 0);
+    let b = h.deploy(&user, &large, vec![], 0);
+    let small_gas = h.call(&user, a, "noop", vec![]).gas_used;
+    let large_gas = h.call(&user, b, "noop", vec![]).gas_used;
+    let load = zr_protocol::gas::COSTS.load_per_byte;
+    assert_eq!(large_gas - small_gas, load * (large.len() - small.len()) as u64);
+}

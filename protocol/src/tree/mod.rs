@@ -154,9 +154,21 @@ impl Tree {
         }
     }
 
-    /// Whether `key` is present.
+    /// Whether `key` is present (without hashing its value).
     pub fn contains(&self, key: &Hash) -> Result<bool, Incomplete> {
-        Ok(self.value_hash(key)?.is_some())
+        let Some(mut node) = self.root.as_ref() else { return Ok(false) };
+        let mut depth = 0;
+        loop {
+            match node.as_ref() {
+                Node::Leaf { key: k, .. } | Node::LeafStub { key: k, .. } => return Ok(k == key),
+                Node::Opaque { .. } => return Err(Incomplete { key: *key }),
+                Node::Internal { children, .. } => {
+                    let Some(child) = children[digit(key, depth)].as_ref() else { return Ok(false) };
+                    node = child;
+                    depth += 1;
+                }
+            }
+        }
     }
 
     /// Sets `key` to `value`, or removes it for `None`.
