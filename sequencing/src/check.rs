@@ -5,6 +5,9 @@
 use zr_common::Hash;
 use zr_common::nom::rpc::DetailedMomentum;
 
+/// The height of the genesis momentum.
+const GENESIS_HEIGHT: u64 = 1;
+
 /// A momentum from the node does not check out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MomentumError {
@@ -52,8 +55,10 @@ pub fn check_momentum(detailed: &DetailedMomentum, previous: Option<&Hash>) -> R
     if computed != m.hash {
         return Err(MomentumError::Hash { height, claimed: m.hash, computed });
     }
+    // The genesis momentum is nobody's to sign (as in go-zenon); it is fixed by the chain's genesis.
     let signature = zr_common::Signature::from_slice(&m.signature).ok();
     match (m.producer_key(), signature) {
+        _ if height == GENESIS_HEIGHT => {}
         (Some(key), Some(signature)) if key.verify(&m.hash, &signature).is_ok() => {}
         _ => return Err(MomentumError::Signature { height }),
     }

@@ -1,5 +1,6 @@
 //! End-to-end tests across crates: real daemons in-process on port 0, talked to over their real interfaces.
 
+mod catch_up;
 mod devnet_client;
 mod devnet_rejects;
 mod executor_e2e;
