@@ -87,6 +87,9 @@ pub struct P2pSection {
     pub listen: Option<String>,
     /// Static peers' multiaddrs, dialled and redialled.
     pub peers: Vec<String>,
+    /// Executors (public keys, hex) whose gossiped claims are kept and forwarded; any executor's when empty
+    /// (the default; set it on any network that is not yours alone).
+    pub allowed_executors: Vec<zr_common::PublicKey>,
 }
 
 impl P2pSection {

@@ -120,8 +120,15 @@ pub async fn start<L: L1 + 'static>(
     metrics.height.set(rollup.head().height);
     let ready = Arc::new(AtomicBool::new(true));
     let (events, _) = broadcast::channel(256);
+    let gossip_head = Arc::new(std::sync::atomic::AtomicU64::new(rollup.head().height));
     let gossip = match &config.p2p.listen {
-        Some(listen) => Some(crate::gossip::start(&key, config.chain_id, listen, &config.p2p.peers).await?),
+        Some(listen) => {
+            let policy = crate::gossip::GossipPolicy {
+                allowed_executors: config.p2p.allowed_executors.clone(),
+                head: gossip_head.clone(),
+            };
+            Some(crate::gossip::start(&key, config.chain_id, listen, &config.p2p.peers, policy).await?)
+        }
         None => None,
     };
     let peer_claims = gossip.as_ref().map(|g| g.peer_claims.clone()).unwrap_or_default();
@@ -140,7 +147,13 @@ pub async fn start<L: L1 + 'static>(
     let (stop, stopped) = watch::channel(false);
     let from = (rollup.head().height + 1).max(config.start_height);
     let gossip_info = gossip.as_ref().map(|g| GossipInfo { peer_id: g.peer_id, listening: g.listening.clone() });
-    let outputs = Outputs { claims, claim_every: config.claim_every, gossip: gossip.map(|g| g.publish), peer_claims };
+    let outputs = Outputs {
+        claims,
+        claim_every: config.claim_every,
+        gossip: gossip.map(|g| g.publish),
+        peer_claims,
+        head: gossip_head,
+    };
     let task = tokio::spawn(run(rollup.clone(), l1, from, events.clone(), outputs, metrics, ready, stopped));
     tracing::info!(target: "zr::executor", rpc = %rpc_addr, ops = %ops_addr, from, head = rollup.head().height, "executor started");
     Ok(ExecutorHandle { rollup, rpc_addr, ops_addr, events, gossip: gossip_info, rpc, stop, task, ops })
@@ -154,6 +167,8 @@ struct Outputs {
     /// The gossip publisher.
     gossip: Option<mpsc::Sender<Claim>>,
     peer_claims: crate::gossip::PeerClaims,
+    /// The committed head as gossip sees it.
+    head: Arc<std::sync::atomic::AtomicU64>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -212,6 +227,7 @@ async fn run<L: L1 + 'static>(
                 {
                     tracing::warn!(target: "zr::executor", height = processed.height, "claim poster is behind; claim not posted");
                 }
+                outputs.head.store(processed.height, std::sync::atomic::Ordering::Relaxed);
                 if let Some(gossip) = &outputs.gossip {
                     let _ = gossip.try_send(processed.claim.clone());
                 }

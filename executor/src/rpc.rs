@@ -20,8 +20,12 @@ use zr_rpc_api::{
 
 use crate::rollup::{Processed, QueryError, Rollup};
 
-/// Gas a read-only call may use.
-pub const MAX_CALL_GAS: u64 = 50_000_000;
+/// Gas a read-only call may use (about 30 ms of work; module loading is charged in it too).
+pub const MAX_CALL_GAS: u64 = 10_000_000;
+/// Read-only calls running at once, across all connections: queries cannot take the cores from execution.
+pub const CONCURRENT_CALLS: usize = 2;
+/// Requests in one JSON-RPC batch.
+pub const MAX_BATCH: u32 = 16;
 
 fn invalid(message: impl Into<String>) -> ErrorObjectOwned {
     ErrorObjectOwned::owned(codes::INVALID_REQUEST, message.into(), None::<()>)
@@ -49,6 +53,26 @@ pub struct RpcContext {
     rollup: Arc<Rollup>,
     events: broadcast::Sender<Arc<Processed>>,
     peer_claims: crate::gossip::PeerClaims,
+    calls_running: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// A slot among the [`CONCURRENT_CALLS`], released on drop.
+struct CallSlot(Arc<std::sync::atomic::AtomicUsize>);
+
+impl CallSlot {
+    fn take(running: &Arc<std::sync::atomic::AtomicUsize>) -> Option<CallSlot> {
+        use std::sync::atomic::Ordering;
+        running
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < CONCURRENT_CALLS).then_some(n + 1))
+            .ok()
+            .map(|_| CallSlot(running.clone()))
+    }
+}
+
+impl Drop for CallSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl RpcContext {
@@ -104,6 +128,9 @@ impl RollupStateApiServer for RpcContext {
         if request.input.len() > crate::vm::limits::MAX_DATA {
             return Err(invalid("input too large"));
         }
+        let Some(_slot) = CallSlot::take(&self.calls_running) else {
+            return Err(server_error(format!("{CONCURRENT_CALLS} read-only calls are running; retry shortly")));
+        };
         let (height, tree) = self.rollup.tree_at(request.height)?;
         let gas = request.gas_limit.unwrap_or(MAX_CALL_GAS).min(MAX_CALL_GAS);
         let frame = Frame {
@@ -210,7 +237,7 @@ pub fn module(
     events: broadcast::Sender<Arc<Processed>>,
     peer_claims: crate::gossip::PeerClaims,
 ) -> jsonrpsee::RpcModule<()> {
-    let context = RpcContext { rollup, events, peer_claims };
+    let context = RpcContext { rollup, events, peer_claims, calls_running: Arc::default() };
     let mut module = jsonrpsee::RpcModule::new(());
     module.merge(RollupTxApiServer::into_rpc(context.clone())).expect("method names are unique");
     module.merge(RollupStateApiServer::into_rpc(context)).expect("method names are unique");
@@ -229,11 +256,25 @@ pub async fn serve(
             ServerConfig::builder()
                 .max_request_body_size(config.max_request_bytes)
                 .max_connections(config.max_connections)
-                .set_batch_request_config(BatchRequestConfig::Limit(64))
+                .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH))
                 .build(),
         )
         .build(config.listen)
         .await?;
     let addr = server.local_addr()?;
     Ok((addr, server.start(module(rollup, events, peer_claims))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_slots_are_bounded_and_released() {
+        let running = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let slots: Vec<CallSlot> = (0..CONCURRENT_CALLS).map(|_| CallSlot::take(&running).unwrap()).collect();
+        assert!(CallSlot::take(&running).is_none());
+        drop(slots);
+        assert!(CallSlot::take(&running).is_some());
+    }
 }

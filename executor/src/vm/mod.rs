@@ -45,6 +45,7 @@ impl std::fmt::Debug for Vm {
 impl Vm {
     /// A VM caching compiled modules in memory (`memory_modules` of them) and, if given, in `cache_dir`.
     pub fn new(cache_dir: Option<PathBuf>, memory_modules: usize) -> Result<Arc<Vm>, String> {
+        check_host()?;
         wasmer::sys::vm::set_stack_size(limits::WASM_STACK_BYTES);
         let mut runtime = Engine::headless();
         runtime.set_tunables(LimitingTunables::new(Pages(limits::MAX_MEMORY_PAGES)));
@@ -232,6 +233,21 @@ pub struct Instantiated {
     pub env: FunctionEnv<HostEnv>,
     /// The instance.
     pub instance: Instance,
+}
+
+/// Checks, before anything runs, that this machine can compile and run contracts as every executor does: a
+/// CPU that singlepass supports, and a trial compilation. Failing later would halt the node mid-chain.
+fn check_host() -> Result<(), String> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use wasmer_types::target::CpuFeature;
+        let features = CpuFeature::for_host();
+        if !features.contains(CpuFeature::SSE42) && !features.contains(CpuFeature::AVX) {
+            return Err("this CPU has neither SSE 4.2 nor AVX, which the singlepass compiler needs".into());
+        }
+    }
+    const TRIAL: &[u8] = b"\0asm\x01\0\0\0";
+    Vm::compile(TRIAL).map(drop).map_err(|e| format!("the VM cannot compile on this machine: {e}"))
 }
 
 impl ContractRuntime for Vm {

@@ -53,12 +53,18 @@ fn run_worker() -> String {
         .to_owned()
 }
 
+/// The digest of the workload's receipts (roots, gas, events, failures), pinned: any change to execution —
+/// the cost table, the VM, the state tree, the transition — fails here, and must be made on purpose (with a
+/// new VM version where it changes what claims say).
+const GOLDEN: &str = "aca49709a3494fd67d8b2f5369f3bc7f2610849e1225533d0a04be44f2e430b9";
+
 #[test]
 fn same_results_in_separate_processes() {
     let first = run_worker();
     let second = run_worker();
     assert_eq!(first, second);
     assert_eq!(first, digest(&workload(Vm::new(None, 16).unwrap())));
+    assert_eq!(first, GOLDEN);
 }
 
 #[test]

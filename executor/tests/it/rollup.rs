@@ -287,3 +287,39 @@ fn budget_drops_hold_back_the_senders_later_transactions_until_posted_again() {
     );
     assert_eq!(stale.tree.root(), two.tree.root());
 }
+
+/// Uploads that declare many chunks but send one cost the prelude one unit per queue entry plus one per
+/// chunk received, and a momentum expires at most its work budget of them: the rest wait for the next.
+#[test]
+fn upload_expiry_work_is_bounded_and_paid_for() {
+    use zr_protocol::gas::MOMENTUM;
+    use zr_protocol::state::UploadQueue;
+    use zr_protocol::{World, apply_prelude};
+
+    let mut h = Harness::new();
+    let uploads = MOMENTUM.expiry_work_per_momentum / 2 + 52;
+    for i in 0..uploads {
+        let kind = TxKind::UploadChunk { code_hash: sha3_256(&i.to_le_bytes()), index: 0, count: 1024, bytes: vec![1] };
+        let receipt = h.exec(&key(1 + (i % 4) as u8), kind);
+        assert_eq!(receipt.status, ReceiptStatus::Success, "{receipt:?}");
+    }
+    let queue = |tree: &zr_protocol::Tree| {
+        World::new(tree.clone()).get_decoded::<UploadQueue>(&StateKey::UploadQueue).unwrap().unwrap()
+    };
+    assert_eq!(queue(&h.tree), UploadQueue { head: 0, tail: uploads });
+    let due = h.block.height + UPLOAD_EXPIRY_MOMENTUMS;
+    // Not yet due: nothing expires.
+    let early = apply_prelude(h.tree.clone(), due - 1, &[]).unwrap();
+    assert_eq!(early.tree.root(), h.tree.root());
+    // Each upload costs 2 units (its entry, its one chunk): the first momentum expires what its budget pays.
+    let first = apply_prelude(h.tree.clone(), due, &[]).unwrap();
+    assert_eq!(queue(&first.tree), UploadQueue { head: MOMENTUM.expiry_work_per_momentum / 2, tail: uploads });
+    let second = apply_prelude(first.tree, due + 1, &[]).unwrap();
+    assert_eq!(queue(&second.tree), UploadQueue { head: uploads, tail: uploads });
+    let last = StateKey::Upload {
+        uploader: key(1 + ((uploads - 1) % 4) as u8).address(),
+        code_hash: sha3_256(&(uploads - 1).to_le_bytes()),
+    };
+    assert!(!second.tree.contains(&last.hash()).unwrap());
+    assert!(h.tree.contains(&last.hash()).unwrap());
+}

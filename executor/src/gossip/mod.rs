@@ -1,7 +1,12 @@
 //! Claim gossip between executors over libp2p gossipsub (TCP, noise, yamux; static peers). A claim is
-//! validated — canonical bytes, this chain, a good signature — before it is accepted and forwarded.
+//! validated — canonical bytes, this chain, a good signature — and admitted ([`admission`]: allowed
+//! executors, a window of heights near the head, a cap per height, a rate per peer) before it is kept and
+//! forwarded.
+
+pub mod admission;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -11,10 +16,12 @@ use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId};
 use tokio::sync::{mpsc, oneshot};
 use zr_common::rollup::Claim;
-use zr_common::{Canonical, KeyPair};
+use zr_common::{Canonical, KeyPair, PublicKey};
+
+use admission::{Admission, ClaimAdmission};
 
 /// Heights of peer claims kept in memory.
-const KEPT_HEIGHTS: usize = 1024;
+const KEPT_HEIGHTS: usize = admission::HEIGHTS_BEHIND as usize + admission::HEIGHTS_AHEAD as usize;
 /// Static peers not connected are dialled again this often.
 const REDIAL: Duration = Duration::from_secs(3);
 
@@ -63,8 +70,22 @@ pub struct Gossip {
     pub listening: Vec<Multiaddr>,
 }
 
+/// Who gossip accepts claims from, and where this node is.
+pub struct GossipPolicy {
+    /// Executors whose claims are kept; any executor's if empty.
+    pub allowed_executors: Vec<PublicKey>,
+    /// This node's committed head, kept current by the node: claims far from it are ignored.
+    pub head: Arc<AtomicU64>,
+}
+
 /// Starts gossip on `listen`, dialling `peers`, with an identity derived from the executor key.
-pub async fn start(key: &KeyPair, chain_id: u64, listen: &str, peers: &[String]) -> Result<Gossip, GossipError> {
+pub async fn start(
+    key: &KeyPair,
+    chain_id: u64,
+    listen: &str,
+    peers: &[String],
+    policy: GossipPolicy,
+) -> Result<Gossip, GossipError> {
     let err = |e: &dyn std::fmt::Display| GossipError(e.to_string());
     let mut seed = *key.seed();
     let identity = libp2p::identity::Keypair::ed25519_from_bytes(&mut seed).map_err(|e| err(&e))?;
@@ -108,6 +129,8 @@ pub async fn start(key: &KeyPair, chain_id: u64, listen: &str, peers: &[String])
     let (publish, mut to_publish) = mpsc::channel::<Claim>(64);
     let peer_claims = PeerClaims::default();
     let received = peer_claims.clone();
+    let mut admission = ClaimAdmission::new(policy.allowed_executors);
+    let head = policy.head;
     tokio::spawn(async move {
         let mut bound = Some(bound_tx);
         let mut connected: BTreeSet<Multiaddr> = BTreeSet::new();
@@ -138,14 +161,32 @@ pub async fn start(key: &KeyPair, chain_id: u64, listen: &str, peers: &[String])
                         connected.remove(endpoint.get_remote_address());
                     }
                     SwarmEvent::Behaviour(gossipsub::Event::Message { propagation_source, message_id, message }) => {
-                        let verdict = match validate_claim(chain_id, &message.data) {
-                            Some(claim) => {
-                                received.insert(claim);
-                                MessageAcceptance::Accept
-                            }
-                            None => {
-                                tracing::debug!(target: "zr::gossip", peer = %propagation_source, "invalid claim rejected");
-                                MessageAcceptance::Reject
+                        let verdict = if !admission.rate(propagation_source, std::time::Instant::now()) {
+                            tracing::debug!(target: "zr::gossip", peer = %propagation_source, "peer over its rate; claim ignored");
+                            MessageAcceptance::Ignore
+                        } else {
+                            match validate_claim(chain_id, &message.data) {
+                                Some(claim) => {
+                                    let held = received.at(claim.body.height);
+                                    match admission.admit(&claim, head.load(Ordering::Relaxed), &held) {
+                                        Admission::Accept => {
+                                            received.insert(claim);
+                                            MessageAcceptance::Accept
+                                        }
+                                        Admission::Ignore(why) => {
+                                            tracing::debug!(target: "zr::gossip", peer = %propagation_source, why, "claim ignored");
+                                            MessageAcceptance::Ignore
+                                        }
+                                        Admission::Reject(why) => {
+                                            tracing::debug!(target: "zr::gossip", peer = %propagation_source, why, "claim rejected");
+                                            MessageAcceptance::Reject
+                                        }
+                                    }
+                                }
+                                None => {
+                                    tracing::debug!(target: "zr::gossip", peer = %propagation_source, "invalid claim rejected");
+                                    MessageAcceptance::Reject
+                                }
                             }
                         };
                         swarm.behaviour_mut().report_message_validation_result(&message_id, &propagation_source, verdict);
