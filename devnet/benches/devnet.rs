@@ -26,19 +26,13 @@ fn genesis(pillar: &KeyPair, users: &[KeyPair]) -> Genesis {
 }
 
 fn send(key: &KeyPair, previous: &AccountBlock, ma: &Momentum, data_len: usize) -> AccountBlock {
+    let acknowledged = HashHeight { hash: ma.hash, height: ma.height };
     let mut block = AccountBlock {
-        version: VERSION,
-        chain_identifier: CHAIN,
-        block_type: BlockType::UserSend as u64,
-        previous_hash: previous.hash,
-        height: previous.height + 1,
-        momentum_acknowledged: HashHeight { hash: ma.hash, height: ma.height },
-        address: key.address(),
         to_address: Address::INBOX,
         token_standard: TokenStandard::ZERO,
         data: vec![0x5a; data_len],
         fused_plasma: plasma::required_plasma(data_len),
-        ..AccountBlock::default()
+        ..AccountBlock::next(CHAIN, BlockType::UserSend, key.address(), Some(previous), acknowledged)
     };
     block.sign(key);
     block

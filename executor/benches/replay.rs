@@ -173,8 +173,15 @@ fn main() {
     let (replayed, later) = momentums.split_at(count);
 
     let rollup = Arc::new(
-        Rollup::open(dir.path(), Vm::new(Some(dir.path().join("modules")), 16).unwrap(), CHAIN, key(u64::MAX), 4, 0)
-            .unwrap(),
+        Rollup::with_store(
+            StateStore::open(dir.path()).unwrap(),
+            Vm::new(Some(dir.path().join("modules")), 16).unwrap(),
+            CHAIN,
+            key(u64::MAX),
+            4,
+            0,
+        )
+        .unwrap(),
     );
     let mut total = Timings::default();
     let mut executed = 0usize;

@@ -2,7 +2,6 @@
 //! committed with its receipts, claim leaves and signed claim in one redb write transaction.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -116,20 +115,8 @@ pub struct Rollup {
 }
 
 impl Rollup {
-    /// Opens the state in `dir` (rebuilding the tree and checking it against the committed root). State
+    /// The rollup over `store` (rebuilding the tree and checking it against the committed root). State
     /// versions are kept for `history_depth` momentums; receipts and claim leaves for `prune_depth` (0: all).
-    pub fn open(
-        dir: &Path,
-        vm: Arc<Vm>,
-        chain_id: u64,
-        key: KeyPair,
-        history_depth: usize,
-        prune_depth: u64,
-    ) -> Result<Rollup, StoreError> {
-        Rollup::with_store(StateStore::open(dir)?, vm, chain_id, key, history_depth, prune_depth)
-    }
-
-    /// [`Rollup::open`] on an opened store.
     pub fn with_store(
         store: StateStore,
         vm: Arc<Vm>,

@@ -35,6 +35,18 @@ fn node_hash(left: &Hash, right: &Hash) -> Hash {
     sha3_256_concat([&[1u8][..], &left.0, &right.0])
 }
 
+/// The level above `level`: pairs hashed, an odd last node carried up unchanged.
+fn parent_level(level: &[Hash]) -> Vec<Hash> {
+    level
+        .chunks(2)
+        .map(|pair| match pair {
+            [left, right] => node_hash(left, right),
+            [single] => *single,
+            _ => unreachable!("chunks of two"),
+        })
+        .collect()
+}
+
 /// The Merkle root of leaf hashes: pairs hashed as SHA3(0x01 ‖ left ‖ right), an odd node carried up
 /// unchanged, zero for no leaves.
 pub fn leaves_root(leaves: &[ClaimLeaf]) -> Hash {
@@ -43,14 +55,7 @@ pub fn leaves_root(leaves: &[ClaimLeaf]) -> Hash {
         return Hash::ZERO;
     }
     while level.len() > 1 {
-        level = level
-            .chunks(2)
-            .map(|pair| match pair {
-                [left, right] => node_hash(left, right),
-                [single] => *single,
-                _ => unreachable!("chunks of two"),
-            })
-            .collect();
+        level = parent_level(&level);
     }
     level[0]
 }
@@ -106,14 +111,7 @@ impl LeafProof {
             if sibling < level.len() {
                 siblings.push(level[sibling]);
             }
-            level = level
-                .chunks(2)
-                .map(|pair| match pair {
-                    [left, right] => node_hash(left, right),
-                    [single] => *single,
-                    _ => unreachable!("chunks of two"),
-                })
-                .collect();
+            level = parent_level(&level);
             position /= 2;
         }
         Some(LeafProof { index, leaf_count: leaves.len() as u32, siblings })

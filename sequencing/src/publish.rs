@@ -1,8 +1,8 @@
 //! Building, paying for, signing and publishing a user send block.
 
 use zr_common::nom::rpc::GetRequiredParam;
-use zr_common::nom::{AccountBlock, BlockType, HashHeight, VERSION, plasma, pow};
-use zr_common::{Address, Hash, KeyPair, TokenStandard};
+use zr_common::nom::{AccountBlock, BlockType, HashHeight, plasma, pow};
+use zr_common::{Address, KeyPair, TokenStandard};
 
 use crate::{L1, L1Error};
 
@@ -28,10 +28,7 @@ pub async fn send_block<L: L1>(
     send: SendRequest,
 ) -> Result<AccountBlock, L1Error> {
     let address = key.address();
-    let (previous_hash, height) = match l1.frontier_block(&address).await? {
-        Some(frontier) => (frontier.hash, frontier.height + 1),
-        None => (Hash::ZERO, 1),
-    };
+    let frontier = l1.frontier_block(&address).await?;
     let momentum = l1.frontier_momentum().await?;
     let required = l1
         .required_pow(&GetRequiredParam {
@@ -52,24 +49,18 @@ pub async fn send_block<L: L1>(
             required: required.base_plasma,
         });
     };
+    let acknowledged = HashHeight { hash: momentum.hash, height: momentum.height };
     let mut block = AccountBlock {
-        version: VERSION,
-        chain_identifier,
-        block_type: BlockType::UserSend as u64,
-        previous_hash,
-        height,
-        momentum_acknowledged: HashHeight { hash: momentum.hash, height: momentum.height },
-        address,
         to_address: send.to,
         amount: send.amount,
         token_standard: send.token,
         data: send.data,
         fused_plasma,
         difficulty,
-        ..AccountBlock::default()
+        ..AccountBlock::next(chain_identifier, BlockType::UserSend, address, frontier.as_ref(), acknowledged)
     };
     if difficulty > 0 {
-        let data_hash = pow::data_hash(&address, &previous_hash);
+        let data_hash = pow::data_hash(&address, &block.previous_hash);
         block.nonce = tokio::task::spawn_blocking(move || pow::generate(&data_hash, difficulty))
             .await
             .map_err(|e| L1Error::Invalid(format!("PoW task failed: {e}")))?;

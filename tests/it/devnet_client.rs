@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use zr_common::nom::plasma;
-use zr_common::nom::{AccountBlock, BlockType, HashHeight, VERSION};
+use zr_common::nom::{AccountBlock, BlockType, HashHeight};
 use zr_common::{Address, TokenStandard};
 use zr_sequencing::{L1, SendRequest, follow, inbox_blocks, send_block};
 
@@ -125,20 +125,12 @@ async fn send_and_receive_move_balances_and_pow_pays_plasma() {
     let alice = net.alice.address();
     let alice_before = client.account_info(&alice).await.unwrap().balance(&TokenStandard::ZNN);
     let frontier = client.frontier_block(&alice).await.unwrap().unwrap();
+    let acknowledged =
+        HashHeight { hash: confirmed.momentum.momentum.hash, height: confirmed.momentum.momentum.height };
     let mut receive = AccountBlock {
-        version: VERSION,
-        chain_identifier: CHAIN,
-        block_type: BlockType::UserReceive as u64,
-        previous_hash: frontier.hash,
-        height: frontier.height + 1,
-        momentum_acknowledged: HashHeight {
-            hash: confirmed.momentum.momentum.hash,
-            height: confirmed.momentum.momentum.height,
-        },
-        address: alice,
         from_block_hash: send.hash,
         fused_plasma: plasma::BASE_PLASMA_PER_BLOCK,
-        ..AccountBlock::default()
+        ..AccountBlock::next(CHAIN, BlockType::UserReceive, alice, Some(&frontier), acknowledged)
     };
     receive.sign(&net.alice);
     client.publish(&receive).await.unwrap();

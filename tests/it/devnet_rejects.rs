@@ -1,7 +1,7 @@
 //! Bad input to the devnet: each refused with a JSON-RPC error that names the reason, the chain unchanged.
 
 use serde_json::{Value, json};
-use zr_common::nom::{AccountBlock, BlockType, HashHeight, VERSION, plasma};
+use zr_common::nom::{AccountBlock, BlockType, HashHeight, plasma};
 use zr_common::{Address, Hash, KeyPair, TokenStandard};
 use zr_sequencing::L1;
 
@@ -12,20 +12,14 @@ async fn next_send(net: &TestNet, key: &KeyPair) -> AccountBlock {
     let client = net.client();
     let frontier = client.frontier_block(&key.address()).await.unwrap().unwrap();
     let momentum = client.frontier_momentum().await.unwrap();
+    let acknowledged = HashHeight { hash: momentum.hash, height: momentum.height };
     let mut block = AccountBlock {
-        version: VERSION,
-        chain_identifier: CHAIN,
-        block_type: BlockType::UserSend as u64,
-        previous_hash: frontier.hash,
-        height: frontier.height + 1,
-        momentum_acknowledged: HashHeight { hash: momentum.hash, height: momentum.height },
-        address: key.address(),
         to_address: Address::INBOX,
         token_standard: TokenStandard::ZNN,
         amount: 1,
         data: b"bundle".to_vec(),
         fused_plasma: plasma::required_plasma(6),
-        ..AccountBlock::default()
+        ..AccountBlock::next(CHAIN, BlockType::UserSend, key.address(), Some(&frontier), acknowledged)
     };
     block.sign(key);
     block

@@ -1,9 +1,8 @@
 //! The README's walk-through: `zr up`, then in "another terminal" keys, deposit, deploy (a small and a
 //! 200 KB+ contract), call, query, transfer, balance and tx --watch against it.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 
 use serde_json::Value;
 
@@ -24,27 +23,7 @@ fn up() -> Network {
     let home = tempfile::tempdir().unwrap();
     let created = zr_in(home.path(), &[], &["key", "new", "--json"]);
     assert!(created.status.success());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zr"))
-        .args([
-            "up",
-            "--json",
-            "--http-listen",
-            "127.0.0.1:0",
-            "--ws-listen",
-            "127.0.0.1:0",
-            "--ops-listen",
-            "127.0.0.1:0",
-        ])
-        .args(["--rpc-listen", "127.0.0.1:0", "--executor-ops-listen", "127.0.0.1:0", "--momentum-interval-ms", "100"])
-        .env("ZR_HOME", home.path())
-        .env("ZR_LOG", "warn")
-        .env_remove("ZR_KEY")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let info: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    let (child, info) = crate::start_up(home.path(), 100);
     Network { child, home, info }
 }
 

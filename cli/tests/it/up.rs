@@ -1,7 +1,6 @@
 //! `zr up` as a newcomer runs it.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 #[test]
 fn up_starts_a_devnet_and_prints_its_endpoints() {
@@ -13,26 +12,7 @@ fn up_starts_a_devnet_and_prints_its_endpoints() {
         .output()
         .unwrap();
     let key: serde_json::Value = serde_json::from_slice(&key.stdout).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zr"))
-        .args([
-            "up",
-            "--json",
-            "--http-listen",
-            "127.0.0.1:0",
-            "--ws-listen",
-            "127.0.0.1:0",
-            "--ops-listen",
-            "127.0.0.1:0",
-        ])
-        .args(["--momentum-interval-ms", "50"])
-        .env("ZR_HOME", home.path())
-        .env_remove("ZR_KEY")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let info: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let (mut child, info) = crate::start_up(home.path(), 50);
     assert!(info["funded"].as_array().unwrap().contains(&key["address"]));
     let http = info["l1Http"].as_str().unwrap().to_owned();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();

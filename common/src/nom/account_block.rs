@@ -100,6 +100,27 @@ pub struct AccountBlock {
 }
 
 impl AccountBlock {
+    /// The block of `address` that follows `previous` (its frontier block; `None` for its first block),
+    /// acknowledging `momentum`: version, chain, type, height and links set, every other field default.
+    pub fn next(
+        chain_identifier: u64,
+        block_type: BlockType,
+        address: Address,
+        previous: Option<&AccountBlock>,
+        momentum: HashHeight,
+    ) -> AccountBlock {
+        AccountBlock {
+            version: super::VERSION,
+            chain_identifier,
+            block_type: block_type as u64,
+            previous_hash: previous.map_or(Hash::ZERO, |p| p.hash),
+            height: previous.map_or(1, |p| p.height + 1),
+            momentum_acknowledged: momentum,
+            address,
+            ..AccountBlock::default()
+        }
+    }
+
     /// go-zenon's hash preimage: every field big-endian, amount left-padded to 32 bytes (306 bytes).
     pub fn hash_preimage(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(306);

@@ -14,22 +14,29 @@ struct Node {
     http: String,
 }
 
-fn start(dir: &std::path::Path) -> Node {
+/// Runs `zr-devnet` on loopback ports with fast momentums and `extra` arguments; returns it with the URL it
+/// announced and the stdout lines after that one.
+fn spawn(extra: &[&str]) -> (Node, std::io::Lines<BufReader<std::process::ChildStdout>>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_zr-devnet"))
-        .args(["--data-dir", dir.join("chain").to_str().unwrap()])
-        .args(["--genesis", dir.join("genesis.toml").to_str().unwrap()])
-        .args(["--pillar-key", dir.join("pillar.json").to_str().unwrap()])
+        .args(extra)
         .args(["--http-listen", "127.0.0.1:0", "--ws-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"])
         .args(["--momentum-interval-ms", "20"])
         .env("ZR_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     // "zr-devnet: HTTP http://127.0.0.1:PORT  WebSocket ws://…"
+    let line = lines.next().expect("an endpoint line").unwrap();
     let http = line.split_whitespace().nth(2).expect("endpoint line").to_owned();
-    Node { child, http }
+    (Node { child, http }, lines)
+}
+
+fn start(dir: &std::path::Path) -> Node {
+    let (data, genesis, pillar) = (dir.join("chain"), dir.join("genesis.toml"), dir.join("pillar.json"));
+    let path = |p: &std::path::PathBuf| p.to_str().unwrap().to_owned();
+    let args = ["--data-dir", &path(&data), "--genesis", &path(&genesis), "--pillar-key", &path(&pillar)];
+    spawn(&args).0
 }
 
 fn call(http: &str, method: &str, params: Value) -> Value {
@@ -109,23 +116,12 @@ fn bad_config_exits_non_zero_naming_the_key() {
 fn started_alone_it_runs_a_dev_chain_with_a_funded_key() {
     let dir = tempfile::tempdir().unwrap();
     let run = || {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_zr-devnet"))
-            .args(["--data-dir", dir.path().join("chain").to_str().unwrap()])
-            .args(["--http-listen", "127.0.0.1:0", "--ws-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"])
-            .args(["--momentum-interval-ms", "20"])
-            .env("ZR_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let (mut endpoints, mut dev) = (String::new(), String::new());
-        out.read_line(&mut endpoints).unwrap();
-        out.read_line(&mut dev).unwrap();
-        let http = endpoints.split_whitespace().nth(2).expect("endpoint line").to_owned();
+        let (node, mut lines) = spawn(&["--data-dir", dir.path().join("chain").to_str().unwrap()]);
+        let dev = lines.next().expect("a dev chain line").unwrap();
         // "dev chain (no genesis given): funded dev account z1… with key PATH"
         let words: Vec<&str> = dev.split_whitespace().collect();
         assert!(dev.starts_with("dev chain"), "{dev}");
-        (child, http, words[words.len() - 4].to_owned(), words[words.len() - 1].to_owned())
+        (node.child, node.http, words[words.len() - 4].to_owned(), words[words.len() - 1].to_owned())
     };
     let (mut child, http, address, key_file) = run();
     let key = KeyPair::read_file(std::path::Path::new(&key_file)).unwrap();

@@ -15,6 +15,12 @@ use zr_sequencing::bundle::encode_bundle;
 
 use crate::harness::*;
 
+/// A rollup over a fresh store in `dir`, keeping 4 state versions and receipts for `prune_depth` momentums.
+fn rollup_in(dir: &std::path::Path, prune_depth: u64) -> Rollup {
+    Rollup::with_store(StateStore::open(dir).unwrap(), Vm::new(None, 4).unwrap(), CHAIN, key(8), 4, prune_depth)
+        .unwrap()
+}
+
 fn momentum(height: u64, blocks: Vec<AccountBlock>) -> DetailedMomentum {
     let blocks: Vec<RpcAccountBlock> = blocks
         .into_iter()
@@ -71,7 +77,7 @@ fn bundle(key: &KeyPair, kinds: Vec<(u64, TxKind)>) -> Vec<u8> {
 #[test]
 fn deposits_pruning_and_upload_expiry() {
     let dir = tempfile::tempdir().unwrap();
-    let rollup = Rollup::open(dir.path(), Vm::new(None, 4).unwrap(), CHAIN, key(8), 4, 2).unwrap();
+    let rollup = rollup_in(dir.path(), 2);
     let alice = key(1);
     let transfer = TxKind::Transfer { to: key(2).address(), token: TokenStandard::ZNN, amount: 5 };
     let upload =
@@ -176,7 +182,7 @@ fn the_pipeline_matches_one_at_a_time_and_drops_repeats_by_nonce() {
     }
 
     let one_at_a_time = tempfile::tempdir().unwrap();
-    let sequential = Rollup::open(one_at_a_time.path(), Vm::new(None, 4).unwrap(), CHAIN, key(8), 4, 0).unwrap();
+    let sequential = rollup_in(one_at_a_time.path(), 0);
     let expected: Vec<_> = momentums.iter().map(|m| sequential.process(m).unwrap().unwrap()).collect();
     // Every re-posted transaction gets a leaf whose receipt drops it by its nonce and changes nothing; the
     // new one executes.
@@ -194,7 +200,7 @@ fn the_pipeline_matches_one_at_a_time_and_drops_repeats_by_nonce() {
 
     // Executing ahead of the commits (what the pipeline may do) gives the same results.
     let ahead = tempfile::tempdir().unwrap();
-    let ahead = Rollup::open(ahead.path(), Vm::new(None, 4).unwrap(), CHAIN, key(8), 4, 0).unwrap();
+    let ahead = rollup_in(ahead.path(), 0);
     let executed: Vec<_> = momentums[..3].iter().map(|m| ahead.execute(m, ahead.verify(m)).unwrap().unwrap()).collect();
     assert_eq!(ahead.head().height, 0, "nothing is visible before its commit");
     for (executed, want) in executed.into_iter().zip(&expected) {
@@ -209,8 +215,7 @@ fn the_pipeline_matches_one_at_a_time_and_drops_repeats_by_nonce() {
     assert_eq!(ahead.commit(fourth).unwrap().claim, expected[3].claim);
 
     let overlapped = tempfile::tempdir().unwrap();
-    let rollup =
-        std::sync::Arc::new(Rollup::open(overlapped.path(), Vm::new(None, 4).unwrap(), CHAIN, key(8), 4, 0).unwrap());
+    let rollup = std::sync::Arc::new(rollup_in(overlapped.path(), 0));
     let (input, mut pipeline) = zr_executor::pipeline::Pipeline::start(rollup.clone()).unwrap();
     let feeder = std::thread::spawn({
         let momentums = momentums.clone();
