@@ -48,10 +48,11 @@ fn genesis(dir: &std::path::Path, senders: &[KeyPair]) -> Address {
     let owner = &senders[0];
     let mut nonce = 0;
     let mut run = |tree: &mut Tree, kind: TxKind| {
-        let tx = TxBody { chain_id: CHAIN, sender: owner.public(), nonce, gas_limit: 50_000_000, fee_per_gas: 0, kind }
+        let tx = TxBody { chain_id: CHAIN, sender: owner.public(), nonce, gas_limit: 50_000_000, fee_per_gas: 1, kind }
             .sign(owner);
         nonce += 1;
-        let applied = apply_transaction(vm.as_ref(), tree.clone(), &tx, tx.hash(), &ctx, 0).unwrap();
+        let applied =
+            apply_transaction(vm.as_ref(), tree.clone(), &tx, tx.hash(), &ctx, zr_protocol::Used::default()).unwrap();
         assert_eq!(applied.receipt.unwrap().status, ReceiptStatus::Success);
         *tree = applied.tree;
     };
@@ -108,7 +109,7 @@ fn record(
                                     sender: senders[*who].public(),
                                     nonce: *nonce,
                                     gas_limit: 200_000,
-                                    fee_per_gas: 0,
+                                    fee_per_gas: 1,
                                     kind: TxKind::Call { contract: token, method: "transfer".into(), input, value: 0 },
                                 }
                                 .sign(&senders[*who])

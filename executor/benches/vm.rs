@@ -144,7 +144,8 @@ fn setup() -> Setup {
         }
         .sign(&senders[who]);
         nonces[who] += 1;
-        let applied = apply_transaction(vm.as_ref(), tree.clone(), &tx, tx.hash(), &ctx, 0).unwrap();
+        let applied =
+            apply_transaction(vm.as_ref(), tree.clone(), &tx, tx.hash(), &ctx, zr_protocol::Used::default()).unwrap();
         let receipt = applied.receipt.unwrap();
         assert_eq!(receipt.status, ReceiptStatus::Success, "{receipt:?}");
         *tree = applied.tree;
@@ -261,7 +262,9 @@ fn throughput(setup: &mut Setup, label: &str, batches: usize, kind: impl Fn(usiz
             let mut receipts = Vec::with_capacity(txs.len());
             for tx in &txs {
                 let tree = std::mem::take(&mut setup.tree);
-                let applied = apply_transaction(setup.vm.as_ref(), tree, tx, tx.hash(), &ctx, 0).unwrap();
+                let applied =
+                    apply_transaction(setup.vm.as_ref(), tree, tx, tx.hash(), &ctx, zr_protocol::Used::default())
+                        .unwrap();
                 setup.tree = applied.tree;
                 changed.extend(applied.written);
                 receipts.push(applied.receipt.unwrap());

@@ -9,7 +9,7 @@ use zr_common::nom::rpc::DetailedMomentum;
 use zr_common::rollup::{Claim, ClaimBody, Receipt};
 use zr_common::{Address, Hash, KeyPair};
 use zr_protocol::{
-    BlockInfo, ClaimLeaf, TransitionError, Tree, TxContext, apply_prelude, apply_transaction, leaves_root,
+    BlockInfo, ClaimLeaf, TransitionError, Tree, TxContext, Used, apply_prelude, apply_transaction, leaves_root,
 };
 use zr_sequencing::{Verified, order_verified, verify_inbox};
 
@@ -242,13 +242,13 @@ impl Rollup {
         leaves.push(prelude.leaf);
         let mut tree = prelude.tree;
         let mut receipts = Vec::with_capacity(ordered.transactions.len());
-        let mut gas_used = 0;
+        let mut used = Used::default();
         for sequenced in &ordered.transactions {
             let ctx = TxContext { block, poster: sequenced.poster };
-            let applied = apply_transaction(self.vm.as_ref(), tree, &sequenced.tx, sequenced.hash, &ctx, gas_used)
-                .map_err(halt)?;
+            let applied =
+                apply_transaction(self.vm.as_ref(), tree, &sequenced.tx, sequenced.hash, &ctx, used).map_err(halt)?;
             tree = applied.tree;
-            gas_used = applied.leaf.cumulative_gas;
+            used = Used::after(&applied.leaf);
             changed.extend(applied.written);
             leaves.push(applied.leaf);
             receipts.push(applied.receipt.expect("a transaction's step has a receipt"));

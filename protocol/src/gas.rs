@@ -125,6 +125,14 @@ pub struct MomentumLimits {
     /// Work units (one per queue entry plus one per chunk removed) the prelude may spend expiring uploads
     /// in one momentum; at least one upload always expires when due.
     pub expiry_work_per_momentum: u64,
+    /// The least fee per gas a transaction may offer: gas is never free (a relay sponsoring its users pays
+    /// their fees by funding them).
+    pub min_fee_per_gas: u64,
+    /// Bytes of receipts (canonical encodings) one momentum may write; a transaction is dropped when what
+    /// is left is less than the largest receipt one can write.
+    pub receipt_bytes_per_momentum: u64,
+    /// The largest receipt one transaction can write: its events, return data, reason and fields.
+    pub max_receipt_bytes_per_tx: u64,
 }
 
 /// The cost table.
@@ -132,7 +140,7 @@ pub const COSTS: GasCosts = GasCosts {
     tx_base: 10_000,
     tx_per_byte: 10,
     transfer: 5_000,
-    upload_per_byte: 20,
+    upload_per_byte: 100,
     compile_per_byte: 40,
     instantiate: 5_000,
     load_per_byte: 2,
@@ -140,7 +148,7 @@ pub const COSTS: GasCosts = GasCosts {
     host_per_byte: 1,
     storage_read: 500,
     storage_write: 2_000,
-    storage_write_per_byte: 20,
+    storage_write_per_byte: 100,
     storage_remove: 1_000,
     balance: 300,
     contract_transfer: 2_000,
@@ -191,6 +199,9 @@ pub const MOMENTUM: MomentumLimits = MomentumLimits {
     momentum_gas_budget: 5_000_000_000,
     upload_expiry_momentums: 360,
     expiry_work_per_momentum: 4_096,
+    min_fee_per_gas: 1,
+    receipt_bytes_per_momentum: 32 * 1024 * 1024,
+    max_receipt_bytes_per_tx: 96 * 1024,
 };
 
 /// The VM release executors run; part of the VM version.
@@ -244,7 +255,7 @@ mod tests {
     /// The VM version goes into every claim: a change to the cost table or limits must be deliberate.
     #[test]
     fn vm_version_is_pinned() {
-        assert_eq!(vm_version().to_hex(), "07211d79e1269cf4f5e5d96c7ea266bac33c56cc10b76e887326701c678874d7");
+        assert_eq!(vm_version().to_hex(), "d1c38c2932ab43e398a53514e575664b7cad782e7465fecb69a4d872e9aadcf0");
     }
 
     /// Every field of every table is in the version: each table encodes to one fixed-width integer per
@@ -255,7 +266,7 @@ mod tests {
         assert_eq!(encode(&COSTS).len(), 21 * 8);
         assert_eq!(encode(&OPERATOR_COSTS).len(), 10 * 8);
         assert_eq!(encode(&LIMITS).len(), 14 * 4 + 8);
-        assert_eq!(encode(&MOMENTUM).len(), 4 * 8);
+        assert_eq!(encode(&MOMENTUM).len(), 7 * 8);
         let base = vm_version();
         let mut costs = COSTS;
         costs.storage_write += 1;

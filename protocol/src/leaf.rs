@@ -22,6 +22,8 @@ pub struct ClaimLeaf {
     pub receipt_hash: Hash,
     /// Gas used by the momentum's transactions up to and including this one.
     pub cumulative_gas: u64,
+    /// Bytes of receipts the momentum's transactions wrote up to and including this one.
+    pub cumulative_receipt_bytes: u64,
 }
 
 impl ClaimLeaf {
@@ -158,6 +160,7 @@ mod tests {
             post_state_root: Hash([i ^ 0xff; 32]),
             receipt_hash: Hash([7; 32]),
             cumulative_gas: u64::from(i),
+            cumulative_receipt_bytes: u64::from(i) * 100,
         }
     }
 
@@ -189,6 +192,6 @@ mod tests {
     /// The leaf format is pinned: a change must fail here.
     #[test]
     fn golden_leaf_hash() {
-        assert_eq!(leaf(1).hash().to_hex(), "77823f09aeeefd1c236c44e764136d9c1a3a3d9f9c8c16512437b03142eb89d3");
+        assert_eq!(leaf(1).hash().to_hex(), "029708094cd0c0829782eef2823c9e1b20fe71b0a78f24a550c682635b58799f");
     }
 }

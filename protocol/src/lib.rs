@@ -24,7 +24,7 @@ pub use leaf::{ClaimLeaf, LeafProof, LeafProofError, leaves_root};
 pub use runtime::{BlockInfo, CallError, CallOutcome, CodeError, ContractRuntime, Entry, Frame};
 pub use state::{Account, StateKey, Upload, Withdrawal};
 pub use transition::{
-    Applied, Deposit, TransitionError, TxContext, apply_prelude, apply_transaction, check_transaction,
+    Applied, Deposit, TransitionError, TxContext, Used, apply_prelude, apply_transaction, check_transaction,
 };
 pub use tree::{Incomplete, Proof, ProofEnd, ProofError, ProvenKey, Tree, WitnessError};
 pub use world::{StateError, World};

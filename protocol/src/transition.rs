@@ -86,8 +86,13 @@ pub fn apply_prelude(tree: Tree, height: u64, deposits: &[Deposit]) -> Result<Ap
         }
     }
     expire_uploads(&mut world, height)?;
-    let leaf =
-        ClaimLeaf { tx_hash: Hash::ZERO, post_state_root: world.root()?, receipt_hash: Hash::ZERO, cumulative_gas: 0 };
+    let leaf = ClaimLeaf {
+        tx_hash: Hash::ZERO,
+        post_state_root: world.root()?,
+        receipt_hash: Hash::ZERO,
+        cumulative_gas: 0,
+        cumulative_receipt_bytes: 0,
+    };
     let read = std::mem::take(&mut world.read);
     let written = std::mem::take(&mut world.written);
     Ok(Applied { tree: world.into_tree()?, leaf, receipt: None, read, written })
@@ -141,10 +146,27 @@ enum Effect {
     OutOfGas,
 }
 
+/// What the momentum's transactions before this one used: leaf i-1's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Used {
+    /// Gas.
+    pub gas: u64,
+    /// Receipt bytes.
+    pub receipt_bytes: u64,
+}
+
+impl Used {
+    /// The counters leaf `leaf` carries.
+    pub fn after(leaf: &ClaimLeaf) -> Used {
+        Used { gas: leaf.cumulative_gas, receipt_bytes: leaf.cumulative_receipt_bytes }
+    }
+}
+
 /// Executes `tx` (already checked on its own: chain id, limits, signature; `hash` is its hash) on `tree`,
-/// after transactions of the momentum that used `gas_before` gas.
+/// after transactions of the momentum that used `before`.
 ///
-/// - Its gas limit does not fit the momentum's budget any more: dropped, nothing changes.
+/// - Its gas limit does not fit the momentum's gas budget any more, or the receipt bytes left are fewer than
+///   the largest receipt it could write: dropped, nothing changes.
 /// - Its nonce is not the sender's next: dropped, nothing changes (a re-post of an executed transaction, or
 ///   one whose predecessor was dropped; it may be posted again).
 /// - Otherwise the nonce is used and the maximum fee held back; the kind's effect applies, or on failure is
@@ -155,7 +177,7 @@ pub fn apply_transaction<R: ContractRuntime>(
     tx: &Transaction,
     hash: Hash,
     ctx: &TxContext,
-    gas_before: u64,
+    before: Used,
 ) -> Result<Applied, TransitionError> {
     let mut world = World::new(tree);
     let body = &tx.body;
@@ -185,11 +207,13 @@ pub fn apply_transaction<R: ContractRuntime>(
             return_data,
             post_state_root,
         };
+        let encoded = zr_common::codec::encode(&receipt);
         let leaf = ClaimLeaf {
             tx_hash: hash,
             post_state_root,
-            receipt_hash: receipt.hash(),
-            cumulative_gas: gas_before + gas_used,
+            receipt_hash: zr_common::hash::domain_hash(zr_common::hash::Domain::Receipt, &encoded),
+            cumulative_gas: before.gas + gas_used,
+            cumulative_receipt_bytes: before.receipt_bytes + encoded.len() as u64,
         };
         let read = std::mem::take(&mut world.read);
         let written = std::mem::take(&mut world.written);
@@ -197,8 +221,11 @@ pub fn apply_transaction<R: ContractRuntime>(
     };
     let dropped = |reason| ReceiptStatus::Dropped { reason };
 
-    if gas_limit > MOMENTUM.momentum_gas_budget.saturating_sub(gas_before) {
+    if gas_limit > MOMENTUM.momentum_gas_budget.saturating_sub(before.gas) {
         return finish(world, dropped(DropReason::GasBudget), 0, vec![], 0);
+    }
+    if MOMENTUM.receipt_bytes_per_momentum.saturating_sub(before.receipt_bytes) < MOMENTUM.max_receipt_bytes_per_tx {
+        return finish(world, dropped(DropReason::ReceiptBudget), 0, vec![], 0);
     }
     let intrinsic = intrinsic_gas(tx);
     if gas_limit > MOMENTUM.max_tx_gas || gas_limit < intrinsic {
@@ -215,16 +242,12 @@ pub fn apply_transaction<R: ContractRuntime>(
         };
         return finish(world, dropped(reason), 0, vec![], 0);
     }
-    account.nonce += 1;
     let max_fee = u128::from(gas_limit) * u128::from(body.fee_per_gas);
     if account.znn < max_fee {
-        // The nonce is used and the intrinsic gas charged from what the sender has.
-        let reason = format!("insufficient ZNN for the fee: needs {max_fee}, has {}", account.znn);
-        let payable = (u128::from(intrinsic) * u128::from(body.fee_per_gas)).min(account.znn);
-        account.znn -= payable;
-        world.put_account(&sender, &account);
-        return finish(world, ReceiptStatus::Failed { reason }, intrinsic, vec![], payable);
+        // Nothing to charge it with: it does not run and uses no nonce (its poster paid the L1 plasma).
+        return finish(world, dropped(DropReason::InsufficientFee { needs: max_fee, has: account.znn }), 0, vec![], 0);
     }
+    account.nonce += 1;
     account.znn -= max_fee;
     world.put_account(&sender, &account);
 
@@ -330,6 +353,12 @@ pub fn check_transaction(tx: &Transaction, chain_id: u64) -> Result<(), TxError>
     }
     if limit < intrinsic {
         return Err(TxError::Limit(format!("gas limit {limit} below the intrinsic cost {intrinsic}")));
+    }
+    if tx.body.fee_per_gas < MOMENTUM.min_fee_per_gas {
+        return Err(TxError::Limit(format!(
+            "fee per gas {} below the minimum of {}",
+            tx.body.fee_per_gas, MOMENTUM.min_fee_per_gas
+        )));
     }
     Ok(())
 }

@@ -104,7 +104,7 @@ mod tests {
             sender: key.public(),
             nonce: 0,
             gas_limit: 1,
-            fee_per_gas: 0,
+            fee_per_gas: 1,
             kind: TxKind::Transfer { to: key.address(), token: zr_common::TokenStandard::ZNN, amount: 1 },
         }
         .sign(&key);

@@ -38,14 +38,14 @@ async fn two_executors_agree_on_every_momentum() {
     let bob = net.bob.address();
 
     // A deposit: ZNN sent to the inbox credits the sender on the rollup.
-    post_data(&net, &alice, vec![], 1_000_000).await;
+    post_data(&net, &alice, vec![], 10_000_000_000).await;
     for _ in 0..400 {
-        if a1.get_balance(alice.address(), None).await.unwrap().znn == 1_000_000 {
+        if a1.get_balance(alice.address(), None).await.unwrap().znn == 10_000_000_000 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(a1.get_balance(alice.address(), None).await.unwrap().znn, 1_000_000);
+    assert_eq!(a1.get_balance(alice.address(), None).await.unwrap().znn, 10_000_000_000);
 
     // Upload and deploy in one bundle, then mint and transfer in another.
     let code = token_wasm();

@@ -43,7 +43,7 @@ async fn sigkill_at_any_moment_loses_nothing() {
 
     // Load: transfers from Alice while the victim is killed and restarted.
     let alice = net.alice.clone();
-    post_data(&net, &alice, vec![], 10_000_000).await;
+    post_data(&net, &alice, vec![], 10_000_000_000).await;
     let mut nonce = 0;
     for round in 0..4u64 {
         let (mut child, _) = spawn(&config);

@@ -52,7 +52,7 @@ pub async fn raw_rpc(url: &str, method: &str, params: Value) -> Value {
 }
 
 pub fn sign(key: &KeyPair, nonce: u64, kind: TxKind) -> Transaction {
-    TxBody { chain_id: ROLLUP, sender: key.public(), nonce, gas_limit: 20_000_000, fee_per_gas: 0, kind }.sign(key)
+    TxBody { chain_id: ROLLUP, sender: key.public(), nonce, gas_limit: 20_000_000, fee_per_gas: 1, kind }.sign(key)
 }
 
 /// Posts `txs` in one bundle from `poster`'s L1 account.

@@ -32,8 +32,9 @@ pub struct NetArgs {
     /// Gas limit of each transaction
     #[arg(long, default_value_t = 5_000_000, global = true)]
     pub gas: u64,
-    /// Fee per gas (ZNN smallest unit) paid to the poster; you post your own bundles, so 0 by default
-    #[arg(long, default_value_t = 0, global = true)]
+    /// Fee per gas (ZNN smallest unit) paid to the poster; you post your own bundles, so the protocol's
+    /// minimum (1) by default
+    #[arg(long, default_value_t = zr_protocol::gas::MOMENTUM.min_fee_per_gas, global = true)]
     pub fee_per_gas: u64,
     /// How long to wait for a result, in seconds
     #[arg(long, default_value_t = 120, global = true)]

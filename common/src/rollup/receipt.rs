@@ -44,6 +44,20 @@ pub enum DropReason {
         /// The sender's next nonce.
         expected: u64,
     },
+    /// The sender cannot pay the maximum fee (gas limit × fee per gas).
+    #[error("the sender's {has} ZNN cannot pay the maximum fee of {needs}")]
+    InsufficientFee {
+        /// The maximum fee.
+        #[serde(with = "crate::json::decimal_amount")]
+        needs: u128,
+        /// The sender's ZNN.
+        #[serde(with = "crate::json::decimal_amount")]
+        has: u128,
+    },
+    /// The momentum's receipts are near their byte budget: the largest receipt a transaction can write
+    /// would not fit.
+    #[error("the momentum's receipt bytes are used up")]
+    ReceiptBudget,
     /// Its gas limit is outside what any transaction may ask for.
     #[error("gas limit {limit} outside {intrinsic}..={max}")]
     GasLimit {

@@ -69,7 +69,9 @@ impl Harness {
         *nonce += 1;
         tx.verify(CHAIN).unwrap();
         let ctx = TxContext { block: self.block, poster: self.poster };
-        let applied = apply_transaction(self.vm.as_ref(), self.tree.clone(), &tx, tx.hash(), &ctx, 0).unwrap();
+        let applied =
+            apply_transaction(self.vm.as_ref(), self.tree.clone(), &tx, tx.hash(), &ctx, zr_protocol::Used::default())
+                .unwrap();
         let receipt = applied.receipt.unwrap();
         assert_eq!(receipt.post_state_root, applied.tree.root());
         assert_eq!(applied.leaf.post_state_root, receipt.post_state_root);

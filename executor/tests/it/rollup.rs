@@ -65,7 +65,7 @@ fn bundle(key: &KeyPair, kinds: Vec<(u64, TxKind)>) -> Vec<u8> {
                 sender: key.public(),
                 nonce,
                 gas_limit: 10_000_000,
-                fee_per_gas: 0,
+                fee_per_gas: 1,
                 kind,
             }
             .sign(key)
@@ -84,7 +84,10 @@ fn deposits_pruning_and_upload_expiry() {
         TxKind::UploadChunk { code_hash: sha3_256(b"never finished"), index: 0, count: 2, bytes: vec![1, 2, 3] };
     let first = momentum(
         1,
-        vec![inbox(&alice, 1, 1_000, vec![]), inbox(&alice, 2, 0, bundle(&alice, vec![(0, transfer), (1, upload)]))],
+        vec![
+            inbox(&alice, 1, 100_000_000_000, vec![]),
+            inbox(&alice, 2, 0, bundle(&alice, vec![(0, transfer), (1, upload)])),
+        ],
     );
     let processed = rollup.process(&first).unwrap().unwrap();
     assert_eq!(processed.receipts.len(), 2);
@@ -169,7 +172,10 @@ fn the_pipeline_matches_one_at_a_time_and_drops_repeats_by_nonce() {
         |nonce: u64, amount: u128| (nonce, TxKind::Transfer { to: bob.address(), token: TokenStandard::ZNN, amount });
     let mut momentums = vec![momentum(
         1,
-        vec![inbox(&alice, 1, 1_000_000, vec![]), inbox(&alice, 2, 0, bundle(&alice, vec![pay(0, 7), pay(1, 1)]))],
+        vec![
+            inbox(&alice, 1, 100_000_000_000, vec![]),
+            inbox(&alice, 2, 0, bundle(&alice, vec![pay(0, 7), pay(1, 1)])),
+        ],
     )];
     for height in 2..=12u64 {
         let nonce = height;
@@ -264,8 +270,9 @@ fn budget_drops_hold_back_the_senders_later_transactions_until_posted_again() {
     };
     let (first, second) = (pay(0, 100_000), pay(1, 30_000));
     let nearly_full = MOMENTUM_GAS_BUDGET - 50_000;
-    let run = |tree, tx: &zr_common::rollup::Transaction, gas_before| {
-        apply_transaction(h.vm.as_ref(), tree, tx, tx.hash(), &ctx, gas_before).unwrap()
+    let run = |tree, tx: &zr_common::rollup::Transaction, gas: u64| {
+        apply_transaction(h.vm.as_ref(), tree, tx, tx.hash(), &ctx, zr_protocol::Used { gas, receipt_bytes: 0 })
+            .unwrap()
     };
     let dropped = run(h.tree.clone(), &first, nearly_full);
     let receipt = dropped.receipt.unwrap();
@@ -327,4 +334,43 @@ fn upload_expiry_work_is_bounded_and_paid_for() {
     };
     assert!(!second.tree.contains(&last.hash()).unwrap());
     assert!(h.tree.contains(&last.hash()).unwrap());
+}
+
+/// A sender who cannot pay the maximum fee is dropped without using its nonce, and a momentum whose receipt
+/// bytes are near their budget drops what could overflow it: neither is free work that changes state.
+#[test]
+fn unpaid_transactions_and_full_receipt_budgets_drop() {
+    use zr_protocol::gas::MOMENTUM;
+    use zr_protocol::{BlockInfo, TxContext, Used, apply_transaction};
+
+    let h = Harness::new();
+    let broke = key(77);
+    let ctx = TxContext { block: BlockInfo { height: 5, timestamp: 0 }, poster: key(9).address() };
+    let tx = zr_common::rollup::TxBody {
+        chain_id: CHAIN,
+        sender: broke.public(),
+        nonce: 0,
+        gas_limit: 100_000,
+        fee_per_gas: 1,
+        kind: TxKind::Transfer { to: key(2).address(), token: TokenStandard::ZNN, amount: 0 },
+    }
+    .sign(&broke);
+    let applied = apply_transaction(h.vm.as_ref(), h.tree.clone(), &tx, tx.hash(), &ctx, Used::default()).unwrap();
+    let reason = DropReason::InsufficientFee { needs: 100_000, has: 0 };
+    assert_eq!(applied.receipt.unwrap().status, ReceiptStatus::Dropped { reason });
+    assert_eq!(applied.tree.root(), h.tree.root());
+
+    let alice = key(1);
+    let paid = zr_common::rollup::TxBody { sender: alice.public(), ..tx.body.clone() }.sign(&alice);
+    let nearly_full =
+        Used { gas: 0, receipt_bytes: MOMENTUM.receipt_bytes_per_momentum - MOMENTUM.max_receipt_bytes_per_tx + 1 };
+    let dropped = apply_transaction(h.vm.as_ref(), h.tree.clone(), &paid, paid.hash(), &ctx, nearly_full).unwrap();
+    assert_eq!(dropped.receipt.unwrap().status, ReceiptStatus::Dropped { reason: DropReason::ReceiptBudget });
+    assert_eq!(dropped.tree.root(), h.tree.root());
+    let room = Used { gas: 0, receipt_bytes: nearly_full.receipt_bytes - 1 };
+    let ran = apply_transaction(h.vm.as_ref(), h.tree.clone(), &paid, paid.hash(), &ctx, room).unwrap();
+    let receipt = ran.receipt.unwrap();
+    assert_eq!(receipt.status, ReceiptStatus::Success);
+    let bytes = zr_common::codec::encode(&receipt).len() as u64;
+    assert_eq!(ran.leaf.cumulative_receipt_bytes, room.receipt_bytes + bytes);
 }

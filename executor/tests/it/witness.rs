@@ -97,7 +97,7 @@ fn initial(extra: u32) -> World0 {
 }
 
 fn run(tree: &Tree, tx: &Transaction) -> Applied {
-    apply_transaction(VM.as_ref(), tree.clone(), tx, tx.hash(), &ctx(), 0).unwrap()
+    apply_transaction(VM.as_ref(), tree.clone(), tx, tx.hash(), &ctx(), zr_protocol::Used::default()).unwrap()
 }
 
 /// Runs `tx` on the full tree and on the partial tree of its witness; then without each proof and each value.
@@ -115,7 +115,7 @@ fn check(tree: &Tree, tx: &Transaction) -> Tree {
     let replay = |witness: &[ProvenKey]| {
         let partial = Tree::from_proofs(&tree.root(), witness).unwrap();
         assert_eq!(partial.root(), tree.root());
-        apply_transaction(VM.as_ref(), partial, tx, tx.hash(), &ctx(), 0)
+        apply_transaction(VM.as_ref(), partial, tx, tx.hash(), &ctx(), zr_protocol::Used::default())
     };
     let again = replay(&witness).unwrap();
     assert_eq!(again.receipt, full.receipt);

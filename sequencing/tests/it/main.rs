@@ -149,6 +149,16 @@ fn senders_are_ranked_by_hash_of_previous_momentum_and_address() {
     assert_ne!(ranks[0], ranks[1], "another previous momentum ranks differently");
 }
 
+/// A transaction offering less than the protocol's minimum fee per gas is invalid on its own.
+#[test]
+fn bundles_with_free_gas_are_skipped() {
+    let key = user(52);
+    let free = TxBody { fee_per_gas: 0, ..tx(52, 0).body }.sign(&key);
+    let ordered = canonical_order(CHAIN, &Address::INBOX, &Hash([3; 32]), &[bundle_block(1, vec![free], 1)]);
+    assert!(ordered.transactions.is_empty());
+    assert!(ordered.skipped[0].1.contains("below the minimum"), "{:?}", ordered.skipped);
+}
+
 /// A transaction whose gas limit is outside intrinsic..=cap is invalid on its own: its bundle is skipped.
 #[test]
 fn bundles_with_impossible_gas_limits_are_skipped() {
