@@ -6,4 +6,5 @@ mod devnet_rejects;
 mod executor_e2e;
 mod executor_kill;
 mod rollup_support;
+mod store_kill;
 mod support;
