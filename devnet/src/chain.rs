@@ -264,11 +264,16 @@ impl Chain {
         address: &Address,
         height: u64,
     ) -> Result<Option<(AccountBlock, Option<u64>)>, DevnetError> {
-        if let Some(hash) = self.store.block_at(address, height)? {
-            return Ok(self.store.block(&hash)?.map(|s| (s.block, Some(s.momentum_height))));
-        }
+        // Under the lock: a momentum moves blocks from the pool to the store while holding it, so a block is
+        // always found in one or the other.
         let inner = self.lock();
-        Ok(inner.pool.iter().find(|b| b.address == *address && b.height == height).map(|b| (b.clone(), None)))
+        if let Some(block) = inner.pool.iter().find(|b| b.address == *address && b.height == height) {
+            return Ok(Some((block.clone(), None)));
+        }
+        match self.store.block_at(address, height)? {
+            Some(hash) => Ok(self.store.block(&hash)?.map(|s| (s.block, Some(s.momentum_height)))),
+            None => Ok(None),
+        }
     }
 
     /// The frontier state of an account (unconfirmed blocks included).

@@ -65,6 +65,29 @@ fn compile_and_instantiate(c: &mut Criterion) {
     group.finish();
 }
 
+/// A module loaded from the disk cache (the memory cache holds one module, two are used in turn): what a
+/// call of a contract evicted from memory costs, against `load_per_byte` gas per byte of its code.
+fn module_loading(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let vm = Vm::new(Some(dir.path().to_path_buf()), 1).unwrap();
+    let codes: Vec<Arc<Vec<u8>>> = [2000, 2001].map(|n| Arc::new(big_module(n))).into_iter().collect();
+    let hashes: Vec<_> = codes.iter().map(|c| sha3_256(c)).collect();
+    for (code, hash) in codes.iter().zip(&hashes) {
+        vm.module(hash, || Ok(Some(code.clone()))).unwrap();
+    }
+    let mut group = c.benchmark_group("vm/load_from_disk_cache");
+    group.throughput(criterion::Throughput::Bytes(codes[0].len() as u64));
+    group.bench_function(format!("generated_{}KB", codes[0].len() / 1024), |b| {
+        let mut turn = 0;
+        b.iter(|| {
+            turn ^= 1;
+            criterion::black_box(vm.module(&hashes[turn], || unreachable!("on disk")).unwrap());
+        })
+    });
+    group.finish();
+    assert!(vm.cache_stats().disk_hits > 0);
+}
+
 /// A loop of 2 M iterations of arithmetic, metered (our VM) and unmetered (plain singlepass).
 fn metering_overhead(c: &mut Criterion) {
     let code = wat::parse_str(
@@ -318,7 +341,11 @@ fn transfers() {
 fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     compile_and_instantiate(&mut criterion);
+    module_loading(&mut criterion);
     metering_overhead(&mut criterion);
     criterion.final_summary();
-    transfers();
+    // `ZR_VM_BENCH_TRANSFERS=0` skips the (long) transfer throughput runs.
+    if std::env::var("ZR_VM_BENCH_TRANSFERS").as_deref() != Ok("0") {
+        transfers();
+    }
 }

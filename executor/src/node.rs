@@ -29,7 +29,7 @@ pub enum StartError {
     Store(#[from] crate::store::StoreError),
     /// The VM could not be set up.
     #[error("VM: {0}")]
-    Vm(String),
+    Vm(#[from] crate::vm::VmError),
     /// Gossip could not start.
     #[error(transparent)]
     Gossip(#[from] crate::gossip::GossipError),
@@ -100,7 +100,7 @@ pub async fn start<L: L1 + 'static>(
     key: KeyPair,
     l1: Arc<L>,
 ) -> Result<ExecutorHandle, StartError> {
-    let vm = Vm::new(Some(config.data_dir.join("modules")), MEMORY_MODULES).map_err(StartError::Vm)?;
+    let vm = Vm::new(Some(config.data_dir.join("modules")), MEMORY_MODULES)?;
     let rollup = Arc::new(Rollup::with_store(
         crate::StateStore::open_folding_after(&config.data_dir, config.journal_fold_rows)?,
         vm,

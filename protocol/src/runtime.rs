@@ -76,8 +76,9 @@ pub enum CodeError {
 
 /// A contract VM.
 pub trait ContractRuntime {
-    /// Checks and prepares code whose upload just completed (validation and compilation).
-    fn accept_code(&self, code: &[u8]) -> Result<(), CodeError>;
+    /// Checks and prepares code whose upload just completed (validation and compilation); returns how many
+    /// functions it defines.
+    fn accept_code(&self, code: &[u8]) -> Result<u32, CodeError>;
 
     /// Runs `entry` of `frame.contract` with `gas`, moving `frame.value` from the caller first. On failure
     /// the world is as it was before the call (but for reads recorded).

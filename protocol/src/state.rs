@@ -115,6 +115,8 @@ impl Account {
 pub struct CodeInfo {
     /// Its length in bytes: loading the module is charged by it.
     pub len: u64,
+    /// The functions it defines: loading the module is charged by them too.
+    pub functions: u32,
 }
 
 /// A deployed contract.
@@ -124,6 +126,8 @@ pub struct ContractInfo {
     pub code_hash: Hash,
     /// That code's length.
     pub code_len: u64,
+    /// That code's function count.
+    pub functions: u32,
 }
 
 /// An upload in progress.

@@ -320,11 +320,12 @@ fn apply_kind<R: ContractRuntime>(
         }
         TxKind::Deploy { code_hash, input, value } => {
             let info = StateKey::CodeInfo { code_hash: *code_hash };
-            let Some(CodeInfo { len }) = world.get_decoded::<CodeInfo>(&info).map_err(state)? else {
+            let Some(CodeInfo { len, functions }) = world.get_decoded::<CodeInfo>(&info).map_err(state)? else {
                 return Ok((Effect::Failed(format!("code {code_hash} has not been uploaded")), gas));
             };
             let address = Address::contract(&sender, body.nonce);
-            world.put(&StateKey::Contract { address }, &ContractInfo { code_hash: *code_hash, code_len: len });
+            let contract = ContractInfo { code_hash: *code_hash, code_len: len, functions };
+            world.put(&StateKey::Contract { address }, &contract);
             let frame = Frame { caller: sender, contract: address, value: *value, input: input.clone(), depth: 0 };
             let outcome = runtime.run(std::mem::take(world), frame, Entry::Init, ctx.block, gas);
             *world = outcome.world;
@@ -439,14 +440,14 @@ fn upload<R: ContractRuntime>(
     if sha3_256(&code) != code_hash {
         return Ok((Effect::FailedKeep(format!("uploaded code does not hash to {code_hash}; upload discarded")), gas));
     }
-    match runtime.accept_code(&code) {
-        Ok(()) => {}
+    let functions = match runtime.accept_code(&code) {
+        Ok(functions) => functions,
         Err(CodeError::Rejected(reason)) => {
             return Ok((Effect::FailedKeep(format!("{reason}; upload discarded")), gas));
         }
         Err(CodeError::Fault(reason)) => return Err(CallError::Fault(reason)),
-    }
-    world.put(&StateKey::CodeInfo { code_hash }, &CodeInfo { len: code.len() as u64 });
+    };
+    world.put(&StateKey::CodeInfo { code_hash }, &CodeInfo { len: code.len() as u64, functions });
     world.set(&StateKey::Code { code_hash }, Some(code));
     Ok((Effect::Done(code_hash.0.to_vec()), gas))
 }

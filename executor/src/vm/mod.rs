@@ -27,6 +27,17 @@ use zr_protocol::{
     BlockInfo, CallError, CallOutcome, CodeError, ContractRuntime, Entry, Frame, StateError, StateKey, World,
 };
 
+/// The VM could not start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VmError {
+    /// This machine cannot run contracts as every executor does (CPU features, a failing trial compile).
+    #[error("unsupported host: {0}")]
+    Host(String),
+    /// The module cache directory cannot be used.
+    #[error("module cache: {0}")]
+    Cache(String),
+}
+
 /// The VM: engines, the module cache and the VM version.
 pub struct Vm {
     runtime: Engine,
@@ -44,13 +55,13 @@ impl std::fmt::Debug for Vm {
 
 impl Vm {
     /// A VM caching compiled modules in memory (`memory_modules` of them) and, if given, in `cache_dir`.
-    pub fn new(cache_dir: Option<PathBuf>, memory_modules: usize) -> Result<Arc<Vm>, String> {
-        check_host()?;
+    pub fn new(cache_dir: Option<PathBuf>, memory_modules: usize) -> Result<Arc<Vm>, VmError> {
+        check_host().map_err(VmError::Host)?;
         wasmer::sys::vm::set_stack_size(limits::WASM_STACK_BYTES);
         let mut runtime = Engine::headless();
         runtime.set_tunables(LimitingTunables::new(Pages(limits::MAX_MEMORY_PAGES)));
         let version = zr_protocol::gas::vm_version();
-        let cache = ModuleCache::new(cache_dir, memory_modules, version)?;
+        let cache = ModuleCache::new(cache_dir, memory_modules, version).map_err(VmError::Cache)?;
         Ok(Arc::new_cyclic(|this| Vm { runtime, cache, version, this: this.clone() }))
     }
 
@@ -146,7 +157,11 @@ impl Vm {
         let code_hash = contract.code_hash;
         // Instantiation every time; loading the module once per transaction, by the code's size.
         let costs = &zr_protocol::gas::COSTS;
-        let load = if world.loaded.contains(&code_hash) { 0 } else { costs.load_per_byte * contract.code_len };
+        let load = if world.loaded.contains(&code_hash) {
+            0
+        } else {
+            costs.load_per_byte * contract.code_len + costs.load_per_function * u64::from(contract.functions)
+        };
         let Some(gas) = gas.checked_sub(costs.instantiate + load) else {
             return fail(world, 0, CallError::OutOfGas);
         };
@@ -251,10 +266,11 @@ fn check_host() -> Result<(), String> {
 }
 
 impl ContractRuntime for Vm {
-    fn accept_code(&self, code: &[u8]) -> Result<(), CodeError> {
-        validate(code).map_err(|e| CodeError::Rejected(e.to_string()))?;
+    fn accept_code(&self, code: &[u8]) -> Result<u32, CodeError> {
+        let functions = validate(code).map_err(|e| CodeError::Rejected(e.to_string()))?;
         // Validated code that singlepass cannot compile is this node's problem, not the uploader's.
-        Vm::compile(code).map(drop).map_err(CodeError::Fault)
+        Vm::compile(code).map_err(CodeError::Fault)?;
+        Ok(functions)
     }
 
     fn run(&self, world: World, frame: Frame, entry: Entry<'_>, block: BlockInfo, gas: u64) -> CallOutcome {

@@ -53,8 +53,9 @@ fn validate_bodies(code: &[u8]) -> Result<(), ValidationError> {
     Ok(())
 }
 
-/// Checks `code` against every deploy rule.
-pub fn validate(code: &[u8]) -> Result<(), ValidationError> {
+/// Checks `code` against every deploy rule; returns how many functions it defines (loading its module costs
+/// by them).
+pub fn validate(code: &[u8]) -> Result<u32, ValidationError> {
     if code.len() > MAX_CODE_LEN {
         return reject(format!("code is {} bytes, more than {MAX_CODE_LEN}", code.len()));
     }
@@ -222,5 +223,5 @@ pub fn validate(code: &[u8]) -> Result<(), ValidationError> {
             return reject(format!("a function type has {} parameters, more than {MAX_LOCALS}", ty.params().len()));
         }
     }
-    Ok(())
+    Ok(function_types.len() as u32 - imported_functions)
 }

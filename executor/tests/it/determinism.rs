@@ -56,7 +56,7 @@ fn run_worker() -> String {
 /// The digest of the workload's receipts (roots, gas, events, failures), pinned: any change to execution —
 /// the cost table, the VM, the state tree, the transition — fails here, and must be made on purpose (with a
 /// new VM version where it changes what claims say).
-const GOLDEN: &str = "c8292430bfcf2106803f5e28c0981b1cc833e6bbdf056c2f58ab7abce73f80c9";
+const GOLDEN: &str = "4340d6294dba9a026fd883c0a22bac1992344c53404b2653bf32aadc4c6821ad";
 
 #[test]
 fn same_results_in_separate_processes() {

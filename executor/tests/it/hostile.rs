@@ -258,6 +258,16 @@ fn module_loading_is_charged_by_code_size() {
     let b = h.deploy(&user, &large, vec![], 0);
     let small_gas = h.call(&user, a, "noop", vec![]).gas_used;
     let large_gas = h.call(&user, b, "noop", vec![]).gas_used;
-    let load = zr_protocol::gas::COSTS.load_per_byte;
-    assert_eq!(large_gas - small_gas, load * (large.len() - small.len()) as u64);
+    let costs = &zr_protocol::gas::COSTS;
+    assert_eq!(large_gas - small_gas, costs.load_per_byte * (large.len() - small.len()) as u64);
+    // And by its functions: 100 more of them cost 100 × load_per_function (plus their bytes).
+    let many = wasm(&format!(
+        r#"(module (memory (export "memory") 1) (data (i32.const 0) "{}") (func (export "noop")) {})"#,
+        "x".repeat(10),
+        "(func)".repeat(100)
+    ));
+    let c = h.deploy(&user, &many, vec![], 0);
+    let many_gas = h.call(&user, c, "noop", vec![]).gas_used;
+    let by_bytes = costs.load_per_byte * (many.len() - small.len()) as u64;
+    assert_eq!(many_gas - small_gas, by_bytes + 100 * costs.load_per_function);
 }
