@@ -242,7 +242,8 @@ impl Rollup {
         leaves.push(prelude.leaf);
         let mut tree = prelude.tree;
         let mut receipts = Vec::with_capacity(ordered.transactions.len());
-        let mut used = Used::default();
+        // The prelude's state writes count against the momentum's budget too.
+        let mut used = Used::after(&prelude.leaf);
         for sequenced in &ordered.transactions {
             let ctx = TxContext { block, poster: sequenced.poster };
             let applied =

@@ -136,6 +136,13 @@ pub struct MomentumLimits {
     pub receipt_bytes_per_momentum: u64,
     /// The largest receipt one transaction can write: its events, return data, reason and fields.
     pub max_receipt_bytes_per_tx: u64,
+    /// Bytes of state one momentum may write (32 per key plus the value, for each value set); a transaction
+    /// is dropped when what is left is less than what its gas limit could write.
+    pub state_bytes_per_momentum: u64,
+    /// The fewest gas any byte of state written costs (storage and code cost 100; the account writes a
+    /// transfer makes, the most for their gas, about 12): a transaction writes at most
+    /// `gas_limit / this + 4 KiB`.
+    pub min_gas_per_state_byte: u64,
 }
 
 /// The cost table.
@@ -206,7 +213,15 @@ pub const MOMENTUM: MomentumLimits = MomentumLimits {
     min_fee_per_gas: 1,
     receipt_bytes_per_momentum: 32 * 1024 * 1024,
     max_receipt_bytes_per_tx: 96 * 1024,
+    state_bytes_per_momentum: 64 * 1024 * 1024,
+    min_gas_per_state_byte: 10,
 };
+
+/// The most state bytes a transaction with `gas_limit` can write (see
+/// [`MomentumLimits::min_gas_per_state_byte`]).
+pub fn max_state_bytes(gas_limit: u64) -> u64 {
+    gas_limit / MOMENTUM.min_gas_per_state_byte + 4096
+}
 
 /// The VM release executors run; part of the VM version.
 pub const VM_RELEASE: &str = "wasmer 7.4.2 singlepass";
@@ -259,7 +274,7 @@ mod tests {
     /// The VM version goes into every claim: a change to the cost table or limits must be deliberate.
     #[test]
     fn vm_version_is_pinned() {
-        assert_eq!(vm_version().to_hex(), "2e179a3afe84a283a318bed15d81a4e1ac10bc7fbb06fc534b9a02fef1f6f571");
+        assert_eq!(vm_version().to_hex(), "47383322b3a1db7424ab08b15c43cc9ba6a96c6860cd48100679e0cfd3550895");
     }
 
     /// Every field of every table is in the version: each table encodes to one fixed-width integer per
@@ -270,7 +285,7 @@ mod tests {
         assert_eq!(encode(&COSTS).len(), 22 * 8);
         assert_eq!(encode(&OPERATOR_COSTS).len(), 10 * 8);
         assert_eq!(encode(&LIMITS).len(), 14 * 4 + 8);
-        assert_eq!(encode(&MOMENTUM).len(), 7 * 8);
+        assert_eq!(encode(&MOMENTUM).len(), 9 * 8);
         let base = vm_version();
         let mut costs = COSTS;
         costs.storage_write += 1;

@@ -24,6 +24,8 @@ pub struct ClaimLeaf {
     pub cumulative_gas: u64,
     /// Bytes of receipts the momentum's transactions wrote up to and including this one.
     pub cumulative_receipt_bytes: u64,
+    /// Bytes of state the momentum wrote up to and including this step (its prelude's too).
+    pub cumulative_state_bytes: u64,
 }
 
 impl ClaimLeaf {
@@ -161,6 +163,7 @@ mod tests {
             receipt_hash: Hash([7; 32]),
             cumulative_gas: u64::from(i),
             cumulative_receipt_bytes: u64::from(i) * 100,
+            cumulative_state_bytes: u64::from(i) * 1000,
         }
     }
 
@@ -192,6 +195,6 @@ mod tests {
     /// The leaf format is pinned: a change must fail here.
     #[test]
     fn golden_leaf_hash() {
-        assert_eq!(leaf(1).hash().to_hex(), "029708094cd0c0829782eef2823c9e1b20fe71b0a78f24a550c682635b58799f");
+        assert_eq!(leaf(1).hash().to_hex(), "f8695a6370302284e2e71f54955f761b5d0683a86ecedf970a6e677e852cef7b");
     }
 }

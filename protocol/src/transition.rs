@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use zr_common::rollup::{DropReason, Receipt, ReceiptStatus, Transaction, TxError, TxKind, limits as tx_limits};
 use zr_common::{Address, Hash, TokenStandard, sha3_256};
 
-use crate::gas::{COSTS, MOMENTUM, intrinsic_gas};
+use crate::gas::{COSTS, MOMENTUM, intrinsic_gas, max_state_bytes};
 use crate::leaf::ClaimLeaf;
 use crate::runtime::{BlockInfo, CallError, CodeError, ContractRuntime, Entry, Frame};
 use crate::state::{CodeInfo, ContractInfo, StateKey, Upload, UploadQueue, UploadQueueEntry, Withdrawal};
@@ -86,12 +86,14 @@ pub fn apply_prelude(tree: Tree, height: u64, deposits: &[Deposit]) -> Result<Ap
         }
     }
     expire_uploads(&mut world, height)?;
+    let post_state_root = world.root()?;
     let leaf = ClaimLeaf {
         tx_hash: Hash::ZERO,
-        post_state_root: world.root()?,
+        post_state_root,
         receipt_hash: Hash::ZERO,
         cumulative_gas: 0,
         cumulative_receipt_bytes: 0,
+        cumulative_state_bytes: world.bytes_written,
     };
     let read = std::mem::take(&mut world.read);
     let written = std::mem::take(&mut world.written);
@@ -153,12 +155,18 @@ pub struct Used {
     pub gas: u64,
     /// Receipt bytes.
     pub receipt_bytes: u64,
+    /// State bytes written.
+    pub state_bytes: u64,
 }
 
 impl Used {
     /// The counters leaf `leaf` carries.
     pub fn after(leaf: &ClaimLeaf) -> Used {
-        Used { gas: leaf.cumulative_gas, receipt_bytes: leaf.cumulative_receipt_bytes }
+        Used {
+            gas: leaf.cumulative_gas,
+            receipt_bytes: leaf.cumulative_receipt_bytes,
+            state_bytes: leaf.cumulative_state_bytes,
+        }
     }
 }
 
@@ -214,6 +222,7 @@ pub fn apply_transaction<R: ContractRuntime>(
             receipt_hash: zr_common::hash::domain_hash(zr_common::hash::Domain::Receipt, &encoded),
             cumulative_gas: before.gas + gas_used,
             cumulative_receipt_bytes: before.receipt_bytes + encoded.len() as u64,
+            cumulative_state_bytes: before.state_bytes + world.bytes_written,
         };
         let read = std::mem::take(&mut world.read);
         let written = std::mem::take(&mut world.written);
@@ -226,6 +235,9 @@ pub fn apply_transaction<R: ContractRuntime>(
     }
     if MOMENTUM.receipt_bytes_per_momentum.saturating_sub(before.receipt_bytes) < MOMENTUM.max_receipt_bytes_per_tx {
         return finish(world, dropped(DropReason::ReceiptBudget), 0, vec![], 0);
+    }
+    if MOMENTUM.state_bytes_per_momentum.saturating_sub(before.state_bytes) < max_state_bytes(gas_limit) {
+        return finish(world, dropped(DropReason::StateBudget), 0, vec![], 0);
     }
     let intrinsic = intrinsic_gas(tx);
     if gas_limit > MOMENTUM.max_tx_gas || gas_limit < intrinsic {

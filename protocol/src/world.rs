@@ -45,6 +45,9 @@ pub struct World {
     pub written: BTreeSet<Hash>,
     /// Code whose module this transaction has loaded (and paid for) already.
     pub loaded: BTreeSet<Hash>,
+    /// Bytes of state written (a 32-byte key and the value, for each value set), counted as writes reach
+    /// the tree: the momentum's state budget counts them.
+    pub bytes_written: u64,
 }
 
 /// A point to return to.
@@ -67,6 +70,9 @@ impl World {
                 && let Some(neighbour) = self.tree.removal_neighbour(&key)?
             {
                 self.read.insert(neighbour);
+            }
+            if let Some(value) = &value {
+                self.bytes_written += 32 + value.len() as u64;
             }
             self.tree.set(key, value)?;
         }

@@ -58,6 +58,10 @@ pub enum DropReason {
     /// would not fit.
     #[error("the momentum's receipt bytes are used up")]
     ReceiptBudget,
+    /// The momentum's state writes are near their byte budget: what this transaction's gas could write
+    /// would not fit.
+    #[error("the momentum's state write bytes are used up")]
+    StateBudget,
     /// Its gas limit is outside what any transaction may ask for.
     #[error("gas limit {limit} outside {intrinsic}..={max}")]
     GasLimit {

@@ -271,7 +271,7 @@ fn budget_drops_hold_back_the_senders_later_transactions_until_posted_again() {
     let (first, second) = (pay(0, 100_000), pay(1, 30_000));
     let nearly_full = MOMENTUM_GAS_BUDGET - 50_000;
     let run = |tree, tx: &zr_common::rollup::Transaction, gas: u64| {
-        apply_transaction(h.vm.as_ref(), tree, tx, tx.hash(), &ctx, zr_protocol::Used { gas, receipt_bytes: 0 })
+        apply_transaction(h.vm.as_ref(), tree, tx, tx.hash(), &ctx, zr_protocol::Used { gas, ..Default::default() })
             .unwrap()
     };
     let dropped = run(h.tree.clone(), &first, nearly_full);
@@ -362,15 +362,28 @@ fn unpaid_transactions_and_full_receipt_budgets_drop() {
 
     let alice = key(1);
     let paid = zr_common::rollup::TxBody { sender: alice.public(), ..tx.body.clone() }.sign(&alice);
-    let nearly_full =
-        Used { gas: 0, receipt_bytes: MOMENTUM.receipt_bytes_per_momentum - MOMENTUM.max_receipt_bytes_per_tx + 1 };
+    let nearly_full = Used {
+        receipt_bytes: MOMENTUM.receipt_bytes_per_momentum - MOMENTUM.max_receipt_bytes_per_tx + 1,
+        ..Default::default()
+    };
     let dropped = apply_transaction(h.vm.as_ref(), h.tree.clone(), &paid, paid.hash(), &ctx, nearly_full).unwrap();
     assert_eq!(dropped.receipt.unwrap().status, ReceiptStatus::Dropped { reason: DropReason::ReceiptBudget });
     assert_eq!(dropped.tree.root(), h.tree.root());
-    let room = Used { gas: 0, receipt_bytes: nearly_full.receipt_bytes - 1 };
+    let room = Used { receipt_bytes: nearly_full.receipt_bytes - 1, ..Default::default() };
     let ran = apply_transaction(h.vm.as_ref(), h.tree.clone(), &paid, paid.hash(), &ctx, room).unwrap();
     let receipt = ran.receipt.unwrap();
     assert_eq!(receipt.status, ReceiptStatus::Success);
     let bytes = zr_common::codec::encode(&receipt).len() as u64;
     assert_eq!(ran.leaf.cumulative_receipt_bytes, room.receipt_bytes + bytes);
+    // Two accounts' values were written (the sender's nonce and fee, the poster's fee).
+    assert!(ran.leaf.cumulative_state_bytes > 64 && ran.leaf.cumulative_state_bytes < 400, "{:?}", ran.leaf);
+
+    // State writes: a momentum near its budget drops what the gas limit could write past it.
+    let limit = zr_protocol::gas::max_state_bytes(paid.body.gas_limit);
+    let full = Used { state_bytes: MOMENTUM.state_bytes_per_momentum - limit + 1, ..Default::default() };
+    let dropped = apply_transaction(h.vm.as_ref(), h.tree.clone(), &paid, paid.hash(), &ctx, full).unwrap();
+    assert_eq!(dropped.receipt.unwrap().status, ReceiptStatus::Dropped { reason: DropReason::StateBudget });
+    let fits = Used { state_bytes: full.state_bytes - 1, ..Default::default() };
+    let ran = apply_transaction(h.vm.as_ref(), h.tree.clone(), &paid, paid.hash(), &ctx, fits).unwrap();
+    assert_eq!(ran.receipt.unwrap().status, ReceiptStatus::Success);
 }
