@@ -49,6 +49,8 @@ pub enum Domain {
     ClaimLeaf,
     /// A contract address derivation.
     ContractAddress,
+    /// What a momentum's prelude is made of (leaf 0 says it as its transaction hash).
+    Prelude,
 }
 
 impl Domain {
@@ -61,6 +63,7 @@ impl Domain {
             Domain::Claim => b"zrollup/claim/v1",
             Domain::ClaimLeaf => b"zrollup/claim-leaf/v2",
             Domain::ContractAddress => b"zrollup/contract-address/v1",
+            Domain::Prelude => b"zrollup/prelude/v1",
         }
     }
 }

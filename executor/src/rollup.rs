@@ -261,6 +261,7 @@ impl Rollup {
             chain_id: self.chain_id,
             executor: self.key.public(),
             height: m.height,
+            timestamp: m.timestamp,
             prev_state_root: head.root,
             new_state_root: new_root,
             leaves_root: leaves_root(&leaves),

@@ -1,4 +1,12 @@
-//! zrollup fraud proofs: witnesses, stateless re-execution of one transaction, challenges and the
-//! pillar's verdict.
+//! zrollup fraud proofs: the witness of one claim leaf, built from the state before it, and its stateless
+//! re-execution — the protocol's own transition over a partial tree — into a verdict.
 //!
-//! Not built yet: arrives with its issue, on top of `zr-executor`.
+//! Not built yet: serving witnesses over RPC, `zr-challenge`, challenges and verdicts on L1.
+
+mod build;
+mod verify;
+mod witness;
+
+pub use build::{BuildError, build_witness};
+pub use verify::{Verdict, WitnessInvalid, verify_leaf};
+pub use witness::{MAX_WITNESS_LEN, Step, Witness};

@@ -70,6 +70,8 @@ pub struct Applied {
     pub receipt: Option<Receipt>,
     /// Tree keys read (and opened by removals): with `written`, what the step's witness must prove.
     pub read: BTreeSet<Hash>,
+    /// The keys of `read` whose values the step needed (the witness carries those values).
+    pub values_read: BTreeSet<Hash>,
     /// Tree keys written.
     pub written: BTreeSet<Hash>,
 }
@@ -88,7 +90,7 @@ pub fn apply_prelude(tree: Tree, height: u64, deposits: &[Deposit]) -> Result<Ap
     expire_uploads(&mut world, height)?;
     let post_state_root = world.root()?;
     let leaf = ClaimLeaf {
-        tx_hash: Hash::ZERO,
+        tx_hash: prelude_hash(height, deposits),
         post_state_root,
         receipt_hash: Hash::ZERO,
         cumulative_gas: 0,
@@ -96,8 +98,18 @@ pub fn apply_prelude(tree: Tree, height: u64, deposits: &[Deposit]) -> Result<Ap
         cumulative_state_bytes: world.bytes_written,
     };
     let read = std::mem::take(&mut world.read);
+    let values_read = std::mem::take(&mut world.values_read);
     let written = std::mem::take(&mut world.written);
-    Ok(Applied { tree: world.into_tree()?, leaf, receipt: None, read, written })
+    Ok(Applied { tree: world.into_tree()?, leaf, receipt: None, read, values_read, written })
+}
+
+/// What leaf 0 says as its transaction hash: SHA3 over the prelude domain tag, the height and the deposits,
+/// so the prelude's inputs are committed like a transaction's.
+pub fn prelude_hash(height: u64, deposits: &[Deposit]) -> Hash {
+    zr_common::hash::domain_hash(
+        zr_common::hash::Domain::Prelude,
+        &zr_common::codec::encode(&(height, deposits.to_vec())),
+    )
 }
 
 /// Discards the uploads started [`crate::gas::UPLOAD_EXPIRY_MOMENTUMS`] or more before `height` and still
@@ -225,8 +237,9 @@ pub fn apply_transaction<R: ContractRuntime>(
             cumulative_state_bytes: before.state_bytes + world.bytes_written,
         };
         let read = std::mem::take(&mut world.read);
+        let values_read = std::mem::take(&mut world.values_read);
         let written = std::mem::take(&mut world.written);
-        Ok(Applied { tree: world.into_tree()?, leaf, receipt: Some(receipt), read, written })
+        Ok(Applied { tree: world.into_tree()?, leaf, receipt: Some(receipt), read, values_read, written })
     };
     let dropped = |reason| ReceiptStatus::Dropped { reason };
 

@@ -41,6 +41,9 @@ pub struct World {
     pub events: Vec<Event>,
     /// Every key read, and every key a removal needed opened (for witnesses).
     pub read: BTreeSet<Hash>,
+    /// The keys whose values were read (the rest of `read` needed only presence: a witness carries no value
+    /// for them, so contract code travels by its hash).
+    pub values_read: BTreeSet<Hash>,
     /// Every key written (for witnesses and the commit).
     pub written: BTreeSet<Hash>,
     /// Code whose module this transaction has loaded (and paid for) already.
@@ -112,6 +115,7 @@ impl World {
     pub fn get(&mut self, key: &StateKey) -> Result<Option<Arc<Vec<u8>>>, StateError> {
         let hash = key.hash();
         self.read.insert(hash);
+        self.values_read.insert(hash);
         match self.overlay.get(&hash) {
             Some(value) => Ok(value.clone()),
             None => Ok(self.tree.get(&hash)?.cloned()),

@@ -18,6 +18,9 @@ pub struct ClaimBody {
     pub executor: PublicKey,
     /// The L1 momentum height the claim covers.
     pub height: u64,
+    /// That momentum's timestamp (what contracts saw as the block time; a verifier takes it from here, a
+    /// pillar checks it against the momentum).
+    pub timestamp: u64,
     /// The state root before the momentum.
     pub prev_state_root: Hash,
     /// The state root after it.

@@ -145,6 +145,7 @@ fn claim() {
         chain_id: 7,
         executor: key(5).public(),
         height: 1234,
+        timestamp: 1_700_000_000,
         prev_state_root: sha3_256(b"a"),
         new_state_root: sha3_256(b"b"),
         leaves_root: sha3_256(b"c"),
@@ -155,8 +156,8 @@ fn claim() {
     check(
         &claim,
         claim.body.hash(),
-        "d6978a80453684d8cbcae0891abe10ec113b28484e35eecebe5fcbd43d102285",
-        "3e534b87c22e2e1ca8237d34601b485fb2c27018c7b26895683cbbb10bf5bfa7",
+        "ecf96c001394ccfc2951a2565fb19b75ab64a12920d6cc7bb3fdb489538cf1c5",
+        "10a6464b2bcff62f52aaf3de0ff1dbedc142ed891a974a52b424d0b51023def7",
     );
 }
 

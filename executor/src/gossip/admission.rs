@@ -103,6 +103,7 @@ mod tests {
             chain_id: 1,
             executor: key.public(),
             height,
+            timestamp: 0,
             prev_state_root: Hash::ZERO,
             new_state_root: Hash::ZERO,
             leaves_root: Hash::ZERO,

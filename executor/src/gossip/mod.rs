@@ -216,6 +216,7 @@ mod tests {
             chain_id: 3,
             executor: key.public(),
             height: 1,
+            timestamp: 0,
             prev_state_root: Hash::ZERO,
             new_state_root: Hash::ZERO,
             leaves_root: Hash::ZERO,

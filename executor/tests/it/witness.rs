@@ -109,7 +109,7 @@ fn check(tree: &Tree, tx: &Transaction) -> Tree {
         .map(|k| ProvenKey {
             key: *k,
             proof: tree.prove(k).unwrap(),
-            value: if full.read.contains(k) { tree.get(k).unwrap().map(|v| v.to_vec()) } else { None },
+            value: if full.values_read.contains(k) { tree.get(k).unwrap().map(|v| v.to_vec()) } else { None },
         })
         .collect();
     let replay = |witness: &[ProvenKey]| {
