@@ -69,7 +69,7 @@ pub struct ChallengerArgs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_file: Option<PathBuf>,
     /// Executor query RPC [config: executor_rpc, default http://127.0.0.1:8545]
-    #[arg(long, value_name = "URL", global = true)]
+    #[arg(long, visible_alias = "executor", value_name = "URL", global = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub executor_rpc: Option<String>,
     /// L1 connection flags.

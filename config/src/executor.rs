@@ -39,6 +39,9 @@ pub struct ExecutorConfig {
     pub ops: OpsSection,
     /// Claim gossip with other executors. Off by default.
     pub p2p: P2pSection,
+    /// For tests and demos only: `HEIGHT:INDEX` makes this executor claim a wrong post-state root at that
+    /// leaf of that momentum. Refused unless `chain_id` is the dev chain's. Off by default.
+    pub dangerous_fault_injection: Option<String>,
 }
 
 impl ExecutorConfig {
@@ -61,7 +64,16 @@ impl Default for ExecutorConfig {
             rpc: RpcSection::on(defaults::loopback(defaults::EXECUTOR_RPC_PORT)),
             ops: OpsSection::on(defaults::loopback(defaults::EXECUTOR_OPS_PORT)),
             p2p: P2pSection::default(),
+            dangerous_fault_injection: None,
         }
+    }
+}
+
+impl ExecutorConfig {
+    /// The leaf `dangerous_fault_injection` names, as (height, index).
+    pub fn fault_injection(&self) -> Option<(u64, u32)> {
+        let (height, index) = self.dangerous_fault_injection.as_deref()?.split_once(':')?;
+        Some((height.parse().ok()?, index.parse().ok()?))
     }
 }
 
@@ -75,6 +87,21 @@ impl Validate for ExecutorConfig {
         }
         if self.history_depth == 0 {
             return Err(invalid("history_depth", "must be at least 1"));
+        }
+        if self.dangerous_fault_injection.is_some() {
+            if self.fault_injection().is_none() {
+                return Err(invalid("dangerous_fault_injection", "must be HEIGHT:INDEX, e.g. 12:1"));
+            }
+            if self.chain_id != defaults::DEV_ROLLUP_CHAIN_ID {
+                return Err(invalid(
+                    "dangerous_fault_injection",
+                    format!(
+                        "makes this executor claim wrong roots: refused on chain {}, allowed only on the dev chain {}",
+                        self.chain_id,
+                        defaults::DEV_ROLLUP_CHAIN_ID
+                    ),
+                ));
+            }
         }
         if self.journal_fold_rows == 0 {
             return Err(invalid("journal_fold_rows", "must be at least 1"));
@@ -120,6 +147,11 @@ pub struct ExecutorArgs {
     #[arg(long, value_name = "N")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub journal_fold_rows: Option<usize>,
+    /// TESTS AND DEMOS ONLY: claim a wrong post-state root at leaf INDEX of momentum HEIGHT; refused unless
+    /// the chain is the dev chain [config: dangerous_fault_injection]
+    #[arg(long, value_name = "HEIGHT:INDEX")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dangerous_fault_injection: Option<String>,
     /// L1 connection flags.
     #[command(flatten)]
     pub l1: L1Args,

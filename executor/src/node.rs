@@ -101,14 +101,20 @@ pub async fn start<L: L1 + 'static>(
     l1: Arc<L>,
 ) -> Result<ExecutorHandle, StartError> {
     let vm = Vm::new(Some(config.data_dir.join("modules")), MEMORY_MODULES)?;
-    let rollup = Arc::new(Rollup::with_store(
+    let mut rollup = Rollup::with_store(
         crate::StateStore::open_folding_after(&config.data_dir, config.journal_fold_rows)?,
         vm,
         config.chain_id,
         key.clone(),
         config.history_depth,
         config.prune_depth,
-    )?);
+    )?;
+    if let Some((height, index)) = config.fault_injection() {
+        tracing::warn!(target: "zr::executor", height, index,
+            "DANGEROUS FAULT INJECTION IS ON: this executor will claim a wrong root at leaf {index} of momentum {height}");
+        rollup = rollup.inject_fault(height, index);
+    }
+    let rollup = Arc::new(rollup);
     let registry = Arc::new(Registry::default());
     let metrics = Metrics {
         height: registry.gauge("zr_executor_momentum_height", "Last L1 momentum executed and committed"),
@@ -132,9 +138,18 @@ pub async fn start<L: L1 + 'static>(
         None => None,
     };
     let peer_claims = gossip.as_ref().map(|g| g.peer_claims.clone()).unwrap_or_default();
-    let (rpc_addr, rpc) = crate::rpc::serve(rollup.clone(), events.clone(), peer_claims.clone(), &config.rpc)
-        .await
-        .map_err(|source| StartError::Listen { addr: config.rpc.listen, source })?;
+    let source = l1.clone();
+    let momentums: crate::rpc::MomentumSource = Arc::new(move |height| {
+        let l1 = source.clone();
+        Box::pin(async move {
+            let mut list = l1.detailed_momentums(height, 1).await.map_err(|e| e.to_string())?;
+            list.pop().filter(|m| m.momentum.momentum.height == height).ok_or_else(|| "not on L1 yet".to_owned())
+        })
+    });
+    let (rpc_addr, rpc) =
+        crate::rpc::serve(rollup.clone(), momentums, events.clone(), peer_claims.clone(), &config.rpc)
+            .await
+            .map_err(|source| StartError::Listen { addr: config.rpc.listen, source })?;
     let (ops_addr, ops) = serve_ops(config.ops.listen, registry, ready.clone())
         .await
         .map_err(|source| StartError::Listen { addr: config.ops.listen, source })?;

@@ -112,6 +112,8 @@ pub struct Rollup {
     executing: Mutex<Executing>,
     /// Set by a node fault or failed commit: see [`ProcessError::Halted`].
     halted: AtomicBool,
+    /// Tests and demos: the leaf (height, index) whose post-state root this executor claims wrongly.
+    fault: Option<(u64, u32)>,
 }
 
 impl Rollup {
@@ -137,8 +139,16 @@ impl Rollup {
             prune_depth,
             executing: Mutex::new(Executing { head, tree: tree.clone() }),
             halted: AtomicBool::new(false),
+            fault: None,
             snapshot: RwLock::new(Snapshot { head, tree, history }),
         })
+    }
+
+    /// Makes this rollup claim a wrong post-state root at leaf `index` of momentum `height` (tests and demos:
+    /// the configuration refuses it off the dev chain).
+    pub fn inject_fault(mut self, height: u64, index: u32) -> Rollup {
+        self.fault = Some((height, index));
+        self
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Snapshot> {
@@ -255,6 +265,12 @@ impl Rollup {
             receipts.push(applied.receipt.expect("a transaction's step has a receipt"));
         }
 
+        if let Some((_, index)) = self.fault.filter(|(height, _)| *height == m.height)
+            && let Some(leaf) = leaves.get_mut(index as usize)
+        {
+            tracing::warn!(target: "zr::executor", height = m.height, index, "FAULT INJECTION: claiming a wrong root");
+            leaf.post_state_root.0[0] ^= 0xff;
+        }
         let executed_at = std::time::Instant::now();
         let new_root = tree.root();
         let claim = ClaimBody {

@@ -47,10 +47,18 @@ impl From<crate::store::StoreError> for ErrorObjectOwned {
     }
 }
 
+/// Fetches a momentum (with its blocks) from L1 by height: what witnesses are rebuilt from.
+pub type MomentumSource = Arc<
+    dyn Fn(u64) -> futures::future::BoxFuture<'static, Result<zr_common::nom::rpc::DetailedMomentum, String>>
+        + Send
+        + Sync,
+>;
+
 /// What the RPC methods share.
 #[derive(Clone)]
 pub struct RpcContext {
     rollup: Arc<Rollup>,
+    momentums: MomentumSource,
     events: broadcast::Sender<Arc<Processed>>,
     peer_claims: crate::gossip::PeerClaims,
     calls_running: Arc<std::sync::atomic::AtomicUsize>,
@@ -204,6 +212,27 @@ impl RollupStateApiServer for RpcContext {
         Ok(self.peer_claims.at(height))
     }
 
+    async fn get_witness(&self, height: u64, index: u32) -> RpcResult<zr_fraud::Witness> {
+        let store = self.rollup.store();
+        let claim = store.claim(height)?.ok_or_else(|| invalid(format!("no claim at height {height}")))?;
+        let leaves =
+            store.leaves(height)?.ok_or_else(|| invalid(format!("the leaves of height {height} are pruned")))?;
+        let (_, pre_state) = self.rollup.tree_at(Some(height.saturating_sub(1)))?;
+        let momentum =
+            (self.momentums)(height).await.map_err(|e| server_error(format!("cannot read momentum {height}: {e}")))?;
+        let m = &momentum.momentum.momentum;
+        let blocks: Vec<_> = momentum.blocks.iter().map(|b| b.block.clone()).collect();
+        let verified = zr_sequencing::verify_inbox(self.rollup.chain_id(), &Address::INBOX, &blocks);
+        let ordered = zr_sequencing::order_verified(verified, &m.previous_hash);
+        let vm = self.rollup.vm().clone();
+        let built = tokio::task::spawn_blocking(move || {
+            zr_fraud::build_witness(vm.as_ref(), pre_state, &claim, &leaves, &ordered, index)
+        })
+        .await
+        .map_err(|e| server_error(format!("witness task failed: {e}")))?;
+        built.map_err(|e| invalid(e.to_string()))
+    }
+
     async fn subscribe_events(&self, pending: PendingSubscriptionSink, topic: Topic) -> SubscriptionResult {
         let mut events = self.events.subscribe();
         let sink = pending.accept().await?;
@@ -234,10 +263,11 @@ impl RollupStateApiServer for RpcContext {
 /// The RPC module: both halves of the API.
 pub fn module(
     rollup: Arc<Rollup>,
+    momentums: MomentumSource,
     events: broadcast::Sender<Arc<Processed>>,
     peer_claims: crate::gossip::PeerClaims,
 ) -> jsonrpsee::RpcModule<()> {
-    let context = RpcContext { rollup, events, peer_claims, calls_running: Arc::default() };
+    let context = RpcContext { rollup, momentums, events, peer_claims, calls_running: Arc::default() };
     let mut module = jsonrpsee::RpcModule::new(());
     module.merge(RollupTxApiServer::into_rpc(context.clone())).expect("method names are unique");
     module.merge(RollupStateApiServer::into_rpc(context)).expect("method names are unique");
@@ -247,6 +277,7 @@ pub fn module(
 /// Starts the RPC server.
 pub async fn serve(
     rollup: Arc<Rollup>,
+    momentums: MomentumSource,
     events: broadcast::Sender<Arc<Processed>>,
     peer_claims: crate::gossip::PeerClaims,
     config: &zr_config::RpcSection,
@@ -262,7 +293,7 @@ pub async fn serve(
         .build(config.listen)
         .await?;
     let addr = server.local_addr()?;
-    Ok((addr, server.start(module(rollup, events, peer_claims))))
+    Ok((addr, server.start(module(rollup, momentums, events, peer_claims))))
 }
 
 #[cfg(test)]

@@ -92,6 +92,7 @@ pub fn build_witness<R: ContractRuntime>(
                 leaf: (leaves[index as usize], proof(index)),
                 step: step_data,
                 state: prove_touched(&before, &applied)?,
+                code: applied.code_used.iter().copied().collect(),
             });
         }
         if applied.leaf != leaves[step as usize] {

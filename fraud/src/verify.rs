@@ -128,6 +128,9 @@ fn check<R: ContractRuntime>(
     };
     match applied {
         Ok(applied) => {
+            if !applied.code_used.iter().eq(witness.code.iter()) {
+                return Err(WitnessInvalid::Step("the code list is not the code the step runs"));
+            }
             for proven in &witness.state {
                 let touched = applied.read.contains(&proven.key) || applied.written.contains(&proven.key);
                 if !touched || (proven.value.is_some() && !applied.values_read.contains(&proven.key)) {

@@ -42,6 +42,9 @@ pub struct Witness {
     /// Every state key the step read or wrote (and that its removals opened), proven against the pre-state
     /// root, with the values of the keys it read.
     pub state: Vec<ProvenKey>,
+    /// The code (by hash) whose modules the step runs: code travels by hash, and a verifier gets the bytes
+    /// from its own store or any node (checked against the hash) before it re-executes.
+    pub code: Vec<zr_common::Hash>,
 }
 
 impl Canonical for Witness {

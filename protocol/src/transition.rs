@@ -72,6 +72,8 @@ pub struct Applied {
     pub read: BTreeSet<Hash>,
     /// The keys of `read` whose values the step needed (the witness carries those values).
     pub values_read: BTreeSet<Hash>,
+    /// The code (by hash) whose modules the step ran: a verifier needs those modules, not the state's bytes.
+    pub code_used: BTreeSet<Hash>,
     /// Tree keys written.
     pub written: BTreeSet<Hash>,
 }
@@ -100,7 +102,8 @@ pub fn apply_prelude(tree: Tree, height: u64, deposits: &[Deposit]) -> Result<Ap
     let read = std::mem::take(&mut world.read);
     let values_read = std::mem::take(&mut world.values_read);
     let written = std::mem::take(&mut world.written);
-    Ok(Applied { tree: world.into_tree()?, leaf, receipt: None, read, values_read, written })
+    let code_used = std::mem::take(&mut world.loaded);
+    Ok(Applied { tree: world.into_tree()?, leaf, receipt: None, read, values_read, written, code_used })
 }
 
 /// What leaf 0 says as its transaction hash: SHA3 over the prelude domain tag, the height and the deposits,
@@ -239,7 +242,8 @@ pub fn apply_transaction<R: ContractRuntime>(
         let read = std::mem::take(&mut world.read);
         let values_read = std::mem::take(&mut world.values_read);
         let written = std::mem::take(&mut world.written);
-        Ok(Applied { tree: world.into_tree()?, leaf, receipt: Some(receipt), read, values_read, written })
+        let code_used = std::mem::take(&mut world.loaded);
+        Ok(Applied { tree: world.into_tree()?, leaf, receipt: Some(receipt), read, values_read, written, code_used })
     };
     let dropped = |reason| ReceiptStatus::Dropped { reason };
 

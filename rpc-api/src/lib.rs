@@ -79,6 +79,11 @@ pub trait RollupStateApi {
     #[method(name = "getHead", blocking)]
     fn get_head(&self) -> RpcResult<HeadView>;
 
+    /// The witness of leaf `index` of the claim at `height` (0 is the prelude), for stateless re-execution
+    /// (`zr_fraud::verify_leaf`). Served while the state before that momentum is kept (`history_depth`).
+    #[method(name = "getWitness")]
+    async fn get_witness(&self, height: u64, index: u32) -> RpcResult<zr_fraud::Witness>;
+
     /// Claims other executors gossiped for a momentum.
     #[method(name = "getPeerClaims")]
     fn get_peer_claims(&self, height: u64) -> RpcResult<Vec<Claim>>;

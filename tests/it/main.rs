@@ -1,6 +1,7 @@
 //! End-to-end tests across crates: real daemons in-process on port 0, talked to over their real interfaces.
 
 mod catch_up;
+mod challenge;
 mod devnet_client;
 mod devnet_rejects;
 mod executor_e2e;
@@ -8,3 +9,4 @@ mod executor_kill;
 mod rollup_support;
 mod store_kill;
 mod support;
+mod witness_verify;

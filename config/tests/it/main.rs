@@ -152,3 +152,17 @@ fn relay_defaults_validate_with_a_key() {
         Ok(())
     });
 }
+
+#[test]
+fn fault_injection_is_refused_off_the_dev_chain_and_must_name_a_leaf() {
+    use zr_config::{ExecutorConfig, Validate};
+    let base = ExecutorConfig { key_file: Some("k.json".into()), ..ExecutorConfig::default() };
+    let on_dev = ExecutorConfig { dangerous_fault_injection: Some("12:1".into()), ..base.clone() };
+    assert!(on_dev.validate().is_ok());
+    assert_eq!(on_dev.fault_injection(), Some((12, 1)));
+    let elsewhere = ExecutorConfig { chain_id: 5, ..on_dev.clone() };
+    let err = elsewhere.validate().unwrap_err().to_string();
+    assert!(err.contains("dangerous_fault_injection") && err.contains("refused"), "{err}");
+    let malformed = ExecutorConfig { dangerous_fault_injection: Some("twelve".into()), ..base };
+    assert!(malformed.validate().unwrap_err().to_string().contains("HEIGHT:INDEX"));
+}

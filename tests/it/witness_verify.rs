@@ -1,4 +1,4 @@
-//! Witnesses of every leaf of a momentum re-execute statelessly to the claimed leaves; a wrong leaf is
+//! `zr-fraud`: witnesses of every leaf of a momentum re-execute statelessly to the claimed leaves; a wrong leaf is
 //! named with the correct one; any change to a witness's bytes is caught.
 
 use std::sync::{Arc, LazyLock};

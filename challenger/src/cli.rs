@@ -1,0 +1,65 @@
+//! The `zr-challenge` command line, as a library function so test harnesses can run it in a child process.
+//!
+//! `zr-challenge` checks an executor's claims. `verify` reads a claim from L1 (not from the executor),
+//! fetches its leaves and each leaf's witness from an executor, checks the leaf commitment and re-executes
+//! every leaf (or the one named) statelessly with its own VM.
+//!
+//! Exit codes: 0 when the claim holds, 1 when a leaf is wrong, 2 when it could not be checked.
+
+use clap::{Parser, Subcommand};
+use zr_config::{ChallengerArgs, ChallengerConfig};
+
+/// Checks zrollup executors' claims.
+#[derive(Parser)]
+#[command(name = "zr-challenge", version, about)]
+struct Cli {
+    #[command(flatten)]
+    args: ChallengerArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check the claim for a momentum: its leaf commitment, and every leaf (or one) re-executed from its
+    /// witness.
+    Verify {
+        /// The momentum height.
+        height: u64,
+        /// Check only this leaf (0 is the prelude).
+        #[arg(long = "tx", value_name = "INDEX")]
+        index: Option<u32>,
+        /// The claim of this executor (public key, hex); the executor queried by default.
+        #[arg(long, value_name = "PUBLIC_KEY")]
+        claimer: Option<zr_common::PublicKey>,
+        /// Momentums after the height searched for the claim on L1.
+        #[arg(long, default_value_t = 64)]
+        search: u64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Parses the command line, runs it, and exits with its code (2 on an error: nothing could be checked).
+pub fn main() {
+    zr_common::daemon::init_tracing("warn");
+    let cli = Cli::parse();
+    let code = match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            2
+        }
+    };
+    std::process::exit(code);
+}
+
+fn run(cli: Cli) -> eyre::Result<i32> {
+    let config = ChallengerConfig::load(&cli.args)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    match cli.command {
+        Command::Verify { height, index, claimer, search, json } => runtime
+            .block_on(crate::verify::run(&config, crate::verify::Request { height, index, claimer, search, json })),
+    }
+}

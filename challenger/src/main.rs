@@ -1,0 +1,5 @@
+//! `zr-challenge`: see [`zr_challenger::cli`].
+
+fn main() {
+    zr_challenger::cli::main();
+}

@@ -1,0 +1,211 @@
+//! `zr-challenge verify`: a claim from L1, its leaves and witnesses from an executor, every leaf re-executed.
+
+use std::sync::Arc;
+
+use eyre::{Context, eyre};
+use jsonrpsee_http_client::{HttpClient, HttpClientBuilder};
+use serde::Serialize;
+use zr_common::rollup::Claim;
+use zr_common::{Address, Hash, PublicKey, sha3_256};
+use zr_config::ChallengerConfig;
+use zr_executor::Vm;
+use zr_fraud::{Verdict, Witness, verify_leaf};
+use zr_protocol::StateKey;
+use zr_rpc_api::RollupStateApiClient;
+use zr_sequencing::{L1, ZnndClient, canonical_order};
+
+/// What to check.
+pub struct Request {
+    /// The momentum height.
+    pub height: u64,
+    /// One leaf, or all.
+    pub index: Option<u32>,
+    /// Whose claim; the queried executor's by default.
+    pub claimer: Option<PublicKey>,
+    /// Momentums after `height` searched for the claim.
+    pub search: u64,
+    /// JSON output.
+    pub json: bool,
+}
+
+/// One leaf's result.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LeafResult {
+    index: u32,
+    tx_hash: Hash,
+    /// `holds`, `wrong` or `unchecked`.
+    result: &'static str,
+    claimed_root: Hash,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    correct_root: Option<Hash>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+/// Runs the check; returns the exit code (0 holds, 1 a leaf is wrong, 2 could not check).
+pub async fn run(config: &ChallengerConfig, request: Request) -> eyre::Result<i32> {
+    let l1 = ZnndClient::new(&config.l1.http, &config.l1.ws)?;
+    let executor = HttpClientBuilder::default()
+        .request_timeout(std::time::Duration::from_secs(60))
+        .build(&config.executor_rpc)
+        .wrap_err_with(|| format!("invalid executor URL {}", config.executor_rpc))?;
+    let head = executor.get_head().await.wrap_err_with(|| format!("executor at {}", config.executor_rpc))?;
+    let claimer = request.claimer.unwrap_or(head.executor);
+    let height = request.height;
+    let Some(claim) = claim_on_l1(&l1, config.chain_id, height, &claimer, request.search).await? else {
+        return unchecked(
+            &request,
+            &format!("no claim of {claimer} for height {height} on L1 in the {} momentums after it", request.search),
+        );
+    };
+    let Some(leaves) = executor.get_claim_leaves(height).await? else {
+        return unchecked(&request, &format!("the executor serves no leaves for height {height}"));
+    };
+    if zr_protocol::leaves_root(&leaves) != claim.body.leaves_root {
+        return unchecked(&request, "the executor's leaves do not hash to its claim on L1");
+    }
+    let vm = Vm::new(None, 256).map_err(|e| eyre!("{e}"))?;
+    let indexes: Vec<u32> = match request.index {
+        Some(index) if index as usize >= leaves.len() => {
+            return unchecked(&request, &format!("the claim has {} leaves, no leaf {index}", leaves.len()));
+        }
+        Some(index) => vec![index],
+        None => (0..leaves.len() as u32).collect(),
+    };
+    let mut results = Vec::new();
+    for index in indexes {
+        let leaf = leaves[index as usize];
+        let mut result = LeafResult {
+            index,
+            tx_hash: leaf.tx_hash,
+            result: "unchecked",
+            claimed_root: leaf.post_state_root,
+            correct_root: None,
+            reason: None,
+        };
+        match check_leaf(&executor, &vm, &claim, height, index, config.chain_id).await {
+            Ok(Verdict::Correct) => result.result = "holds",
+            Ok(Verdict::Wrong { correct }) => {
+                result.result = "wrong";
+                result.correct_root = Some(correct.post_state_root);
+            }
+            Ok(Verdict::Invalid(invalid)) => result.reason = Some(format!("the witness proves nothing: {invalid}")),
+            Err(err) => result.reason = Some(format!("{err:#}")),
+        }
+        results.push(result);
+    }
+    let wrong = results.iter().any(|r| r.result == "wrong");
+    let unchecked_leaves = results.iter().any(|r| r.result == "unchecked");
+    let (code, summary) = match (wrong, unchecked_leaves) {
+        (true, _) => (1, "a leaf is wrong"),
+        (false, true) => (2, "could not check every leaf"),
+        (false, false) => (0, "the claim holds"),
+    };
+    if request.json {
+        let out = serde_json::json!({
+            "height": height,
+            "executor": claim.body.executor,
+            "prevStateRoot": claim.body.prev_state_root,
+            "newStateRoot": claim.body.new_state_root,
+            "leavesRoot": claim.body.leaves_root,
+            "leaves": results,
+            "result": summary,
+        });
+        println!("{out}");
+    } else {
+        println!(
+            "claim of {} for height {height} (read from L1): {} -> {}, {} leaves, leaf commitment checked",
+            claim.body.executor,
+            claim.body.prev_state_root,
+            claim.body.new_state_root,
+            leaves.len()
+        );
+        for r in &results {
+            let what = if r.index == 0 { "prelude".to_owned() } else { format!("tx {}", r.tx_hash) };
+            match r.result {
+                "holds" => println!("leaf {} ({what}): holds (root {})", r.index, r.claimed_root),
+                "wrong" => println!(
+                    "leaf {} ({what}): WRONG: claimed root {}, correct root {}",
+                    r.index,
+                    r.claimed_root,
+                    r.correct_root.expect("a wrong leaf has its correct root")
+                ),
+                _ => println!("leaf {} ({what}): not checked: {}", r.index, r.reason.as_deref().unwrap_or("")),
+            }
+        }
+        println!("result: {summary}");
+    }
+    Ok(code)
+}
+
+fn unchecked(request: &Request, why: &str) -> eyre::Result<i32> {
+    if request.json {
+        println!("{}", serde_json::json!({ "height": request.height, "result": "could not check", "reason": why }));
+    } else {
+        println!("could not check height {}: {why}", request.height);
+    }
+    Ok(2)
+}
+
+/// The claim of `claimer` for `height` as posted to the inbox, in the momentums after it.
+async fn claim_on_l1(
+    l1: &ZnndClient,
+    chain_id: u64,
+    height: u64,
+    claimer: &PublicKey,
+    search: u64,
+) -> eyre::Result<Option<Claim>> {
+    let frontier = l1.frontier_momentum().await?.height;
+    let last = frontier.min(height.saturating_add(search));
+    let mut from = height + 1;
+    while from <= last {
+        let count = (last - from + 1).min(10);
+        for momentum in l1.detailed_momentums(from, count).await? {
+            let m = &momentum.momentum.momentum;
+            let blocks: Vec<_> = momentum.blocks.iter().map(|b| b.block.clone()).collect();
+            let ordered = canonical_order(chain_id, &Address::INBOX, &m.previous_hash, &blocks);
+            let found = ordered.claims.into_iter().find(|(poster, claim)| {
+                claim.body.height == height && claim.body.executor == *claimer && *poster == claimer.address()
+            });
+            if let Some((_, claim)) = found {
+                return Ok(Some(claim));
+            }
+        }
+        from += count;
+    }
+    Ok(None)
+}
+
+/// Fetches leaf `index`'s witness, the code it runs, and re-executes it.
+async fn check_leaf(
+    executor: &HttpClient,
+    vm: &Arc<Vm>,
+    claim: &Claim,
+    height: u64,
+    index: u32,
+    chain_id: u64,
+) -> eyre::Result<Verdict> {
+    let witness: Witness = executor.get_witness(height, index).await.map_err(|e| match e {
+        jsonrpsee::core::ClientError::Call(refused) => eyre!("the executor serves no witness: {}", refused.message()),
+        other => eyre!("the executor failed to serve the witness: {other}"),
+    })?;
+    if witness.claim != *claim {
+        return Err(eyre!("the executor's witness is for another claim than the one on L1"));
+    }
+    for code_hash in &witness.code {
+        let proof = executor.get_proof(StateKey::Code { code_hash: *code_hash }, None).await?;
+        let Some(code) = proof.value else { return Err(eyre!("the executor does not serve code {code_hash}")) };
+        if sha3_256(&code) != *code_hash {
+            return Err(eyre!("the executor served code that does not hash to {code_hash}"));
+        }
+        zr_executor::vm::validate(&code).map_err(|e| eyre!("code {code_hash} is not valid: {e}"))?;
+        let code = Arc::new(code);
+        vm.module(code_hash, || Ok(Some(code))).map_err(|e| eyre!("cannot compile code {code_hash}: {e:?}"))?;
+    }
+    let vm = vm.clone();
+    let version = vm.version();
+    tokio::task::spawn_blocking(move || verify_leaf(&witness, vm.as_ref(), version, chain_id))
+        .await
+        .map_err(|e| eyre!("verification task failed: {e}"))
+}

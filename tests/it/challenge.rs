@@ -1,0 +1,105 @@
+//! `zr-challenge verify` against real daemons: an honest executor's claims hold leaf by leaf; an executor
+//! started with the fault switch is caught at the leaf it falsified, with the correct root named.
+
+use std::process::Command;
+use std::time::Duration;
+
+use zr_common::rollup::TxKind;
+use zr_common::{Address, TokenStandard, sha3_256};
+use zr_rpc_api::RollupStateApiClient;
+
+use crate::rollup_support::*;
+use crate::support::TestNet;
+
+fn verify(net: &TestNet, executor_url: &str, height: u64) -> (i32, serde_json::Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_challenge-under-test"))
+        .args(["--executor", executor_url, "--chain-id", &ROLLUP.to_string()])
+        .args(["--l1-http", &net.handle().http_url(), "--l1-ws", &net.handle().ws_url()])
+        .args(["verify", &height.to_string(), "--json"])
+        .env("ZR_LOG", "error")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("{e}: {stdout} / {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap(), json)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_finds_honest_claims_hold_and_names_the_falsified_leaf() {
+    let net = TestNet::start().await;
+    let alice = net.alice.clone();
+    let honest_dir = tempfile::tempdir().unwrap();
+    // Witnesses are served while the state before their momentum is kept: keep enough for a loaded machine.
+    let honest_config =
+        zr_config::ExecutorConfig { history_depth: 256, ..executor_config(&net, &net.executors[0], honest_dir.path()) };
+    let honest = zr_executor::node::start(&honest_config, net.executors[0].clone(), net.client()).await.unwrap();
+    // A deposit, then an upload, a deploy and calls of the token contract.
+    post_data(&net, &alice, vec![], 10_000_000_000).await;
+    let code = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../contracts/wasm/token.wasm")).unwrap();
+    let code_hash = sha3_256(&code);
+    let token = Address::contract(&alice.address(), 1);
+    let mint = sign(
+        &alice,
+        2,
+        TxKind::Call {
+            contract: token,
+            method: "mint".into(),
+            input: [alice.address().0.as_slice(), &50u128.to_le_bytes()].concat(),
+            value: 0,
+        },
+    );
+    let pay = sign(&alice, 3, TxKind::Transfer { to: net.bob.address(), token: TokenStandard::ZNN, amount: 9 });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    post(
+        &net,
+        &alice,
+        vec![
+            sign(&alice, 0, TxKind::UploadChunk { code_hash, index: 0, count: 1, bytes: code }),
+            sign(&alice, 1, TxKind::Deploy { code_hash, input: vec![], value: 0 }),
+        ],
+    )
+    .await;
+    post(&net, &alice, vec![mint.clone(), pay.clone()]).await;
+    let landed = executed(&honest.rpc_url(), &pay.hash()).await.height.unwrap();
+    assert_eq!(executed(&honest.rpc_url(), &mint.hash()).await.status, zr_rpc_api::TransactionStatus::Executed);
+
+    // A faulty executor, catching up from the start, falsifies the prelude leaf of the momentum after.
+    let fault_at = landed + 1;
+    let faulty_dir = tempfile::tempdir().unwrap();
+    let mut config = executor_config(&net, &net.executors[1], faulty_dir.path());
+    config.dangerous_fault_injection = Some(format!("{fault_at}:0"));
+    config.history_depth = 256;
+    zr_config::Validate::validate(&config).unwrap();
+    let faulty = zr_executor::node::start(&config, net.executors[1].clone(), net.client()).await.unwrap();
+
+    // Wait until both executors' claims for the heights checked are on L1.
+    let last = fault_at + 3;
+    let api = api(&faulty.rpc_url());
+    while api.get_head().await.unwrap().height < last {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // The honest claims hold, every leaf re-executed from its witness (the token calls included).
+    for height in [landed, fault_at] {
+        let (code, out) = verify(&net, &honest.rpc_url(), height);
+        assert_eq!(code, 0, "{out}");
+        assert_eq!(out["result"], "the claim holds");
+        assert!(out["leaves"].as_array().unwrap().iter().all(|l| l["result"] == "holds"), "{out}");
+    }
+    let (_, honest_out) = verify(&net, &honest.rpc_url(), fault_at);
+    // The faulty claim is caught at leaf 0, with the root the honest executor claimed.
+    let (code, out) = verify(&net, &faulty.rpc_url(), fault_at);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out["leaves"][0]["result"], "wrong", "{out}");
+    assert_eq!(out["leaves"][0]["correctRoot"], honest_out["leaves"][0]["claimedRoot"]);
+    assert_ne!(out["leaves"][0]["claimedRoot"], honest_out["leaves"][0]["claimedRoot"]);
+    // Its other claims hold.
+    let (code, out) = verify(&net, &faulty.rpc_url(), landed);
+    assert_eq!((code, &out["result"]), (0, &serde_json::json!("the claim holds")), "{out}");
+    // Nothing to check: exit 2.
+    let (code, _) = verify(&net, &honest.rpc_url(), 100_000);
+    assert_eq!(code, 2);
+    honest.stop().await;
+    faulty.stop().await;
+}
