@@ -122,6 +122,16 @@ impl World {
         }
     }
 
+    /// Reads a raw value without recording the read: for what the protocol does not depend on (the VM
+    /// fetching code to compile on a module-cache miss, which depends on this node's cache, not on the state).
+    pub fn peek(&self, key: &StateKey) -> Result<Option<Arc<Vec<u8>>>, StateError> {
+        let hash = key.hash();
+        match self.overlay.get(&hash) {
+            Some(value) => Ok(value.clone()),
+            None => Ok(self.tree.get(&hash)?.cloned()),
+        }
+    }
+
     /// Whether a value is present, without needing (or hashing) the value: a witness proves code by its hash
     /// alone.
     pub fn exists(&mut self, key: &StateKey) -> Result<bool, StateError> {

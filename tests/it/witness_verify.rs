@@ -194,3 +194,27 @@ proptest::proptest! {
         }
     }
 }
+
+/// A witness does not depend on the builder's module cache: code travels by hash, and a cache miss is not
+/// part of what a transaction read. A verifier with a cold cache and no code cannot judge; with the code
+/// (checked against its hash) it can.
+#[test]
+fn witnesses_do_not_depend_on_module_caches() {
+    let (pre, token, counters) = pre_state();
+    let (ordered, leaves, claim) = momentum(&pre, token, counters);
+    let cold = Vm::new(None, 64).unwrap();
+    for index in [2u32, 3] {
+        let warm = build_witness(VM.as_ref(), pre.clone(), &claim, &leaves, &ordered, index).unwrap();
+        let from_cold = build_witness(cold.as_ref(), pre.clone(), &claim, &leaves, &ordered, index).unwrap();
+        assert_eq!(warm.to_bytes(), from_cold.to_bytes(), "leaf {index}");
+        assert!(!warm.code.is_empty());
+        let verifier = Vm::new(None, 64).unwrap();
+        let verdict = verify_leaf(&warm, verifier.as_ref(), verifier.version(), CHAIN);
+        assert!(matches!(verdict, Verdict::Invalid(_)), "{verdict:?}");
+        for code_hash in &warm.code {
+            let code = [wasm("token"), wasm("counter")].into_iter().find(|c| sha3_256(c) == *code_hash).unwrap();
+            verifier.module(code_hash, || Ok(Some(Arc::new(code)))).unwrap();
+        }
+        assert_eq!(verify_leaf(&warm, verifier.as_ref(), verifier.version(), CHAIN), Verdict::Correct);
+    }
+}

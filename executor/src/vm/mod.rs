@@ -186,7 +186,8 @@ impl Vm {
             }
             Err(e) => return fail(world, gas, CallError::State(e)),
         }
-        let module = match self.module(&code_hash, || world.get(&code_key)) {
+        // Fetched without recording: whether this node's cache misses is not part of the transaction.
+        let module = match self.module(&code_hash, || world.peek(&code_key)) {
             Ok(module) => module,
             Err(error) => return fail(world, gas, error),
         };
