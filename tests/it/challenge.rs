@@ -5,7 +5,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use zr_common::rollup::TxKind;
-use zr_common::{Address, TokenStandard, sha3_256};
+use zr_common::{Address, TokenStandard};
 use zr_rpc_api::RollupStateApiClient;
 
 use crate::rollup_support::*;
@@ -36,8 +36,6 @@ async fn verify_finds_honest_claims_hold_and_names_the_falsified_leaf() {
     let honest = zr_executor::node::start(&honest_config, net.executors[0].clone(), net.client()).await.unwrap();
     // A deposit, then an upload, a deploy and calls of the token contract.
     post_data(&net, &alice, vec![], 10_000_000_000).await;
-    let code = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../contracts/wasm/token.wasm")).unwrap();
-    let code_hash = sha3_256(&code);
     let token = Address::contract(&alice.address(), 1);
     let mint = sign(
         &alice,
@@ -51,15 +49,7 @@ async fn verify_finds_honest_claims_hold_and_names_the_falsified_leaf() {
     );
     let pay = sign(&alice, 3, TxKind::Transfer { to: net.bob.address(), token: TokenStandard::ZNN, amount: 9 });
     tokio::time::sleep(Duration::from_millis(200)).await;
-    post(
-        &net,
-        &alice,
-        vec![
-            sign(&alice, 0, TxKind::UploadChunk { code_hash, index: 0, count: 1, bytes: code }),
-            sign(&alice, 1, TxKind::Deploy { code_hash, input: vec![], value: 0 }),
-        ],
-    )
-    .await;
+    assert_eq!(deploy_token(&net, &alice).await, token);
     post(&net, &alice, vec![mint.clone(), pay.clone()]).await;
     let landed = executed(&honest.rpc_url(), &pay.hash()).await.height.unwrap();
     assert_eq!(executed(&honest.rpc_url(), &mint.hash()).await.status, zr_rpc_api::TransactionStatus::Executed);

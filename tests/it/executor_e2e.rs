@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use serde_json::json;
-use zr_common::rollup::{ReceiptStatus, TxKind, limits};
+use zr_common::rollup::{ReceiptStatus, TxKind};
 use zr_common::{Address, sha3_256};
 use zr_protocol::{StateKey, leaves_root};
 use zr_rpc_api::{CallRequest, RollupStateApiClient, RollupTxApiClient, TransactionStatus};
@@ -12,10 +12,6 @@ use zr_sequencing::{L1, canonical_order};
 
 use crate::rollup_support::*;
 use crate::support::TestNet;
-
-fn token_wasm() -> Vec<u8> {
-    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../contracts/wasm/token.wasm")).unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_executors_agree_on_every_momentum() {
@@ -48,19 +44,7 @@ async fn two_executors_agree_on_every_momentum() {
     assert_eq!(a1.get_balance(alice.address(), None).await.unwrap().znn, 10_000_000_000);
 
     // Upload and deploy in one bundle, then mint and transfer in another.
-    let code = token_wasm();
-    let code_hash = sha3_256(&code);
-    assert!(code.len() <= limits::MAX_CODE_CHUNK_LEN);
-    let token = Address::contract(&alice.address(), 1);
-    post(
-        &net,
-        &alice,
-        vec![
-            sign(&alice, 0, TxKind::UploadChunk { code_hash, index: 0, count: 1, bytes: code }),
-            sign(&alice, 1, TxKind::Deploy { code_hash, input: vec![], value: 0 }),
-        ],
-    )
-    .await;
+    let token = deploy_token(&net, &alice).await;
     let mint = sign(
         &alice,
         2,

@@ -94,3 +94,17 @@ pub async fn executed(url: &str, hash: &zr_common::Hash) -> TransactionView {
 pub async fn head(url: &str) -> u64 {
     api(url).get_head().await.unwrap().height
 }
+
+/// Uploads the token contract in one chunk and deploys it, as `who`'s transactions with nonces 0 and 1, in one
+/// bundle; returns the contract's address.
+pub async fn deploy_token(net: &TestNet, who: &KeyPair) -> Address {
+    let code = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../contracts/wasm/token.wasm")).unwrap();
+    let code_hash = zr_common::sha3_256(&code);
+    assert!(code.len() <= zr_common::rollup::limits::MAX_CODE_CHUNK_LEN);
+    let txs = vec![
+        sign(who, 0, TxKind::UploadChunk { code_hash, index: 0, count: 1, bytes: code }),
+        sign(who, 1, TxKind::Deploy { code_hash, input: vec![], value: 0 }),
+    ];
+    post(net, who, txs).await;
+    Address::contract(&who.address(), 1)
+}
