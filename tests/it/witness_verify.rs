@@ -218,3 +218,15 @@ fn witnesses_do_not_depend_on_module_caches() {
         assert_eq!(verify_leaf(&warm, verifier.as_ref(), verifier.version(), CHAIN), Verdict::Correct);
     }
 }
+
+/// The witness encoding is pinned: a change to its layout (or to anything it carries) must fail here.
+#[test]
+fn golden_witness() {
+    let (pre, token, counters) = pre_state();
+    let (ordered, leaves, claim) = momentum(&pre, token, counters);
+    let witness = build_witness(VM.as_ref(), pre, &claim, &leaves, &ordered, 2).unwrap();
+    assert_eq!(
+        sha3_256(&witness.to_bytes()).to_hex(),
+        "25c74b65b1ddbd636892b248092e7f40bce4b317d3d01295722241a0c474f296"
+    );
+}
