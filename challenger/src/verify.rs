@@ -9,7 +9,7 @@ use zr_common::rollup::Claim;
 use zr_common::{Address, Hash, PublicKey, sha3_256};
 use zr_config::ChallengerConfig;
 use zr_executor::Vm;
-use zr_fraud::{Verdict, Witness, verify_leaf};
+use zr_fraud::{Step, Verdict, Witness, verify_leaf};
 use zr_protocol::StateKey;
 use zr_rpc_api::RollupStateApiClient;
 use zr_sequencing::{L1, ZnndClient, canonical_order};
@@ -65,6 +65,31 @@ pub async fn run(config: &ChallengerConfig, request: Request) -> eyre::Result<i3
     if zr_protocol::leaves_root(&leaves) != claim.body.leaves_root {
         return unchecked(&request, "the executor's leaves do not hash to its claim on L1");
     }
+    // What the L1 says the momentum holds: the claim must have one leaf per ordered transaction plus the
+    // prelude, and each witness the step the momentum orders there (so a witness cannot carry another
+    // poster, deposits or transaction than L1 does).
+    let Some(momentum) = l1.detailed_momentums(height, 1).await?.pop().filter(|m| m.momentum.momentum.height == height)
+    else {
+        return unchecked(&request, &format!("momentum {height} is not on L1"));
+    };
+    let m = &momentum.momentum.momentum;
+    let blocks: Vec<_> = momentum.blocks.iter().map(|b| b.block.clone()).collect();
+    let ordered = canonical_order(config.chain_id, &Address::INBOX, &m.previous_hash, &blocks);
+    if claim.body.timestamp != m.timestamp || leaves.len() != ordered.transactions.len() + 1 {
+        let why = format!(
+            "the claim does not match momentum {height} on L1: timestamp {} vs {}, {} leaves for {} transactions",
+            claim.body.timestamp,
+            m.timestamp,
+            leaves.len(),
+            ordered.transactions.len()
+        );
+        if request.json {
+            println!("{}", serde_json::json!({ "height": height, "result": "the claim is wrong", "reason": why }));
+        } else {
+            println!("claim for height {height}: WRONG: {why}");
+        }
+        return Ok(1);
+    }
     let vm = Vm::new(None, 256).map_err(|e| eyre!("{e}"))?;
     let indexes: Vec<u32> = match request.index {
         Some(index) if index as usize >= leaves.len() => {
@@ -84,7 +109,14 @@ pub async fn run(config: &ChallengerConfig, request: Request) -> eyre::Result<i3
             correct_root: None,
             reason: None,
         };
-        match check_leaf(&executor, &vm, &claim, height, index, config.chain_id).await {
+        let expected = match index {
+            0 => Step::Prelude { deposits: ordered.deposits.clone() },
+            i => {
+                let sequenced = &ordered.transactions[i as usize - 1];
+                Step::Transaction { tx: Box::new(sequenced.tx.clone()), poster: sequenced.poster }
+            }
+        };
+        match check_leaf(&executor, &vm, &claim, (leaf, index), &expected, height, config.chain_id).await {
             Ok(Verdict::Correct) => result.result = "holds",
             Ok(Verdict::Wrong { correct }) => {
                 result.result = "wrong";
@@ -177,13 +209,15 @@ async fn claim_on_l1(
     Ok(None)
 }
 
-/// Fetches leaf `index`'s witness, the code it runs, and re-executes it.
+/// Fetches leaf `index`'s witness, checks it is for that leaf of `claim` and the step L1 orders there, fetches
+/// the code it runs, and re-executes it.
 async fn check_leaf(
     executor: &HttpClient,
     vm: &Arc<Vm>,
     claim: &Claim,
+    (leaf, index): (zr_protocol::ClaimLeaf, u32),
+    expected: &Step,
     height: u64,
-    index: u32,
     chain_id: u64,
 ) -> eyre::Result<Verdict> {
     let witness: Witness = executor.get_witness(height, index).await.map_err(|e| match e {
@@ -192,6 +226,12 @@ async fn check_leaf(
     })?;
     if witness.claim != *claim {
         return Err(eyre!("the executor's witness is for another claim than the one on L1"));
+    }
+    if witness.leaf.0 != leaf || witness.leaf.1.index != index {
+        return Err(eyre!("the executor's witness is for another leaf"));
+    }
+    if witness.step != *expected {
+        return Err(eyre!("the executor's witness carries another step than momentum {height} orders at {index}"));
     }
     for code_hash in &witness.code {
         let proof = executor.get_proof(StateKey::Code { code_hash: *code_hash }, None).await?;

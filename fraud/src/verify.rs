@@ -67,6 +67,10 @@ pub enum Verdict {
 
 /// Re-executes the leaf `witness` names, statelessly, with `runtime` (whose VM version is `vm_version`).
 /// `chain_id` is the rollup's. Never panics, whatever the witness holds.
+///
+/// What the witness says L1 holds — the step (deposits, or the transaction and its poster) and the claim's
+/// timestamp — is the caller's to check against the momentum (`zr-challenge verify` does; a pillar has
+/// the momentum itself): the leaf commits to the transaction but not to its poster.
 pub fn verify_leaf<R: ContractRuntime>(witness: &Witness, runtime: &R, vm_version: Hash, chain_id: u64) -> Verdict {
     match check(witness, runtime, vm_version, chain_id) {
         Ok(leaf) if leaf == witness.leaf.0 => Verdict::Correct,
@@ -92,7 +96,9 @@ fn check<R: ContractRuntime>(
     leaf_proof.verify(leaf, &claim.body.leaves_root).map_err(WitnessInvalid::LeafProof)?;
     let (pre_root, used) = match (&witness.previous, leaf_proof.index) {
         (None, 0) => (claim.body.prev_state_root, Used::default()),
-        (Some((previous, proof)), index) if index > 0 && proof.index == index - 1 => {
+        (Some((previous, proof)), index)
+            if index > 0 && proof.index == index - 1 && proof.leaf_count == leaf_proof.leaf_count =>
+        {
             proof.verify(previous, &claim.body.leaves_root).map_err(WitnessInvalid::LeafProof)?;
             (previous.post_state_root, Used::after(previous))
         }

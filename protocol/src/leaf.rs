@@ -14,7 +14,7 @@ use zr_common::hash::{Domain, domain_hash, sha3_256_concat};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
 #[serde(rename_all = "camelCase")]
 pub struct ClaimLeaf {
-    /// The transaction's hash; zero for the prelude leaf (leaf 0).
+    /// The transaction's hash; for the prelude leaf (leaf 0), `transition::prelude_hash` of its inputs.
     pub tx_hash: Hash,
     /// The state root after the transaction.
     pub post_state_root: Hash,
@@ -51,8 +51,14 @@ fn parent_level(level: &[Hash]) -> Vec<Hash> {
         .collect()
 }
 
-/// The Merkle root of leaf hashes: pairs hashed as SHA3(0x01 ‖ left ‖ right), an odd node carried up
-/// unchanged, zero for no leaves.
+/// The root committed to: SHA3(0x02 ‖ leaf count as u32 LE ‖ Merkle root), so a leaf has one position in
+/// one tree (without the count, an odd node carried up would verify at two positions).
+fn with_count(count: u32, merkle: &Hash) -> Hash {
+    sha3_256_concat([&[2u8][..], &count.to_le_bytes(), &merkle.0])
+}
+
+/// The commitment to a claim's leaves: the Merkle root of their hashes (pairs hashed as
+/// SHA3(0x01 ‖ left ‖ right), an odd node carried up unchanged) bound to their count; zero for no leaves.
 pub fn leaves_root(leaves: &[ClaimLeaf]) -> Hash {
     let mut level: Vec<Hash> = leaves.iter().map(ClaimLeaf::hash).collect();
     if level.is_empty() {
@@ -61,7 +67,7 @@ pub fn leaves_root(leaves: &[ClaimLeaf]) -> Hash {
     while level.len() > 1 {
         level = parent_level(&level);
     }
-    level[0]
+    with_count(leaves.len() as u32, &level[0])
 }
 
 /// A proof that a leaf sits at `index` of a claim's `leaf_count` leaves: the sibling hash at each level
@@ -145,7 +151,7 @@ impl LeafProof {
         if used != self.siblings.len() {
             return Err(LeafProofError::WrongLength { expected: used, actual: self.siblings.len() });
         }
-        if hash != *root {
+        if with_count(self.leaf_count, &hash) != *root {
             return Err(LeafProofError::RootMismatch);
         }
         Ok(())
@@ -190,6 +196,18 @@ mod tests {
             }
             assert!(LeafProof::new(&leaves, u32::from(count)).is_none());
         }
+    }
+
+    /// Without the count committed, an odd node carried up would verify at two positions: the last of three
+    /// leaves also "is" leaf 1 of a two-leaf tree whose first leaf is the pair of the first two.
+    #[test]
+    fn a_leaf_has_one_position() {
+        let leaves: Vec<ClaimLeaf> = (0..3).map(leaf).collect();
+        let root = leaves_root(&leaves);
+        let pair = node_hash(&leaves[0].hash(), &leaves[1].hash());
+        let forged = LeafProof { index: 1, leaf_count: 2, siblings: vec![pair] };
+        assert_eq!(forged.verify(&leaves[2], &root), Err(LeafProofError::RootMismatch));
+        assert_eq!(LeafProof::new(&leaves, 2).unwrap().verify(&leaves[2], &root), Ok(()));
     }
 
     /// The leaf format is pinned: a change must fail here.

@@ -61,9 +61,16 @@ pub fn follow<L: L1 + 'static>(l1: Arc<L>, from: u64) -> Follower {
                 // The link of the first momentum is checked against the one before it.
                 if previous.is_none() && next > 1 {
                     match l1.detailed_momentums(next - 1, 1).await {
-                        Ok(list) if list.len() == 1 => previous = Some(list[0].momentum.momentum.hash),
-                        Ok(_) => {}
-                        Err(err) => tracing::warn!(target: "zr::l1", error = %err, "cannot read the momentum before"),
+                        Ok(list) if list.len() == 1 && check_momentum(&list[0], None).is_ok() => {
+                            previous = Some(list[0].momentum.momentum.hash);
+                        }
+                        // Without it the first link cannot be checked: wait rather than skip the check.
+                        other => {
+                            tracing::warn!(target: "zr::l1", result = ?other.map(|l| l.len()), "cannot read the momentum before; retrying");
+                            tokio::time::sleep(backoff).await;
+                            backoff = (backoff * 2).min(MAX_BACKOFF);
+                            continue;
+                        }
                     }
                 }
                 match l1.detailed_momentums(next, window).await {
@@ -71,6 +78,7 @@ pub fn follow<L: L1 + 'static>(l1: Arc<L>, from: u64) -> Follower {
                         backoff = Duration::from_millis(100);
                         let full = list.len() as u64 == window;
                         let bytes: u64 = list.iter().map(estimated_bytes).sum();
+                        let received = list.len() as u64;
                         let mut refused = false;
                         for momentum in list {
                             let height = momentum.momentum.momentum.height;
@@ -91,7 +99,7 @@ pub fn follow<L: L1 + 'static>(l1: Arc<L>, from: u64) -> Follower {
                             next += 1;
                         }
                         // Size the next request by what this one weighed.
-                        window = window_for(bytes, window);
+                        window = window_for(bytes, received.max(1), window);
                         if refused {
                             tokio::time::sleep(backoff).await;
                             backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -135,10 +143,10 @@ fn estimated_bytes(momentum: &DetailedMomentum) -> u64 {
     1024 + momentum.blocks.iter().map(|b| 1024 + b.block.data.len() as u64 * 4 / 3).sum::<u64>()
 }
 
-/// The next window after a request of `window` momentums that weighed `bytes`: as many as fit
-/// [`REQUEST_BYTES`] at that weight, between 1 and [`BATCH`], growing at most twofold.
-fn window_for(bytes: u64, window: u64) -> u64 {
-    let per_momentum = (bytes / window.max(1)).max(1);
+/// The next window after a request of `window` momentums that brought `received` weighing `bytes`: as many
+/// as fit [`REQUEST_BYTES`] at that weight, between 1 and [`BATCH`], growing at most twofold.
+fn window_for(bytes: u64, received: u64, window: u64) -> u64 {
+    let per_momentum = (bytes / received.max(1)).max(1);
     (REQUEST_BYTES / per_momentum).clamp(1, BATCH).min(window * 2)
 }
 
@@ -158,10 +166,12 @@ mod tests {
     #[test]
     fn windows_follow_the_weight_of_momentums() {
         let full = 100 * (1024 + 16 * 1024 * 4 / 3) + 1024;
-        assert_eq!(window_for(0, BATCH), BATCH);
-        assert_eq!(window_for(full * 3, 3), 3);
-        assert_eq!(window_for(full * 50, 50), REQUEST_BYTES / full);
-        assert_eq!(window_for(10, 1), 2, "grows at most twofold");
-        assert_eq!(window_for(u64::MAX / 2, 1), 1, "never below one");
+        assert_eq!(window_for(0, 0, BATCH), BATCH);
+        assert_eq!(window_for(full * 3, 3, 3), 3);
+        assert_eq!(window_for(full * 50, 50, 50), REQUEST_BYTES / full);
+        // One full momentum for a request of 50 (the rest not produced yet) weighs as one, not a fiftieth.
+        assert_eq!(window_for(full, 1, 50), REQUEST_BYTES / full);
+        assert_eq!(window_for(10, 1, 1), 2, "grows at most twofold");
+        assert_eq!(window_for(u64::MAX / 2, 1, 1), 1, "never below one");
     }
 }

@@ -227,6 +227,6 @@ fn golden_witness() {
     let witness = build_witness(VM.as_ref(), pre, &claim, &leaves, &ordered, 2).unwrap();
     assert_eq!(
         sha3_256(&witness.to_bytes()).to_hex(),
-        "25c74b65b1ddbd636892b248092e7f40bce4b317d3d01295722241a0c474f296"
+        "08689f0c0e01c32b1e58e2f6c648caa7359da3c0084d651f49b18369ae5b3404"
     );
 }
