@@ -114,6 +114,12 @@ pub struct VmLimits {
     pub max_events: u32,
     /// Bytes of event topics and data per transaction, so a receipt stays far below its 256 KiB cap.
     pub max_event_bytes: u32,
+    /// State keys one transaction may touch (keys read plus keys written), so its witness is bounded; a
+    /// complete 1 024-chunk upload touches about 2 060.
+    pub max_keys_per_tx: u32,
+    /// Bytes of state values one transaction may read (what its witness carries; code is not read), a
+    /// complete 1 MiB upload included.
+    pub max_value_bytes_read_per_tx: u64,
 }
 
 /// Bounds of one transaction and one momentum.
@@ -125,8 +131,8 @@ pub struct MomentumLimits {
     pub momentum_gas_budget: u64,
     /// Incomplete uploads are discarded this many momentums after their first chunk.
     pub upload_expiry_momentums: u64,
-    /// Work units (one per queue entry plus one per chunk removed) the prelude may spend expiring uploads
-    /// in one momentum; at least one upload always expires when due.
+    /// Work units (four per queue entry plus one per chunk removed: the state keys expiry touches) the
+    /// prelude may spend expiring uploads in one momentum; at least one upload always expires when due.
     pub expiry_work_per_momentum: u64,
     /// The least fee per gas a transaction may offer: gas is never free (a relay sponsoring its users pays
     /// their fees by funding them).
@@ -202,6 +208,8 @@ pub const LIMITS: VmLimits = VmLimits {
     max_data: 16 * 1024,
     max_events: 256,
     max_event_bytes: 64 * 1024,
+    max_keys_per_tx: 2_560,
+    max_value_bytes_read_per_tx: 1_280 * 1024,
 };
 
 /// The momentum's bounds.
@@ -209,7 +217,7 @@ pub const MOMENTUM: MomentumLimits = MomentumLimits {
     max_tx_gas: 100_000_000,
     momentum_gas_budget: 5_000_000_000,
     upload_expiry_momentums: 360,
-    expiry_work_per_momentum: 4_096,
+    expiry_work_per_momentum: 1_024,
     min_fee_per_gas: 1,
     receipt_bytes_per_momentum: 32 * 1024 * 1024,
     max_receipt_bytes_per_tx: 96 * 1024,
@@ -274,7 +282,7 @@ mod tests {
     /// The VM version goes into every claim: a change to the cost table or limits must be deliberate.
     #[test]
     fn vm_version_is_pinned() {
-        assert_eq!(vm_version().to_hex(), "47383322b3a1db7424ab08b15c43cc9ba6a96c6860cd48100679e0cfd3550895");
+        assert_eq!(vm_version().to_hex(), "0ef1e4e0d5afe2934a1f7d2c0bc2bc35e02ff2e71859efaca44f16b99b990b15");
     }
 
     /// Every field of every table is in the version: each table encodes to one fixed-width integer per
@@ -284,7 +292,7 @@ mod tests {
         use zr_common::codec::encode;
         assert_eq!(encode(&COSTS).len(), 22 * 8);
         assert_eq!(encode(&OPERATOR_COSTS).len(), 10 * 8);
-        assert_eq!(encode(&LIMITS).len(), 14 * 4 + 8);
+        assert_eq!(encode(&LIMITS).len(), 15 * 4 + 2 * 8);
         assert_eq!(encode(&MOMENTUM).len(), 9 * 8);
         let base = vm_version();
         let mut costs = COSTS;

@@ -115,6 +115,11 @@ pub fn prelude_hash(height: u64, deposits: &[Deposit]) -> Hash {
     )
 }
 
+/// Work units of one expiry queue entry: the state keys it touches (the entry and the upload, read and
+/// removed); each chunk received adds one (its removal). Units are keys, so the prelude stays within the
+/// per-transaction key cap.
+pub const EXPIRY_UNITS_PER_ENTRY: u64 = 4;
+
 /// Discards the uploads started [`crate::gas::UPLOAD_EXPIRY_MOMENTUMS`] or more before `height` and still
 /// incomplete, oldest first, within the momentum's expiry work. Work is one unit per queue entry and one per
 /// chunk received (never per chunk declared), so it is paid for by the uploads themselves.
@@ -133,7 +138,7 @@ fn expire_uploads(world: &mut World, height: u64) -> Result<(), StateError> {
         }
         let upload_key = StateKey::Upload { uploader: entry.uploader, code_hash: entry.code_hash };
         let upload = world.get_decoded::<Upload>(&upload_key)?.filter(|u| u.started_at == entry.started_at);
-        let cost = 1 + upload.as_ref().map_or(0, |u| u64::from(u.received));
+        let cost = EXPIRY_UNITS_PER_ENTRY + upload.as_ref().map_or(0, |u| u64::from(u.received));
         if work > 0 && work + cost > MOMENTUM.expiry_work_per_momentum {
             break;
         }
@@ -161,6 +166,8 @@ enum Effect {
     /// Failed, but keep what was done (a completed upload whose code was rejected is discarded).
     FailedKeep(String),
     OutOfGas,
+    /// A witness cap was reached: undo everything, use all the gas.
+    Capped(String),
 }
 
 /// What the momentum's transactions before this one used: leaf i-1's counters.
@@ -284,11 +291,14 @@ pub fn apply_transaction<R: ContractRuntime>(
     let available = gas_limit - intrinsic;
     let (effect, gas_left) = match apply_kind(runtime, &mut world, tx, hash, ctx, available) {
         Ok(done) => done,
+        // A witness cap reached: the transaction fails, its effect undone, all its gas used.
+        Err(CallError::State(StateError::Cap(reason))) => (Effect::Capped(reason), 0),
         Err(CallError::State(e)) => return Err(e.into()),
         Err(CallError::Fault(reason)) => return Err(TransitionError::Fault { tx: hash, reason }),
         Err(CallError::OutOfGas | CallError::Failed(_)) => unreachable!("apply_kind returns these as effects"),
     };
     // The checkpoint is gone before `finish` computes the root, so the tree is updated in place.
+    world.lift_caps();
     let failed = |reason| ReceiptStatus::Failed { reason };
     let (status, gas_used, return_data) = match effect {
         Effect::Done(data) => (ReceiptStatus::Success, gas_limit - gas_left, data),
@@ -300,6 +310,10 @@ pub fn apply_transaction<R: ContractRuntime>(
         Effect::OutOfGas => {
             world.revert(checkpoint);
             (failed("out of gas".into()), gas_limit, vec![])
+        }
+        Effect::Capped(reason) => {
+            world.revert(checkpoint);
+            (failed(reason), gas_limit, vec![])
         }
     };
     finish(world, status, gas_used, return_data, max_fee)

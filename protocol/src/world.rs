@@ -30,6 +30,10 @@ pub enum StateError {
         /// The decoder's reason.
         reason: String,
     },
+    /// The transaction reached a cap that keeps every transaction's witness bounded: a deterministic
+    /// failure of the transaction, never of the node.
+    #[error("{0}")]
+    Cap(String),
 }
 
 /// The world a transaction executes against.
@@ -51,6 +55,10 @@ pub struct World {
     /// Bytes of state written (a 32-byte key and the value, for each value set), counted as writes reach
     /// the tree: the momentum's state budget counts them.
     pub bytes_written: u64,
+    /// Bytes of values read from the tree (the values a witness carries), for the per-transaction cap.
+    pub value_bytes_read: u64,
+    /// Set once a transaction's effect is over: settling its fee (two accounts) is not capped.
+    caps_lifted: bool,
 }
 
 /// A point to return to.
@@ -111,15 +119,46 @@ impl World {
         self.events.truncate(checkpoint.events);
     }
 
+    /// Fails once the keys this transaction touched or the value bytes it read pass the caps that bound
+    /// its witness (`VmLimits::max_keys_per_tx`, `max_value_bytes_read_per_tx`).
+    pub fn check_caps(&self) -> Result<(), StateError> {
+        if self.caps_lifted {
+            return Ok(());
+        }
+        let limits = &crate::gas::LIMITS;
+        if self.read.len() + self.written.len() > limits.max_keys_per_tx as usize {
+            return Err(StateError::Cap(format!("touches more than {} state keys", limits.max_keys_per_tx)));
+        }
+        if self.value_bytes_read > limits.max_value_bytes_read_per_tx {
+            let cap = limits.max_value_bytes_read_per_tx;
+            return Err(StateError::Cap(format!("reads more than {cap} bytes of state values")));
+        }
+        Ok(())
+    }
+
+    /// Lifts the caps for the rest of the transaction: its effect is over, and what follows (its fee) touches
+    /// at most two accounts.
+    pub fn lift_caps(&mut self) {
+        self.caps_lifted = true;
+    }
+
     /// Reads a raw value.
     pub fn get(&mut self, key: &StateKey) -> Result<Option<Arc<Vec<u8>>>, StateError> {
         let hash = key.hash();
         self.read.insert(hash);
-        self.values_read.insert(hash);
-        match self.overlay.get(&hash) {
-            Some(value) => Ok(value.clone()),
-            None => Ok(self.tree.get(&hash)?.cloned()),
-        }
+        let first = self.values_read.insert(hash);
+        let value = match self.overlay.get(&hash) {
+            Some(value) => value.clone(),
+            None => {
+                let value = self.tree.get(&hash)?.cloned();
+                if first {
+                    self.value_bytes_read += value.as_ref().map_or(0, |v| v.len() as u64);
+                }
+                value
+            }
+        };
+        self.check_caps()?;
+        Ok(value)
     }
 
     /// Reads a raw value without recording the read: for what the protocol does not depend on (the VM
@@ -137,10 +176,12 @@ impl World {
     pub fn exists(&mut self, key: &StateKey) -> Result<bool, StateError> {
         let hash = key.hash();
         self.read.insert(hash);
-        match self.overlay.get(&hash) {
-            Some(value) => Ok(value.is_some()),
-            None => Ok(self.tree.contains(&hash)?),
-        }
+        let present = match self.overlay.get(&hash) {
+            Some(value) => value.is_some(),
+            None => self.tree.contains(&hash)?,
+        };
+        self.check_caps()?;
+        Ok(present)
     }
 
     /// Writes (or with `None` removes) a raw value.

@@ -227,6 +227,72 @@ fn golden_witness() {
     let witness = build_witness(VM.as_ref(), pre, &claim, &leaves, &ordered, 2).unwrap();
     assert_eq!(
         sha3_256(&witness.to_bytes()).to_hex(),
-        "08689f0c0e01c32b1e58e2f6c648caa7359da3c0084d651f49b18369ae5b3404"
+        "98deeb792897905d98fa5fd104fbea9448c7b1e0bcc6e54e04c3b592a032659b"
     );
+}
+
+/// The worst a transaction can do to its witness: touch keys until the cap stops it. It fails with a
+/// receipt that says so, and that failure is proven like any leaf, by a witness within the cap.
+#[test]
+fn a_transaction_stopped_by_the_key_cap_is_provable() {
+    let (mut pre, _, _) = pre_state();
+    let owner = key(1);
+    let code = wat::parse_str(
+        r#"(module
+          (import "env" "storage_read" (func $read (param i32 i32 i32 i32) (result i64)))
+          (memory (export "memory") 1)
+          (func (export "touch") (local $i i32)
+            (loop $l
+              (i32.store (i32.const 0) (local.get $i))
+              (drop (call $read (i32.const 0) (i32.const 4) (i32.const 16) (i32.const 0)))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $l (i32.lt_u (local.get $i) (i32.const 100000))))))"#,
+    )
+    .unwrap();
+    let code_hash = sha3_256(&code);
+    let ctx =
+        TxContext { block: BlockInfo { height: HEIGHT - 1, timestamp: TIMESTAMP - 10 }, poster: key(9).address() };
+    for (nonce, kind) in [
+        (5, TxKind::UploadChunk { code_hash, index: 0, count: 1, bytes: code }),
+        (6, TxKind::Deploy { code_hash, input: vec![], value: 0 }),
+    ] {
+        let tx = sign(&owner, nonce, kind);
+        pre = apply_transaction(VM.as_ref(), pre, &tx, tx.hash(), &ctx, Used::default()).unwrap().tree;
+    }
+    let hostile = Address::contract(&owner.address(), 6);
+    let tx = sign(&key(2), 0, TxKind::Call { contract: hostile, method: "touch".into(), input: vec![], value: 0 });
+    let ordered = Ordered {
+        transactions: vec![Sequenced { hash: tx.hash(), tx, poster: key(9).address() }],
+        ..Ordered::default()
+    };
+    let block = BlockInfo { height: HEIGHT, timestamp: TIMESTAMP };
+    let prelude = apply_prelude(pre.clone(), HEIGHT, &[]).unwrap();
+    let s = &ordered.transactions[0];
+    let applied = apply_transaction(
+        VM.as_ref(),
+        prelude.tree.clone(),
+        &s.tx,
+        s.hash,
+        &TxContext { block, poster: s.poster },
+        Used::after(&prelude.leaf),
+    )
+    .unwrap();
+    let receipt = applied.receipt.clone().unwrap();
+    assert_eq!(
+        receipt.status,
+        zr_common::rollup::ReceiptStatus::Failed { reason: "touches more than 2560 state keys".into() }
+    );
+    assert_ne!(receipt.post_state_root, pre.root(), "the nonce and fee still apply");
+    let leaves = vec![prelude.leaf, applied.leaf];
+    let claim = claim_of(pre.root(), applied.tree.root(), &leaves);
+    let witness = build_witness(VM.as_ref(), pre, &claim, &leaves, &ordered, 1).unwrap();
+    assert!(witness.state.len() <= zr_protocol::gas::LIMITS.max_keys_per_tx as usize + 1);
+    let size = witness.to_bytes().len();
+    assert!(size < zr_fraud::MAX_WITNESS_LEN, "{size} bytes");
+    println!(
+        "worst-case key witness: {} keys, {size} bytes, {} L1 blocks",
+        witness.state.len(),
+        size.div_ceil(16 * 1024)
+    );
+    assert_eq!(verify(&witness), Verdict::Correct);
 }

@@ -196,14 +196,14 @@ pub(crate) fn storage_write(
     let key = storage_key(&env, key_ptr, key_len)?;
     let value = read_bytes(&env, ptr, len, limits::MAX_STORAGE_VALUE, "storage value")?;
     env.data_mut().world.set(&key, Some(value));
-    Ok(())
+    env.data().world.check_caps().map_err(state_trap)
 }
 
 pub(crate) fn storage_remove(mut env: Env<'_>, key_ptr: u32, key_len: u32) -> Result<(), RuntimeError> {
     charge(&mut env, COSTS.storage_remove + per_byte(key_len as usize))?;
     let key = storage_key(&env, key_ptr, key_len)?;
     env.data_mut().world.set(&key, None);
-    Ok(())
+    env.data().world.check_caps().map_err(state_trap)
 }
 
 pub(crate) fn caller(mut env: Env<'_>, out: u32) -> Result<(), RuntimeError> {

@@ -309,7 +309,8 @@ fn upload_expiry_work_is_bounded_and_paid_for() {
     use zr_protocol::{World, apply_prelude};
 
     let mut h = Harness::new();
-    let uploads = MOMENTUM.expiry_work_per_momentum / 2 + 52;
+    let per_upload = zr_protocol::transition::EXPIRY_UNITS_PER_ENTRY + 1;
+    let uploads = MOMENTUM.expiry_work_per_momentum / per_upload + 52;
     for i in 0..uploads {
         let kind = TxKind::UploadChunk { code_hash: sha3_256(&i.to_le_bytes()), index: 0, count: 1024, bytes: vec![1] };
         let receipt = h.exec(&key(1 + (i % 4) as u8), kind);
@@ -323,9 +324,11 @@ fn upload_expiry_work_is_bounded_and_paid_for() {
     // Not yet due: nothing expires.
     let early = apply_prelude(h.tree.clone(), due - 1, &[]).unwrap();
     assert_eq!(early.tree.root(), h.tree.root());
-    // Each upload costs 2 units (its entry, its one chunk): the first momentum expires what its budget pays.
+    // Each upload costs 5 units (its entry's keys, its one chunk): the first momentum expires what its
+    // budget pays.
     let first = apply_prelude(h.tree.clone(), due, &[]).unwrap();
-    assert_eq!(queue(&first.tree), UploadQueue { head: MOMENTUM.expiry_work_per_momentum / 2, tail: uploads });
+    let paid = MOMENTUM.expiry_work_per_momentum / per_upload;
+    assert_eq!(queue(&first.tree), UploadQueue { head: paid, tail: uploads });
     let second = apply_prelude(first.tree, due + 1, &[]).unwrap();
     assert_eq!(queue(&second.tree), UploadQueue { head: uploads, tail: uploads });
     let last = StateKey::Upload {
