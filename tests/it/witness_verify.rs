@@ -227,7 +227,7 @@ fn golden_witness() {
     let witness = build_witness(VM.as_ref(), pre, &claim, &leaves, &ordered, 2).unwrap();
     assert_eq!(
         sha3_256(&witness.to_bytes()).to_hex(),
-        "98deeb792897905d98fa5fd104fbea9448c7b1e0bcc6e54e04c3b592a032659b"
+        "a56d90e2d291d400b47f1ccfcad051fadfc2c86a26901ef957e64b1fbd3271a0"
     );
 }
 

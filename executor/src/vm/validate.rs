@@ -53,6 +53,17 @@ fn validate_bodies(code: &[u8]) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// The value of a segment's offset, which must be a lone `i32.const`.
+fn constant_offset(expr: &wasmer::wasmparser::ConstExpr<'_>) -> Result<u64, ValidationError> {
+    let mut ops = expr.get_operators_reader();
+    match (ops.read(), ops.read(), ops.eof()) {
+        (Ok(wasmer::wasmparser::Operator::I32Const { value }), Ok(wasmer::wasmparser::Operator::End), true) => {
+            Ok(u64::from(value as u32))
+        }
+        _ => reject("a segment offset must be a constant i32.const"),
+    }
+}
+
 /// Checks `code` against every deploy rule; returns how many functions it defines (loading its module costs
 /// by them).
 pub fn validate(code: &[u8]) -> Result<u32, ValidationError> {
@@ -66,6 +77,8 @@ pub fn validate(code: &[u8]) -> Result<u32, ValidationError> {
     let mut imported_functions = 0u32;
     let mut memories = 0u32;
     let mut min_pages = 0u64;
+    // Initial sizes of the tables, by index: active element segments must fit them.
+    let mut tables: Vec<u64> = Vec::new();
     let mut has_memory_export = false;
     let mut exported_functions: Vec<(String, u32)> = Vec::new();
     for payload in Parser::new(0).parse_all(code) {
@@ -123,6 +136,7 @@ pub fn validate(code: &[u8]) -> Result<u32, ValidationError> {
                     if table.ty.initial > MAX_TABLE_ELEMENTS || max > MAX_TABLE_ELEMENTS {
                         return reject(format!("table of up to {max} elements, more than {MAX_TABLE_ELEMENTS}"));
                     }
+                    tables.push(table.ty.initial);
                 }
             }
             Payload::MemorySection(reader) => {
@@ -164,6 +178,15 @@ pub fn validate(code: &[u8]) -> Result<u32, ValidationError> {
                     let ElementItems::Functions(functions) = element.items else {
                         return reject("table elements must be function indices");
                     };
+                    // Validated code must instantiate (a failure then is the node's, not the contract's): an
+                    // active segment must sit at a constant offset inside its table's initial size.
+                    if let wasmer::wasmparser::ElementKind::Active { table_index, offset_expr } = element.kind {
+                        let size = tables.get(table_index.unwrap_or(0) as usize).copied().unwrap_or(0);
+                        let end = constant_offset(&offset_expr)?.saturating_add(u64::from(functions.count()));
+                        if end > size {
+                            return reject(format!("an element segment ends at {end}, outside its table of {size}"));
+                        }
+                    }
                     for function in functions {
                         // The depth bound counts calls into wasm; a host function in a table would skew it.
                         if function.map_err(|e| ValidationError(e.to_string()))? < imported_functions {
@@ -176,14 +199,11 @@ pub fn validate(code: &[u8]) -> Result<u32, ValidationError> {
                 for data in reader {
                     let data = data.map_err(|e| ValidationError(e.to_string()))?;
                     if let wasmer::wasmparser::DataKind::Active { offset_expr, .. } = data.kind {
-                        let mut ops = offset_expr.get_operators_reader();
-                        if let Ok(wasmer::wasmparser::Operator::I32Const { value }) = ops.read() {
-                            let end = u64::from(value as u32) + data.data.len() as u64;
-                            if end > min_pages * 65_536 {
-                                return reject(format!(
-                                    "data segment ends at byte {end}, outside the initial memory of {min_pages} pages"
-                                ));
-                            }
+                        let end = constant_offset(&offset_expr)? + data.data.len() as u64;
+                        if end > min_pages * 65_536 {
+                            return reject(format!(
+                                "data segment ends at byte {end}, outside the initial memory of {min_pages} pages"
+                            ));
                         }
                     }
                 }

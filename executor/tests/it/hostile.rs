@@ -163,6 +163,16 @@ fn invalid_modules_are_rejected_at_deploy() {
         "x".repeat(70_000)
     );
     assert!(rejected_upload(&mut h, &user, &wasm(&huge_data)).contains("data segment"));
+    // Validated code must instantiate: segments that would not fit are refused at upload, not at a call
+    // (where a failed instantiation is a node fault).
+    let far_elements = wasm(
+        r#"(module (memory (export "memory") 1) (table 2 funcref) (elem (i32.const 1) $f $f) (func $f (export "f")))"#,
+    );
+    assert!(rejected_upload(&mut h, &user, &far_elements).contains("element segment ends at 3"));
+    let fitting = wasm(
+        r#"(module (memory (export "memory") 1) (table 2 funcref) (elem (i32.const 0) $f $f) (func $f (export "f")))"#,
+    );
+    h.deploy(&user, &fitting, vec![], 0);
     let big_memory = wasm(r#"(module (memory (export "memory") 65) (func (export "f")))"#);
     assert!(rejected_upload(&mut h, &user, &big_memory).contains("65 pages"));
     let no_memory = wasm(r#"(module (func (export "f")))"#);
