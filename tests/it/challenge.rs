@@ -93,3 +93,84 @@ async fn verify_finds_honest_claims_hold_and_names_the_falsified_leaf() {
     honest.stop().await;
     faulty.stop().await;
 }
+
+/// `verify` on the heavier transactions: a 200 KB contract uploaded in 14 chunks across bundles (its last
+/// chunk reads them all and compiles), a cross-contract call, a contract that traps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_holds_for_large_uploads_cross_contract_calls_and_traps() {
+    let net = TestNet::start().await;
+    let alice = net.alice.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let config =
+        zr_config::ExecutorConfig { history_depth: 256, ..executor_config(&net, &net.executors[0], dir.path()) };
+    let node = zr_executor::node::start(&config, net.executors[0].clone(), net.client()).await.unwrap();
+    post_data(&net, &alice, vec![], 10_000_000_000).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let big = wat::parse_str(format!(
+        r#"(module (memory (export "memory") 4) (data (i32.const 0) "{}") (func (export "noop")) (func (export "trap") unreachable))"#,
+        "z".repeat(200_000)
+    ))
+    .unwrap();
+    let big_hash = zr_common::sha3_256(&big);
+    let chunks: Vec<&[u8]> = big.chunks(zr_common::rollup::limits::MAX_CODE_CHUNK_LEN).collect();
+    let count = chunks.len() as u32;
+    let mut nonce = 0;
+    let mut hashes = Vec::new();
+    for (index, chunk) in chunks.into_iter().enumerate() {
+        let kind = TxKind::UploadChunk { code_hash: big_hash, index: index as u32, count, bytes: chunk.to_vec() };
+        let tx = sign(&alice, nonce, kind);
+        nonce += 1;
+        hashes.push(tx.hash());
+        post(&net, &alice, vec![tx]).await;
+    }
+    let big_contract = Address::contract(&alice.address(), nonce);
+    let counter_code = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../contracts/wasm/counter.wasm")).unwrap();
+    let counter_hash = zr_common::sha3_256(&counter_code);
+    let mut kinds = vec![
+        TxKind::Deploy { code_hash: big_hash, input: vec![], value: 0 },
+        TxKind::Call { contract: big_contract, method: "trap".into(), input: vec![], value: 0 },
+        TxKind::Call { contract: big_contract, method: "noop".into(), input: vec![], value: 0 },
+        TxKind::UploadChunk { code_hash: counter_hash, index: 0, count: 1, bytes: counter_code },
+        TxKind::Deploy { code_hash: counter_hash, input: vec![], value: 0 },
+        TxKind::Deploy { code_hash: counter_hash, input: vec![], value: 0 },
+    ];
+    let first_counter = Address::contract(&alice.address(), nonce + 4);
+    let second_counter = Address::contract(&alice.address(), nonce + 5);
+    kinds.push(TxKind::Call {
+        contract: first_counter,
+        method: "add_to".into(),
+        input: second_counter.0.to_vec(),
+        value: 0,
+    });
+    let txs: Vec<_> = kinds
+        .into_iter()
+        .map(|kind| {
+            let tx = sign(&alice, nonce, kind);
+            nonce += 1;
+            tx
+        })
+        .collect();
+    hashes.extend(txs.iter().map(|t| t.hash()));
+    post(&net, &alice, txs).await;
+
+    let mut heights = std::collections::BTreeSet::new();
+    for hash in &hashes {
+        heights.insert(executed(&node.rpc_url(), hash).await.height.unwrap());
+    }
+    let trap = executed(&node.rpc_url(), &hashes[count as usize + 1]).await;
+    assert_eq!(trap.status, zr_rpc_api::TransactionStatus::Failed);
+    let add_to = executed(&node.rpc_url(), hashes.last().unwrap()).await;
+    assert_eq!(add_to.status, zr_rpc_api::TransactionStatus::Executed, "{add_to:?}");
+    // Claims for those heights reach L1 a momentum or two later.
+    let last = *heights.last().unwrap() + 3;
+    let client = api(&node.rpc_url());
+    while client.get_head().await.unwrap().height < last {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for height in heights {
+        let (code, out) = verify(&net, &node.rpc_url(), height);
+        assert_eq!(code, 0, "height {height}: {out}");
+    }
+    node.stop().await;
+}
