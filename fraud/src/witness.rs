@@ -5,9 +5,9 @@ use zr_common::rollup::{Claim, Transaction};
 use zr_common::{Address, Canonical};
 use zr_protocol::{ClaimLeaf, Deposit, LeafProof, ProvenKey};
 
-/// The largest witness accepted (about 256 account blocks of 16 KiB): untrusted bytes beyond it are refused
-/// before decoding.
-pub const MAX_WITNESS_LEN: usize = 4 * 1024 * 1024;
+/// The largest witness accepted (512 account blocks of 16 KiB; the caps keep any transaction's witness under
+/// it on states of up to billions of entries): untrusted bytes beyond it are refused before decoding.
+pub const MAX_WITNESS_LEN: usize = 8 * 1024 * 1024;
 
 /// What the leaf's step did, as the L1 data says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
