@@ -48,6 +48,7 @@ pub async fn run(config: &ChallengerConfig, request: Request) -> eyre::Result<i3
     let l1 = ZnndClient::new(&config.l1.http, &config.l1.ws)?;
     let executor = HttpClientBuilder::default()
         .request_timeout(std::time::Duration::from_secs(60))
+        .max_response_size(32 * 1024 * 1024)
         .build(&config.executor_rpc)
         .wrap_err_with(|| format!("invalid executor URL {}", config.executor_rpc))?;
     let head = executor.get_head().await.wrap_err_with(|| format!("executor at {}", config.executor_rpc))?;

@@ -24,6 +24,8 @@ use crate::rollup::{Processed, QueryError, Rollup};
 pub const MAX_CALL_GAS: u64 = 10_000_000;
 /// Read-only calls running at once, across all connections: queries cannot take the cores from execution.
 pub const CONCURRENT_CALLS: usize = 2;
+/// The largest answer (a witness in JSON at the witness cap, with room).
+pub const MAX_RESPONSE_BYTES: u32 = 32 * 1024 * 1024;
 /// Requests in one JSON-RPC batch.
 pub const MAX_BATCH: u32 = 16;
 
@@ -286,6 +288,8 @@ pub async fn serve(
         .set_config(
             ServerConfig::builder()
                 .max_request_body_size(config.max_request_bytes)
+                // A witness may be several MB of binary, about twice that as JSON.
+                .max_response_body_size(MAX_RESPONSE_BYTES)
                 .max_connections(config.max_connections)
                 .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH))
                 .build(),
