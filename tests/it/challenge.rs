@@ -30,23 +30,11 @@ async fn verify_finds_honest_claims_hold_and_names_the_falsified_leaf() {
     let net = TestNet::start().await;
     let alice = net.alice.clone();
     let honest_dir = tempfile::tempdir().unwrap();
-    // Witnesses are served while the state before their momentum is kept: keep enough for a loaded machine.
-    let honest_config =
-        zr_config::ExecutorConfig { history_depth: 256, ..executor_config(&net, &net.executors[0], honest_dir.path()) };
-    let honest = zr_executor::node::start(&honest_config, net.executors[0].clone(), net.client()).await.unwrap();
+    let honest = start_executor_keeping(&net, &net.executors[0], honest_dir.path(), 256).await;
     // A deposit, then an upload, a deploy and calls of the token contract.
     post_data(&net, &alice, vec![], 10_000_000_000).await;
     let token = Address::contract(&alice.address(), 1);
-    let mint = sign(
-        &alice,
-        2,
-        TxKind::Call {
-            contract: token,
-            method: "mint".into(),
-            input: [alice.address().0.as_slice(), &50u128.to_le_bytes()].concat(),
-            value: 0,
-        },
-    );
+    let mint = mint(&alice, 2, token, alice.address(), 50);
     let pay = sign(&alice, 3, TxKind::Transfer { to: net.bob.address(), token: TokenStandard::ZNN, amount: 9 });
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(deploy_token(&net, &alice).await, token);
@@ -101,9 +89,7 @@ async fn verify_holds_for_large_uploads_cross_contract_calls_and_traps() {
     let net = TestNet::start().await;
     let alice = net.alice.clone();
     let dir = tempfile::tempdir().unwrap();
-    let config =
-        zr_config::ExecutorConfig { history_depth: 256, ..executor_config(&net, &net.executors[0], dir.path()) };
-    let node = zr_executor::node::start(&config, net.executors[0].clone(), net.client()).await.unwrap();
+    let node = start_executor_keeping(&net, &net.executors[0], dir.path(), 256).await;
     post_data(&net, &alice, vec![], 10_000_000_000).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
 

@@ -45,16 +45,7 @@ async fn two_executors_agree_on_every_momentum() {
 
     // Upload and deploy in one bundle, then mint and transfer in another.
     let token = deploy_token(&net, &alice).await;
-    let mint = sign(
-        &alice,
-        2,
-        TxKind::Call {
-            contract: token,
-            method: "mint".into(),
-            input: [alice.address().0.as_slice(), &1000u128.to_le_bytes()].concat(),
-            value: 0,
-        },
-    );
+    let mint = mint(&alice, 2, token, alice.address(), 1000);
     let transfer = sign(
         &alice,
         3,

@@ -108,3 +108,16 @@ pub async fn deploy_token(net: &TestNet, who: &KeyPair) -> Address {
     post(net, who, txs).await;
     Address::contract(&who.address(), 1)
 }
+
+/// A call of the token contract's `mint` of `amount` to `to`, signed by `who` with `nonce`.
+pub fn mint(who: &KeyPair, nonce: u64, token: Address, to: Address, amount: u128) -> Transaction {
+    let input = [to.0.as_slice(), &amount.to_le_bytes()].concat();
+    sign(who, nonce, TxKind::Call { contract: token, method: "mint".into(), input, value: 0 })
+}
+
+/// An executor that keeps `history_depth` momentums of state (witnesses are served while the state
+/// before their momentum is kept: keep enough for a loaded machine).
+pub async fn start_executor_keeping(net: &TestNet, key: &KeyPair, dir: &Path, history_depth: usize) -> ExecutorHandle {
+    let config = ExecutorConfig { history_depth, ..executor_config(net, key, dir) };
+    zr_executor::node::start(&config, key.clone(), net.client()).await.unwrap()
+}

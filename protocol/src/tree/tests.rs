@@ -42,10 +42,7 @@ fn golden_roots() {
 
 #[test]
 fn removal_restores_the_previous_root() {
-    let mut tree = Tree::default();
-    for i in 0..100 {
-        tree.set(key(i), Some(val(i))).unwrap();
-    }
+    let mut tree = full(100);
     let before = tree.root();
     tree.set(key(1000), Some(val(1000))).unwrap();
     assert_ne!(tree.root(), before);
@@ -60,10 +57,7 @@ fn removal_restores_the_previous_root() {
 
 #[test]
 fn proofs_verify_against_their_root_only() {
-    let mut tree = Tree::default();
-    for i in 0..50 {
-        tree.set(key(i), Some(val(i))).unwrap();
-    }
+    let tree = full(50);
     let root = tree.root();
     for i in 0..60 {
         let proof = tree.prove(&key(i)).unwrap();
