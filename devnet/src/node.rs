@@ -58,6 +58,15 @@ impl DevnetHandle {
         self.rpc.http_handle.stopped().await;
         self.rpc.ws_handle.stopped().await;
         self.ops.abort();
+        // Subscription tasks of closed connections let go of the chain a moment after the servers stop;
+        // the database is closed only once nobody holds it, so a restart can open it again.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while Arc::strong_count(&self.chain) > 1 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        if Arc::strong_count(&self.chain) > 1 {
+            tracing::warn!(target: "zr::devnet", "the chain is still in use after stopping; its database stays open");
+        }
     }
 }
 
