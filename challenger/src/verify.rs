@@ -12,7 +12,8 @@ use zr_executor::Vm;
 use zr_fraud::{Step, Verdict, Witness, verify_leaf};
 use zr_protocol::StateKey;
 use zr_rpc_api::RollupStateApiClient;
-use zr_sequencing::{L1, ZnndClient, canonical_order};
+use zr_sequencing::bundle::{Payload, decode_payload};
+use zr_sequencing::{L1, ZnndClient, canonical_order, inbox_blocks};
 
 /// What to check.
 pub struct Request {
@@ -100,6 +101,8 @@ pub async fn run(config: &ChallengerConfig, request: Request) -> eyre::Result<i3
         None => (0..leaves.len() as u32).collect(),
     };
     let mut results = Vec::new();
+    // Code compiled into this VM already: each is fetched once, however many leaves run it.
+    let mut compiled = std::collections::BTreeSet::new();
     for index in indexes {
         let leaf = leaves[index as usize];
         let mut result = LeafResult {
@@ -117,7 +120,8 @@ pub async fn run(config: &ChallengerConfig, request: Request) -> eyre::Result<i3
                 Step::Transaction { tx: Box::new(sequenced.tx.clone()), poster: sequenced.poster }
             }
         };
-        match check_leaf(&executor, &vm, &claim, (leaf, index), &expected, height, config.chain_id).await {
+        let leaf_check = LeafCheck { claim: &claim, leaf, index, expected: &expected, height };
+        match check_leaf(&executor, &vm, &mut compiled, leaf_check, config.chain_id).await {
             Ok(Verdict::Correct) => result.result = "holds",
             Ok(Verdict::Wrong { correct }) => {
                 result.result = "wrong";
@@ -195,14 +199,20 @@ async fn claim_on_l1(
     while from <= last {
         let count = (last - from + 1).min(10);
         for momentum in l1.detailed_momentums(from, count).await? {
-            let m = &momentum.momentum.momentum;
-            let blocks: Vec<_> = momentum.blocks.iter().map(|b| b.block.clone()).collect();
-            let ordered = canonical_order(chain_id, &Address::INBOX, &m.previous_hash, &blocks);
-            let found = ordered.claims.into_iter().find(|(poster, claim)| {
-                claim.body.height == height && claim.body.executor == *claimer && *poster == claimer.address()
+            // Only claims are wanted: decoding the payloads is enough (no bundle needs its signatures checked).
+            let found = inbox_blocks(&momentum, &Address::INBOX).find_map(|block| match decode_payload(&block.data) {
+                Ok(Payload::Claim(claim))
+                    if block.address == claimer.address()
+                        && claim.body.chain_id == chain_id
+                        && claim.body.height == height
+                        && claim.body.executor == *claimer =>
+                {
+                    Some(claim)
+                }
+                _ => None,
             });
-            if let Some((_, claim)) = found {
-                return Ok(Some(claim));
+            if found.is_some() {
+                return Ok(found);
             }
         }
         from += count;
@@ -210,15 +220,22 @@ async fn claim_on_l1(
     Ok(None)
 }
 
-/// Fetches leaf `index`'s witness, checks it is for that leaf of `claim` and the step L1 orders there, fetches
-/// the code it runs, and re-executes it.
+/// One leaf to check: which, of what claim, and the step L1 orders there.
+struct LeafCheck<'a> {
+    claim: &'a Claim,
+    leaf: zr_protocol::ClaimLeaf,
+    index: u32,
+    expected: &'a Step,
+    height: u64,
+}
+
+/// Fetches the leaf's witness, checks it is for that leaf of the claim and the step L1 orders there, fetches
+/// the code it runs (unless `compiled` has it), and re-executes it.
 async fn check_leaf(
     executor: &HttpClient,
     vm: &Arc<Vm>,
-    claim: &Claim,
-    (leaf, index): (zr_protocol::ClaimLeaf, u32),
-    expected: &Step,
-    height: u64,
+    compiled: &mut std::collections::BTreeSet<Hash>,
+    LeafCheck { claim, leaf, index, expected, height }: LeafCheck<'_>,
     chain_id: u64,
 ) -> eyre::Result<Verdict> {
     let witness: Witness = executor.get_witness(height, index).await.map_err(|e| match e {
@@ -235,6 +252,9 @@ async fn check_leaf(
         return Err(eyre!("the executor's witness carries another step than momentum {height} orders at {index}"));
     }
     for code_hash in &witness.code {
+        if compiled.contains(code_hash) {
+            continue;
+        }
         let proof = executor.get_proof(StateKey::Code { code_hash: *code_hash }, None).await?;
         let Some(code) = proof.value else { return Err(eyre!("the executor does not serve code {code_hash}")) };
         if sha3_256(&code) != *code_hash {
@@ -243,6 +263,7 @@ async fn check_leaf(
         zr_executor::vm::validate(&code).map_err(|e| eyre!("code {code_hash} is not valid: {e}"))?;
         let code = Arc::new(code);
         vm.module(code_hash, || Ok(Some(code))).map_err(|e| eyre!("cannot compile code {code_hash}: {e:?}"))?;
+        compiled.insert(*code_hash);
     }
     let vm = vm.clone();
     let version = vm.version();

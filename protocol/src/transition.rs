@@ -237,13 +237,13 @@ pub fn apply_transaction<R: ContractRuntime>(
             return_data,
             post_state_root,
         };
-        let encoded = zr_common::codec::encode(&receipt);
+        let (receipt_hash, receipt_len) = receipt.hash_and_len();
         let leaf = ClaimLeaf {
             tx_hash: hash,
             post_state_root,
-            receipt_hash: zr_common::hash::domain_hash(zr_common::hash::Domain::Receipt, &encoded),
+            receipt_hash,
             cumulative_gas: before.gas + gas_used,
-            cumulative_receipt_bytes: before.receipt_bytes + encoded.len() as u64,
+            cumulative_receipt_bytes: before.receipt_bytes + receipt_len as u64,
             cumulative_state_bytes: before.state_bytes + world.bytes_written,
         };
         let read = std::mem::take(&mut world.read);

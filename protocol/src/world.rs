@@ -16,6 +16,9 @@ use zr_common::{Address, Hash, TokenStandard, codec};
 use crate::state::{Account, StateKey, decode_value};
 use crate::tree::{Incomplete, Tree};
 
+/// A value as stored: shared bytes, or none for an absent key.
+type Value = Option<Arc<Vec<u8>>>;
+
 /// The state could not answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StateError {
@@ -40,7 +43,7 @@ pub enum StateError {
 #[derive(Debug, Clone, Default)]
 pub struct World {
     tree: Tree,
-    overlay: BTreeMap<Hash, Option<Arc<Vec<u8>>>>,
+    overlay: BTreeMap<Hash, Value>,
     /// Events emitted so far.
     pub events: Vec<Event>,
     /// Every key read, and every key a removal needed opened (for witnesses).
@@ -65,7 +68,7 @@ pub struct World {
 #[derive(Debug, Clone)]
 pub struct Checkpoint {
     tree: Tree,
-    overlay: BTreeMap<Hash, Option<Arc<Vec<u8>>>>,
+    overlay: BTreeMap<Hash, Value>,
     events: usize,
 }
 
@@ -143,31 +146,29 @@ impl World {
     }
 
     /// Reads a raw value.
-    pub fn get(&mut self, key: &StateKey) -> Result<Option<Arc<Vec<u8>>>, StateError> {
+    pub fn get(&mut self, key: &StateKey) -> Result<Value, StateError> {
         let hash = key.hash();
         self.read.insert(hash);
         let first = self.values_read.insert(hash);
-        let value = match self.overlay.get(&hash) {
-            Some(value) => value.clone(),
-            None => {
-                let value = self.tree.get(&hash)?.cloned();
-                if first {
-                    self.value_bytes_read += value.as_ref().map_or(0, |v| v.len() as u64);
-                }
-                value
-            }
-        };
+        let (value, from_tree) = self.lookup(&hash)?;
+        if first && from_tree {
+            self.value_bytes_read += value.as_ref().map_or(0, |v| v.len() as u64);
+        }
         self.check_caps()?;
         Ok(value)
     }
 
     /// Reads a raw value without recording the read: for what the protocol does not depend on (the VM
     /// fetching code to compile on a module-cache miss, which depends on this node's cache, not on the state).
-    pub fn peek(&self, key: &StateKey) -> Result<Option<Arc<Vec<u8>>>, StateError> {
-        let hash = key.hash();
-        match self.overlay.get(&hash) {
-            Some(value) => Ok(value.clone()),
-            None => Ok(self.tree.get(&hash)?.cloned()),
+    pub fn peek(&self, key: &StateKey) -> Result<Value, StateError> {
+        Ok(self.lookup(&key.hash())?.0)
+    }
+
+    /// A value as this transaction sees it, and whether it came from the tree (not this transaction's writes).
+    fn lookup(&self, hash: &Hash) -> Result<(Value, bool), Incomplete> {
+        match self.overlay.get(hash) {
+            Some(value) => Ok((value.clone(), false)),
+            None => Ok((self.tree.get(hash)?.cloned(), true)),
         }
     }
 

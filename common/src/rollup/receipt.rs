@@ -110,7 +110,13 @@ pub struct Receipt {
 impl Receipt {
     /// The receipt hash (a part of the claim's leaf).
     pub fn hash(&self) -> Hash {
-        domain_hash(Domain::Receipt, &crate::codec::encode(self))
+        self.hash_and_len().0
+    }
+
+    /// The receipt hash and the length of its canonical encoding, from one encoding.
+    pub fn hash_and_len(&self) -> (Hash, usize) {
+        let encoded = crate::codec::encode(self);
+        (domain_hash(Domain::Receipt, &encoded), encoded.len())
     }
 }
 
