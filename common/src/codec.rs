@@ -63,6 +63,13 @@ pub fn encode<T: Encode>(value: &T) -> Vec<u8> {
     bincode::encode_to_vec(value, legacy()).expect("canonical encoding into a Vec never fails")
 }
 
+/// The length of `value`'s canonical encoding, counted without building it.
+pub fn encoded_len<T: Encode>(value: &T) -> usize {
+    let mut size = bincode::enc::write::SizeWriter::default();
+    bincode::encode_into_writer(value, &mut size, legacy()).expect("counting an encoding never fails");
+    size.bytes_written
+}
+
 /// Decodes a `T` from exactly `bytes`, at most `limit` bytes long.
 pub fn decode<T: Encode + Decode<()>>(what: &'static str, bytes: &[u8], limit: usize) -> Result<T, CodecError> {
     let limit = limit.min(GLOBAL_DECODE_LIMIT);

@@ -243,7 +243,7 @@ pub const UPLOAD_EXPIRY_MOMENTUMS: u64 = MOMENTUM.upload_expiry_momentums;
 
 /// The gas a transaction costs before it does anything: a base and its encoded size.
 pub fn intrinsic_gas(tx: &Transaction) -> u64 {
-    intrinsic_gas_of_len(zr_common::codec::encode(tx).len())
+    intrinsic_gas_of_len(zr_common::codec::encoded_len(tx))
 }
 
 /// [`intrinsic_gas`] of a transaction whose canonical encoding is `len` bytes.

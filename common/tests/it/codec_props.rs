@@ -65,3 +65,12 @@ proptest! {
         let _ = text.parse::<zr_common::Hash>();
     }
 }
+
+proptest::proptest! {
+    /// The counted length is the length of the encoding.
+    #[test]
+    fn encoded_len_counts_the_encoding(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300), n in proptest::prelude::any::<u64>()) {
+        let value = (n, bytes, Some(n as u32));
+        proptest::prop_assert_eq!(zr_common::codec::encoded_len(&value), zr_common::codec::encode(&value).len());
+    }
+}
