@@ -9,8 +9,9 @@ use criterion::Criterion;
 use zr_common::rollup::{ClaimBody, TxBody, TxKind};
 use zr_common::{Address, Canonical, Hash, KeyPair, codec, sha3_256};
 use zr_executor::Vm;
+use zr_executor::execute::run_momentum;
 use zr_fraud::{build_witness, verify_leaf};
-use zr_protocol::{Account, BlockInfo, StateKey, Tree, TxContext, Used, apply_prelude, apply_transaction};
+use zr_protocol::{Account, BlockInfo, StateKey, Tree, TxContext, Used, apply_transaction};
 use zr_sequencing::{Ordered, Sequenced};
 
 const CHAIN: u64 = 1;
@@ -70,26 +71,15 @@ fn main() {
         transactions: vec![Sequenced { hash: transfer.hash(), tx: transfer, poster: key(9).address() }],
         ..Ordered::default()
     };
-    let block = BlockInfo { height: 2, timestamp: 2 };
-    let prelude = apply_prelude(tree.clone(), 2, &[]).unwrap();
-    let step = &ordered.transactions[0];
-    let applied = apply_transaction(
-        vm.as_ref(),
-        prelude.tree.clone(),
-        &step.tx,
-        step.hash,
-        &TxContext { block, poster: step.poster },
-        Used::after(&prelude.leaf),
-    )
-    .unwrap();
-    let leaves = vec![prelude.leaf, applied.leaf];
+    let run = run_momentum(vm.as_ref(), tree.clone(), BlockInfo { height: 2, timestamp: 2 }, &ordered).unwrap();
+    let leaves = run.leaves;
     let claim = ClaimBody {
         chain_id: CHAIN,
         executor: key(8).public(),
         height: 2,
         timestamp: 2,
         prev_state_root: tree.root(),
-        new_state_root: applied.tree.root(),
+        new_state_root: run.tree.root(),
         leaves_root: zr_protocol::leaves_root(&leaves),
         vm_version: vm.version(),
     }

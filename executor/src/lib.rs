@@ -5,6 +5,7 @@
 //! claims signed and posted, state served over JSON-RPC.
 
 pub mod cli;
+pub mod execute;
 pub mod gossip;
 pub mod node;
 pub mod pipeline;

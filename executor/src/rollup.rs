@@ -8,11 +8,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use zr_common::nom::rpc::DetailedMomentum;
 use zr_common::rollup::{Claim, ClaimBody, Receipt};
 use zr_common::{Address, Hash, KeyPair};
-use zr_protocol::{
-    BlockInfo, ClaimLeaf, TransitionError, Tree, TxContext, Used, apply_prelude, apply_transaction, leaves_root,
-};
+use zr_protocol::{BlockInfo, ClaimLeaf, TransitionError, Tree, leaves_root};
 use zr_sequencing::{Verified, order_verified, verify_inbox};
 
+use crate::execute::{MomentumRun, run_momentum};
 use crate::store::{BlockCommit, Head, StoreError};
 use crate::{StateStore, Vm};
 
@@ -240,31 +239,12 @@ impl Rollup {
         }
 
         let ordered_at = std::time::Instant::now();
-        // Any failure below leaves the executing state mid-momentum: nothing more runs until a restart.
-        let halt = |e: TransitionError| {
+        let run = run_momentum(self.vm.as_ref(), std::mem::take(&mut state.tree), block, &ordered).map_err(|e| {
+            // A failure leaves the executing state mid-momentum: nothing more runs until a restart.
             self.halted.store(true, Ordering::SeqCst);
             ProcessError::Fault(e)
-        };
-        let prelude =
-            apply_prelude(std::mem::take(&mut state.tree), m.height, &ordered.deposits).map_err(|e| halt(e.into()))?;
-        let mut changed: BTreeSet<Hash> = prelude.written;
-        let mut leaves = Vec::with_capacity(ordered.transactions.len() + 1);
-        leaves.push(prelude.leaf);
-        let mut tree = prelude.tree;
-        let mut receipts = Vec::with_capacity(ordered.transactions.len());
-        // The prelude's state writes count against the momentum's budget too.
-        let mut used = Used::after(&prelude.leaf);
-        for sequenced in &ordered.transactions {
-            let ctx = TxContext { block, poster: sequenced.poster };
-            let applied =
-                apply_transaction(self.vm.as_ref(), tree, &sequenced.tx, sequenced.hash, &ctx, used).map_err(halt)?;
-            tree = applied.tree;
-            used = Used::after(&applied.leaf);
-            changed.extend(applied.written);
-            leaves.push(applied.leaf);
-            receipts.push(applied.receipt.expect("a transaction's step has a receipt"));
-        }
-
+        })?;
+        let MomentumRun { tree, mut leaves, receipts, written: changed } = run;
         if let Some((_, index)) = self.fault.filter(|(height, _)| *height == m.height)
             && let Some(leaf) = leaves.get_mut(index as usize)
         {

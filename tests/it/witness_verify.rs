@@ -6,15 +6,15 @@ use std::sync::{Arc, LazyLock};
 use zr_common::rollup::{Claim, ClaimBody, Transaction, TxBody, TxKind};
 use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, sha3_256};
 use zr_executor::Vm;
+use zr_executor::execute::run_momentum;
 use zr_fraud::{Verdict, Witness, build_witness, verify_leaf};
-use zr_protocol::{
-    Account, BlockInfo, ClaimLeaf, Deposit, Tree, TxContext, Used, World, apply_prelude, apply_transaction,
-};
+use zr_protocol::{Account, BlockInfo, ClaimLeaf, Deposit, Tree, TxContext, Used, World, apply_transaction};
 use zr_sequencing::{Ordered, Sequenced};
 
 const CHAIN: u64 = 7;
 const HEIGHT: u64 = 20;
 const TIMESTAMP: u64 = 1_700_000_000;
+const BLOCK: BlockInfo = BlockInfo { height: HEIGHT, timestamp: TIMESTAMP };
 
 static VM: LazyLock<Arc<Vm>> = LazyLock::new(|| Vm::new(None, 64).unwrap());
 
@@ -87,19 +87,9 @@ fn momentum(pre: &Tree, token: Address, counters: [Address; 2]) -> (Ordered, Vec
         transactions: txs.into_iter().map(|tx| Sequenced { hash: tx.hash(), tx, poster: key(9).address() }).collect(),
         ..Ordered::default()
     };
-    let block = BlockInfo { height: HEIGHT, timestamp: TIMESTAMP };
-    let prelude = apply_prelude(pre.clone(), HEIGHT, &ordered.deposits).unwrap();
-    let mut leaves = vec![prelude.leaf];
-    let mut tree = prelude.tree;
-    for s in &ordered.transactions {
-        let ctx = TxContext { block, poster: s.poster };
-        let applied =
-            apply_transaction(VM.as_ref(), tree, &s.tx, s.hash, &ctx, Used::after(leaves.last().unwrap())).unwrap();
-        tree = applied.tree;
-        leaves.push(applied.leaf);
-    }
-    let claim = claim_of(pre.root(), tree.root(), &leaves);
-    (ordered, leaves, claim)
+    let run = run_momentum(VM.as_ref(), pre.clone(), BLOCK, &ordered).unwrap();
+    let claim = claim_of(pre.root(), run.tree.root(), &run.leaves);
+    (ordered, run.leaves, claim)
 }
 
 fn claim_of(prev: Hash, new: Hash, leaves: &[ClaimLeaf]) -> Claim {
@@ -265,27 +255,15 @@ fn a_transaction_stopped_by_the_key_cap_is_provable() {
         transactions: vec![Sequenced { hash: tx.hash(), tx, poster: key(9).address() }],
         ..Ordered::default()
     };
-    let block = BlockInfo { height: HEIGHT, timestamp: TIMESTAMP };
-    let prelude = apply_prelude(pre.clone(), HEIGHT, &[]).unwrap();
-    let s = &ordered.transactions[0];
-    let applied = apply_transaction(
-        VM.as_ref(),
-        prelude.tree.clone(),
-        &s.tx,
-        s.hash,
-        &TxContext { block, poster: s.poster },
-        Used::after(&prelude.leaf),
-    )
-    .unwrap();
-    let receipt = applied.receipt.clone().unwrap();
+    let run = run_momentum(VM.as_ref(), pre.clone(), BLOCK, &ordered).unwrap();
+    let receipt = &run.receipts[0];
     assert_eq!(
         receipt.status,
         zr_common::rollup::ReceiptStatus::Failed { reason: "touches more than 2560 state keys".into() }
     );
     assert_ne!(receipt.post_state_root, pre.root(), "the nonce and fee still apply");
-    let leaves = vec![prelude.leaf, applied.leaf];
-    let claim = claim_of(pre.root(), applied.tree.root(), &leaves);
-    let witness = build_witness(VM.as_ref(), pre, &claim, &leaves, &ordered, 1).unwrap();
+    let claim = claim_of(pre.root(), run.tree.root(), &run.leaves);
+    let witness = build_witness(VM.as_ref(), pre, &claim, &run.leaves, &ordered, 1).unwrap();
     assert!(witness.state.len() <= zr_protocol::gas::LIMITS.max_keys_per_tx as usize + 1);
     let size = witness.to_bytes().len();
     assert!(size < zr_fraud::MAX_WITNESS_LEN, "{size} bytes");
