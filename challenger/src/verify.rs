@@ -55,11 +55,18 @@ pub async fn run(config: &ChallengerConfig, request: Request) -> eyre::Result<i3
     let head = executor.get_head().await.wrap_err_with(|| format!("executor at {}", config.executor_rpc))?;
     let claimer = request.claimer.unwrap_or(head.executor);
     let height = request.height;
-    let Some(claim) = claim_on_l1(&l1, config.chain_id, height, &claimer, request.search).await? else {
-        return unchecked(
-            &request,
-            &format!("no claim of {claimer} for height {height} on L1 in the {} momentums after it", request.search),
-        );
+    let (found, searched_to) = claim_on_l1(&l1, config.chain_id, height, &claimer, request.search).await?;
+    let Some(claim) = found else {
+        let reason = if searched_to < height.saturating_add(request.search) {
+            // The L1 has not yet reached the end of the search window: the claim may simply not be posted yet.
+            format!(
+                "no claim of {claimer} for height {height} on L1 yet (searched up to momentum {searched_to}, the \
+                 L1's frontier; a claim lands a momentum or two after its height: try again shortly)"
+            )
+        } else {
+            format!("no claim of {claimer} for height {height} on L1 in the {} momentums after it", request.search)
+        };
+        return unchecked(&request, &reason);
     };
     let Some(leaves) = executor.get_claim_leaves(height).await? else {
         return unchecked(&request, &format!("the executor serves no leaves for height {height}"));
@@ -185,14 +192,15 @@ fn unchecked(request: &Request, why: &str) -> eyre::Result<i32> {
     Ok(2)
 }
 
-/// The claim of `claimer` for `height` as posted to the inbox, in the momentums after it.
+/// The claim of `claimer` for `height` as posted to the inbox, in the momentums after it, and the last
+/// momentum searched (the L1's frontier when that is nearer than `height + search`).
 async fn claim_on_l1(
     l1: &ZnndClient,
     chain_id: u64,
     height: u64,
     claimer: &PublicKey,
     search: u64,
-) -> eyre::Result<Option<Claim>> {
+) -> eyre::Result<(Option<Claim>, u64)> {
     let frontier = l1.frontier_momentum().await?.height;
     let last = frontier.min(height.saturating_add(search));
     let mut from = height + 1;
@@ -212,12 +220,12 @@ async fn claim_on_l1(
                 _ => None,
             });
             if found.is_some() {
-                return Ok(found);
+                return Ok((found, last));
             }
         }
         from += count;
     }
-    Ok(None)
+    Ok((None, last))
 }
 
 /// One leaf to check: which, of what claim, and the step L1 orders there.

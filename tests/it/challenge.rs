@@ -75,9 +75,10 @@ async fn verify_finds_honest_claims_hold_and_names_the_falsified_leaf() {
     // Its other claims hold.
     let (code, out) = verify(&net, &faulty.rpc_url(), landed);
     assert_eq!((code, &out["result"]), (0, &serde_json::json!("the claim holds")), "{out}");
-    // Nothing to check: exit 2.
-    let (code, _) = verify(&net, &honest.rpc_url(), 100_000);
+    // Nothing to check: exit 2, saying the L1 has not got that far.
+    let (code, out) = verify(&net, &honest.rpc_url(), 100_000);
     assert_eq!(code, 2);
+    assert!(out["reason"].as_str().unwrap().contains("on L1 yet"), "{out}");
     honest.stop().await;
     faulty.stop().await;
 }
