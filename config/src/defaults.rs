@@ -27,6 +27,8 @@ pub const L1_HTTP_URL: &str = "http://127.0.0.1:35997";
 pub const L1_WS_URL: &str = "ws://127.0.0.1:35998";
 /// The executor URL clients use by default.
 pub const EXECUTOR_URL: &str = "http://127.0.0.1:8545";
+/// The relay URL clients use by default.
+pub const RELAY_URL: &str = "http://127.0.0.1:8546";
 
 /// The rollup chain id of development networks (and the default).
 pub const DEV_ROLLUP_CHAIN_ID: u64 = 1;
@@ -48,5 +50,6 @@ mod tests {
         assert_eq!(L1_HTTP_URL, format!("http://{}", loopback(L1_HTTP_PORT)));
         assert_eq!(L1_WS_URL, format!("ws://{}", loopback(L1_WS_PORT)));
         assert_eq!(EXECUTOR_URL, format!("http://{}", loopback(EXECUTOR_RPC_PORT)));
+        assert_eq!(RELAY_URL, format!("http://{}", loopback(RELAY_RPC_PORT)));
     }
 }

@@ -19,10 +19,26 @@ pub struct RelayConfig {
     pub chain_id: u64,
     /// The relay's key file (signs bundles, pays L1 plasma). Required.
     pub key_file: Option<PathBuf>,
-    /// Lowest fee per gas accepted; 0 sponsors users. Default 0.
+    /// Lowest fee per gas accepted (the protocol's minimum, 1, applies anyway). Default 0.
     pub min_fee_per_gas: u64,
     /// Most transactions held in the mempool. Default 100000.
     pub max_mempool_txs: u32,
+    /// Most transactions held for one sender. Default 64.
+    pub max_txs_per_sender: u32,
+    /// How far ahead of the account's next nonce a transaction may be queued. Default 64.
+    pub max_nonce_gap: u64,
+    /// Seconds a transaction may wait behind a nonce gap before it is dropped. Default 600.
+    pub queued_ttl_secs: u64,
+    /// Bundles (L1 account blocks, 16 KiB each) posted per momentum at most. Default 4.
+    pub max_bundles_per_momentum: u32,
+    /// Sponsor mode: ZNN (smallest unit) granted once to each new sender who cannot pay its first
+    /// transaction's fee, from the relay's own rollup account; 0 turns it off. Default 0.
+    pub sponsor_grant: u64,
+    /// The executor whose state the relay checks transactions against and answers queries from. Default
+    /// `http://127.0.0.1:8545`.
+    pub executor: String,
+    /// Browser origins allowed to call the RPC (CORS); empty allows none, `["*"]` any. Default empty.
+    pub cors_origins: Vec<String>,
     /// The L1 connection.
     pub l1: L1Section,
     /// The public JSON-RPC. Default `127.0.0.1:8546`.
@@ -39,6 +55,13 @@ impl Default for RelayConfig {
             key_file: None,
             min_fee_per_gas: 0,
             max_mempool_txs: 100_000,
+            max_txs_per_sender: 64,
+            max_nonce_gap: 64,
+            queued_ttl_secs: 600,
+            max_bundles_per_momentum: 4,
+            sponsor_grant: 0,
+            executor: defaults::EXECUTOR_URL.into(),
+            cors_origins: Vec::new(),
             l1: L1Section::default(),
             rpc: RpcSection::on(defaults::loopback(defaults::RELAY_RPC_PORT)),
             ops: OpsSection::on(defaults::loopback(defaults::RELAY_OPS_PORT)),
@@ -53,6 +76,15 @@ impl Validate for RelayConfig {
         }
         if self.max_mempool_txs == 0 {
             return Err(invalid("max_mempool_txs", "must be at least 1"));
+        }
+        if self.max_txs_per_sender == 0 {
+            return Err(invalid("max_txs_per_sender", "must be at least 1"));
+        }
+        if self.max_bundles_per_momentum == 0 {
+            return Err(invalid("max_bundles_per_momentum", "must be at least 1"));
+        }
+        if !(self.executor.starts_with("http://") || self.executor.starts_with("https://")) {
+            return Err(invalid("executor", format!("{:?} must start with http:// or https://", self.executor)));
         }
         self.l1.validate()?;
         self.rpc.validate()
@@ -82,10 +114,20 @@ pub struct RelayArgs {
     #[arg(long, value_name = "FILE")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_file: Option<PathBuf>,
-    /// Lowest accepted fee per gas [config: min_fee_per_gas, default 0]
+    /// Lowest accepted fee per gas; the protocol's minimum (1) applies anyway [config: min_fee_per_gas,
+    /// default 0]
     #[arg(long, value_name = "FEE")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_fee_per_gas: Option<u64>,
+    /// The executor's JSON-RPC [config: executor, default http://127.0.0.1:8545]
+    #[arg(long, value_name = "URL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub executor: Option<String>,
+    /// ZNN (smallest unit) granted once to each new sender that cannot pay its fee; 0 is off
+    /// [config: sponsor_grant, default 0]
+    #[arg(long, value_name = "AMOUNT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sponsor_grant: Option<u64>,
     /// L1 connection flags.
     #[command(flatten)]
     pub l1: L1Args,

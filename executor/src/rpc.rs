@@ -14,8 +14,8 @@ use zr_common::rollup::{Claim, Receipt};
 use zr_common::{Address, Hash};
 use zr_protocol::{BlockInfo, CallError, ClaimLeaf, Entry, Frame, StateKey, World};
 use zr_rpc_api::{
-    AccountView, CallRequest, CallResult, HeadView, ProofView, RollupEvent, RollupStateApiServer, RollupTxApiServer,
-    StateRootView, Topic, TransactionStatus, TransactionView, codes,
+    AccountView, CallRequest, CallResult, HeadView, MAX_BATCH_QUERY, ProofView, RollupEvent, RollupStateApiServer,
+    RollupTxApiServer, StateRootView, Topic, TransactionView, codes,
 };
 
 use crate::rollup::{Processed, QueryError, Rollup};
@@ -98,17 +98,18 @@ impl RollupTxApiServer for RpcContext {
         let store = self.rollup.store();
         let Some(receipt) = store.receipt(&hash)? else { return Ok(None) };
         let location = store.tx_location(&hash)?;
-        Ok(Some(TransactionView {
-            hash,
-            status: TransactionStatus::of(&receipt.status),
-            height: location.map(|l| l.height),
-            index: location.map(|l| l.index),
-            receipt,
-        }))
+        Ok(Some(TransactionView::of_receipt(hash, receipt, location.map(|l| l.height), location.map(|l| l.index))))
     }
 
     fn get_receipt(&self, hash: Hash) -> RpcResult<Option<Receipt>> {
         Ok(self.rollup.store().receipt(&hash)?)
+    }
+
+    fn get_transactions(&self, hashes: Vec<Hash>) -> RpcResult<Vec<Option<TransactionView>>> {
+        if hashes.len() > MAX_BATCH_QUERY {
+            return Err(invalid(format!("{} hashes asked, at most {MAX_BATCH_QUERY} at once", hashes.len())));
+        }
+        hashes.into_iter().map(|hash| self.get_transaction(hash)).collect()
     }
 }
 
@@ -116,6 +117,21 @@ impl RollupTxApiServer for RpcContext {
 impl RollupStateApiServer for RpcContext {
     fn get_balance(&self, address: Address, height: Option<u64>) -> RpcResult<AccountView> {
         self.account(address, height)
+    }
+
+    fn get_accounts(&self, addresses: Vec<Address>) -> RpcResult<Vec<AccountView>> {
+        if addresses.len() > MAX_BATCH_QUERY {
+            return Err(invalid(format!("{} addresses asked, at most {MAX_BATCH_QUERY} at once", addresses.len())));
+        }
+        let (height, tree) = self.rollup.tree_at(None)?;
+        let mut world = World::new(tree);
+        addresses
+            .into_iter()
+            .map(|address| {
+                let account = world.account(&address).map_err(|e| server_error(e.to_string()))?;
+                Ok(AccountView { address, nonce: account.nonce, znn: account.znn, qsr: account.qsr, height })
+            })
+            .collect()
     }
 
     fn get_nonce(&self, address: Address, height: Option<u64>) -> RpcResult<u64> {
@@ -235,7 +251,18 @@ impl RollupStateApiServer for RpcContext {
         built.map_err(|e| invalid(e.to_string()))
     }
 
-    async fn subscribe_events(&self, pending: PendingSubscriptionSink, topic: Topic) -> SubscriptionResult {
+    async fn subscribe_events(
+        &self,
+        pending: PendingSubscriptionSink,
+        topic: Topic,
+        _hash: Option<Hash>,
+    ) -> SubscriptionResult {
+        if topic == Topic::TransactionStatus {
+            pending
+                .reject(invalid("transaction status is followed on a relay; an executor serves claims and receipts"))
+                .await;
+            return Ok(());
+        }
         let mut events = self.events.subscribe();
         let sink = pending.accept().await?;
         loop {
@@ -251,6 +278,7 @@ impl RollupStateApiServer for RpcContext {
             let notifications: Vec<RollupEvent> = match topic {
                 Topic::Claims => vec![RollupEvent::Claim(processed.claim.clone())],
                 Topic::Receipts => processed.receipts.iter().cloned().map(RollupEvent::Receipt).collect(),
+                Topic::TransactionStatus => Vec::new(),
             };
             for notification in notifications {
                 let message = SubscriptionMessage::from(serde_json::value::to_raw_value(&notification)?);

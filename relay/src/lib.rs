@@ -1,4 +1,22 @@
-//! The zrollup relay: accepts signed transactions over a public JSON-RPC, gossips them and posts ordered
-//! bundles into NoM momentums.
+//! The zrollup relay: accepts signed transactions over a public JSON-RPC, keeps them in a mempool that
+//! survives crashes (redb, written before a submission is answered), posts ordered bundles into NoM
+//! momentums from its own L1 account (it pays the plasma; users pay it rollup fees, or it sponsors them),
+//! and follows each transaction through L1 and its executor until a terminal status.
 //!
-//! Not built yet: arrives with its issue. It never depends on `zr-executor` (no wasmer in a relay).
+//! A relay never depends on `zr-executor` (no wasmer in a relay): state queries go to an executor over its
+//! JSON-RPC.
+
+pub mod accounts;
+pub mod admission;
+pub mod bundler;
+pub mod cli;
+mod cors;
+pub mod node;
+pub mod pool;
+pub mod rpc;
+pub mod service;
+pub mod store;
+pub mod tracker;
+
+pub use node::{RelayHandle, StartError, start};
+pub use service::Relay;

@@ -26,7 +26,40 @@ pub mod codes {
     pub const INVALID_REQUEST: i32 = -32000;
     /// The server failed (its store or VM); the request itself may be fine.
     pub const SERVER_ERROR: i32 = -32001;
+
+    /// Relay admission refusals: each reason has its own code, and the message names it.
+    pub mod rejected {
+        /// The bytes are not a canonical transaction (bad hex, bad encoding, trailing bytes, too large).
+        pub const MALFORMED: i32 = -32010;
+        /// The transaction is for another rollup chain.
+        pub const WRONG_CHAIN: i32 = -32011;
+        /// The signature does not verify.
+        pub const BAD_SIGNATURE: i32 = -32012;
+        /// A field or the gas limit is outside the protocol's bounds.
+        pub const LIMITS: i32 = -32013;
+        /// The fee per gas is below this relay's minimum.
+        pub const FEE_TOO_LOW: i32 = -32014;
+        /// The nonce is already used; the message (and `data.expected`) gives the account's next nonce.
+        pub const NONCE_TOO_LOW: i32 = -32015;
+        /// The nonce is further ahead of the account's next nonce than the relay queues.
+        pub const NONCE_TOO_HIGH: i32 = -32016;
+        /// The sender's balance does not cover the maximum fee.
+        pub const INSUFFICIENT_FUNDS: i32 = -32017;
+        /// The sender holds as many transactions in the mempool as the relay allows one sender.
+        pub const SENDER_FULL: i32 = -32018;
+        /// The mempool is full of transactions paying at least as much.
+        pub const POOL_FULL: i32 = -32019;
+        /// A transaction with the same sender and nonce is held, and this one does not pay enough more.
+        pub const UNDERPRICED: i32 = -32020;
+        /// The same transaction is already held or done (the hash is in `data`).
+        pub const KNOWN: i32 = -32021;
+        /// This client sends faster than the relay's per-IP limit.
+        pub const RATE_LIMITED: i32 = -32022;
+    }
 }
+
+/// Hashes or addresses one batch call may ask about.
+pub const MAX_BATCH_QUERY: usize = 1024;
 
 /// Transactions and receipts.
 #[rpc(server, client, namespace = "rollup", namespace_separator = ".")]
@@ -38,6 +71,26 @@ pub trait RollupTxApi {
     /// A transaction's receipt; `None` if not (yet) executed or pruned.
     #[method(name = "getReceipt", blocking)]
     fn get_receipt(&self, hash: Hash) -> RpcResult<Option<Receipt>>;
+
+    /// [`RollupTxApi::get_transaction`] of up to [`MAX_BATCH_QUERY`] hashes at once, in order.
+    #[method(name = "getTransactions", blocking)]
+    fn get_transactions(&self, hashes: Vec<Hash>) -> RpcResult<Vec<Option<TransactionView>>>;
+}
+
+/// What a relay adds: submitting transactions. A relay also serves [`RollupTxApi`] from its mempool (and its
+/// executor) and [`RollupStateApi`] from its executor, so a user needs one endpoint.
+#[rpc(server, client, namespace = "rollup", namespace_separator = ".")]
+pub trait RollupRelayApi {
+    /// Admits a signed transaction (hex of its canonical encoding) and answers its hash once it is stored
+    /// durably; a refusal is an error with a `codes::rejected` code naming the reason.
+    #[method(name = "sendTransaction")]
+    async fn send_transaction(&self, tx: String) -> RpcResult<Hash>;
+
+    /// [`RollupRelayApi::send_transaction`], then every status of the transaction as it changes, starting
+    /// with the one it was admitted in and ending with a terminal one; a refusal is sent as a `rejected`
+    /// status and ends the stream.
+    #[subscription(name = "sendTransactionAndWatch" => "transactionStatus", unsubscribe = "unwatchTransaction", item = TransactionView)]
+    async fn send_transaction_and_watch(&self, tx: String) -> SubscriptionResult;
 }
 
 /// State queries, claims and proofs.
@@ -47,7 +100,11 @@ pub trait RollupStateApi {
     #[method(name = "getBalance", blocking)]
     fn get_balance(&self, address: Address, height: Option<u64>) -> RpcResult<AccountView>;
 
-    /// An account's next nonce.
+    /// Up to [`MAX_BATCH_QUERY`] accounts at the head, in order.
+    #[method(name = "getAccounts", blocking)]
+    fn get_accounts(&self, addresses: Vec<Address>) -> RpcResult<Vec<AccountView>>;
+
+    /// An account's next nonce (a relay's answer counts the transactions it holds).
     #[method(name = "getNonce", blocking)]
     fn get_nonce(&self, address: Address, height: Option<u64>) -> RpcResult<u64>;
 
@@ -85,10 +142,11 @@ pub trait RollupStateApi {
     async fn get_witness(&self, height: u64, index: u32) -> RpcResult<zr_fraud::Witness>;
 
     /// Claims other executors gossiped for a momentum.
-    #[method(name = "getPeerClaims")]
+    #[method(name = "getPeerClaims", blocking)]
     fn get_peer_claims(&self, height: u64) -> RpcResult<Vec<Claim>>;
 
-    /// Follows new claims or receipts.
+    /// Follows new claims or receipts (an executor), or one transaction's status (`transactionStatus` with
+    /// its hash, a relay).
     #[subscription(name = "subscribe" => "subscription", unsubscribe = "unsubscribe", item = RollupEvent)]
-    async fn subscribe_events(&self, topic: Topic) -> SubscriptionResult;
+    async fn subscribe_events(&self, topic: Topic, hash: Option<Hash>) -> SubscriptionResult;
 }

@@ -23,20 +23,79 @@ pub struct AccountView {
     pub height: u64,
 }
 
-/// `rollup.getTransaction`: where a transaction landed.
+/// `rollup.getTransaction`: where a transaction stands. An executor knows what it executed (`executed`,
+/// `failed`, or `dropped` at a height); a relay also knows what it holds and posted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TransactionView {
     /// The transaction hash.
     pub hash: Hash,
-    /// How it ended.
+    /// Where it stands.
     pub status: TransactionStatus,
-    /// The momentum height it was executed at.
+    /// The momentum height it was sequenced or executed at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub height: Option<u64>,
-    /// Its position in the momentum.
+    /// Its position in the momentum's canonical order, from 0 (its claim leaf is this plus one: leaf 0 is the
+    /// prelude).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<u32>,
-    /// Its receipt.
-    pub receipt: Receipt,
+    /// Its receipt, once executed (or dropped by an executor).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<Receipt>,
+    /// `queued`: the nonce the sender's next transaction must have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_nonce: Option<u64>,
+    /// `bundled`: the bundle that carries it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<Hash>,
+    /// `bundled`: the L1 account block that carries the bundle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l1_block: Option<Hash>,
+    /// `dropped`, `rejected`, `failed`: why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `replaced`: the transaction that took its nonce.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_by: Option<Hash>,
+}
+
+impl TransactionView {
+    /// A status with no details yet.
+    pub fn new(hash: Hash, status: TransactionStatus) -> TransactionView {
+        TransactionView {
+            hash,
+            status,
+            height: None,
+            index: None,
+            receipt: None,
+            expected_nonce: None,
+            bundle: None,
+            l1_block: None,
+            reason: None,
+            replaced_by: None,
+        }
+    }
+
+    /// What an executor's receipt says, at its place in a momentum.
+    pub fn of_receipt(hash: Hash, receipt: Receipt, height: Option<u64>, index: Option<u32>) -> TransactionView {
+        let reason = match &receipt.status {
+            ReceiptStatus::Success => None,
+            ReceiptStatus::Failed { reason } => Some(reason.clone()),
+            ReceiptStatus::Dropped { reason } => Some(reason.to_string()),
+        };
+        TransactionView {
+            height,
+            index,
+            reason,
+            receipt: Some(receipt.clone()),
+            ..TransactionView::new(hash, TransactionStatus::of(&receipt.status))
+        }
+    }
+
+    /// A terminal status with its reason.
+    pub fn with_reason(hash: Hash, status: TransactionStatus, reason: impl Into<String>) -> TransactionView {
+        TransactionView { reason: Some(reason.into()), ..TransactionView::new(hash, status) }
+    }
 }
 
 /// `rollup.getStateRoot`.
@@ -94,12 +153,25 @@ pub struct CallResult {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum TransactionStatus {
+    /// Accepted by a relay, ready for its next bundle.
+    Pending,
+    /// Accepted by a relay, waiting for the sender's earlier nonce (`expectedNonce`).
+    Queued,
+    /// In a bundle the relay posted to L1 (`bundle`, `l1Block`), not yet in a momentum.
+    Bundled,
+    /// In a momentum's canonical order (`height`, `index`), not yet executed by the relay's executor.
+    Sequenced,
     /// Executed successfully.
     Executed,
     /// Executed and failed: its nonce and fee are used, its effect undone.
     Failed,
-    /// Not executed (gas budget, nonce): nothing changed, it may be posted again.
+    /// Not executed. From an executor: nothing changed at that height, it may be posted again. From a
+    /// relay: no longer held or retried (`reason`).
     Dropped,
+    /// Another transaction with the same sender and nonce and a higher fee took its place (`replacedBy`).
+    Replaced,
+    /// Refused at admission (`reason`).
+    Rejected,
 }
 
 impl TransactionStatus {
@@ -111,14 +183,32 @@ impl TransactionStatus {
             ReceiptStatus::Dropped { .. } => TransactionStatus::Dropped,
         }
     }
+
+    /// Whether a relay reports nothing after this one.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            TransactionStatus::Executed
+                | TransactionStatus::Failed
+                | TransactionStatus::Dropped
+                | TransactionStatus::Replaced
+                | TransactionStatus::Rejected
+        )
+    }
 }
 
 impl std::fmt::Display for TransactionStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
+            TransactionStatus::Pending => "pending",
+            TransactionStatus::Queued => "queued",
+            TransactionStatus::Bundled => "bundled",
+            TransactionStatus::Sequenced => "sequenced",
             TransactionStatus::Executed => "executed",
             TransactionStatus::Failed => "failed",
             TransactionStatus::Dropped => "dropped",
+            TransactionStatus::Replaced => "replaced",
+            TransactionStatus::Rejected => "rejected",
         })
     }
 }
@@ -158,10 +248,13 @@ pub struct ProofView {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Topic {
-    /// Every claim the executor signs.
+    /// Every claim the executor signs (executors).
     Claims,
-    /// Every receipt, in canonical order.
+    /// Every receipt, in canonical order (executors).
     Receipts,
+    /// Every status change of one transaction, until a terminal one (relays; the hash is the second
+    /// parameter).
+    TransactionStatus,
 }
 
 /// A `rollup.subscription` notification: a claim or a receipt, depending on the topic.
@@ -172,4 +265,6 @@ pub enum RollupEvent {
     Claim(Claim),
     /// A new receipt.
     Receipt(Receipt),
+    /// A transaction's new status.
+    Transaction(TransactionView),
 }

@@ -9,6 +9,7 @@ mod error;
 mod follow;
 mod l1;
 pub mod order;
+mod poster;
 mod publish;
 mod znnd;
 
@@ -17,6 +18,7 @@ pub use error::{L1Error, Refusal};
 pub use follow::{Follower, follow, inbox_blocks};
 pub use l1::{L1, MomentumSubscription};
 pub use order::{Ordered, Sequenced, Verified, canonical_order, order_verified, verify_inbox};
-pub use publish::{SendRequest, send_block};
+pub use poster::{PostSlot, Poster};
+pub use publish::{SendRequest, build_send_block, send_block};
 pub use znnd::ZnndClient;
 pub use zr_protocol::Deposit;

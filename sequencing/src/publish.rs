@@ -4,7 +4,7 @@ use zr_common::nom::rpc::GetRequiredParam;
 use zr_common::nom::{AccountBlock, BlockType, HashHeight, plasma, pow};
 use zr_common::{Address, KeyPair, TokenStandard};
 
-use crate::{L1, L1Error};
+use crate::{L1, L1Error, Refusal};
 
 /// A send to publish.
 #[derive(Debug, Clone)]
@@ -27,6 +27,18 @@ pub async fn send_block<L: L1>(
     key: &KeyPair,
     send: SendRequest,
 ) -> Result<AccountBlock, L1Error> {
+    let block = build_send_block(l1, chain_identifier, key, send).await?;
+    l1.publish(&block).await?;
+    Ok(block)
+}
+
+/// [`send_block`] without publishing: the signed block, for callers that record it first.
+pub async fn build_send_block<L: L1>(
+    l1: &L,
+    chain_identifier: u64,
+    key: &KeyPair,
+    send: SendRequest,
+) -> Result<AccountBlock, L1Error> {
     let address = key.address();
     let frontier = l1.frontier_block(&address).await?;
     let momentum = l1.frontier_momentum().await?;
@@ -37,7 +49,20 @@ pub async fn send_block<L: L1>(
             to_address: Some(send.to),
             data: send.data.clone(),
         })
-        .await?;
+        .await;
+    let required = match required {
+        Ok(required) => required,
+        // go-zenon refuses to quote PoW beyond what PoW may pay: the account's fused plasma is short.
+        Err(L1Error::Rpc { message, .. }) if Refusal::of_message(&message) == Refusal::Plasma => {
+            let available = l1.plasma(&address).await.map_or(0, |p| p.current_plasma);
+            return Err(L1Error::NeedsFusedPlasma {
+                address,
+                available,
+                required: plasma::required_plasma(send.data.len()),
+            });
+        }
+        Err(err) => return Err(err),
+    };
     let (fused_plasma, difficulty) = if required.available_plasma >= required.base_plasma {
         (required.base_plasma, 0)
     } else if required.base_plasma <= plasma::MAX_POW_PLASMA_PER_BLOCK {
@@ -66,6 +91,5 @@ pub async fn send_block<L: L1>(
             .map_err(|e| L1Error::Invalid(format!("PoW task failed: {e}")))?;
     }
     block.sign(key);
-    l1.publish(&block).await?;
     Ok(block)
 }

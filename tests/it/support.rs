@@ -23,6 +23,8 @@ pub struct TestNet {
     pub bob: KeyPair,
     /// Executor keys, funded with fused QSR to post claims.
     pub executors: Vec<KeyPair>,
+    /// Relay keys, funded with fused QSR to post bundles.
+    pub relays: Vec<KeyPair>,
     pub handle: Option<DevnetHandle>,
 }
 
@@ -33,7 +35,9 @@ impl TestNet {
         let alice = KeyPair::from_seed(&[2; 32]);
         let bob = KeyPair::from_seed(&[3; 32]);
         let executors = vec![KeyPair::from_seed(&[4; 32]), KeyPair::from_seed(&[5; 32])];
-        let funded = [alice.address(), executors[0].address(), executors[1].address()];
+        let relays = vec![KeyPair::from_seed(&[7; 32]), KeyPair::from_seed(&[8; 32])];
+        let funded =
+            [alice.address(), executors[0].address(), executors[1].address(), relays[0].address(), relays[1].address()];
         let mut genesis = Genesis::dev(CHAIN, 1_700_000_000, &[pillar.public()], &funded);
         genesis.accounts.push(GenesisAccount {
             address: bob.address(),
@@ -43,7 +47,7 @@ impl TestNet {
         });
         genesis.write(&dir.path().join("genesis.toml")).unwrap();
         pillar.write_file(&dir.path().join("pillar.json")).unwrap();
-        let mut net = TestNet { dir, pillar, alice, bob, executors, handle: None };
+        let mut net = TestNet { dir, pillar, alice, bob, executors, relays, handle: None };
         net.restart().await;
         net
     }

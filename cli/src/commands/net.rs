@@ -1,5 +1,6 @@
-//! Talking to the network: the L1 (znnd or the devnet) and an executor's query RPC; signing transactions,
-//! wrapping them in bundles and posting them to the inbox from the user's own L1 account.
+//! Talking to the network: a relay (by default: it takes signed transactions, pays the L1 plasma and answers
+//! the state queries), or with `--direct` an executor's query RPC and the L1, posting bundles to the inbox
+//! from the user's own L1 account (forced inclusion: no relay can censor it).
 
 use std::io::Write;
 use std::sync::Arc;
@@ -10,9 +11,11 @@ use eyre::{Context, bail, eyre};
 use jsonrpsee_http_client::{HttpClient, HttpClientBuilder};
 use zr_common::rollup::{BundleBody, Transaction, TxBody, TxKind};
 use zr_common::{Address, KeyPair, TokenStandard};
-use zr_rpc_api::{AccountView, RollupStateApiClient, RollupTxApiClient, TransactionView};
+use zr_rpc_api::{
+    AccountView, RollupRelayApiClient, RollupStateApiClient, RollupTxApiClient, TransactionStatus, TransactionView,
+};
 use zr_sequencing::bundle::encode_bundle;
-use zr_sequencing::{L1, SendRequest, ZnndClient, send_block};
+use zr_sequencing::{L1, L1Error, SendRequest, ZnndClient, send_block};
 
 /// Where the network is.
 #[derive(Args, Clone)]
@@ -23,7 +26,14 @@ pub struct NetArgs {
     /// L1 JSON-RPC over WebSocket
     #[arg(long, env = "ZR_L1_WS", default_value = zr_config::defaults::L1_WS_URL, global = true)]
     pub l1_ws: String,
-    /// An executor's query RPC
+    /// The relay that takes your transactions and answers queries
+    #[arg(long, env = "ZR_RELAY", default_value = zr_config::defaults::RELAY_URL, global = true)]
+    pub relay: String,
+    /// Post bundles to the L1 inbox from your own L1 account (it pays the plasma) and query an executor,
+    /// instead of going through a relay
+    #[arg(long, global = true)]
+    pub direct: bool,
+    /// An executor's query RPC (with --direct)
     #[arg(long, env = "ZR_EXECUTOR", default_value = zr_config::defaults::EXECUTOR_URL, global = true)]
     pub executor: String,
     /// The rollup chain id
@@ -32,8 +42,8 @@ pub struct NetArgs {
     /// Gas limit of each transaction
     #[arg(long, default_value_t = 5_000_000, global = true)]
     pub gas: u64,
-    /// Fee per gas (ZNN smallest unit) paid to the poster; you post your own bundles, so the protocol's
-    /// minimum (1) by default
+    /// Fee per gas (ZNN smallest unit) paid to the bundle's poster (the relay); the protocol's minimum (1) by
+    /// default
     #[arg(long, default_value_t = zr_protocol::gas::MOMENTUM.min_fee_per_gas, global = true)]
     pub fee_per_gas: u64,
     /// How long to wait for a result, in seconds
@@ -41,11 +51,11 @@ pub struct NetArgs {
     pub timeout: u64,
 }
 
-/// A connection to the L1 and an executor.
+/// A connection to a relay, or (`--direct`) to the L1 and an executor.
 pub struct Net {
     pub args: NetArgs,
     pub l1: Arc<ZnndClient>,
-    /// The executor's `rollup` API.
+    /// The `rollup` API queries go to: the relay's, or with `--direct` the executor's.
     pub executor: HttpClient,
     /// Print progress lines (not with --json).
     pub progress: bool,
@@ -54,10 +64,11 @@ pub struct Net {
 impl Net {
     pub fn new(args: NetArgs, progress: bool) -> eyre::Result<Net> {
         let l1 = Arc::new(ZnndClient::new(&args.l1_http, &args.l1_ws)?);
+        let url = args.api_url();
         let executor = HttpClientBuilder::default()
             .request_timeout(Duration::from_secs(30))
-            .build(&args.executor)
-            .wrap_err_with(|| format!("invalid executor URL {}", args.executor))?;
+            .build(url)
+            .wrap_err_with(|| format!("invalid URL {url}"))?;
         Ok(Net { args, l1, executor, progress })
     }
 
@@ -65,11 +76,21 @@ impl Net {
         self.executor.get_balance(*address, None).await.map_err(|e| self.executor_error("rollup.getBalance", e))
     }
 
-    /// An executor call's error, naming the executor and the method.
+    /// The next nonce to sign with (a relay counts what it holds for the account).
+    pub async fn next_nonce(&self, address: &Address) -> eyre::Result<u64> {
+        self.executor.get_nonce(*address, None).await.map_err(|e| self.executor_error("rollup.getNonce", e))
+    }
+
+    /// A call's error, naming the endpoint and the method.
     pub fn executor_error(&self, method: &str, error: jsonrpsee::core::ClientError) -> eyre::Report {
+        let who = if self.args.direct { "executor" } else { "relay" };
         match error {
-            jsonrpsee::core::ClientError::Call(e) => eyre!("executor refused {method}: {}", e.message()),
-            other => eyre!("executor at {} failed on {method}: {other}", self.args.executor),
+            jsonrpsee::core::ClientError::Call(e) => eyre!("{who} refused {method}: {}", e.message()),
+            other => eyre!(
+                "{who} at {} failed on {method}: {other}{}",
+                self.args.api_url(),
+                if self.args.direct { "" } else { " (is a relay running? `zr up` starts one; --direct posts without)" }
+            ),
         }
     }
 
@@ -86,13 +107,26 @@ impl Net {
         }
     }
 
-    /// Posts a send from `key`'s L1 account, waiting for plasma to come back when the account has none.
+    /// Posts a send from `key`'s L1 account. Plasma held by the account's unconfirmed blocks comes back with
+    /// the next momentum, so that is waited for; an account whose fused QSR can never pay the block gets an
+    /// error saying how much to fuse.
     pub async fn post(&self, key: &KeyPair, send: SendRequest) -> eyre::Result<zr_common::nom::AccountBlock> {
         let chain_identifier = self.l1.frontier_momentum().await?.chain_identifier;
         let deadline = Instant::now() + Duration::from_secs(self.args.timeout);
         loop {
             match send_block(self.l1.as_ref(), chain_identifier, key, send.clone()).await {
                 Ok(block) => return Ok(block),
+                Err(L1Error::NeedsFusedPlasma { address, required, .. })
+                    if self.never_enough(&address, required).await =>
+                {
+                    let qsr = required.div_ceil(zr_common::nom::plasma::PLASMA_PER_FUSED_QSR);
+                    bail!(
+                        "{address} cannot pay this block's {required} plasma: PoW pays at most {} a block and its fused \
+                         QSR gives less. Fuse at least {qsr} QSR to {address} on L1 (the plasma contract's Fuse), or \
+                         leave out --direct and submit through a relay, which pays the plasma",
+                        zr_common::nom::plasma::MAX_POW_PLASMA_PER_BLOCK
+                    );
+                }
                 // Plasma held by unconfirmed blocks comes back when a momentum confirms them.
                 Err(err) if err.clears_with_next_momentum() && Instant::now() < deadline => {
                     self.progress("waiting for plasma (the next momentum frees it)…");
@@ -103,9 +137,38 @@ impl Net {
         }
     }
 
-    /// Signs `kinds` with consecutive nonces from `nonce`, posts them in one bundle, returns the transactions.
+    /// Whether `address`'s fused QSR gives less than `required` plasma even with nothing unconfirmed.
+    async fn never_enough(&self, address: &Address, required: u64) -> bool {
+        self.l1.plasma(address).await.is_ok_and(|p| p.max_plasma < required)
+    }
+
+    /// Signs `kinds` with consecutive nonces from `nonce` and submits them (to the relay, or with `--direct`
+    /// in one bundle from the user's L1 account); returns the transactions.
     pub async fn submit(&self, key: &KeyPair, nonce: u64, kinds: Vec<TxKind>) -> eyre::Result<Vec<Transaction>> {
         self.submit_with_gas(key, nonce, kinds, self.args.gas).await
+    }
+
+    /// Submits signed transactions to the relay, in order; a relay that holds as many of the sender's as it
+    /// allows is given time to post some.
+    pub async fn send_to_relay(&self, transactions: &[Transaction]) -> eyre::Result<()> {
+        let started = Instant::now();
+        for tx in transactions {
+            let hex_tx = hex::encode(zr_common::Canonical::to_bytes(tx));
+            loop {
+                match self.executor.send_transaction(hex_tx.clone()).await {
+                    Ok(_) => break,
+                    Err(jsonrpsee::core::ClientError::Call(e))
+                        if e.code() == zr_rpc_api::codes::rejected::SENDER_FULL
+                            && started.elapsed() < Duration::from_secs(self.args.timeout) =>
+                    {
+                        self.progress("the relay holds as many of your transactions as it allows; waiting…");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                    Err(e) => return Err(self.executor_error("rollup.sendTransaction", e)),
+                }
+            }
+        }
+        Ok(())
     }
 
     /// As [`Net::submit`], with an explicit gas limit.
@@ -118,7 +181,11 @@ impl Net {
     ) -> eyre::Result<Vec<Transaction>> {
         let transactions: Vec<Transaction> =
             kinds.into_iter().enumerate().map(|(i, kind)| self.sign(key, nonce + i as u64, kind, gas)).collect();
-        self.post_bundle(key, transactions.clone()).await?;
+        if self.args.direct {
+            self.post_bundle(key, transactions.clone()).await?;
+        } else {
+            self.send_to_relay(&transactions).await?;
+        }
         Ok(transactions)
     }
 
@@ -143,7 +210,8 @@ impl Net {
         Ok(())
     }
 
-    /// Waits until the executor has executed (or dropped) `hash`; returns where it landed.
+    /// Waits until `hash` is executed (or, with `--direct`, dropped by the executor; through a relay, until a
+    /// terminal status); returns where it landed.
     pub async fn wait(&self, hash: &zr_common::Hash, what: &str) -> eyre::Result<TransactionView> {
         self.wait_after(hash, what, None).await
     }
@@ -160,10 +228,11 @@ impl Net {
             let found = self.executor.get_transaction(*hash).await;
             let found = found.map_err(|e| self.executor_error("rollup.getTransaction", e))?;
             let stale = |view: &TransactionView| {
-                matches!(view.receipt.status, zr_common::rollup::ReceiptStatus::Dropped { .. })
+                view.status == TransactionStatus::Dropped
                     && dropped_at.is_some_and(|at| view.height.is_none_or(|h| h <= at))
             };
-            if let Some(view) = found.filter(|view| !stale(view)) {
+            let last = found.as_ref().map(|v| v.status);
+            if let Some(view) = found.filter(|view| view.status.is_terminal() && !stale(view)) {
                 self.progress_done();
                 return Ok(view);
             }
@@ -174,7 +243,8 @@ impl Net {
                     self.args.timeout
                 );
             }
-            self.progress(&format!("{what} {hash}: posted, waiting for a momentum… {}s", started.elapsed().as_secs()));
+            let stage = last.map_or("submitted".to_owned(), |s| s.to_string());
+            self.progress(&format!("{what} {hash}: {stage}, waiting for a momentum… {}s", started.elapsed().as_secs()));
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
     }
@@ -244,6 +314,13 @@ pub fn encode_args(args: &[String]) -> eyre::Result<Vec<u8>> {
         }
     }
     Ok(out)
+}
+
+impl NetArgs {
+    /// Where `rollup` queries go: the relay, or with `--direct` the executor.
+    pub fn api_url(&self) -> &str {
+        if self.direct { &self.executor } else { &self.relay }
+    }
 }
 
 #[cfg(test)]

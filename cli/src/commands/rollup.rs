@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 use clap::Subcommand;
 use eyre::{Context, bail};
 use serde_json::json;
-use zr_common::rollup::{ReceiptStatus, Transaction, TxKind, limits};
+use zr_common::rollup::{Transaction, TxKind, limits};
 use zr_common::{Address, Hash, KeyPair, TokenStandard, sha3_256};
 use zr_protocol::StateKey;
 use zr_protocol::gas::{COSTS, intrinsic_gas_of_len};
-use zr_rpc_api::{CallRequest, RollupStateApiClient, RollupTxApiClient, TransactionView};
+use zr_rpc_api::{CallRequest, RollupStateApiClient, RollupTxApiClient, TransactionStatus, TransactionView};
 use zr_sequencing::{L1, SendRequest};
 
 use super::key::KeyFileArg;
@@ -187,7 +187,7 @@ pub fn run(cmd: RollupCommand, key: KeyFileArg, net: NetArgs, out: &Output) -> e
                     let found = net.executor.get_transaction(hash).await;
                     match found.map_err(|e| net.executor_error("rollup.getTransaction", e))? {
                         Some(view) => view,
-                        None => bail!("transaction {hash} is not executed (yet); add --watch to wait"),
+                        None => bail!("transaction {hash} is not known (yet); add --watch to wait"),
                     }
                 };
                 print_tx(out, &view);
@@ -198,7 +198,15 @@ pub fn run(cmd: RollupCommand, key: KeyFileArg, net: NetArgs, out: &Output) -> e
 }
 
 async fn next_nonce(net: &Net, key: &KeyPair) -> eyre::Result<u64> {
-    Ok(net.account(&key.address()).await?.nonce)
+    net.next_nonce(&key.address()).await
+}
+
+/// Fails (exit 1) unless `view` is executed, naming what happened.
+fn require_executed(view: &TransactionView, what: &str) -> eyre::Result<()> {
+    if view.status != TransactionStatus::Executed {
+        bail!("{what} {} {}: {}", view.hash, view.status, view.reason.clone().unwrap_or_default());
+    }
+    Ok(())
 }
 
 /// Submits one transaction and waits for its receipt; fails (exit 1) if the transaction failed.
@@ -206,11 +214,7 @@ async fn transact(net: &Net, key: &KeyPair, kind: TxKind, what: &str) -> eyre::R
     let nonce = next_nonce(net, key).await?;
     let tx = net.submit(key, nonce, vec![kind]).await?.remove(0);
     let view = net.wait(&tx.hash(), what).await?;
-    match &view.receipt.status {
-        ReceiptStatus::Failed { reason } => bail!("{what} {} failed: {reason}", view.hash),
-        ReceiptStatus::Dropped { reason } => bail!("{what} {} dropped: {reason}", view.hash),
-        ReceiptStatus::Success => {}
-    }
+    require_executed(&view, what)?;
     Ok(view)
 }
 
@@ -257,9 +261,7 @@ async fn deploy(
     let address = Address::contract(&key.address(), nonce);
     let tx = net.submit(key, nonce, vec![TxKind::Deploy { code_hash, input, value }]).await?.remove(0);
     let view = net.wait(&tx.hash(), "deploy").await?;
-    if let ReceiptStatus::Failed { reason } = &view.receipt.status {
-        bail!("deploy {} failed: {reason}", view.hash);
-    }
+    require_executed(&view, "deploy")?;
     out.emit(json!({ "contract": address, "codeHash": code_hash, "transaction": view }), || {
         format!(
             "deployed {} ({} bytes, code {code_hash})\ncontract: {address}\ntransaction {} at height {}",
@@ -272,10 +274,31 @@ async fn deploy(
     Ok(())
 }
 
-/// Posts upload transactions one bundle each and waits for all of them. A chunk the momentum could not fit
-/// (dropped: gas budget, or a nonce gap after an earlier drop) is posted again with the ones after it, a few
-/// times; a failed chunk fails the upload.
+/// Uploads chunk transactions and waits for all of them. Through a relay they are all submitted at once (the
+/// relay bundles them over the next momentums and posts again what a momentum could not fit); with `--direct`
+/// see [`upload_chunks_directly`].
 async fn upload_chunks(net: &Net, key: &KeyPair, uploads: &[Transaction], file: &std::path::Path) -> eyre::Result<()> {
+    if net.args.direct {
+        return upload_chunks_directly(net, key, uploads, file).await;
+    }
+    net.progress(&format!("uploading {} in {} chunks through the relay", file.display(), uploads.len()));
+    net.send_to_relay(uploads).await?;
+    for (index, tx) in uploads.iter().enumerate() {
+        let view = net.wait(&tx.hash(), &format!("upload chunk {}/{}", index + 1, uploads.len())).await?;
+        require_executed(&view, &format!("upload chunk {index}"))?;
+    }
+    Ok(())
+}
+
+/// Posts upload transactions one bundle each from the user's L1 account and waits for all of them. A chunk
+/// the momentum could not fit (dropped: gas budget, or a nonce gap after an earlier drop) is posted again with
+/// the ones after it, a few times; a failed chunk fails the upload.
+async fn upload_chunks_directly(
+    net: &Net,
+    key: &KeyPair,
+    uploads: &[Transaction],
+    file: &std::path::Path,
+) -> eyre::Result<()> {
     const ATTEMPTS: usize = 4;
     let mut from = 0;
     let mut dropped_at = None;
@@ -287,14 +310,15 @@ async fn upload_chunks(net: &Net, key: &KeyPair, uploads: &[Transaction], file: 
         let mut again = None;
         for (index, tx) in uploads.iter().enumerate().skip(from) {
             let view = net.wait_after(&tx.hash(), "upload", dropped_at).await?;
-            match &view.receipt.status {
-                ReceiptStatus::Success => {}
-                ReceiptStatus::Failed { reason } => bail!("upload chunk {index} ({}) failed: {reason}", view.hash),
-                ReceiptStatus::Dropped { reason } => {
+            let reason = view.reason.clone().unwrap_or_default();
+            match view.status {
+                TransactionStatus::Executed => {}
+                TransactionStatus::Dropped => {
                     net.progress(&format!("chunk {index} dropped ({reason}); posting again (attempt {attempt})"));
                     again = Some((index, view.height));
                     break;
                 }
+                other => bail!("upload chunk {index} ({}) {other}: {reason}", view.hash),
             }
         }
         match again {
@@ -320,22 +344,33 @@ fn decode_return(data: &[u8], as_type: Option<&str>) -> eyre::Result<String> {
 
 fn print_tx(out: &Output, view: &TransactionView) {
     out.emit(serde_json::to_value(view).unwrap_or_default(), || {
-        let mut text = format!(
-            "transaction {}: {} at height {} (gas {})",
-            view.hash,
-            view.status,
-            view.height.map_or("-".into(), |h| h.to_string()),
-            view.receipt.gas_used
-        );
-        match &view.receipt.status {
-            ReceiptStatus::Failed { reason } => text.push_str(&format!("\nreason: {reason}")),
-            ReceiptStatus::Dropped { reason } => text.push_str(&format!("\nreason: {reason}")),
-            ReceiptStatus::Success => {}
+        let mut text = format!("transaction {}: {}", view.hash, view.status);
+        if let Some(height) = view.height {
+            text.push_str(&format!(" at height {height}"));
+            if let Some(index) = view.index {
+                text.push_str(&format!(" position {index}"));
+            }
         }
-        if !view.receipt.return_data.is_empty() {
-            text.push_str(&format!("\nreturned: {}", hex::encode(&view.receipt.return_data)));
+        if let Some(receipt) = &view.receipt {
+            text.push_str(&format!(" (gas {})", receipt.gas_used));
         }
-        for event in &view.receipt.events {
+        if let Some(nonce) = view.expected_nonce {
+            text.push_str(&format!("\nwaiting for nonce {nonce}"));
+        }
+        if let (Some(bundle), Some(block)) = (view.bundle, view.l1_block) {
+            text.push_str(&format!("\nbundle {bundle} in L1 block {block}"));
+        }
+        if let Some(by) = view.replaced_by {
+            text.push_str(&format!("\nreplaced by {by}"));
+        }
+        if let Some(reason) = &view.reason {
+            text.push_str(&format!("\nreason: {reason}"));
+        }
+        let Some(receipt) = &view.receipt else { return text };
+        if !receipt.return_data.is_empty() {
+            text.push_str(&format!("\nreturned: {}", hex::encode(&receipt.return_data)));
+        }
+        for event in &receipt.events {
             text.push_str(&format!(
                 "\nevent {} {}: {}",
                 event.contract,

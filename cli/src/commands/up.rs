@@ -1,4 +1,6 @@
-//! `zr up`: a whole local network in one process, with no configuration: the devnet and an executor.
+//! `zr up`: a whole local network in one process, with no configuration: the devnet, an executor and a relay
+//! in sponsor mode (it grants each new key a little ZNN for its first fees, so a key made with `zr key new`
+//! can deploy at once).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,7 +12,7 @@ use serde_json::json;
 use std::sync::Arc;
 use zr_common::KeyPair;
 
-use zr_config::{DevnetConfig, ExecutorConfig, L1Section, OpsSection, RpcSection};
+use zr_config::{DevnetConfig, ExecutorConfig, L1Section, OpsSection, RelayConfig, RpcSection};
 use zr_devnet::{Devnet, Genesis};
 
 use crate::commands::key::{KeyFileArg, zr_home};
@@ -41,6 +43,15 @@ pub struct UpArgs {
     /// The executor's metrics and health
     #[arg(long, default_value_t = defaults::loopback(defaults::EXECUTOR_OPS_PORT), value_name = "ADDR")]
     executor_ops_listen: SocketAddr,
+    /// The relay's public JSON-RPC (what `zr` talks to by default)
+    #[arg(long, default_value_t = defaults::loopback(defaults::RELAY_RPC_PORT), value_name = "ADDR")]
+    relay_listen: SocketAddr,
+    /// The relay's metrics and health
+    #[arg(long, default_value_t = defaults::loopback(defaults::RELAY_OPS_PORT), value_name = "ADDR")]
+    relay_ops_listen: SocketAddr,
+    /// ZNN the relay grants once to each new key that cannot pay its first fee (0: none)
+    #[arg(long, default_value = "10", value_name = "ZNN")]
+    sponsor_grant: String,
     /// Milliseconds between momentums (NoM's is 10000)
     #[arg(long, default_value_t = 1000, value_name = "MS")]
     momentum_interval_ms: u64,
@@ -56,13 +67,15 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
     let pillar_path = dir.join("pillar.json");
     let dev_key_path = dir.join("dev-key.json");
     let executor_key_path = dir.join("executor-key.json");
+    let relay_key_path = dir.join("relay-key.json");
     let genesis_path = dir.join("genesis.toml");
     if !genesis_path.exists() {
         let pillar = KeyPair::generate();
         let dev = KeyPair::generate();
         let executor = KeyPair::generate();
-        // The executor's account pays the plasma of its claims.
-        let mut funded = vec![dev.address(), executor.address()];
+        let relay = KeyPair::generate();
+        // The executor's account pays the plasma of its claims, the relay's that of its bundles.
+        let mut funded = vec![dev.address(), executor.address(), relay.address()];
         if let Ok(user) = key.load() {
             funded.push(user.address());
         }
@@ -71,8 +84,17 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
         overwrite_key(&pillar, &pillar_path)?;
         overwrite_key(&dev, &dev_key_path)?;
         overwrite_key(&executor, &executor_key_path)?;
+        overwrite_key(&relay, &relay_key_path)?;
         genesis.write(&genesis_path)?;
     }
+    if !relay_key_path.exists() {
+        bail!(
+            "{} holds a network created before `zr up` ran a relay (no funded relay key); remove it to start afresh, \
+             or pass --data-dir for a new one",
+            dir.display()
+        );
+    }
+    let sponsor_grant = super::net::parse_amount(&args.sponsor_grant)?;
     let genesis = Genesis::read(&genesis_path)?;
     let dev = KeyPair::read_file(&dev_key_path)?;
     let config = DevnetConfig {
@@ -87,6 +109,7 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
     };
     zr_config::Validate::validate(&config)?;
     let executor_key = KeyPair::read_file(&executor_key_path)?;
+    let relay_key = KeyPair::read_file(&relay_key_path)?;
 
     let runtime = tokio::runtime::Runtime::new().wrap_err("cannot start the async runtime")?;
     runtime.block_on(async {
@@ -103,12 +126,29 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
         zr_config::Validate::validate(&executor_config)?;
         // The executor reads the chain in process; users reach it over the JSON-RPC printed below.
         let l1 = Arc::new(zr_devnet::InProcessL1::new(devnet.chain.clone()));
-        let executor = zr_executor::node::start(&executor_config, executor_key, l1).await.wrap_err("cannot start the executor")?;
+        let executor = zr_executor::node::start(&executor_config, executor_key, l1.clone()).await.wrap_err("cannot start the executor")?;
+        fund_relay(&dir, &relay_key, l1.as_ref()).await?;
+        let relay_config = RelayConfig {
+            data_dir: dir.join("relay"),
+            chain_id: ROLLUP_CHAIN_ID,
+            key_file: Some(relay_key_path.clone()),
+            executor: executor.rpc_url(),
+            sponsor_grant: u64::try_from(sponsor_grant).wrap_err("--sponsor-grant is too large")?,
+            l1: L1Section { http: devnet.http_url(), ws: devnet.ws_url() },
+            rpc: RpcSection::on(args.relay_listen),
+            ops: OpsSection::on(args.relay_ops_listen),
+            ..RelayConfig::default()
+        };
+        zr_config::Validate::validate(&relay_config)?;
+        let relay = zr_relay::start(&relay_config, relay_key.clone(), l1).await.wrap_err("cannot start the relay")?;
         let funded: Vec<String> = genesis.accounts.iter().map(|a| a.address.to_string()).collect();
         out.emit(
             json!({
                 "l1Http": devnet.http_url(),
                 "l1Ws": devnet.ws_url(),
+                "relayRpc": relay.rpc_url(),
+                "relayOps": format!("http://{}", relay.ops_addr),
+                "relayAddress": relay_key.address(),
                 "executorRpc": executor.rpc_url(),
                 "executorOps": format!("http://{}", executor.ops_addr),
                 "rollupChainId": ROLLUP_CHAIN_ID,
@@ -122,16 +162,23 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
             || {
                 format!(
                     "zrollup local network is up (Ctrl-C stops it; the chain persists in {dir})\n\
-                     \n  executor JSON-RPC:       {rpc}\n  L1 JSON-RPC (HTTP):      {http}\n  L1 JSON-RPC (WebSocket): {ws}\n  \
-                     metrics and health:      http://{ops}/metrics (devnet), http://{executor_ops}/metrics (executor)\n  \
+                     \n  relay JSON-RPC:          {relay_rpc} (HTTP and WebSocket; `zr` uses it by default)\n  \
+                     executor JSON-RPC:       {rpc}\n  L1 JSON-RPC (HTTP):      {http}\n  L1 JSON-RPC (WebSocket): {ws}\n  \
+                     metrics and health:      http://{ops}/metrics (devnet), http://{executor_ops}/metrics (executor), \
+                     http://{relay_ops}/metrics (relay)\n  \
+                     sponsor grant:           {grant} ZNN to each new key, once, from the relay\n  \
                      L1 chain identifier:     {chain}\n  rollup chain id:         {ROLLUP_CHAIN_ID}\n  \
                      funded dev key:          {key} ({dev})\n  funded accounts:         {funded}\n\
-                     \nTry it (in another terminal; your own key works too if it existed when the network was created):\n  \
-                     zr deposit 100 --key {key}\n  zr balance --key {key}\n  \
-                     zr deploy contracts/wasm/token.wasm --key {key}\n  zr transfer {dev} 1.5 --key {key}",
+                     \nTry it (in another terminal):\n  \
+                     zr key new\n  zr deploy contracts/wasm/token.wasm      (a new key: the relay pays its first fees)\n  \
+                     zr balance\n  zr deposit 100 --key {key}   (an L1 deposit, from the funded dev key)\n  \
+                     zr transfer {dev} 1.5 --key {key}",
                     dir = dir.display(),
                     http = devnet.http_url(),
                     rpc = executor.rpc_url(),
+                    relay_rpc = relay.rpc_url(),
+                    relay_ops = relay.ops_addr,
+                    grant = super::net::format_amount(sponsor_grant),
                     executor_ops = executor.ops_addr,
                     ws = devnet.ws_url(),
                     ops = devnet.ops_addr,
@@ -143,10 +190,36 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
             },
         );
         tokio::signal::ctrl_c().await.wrap_err("cannot wait for Ctrl-C")?;
+        relay.stop().await;
         executor.stop().await;
         devnet.stop().await;
         Ok(())
     })
+}
+
+/// ZNN the relay deposits into its rollup account when the network is first started: what it pays sponsor
+/// grants from.
+const RELAY_DEPOSIT: u128 = 100_000 * 100_000_000;
+
+/// Deposits [`RELAY_DEPOSIT`] from the relay's L1 account into its rollup account, once per network (a
+/// marker file records that it was posted).
+async fn fund_relay<L: zr_sequencing::L1>(dir: &std::path::Path, relay: &KeyPair, l1: &L) -> eyre::Result<()> {
+    let marker = dir.join("relay-funded");
+    if marker.exists() {
+        return Ok(());
+    }
+    let chain_identifier = l1.frontier_momentum().await?.chain_identifier;
+    let send = zr_sequencing::SendRequest {
+        to: zr_common::Address::INBOX,
+        token: zr_common::TokenStandard::ZNN,
+        amount: RELAY_DEPOSIT,
+        data: vec![],
+    };
+    zr_sequencing::send_block(l1, chain_identifier, relay, send)
+        .await
+        .wrap_err("cannot fund the relay's rollup account")?;
+    std::fs::write(&marker, b"deposited\n").wrap_err_with(|| format!("cannot write {}", marker.display()))?;
+    Ok(())
 }
 
 /// Writes a generated key; a leftover file from an interrupted first start is replaced.

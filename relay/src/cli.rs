@@ -1,0 +1,41 @@
+//! The `zr-relay` command line, as a library function so test harnesses can run the real daemon in a child
+//! process (and kill it).
+
+use std::sync::Arc;
+
+use clap::Parser;
+use eyre::WrapErr;
+use zr_common::KeyPair;
+use zr_config::{RelayArgs, RelayConfig};
+use zr_sequencing::ZnndClient;
+
+/// The zrollup relay daemon.
+#[derive(Parser)]
+#[command(name = "zr-relay", version, about)]
+struct Cli {
+    #[command(flatten)]
+    args: RelayArgs,
+}
+
+/// Parses the command line, runs the relay until Ctrl-C, and exits non-zero with the error chain on failure.
+pub fn main() {
+    zr_common::daemon::init_tracing("info");
+    if let Err(err) = run(Cli::parse()) {
+        zr_common::daemon::exit_with(err.as_ref());
+    }
+}
+
+fn run(cli: Cli) -> eyre::Result<()> {
+    let config = RelayConfig::load(&cli.args).wrap_err("invalid configuration")?;
+    let key_file = config.key_file.clone().expect("validated: key_file is set");
+    let key = KeyPair::read_file(&key_file).wrap_err("cannot load the relay key")?;
+    let runtime = tokio::runtime::Runtime::new().wrap_err("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let l1 = Arc::new(ZnndClient::new(&config.l1.http, &config.l1.ws)?);
+        let relay = crate::node::start(&config, key, l1).await.wrap_err("cannot start the relay")?;
+        println!("zr-relay: RPC {}  ops http://{}  address {}", relay.rpc_url(), relay.ops_addr, relay.relay.address());
+        tokio::signal::ctrl_c().await.wrap_err("cannot wait for ctrl-c")?;
+        relay.stop().await;
+        Ok(())
+    })
+}

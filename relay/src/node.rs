@@ -1,0 +1,151 @@
+//! A running relay: the mempool (restored from disk and re-checked), the public RPC, the ops endpoint, and
+//! the task that follows L1, posts bundles and settles what executed.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use jsonrpsee::server::ServerHandle;
+use jsonrpsee_http_client::HttpClientBuilder;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use zr_common::KeyPair;
+use zr_common::metrics::{Registry, serve_ops};
+use zr_config::RelayConfig;
+use zr_protocol::gas::MOMENTUM;
+use zr_sequencing::{L1, L1Error, Poster};
+
+use crate::accounts::Accounts;
+use crate::pool::{Pool, PoolConfig};
+use crate::service::{Metrics, Relay, Settings};
+use crate::store::{Store, StoreError};
+
+/// Times a refused bundle block is posted again (about a momentum apart) before its transactions wait for
+/// the next momentum's bundles.
+const POST_ATTEMPTS: u32 = 3;
+
+/// The relay could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The mempool database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The L1 could not be reached.
+    #[error("cannot reach the L1: {0}")]
+    L1(#[from] L1Error),
+    /// The executor URL is invalid.
+    #[error("executor {url}: {reason}")]
+    Executor {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// A listener could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// A running relay.
+pub struct RelayHandle {
+    /// The relay's state, for in-process use.
+    pub relay: Arc<Relay>,
+    /// The public RPC address.
+    pub rpc_addr: SocketAddr,
+    /// The ops endpoint address.
+    pub ops_addr: SocketAddr,
+    rpc: ServerHandle,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+    ops: JoinHandle<()>,
+}
+
+impl RelayHandle {
+    /// `http://` URL of the public RPC.
+    pub fn rpc_url(&self) -> String {
+        format!("http://{}", self.rpc_addr)
+    }
+
+    /// `ws://` URL of the public RPC.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}", self.rpc_addr)
+    }
+
+    /// Stops serving and following; what was admitted is on disk already.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+        let _ = self.rpc.stop();
+        self.rpc.stopped().await;
+        self.ops.abort();
+    }
+}
+
+/// Starts a relay with `key` against `l1`.
+pub async fn start<L: L1 + 'static>(config: &RelayConfig, key: KeyPair, l1: Arc<L>) -> Result<RelayHandle, StartError> {
+    let executor = HttpClientBuilder::default()
+        .request_timeout(Duration::from_secs(30))
+        .max_response_size(crate::rpc::MAX_RESPONSE_BYTES)
+        .build(&config.executor)
+        .map_err(|e| StartError::Executor { url: config.executor.clone(), reason: e.to_string() })?;
+    let pool_config = PoolConfig {
+        max_txs: config.max_mempool_txs as usize,
+        max_per_sender: config.max_txs_per_sender as usize,
+        max_nonce_gap: config.max_nonce_gap,
+        queued_ttl: Duration::from_secs(config.queued_ttl_secs),
+        replace_bump_percent: 10,
+        max_drops: 8,
+        finished_kept: 100_000,
+    };
+    let (store, contents) = Store::open(&config.data_dir, pool_config.finished_kept)?;
+    let mut pool = Pool::new(pool_config);
+    let restored = contents.held.len();
+    for loaded in contents.held {
+        pool.restore(loaded.tx, loaded.seq, loaded.stage);
+    }
+    for view in contents.finished {
+        pool.restore_finished(view);
+    }
+    let registry = Registry::default();
+    let metrics = Metrics::register(&registry);
+    metrics.held.set(pool.len() as u64);
+    let relay = Arc::new(Relay {
+        pool: Mutex::new(pool),
+        store,
+        accounts: Accounts::start(executor.clone()),
+        executor,
+        settings: Settings {
+            chain_id: config.chain_id,
+            min_fee_per_gas: config.min_fee_per_gas.max(MOMENTUM.min_fee_per_gas),
+            sponsor_grant: u128::from(config.sponsor_grant),
+            max_bundles_per_momentum: config.max_bundles_per_momentum as usize,
+        },
+        key: key.clone(),
+        granted: Mutex::new(contents.granted.into_iter().map(|a| (a, None)).collect::<BTreeMap<_, _>>()),
+        metrics,
+    });
+    let frontier = l1.frontier_momentum().await?;
+    let from = contents.cursor.map_or(frontier.height + 1, |h| h + 1);
+    // About one momentum between retries: the interval of the momentums seen so far is not known here, so a
+    // second (zr up's interval; NoM's is ten).
+    let poster =
+        Arc::new(Poster::new(l1.clone(), key, frontier.chain_identifier, Duration::from_secs(1), POST_ATTEMPTS));
+    let (rpc_addr, rpc) = crate::rpc::serve(relay.clone(), &config.rpc, &config.cors_origins)
+        .await
+        .map_err(|source| StartError::Listen { addr: config.rpc.listen, source })?;
+    let ready = Arc::new(AtomicBool::new(true));
+    let (ops_addr, ops) = serve_ops(config.ops.listen, Arc::new(registry), ready)
+        .await
+        .map_err(|source| StartError::Listen { addr: config.ops.listen, source })?;
+    let (stop, stopped) = watch::channel(false);
+    let task = tokio::spawn(crate::tracker::run(relay.clone(), l1, poster, from, stopped));
+    tracing::info!(target: "zr::relay", rpc = %rpc_addr, ops = %ops_addr, from, restored, relay = %relay.address(), "relay started");
+    Ok(RelayHandle { relay, rpc_addr, ops_addr, rpc, stop, task, ops })
+}

@@ -1,0 +1,670 @@
+//! The mempool in memory: held transactions by hash and, per sender, by nonce; what became of the ones no
+//! longer held; and who watches which transaction. It decides admission against an account's state as the
+//! executor last reported it, picks what the next bundle carries, and moves transactions through their
+//! stages. No I/O: the node persists what it changes (see [`crate::store`]).
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+use zr_common::rollup::Transaction;
+use zr_common::{Address, Hash};
+use zr_rpc_api::{AccountView, TransactionStatus, TransactionView};
+
+use crate::admission::Rejection;
+
+/// Where a held transaction is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "stage")]
+pub enum Stage {
+    /// Waiting for a bundle (ready, or queued behind a nonce gap).
+    Pending,
+    /// Posted in a bundle, not yet seen in a momentum.
+    Bundled {
+        /// The bundle hash.
+        bundle: Hash,
+        /// The L1 account block carrying it.
+        l1_block: Hash,
+        /// The L1 frontier height when it was posted.
+        posted_at: u64,
+    },
+    /// In a momentum's canonical order, waiting for the executor.
+    Sequenced {
+        /// The momentum height.
+        height: u64,
+        /// The position in the canonical order, from 0.
+        index: u32,
+    },
+}
+
+/// The mempool's limits.
+#[derive(Debug, Clone)]
+pub struct PoolConfig {
+    /// Most transactions held.
+    pub max_txs: usize,
+    /// Most transactions held per sender.
+    pub max_per_sender: usize,
+    /// How far ahead of the sender's next nonce a transaction may be.
+    pub max_nonce_gap: u64,
+    /// How long a transaction may wait behind a nonce gap.
+    pub queued_ttl: Duration,
+    /// Percent more fee per gas a replacement must offer (reth's 10).
+    pub replace_bump_percent: u64,
+    /// How many times an executor may drop a transaction (gas budget, fee) before the relay gives up.
+    pub max_drops: u32,
+    /// Finished transactions whose status is remembered.
+    pub finished_kept: usize,
+}
+
+/// One held transaction.
+#[derive(Debug, Clone)]
+pub struct Held {
+    /// The transaction.
+    pub tx: Arc<Transaction>,
+    /// Its hash.
+    pub hash: Hash,
+    /// Its sender.
+    pub sender: Address,
+    /// Arrival order.
+    pub seq: u64,
+    /// Where it is.
+    pub stage: Stage,
+    /// When it arrived or was last sent back to pending (for the queued TTL).
+    pub since: Instant,
+    /// Times an executor dropped it.
+    pub drops: u32,
+}
+
+impl Held {
+    fn max_fee(&self) -> u128 {
+        u128::from(self.tx.body.gas_limit) * u128::from(self.tx.body.fee_per_gas)
+    }
+}
+
+#[derive(Debug, Default)]
+struct SenderState {
+    /// The account's next nonce as last reported (or implied by what executed since).
+    next_nonce: u64,
+    /// The account's ZNN as last reported.
+    balance: u128,
+    /// Held transactions by nonce.
+    txs: BTreeMap<u64, Hash>,
+}
+
+/// What admitting a transaction changed.
+#[derive(Debug)]
+pub struct Admitted {
+    /// Its status now (pending or queued).
+    pub view: TransactionView,
+    /// The transaction it replaced, or that was evicted to make room, now finished.
+    pub displaced: Option<TransactionView>,
+}
+
+/// The mempool.
+pub struct Pool {
+    config: PoolConfig,
+    held: HashMap<Hash, Held>,
+    senders: BTreeMap<Address, SenderState>,
+    finished: HashMap<Hash, TransactionView>,
+    finished_order: VecDeque<Hash>,
+    watchers: HashMap<Hash, Vec<Watcher>>,
+    next_seq: u64,
+}
+
+impl Pool {
+    /// An empty pool.
+    pub fn new(config: PoolConfig) -> Pool {
+        Pool {
+            config,
+            held: HashMap::new(),
+            senders: BTreeMap::new(),
+            finished: HashMap::new(),
+            finished_order: VecDeque::new(),
+            watchers: HashMap::new(),
+            next_seq: 0,
+        }
+    }
+
+    /// Transactions held.
+    pub fn len(&self) -> usize {
+        self.held.len()
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.held.is_empty()
+    }
+
+    /// A held transaction.
+    pub fn get(&self, hash: &Hash) -> Option<&Held> {
+        self.held.get(hash)
+    }
+
+    /// Every held transaction's hash, in arrival order.
+    pub fn held_hashes(&self) -> Vec<Hash> {
+        let mut held: Vec<&Held> = self.held.values().collect();
+        held.sort_by_key(|h| h.seq);
+        held.into_iter().map(|h| h.hash).collect()
+    }
+
+    /// Senders with held transactions.
+    pub fn senders(&self) -> Vec<Address> {
+        self.senders.keys().copied().collect()
+    }
+
+    /// Restores a transaction from the store, as it was (no admission checks: it was admitted before).
+    pub fn restore(&mut self, tx: Transaction, seq: u64, stage: Stage) {
+        let hash = tx.hash();
+        let sender = tx.body.sender_address();
+        self.senders.entry(sender).or_default().txs.insert(tx.body.nonce, hash);
+        self.next_seq = self.next_seq.max(seq + 1);
+        let held = Held { tx: Arc::new(tx), hash, sender, seq, stage, since: Instant::now(), drops: 0 };
+        self.held.insert(hash, held);
+    }
+
+    /// Restores a finished status from the store.
+    pub fn restore_finished(&mut self, view: TransactionView) {
+        self.remember(view);
+    }
+
+    /// Records an account's state as the executor reports it; held transactions whose nonce it has passed
+    /// are returned (their fate is for the caller to find out).
+    pub fn update_account(&mut self, account: &AccountView) -> Vec<Hash> {
+        let Some(state) = self.senders.get_mut(&account.address) else { return Vec::new() };
+        state.balance = account.znn;
+        state.next_nonce = state.next_nonce.max(account.nonce);
+        state.txs.range(..state.next_nonce).map(|(_, hash)| *hash).collect()
+    }
+
+    /// The next nonce of `address` counting what the pool holds ready (pending-aware `getNonce`).
+    pub fn pending_nonce(&self, address: &Address, account_nonce: u64) -> u64 {
+        let Some(state) = self.senders.get(address) else { return account_nonce };
+        let mut next = state.next_nonce.max(account_nonce);
+        while state.txs.contains_key(&next) {
+            next += 1;
+        }
+        next
+    }
+
+    /// Admits `tx` (already checked on its own: encoding, chain, signature, limits, relay fee) against
+    /// `account`. `sponsored` accepts a sender who cannot pay the maximum fee yet (the relay funds it).
+    pub fn admit(
+        &mut self,
+        tx: Arc<Transaction>,
+        hash: Hash,
+        account: &AccountView,
+        sponsored: bool,
+    ) -> Result<Admitted, Rejection> {
+        if self.held.contains_key(&hash) {
+            return Err(Rejection::Known { hash });
+        }
+        if let Some(done) = self.finished.get(&hash)
+            && !matches!(done.status, TransactionStatus::Rejected | TransactionStatus::Dropped)
+        {
+            return Err(Rejection::Known { hash });
+        }
+        let sender = tx.body.sender_address();
+        let nonce = tx.body.nonce;
+        let state = self.senders.entry(sender).or_default();
+        state.balance = account.znn;
+        state.next_nonce = state.next_nonce.max(account.nonce);
+        let expected = state.next_nonce;
+        if nonce < expected {
+            self.forget_empty(&sender);
+            return Err(Rejection::NonceTooLow { expected });
+        }
+        let max_ahead = expected + self.config.max_nonce_gap;
+        if nonce > max_ahead {
+            self.forget_empty(&sender);
+            return Err(Rejection::NonceTooHigh { expected, max: max_ahead });
+        }
+        let max_fee = u128::from(tx.body.gas_limit) * u128::from(tx.body.fee_per_gas);
+        if account.znn < max_fee && !sponsored {
+            self.forget_empty(&sender);
+            return Err(Rejection::InsufficientFunds { needs: max_fee, has: account.znn });
+        }
+        let mut displaced = None;
+        let same_nonce = self.senders.get(&sender).and_then(|s| s.txs.get(&nonce)).copied();
+        if let Some(old_hash) = same_nonce {
+            let old = &self.held[&old_hash];
+            if old.stage != Stage::Pending {
+                return Err(Rejection::Underpriced {
+                    reason: format!("transaction {old_hash} with nonce {nonce} is already posted to L1"),
+                });
+            }
+            let needs =
+                old.tx.body.fee_per_gas + (old.tx.body.fee_per_gas * self.config.replace_bump_percent).div_ceil(100);
+            if tx.body.fee_per_gas < needs {
+                return Err(Rejection::Underpriced {
+                    reason: format!(
+                        "transaction {old_hash} holds nonce {nonce} at fee per gas {}; a replacement offers at least {needs}",
+                        old.tx.body.fee_per_gas
+                    ),
+                });
+            }
+            let view = TransactionView {
+                replaced_by: Some(hash),
+                ..TransactionView::new(old_hash, TransactionStatus::Replaced)
+            };
+            self.remove(&old_hash);
+            displaced = Some(view);
+        } else {
+            let count = self.senders.get(&sender).map_or(0, |s| s.txs.len());
+            if count >= self.config.max_per_sender {
+                return Err(Rejection::SenderFull { cap: self.config.max_per_sender });
+            }
+            if self.held.len() >= self.config.max_txs {
+                let victim =
+                    self.eviction_candidate().filter(|v| self.held[v].tx.body.fee_per_gas < tx.body.fee_per_gas);
+                let Some(victim) = victim else { return Err(Rejection::PoolFull { cap: self.config.max_txs }) };
+                let view = TransactionView::with_reason(
+                    victim,
+                    TransactionStatus::Dropped,
+                    format!("evicted: the mempool is full and {hash} pays a higher fee per gas"),
+                );
+                self.remove(&victim);
+                displaced = Some(view);
+            }
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.senders.entry(sender).or_default().txs.insert(nonce, hash);
+        let held = Held { tx, hash, sender, seq, stage: Stage::Pending, since: Instant::now(), drops: 0 };
+        self.held.insert(hash, held);
+        if let Some(view) = &displaced {
+            self.finish_view(view.clone());
+        }
+        self.notify_sender(&sender);
+        Ok(Admitted { view: self.view(&hash).expect("just inserted"), displaced })
+    }
+
+    /// The pending transaction paying the least fee per gas among those that are the last nonce their
+    /// sender holds (evicting one opens no gap), the newest among equals.
+    fn eviction_candidate(&self) -> Option<Hash> {
+        self.senders
+            .values()
+            .filter_map(|s| s.txs.last_key_value().map(|(_, h)| &self.held[h]))
+            .filter(|h| h.stage == Stage::Pending)
+            .min_by_key(|h| (h.tx.body.fee_per_gas, std::cmp::Reverse(h.seq)))
+            .map(|h| h.hash)
+    }
+
+    /// The status of `hash`, if the pool holds or remembers it.
+    pub fn view(&self, hash: &Hash) -> Option<TransactionView> {
+        if let Some(held) = self.held.get(hash) {
+            return Some(match &held.stage {
+                Stage::Pending => match self.gap_before(held) {
+                    Some(expected) => TransactionView {
+                        expected_nonce: Some(expected),
+                        ..TransactionView::new(*hash, TransactionStatus::Queued)
+                    },
+                    None => TransactionView::new(*hash, TransactionStatus::Pending),
+                },
+                Stage::Bundled { bundle, l1_block, .. } => TransactionView {
+                    bundle: Some(*bundle),
+                    l1_block: Some(*l1_block),
+                    ..TransactionView::new(*hash, TransactionStatus::Bundled)
+                },
+                Stage::Sequenced { height, index } => TransactionView {
+                    height: Some(*height),
+                    index: Some(*index),
+                    ..TransactionView::new(*hash, TransactionStatus::Sequenced)
+                },
+            });
+        }
+        self.finished.get(hash).cloned()
+    }
+
+    /// The first missing nonce below `held`'s, if any.
+    fn gap_before(&self, held: &Held) -> Option<u64> {
+        let state = &self.senders[&held.sender];
+        (state.next_nonce..held.tx.body.nonce).find(|n| !state.txs.contains_key(n))
+    }
+
+    /// Ready transactions for the next bundles, in the order to post them: each sender's run of pending
+    /// transactions from its next nonce (stopping at a gap; transactions already posted count as present),
+    /// whose sender can pay its maximum fee; senders by the fee per gas of their first, then arrival.
+    pub fn ready(&self) -> Vec<Arc<Transaction>> {
+        let mut runs: Vec<(u64, u64, Vec<Arc<Transaction>>)> = Vec::new();
+        for state in self.senders.values() {
+            let mut run = Vec::new();
+            let mut nonce = state.next_nonce;
+            let mut balance = state.balance;
+            while let Some(hash) = state.txs.get(&nonce) {
+                let held = &self.held[hash];
+                if held.stage == Stage::Pending {
+                    let max_fee = held.max_fee();
+                    if balance < max_fee {
+                        break;
+                    }
+                    balance -= max_fee;
+                    run.push(held);
+                }
+                nonce += 1;
+            }
+            if let Some(first) = run.first() {
+                let key = (first.tx.body.fee_per_gas, first.seq);
+                runs.push((key.0, key.1, run.into_iter().map(|h| h.tx.clone()).collect()));
+            }
+        }
+        runs.sort_by_key(|(fee, seq, _)| (std::cmp::Reverse(*fee), *seq));
+        runs.into_iter().flat_map(|(_, _, run)| run).collect()
+    }
+
+    /// Moves a held transaction to `stage` (and notifies its watchers); false if it is not held.
+    pub fn set_stage(&mut self, hash: &Hash, stage: Stage) -> bool {
+        let Some(held) = self.held.get_mut(hash) else { return false };
+        if stage == Stage::Pending {
+            held.since = Instant::now();
+        }
+        held.stage = stage;
+        self.notify(hash);
+        true
+    }
+
+    /// An executor dropped a held transaction it could run later (gas budget, fee, nonce ahead): back to
+    /// pending; returns its final status instead when it has been dropped too often.
+    pub fn dropped_by_executor(&mut self, hash: &Hash, reason: &str) -> Option<TransactionView> {
+        let held = self.held.get_mut(hash)?;
+        held.drops += 1;
+        if held.drops > self.config.max_drops {
+            let view = TransactionView::with_reason(
+                *hash,
+                TransactionStatus::Dropped,
+                format!("the executor dropped it {} times, last: {reason}", held.drops),
+            );
+            self.finish(view.clone());
+            return Some(view);
+        }
+        self.set_stage(hash, Stage::Pending);
+        None
+    }
+
+    /// Records what became of a held transaction (executed, failed, dropped, …): it is no longer held.
+    pub fn finish(&mut self, view: TransactionView) {
+        if let Some(held) = self.held.get(&view.hash)
+            && matches!(view.status, TransactionStatus::Executed | TransactionStatus::Failed)
+        {
+            let (sender, nonce) = (held.sender, held.tx.body.nonce);
+            if let Some(state) = self.senders.get_mut(&sender) {
+                state.next_nonce = state.next_nonce.max(nonce + 1);
+            }
+        }
+        let sender = self.held.get(&view.hash).map(|h| h.sender);
+        self.remove(&view.hash);
+        self.finish_view(view);
+        if let Some(sender) = sender {
+            self.notify_sender(&sender);
+        }
+    }
+
+    fn finish_view(&mut self, view: TransactionView) {
+        let hash = view.hash;
+        self.remember(view);
+        self.notify(&hash);
+        self.watchers.remove(&hash);
+    }
+
+    fn remember(&mut self, view: TransactionView) {
+        if self.finished.insert(view.hash, view.clone()).is_none() {
+            self.finished_order.push_back(view.hash);
+        }
+        while self.finished_order.len() > self.config.finished_kept {
+            if let Some(old) = self.finished_order.pop_front() {
+                self.finished.remove(&old);
+            }
+        }
+    }
+
+    fn remove(&mut self, hash: &Hash) {
+        let Some(held) = self.held.remove(hash) else { return };
+        if let Some(state) = self.senders.get_mut(&held.sender)
+            && state.txs.get(&held.tx.body.nonce) == Some(hash)
+        {
+            state.txs.remove(&held.tx.body.nonce);
+        }
+        self.forget_empty(&held.sender);
+    }
+
+    fn forget_empty(&mut self, sender: &Address) {
+        if self.senders.get(sender).is_some_and(|s| s.txs.is_empty()) {
+            self.senders.remove(sender);
+        }
+    }
+
+    /// Drops transactions queued behind a nonce gap for longer than the TTL; returns their final status.
+    pub fn expire_queued(&mut self, now: Instant) -> Vec<TransactionView> {
+        let expired: Vec<(Hash, u64)> = self
+            .held
+            .values()
+            .filter(|h| h.stage == Stage::Pending && now.duration_since(h.since) > self.config.queued_ttl)
+            .filter_map(|h| self.gap_before(h).map(|gap| (h.hash, gap)))
+            .collect();
+        expired
+            .into_iter()
+            .map(|(hash, gap)| {
+                let view = TransactionView::with_reason(
+                    hash,
+                    TransactionStatus::Dropped,
+                    format!("queued longer than {} s waiting for nonce {gap}", self.config.queued_ttl.as_secs()),
+                );
+                self.finish(view.clone());
+                view
+            })
+            .collect()
+    }
+
+    /// Bundled transactions not seen in a momentum since L1 height `before` (their block was lost): back to
+    /// pending. Returns their hashes.
+    pub fn requeue_lost(&mut self, before: u64) -> Vec<Hash> {
+        let lost: Vec<Hash> = self
+            .held
+            .values()
+            .filter(|h| matches!(h.stage, Stage::Bundled { posted_at, .. } if posted_at < before))
+            .map(|h| h.hash)
+            .collect();
+        for hash in &lost {
+            self.set_stage(hash, Stage::Pending);
+        }
+        lost
+    }
+
+    /// Follows `hash`'s status: the current one first (if known), then every change until a terminal one.
+    pub fn watch(&mut self, hash: Hash) -> mpsc::UnboundedReceiver<TransactionView> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut watcher = Watcher { tx, last: None };
+        if let Some(view) = self.view(&hash) {
+            watcher.send(&view);
+            if view.status.is_terminal() {
+                return rx;
+            }
+        }
+        self.watchers.entry(hash).or_default().push(watcher);
+        rx
+    }
+
+    fn notify_sender(&mut self, sender: &Address) {
+        let hashes: Vec<Hash> = self.senders.get(sender).map(|s| s.txs.values().copied().collect()).unwrap_or_default();
+        for hash in hashes {
+            self.notify(&hash);
+        }
+    }
+
+    fn notify(&mut self, hash: &Hash) {
+        if !self.watchers.contains_key(hash) {
+            return;
+        }
+        let Some(view) = self.view(hash) else { return };
+        let watchers = self.watchers.get_mut(hash).expect("checked above");
+        watchers.retain_mut(|w| w.send(&view));
+        if watchers.is_empty() {
+            self.watchers.remove(hash);
+        }
+    }
+}
+
+/// One subscriber to a transaction's status; told only of changes.
+struct Watcher {
+    tx: mpsc::UnboundedSender<TransactionView>,
+    last: Option<TransactionView>,
+}
+
+impl Watcher {
+    /// Sends `view` if it differs from the last one sent; false once the subscriber is gone.
+    fn send(&mut self, view: &TransactionView) -> bool {
+        if self.last.as_ref() == Some(view) {
+            return !self.tx.is_closed();
+        }
+        self.last = Some(view.clone());
+        self.tx.send(view.clone()).is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zr_common::KeyPair;
+    use zr_common::rollup::{TxBody, TxKind};
+
+    fn config() -> PoolConfig {
+        PoolConfig {
+            max_txs: 6,
+            max_per_sender: 4,
+            max_nonce_gap: 8,
+            queued_ttl: Duration::from_secs(60),
+            replace_bump_percent: 10,
+            max_drops: 2,
+            finished_kept: 100,
+        }
+    }
+
+    fn key(n: u8) -> KeyPair {
+        KeyPair::from_seed(&[n; 32])
+    }
+
+    fn tx(sender: u8, nonce: u64, fee_per_gas: u64) -> (Arc<Transaction>, Hash) {
+        let key = key(sender);
+        let kind = TxKind::Transfer { to: key.address(), token: zr_common::TokenStandard::ZNN, amount: 1 };
+        let tx = TxBody { chain_id: 1, sender: key.public(), nonce, gas_limit: 100, fee_per_gas, kind }.sign(&key);
+        let hash = tx.hash();
+        (Arc::new(tx), hash)
+    }
+
+    fn account(sender: u8, nonce: u64, znn: u128) -> AccountView {
+        AccountView { address: key(sender).address(), nonce, znn, qsr: 0, height: 1 }
+    }
+
+    fn admit(pool: &mut Pool, sender: u8, nonce: u64, fee: u64) -> Result<Admitted, Rejection> {
+        let (tx, hash) = tx(sender, nonce, fee);
+        pool.admit(tx, hash, &account(sender, 0, 1_000_000), false)
+    }
+
+    #[test]
+    fn nonces_balances_and_lanes() {
+        let mut pool = Pool::new(config());
+        let (t, h) = tx(1, 0, 1);
+        assert_eq!(
+            pool.admit(t.clone(), h, &account(1, 3, 1_000), false).unwrap_err(),
+            Rejection::NonceTooLow { expected: 3 }
+        );
+        assert_eq!(
+            pool.admit(t.clone(), h, &account(1, 0, 99), false).unwrap_err(),
+            Rejection::InsufficientFunds { needs: 100, has: 99 }
+        );
+        assert!(pool.admit(t.clone(), h, &account(1, 0, 99), true).is_ok(), "a sponsored sender may wait for funds");
+        assert_eq!(pool.admit(t, h, &account(1, 0, 1_000), false).unwrap_err(), Rejection::Known { hash: h });
+        assert!(matches!(admit(&mut pool, 2, 9, 1), Err(Rejection::NonceTooHigh { expected: 0, max: 8 })));
+        let queued = admit(&mut pool, 2, 2, 1).unwrap().view;
+        assert_eq!((queued.status, queued.expected_nonce), (TransactionStatus::Queued, Some(0)));
+        admit(&mut pool, 2, 0, 1).unwrap();
+        let (_, h1) = tx(2, 1, 1);
+        assert_eq!(pool.view(&tx(2, 2, 1).1).unwrap().expected_nonce, Some(1));
+        admit(&mut pool, 2, 1, 1).unwrap();
+        assert_eq!(pool.view(&tx(2, 2, 1).1).unwrap().status, TransactionStatus::Pending, "the gap is filled");
+        assert_eq!(pool.pending_nonce(&key(2).address(), 0), 3);
+        assert_eq!(pool.view(&h1).unwrap().status, TransactionStatus::Pending);
+    }
+
+    #[test]
+    fn replacement_needs_ten_percent_more_and_caps_hold() {
+        let mut pool = Pool::new(config());
+        let first = admit(&mut pool, 1, 0, 100).unwrap().view.hash;
+        assert!(matches!(admit(&mut pool, 1, 0, 109), Err(Rejection::Underpriced { .. })));
+        let replaced = admit(&mut pool, 1, 0, 110).unwrap();
+        let old = replaced.displaced.unwrap();
+        assert_eq!(
+            (old.hash, old.status, old.replaced_by),
+            (first, TransactionStatus::Replaced, Some(replaced.view.hash))
+        );
+        assert_eq!(pool.view(&first).unwrap().status, TransactionStatus::Replaced);
+        for nonce in 1..4 {
+            admit(&mut pool, 1, nonce, 100).unwrap();
+        }
+        assert_eq!(admit(&mut pool, 1, 4, 100).unwrap_err(), Rejection::SenderFull { cap: 4 });
+        admit(&mut pool, 2, 0, 5).unwrap();
+        admit(&mut pool, 3, 0, 7).unwrap();
+        // Full (6): a better-paying newcomer evicts the cheapest last-nonce transaction; a cheaper one is refused.
+        assert_eq!(admit(&mut pool, 4, 0, 5).unwrap_err(), Rejection::PoolFull { cap: 6 });
+        let evicted = admit(&mut pool, 4, 0, 6).unwrap().displaced.unwrap();
+        assert_eq!((evicted.hash, evicted.status), (tx(2, 0, 5).1, TransactionStatus::Dropped));
+        assert!(evicted.reason.unwrap().contains("evicted"));
+    }
+
+    #[test]
+    fn ready_is_ordered_by_fee_then_arrival_and_stops_at_gaps_and_funds() {
+        let mut pool = Pool::new(config());
+        admit(&mut pool, 1, 0, 2).unwrap();
+        admit(&mut pool, 1, 1, 2).unwrap();
+        admit(&mut pool, 2, 0, 9).unwrap();
+        admit(&mut pool, 3, 1, 50).unwrap(); // behind a gap
+        let (poor, hash) = tx(4, 0, 100);
+        pool.admit(poor, hash, &account(4, 0, 10), true).unwrap(); // cannot pay 10 000 yet
+        let ready: Vec<(u8, u64)> = pool
+            .ready()
+            .iter()
+            .map(|t| ((1..=4).find(|n| key(*n).public() == t.body.sender).unwrap(), t.body.nonce))
+            .collect();
+        assert_eq!(ready, [(2, 0), (1, 0), (1, 1)]);
+        pool.update_account(&account(4, 0, 10_000));
+        assert_eq!(pool.ready()[0].body.sender, key(4).public(), "funded: it pays the most");
+        // Posted transactions count as present for the run after them.
+        let (_, h10) = tx(1, 0, 2);
+        pool.set_stage(&h10, Stage::Bundled { bundle: Hash::ZERO, l1_block: Hash::ZERO, posted_at: 1 });
+        assert!(pool.ready().iter().any(|t| t.body.sender == key(1).public() && t.body.nonce == 1));
+    }
+
+    #[test]
+    fn statuses_are_watched_until_terminal_and_nonces_advance() {
+        let mut pool = Pool::new(config());
+        let hash = admit(&mut pool, 1, 0, 1).unwrap().view.hash;
+        let mut statuses = pool.watch(hash);
+        pool.set_stage(&hash, Stage::Bundled { bundle: Hash::ZERO, l1_block: Hash::ZERO, posted_at: 5 });
+        pool.set_stage(&hash, Stage::Sequenced { height: 6, index: 1 });
+        pool.finish(TransactionView::new(hash, TransactionStatus::Executed));
+        let seen: Vec<TransactionStatus> = std::iter::from_fn(|| statuses.try_recv().ok()).map(|v| v.status).collect();
+        use TransactionStatus::*;
+        assert_eq!(seen, [Pending, Bundled, Sequenced, Executed]);
+        assert_eq!(admit(&mut pool, 1, 0, 1).unwrap_err(), Rejection::Known { hash }, "done is remembered");
+        // A lost bundle goes back to pending; too many executor drops give up.
+        let h1 = admit(&mut pool, 1, 1, 1).unwrap().view.hash;
+        pool.set_stage(&h1, Stage::Bundled { bundle: Hash::ZERO, l1_block: Hash::ZERO, posted_at: 5 });
+        assert_eq!(pool.requeue_lost(5), Vec::<Hash>::new());
+        assert_eq!(pool.requeue_lost(6), vec![h1]);
+        assert!(pool.dropped_by_executor(&h1, "fee").is_none());
+        assert!(pool.dropped_by_executor(&h1, "fee").is_none());
+        assert_eq!(pool.dropped_by_executor(&h1, "fee").unwrap().status, Dropped);
+    }
+
+    #[test]
+    fn queued_transactions_expire() {
+        let mut pool = Pool::new(config());
+        let queued = admit(&mut pool, 1, 3, 1).unwrap().view.hash;
+        let ready = admit(&mut pool, 2, 0, 1).unwrap().view.hash;
+        let expired = pool.expire_queued(Instant::now() + Duration::from_secs(61));
+        assert_eq!(expired.iter().map(|v| v.hash).collect::<Vec<_>>(), [queued]);
+        assert!(expired[0].reason.as_ref().unwrap().contains("waiting for nonce 0"));
+        assert_eq!(pool.view(&ready).unwrap().status, TransactionStatus::Pending);
+    }
+}

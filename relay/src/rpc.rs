@@ -1,0 +1,229 @@
+//! The relay's public JSON-RPC (jsonrpsee, HTTP and WebSocket on one port): submitting and watching
+//! transactions from the mempool, and the state queries answered from the relay's executor, so that a user
+//! needs one endpoint.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use jsonrpsee::core::{RpcResult, SubscriptionResult};
+use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig, ServerHandle};
+use jsonrpsee::types::ErrorObjectOwned;
+use jsonrpsee::{PendingSubscriptionSink, SubscriptionMessage};
+use tokio::sync::mpsc;
+use zr_common::rollup::{Claim, Receipt};
+use zr_common::{Address, Hash};
+use zr_protocol::{ClaimLeaf, StateKey};
+use zr_rpc_api::{
+    AccountView, CallRequest, CallResult, HeadView, MAX_BATCH_QUERY, ProofView, RollupEvent, RollupRelayApiServer,
+    RollupStateApiClient, RollupStateApiServer, RollupTxApiClient, RollupTxApiServer, StateRootView, Topic,
+    TransactionStatus, TransactionView, codes,
+};
+
+use crate::service::Relay;
+
+/// Requests in one JSON-RPC batch (a load generator submits in batches).
+pub const MAX_BATCH: u32 = 1024;
+/// The largest answer (a witness passed through from the executor).
+pub const MAX_RESPONSE_BYTES: u32 = 32 * 1024 * 1024;
+
+fn invalid(message: impl Into<String>) -> ErrorObjectOwned {
+    ErrorObjectOwned::owned(codes::INVALID_REQUEST, message.into(), None::<()>)
+}
+
+/// An executor call failed: its own error passes through, a transport failure is the relay's.
+fn upstream(error: jsonrpsee::core::ClientError) -> ErrorObjectOwned {
+    match error {
+        jsonrpsee::core::ClientError::Call(e) => e,
+        other => ErrorObjectOwned::owned(codes::SERVER_ERROR, format!("the relay's executor: {other}"), None::<()>),
+    }
+}
+
+/// Runs an executor call from a blocking method (jsonrpsee runs those on the blocking pool).
+fn wait<T>(call: impl std::future::Future<Output = Result<T, jsonrpsee::core::ClientError>>) -> RpcResult<T> {
+    tokio::runtime::Handle::current().block_on(call).map_err(upstream)
+}
+
+/// What the RPC methods share.
+#[derive(Clone)]
+pub struct RelayRpc {
+    relay: Arc<Relay>,
+}
+
+impl RelayRpc {
+    /// Forwards a status stream to a subscription until a terminal status or the client leaves.
+    async fn forward(
+        sink: jsonrpsee::SubscriptionSink,
+        mut statuses: mpsc::UnboundedReceiver<TransactionView>,
+        wrap: fn(TransactionView) -> serde_json::Value,
+    ) -> SubscriptionResult {
+        loop {
+            let view = tokio::select! {
+                view = statuses.recv() => view,
+                () = sink.closed() => return Ok(()),
+            };
+            let Some(view) = view else { return Ok(()) };
+            let terminal = view.status.is_terminal();
+            let message = SubscriptionMessage::from(serde_json::value::to_raw_value(&wrap(view))?);
+            if sink.send(message).await.is_err() || terminal {
+                return Ok(());
+            }
+        }
+    }
+}
+
+#[jsonrpsee::core::async_trait]
+impl RollupRelayApiServer for RelayRpc {
+    async fn send_transaction(&self, tx: String) -> RpcResult<Hash> {
+        Ok(self.relay.submit(&tx, false).await?.0)
+    }
+
+    async fn send_transaction_and_watch(&self, pending: PendingSubscriptionSink, tx: String) -> SubscriptionResult {
+        let sink = pending.accept().await?;
+        match self.relay.submit(&tx, true).await {
+            Ok((_, Some(statuses))) => {
+                Self::forward(sink, statuses, |v| serde_json::to_value(v).expect("a view serializes")).await
+            }
+            Ok((hash, None)) => Err(format!("no status stream for {hash}").into()),
+            Err(rejection) => {
+                let hash = crate::admission::hash_of_hex(&tx).unwrap_or(Hash::ZERO);
+                let view = TransactionView::with_reason(hash, TransactionStatus::Rejected, rejection.to_string());
+                let message = SubscriptionMessage::from(serde_json::value::to_raw_value(&view)?);
+                let _ = sink.send(message).await;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl RollupTxApiServer for RelayRpc {
+    fn get_transaction(&self, hash: Hash) -> RpcResult<Option<TransactionView>> {
+        if let Some(view) = self.relay.view(&hash) {
+            return Ok(Some(view));
+        }
+        wait(self.relay.executor.get_transaction(hash))
+    }
+
+    fn get_receipt(&self, hash: Hash) -> RpcResult<Option<Receipt>> {
+        wait(self.relay.executor.get_receipt(hash))
+    }
+
+    fn get_transactions(&self, hashes: Vec<Hash>) -> RpcResult<Vec<Option<TransactionView>>> {
+        if hashes.len() > MAX_BATCH_QUERY {
+            return Err(invalid(format!("{} hashes asked, at most {MAX_BATCH_QUERY} at once", hashes.len())));
+        }
+        let known: Vec<Option<TransactionView>> = hashes.iter().map(|h| self.relay.view(h)).collect();
+        let unknown: Vec<Hash> = hashes.iter().zip(&known).filter(|(_, k)| k.is_none()).map(|(h, _)| *h).collect();
+        let mut from_executor =
+            if unknown.is_empty() { Vec::new() } else { wait(self.relay.executor.get_transactions(unknown))? }
+                .into_iter();
+        Ok(known.into_iter().map(|k| k.or_else(|| from_executor.next().flatten())).collect())
+    }
+}
+
+#[jsonrpsee::core::async_trait]
+impl RollupStateApiServer for RelayRpc {
+    fn get_balance(&self, address: Address, height: Option<u64>) -> RpcResult<AccountView> {
+        wait(self.relay.executor.get_balance(address, height))
+    }
+
+    fn get_accounts(&self, addresses: Vec<Address>) -> RpcResult<Vec<AccountView>> {
+        wait(self.relay.executor.get_accounts(addresses))
+    }
+
+    fn get_nonce(&self, address: Address, height: Option<u64>) -> RpcResult<u64> {
+        let nonce = wait(self.relay.executor.get_nonce(address, height))?;
+        if height.is_some() {
+            return Ok(nonce);
+        }
+        Ok(self.relay.pool.lock().expect("pool lock").pending_nonce(&address, nonce))
+    }
+
+    fn get_storage(&self, contract: Address, key: String, height: Option<u64>) -> RpcResult<Option<String>> {
+        wait(self.relay.executor.get_storage(contract, key, height))
+    }
+
+    fn call(&self, request: CallRequest) -> RpcResult<CallResult> {
+        wait(self.relay.executor.call(request))
+    }
+
+    fn get_state_root(&self, height: Option<u64>) -> RpcResult<StateRootView> {
+        wait(self.relay.executor.get_state_root(height))
+    }
+
+    fn get_proof(&self, key: StateKey, height: Option<u64>) -> RpcResult<ProofView> {
+        wait(self.relay.executor.get_proof(key, height))
+    }
+
+    fn get_claim(&self, height: u64) -> RpcResult<Option<Claim>> {
+        wait(self.relay.executor.get_claim(height))
+    }
+
+    fn get_claim_leaves(&self, height: u64) -> RpcResult<Option<Vec<ClaimLeaf>>> {
+        wait(self.relay.executor.get_claim_leaves(height))
+    }
+
+    fn get_head(&self) -> RpcResult<HeadView> {
+        wait(self.relay.executor.get_head())
+    }
+
+    async fn get_witness(&self, height: u64, index: u32) -> RpcResult<zr_fraud::Witness> {
+        self.relay.executor.get_witness(height, index).await.map_err(upstream)
+    }
+
+    fn get_peer_claims(&self, height: u64) -> RpcResult<Vec<Claim>> {
+        wait(self.relay.executor.get_peer_claims(height))
+    }
+
+    async fn subscribe_events(
+        &self,
+        pending: PendingSubscriptionSink,
+        topic: Topic,
+        hash: Option<Hash>,
+    ) -> SubscriptionResult {
+        let hash = match (topic, hash) {
+            (Topic::TransactionStatus, Some(hash)) => hash,
+            (Topic::TransactionStatus, None) => {
+                pending.reject(invalid("transactionStatus needs the transaction hash as the second parameter")).await;
+                return Ok(());
+            }
+            (other, _) => {
+                pending
+                    .reject(invalid(format!(
+                        "a relay follows transactionStatus; subscribe to {other:?} on an executor"
+                    )))
+                    .await;
+                return Ok(());
+            }
+        };
+        let statuses = self.relay.pool.lock().expect("pool lock").watch(hash);
+        let sink = pending.accept().await?;
+        Self::forward(sink, statuses, |v| serde_json::to_value(RollupEvent::Transaction(v)).expect("serializes")).await
+    }
+}
+
+/// Starts the RPC server on `config.listen`.
+pub async fn serve(
+    relay: Arc<Relay>,
+    config: &zr_config::RpcSection,
+    cors_origins: &[String],
+) -> std::io::Result<(SocketAddr, ServerHandle)> {
+    let context = RelayRpc { relay };
+    let mut module = jsonrpsee::RpcModule::new(());
+    module.merge(RollupRelayApiServer::into_rpc(context.clone())).expect("method names are unique");
+    module.merge(RollupTxApiServer::into_rpc(context.clone())).expect("method names are unique");
+    module.merge(RollupStateApiServer::into_rpc(context)).expect("method names are unique");
+    let server_config = ServerConfig::builder()
+        .max_request_body_size(config.max_request_bytes)
+        .max_response_body_size(MAX_RESPONSE_BYTES)
+        .max_connections(config.max_connections)
+        .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH))
+        .build();
+    let cors = crate::cors::layer(cors_origins);
+    let server = Server::builder()
+        .set_config(server_config)
+        .set_http_middleware(tower::ServiceBuilder::new().option_layer(cors))
+        .build(config.listen)
+        .await?;
+    let addr = server.local_addr()?;
+    Ok((addr, server.start(module)))
+}

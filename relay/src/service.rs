@@ -1,0 +1,203 @@
+//! The relay's core: admission into the mempool with its durable write, and the grants of sponsor mode.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use jsonrpsee_http_client::HttpClient;
+use tokio::sync::mpsc;
+use zr_common::metrics::{Counter, Gauge, Registry};
+use zr_common::rollup::{Transaction, TxBody, TxKind};
+use zr_common::{Address, Hash, KeyPair, TokenStandard};
+use zr_protocol::gas::{COSTS, MOMENTUM, intrinsic_gas};
+use zr_rpc_api::{TransactionStatus, TransactionView};
+
+use crate::accounts::Accounts;
+use crate::admission::{Rejection, check_alone};
+use crate::pool::{Pool, Stage};
+use crate::store::{Change, Store};
+
+/// What the relay's core is configured with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The rollup chain id.
+    pub chain_id: u64,
+    /// The lowest fee per gas accepted (at least the protocol's).
+    pub min_fee_per_gas: u64,
+    /// ZNN granted once to a new sender that cannot pay its fee (0: sponsor mode off).
+    pub sponsor_grant: u128,
+    /// Bundles posted per momentum at most.
+    pub max_bundles_per_momentum: usize,
+}
+
+/// The relay's counters.
+pub struct Metrics {
+    pub(crate) admitted: Arc<Counter>,
+    pub(crate) rejected: Arc<Counter>,
+    pub(crate) bundles: Arc<Counter>,
+    pub(crate) bundle_bytes: Arc<Counter>,
+    pub(crate) bundled_txs: Arc<Counter>,
+    pub(crate) executed: Arc<Counter>,
+    pub(crate) dropped: Arc<Counter>,
+    pub(crate) held: Arc<Gauge>,
+    pub(crate) l1_height: Arc<Gauge>,
+    pub(crate) plasma_exhausted: Arc<Gauge>,
+    pub(crate) grants: Arc<Counter>,
+}
+
+impl Metrics {
+    /// Registers the relay's metrics.
+    pub fn register(registry: &Registry) -> Metrics {
+        Metrics {
+            admitted: registry.counter("zr_relay_admitted_total", "Transactions admitted to the mempool"),
+            rejected: registry.counter("zr_relay_rejected_total", "Transactions refused at admission"),
+            bundles: registry.counter("zr_relay_bundles_posted_total", "Bundles published to L1"),
+            bundle_bytes: registry.counter("zr_relay_bundle_bytes_total", "Bytes of bundle data published to L1"),
+            bundled_txs: registry.counter("zr_relay_bundled_transactions_total", "Transactions put in bundles"),
+            executed: registry.counter("zr_relay_executed_total", "Held transactions the executor executed"),
+            dropped: registry.counter("zr_relay_dropped_total", "Transactions no longer held without executing"),
+            held: registry.gauge("zr_relay_mempool_transactions", "Transactions in the mempool"),
+            l1_height: registry.gauge("zr_relay_l1_height", "Last L1 momentum the relay processed"),
+            plasma_exhausted: registry
+                .gauge("zr_relay_plasma_exhausted", "1 while bundles cannot be posted for want of plasma"),
+            grants: registry.counter("zr_relay_sponsor_grants_total", "Sponsor grants to new senders"),
+        }
+    }
+}
+
+/// The relay's shared state.
+pub struct Relay {
+    pub(crate) pool: Mutex<Pool>,
+    pub(crate) store: Store,
+    pub(crate) accounts: Accounts,
+    pub(crate) executor: HttpClient,
+    pub(crate) settings: Settings,
+    pub(crate) key: KeyPair,
+    /// Addresses granted ZNN in sponsor mode, with the grant's transaction when it was made since start.
+    pub(crate) granted: Mutex<BTreeMap<Address, Option<Hash>>>,
+    pub(crate) metrics: Metrics,
+}
+
+impl Relay {
+    /// The status of `hash` as the relay knows it (the pool, then what it remembers).
+    pub fn view(&self, hash: &Hash) -> Option<TransactionView> {
+        self.pool.lock().expect("pool lock").view(hash)
+    }
+
+    /// The relay's rollup address (fees go there; sponsor grants come from there).
+    pub fn address(&self) -> Address {
+        self.key.address()
+    }
+
+    /// Admits the hex-encoded transaction `hex_tx`; with `watch`, also returns its status stream (registered
+    /// at admission, so no change is missed). Answers once the transaction is stored durably.
+    pub async fn submit(
+        &self,
+        hex_tx: &str,
+        watch: bool,
+    ) -> Result<(Hash, Option<mpsc::UnboundedReceiver<TransactionView>>), Rejection> {
+        let result = self.admit(hex_tx, watch).await;
+        match &result {
+            Ok(_) => self.metrics.admitted.inc(),
+            Err(rejection) => {
+                self.metrics.rejected.inc();
+                tracing::debug!(target: "zr::relay", reason = rejection.label(), error = %rejection, "transaction refused");
+            }
+        }
+        result
+    }
+
+    async fn admit(
+        &self,
+        hex_tx: &str,
+        watch: bool,
+    ) -> Result<(Hash, Option<mpsc::UnboundedReceiver<TransactionView>>), Rejection> {
+        let (tx, hash) = check_alone(hex_tx, self.settings.chain_id, self.settings.min_fee_per_gas)?;
+        let sender = tx.body.sender_address();
+        let account = self.accounts.get(sender).await.map_err(Rejection::Unavailable)?;
+        let max_fee = u128::from(tx.body.gas_limit) * u128::from(tx.body.fee_per_gas);
+        let mut changes = Vec::new();
+        // A grant still in the mempool counts as the sender's: its next transactions need not wait for it.
+        let mut account = account;
+        account.znn += self.pending_grant(&sender);
+        let sponsored = account.znn < max_fee && self.sponsor_allowed(&sender, max_fee);
+        if sponsored {
+            match self.grant(sender).await {
+                Ok(grant) => changes.extend(grant),
+                // The relay cannot fund it after all: the sender's own refusal.
+                Err(Rejection::InsufficientFunds { .. }) => {
+                    return Err(Rejection::InsufficientFunds { needs: max_fee, has: account.znn });
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        let tx = Arc::new(tx);
+        let (admitted, rx, seq) = {
+            let mut pool = self.pool.lock().expect("pool lock");
+            let admitted = pool.admit(tx.clone(), hash, &account, sponsored)?;
+            let rx = watch.then(|| pool.watch(hash));
+            let seq = pool.get(&hash).map_or(0, |h| h.seq);
+            self.metrics.held.set(pool.len() as u64);
+            (admitted, rx, seq)
+        };
+        changes.push(Change::Hold { hash, seq, stage: Stage::Pending, tx });
+        if let Some(displaced) = admitted.displaced {
+            changes.push(Change::Finish(Box::new(displaced)));
+        }
+        if let Err(err) = self.store.write(changes).await {
+            // Not durable, so not accepted: take it back out.
+            let view = TransactionView::with_reason(hash, TransactionStatus::Rejected, format!("not stored: {err}"));
+            self.pool.lock().expect("pool lock").finish(view);
+            return Err(Rejection::Unavailable(err.to_string()));
+        }
+        Ok((hash, rx))
+    }
+
+    fn sponsor_allowed(&self, sender: &Address, max_fee: u128) -> bool {
+        self.settings.sponsor_grant > 0
+            && max_fee <= self.settings.sponsor_grant
+            && *sender != self.address()
+            && !self.granted.lock().expect("grants lock").contains_key(sender)
+    }
+
+    /// The grant made to `sender` that is still in the mempool, if any.
+    fn pending_grant(&self, sender: &Address) -> u128 {
+        let grant = self.granted.lock().expect("grants lock").get(sender).copied().flatten();
+        match grant {
+            Some(hash) if self.pool.lock().expect("pool lock").get(&hash).is_some() => self.settings.sponsor_grant,
+            _ => 0,
+        }
+    }
+
+    /// Puts a grant of `sponsor_grant` ZNN to `to` in the mempool, from the relay's account; returns what to
+    /// persist.
+    async fn grant(&self, to: Address) -> Result<Vec<Change>, Rejection> {
+        let relay = self.accounts.get(self.address()).await.map_err(Rejection::Unavailable)?;
+        let mut pool = self.pool.lock().expect("pool lock");
+        let nonce = pool.pending_nonce(&self.address(), relay.nonce);
+        let kind = TxKind::Transfer { to, token: TokenStandard::ZNN, amount: self.settings.sponsor_grant };
+        let body = TxBody {
+            chain_id: self.settings.chain_id,
+            sender: self.key.public(),
+            nonce,
+            gas_limit: 0,
+            fee_per_gas: MOMENTUM.min_fee_per_gas,
+            kind,
+        };
+        let gas_limit =
+            intrinsic_gas(&Transaction { body: body.clone(), signature: self.key.sign(&body.hash()) }) + COSTS.transfer;
+        let grant = Arc::new(TxBody { gas_limit, ..body }.sign(&self.key));
+        let hash = grant.hash();
+        let needed = self.settings.sponsor_grant + u128::from(gas_limit) * u128::from(MOMENTUM.min_fee_per_gas);
+        if relay.znn < needed {
+            tracing::warn!(target: "zr::relay", relay = %self.address(), has = relay.znn, "sponsor funds exhausted");
+            return Err(Rejection::InsufficientFunds { needs: needed, has: 0 });
+        }
+        pool.admit(grant.clone(), hash, &relay, false)?;
+        let seq = pool.get(&hash).map_or(0, |h| h.seq);
+        drop(pool);
+        self.granted.lock().expect("grants lock").insert(to, Some(hash));
+        self.metrics.grants.inc();
+        tracing::info!(target: "zr::relay", %to, amount = self.settings.sponsor_grant, "sponsor grant");
+        Ok(vec![Change::Grant(to), Change::Hold { hash, seq, stage: Stage::Pending, tx: grant }])
+    }
+}

@@ -1,0 +1,284 @@
+//! The mempool on disk (redb): every held transaction with its stage, what became of the ones no longer held,
+//! and the L1 height the relay has followed to. A write is durable before the caller is answered, so a
+//! transaction whose hash a user got back survives SIGKILL.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use tokio::sync::oneshot;
+use zr_common::rollup::Transaction;
+use zr_common::{Canonical, Hash};
+use zr_rpc_api::TransactionView;
+
+use crate::pool::Stage;
+
+/// A held row: (arrival sequence, stage as JSON, transaction bytes).
+type HeldRow<'a> = (u64, &'a [u8], &'a [u8]);
+/// hash → its held row.
+const HELD: TableDefinition<'_, [u8; 32], HeldRow<'_>> = TableDefinition::new("held");
+/// hash → what became of it (JSON of a `TransactionView`).
+const FINISHED: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("finished");
+/// Order in which `FINISHED` entries were written, to keep the newest only.
+const FINISHED_ORDER: TableDefinition<'_, u64, [u8; 32]> = TableDefinition::new("finished_order");
+/// Addresses granted ZNN in sponsor mode (once each).
+const GRANTS: TableDefinition<'_, [u8; 20], ()> = TableDefinition::new("grants");
+const META: TableDefinition<'_, &str, u64> = TableDefinition::new("meta");
+const L1_CURSOR: &str = "l1_cursor";
+const FINISHED_SEQ: &str = "finished_seq";
+
+/// The store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// redb failed.
+    #[error("mempool database: {0}")]
+    Database(#[from] redb::Error),
+    /// A stored row does not decode (the file is damaged or from another version).
+    #[error("mempool database holds a damaged row: {0}")]
+    Corrupt(String),
+    /// The writer thread is gone (the relay is stopping).
+    #[error("the mempool writer has stopped")]
+    Stopped,
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(impl From<$t> for StoreError { fn from(e: $t) -> Self { StoreError::Database(e.into()) } })*};
+}
+from_redb!(redb::DatabaseError, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
+
+/// One change to persist.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// A transaction is held (new, or its stage changed).
+    Hold {
+        /// Its hash.
+        hash: Hash,
+        /// Its arrival sequence.
+        seq: u64,
+        /// Its stage.
+        stage: Stage,
+        /// The transaction.
+        tx: Arc<Transaction>,
+    },
+    /// A transaction is no longer held; this is what became of it.
+    Finish(Box<TransactionView>),
+    /// The L1 momentum height followed to.
+    Cursor(u64),
+    /// A sponsor grant went to this address.
+    Grant(zr_common::Address),
+}
+
+/// A held transaction as loaded at start.
+pub struct Loaded {
+    /// Its arrival sequence.
+    pub seq: u64,
+    /// Its stage when the relay stopped.
+    pub stage: Stage,
+    /// The transaction.
+    pub tx: Transaction,
+}
+
+/// What the store held at start.
+pub struct Contents {
+    /// Held transactions by arrival.
+    pub held: Vec<Loaded>,
+    /// The newest finished ones, oldest first.
+    pub finished: Vec<TransactionView>,
+    /// The L1 height followed to, if any.
+    pub cursor: Option<u64>,
+    /// Addresses already granted ZNN in sponsor mode.
+    pub granted: Vec<zr_common::Address>,
+}
+
+/// The mempool database and its writer thread.
+pub struct Store {
+    writes: Option<std::sync::mpsc::Sender<Batch>>,
+    writer: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Store {
+    /// Lets the writer finish what is queued and close the database, so the directory can be opened again.
+    fn drop(&mut self) {
+        self.writes.take();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+impl Store {
+    /// Opens (or creates) `dir/mempool.redb`; returns the store and what it holds. At most `finished_kept`
+    /// finished entries are kept (the oldest go first).
+    pub fn open(dir: &Path, finished_kept: usize) -> Result<(Store, Contents), StoreError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Corrupt(format!("cannot create {}: {e}", dir.display())))?;
+        let db = Database::create(dir.join("mempool.redb"))?;
+        let txn = db.begin_write()?;
+        txn.open_table(HELD)?;
+        txn.open_table(FINISHED)?;
+        txn.open_table(FINISHED_ORDER)?;
+        txn.open_table(META)?;
+        txn.open_table(GRANTS)?;
+        txn.commit()?;
+        let contents = load(&db)?;
+        let (writes, rx) = std::sync::mpsc::channel();
+        let writer = std::thread::Builder::new()
+            .name("zr-relay-store".into())
+            .spawn(move || writer(db, rx, finished_kept))
+            .map_err(|e| StoreError::Corrupt(format!("cannot start the writer thread: {e}")))?;
+        Ok((Store { writes: Some(writes), writer: Some(writer) }, contents))
+    }
+
+    /// Persists `changes` in one durable write transaction (batched with whatever else is waiting) and
+    /// returns once it is committed.
+    pub async fn write(&self, changes: Vec<Change>) -> Result<(), StoreError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let (done, wait) = oneshot::channel();
+        self.writes.as_ref().ok_or(StoreError::Stopped)?.send((changes, done)).map_err(|_| StoreError::Stopped)?;
+        match wait.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(message)) => Err(StoreError::Corrupt(message)),
+            Err(_) => Err(StoreError::Stopped),
+        }
+    }
+}
+
+fn load(db: &Database) -> Result<Contents, StoreError> {
+    let txn = db.begin_read()?;
+    let mut held = Vec::new();
+    for row in txn.open_table(HELD)?.iter()? {
+        let (hash, value) = row?;
+        let (seq, stage, bytes) = value.value();
+        let stage: Stage = serde_json::from_slice(stage).map_err(|e| StoreError::Corrupt(format!("stage: {e}")))?;
+        let tx = Transaction::from_bytes(bytes).map_err(|e| StoreError::Corrupt(format!("transaction: {e}")))?;
+        if tx.hash().0 != hash.value() {
+            return Err(StoreError::Corrupt(format!(
+                "transaction stored under {} has another hash",
+                Hash(hash.value())
+            )));
+        }
+        held.push(Loaded { seq, stage, tx });
+    }
+    held.sort_by_key(|l| l.seq);
+    let finished_table = txn.open_table(FINISHED)?;
+    let mut finished = Vec::new();
+    for row in txn.open_table(FINISHED_ORDER)?.iter()? {
+        let (_, hash) = row?;
+        if let Some(view) = finished_table.get(hash.value())? {
+            let view: TransactionView =
+                serde_json::from_slice(view.value()).map_err(|e| StoreError::Corrupt(format!("finished: {e}")))?;
+            finished.push(view);
+        }
+    }
+    let cursor = txn.open_table(META)?.get(L1_CURSOR)?.map(|v| v.value());
+    let mut granted = Vec::new();
+    for row in txn.open_table(GRANTS)?.iter()? {
+        granted.push(zr_common::Address(row?.0.value()));
+    }
+    Ok(Contents { held, finished, cursor, granted })
+}
+
+type Batch = (Vec<Change>, oneshot::Sender<Result<(), String>>);
+
+/// Group commit: takes every write waiting, applies them in one transaction, commits (durably), answers all.
+fn writer(db: Database, rx: std::sync::mpsc::Receiver<Batch>, finished_kept: usize) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            batch.push(more);
+            if batch.len() >= 4096 {
+                break;
+            }
+        }
+        let result =
+            apply(&db, batch.iter().flat_map(|(changes, _)| changes.iter()), finished_kept).map_err(|e| e.to_string());
+        if let Err(err) = &result {
+            tracing::error!(target: "zr::relay", error = %err, "mempool write failed");
+        }
+        for (_, done) in batch {
+            let _ = done.send(result.clone());
+        }
+    }
+}
+
+fn apply<'a>(db: &Database, changes: impl Iterator<Item = &'a Change>, finished_kept: usize) -> Result<(), StoreError> {
+    let txn = db.begin_write()?;
+    {
+        let mut held = txn.open_table(HELD)?;
+        let mut finished = txn.open_table(FINISHED)?;
+        let mut order = txn.open_table(FINISHED_ORDER)?;
+        let mut meta = txn.open_table(META)?;
+        let mut grants = txn.open_table(GRANTS)?;
+        let mut finished_seq = meta.get(FINISHED_SEQ)?.map_or(0, |v| v.value());
+        for change in changes {
+            match change {
+                Change::Hold { hash, seq, stage, tx } => {
+                    let stage = serde_json::to_vec(stage).expect("a stage serializes");
+                    held.insert(hash.0, (*seq, stage.as_slice(), tx.to_bytes().as_slice()))?;
+                }
+                Change::Finish(view) => {
+                    held.remove(view.hash.0)?;
+                    let json = serde_json::to_vec(view.as_ref()).expect("a view serializes");
+                    finished.insert(view.hash.0, json.as_slice())?;
+                    order.insert(finished_seq, view.hash.0)?;
+                    finished_seq += 1;
+                }
+                Change::Cursor(height) => {
+                    meta.insert(L1_CURSOR, *height)?;
+                }
+                Change::Grant(address) => {
+                    grants.insert(address.0, ())?;
+                }
+            }
+        }
+        meta.insert(FINISHED_SEQ, finished_seq)?;
+        // Keep the newest `finished_kept` finished entries.
+        let excess = order.len()?.saturating_sub(finished_kept as u64);
+        for _ in 0..excess {
+            let Some((_, hash)) = order.pop_first()? else { break };
+            finished.remove(hash.value())?;
+        }
+    }
+    txn.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zr_common::KeyPair;
+    use zr_common::rollup::{TxBody, TxKind};
+    use zr_rpc_api::TransactionStatus;
+
+    fn tx(nonce: u64) -> Arc<Transaction> {
+        let key = KeyPair::from_seed(&[3; 32]);
+        let kind = TxKind::Transfer { to: key.address(), token: zr_common::TokenStandard::ZNN, amount: 1 };
+        Arc::new(
+            TxBody { chain_id: 1, sender: key.public(), nonce, gas_limit: 50_000, fee_per_gas: 1, kind }.sign(&key),
+        )
+    }
+
+    #[tokio::test]
+    async fn what_is_written_is_there_after_reopening_and_finished_entries_are_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (store, contents) = Store::open(dir.path(), 2).unwrap();
+            assert!(contents.held.is_empty() && contents.cursor.is_none());
+            let mut changes: Vec<Change> =
+                (0..5).map(|n| Change::Hold { hash: tx(n).hash(), seq: n, stage: Stage::Pending, tx: tx(n) }).collect();
+            changes.push(Change::Cursor(42));
+            store.write(changes).await.unwrap();
+            for n in 0..3 {
+                let view = TransactionView::with_reason(tx(n).hash(), TransactionStatus::Dropped, "test");
+                store.write(vec![Change::Finish(Box::new(view))]).await.unwrap();
+            }
+        }
+        let (_, contents) = Store::open(dir.path(), 2).unwrap();
+        assert_eq!(contents.held.iter().map(|l| l.tx.body.nonce).collect::<Vec<_>>(), [3, 4]);
+        assert_eq!(contents.cursor, Some(42));
+        let finished: Vec<Hash> = contents.finished.iter().map(|v| v.hash).collect();
+        assert_eq!(finished, [tx(1).hash(), tx(2).hash()]);
+    }
+}

@@ -1,0 +1,249 @@
+//! Following what became of the relay's transactions: the L1 momentums (in which momentum and position each
+//! one was sequenced, whoever posted it), then the executor (executed, failed, or dropped and so back to
+//! pending). Each momentum also triggers the next bundles.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+use zr_common::Hash;
+use zr_common::nom::rpc::DetailedMomentum;
+use zr_common::rollup::{DropReason, ReceiptStatus};
+use zr_rpc_api::{MAX_BATCH_QUERY, RollupStateApiClient, RollupTxApiClient, TransactionStatus, TransactionView};
+use zr_sequencing::{L1, Poster, canonical_order, follow};
+
+use crate::pool::Stage;
+use crate::service::Relay;
+use crate::store::Change;
+
+/// A bundle not seen in a momentum after this many momentums is taken as lost: its transactions are
+/// posted again.
+pub const LOST_AFTER_MOMENTUMS: u64 = 6;
+/// How often the executor's head is checked.
+const EXECUTOR_POLL: Duration = Duration::from_millis(200);
+
+/// Runs until `stop`: follows L1 from `from`, posts bundles each momentum, settles what the executor ran.
+pub async fn run<L: L1 + 'static>(
+    relay: Arc<Relay>,
+    l1: Arc<L>,
+    poster: Arc<Poster<L>>,
+    from: u64,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut follower = follow(l1.clone(), from);
+    let mut awaiting: VecDeque<(u64, Vec<Hash>)> = VecDeque::new();
+    let mut poll = tokio::time::interval(EXECUTOR_POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut executor_head = 0;
+    // What was saved before a restart is checked against the executor first.
+    refresh_accounts(&relay).await;
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            momentum = follower.next() => {
+                let Some(momentum) = momentum else {
+                    tracing::error!(target: "zr::relay", "the L1 follower ended");
+                    return;
+                };
+                let height = momentum.momentum.momentum.height;
+                let hashes = on_momentum(&relay, momentum).await;
+                if !hashes.is_empty() {
+                    awaiting.push_back((height, hashes));
+                }
+                // Catching up (after a restart): bundles wait until the relay has seen what L1 already holds,
+                // so nothing it posted before the restart is posted again.
+                if l1.frontier_momentum().await.is_ok_and(|frontier| frontier.height <= height) {
+                    crate::bundler::post_bundles(&relay, &poster, height).await;
+                }
+            }
+            _ = poll.tick() => {
+                let Ok(head) = relay.executor.get_head().await else { continue };
+                if head.height <= executor_head {
+                    continue;
+                }
+                executor_head = head.height;
+                while awaiting.front().is_some_and(|(h, _)| *h <= executor_head) {
+                    let (_, hashes) = awaiting.pop_front().expect("checked");
+                    settle(&relay, &hashes).await;
+                }
+                refresh_accounts(&relay).await;
+            }
+        }
+    }
+}
+
+/// Records which held transactions a momentum sequenced, requeues lost bundles, expires queued
+/// transactions, persists it all with the L1 cursor. Returns the hashes sequenced.
+async fn on_momentum(relay: &Relay, momentum: DetailedMomentum) -> Vec<Hash> {
+    let height = momentum.momentum.momentum.height;
+    let previous = momentum.momentum.momentum.previous_hash;
+    let chain_id = relay.settings.chain_id;
+    let blocks: Vec<_> = momentum.blocks.into_iter().map(|b| b.block).collect();
+    let ordered = match tokio::task::spawn_blocking(move || {
+        canonical_order(chain_id, &zr_common::Address::INBOX, &previous, &blocks)
+    })
+    .await
+    {
+        Ok(ordered) => ordered,
+        Err(err) => {
+            tracing::error!(target: "zr::relay", height, error = %err, "cannot order a momentum");
+            return Vec::new();
+        }
+    };
+    let mut changes = Vec::new();
+    let mut sequenced = Vec::new();
+    {
+        let mut pool = relay.pool.lock().expect("pool lock");
+        for (position, tx) in ordered.transactions.iter().enumerate() {
+            let stage = Stage::Sequenced { height, index: position as u32 };
+            if let Some(held) = pool.get(&tx.hash) {
+                let (seq, held_tx) = (held.seq, held.tx.clone());
+                pool.set_stage(&tx.hash, stage.clone());
+                changes.push(Change::Hold { hash: tx.hash, seq, stage, tx: held_tx });
+                sequenced.push(tx.hash);
+            }
+        }
+        for hash in pool.requeue_lost(height.saturating_sub(LOST_AFTER_MOMENTUMS)) {
+            if let Some(held) = pool.get(&hash) {
+                changes.push(Change::Hold { hash, seq: held.seq, stage: Stage::Pending, tx: held.tx.clone() });
+            }
+        }
+        for view in pool.expire_queued(Instant::now()) {
+            relay.metrics.dropped.inc();
+            changes.push(Change::Finish(Box::new(view)));
+        }
+        relay.metrics.held.set(pool.len() as u64);
+    }
+    changes.push(Change::Cursor(height));
+    if let Err(err) = relay.store.write(changes).await {
+        tracing::error!(target: "zr::relay", height, error = %err, "cannot record the momentum");
+    }
+    relay.metrics.l1_height.set(height);
+    sequenced
+}
+
+/// Asks the executor what became of `hashes` and records it.
+async fn settle(relay: &Relay, hashes: &[Hash]) {
+    for chunk in hashes.chunks(MAX_BATCH_QUERY) {
+        let views = match relay.executor.get_transactions(chunk.to_vec()).await {
+            Ok(views) => views,
+            Err(err) => {
+                tracing::warn!(target: "zr::relay", error = %err, "executor unreachable; statuses settle later");
+                // Back to pending: the next account refresh or momentum finds them again.
+                return;
+            }
+        };
+        let mut changes = Vec::new();
+        {
+            let mut pool = relay.pool.lock().expect("pool lock");
+            for (hash, view) in chunk.iter().zip(views) {
+                let Some(held) = pool.get(hash).cloned() else { continue };
+                match view {
+                    Some(view) if matches!(view.status, TransactionStatus::Executed | TransactionStatus::Failed) => {
+                        relay.metrics.executed.inc();
+                        pool.finish(view.clone());
+                        changes.push(Change::Finish(Box::new(view)));
+                    }
+                    Some(view) => {
+                        let reason = view.reason.clone().unwrap_or_default();
+                        let budget = matches!(
+                            view.receipt.as_ref().map(|r| &r.status),
+                            Some(ReceiptStatus::Dropped {
+                                reason: DropReason::GasBudget | DropReason::ReceiptBudget | DropReason::StateBudget
+                            })
+                        );
+                        let used = matches!(
+                            view.receipt.as_ref().map(|r| &r.status),
+                            Some(ReceiptStatus::Dropped { reason: DropReason::NonceTooLow { .. } })
+                        );
+                        if used {
+                            let view = TransactionView::with_reason(*hash, TransactionStatus::Dropped, reason);
+                            relay.metrics.dropped.inc();
+                            pool.finish(view.clone());
+                            changes.push(Change::Finish(Box::new(view)));
+                        } else if budget {
+                            pool.set_stage(hash, Stage::Pending);
+                            changes.push(Change::Hold {
+                                hash: *hash,
+                                seq: held.seq,
+                                stage: Stage::Pending,
+                                tx: held.tx,
+                            });
+                        } else if let Some(view) = pool.dropped_by_executor(hash, &reason) {
+                            relay.metrics.dropped.inc();
+                            changes.push(Change::Finish(Box::new(view)));
+                        } else {
+                            changes.push(Change::Hold {
+                                hash: *hash,
+                                seq: held.seq,
+                                stage: Stage::Pending,
+                                tx: held.tx,
+                            });
+                        }
+                    }
+                    None => {
+                        // Sequenced but not executed (the executor skipped it): post it again.
+                        pool.set_stage(hash, Stage::Pending);
+                        changes.push(Change::Hold { hash: *hash, seq: held.seq, stage: Stage::Pending, tx: held.tx });
+                    }
+                }
+            }
+            relay.metrics.held.set(pool.len() as u64);
+        }
+        if let Err(err) = relay.store.write(changes).await {
+            tracing::error!(target: "zr::relay", error = %err, "cannot record executed transactions");
+        }
+    }
+}
+
+/// Refreshes the accounts of every sender the pool holds transactions of (balances decide readiness); a
+/// held transaction whose nonce the account has passed is settled from the executor: executed (through this
+/// relay or another), or dropped because its nonce is used.
+pub async fn refresh_accounts(relay: &Relay) {
+    let senders = relay.pool.lock().expect("pool lock").senders();
+    let mut passed = Vec::new();
+    for chunk in senders.chunks(MAX_BATCH_QUERY) {
+        let accounts = match relay.executor.get_accounts(chunk.to_vec()).await {
+            Ok(accounts) => accounts,
+            Err(err) => {
+                tracing::debug!(target: "zr::relay", error = %err, "cannot refresh accounts");
+                return;
+            }
+        };
+        let mut pool = relay.pool.lock().expect("pool lock");
+        for account in &accounts {
+            passed.extend(pool.update_account(account));
+        }
+    }
+    if passed.is_empty() {
+        return;
+    }
+    let mut changes = Vec::new();
+    for chunk in passed.chunks(MAX_BATCH_QUERY) {
+        let Ok(views) = relay.executor.get_transactions(chunk.to_vec()).await else { return };
+        let mut pool = relay.pool.lock().expect("pool lock");
+        for (hash, view) in chunk.iter().zip(views) {
+            let view = match view {
+                Some(view) if matches!(view.status, TransactionStatus::Executed | TransactionStatus::Failed) => {
+                    relay.metrics.executed.inc();
+                    view
+                }
+                _ => {
+                    relay.metrics.dropped.inc();
+                    TransactionView::with_reason(
+                        *hash,
+                        TransactionStatus::Dropped,
+                        "its nonce was used by another transaction of the sender",
+                    )
+                }
+            };
+            pool.finish(view.clone());
+            changes.push(Change::Finish(Box::new(view)));
+        }
+        relay.metrics.held.set(pool.len() as u64);
+    }
+    if let Err(err) = relay.store.write(changes).await {
+        tracing::error!(target: "zr::relay", error = %err, "cannot record settled transactions");
+    }
+}

@@ -1,0 +1,270 @@
+//! Relays end to end: a devnet, an executor and two relays (one a child process killed with SIGKILL mid-run
+//! and restarted); users submit through both, some the same transactions to both, and watch each one with
+//! `sendTransactionAndWatch`. Relay A first runs on an L1 account without fused plasma, so its transactions
+//! are still pending when it is killed: only its mempool on disk can bring them to L1 after the restart
+//! (with a funded account). Every accepted transaction is executed exactly once, and appears in exactly one
+//! momentum's canonical order unless it was given to both relays.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use jsonrpsee::core::client::Subscription;
+use jsonrpsee::ws_client::WsClientBuilder;
+use zr_common::rollup::{Transaction, TxBody, TxKind};
+use zr_common::{Canonical, Hash, KeyPair, TokenStandard};
+use zr_config::{L1Section, OpsSection, RelayConfig, RpcSection};
+use zr_rpc_api::{RollupRelayApiClient, RollupStateApiClient, RollupTxApiClient, TransactionStatus, TransactionView};
+use zr_sequencing::{L1, canonical_order};
+
+use crate::rollup_support::*;
+use crate::support::{TestNet, eventually};
+
+fn relay_config(net: &TestNet, key: &KeyPair, dir: &Path, executor: &str) -> RelayConfig {
+    let key_file = dir.join("relay-key.json");
+    if !key_file.exists() {
+        key.write_file(&key_file).unwrap();
+    }
+    RelayConfig {
+        data_dir: dir.join("mempool"),
+        chain_id: ROLLUP,
+        key_file: Some(key_file),
+        executor: executor.to_owned(),
+        l1: L1Section { http: net.handle().http_url(), ws: net.handle().ws_url() },
+        rpc: RpcSection::on("127.0.0.1:0".parse().unwrap()),
+        ops: OpsSection::on("127.0.0.1:0".parse().unwrap()),
+        ..RelayConfig::default()
+    }
+}
+
+/// A child relay, killed (SIGKILL) when dropped, so a failing test leaves no process behind.
+struct ChildRelay(Child);
+
+impl Drop for ChildRelay {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn_relay(config: &RelayConfig) -> (ChildRelay, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_relay-under-test"))
+        .args(["--data-dir", config.data_dir.to_str().unwrap()])
+        .args(["--chain-id", &ROLLUP.to_string()])
+        .args(["--key-file", config.key_file.as_ref().unwrap().to_str().unwrap()])
+        .args(["--executor", &config.executor])
+        .args(["--l1-http", &config.l1.http, "--l1-ws", &config.l1.ws])
+        .args(["--rpc-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"])
+        .env("ZR_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    // "zr-relay: RPC http://127.0.0.1:PORT  ops …"
+    let url = line.split_whitespace().nth(2).unwrap_or_else(|| panic!("unexpected first line {line:?}")).to_owned();
+    (ChildRelay(child), url)
+}
+
+fn transfer(key: &KeyPair, nonce: u64, amount: u128) -> Transaction {
+    let to = KeyPair::from_seed(&[99; 32]).address();
+    TxBody {
+        chain_id: ROLLUP,
+        sender: key.public(),
+        nonce,
+        gas_limit: 100_000,
+        fee_per_gas: 1,
+        kind: TxKind::Transfer { to, token: TokenStandard::ZNN, amount },
+    }
+    .sign(key)
+}
+
+/// Submits `tx` to the relay at `url` with `sendTransactionAndWatch`; returns the stream.
+async fn watch(url: &str, tx: &Transaction) -> (jsonrpsee::ws_client::WsClient, Subscription<TransactionView>) {
+    let ws = WsClientBuilder::default().build(url.replace("http://", "ws://")).await.unwrap();
+    let sub = ws.send_transaction_and_watch(hex::encode(tx.to_bytes())).await.unwrap();
+    (ws, sub)
+}
+
+/// Reads a status stream to its end; returns the statuses seen.
+async fn statuses(mut sub: Subscription<TransactionView>) -> Vec<TransactionView> {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while let Ok(Some(Ok(view))) = tokio::time::timeout_at(deadline, sub.next()).await {
+        let terminal = view.status.is_terminal();
+        seen.push(view);
+        if terminal {
+            break;
+        }
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_relays_a_sigkill_and_every_transaction_lands_once() {
+    let net = TestNet::start().await;
+    let executor_dir = tempfile::tempdir().unwrap();
+    let executor = start_executor(&net, &net.executors[0], executor_dir.path()).await;
+    let executor_url = executor.rpc_url();
+    let dir_a = tempfile::tempdir().unwrap();
+    let dir_b = tempfile::tempdir().unwrap();
+    // Bob has no fused QSR: PoW cannot pay a bundle carrying a 15 KB upload chunk.
+    let config_a = relay_config(&net, &net.bob, dir_a.path(), &executor_url);
+    let config_b = relay_config(&net, &net.relays[1], dir_b.path(), &executor_url);
+    let relay_b = zr_relay::start(&config_b, net.relays[1].clone(), net.client()).await.unwrap();
+    let (child, mut url_a) = spawn_relay(&config_a);
+    let url_b = relay_b.rpc_url();
+
+    // Alice deposits on L1, then funds the users through relay B.
+    let alice = net.alice.clone();
+    post_data(&net, &alice, vec![], 1_000_000 * 100_000_000).await;
+    eventually(async || api(&executor_url).get_balance(alice.address(), None).await.unwrap().znn > 0).await;
+    let users: Vec<KeyPair> = (0..6).map(|i| KeyPair::from_seed(&[60 + i; 32])).collect();
+    let mut funding = Vec::new();
+    for (nonce, user) in users.iter().enumerate() {
+        let tx = TxBody {
+            chain_id: ROLLUP,
+            sender: alice.public(),
+            nonce: nonce as u64,
+            gas_limit: 100_000,
+            fee_per_gas: 1,
+            kind: TxKind::Transfer { to: user.address(), token: TokenStandard::ZNN, amount: 100 * 100_000_000 },
+        }
+        .sign(&alice);
+        funding.push(api(&url_b).send_transaction(hex::encode(tx.to_bytes())).await.unwrap());
+    }
+    for hash in &funding {
+        executed(&executor_url, hash).await;
+    }
+
+    // Phase 1: users 0..3 through A, 3..6 through B; users 0 and 3 give their first transaction to both.
+    let mut accepted: BTreeMap<Hash, bool> = BTreeMap::new(); // hash → given to both relays
+    let mut streams_a = Vec::new();
+    let mut streams_b = Vec::new();
+    let mut only_a = Vec::new();
+    let chunk = vec![7u8; zr_common::rollup::limits::MAX_CODE_CHUNK_LEN];
+    let upload = TxBody {
+        chain_id: ROLLUP,
+        sender: users[1].public(),
+        nonce: 0,
+        gas_limit: 3_000_000,
+        fee_per_gas: 2,
+        kind: TxKind::UploadChunk { code_hash: zr_common::sha3_256(&chunk), index: 0, count: 2, bytes: chunk },
+    }
+    .sign(&users[1]);
+    for (i, user) in users.iter().enumerate() {
+        for nonce in 0..3 {
+            let tx = if i == 1 && nonce == 0 { upload.clone() } else { transfer(user, nonce, 1 + nonce as u128) };
+            let both = nonce == 0 && (i == 0 || i == 3);
+            let (via_a, via_b) = (i < 3 || both, i >= 3 || both);
+            if via_a {
+                streams_a.push(watch(&url_a, &tx).await);
+                if !both {
+                    only_a.push(tx.hash());
+                }
+            }
+            if via_b {
+                streams_b.push(watch(&url_b, &tx).await);
+            }
+            accepted.insert(tx.hash(), both);
+        }
+    }
+    // A cannot post (the upload's bundle needs fused plasma): what it accepted stays pending, in its mempool.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let held_by_a = api(&url_a).get_transactions(only_a.clone()).await.unwrap();
+    assert!(
+        held_by_a.iter().all(|v| v.as_ref().is_some_and(|v| v.status == TransactionStatus::Pending)),
+        "relay A holds its transactions pending: {held_by_a:?}"
+    );
+    // SIGKILL relay A, then restart it on the same mempool with a funded L1 account.
+    drop(child);
+    drop(streams_a);
+    std::fs::remove_file(config_a.key_file.as_ref().unwrap()).unwrap();
+    net.relays[0].write_file(config_a.key_file.as_ref().unwrap()).unwrap();
+    let (restarted, url) = spawn_relay(&config_a);
+    let child = restarted;
+    url_a = url;
+
+    // Relay A's transactions from before the kill were only on its disk: the restarted relay posts them.
+    for hash in &only_a {
+        let client = api(&url_a);
+        eventually(async || {
+            let view = client.get_transaction(*hash).await.unwrap();
+            view.is_some_and(|v| v.status == TransactionStatus::Executed)
+        })
+        .await;
+    }
+
+    // Phase 2: more through both, a nonce gap filled later, and a replay refused.
+    let mut phase2 = Vec::new();
+    for (i, user) in users.iter().enumerate() {
+        let url = if i % 2 == 0 { &url_a } else { &url_b };
+        let later = transfer(user, 4, 5);
+        let gap = transfer(user, 3, 4);
+        let (_ws1, queued) = watch(url, &later).await;
+        let (ws2, filled) = watch(url, &gap).await;
+        accepted.insert(later.hash(), false);
+        accepted.insert(gap.hash(), false);
+        phase2.push((_ws1, queued));
+        phase2.push((ws2, filled));
+    }
+    let replay = api(&url_b).send_transaction(hex::encode(transfer(&users[3], 1, 2).to_bytes())).await;
+    let error = match replay {
+        Err(jsonrpsee::core::ClientError::Call(e)) => e,
+        other => panic!("a replay must be refused, got {other:?}"),
+    };
+    assert!(
+        [zr_rpc_api::codes::rejected::KNOWN, zr_rpc_api::codes::rejected::NONCE_TOO_LOW].contains(&error.code()),
+        "{error:?}"
+    );
+
+    // Every stream that was not cut by the kill ends in `executed`, through the stages in order.
+    for (_ws, sub) in streams_b.into_iter().chain(phase2) {
+        let seen = statuses(sub).await;
+        let last = seen.last().unwrap_or_else(|| panic!("no status"));
+        assert_eq!(last.status, TransactionStatus::Executed, "{seen:?}");
+        assert!(last.receipt.is_some());
+        let order: Vec<TransactionStatus> = seen.iter().map(|v| v.status).collect();
+        let rank = |s: &TransactionStatus| match s {
+            TransactionStatus::Queued => 0,
+            TransactionStatus::Pending => 1,
+            TransactionStatus::Bundled => 2,
+            TransactionStatus::Sequenced => 3,
+            _ => 4,
+        };
+        assert!(order.windows(2).all(|w| rank(&w[0]) <= rank(&w[1]) || w[0] == TransactionStatus::Queued), "{order:?}");
+    }
+
+    // Exactly once on L1: count each accepted transaction's places in the momentums' canonical orders.
+    let client = net.client();
+    let frontier = client.frontier_momentum().await.unwrap().height;
+    let mut places: BTreeMap<Hash, usize> = BTreeMap::new();
+    let mut height = 1;
+    while height <= frontier {
+        let momentums = client.detailed_momentums(height, 50).await.unwrap();
+        for m in &momentums {
+            let blocks: Vec<_> = m.blocks.iter().map(|b| b.block.clone()).collect();
+            let ordered =
+                canonical_order(ROLLUP, &zr_common::Address::INBOX, &m.momentum.momentum.previous_hash, &blocks);
+            for tx in ordered.transactions {
+                *places.entry(tx.hash).or_default() += 1;
+            }
+        }
+        height += momentums.len().max(1) as u64;
+    }
+    for (hash, both) in &accepted {
+        let count = places.get(hash).copied().unwrap_or(0);
+        if *both {
+            assert!((1..=2).contains(&count), "{hash} given to both relays is on L1 {count} times");
+        } else {
+            assert_eq!(count, 1, "{hash} is on L1 {count} times");
+        }
+        let view = api(&executor_url).get_transaction(*hash).await.unwrap().unwrap();
+        assert_eq!(view.status, TransactionStatus::Executed, "{hash} executed once");
+    }
+    drop(child);
+    relay_b.stop().await;
+    executor.stop().await;
+}
