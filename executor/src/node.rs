@@ -12,7 +12,7 @@ use zr_common::rollup::Claim;
 use zr_common::{Address, KeyPair, TokenStandard};
 use zr_config::ExecutorConfig;
 use zr_sequencing::bundle::encode_claim;
-use zr_sequencing::{L1, SendRequest, follow, send_block};
+use zr_sequencing::{L1, Poster, SendRequest, follow};
 
 use crate::Vm;
 use crate::pipeline::Pipeline;
@@ -20,6 +20,10 @@ use crate::rollup::{Processed, Rollup};
 
 /// Modules kept compiled in memory.
 const MEMORY_MODULES: usize = 256;
+/// A refused claim block is posted again after about a momentum of `zr up` ...
+const CLAIM_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+/// ... a few times; a claim still refused is skipped (the next one stands on its own).
+const CLAIM_ATTEMPTS: u32 = 3;
 
 /// The executor could not start.
 #[derive(Debug, thiserror::Error)]
@@ -280,7 +284,8 @@ async fn run<L: L1 + 'static>(
     pipeline.finish().await;
 }
 
-/// Posts claims to the L1 inbox one at a time from the executor's account.
+/// Posts claims to the L1 inbox one at a time from the executor's account, through a [`Poster`] (made once
+/// the L1 first answers, so an executor starts while its node is away).
 fn spawn_claim_poster<L: L1 + 'static>(
     l1: Arc<L>,
     key: KeyPair,
@@ -289,18 +294,28 @@ fn spawn_claim_poster<L: L1 + 'static>(
 ) -> mpsc::Sender<Claim> {
     let (tx, mut rx) = mpsc::channel::<Claim>(64);
     tokio::spawn(async move {
+        let mut poster: Option<Poster<L>> = None;
         while let Some(claim) = rx.recv().await {
-            let chain_identifier = match l1.frontier_momentum().await {
-                Ok(m) => m.chain_identifier,
-                Err(err) => {
-                    failed.inc();
-                    tracing::warn!(target: "zr::executor", error = %err, "cannot reach L1 to post a claim");
-                    continue;
-                }
+            let poster = match &poster {
+                Some(poster) => poster,
+                None => match l1.frontier_momentum().await {
+                    Ok(m) => poster.insert(Poster::new(
+                        l1.clone(),
+                        key.clone(),
+                        m.chain_identifier,
+                        CLAIM_RETRY,
+                        CLAIM_ATTEMPTS,
+                    )),
+                    Err(err) => {
+                        failed.inc();
+                        tracing::warn!(target: "zr::executor", error = %err, "cannot reach L1 to post a claim");
+                        continue;
+                    }
+                },
             };
             let send =
                 SendRequest { to: Address::INBOX, token: TokenStandard::ZERO, amount: 0, data: encode_claim(&claim) };
-            match send_block(l1.as_ref(), chain_identifier, &key, send).await {
+            match poster.post(send).await {
                 Ok(_) => posted.inc(),
                 Err(err) => {
                     failed.inc();

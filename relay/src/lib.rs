@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod admission;
+mod batch;
 pub mod bundler;
 pub mod cli;
 mod cors;

@@ -219,8 +219,11 @@ pub async fn serve(
         .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH))
         .build();
     let cors = crate::cors::layer(cors_origins);
+    let batches = jsonrpsee::server::middleware::rpc::RpcServiceBuilder::new()
+        .layer_fn(|service| crate::batch::ConcurrentBatch::new(service, MAX_RESPONSE_BYTES as usize));
     let server = Server::builder()
         .set_config(server_config)
+        .set_rpc_middleware(batches)
         .set_http_middleware(tower::ServiceBuilder::new().option_layer(cors))
         .build(config.listen)
         .await?;

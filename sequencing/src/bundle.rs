@@ -1,14 +1,22 @@
 //! Bundles on L1: the `data` of an account block sent to the rollup inbox.
 //!
-//! Layout: one tag byte, then the payload. Tag 1: a bundle, LZ4-compressed with its decompressed size as a
-//! little-endian u32 in front; the size is checked against a hard cap before anything is allocated (no
-//! decompression bombs), and the result must be a canonical [`Bundle`]. Tag 2: an executor's claim.
+//! Layout: one tag byte, then the payload. Tag 3: a bundle, zstd-compressed (one frame) with its decompressed
+//! size as a little-endian u32 in front; tag 1: the same with an LZ4 block (what bundles were before zstd,
+//! still read so older chains replay). The size is checked against a hard cap before anything is allocated
+//! (no decompression bombs), and the result must be a canonical [`Bundle`]. Tag 2: an executor's claim.
+//!
+//! zstd was chosen by measurement: a full bundle of token transfers from distinct senders takes 119 bytes of
+//! L1 data per transfer with zstd (level 19; brotli at 11 gives 119.5), 134 with LZ4.
 
 use zr_common::rollup::{Bundle, Claim, limits};
 use zr_common::{Canonical, CodecError};
 
-/// The tag of a bundle payload.
-pub const BUNDLE_TAG: u8 = 1;
+/// The tag of a zstd bundle payload (what is posted).
+pub const BUNDLE_TAG: u8 = 3;
+/// The tag of an LZ4 bundle payload (read, no longer posted).
+pub const LZ4_BUNDLE_TAG: u8 = 1;
+/// The zstd level bundles are compressed at: the ratio matters (L1 bytes), the relay's few ms do not.
+const ZSTD_LEVEL: i32 = 19;
 /// The tag of a claim payload.
 pub const CLAIM_TAG: u8 = 2;
 
@@ -51,7 +59,9 @@ pub fn encode_bundle(bundle: &Bundle) -> Result<Vec<u8>, PayloadError> {
         return Err(PayloadError::Bomb(raw.len()));
     }
     let mut data = vec![BUNDLE_TAG];
-    data.extend_from_slice(&lz4_flex::block::compress_prepend_size(&raw));
+    data.extend_from_slice(&(raw.len() as u32).to_le_bytes());
+    let compressed = zstd::bulk::compress(&raw, ZSTD_LEVEL).map_err(|e| PayloadError::Compression(e.to_string()))?;
+    data.extend_from_slice(&compressed);
     if data.len() > limits::MAX_L1_DATA {
         return Err(PayloadError::TooLarge(data.len()));
     }
@@ -72,14 +82,19 @@ pub fn decode_payload(data: &[u8]) -> Result<Payload, PayloadError> {
     }
     let (&tag, body) = data.split_first().ok_or(PayloadError::Empty)?;
     match tag {
-        BUNDLE_TAG => {
+        BUNDLE_TAG | LZ4_BUNDLE_TAG => {
             let size = body.get(..4).ok_or_else(|| PayloadError::Compression("missing size".into()))?;
             let size = u32::from_le_bytes(size.try_into().expect("4 bytes")) as usize;
             if size > limits::MAX_BUNDLE_LEN {
                 return Err(PayloadError::Bomb(size));
             }
-            let raw =
-                lz4_flex::block::decompress(&body[4..], size).map_err(|e| PayloadError::Compression(e.to_string()))?;
+            let raw = if tag == BUNDLE_TAG {
+                // At most `size` bytes are produced: a frame that would decompress to more is an error.
+                zstd::bulk::decompress(&body[4..], size)
+            } else {
+                lz4_flex::block::decompress(&body[4..], size).map_err(std::io::Error::other)
+            }
+            .map_err(|e| PayloadError::Compression(e.to_string()))?;
             if raw.len() != size {
                 return Err(PayloadError::Compression(format!("{} bytes, {size} declared", raw.len())));
             }
@@ -110,7 +125,17 @@ mod tests {
         .sign(&key);
         let bundle = BundleBody { chain_id: 1, poster: key.public(), transactions: vec![tx; 20] }.sign(&key);
         let data = encode_bundle(&bundle).unwrap();
-        assert_eq!(decode_payload(&data).unwrap(), Payload::Bundle(bundle));
+        assert_eq!(decode_payload(&data).unwrap(), Payload::Bundle(bundle.clone()));
+        // LZ4 bundles of older chains still decode to the same bundle.
+        let mut lz4 = vec![LZ4_BUNDLE_TAG];
+        lz4.extend_from_slice(&lz4_flex::block::compress_prepend_size(&bundle.to_bytes()));
+        assert_eq!(decode_payload(&lz4).unwrap(), Payload::Bundle(bundle.clone()));
+        // A frame larger than its declared size is refused, whatever it holds.
+        let raw = bundle.to_bytes();
+        let mut short = vec![BUNDLE_TAG];
+        short.extend_from_slice(&(raw.len() as u32 - 1).to_le_bytes());
+        short.extend_from_slice(&zstd::bulk::compress(&raw, 3).unwrap());
+        assert!(matches!(decode_payload(&short), Err(PayloadError::Compression(_))));
         let mut bomb = vec![BUNDLE_TAG];
         bomb.extend_from_slice(&(64u32 * 1024 * 1024).to_le_bytes());
         bomb.extend_from_slice(&[0; 16]);

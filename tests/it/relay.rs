@@ -268,3 +268,84 @@ async fn two_relays_a_sigkill_and_every_transaction_lands_once() {
     relay_b.stop().await;
     executor.stop().await;
 }
+
+/// The code of a refused `rollup.sendTransaction`.
+async fn refusal(url: &str, tx_hex: String) -> (i32, String, Option<serde_json::Value>) {
+    let answer = raw_rpc(url, "rollup.sendTransaction", serde_json::json!([tx_hex])).await;
+    let error = &answer["error"];
+    assert!(error.is_object(), "expected a refusal, got {answer}");
+    (error["code"].as_i64().unwrap() as i32, error["message"].as_str().unwrap().to_owned(), error.get("data").cloned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_refused_with_its_reason_and_the_relay_keeps_serving() {
+    use zr_rpc_api::codes::rejected;
+    let net = TestNet::start().await;
+    let executor_dir = tempfile::tempdir().unwrap();
+    let executor = start_executor(&net, &net.executors[0], executor_dir.path()).await;
+    let relay_dir = tempfile::tempdir().unwrap();
+    let config = RelayConfig {
+        min_fee_per_gas: 2,
+        max_txs_per_sender: 8,
+        ..relay_config(&net, &net.relays[0], relay_dir.path(), &executor.rpc_url())
+    };
+    let relay = zr_relay::start(&config, net.relays[0].clone(), net.client()).await.unwrap();
+    let url = relay.rpc_url();
+    let alice = net.alice.clone();
+    post_data(&net, &alice, vec![], 1_000 * 100_000_000).await;
+    eventually(async || api(&executor.rpc_url()).get_balance(alice.address(), None).await.unwrap().znn > 0).await;
+    let signed = |nonce: u64, fee_per_gas: u64, chain_id: u64| {
+        let to = KeyPair::from_seed(&[98; 32]).address();
+        let kind = TxKind::Transfer { to, token: TokenStandard::ZNN, amount: 1 };
+        TxBody { chain_id, sender: alice.public(), nonce, gas_limit: 100_000, fee_per_gas, kind }.sign(&alice)
+    };
+    let hex_of = |tx: &Transaction| hex::encode(tx.to_bytes());
+
+    // Garbage and oversized bodies: refused, the server stays up.
+    let client = reqwest::Client::new();
+    let garbage = client.post(&url).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    let garbage: serde_json::Value = garbage.json().await.unwrap();
+    assert_eq!(garbage["error"]["code"], -32700, "{garbage}");
+    let huge =
+        client.post(&url).header("content-type", "application/json").body(vec![b' '; 2 * 1024 * 1024]).send().await;
+    assert!(huge.map(|r| !r.status().is_success()).unwrap_or(true));
+
+    assert_eq!(refusal(&url, "zz".into()).await.0, rejected::MALFORMED);
+    assert_eq!(refusal(&url, format!("{}00", hex_of(&signed(0, 2, ROLLUP)))).await.0, rejected::MALFORMED);
+    let mut forged = signed(0, 2, ROLLUP);
+    forged.body.gas_limit += 1;
+    assert_eq!(refusal(&url, hex_of(&forged)).await.0, rejected::BAD_SIGNATURE);
+    let (code, message, _) = refusal(&url, hex_of(&signed(0, 2, ROLLUP + 1))).await;
+    assert_eq!(code, rejected::WRONG_CHAIN, "{message}");
+    let (code, message, _) = refusal(&url, hex_of(&signed(0, 1, ROLLUP))).await;
+    assert_eq!(code, rejected::FEE_TOO_LOW);
+    assert!(message.contains("minimum of 2"), "{message}");
+    let poor = KeyPair::from_seed(&[97; 32]);
+    let kind = TxKind::Transfer { to: alice.address(), token: TokenStandard::ZNN, amount: 1 };
+    let broke = TxBody { chain_id: ROLLUP, sender: poor.public(), nonce: 0, gas_limit: 100_000, fee_per_gas: 2, kind }
+        .sign(&poor);
+    assert_eq!(refusal(&url, hex_of(&broke)).await.0, rejected::INSUFFICIENT_FUNDS);
+
+    // A flood from one sender stops at its cap; what was accepted lands, a replay gets the expected nonce.
+    let mut accepted = Vec::new();
+    for nonce in 0..8 {
+        accepted.push(api(&url).send_transaction(hex_of(&signed(nonce, 2, ROLLUP))).await.unwrap());
+    }
+    assert_eq!(refusal(&url, hex_of(&signed(8, 2, ROLLUP))).await.0, rejected::SENDER_FULL);
+    assert_eq!(refusal(&url, hex_of(&signed(3, 2, ROLLUP))).await.0, rejected::KNOWN);
+    // The same nonce again, paying less than 10 % more: refused (whether still pending or already posted).
+    let to = KeyPair::from_seed(&[96; 32]).address();
+    let kind = TxKind::Transfer { to, token: TokenStandard::ZNN, amount: 1 };
+    let cheap = TxBody { chain_id: ROLLUP, sender: alice.public(), nonce: 7, gas_limit: 100_000, fee_per_gas: 2, kind };
+    assert_eq!(refusal(&url, hex_of(&cheap.sign(&alice))).await.0, rejected::UNDERPRICED);
+    for hash in &accepted {
+        executed(&executor.rpc_url(), hash).await;
+    }
+    eventually(async || api(&url).get_nonce(alice.address(), None).await.unwrap() == 8).await;
+    let (code, message, data) = refusal(&url, hex_of(&signed(2, 3, ROLLUP))).await;
+    assert_eq!(code, rejected::NONCE_TOO_LOW, "{message}");
+    assert_eq!(data.unwrap()["expected"], 8);
+    assert!(message.contains("next nonce is 8"), "{message}");
+    relay.stop().await;
+    executor.stop().await;
+}

@@ -127,7 +127,7 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
         // The executor reads the chain in process; users reach it over the JSON-RPC printed below.
         let l1 = Arc::new(zr_devnet::InProcessL1::new(devnet.chain.clone()));
         let executor = zr_executor::node::start(&executor_config, executor_key, l1.clone()).await.wrap_err("cannot start the executor")?;
-        fund_relay(&dir, &relay_key, l1.as_ref()).await?;
+        fund_relay(&dir, &relay_key, l1.as_ref(), &executor).await?;
         let relay_config = RelayConfig {
             data_dir: dir.join("relay"),
             chain_id: ROLLUP_CHAIN_ID,
@@ -202,9 +202,19 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
 const RELAY_DEPOSIT: u128 = 100_000 * 100_000_000;
 
 /// Deposits [`RELAY_DEPOSIT`] from the relay's L1 account into its rollup account, once per network (a
-/// marker file records that it was posted).
-async fn fund_relay<L: zr_sequencing::L1>(dir: &std::path::Path, relay: &KeyPair, l1: &L) -> eyre::Result<()> {
+/// marker file records that it was posted), and waits until the executor has credited it, so the relay can
+/// sponsor the first key that arrives.
+async fn fund_relay<L: zr_sequencing::L1>(
+    dir: &std::path::Path,
+    relay: &KeyPair,
+    l1: &L,
+    executor: &zr_executor::node::ExecutorHandle,
+) -> eyre::Result<()> {
     let marker = dir.join("relay-funded");
+    let funded = || -> eyre::Result<bool> {
+        let (_, tree) = executor.rollup.tree_at(None)?;
+        Ok(zr_protocol::World::new(tree).account(&relay.address())?.znn > 0)
+    };
     if marker.exists() {
         return Ok(());
     }
@@ -219,6 +229,13 @@ async fn fund_relay<L: zr_sequencing::L1>(dir: &std::path::Path, relay: &KeyPair
         .await
         .wrap_err("cannot fund the relay's rollup account")?;
     std::fs::write(&marker, b"deposited\n").wrap_err_with(|| format!("cannot write {}", marker.display()))?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !funded()? {
+        if std::time::Instant::now() > deadline {
+            bail!("the relay's deposit was not credited on the rollup within 60 s");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     Ok(())
 }
 

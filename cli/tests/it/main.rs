@@ -14,6 +14,7 @@ pub fn start_up(home: &Path, momentum_ms: u64) -> (Child, serde_json::Value) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_zr"))
         .args(["up", "--json", "--http-listen", "127.0.0.1:0", "--ws-listen", "127.0.0.1:0"])
         .args(["--ops-listen", "127.0.0.1:0", "--rpc-listen", "127.0.0.1:0", "--executor-ops-listen", "127.0.0.1:0"])
+        .args(["--relay-listen", "127.0.0.1:0", "--relay-ops-listen", "127.0.0.1:0"])
         .args(["--momentum-interval-ms", &momentum_ms.to_string()])
         .env("ZR_HOME", home)
         .env("ZR_LOG", "warn")

@@ -35,6 +35,7 @@ fn zr_in(home: &Path, net: &[String], args: &[&str]) -> Output {
         .env_remove("ZR_KEY")
         .env_remove("ZR_L1_HTTP")
         .env_remove("ZR_EXECUTOR")
+        .env_remove("ZR_RELAY")
         .output()
         .unwrap()
 }
@@ -45,6 +46,7 @@ impl Network {
             format!("--l1-http={}", self.info["l1Http"].as_str().unwrap()),
             format!("--l1-ws={}", self.info["l1Ws"].as_str().unwrap()),
             format!("--executor={}", self.info["executorRpc"].as_str().unwrap()),
+            format!("--relay={}", self.info["relayRpc"].as_str().unwrap()),
         ];
         zr_in(self.home.path(), &net, args)
     }
@@ -102,8 +104,10 @@ fn walkthrough_against_zr_up() {
     let hash = transfer["hash"].as_str().unwrap();
     let watched = net.json(&["tx", hash, "--watch"]);
     assert_eq!(watched["status"], "executed");
+    // 1000 deposited, 1.5 sent, and the relay's fees for every transaction so far (under 0.05 ZNN).
     let mine = net.json(&["balance"]);
-    assert_eq!(mine["rollup"]["znn"], "99850000000");
+    let mine: u128 = mine["rollup"]["znn"].as_str().unwrap().parse().unwrap();
+    assert!((99_845_000_000..99_850_000_000).contains(&mine), "{mine}");
     let theirs = net.json(&["balance", other]);
     assert_eq!(theirs["rollup"]["znn"], "150000000");
 
@@ -117,4 +121,24 @@ fn walkthrough_against_zr_up() {
     // Deploying the same code again skips the upload.
     let again = net.json(&["deploy", big.to_str().unwrap()]);
     assert_ne!(again["contract"], deployed["contract"]);
+}
+
+/// A key made after the network: no L1 funds, no plasma. Through the relay its first deploy just works (the
+/// relay sponsors its first fees); posting it directly fails at once, saying how much QSR to fuse.
+#[test]
+fn a_brand_new_key_deploys_through_the_relay() {
+    let net = up();
+    let fresh = net.home.path().join("fresh.json");
+    let created = net.zr(&["key", "new", "--key", fresh.to_str().unwrap()]);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let token_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../contracts/wasm/token.wasm");
+    let key = format!("--key={}", fresh.display());
+    let direct = net.zr(&["deploy", token_path, &key, "--direct", "--timeout=20"]);
+    assert!(!direct.status.success());
+    let error = String::from_utf8_lossy(&direct.stderr);
+    assert!(error.contains("Fuse at least") && error.contains("relay"), "{error}");
+    let deployed = net.json(&["deploy", token_path, &key]);
+    assert_eq!(deployed["transaction"]["status"], "executed", "{deployed}");
+    let balance = net.json(&["balance", &key]);
+    assert!(balance["rollup"]["znn"].as_str().unwrap().parse::<u128>().unwrap() > 0, "{balance}");
 }
