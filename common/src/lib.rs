@@ -16,6 +16,7 @@ pub mod keys;
 pub mod metrics;
 pub mod mnemonic;
 pub mod nom;
+pub mod rate;
 pub mod rollup;
 pub mod token;
 

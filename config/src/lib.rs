@@ -21,5 +21,5 @@ pub use devnet::{DevnetArgs, DevnetConfig};
 pub use error::{ConfigError, Validate};
 pub use executor::{ExecutorArgs, ExecutorConfig, P2pArgs};
 pub use load::{Layered, load};
-pub use relay::{RelayArgs, RelayConfig};
-pub use sections::{L1Section, OpsSection, P2pSection, RpcSection};
+pub use relay::{RelayArgs, RelayConfig, RelayP2pArgs};
+pub use sections::{L1Section, OpsSection, P2pSection, RelayP2pSection, RpcSection};

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::defaults;
 use crate::error::{Validate, invalid};
-use crate::sections::{L1Section, OpsSection, RpcSection};
+use crate::sections::{L1Section, OpsSection, RelayP2pSection, RpcSection};
 use crate::{ConfigError, L1Args, Layered, OpsArgs, RpcArgs};
 
 /// Configuration of a relay.
@@ -39,6 +39,18 @@ pub struct RelayConfig {
     pub executor: String,
     /// Browser origins allowed to call the RPC (CORS); empty allows none, `["*"]` any. Default empty.
     pub cors_origins: Vec<String>,
+    /// Seconds a transaction another relay took from its user waits before this relay bundles it too (that
+    /// relay may have failed). Default 30.
+    pub peer_takeover_secs: u64,
+    /// RPC calls a second one client IP address may make (each call of a batch counts); 0 turns the limit
+    /// off. Default 2000.
+    pub calls_per_ip_per_second: u32,
+    /// RPC calls one IP address may make at once before its rate applies. Default 20000.
+    pub calls_per_ip_burst: u32,
+    /// Connections one IP address may hold open to the RPC. Default 64.
+    pub connections_per_ip: u32,
+    /// Gossip with other relays.
+    pub p2p: RelayP2pSection,
     /// The L1 connection.
     pub l1: L1Section,
     /// The public JSON-RPC. Default `127.0.0.1:8546`.
@@ -62,6 +74,11 @@ impl Default for RelayConfig {
             sponsor_grant: 0,
             executor: defaults::EXECUTOR_URL.into(),
             cors_origins: Vec::new(),
+            peer_takeover_secs: 30,
+            calls_per_ip_per_second: 2000,
+            calls_per_ip_burst: 20_000,
+            connections_per_ip: 64,
+            p2p: RelayP2pSection::default(),
             l1: L1Section::default(),
             rpc: RpcSection::on(defaults::loopback(defaults::RELAY_RPC_PORT)),
             ops: OpsSection::on(defaults::loopback(defaults::RELAY_OPS_PORT)),
@@ -80,12 +97,24 @@ impl Validate for RelayConfig {
         if self.max_txs_per_sender == 0 {
             return Err(invalid("max_txs_per_sender", "must be at least 1"));
         }
+        if self.connections_per_ip == 0 {
+            return Err(invalid("connections_per_ip", "must be at least 1"));
+        }
         if self.max_bundles_per_momentum == 0 {
             return Err(invalid("max_bundles_per_momentum", "must be at least 1"));
         }
         if !(self.executor.starts_with("http://") || self.executor.starts_with("https://")) {
             return Err(invalid("executor", format!("{:?} must start with http:// or https://", self.executor)));
         }
+        for origin in &self.cors_origins {
+            if origin != "*" && !(origin.starts_with("http://") || origin.starts_with("https://")) {
+                return Err(invalid(
+                    "cors_origins",
+                    format!("{origin:?} must be \"*\" or start with http:// or https://"),
+                ));
+            }
+        }
+        self.p2p.validate()?;
         self.l1.validate()?;
         self.rpc.validate()
     }
@@ -128,6 +157,15 @@ pub struct RelayArgs {
     #[arg(long, value_name = "AMOUNT")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sponsor_grant: Option<u64>,
+    /// RPC calls a second per client IP address; 0 is no limit [config: calls_per_ip_per_second, default
+    /// 2000]
+    #[arg(long, value_name = "N")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calls_per_ip_per_second: Option<u32>,
+    /// RPC connections one IP address may hold open [config: connections_per_ip, default 64]
+    #[arg(long, value_name = "N")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connections_per_ip: Option<u32>,
     /// L1 connection flags.
     #[command(flatten)]
     pub l1: L1Args,
@@ -137,6 +175,22 @@ pub struct RelayArgs {
     /// Ops endpoint flags.
     #[command(flatten)]
     pub ops: OpsArgs,
+    /// Gossip flags.
+    #[command(flatten)]
+    pub p2p: RelayP2pArgs,
+}
+
+/// Flags for transaction gossip between relays.
+#[derive(Debug, Clone, Default, clap::Args, Serialize)]
+pub struct RelayP2pArgs {
+    /// Gossip listen multiaddr, e.g. /ip4/0.0.0.0/tcp/30334 [config: p2p.listen]
+    #[arg(id = "p2p-listen", long = "p2p-listen", value_name = "MULTIADDR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    /// Another relay to gossip with; repeat for several [config: p2p.peers]
+    #[arg(id = "p2p-peer", long = "p2p-peer", value_name = "MULTIADDR")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<String>,
 }
 
 impl RelayConfig {

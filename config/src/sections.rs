@@ -105,3 +105,20 @@ impl P2pSection {
         Ok(())
     }
 }
+
+/// Transaction gossip between relays (libp2p): where this relay listens and its static peers. Off without
+/// `listen`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RelayP2pSection {
+    /// Listen multiaddr, e.g. `/ip4/0.0.0.0/tcp/30334`. Default none (no gossip).
+    pub listen: Option<String>,
+    /// Static peers' multiaddrs (other relays). Default none.
+    pub peers: Vec<String>,
+}
+
+impl RelayP2pSection {
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        P2pSection { listen: self.listen.clone(), peers: self.peers.clone(), allowed_executors: Vec::new() }.validate()
+    }
+}

@@ -150,7 +150,12 @@ pub fn check_alone(hex_tx: &str, chain_id: u64, min_fee_per_gas: u64) -> Result<
         )));
     }
     let bytes = hex::decode(hex_tx).map_err(|e| Rejection::Malformed(format!("not hex: {e}")))?;
-    let tx = Transaction::from_bytes(&bytes).map_err(|e| Rejection::Malformed(e.to_string()))?;
+    check_bytes(&bytes, chain_id, min_fee_per_gas)
+}
+
+/// [`check_alone`] of a transaction's canonical bytes (as gossip carries them).
+pub fn check_bytes(bytes: &[u8], chain_id: u64, min_fee_per_gas: u64) -> Result<(Transaction, Hash), Rejection> {
+    let tx = Transaction::from_bytes(bytes).map_err(|e| Rejection::Malformed(e.to_string()))?;
     zr_protocol::check_transaction(&tx, chain_id).map_err(|e| match e {
         TxError::WrongChain { expected, actual } => Rejection::WrongChain { expected, actual },
         TxError::Limit(reason) => Rejection::Limits(reason),

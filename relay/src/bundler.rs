@@ -106,9 +106,7 @@ fn set_stage(relay: &Relay, txs: &[Arc<Transaction>], stage: Stage) -> Vec<Chang
     txs.iter()
         .filter_map(|tx| {
             let hash = tx.hash();
-            let seq = pool.get(&hash)?.seq;
-            pool.set_stage(&hash, stage.clone());
-            Some(Change::Hold { hash, seq, stage: stage.clone(), tx: tx.clone() })
+            pool.set_stage(&hash, stage.clone()).then(|| Change::held(pool.get(&hash).expect("held")))
         })
         .collect()
 }

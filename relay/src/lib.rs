@@ -12,6 +12,8 @@ mod batch;
 pub mod bundler;
 pub mod cli;
 mod cors;
+pub mod gossip;
+pub mod limits;
 pub mod node;
 pub mod pool;
 pub mod rpc;

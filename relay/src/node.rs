@@ -19,7 +19,7 @@ use zr_sequencing::{L1, L1Error, Poster};
 
 use crate::accounts::Accounts;
 use crate::pool::{Pool, PoolConfig};
-use crate::service::{Metrics, Relay, Settings};
+use crate::service::{Gossip, Metrics, Relay, Settings};
 use crate::store::{Store, StoreError};
 
 /// Times a refused bundle block is posted again (about a momentum apart) before its transactions wait for
@@ -43,6 +43,9 @@ pub enum StartError {
         /// Why.
         reason: String,
     },
+    /// Gossip could not start.
+    #[error(transparent)]
+    P2p(#[from] zr_p2p::P2pError),
     /// A listener could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -61,6 +64,8 @@ pub struct RelayHandle {
     pub rpc_addr: SocketAddr,
     /// The ops endpoint address.
     pub ops_addr: SocketAddr,
+    /// The gossip peer id and listen address, when gossip is on.
+    pub gossip: Option<(zr_p2p::Peer, String)>,
     rpc: ServerHandle,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
@@ -78,10 +83,15 @@ impl RelayHandle {
         format!("ws://{}", self.rpc_addr)
     }
 
-    /// Stops serving and following; what was admitted is on disk already.
+    /// Stops serving and following; what was admitted is on disk already. A bundle still being posted (PoW
+    /// can take a while) is given a few seconds, then abandoned: its stage was written before it went out.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
-        let _ = self.task.await;
+        let mut task = self.task;
+        if tokio::time::timeout(Duration::from_secs(5), &mut task).await.is_err() {
+            task.abort();
+            let _ = task.await;
+        }
         let _ = self.rpc.stop();
         self.rpc.stopped().await;
         self.ops.abort();
@@ -103,16 +113,24 @@ pub async fn start<L: L1 + 'static>(config: &RelayConfig, key: KeyPair, l1: Arc<
         replace_bump_percent: 10,
         max_drops: 8,
         finished_kept: 100_000,
+        peer_takeover: Duration::from_secs(config.peer_takeover_secs),
+        gossip_settle: if config.p2p.listen.is_some() { crate::gossip::SETTLE } else { Duration::ZERO },
     };
     let (store, contents) = Store::open(&config.data_dir, pool_config.finished_kept)?;
     let mut pool = Pool::new(pool_config);
     let restored = contents.held.len();
     for loaded in contents.held {
-        pool.restore(loaded.tx, loaded.seq, loaded.stage);
+        pool.restore(loaded.tx, loaded.seq, loaded.stage, loaded.from_peer);
     }
     for view in contents.finished {
         pool.restore_finished(view);
     }
+    let p2p = match &config.p2p.listen {
+        Some(listen) => Some(start_gossip(&key, config, listen).await?),
+        None => None,
+    };
+    let gossip = p2p.as_ref().map(|p| Gossip { publish: p.publish.clone(), peer_id: p.peer_id });
+    let gossip_info = p2p.as_ref().map(|p| (p.peer_id, p.listening.to_string()));
     let registry = Registry::default();
     let metrics = Metrics::register(&registry);
     metrics.held.set(pool.len() as u64);
@@ -130,14 +148,23 @@ pub async fn start<L: L1 + 'static>(config: &RelayConfig, key: KeyPair, l1: Arc<
         key: key.clone(),
         granted: Mutex::new(contents.granted.into_iter().map(|a| (a, None)).collect::<BTreeMap<_, _>>()),
         metrics,
+        gossip,
     });
+    if let Some(p2p) = p2p {
+        tokio::spawn(crate::gossip::consume(relay.clone(), p2p));
+    }
     let frontier = l1.frontier_momentum().await?;
     let from = contents.cursor.map_or(frontier.height + 1, |h| h + 1);
     // About one momentum between retries: the interval of the momentums seen so far is not known here, so a
     // second (zr up's interval; NoM's is ten).
     let poster =
         Arc::new(Poster::new(l1.clone(), key, frontier.chain_identifier, Duration::from_secs(1), POST_ATTEMPTS));
-    let (rpc_addr, rpc) = crate::rpc::serve(relay.clone(), &config.rpc, &config.cors_origins)
+    let limits = crate::limits::ClientLimits {
+        calls_per_second: config.calls_per_ip_per_second,
+        burst: config.calls_per_ip_burst,
+        connections: config.connections_per_ip,
+    };
+    let (rpc_addr, rpc) = crate::rpc::serve(relay.clone(), &config.rpc, &config.cors_origins, limits)
         .await
         .map_err(|source| StartError::Listen { addr: config.rpc.listen, source })?;
     let ready = Arc::new(AtomicBool::new(true));
@@ -147,5 +174,22 @@ pub async fn start<L: L1 + 'static>(config: &RelayConfig, key: KeyPair, l1: Arc<
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(crate::tracker::run(relay.clone(), l1, poster, from, stopped));
     tracing::info!(target: "zr::relay", rpc = %rpc_addr, ops = %ops_addr, from, restored, relay = %relay.address(), "relay started");
-    Ok(RelayHandle { relay, rpc_addr, ops_addr, rpc, stop, task, ops })
+    Ok(RelayHandle { relay, rpc_addr, ops_addr, gossip: gossip_info, rpc, stop, task, ops })
+}
+
+async fn start_gossip(key: &KeyPair, config: &RelayConfig, listen: &str) -> Result<zr_p2p::P2p, StartError> {
+    let p2p = zr_p2p::start(
+        &key.seed(),
+        zr_p2p::P2pConfig {
+            listen: listen.to_owned(),
+            peers: config.p2p.peers.clone(),
+            topic: format!("zrollup/transactions/{}", config.chain_id),
+            max_message_bytes: zr_common::rollup::limits::MAX_TX_LEN + 1024,
+            peer_rate: crate::gossip::PEER_RATE,
+            peer_burst: crate::gossip::PEER_BURST,
+            ids: zr_p2p::MessageIds::AuthorAndContent,
+        },
+    )
+    .await?;
+    Ok(p2p)
 }

@@ -56,6 +56,11 @@ pub struct PoolConfig {
     pub max_drops: u32,
     /// Finished transactions whose status is remembered.
     pub finished_kept: usize,
+    /// How long a transaction another relay bundles waits before this one bundles it too.
+    pub peer_takeover: Duration,
+    /// How long a transaction taken from a user waits before it is bundled, so that another relay's
+    /// gossip of the same one can arrive and the two agree which bundles it (zero without gossip).
+    pub gossip_settle: Duration,
 }
 
 /// One held transaction.
@@ -73,6 +78,11 @@ pub struct Held {
     pub stage: Stage,
     /// When it arrived or was last sent back to pending (for the queued TTL).
     pub since: Instant,
+    /// When it arrived.
+    pub arrived: Instant,
+    /// Another relay took it from its user and bundles it: this relay holds it only in case that one fails
+    /// (it bundles it once it has waited [`PoolConfig::peer_takeover`]).
+    pub from_peer: bool,
     /// Times an executor dropped it.
     pub drops: u32,
 }
@@ -155,12 +165,13 @@ impl Pool {
     }
 
     /// Restores a transaction from the store, as it was (no admission checks: it was admitted before).
-    pub fn restore(&mut self, tx: Transaction, seq: u64, stage: Stage) {
+    pub fn restore(&mut self, tx: Transaction, seq: u64, stage: Stage, from_peer: bool) {
         let hash = tx.hash();
         let sender = tx.body.sender_address();
         self.senders.entry(sender).or_default().txs.insert(tx.body.nonce, hash);
         self.next_seq = self.next_seq.max(seq + 1);
-        let held = Held { tx: Arc::new(tx), hash, sender, seq, stage, since: Instant::now(), drops: 0 };
+        let now = Instant::now();
+        let held = Held { tx: Arc::new(tx), hash, sender, seq, stage, since: now, arrived: now, drops: 0, from_peer };
         self.held.insert(hash, held);
     }
 
@@ -196,6 +207,7 @@ impl Pool {
         hash: Hash,
         account: &AccountView,
         sponsored: bool,
+        from_peer: bool,
     ) -> Result<Admitted, Rejection> {
         if self.held.contains_key(&hash) {
             return Err(Rejection::Known { hash });
@@ -271,7 +283,8 @@ impl Pool {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.senders.entry(sender).or_default().txs.insert(nonce, hash);
-        let held = Held { tx, hash, sender, seq, stage: Stage::Pending, since: Instant::now(), drops: 0 };
+        let now = Instant::now();
+        let held = Held { tx, hash, sender, seq, stage: Stage::Pending, since: now, arrived: now, drops: 0, from_peer };
         self.held.insert(hash, held);
         if let Some(view) = &displaced {
             self.finish_view(view.clone());
@@ -327,6 +340,11 @@ impl Pool {
     /// transactions from its next nonce (stopping at a gap; transactions already posted count as present),
     /// whose sender can pay its maximum fee; senders by the fee per gas of their first, then arrival.
     pub fn ready(&self) -> Vec<Arc<Transaction>> {
+        let now = Instant::now();
+        let ours = |held: &Held| {
+            let waited = now.duration_since(held.arrived);
+            if held.from_peer { waited >= self.config.peer_takeover } else { waited >= self.config.gossip_settle }
+        };
         let mut runs: Vec<(u64, u64, Vec<Arc<Transaction>>)> = Vec::new();
         for state in self.senders.values() {
             let mut run = Vec::new();
@@ -335,6 +353,9 @@ impl Pool {
             while let Some(hash) = state.txs.get(&nonce) {
                 let held = &self.held[hash];
                 if held.stage == Stage::Pending {
+                    if !ours(held) {
+                        break;
+                    }
                     let max_fee = held.max_fee();
                     if balance < max_fee {
                         break;
@@ -362,6 +383,18 @@ impl Pool {
         held.stage = stage;
         self.notify(hash);
         true
+    }
+
+    /// Leaves a held transaction to the relay that took it from its user (the relay with the lower peer id,
+    /// when both did); false if it is not held.
+    pub fn leave_to_peer(&mut self, hash: &Hash) -> bool {
+        match self.held.get_mut(hash) {
+            Some(held) => {
+                held.from_peer = true;
+                true
+            }
+            None => false,
+        }
     }
 
     /// An executor dropped a held transaction it could run later (gas budget, fee, nonce ahead): back to
@@ -537,6 +570,8 @@ mod tests {
             replace_bump_percent: 10,
             max_drops: 2,
             finished_kept: 100,
+            peer_takeover: Duration::from_secs(30),
+            gossip_settle: Duration::ZERO,
         }
     }
 
@@ -558,7 +593,7 @@ mod tests {
 
     fn admit(pool: &mut Pool, sender: u8, nonce: u64, fee: u64) -> Result<Admitted, Rejection> {
         let (tx, hash) = tx(sender, nonce, fee);
-        pool.admit(tx, hash, &account(sender, 0, 1_000_000), false)
+        pool.admit(tx, hash, &account(sender, 0, 1_000_000), false, false)
     }
 
     #[test]
@@ -566,15 +601,18 @@ mod tests {
         let mut pool = Pool::new(config());
         let (t, h) = tx(1, 0, 1);
         assert_eq!(
-            pool.admit(t.clone(), h, &account(1, 3, 1_000), false).unwrap_err(),
+            pool.admit(t.clone(), h, &account(1, 3, 1_000), false, false).unwrap_err(),
             Rejection::NonceTooLow { expected: 3 }
         );
         assert_eq!(
-            pool.admit(t.clone(), h, &account(1, 0, 99), false).unwrap_err(),
+            pool.admit(t.clone(), h, &account(1, 0, 99), false, false).unwrap_err(),
             Rejection::InsufficientFunds { needs: 100, has: 99 }
         );
-        assert!(pool.admit(t.clone(), h, &account(1, 0, 99), true).is_ok(), "a sponsored sender may wait for funds");
-        assert_eq!(pool.admit(t, h, &account(1, 0, 1_000), false).unwrap_err(), Rejection::Known { hash: h });
+        assert!(
+            pool.admit(t.clone(), h, &account(1, 0, 99), true, false).is_ok(),
+            "a sponsored sender may wait for funds"
+        );
+        assert_eq!(pool.admit(t, h, &account(1, 0, 1_000), false, false).unwrap_err(), Rejection::Known { hash: h });
         assert!(matches!(admit(&mut pool, 2, 9, 1), Err(Rejection::NonceTooHigh { expected: 0, max: 8 })));
         let queued = admit(&mut pool, 2, 2, 1).unwrap().view;
         assert_eq!((queued.status, queued.expected_nonce), (TransactionStatus::Queued, Some(0)));
@@ -620,7 +658,7 @@ mod tests {
         admit(&mut pool, 2, 0, 9).unwrap();
         admit(&mut pool, 3, 1, 50).unwrap(); // behind a gap
         let (poor, hash) = tx(4, 0, 100);
-        pool.admit(poor, hash, &account(4, 0, 10), true).unwrap(); // cannot pay 10 000 yet
+        pool.admit(poor, hash, &account(4, 0, 10), true, false).unwrap(); // cannot pay 10 000 yet
         let ready: Vec<(u8, u64)> = pool
             .ready()
             .iter()
@@ -629,6 +667,12 @@ mod tests {
         assert_eq!(ready, [(2, 0), (1, 0), (1, 1)]);
         pool.update_account(&account(4, 0, 10_000));
         assert_eq!(pool.ready()[0].body.sender, key(4).public(), "funded: it pays the most");
+        // A transaction another relay bundles is not ready here (until the takeover delay), nor what follows it.
+        let (from_peer, hash5) = tx(5, 0, 1_000);
+        pool.admit(from_peer, hash5, &account(5, 0, 1_000_000), false, true).unwrap();
+        assert!(pool.ready().iter().all(|t| t.body.sender != key(5).public()));
+        pool.leave_to_peer(&tx(2, 0, 9).1);
+        assert!(pool.ready().iter().all(|t| t.body.sender != key(2).public()));
         // Posted transactions count as present for the run after them.
         let (_, h10) = tx(1, 0, 2);
         pool.set_stage(&h10, Stage::Bundled { bundle: Hash::ZERO, l1_block: Hash::ZERO, posted_at: 1 });

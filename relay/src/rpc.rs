@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use jsonrpsee::core::{RpcResult, SubscriptionResult};
-use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig, ServerHandle};
+use jsonrpsee::server::{
+    BatchRequestConfig, Methods, Server, ServerConfig, ServerHandle, serve_with_graceful_shutdown, stop_channel,
+};
 use jsonrpsee::types::ErrorObjectOwned;
 use jsonrpsee::{PendingSubscriptionSink, SubscriptionMessage};
 use tokio::sync::mpsc;
@@ -19,6 +21,7 @@ use zr_rpc_api::{
     TransactionStatus, TransactionView, codes,
 };
 
+use crate::limits::{CallRates, ClientLimits, OpenConnections, RateLimited, tag_caller};
 use crate::service::Relay;
 
 /// Requests in one JSON-RPC batch (a load generator submits in batches).
@@ -201,17 +204,20 @@ impl RollupStateApiServer for RelayRpc {
     }
 }
 
-/// Starts the RPC server on `config.listen`.
+/// Starts the RPC server on `config.listen`, with `limits` per client IP address.
 pub async fn serve(
     relay: Arc<Relay>,
     config: &zr_config::RpcSection,
     cors_origins: &[String],
+    limits: ClientLimits,
 ) -> std::io::Result<(SocketAddr, ServerHandle)> {
+    let refused = relay.metrics.rate_limited.clone();
     let context = RelayRpc { relay };
     let mut module = jsonrpsee::RpcModule::new(());
     module.merge(RollupRelayApiServer::into_rpc(context.clone())).expect("method names are unique");
     module.merge(RollupTxApiServer::into_rpc(context.clone())).expect("method names are unique");
     module.merge(RollupStateApiServer::into_rpc(context)).expect("method names are unique");
+    let methods: Methods = module.into();
     let server_config = ServerConfig::builder()
         .max_request_body_size(config.max_request_bytes)
         .max_response_body_size(MAX_RESPONSE_BYTES)
@@ -219,14 +225,53 @@ pub async fn serve(
         .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH))
         .build();
     let cors = crate::cors::layer(cors_origins);
-    let batches = jsonrpsee::server::middleware::rpc::RpcServiceBuilder::new()
-        .layer_fn(|service| crate::batch::ConcurrentBatch::new(service, MAX_RESPONSE_BYTES as usize));
-    let server = Server::builder()
+    let rates = CallRates::new(&limits, refused.clone());
+    // Batches fan out first, so every call of a batch counts against its caller's rate.
+    let middleware = jsonrpsee::server::middleware::rpc::RpcServiceBuilder::new()
+        .layer_fn(|service| crate::batch::ConcurrentBatch::new(service, MAX_RESPONSE_BYTES as usize))
+        .layer_fn(move |service| RateLimited::new(service, rates.clone()));
+    let builder = Server::builder()
         .set_config(server_config)
-        .set_rpc_middleware(batches)
+        .set_rpc_middleware(middleware)
         .set_http_middleware(tower::ServiceBuilder::new().option_layer(cors))
-        .build(config.listen)
-        .await?;
-    let addr = server.local_addr()?;
-    Ok((addr, server.start(module)))
+        .to_service_builder();
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let (stop, handle) = stop_channel();
+    let open = OpenConnections::default();
+    tokio::spawn(async move {
+        loop {
+            let (socket, remote) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait a little rather than spin.
+                        tracing::warn!(target: "zr::relay::rpc", error = %e, "cannot accept a connection");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                _ = stop.clone().shutdown() => return,
+            };
+            let ip = remote.ip();
+            let Some(slot) = open.take(ip, limits.connections) else {
+                refused.inc();
+                tracing::debug!(target: "zr::relay::rpc", %ip, "too many connections from one address");
+                tokio::spawn(crate::limits::refuse_connection(socket, ip, limits.connections));
+                continue;
+            };
+            let _ = socket.set_nodelay(true);
+            let service = builder.clone().build(methods.clone(), stop.clone());
+            // The slot lives as long as the connection's service: hyper drops it when the connection ends.
+            let slot = Arc::new(slot);
+            let per_request = tower::service_fn(move |request| {
+                let _held_until_the_connection_ends = &slot;
+                let mut service = service.clone();
+                let request = tag_caller(request, ip);
+                async move { tower::Service::call(&mut service, request).await }
+            });
+            tokio::spawn(serve_with_graceful_shutdown(socket, per_request, stop.clone().shutdown()));
+        }
+    });
+    Ok((addr, handle))
 }

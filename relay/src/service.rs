@@ -7,13 +7,13 @@ use jsonrpsee_http_client::HttpClient;
 use tokio::sync::mpsc;
 use zr_common::metrics::{Counter, Gauge, Registry};
 use zr_common::rollup::{Transaction, TxBody, TxKind};
-use zr_common::{Address, Hash, KeyPair, TokenStandard};
+use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard};
 use zr_protocol::gas::{COSTS, MOMENTUM, intrinsic_gas};
 use zr_rpc_api::{TransactionStatus, TransactionView};
 
 use crate::accounts::Accounts;
-use crate::admission::{Rejection, check_alone};
-use crate::pool::{Pool, Stage};
+use crate::admission::{Rejection, check_alone, check_bytes};
+use crate::pool::Pool;
 use crate::store::{Change, Store};
 
 /// What the relay's core is configured with.
@@ -42,6 +42,7 @@ pub struct Metrics {
     pub(crate) l1_height: Arc<Gauge>,
     pub(crate) plasma_exhausted: Arc<Gauge>,
     pub(crate) grants: Arc<Counter>,
+    pub(crate) rate_limited: Arc<Counter>,
 }
 
 impl Metrics {
@@ -60,6 +61,8 @@ impl Metrics {
             plasma_exhausted: registry
                 .gauge("zr_relay_plasma_exhausted", "1 while bundles cannot be posted for want of plasma"),
             grants: registry.counter("zr_relay_sponsor_grants_total", "Sponsor grants to new senders"),
+            rate_limited: registry
+                .counter("zr_relay_rate_limited_total", "RPC calls and connections refused by the per-IP limits"),
         }
     }
 }
@@ -75,6 +78,16 @@ pub struct Relay {
     /// Addresses granted ZNN in sponsor mode, with the grant's transaction when it was made since start.
     pub(crate) granted: Mutex<BTreeMap<Address, Option<Hash>>>,
     pub(crate) metrics: Metrics,
+    /// Transaction gossip with other relays, when configured.
+    pub(crate) gossip: Option<Gossip>,
+}
+
+/// This relay's side of transaction gossip.
+pub struct Gossip {
+    /// Publishes a transaction's bytes.
+    pub publish: mpsc::Sender<Vec<u8>>,
+    /// This relay's peer id.
+    pub peer_id: zr_p2p::Peer,
 }
 
 impl Relay {
@@ -112,6 +125,55 @@ impl Relay {
         watch: bool,
     ) -> Result<(Hash, Option<mpsc::UnboundedReceiver<TransactionView>>), Rejection> {
         let (tx, hash) = check_alone(hex_tx, self.settings.chain_id, self.settings.min_fee_per_gas)?;
+        let tx = Arc::new(tx);
+        let statuses = match self.admit_checked(tx.clone(), hash, watch, false).await {
+            // The same transaction again (the user retrying, or another relay gossiped it first): a watcher
+            // follows the one already held or done, which is not refused.
+            Err(Rejection::Known { hash }) if watch => {
+                return Ok((hash, Some(self.pool.lock().expect("pool lock").watch(hash))));
+            }
+            other => other?,
+        };
+        if let Some(gossip) = &self.gossip {
+            // Other relays hold it too, in case this one fails before it lands.
+            let _ = gossip.publish.try_send(tx.to_bytes());
+        }
+        Ok((hash, statuses))
+    }
+
+    /// Admits a transaction another relay gossiped: checked as a user's would be, held as the other relay's
+    /// to bundle. `author` is the relay that took it from its user. When this relay took the same one from a
+    /// user too, the relay with the lower peer id bundles it. Returns whether to forward it.
+    pub async fn admit_gossiped(&self, data: &[u8], author: Option<zr_p2p::Peer>) -> Result<bool, Rejection> {
+        let (tx, hash) = check_bytes(data, self.settings.chain_id, self.settings.min_fee_per_gas)?;
+        let ours_held = self.pool.lock().expect("pool lock").get(&hash).map(|h| !h.from_peer);
+        if let Some(ours) = ours_held {
+            let lower = matches!((author, &self.gossip), (Some(a), Some(g)) if a.to_bytes() < g.peer_id.to_bytes());
+            if ours && lower {
+                let row = {
+                    let mut pool = self.pool.lock().expect("pool lock");
+                    pool.leave_to_peer(&hash);
+                    pool.get(&hash).map(Change::held)
+                };
+                if let Some(row) = row {
+                    self.store.write(vec![row]).await.map_err(|e| Rejection::Unavailable(e.to_string()))?;
+                }
+            }
+            // Forwarded all the same: another relay that took it from a user learns who else did.
+            return Ok(true);
+        }
+        self.admit_checked(Arc::new(tx), hash, false, true).await?;
+        Ok(true)
+    }
+
+    /// Admits a transaction already checked on its own, against its sender's account.
+    async fn admit_checked(
+        &self,
+        tx: Arc<Transaction>,
+        hash: Hash,
+        watch: bool,
+        from_peer: bool,
+    ) -> Result<Option<mpsc::UnboundedReceiver<TransactionView>>, Rejection> {
         let sender = tx.body.sender_address();
         let account = self.accounts.get(sender).await.map_err(Rejection::Unavailable)?;
         let max_fee = u128::from(tx.body.gas_limit) * u128::from(tx.body.fee_per_gas);
@@ -119,7 +181,7 @@ impl Relay {
         // A grant still in the mempool counts as the sender's: its next transactions need not wait for it.
         let mut account = account;
         account.znn += self.pending_grant(&sender);
-        let sponsored = account.znn < max_fee && self.sponsor_allowed(&sender, max_fee);
+        let sponsored = !from_peer && account.znn < max_fee && self.sponsor_allowed(&sender, max_fee);
         if sponsored {
             match self.grant(sender).await {
                 Ok(grant) => changes.extend(grant),
@@ -130,16 +192,15 @@ impl Relay {
                 Err(other) => return Err(other),
             }
         }
-        let tx = Arc::new(tx);
-        let (admitted, rx, seq) = {
+        let (admitted, rx, row) = {
             let mut pool = self.pool.lock().expect("pool lock");
-            let admitted = pool.admit(tx.clone(), hash, &account, sponsored)?;
+            let admitted = pool.admit(tx, hash, &account, sponsored, from_peer)?;
             let rx = watch.then(|| pool.watch(hash));
-            let seq = pool.get(&hash).map_or(0, |h| h.seq);
+            let row = Change::held(pool.get(&hash).expect("just admitted"));
             self.metrics.held.set(pool.len() as u64);
-            (admitted, rx, seq)
+            (admitted, rx, row)
         };
-        changes.push(Change::Hold { hash, seq, stage: Stage::Pending, tx });
+        changes.push(row);
         if let Some(displaced) = admitted.displaced {
             changes.push(Change::Finish(Box::new(displaced)));
         }
@@ -149,7 +210,7 @@ impl Relay {
             self.pool.lock().expect("pool lock").finish(view);
             return Err(Rejection::Unavailable(err.to_string()));
         }
-        Ok((hash, rx))
+        Ok(rx)
     }
 
     fn sponsor_allowed(&self, sender: &Address, max_fee: u128) -> bool {
@@ -192,12 +253,12 @@ impl Relay {
             tracing::warn!(target: "zr::relay", relay = %self.address(), has = relay.znn, "sponsor funds exhausted");
             return Err(Rejection::InsufficientFunds { needs: needed, has: 0 });
         }
-        pool.admit(grant.clone(), hash, &relay, false)?;
-        let seq = pool.get(&hash).map_or(0, |h| h.seq);
+        pool.admit(grant, hash, &relay, false, false)?;
+        let row = Change::held(pool.get(&hash).expect("just admitted"));
         drop(pool);
         self.granted.lock().expect("grants lock").insert(to, Some(hash));
         self.metrics.grants.inc();
         tracing::info!(target: "zr::relay", %to, amount = self.settings.sponsor_grant, "sponsor grant");
-        Ok(vec![Change::Grant(to), Change::Hold { hash, seq, stage: Stage::Pending, tx: grant }])
+        Ok(vec![Change::Grant(to), row])
     }
 }

@@ -13,8 +13,8 @@ use zr_rpc_api::TransactionView;
 
 use crate::pool::Stage;
 
-/// A held row: (arrival sequence, stage as JSON, transaction bytes).
-type HeldRow<'a> = (u64, &'a [u8], &'a [u8]);
+/// A held row: (arrival sequence, stage as JSON, transaction bytes, whether another relay bundles it).
+type HeldRow<'a> = (u64, &'a [u8], &'a [u8], bool);
 /// hash → its held row.
 const HELD: TableDefinition<'_, [u8; 32], HeldRow<'_>> = TableDefinition::new("held");
 /// hash → what became of it (JSON of a `TransactionView`).
@@ -59,6 +59,8 @@ pub enum Change {
         stage: Stage,
         /// The transaction.
         tx: Arc<Transaction>,
+        /// Another relay bundles it.
+        from_peer: bool,
     },
     /// A transaction is no longer held; this is what became of it.
     Finish(Box<TransactionView>),
@@ -66,6 +68,19 @@ pub enum Change {
     Cursor(u64),
     /// A sponsor grant went to this address.
     Grant(zr_common::Address),
+}
+
+impl Change {
+    /// The row of a held transaction as it is now.
+    pub fn held(held: &crate::pool::Held) -> Change {
+        Change::Hold {
+            hash: held.hash,
+            seq: held.seq,
+            stage: held.stage.clone(),
+            tx: held.tx.clone(),
+            from_peer: held.from_peer,
+        }
+    }
 }
 
 /// A held transaction as loaded at start.
@@ -76,6 +91,8 @@ pub struct Loaded {
     pub stage: Stage,
     /// The transaction.
     pub tx: Transaction,
+    /// Another relay bundles it.
+    pub from_peer: bool,
 }
 
 /// What the store held at start.
@@ -150,7 +167,7 @@ fn load(db: &Database) -> Result<Contents, StoreError> {
     let mut held = Vec::new();
     for row in txn.open_table(HELD)?.iter()? {
         let (hash, value) = row?;
-        let (seq, stage, bytes) = value.value();
+        let (seq, stage, bytes, from_peer) = value.value();
         let stage: Stage = serde_json::from_slice(stage).map_err(|e| StoreError::Corrupt(format!("stage: {e}")))?;
         let tx = Transaction::from_bytes(bytes).map_err(|e| StoreError::Corrupt(format!("transaction: {e}")))?;
         if tx.hash().0 != hash.value() {
@@ -159,7 +176,7 @@ fn load(db: &Database) -> Result<Contents, StoreError> {
                 Hash(hash.value())
             )));
         }
-        held.push(Loaded { seq, stage, tx });
+        held.push(Loaded { seq, stage, tx, from_peer });
     }
     held.sort_by_key(|l| l.seq);
     let finished_table = txn.open_table(FINISHED)?;
@@ -214,9 +231,9 @@ fn apply<'a>(db: &Database, changes: impl Iterator<Item = &'a Change>, finished_
         let mut finished_seq = meta.get(FINISHED_SEQ)?.map_or(0, |v| v.value());
         for change in changes {
             match change {
-                Change::Hold { hash, seq, stage, tx } => {
+                Change::Hold { hash, seq, stage, tx, from_peer } => {
                     let stage = serde_json::to_vec(stage).expect("a stage serializes");
-                    held.insert(hash.0, (*seq, stage.as_slice(), tx.to_bytes().as_slice()))?;
+                    held.insert(hash.0, (*seq, stage.as_slice(), tx.to_bytes().as_slice(), *from_peer))?;
                 }
                 Change::Finish(view) => {
                     held.remove(view.hash.0)?;
@@ -266,8 +283,15 @@ mod tests {
         {
             let (store, contents) = Store::open(dir.path(), 2).unwrap();
             assert!(contents.held.is_empty() && contents.cursor.is_none());
-            let mut changes: Vec<Change> =
-                (0..5).map(|n| Change::Hold { hash: tx(n).hash(), seq: n, stage: Stage::Pending, tx: tx(n) }).collect();
+            let mut changes: Vec<Change> = (0..5)
+                .map(|n| Change::Hold {
+                    hash: tx(n).hash(),
+                    seq: n,
+                    stage: Stage::Pending,
+                    tx: tx(n),
+                    from_peer: n == 4,
+                })
+                .collect();
             changes.push(Change::Cursor(42));
             store.write(changes).await.unwrap();
             for n in 0..3 {
@@ -276,7 +300,10 @@ mod tests {
             }
         }
         let (_, contents) = Store::open(dir.path(), 2).unwrap();
-        assert_eq!(contents.held.iter().map(|l| l.tx.body.nonce).collect::<Vec<_>>(), [3, 4]);
+        assert_eq!(
+            contents.held.iter().map(|l| (l.tx.body.nonce, l.from_peer)).collect::<Vec<_>>(),
+            [(3, false), (4, true)]
+        );
         assert_eq!(contents.cursor, Some(42));
         let finished: Vec<Hash> = contents.finished.iter().map(|v| v.hash).collect();
         assert_eq!(finished, [tx(1).hash(), tx(2).hash()]);

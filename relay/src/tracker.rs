@@ -97,16 +97,14 @@ async fn on_momentum(relay: &Relay, momentum: DetailedMomentum) -> Vec<Hash> {
         let mut pool = relay.pool.lock().expect("pool lock");
         for (position, tx) in ordered.transactions.iter().enumerate() {
             let stage = Stage::Sequenced { height, index: position as u32 };
-            if let Some(held) = pool.get(&tx.hash) {
-                let (seq, held_tx) = (held.seq, held.tx.clone());
-                pool.set_stage(&tx.hash, stage.clone());
-                changes.push(Change::Hold { hash: tx.hash, seq, stage, tx: held_tx });
+            if pool.set_stage(&tx.hash, stage) {
+                changes.push(Change::held(pool.get(&tx.hash).expect("held")));
                 sequenced.push(tx.hash);
             }
         }
         for hash in pool.requeue_lost(height.saturating_sub(LOST_AFTER_MOMENTUMS)) {
             if let Some(held) = pool.get(&hash) {
-                changes.push(Change::Hold { hash, seq: held.seq, stage: Stage::Pending, tx: held.tx.clone() });
+                changes.push(Change::held(held));
             }
         }
         for view in pool.expire_queued(Instant::now()) {
@@ -138,7 +136,9 @@ async fn settle(relay: &Relay, hashes: &[Hash]) {
         {
             let mut pool = relay.pool.lock().expect("pool lock");
             for (hash, view) in chunk.iter().zip(views) {
-                let Some(held) = pool.get(hash).cloned() else { continue };
+                if pool.get(hash).is_none() {
+                    continue;
+                }
                 match view {
                     Some(view) if matches!(view.status, TransactionStatus::Executed | TransactionStatus::Failed) => {
                         relay.metrics.executed.inc();
@@ -164,28 +164,18 @@ async fn settle(relay: &Relay, hashes: &[Hash]) {
                             changes.push(Change::Finish(Box::new(view)));
                         } else if budget {
                             pool.set_stage(hash, Stage::Pending);
-                            changes.push(Change::Hold {
-                                hash: *hash,
-                                seq: held.seq,
-                                stage: Stage::Pending,
-                                tx: held.tx,
-                            });
+                            changes.push(Change::held(pool.get(hash).expect("held")));
                         } else if let Some(view) = pool.dropped_by_executor(hash, &reason) {
                             relay.metrics.dropped.inc();
                             changes.push(Change::Finish(Box::new(view)));
                         } else {
-                            changes.push(Change::Hold {
-                                hash: *hash,
-                                seq: held.seq,
-                                stage: Stage::Pending,
-                                tx: held.tx,
-                            });
+                            changes.push(Change::held(pool.get(hash).expect("held")));
                         }
                     }
                     None => {
                         // Sequenced but not executed (the executor skipped it): post it again.
                         pool.set_stage(hash, Stage::Pending);
-                        changes.push(Change::Hold { hash: *hash, seq: held.seq, stage: Stage::Pending, tx: held.tx });
+                        changes.push(Change::held(pool.get(hash).expect("held")));
                     }
                 }
             }

@@ -163,6 +163,8 @@ fn main() {
                 l1: L1Section { http: devnet.http_url(), ws: devnet.ws_url() },
                 rpc: RpcSection { max_request_bytes: 16 * 1024 * 1024, ..RpcSection::on(loopback()) },
                 ops: OpsSection::on(loopback()),
+                // The load generator is one client on loopback, far above a public per-IP rate.
+                calls_per_ip_per_second: 0,
                 ..RelayConfig::default()
             },
             relay_key,

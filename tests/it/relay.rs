@@ -1,12 +1,13 @@
 //! Relays end to end: a devnet, an executor and two relays (one a child process killed with SIGKILL mid-run
 //! and restarted); users submit through both, some the same transactions to both, and watch each one with
-//! `sendTransactionAndWatch`. Relay A first runs on an L1 account without fused plasma, so its transactions
+//! `sendTransactionAndWatch`; the relays gossip over libp2p. Relay A first runs on an L1 account without fused plasma, so its transactions
 //! are still pending when it is killed: only its mempool on disk can bring them to L1 after the restart
 //! (with a funded account). Every accepted transaction is executed exactly once, and appears in exactly one
 //! momentum's canonical order unless it was given to both relays.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
+use std::net::IpAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -57,6 +58,8 @@ fn spawn_relay(config: &RelayConfig) -> (ChildRelay, String) {
         .args(["--executor", &config.executor])
         .args(["--l1-http", &config.l1.http, "--l1-ws", &config.l1.ws])
         .args(["--rpc-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"])
+        .args(config.p2p.listen.iter().flat_map(|l| ["--p2p-listen", l.as_str()]))
+        .args(config.p2p.peers.iter().flat_map(|p| ["--p2p-peer", p.as_str()]))
         .env("ZR_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()
@@ -111,9 +114,13 @@ async fn two_relays_a_sigkill_and_every_transaction_lands_once() {
     let dir_a = tempfile::tempdir().unwrap();
     let dir_b = tempfile::tempdir().unwrap();
     // Bob has no fused QSR: PoW cannot pay a bundle carrying a 15 KB upload chunk.
-    let config_a = relay_config(&net, &net.bob, dir_a.path(), &executor_url);
-    let config_b = relay_config(&net, &net.relays[1], dir_b.path(), &executor_url);
+    let mut config_a = relay_config(&net, &net.bob, dir_a.path(), &executor_url);
+    let mut config_b = relay_config(&net, &net.relays[1], dir_b.path(), &executor_url);
+    config_b.p2p.listen = Some("/ip4/127.0.0.1/tcp/0".into());
     let relay_b = zr_relay::start(&config_b, net.relays[1].clone(), net.client()).await.unwrap();
+    // A gossips with B.
+    config_a.p2p.listen = Some("/ip4/127.0.0.1/tcp/0".into());
+    config_a.p2p.peers = vec![relay_b.gossip.as_ref().unwrap().1.clone()];
     let (child, mut url_a) = spawn_relay(&config_a);
     let url_b = relay_b.rpc_url();
 
@@ -158,14 +165,15 @@ async fn two_relays_a_sigkill_and_every_transaction_lands_once() {
         for nonce in 0..3 {
             let tx = if i == 1 && nonce == 0 { upload.clone() } else { transfer(user, nonce, 1 + nonce as u128) };
             let both = nonce == 0 && (i == 0 || i == 3);
-            let (via_a, via_b) = (i < 3 || both, i >= 3 || both);
-            if via_a {
+            if both {
+                // At the same moment to both: each relay admits it from its user before it hears the other.
+                let (to_a, to_b) = tokio::join!(watch(&url_a, &tx), watch(&url_b, &tx));
+                streams_a.push(to_a);
+                streams_b.push(to_b);
+            } else if i < 3 {
                 streams_a.push(watch(&url_a, &tx).await);
-                if !both {
-                    only_a.push(tx.hash());
-                }
-            }
-            if via_b {
+                only_a.push(tx.clone());
+            } else {
                 streams_b.push(watch(&url_b, &tx).await);
             }
             accepted.insert(tx.hash(), both);
@@ -173,11 +181,23 @@ async fn two_relays_a_sigkill_and_every_transaction_lands_once() {
     }
     // A cannot post (the upload's bundle needs fused plasma): what it accepted stays pending, in its mempool.
     tokio::time::sleep(Duration::from_millis(500)).await;
+    let only_a_txs = only_a;
+    let only_a: Vec<Hash> = only_a_txs.iter().map(Transaction::hash).collect();
     let held_by_a = api(&url_a).get_transactions(only_a.clone()).await.unwrap();
     assert!(
         held_by_a.iter().all(|v| v.as_ref().is_some_and(|v| v.status == TransactionStatus::Pending)),
         "relay A holds its transactions pending: {held_by_a:?}"
     );
+    let first_only_a = only_a_txs[0].clone();
+    // B heard of them over gossip, and leaves them to A (A took them from their users).
+    for hash in &only_a {
+        let held = relay_b.relay.view(hash).unwrap_or_else(|| panic!("B never heard of {hash}"));
+        assert_eq!(held.status, TransactionStatus::Pending);
+    }
+    // A user who gives B one that B holds for A gets its status stream, not a refusal.
+    let (_ws, mut again) = watch(&url_b, &first_only_a).await;
+    let view = again.next().await.unwrap().unwrap();
+    assert_eq!((view.hash, view.status), (first_only_a.hash(), TransactionStatus::Pending));
     // SIGKILL relay A, then restart it on the same mempool with a funded L1 account.
     drop(child);
     drop(streams_a);
@@ -256,11 +276,7 @@ async fn two_relays_a_sigkill_and_every_transaction_lands_once() {
     }
     for (hash, both) in &accepted {
         let count = places.get(hash).copied().unwrap_or(0);
-        if *both {
-            assert!((1..=2).contains(&count), "{hash} given to both relays is on L1 {count} times");
-        } else {
-            assert_eq!(count, 1, "{hash} is on L1 {count} times");
-        }
+        assert_eq!(count, 1, "{hash} (given to both relays: {both}) is on L1 {count} times");
         let view = api(&executor_url).get_transaction(*hash).await.unwrap().unwrap();
         assert_eq!(view.status, TransactionStatus::Executed, "{hash} executed once");
     }
@@ -347,5 +363,123 @@ async fn bad_input_is_refused_with_its_reason_and_the_relay_keeps_serving() {
     assert_eq!(data.unwrap()["expected"], 8);
     assert!(message.contains("next nonce is 8"), "{message}");
     relay.stop().await;
+
+    // A flood from one IP address is refused beyond its rate and its connections; other addresses are served.
+    let limited_dir = tempfile::tempdir().unwrap();
+    let limited = RelayConfig {
+        calls_per_ip_per_second: 10,
+        calls_per_ip_burst: 10,
+        connections_per_ip: 2,
+        ..relay_config(&net, &net.relays[1], limited_dir.path(), &executor.rpc_url())
+    };
+    let limited = zr_relay::start(&limited, net.relays[1].clone(), net.client()).await.unwrap();
+    let url = limited.rpc_url();
+    let from = |ip: [u8; 4]| reqwest::Client::builder().local_address(IpAddr::from(ip)).build().unwrap();
+    let call = |id: usize| serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "rollup.getNonce", "params": [alice.address()]});
+    let flood: Vec<_> = (0..40).map(call).collect();
+    let answers: Vec<serde_json::Value> =
+        from([127, 0, 0, 1]).post(&url).json(&flood).send().await.unwrap().json().await.unwrap();
+    let limited_calls: Vec<_> = answers.iter().filter(|a| a["error"]["code"] == rejected::RATE_LIMITED).collect();
+    assert!(limited_calls.len() >= 25, "a batch of 40 against a burst of 10: {answers:?}");
+    let message = limited_calls[0]["error"]["message"].as_str().unwrap();
+    assert!(message.contains("127.0.0.1") && message.contains("10 calls a second"), "{message}");
+    let other: serde_json::Value =
+        from([127, 0, 0, 2]).post(&url).json(&call(1)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(other["result"], 8, "another address is served: {other}");
+
+    let connect = async || {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.3:0".parse().unwrap()).unwrap();
+        socket.connect(limited.rpc_addr).await.unwrap()
+    };
+    let held = [connect().await, connect().await];
+    let mut third = connect().await;
+    let mut answer = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut third, &mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
+    assert!(answer.contains("127.0.0.3 holds 2 connections"), "{answer}");
+    drop(held);
+    eventually(async || {
+        let client = reqwest::Client::builder().local_address(IpAddr::from([127, 0, 0, 3])).build().unwrap();
+        client.post(&url).json(&call(1)).send().await.is_ok_and(|r| r.status().is_success())
+    })
+    .await;
+    limited.stop().await;
+    executor.stop().await;
+}
+
+/// 20 relays gossiping over libp2p (each dials the first and the one before it): a transaction submitted to one reaches
+/// every relay, lands once, and what a rogue peer gossips (garbage, a far-future nonce) is kept by none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_relays_gossip_transactions_and_refuse_garbage() {
+    let net = TestNet::start().await;
+    let executor_dir = tempfile::tempdir().unwrap();
+    let executor = start_executor(&net, &net.executors[0], executor_dir.path()).await;
+    let alice = net.alice.clone();
+    post_data(&net, &alice, vec![], 1_000 * 100_000_000).await;
+    eventually(async || api(&executor.rpc_url()).get_balance(alice.address(), None).await.unwrap().znn > 0).await;
+
+    let dirs: Vec<tempfile::TempDir> = (0..20).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut relays: Vec<zr_relay::RelayHandle> = Vec::new();
+    for (i, dir) in dirs.iter().enumerate() {
+        // The first and the last have L1 accounts with plasma; the others only hold what peers gossip.
+        let key = match i {
+            0 => net.relays[0].clone(),
+            19 => net.relays[1].clone(),
+            _ => KeyPair::from_seed(&[120 + i as u8; 32]),
+        };
+        let mut config = relay_config(&net, &key, dir.path(), &executor.rpc_url());
+        config.p2p.listen = Some("/ip4/127.0.0.1/tcp/0".into());
+        // Each dials the first and the one before it.
+        let addr = |r: &zr_relay::RelayHandle| r.gossip.as_ref().unwrap().1.clone();
+        config.p2p.peers = relays.first().into_iter().chain(relays.last()).map(addr).collect();
+        config.p2p.peers.dedup();
+        relays.push(zr_relay::start(&config, key, net.client()).await.unwrap());
+    }
+    // The mesh forms (gossipsub heartbeats every 500 ms).
+    tokio::time::sleep(Duration::from_secs(5)).await;
+
+    let tx = transfer(&alice, 0, 5);
+    let hash = api(&relays[0].rpc_url()).send_transaction(hex::encode(tx.to_bytes())).await.unwrap();
+    for relay in &relays {
+        let relay = relay.relay.clone();
+        eventually(async || relay.view(&hash).is_some()).await;
+    }
+    executed(&executor.rpc_url(), &hash).await;
+
+    // A rogue peer gossips garbage, a forged transaction and a far-future nonce to the last relay.
+    let rogue = zr_p2p::start(
+        &[77; 32],
+        zr_p2p::P2pConfig {
+            listen: "/ip4/127.0.0.1/tcp/0".into(),
+            peers: vec![relays[19].gossip.as_ref().unwrap().1.clone()],
+            topic: format!("zrollup/transactions/{ROLLUP}"),
+            max_message_bytes: 20_000,
+            peer_rate: 100,
+            peer_burst: 100,
+            ids: zr_p2p::MessageIds::AuthorAndContent,
+        },
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let far = transfer(&alice, 1_000, 1);
+    let mut forged = transfer(&alice, 1, 1);
+    forged.body.gas_limit += 1;
+    for message in [b"garbage".to_vec(), forged.to_bytes(), far.to_bytes()] {
+        rogue.publish.send(message).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for relay in &relays {
+        assert!(relay.relay.view(&far.hash()).is_none());
+        assert!(relay.relay.view(&forged.hash()).is_none());
+    }
+    // Everyone keeps serving.
+    let next = transfer(&alice, 1, 6);
+    let hash = api(&relays[19].rpc_url()).send_transaction(hex::encode(next.to_bytes())).await.unwrap();
+    executed(&executor.rpc_url(), &hash).await;
+    for relay in relays {
+        relay.stop().await;
+    }
     executor.stop().await;
 }

@@ -1,11 +1,7 @@
 //! Which gossiped claims a node accepts and forwards: only from allowed executors (when a list is
-//! configured), only for heights near its own head, a bounded number per height, and at a bounded rate per
-//! peer. Everything here is bounded in memory whatever peers send.
+//! configured), only for heights near its own head, and a bounded number per height (the rate per peer is
+//! `zr-p2p`'s). Everything here is bounded in memory whatever peers send.
 
-use std::collections::BTreeMap;
-use std::time::Instant;
-
-use libp2p::PeerId;
 use zr_common::PublicKey;
 use zr_common::rollup::Claim;
 
@@ -19,9 +15,6 @@ pub const CLAIMS_PER_HEIGHT: usize = 16;
 pub const PEER_RATE: u32 = 20;
 /// Messages a peer may send in a burst.
 pub const PEER_BURST: u32 = 40;
-/// Peers tracked for rate limiting at most (the least recently seen are forgotten).
-const TRACKED_PEERS: usize = 1024;
-
 /// What to do with a gossiped message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
@@ -33,41 +26,15 @@ pub enum Admission {
     Reject(&'static str),
 }
 
-struct Bucket {
-    tokens: f64,
-    at: Instant,
-}
-
-/// The admission policy's state.
+/// The admission policy.
 pub struct ClaimAdmission {
     allowed: Vec<PublicKey>,
-    peers: BTreeMap<PeerId, Bucket>,
 }
 
 impl ClaimAdmission {
     /// A policy accepting claims of `allowed` executors only, or of any executor if `allowed` is empty.
     pub fn new(allowed: Vec<PublicKey>) -> ClaimAdmission {
-        ClaimAdmission { allowed, peers: BTreeMap::new() }
-    }
-
-    /// Whether `peer` may send one more message at `now` (a token bucket per peer).
-    pub fn rate(&mut self, peer: PeerId, now: Instant) -> bool {
-        if !self.peers.contains_key(&peer) && self.peers.len() >= TRACKED_PEERS {
-            let stalest = self.peers.iter().min_by_key(|(_, b)| b.at).map(|(p, _)| *p);
-            if let Some(stalest) = stalest {
-                self.peers.remove(&stalest);
-            }
-        }
-        let bucket = self.peers.entry(peer).or_insert(Bucket { tokens: f64::from(PEER_BURST), at: now });
-        let refill = now.saturating_duration_since(bucket.at).as_secs_f64() * f64::from(PEER_RATE);
-        bucket.tokens = (bucket.tokens + refill).min(f64::from(PEER_BURST));
-        bucket.at = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        ClaimAdmission { allowed }
     }
 
     /// Whether to keep a valid, signed `claim`, given this node's `head` and the claims held for its height.
@@ -91,8 +58,6 @@ impl ClaimAdmission {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
     use zr_common::rollup::ClaimBody;
     use zr_common::{Hash, KeyPair};
@@ -125,17 +90,5 @@ mod tests {
         let listed = ClaimAdmission::new(vec![KeyPair::from_seed(&[2; 32]).public()]);
         assert_eq!(listed.admit(&claim(2, 100), 100, &[]), Admission::Accept);
         assert_eq!(listed.admit(&claim(3, 100), 100, &[]), Admission::Reject("executor not allowed"));
-    }
-
-    #[test]
-    fn each_peer_is_rate_limited_on_its_own() {
-        let mut admission = ClaimAdmission::new(vec![]);
-        let (flooder, other) = (PeerId::random(), PeerId::random());
-        let now = Instant::now();
-        let allowed = (0..1000).filter(|_| admission.rate(flooder, now)).count();
-        assert_eq!(allowed, PEER_BURST as usize);
-        assert!(admission.rate(other, now), "another peer is not held back");
-        assert!(!admission.rate(flooder, now));
-        assert!(admission.rate(flooder, now + Duration::from_millis(100)));
     }
 }

@@ -1,29 +1,23 @@
-//! Claim gossip between executors over libp2p gossipsub (TCP, noise, yamux; static peers). A claim is
+//! Claim gossip between executors over `zr-p2p` (libp2p gossipsub, static peers, a rate per peer). A claim is
 //! validated — canonical bytes, this chain, a good signature — and admitted ([`admission`]: allowed
-//! executors, a window of heights near the head, a cap per height, a rate per peer) before it is kept and
-//! forwarded.
+//! executors, a window of heights near the head, a cap per height) before it is kept and forwarded.
 
 pub mod admission;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use futures::StreamExt;
-use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance, MessageAuthenticity, ValidationMode};
-use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use zr_common::rollup::Claim;
 use zr_common::{Canonical, KeyPair, PublicKey};
+use zr_p2p::Verdict;
 
 use admission::{Admission, ClaimAdmission};
 
 /// Heights of peer claims kept in memory.
 const KEPT_HEIGHTS: usize = admission::HEIGHTS_BEHIND as usize + admission::HEIGHTS_AHEAD as usize;
-/// Static peers not connected are dialled again this often.
-const REDIAL: Duration = Duration::from_secs(3);
 
 /// Gossip could not start.
 #[derive(Debug, thiserror::Error)]
@@ -86,121 +80,60 @@ pub async fn start(
     peers: &[String],
     policy: GossipPolicy,
 ) -> Result<Gossip, GossipError> {
-    let err = |e: &dyn std::fmt::Display| GossipError(e.to_string());
-    let mut seed = *key.seed();
-    let identity = libp2p::identity::Keypair::ed25519_from_bytes(&mut seed).map_err(|e| err(&e))?;
-    let peer_id = identity.public().to_peer_id();
-    let config = gossipsub::ConfigBuilder::default()
-        .validation_mode(ValidationMode::Strict)
-        .validate_messages()
-        .mesh_n(3)
-        .mesh_n_low(1)
-        .mesh_n_high(6)
-        .mesh_outbound_min(0)
-        .heartbeat_interval(Duration::from_millis(500))
-        .max_transmit_size(4096)
-        .build()
-        .map_err(|e| err(&e))?;
-    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(identity)
-        .with_tokio()
-        .with_tcp(libp2p::tcp::Config::default(), libp2p::noise::Config::new, libp2p::yamux::Config::default)
-        .map_err(|e| err(&e))?
-        .with_behaviour(|key| {
-            gossipsub::Behaviour::<gossipsub::IdentityTransform, gossipsub::AllowAllSubscriptionFilter>::new(
-                MessageAuthenticity::Signed(key.clone()),
-                config,
-            )
-            .map_err(|e| Box::<dyn std::error::Error + Send + Sync>::from(e.to_string()))
-        })
-        .map_err(|e| err(&e))?
-        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(120)))
-        .build();
-    let topic = IdentTopic::new(format!("zrollup/claims/{chain_id}"));
-    swarm.behaviour_mut().subscribe(&topic).map_err(|e| err(&e))?;
-    let listen: Multiaddr = listen.parse().map_err(|e| GossipError(format!("listen address {listen:?}: {e}")))?;
-    swarm.listen_on(listen).map_err(|e| err(&e))?;
-    let peers: Vec<Multiaddr> = peers
-        .iter()
-        .map(|p| p.parse().map_err(|e| GossipError(format!("peer address {p:?}: {e}"))))
-        .collect::<Result<_, _>>()?;
-
-    // The first listen address is known once the socket is bound.
-    let (bound_tx, bound_rx) = oneshot::channel();
+    let config = zr_p2p::P2pConfig {
+        listen: listen.to_owned(),
+        peers: peers.to_vec(),
+        topic: format!("zrollup/claims/{chain_id}"),
+        max_message_bytes: 4096,
+        peer_rate: admission::PEER_RATE,
+        peer_burst: admission::PEER_BURST,
+        ids: zr_p2p::MessageIds::Content,
+    };
+    let mut p2p = zr_p2p::start(&key.seed(), config).await.map_err(|e| GossipError(e.to_string()))?;
     let (publish, mut to_publish) = mpsc::channel::<Claim>(64);
     let peer_claims = PeerClaims::default();
     let received = peer_claims.clone();
-    let mut admission = ClaimAdmission::new(policy.allowed_executors);
+    let admission = ClaimAdmission::new(policy.allowed_executors);
     let head = policy.head;
+    let (outbound, verdicts) = (p2p.publish.clone(), p2p.verdicts.clone());
     tokio::spawn(async move {
-        let mut bound = Some(bound_tx);
-        let mut connected: BTreeSet<Multiaddr> = BTreeSet::new();
-        let mut redial = tokio::time::interval(REDIAL);
-        loop {
-            tokio::select! {
-                _ = redial.tick() => {
-                    for peer in peers.iter().filter(|p| !connected.contains(*p)) {
-                        let _ = swarm.dial(peer.clone());
-                    }
-                }
-                claim = to_publish.recv() => {
-                    let Some(claim) = claim else { return };
-                    if let Err(e) = swarm.behaviour_mut().publish(topic.clone(), claim.to_bytes()) {
-                        tracing::debug!(target: "zr::gossip", error = %e, "claim not gossiped");
-                    }
-                }
-                event = swarm.select_next_some() => match event {
-                    SwarmEvent::NewListenAddr { address, .. } => {
-                        if let Some(tx) = bound.take() {
-                            let _ = tx.send(address);
-                        }
-                    }
-                    SwarmEvent::ConnectionEstablished { endpoint, .. } => {
-                        connected.insert(endpoint.get_remote_address().clone());
-                    }
-                    SwarmEvent::ConnectionClosed { endpoint, .. } => {
-                        connected.remove(endpoint.get_remote_address());
-                    }
-                    SwarmEvent::Behaviour(gossipsub::Event::Message { propagation_source, message_id, message }) => {
-                        let verdict = if !admission.rate(propagation_source, std::time::Instant::now()) {
-                            tracing::debug!(target: "zr::gossip", peer = %propagation_source, "peer over its rate; claim ignored");
-                            MessageAcceptance::Ignore
-                        } else {
-                            match validate_claim(chain_id, &message.data) {
-                                Some(claim) => {
-                                    let held = received.at(claim.body.height);
-                                    match admission.admit(&claim, head.load(Ordering::Relaxed), &held) {
-                                        Admission::Accept => {
-                                            received.insert(claim);
-                                            MessageAcceptance::Accept
-                                        }
-                                        Admission::Ignore(why) => {
-                                            tracing::debug!(target: "zr::gossip", peer = %propagation_source, why, "claim ignored");
-                                            MessageAcceptance::Ignore
-                                        }
-                                        Admission::Reject(why) => {
-                                            tracing::debug!(target: "zr::gossip", peer = %propagation_source, why, "claim rejected");
-                                            MessageAcceptance::Reject
-                                        }
-                                    }
-                                }
-                                None => {
-                                    tracing::debug!(target: "zr::gossip", peer = %propagation_source, "invalid claim rejected");
-                                    MessageAcceptance::Reject
-                                }
-                            }
-                        };
-                        swarm.behaviour_mut().report_message_validation_result(&message_id, &propagation_source, verdict);
-                    }
-                    _ => {}
-                }
+        while let Some(claim) = to_publish.recv().await {
+            if outbound.send(claim.to_bytes()).await.is_err() {
+                return;
             }
         }
     });
-    let address = tokio::time::timeout(Duration::from_secs(10), bound_rx)
-        .await
-        .map_err(|_| GossipError("no listen address within 10 s".into()))?
-        .map_err(|_| GossipError("gossip task ended".into()))?;
-    Ok(Gossip { publish, peer_claims, peer_id, listening: vec![address] })
+    tokio::spawn(async move {
+        while let Some(message) = p2p.inbound.recv().await {
+            let verdict = match validate_claim(chain_id, &message.data) {
+                Some(claim) => {
+                    let held = received.at(claim.body.height);
+                    match admission.admit(&claim, head.load(Ordering::Relaxed), &held) {
+                        Admission::Accept => {
+                            received.insert(claim);
+                            Verdict::Accept
+                        }
+                        Admission::Ignore(why) => {
+                            tracing::debug!(target: "zr::gossip", peer = %message.from, why, "claim ignored");
+                            Verdict::Ignore
+                        }
+                        Admission::Reject(why) => {
+                            tracing::debug!(target: "zr::gossip", peer = %message.from, why, "claim rejected");
+                            Verdict::Reject
+                        }
+                    }
+                }
+                None => {
+                    tracing::debug!(target: "zr::gossip", peer = %message.from, "invalid claim rejected");
+                    Verdict::Reject
+                }
+            };
+            if verdicts.send((message, verdict)).await.is_err() {
+                return;
+            }
+        }
+    });
+    Ok(Gossip { publish, peer_claims, peer_id: p2p.peer_id, listening: vec![p2p.listening] })
 }
 
 #[cfg(test)]

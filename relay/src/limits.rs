@@ -1,0 +1,172 @@
+//! Per-client limits of the public RPC: the relay accepts connections itself (jsonrpsee's own loop does not
+//! say who is calling), caps the connections one IP address holds open, tags every HTTP request and
+//! WebSocket with its caller's IP, and a middleware refuses calls beyond the caller's rate with
+//! [`codes::rejected::RATE_LIMITED`], so one flooding client slows only itself.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use jsonrpsee::core::middleware::{Batch, Notification, RpcServiceT};
+use jsonrpsee::core::server::MethodResponse;
+use jsonrpsee::server::HttpRequest;
+use jsonrpsee::types::{ErrorObjectOwned, Request};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use zr_common::metrics::Counter;
+use zr_common::rate::KeyedRates;
+use zr_rpc_api::codes;
+
+/// IP addresses whose call rate is tracked at most (the stalest are forgotten beyond it).
+const TRACKED_IPS: usize = 65_536;
+
+/// The limits of one client IP address.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientLimits {
+    /// Calls a second sustained (every call of a batch counts); 0 means no limit.
+    pub calls_per_second: u32,
+    /// Calls at once before the rate applies.
+    pub burst: u32,
+    /// Connections (HTTP keep-alive or WebSocket) open at once.
+    pub connections: u32,
+}
+
+/// The caller of a request, put in the request's extensions by the accept loop.
+#[derive(Debug, Clone, Copy)]
+struct RemoteIp(IpAddr);
+
+/// The call rates of every client, shared by all connections.
+#[derive(Clone)]
+pub struct CallRates {
+    rates: Option<Arc<Mutex<KeyedRates<IpAddr>>>>,
+    per_second: u32,
+    refused: Arc<Counter>,
+}
+
+impl CallRates {
+    /// Rates for `limits`; each refusal counts in `refused`.
+    pub fn new(limits: &ClientLimits, refused: Arc<Counter>) -> CallRates {
+        let rates = (limits.calls_per_second > 0).then(|| {
+            let burst = limits.burst.max(limits.calls_per_second);
+            Arc::new(Mutex::new(KeyedRates::new(limits.calls_per_second, burst, TRACKED_IPS)))
+        });
+        CallRates { rates, per_second: limits.calls_per_second, refused }
+    }
+
+    /// `None` when the call may go on, else the refusal.
+    fn refuse(&self, request: &Request<'_>) -> Option<ErrorObjectOwned> {
+        let rates = self.rates.as_ref()?;
+        let RemoteIp(ip) = *request.extensions().get::<RemoteIp>()?;
+        if rates.lock().expect("rates lock").allow(&ip, Instant::now()) {
+            return None;
+        }
+        self.refused.inc();
+        Some(ErrorObjectOwned::owned(
+            codes::rejected::RATE_LIMITED,
+            format!("rate limited: {ip} sends more than {} calls a second; slow down and retry", self.per_second),
+            None::<()>,
+        ))
+    }
+}
+
+/// The RPC middleware that applies [`CallRates`] to every call, including each call of a batch.
+#[derive(Clone)]
+pub struct RateLimited<S> {
+    service: S,
+    rates: CallRates,
+}
+
+impl<S> RateLimited<S> {
+    /// Wraps `service`.
+    pub fn new(service: S, rates: CallRates) -> Self {
+        RateLimited { service, rates }
+    }
+}
+
+impl<S> RpcServiceT for RateLimited<S>
+where
+    S: RpcServiceT<
+            MethodResponse = MethodResponse,
+            BatchResponse = MethodResponse,
+            NotificationResponse = MethodResponse,
+        > + Send
+        + Sync
+        + Clone
+        + 'static,
+{
+    type MethodResponse = MethodResponse;
+    type NotificationResponse = MethodResponse;
+    type BatchResponse = MethodResponse;
+
+    fn call<'a>(&self, request: Request<'a>) -> impl Future<Output = Self::MethodResponse> + Send + 'a {
+        let refusal = self.rates.refuse(&request);
+        let service = self.service.clone();
+        async move {
+            match refusal {
+                Some(refusal) => MethodResponse::error(request.id(), refusal),
+                None => service.call(request).await,
+            }
+        }
+    }
+
+    fn batch<'a>(&self, batch: Batch<'a>) -> impl Future<Output = Self::BatchResponse> + Send + 'a {
+        self.service.batch(batch)
+    }
+
+    fn notification<'a>(&self, n: Notification<'a>) -> impl Future<Output = Self::NotificationResponse> + Send + 'a {
+        self.service.notification(n)
+    }
+}
+
+/// Open connections per IP address; a [`ConnectionSlot`] gives its place back when dropped.
+#[derive(Clone, Default)]
+pub struct OpenConnections(Arc<Mutex<BTreeMap<IpAddr, u32>>>);
+
+/// One connection's place in [`OpenConnections`].
+pub struct ConnectionSlot {
+    open: OpenConnections,
+    ip: IpAddr,
+}
+
+impl OpenConnections {
+    /// A place for one more connection from `ip`, unless it holds `cap` already.
+    pub fn take(&self, ip: IpAddr, cap: u32) -> Option<ConnectionSlot> {
+        let mut open = self.0.lock().expect("connections lock");
+        let count = open.entry(ip).or_insert(0);
+        if *count >= cap {
+            return None;
+        }
+        *count += 1;
+        Some(ConnectionSlot { open: self.clone(), ip })
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        let mut open = self.open.0.lock().expect("connections lock");
+        if let Some(count) = open.get_mut(&self.ip) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// Tags `request` with its caller, for [`RateLimited`].
+pub fn tag_caller<B>(mut request: HttpRequest<B>, ip: IpAddr) -> HttpRequest<B> {
+    request.extensions_mut().insert(RemoteIp(ip));
+    request
+}
+
+/// Answers a connection over its IP's cap with 429 and closes it.
+pub async fn refuse_connection(mut socket: TcpStream, ip: IpAddr, cap: u32) {
+    let body = format!("{ip} holds {cap} connections to this relay already; close one first\n");
+    let answer = format!(
+        "HTTP/1.1 429 Too Many Requests\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = socket.write_all(answer.as_bytes()).await;
+    let _ = socket.shutdown().await;
+}
