@@ -311,7 +311,10 @@ pub async fn serve(
     events: broadcast::Sender<Arc<Processed>>,
     peer_claims: crate::gossip::PeerClaims,
     config: &zr_config::RpcSection,
+    registry: &zr_common::metrics::Registry,
 ) -> std::io::Result<(SocketAddr, ServerHandle)> {
+    let module = module(rollup, momentums, events, peer_claims);
+    let timed = zr_rpc_api::metrics::RpcMetrics::register(registry, "zr_executor", &module);
     let server = Server::builder()
         .set_config(
             ServerConfig::builder()
@@ -322,10 +325,14 @@ pub async fn serve(
                 .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH))
                 .build(),
         )
+        .set_rpc_middleware(
+            jsonrpsee::server::middleware::rpc::RpcServiceBuilder::new()
+                .layer_fn(move |service| zr_rpc_api::metrics::Timed::new(service, timed.clone())),
+        )
         .build(config.listen)
         .await?;
     let addr = server.local_addr()?;
-    Ok((addr, server.start(module(rollup, momentums, events, peer_claims))))
+    Ok((addr, server.start(module)))
 }
 
 #[cfg(test)]

@@ -164,7 +164,7 @@ pub async fn start<L: L1 + 'static>(config: &RelayConfig, key: KeyPair, l1: Arc<
         burst: config.calls_per_ip_burst,
         connections: config.connections_per_ip,
     };
-    let (rpc_addr, rpc) = crate::rpc::serve(relay.clone(), &config.rpc, &config.cors_origins, limits)
+    let (rpc_addr, rpc) = crate::rpc::serve(relay.clone(), &config.rpc, &config.cors_origins, limits, &registry)
         .await
         .map_err(|source| StartError::Listen { addr: config.rpc.listen, source })?;
     let ready = Arc::new(AtomicBool::new(true));

@@ -23,6 +23,8 @@ use zr_rpc_api::{
 
 use crate::limits::{CallRates, ClientLimits, OpenConnections, RateLimited, tag_caller};
 use crate::service::Relay;
+use zr_common::metrics::Registry;
+use zr_rpc_api::metrics::{RpcMetrics, Timed};
 
 /// Requests in one JSON-RPC batch (a load generator submits in batches).
 pub const MAX_BATCH: u32 = 1024;
@@ -210,6 +212,7 @@ pub async fn serve(
     config: &zr_config::RpcSection,
     cors_origins: &[String],
     limits: ClientLimits,
+    registry: &Registry,
 ) -> std::io::Result<(SocketAddr, ServerHandle)> {
     let refused = relay.metrics.rate_limited.clone();
     let context = RelayRpc { relay };
@@ -217,6 +220,7 @@ pub async fn serve(
     module.merge(RollupRelayApiServer::into_rpc(context.clone())).expect("method names are unique");
     module.merge(RollupTxApiServer::into_rpc(context.clone())).expect("method names are unique");
     module.merge(RollupStateApiServer::into_rpc(context)).expect("method names are unique");
+    let timed = RpcMetrics::register(registry, "zr_relay", &module);
     let methods: Methods = module.into();
     let server_config = ServerConfig::builder()
         .max_request_body_size(config.max_request_bytes)
@@ -226,9 +230,10 @@ pub async fn serve(
         .build();
     let cors = crate::cors::layer(cors_origins);
     let rates = CallRates::new(&limits, refused.clone());
-    // Batches fan out first, so every call of a batch counts against its caller's rate.
+    // Batches fan out first, so every call of a batch is timed and counts against its caller's rate.
     let middleware = jsonrpsee::server::middleware::rpc::RpcServiceBuilder::new()
         .layer_fn(|service| crate::batch::ConcurrentBatch::new(service, MAX_RESPONSE_BYTES as usize))
+        .layer_fn(move |service| Timed::new(service, timed.clone()))
         .layer_fn(move |service| RateLimited::new(service, rates.clone()));
     let builder = Server::builder()
         .set_config(server_config)

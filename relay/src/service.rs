@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use jsonrpsee_http_client::HttpClient;
 use tokio::sync::mpsc;
-use zr_common::metrics::{Counter, Gauge, Registry};
+use zr_common::metrics::{Counter, CounterVec, Gauge, Registry};
 use zr_common::rollup::{Transaction, TxBody, TxKind};
 use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard};
 use zr_protocol::gas::{COSTS, MOMENTUM, intrinsic_gas};
@@ -32,12 +32,12 @@ pub struct Settings {
 /// The relay's counters.
 pub struct Metrics {
     pub(crate) admitted: Arc<Counter>,
-    pub(crate) rejected: Arc<Counter>,
+    pub(crate) rejected: CounterVec,
     pub(crate) bundles: Arc<Counter>,
     pub(crate) bundle_bytes: Arc<Counter>,
     pub(crate) bundled_txs: Arc<Counter>,
     pub(crate) executed: Arc<Counter>,
-    pub(crate) dropped: Arc<Counter>,
+    pub(crate) dropped: CounterVec,
     pub(crate) held: Arc<Gauge>,
     pub(crate) l1_height: Arc<Gauge>,
     pub(crate) plasma_exhausted: Arc<Gauge>,
@@ -50,12 +50,20 @@ impl Metrics {
     pub fn register(registry: &Registry) -> Metrics {
         Metrics {
             admitted: registry.counter("zr_relay_admitted_total", "Transactions admitted to the mempool"),
-            rejected: registry.counter("zr_relay_rejected_total", "Transactions refused at admission"),
+            rejected: registry.counter_vec(
+                "zr_relay_rejected_total",
+                "Transactions refused at admission, by reason",
+                &["reason"],
+            ),
             bundles: registry.counter("zr_relay_bundles_posted_total", "Bundles published to L1"),
             bundle_bytes: registry.counter("zr_relay_bundle_bytes_total", "Bytes of bundle data published to L1"),
             bundled_txs: registry.counter("zr_relay_bundled_transactions_total", "Transactions put in bundles"),
             executed: registry.counter("zr_relay_executed_total", "Held transactions the executor executed"),
-            dropped: registry.counter("zr_relay_dropped_total", "Transactions no longer held without executing"),
+            dropped: registry.counter_vec(
+                "zr_relay_dropped_total",
+                "Transactions no longer held without executing, by reason",
+                &["reason"],
+            ),
             held: registry.gauge("zr_relay_mempool_transactions", "Transactions in the mempool"),
             l1_height: registry.gauge("zr_relay_l1_height", "Last L1 momentum the relay processed"),
             plasma_exhausted: registry
@@ -112,7 +120,7 @@ impl Relay {
         match &result {
             Ok(_) => self.metrics.admitted.inc(),
             Err(rejection) => {
-                self.metrics.rejected.inc();
+                self.metrics.rejected.with_label_values(&[rejection.label()]).inc();
                 tracing::debug!(target: "zr::relay", reason = rejection.label(), error = %rejection, "transaction refused");
             }
         }

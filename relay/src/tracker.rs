@@ -108,7 +108,7 @@ async fn on_momentum(relay: &Relay, momentum: DetailedMomentum) -> Vec<Hash> {
             }
         }
         for view in pool.expire_queued(Instant::now()) {
-            relay.metrics.dropped.inc();
+            relay.metrics.dropped.with_label_values(&["queued_expired"]).inc();
             changes.push(Change::Finish(Box::new(view)));
         }
         relay.metrics.held.set(pool.len() as u64);
@@ -159,14 +159,14 @@ async fn settle(relay: &Relay, hashes: &[Hash]) {
                         );
                         if used {
                             let view = TransactionView::with_reason(*hash, TransactionStatus::Dropped, reason);
-                            relay.metrics.dropped.inc();
+                            relay.metrics.dropped.with_label_values(&["nonce_used"]).inc();
                             pool.finish(view.clone());
                             changes.push(Change::Finish(Box::new(view)));
                         } else if budget {
                             pool.set_stage(hash, Stage::Pending);
                             changes.push(Change::held(pool.get(hash).expect("held")));
                         } else if let Some(view) = pool.dropped_by_executor(hash, &reason) {
-                            relay.metrics.dropped.inc();
+                            relay.metrics.dropped.with_label_values(&["executor_drops"]).inc();
                             changes.push(Change::Finish(Box::new(view)));
                         } else {
                             changes.push(Change::held(pool.get(hash).expect("held")));
@@ -220,7 +220,7 @@ pub async fn refresh_accounts(relay: &Relay) {
                     view
                 }
                 _ => {
-                    relay.metrics.dropped.inc();
+                    relay.metrics.dropped.with_label_values(&["nonce_passed"]).inc();
                     TransactionView::with_reason(
                         *hash,
                         TransactionStatus::Dropped,

@@ -20,6 +20,8 @@ pub use types::{
     TransactionView,
 };
 
+pub mod metrics;
+
 /// JSON-RPC error codes of the `rollup` API.
 pub mod codes {
     /// A request the server cannot answer as asked (bad parameters, a pruned or future height, …).

@@ -166,6 +166,9 @@ async fn two_executors_agree_on_every_momentum() {
     assert_eq!(bad["error"]["code"], -32602);
     let ops = reqwest::get(format!("http://{}/metrics", e1.ops_addr)).await.unwrap().text().await.unwrap();
     assert!(ops.contains("zr_executor_momentum_height"));
+    assert!(ops.contains("zr_executor_rpc_errors_total{method=\"rollup.getBalance\"} 1"), "{ops}");
+    assert!(ops.contains("zr_executor_rpc_seconds_count{method=\"rollup.getProof\"}"), "{ops}");
+    assert!(ops.contains("zr_executor_momentum_seconds_bucket"), "a histogram: {ops}");
     e1.stop().await;
     e2.stop().await;
 }

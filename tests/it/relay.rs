@@ -362,6 +362,27 @@ async fn bad_input_is_refused_with_its_reason_and_the_relay_keeps_serving() {
     assert_eq!(code, rejected::NONCE_TOO_LOW, "{message}");
     assert_eq!(data.unwrap()["expected"], 8);
     assert!(message.contains("next nonce is 8"), "{message}");
+
+    // What was refused is on the ops endpoint by reason, every call by method; invented names are `other`.
+    let unknown = raw_rpc(&url, "rollup.noSuchMethod", serde_json::json!([])).await;
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    let ops = format!("http://{}", relay.ops_addr);
+    let metrics = reqwest::get(format!("{ops}/metrics")).await.unwrap().text().await.unwrap();
+    for series in [
+        "zr_relay_rejected_total{reason=\"bad_signature\"} 1",
+        "zr_relay_rejected_total{reason=\"sender_full\"} 1",
+        "zr_relay_rejected_total{reason=\"nonce_too_low\"} 1",
+        "zr_relay_rpc_errors_total{method=\"other\"} 1",
+        "zr_relay_admitted_total 8",
+    ] {
+        assert!(metrics.contains(series), "{series} missing from\n{metrics}");
+    }
+    assert!(metrics.contains("zr_relay_rpc_seconds_count{method=\"rollup.sendTransaction\"}"), "{metrics}");
+    assert!(!metrics.contains("noSuchMethod"), "a client's invented method name is not a label");
+    assert!(metrics.contains("process_resident_memory_bytes"), "{metrics}");
+    assert_eq!(reqwest::get(format!("{ops}/ready")).await.unwrap().status(), 200);
+    assert_eq!(reqwest::get(format!("{ops}/health")).await.unwrap().status(), 200);
+    assert_eq!(reqwest::get(format!("{ops}/nothing")).await.unwrap().status(), 404);
     relay.stop().await;
 
     // A flood from one IP address is refused beyond its rate and its connections; other addresses are served.
