@@ -3,11 +3,12 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use jsonrpsee::server::ServerHandle;
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
-use zr_common::metrics::{Counter, Gauge, Registry, Timer, serve_ops};
+use zr_common::metrics::{Counter, Gauge, HistogramVec, Registry, Timer, serve_ops};
 use zr_common::rollup::Claim;
 use zr_common::{Address, KeyPair, TokenStandard};
 use zr_config::ExecutorConfig;
@@ -90,12 +91,43 @@ impl ExecutorHandle {
     }
 }
 
+#[derive(Clone)]
 struct Metrics {
     height: Arc<Gauge>,
     transactions: Arc<Counter>,
+    gas: Arc<Counter>,
     momentum: Arc<Timer>,
+    stages: HistogramVec,
     claims_posted: Arc<Counter>,
     claim_failures: Arc<Counter>,
+    disagreements: Arc<Counter>,
+    l1_height: Arc<Gauge>,
+    lag: Arc<Gauge>,
+    db_bytes: Arc<Gauge>,
+}
+
+/// How often the executor looks at the L1 frontier and its database's size, for metrics.
+const WATCH_EVERY: Duration = Duration::from_secs(2);
+
+/// Keeps the L1 frontier, the lag behind it and the state database's size current, until aborted.
+async fn watch_l1<L: L1>(
+    l1: Arc<L>,
+    head: Arc<std::sync::atomic::AtomicU64>,
+    db: std::path::PathBuf,
+    metrics: Metrics,
+) {
+    let mut tick = tokio::time::interval(WATCH_EVERY);
+    loop {
+        tick.tick().await;
+        if let Ok(frontier) = l1.frontier_momentum().await {
+            metrics.l1_height.set(frontier.height);
+            metrics.lag.set(frontier.height.saturating_sub(head.load(Ordering::Relaxed)));
+        }
+        // One stat call every few seconds: not worth a blocking-pool hop.
+        if let Ok(meta) = std::fs::metadata(&db) {
+            metrics.db_bytes.set(meta.len());
+        }
+    }
 }
 
 /// Starts an executor with `key` against `l1`.
@@ -123,9 +155,23 @@ pub async fn start<L: L1 + 'static>(
     let metrics = Metrics {
         height: registry.gauge("zr_executor_momentum_height", "Last L1 momentum executed and committed"),
         transactions: registry.counter("zr_executor_transactions_total", "Transactions executed"),
+        gas: registry.counter("zr_executor_gas_used_total", "Gas used by executed transactions"),
         momentum: registry.timer("zr_executor_momentum_seconds", "Time to order, execute and commit a momentum"),
+        stages: registry.histogram_vec(
+            "zr_executor_stage_seconds",
+            "Time per momentum in each stage (order, execute, commit)",
+            &["stage"],
+            zr_common::metrics::LATENCY_BUCKETS,
+        ),
         claims_posted: registry.counter("zr_executor_claims_posted_total", "Claims published to L1"),
         claim_failures: registry.counter("zr_executor_claim_post_failures_total", "Claims that could not be published"),
+        disagreements: registry.counter(
+            "zr_executor_peer_disagreements_total",
+            "Claims gossiped by peer executors with another state root than ours",
+        ),
+        l1_height: registry.gauge("zr_executor_l1_height", "The L1 frontier momentum, as last seen"),
+        lag: registry.gauge("zr_executor_l1_lag_momentums", "Momentums the executor is behind the L1 frontier"),
+        db_bytes: registry.gauge("zr_executor_db_bytes", "Size of the state database file"),
     };
     metrics.height.set(rollup.head().height);
     let ready = Arc::new(AtomicBool::new(true));
@@ -173,7 +219,13 @@ pub async fn start<L: L1 + 'static>(
         peer_claims,
         head: gossip_head,
     };
-    let task = tokio::spawn(run(rollup.clone(), l1, from, events.clone(), outputs, metrics, ready, stopped));
+    let (rollup_for_run, events_for_run) = (rollup.clone(), events.clone());
+    let watcher =
+        tokio::spawn(watch_l1(l1.clone(), outputs.head.clone(), config.data_dir.join("state.redb"), metrics.clone()));
+    let task = tokio::spawn(async move {
+        run(rollup_for_run, l1, from, events_for_run, outputs, metrics, ready, stopped).await;
+        watcher.abort();
+    });
     tracing::info!(target: "zr::executor", rpc = %rpc_addr, ops = %ops_addr, from, head = rollup.head().height, "executor started");
     Ok(ExecutorHandle { rollup, rpc_addr, ops_addr, events, gossip: gossip_info, rpc, stop, task, ops })
 }
@@ -236,6 +288,10 @@ async fn run<L: L1 + 'static>(
             Some(Ok(processed)) => {
                 let t = processed.timings;
                 metrics.momentum.observe(t.order + t.execute + t.commit);
+                for (stage, took) in [("order", t.order), ("execute", t.execute), ("commit", t.commit)] {
+                    metrics.stages.with_label_values(&[stage]).observe(took.as_secs_f64());
+                }
+                metrics.gas.add(processed.receipts.iter().map(|r| r.gas_used).sum());
                 metrics.height.set(processed.height);
                 metrics.transactions.add(processed.receipts.len() as u64);
                 tracing::debug!(target: "zr::executor", height = processed.height, txs = processed.receipts.len(),
@@ -252,6 +308,7 @@ async fn run<L: L1 + 'static>(
                 }
                 for peer in outputs.peer_claims.at(processed.height) {
                     if peer.body.new_state_root != processed.claim.body.new_state_root {
+                        metrics.disagreements.inc();
                         tracing::warn!(target: "zr::executor", height = processed.height, peer = %peer.body.executor,
                             ours = %processed.claim.body.new_state_root, theirs = %peer.body.new_state_root,
                             "a peer executor claims a different state root");

@@ -105,6 +105,23 @@ impl Rejection {
         }
     }
 
+    /// Every [`Rejection::label`], so metrics can show each reason from zero.
+    pub const LABELS: [&'static str; 13] = [
+        "malformed",
+        "wrong_chain",
+        "bad_signature",
+        "limits",
+        "fee_too_low",
+        "nonce_too_low",
+        "nonce_too_high",
+        "insufficient_funds",
+        "sender_full",
+        "pool_full",
+        "underpriced",
+        "known",
+        "unavailable",
+    ];
+
     /// A short name for metrics labels.
     pub fn label(&self) -> &'static str {
         match self {
@@ -205,7 +222,7 @@ mod tests {
         forged.body.nonce = 9;
         let forged = hex::encode(forged.to_bytes());
         assert!(matches!(check_alone(&forged, 1, 1), Err(Rejection::BadSignature(_))));
-        let codes: std::collections::BTreeSet<i32> = [
+        let all = [
             Rejection::Malformed(String::new()),
             Rejection::WrongChain { expected: 1, actual: 2 },
             Rejection::BadSignature(String::new()),
@@ -218,10 +235,11 @@ mod tests {
             Rejection::PoolFull { cap: 1 },
             Rejection::Underpriced { reason: String::new() },
             Rejection::Known { hash: Hash::ZERO },
-        ]
-        .iter()
-        .map(Rejection::code)
-        .collect();
+            Rejection::Unavailable(String::new()),
+        ];
+        let codes: std::collections::BTreeSet<i32> = all[..12].iter().map(Rejection::code).collect();
         assert_eq!(codes.len(), 12, "every admission refusal has its own code");
+        let labels: Vec<&str> = all.iter().map(Rejection::label).collect();
+        assert_eq!(labels, Rejection::LABELS, "LABELS lists every label, in order");
     }
 }

@@ -102,6 +102,7 @@ pub async fn post_bundles<L: L1>(relay: &Relay, poster: &Poster<L>, l1_height: u
         match posted {
             Ok(block) => {
                 relay.metrics.bundles.inc();
+                relay.last_post.fetch_max(l1_height, std::sync::atomic::Ordering::Relaxed);
                 relay.metrics.bundle_bytes.add(bytes as u64);
                 relay.metrics.bundled_txs.add(count as u64);
                 tracing::info!(target: "zr::relay", bundle = %bundle_hash, block = %block.hash, txs = count, bytes, "bundle posted");

@@ -149,12 +149,14 @@ pub async fn start<L: L1 + 'static>(config: &RelayConfig, key: KeyPair, l1: Arc<
         granted: Mutex::new(contents.granted.into_iter().map(|a| (a, None)).collect::<BTreeMap<_, _>>()),
         metrics,
         gossip,
+        last_post: std::sync::atomic::AtomicU64::new(0),
     });
     if let Some(p2p) = p2p {
         tokio::spawn(crate::gossip::consume(relay.clone(), p2p));
     }
     let frontier = l1.frontier_momentum().await?;
     let from = contents.cursor.map_or(frontier.height + 1, |h| h + 1);
+    relay.last_post.store(from - 1, std::sync::atomic::Ordering::Relaxed);
     // About one momentum between retries: the interval of the momentums seen so far is not known here, so a
     // second (zr up's interval; NoM's is ten).
     let poster =

@@ -304,6 +304,26 @@ impl Pool {
             .map(|h| h.hash)
     }
 
+    /// How many held transactions are in each lane (`ready`, `queued`, `bundled`, `sequenced`, and
+    /// `peer` for those left to another relay), and how long the oldest has been held.
+    pub fn census(&self, now: Instant) -> (BTreeMap<&'static str, u64>, Duration) {
+        let mut lanes: BTreeMap<&'static str, u64> =
+            ["ready", "queued", "bundled", "sequenced", "peer"].into_iter().map(|lane| (lane, 0)).collect();
+        let mut oldest = Duration::ZERO;
+        for held in self.held.values() {
+            let lane = match held.stage {
+                Stage::Pending if held.from_peer => "peer",
+                Stage::Pending if self.gap_before(held).is_some() => "queued",
+                Stage::Pending => "ready",
+                Stage::Bundled { .. } => "bundled",
+                Stage::Sequenced { .. } => "sequenced",
+            };
+            *lanes.entry(lane).or_default() += 1;
+            oldest = oldest.max(now.saturating_duration_since(held.arrived));
+        }
+        (lanes, oldest)
+    }
+
     /// The status of `hash`, if the pool holds or remembers it.
     pub fn view(&self, hash: &Hash) -> Option<TransactionView> {
         if let Some(held) = self.held.get(hash) {

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use jsonrpsee_http_client::HttpClient;
 use tokio::sync::mpsc;
-use zr_common::metrics::{Counter, CounterVec, Gauge, Registry};
+use zr_common::metrics::{Counter, CounterVec, Gauge, GaugeVec, Registry};
 use zr_common::rollup::{Transaction, TxBody, TxKind};
 use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard};
 use zr_protocol::gas::{COSTS, MOMENTUM, intrinsic_gas};
@@ -43,12 +43,19 @@ pub struct Metrics {
     pub(crate) plasma_exhausted: Arc<Gauge>,
     pub(crate) grants: Arc<Counter>,
     pub(crate) rate_limited: Arc<Counter>,
+    pub(crate) lanes: GaugeVec,
+    pub(crate) oldest: Arc<Gauge>,
+    pub(crate) since_post: Arc<Gauge>,
 }
 
+/// Why the relay stops holding a transaction that did not execute (`zr_relay_dropped_total{reason}`).
+pub(crate) const DROP_REASONS: [&str; 4] = ["queued_expired", "nonce_used", "executor_drops", "nonce_passed"];
+
 impl Metrics {
-    /// Registers the relay's metrics.
+    /// Registers the relay's metrics; every reason's series starts at zero, so dashboards and alerts see
+    /// it before it first happens.
     pub fn register(registry: &Registry) -> Metrics {
-        Metrics {
+        let metrics = Metrics {
             admitted: registry.counter("zr_relay_admitted_total", "Transactions admitted to the mempool"),
             rejected: registry.counter_vec(
                 "zr_relay_rejected_total",
@@ -71,7 +78,25 @@ impl Metrics {
             grants: registry.counter("zr_relay_sponsor_grants_total", "Sponsor grants to new senders"),
             rate_limited: registry
                 .counter("zr_relay_rate_limited_total", "RPC calls and connections refused by the per-IP limits"),
+            lanes: registry.gauge_vec(
+                "zr_relay_mempool_lane_transactions",
+                "Transactions in the mempool by lane (ready, queued, bundled, sequenced, peer)",
+                &["lane"],
+            ),
+            oldest: registry
+                .gauge("zr_relay_mempool_oldest_seconds", "How long the oldest held transaction has waited"),
+            since_post: registry.gauge(
+                "zr_relay_momentums_since_post",
+                "Momentums since this relay last posted a bundle (since it started, if it has not)",
+            ),
+        };
+        for reason in Rejection::LABELS {
+            metrics.rejected.with_label_values(&[reason]);
         }
+        for reason in DROP_REASONS {
+            metrics.dropped.with_label_values(&[reason]);
+        }
+        metrics
     }
 }
 
@@ -88,6 +113,8 @@ pub struct Relay {
     pub(crate) metrics: Metrics,
     /// Transaction gossip with other relays, when configured.
     pub(crate) gossip: Option<Gossip>,
+    /// The L1 height at which this relay last posted a bundle (its start, before the first).
+    pub(crate) last_post: std::sync::atomic::AtomicU64,
 }
 
 /// This relay's side of transaction gossip.

@@ -14,7 +14,7 @@ use zr_rpc_api::{MAX_BATCH_QUERY, RollupStateApiClient, RollupTxApiClient, Trans
 use zr_sequencing::{L1, Poster, canonical_order, follow};
 
 use crate::pool::Stage;
-use crate::service::Relay;
+use crate::service::{DROP_REASONS, Relay};
 use crate::store::Change;
 
 /// A bundle not seen in a momentum after this many momentums is taken as lost: its transactions are
@@ -108,11 +108,18 @@ async fn on_momentum(relay: &Relay, momentum: DetailedMomentum) -> Vec<Hash> {
             }
         }
         for view in pool.expire_queued(Instant::now()) {
-            relay.metrics.dropped.with_label_values(&["queued_expired"]).inc();
+            relay.metrics.dropped.with_label_values(&[DROP_REASONS[0]]).inc();
             changes.push(Change::Finish(Box::new(view)));
         }
         relay.metrics.held.set(pool.len() as u64);
+        let (lanes, oldest) = pool.census(Instant::now());
+        for (lane, count) in lanes {
+            relay.metrics.lanes.with_label_values(&[lane]).set(i64::try_from(count).unwrap_or(i64::MAX));
+        }
+        relay.metrics.oldest.set(oldest.as_secs());
     }
+    let last_post = relay.last_post.load(std::sync::atomic::Ordering::Relaxed);
+    relay.metrics.since_post.set(height.saturating_sub(last_post));
     changes.push(Change::Cursor(height));
     if let Err(err) = relay.store.write(changes).await {
         tracing::error!(target: "zr::relay", height, error = %err, "cannot record the momentum");
@@ -159,14 +166,14 @@ async fn settle(relay: &Relay, hashes: &[Hash]) {
                         );
                         if used {
                             let view = TransactionView::with_reason(*hash, TransactionStatus::Dropped, reason);
-                            relay.metrics.dropped.with_label_values(&["nonce_used"]).inc();
+                            relay.metrics.dropped.with_label_values(&[DROP_REASONS[1]]).inc();
                             pool.finish(view.clone());
                             changes.push(Change::Finish(Box::new(view)));
                         } else if budget {
                             pool.set_stage(hash, Stage::Pending);
                             changes.push(Change::held(pool.get(hash).expect("held")));
                         } else if let Some(view) = pool.dropped_by_executor(hash, &reason) {
-                            relay.metrics.dropped.with_label_values(&["executor_drops"]).inc();
+                            relay.metrics.dropped.with_label_values(&[DROP_REASONS[2]]).inc();
                             changes.push(Change::Finish(Box::new(view)));
                         } else {
                             changes.push(Change::held(pool.get(hash).expect("held")));
@@ -220,7 +227,7 @@ pub async fn refresh_accounts(relay: &Relay) {
                     view
                 }
                 _ => {
-                    relay.metrics.dropped.with_label_values(&["nonce_passed"]).inc();
+                    relay.metrics.dropped.with_label_values(&[DROP_REASONS[3]]).inc();
                     TransactionView::with_reason(
                         *hash,
                         TransactionStatus::Dropped,

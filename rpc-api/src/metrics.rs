@@ -42,7 +42,7 @@ impl RpcMetrics {
         prefix: &str,
         module: &jsonrpsee::RpcModule<C>,
     ) -> Self {
-        RpcMetrics {
+        let metrics = RpcMetrics {
             methods: Arc::new(module.method_names().map(str::to_owned).collect()),
             seconds: registry.histogram_vec(
                 &format!("{prefix}_rpc_seconds"),
@@ -55,7 +55,12 @@ impl RpcMetrics {
                 "RPC calls answered with an error, by method",
                 &["method"],
             ),
+        };
+        // Every method's error count from zero, so a dashboard shows the methods before their first error.
+        for method in metrics.methods.iter() {
+            metrics.errors.with_label_values(&[method]);
         }
+        metrics
     }
 }
 

@@ -23,7 +23,7 @@ use zr_sequencing::{L1, canonical_order};
 use crate::rollup_support::*;
 use crate::support::{TestNet, eventually};
 
-fn relay_config(net: &TestNet, key: &KeyPair, dir: &Path, executor: &str) -> RelayConfig {
+pub(crate) fn relay_config(net: &TestNet, key: &KeyPair, dir: &Path, executor: &str) -> RelayConfig {
     let key_file = dir.join("relay-key.json");
     if !key_file.exists() {
         key.write_file(&key_file).unwrap();
@@ -71,7 +71,7 @@ fn spawn_relay(config: &RelayConfig) -> (ChildRelay, String) {
     (ChildRelay(child), url)
 }
 
-fn transfer(key: &KeyPair, nonce: u64, amount: u128) -> Transaction {
+pub(crate) fn transfer(key: &KeyPair, nonce: u64, amount: u128) -> Transaction {
     let to = KeyPair::from_seed(&[99; 32]).address();
     TxBody {
         chain_id: ROLLUP,

@@ -1,0 +1,191 @@
+//! The operators' view: a real Prometheus (Debian's `prometheus`, which `.ci/install-deps` installs) scrapes a
+//! running devnet, executor and relay under load with the shipped scrape jobs, and every query of every
+//! shipped dashboard must parse, name only metrics the daemons export, and return series. The shipped
+//! Prometheus config and alert rules must pass `promtool`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use zr_common::Canonical;
+use zr_rpc_api::{RollupRelayApiClient, RollupStateApiClient};
+
+use crate::relay::{relay_config, transfer};
+use crate::rollup_support::*;
+use crate::support::{TestNet, eventually};
+
+fn ops_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../ops")
+}
+
+fn tool(name: &str) -> Command {
+    let path = Path::new("/usr/bin").join(name);
+    assert!(path.exists(), "{name} is not installed: run .ci/install-deps (it installs Debian's prometheus)");
+    Command::new(path)
+}
+
+/// A Prometheus process, killed when dropped.
+struct Prometheus(Child);
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Every query of every panel of the shipped dashboards, with the dashboard's file name.
+fn dashboard_queries() -> Vec<(String, String)> {
+    let mut queries = Vec::new();
+    let dir = ops_dir().join("grafana/dashboards");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    for file in files {
+        let dashboard: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        for panel in dashboard["panels"].as_array().unwrap() {
+            for target in panel["targets"].as_array().unwrap() {
+                queries.push((name.clone(), target["expr"].as_str().unwrap().to_owned()));
+            }
+        }
+    }
+    assert!(queries.len() >= 30, "the dashboards have their panels");
+    queries
+}
+
+/// The `zr_…` metric names a query uses, without the histogram suffixes.
+fn metric_names(query: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let bytes = query.as_bytes();
+    let mut i = 0;
+    while let Some(start) = query[i..].find("zr_").map(|p| p + i) {
+        let end =
+            query[start..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(query.len(), |p| p + start);
+        let boundary = start == 0 || !(bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_');
+        if boundary {
+            let name = &query[start..end];
+            let base = ["_bucket", "_sum", "_count"].iter().find_map(|s| name.strip_suffix(s)).unwrap_or(name);
+            names.insert(base.to_owned());
+        }
+        i = end;
+    }
+    names
+}
+
+#[test]
+fn shipped_prometheus_config_and_alert_rules_pass_promtool() {
+    let config = ops_dir().join("prometheus/prometheus.yml");
+    let output = tool("promtool").arg("check").arg("config").arg(&config).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    let rules = ops_dir().join("prometheus/alerts.yml");
+    let output = tool("promtool").arg("check").arg("rules").arg(&rules).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_dashboard_query_returns_series_from_a_live_prometheus() {
+    let net = TestNet::start().await;
+    let executor_dir = tempfile::tempdir().unwrap();
+    let executor = start_executor(&net, &net.executors[0], executor_dir.path()).await;
+    let relay_dir = tempfile::tempdir().unwrap();
+    let config = relay_config(&net, &net.relays[0], relay_dir.path(), &executor.rpc_url());
+    let relay = zr_relay::start(&config, net.relays[0].clone(), net.client()).await.unwrap();
+    let url = relay.rpc_url();
+
+    // Load: a funded sender's transfers through the relay, with a replay refused now and then.
+    let alice = net.alice.clone();
+    post_data(&net, &alice, vec![], 1_000_000 * 100_000_000).await;
+    eventually(async || api(&executor.rpc_url()).get_balance(alice.address(), None).await.unwrap().znn > 0).await;
+    let load = {
+        let url = url.clone();
+        tokio::spawn(async move {
+            let client = api(&url);
+            for nonce in 0.. {
+                let tx = transfer(&alice, nonce, 1);
+                client.send_transaction(hex::encode(tx.to_bytes())).await.unwrap();
+                if nonce % 5 == 4 {
+                    let _ = client.send_transaction(hex::encode(tx.to_bytes())).await.unwrap_err();
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+
+    // Prometheus with the shipped jobs, pointed at this run's ops ports, scraping every second.
+    let shipped = std::fs::read_to_string(ops_dir().join("prometheus/prometheus.yml")).unwrap();
+    let mut config = shipped
+        .replace("scrape_interval: 5s", "scrape_interval: 1s")
+        .replace("evaluation_interval: 5s", "evaluation_interval: 1s")
+        .replace("127.0.0.1:9101", &net.handle().ops_addr.to_string())
+        .replace("127.0.0.1:9102", &executor.ops_addr.to_string())
+        .replace("127.0.0.1:9103", &relay.ops_addr.to_string());
+    let prom_dir = tempfile::tempdir().unwrap();
+    std::fs::copy(ops_dir().join("prometheus/alerts.yml"), prom_dir.path().join("alerts.yml")).unwrap();
+    config.push('\n');
+    std::fs::write(prom_dir.path().join("prometheus.yml"), &config).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let prometheus = Prometheus(
+        tool("prometheus")
+            .arg(format!("--config.file={}", prom_dir.path().join("prometheus.yml").display()))
+            .arg(format!("--storage.tsdb.path={}", prom_dir.path().join("data").display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let prom = format!("http://127.0.0.1:{port}");
+    let query = async |expr: &str| -> serde_json::Value {
+        let answer = reqwest::Client::new().get(format!("{prom}/api/v1/query")).query(&[("query", expr)]).send().await;
+        match answer {
+            Ok(answer) => answer.json().await.unwrap_or_default(),
+            Err(_) => serde_json::Value::Null,
+        }
+    };
+    // Every job is up, and enough scrapes are in for rates over a minute.
+    eventually(async || {
+        let up = query("sum(up)").await;
+        up["data"]["result"][0]["value"][1] == "3"
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(8)).await;
+
+    let mut exported = String::new();
+    for ops in [net.handle().ops_addr, executor.ops_addr, relay.ops_addr] {
+        exported += &reqwest::get(format!("http://{ops}/metrics")).await.unwrap().text().await.unwrap();
+    }
+    let mut empty = Vec::new();
+    for (dashboard, expr) in dashboard_queries() {
+        for name in metric_names(&expr) {
+            assert!(
+                exported.contains(&format!("\n{name}")),
+                "{dashboard}: {expr} names {name}, which no daemon exports"
+            );
+        }
+        let answer = query(&expr).await;
+        assert_eq!(answer["status"], "success", "{dashboard}: {expr} does not run: {answer}");
+        if answer["data"]["result"].as_array().is_none_or(|r| r.is_empty()) {
+            empty.push(format!("{dashboard}: {expr}"));
+        }
+    }
+    assert!(empty.is_empty(), "queries without series under load:\n{}", empty.join("\n"));
+    // The rules load and evaluate (none fires on a healthy system).
+    let rules: serde_json::Value = reqwest::get(format!("{prom}/api/v1/rules")).await.unwrap().json().await.unwrap();
+    let groups = rules["data"]["groups"].as_array().unwrap();
+    assert_eq!(groups[0]["rules"].as_array().unwrap().len(), 6, "{rules}");
+    let firing: serde_json::Value = reqwest::get(format!("{prom}/api/v1/alerts")).await.unwrap().json().await.unwrap();
+    assert!(
+        firing["data"]["alerts"].as_array().unwrap().iter().all(|a| a["state"] != "firing"),
+        "a healthy system fires no alert: {firing}"
+    );
+    drop(prometheus);
+    load.abort();
+    relay.stop().await;
+    executor.stop().await;
+}
