@@ -1,5 +1,42 @@
-//! What every zrollup binary does the same way: one tracing subscriber (filter from `ZR_LOG`), and a `main`
-//! that prints the error chain and exits non-zero.
+//! What every zrollup binary does the same way: one tracing subscriber (filter from `ZR_LOG`), a `main`
+//! that prints the error chain and exits non-zero, the bound endpoints announced where scripts can read them,
+//! and a stop on Ctrl-C or SIGTERM.
+
+use std::path::{Path, PathBuf};
+
+/// The file in a daemon's data directory that holds its bound endpoints, as JSON.
+pub const ENDPOINTS_FILE: &str = "endpoints.json";
+
+/// Announces a daemon's bound endpoints (`("rpc", url)`, `("ops", url)`, …) for scripts and tests, which
+/// must never parse free text: `<data_dir>/endpoints.json` (written whole: a temporary file renamed over
+/// it), then the same object as one JSON line on stdout, `{"daemon":"zr-relay","pid":…,"rpc":…}`.
+pub fn announce(daemon: &str, data_dir: &Path, endpoints: &[(&str, String)]) -> std::io::Result<PathBuf> {
+    let mut object = serde_json::Map::new();
+    object.insert("daemon".into(), daemon.into());
+    object.insert("pid".into(), std::process::id().into());
+    for (name, value) in endpoints {
+        object.insert((*name).into(), value.clone().into());
+    }
+    let line = serde_json::Value::Object(object).to_string();
+    // The file first: whoever reads the line may look for the file at once.
+    std::fs::create_dir_all(data_dir)?;
+    let path = data_dir.join(ENDPOINTS_FILE);
+    let partial = data_dir.join(format!("{ENDPOINTS_FILE}.partial"));
+    std::fs::write(&partial, format!("{line}\n"))?;
+    std::fs::rename(&partial, &path)?;
+    println!("{line}");
+    Ok(path)
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM, whichever comes first, so `kill` and service managers stop a
+/// daemon cleanly.
+pub async fn shutdown_signal() -> std::io::Result<()> {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        interrupted = tokio::signal::ctrl_c() => interrupted,
+        _ = terminate.recv() => Ok(()),
+    }
+}
 
 /// Installs the tracing subscriber; `ZR_LOG` (an `EnvFilter`) overrides `default_filter`.
 pub fn init_tracing(default_filter: &str) {

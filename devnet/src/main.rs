@@ -25,12 +25,10 @@ fn run(cli: Cli) -> eyre::Result<()> {
     let runtime = tokio::runtime::Runtime::new().wrap_err("cannot start the async runtime")?;
     runtime.block_on(async {
         let devnet = Devnet::start(&config).await.wrap_err("cannot start the devnet")?;
-        println!(
-            "zr-devnet: HTTP {}  WebSocket {}  ops http://{}",
-            devnet.http_url(),
-            devnet.ws_url(),
-            devnet.ops_addr
-        );
+        let endpoints =
+            [("http", devnet.http_url()), ("ws", devnet.ws_url()), ("ops", format!("http://{}", devnet.ops_addr))];
+        zr_common::daemon::announce("zr-devnet", &config.data_dir, &endpoints)
+            .wrap_err("cannot write the endpoints file")?;
         if let Some(dev) = &devnet.dev {
             println!(
                 "dev chain (no genesis given): funded dev account {} with key {}",
@@ -38,7 +36,7 @@ fn run(cli: Cli) -> eyre::Result<()> {
                 dev.key_file.display()
             );
         }
-        tokio::signal::ctrl_c().await.wrap_err("cannot wait for ctrl-c")?;
+        zr_common::daemon::shutdown_signal().await.wrap_err("cannot wait for a stop signal")?;
         devnet.stop().await;
         Ok(())
     })

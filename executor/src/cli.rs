@@ -59,13 +59,19 @@ fn run(cli: Cli) -> eyre::Result<()> {
     runtime.block_on(async {
         let l1 = Arc::new(ZnndClient::new(&config.l1.http, &config.l1.ws)?);
         let executor = crate::node::start(&config, key, l1).await.wrap_err("cannot start the executor")?;
-        println!(
-            "zr-executor: RPC {}  ops http://{}  head {}",
-            executor.rpc_url(),
-            executor.ops_addr,
-            executor.rollup.head().height
-        );
-        tokio::signal::ctrl_c().await.wrap_err("cannot wait for ctrl-c")?;
+        let mut endpoints = vec![
+            ("rpc", executor.rpc_url()),
+            ("ops", format!("http://{}", executor.ops_addr)),
+            ("head", executor.rollup.head().height.to_string()),
+        ];
+        if let Some(gossip) = &executor.gossip
+            && let Some(listening) = gossip.listening.first()
+        {
+            endpoints.push(("p2p", format!("{listening}/p2p/{}", gossip.peer_id)));
+        }
+        zr_common::daemon::announce("zr-executor", &config.data_dir, &endpoints)
+            .wrap_err("cannot write the endpoints file")?;
+        zr_common::daemon::shutdown_signal().await.wrap_err("cannot wait for a stop signal")?;
         executor.stop().await;
         Ok(())
     })

@@ -33,8 +33,18 @@ fn run(cli: Cli) -> eyre::Result<()> {
     runtime.block_on(async {
         let l1 = Arc::new(ZnndClient::new(&config.l1.http, &config.l1.ws)?);
         let relay = crate::node::start(&config, key, l1).await.wrap_err("cannot start the relay")?;
-        println!("zr-relay: RPC {}  ops http://{}  address {}", relay.rpc_url(), relay.ops_addr, relay.relay.address());
-        tokio::signal::ctrl_c().await.wrap_err("cannot wait for ctrl-c")?;
+        let mut endpoints = vec![
+            ("rpc", relay.rpc_url()),
+            ("ws", relay.ws_url()),
+            ("ops", format!("http://{}", relay.ops_addr)),
+            ("address", relay.relay.address().to_string()),
+        ];
+        if let Some((peer_id, listening)) = &relay.gossip {
+            endpoints.push(("p2p", format!("{listening}/p2p/{peer_id}")));
+        }
+        zr_common::daemon::announce("zr-relay", &config.data_dir, &endpoints)
+            .wrap_err("cannot write the endpoints file")?;
+        zr_common::daemon::shutdown_signal().await.wrap_err("cannot wait for a stop signal")?;
         relay.stop().await;
         Ok(())
     })

@@ -27,8 +27,9 @@ fn spawn(config: &zr_config::ExecutorConfig) -> (Child, String) {
         .unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    // "zr-executor: RPC http://127.0.0.1:PORT  ops …"
-    let url = line.split_whitespace().nth(2).unwrap_or_else(|| panic!("unexpected first line {line:?}")).to_owned();
+    // The announcement: {"daemon":"zr-executor","rpc":"http://127.0.0.1:PORT",…}
+    let announced: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("first line {line:?}"));
+    let url = announced["rpc"].as_str().unwrap().to_owned();
     (child, url)
 }
 

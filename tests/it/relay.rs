@@ -66,8 +66,16 @@ fn spawn_relay(config: &RelayConfig) -> (ChildRelay, String) {
         .unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    // "zr-relay: RPC http://127.0.0.1:PORT  ops …"
-    let url = line.split_whitespace().nth(2).unwrap_or_else(|| panic!("unexpected first line {line:?}")).to_owned();
+    // The announcement: {"daemon":"zr-relay","rpc":"http://127.0.0.1:PORT",…}
+    let announced: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("first line {line:?}"));
+    assert_eq!(announced["daemon"], "zr-relay");
+    let url = announced["rpc"].as_str().unwrap().to_owned();
+    let file = std::fs::read_to_string(config.data_dir.join(zr_common::daemon::ENDPOINTS_FILE)).unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&file).unwrap(),
+        announced,
+        "the endpoints file says the same"
+    );
     (ChildRelay(child), url)
 }
 

@@ -26,9 +26,10 @@ fn spawn(extra: &[&str]) -> (Node, std::io::Lines<BufReader<std::process::ChildS
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    // "zr-devnet: HTTP http://127.0.0.1:PORT  WebSocket ws://…"
+    // The announcement: {"daemon":"zr-devnet","http":"http://127.0.0.1:PORT",…}
     let line = lines.next().expect("an endpoint line").unwrap();
-    let http = line.split_whitespace().nth(2).expect("endpoint line").to_owned();
+    let announced: Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("first line {line:?}"));
+    let http = announced["http"].as_str().expect("an http endpoint").to_owned();
     (Node { child, http }, lines)
 }
 
@@ -142,4 +143,23 @@ fn started_alone_it_runs_a_dev_chain_with_a_funded_key() {
     assert!(frontier_height(&http) >= before);
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+/// SIGTERM (what `kill` and service managers send) stops the devnet cleanly, and the endpoints it
+/// announced on stdout are in its data directory too.
+#[test]
+fn sigterm_stops_it_cleanly_and_its_endpoints_are_in_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("chain");
+    let (mut node, _lines) = spawn(&["--data-dir", data.to_str().unwrap()]);
+    let file: Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join(zr_common::daemon::ENDPOINTS_FILE)).unwrap()).unwrap();
+    assert_eq!(file["daemon"], "zr-devnet");
+    assert_eq!(file["http"], node.http.as_str());
+    assert_eq!(file["pid"], node.child.id());
+    assert!(file["ops"].as_str().unwrap().starts_with("http://127.0.0.1:"), "{file}");
+    let killed = Command::new("kill").args(["-TERM", &node.child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let status = node.child.wait().unwrap();
+    assert!(status.success(), "a SIGTERM is a clean stop, got {status}");
 }
