@@ -45,6 +45,8 @@ pub fn init_tracing(default_filter: &str) {
             tracing_subscriber::EnvFilter::try_from_env("ZR_LOG").unwrap_or_else(|_| default_filter.into()),
         )
         .with_writer(std::io::stderr)
+        // Colours only on a terminal: a log file or a service manager's journal gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 }
 

@@ -74,10 +74,14 @@ fn metric_names(query: &str) -> BTreeSet<String> {
 }
 
 #[test]
-fn shipped_prometheus_config_and_alert_rules_pass_promtool() {
-    let config = ops_dir().join("prometheus/prometheus.yml");
-    let output = tool("promtool").arg("check").arg("config").arg(&config).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+fn shipped_prometheus_configs_and_alert_rules_pass_promtool() {
+    for config in ["prometheus/prometheus.yml", "cluster/prometheus.yml"] {
+        let output = tool("promtool").arg("check").arg("config").arg(ops_dir().join(config)).output().unwrap();
+        assert!(output.status.success(), "{config}: {}", String::from_utf8_lossy(&output.stdout));
+    }
+    let script = ops_dir().join("cluster.sh");
+    let syntax = Command::new("bash").arg("-n").arg(&script).output().unwrap();
+    assert!(syntax.status.success(), "{}", String::from_utf8_lossy(&syntax.stderr));
     let rules = ops_dir().join("prometheus/alerts.yml");
     let output = tool("promtool").arg("check").arg("rules").arg(&rules).output().unwrap();
     assert!(

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# A local zrollup cluster as separate processes on loopback: the devnet (L1), two executors gossiping claims,
+# two relays gossiping transactions (relay N on executor N). Configs are in ops/cluster/; keys, data, pid
+# files and logs in $ZR_CLUSTER_DIR (default ops/cluster/run). Binaries from $ZR_BIN_DIR (default
+# target/release, built with `cargo build --release` when missing).
+#
+#   ops/cluster.sh up       start what is not running (the first start makes keys and a genesis)
+#   ops/cluster.sh status   each daemon's pid, readiness and endpoints
+#   ops/cluster.sh logs [NAME]   the last lines of every log (or of one: devnet, executor-1, relay-2, …)
+#   ops/cluster.sh down     stop every daemon (SIGTERM, then SIGKILL after 10 s)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+conf="$root/ops/cluster"
+run="${ZR_CLUSTER_DIR:-$conf/run}"
+bin="${ZR_BIN_DIR:-${CARGO_TARGET_DIR:-$root/target}/release}"
+daemons=(devnet executor-1 executor-2 relay-1 relay-2)
+
+die() { echo "cluster: $*" >&2; exit 1; }
+
+binary() { # name
+  [ -x "$bin/$1" ] || die "$bin/$1 is missing (build with: cargo build --release, or set ZR_BIN_DIR)"
+  echo "$bin/$1"
+}
+
+build() {
+  if [ -z "${ZR_BIN_DIR:-}" ]; then
+    (cd "$root" && cargo build --release -q -p zr-devnet -p zr-executor -p zr-relay -p zr-cli)
+  fi
+}
+
+json_field() { # file field
+  sed -n "s/.*\"$2\":\"\([^\"]*\)\".*/\1/p" "$1" | head -n 1
+}
+
+key() { # name → prints the key file, making it on first use
+  local file="$run/keys/$1.json"
+  if [ ! -f "$file" ]; then
+    "$(binary zr)" key new --key "$file" --json > "$run/keys/$1.info"
+  fi
+  echo "$file"
+}
+
+init() {
+  mkdir -p "$run/keys" "$run/logs" "$run/pids"
+  [ -f "$run/genesis.toml" ] && return
+  local name accounts=""
+  for name in pillar dev executor-1 executor-2 relay-1 relay-2; do key "$name" > /dev/null; done
+  for name in dev executor-1 executor-2 relay-1 relay-2; do
+    # Every account pays its own L1 plasma (claims, bundles) from fused QSR.
+    accounts+="
+[[accounts]]
+address = \"$(json_field "$run/keys/$name.info" address)\"
+znn = 100000000000000
+qsr = 100000000000000
+fused_qsr = 500000000000
+"
+  done
+  cat > "$run/genesis.toml.partial" <<GENESIS
+chain_identifier = 3
+timestamp = $(date +%s)
+
+[[pillars]]
+name = "pillar-1"
+public_key = "$(json_field "$run/keys/pillar.info" publicKey)"
+$accounts
+GENESIS
+  mv "$run/genesis.toml.partial" "$run/genesis.toml"
+}
+
+alive() { # name
+  local pid
+  [ -f "$run/pids/$1" ] && pid="$(cat "$run/pids/$1")" && kill -0 "$pid" 2>/dev/null
+}
+
+start() { # name binary args…
+  local name="$1"; shift
+  if alive "$name"; then echo "$name: already running (pid $(cat "$run/pids/$name"))"; return; fi
+  rm -f "$run/$name/endpoints.json"
+  nohup "$@" --data-dir "$run/$name" >> "$run/logs/$name.log" 2>&1 &
+  echo $! > "$run/pids/$name"
+  local waited=0
+  until [ -f "$run/$name/endpoints.json" ]; do
+    alive "$name" || die "$name exited; see $run/logs/$name.log"
+    sleep 0.2; waited=$((waited + 1))
+    [ $waited -lt 300 ] || die "$name did not announce its endpoints in 60 s; see $run/logs/$name.log"
+  done
+  echo "$name: $(cat "$run/$name/endpoints.json")"
+}
+
+up() {
+  build
+  init
+  start devnet "$(binary zr-devnet)" -c "$conf/devnet.toml" --genesis "$run/genesis.toml" \
+    --pillar-key "$run/keys/pillar.json"
+  local i
+  for i in 1 2; do
+    start "executor-$i" "$(binary zr-executor)" -c "$conf/executor-$i.toml" --key-file "$(key "executor-$i")"
+  done
+  for i in 1 2; do
+    start "relay-$i" "$(binary zr-relay)" -c "$conf/relay-$i.toml" --key-file "$(key "relay-$i")"
+  done
+  echo "cluster up: logs in $run/logs, the funded dev key is $run/keys/dev.json"
+  echo "  zr --relay http://127.0.0.1:18546 --l1-http http://127.0.0.1:36997 --l1-ws ws://127.0.0.1:36998 \\"
+  echo "     --executor http://127.0.0.1:18545 deposit 1000 --key $run/keys/dev.json"
+  echo "  prometheus --config.file=$conf/prometheus.yml"
+}
+
+status() {
+  local name ops ready
+  for name in "${daemons[@]}"; do
+    if alive "$name"; then
+      ops="$(json_field "$run/$name/endpoints.json" ops)"
+      ready="$(curl -s -o /dev/null -w '%{http_code}' "$ops/ready" || true)"
+      [ "$ready" = 200 ] && ready=ready || ready="not ready ($ready)"
+      echo "$name: running, pid $(cat "$run/pids/$name"), $ready, $(cat "$run/$name/endpoints.json")"
+    else
+      echo "$name: stopped"
+    fi
+  done
+}
+
+logs() {
+  local name
+  for name in ${1:-${daemons[@]}}; do
+    [ -f "$run/logs/$name.log" ] || die "no log for $name (daemons: ${daemons[*]})"
+    echo "== $name ($run/logs/$name.log)"
+    tail -n "${ZR_LOG_LINES:-20}" "$run/logs/$name.log"
+  done
+}
+
+down() {
+  local name pid waited
+  # Relays first, the L1 last, so nothing follows a stopped L1.
+  for name in relay-2 relay-1 executor-2 executor-1 devnet; do
+    alive "$name" || continue
+    pid="$(cat "$run/pids/$name")"
+    kill -TERM "$pid"
+    waited=0
+    while kill -0 "$pid" 2>/dev/null && [ $waited -lt 50 ]; do sleep 0.2; waited=$((waited + 1)); done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    rm -f "$run/pids/$name"
+    echo "$name: stopped"
+  done
+}
+
+case "${1:-}" in
+  up) up ;;
+  status) status ;;
+  logs) logs "${2:-}" ;;
+  down) down ;;
+  *) die "usage: ops/cluster.sh up|status|logs [NAME]|down" ;;
+esac
