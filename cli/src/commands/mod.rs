@@ -1,5 +1,6 @@
 //! One module per `zr` subcommand.
 
+pub mod bench;
 pub mod key;
 pub mod net;
 pub mod rollup;

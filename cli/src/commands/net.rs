@@ -101,7 +101,7 @@ impl Net {
         }
     }
 
-    fn progress_done(&self) {
+    pub fn progress_done(&self) {
         if self.progress {
             eprintln!();
         }

@@ -227,12 +227,35 @@ async fn deploy(
     out: &Output,
 ) -> eyre::Result<()> {
     let code = std::fs::read(&file).wrap_err_with(|| format!("cannot read {}", file.display()))?;
-    if code.len() > limits::MAX_CODE_LEN {
-        bail!("{} is {} bytes; contracts are at most {} bytes", file.display(), code.len(), limits::MAX_CODE_LEN);
-    }
-    let code_hash = sha3_256(&code);
     let input = encode_args(&init)?;
     let value = parse_amount(value)?;
+    let (address, code_hash, view) = deploy_code(net, key, &code, &file.display().to_string(), input, value).await?;
+    out.emit(json!({ "contract": address, "codeHash": code_hash, "transaction": view }), || {
+        format!(
+            "deployed {} ({} bytes, code {code_hash})\ncontract: {address}\ntransaction {} at height {}",
+            file.display(),
+            code.len(),
+            view.hash,
+            view.height.unwrap_or(0)
+        )
+    });
+    Ok(())
+}
+
+/// Uploads `code` (named `name` in messages) unless it is on chain already, deploys it with `input` and
+/// `value`, and waits for the deployment; returns the contract's address, the code hash and the receipt.
+pub async fn deploy_code(
+    net: &Net,
+    key: &KeyPair,
+    code: &[u8],
+    name: &str,
+    input: Vec<u8>,
+    value: u128,
+) -> eyre::Result<(Address, Hash, TransactionView)> {
+    if code.len() > limits::MAX_CODE_LEN {
+        bail!("{name} is {} bytes; contracts are at most {} bytes", code.len(), limits::MAX_CODE_LEN);
+    }
+    let code_hash = sha3_256(code);
     let present = net
         .executor
         .get_proof(StateKey::Code { code_hash }, None)
@@ -255,33 +278,24 @@ async fn deploy(
                 net.sign(key, nonce + index as u64, kind, gas.max(net.args.gas))
             })
             .collect();
-        upload_chunks(net, key, &uploads, &file).await?;
+        upload_chunks(net, key, &uploads, name).await?;
         nonce += u64::from(count);
     }
     let address = Address::contract(&key.address(), nonce);
     let tx = net.submit(key, nonce, vec![TxKind::Deploy { code_hash, input, value }]).await?.remove(0);
     let view = net.wait(&tx.hash(), "deploy").await?;
     require_executed(&view, "deploy")?;
-    out.emit(json!({ "contract": address, "codeHash": code_hash, "transaction": view }), || {
-        format!(
-            "deployed {} ({} bytes, code {code_hash})\ncontract: {address}\ntransaction {} at height {}",
-            file.display(),
-            code.len(),
-            view.hash,
-            view.height.unwrap_or(0)
-        )
-    });
-    Ok(())
+    Ok((address, code_hash, view))
 }
 
 /// Uploads chunk transactions and waits for all of them. Through a relay they are all submitted at once (the
 /// relay bundles them over the next momentums and posts again what a momentum could not fit); with `--direct`
 /// see [`upload_chunks_directly`].
-async fn upload_chunks(net: &Net, key: &KeyPair, uploads: &[Transaction], file: &std::path::Path) -> eyre::Result<()> {
+async fn upload_chunks(net: &Net, key: &KeyPair, uploads: &[Transaction], name: &str) -> eyre::Result<()> {
     if net.args.direct {
-        return upload_chunks_directly(net, key, uploads, file).await;
+        return upload_chunks_directly(net, key, uploads, name).await;
     }
-    net.progress(&format!("uploading {} in {} chunks through the relay", file.display(), uploads.len()));
+    net.progress(&format!("uploading {name} in {} chunks through the relay", uploads.len()));
     net.send_to_relay(uploads).await?;
     for (index, tx) in uploads.iter().enumerate() {
         let view = net.wait(&tx.hash(), &format!("upload chunk {}/{}", index + 1, uploads.len())).await?;
@@ -293,18 +307,13 @@ async fn upload_chunks(net: &Net, key: &KeyPair, uploads: &[Transaction], file: 
 /// Posts upload transactions one bundle each from the user's L1 account and waits for all of them. A chunk
 /// the momentum could not fit (dropped: gas budget, or a nonce gap after an earlier drop) is posted again with
 /// the ones after it, a few times; a failed chunk fails the upload.
-async fn upload_chunks_directly(
-    net: &Net,
-    key: &KeyPair,
-    uploads: &[Transaction],
-    file: &std::path::Path,
-) -> eyre::Result<()> {
+async fn upload_chunks_directly(net: &Net, key: &KeyPair, uploads: &[Transaction], name: &str) -> eyre::Result<()> {
     const ATTEMPTS: usize = 4;
     let mut from = 0;
     let mut dropped_at = None;
     for attempt in 1..=ATTEMPTS {
         for (index, tx) in uploads.iter().enumerate().skip(from) {
-            net.progress(&format!("uploading {} [{}/{}]", file.display(), index + 1, uploads.len()));
+            net.progress(&format!("uploading {name} [{}/{}]", index + 1, uploads.len()));
             net.post_bundle(key, vec![tx.clone()]).await?;
         }
         let mut again = None;
@@ -329,7 +338,7 @@ async fn upload_chunks_directly(
             }
         }
     }
-    bail!("the upload of {} was dropped {ATTEMPTS} times (the rollup is busy); try again later", file.display())
+    bail!("the upload of {name} was dropped {ATTEMPTS} times (the rollup is busy); try again later")
 }
 
 fn decode_return(data: &[u8], as_type: Option<&str>) -> eyre::Result<String> {
