@@ -12,6 +12,10 @@ use crate::DevnetError;
 use crate::genesis::Genesis;
 use crate::state::AccountState;
 
+/// redb's page cache, in bytes: its default (1 GiB) let memory grow with the file over a long run, and
+/// recent momentums are what is read.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
 const MOMENTUMS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("momentums");
 const MOMENTUM_HEIGHTS: TableDefinition<'_, [u8; 32], u64> = TableDefinition::new("momentum_heights");
@@ -63,7 +67,7 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Store, DevnetError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| DevnetError::Store(format!("cannot create {}: {e}", dir.display())))?;
-        let db = Database::create(dir.join("chain.redb"))?;
+        let db = Database::builder().set_cache_size(CACHE_BYTES).create(dir.join("chain.redb"))?;
         let txn = db.begin_write()?;
         txn.open_table(META)?;
         txn.open_table(MOMENTUMS)?;

@@ -18,6 +18,10 @@ use zr_common::rollup::{Claim, Receipt, ReceiptStatus};
 use zr_common::{Canonical, Hash};
 use zr_protocol::{ClaimLeaf, Tree};
 
+/// redb's page cache, in bytes: its default (1 GiB) let memory grow with the file over a long run, and
+/// the state lives in memory as a tree, so the cache serves receipts, claims and the journal.
+const CACHE_BYTES: usize = 256 * 1024 * 1024;
+
 const STATE: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("state");
 /// (height, key) → the key's value after that momentum (`None`: removed).
 const JOURNAL: TableDefinition<'_, (u64, [u8; 32]), Option<&[u8]>> = TableDefinition::new("journal_values");
@@ -152,7 +156,7 @@ impl StateStore {
     /// [`StateStore::open`], folding the journal after `fold_after` entries instead of the default.
     pub fn open_folding_after(dir: &Path, fold_after: usize) -> Result<StateStore, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
-        let db = Database::create(dir.join("state.redb"))?;
+        let db = Database::builder().set_cache_size(CACHE_BYTES).create(dir.join("state.redb"))?;
         let txn = db.begin_write()?;
         {
             let mut meta = txn.open_table(META)?;

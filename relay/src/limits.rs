@@ -154,9 +154,16 @@ impl Drop for ConnectionSlot {
     }
 }
 
-/// Tags `request` with its caller, for [`RateLimited`].
-pub fn tag_caller<B>(mut request: HttpRequest<B>, ip: IpAddr) -> HttpRequest<B> {
+/// A connection's place, carried in each request's extensions: jsonrpsee keeps a WebSocket request's
+/// extensions for as long as the socket is open, so an upgraded connection keeps its place too (the HTTP
+/// connection that carried the upgrade ends at the upgrade).
+#[derive(Clone)]
+struct HeldSlot(#[allow(dead_code)] Arc<ConnectionSlot>);
+
+/// Tags `request` with its caller, for [`RateLimited`], and with its connection's place.
+pub fn tag_caller<B>(mut request: HttpRequest<B>, ip: IpAddr, slot: &Arc<ConnectionSlot>) -> HttpRequest<B> {
     request.extensions_mut().insert(RemoteIp(ip));
+    request.extensions_mut().insert(HeldSlot(slot.clone()));
     request
 }
 

@@ -267,12 +267,12 @@ pub async fn serve(
             };
             let _ = socket.set_nodelay(true);
             let service = builder.clone().build(methods.clone(), stop.clone());
-            // The slot lives as long as the connection's service: hyper drops it when the connection ends.
+            // The slot lives as long as the connection's service (hyper drops it when the connection ends) and,
+            // carried in the requests, as long as a WebSocket the connection was upgraded to.
             let slot = Arc::new(slot);
             let per_request = tower::service_fn(move |request| {
-                let _held_until_the_connection_ends = &slot;
                 let mut service = service.clone();
-                let request = tag_caller(request, ip);
+                let request = tag_caller(request, ip, &slot);
                 async move { tower::Service::call(&mut service, request).await }
             });
             tokio::spawn(serve_with_graceful_shutdown(socket, per_request, stop.clone().shutdown()));

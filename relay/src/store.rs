@@ -13,6 +13,10 @@ use zr_rpc_api::TransactionView;
 
 use crate::pool::Stage;
 
+/// redb's page cache, in bytes: its default (1 GiB) let memory grow with the file over a long run, and
+/// the mempool is read once, at start, and otherwise only written.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 /// A held row: (arrival sequence, stage as JSON, transaction bytes, whether another relay bundles it).
 type HeldRow<'a> = (u64, &'a [u8], &'a [u8], bool);
 /// hash → its held row.
@@ -129,7 +133,7 @@ impl Store {
     pub fn open(dir: &Path, finished_kept: usize) -> Result<(Store, Contents), StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Corrupt(format!("cannot create {}: {e}", dir.display())))?;
-        let db = Database::create(dir.join("mempool.redb"))?;
+        let db = Database::builder().set_cache_size(CACHE_BYTES).create(dir.join("mempool.redb"))?;
         let txn = db.begin_write()?;
         txn.open_table(HELD)?;
         txn.open_table(FINISHED)?;

@@ -421,7 +421,20 @@ async fn bad_input_is_refused_with_its_reason_and_the_relay_keeps_serving() {
         socket.bind("127.0.0.3:0".parse().unwrap()).unwrap();
         socket.connect(limited.rpc_addr).await.unwrap()
     };
-    let held = [connect().await, connect().await];
+    // Two WebSockets hold the address's two places (an upgraded connection counts as long as it is open).
+    let websocket = async || {
+        let mut socket = connect().await;
+        let upgrade = "GET / HTTP/1.1\r\nhost: relay\r\nupgrade: websocket\r\nconnection: upgrade\r\n\
+                       sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\r\n";
+        tokio::io::AsyncWriteExt::write_all(&mut socket, upgrade.as_bytes()).await.unwrap();
+        let mut answer = vec![0u8; 1024];
+        let n = tokio::io::AsyncReadExt::read(&mut socket, &mut answer).await.unwrap();
+        let answer = String::from_utf8_lossy(&answer[..n]).into_owned();
+        assert!(answer.starts_with("HTTP/1.1 101"), "{answer}");
+        socket
+    };
+    let held = [websocket().await, websocket().await];
+    tokio::time::sleep(Duration::from_millis(100)).await;
     let mut third = connect().await;
     let mut answer = String::new();
     tokio::io::AsyncReadExt::read_to_string(&mut third, &mut answer).await.unwrap();
