@@ -103,17 +103,20 @@ struct Metrics {
     disagreements: Arc<Counter>,
     l1_height: Arc<Gauge>,
     lag: Arc<Gauge>,
+    peers: Arc<Gauge>,
     db_bytes: Arc<Gauge>,
 }
 
 /// How often the executor looks at the L1 frontier and its database's size, for metrics.
 const WATCH_EVERY: Duration = Duration::from_secs(2);
 
-/// Keeps the L1 frontier, the lag behind it and the state database's size current, until aborted.
+/// Keeps the L1 frontier, the lag behind it, the gossip peers and the state database's size current, until
+/// aborted.
 async fn watch_l1<L: L1>(
     l1: Arc<L>,
     head: Arc<std::sync::atomic::AtomicU64>,
     db: std::path::PathBuf,
+    peers: Option<Arc<std::sync::atomic::AtomicUsize>>,
     metrics: Metrics,
 ) {
     let mut tick = tokio::time::interval(WATCH_EVERY);
@@ -124,6 +127,9 @@ async fn watch_l1<L: L1>(
             metrics.lag.set(frontier.height.saturating_sub(head.load(Ordering::Relaxed)));
         }
         // One stat call every few seconds: not worth a blocking-pool hop.
+        if let Some(peers) = &peers {
+            metrics.peers.set(peers.load(Ordering::Relaxed) as u64);
+        }
         if let Ok(meta) = std::fs::metadata(&db) {
             metrics.db_bytes.set(meta.len());
         }
@@ -171,6 +177,7 @@ pub async fn start<L: L1 + 'static>(
         ),
         l1_height: registry.gauge("zr_executor_l1_height", "The L1 frontier momentum, as last seen"),
         lag: registry.gauge("zr_executor_l1_lag_momentums", "Momentums the executor is behind the L1 frontier"),
+        peers: registry.gauge("zr_executor_peers", "Gossip peers connected"),
         db_bytes: registry.gauge("zr_executor_db_bytes", "Size of the state database file"),
     };
     metrics.height.set(rollup.head().height);
@@ -188,6 +195,7 @@ pub async fn start<L: L1 + 'static>(
         None => None,
     };
     let peer_claims = gossip.as_ref().map(|g| g.peer_claims.clone()).unwrap_or_default();
+    let gossip_peers = gossip.as_ref().map(|g| g.peers.clone());
     let source = l1.clone();
     let momentums: crate::rpc::MomentumSource = Arc::new(move |height| {
         let l1 = source.clone();
@@ -220,8 +228,13 @@ pub async fn start<L: L1 + 'static>(
         head: gossip_head,
     };
     let (rollup_for_run, events_for_run) = (rollup.clone(), events.clone());
-    let watcher =
-        tokio::spawn(watch_l1(l1.clone(), outputs.head.clone(), config.data_dir.join("state.redb"), metrics.clone()));
+    let watcher = tokio::spawn(watch_l1(
+        l1.clone(),
+        outputs.head.clone(),
+        config.data_dir.join("state.redb"),
+        gossip_peers,
+        metrics.clone(),
+    ));
     let task = tokio::spawn(async move {
         run(rollup_for_run, l1, from, events_for_run, outputs, metrics, ready, stopped).await;
         watcher.abort();

@@ -6,6 +6,8 @@
 //! unchecked is passed on.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -108,6 +110,8 @@ pub struct P2p {
     pub peer_id: PeerId,
     /// The address it listens on.
     pub listening: Multiaddr,
+    /// Peers connected now.
+    pub peers: Arc<AtomicUsize>,
 }
 
 #[derive(NetworkBehaviour)]
@@ -166,6 +170,8 @@ pub async fn start(seed: &[u8; 32], config: P2pConfig) -> Result<P2p, P2pError> 
     let (inbound_tx, inbound) = mpsc::channel::<Inbound>(INBOUND_QUEUE);
     let (verdicts, mut verdicts_rx) = mpsc::channel::<(Inbound, Verdict)>(INBOUND_QUEUE);
     let mut rates = KeyedRates::new(config.peer_rate, config.peer_burst, TRACKED_PEERS);
+    let connected_peers = Arc::new(AtomicUsize::new(0));
+    let peers_now = connected_peers.clone();
     tokio::spawn(async move {
         let mut bound = Some(bound_tx);
         let mut connected: BTreeSet<Multiaddr> = BTreeSet::new();
@@ -200,9 +206,11 @@ pub async fn start(seed: &[u8; 32], config: P2pConfig) -> Result<P2p, P2pError> 
                     }
                     SwarmEvent::ConnectionEstablished { endpoint, .. } => {
                         connected.insert(endpoint.get_remote_address().clone());
+                        peers_now.store(swarm.connected_peers().count(), Ordering::Relaxed);
                     }
                     SwarmEvent::ConnectionClosed { endpoint, .. } => {
                         connected.remove(endpoint.get_remote_address());
+                        peers_now.store(swarm.connected_peers().count(), Ordering::Relaxed);
                     }
                     SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
                         propagation_source, message_id, message,
@@ -227,5 +235,5 @@ pub async fn start(seed: &[u8; 32], config: P2pConfig) -> Result<P2p, P2pError> 
         .await
         .map_err(|_| P2pError("no listen address within 10 s".into()))?
         .map_err(|_| P2pError("gossip task ended".into()))?;
-    Ok(P2p { publish, inbound, verdicts, peer_id, listening })
+    Ok(P2p { publish, inbound, verdicts, peer_id, listening, peers: connected_peers })
 }

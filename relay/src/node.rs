@@ -129,7 +129,8 @@ pub async fn start<L: L1 + 'static>(config: &RelayConfig, key: KeyPair, l1: Arc<
         Some(listen) => Some(start_gossip(&key, config, listen).await?),
         None => None,
     };
-    let gossip = p2p.as_ref().map(|p| Gossip { publish: p.publish.clone(), peer_id: p.peer_id });
+    let gossip =
+        p2p.as_ref().map(|p| Gossip { publish: p.publish.clone(), peer_id: p.peer_id, peers: p.peers.clone() });
     let gossip_info = p2p.as_ref().map(|p| (p.peer_id, p.listening.to_string()));
     let registry = Registry::default();
     let metrics = Metrics::register(&registry);

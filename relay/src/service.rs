@@ -46,6 +46,7 @@ pub struct Metrics {
     pub(crate) lanes: GaugeVec,
     pub(crate) oldest: Arc<Gauge>,
     pub(crate) since_post: Arc<Gauge>,
+    pub(crate) peers: Arc<Gauge>,
 }
 
 /// Why the relay stops holding a transaction that did not execute (`zr_relay_dropped_total{reason}`).
@@ -85,6 +86,7 @@ impl Metrics {
             ),
             oldest: registry
                 .gauge("zr_relay_mempool_oldest_seconds", "How long the oldest held transaction has waited"),
+            peers: registry.gauge("zr_relay_peers", "Gossip peers connected"),
             since_post: registry.gauge(
                 "zr_relay_momentums_since_post",
                 "Momentums since this relay last posted a bundle (since it started, if it has not)",
@@ -123,6 +125,8 @@ pub struct Gossip {
     pub publish: mpsc::Sender<Vec<u8>>,
     /// This relay's peer id.
     pub peer_id: zr_p2p::Peer,
+    /// Peers connected now.
+    pub peers: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Relay {

@@ -120,6 +120,9 @@ async fn on_momentum(relay: &Relay, momentum: DetailedMomentum) -> Vec<Hash> {
     }
     let last_post = relay.last_post.load(std::sync::atomic::Ordering::Relaxed);
     relay.metrics.since_post.set(height.saturating_sub(last_post));
+    if let Some(gossip) = &relay.gossip {
+        relay.metrics.peers.set(gossip.peers.load(std::sync::atomic::Ordering::Relaxed) as u64);
+    }
     changes.push(Change::Cursor(height));
     if let Err(err) = relay.store.write(changes).await {
         tracing::error!(target: "zr::relay", height, error = %err, "cannot record the momentum");

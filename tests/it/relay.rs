@@ -288,6 +288,9 @@ async fn two_relays_a_sigkill_and_every_transaction_lands_once() {
         let view = api(&executor_url).get_transaction(*hash).await.unwrap().unwrap();
         assert_eq!(view.status, TransactionStatus::Executed, "{hash} executed once");
     }
+    // B counts A among its gossip peers.
+    let ops_b = format!("http://{}/metrics", relay_b.ops_addr);
+    eventually(async || reqwest::get(&ops_b).await.unwrap().text().await.unwrap().contains("zr_relay_peers 1")).await;
     drop(child);
     relay_b.stop().await;
     executor.stop().await;

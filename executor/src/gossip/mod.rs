@@ -62,6 +62,8 @@ pub struct Gossip {
     pub peer_id: PeerId,
     /// Addresses we listen on.
     pub listening: Vec<Multiaddr>,
+    /// Peers connected now.
+    pub peers: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// Who gossip accepts claims from, and where this node is.
@@ -133,7 +135,7 @@ pub async fn start(
             }
         }
     });
-    Ok(Gossip { publish, peer_claims, peer_id: p2p.peer_id, listening: vec![p2p.listening] })
+    Ok(Gossip { publish, peer_claims, peer_id: p2p.peer_id, listening: vec![p2p.listening], peers: p2p.peers })
 }
 
 #[cfg(test)]
