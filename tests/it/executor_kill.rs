@@ -1,7 +1,6 @@
 //! An executor killed with SIGKILL at arbitrary moments restarts where it was and reaches the same roots as
 //! one that never stopped.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -25,10 +24,7 @@ fn spawn(config: &zr_config::ExecutorConfig) -> (Child, String) {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    // The announcement: {"daemon":"zr-executor","rpc":"http://127.0.0.1:PORT",…}
-    let announced: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("first line {line:?}"));
+    let announced = crate::support::announcement(&mut child);
     let url = announced["rpc"].as_str().unwrap().to_owned();
     (child, url)
 }

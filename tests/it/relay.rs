@@ -6,7 +6,6 @@
 //! momentum's canonical order unless it was given to both relays.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::net::IpAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -21,7 +20,7 @@ use zr_rpc_api::{RollupRelayApiClient, RollupStateApiClient, RollupTxApiClient, 
 use zr_sequencing::{L1, canonical_order};
 
 use crate::rollup_support::*;
-use crate::support::{TestNet, eventually};
+use crate::support::{TestNet, announcement, eventually};
 
 pub(crate) fn relay_config(net: &TestNet, key: &KeyPair, dir: &Path, executor: &str) -> RelayConfig {
     let key_file = dir.join("relay-key.json");
@@ -64,10 +63,7 @@ fn spawn_relay(config: &RelayConfig) -> (ChildRelay, String) {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    // The announcement: {"daemon":"zr-relay","rpc":"http://127.0.0.1:PORT",…}
-    let announced: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("first line {line:?}"));
+    let announced = announcement(&mut child);
     assert_eq!(announced["daemon"], "zr-relay");
     let url = announced["rpc"].as_str().unwrap().to_owned();
     let file = std::fs::read_to_string(config.data_dir.join(zr_common::daemon::ENDPOINTS_FILE)).unwrap();

@@ -121,3 +121,11 @@ pub async fn confirmation_of(follower: &mut zr_sequencing::Follower, hash: zr_co
     .await
     .expect("block not confirmed in 20 s")
 }
+
+/// A daemon child's announcement, its first stdout line: `{"daemon":…,"rpc":…,"ops":…}`.
+pub fn announcement(child: &mut std::process::Child) -> serde_json::Value {
+    use std::io::BufRead;
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout piped")).read_line(&mut line).unwrap();
+    serde_json::from_str(&line).unwrap_or_else(|_| panic!("first line {line:?}"))
+}
