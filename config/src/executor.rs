@@ -23,9 +23,10 @@ pub struct ExecutorConfig {
     pub start_height: u64,
     /// Post a claim to L1 every this many momentums; 0 posts none (claims are still served). Default 1.
     pub claim_every: u64,
-    /// Momentums of state kept for queries at a height (`getProof`, `call`). Default 64.
+    /// Momentums of state kept in memory for queries at a height (`getProof`, `call`); witnesses of older
+    /// momentums are built from a state rebuilt from the store. Default 64.
     pub history_depth: usize,
-    /// Momentums of receipts and claim leaves kept; older ones are pruned. 0 keeps everything. Default
+    /// Momentums of receipts, claim leaves and undo values kept; older ones are pruned. 0 keeps everything. Default
     /// 100000 (about 11 days of NoM momentums).
     pub prune_depth: u64,
     /// Journal rows (changed state values and placed transactions) after which a commit folds the journal

@@ -1,7 +1,6 @@
 //! Witnesses on a state of a million accounts: the size of a token transfer's witness, and how long
 //! `verify_leaf` takes to re-execute it statelessly (module cached, and compiled cold).
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -11,7 +10,7 @@ use zr_common::{Address, Canonical, Hash, KeyPair, codec, sha3_256};
 use zr_executor::Vm;
 use zr_executor::execute::run_momentum;
 use zr_fraud::{build_witness, verify_leaf};
-use zr_protocol::{Account, BlockInfo, StateKey, Tree, TxContext, Used, apply_transaction};
+use zr_protocol::{Account, BlockInfo, MultiNode, StateKey, Tree, TxContext, Used, apply_transaction};
 use zr_sequencing::{Ordered, Sequenced};
 
 const CHAIN: u64 = 1;
@@ -86,12 +85,17 @@ fn main() {
     .sign(&key(8));
     let witness = build_witness(vm.as_ref(), tree, &claim, &leaves, &ordered, 1).unwrap();
     let bytes = witness.to_bytes();
-    let keys: BTreeSet<_> = witness.state.iter().map(|p| p.key).collect();
+    let count = |kind: fn(&MultiNode) -> bool| witness.state.nodes.iter().filter(|n| kind(n)).count();
     println!(
-        "token transfer witness on 1 M accounts: {} bytes ({} keys, {} values, {} L1 blocks of 16 KiB)",
+        "token transfer witness on 1 M accounts: {} bytes, of which the state multiproof {} ({} nodes: {} branches, \
+         {} hashes, {} leaves, {} values; {} L1 blocks of 16 KiB)",
         bytes.len(),
-        keys.len(),
-        witness.state.iter().filter(|p| p.value.is_some()).count(),
+        zr_common::codec::encode(&witness.state).len(),
+        witness.state.nodes.len(),
+        count(|n| matches!(n, MultiNode::Branch)),
+        count(|n| matches!(n, MultiNode::Hash { .. })),
+        count(|n| matches!(n, MultiNode::Leaf { .. })),
+        count(|n| matches!(n, MultiNode::Value { .. })),
         bytes.len().div_ceil(16 * 1024)
     );
 

@@ -61,6 +61,23 @@ pub enum QueryError {
     },
 }
 
+/// An older state could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum StateAtError {
+    /// Not executed yet.
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Its undo values are pruned, or the store begins after it (a snapshot).
+    #[error("the state after height {height} can no longer be rebuilt: its undo values are pruned")]
+    Gone {
+        /// The height asked.
+        height: u64,
+    },
+}
+
 /// One processed momentum.
 #[derive(Debug, Clone)]
 pub struct Processed {
@@ -196,6 +213,40 @@ impl Rollup {
         }
     }
 
+    /// The state after momentum `height`, kept or not: a version in memory when it is within
+    /// `history_depth`, else rebuilt from the oldest version in memory by undoing each later momentum with the
+    /// undo values the store keeps beside its leaves, and checked against the root committed for `height`.
+    /// Reads the store: call it off the async runtime.
+    pub fn state_after(&self, height: u64) -> Result<Tree, StateAtError> {
+        let (oldest, mut tree) = {
+            let snapshot = self.read();
+            if height > snapshot.head.height {
+                return Err(QueryError::Future { height, head: snapshot.head.height }.into());
+            }
+            if let Some(tree) = snapshot.history.get(&height) {
+                return Ok(tree.clone());
+            }
+            let (oldest, tree) = snapshot.history.first_key_value().expect("the head is always kept");
+            (*oldest, tree.clone())
+        };
+        let expected = match self.store.state_root(height)? {
+            Some(root) => root,
+            // Before the first momentum: the empty state.
+            None if height == 0 => Hash::ZERO,
+            None => return Err(StateAtError::Gone { height }),
+        };
+        for undone in (height + 1..=oldest).rev() {
+            for (key, value) in self.store.undo(undone)? {
+                tree.set(key, value.map(Arc::new)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            }
+        }
+        // Pruned undo values (or a state loaded from a snapshot after `height`) leave another root.
+        if tree.root() != expected {
+            return Err(StateAtError::Gone { height });
+        }
+        Ok(tree)
+    }
+
     /// Executes and commits one momentum. Momentums at or below the head are skipped (`Ok(None)`).
     pub fn process(&self, momentum: &DetailedMomentum) -> Result<Option<Processed>, ProcessError> {
         let verified = self.verify(momentum);
@@ -239,6 +290,8 @@ impl Rollup {
         }
 
         let ordered_at = std::time::Instant::now();
+        // Shared already with the last executed momentum's own copy, so keeping it costs no copying.
+        let previous = state.tree.clone();
         let run = run_momentum(self.vm.as_ref(), std::mem::take(&mut state.tree), block, &ordered).map_err(|e| {
             // A failure leaves the executing state mid-momentum: nothing more runs until a restart.
             self.halted.store(true, Ordering::SeqCst);
@@ -272,7 +325,7 @@ impl Rollup {
             execute: executed_at - ordered_at,
             ..Timings::default()
         };
-        Ok(Some(Executed { head: new_head, tree, changed, receipts, leaves, claim, timings }))
+        Ok(Some(Executed { head: new_head, previous, tree, changed, receipts, leaves, claim, timings }))
     }
 
     /// Commits an executed momentum durably and makes it visible to queries. Momentums must be committed in
@@ -286,9 +339,10 @@ impl Rollup {
             return Err(ProcessError::Gap { expected: committed.height + 1, got: executed.head.height });
         }
         let started = std::time::Instant::now();
-        let Executed { head, tree, changed, receipts, leaves, claim, mut timings } = executed;
+        let Executed { head, previous, tree, changed, receipts, leaves, claim, mut timings } = executed;
         let result = self.store.commit(BlockCommit {
             head,
+            previous: Some(&previous),
             tree: &tree,
             changed: &changed,
             receipts: &receipts,
@@ -325,6 +379,8 @@ pub struct Prepared {
 /// A momentum executed but not yet committed.
 pub struct Executed {
     head: Head,
+    /// The state before the momentum (its undo values are committed with it).
+    previous: Tree,
     tree: Tree,
     changed: BTreeSet<Hash>,
     receipts: Vec<Receipt>,

@@ -18,7 +18,7 @@ use zr_rpc_api::{
     RollupTxApiServer, StateRootView, Topic, TransactionView, codes,
 };
 
-use crate::rollup::{Processed, QueryError, Rollup};
+use crate::rollup::{Processed, QueryError, Rollup, StateAtError};
 
 /// Gas a read-only call may use (about 30 ms of work; module loading is charged in it too).
 pub const MAX_CALL_GAS: u64 = 10_000_000;
@@ -235,20 +235,24 @@ impl RollupStateApiServer for RpcContext {
         let claim = store.claim(height)?.ok_or_else(|| invalid(format!("no claim at height {height}")))?;
         let leaves =
             store.leaves(height)?.ok_or_else(|| invalid(format!("the leaves of height {height} are pruned")))?;
-        let (_, pre_state) = self.rollup.tree_at(Some(height.saturating_sub(1)))?;
         let momentum =
             (self.momentums)(height).await.map_err(|e| server_error(format!("cannot read momentum {height}: {e}")))?;
         let m = &momentum.momentum.momentum;
         let blocks: Vec<_> = momentum.blocks.iter().map(|b| b.block.clone()).collect();
         let verified = zr_sequencing::verify_inbox(self.rollup.chain_id(), &Address::INBOX, &blocks);
         let ordered = zr_sequencing::order_verified(verified, &m.previous_hash);
-        let vm = self.rollup.vm().clone();
-        let built = tokio::task::spawn_blocking(move || {
-            zr_fraud::build_witness(vm.as_ref(), pre_state, &claim, &leaves, &ordered, index)
+        let rollup = self.rollup.clone();
+        tokio::task::spawn_blocking(move || {
+            // Within `history_depth` the state is in memory; older, it is rebuilt from the store's undo values.
+            let pre_state = rollup.state_after(height.saturating_sub(1)).map_err(|e| match e {
+                StateAtError::Store(e) => server_error(e.to_string()),
+                other => invalid(other.to_string()),
+            })?;
+            zr_fraud::build_witness(rollup.vm().as_ref(), pre_state, &claim, &leaves, &ordered, index)
+                .map_err(|e| invalid(e.to_string()))
         })
         .await
-        .map_err(|e| server_error(format!("witness task failed: {e}")))?;
-        built.map_err(|e| invalid(e.to_string()))
+        .map_err(|e| server_error(format!("witness task failed: {e}")))?
     }
 
     async fn subscribe_events(

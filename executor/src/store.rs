@@ -26,6 +26,9 @@ const STATE: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("state"
 /// (height, key) → the key's value after that momentum (`None`: removed).
 const JOURNAL: TableDefinition<'_, (u64, [u8; 32]), Option<&[u8]>> = TableDefinition::new("journal_values");
 /// (height, position) → (transaction hash, executed).
+/// Per momentum, the value each key it changed had before it (`None`: absent): what rebuilds an older state
+/// for a witness, kept as long as the momentum's leaves.
+const UNDO: TableDefinition<'_, (u64, [u8; 32]), Option<&[u8]>> = TableDefinition::new("undo_values");
 const JOURNAL_TXS: TableDefinition<'_, (u64, u32), ([u8; 32], bool)> = TableDefinition::new("journal_transactions");
 const RECEIPTS: TableDefinition<'_, (u64, u32), &[u8]> = TableDefinition::new("receipts_by_position");
 const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
@@ -36,7 +39,7 @@ const ROOTS: TableDefinition<'_, u64, [u8; 32]> = TableDefinition::new("state_ro
 const HEAD: &str = "head";
 const SCHEMA: &str = "schema";
 /// The layout version; a database of another layout is refused rather than misread.
-const SCHEMA_VERSION: u32 = 4;
+const SCHEMA_VERSION: u32 = 5;
 
 /// Journal rows (changed values plus transaction locations) after which a commit folds the journal. It
 /// bounds the replay at start-up and the in-memory index; larger folds rewrite fewer pages per change.
@@ -101,10 +104,15 @@ pub struct TxLocation {
     pub executed: bool,
 }
 
+/// A key and the value it had before a momentum changed it (`None`: absent).
+pub type UndoValue = (Hash, Option<Vec<u8>>);
+
 /// What one momentum commits.
 pub struct BlockCommit<'a> {
     /// The new head.
     pub head: Head,
+    /// The tree before the momentum, for its undo values (none for state alone: genesis, snapshots).
+    pub previous: Option<&'a Tree>,
     /// The tree after the momentum.
     pub tree: &'a Tree,
     /// Keys written during the momentum.
@@ -125,7 +133,17 @@ pub struct BlockCommit<'a> {
 impl<'a> BlockCommit<'a> {
     /// A commit of state alone (genesis, snapshots, tools): no receipts, leaves or claim; folded at once.
     pub fn state_only(head: Head, tree: &'a Tree, changed: &'a BTreeSet<Hash>) -> Self {
-        BlockCommit { head, tree, changed, receipts: &[], leaves: &[], claim: None, prune_height: None, fold: true }
+        BlockCommit {
+            head,
+            previous: None,
+            tree,
+            changed,
+            receipts: &[],
+            leaves: &[],
+            claim: None,
+            prune_height: None,
+            fold: true,
+        }
     }
 }
 
@@ -184,6 +202,7 @@ impl StateStore {
         txn.open_table(STATE)?;
         txn.open_table(JOURNAL)?;
         txn.open_table(JOURNAL_TXS)?;
+        txn.open_table(UNDO)?;
         txn.open_table(RECEIPTS)?;
         txn.open_table(TXS)?;
         txn.open_table(LEAVES)?;
@@ -208,6 +227,19 @@ impl StateStore {
         }
         *store.unfolded.write().unwrap_or_else(|p| p.into_inner()) = unfolded;
         Ok(store)
+    }
+
+    /// The value each key changed by momentum `height` had before it (empty if it changed nothing, or its
+    /// undo values are pruned).
+    pub fn undo(&self, height: u64) -> Result<Vec<UndoValue>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(UNDO)?;
+        let mut out = Vec::new();
+        for row in table.range((height, [0; 32])..=(height, [0xff; 32]))? {
+            let (at, value) = row?;
+            out.push((Hash(at.value().1), value.value().map(<[u8]>::to_vec)));
+        }
+        Ok(out)
     }
 
     /// The committed head.
@@ -260,6 +292,15 @@ impl StateStore {
             .map(|key| Ok((key, commit.tree.get(key)?.map(|v| v.as_slice()))))
             .collect::<Result<Vec<(&Hash, Option<&[u8]>)>, zr_protocol::Incomplete>>()
             .map_err(|e| StoreError::Corrupt(format!("committing a partial tree: {e}")))?;
+        let undo = match commit.previous {
+            Some(previous) => commit
+                .changed
+                .iter()
+                .map(|key| Ok((key, previous.get(key)?.map(|v| v.as_slice()))))
+                .collect::<Result<Vec<(&Hash, Option<&[u8]>)>, zr_protocol::Incomplete>>()
+                .map_err(|e| StoreError::Corrupt(format!("committing over a partial tree: {e}")))?,
+            None => Vec::new(),
+        };
         // A transaction hash points at the receipt that executed it. One that was dropped (a re-post, a nonce
         // gap, the gas budget) points at its drop only until it executes, and never replaces an execution.
         let placed: Vec<(Hash, u32, bool)> = self.with_tx_index(|index| {
@@ -310,6 +351,10 @@ impl StateStore {
                     journal_txs.insert((height, *index), (hash.0, *executed))?;
                 }
             }
+            let mut undo_table = txn.open_table(UNDO)?;
+            for (key, value) in &undo {
+                undo_table.insert((height, key.0), *value)?;
+            }
             let mut leaves = txn.open_table(LEAVES)?;
             leaves.insert(height, zr_common::codec::encode(&commit.leaves.to_vec()).as_slice())?;
             if let Some(claim) = commit.claim {
@@ -320,6 +365,7 @@ impl StateStore {
                 // The transaction index is kept (40 bytes a transaction): `getTransaction` answers "pruned"
                 // rather than "unknown" for old transactions.
                 receipts.retain_in((old, 0)..=(old, u32::MAX), |_, _| false)?;
+                undo_table.retain_in((old, [0; 32])..=(old, [0xff; 32]), |_, _| false)?;
                 leaves.remove(old)?;
             }
             txn.open_table(META)?.insert(HEAD, zr_common::codec::encode(&commit.head).as_slice())?;

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use zr_common::rollup::Claim;
 use zr_protocol::{
-    Applied, BlockInfo, ClaimLeaf, ContractRuntime, LeafProof, ProvenKey, TransitionError, Tree, TxContext, Used,
-    apply_prelude, apply_transaction,
+    Applied, BlockInfo, ClaimLeaf, ContractRuntime, Incomplete, LeafProof, Multiproof, TransitionError, Tree,
+    TxContext, Used, apply_prelude, apply_transaction,
 };
 use zr_sequencing::Ordered;
 
@@ -91,7 +91,8 @@ pub fn build_witness<R: ContractRuntime>(
                 previous: (index > 0).then(|| (leaves[index as usize - 1], proof(index - 1))),
                 leaf: (leaves[index as usize], proof(index)),
                 step: step_data,
-                state: prove_touched(&before, &applied)?,
+                state: prove_touched(&before, &applied)
+                    .map_err(|e| TransitionError::State(zr_protocol::StateError::Incomplete(e)))?,
                 code: applied.code_used.iter().copied().collect(),
             });
         }
@@ -104,17 +105,8 @@ pub fn build_witness<R: ContractRuntime>(
     unreachable!("the loop returns at the step asked")
 }
 
-/// Proofs against `before` of every key `applied` read or wrote, with the values of those it read.
-fn prove_touched(before: &Tree, applied: &Applied) -> Result<Vec<ProvenKey>, BuildError> {
+/// The multiproof against `before` of every key `applied` read or wrote, with the values of those it read.
+pub(crate) fn prove_touched(before: &Tree, applied: &Applied) -> Result<Multiproof, Incomplete> {
     let keys: BTreeSet<_> = applied.read.union(&applied.written).copied().collect();
-    let incomplete = |e| BuildError::Transition(TransitionError::State(zr_protocol::StateError::Incomplete(e)));
-    keys.into_iter()
-        .map(|key| {
-            let value = match applied.values_read.contains(&key) {
-                true => before.get(&key).map_err(incomplete)?.map(|v| v.to_vec()),
-                false => None,
-            };
-            Ok(ProvenKey { key, proof: before.prove(&key).map_err(incomplete)?, value })
-        })
-        .collect()
+    before.multiproof(&keys, &applied.values_read)
 }

@@ -1,7 +1,8 @@
 //! zrollup fraud proofs: the witness of one claim leaf, built from the state before it, and its stateless
 //! re-execution — the protocol's own transition over a partial tree — into a verdict.
 //!
-//! Not built yet: serving witnesses over RPC, `zr-challenge`, challenges and verdicts on L1.
+//! Executors serve witnesses (`rollup.getWitness`) and `zr-challenge verify` checks claims with them; challenges
+//! and verdicts on L1 are not built yet.
 
 mod build;
 mod verify;

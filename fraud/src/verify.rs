@@ -42,10 +42,11 @@ pub enum WitnessInvalid {
     /// The witness lacks state the step needs.
     #[error("incomplete: {0}")]
     Incomplete(StateError),
-    /// The witness proves a key the step did not touch, or gives a value the step did not read: a witness
-    /// has one form, so nothing in it goes unchecked.
-    #[error("key {0} is proven (or its value given) but the step does not need it")]
-    Extra(Hash),
+    /// The multiproof is not the one of exactly the keys the step touched and the values it read (it opens
+    /// more, or carries a value the step did not read): a witness has one form, so nothing in it goes
+    /// unchecked.
+    #[error("the state multiproof opens more than the step touches, or carries a value it does not read")]
+    Extra,
     /// This verifier's VM failed on validated code: it cannot judge the leaf.
     #[error("verifier fault: {0}")]
     VerifierFault(String),
@@ -104,7 +105,8 @@ fn check<R: ContractRuntime>(
         }
         _ => return Err(WitnessInvalid::PreviousLeaf),
     };
-    let tree = Tree::from_proofs(&pre_root, &witness.state).map_err(WitnessInvalid::State)?;
+    let pre_state = Tree::from_multiproof(&pre_root, &witness.state).map_err(WitnessInvalid::State)?;
+    let tree = pre_state.clone();
     let block = BlockInfo { height: claim.body.height, timestamp: claim.body.timestamp };
     let applied = match &witness.step {
         Step::Prelude { deposits } => {
@@ -137,13 +139,12 @@ fn check<R: ContractRuntime>(
             if !applied.code_used.iter().eq(witness.code.iter()) {
                 return Err(WitnessInvalid::Step("the code list is not the code the step runs"));
             }
-            for proven in &witness.state {
-                let touched = applied.read.contains(&proven.key) || applied.written.contains(&proven.key);
-                if !touched || (proven.value.is_some() && !applied.values_read.contains(&proven.key)) {
-                    return Err(WitnessInvalid::Extra(proven.key));
-                }
+            // Every touched path is in the partial tree (the step ran on it), so rebuilding cannot fail; the
+            // rebuilt multiproof differs exactly when the witness carries more than the step needs.
+            match crate::build::prove_touched(&pre_state, &applied) {
+                Ok(needed) if needed == witness.state => Ok(applied.leaf),
+                _ => Err(WitnessInvalid::Extra),
             }
-            Ok(applied.leaf)
         }
         Err(TransitionError::State(e)) => Err(WitnessInvalid::Incomplete(e)),
         // The verifier's VM failed on validated code: it cannot judge; say so rather than guess.

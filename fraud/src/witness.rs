@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use zr_common::rollup::{Claim, Transaction};
 use zr_common::{Address, Canonical};
-use zr_protocol::{ClaimLeaf, Deposit, LeafProof, ProvenKey};
+use zr_protocol::{ClaimLeaf, Deposit, LeafProof, Multiproof};
 
 /// The largest witness accepted (512 account blocks of 16 KiB; the caps keep any transaction's witness under
 /// it on states of up to billions of entries): untrusted bytes beyond it are refused before decoding.
@@ -39,9 +39,9 @@ pub struct Witness {
     pub leaf: (ClaimLeaf, LeafProof),
     /// What the step did.
     pub step: Step,
-    /// Every state key the step read or wrote (and that its removals opened), proven against the pre-state
-    /// root, with the values of the keys it read.
-    pub state: Vec<ProvenKey>,
+    /// The multiproof, against the pre-state root, of every state key the step read or wrote (and that its
+    /// removals opened), carrying the values of the keys it read.
+    pub state: Multiproof,
     /// The code (by hash) whose modules the step runs: code travels by hash, and a verifier gets the bytes
     /// from its own store or any node (checked against the hash) before it re-executes.
     pub code: Vec<zr_common::Hash>,

@@ -253,7 +253,8 @@ pub fn intrinsic_gas_of_len(len: usize) -> u64 {
 
 /// The VM version of a cost table, operator table, limits and bounds: SHA3 over a tag, the VM release and
 /// their canonical encodings. The tag's number moves when a rule that is code rather than data changes
-/// (what validation admits, how the transition runs): v3 refuses segments that would not instantiate.
+/// (what validation admits, how the transition runs): v3 refused segments that would not instantiate; v4 reads
+/// no code key on a call (the contract record proves the code hash).
 pub fn vm_version_of(
     costs: &GasCosts,
     operators: &OperatorCosts,
@@ -262,7 +263,7 @@ pub fn vm_version_of(
 ) -> Hash {
     use zr_common::codec::encode;
     sha3_256_concat([
-        b"zrollup/vm/v3|".as_slice(),
+        b"zrollup/vm/v4|".as_slice(),
         VM_RELEASE.as_bytes(),
         &encode(costs),
         &encode(operators),
@@ -283,7 +284,7 @@ mod tests {
     /// The VM version goes into every claim: a change to the cost table or limits must be deliberate.
     #[test]
     fn vm_version_is_pinned() {
-        assert_eq!(vm_version().to_hex(), "6857de623712d84f1a012b983c4ee5be201d7b22f85ea79e51fc97b551f3b62b");
+        assert_eq!(vm_version().to_hex(), "058c4779014e9054be242a21d6ddca0fb66ae8846a3b649baffa753c3f97a671");
     }
 
     /// Every field of every table is in the version: each table encodes to one fixed-width integer per

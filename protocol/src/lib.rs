@@ -26,5 +26,5 @@ pub use state::{Account, StateKey, Upload, Withdrawal};
 pub use transition::{
     Applied, Deposit, TransitionError, TxContext, Used, apply_prelude, apply_transaction, check_transaction,
 };
-pub use tree::{Incomplete, Proof, ProofEnd, ProofError, ProvenKey, Tree, WitnessError};
+pub use tree::{Incomplete, MultiNode, Multiproof, Proof, ProofEnd, ProofError, Tree, WitnessError};
 pub use world::{StateError, World};

@@ -69,10 +69,38 @@ pub enum StateKey {
     },
 }
 
+/// Bits of an owned key's tree key taken from its owner's address: 16, so an owner's keys sit in one of 65 536
+/// subtrees and a witness pays for the path to it once. Fewer bits would share less; more would give a small
+/// state long chains of one-child nodes above each owner's keys and gain little on a large one.
+const OWNER_PREFIX_BYTES: usize = 2;
+
 impl StateKey {
-    /// The tree key.
+    /// The tree key: SHA3 of the canonical encoding, except that a key an address owns (its contract record
+    /// and storage, its uploads) starts with the first 16 bits of the address's body (after its type byte:
+    /// addresses are hashes, so owners spread evenly), and what one transaction touches of one contract
+    /// shares one path from the root.
     pub fn hash(&self) -> Hash {
-        sha3_256(&codec::encode(self))
+        let mut hash = sha3_256(&codec::encode(self));
+        if let Some(owner) = self.owner() {
+            hash.0[..OWNER_PREFIX_BYTES].copy_from_slice(&owner.0[1..=OWNER_PREFIX_BYTES]);
+        }
+        hash
+    }
+
+    /// The address whose subtree the key lives in, if any. Accounts are not owned keys: they spread by hash
+    /// (anyone can send to any 20 bytes).
+    fn owner(&self) -> Option<&Address> {
+        match self {
+            StateKey::Contract { address } => Some(address),
+            StateKey::Storage { contract, .. } => Some(contract),
+            StateKey::Upload { uploader, .. } | StateKey::UploadChunk { uploader, .. } => Some(uploader),
+            StateKey::Account { .. }
+            | StateKey::Code { .. }
+            | StateKey::CodeInfo { .. }
+            | StateKey::UploadQueue
+            | StateKey::UploadQueueEntry { .. }
+            | StateKey::Withdrawal { .. } => None,
+        }
     }
 }
 
@@ -221,3 +249,25 @@ pub fn decode_value<T: bincode::Encode + bincode::Decode<()>>(
 
 /// The largest state value: a contract's code.
 pub const MAX_STATE_VALUE_LEN: usize = zr_common::rollup::limits::MAX_CODE_LEN;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The key layout is pinned: owned keys carry their owner's 16 bits, the rest are plain SHA3.
+    #[test]
+    fn owned_keys_share_their_owners_prefix() {
+        let contract = Address([2, 0xab, 0xcd, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7]);
+        let storage = StateKey::Storage { contract, key: b"balance".to_vec() };
+        let record = StateKey::Contract { address: contract };
+        for key in [&storage, &record] {
+            assert_eq!(key.hash().0[..2], [0xab, 0xcd]);
+            assert_eq!(key.hash().0[2..], sha3_256(&codec::encode(key)).0[2..]);
+        }
+        let account = StateKey::Account { address: contract };
+        assert_eq!(account.hash(), sha3_256(&codec::encode(&account)));
+        // SHA3 of the encoding (tag 4 as u32 LE, the 20 address bytes, the key as u64 LE length and bytes),
+        // computed independently, its first two bytes the owner's.
+        assert_eq!(storage.hash().to_hex(), "abcd2a3fef528188ccfa430db988a946c93862b042ba0f55dc94333301de06a4");
+    }
+}

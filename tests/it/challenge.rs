@@ -84,13 +84,15 @@ async fn verify_finds_honest_claims_hold_and_names_the_falsified_leaf() {
 }
 
 /// `verify` on the heavier transactions: a 200 KB contract uploaded in 14 chunks across bundles (its last
-/// chunk reads them all and compiles), a cross-contract call, a contract that traps.
+/// chunk reads them all and compiles), a cross-contract call, a contract that traps. The executor keeps one
+/// momentum of state, so every witness is built from a state rebuilt with the store's undo values, and
+/// again after a restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_holds_for_large_uploads_cross_contract_calls_and_traps() {
     let net = TestNet::start().await;
     let alice = net.alice.clone();
     let dir = tempfile::tempdir().unwrap();
-    let node = start_executor_keeping(&net, &net.executors[0], dir.path(), 256).await;
+    let node = start_executor_keeping(&net, &net.executors[0], dir.path(), 1).await;
     post_data(&net, &alice, vec![], 10_000_000_000).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
 
@@ -155,9 +157,15 @@ async fn verify_holds_for_large_uploads_cross_contract_calls_and_traps() {
     while client.get_head().await.unwrap().height < last {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    for height in heights {
-        let (code, out) = verify(&net, &node.rpc_url(), height);
+    for height in &heights {
+        let (code, out) = verify(&net, &node.rpc_url(), *height);
         assert_eq!(code, 0, "height {height}: {out}");
+    }
+    node.stop().await;
+    let node = start_executor_keeping(&net, &net.executors[0], dir.path(), 1).await;
+    for height in [*heights.first().unwrap(), *heights.last().unwrap()] {
+        let (code, out) = verify(&net, &node.rpc_url(), height);
+        assert_eq!(code, 0, "after a restart, height {height}: {out}");
     }
     node.stop().await;
 }

@@ -115,8 +115,8 @@ pub fn mint(who: &KeyPair, nonce: u64, token: Address, to: Address, amount: u128
     sign(who, nonce, TxKind::Call { contract: token, method: "mint".into(), input, value: 0 })
 }
 
-/// An executor that keeps `history_depth` momentums of state (witnesses are served while the state
-/// before their momentum is kept: keep enough for a loaded machine).
+/// An executor that keeps `history_depth` momentums of state in memory (older witnesses are built from a
+/// state rebuilt from the store).
 pub async fn start_executor_keeping(net: &TestNet, key: &KeyPair, dir: &Path, history_depth: usize) -> ExecutorHandle {
     let config = ExecutorConfig { history_depth, ..executor_config(net, key, dir) };
     zr_executor::node::start(&config, key.clone(), net.client()).await.unwrap()

@@ -176,16 +176,10 @@ impl Vm {
                 Err(e) => return fail(world, gas, CallError::State(e)),
             }
         }
-        // The code's presence is read even on a cache hit: it is part of what the call touched (its witness,
-        // which proves the code by its hash); the bytes are needed only to compile.
+        // The code is not read from the state: the contract record proves its hash (code, once stored, is never
+        // removed, and a contract is deployed only on stored code), and the bytes come by that hash from the
+        // module cache or, on a miss, the state, unrecorded. So a witness carries no proof of the code.
         let code_key = StateKey::Code { code_hash };
-        match world.exists(&code_key) {
-            Ok(true) => {}
-            Ok(false) => {
-                return fail(world, gas, CallError::Fault(format!("code {code_hash} is missing from the state")));
-            }
-            Err(e) => return fail(world, gas, CallError::State(e)),
-        }
         // Fetched without recording: whether this node's cache misses is not part of the transaction.
         let module = match self.module(&code_hash, || world.peek(&code_key)) {
             Ok(module) => module,

@@ -56,7 +56,7 @@ fn run_worker() -> String {
 /// The digest of the workload's receipts (roots, gas, events, failures), pinned: any change to execution —
 /// the cost table, the VM, the state tree, the transition — fails here, and must be made on purpose (with a
 /// new VM version where it changes what claims say).
-const GOLDEN: &str = "520dfd9bb411ded505a73bf9aa16a5de70f0535499be5e75871d16d95099101d";
+const GOLDEN: &str = "6d0e0457f6fdfec3b5062b5b2cdc58d629e4d0d77ebd85176097399508b0dded";
 
 #[test]
 fn same_results_in_separate_processes() {

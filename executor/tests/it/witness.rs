@@ -7,10 +7,10 @@ use std::sync::{Arc, LazyLock};
 
 use proptest::prelude::*;
 use zr_common::rollup::{Transaction, TxBody, TxKind};
-use zr_common::{Address, KeyPair, TokenStandard, sha3_256};
+use zr_common::{Address, Hash, KeyPair, TokenStandard, sha3_256};
 use zr_executor::Vm;
 use zr_protocol::{
-    Account, Applied, BlockInfo, ProvenKey, StateError, TransitionError, Tree, TxContext, World, apply_transaction,
+    Account, Applied, BlockInfo, StateError, TransitionError, Tree, TxContext, World, apply_transaction,
 };
 
 use crate::harness::*;
@@ -40,7 +40,7 @@ struct World0 {
     token: Address,
     counters: [Address; 2],
     hostile: Address,
-    counter_code: zr_common::Hash,
+    counter_code: Hash,
 }
 
 const USERS: u8 = 5;
@@ -104,20 +104,13 @@ fn run(tree: &Tree, tx: &Transaction) -> Applied {
 fn check(tree: &Tree, tx: &Transaction) -> Tree {
     let full = run(tree, tx);
     let keys: BTreeSet<_> = full.read.union(&full.written).copied().collect();
-    let witness: Vec<ProvenKey> = keys
-        .iter()
-        .map(|k| ProvenKey {
-            key: *k,
-            proof: tree.prove(k).unwrap(),
-            value: if full.values_read.contains(k) { tree.get(k).unwrap().map(|v| v.to_vec()) } else { None },
-        })
-        .collect();
-    let replay = |witness: &[ProvenKey]| {
-        let partial = Tree::from_proofs(&tree.root(), witness).unwrap();
+    let multiproof = |keys: &BTreeSet<Hash>, values: &BTreeSet<Hash>| tree.multiproof(keys, values).unwrap();
+    let replay = |proof: &zr_protocol::Multiproof| {
+        let partial = Tree::from_multiproof(&tree.root(), proof).unwrap();
         assert_eq!(partial.root(), tree.root());
         apply_transaction(VM.as_ref(), partial, tx, tx.hash(), &ctx(), zr_protocol::Used::default())
     };
-    let again = replay(&witness).unwrap();
+    let again = replay(&multiproof(&keys, &full.values_read)).unwrap();
     assert_eq!(again.receipt, full.receipt);
     assert_eq!(again.leaf, full.leaf);
     let same_or_incomplete = |result: Result<Applied, TransitionError>, what: &str| match result {
@@ -125,14 +118,14 @@ fn check(tree: &Tree, tx: &Transaction) -> Tree {
         Err(TransitionError::State(StateError::Incomplete(_))) => {}
         Err(other) => panic!("{what}: {other}"),
     };
-    for skip in 0..witness.len() {
-        let mut fewer = witness.clone();
+    for skip in &keys {
+        let mut fewer = keys.clone();
         fewer.remove(skip);
-        same_or_incomplete(replay(&fewer), "a missing proof");
-        if witness[skip].value.is_some() {
-            let mut valueless = witness.clone();
-            valueless[skip].value = None;
-            same_or_incomplete(replay(&valueless), "a missing value");
+        let mut values = full.values_read.clone();
+        values.remove(skip);
+        same_or_incomplete(replay(&multiproof(&fewer, &values)), "a missing key");
+        if full.values_read.contains(skip) {
+            same_or_incomplete(replay(&multiproof(&keys, &values)), "a missing value");
         }
     }
     full.tree

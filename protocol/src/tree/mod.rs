@@ -7,17 +7,23 @@
 //! SHA3(0 ‖ key ‖ SHA3(value)). The root depends only on the set of (key, value) pairs, never on insertion
 //! order.
 //!
+//! Arity 4 because every transaction's post-state root is computed, and SHA3 hashes 136 bytes per
+//! permutation: four children cost one permutation a level where a binary tree pays one a bit. Measured on
+//! a million accounts: four writes and a root take 31 µs here against 51 µs binary, and replay ran 11 653
+//! against 8 228 transfers a second; a binary proof would be smaller (a token transfer's witness 3 186 bytes
+//! against 3 958), but both are under the 4 KiB a witness may take.
+//!
 //! Nodes are shared (`Arc`) between versions: each version is a root pointer, old versions cost only the
 //! nodes they do not share, and reverting is dropping a pointer. A node only one version holds is updated in
 //! place, and hashes are computed when first asked for, so a run of writes between two roots hashes each
 //! changed node once.
 //!
-//! The same tree runs from a witness: [`Tree::from_proofs`] builds a *partial* tree that holds the subtrees
+//! The same tree runs from a witness: [`Tree::from_multiproof`] builds a *partial* tree that holds the subtrees
 //! no proof opened by their hashes alone, and leaves whose value was not supplied by key and value hash.
 //! Any operation that would need what a partial tree does not hold fails with [`Incomplete`], never with a
 //! wrong answer; on a full tree (every value present) no operation ever fails.
 
-mod partial;
+mod multiproof;
 mod proof;
 
 use std::sync::{Arc, OnceLock};
@@ -25,26 +31,39 @@ use std::sync::{Arc, OnceLock};
 use zr_common::Hash;
 use zr_common::hash::sha3_256_concat;
 
-pub use partial::{ProvenKey, WitnessError};
+pub use multiproof::{MultiNode, Multiproof, WitnessError};
 pub use proof::{Proof, ProofEnd, ProofError};
 
 const LEAF_TAG: [u8; 1] = [0];
 const INTERNAL_TAG: [u8; 1] = [1];
-/// Levels of a 256-bit key, two bits each.
-pub const MAX_DEPTH: usize = 128;
+/// Bits of the key read per level.
+const DIGIT_BITS: usize = 2;
+/// Children of an internal node.
+const ARITY: usize = 1 << DIGIT_BITS;
+/// Levels of a 256-bit key.
+pub const MAX_DEPTH: usize = 256 / DIGIT_BITS;
 
 /// The leaf hash of a key and the hash of its value.
 pub fn leaf_hash(key: &Hash, value_hash: &Hash) -> Hash {
     sha3_256_concat([&LEAF_TAG[..], &key.0, &value_hash.0])
 }
 
-fn internal_hash(children: &[Hash; 4]) -> Hash {
-    sha3_256_concat([&INTERNAL_TAG[..], &children[0].0, &children[1].0, &children[2].0, &children[3].0])
+fn internal_hash(children: &[Hash; ARITY]) -> Hash {
+    sha3_256_concat(std::iter::once(&INTERNAL_TAG[..]).chain(children.iter().map(|c| c.0.as_slice())))
 }
 
-/// The child a key goes to at `depth`: bits 2·depth and 2·depth + 1.
+/// The child a key goes to at `depth`: its digit `depth`, most significant first.
 fn digit(key: &Hash, depth: usize) -> usize {
-    usize::from((key.0[depth / 4] >> (6 - 2 * (depth % 4))) & 3)
+    let bit = depth * DIGIT_BITS;
+    usize::from((key.0[bit / 8] >> (8 - DIGIT_BITS - bit % 8)) & (ARITY as u8 - 1))
+}
+
+/// `path` with its digit `depth` set to `value`.
+fn set_digit(path: &mut Hash, depth: usize, value: usize) {
+    let bit = depth * DIGIT_BITS;
+    let shift = 8 - DIGIT_BITS - bit % 8;
+    let mask = (ARITY as u8 - 1) << shift;
+    path.0[bit / 8] = (path.0[bit / 8] & !mask) | ((value as u8) << shift);
 }
 
 /// A partial tree was asked for something its witness did not include.
@@ -55,7 +74,7 @@ pub struct Incomplete {
     pub key: Hash,
 }
 
-type Children = [Option<Arc<Node>>; 4];
+type Children = [Option<Arc<Node>>; ARITY];
 
 /// A tree node. Its hash is computed on first use and cleared when the node changes.
 #[derive(Debug, Clone)]
@@ -234,8 +253,8 @@ impl Tree {
                 Some(Node::Opaque { .. }) => return Err(Incomplete { key: *key }),
                 Some(Node::Internal { children, .. }) => {
                     let own = digit(key, depth);
-                    let mut others = (0..4).filter(|i| *i != own).map(|i| hash_of(&children[i]));
-                    siblings.push(std::array::from_fn(|_| others.next().expect("three others")));
+                    let mut others = (0..ARITY).filter(|i| *i != own).map(|i| hash_of(&children[i]));
+                    siblings.push(std::array::from_fn(|_| others.next().expect("arity - 1 others")));
                     node = children[own].as_ref();
                     depth += 1;
                 }

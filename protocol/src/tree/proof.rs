@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use zr_common::Hash;
 
-use super::{MAX_DEPTH, digit, internal_hash, leaf_hash};
+use super::{ARITY, MAX_DEPTH, digit, internal_hash, leaf_hash};
 
 /// What a proof's path ends at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
@@ -21,13 +21,12 @@ pub enum ProofEnd {
 }
 
 /// A Merkle proof of one key's presence (with its value hash) or absence: per level from the root down, the
-/// hashes of the three other children of the node on the key's path, in child order (zero for an empty
-/// child), then what the path ends at.
+/// hash of the other child of the node on the key's path (zero when empty), then what the path ends at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
 #[serde(rename_all = "camelCase")]
 pub struct Proof {
-    /// Per level from the root down, the three other children's hashes.
-    pub siblings: Vec<[Hash; 3]>,
+    /// Per level from the root down, the other children's hashes, in child order.
+    pub siblings: Vec<[Hash; ARITY - 1]>,
     /// What the path ends at.
     pub end: ProofEnd,
 }
@@ -53,15 +52,6 @@ pub enum ProofError {
 impl Proof {
     /// Checks the proof against `root` for `key`; returns the value hash if present, `None` if absent.
     pub fn verify(&self, root: &Hash, key: &Hash) -> Result<Option<Hash>, ProofError> {
-        let (found, hashes) = self.path_hashes(key)?;
-        if hashes[0] != *root {
-            return Err(ProofError::RootMismatch);
-        }
-        Ok(found)
-    }
-
-    /// The value hash found (if any) and the hash of every node on the path, root first, the end last.
-    pub(super) fn path_hashes(&self, key: &Hash) -> Result<(Option<Hash>, Vec<Hash>), ProofError> {
         if self.siblings.len() > MAX_DEPTH {
             return Err(ProofError::TooLong);
         }
@@ -76,24 +66,21 @@ impl Proof {
                 (leaf_hash(leaf_key, value_hash), found)
             }
         };
-        let mut hashes = vec![Hash::ZERO; depth + 1];
-        hashes[depth] = hash;
         for (d, others) in self.siblings.iter().enumerate().rev() {
             // The node at depth d must hold at least two leaves: another child, or below ours a subtree that
             // is not a lone leaf (a chain of one-child nodes ends in an internal node).
             let lone = others.iter().all(|h| *h == Hash::ZERO);
-            if lone && (d + 1 == depth) && !matches!(self.end, ProofEnd::Empty) {
-                return Err(ProofError::NotCompact);
-            }
-            if lone && hash == Hash::ZERO {
+            if lone && (hash == Hash::ZERO || (d + 1 == depth && !matches!(self.end, ProofEnd::Empty))) {
                 return Err(ProofError::NotCompact);
             }
             let own = digit(key, d);
             let mut others = others.iter();
-            let children = std::array::from_fn(|i| if i == own { hash } else { *others.next().expect("three others") });
+            let children = std::array::from_fn(|i| if i == own { hash } else { *others.next().expect("arity - 1") });
             hash = internal_hash(&children);
-            hashes[d] = hash;
         }
-        Ok((found, hashes))
+        if hash != *root {
+            return Err(ProofError::RootMismatch);
+        }
+        Ok(found)
     }
 }

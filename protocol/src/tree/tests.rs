@@ -135,14 +135,15 @@ fn full(n: u32) -> Tree {
     tree
 }
 
-fn proven(tree: &Tree, k: Hash, with_value: bool) -> ProvenKey {
-    let value = if with_value { tree.get(&k).unwrap().map(|v| v.to_vec()) } else { None };
-    ProvenKey { key: k, proof: tree.prove(&k).unwrap(), value }
+type Ops = [(Hash, Option<Arc<Vec<u8>>>)];
+
+fn set(keys: impl IntoIterator<Item = Hash>) -> std::collections::BTreeSet<Hash> {
+    keys.into_iter().collect()
 }
 
 /// Applies `ops` to a full tree and to the partial tree of the keys they touch (with removal neighbours);
-/// both must reach the same root. Returns the keys proven.
-fn run_on_both(tree: &Tree, ops: &[(Hash, Option<Arc<Vec<u8>>>)]) -> (Tree, Vec<ProvenKey>) {
+/// both must reach the same root. Returns the tree after and the keys proven.
+fn run_on_both(tree: &Tree, ops: &Ops) -> (Tree, Vec<Hash>) {
     let mut after = tree.clone();
     let mut touched = std::collections::BTreeSet::new();
     for (k, v) in ops {
@@ -154,21 +155,22 @@ fn run_on_both(tree: &Tree, ops: &[(Hash, Option<Arc<Vec<u8>>>)]) -> (Tree, Vec<
         }
         after.set(*k, v.clone()).unwrap();
     }
-    let proofs: Vec<ProvenKey> = touched.iter().map(|k| proven(tree, *k, false)).collect();
-    let mut partial = Tree::from_proofs(&tree.root(), &proofs).unwrap();
+    let proof = tree.multiproof(&touched, &set([])).unwrap();
+    let mut partial = Tree::from_multiproof(&tree.root(), &proof).unwrap();
     assert_eq!(partial.root(), tree.root());
+    assert_eq!(partial.multiproof(&touched, &set([])).unwrap(), proof, "the canonical form rebuilds");
     for (k, v) in ops {
         partial.set(*k, v.clone()).unwrap();
     }
     assert_eq!(partial.root(), after.root());
-    (after, proofs)
+    (after, touched.into_iter().collect())
 }
 
 #[test]
 fn partial_tree_reads_proven_keys_and_refuses_the_rest() {
     let tree = full(200);
-    let proofs = vec![proven(&tree, key(5), true), proven(&tree, key(6), false), proven(&tree, key(999), false)];
-    let partial = Tree::from_proofs(&tree.root(), &proofs).unwrap();
+    let proof = tree.multiproof(&set([key(5), key(6), key(999)]), &set([key(5)])).unwrap();
+    let partial = Tree::from_multiproof(&tree.root(), &proof).unwrap();
     assert_eq!(partial.root(), tree.root());
     assert_eq!(partial.get(&key(5)).unwrap(), tree.get(&key(5)).unwrap());
     // Proven without its value: its presence and value hash are known, the value is not.
@@ -179,6 +181,20 @@ fn partial_tree_reads_proven_keys_and_refuses_the_rest() {
     let mut writable = partial.clone();
     assert_eq!(writable.set(key(7), Some(val(1))), Err(Incomplete { key: key(7) }));
     assert_eq!(writable.root(), tree.root(), "a refused write changes nothing");
+    // A value the partial tree knows only by hash cannot be carried on.
+    assert!(partial.multiproof(&set([key(6)]), &set([key(6)])).is_err());
+}
+
+#[test]
+fn shared_paths_are_paid_once() {
+    let tree = full(1000);
+    let one = tree.multiproof(&set([key(1)]), &set([])).unwrap().nodes.len();
+    let two = tree.multiproof(&set([key(1), key(2)]), &set([])).unwrap().nodes.len();
+    let hashes = |keys| {
+        tree.multiproof(&keys, &set([])).unwrap().nodes.iter().filter(|n| matches!(n, MultiNode::Hash { .. })).count()
+    };
+    assert!(two < 2 * one, "two paths share at least the root: {two} nodes against {one} for one");
+    assert!(hashes(set([key(1), key(2)])) < hashes(set([key(1)])) + hashes(set([key(2)])));
 }
 
 #[test]
@@ -191,58 +207,91 @@ fn partial_tree_follows_writes_and_removals_with_neighbours() {
         (key(3), None),
         (key(4), Some(val(4))),
     ];
-    let (after, proofs) = run_on_both(&tree, &ops);
-    assert!(never_wrong_without_one_proof(&tree, &ops, &proofs, &after));
+    let (after, proven) = run_on_both(&tree, &ops);
+    assert!(never_wrong_without_one_key(&tree, &ops, &proven, &after));
 }
 
-/// Whether, without any one of `proofs`, applying `ops` either stops incomplete or reaches `after`'s root.
-fn never_wrong_without_one_proof(
-    tree: &Tree,
-    ops: &[(Hash, Option<Arc<Vec<u8>>>)],
-    proofs: &[ProvenKey],
-    after: &Tree,
-) -> bool {
-    (0..proofs.len()).all(|skip| {
-        let fewer: Vec<ProvenKey> =
-            proofs.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, p)| p.clone()).collect();
-        let mut partial = Tree::from_proofs(&tree.root(), &fewer).unwrap();
+/// Whether, without any one of the `proven` keys, applying `ops` either stops incomplete or reaches `after`'s
+/// root.
+fn never_wrong_without_one_key(tree: &Tree, ops: &Ops, proven: &[Hash], after: &Tree) -> bool {
+    (0..proven.len()).all(|skip| {
+        let fewer = set(proven.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, k)| *k));
+        let mut partial = Tree::from_multiproof(&tree.root(), &tree.multiproof(&fewer, &set([])).unwrap()).unwrap();
         let result = ops.iter().try_for_each(|(k, v)| partial.set(*k, v.clone()));
         result.is_err() || partial.root() == after.root()
     })
 }
 
 #[test]
-fn bad_witnesses_are_refused() {
+fn bad_multiproofs_are_refused() {
     let tree = full(50);
     let root = tree.root();
-    let good = proven(&tree, key(3), true);
-    let mut wrong_value = good.clone();
-    wrong_value.value = Some(vec![1, 2, 3]);
-    assert_eq!(Tree::from_proofs(&root, &[wrong_value]).unwrap_err(), WitnessError::ValueMismatch { key: key(3) });
-    let mut wrong_key = good.clone();
-    wrong_key.key = key(4);
-    assert!(matches!(Tree::from_proofs(&root, &[wrong_key]), Err(WitnessError::BadProof { .. })));
-    assert!(matches!(
-        Tree::from_proofs(&sha3_256(b"x"), std::slice::from_ref(&good)),
-        Err(WitnessError::BadProof { .. })
-    ));
+    let good = tree.multiproof(&set([key(3), key(900)]), &set([key(3)])).unwrap();
+    assert!(Tree::from_multiproof(&root, &good).is_ok());
+    let refused = |nodes: Vec<MultiNode>| Tree::from_multiproof(&root, &Multiproof { nodes }).unwrap_err();
+    // Every single change to a node is refused: a value, a hash, a key, a node's kind.
+    for i in 0..good.nodes.len() {
+        let mut tampered = good.nodes.clone();
+        tampered[i] = match &tampered[i] {
+            MultiNode::Value { key, value } => MultiNode::Value { key: *key, value: [value.as_slice(), &[0]].concat() },
+            MultiNode::Hash { hash } => MultiNode::Hash { hash: sha3_256(&hash.0) },
+            MultiNode::Leaf { key, value_hash } => MultiNode::Leaf { key: *key, value_hash: sha3_256(&value_hash.0) },
+            MultiNode::Branch => MultiNode::Empty,
+            MultiNode::Empty => MultiNode::Hash { hash: key(1) },
+        };
+        refused(tampered);
+    }
+    let mut truncated = good.nodes.clone();
+    truncated.pop();
+    assert_eq!(refused(truncated), WitnessError::Truncated);
+    let mut longer = good.nodes.clone();
+    longer.push(MultiNode::Empty);
+    assert_eq!(refused(longer), WitnessError::Trailing { extra: 1 });
+    assert!(matches!(Tree::from_multiproof(&sha3_256(b"x"), &good), Err(WitnessError::RootMismatch { .. })));
+    assert_eq!(refused(vec![MultiNode::Hash { hash: Hash::ZERO }]), WitnessError::NotCompact { depth: 0 });
+    let empty = || MultiNode::Empty;
     assert_eq!(
-        Tree::from_proofs(&root, &[good.clone(), good.clone()]).unwrap_err(),
-        WitnessError::Duplicate { key: key(3) }
+        refused(vec![MultiNode::Branch, empty(), empty(), empty(), empty()]),
+        WitnessError::NotCompact { depth: 0 }
     );
-    let absent = proven(&tree, key(900), false);
-    let mut value_for_absent = absent.clone();
-    value_for_absent.value = Some(vec![]);
+    // A lone leaf below a branch should have floated up.
+    let lone = MultiNode::Leaf { key: Hash([0; 32]), value_hash: Hash([1; 32]) };
     assert_eq!(
-        Tree::from_proofs(&root, &[value_for_absent]).unwrap_err(),
-        WitnessError::ValueMismatch { key: key(900) }
+        refused(vec![MultiNode::Branch, lone, empty(), empty(), empty()]),
+        WitnessError::NotCompact { depth: 0 }
     );
-    assert!(Tree::from_proofs(&root, &[good, absent]).is_ok());
+    // A leaf placed under the wrong branch (digit 0 holds keys starting with bits 00).
+    let (low, high) = (Hash([0; 32]), Hash([0xff; 32]));
+    let off = MultiNode::Leaf { key: high, value_hash: low };
+    let beside = MultiNode::Leaf { key: low, value_hash: low };
+    assert_eq!(refused(vec![MultiNode::Branch, off, beside, empty(), empty()]), WitnessError::OffPath { key: high });
+    // Branches nested past 128 levels, without recursing out of the stack.
+    assert_eq!(refused(vec![MultiNode::Branch; 300]), WitnessError::TooDeep);
+}
+
+/// The multiproof encoding is pinned: a format change must fail here.
+#[test]
+fn golden_multiproof() {
+    let mut tree = Tree::default();
+    for i in 1..=3 {
+        tree.set(key(i), Some(val(i))).unwrap();
+    }
+    let proof = tree.multiproof(&set([key(1), key(7)]), &set([key(1)])).unwrap();
+    let bytes = zr_common::codec::encode(&proof);
+    assert_eq!(zr_common::codec::decode::<Multiproof>("multiproof", &bytes, 1 << 20).unwrap(), proof);
+    // Kinds: branch, branch, empty, hash, value, empty, leaf, empty, empty; then four hashes, then one value.
+    assert_eq!(
+        hex::encode(&bytes),
+        "090000000000000001010002040003000004000000000000003f07adfcda2fa82fbd88b433e5d352e31a3a27b1181061172023\
+         9b497244f97a295cd1698c6ac5bd804a09e50f19f8549475e52db1c6ebd441ed0c7b256e1ddf60c2a8073325723836f33d900267\
+         acbb341b4a1ed9cac675e75df2abbad4207b4f9edd3afef43bc2a9bfc1257b99c5dee09d5f460869240330b69fa535f6b3ce0100\
+         000000000000040000000000000000000001"
+    );
 }
 
 proptest::proptest! {
     /// Random writes and removals on random trees: the partial tree of the touched keys reaches the full
-    /// tree's root, and without any one proof it never reaches a different root.
+    /// tree's root, and without any one key it never reaches a different root.
     #[test]
     fn partial_trees_agree_with_full_trees(
         size in 0u32..200,
@@ -250,7 +299,15 @@ proptest::proptest! {
     ) {
         let tree = full(size);
         let ops: Vec<(Hash, Option<Arc<Vec<u8>>>)> = ops.into_iter().map(|(k, v)| (key(k), v.map(val))).collect();
-        let (after, proofs) = run_on_both(&tree, &ops);
-        proptest::prop_assert!(never_wrong_without_one_proof(&tree, &ops, &proofs, &after));
+        let (after, proven) = run_on_both(&tree, &ops);
+        proptest::prop_assert!(never_wrong_without_one_key(&tree, &ops, &proven, &after));
+    }
+
+    /// Any bytes decode to an error or a multiproof, and any multiproof builds a tree or an error: no panic.
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600)) {
+        if let Ok(proof) = zr_common::codec::decode::<Multiproof>("multiproof", &bytes, 1 << 20) {
+            let _ = Tree::from_multiproof(&Hash::ZERO, &proof);
+        }
     }
 }
