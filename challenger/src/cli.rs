@@ -2,9 +2,11 @@
 //!
 //! `zr-challenge` checks an executor's claims. `verify` reads a claim from L1 (not from the executor),
 //! fetches its leaves and each leaf's witness from an executor, checks the leaf commitment and re-executes
-//! every leaf (or the one named) statelessly with its own VM.
+//! every leaf (or the one named) statelessly with its own VM. `list` shows the claims L1 recorded, their
+//! status and challenge windows.
 //!
-//! Exit codes: 0 when the claim holds, 1 when a leaf is wrong, 2 when it could not be checked.
+//! Exit codes: 0 when the claim holds (or the list was printed), 1 when a leaf is wrong, 2 when it could not
+//! be checked.
 
 use clap::{Parser, Subcommand};
 use zr_config::{ChallengerArgs, ChallengerConfig};
@@ -39,6 +41,18 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the claims L1 recorded for recent heights: executor, root, status, challenge window left.
+    List {
+        /// The highest height listed; the L1 frontier by default.
+        #[arg(long, value_name = "HEIGHT")]
+        until: Option<u64>,
+        /// How many heights (at most 1000).
+        #[arg(long, default_value_t = 20)]
+        heights: u64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Parses the command line, runs it, and exits with its code (2 on an error: nothing could be checked).
@@ -61,5 +75,6 @@ fn run(cli: Cli) -> eyre::Result<i32> {
     match cli.command {
         Command::Verify { height, index, claimer, search, json } => runtime
             .block_on(crate::verify::run(&config, crate::verify::Request { height, index, claimer, search, json })),
+        Command::List { until, heights, json } => runtime.block_on(crate::list::run(&config, until, heights, json)),
     }
 }

@@ -23,6 +23,10 @@ pub struct ExecutorConfig {
     pub start_height: u64,
     /// Post a claim to L1 every this many momentums; 0 posts none (claims are still served). Default 1.
     pub claim_every: u64,
+    /// ZNN (smallest unit) to bond in the inbox before the first claim, when L1 holds no bond of this
+    /// executor: claims of an unbonded executor are recorded but never final. 0 sends none. Default
+    /// 1000000000 (10 ZNN, the least a bond may be).
+    pub bond: u64,
     /// Momentums of state kept in memory for queries at a height (`getProof`, `call`); witnesses of older
     /// momentums are built from a state rebuilt from the store. Default 64.
     pub history_depth: usize,
@@ -48,6 +52,8 @@ pub struct ExecutorConfig {
 impl ExecutorConfig {
     /// The default of `journal_fold_rows`.
     pub const DEFAULT_JOURNAL_FOLD_ROWS: usize = 250_000;
+    /// The default of `bond`: the least a bond may be (`zr_common::rollup::settlement::MIN_BOND`).
+    pub const DEFAULT_BOND: u64 = 1_000_000_000;
 }
 
 impl Default for ExecutorConfig {
@@ -58,6 +64,7 @@ impl Default for ExecutorConfig {
             key_file: None,
             start_height: 1,
             claim_every: 1,
+            bond: ExecutorConfig::DEFAULT_BOND,
             history_depth: 64,
             prune_depth: 100_000,
             journal_fold_rows: ExecutorConfig::DEFAULT_JOURNAL_FOLD_ROWS,
@@ -107,6 +114,12 @@ impl Validate for ExecutorConfig {
         if self.journal_fold_rows == 0 {
             return Err(invalid("journal_fold_rows", "must be at least 1"));
         }
+        if self.bond != 0 && u128::from(self.bond) < zr_common::rollup::settlement::MIN_BOND {
+            return Err(invalid(
+                "bond",
+                format!("a bond is at least {} ZNN (smallest unit), or 0 for none", ExecutorConfig::DEFAULT_BOND),
+            ));
+        }
         self.l1.validate()?;
         self.p2p.validate()?;
         self.rpc.validate()
@@ -144,6 +157,11 @@ pub struct ExecutorArgs {
     #[arg(long, value_name = "N")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claim_every: Option<u64>,
+    /// ZNN (smallest unit) to bond before the first claim when L1 holds no bond of this executor, 0 for none
+    /// [config: bond, default 1000000000]
+    #[arg(long, value_name = "AMOUNT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bond: Option<u64>,
     /// Fold the state journal after N rows [config: journal_fold_rows, default 250000]
     #[arg(long, value_name = "N")]
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -10,6 +10,7 @@ use zr_common::hash::sha3_256_concat;
 use zr_common::nom::{AccountBlock, BlockType, MAX_BLOCKS_PER_MOMENTUM, Momentum, VERSION};
 use zr_common::{Address, Hash, KeyPair, codec};
 
+use crate::embedded::Settlement;
 use crate::genesis::Genesis;
 use crate::state::AccountState;
 use crate::store::{MomentumWrite, Store, StoredBlock};
@@ -32,6 +33,8 @@ pub struct Inner {
     pool: VecDeque<AccountBlock>,
     pub(crate) pending_received: BTreeSet<Hash>,
     frontier_momentum: Momentum,
+    /// The rollup's settlement state as of the frontier momentum.
+    settlement: Arc<Settlement>,
 }
 
 impl Inner {
@@ -84,6 +87,7 @@ impl Chain {
             pool: VecDeque::new(),
             pending_received: BTreeSet::new(),
             frontier_momentum,
+            settlement: Arc::new(store.settlement()?),
         };
         let (events, _) = broadcast::channel(1024);
         Ok(Chain { genesis, store, inner: Mutex::new(inner), events })
@@ -157,8 +161,11 @@ impl Chain {
                 effects.push(block);
             }
         }
-        // Sends to embedded contracts take effect in the momentum that confirms them, in content order.
-        let mut changes = crate::embedded::Changes::new(&mut touched, &inner.confirmed);
+        // Sends to embedded contracts take effect in the momentum that confirms them, in content order; then
+        // the settlement decides what this momentum makes final.
+        let height = inner.frontier_momentum.height + 1;
+        let mut settlement = Settlement::clone(&inner.settlement);
+        let mut changes = crate::embedded::Changes::new(&mut touched, &inner.confirmed, &mut settlement, height);
         for block in effects {
             // Publishing checked the address; a contract that vanished would be a bug, and changes nothing.
             if let Ok(Some(contract)) = crate::embedded::at(&block.to_address) {
@@ -166,6 +173,7 @@ impl Chain {
             }
         }
         let fused = std::mem::take(&mut changes.fused);
+        settlement.settle(height);
         let accounts: Vec<(Address, AccountState)> = touched.into_iter().collect();
 
         let previous = &inner.frontier_momentum;
@@ -174,7 +182,7 @@ impl Chain {
             chain_identifier: self.genesis.chain_identifier,
             hash: Hash::ZERO,
             previous_hash: previous.hash,
-            height: previous.height + 1,
+            height,
             timestamp: now.max(previous.timestamp + 1),
             data: Vec::new(),
             content: blocks.iter().map(AccountBlock::header).collect(),
@@ -190,6 +198,7 @@ impl Chain {
             blocks: &blocks,
             accounts: &accounts,
             received: &received,
+            settlement: Some(&settlement),
         })?;
 
         // Committed: now the in-memory state follows.
@@ -211,6 +220,7 @@ impl Chain {
         }
         inner.frontier.retain(|_, state| state.pending_blocks > 0);
         inner.frontier_momentum = momentum.clone();
+        inner.settlement = Arc::new(settlement);
         drop(inner);
 
         let event = Arc::new(NewMomentum { momentum, blocks });
@@ -281,6 +291,11 @@ impl Chain {
         self.lock().frontier_state(address)
     }
 
+    /// The rollup's settlement state as of the frontier momentum.
+    pub fn settlement(&self) -> Arc<Settlement> {
+        self.lock().settlement.clone()
+    }
+
     /// Unconfirmed blocks waiting for a momentum.
     pub fn pool_len(&self) -> usize {
         self.lock().pool_len()
@@ -334,7 +349,10 @@ fn init_genesis(store: &Store, genesis: &Genesis) -> Result<(), DevnetError> {
     momentum.content.sort_unstable_by_key(|h| h.to_bytes());
     momentum.hash = momentum.compute_hash();
     let blocks = in_content_order(&momentum, blocks);
-    store.init(genesis, MomentumWrite { momentum: &momentum, blocks: &blocks, accounts: &accounts, received: &[] })
+    store.init(
+        genesis,
+        MomentumWrite { momentum: &momentum, blocks: &blocks, accounts: &accounts, received: &[], settlement: None },
+    )
 }
 
 #[cfg(test)]

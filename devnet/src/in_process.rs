@@ -11,6 +11,7 @@ use zr_common::nom::rpc::{
     AccountInfo, DetailedMomentum, GetRequiredParam, GetRequiredResult, MomentumEvent, PlasmaInfo,
 };
 use zr_common::nom::{AccountBlock, Momentum};
+use zr_common::rollup::settlement::{Bond, ClaimRecord, FinalRoot};
 use zr_sequencing::{L1, L1Error, MomentumSubscription, Refusal};
 
 use crate::chain::Chain;
@@ -83,5 +84,18 @@ impl L1 for InProcessL1 {
 
     async fn required_pow(&self, param: &GetRequiredParam) -> Result<GetRequiredResult, L1Error> {
         rpc::required_pow(&self.chain, param.clone()).map_err(refused("embedded.plasma.getRequiredPoWForAccountBlock"))
+    }
+
+    async fn rollup_final(&self) -> Result<Option<FinalRoot>, L1Error> {
+        Ok(self.chain.settlement().final_root())
+    }
+
+    async fn rollup_bond(&self, address: &Address) -> Result<Option<Bond>, L1Error> {
+        Ok(self.chain.settlement().bond(address).cloned())
+    }
+
+    async fn rollup_claims(&self, height: u64, count: u64) -> Result<Vec<ClaimRecord>, L1Error> {
+        rpc::check_range(height, count).map_err(refused("embedded.rollup.getClaims"))?;
+        Ok(self.chain.settlement().claims(height, count))
     }
 }

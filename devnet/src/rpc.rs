@@ -227,6 +227,21 @@ pub fn module(chain: Arc<Chain>) -> RpcModule<RpcContext> {
     });
     reg(&mut m, "embedded.plasma.get", |p, chain| json(plasma_info(chain, one(p)?)));
     reg(&mut m, "embedded.plasma.getRequiredPoWForAccountBlock", |p, chain| json(required_pow(chain, one(p)?)?));
+    reg(&mut m, "embedded.rollup.getFinal", |_, chain| json(chain.settlement().final_root()));
+    reg(&mut m, "embedded.rollup.getClaims", |p, chain| {
+        let (height, count): (u64, u64) = two(p)?;
+        check_range(height, count)?;
+        json(chain.settlement().claims(height, count))
+    });
+    reg(&mut m, "embedded.rollup.getBond", |p, chain| {
+        let address: Address = one(p)?;
+        json(chain.settlement().bond(&address).cloned())
+    });
+    reg(&mut m, "embedded.rollup.getRefused", |_, chain| json(chain.settlement().refused().to_vec()));
+    reg(&mut m, "embedded.rollup.getParameters", |_, _| {
+        use zr_common::rollup::settlement::{FINALITY_WINDOW, MIN_BOND};
+        Ok(serde_json::json!({ "finalityWindow": FINALITY_WINDOW, "minBond": MIN_BOND.to_string() }))
+    });
     m.register_subscription("ledger.subscribe", "ledger.subscription", "ledger.unsubscribe", subscribe)
         .expect("subscription names are unique");
     m

@@ -9,6 +9,7 @@ use zr_common::nom::{AccountBlock, Momentum};
 use zr_common::{Address, Hash};
 
 use crate::DevnetError;
+use crate::embedded::Settlement;
 use crate::genesis::Genesis;
 use crate::state::AccountState;
 
@@ -25,6 +26,7 @@ const ACCOUNTS: TableDefinition<'_, [u8; 20], &[u8]> = TableDefinition::new("acc
 const RECEIVED: TableDefinition<'_, [u8; 32], [u8; 32]> = TableDefinition::new("received");
 
 const GENESIS_KEY: &str = "genesis";
+const SETTLEMENT_KEY: &str = "settlement";
 const MAX_STORED: usize = 64 * 1024 * 1024;
 
 /// A confirmed block and the momentum that confirmed it.
@@ -46,6 +48,8 @@ pub struct MomentumWrite<'a> {
     pub accounts: &'a [(Address, AccountState)],
     /// (send hash, receive hash) pairs it confirmed.
     pub received: &'a [(Hash, Hash)],
+    /// The rollup's settlement state after it (none at genesis: empty).
+    pub settlement: Option<&'a Settlement>,
 }
 
 /// The chain database.
@@ -91,6 +95,17 @@ impl Store {
         })
     }
 
+    /// The settlement state as of the last momentum committed (empty before any).
+    pub fn settlement(&self) -> Result<Settlement, DevnetError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(META)?;
+        let value = table.get(SETTLEMENT_KEY)?;
+        Ok(match value {
+            Some(bytes) => decode("settlement", bytes.value())?,
+            None => Settlement::default(),
+        })
+    }
+
     /// Writes the genesis record and the genesis momentum together.
     pub fn init(&self, genesis: &Genesis, write: MomentumWrite<'_>) -> Result<(), DevnetError> {
         self.commit(Some(genesis), write)
@@ -106,6 +121,9 @@ impl Store {
         {
             if let Some(genesis) = genesis {
                 txn.open_table(META)?.insert(GENESIS_KEY, codec::encode(genesis).as_slice())?;
+            }
+            if let Some(settlement) = write.settlement {
+                txn.open_table(META)?.insert(SETTLEMENT_KEY, codec::encode(settlement).as_slice())?;
             }
             let height = write.momentum.height;
             txn.open_table(MOMENTUMS)?.insert(height, codec::encode(write.momentum).as_slice())?;

@@ -17,7 +17,7 @@ use zr_sequencing::{L1, Poster, SendRequest, follow};
 
 use crate::Vm;
 use crate::pipeline::Pipeline;
-use crate::rollup::{Processed, Rollup};
+use crate::rollup::{FinalCheck, Processed, Rollup};
 
 /// Modules kept compiled in memory.
 const MEMORY_MODULES: usize = 256;
@@ -105,15 +105,18 @@ struct Metrics {
     lag: Arc<Gauge>,
     peers: Arc<Gauge>,
     db_bytes: Arc<Gauge>,
+    final_height: Arc<Gauge>,
+    final_mismatches: Arc<Counter>,
 }
 
 /// How often the executor looks at the L1 frontier and its database's size, for metrics.
 const WATCH_EVERY: Duration = Duration::from_secs(2);
 
-/// Keeps the L1 frontier, the lag behind it, the gossip peers and the state database's size current, until
-/// aborted.
+/// Keeps the L1 frontier, the lag behind it, L1's final root, the gossip peers and the state database's size
+/// current, until aborted.
 async fn watch_l1<L: L1>(
     l1: Arc<L>,
+    rollup: Arc<Rollup>,
     head: Arc<std::sync::atomic::AtomicU64>,
     db: std::path::PathBuf,
     peers: Option<Arc<std::sync::atomic::AtomicUsize>>,
@@ -125,6 +128,19 @@ async fn watch_l1<L: L1>(
         if let Ok(frontier) = l1.frontier_momentum().await {
             metrics.l1_height.set(frontier.height);
             metrics.lag.set(frontier.height.saturating_sub(head.load(Ordering::Relaxed)));
+        }
+        // A node without the rollup's settlement (znnd before the spork) answers an error: nothing is final.
+        if let Ok(Some(settled)) = l1.rollup_final().await {
+            match rollup.follow_final(settled) {
+                Ok(FinalCheck::Agrees) => metrics.final_height.set(settled.height),
+                Ok(FinalCheck::Ahead) => {}
+                Ok(FinalCheck::Differs { ours }) => {
+                    metrics.final_mismatches.inc();
+                    tracing::error!(target: "zr::executor", height = settled.height, %ours, final_root = %settled.root,
+                        "L1 made another state root final at this height: this executor's state is not the rollup's");
+                }
+                Err(e) => tracing::warn!(target: "zr::executor", error = %e, "cannot compare the final root"),
+            }
         }
         // One stat call every few seconds: not worth a blocking-pool hop.
         if let Some(peers) = &peers {
@@ -179,6 +195,12 @@ pub async fn start<L: L1 + 'static>(
         lag: registry.gauge("zr_executor_l1_lag_momentums", "Momentums the executor is behind the L1 frontier"),
         peers: registry.gauge("zr_executor_peers", "Gossip peers connected"),
         db_bytes: registry.gauge("zr_executor_db_bytes", "Size of the state database file"),
+        final_height: registry
+            .gauge("zr_executor_final_height", "Highest height final on L1 with this executor's root"),
+        final_mismatches: registry.counter(
+            "zr_executor_final_root_mismatches_total",
+            "Times L1's final root differed from this executor's root at that height",
+        ),
     };
     metrics.height.set(rollup.head().height);
     let ready = Arc::new(AtomicBool::new(true));
@@ -213,7 +235,13 @@ pub async fn start<L: L1 + 'static>(
         .map_err(|source| StartError::Listen { addr: config.ops.listen, source })?;
 
     let claims = if config.claim_every > 0 {
-        Some(spawn_claim_poster(l1.clone(), key, metrics.claims_posted.clone(), metrics.claim_failures.clone()))
+        Some(spawn_claim_poster(
+            l1.clone(),
+            key,
+            config.bond,
+            metrics.claims_posted.clone(),
+            metrics.claim_failures.clone(),
+        ))
     } else {
         None
     };
@@ -230,6 +258,7 @@ pub async fn start<L: L1 + 'static>(
     let (rollup_for_run, events_for_run) = (rollup.clone(), events.clone());
     let watcher = tokio::spawn(watch_l1(
         l1.clone(),
+        rollup.clone(),
         outputs.head.clone(),
         config.data_dir.join("state.redb"),
         gossip_peers,
@@ -354,17 +383,50 @@ async fn run<L: L1 + 'static>(
     pipeline.finish().await;
 }
 
+/// Sends a bond of `amount` ZNN to the inbox unless L1 already holds one of this executor; whether it is
+/// bonded (or the bond is on its way) now.
+async fn ensure_bond<L: L1>(l1: &L, poster: &Poster<L>, key: &KeyPair, amount: u64) -> bool {
+    match l1.rollup_bond(&key.address()).await {
+        Ok(Some(_)) => return true,
+        Ok(None) => {}
+        Err(err) => {
+            tracing::warn!(target: "zr::executor", error = %err, "cannot read this executor's bond from L1; claims stay unbonded");
+            return false;
+        }
+    }
+    let send = SendRequest {
+        to: Address::INBOX,
+        token: TokenStandard::ZNN,
+        amount: u128::from(amount),
+        data: vec![zr_sequencing::bundle::BOND_TAG],
+    };
+    match poster.post(send).await {
+        Ok(_) => {
+            tracing::info!(target: "zr::executor", amount, "bond sent to the inbox");
+            true
+        }
+        Err(err) => {
+            tracing::warn!(target: "zr::executor", error = %err, "bond not sent; claims are recorded but never final");
+            false
+        }
+    }
+}
+
 /// Posts claims to the L1 inbox one at a time from the executor's account, through a [`Poster`] (made once
 /// the L1 first answers, so an executor starts while its node is away).
+/// Before its first claim it bonds `bond` ZNN when L1 holds no bond of this executor (claims without one are
+/// never final).
 fn spawn_claim_poster<L: L1 + 'static>(
     l1: Arc<L>,
     key: KeyPair,
+    bond: u64,
     posted: Arc<Counter>,
     failed: Arc<Counter>,
 ) -> mpsc::Sender<Claim> {
     let (tx, mut rx) = mpsc::channel::<Claim>(64);
     tokio::spawn(async move {
         let mut poster: Option<Poster<L>> = None;
+        let mut bonded = bond == 0;
         while let Some(claim) = rx.recv().await {
             let poster = match &poster {
                 Some(poster) => poster,
@@ -383,6 +445,9 @@ fn spawn_claim_poster<L: L1 + 'static>(
                     }
                 },
             };
+            if !bonded {
+                bonded = ensure_bond(l1.as_ref(), poster, &key, bond).await;
+            }
             let send =
                 SendRequest { to: Address::INBOX, token: TokenStandard::ZERO, amount: 0, data: encode_claim(&claim) };
             match poster.post(send).await {

@@ -2,10 +2,11 @@
 //! committed with its receipts, claim leaves and signed claim in one redb write transaction.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use zr_common::nom::rpc::DetailedMomentum;
+use zr_common::rollup::settlement::FinalRoot;
 use zr_common::rollup::{Claim, ClaimBody, Receipt};
 use zr_common::{Address, Hash, KeyPair};
 use zr_protocol::{BlockInfo, ClaimLeaf, TransitionError, Tree, leaves_root};
@@ -130,6 +131,22 @@ pub struct Rollup {
     halted: AtomicBool,
     /// Tests and demos: the leaf (height, index) whose post-state root this executor claims wrongly.
     fault: Option<(u64, u32)>,
+    /// The highest height L1 settled as final with this executor's own root there (0: none yet).
+    final_height: AtomicU64,
+}
+
+/// How L1's final root compares with this executor's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FinalCheck {
+    /// The final root is this executor's root at that height: its receipts up to there are final.
+    Agrees,
+    /// This executor has not executed that height yet.
+    Ahead,
+    /// L1 made another root final: this executor's state is not the rollup's.
+    Differs {
+        /// This executor's root at the height.
+        ours: Hash,
+    },
 }
 
 impl Rollup {
@@ -156,6 +173,7 @@ impl Rollup {
             executing: Mutex::new(Executing { head, tree: tree.clone() }),
             halted: AtomicBool::new(false),
             fault: None,
+            final_height: AtomicU64::new(0),
             snapshot: RwLock::new(Snapshot { head, tree, history }),
         })
     }
@@ -174,6 +192,24 @@ impl Rollup {
     /// The last committed momentum height and state root.
     pub fn head(&self) -> Head {
         self.read().head
+    }
+
+    /// Follows L1's final root: records it as this executor's final height when its own root agrees.
+    pub fn follow_final(&self, settled: FinalRoot) -> Result<FinalCheck, StoreError> {
+        match self.store.state_root(settled.height)? {
+            Some(ours) if ours == settled.root => {
+                self.final_height.fetch_max(settled.height, Ordering::SeqCst);
+                Ok(FinalCheck::Agrees)
+            }
+            Some(ours) => Ok(FinalCheck::Differs { ours }),
+            None => Ok(FinalCheck::Ahead),
+        }
+    }
+
+    /// The highest height final on L1 with this executor's root (0: none yet): receipts at or below it are
+    /// final.
+    pub fn final_height(&self) -> u64 {
+        self.final_height.load(Ordering::SeqCst)
     }
 
     /// The rollup chain id.

@@ -15,7 +15,7 @@ use zr_common::{Address, Hash};
 use zr_protocol::{BlockInfo, CallError, ClaimLeaf, Entry, Frame, StateKey, World};
 use zr_rpc_api::{
     AccountView, CallRequest, CallResult, HeadView, MAX_BATCH_QUERY, ProofView, RollupEvent, RollupStateApiServer,
-    RollupTxApiServer, StateRootView, Topic, TransactionView, codes,
+    RollupTxApiServer, StateRootView, Topic, TransactionStatus, TransactionView, codes,
 };
 
 use crate::rollup::{Processed, QueryError, Rollup, StateAtError};
@@ -98,7 +98,11 @@ impl RollupTxApiServer for RpcContext {
         let store = self.rollup.store();
         let Some(receipt) = store.receipt(&hash)? else { return Ok(None) };
         let location = store.tx_location(&hash)?;
-        Ok(Some(TransactionView::of_receipt(hash, receipt, location.map(|l| l.height), location.map(|l| l.index))))
+        let mut view =
+            TransactionView::of_receipt(hash, receipt, location.map(|l| l.height), location.map(|l| l.index));
+        view.finalized = matches!(view.status, TransactionStatus::Executed | TransactionStatus::Failed)
+            && location.is_some_and(|l| l.height <= self.rollup.final_height());
+        Ok(Some(view))
     }
 
     fn get_receipt(&self, hash: Hash) -> RpcResult<Option<Receipt>> {

@@ -102,10 +102,14 @@ impl RollupRelayApiServer for RelayRpc {
 
 impl RollupTxApiServer for RelayRpc {
     fn get_transaction(&self, hash: Hash) -> RpcResult<Option<TransactionView>> {
-        if let Some(view) = self.relay.view(&hash) {
-            return Ok(Some(view));
+        match self.relay.view(&hash) {
+            // A finished transaction is the executor's to describe: its view says when it becomes final.
+            Some(view) if finished(&view) => {
+                Ok(wait(self.relay.executor.get_transaction(hash)).ok().flatten().or(Some(view)))
+            }
+            Some(view) => Ok(Some(view)),
+            None => wait(self.relay.executor.get_transaction(hash)),
         }
-        wait(self.relay.executor.get_transaction(hash))
     }
 
     fn get_receipt(&self, hash: Hash) -> RpcResult<Option<Receipt>> {
@@ -117,12 +121,17 @@ impl RollupTxApiServer for RelayRpc {
             return Err(invalid(format!("{} hashes asked, at most {MAX_BATCH_QUERY} at once", hashes.len())));
         }
         let known: Vec<Option<TransactionView>> = hashes.iter().map(|h| self.relay.view(h)).collect();
-        let unknown: Vec<Hash> = hashes.iter().zip(&known).filter(|(_, k)| k.is_none()).map(|(h, _)| *h).collect();
+        let ask = |k: &Option<TransactionView>| k.as_ref().is_none_or(finished);
+        let asked: Vec<Hash> = hashes.iter().zip(&known).filter(|(_, k)| ask(k)).map(|(h, _)| *h).collect();
         let mut from_executor =
-            if unknown.is_empty() { Vec::new() } else { wait(self.relay.executor.get_transactions(unknown))? }
-                .into_iter();
-        Ok(known.into_iter().map(|k| k.or_else(|| from_executor.next().flatten())).collect())
+            if asked.is_empty() { Vec::new() } else { wait(self.relay.executor.get_transactions(asked))? }.into_iter();
+        Ok(known.into_iter().map(|k| if ask(&k) { from_executor.next().flatten().or(k) } else { k }).collect())
     }
+}
+
+/// Executed or failed: settled by the executor, which also knows when it is final.
+fn finished(view: &TransactionView) -> bool {
+    matches!(view.status, TransactionStatus::Executed | TransactionStatus::Failed)
 }
 
 #[jsonrpsee::core::async_trait]

@@ -57,6 +57,9 @@ pub struct TransactionView {
     /// `replaced`: the transaction that took its nonce.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_by: Option<Hash>,
+    /// `executed`, `failed`: the claim of its height is final on L1 (with the answering executor's root).
+    #[serde(default, rename = "final", skip_serializing_if = "std::ops::Not::not")]
+    pub finalized: bool,
 }
 
 impl TransactionView {
@@ -73,6 +76,7 @@ impl TransactionView {
             l1_block: None,
             reason: None,
             replaced_by: None,
+            finalized: false,
         }
     }
 

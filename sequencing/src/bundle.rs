@@ -4,6 +4,7 @@
 //! size as a little-endian u32 in front; tag 1: the same with an LZ4 block (what bundles were before zstd,
 //! still read so older chains replay). The size is checked against a hard cap before anything is allocated
 //! (no decompression bombs), and the result must be a canonical [`Bundle`]. Tag 2: an executor's claim.
+//! Tag 4 alone: a bond (the send's ZNN).
 //!
 //! zstd was chosen by measurement: a full bundle of token transfers from distinct senders takes 119 bytes of
 //! L1 data per transfer with zstd (level 19; brotli at 11 gives 119.5), 134 with LZ4.
@@ -19,6 +20,8 @@ pub const LZ4_BUNDLE_TAG: u8 = 1;
 const ZSTD_LEVEL: i32 = 19;
 /// The tag of a claim payload.
 pub const CLAIM_TAG: u8 = 2;
+/// The tag of a bond payload (the tag alone; the send's ZNN is the bond).
+pub const BOND_TAG: u8 = 4;
 
 /// An inbox payload could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,6 +53,8 @@ pub enum Payload {
     Bundle(Bundle),
     /// An executor's claim.
     Claim(Claim),
+    /// A bond: the send's ZNN is locked for its sender (executor or challenger).
+    Bond,
 }
 
 /// Encodes a bundle for an account block's data; fails if it does not fit 16 KiB.
@@ -101,6 +106,8 @@ pub fn decode_payload(data: &[u8]) -> Result<Payload, PayloadError> {
             Ok(Payload::Bundle(Bundle::from_bytes(&raw)?))
         }
         CLAIM_TAG => Ok(Payload::Claim(Claim::from_bytes(body)?)),
+        BOND_TAG if body.is_empty() => Ok(Payload::Bond),
+        BOND_TAG => Err(PayloadError::Codec(CodecError::TrailingBytes { what: "bond", trailing: body.len() })),
         other => Err(PayloadError::UnknownTag(other)),
     }
 }
@@ -142,6 +149,8 @@ mod tests {
         assert_eq!(decode_payload(&bomb), Err(PayloadError::Bomb(64 * 1024 * 1024)));
         assert_eq!(decode_payload(&[9, 1, 2]), Err(PayloadError::UnknownTag(9)));
         assert_eq!(decode_payload(&[]), Err(PayloadError::Empty));
+        assert_eq!(decode_payload(&[BOND_TAG]), Ok(Payload::Bond));
+        assert!(decode_payload(&[BOND_TAG, 0]).is_err());
         let mut corrupt = data.clone();
         corrupt.truncate(data.len() / 2);
         assert!(decode_payload(&corrupt).is_err());

@@ -8,6 +8,7 @@ use zr_common::nom::rpc::{
     AccountInfo, DetailedMomentum, GetRequiredParam, GetRequiredResult, MomentumEvent, PlasmaInfo,
 };
 use zr_common::nom::{AccountBlock, Momentum};
+use zr_common::rollup::settlement::{Bond, ClaimRecord, FinalRoot};
 
 use crate::L1Error;
 
@@ -48,4 +49,15 @@ pub trait L1: Send + Sync {
     /// The plasma a block needs and the PoW difficulty that would pay what fused plasma does not.
     fn required_pow(&self, param: &GetRequiredParam)
     -> impl Future<Output = Result<GetRequiredResult, L1Error>> + Send;
+
+    /// The rollup's final root as L1's settlement decided it (`embedded.rollup.getFinal`); `None` before any
+    /// claim is final.
+    fn rollup_final(&self) -> impl Future<Output = Result<Option<FinalRoot>, L1Error>> + Send;
+
+    /// The bond `address` has locked in the inbox (`embedded.rollup.getBond`).
+    fn rollup_bond(&self, address: &Address) -> impl Future<Output = Result<Option<Bond>, L1Error>> + Send;
+
+    /// The claims L1 recorded for `count` heights from `height`, with their status
+    /// (`embedded.rollup.getClaims`).
+    fn rollup_claims(&self, height: u64, count: u64) -> impl Future<Output = Result<Vec<ClaimRecord>, L1Error>> + Send;
 }

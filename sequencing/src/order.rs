@@ -71,7 +71,9 @@ pub fn verify_inbox(chain_id: u64, inbox: &Address, blocks: &[AccountBlock]) -> 
     // First pass, in content order: deposits, claims, and bundles that decode and are well addressed.
     let mut bundles = Vec::new();
     for block in blocks.iter().filter(|b| b.to_address == *inbox && b.kind() == Some(BlockType::UserSend)) {
-        if block.amount > 0 && matches!(block.token_standard, TokenStandard::ZNN | TokenStandard::QSR) {
+        // A bond's ZNN is locked on L1 for its sender, not deposited into the rollup.
+        let bond = block.data.first() == Some(&crate::bundle::BOND_TAG);
+        if block.amount > 0 && !bond && matches!(block.token_standard, TokenStandard::ZNN | TokenStandard::QSR) {
             ordered.deposits.push(Deposit {
                 account: block.address,
                 token: block.token_standard,
@@ -88,6 +90,7 @@ pub fn verify_inbox(chain_id: u64, inbox: &Address, blocks: &[AccountBlock]) -> 
                 ordered.claims.push((block.address, claim));
                 continue;
             }
+            Ok(Payload::Bond) => continue,
             Err(e) => {
                 ordered.skipped.push((block.hash, e.to_string()));
                 continue;

@@ -14,6 +14,7 @@ use zr_common::nom::rpc::{
     PlasmaInfo, RpcAccountBlock, RpcMomentum,
 };
 use zr_common::nom::{AccountBlock, Momentum};
+use zr_common::rollup::settlement::{Bond, ClaimRecord, FinalRoot};
 
 use crate::error::Refusal;
 use crate::{L1, L1Error, MomentumSubscription};
@@ -192,5 +193,17 @@ impl L1 for ZnndClient {
 
     async fn required_pow(&self, param: &GetRequiredParam) -> Result<GetRequiredResult, L1Error> {
         self.read("embedded.plasma.getRequiredPoWForAccountBlock", json!([param])).await
+    }
+
+    async fn rollup_final(&self) -> Result<Option<FinalRoot>, L1Error> {
+        self.read("embedded.rollup.getFinal", json!([])).await
+    }
+
+    async fn rollup_bond(&self, address: &Address) -> Result<Option<Bond>, L1Error> {
+        self.read("embedded.rollup.getBond", json!([address])).await
+    }
+
+    async fn rollup_claims(&self, height: u64, count: u64) -> Result<Vec<ClaimRecord>, L1Error> {
+        self.read("embedded.rollup.getClaims", json!([height, count])).await
     }
 }

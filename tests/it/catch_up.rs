@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use zr_common::nom::rpc::{AccountInfo, DetailedMomentum, GetRequiredParam, GetRequiredResult, PlasmaInfo};
 use zr_common::nom::{AccountBlock, MAX_DATA_LEN, Momentum};
+use zr_common::rollup::settlement::{Bond, ClaimRecord, FinalRoot};
 use zr_common::{Address, KeyPair, TokenStandard};
 use zr_devnet::{Devnet, Genesis, InProcessL1};
 use zr_rpc_api::RollupStateApiClient;
@@ -129,6 +130,18 @@ impl L1 for Tampering {
 
     async fn required_pow(&self, param: &GetRequiredParam) -> Result<GetRequiredResult, L1Error> {
         self.inner.required_pow(param).await
+    }
+
+    async fn rollup_final(&self) -> Result<Option<FinalRoot>, L1Error> {
+        self.inner.rollup_final().await
+    }
+
+    async fn rollup_bond(&self, address: &Address) -> Result<Option<Bond>, L1Error> {
+        self.inner.rollup_bond(address).await
+    }
+
+    async fn rollup_claims(&self, height: u64, count: u64) -> Result<Vec<ClaimRecord>, L1Error> {
+        self.inner.rollup_claims(height, count).await
     }
 }
 

@@ -68,7 +68,7 @@ async fn momentums_are_hashed_signed_linked_and_capped_like_nom() {
             client.as_ref(),
             CHAIN,
             &net.alice,
-            SendRequest { to: Address::INBOX, token: TokenStandard::ZERO, amount: 0, data: vec![i] },
+            SendRequest { to: Address::INBOX, token: TokenStandard::ZERO, amount: 0, data: vec![0xf0, i] },
         )
         .await
         .unwrap();

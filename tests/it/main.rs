@@ -9,6 +9,7 @@ mod executor_kill;
 mod ops;
 mod relay;
 mod rollup_support;
+mod settlement;
 mod store_kill;
 mod support;
 mod witness_verify;

@@ -354,6 +354,9 @@ fn decode_return(data: &[u8], as_type: Option<&str>) -> eyre::Result<String> {
 fn print_tx(out: &Output, view: &TransactionView) {
     out.emit(serde_json::to_value(view).unwrap_or_default(), || {
         let mut text = format!("transaction {}: {}", view.hash, view.status);
+        if view.finalized {
+            text.push_str(", final");
+        }
         if let Some(height) = view.height {
             text.push_str(&format!(" at height {height}"));
             if let Some(index) = view.index {

@@ -168,6 +168,8 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
                      http://{relay_ops}/metrics (relay)\n  \
                      sponsor grant:           {grant} ZNN to each new key, once, from the relay\n  \
                      L1 chain identifier:     {chain}\n  rollup chain id:         {ROLLUP_CHAIN_ID}\n  \
+                     claims and finality:     zr-challenge --l1-http {http} --l1-ws {ws} list (final after {window} \
+                     momentums)\n  \
                      funded dev key:          {key} ({dev})\n  funded accounts:         {funded}\n\
                      \nTry it (in another terminal):\n  \
                      zr key new\n  zr deploy contracts/wasm/token.wasm      (a new key: the relay pays its first fees)\n  \
@@ -183,6 +185,7 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
                     ws = devnet.ws_url(),
                     ops = devnet.ops_addr,
                     chain = genesis.chain_identifier,
+                    window = zr_common::rollup::settlement::FINALITY_WINDOW,
                     key = dev_key_path.display(),
                     dev = dev.address(),
                     funded = funded.join(", "),

@@ -1,9 +1,12 @@
-//! The rollup inbox: any data up to 16 KiB (bundles, claims), paid per byte like any send; ZNN and QSR sent
-//! to it are deposits, held by the inbox for the rollup. What the pillars decide about the rollup
-//! (challenges, verdicts, withdrawals) is this contract's to apply; today it only holds the funds.
+//! The rollup inbox: any data up to 16 KiB (bundles, claims, bonds), paid per byte like any send; ZNN and QSR
+//! sent to it are deposits or bonds, held by the inbox. What the pillars decide about the rollup is this
+//! contract's to apply: bonds and claims go into the settlement state, which settles finality every
+//! momentum (challenges, verdicts and withdrawals paid on L1 are not built yet).
 
-use zr_common::Address;
 use zr_common::nom::{AccountBlock, plasma};
+use zr_common::rollup::settlement::MIN_BOND;
+use zr_common::{Address, TokenStandard};
+use zr_sequencing::bundle::{BOND_TAG, CLAIM_TAG, Payload, decode_payload};
 
 use super::{Changes, EmbeddedContract};
 use crate::PublishError;
@@ -20,14 +23,32 @@ impl EmbeddedContract for RollupInbox {
         Ok(plasma::required_plasma(data.len()))
     }
 
-    fn check_send(&self, _block: &AccountBlock) -> Result<(), PublishError> {
-        Ok(())
+    fn check_send(&self, block: &AccountBlock) -> Result<(), PublishError> {
+        match block.data.split_first() {
+            Some((&BOND_TAG, [])) if block.token_standard == TokenStandard::ZNN && block.amount >= MIN_BOND => Ok(()),
+            Some((&BOND_TAG, [])) => Err(PublishError::new(format!(
+                "a bond sends at least {MIN_BOND} ZNN (smallest unit) with the bond payload"
+            ))),
+            Some((&BOND_TAG, _)) => Err(PublishError::new("a bond payload is its tag alone")),
+            _ => Ok(()),
+        }
     }
 
     fn on_confirmed(&self, block: &AccountBlock, changes: &mut Changes<'_>) {
-        // Deposits stay with the inbox: the rollup credits the sender, and withdrawals are paid from here.
+        // Deposits and bonds stay with the inbox: the rollup credits a depositor, and withdrawals are paid here.
         if block.amount > 0 {
             changes.state(&Address::INBOX).credit(block.token_standard, block.amount);
+        }
+        let at = changes.height;
+        match decode_payload(&block.data) {
+            Ok(Payload::Claim(claim)) => changes.settlement.claim_sent(block, claim, at),
+            Ok(Payload::Bond) => changes.settlement.bond_sent(block, at),
+            // Bundles are the executors' to order; data that is no payload at all is theirs to skip.
+            Ok(Payload::Bundle(_)) => {}
+            Err(e) if matches!(block.data.first(), Some(&CLAIM_TAG | &BOND_TAG)) => {
+                changes.settlement.undecodable(block, at, e.to_string());
+            }
+            Err(_) => {}
         }
     }
 }

@@ -5,6 +5,7 @@
 
 mod inbox;
 mod plasma;
+mod settlement;
 
 use std::collections::BTreeMap;
 
@@ -16,21 +17,29 @@ use crate::state::AccountState;
 
 pub use inbox::RollupInbox;
 pub use plasma::PlasmaContract;
+pub use settlement::Settlement;
 
-/// Account states a momentum changes, read through to the confirmed states.
+/// What a momentum changes: account states (read through to the confirmed ones) and the rollup's
+/// settlement.
 pub struct Changes<'a> {
     touched: &'a mut BTreeMap<Address, AccountState>,
     confirmed: &'a BTreeMap<Address, AccountState>,
     /// QSR fused in this momentum, by beneficiary (the frontier states follow once it commits).
     pub fused: Vec<(Address, u128)>,
+    /// The settlement state as this momentum has it so far.
+    pub settlement: &'a mut Settlement,
+    /// The height of the momentum being produced.
+    pub height: u64,
 }
 
 impl<'a> Changes<'a> {
     pub(crate) fn new(
         touched: &'a mut BTreeMap<Address, AccountState>,
         confirmed: &'a BTreeMap<Address, AccountState>,
+        settlement: &'a mut Settlement,
+        height: u64,
     ) -> Self {
-        Changes { touched, confirmed, fused: Vec::new() }
+        Changes { touched, confirmed, fused: Vec::new(), settlement, height }
     }
 
     /// The state of `address` as this momentum has it so far, for changing.

@@ -1,0 +1,97 @@
+//! What L1 decides about the rollup (the inbox contract's settlement state, as its RPC serves it): bonds,
+//! claims with their status, and the final root.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Address, Hash, PublicKey};
+
+/// Momentums after its inclusion in which a claim can be challenged; past them, unchallenged, bonded and
+/// building on the final root of the height before, it is final.
+pub const FINALITY_WINDOW: u64 = 6;
+
+/// The least ZNN (smallest unit) a bond locks: 10 ZNN.
+pub const MIN_BOND: u128 = 10 * 100_000_000;
+
+/// A bond locked on L1 by a send to the inbox with a bond payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
+#[serde(rename_all = "camelCase")]
+pub struct Bond {
+    /// ZNN locked, smallest unit (bonds sent again add up).
+    #[serde(with = "crate::json::decimal_amount")]
+    pub amount: u128,
+    /// The momentum that confirmed the first bond send: claims included from then on are bonded.
+    pub since: u64,
+}
+
+/// Where a claim stands on L1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "kind")]
+pub enum ClaimStatus {
+    /// Within its challenge window, or waiting for the height before to be final.
+    Pending,
+    /// Final: its new root is the rollup's canonical root for its height.
+    Final {
+        /// The momentum that made it final.
+        at: u64,
+    },
+    /// Recorded but never final: why.
+    Unfinalizable {
+        /// Why (no live bond when included, built on a root that is not the final one, another root is final).
+        reason: String,
+    },
+}
+
+/// A claim as L1 recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
+#[serde(rename_all = "camelCase")]
+pub struct ClaimRecord {
+    /// The executor's key (it signed the claim).
+    pub executor: PublicKey,
+    /// The momentum height claimed.
+    pub height: u64,
+    /// The root it builds on.
+    pub prev_state_root: Hash,
+    /// The root it claims.
+    pub new_state_root: Hash,
+    /// Its leaves' commitment.
+    pub leaves_root: Hash,
+    /// The VM version it was executed with.
+    pub vm_version: Hash,
+    /// The L1 block that carried it.
+    pub l1_block: Hash,
+    /// The momentum that confirmed that block.
+    pub included_at: u64,
+    /// Its status.
+    pub status: ClaimStatus,
+}
+
+impl ClaimRecord {
+    /// The last momentum in which the claim can still be challenged.
+    pub fn window_ends(&self) -> u64 {
+        self.included_at + FINALITY_WINDOW
+    }
+}
+
+/// The rollup's final root: the highest height whose claim is final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
+#[serde(rename_all = "camelCase")]
+pub struct FinalRoot {
+    /// The momentum height.
+    pub height: u64,
+    /// The state root after it.
+    pub root: Hash,
+}
+
+/// An inbox send the settlement refused once confirmed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
+#[serde(rename_all = "camelCase")]
+pub struct Refused {
+    /// The L1 block.
+    pub l1_block: Hash,
+    /// Who sent it.
+    pub sender: Address,
+    /// The momentum that confirmed it.
+    pub at: u64,
+    /// Why.
+    pub reason: String,
+}

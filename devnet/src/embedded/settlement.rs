@@ -1,0 +1,316 @@
+//! The rollup inbox's settlement state, decided by the pillars as momentums are produced: bonds, every claim
+//! an executor posts with its status, and the final root. On NoM this would ship in go-zenon as a spork; here
+//! it is part of the devnet's state, committed with each momentum.
+//!
+//! A claim is final once its window of `FINALITY_WINDOW` momentums after inclusion has passed, if its executor
+//! had a live bond when it was included and it builds on the final root of the height before (the empty state
+//! for the first). Claims of one height that disagree are left pending: only a challenge can
+//! settle them.
+
+use std::collections::BTreeMap;
+
+use zr_common::nom::AccountBlock;
+use zr_common::rollup::Claim;
+use zr_common::rollup::settlement::{Bond, ClaimRecord, ClaimStatus, FinalRoot, MIN_BOND, Refused};
+use zr_common::{Address, Hash, TokenStandard};
+
+/// Heights of settled claims kept below the final height (what `embedded.rollup.getClaims` can show).
+const KEEP_SETTLED: u64 = 256;
+/// Refusals kept, newest last.
+const KEEP_REFUSED: usize = 256;
+
+/// The settlement state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Settlement {
+    bonds: BTreeMap<Address, Bond>,
+    /// By (height, executor's L1 address).
+    claims: BTreeMap<(u64, Address), ClaimRecord>,
+    final_root: Option<FinalRoot>,
+    /// Final roots of recent heights, for queries.
+    recent_final: BTreeMap<u64, Hash>,
+    refused: Vec<Refused>,
+}
+
+impl Settlement {
+    /// The bond of `address`, if any.
+    pub fn bond(&self, address: &Address) -> Option<&Bond> {
+        self.bonds.get(address)
+    }
+
+    /// The final root, if any claim is final yet.
+    pub fn final_root(&self) -> Option<FinalRoot> {
+        self.final_root
+    }
+
+    /// Claims of heights from `from`, at most `count` heights, in (height, executor) order.
+    pub fn claims(&self, from: u64, count: u64) -> Vec<ClaimRecord> {
+        let end = from.saturating_add(count);
+        self.claims
+            .range((from, Address([0; 20]))..)
+            .take_while(|((h, _), _)| *h < end)
+            .map(|(_, c)| c.clone())
+            .collect()
+    }
+
+    /// Recent refusals, newest last.
+    pub fn refused(&self) -> &[Refused] {
+        &self.refused
+    }
+
+    /// Records a bond sent in `block`, confirmed at momentum `at`.
+    pub fn bond_sent(&mut self, block: &AccountBlock, at: u64) {
+        if block.token_standard != TokenStandard::ZNN || block.amount < MIN_BOND {
+            // Publishing refuses these; a block that got through anyway locks nothing.
+            return self.refuse(block, at, format!("a bond is at least {MIN_BOND} ZNN (smallest unit)"));
+        }
+        let bond = self.bonds.entry(block.address).or_insert(Bond { amount: 0, since: at });
+        bond.amount = bond.amount.saturating_add(block.amount);
+    }
+
+    /// Records a claim sent in `block`, confirmed at momentum `at`.
+    pub fn claim_sent(&mut self, block: &AccountBlock, claim: Claim, at: u64) {
+        if let Err(reason) = self.record(block, claim, at) {
+            self.refuse(block, at, reason);
+        }
+    }
+
+    /// Records a payload that does not decode.
+    pub fn undecodable(&mut self, block: &AccountBlock, at: u64, reason: String) {
+        self.refuse(block, at, reason);
+    }
+
+    fn record(&mut self, block: &AccountBlock, claim: Claim, at: u64) -> Result<(), String> {
+        if claim.verify_signature().is_err() {
+            return Err("the claim's signature does not verify".into());
+        }
+        let body = &claim.body;
+        if body.executor.address() != block.address {
+            return Err("a claim is posted by its executor's own account".into());
+        }
+        if let Some(done) = self.final_root
+            && body.height <= done.height
+        {
+            return Err(format!("height {} is final already", body.height));
+        }
+        let key = (body.height, block.address);
+        if self.claims.contains_key(&key) {
+            return Err(format!("this executor's claim for height {} is recorded already", body.height));
+        }
+        let status = match self.bonds.contains_key(&block.address) {
+            true => ClaimStatus::Pending,
+            false => ClaimStatus::Unfinalizable { reason: "its executor had no bond when it was included".into() },
+        };
+        self.claims.insert(
+            key,
+            ClaimRecord {
+                executor: body.executor,
+                height: body.height,
+                prev_state_root: body.prev_state_root,
+                new_state_root: body.new_state_root,
+                leaves_root: body.leaves_root,
+                vm_version: body.vm_version,
+                l1_block: block.hash,
+                included_at: at,
+                status,
+            },
+        );
+        Ok(())
+    }
+
+    fn refuse(&mut self, block: &AccountBlock, at: u64, reason: String) {
+        self.refused.push(Refused { l1_block: block.hash, sender: block.address, at, reason });
+        if self.refused.len() > KEEP_REFUSED {
+            self.refused.remove(0);
+        }
+    }
+
+    /// Settles what momentum `at` makes final, height by height from the one after the final root.
+    pub fn settle(&mut self, at: u64) {
+        let pending_heights: Vec<u64> = self
+            .claims
+            .iter()
+            .filter(|(_, c)| c.status == ClaimStatus::Pending)
+            .map(|((h, _), _)| *h)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for height in pending_heights {
+            let (expected_height, base) = match self.final_root {
+                Some(done) => (done.height + 1, done.root),
+                None => (height, Hash::ZERO),
+            };
+            if height < expected_height {
+                self.settle_late(height, at);
+                continue;
+            }
+            if height > expected_height {
+                // The height before is not final yet.
+                break;
+            }
+            let mut root = None;
+            let mut disputed = false;
+            for record in self.at_height(height) {
+                if record.prev_state_root != base {
+                    record.status = ClaimStatus::Unfinalizable {
+                        reason: format!("it builds on {}, not the final root {base}", record.prev_state_root),
+                    };
+                } else if at >= record.window_ends()
+                    && *root.get_or_insert(record.new_state_root) != record.new_state_root
+                {
+                    disputed = true;
+                }
+            }
+            // None due yet, or due claims that disagree (left to a challenge): later heights wait.
+            let Some(root) = root.filter(|_| !disputed) else { break };
+            for record in self.at_height(height) {
+                if record.status == ClaimStatus::Pending && at >= record.window_ends() {
+                    record.status = ClaimStatus::Final { at };
+                }
+            }
+            // Claims of this height still in their window are settled as late ones when it ends.
+            self.final_root = Some(FinalRoot { height, root });
+            self.recent_final.insert(height, root);
+        }
+        self.prune();
+    }
+
+    /// Pending claims of a height already final: final if they agree once their window passes, else never.
+    fn settle_late(&mut self, height: u64, at: u64) {
+        let Some(root) = self.recent_final.get(&height).copied() else { return };
+        for record in self.at_height(height) {
+            if record.new_state_root != root {
+                record.status = ClaimStatus::Unfinalizable { reason: format!("another root, {root}, is final") };
+            } else if at >= record.window_ends() {
+                record.status = ClaimStatus::Final { at };
+            }
+        }
+    }
+
+    fn at_height(&mut self, height: u64) -> impl Iterator<Item = &mut ClaimRecord> {
+        self.claims
+            .range_mut((height, Address([0; 20]))..=(height, Address([0xff; 20])))
+            .map(|(_, c)| c)
+            .filter(|c| c.status == ClaimStatus::Pending)
+    }
+
+    fn prune(&mut self) {
+        let Some(done) = self.final_root else { return };
+        let keep_from = done.height.saturating_sub(KEEP_SETTLED);
+        self.claims.retain(|(h, _), c| *h >= keep_from || c.status == ClaimStatus::Pending);
+        self.recent_final.retain(|h, _| *h >= keep_from);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use zr_common::KeyPair;
+    use zr_common::rollup::ClaimBody;
+    use zr_common::rollup::settlement::FINALITY_WINDOW;
+
+    use super::*;
+
+    fn key(n: u8) -> KeyPair {
+        KeyPair::from_seed(&[n; 32])
+    }
+
+    fn root(n: u8) -> Hash {
+        Hash([n; 32])
+    }
+
+    fn block_of(who: &KeyPair, n: u8) -> AccountBlock {
+        AccountBlock { address: who.address(), hash: Hash([n; 32]), ..AccountBlock::default() }
+    }
+
+    fn claim(who: &KeyPair, height: u64, prev: Hash, new: Hash) -> Claim {
+        ClaimBody {
+            chain_id: 1,
+            executor: who.public(),
+            height,
+            timestamp: 0,
+            prev_state_root: prev,
+            new_state_root: new,
+            leaves_root: Hash::ZERO,
+            vm_version: Hash::ZERO,
+        }
+        .sign(who)
+    }
+
+    fn bonded(keys: &[&KeyPair]) -> Settlement {
+        let mut s = Settlement::default();
+        for (i, k) in keys.iter().enumerate() {
+            let bond =
+                AccountBlock { token_standard: TokenStandard::ZNN, amount: MIN_BOND, ..block_of(k, 100 + i as u8) };
+            s.bond_sent(&bond, 1);
+        }
+        s
+    }
+
+    fn status(s: &Settlement, height: u64, who: &KeyPair) -> ClaimStatus {
+        s.claims(height, 1).into_iter().find(|c| c.executor == who.public()).expect("recorded").status
+    }
+
+    #[test]
+    fn claims_chain_into_finality_after_the_window() {
+        let (a, b) = (key(1), key(2));
+        let mut s = bonded(&[&a, &b]);
+        s.claim_sent(&block_of(&a, 1), claim(&a, 5, Hash::ZERO, root(5)), 2);
+        s.claim_sent(&block_of(&a, 2), claim(&a, 6, root(5), root(6)), 3);
+        s.settle(2 + FINALITY_WINDOW - 1);
+        assert_eq!(s.final_root(), None, "still in its window");
+        s.settle(3 + FINALITY_WINDOW);
+        assert_eq!(s.final_root(), Some(FinalRoot { height: 6, root: root(6) }), "both heights in one momentum");
+        assert_eq!(status(&s, 5, &a), ClaimStatus::Final { at: 3 + FINALITY_WINDOW });
+        // A late agreeing claim is final after its own window; a late disagreeing one never.
+        s.claim_sent(&block_of(&b, 3), claim(&b, 7, root(6), root(7)), 20);
+        s.claim_sent(&block_of(&a, 4), claim(&a, 7, root(6), root(7)), 21);
+        s.settle(20 + FINALITY_WINDOW);
+        assert_eq!(s.final_root().unwrap().height, 7);
+        assert_eq!(status(&s, 7, &a), ClaimStatus::Pending);
+        s.settle(21 + FINALITY_WINDOW);
+        assert!(matches!(status(&s, 7, &a), ClaimStatus::Final { .. }));
+    }
+
+    #[test]
+    fn disagreeing_claims_wait_and_broken_chains_never_finalise() {
+        let (a, b, c) = (key(1), key(2), key(3));
+        let mut s = bonded(&[&a, &b]);
+        s.claim_sent(&block_of(&a, 1), claim(&a, 5, Hash::ZERO, root(5)), 2);
+        s.claim_sent(&block_of(&b, 2), claim(&b, 5, Hash::ZERO, root(55)), 2);
+        s.settle(100);
+        assert_eq!(s.final_root(), None, "two roots for one height: left to a challenge");
+        assert_eq!(status(&s, 5, &a), ClaimStatus::Pending);
+
+        let mut s = bonded(&[&a, &b]);
+        s.claim_sent(&block_of(&a, 1), claim(&a, 5, Hash::ZERO, root(5)), 2);
+        s.claim_sent(&block_of(&b, 2), claim(&b, 6, root(99), root(6)), 2);
+        s.claim_sent(&block_of(&c, 3), claim(&c, 6, root(5), root(6)), 2);
+        s.settle(100);
+        assert_eq!(s.final_root(), Some(FinalRoot { height: 5, root: root(5) }));
+        assert!(matches!(status(&s, 6, &b), ClaimStatus::Unfinalizable { reason } if reason.contains("builds on")));
+        assert!(matches!(status(&s, 6, &c), ClaimStatus::Unfinalizable { reason } if reason.contains("no bond")));
+    }
+
+    #[test]
+    fn bad_claims_and_bonds_are_refused_with_their_reason() {
+        let (a, b) = (key(1), key(2));
+        let mut s = bonded(&[&a]);
+        let good = claim(&a, 5, Hash::ZERO, root(5));
+        s.claim_sent(&block_of(&a, 1), good.clone(), 2);
+        s.claim_sent(&block_of(&a, 2), good.clone(), 3);
+        s.claim_sent(&block_of(&b, 3), good.clone(), 3);
+        let mut forged = good.clone();
+        forged.body.new_state_root = root(66);
+        s.claim_sent(&block_of(&a, 4), forged, 3);
+        s.settle(2 + FINALITY_WINDOW);
+        s.claim_sent(&block_of(&a, 5), claim(&a, 5, Hash::ZERO, root(5)), 10);
+        s.bond_sent(&AccountBlock { token_standard: TokenStandard::QSR, amount: MIN_BOND, ..block_of(&b, 6) }, 10);
+        let reasons: Vec<&str> = s.refused().iter().map(|r| r.reason.as_str()).collect();
+        assert_eq!(reasons.len(), 5, "{reasons:?}");
+        assert!(reasons[0].contains("recorded already"));
+        assert!(reasons[1].contains("its executor's own account"));
+        assert!(reasons[2].contains("signature"));
+        assert!(reasons[3].contains("final already"));
+        assert!(reasons[4].contains("at least"));
+        assert_eq!(s.bond(&b.address()), None);
+    }
+}
