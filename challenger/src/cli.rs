@@ -41,6 +41,34 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Challenge another executor's claim at one leaf: build the witness with this challenger's executor
+    /// (`--executor`), check it, bond if needed, post it to L1 in parts.
+    Submit {
+        /// The claim's momentum height.
+        height: u64,
+        /// The leaf (0 is the prelude; transaction i is leaf i + 1).
+        index: u32,
+        /// The challenged executor's JSON-RPC URL (its key and its leaves).
+        #[arg(long, value_name = "URL")]
+        against: String,
+        /// Submit even if this challenger's own check finds the leaf correct (the bond is then forfeit).
+        #[arg(long)]
+        force: bool,
+        /// Wait for the pillars' verdict and print it.
+        #[arg(long)]
+        wait: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A challenge's verdict, from L1.
+    Status {
+        /// The challenge id (what `submit` printed).
+        id: zr_common::Hash,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the claims L1 recorded for recent heights: executor, root, status, challenge window left.
     List {
         /// The highest height listed; the L1 frontier by default.
@@ -76,5 +104,8 @@ fn run(cli: Cli) -> eyre::Result<i32> {
         Command::Verify { height, index, claimer, search, json } => runtime
             .block_on(crate::verify::run(&config, crate::verify::Request { height, index, claimer, search, json })),
         Command::List { until, heights, json } => runtime.block_on(crate::list::run(&config, until, heights, json)),
+        Command::Submit { height, index, against, force, wait, json } => runtime
+            .block_on(crate::submit::run(&config, crate::submit::Submit { height, index, against, force, wait, json })),
+        Command::Status { id, json } => runtime.block_on(crate::submit::status(&config, id, json)),
     }
 }

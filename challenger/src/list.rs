@@ -53,6 +53,7 @@ fn status_word(claim: &ClaimRecord) -> &'static str {
         ClaimStatus::Pending => "pending",
         ClaimStatus::Final { .. } => "final",
         ClaimStatus::Unfinalizable { .. } => "never",
+        ClaimStatus::Rejected { .. } => "rejected",
     }
 }
 
@@ -64,5 +65,6 @@ fn window(claim: &ClaimRecord, frontier: u64) -> String {
         ClaimStatus::Pending => "closed, waiting for the height before".into(),
         ClaimStatus::Final { at } => format!("final at momentum {at}"),
         ClaimStatus::Unfinalizable { reason } => reason.clone(),
+        ClaimStatus::Rejected { challenge, reason } => format!("{reason} (challenge {challenge})"),
     }
 }

@@ -194,7 +194,7 @@ fn unchecked(request: &Request, why: &str) -> eyre::Result<i32> {
 
 /// The claim of `claimer` for `height` as posted to the inbox, in the momentums after it, and the last
 /// momentum searched (the L1's frontier when that is nearer than `height + search`).
-async fn claim_on_l1(
+pub(crate) async fn claim_on_l1(
     l1: &ZnndClient,
     chain_id: u64,
     height: u64,

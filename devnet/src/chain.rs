@@ -10,7 +10,7 @@ use zr_common::hash::sha3_256_concat;
 use zr_common::nom::{AccountBlock, BlockType, MAX_BLOCKS_PER_MOMENTUM, Momentum, VERSION};
 use zr_common::{Address, Hash, KeyPair, codec};
 
-use crate::embedded::Settlement;
+use crate::embedded::{Judge, Settlement};
 use crate::genesis::Genesis;
 use crate::state::AccountState;
 use crate::store::{MomentumWrite, Store, StoredBlock};
@@ -51,6 +51,8 @@ impl Inner {
 pub struct Chain {
     genesis: Genesis,
     store: Store,
+    /// The pillars' VM for verdicts on challenges.
+    judge: Judge,
     inner: Mutex<Inner>,
     events: broadcast::Sender<Arc<NewMomentum>>,
 }
@@ -90,7 +92,8 @@ impl Chain {
             settlement: Arc::new(store.settlement()?),
         };
         let (events, _) = broadcast::channel(1024);
-        Ok(Chain { genesis, store, inner: Mutex::new(inner), events })
+        let judge = Judge::new().map_err(DevnetError::Store)?;
+        Ok(Chain { genesis, store, judge, inner: Mutex::new(inner), events })
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -173,6 +176,13 @@ impl Chain {
             }
         }
         let fused = std::mem::take(&mut changes.fused);
+        settlement.judge(height, &mut |challenge, claim| {
+            let momentum = self.momentum_with_blocks(claim.height).unwrap_or_else(|e| {
+                tracing::error!(target: "zr::devnet", error = %e, "cannot read a challenged momentum");
+                None
+            });
+            self.judge.verdict(challenge, claim, momentum)
+        });
         settlement.settle(height);
         let accounts: Vec<(Address, AccountState)> = touched.into_iter().collect();
 
@@ -227,6 +237,13 @@ impl Chain {
         // No subscriber is fine.
         let _ = self.events.send(event.clone());
         Ok(event)
+    }
+
+    /// The momentum at `height` with its confirmed blocks, in content order.
+    fn momentum_with_blocks(&self, height: u64) -> Result<Option<(Momentum, Vec<AccountBlock>)>, DevnetError> {
+        let Some(momentum) = self.store.momentum(height)? else { return Ok(None) };
+        let blocks = self.momentum_blocks(&momentum)?.into_iter().map(|stored| stored.block).collect();
+        Ok(Some((momentum, blocks)))
     }
 
     /// The frontier momentum.

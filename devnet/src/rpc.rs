@@ -237,10 +237,24 @@ pub fn module(chain: Arc<Chain>) -> RpcModule<RpcContext> {
         let address: Address = one(p)?;
         json(chain.settlement().bond(&address).cloned())
     });
+    reg(&mut m, "embedded.rollup.getChallenge", |p, chain| {
+        let id: Hash = one(p)?;
+        json(chain.settlement().challenge(&id).cloned())
+    });
+    reg(&mut m, "embedded.rollup.getChallenges", |p, chain| {
+        let (height, count): (u64, u64) = two(p)?;
+        check_range(height, count)?;
+        json(chain.settlement().challenges(height, count))
+    });
     reg(&mut m, "embedded.rollup.getRefused", |_, chain| json(chain.settlement().refused().to_vec()));
     reg(&mut m, "embedded.rollup.getParameters", |_, _| {
         use zr_common::rollup::settlement::{FINALITY_WINDOW, MIN_BOND};
-        Ok(serde_json::json!({ "finalityWindow": FINALITY_WINDOW, "minBond": MIN_BOND.to_string() }))
+        Ok(serde_json::json!({
+            "finalityWindow": FINALITY_WINDOW,
+            "minBond": MIN_BOND.to_string(),
+            "maxVerdictsPerMomentum": zr_common::rollup::settlement::MAX_VERDICTS_PER_MOMENTUM,
+            "challengePartsExpire": zr_common::rollup::settlement::CHALLENGE_PARTS_EXPIRE,
+        }))
     });
     m.register_subscription("ledger.subscribe", "ledger.subscription", "ledger.unsubscribe", subscribe)
         .expect("subscription names are unique");

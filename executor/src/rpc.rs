@@ -86,6 +86,29 @@ impl Drop for CallSlot {
 }
 
 impl RpcContext {
+    /// Builds the witness of leaf `index` of `claim` from this executor's state before the claim's momentum.
+    async fn witness(&self, claim: Claim, leaves: Vec<ClaimLeaf>, index: u32) -> RpcResult<zr_fraud::Witness> {
+        let height = claim.body.height;
+        let momentum =
+            (self.momentums)(height).await.map_err(|e| server_error(format!("cannot read momentum {height}: {e}")))?;
+        let m = &momentum.momentum.momentum;
+        let blocks: Vec<_> = momentum.blocks.iter().map(|b| b.block.clone()).collect();
+        let verified = zr_sequencing::verify_inbox(self.rollup.chain_id(), &Address::INBOX, &blocks);
+        let ordered = zr_sequencing::order_verified(verified, &m.previous_hash);
+        let rollup = self.rollup.clone();
+        tokio::task::spawn_blocking(move || {
+            // Within `history_depth` the state is in memory; older, it is rebuilt from the store's undo values.
+            let pre_state = rollup.state_after(height.saturating_sub(1)).map_err(|e| match e {
+                StateAtError::Store(e) => server_error(e.to_string()),
+                other => invalid(other.to_string()),
+            })?;
+            zr_fraud::build_witness(rollup.vm().as_ref(), pre_state, &claim, &leaves, &ordered, index)
+                .map_err(|e| invalid(e.to_string()))
+        })
+        .await
+        .map_err(|e| server_error(format!("witness task failed: {e}")))?
+    }
+
     fn account(&self, address: Address, height: Option<u64>) -> RpcResult<AccountView> {
         let (height, tree) = self.rollup.tree_at(height)?;
         let account = World::new(tree).account(&address).map_err(|e| server_error(e.to_string()))?;
@@ -239,24 +262,14 @@ impl RollupStateApiServer for RpcContext {
         let claim = store.claim(height)?.ok_or_else(|| invalid(format!("no claim at height {height}")))?;
         let leaves =
             store.leaves(height)?.ok_or_else(|| invalid(format!("the leaves of height {height} are pruned")))?;
-        let momentum =
-            (self.momentums)(height).await.map_err(|e| server_error(format!("cannot read momentum {height}: {e}")))?;
-        let m = &momentum.momentum.momentum;
-        let blocks: Vec<_> = momentum.blocks.iter().map(|b| b.block.clone()).collect();
-        let verified = zr_sequencing::verify_inbox(self.rollup.chain_id(), &Address::INBOX, &blocks);
-        let ordered = zr_sequencing::order_verified(verified, &m.previous_hash);
-        let rollup = self.rollup.clone();
-        tokio::task::spawn_blocking(move || {
-            // Within `history_depth` the state is in memory; older, it is rebuilt from the store's undo values.
-            let pre_state = rollup.state_after(height.saturating_sub(1)).map_err(|e| match e {
-                StateAtError::Store(e) => server_error(e.to_string()),
-                other => invalid(other.to_string()),
-            })?;
-            zr_fraud::build_witness(rollup.vm().as_ref(), pre_state, &claim, &leaves, &ordered, index)
-                .map_err(|e| invalid(e.to_string()))
-        })
-        .await
-        .map_err(|e| server_error(format!("witness task failed: {e}")))?
+        self.witness(claim, leaves, index).await
+    }
+
+    async fn get_witness_for(&self, claim: Claim, leaves: Vec<ClaimLeaf>, index: u32) -> RpcResult<zr_fraud::Witness> {
+        if claim.body.chain_id != self.rollup.chain_id() || claim.verify_signature().is_err() {
+            return Err(invalid("the claim is not a signed claim of this rollup".to_owned()));
+        }
+        self.witness(claim, leaves, index).await
     }
 
     async fn subscribe_events(

@@ -5,9 +5,11 @@
 //! and verdicts on L1 are not built yet.
 
 mod build;
+mod challenge;
 mod verify;
 mod witness;
 
 pub use build::{BuildError, build_witness};
+pub use challenge::Challenge;
 pub use verify::{Verdict, WitnessInvalid, verify_leaf};
 pub use witness::{MAX_WITNESS_LEN, Step, Witness};

@@ -184,6 +184,15 @@ impl RollupStateApiServer for RelayRpc {
         self.relay.executor.get_witness(height, index).await.map_err(upstream)
     }
 
+    async fn get_witness_for(
+        &self,
+        claim: Claim,
+        leaves: Vec<zr_protocol::ClaimLeaf>,
+        index: u32,
+    ) -> RpcResult<zr_fraud::Witness> {
+        self.relay.executor.get_witness_for(claim, leaves, index).await.map_err(upstream)
+    }
+
     fn get_peer_claims(&self, height: u64) -> RpcResult<Vec<Claim>> {
         wait(self.relay.executor.get_peer_claims(height))
     }

@@ -139,9 +139,19 @@ pub trait RollupStateApi {
     fn get_head(&self) -> RpcResult<HeadView>;
 
     /// The witness of leaf `index` of the claim at `height` (0 is the prelude), for stateless re-execution
-    /// (`zr_fraud::verify_leaf`). Served while the state before that momentum is kept (`history_depth`).
+    /// (`zr_fraud::verify_leaf`). Older than `history_depth`, the state before the momentum is rebuilt.
     #[method(name = "getWitness")]
     async fn get_witness(&self, height: u64, index: u32) -> RpcResult<zr_fraud::Witness>;
+
+    /// The witness of leaf `index` of another executor's `claim` (whose `leaves` that executor serves), built
+    /// from this executor's own state: what a challenger posts when that claim is wrong at that leaf.
+    #[method(name = "getWitnessFor")]
+    async fn get_witness_for(
+        &self,
+        claim: zr_common::rollup::Claim,
+        leaves: Vec<ClaimLeaf>,
+        index: u32,
+    ) -> RpcResult<zr_fraud::Witness>;
 
     /// Claims other executors gossiped for a momentum.
     #[method(name = "getPeerClaims", blocking)]

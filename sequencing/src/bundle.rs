@@ -4,7 +4,7 @@
 //! size as a little-endian u32 in front; tag 1: the same with an LZ4 block (what bundles were before zstd,
 //! still read so older chains replay). The size is checked against a hard cap before anything is allocated
 //! (no decompression bombs), and the result must be a canonical [`Bundle`]. Tag 2: an executor's claim.
-//! Tag 4 alone: a bond (the send's ZNN).
+//! Tag 4 alone: a bond (the send's ZNN). Tag 5: a part of a challenge ([`ChallengePart`]).
 //!
 //! zstd was chosen by measurement: a full bundle of token transfers from distinct senders takes 119 bytes of
 //! L1 data per transfer with zstd (level 19; brotli at 11 gives 119.5), 134 with LZ4.
@@ -22,6 +22,46 @@ const ZSTD_LEVEL: i32 = 19;
 pub const CLAIM_TAG: u8 = 2;
 /// The tag of a bond payload (the tag alone; the send's ZNN is the bond).
 pub const BOND_TAG: u8 = 4;
+/// The tag of a challenge part: a challenge larger than one block goes up in parts, like code uploads.
+pub const CHALLENGE_PART_TAG: u8 = 5;
+/// Bytes of a challenge one part carries at most (what fits a 16 KiB block with the part's header).
+pub const MAX_CHALLENGE_PART_LEN: usize = 16 * 1024 - 128;
+/// Parts one challenge may have: about 2 MiB of witness and code, above the worst witness the protocol's
+/// caps allow (746 KB measured).
+pub const MAX_CHALLENGE_PARTS: u32 = 128;
+
+/// One part of a challenge's canonical bytes (`zr_fraud::Challenge`), identified by their SHA3.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct ChallengePart {
+    /// SHA3-256 of the whole challenge's bytes.
+    pub id: zr_common::Hash,
+    /// This part's position, from 0.
+    pub index: u32,
+    /// How many parts the challenge has.
+    pub count: u32,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl Canonical for ChallengePart {
+    const NAME: &'static str = "challenge part";
+    const MAX_ENCODED_LEN: usize = limits::MAX_L1_DATA;
+}
+
+/// Splits a challenge's canonical bytes into parts, each the data of one account block.
+pub fn encode_challenge(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let id = zr_common::sha3_256(bytes);
+    let chunks: Vec<&[u8]> = bytes.chunks(MAX_CHALLENGE_PART_LEN).collect();
+    let count = chunks.len() as u32;
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(index, chunk)| {
+            let part = ChallengePart { id, index: index as u32, count, bytes: chunk.to_vec() };
+            [&[CHALLENGE_PART_TAG][..], &part.to_bytes()].concat()
+        })
+        .collect()
+}
 
 /// An inbox payload could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -55,6 +95,8 @@ pub enum Payload {
     Claim(Claim),
     /// A bond: the send's ZNN is locked for its sender (executor or challenger).
     Bond,
+    /// A part of a challenge.
+    ChallengePart(ChallengePart),
 }
 
 /// Encodes a bundle for an account block's data; fails if it does not fit 16 KiB.
@@ -108,6 +150,7 @@ pub fn decode_payload(data: &[u8]) -> Result<Payload, PayloadError> {
         CLAIM_TAG => Ok(Payload::Claim(Claim::from_bytes(body)?)),
         BOND_TAG if body.is_empty() => Ok(Payload::Bond),
         BOND_TAG => Err(PayloadError::Codec(CodecError::TrailingBytes { what: "bond", trailing: body.len() })),
+        CHALLENGE_PART_TAG => Ok(Payload::ChallengePart(ChallengePart::from_bytes(body)?)),
         other => Err(PayloadError::UnknownTag(other)),
     }
 }
@@ -151,6 +194,18 @@ mod tests {
         assert_eq!(decode_payload(&[]), Err(PayloadError::Empty));
         assert_eq!(decode_payload(&[BOND_TAG]), Ok(Payload::Bond));
         assert!(decode_payload(&[BOND_TAG, 0]).is_err());
+        // A challenge goes up in parts that each fit a block and decode back in order.
+        let challenge = vec![7u8; 40_000];
+        let parts = encode_challenge(&challenge);
+        assert_eq!(parts.len(), 3);
+        let mut joined = Vec::new();
+        for (i, data) in parts.iter().enumerate() {
+            assert!(data.len() <= limits::MAX_L1_DATA);
+            let Payload::ChallengePart(part) = decode_payload(data).unwrap() else { panic!("a part") };
+            assert_eq!((part.index, part.count, part.id), (i as u32, 3, zr_common::sha3_256(&challenge)));
+            joined.extend(part.bytes);
+        }
+        assert_eq!(joined, challenge);
         let mut corrupt = data.clone();
         corrupt.truncate(data.len() / 2);
         assert!(decode_payload(&corrupt).is_err());

@@ -109,3 +109,95 @@ async fn bonded_claims_become_final_and_unbonded_ones_never() {
     assert_eq!(final_root(&net).await.unwrap(), before, "no executor claims any more: the final root stays");
     assert_eq!(net.client().rollup_claims(before.height, 1).await.unwrap(), claims_before);
 }
+
+fn challenge_cli(net: &TestNet, key_file: &std::path::Path, own: &str, args: &[&str]) -> (i32, serde_json::Value) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_challenge-under-test"))
+        .args(["--l1-http", &net.handle().http_url(), "--l1-ws", &net.handle().ws_url()])
+        .args(["--executor", own, "--chain-id", &ROLLUP.to_string(), "--key-file", key_file.to_str().unwrap()])
+        .args(args)
+        .env("ZR_LOG", "error")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("{e}: {stdout} / {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap(), json)
+}
+
+/// The rollup's headline: a faulty, bonded executor's claim is challenged and rejected by the pillars'
+/// verdict, its bond slashed, and the honest claim of that height becomes final; a challenge of a correct leaf
+/// costs its challenger's bond.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_claim_is_rejected_and_a_forged_challenge_costs_its_bond() {
+    let net = TestNet::start().await;
+    let (honest_dir, faulty_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let honest = start_executor_keeping(&net, &net.executors[0], honest_dir.path(), 256).await;
+    post_data(&net, &net.alice, vec![], 10_000_000_000).await;
+    // Far enough ahead that the faulty executor, catching up from the start, claims it in step with the honest one.
+    let fault_at = head(&honest.rpc_url()).await + 60;
+    let mut config = executor_config(&net, &net.executors[1], faulty_dir.path());
+    config.dangerous_fault_injection = Some(format!("{fault_at}:0"));
+    let faulty = zr_executor::node::start(&config, net.executors[1].clone(), net.client()).await.unwrap();
+    let claims_of = async |height| net.client().rollup_claims(height, 1).await.unwrap();
+    eventually(async || claims_of(fault_at + 1).await.len() == 2).await;
+    // The two claims of the faulty height disagree: neither is final, and later heights wait.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(final_root(&net).await.is_none_or(|f| f.height < fault_at));
+
+    let keys = tempfile::tempdir().unwrap();
+    let (liar, challenger) = (keys.path().join("liar.json"), keys.path().join("challenger.json"));
+    net.relays[0].write_file(&liar).unwrap();
+    net.relays[1].write_file(&challenger).unwrap();
+
+    // A challenge of the honest executor's correct leaf: the pillars find the leaf correct, the bond is forfeit.
+    let args =
+        ["submit", &(fault_at + 1).to_string(), "0", "--against", &honest.rpc_url(), "--force", "--wait", "--json"];
+    let (code, verdict) = challenge_cli(&net, &liar, &honest.rpc_url(), &args);
+    assert_eq!(code, 1, "{verdict}");
+    assert_eq!(verdict["status"]["kind"], "challengerWrong", "{verdict}");
+    assert!(verdict["status"]["reason"].as_str().unwrap().contains("correct"), "{verdict}");
+    assert_eq!(net.client().rollup_bond(&net.relays[0].address()).await.unwrap(), None, "the bond is forfeit");
+
+    // Without --force, a challenge this challenger's own check finds groundless is not posted.
+    let args = ["submit", &(fault_at + 1).to_string(), "0", "--against", &honest.rpc_url(), "--json"];
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_challenge-under-test"))
+        .args(["--l1-http", &net.handle().http_url(), "--l1-ws", &net.handle().ws_url()])
+        .args(["--executor", &honest.rpc_url(), "--key-file", challenger.to_str().unwrap()])
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+
+    // The real challenge: the faulty claim is rejected, its bond slashed, the honest root final.
+    let included = claims_of(fault_at).await.into_iter().find(|c| c.executor == net.executors[1].public()).unwrap();
+    let args = ["submit", &fault_at.to_string(), "0", "--against", &faulty.rpc_url(), "--wait", "--json"];
+    let (code, verdict) = challenge_cli(&net, &challenger, &honest.rpc_url(), &args);
+    assert_eq!(code, 0, "{verdict}");
+    assert_eq!(verdict["status"]["kind"], "executorWrong", "{verdict}");
+    let honest_root =
+        zr_rpc_api::RollupStateApiClient::get_state_root(&api(&honest.rpc_url()), Some(fault_at)).await.unwrap().root;
+    assert_eq!(verdict["status"]["correctRoot"], serde_json::json!(honest_root), "{verdict}");
+    let verdict_at = verdict["status"]["at"].as_u64().unwrap();
+    println!(
+        "faulty claim included at momentum {}, rejected at {verdict_at} ({} momentums; the challenge was posted by a \
+         test process after it)",
+        included.included_at,
+        verdict_at - included.included_at
+    );
+    let records = claims_of(fault_at).await;
+    let faulty_claim = records.iter().find(|c| c.executor == net.executors[1].public()).unwrap();
+    assert!(matches!(faulty_claim.status, ClaimStatus::Rejected { .. }), "{faulty_claim:?}");
+    assert_eq!(net.client().rollup_bond(&net.executors[1].address()).await.unwrap(), None, "slashed");
+    let bond = net.client().rollup_bond(&net.relays[1].address()).await.unwrap().unwrap();
+    assert_eq!(bond.amount, MIN_BOND + MIN_BOND / 2, "half the slashed bond goes to the challenger");
+    eventually(async || final_root(&net).await.is_some_and(|f| f.height > fault_at)).await;
+    let records = claims_of(fault_at).await;
+    let honest_claim = records.iter().find(|c| c.executor == net.executors[0].public()).unwrap();
+    assert!(matches!(honest_claim.status, ClaimStatus::Final { .. }), "{honest_claim:?}");
+    // The faulty executor's later claims build on its rejected one: never final.
+    let later = claims_of(fault_at + 1).await;
+    let faulty_later = later.iter().find(|c| c.executor == net.executors[1].public()).unwrap();
+    assert!(!matches!(faulty_later.status, ClaimStatus::Final { .. } | ClaimStatus::Pending), "{faulty_later:?}");
+    honest.stop().await;
+    faulty.stop().await;
+}

@@ -39,6 +39,65 @@ pub enum ClaimStatus {
         /// Why (no live bond when included, built on a root that is not the final one, another root is final).
         reason: String,
     },
+    /// Rejected by the pillars' verdict on a challenge (or because it builds on a rejected claim).
+    Rejected {
+        /// The challenge that proved it wrong (that proved the claim it builds on wrong).
+        challenge: Hash,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Verdicts the pillars reach per momentum at most; challenges over it wait, in order.
+pub const MAX_VERDICTS_PER_MOMENTUM: usize = 4;
+
+/// Momentums a challenge's parts may take to arrive; an incomplete one is then dropped (its sender charged
+/// nothing more than the blocks' plasma).
+pub const CHALLENGE_PARTS_EXPIRE: u64 = 60;
+
+/// A challenge as L1 recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
+#[serde(rename_all = "camelCase")]
+pub struct ChallengeRecord {
+    /// SHA3 of the challenge's bytes.
+    pub id: Hash,
+    /// Who posted it.
+    pub challenger: Address,
+    /// The executor challenged.
+    pub executor: PublicKey,
+    /// The height of the claim challenged.
+    pub height: u64,
+    /// The leaf disputed.
+    pub index: u32,
+    /// The momentum that confirmed its last part.
+    pub completed_at: u64,
+    /// The verdict.
+    pub status: ChallengeStatus,
+}
+
+/// The pillars' verdict on a challenge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "kind")]
+pub enum ChallengeStatus {
+    /// Complete, waiting for verdict work (over the per-momentum cap).
+    Waiting,
+    /// The executor's leaf is wrong: its claim is rejected and its bond slashed (half to the challenger).
+    ExecutorWrong {
+        /// The momentum of the verdict.
+        at: u64,
+        /// The root the leaf should have claimed.
+        correct_root: Hash,
+        /// ZNN slashed from the executor's bond (half credited to the challenger's bond, half burned).
+        #[serde(with = "crate::json::decimal_amount")]
+        slashed: u128,
+    },
+    /// The challenge proves nothing against the claim: the challenger's bond is forfeit.
+    ChallengerWrong {
+        /// The momentum of the verdict.
+        at: u64,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// A claim as L1 recorded it.

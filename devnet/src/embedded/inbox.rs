@@ -1,12 +1,12 @@
 //! The rollup inbox: any data up to 16 KiB (bundles, claims, bonds), paid per byte like any send; ZNN and QSR
 //! sent to it are deposits or bonds, held by the inbox. What the pillars decide about the rollup is this
-//! contract's to apply: bonds and claims go into the settlement state, which settles finality every
-//! momentum (challenges, verdicts and withdrawals paid on L1 are not built yet).
+//! contract's to apply: bonds, claims and challenges go into the settlement state, which judges challenges
+//! and settles finality every momentum (withdrawals paid on L1 are not built yet).
 
 use zr_common::nom::{AccountBlock, plasma};
 use zr_common::rollup::settlement::MIN_BOND;
 use zr_common::{Address, TokenStandard};
-use zr_sequencing::bundle::{BOND_TAG, CLAIM_TAG, Payload, decode_payload};
+use zr_sequencing::bundle::{BOND_TAG, CHALLENGE_PART_TAG, CLAIM_TAG, Payload, decode_payload};
 
 use super::{Changes, EmbeddedContract};
 use crate::PublishError;
@@ -43,9 +43,10 @@ impl EmbeddedContract for RollupInbox {
         match decode_payload(&block.data) {
             Ok(Payload::Claim(claim)) => changes.settlement.claim_sent(block, claim, at),
             Ok(Payload::Bond) => changes.settlement.bond_sent(block, at),
+            Ok(Payload::ChallengePart(part)) => changes.settlement.challenge_part(block, part, at),
             // Bundles are the executors' to order; data that is no payload at all is theirs to skip.
             Ok(Payload::Bundle(_)) => {}
-            Err(e) if matches!(block.data.first(), Some(&CLAIM_TAG | &BOND_TAG)) => {
+            Err(e) if matches!(block.data.first(), Some(&CLAIM_TAG | &BOND_TAG | &CHALLENGE_PART_TAG)) => {
                 changes.settlement.undecodable(block, at, e.to_string());
             }
             Err(_) => {}

@@ -4,6 +4,7 @@
 //! and the rollup's settlement (bonds, verdicts, withdrawals) goes into the inbox module.
 
 mod inbox;
+mod judge;
 mod plasma;
 mod settlement;
 
@@ -16,6 +17,7 @@ use crate::PublishError;
 use crate::state::AccountState;
 
 pub use inbox::RollupInbox;
+pub use judge::Judge;
 pub use plasma::PlasmaContract;
 pub use settlement::Settlement;
 

@@ -11,8 +11,13 @@ use std::collections::BTreeMap;
 
 use zr_common::nom::AccountBlock;
 use zr_common::rollup::Claim;
-use zr_common::rollup::settlement::{Bond, ClaimRecord, ClaimStatus, FinalRoot, MIN_BOND, Refused};
-use zr_common::{Address, Hash, TokenStandard};
+use zr_common::rollup::settlement::{
+    Bond, CHALLENGE_PARTS_EXPIRE, ChallengeRecord, ChallengeStatus, ClaimRecord, ClaimStatus, FinalRoot,
+    MAX_VERDICTS_PER_MOMENTUM, MIN_BOND, Refused,
+};
+use zr_common::{Address, Canonical, Hash, TokenStandard};
+use zr_fraud::Challenge;
+use zr_sequencing::bundle::{ChallengePart, MAX_CHALLENGE_PARTS};
 
 /// Heights of settled claims kept below the final height (what `embedded.rollup.getClaims` can show).
 const KEEP_SETTLED: u64 = 256;
@@ -26,9 +31,24 @@ pub struct Settlement {
     /// By (height, executor's L1 address).
     claims: BTreeMap<(u64, Address), ClaimRecord>,
     final_root: Option<FinalRoot>,
-    /// Final roots of recent heights, for queries.
-    recent_final: BTreeMap<u64, Hash>,
+    /// Final roots (and leaves roots) of recent heights, for late claims.
+    recent_final: BTreeMap<u64, (Hash, Hash)>,
     refused: Vec<Refused>,
+    /// Challenges whose parts are still arriving, by id.
+    partial: BTreeMap<Hash, PartialChallenge>,
+    /// Complete challenges waiting for a verdict, in completion order, with their bytes.
+    queue: Vec<(Hash, Vec<u8>)>,
+    /// Every challenge completed, by id.
+    challenges: BTreeMap<Hash, ChallengeRecord>,
+}
+
+/// A challenge whose parts are arriving.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+struct PartialChallenge {
+    from: Address,
+    count: u32,
+    parts: BTreeMap<u32, Vec<u8>>,
+    first_at: u64,
 }
 
 impl Settlement {
@@ -55,6 +75,130 @@ impl Settlement {
     /// Recent refusals, newest last.
     pub fn refused(&self) -> &[Refused] {
         &self.refused
+    }
+
+    /// A challenge by id.
+    pub fn challenge(&self, id: &Hash) -> Option<&ChallengeRecord> {
+        self.challenges.get(id)
+    }
+
+    /// The challenges of claims at heights from `from`, at most `count` heights.
+    pub fn challenges(&self, from: u64, count: u64) -> Vec<ChallengeRecord> {
+        let end = from.saturating_add(count);
+        self.challenges.values().filter(|c| c.height >= from && c.height < end).cloned().collect()
+    }
+
+    /// Records a part of a challenge sent in `block`, confirmed at momentum `at`.
+    pub fn challenge_part(&mut self, block: &AccountBlock, part: ChallengePart, at: u64) {
+        if let Err(reason) = self.add_part(block, part, at) {
+            self.refuse(block, at, reason);
+        }
+    }
+
+    fn add_part(&mut self, block: &AccountBlock, part: ChallengePart, at: u64) -> Result<(), String> {
+        if part.count == 0 || part.count > MAX_CHALLENGE_PARTS || part.index >= part.count {
+            return Err(format!(
+                "a challenge has 1 to {MAX_CHALLENGE_PARTS} parts, this part says {}/{}",
+                part.index, part.count
+            ));
+        }
+        if self.challenges.contains_key(&part.id) || self.queue.iter().any(|(id, _)| *id == part.id) {
+            return Err(format!("challenge {} is in already", part.id));
+        }
+        if !self.bonds.contains_key(&block.address) {
+            return Err("a challenger needs a live bond (send one with the bond payload first)".into());
+        }
+        let entry = self.partial.entry(part.id).or_insert_with(|| PartialChallenge {
+            from: block.address,
+            count: part.count,
+            parts: BTreeMap::new(),
+            first_at: at,
+        });
+        if entry.from != block.address || entry.count != part.count {
+            return Err(format!("part of challenge {} from another sender or with another count", part.id));
+        }
+        entry.parts.insert(part.index, part.bytes);
+        if entry.parts.len() as u32 == entry.count {
+            let done = self.partial.remove(&part.id).expect("just updated");
+            let bytes: Vec<u8> = done.parts.into_values().flatten().collect();
+            if zr_common::sha3_256(&bytes) != part.id {
+                return Err(format!("the parts of challenge {} do not hash to its id", part.id));
+            }
+            let (challenge, status) = match Challenge::from_bytes(&bytes) {
+                Ok(challenge) => (Some(challenge), ChallengeStatus::Waiting),
+                Err(e) => (None, self.challenger_wrong(&done.from, at, format!("the challenge does not decode: {e}"))),
+            };
+            let record = ChallengeRecord {
+                id: part.id,
+                challenger: done.from,
+                executor: challenge.as_ref().map_or(zr_common::PublicKey([0; 32]), |c| c.executor),
+                height: challenge.as_ref().map_or(0, |c| c.height),
+                index: challenge.as_ref().map_or(0, |c| c.index),
+                completed_at: at,
+                status,
+            };
+            if challenge.is_some() {
+                self.queue.push((part.id, bytes));
+            }
+            self.challenges.insert(part.id, record);
+        }
+        Ok(())
+    }
+
+    /// Judges up to [`MAX_VERDICTS_PER_MOMENTUM`] waiting challenges in completion order at momentum `at`:
+    /// `verdict` re-executes the challenged leaf against the claim recorded, giving the correct root when the
+    /// executor is wrong and why not otherwise.
+    pub fn judge(&mut self, at: u64, verdict: &mut dyn FnMut(&Challenge, &ClaimRecord) -> Result<Hash, String>) {
+        let take = self.queue.len().min(MAX_VERDICTS_PER_MOMENTUM);
+        for (id, bytes) in self.queue.drain(..take).collect::<Vec<_>>() {
+            let challenge = Challenge::from_bytes(&bytes).expect("queued challenges decoded when they completed");
+            let challenger = self.challenges[&id].challenger;
+            let executor = challenge.executor.address();
+            let status = match self.claims.get(&(challenge.height, executor)).cloned() {
+                None => self.challenger_wrong(&challenger, at, "no such claim is recorded".into()),
+                Some(claim) if claim.status != ClaimStatus::Pending => self.challenger_wrong(
+                    &challenger,
+                    at,
+                    "the claim is not open to challenges (final or settled)".into(),
+                ),
+                Some(claim) => match verdict(&challenge, &claim) {
+                    Ok(correct_root) => self.executor_wrong(&id, &challenger, &challenge, at, correct_root),
+                    Err(reason) => self.challenger_wrong(&challenger, at, reason),
+                },
+            };
+            self.challenges.get_mut(&id).expect("recorded").status = status;
+        }
+    }
+
+    fn challenger_wrong(&mut self, challenger: &Address, at: u64, reason: String) -> ChallengeStatus {
+        self.bonds.remove(challenger);
+        ChallengeStatus::ChallengerWrong { at, reason }
+    }
+
+    fn executor_wrong(
+        &mut self,
+        id: &Hash,
+        challenger: &Address,
+        what: &Challenge,
+        at: u64,
+        correct_root: Hash,
+    ) -> ChallengeStatus {
+        let executor_address = what.executor.address();
+        for ((height, executor), claim) in self.claims.iter_mut() {
+            if *executor != executor_address || *height < what.height || claim.status != ClaimStatus::Pending {
+                continue;
+            }
+            let reason = match *height == what.height {
+                true => format!("leaf {} is wrong: it should give root {correct_root}", what.index),
+                false => format!("it builds on the claim for height {} that was proven wrong", what.height),
+            };
+            claim.status = ClaimStatus::Rejected { challenge: *id, reason };
+        }
+        let slashed = self.bonds.remove(&executor_address).map_or(0, |b| b.amount);
+        if let Some(bond) = self.bonds.get_mut(challenger) {
+            bond.amount = bond.amount.saturating_add(slashed / 2);
+        }
+        ChallengeStatus::ExecutorWrong { at, correct_root, slashed }
     }
 
     /// Records a bond sent in `block`, confirmed at momentum `at`.
@@ -147,38 +291,47 @@ impl Settlement {
                 // The height before is not final yet.
                 break;
             }
-            let mut root = None;
-            let mut disputed = false;
+            let open: Vec<zr_common::PublicKey> = self
+                .challenges
+                .values()
+                .filter(|c| c.status == ChallengeStatus::Waiting && c.height == height)
+                .map(|c| c.executor)
+                .collect();
+            // What the height's open claims say (root and leaves): they must all agree, and one be due.
+            let mut says = std::collections::BTreeSet::new();
+            let (mut due, mut challenged) = (false, false);
             for record in self.at_height(height) {
                 if record.prev_state_root != base {
                     record.status = ClaimStatus::Unfinalizable {
                         reason: format!("it builds on {}, not the final root {base}", record.prev_state_root),
                     };
-                } else if at >= record.window_ends()
-                    && *root.get_or_insert(record.new_state_root) != record.new_state_root
-                {
-                    disputed = true;
+                    continue;
                 }
+                challenged |= open.contains(&record.executor);
+                due |= at >= record.window_ends();
+                says.insert((record.new_state_root, record.leaves_root));
             }
-            // None due yet, or due claims that disagree (left to a challenge): later heights wait.
-            let Some(root) = root.filter(|_| !disputed) else { break };
+            // None due yet, claims that disagree (left to a challenge), or one awaiting its verdict: this height
+            // and every later one wait.
+            let agreed = says.first().copied().filter(|_| says.len() == 1 && due && !challenged);
+            let Some((root, leaves_root)) = agreed else { break };
             for record in self.at_height(height) {
-                if record.status == ClaimStatus::Pending && at >= record.window_ends() {
+                if at >= record.window_ends() {
                     record.status = ClaimStatus::Final { at };
                 }
             }
             // Claims of this height still in their window are settled as late ones when it ends.
             self.final_root = Some(FinalRoot { height, root });
-            self.recent_final.insert(height, root);
+            self.recent_final.insert(height, (root, leaves_root));
         }
-        self.prune();
+        self.prune(at);
     }
 
     /// Pending claims of a height already final: final if they agree once their window passes, else never.
     fn settle_late(&mut self, height: u64, at: u64) {
-        let Some(root) = self.recent_final.get(&height).copied() else { return };
+        let Some((root, leaves_root)) = self.recent_final.get(&height).copied() else { return };
         for record in self.at_height(height) {
-            if record.new_state_root != root {
+            if (record.new_state_root, record.leaves_root) != (root, leaves_root) {
                 record.status = ClaimStatus::Unfinalizable { reason: format!("another root, {root}, is final") };
             } else if at >= record.window_ends() {
                 record.status = ClaimStatus::Final { at };
@@ -193,11 +346,13 @@ impl Settlement {
             .filter(|c| c.status == ClaimStatus::Pending)
     }
 
-    fn prune(&mut self) {
+    fn prune(&mut self, at: u64) {
+        self.partial.retain(|_, p| at < p.first_at + CHALLENGE_PARTS_EXPIRE);
         let Some(done) = self.final_root else { return };
         let keep_from = done.height.saturating_sub(KEEP_SETTLED);
         self.claims.retain(|(h, _), c| *h >= keep_from || c.status == ClaimStatus::Pending);
         self.recent_final.retain(|h, _| *h >= keep_from);
+        self.challenges.retain(|_, c| c.height >= keep_from || c.status == ChallengeStatus::Waiting);
     }
 }
 

@@ -1,0 +1,179 @@
+//! `zr-challenge submit` and `status`: build the witness that proves another executor's leaf wrong, with this
+//! challenger's own executor, check it locally, bond if needed, post it to the inbox in parts, and follow the
+//! pillars' verdict.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use eyre::{WrapErr, bail, eyre};
+use jsonrpsee_http_client::{HttpClient, HttpClientBuilder};
+use serde_json::json;
+use zr_common::rollup::settlement::{ChallengeRecord, ChallengeStatus, MIN_BOND};
+use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, sha3_256};
+use zr_config::ChallengerConfig;
+use zr_executor::Vm;
+use zr_fraud::{Challenge, Verdict, verify_leaf};
+use zr_protocol::StateKey;
+use zr_rpc_api::RollupStateApiClient;
+use zr_sequencing::bundle::{BOND_TAG, encode_challenge};
+use zr_sequencing::{L1, SendRequest, ZnndClient, send_block};
+
+/// What `submit` is asked.
+pub struct Submit {
+    /// The claim's height.
+    pub height: u64,
+    /// The leaf challenged.
+    pub index: u32,
+    /// The challenged executor's RPC (its key and leaves).
+    pub against: String,
+    /// Submit even when this challenger's own check finds the leaf correct (the bond is then lost).
+    pub force: bool,
+    /// Wait for the verdict.
+    pub wait: bool,
+    /// Print JSON.
+    pub json: bool,
+}
+
+fn client(url: &str) -> eyre::Result<HttpClient> {
+    HttpClientBuilder::default()
+        .request_timeout(Duration::from_secs(60))
+        .max_response_size(32 * 1024 * 1024)
+        .build(url)
+        .wrap_err_with(|| format!("invalid executor URL {url}"))
+}
+
+/// Runs `submit`; the exit code is 0 when the executor was proven wrong (or the challenge is posted and not
+/// waited for), 1 when the verdict went against the challenger, 2 when nothing was posted.
+pub async fn run(config: &ChallengerConfig, request: Submit) -> eyre::Result<i32> {
+    let key_file = config.key_file.as_ref().ok_or_else(|| eyre!("submitting needs a key (`--key-file`)"))?;
+    let key = KeyPair::read_file(key_file).wrap_err_with(|| format!("cannot read {}", key_file.display()))?;
+    let l1 = ZnndClient::new(&config.l1.http, &config.l1.ws)?;
+    let own = client(&config.executor_rpc)?;
+    let against = client(&request.against)?;
+    let (height, index) = (request.height, request.index);
+    let claimer = against.get_head().await.wrap_err("cannot reach the challenged executor")?.executor;
+    let (claim, _) = crate::verify::claim_on_l1(&l1, config.chain_id, height, &claimer, 64).await?;
+    let claim = claim.ok_or_else(|| eyre!("no claim of {claimer} for height {height} on L1"))?;
+    let leaves = against
+        .get_claim_leaves(height)
+        .await?
+        .ok_or_else(|| eyre!("the challenged executor serves no leaves for height {height}"))?;
+    if zr_protocol::leaves_root(&leaves) != claim.body.leaves_root {
+        bail!("the challenged executor's leaves do not hash to its claim on L1: ask for a data-availability challenge");
+    }
+    let witness = own
+        .get_witness_for(claim, leaves, index)
+        .await
+        .map_err(|e| eyre!("this challenger's executor cannot build the witness: {e}"))?;
+    let mut code = Vec::new();
+    let vm = Vm::new(None, 16).map_err(|e| eyre!("cannot start the VM: {e}"))?;
+    for hash in &witness.code {
+        let proof = own.get_proof(StateKey::Code { code_hash: *hash }, None).await?;
+        let bytes = proof.value.ok_or_else(|| eyre!("this challenger's executor does not serve code {hash}"))?;
+        if sha3_256(&bytes) != *hash {
+            bail!("the code served for {hash} does not hash to it");
+        }
+        let module = Arc::new(bytes.clone());
+        vm.module(hash, || Ok(Some(module))).map_err(|e| eyre!("cannot compile code {hash}: {e:?}"))?;
+        code.push(bytes);
+    }
+    let checked = {
+        let (witness, vm) = (witness.clone(), vm.clone());
+        tokio::task::spawn_blocking(move || {
+            verify_leaf(&witness, vm.as_ref(), vm.version(), witness.claim.body.chain_id)
+        })
+        .await?
+    };
+    match (&checked, request.force) {
+        (Verdict::Wrong { correct }, _) => {
+            eprintln!("leaf {index} of {claimer}'s claim at {height} is wrong: the root is {}", correct.post_state_root)
+        }
+        (_, true) => eprintln!("this challenger's own check says {checked:?}; submitting anyway (--force)"),
+        (_, false) => {
+            println!(
+                "not submitted: this challenger's own check says {checked:?} (the bond would be lost; --force submits)"
+            );
+            return Ok(2);
+        }
+    }
+    let chain_identifier = l1.frontier_momentum().await?.chain_identifier;
+    if l1.rollup_bond(&key.address()).await?.is_none() {
+        let bond =
+            SendRequest { to: Address::INBOX, token: TokenStandard::ZNN, amount: MIN_BOND, data: vec![BOND_TAG] };
+        send_block(&l1, chain_identifier, &key, bond).await.wrap_err("cannot bond")?;
+        eprintln!("bonded {MIN_BOND} ZNN (smallest unit) in the inbox");
+    }
+    let bytes = Challenge { executor: claimer, height, index, witness, code }.to_bytes();
+    let id = sha3_256(&bytes);
+    let parts = encode_challenge(&bytes);
+    for data in &parts {
+        let send = SendRequest { to: Address::INBOX, token: TokenStandard::ZERO, amount: 0, data: data.clone() };
+        send_block(&l1, chain_identifier, &key, send).await.wrap_err("cannot post a challenge part")?;
+    }
+    eprintln!("challenge {id} posted in {} part(s), {} bytes", parts.len(), bytes.len());
+    if !request.wait {
+        println!("{}", if request.json { json!({ "challenge": id }).to_string() } else { id.to_string() });
+        return Ok(0);
+    }
+    let record = wait_for_verdict(&l1, &id).await?;
+    print_record(&record, request.json);
+    Ok(verdict_code(&record))
+}
+
+async fn challenge(l1: &ZnndClient, id: &Hash) -> eyre::Result<Option<ChallengeRecord>> {
+    Ok(l1.call("embedded.rollup.getChallenge", json!([id])).await?)
+}
+
+async fn wait_for_verdict(l1: &ZnndClient, id: &Hash) -> eyre::Result<ChallengeRecord> {
+    for _ in 0..600 {
+        if let Some(record) = challenge(l1, id).await?
+            && record.status != ChallengeStatus::Waiting
+        {
+            return Ok(record);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("no verdict on challenge {id} in 60 s")
+}
+
+fn verdict_code(record: &ChallengeRecord) -> i32 {
+    match record.status {
+        ChallengeStatus::ExecutorWrong { .. } | ChallengeStatus::Waiting => 0,
+        ChallengeStatus::ChallengerWrong { .. } => 1,
+    }
+}
+
+fn print_record(record: &ChallengeRecord, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string(record).unwrap_or_default());
+        return;
+    }
+    let target = format!("{}'s claim at height {} leaf {}", record.executor, record.height, record.index);
+    match &record.status {
+        ChallengeStatus::Waiting => println!("challenge {}: {target}, waiting for its verdict", record.id),
+        ChallengeStatus::ExecutorWrong { at, correct_root, slashed } => println!(
+            "challenge {}: {target} is WRONG (verdict at momentum {at}); the correct root is {correct_root}; \
+             {slashed} ZNN (smallest unit) slashed, half to the challenger",
+            record.id
+        ),
+        ChallengeStatus::ChallengerWrong { at, reason } => {
+            println!("challenge {}: failed at momentum {at}: {reason}; the challenger's bond is forfeit", record.id)
+        }
+    }
+}
+
+/// Runs `status`: 0 when the executor was proven wrong or the verdict waits, 1 when the challenger was wrong,
+/// 2 when L1 knows no such challenge.
+pub async fn status(config: &ChallengerConfig, id: Hash, json: bool) -> eyre::Result<i32> {
+    let l1 = ZnndClient::new(&config.l1.http, &config.l1.ws)?;
+    match challenge(&l1, &id).await? {
+        Some(record) => {
+            print_record(&record, json);
+            Ok(verdict_code(&record))
+        }
+        None => {
+            println!("L1 knows no challenge {id} (its parts may still be arriving)");
+            Ok(2)
+        }
+    }
+}
