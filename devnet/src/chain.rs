@@ -23,6 +23,17 @@ pub struct NewMomentum {
     pub momentum: Momentum,
     /// Its blocks, in content order.
     pub blocks: Vec<AccountBlock>,
+    /// What the rollup's settlement took in it: verdicts reached, and the time judging and settling took.
+    pub settlement: SettlementWork,
+}
+
+/// The settlement's work in one momentum (for metrics; never part of any state).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SettlementWork {
+    /// Challenges judged.
+    pub verdicts: usize,
+    /// Judging and settling finality.
+    pub took: std::time::Duration,
 }
 
 /// In-memory state guarded by the chain's lock.
@@ -176,6 +187,8 @@ impl Chain {
             }
         }
         let fused = std::mem::take(&mut changes.fused);
+        let settling = std::time::Instant::now();
+        let waiting = settlement.waiting();
         settlement.judge(height, &mut |challenge, claim| {
             let momentum = self.momentum_with_blocks(claim.height).unwrap_or_else(|e| {
                 tracing::error!(target: "zr::devnet", error = %e, "cannot read a challenged momentum");
@@ -184,6 +197,7 @@ impl Chain {
             self.judge.verdict(challenge, claim, momentum)
         });
         settlement.settle(height);
+        let work = SettlementWork { verdicts: waiting - settlement.waiting(), took: settling.elapsed() };
         let accounts: Vec<(Address, AccountState)> = touched.into_iter().collect();
 
         let previous = &inner.frontier_momentum;
@@ -233,7 +247,7 @@ impl Chain {
         inner.settlement = Arc::new(settlement);
         drop(inner);
 
-        let event = Arc::new(NewMomentum { momentum, blocks });
+        let event = Arc::new(NewMomentum { momentum, blocks, settlement: work });
         // No subscriber is fine.
         let _ = self.events.send(event.clone());
         Ok(event)

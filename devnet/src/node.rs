@@ -182,6 +182,10 @@ struct Metrics {
     blocks: Arc<zr_common::metrics::Counter>,
     pool: Arc<zr_common::metrics::Gauge>,
     produce: Arc<zr_common::metrics::Timer>,
+    settlement: Arc<zr_common::metrics::Timer>,
+    verdicts: Arc<zr_common::metrics::Counter>,
+    waiting: Arc<zr_common::metrics::Gauge>,
+    final_height: Arc<zr_common::metrics::Gauge>,
 }
 
 impl Metrics {
@@ -191,6 +195,13 @@ impl Metrics {
             blocks: registry.counter("zr_devnet_confirmed_blocks_total", "Account blocks confirmed in momentums"),
             pool: registry.gauge("zr_devnet_pool_blocks", "Unconfirmed account blocks waiting for a momentum"),
             produce: registry.timer("zr_devnet_momentum_produce_seconds", "Time to build, sign and persist a momentum"),
+            settlement: registry.timer(
+                "zr_devnet_settlement_seconds",
+                "Time per momentum the rollup's settlement takes: verdicts on challenges and finality",
+            ),
+            verdicts: registry.counter("zr_devnet_verdicts_total", "Challenges judged by the pillars"),
+            waiting: registry.gauge("zr_devnet_challenges_waiting", "Complete challenges waiting for a verdict"),
+            final_height: registry.gauge("zr_devnet_rollup_final_height", "Highest rollup height whose claim is final"),
         }
     }
 }
@@ -222,6 +233,15 @@ async fn produce_loop(
                 metrics.height.set(momentum.momentum.height);
                 metrics.blocks.add(momentum.blocks.len() as u64);
                 metrics.pool.set(chain.pool_len() as u64);
+                metrics.settlement.observe(momentum.settlement.took);
+                metrics.verdicts.add(momentum.settlement.verdicts as u64);
+                let settlement = chain.settlement();
+                metrics.waiting.set(settlement.waiting() as u64);
+                metrics.final_height.set(settlement.final_root().map_or(0, |f| f.height));
+                if momentum.settlement.verdicts > 0 {
+                    tracing::info!(target: "zr::devnet", height = momentum.momentum.height,
+                        verdicts = momentum.settlement.verdicts, took = ?momentum.settlement.took, "verdicts reached");
+                }
                 tracing::debug!(target: "zr::devnet", height = momentum.momentum.height, blocks = momentum.blocks.len(), "momentum");
             }
             Ok(Err(err)) => {

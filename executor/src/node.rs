@@ -266,7 +266,9 @@ pub async fn start<L: L1 + 'static>(
     ));
     let task = tokio::spawn(async move {
         run(rollup_for_run, l1, from, events_for_run, outputs, metrics, ready, stopped).await;
+        // Awaited, so its hold on the rollup (and the store's file) is gone when the executor has stopped.
         watcher.abort();
+        let _ = watcher.await;
     });
     tracing::info!(target: "zr::executor", rpc = %rpc_addr, ops = %ops_addr, from, head = rollup.head().height, "executor started");
     Ok(ExecutorHandle { rollup, rpc_addr, ops_addr, events, gossip: gossip_info, rpc, stop, task, ops })

@@ -130,6 +130,21 @@ fn challenge_cli(net: &TestNet, key_file: &std::path::Path, own: &str, args: &[&
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_claim_is_rejected_and_a_forged_challenge_costs_its_bond() {
     let net = TestNet::start().await;
+    // What the settlement costs each momentum, with and without verdicts (for the figures in the README).
+    let mut momentums = net.handle().chain.subscribe();
+    let work = tokio::spawn(async move {
+        let (mut idle, mut judged) = (Vec::new(), Vec::new());
+        while let Ok(m) = momentums.recv().await {
+            match m.settlement.verdicts {
+                0 => idle.push(m.settlement.took),
+                _ => judged.push(m.settlement.took),
+            }
+            if judged.len() == 2 {
+                break;
+            }
+        }
+        (idle, judged)
+    });
     let (honest_dir, faulty_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let honest = start_executor_keeping(&net, &net.executors[0], honest_dir.path(), 256).await;
     post_data(&net, &net.alice, vec![], 10_000_000_000).await;
@@ -198,6 +213,14 @@ async fn a_wrong_claim_is_rejected_and_a_forged_challenge_costs_its_bond() {
     let later = claims_of(fault_at + 1).await;
     let faulty_later = later.iter().find(|c| c.executor == net.executors[1].public()).unwrap();
     assert!(!matches!(faulty_later.status, ClaimStatus::Final { .. } | ClaimStatus::Pending), "{faulty_later:?}");
+    let (mut idle, judged) = work.await.unwrap();
+    idle.sort();
+    println!(
+        "settlement per momentum (debug build): no verdict median {:?} max {:?} over {}; with one verdict {judged:?}",
+        idle[idle.len() / 2],
+        idle.last().unwrap(),
+        idle.len()
+    );
     honest.stop().await;
     faulty.stop().await;
 }

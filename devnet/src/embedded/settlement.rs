@@ -77,6 +77,11 @@ impl Settlement {
         &self.refused
     }
 
+    /// Complete challenges waiting for a verdict.
+    pub fn waiting(&self) -> usize {
+        self.queue.len()
+    }
+
     /// A challenge by id.
     pub fn challenge(&self, id: &Hash) -> Option<&ChallengeRecord> {
         self.challenges.get(id)
