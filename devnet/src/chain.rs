@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::broadcast;
 use zr_common::hash::sha3_256_concat;
-use zr_common::nom::{AccountBlock, BlockType, MAX_BLOCKS_PER_MOMENTUM, Momentum, VERSION};
+use zr_common::nom::{AccountBlock, BlockType, HashHeight, MAX_BLOCKS_PER_MOMENTUM, Momentum, VERSION};
 use zr_common::{Address, Hash, KeyPair, codec};
 
 use crate::embedded::{Judge, Settlement};
@@ -145,7 +145,7 @@ impl Chain {
     pub fn produce(&self, key: &KeyPair, now: u64) -> Result<Arc<NewMomentum>, DevnetError> {
         let mut inner = self.lock();
         let take = inner.pool.len().min(MAX_BLOCKS_PER_MOMENTUM);
-        let blocks: Vec<AccountBlock> = inner.pool.iter().take(take).cloned().collect();
+        let mut blocks: Vec<AccountBlock> = inner.pool.iter().take(take).cloned().collect();
 
         // The confirmed states these blocks lead to, computed before anything is committed.
         let mut touched: BTreeMap<Address, AccountState> = BTreeMap::new();
@@ -187,6 +187,34 @@ impl Chain {
             }
         }
         let fused = std::mem::take(&mut changes.fused);
+        let payouts = std::mem::take(&mut changes.payouts);
+        // Withdrawals are paid by contract sends on the inbox's own chain, in this momentum (the user receives
+        // them as any send); debited from the inbox already.
+        let acknowledged = HashHeight { hash: inner.frontier_momentum.hash, height: inner.frontier_momentum.height };
+        for payout in payouts {
+            let inbox = touched
+                .entry(Address::INBOX)
+                .or_insert_with(|| inner.confirmed.get(&Address::INBOX).cloned().unwrap_or_default());
+            let mut block = AccountBlock {
+                version: VERSION,
+                chain_identifier: self.genesis.chain_identifier,
+                block_type: BlockType::ContractSend as u64,
+                previous_hash: inbox.frontier_hash,
+                height: inbox.height + 1,
+                momentum_acknowledged: acknowledged,
+                address: Address::INBOX,
+                to_address: payout.recipient,
+                amount: payout.amount,
+                token_standard: payout.token,
+                data: payout.tx_hash.0.to_vec(),
+                ..AccountBlock::default()
+            };
+            block.hash = block.compute_hash();
+            inbox.height = block.height;
+            inbox.frontier_hash = block.hash;
+            settlement.paid(payout.tx_hash, block.hash);
+            blocks.push(block);
+        }
         let settling = std::time::Instant::now();
         let waiting = settlement.waiting();
         settlement.judge(height, &mut |challenge, claim| {

@@ -246,6 +246,15 @@ pub fn module(chain: Arc<Chain>) -> RpcModule<RpcContext> {
         check_range(height, count)?;
         json(chain.settlement().challenges(height, count))
     });
+    reg(&mut m, "embedded.rollup.getWithdrawal", |p, chain| {
+        let tx_hash: Hash = one(p)?;
+        json(
+            chain
+                .settlement()
+                .payout(&tx_hash)
+                .map(|l1_block| serde_json::json!({ "paid": true, "l1Block": l1_block })),
+        )
+    });
     reg(&mut m, "embedded.rollup.getRefused", |_, chain| json(chain.settlement().refused().to_vec()));
     reg(&mut m, "embedded.rollup.getParameters", |_, _| {
         use zr_common::rollup::settlement::{FINALITY_WINDOW, MIN_BOND};

@@ -4,7 +4,8 @@
 //! size as a little-endian u32 in front; tag 1: the same with an LZ4 block (what bundles were before zstd,
 //! still read so older chains replay). The size is checked against a hard cap before anything is allocated
 //! (no decompression bombs), and the result must be a canonical [`Bundle`]. Tag 2: an executor's claim.
-//! Tag 4 alone: a bond (the send's ZNN). Tag 5: a part of a challenge ([`ChallengePart`]).
+//! Tag 4 alone: a bond (the send's ZNN). Tag 5: a part of a challenge ([`ChallengePart`]). Tag 6: a
+//! withdrawal to pay ([`WithdrawalProof`]).
 //!
 //! zstd was chosen by measurement: a full bundle of token transfers from distinct senders takes 119 bytes of
 //! L1 data per transfer with zstd (level 19; brotli at 11 gives 119.5), 134 with LZ4.
@@ -46,6 +47,33 @@ pub struct ChallengePart {
 impl Canonical for ChallengePart {
     const NAME: &'static str = "challenge part";
     const MAX_ENCODED_LEN: usize = limits::MAX_L1_DATA;
+}
+
+/// The tag of a withdrawal proof: the state of a final root proves a withdrawal, and the inbox pays it.
+pub const WITHDRAWAL_TAG: u8 = 6;
+
+/// Proof that a rollup withdrawal (the value at `StateKey::Withdrawal { tx_hash }`) is in the state of a
+/// final root, for the inbox to pay it on L1. Anyone may post it; it is paid once.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct WithdrawalProof {
+    /// The withdrawing transaction.
+    pub tx_hash: zr_common::Hash,
+    /// A height whose root is final on L1.
+    pub height: u64,
+    /// The withdrawal's state value (`zr_protocol::Withdrawal`, canonical).
+    pub value: Vec<u8>,
+    /// Its inclusion proof against that root.
+    pub proof: zr_protocol::Proof,
+}
+
+impl Canonical for WithdrawalProof {
+    const NAME: &'static str = "withdrawal proof";
+    const MAX_ENCODED_LEN: usize = limits::MAX_L1_DATA;
+}
+
+/// Encodes a withdrawal proof for an account block's data.
+pub fn encode_withdrawal(proof: &WithdrawalProof) -> Vec<u8> {
+    [&[WITHDRAWAL_TAG][..], &proof.to_bytes()].concat()
 }
 
 /// Splits a challenge's canonical bytes into parts, each the data of one account block.
@@ -97,6 +125,8 @@ pub enum Payload {
     Bond,
     /// A part of a challenge.
     ChallengePart(ChallengePart),
+    /// A withdrawal to pay.
+    Withdrawal(WithdrawalProof),
 }
 
 /// Encodes a bundle for an account block's data; fails if it does not fit 16 KiB.
@@ -151,6 +181,7 @@ pub fn decode_payload(data: &[u8]) -> Result<Payload, PayloadError> {
         BOND_TAG if body.is_empty() => Ok(Payload::Bond),
         BOND_TAG => Err(PayloadError::Codec(CodecError::TrailingBytes { what: "bond", trailing: body.len() })),
         CHALLENGE_PART_TAG => Ok(Payload::ChallengePart(ChallengePart::from_bytes(body)?)),
+        WITHDRAWAL_TAG => Ok(Payload::Withdrawal(WithdrawalProof::from_bytes(body)?)),
         other => Err(PayloadError::UnknownTag(other)),
     }
 }

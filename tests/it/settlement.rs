@@ -224,3 +224,130 @@ async fn a_wrong_claim_is_rejected_and_a_forged_challenge_costs_its_bond() {
     honest.stop().await;
     faulty.stop().await;
 }
+
+/// A withdrawal is paid on L1 only once its claim is final, by a contract send from the inbox the recipient
+/// can receive, and exactly once: a second proof is refused, also after the devnet restarts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawal_is_paid_on_l1_after_finality_exactly_once() {
+    use zr_rpc_api::RollupStateApiClient;
+    use zr_sequencing::bundle::{WithdrawalProof, encode_withdrawal};
+
+    let mut net = TestNet::start().await;
+    let alice = net.alice.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let executor = start_executor_keeping(&net, &net.executors[0], dir.path(), 256).await;
+    post_data(&net, &alice, vec![], 10_000_000_000).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Paid to the depositor's own L1 account (it has fused plasma to receive with).
+    let recipient = alice.address();
+    let amount = 250_000_000u128;
+    let withdraw = sign(&alice, 0, TxKind::Withdraw { token: TokenStandard::ZNN, amount, l1_recipient: recipient });
+    post(&net, &alice, vec![withdraw.clone()]).await;
+    let view = executed(&executor.rpc_url(), &withdraw.hash()).await;
+    assert_eq!(view.status, zr_rpc_api::TransactionStatus::Executed, "{view:?}");
+    let height = view.height.unwrap();
+    let tx_hash = withdraw.hash();
+    let executor_api = api(&executor.rpc_url());
+    let proof_at = async |h: u64| {
+        let key = zr_protocol::StateKey::Withdrawal { tx_hash };
+        let proven = executor_api.get_proof(key, Some(h)).await.unwrap();
+        WithdrawalProof { tx_hash, height: h, value: proven.value.unwrap(), proof: proven.proof }
+    };
+    let refused_with = async |net: &TestNet, needle: &str| {
+        eventually(async || {
+            net.client().rollup_claims(1, 1).await.is_ok() && {
+                let refused = net
+                    .raw(
+                        &json!({"jsonrpc": "2.0", "id": 1, "method": "embedded.rollup.getRefused", "params": []})
+                            .to_string(),
+                    )
+                    .await;
+                refused["result"].as_array().unwrap().iter().any(|r| r["reason"].as_str().unwrap().contains(needle))
+            }
+        })
+        .await
+    };
+    // Proven before its height is final: refused.
+    if final_root(&net).await.is_none_or(|f| f.height < height) {
+        post_data(&net, &alice, encode_withdrawal(&proof_at(height).await), 0).await;
+        refused_with(&net, "not a recent final height").await;
+    }
+    eventually(async || final_root(&net).await.is_some_and(|f| f.height >= height)).await;
+    let settled = final_root(&net).await.unwrap();
+    let proof = proof_at(settled.height).await;
+    let payout_of = async |net: &TestNet| -> Option<serde_json::Value> {
+        let answer = net
+            .raw(
+                &json!({"jsonrpc": "2.0", "id": 1, "method": "embedded.rollup.getWithdrawal", "params": [tx_hash]})
+                    .to_string(),
+            )
+            .await;
+        answer["result"].as_object().map(|o| serde_json::Value::Object(o.clone()))
+    };
+    assert!(payout_of(&net).await.is_none());
+    post_data(&net, &alice, encode_withdrawal(&proof), 0).await;
+    eventually(async || payout_of(&net).await.is_some()).await;
+    let paid = payout_of(&net).await.unwrap();
+    let block_hash: zr_common::Hash = paid["l1Block"].as_str().unwrap().parse().unwrap();
+    let answer = net
+        .raw(
+            &json!({"jsonrpc": "2.0", "id": 1, "method": "ledger.getAccountBlockByHash", "params": [block_hash]})
+                .to_string(),
+        )
+        .await;
+    let block = &answer["result"];
+    assert_eq!(block["address"], json!(zr_common::Address::INBOX), "{block}");
+    assert_eq!(block["toAddress"], json!(recipient), "{block}");
+    assert_eq!(block["amount"], json!(amount.to_string()), "{block}");
+    assert_eq!(block["blockType"], json!(4), "a contract send");
+
+    // The recipient receives it like any send, and its L1 balance grows by the amount.
+    let client = net.client();
+    let before = client.account_info(&recipient).await.unwrap().balance(&TokenStandard::ZNN);
+    let frontier = client.frontier_block(&recipient).await.unwrap();
+    let momentum = client.frontier_momentum().await.unwrap();
+    let acknowledged = zr_common::nom::HashHeight { hash: momentum.hash, height: momentum.height };
+    let mut receive = zr_common::nom::AccountBlock {
+        from_block_hash: block_hash,
+        fused_plasma: zr_common::nom::plasma::BASE_PLASMA_PER_BLOCK,
+        ..zr_common::nom::AccountBlock::next(
+            CHAIN,
+            zr_common::nom::BlockType::UserReceive,
+            recipient,
+            frontier.as_ref(),
+            acknowledged,
+        )
+    };
+    receive.sign(&alice);
+    client.publish(&receive).await.unwrap();
+    assert_eq!(client.account_info(&recipient).await.unwrap().balance(&TokenStandard::ZNN), before + amount);
+
+    // Exactly once: the same proof again is refused, also after a restart of the devnet.
+    post_data(&net, &alice, encode_withdrawal(&proof), 0).await;
+    refused_with(&net, "paid already").await;
+    executor.stop().await;
+    net.restart().await;
+    assert_eq!(payout_of(&net).await.unwrap(), paid);
+    let refusals = |v: serde_json::Value| {
+        v["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["reason"].as_str().unwrap().contains("paid already"))
+            .count()
+    };
+    let count = refusals(
+        net.raw(&json!({"jsonrpc": "2.0", "id": 1, "method": "embedded.rollup.getRefused", "params": []}).to_string())
+            .await,
+    );
+    post_data(&net, &alice, encode_withdrawal(&proof), 0).await;
+    eventually(async || {
+        refusals(
+            net.raw(
+                &json!({"jsonrpc": "2.0", "id": 1, "method": "embedded.rollup.getRefused", "params": []}).to_string(),
+            )
+            .await,
+        ) > count
+    })
+    .await;
+}

@@ -5,3 +5,4 @@ pub mod key;
 pub mod net;
 pub mod rollup;
 pub mod up;
+pub mod withdraw;

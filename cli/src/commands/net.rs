@@ -101,6 +101,13 @@ impl Net {
         }
     }
 
+    /// A finished step, on its own line (not with --json).
+    pub fn progress_line(&self, line: &str) {
+        if self.progress {
+            eprintln!("\r\x1b[2K{line}");
+        }
+    }
+
     pub fn progress_done(&self) {
         if self.progress {
             eprintln!();

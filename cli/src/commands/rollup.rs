@@ -1,4 +1,4 @@
-//! The rollup commands: deploy, call, query, balance, transfer, deposit, tx.
+//! The rollup commands: deploy, call, query, balance, transfer, withdraw, deposit, tx.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -66,6 +66,18 @@ pub enum RollupCommand {
         to: Address,
         /// The amount (e.g. 1.5).
         amount: String,
+        /// ZNN or QSR.
+        #[arg(long, default_value = "ZNN")]
+        token: String,
+    },
+    /// Withdraw ZNN or QSR from the rollup to an L1 account: burned on the rollup, paid on L1 by the inbox once
+    /// the claim that burned it is final. Shows each step.
+    Withdraw {
+        /// The amount (e.g. 1.5).
+        amount: String,
+        /// The L1 account paid; yours by default.
+        #[arg(long)]
+        to: Option<Address>,
         /// ZNN or QSR.
         #[arg(long, default_value = "ZNN")]
         token: String,
@@ -150,6 +162,27 @@ pub fn run(cmd: RollupCommand, key: KeyFileArg, net: NetArgs, out: &Output) -> e
                 let kind = TxKind::Transfer { to, token: parse_token(&token)?, amount: parse_amount(&amount)? };
                 let view = transact(&net, &key, kind, "transfer").await?;
                 print_tx(out, &view);
+                Ok(())
+            }
+            RollupCommand::Withdraw { amount, to, token } => {
+                let key = key.load()?;
+                let amount = parse_amount(&amount)?;
+                let l1_recipient = to.unwrap_or(key.address());
+                let kind = TxKind::Withdraw { token: parse_token(&token)?, amount, l1_recipient };
+                let view = transact(&net, &key, kind, "withdrawal").await?;
+                if view.status != TransactionStatus::Executed {
+                    print_tx(out, &view);
+                    bail!("the withdrawal did not execute: {}", view.reason.unwrap_or_default());
+                }
+                let hash = view.hash;
+                net.progress_line(&format!("executed at height {}", view.height.unwrap_or_default()));
+                let paid = super::withdraw::pay_when_final(&net, &key, hash).await?;
+                out.emit(json!({ "transaction": hash, "executedAt": view.height, "finalAt": paid.final_height, "l1Block": paid.l1_block, "recipient": l1_recipient }), || {
+                    format!(
+                        "withdrawal {hash}: executed at height {}, final at {}, paid on L1 to {l1_recipient} by block {} ({} {})",
+                        view.height.unwrap_or_default(), paid.final_height, paid.l1_block, format_amount(amount), token
+                    )
+                });
                 Ok(())
             }
             RollupCommand::Deposit { amount, token } => {

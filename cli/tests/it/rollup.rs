@@ -111,6 +111,14 @@ fn walkthrough_against_zr_up() {
     let theirs = net.json(&["balance", other]);
     assert_eq!(theirs["rollup"]["znn"], "150000000");
 
+    // A withdrawal: burned on the rollup, paid on L1 once its claim is final; the transfer before it is final too.
+    let withdrawn = net.json(&["withdraw", "2"]);
+    assert_eq!(withdrawn["recipient"], me.as_str(), "{withdrawn}");
+    assert!(withdrawn["l1Block"].as_str().is_some_and(|h| h.len() == 64), "{withdrawn}");
+    assert!(withdrawn["finalAt"].as_u64().unwrap() >= withdrawn["executedAt"].as_u64().unwrap());
+    let settled = net.json(&["tx", hash]);
+    assert_eq!(settled["final"], true, "{settled}");
+
     // A contract larger than 200 KB goes up in chunks over several momentums.
     let big = net.home.path().join("big.wasm");
     big_contract(&big);

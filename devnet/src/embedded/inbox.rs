@@ -1,14 +1,14 @@
 //! The rollup inbox: any data up to 16 KiB (bundles, claims, bonds), paid per byte like any send; ZNN and QSR
 //! sent to it are deposits or bonds, held by the inbox. What the pillars decide about the rollup is this
 //! contract's to apply: bonds, claims and challenges go into the settlement state, which judges challenges
-//! and settles finality every momentum (withdrawals paid on L1 are not built yet).
+//! and settles finality every momentum, and withdrawals proven against a final root are paid from here.
 
 use zr_common::nom::{AccountBlock, plasma};
 use zr_common::rollup::settlement::MIN_BOND;
 use zr_common::{Address, TokenStandard};
-use zr_sequencing::bundle::{BOND_TAG, CHALLENGE_PART_TAG, CLAIM_TAG, Payload, decode_payload};
+use zr_sequencing::bundle::{BOND_TAG, CHALLENGE_PART_TAG, CLAIM_TAG, Payload, WITHDRAWAL_TAG, decode_payload};
 
-use super::{Changes, EmbeddedContract};
+use super::{Changes, EmbeddedContract, Payout};
 use crate::PublishError;
 
 /// The rollup inbox contract.
@@ -44,9 +44,29 @@ impl EmbeddedContract for RollupInbox {
             Ok(Payload::Claim(claim)) => changes.settlement.claim_sent(block, claim, at),
             Ok(Payload::Bond) => changes.settlement.bond_sent(block, at),
             Ok(Payload::ChallengePart(part)) => changes.settlement.challenge_part(block, part, at),
+            Ok(Payload::Withdrawal(proof)) => {
+                let Some((tx_hash, withdrawal)) = changes.settlement.withdrawal(block, proof, at) else { return };
+                let inbox = changes.state(&Address::INBOX);
+                if inbox.balance(&withdrawal.token) < withdrawal.amount {
+                    let reason = format!("the inbox holds less {} than the withdrawal of {tx_hash}", withdrawal.token);
+                    return changes.settlement.unpayable(block, &tx_hash, at, reason);
+                }
+                inbox.debit(withdrawal.token, withdrawal.amount);
+                changes.payouts.push(Payout {
+                    tx_hash,
+                    recipient: withdrawal.recipient,
+                    token: withdrawal.token,
+                    amount: withdrawal.amount,
+                });
+            }
             // Bundles are the executors' to order; data that is no payload at all is theirs to skip.
             Ok(Payload::Bundle(_)) => {}
-            Err(e) if matches!(block.data.first(), Some(&CLAIM_TAG | &BOND_TAG | &CHALLENGE_PART_TAG)) => {
+            Err(e)
+                if matches!(
+                    block.data.first(),
+                    Some(&CLAIM_TAG | &BOND_TAG | &CHALLENGE_PART_TAG | &WITHDRAWAL_TAG)
+                ) =>
+            {
                 changes.settlement.undecodable(block, at, e.to_string());
             }
             Err(_) => {}

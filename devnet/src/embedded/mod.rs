@@ -32,6 +32,21 @@ pub struct Changes<'a> {
     pub settlement: &'a mut Settlement,
     /// The height of the momentum being produced.
     pub height: u64,
+    /// Withdrawals the inbox pays in this momentum (already debited from its balance).
+    pub payouts: Vec<Payout>,
+}
+
+/// A rollup withdrawal the inbox pays on L1 with a contract send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payout {
+    /// The withdrawing rollup transaction.
+    pub tx_hash: zr_common::Hash,
+    /// The L1 account paid.
+    pub recipient: Address,
+    /// The token.
+    pub token: zr_common::TokenStandard,
+    /// The amount.
+    pub amount: u128,
 }
 
 impl<'a> Changes<'a> {
@@ -41,7 +56,7 @@ impl<'a> Changes<'a> {
         settlement: &'a mut Settlement,
         height: u64,
     ) -> Self {
-        Changes { touched, confirmed, fused: Vec::new(), settlement, height }
+        Changes { touched, confirmed, fused: Vec::new(), settlement, height, payouts: Vec::new() }
     }
 
     /// The state of `address` as this momentum has it so far, for changing.

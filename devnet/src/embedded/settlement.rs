@@ -17,7 +17,7 @@ use zr_common::rollup::settlement::{
 };
 use zr_common::{Address, Canonical, Hash, TokenStandard};
 use zr_fraud::Challenge;
-use zr_sequencing::bundle::{ChallengePart, MAX_CHALLENGE_PARTS};
+use zr_sequencing::bundle::{ChallengePart, MAX_CHALLENGE_PARTS, WithdrawalProof};
 
 /// Heights of settled claims kept below the final height (what `embedded.rollup.getClaims` can show).
 const KEEP_SETTLED: u64 = 256;
@@ -40,6 +40,8 @@ pub struct Settlement {
     queue: Vec<(Hash, Vec<u8>)>,
     /// Every challenge completed, by id.
     challenges: BTreeMap<Hash, ChallengeRecord>,
+    /// Withdrawals paid, by withdrawing transaction: the L1 block that paid each (paid once, ever).
+    paid: BTreeMap<Hash, Hash>,
 }
 
 /// A challenge whose parts are arriving.
@@ -75,6 +77,60 @@ impl Settlement {
     /// Recent refusals, newest last.
     pub fn refused(&self) -> &[Refused] {
         &self.refused
+    }
+
+    /// The L1 block that paid the withdrawal of rollup transaction `tx_hash`, if paid.
+    pub fn payout(&self, tx_hash: &Hash) -> Option<Hash> {
+        self.paid.get(tx_hash).copied()
+    }
+
+    /// Checks a withdrawal proof sent in `block` at momentum `at`: the withdrawal to pay, once, or `None`
+    /// (refused, with the reason recorded). The caller pays it and records the paying block.
+    pub fn withdrawal(
+        &mut self,
+        block: &AccountBlock,
+        proof: WithdrawalProof,
+        at: u64,
+    ) -> Option<(Hash, zr_protocol::Withdrawal)> {
+        match self.check_withdrawal(&proof) {
+            Ok(withdrawal) => {
+                // Marked at once, so a second proof in the same momentum is refused; the paying block follows.
+                self.paid.insert(proof.tx_hash, Hash::ZERO);
+                Some((proof.tx_hash, withdrawal))
+            }
+            Err(reason) => {
+                self.refuse(block, at, reason);
+                None
+            }
+        }
+    }
+
+    fn check_withdrawal(&self, proof: &WithdrawalProof) -> Result<zr_protocol::Withdrawal, String> {
+        if self.paid.contains_key(&proof.tx_hash) {
+            return Err(format!("the withdrawal of {} is paid already", proof.tx_hash));
+        }
+        let Some((root, _)) = self.recent_final.get(&proof.height) else {
+            return Err(format!("height {} is not a recent final height: prove against the final root", proof.height));
+        };
+        let key = zr_protocol::StateKey::Withdrawal { tx_hash: proof.tx_hash }.hash();
+        match proof.proof.verify(root, &key) {
+            Ok(Some(value_hash)) if value_hash == zr_common::sha3_256(&proof.value) => {}
+            Ok(_) => return Err("the proof does not show that withdrawal in the final state".into()),
+            Err(e) => return Err(format!("the withdrawal proof is invalid: {e}")),
+        }
+        zr_protocol::state::decode_value("withdrawal", &proof.value)
+            .map_err(|e| format!("the withdrawal does not decode: {e}"))
+    }
+
+    /// Records that `l1_block` paid the withdrawal of `tx_hash`.
+    pub fn paid(&mut self, tx_hash: Hash, l1_block: Hash) {
+        self.paid.insert(tx_hash, l1_block);
+    }
+
+    /// Records a withdrawal the inbox could not pay (it may be proven again later).
+    pub fn unpayable(&mut self, block: &AccountBlock, tx_hash: &Hash, at: u64, reason: String) {
+        self.paid.remove(tx_hash);
+        self.refuse(block, at, reason);
     }
 
     /// Complete challenges waiting for a verdict.
