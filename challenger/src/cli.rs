@@ -61,6 +61,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Follow every claim L1 records and compare it with this challenger's executor (`--executor`); with
+    /// `--challenge`, challenge the first wrong leaf of a diverging claim whose executor is a `--peer`.
+    Watch {
+        /// A peer executor's JSON-RPC URL, whose leaves can be fetched; repeat for several.
+        #[arg(long = "peer", value_name = "URL")]
+        peers: Vec<String>,
+        /// Post challenges (watch only by default).
+        #[arg(long)]
+        challenge: bool,
+        /// One pass over the claims recorded, then exit (1 if a diverging claim was left unchallenged).
+        #[arg(long)]
+        once: bool,
+        /// Print JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// A challenge's verdict, from L1.
     Status {
         /// The challenge id (what `submit` printed).
@@ -107,5 +123,8 @@ fn run(cli: Cli) -> eyre::Result<i32> {
         Command::Submit { height, index, against, force, wait, json } => runtime
             .block_on(crate::submit::run(&config, crate::submit::Submit { height, index, against, force, wait, json })),
         Command::Status { id, json } => runtime.block_on(crate::submit::status(&config, id, json)),
+        Command::Watch { peers, challenge, once, json } => {
+            runtime.block_on(crate::watch::run(&config, crate::watch::Watch { peers, challenge, once, json }))
+        }
     }
 }

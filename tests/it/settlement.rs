@@ -183,15 +183,54 @@ async fn a_wrong_claim_is_rejected_and_a_forged_challenge_costs_its_bond() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
 
-    // The real challenge: the faulty claim is rejected, its bond slashed, the honest root final.
+    // A challenger watching L1 finds the faulty claim diverging at its first wrong leaf; watch-only, it posts
+    // nothing and says so with exit code 1.
     let included = claims_of(fault_at).await.into_iter().find(|c| c.executor == net.executors[1].public()).unwrap();
-    let args = ["submit", &fault_at.to_string(), "0", "--against", &faulty.rpc_url(), "--wait", "--json"];
-    let (code, verdict) = challenge_cli(&net, &challenger, &honest.rpc_url(), &args);
-    assert_eq!(code, 0, "{verdict}");
-    assert_eq!(verdict["status"]["kind"], "executorWrong", "{verdict}");
+    let faulty_url = faulty.rpc_url();
+    let watch = |extra: &[&str]| {
+        let mut args = vec!["watch", "--once", "--json", "--peer", faulty_url.as_str()];
+        args.extend_from_slice(extra);
+        std::process::Command::new(env!("CARGO_BIN_EXE_challenge-under-test"))
+            .args(["--l1-http", &net.handle().http_url(), "--l1-ws", &net.handle().ws_url()])
+            .args(["--executor", &honest.rpc_url(), "--chain-id", &ROLLUP.to_string()])
+            .args(["--key-file", challenger.to_str().unwrap()])
+            .args(args)
+            .env("ZR_LOG", "error")
+            .output()
+            .unwrap()
+    };
+    let watched = watch(&[]);
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&watched.stdout).lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let diverging: Vec<_> = lines.iter().filter(|l| l["result"] == "diverges").collect();
+    assert_eq!(diverging.len(), 1, "{lines:?}");
+    assert_eq!((diverging[0]["height"].as_u64(), diverging[0]["leaf"].as_u64()), (Some(fault_at), Some(0)));
+    assert_eq!(watched.status.code(), Some(1));
+    // With --challenge it challenges that leaf: the faulty claim is rejected, its bond slashed, the honest
+    // root final.
+    let challenged = watch(&["--challenge"]);
+    assert_eq!(challenged.status.code(), Some(0), "{}", String::from_utf8_lossy(&challenged.stderr));
+    let verdict_of = async || {
+        let answer = net
+            .raw(
+                &json!({"jsonrpc": "2.0", "id": 1, "method": "embedded.rollup.getChallenges", "params": [fault_at, 1]})
+                    .to_string(),
+            )
+            .await;
+        answer["result"].as_array().unwrap().iter().find(|c| c["status"]["kind"] == "executorWrong").cloned()
+    };
+    eventually(async || verdict_of().await.is_some()).await;
+    let verdict = verdict_of().await.unwrap();
     let honest_root =
         zr_rpc_api::RollupStateApiClient::get_state_root(&api(&honest.rpc_url()), Some(fault_at)).await.unwrap().root;
     assert_eq!(verdict["status"]["correctRoot"], serde_json::json!(honest_root), "{verdict}");
+    let code = std::process::Command::new(env!("CARGO_BIN_EXE_challenge-under-test"))
+        .args(["--l1-http", &net.handle().http_url(), "--l1-ws", &net.handle().ws_url()])
+        .args(["status", verdict["id"].as_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(code.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&code.stdout).contains("WRONG"));
     let verdict_at = verdict["status"]["at"].as_u64().unwrap();
     println!(
         "faulty claim included at momentum {}, rejected at {verdict_at} ({} momentums; the challenge was posted by a \

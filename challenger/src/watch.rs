@@ -1,0 +1,141 @@
+//! `zr-challenge watch`: follows every claim L1 records, compares it with this challenger's own executor,
+//! finds the first leaf where a diverging claim goes wrong (from the leaves its executor serves, for the
+//! executors given with `--peer`), and — with `--challenge` — challenges it.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use eyre::WrapErr;
+use jsonrpsee_http_client::HttpClientBuilder;
+use serde_json::json;
+use zr_common::PublicKey;
+use zr_common::rollup::settlement::{ClaimRecord, ClaimStatus};
+use zr_config::ChallengerConfig;
+use zr_rpc_api::RollupStateApiClient;
+use zr_sequencing::{L1, ZnndClient};
+
+/// What `watch` is asked.
+pub struct Watch {
+    /// Executors whose leaves can be fetched, by RPC URL.
+    pub peers: Vec<String>,
+    /// Post challenges (watch only otherwise).
+    pub challenge: bool,
+    /// One pass over the recorded claims, then exit.
+    pub once: bool,
+    /// Print JSON lines.
+    pub json: bool,
+}
+
+/// One claim checked.
+enum Finding {
+    Holds,
+    Diverges { leaf: Option<u32>, why: String },
+}
+
+/// Runs `watch` until stopped (or one pass with `once`); the exit code is 0, or 1 when a pass found a
+/// diverging claim it did not (or could not) challenge.
+pub async fn run(config: &ChallengerConfig, request: Watch) -> eyre::Result<i32> {
+    let l1 = ZnndClient::new(&config.l1.http, &config.l1.ws)?;
+    let own = HttpClientBuilder::default().request_timeout(Duration::from_secs(60)).build(&config.executor_rpc)?;
+    let own_key = own.get_head().await.wrap_err("cannot reach this challenger's executor")?.executor;
+    let mut peers: BTreeMap<PublicKey, String> = BTreeMap::new();
+    for url in &request.peers {
+        let client = HttpClientBuilder::default().build(url)?;
+        let key = client.get_head().await.wrap_err_with(|| format!("cannot reach peer {url}"))?.executor;
+        peers.insert(key, url.clone());
+    }
+    let mut checked: BTreeMap<(u64, PublicKey), ()> = BTreeMap::new();
+    let mut unresolved = false;
+    loop {
+        let frontier = l1.frontier_momentum().await?.height;
+        let from = l1.rollup_final().await?.map_or(1, |f| f.height.saturating_sub(8).max(1));
+        for start in (from..=frontier).step_by(1_000) {
+            let count = (frontier - start + 1).min(1_000);
+            for claim in l1.rollup_claims(start, count).await? {
+                if claim.executor == own_key
+                    || claim.status != ClaimStatus::Pending
+                    || checked.contains_key(&(claim.height, claim.executor))
+                {
+                    continue;
+                }
+                let Some(finding) = check(&own, &peers, &claim).await? else { continue };
+                checked.insert((claim.height, claim.executor), ());
+                let (result, leaf, why) = match &finding {
+                    Finding::Holds => ("holds", None, String::new()),
+                    Finding::Diverges { leaf, why } => ("diverges", *leaf, why.clone()),
+                };
+                if request.json {
+                    println!(
+                        "{}",
+                        json!({ "height": claim.height, "executor": claim.executor, "result": result, "leaf": leaf, "reason": why })
+                    );
+                } else if let Finding::Diverges { .. } = finding {
+                    println!(
+                        "height {} executor {}: DIVERGES{} ({why})",
+                        claim.height,
+                        claim.executor,
+                        leaf.map(|l| format!(" at leaf {l}")).unwrap_or_default()
+                    );
+                } else {
+                    println!("height {} executor {}: holds", claim.height, claim.executor);
+                }
+                if let (Finding::Diverges { leaf: Some(leaf), .. }, true) = (&finding, request.challenge) {
+                    let submit = crate::submit::Submit {
+                        height: claim.height,
+                        index: *leaf,
+                        against: peers[&claim.executor].clone(),
+                        force: false,
+                        wait: false,
+                        json: request.json,
+                    };
+                    if crate::submit::run(config, submit).await.unwrap_or(2) != 0 {
+                        unresolved = true;
+                    }
+                } else if let Finding::Diverges { .. } = finding {
+                    unresolved = true;
+                }
+            }
+        }
+        if request.once {
+            return Ok(i32::from(unresolved));
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Compares `claim` with this challenger's executor; `None` while that executor has not claimed the height.
+async fn check(
+    own: &jsonrpsee_http_client::HttpClient,
+    peers: &BTreeMap<PublicKey, String>,
+    claim: &ClaimRecord,
+) -> eyre::Result<Option<Finding>> {
+    let Some(ours) = own.get_claim(claim.height).await? else { return Ok(None) };
+    if (ours.body.new_state_root, ours.body.leaves_root, ours.body.prev_state_root)
+        == (claim.new_state_root, claim.leaves_root, claim.prev_state_root)
+    {
+        return Ok(Some(Finding::Holds));
+    }
+    let Some(url) = peers.get(&claim.executor) else {
+        let why = "its executor is not among the --peer executors, so its leaves are out of reach".into();
+        return Ok(Some(Finding::Diverges { leaf: None, why }));
+    };
+    let theirs = HttpClientBuilder::default().build(url)?.get_claim_leaves(claim.height).await?;
+    let ours = own.get_claim_leaves(claim.height).await?.unwrap_or_default();
+    let Some(theirs) = theirs.filter(|l| zr_protocol::leaves_root(l) == claim.leaves_root) else {
+        let why = "its executor does not serve the leaves of its claim".into();
+        return Ok(Some(Finding::Diverges { leaf: None, why }));
+    };
+    let first = theirs
+        .iter()
+        .zip(&ours)
+        .position(|(a, b)| a != b)
+        .or((theirs.len() != ours.len()).then(|| theirs.len().min(ours.len())));
+    Ok(Some(Finding::Diverges {
+        leaf: first.map(|i| i as u32),
+        why: format!("claims root {} where this executor has {}", claim.new_state_root, ours_root(&ours)),
+    }))
+}
+
+fn ours_root(leaves: &[zr_protocol::ClaimLeaf]) -> String {
+    leaves.last().map_or("nothing".into(), |l| l.post_state_root.to_string())
+}
