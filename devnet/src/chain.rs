@@ -10,7 +10,7 @@ use zr_common::hash::sha3_256_concat;
 use zr_common::nom::{AccountBlock, BlockType, HashHeight, MAX_BLOCKS_PER_MOMENTUM, Momentum, VERSION};
 use zr_common::{Address, Hash, KeyPair, codec};
 
-use crate::embedded::{Judge, Settlement};
+use crate::embedded::{Judge, Payout, Settlement};
 use crate::genesis::Genesis;
 use crate::state::AccountState;
 use crate::store::{MomentumWrite, Store, StoredBlock};
@@ -187,9 +187,28 @@ impl Chain {
             }
         }
         let fused = std::mem::take(&mut changes.fused);
-        let payouts = std::mem::take(&mut changes.payouts);
-        // Withdrawals are paid by contract sends on the inbox's own chain, in this momentum (the user receives
-        // them as any send); debited from the inbox already.
+        let mut payouts = std::mem::take(&mut changes.payouts);
+        let settling = std::time::Instant::now();
+        let waiting = settlement.waiting();
+        settlement.judge(height, &mut |challenge, claim| {
+            let momentum = self.momentum_with_blocks(claim.height).unwrap_or_else(|e| {
+                tracing::error!(target: "zr::devnet", error = %e, "cannot read a challenged momentum");
+                None
+            });
+            self.judge.verdict(challenge, claim, momentum)
+        });
+        settlement.settle(height);
+        let work = SettlementWork { verdicts: waiting - settlement.waiting(), took: settling.elapsed() };
+        // Bonds whose unbonding delay passed with nothing open are paid back, from the inbox's balance.
+        for (owner, amount) in settlement.release_bonds(height) {
+            touched
+                .entry(Address::INBOX)
+                .or_insert_with(|| inner.confirmed.get(&Address::INBOX).cloned().unwrap_or_default())
+                .debit(zr_common::TokenStandard::ZNN, amount);
+            payouts.push(Payout { withdrawal: None, recipient: owner, token: zr_common::TokenStandard::ZNN, amount });
+        }
+        // Paid by contract sends on the inbox's own chain, in this momentum (the recipient receives them as any
+        // send); debited from the inbox already.
         let acknowledged = HashHeight { hash: inner.frontier_momentum.hash, height: inner.frontier_momentum.height };
         for payout in payouts {
             let inbox = touched
@@ -206,26 +225,17 @@ impl Chain {
                 to_address: payout.recipient,
                 amount: payout.amount,
                 token_standard: payout.token,
-                data: payout.tx_hash.0.to_vec(),
+                data: payout.withdrawal.map_or_else(|| b"bond".to_vec(), |h| h.0.to_vec()),
                 ..AccountBlock::default()
             };
             block.hash = block.compute_hash();
             inbox.height = block.height;
             inbox.frontier_hash = block.hash;
-            settlement.paid(payout.tx_hash, block.hash);
+            if let Some(tx_hash) = payout.withdrawal {
+                settlement.paid(tx_hash, block.hash);
+            }
             blocks.push(block);
         }
-        let settling = std::time::Instant::now();
-        let waiting = settlement.waiting();
-        settlement.judge(height, &mut |challenge, claim| {
-            let momentum = self.momentum_with_blocks(claim.height).unwrap_or_else(|e| {
-                tracing::error!(target: "zr::devnet", error = %e, "cannot read a challenged momentum");
-                None
-            });
-            self.judge.verdict(challenge, claim, momentum)
-        });
-        settlement.settle(height);
-        let work = SettlementWork { verdicts: waiting - settlement.waiting(), took: settling.elapsed() };
         let accounts: Vec<(Address, AccountState)> = touched.into_iter().collect();
 
         let previous = &inner.frontier_momentum;

@@ -389,6 +389,10 @@ async fn run<L: L1 + 'static>(
 /// bonded (or the bond is on its way) now.
 async fn ensure_bond<L: L1>(l1: &L, poster: &Poster<L>, key: &KeyPair, amount: u64) -> bool {
     match l1.rollup_bond(&key.address()).await {
+        Ok(Some(bond)) if bond.unbonding_since.is_some() => {
+            tracing::warn!(target: "zr::executor", "this executor's bond is unbonding: its claims are recorded but never final");
+            return true;
+        }
         Ok(Some(_)) => return true,
         Ok(None) => {}
         Err(err) => {

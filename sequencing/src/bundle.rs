@@ -5,7 +5,7 @@
 //! still read so older chains replay). The size is checked against a hard cap before anything is allocated
 //! (no decompression bombs), and the result must be a canonical [`Bundle`]. Tag 2: an executor's claim.
 //! Tag 4 alone: a bond (the send's ZNN). Tag 5: a part of a challenge ([`ChallengePart`]). Tag 6: a
-//! withdrawal to pay ([`WithdrawalProof`]).
+//! withdrawal to pay ([`WithdrawalProof`]). Tag 7 alone: an unbond request.
 //!
 //! zstd was chosen by measurement: a full bundle of token transfers from distinct senders takes 119 bytes of
 //! L1 data per transfer with zstd (level 19; brotli at 11 gives 119.5), 134 with LZ4.
@@ -48,6 +48,9 @@ impl Canonical for ChallengePart {
     const NAME: &'static str = "challenge part";
     const MAX_ENCODED_LEN: usize = limits::MAX_L1_DATA;
 }
+
+/// The tag of an unbond request (the tag alone): the sender's bond is paid back after a delay.
+pub const UNBOND_TAG: u8 = 7;
 
 /// The tag of a withdrawal proof: the state of a final root proves a withdrawal, and the inbox pays it.
 pub const WITHDRAWAL_TAG: u8 = 6;
@@ -127,6 +130,8 @@ pub enum Payload {
     ChallengePart(ChallengePart),
     /// A withdrawal to pay.
     Withdrawal(WithdrawalProof),
+    /// An unbond request.
+    Unbond,
 }
 
 /// Encodes a bundle for an account block's data; fails if it does not fit 16 KiB.
@@ -182,6 +187,8 @@ pub fn decode_payload(data: &[u8]) -> Result<Payload, PayloadError> {
         BOND_TAG => Err(PayloadError::Codec(CodecError::TrailingBytes { what: "bond", trailing: body.len() })),
         CHALLENGE_PART_TAG => Ok(Payload::ChallengePart(ChallengePart::from_bytes(body)?)),
         WITHDRAWAL_TAG => Ok(Payload::Withdrawal(WithdrawalProof::from_bytes(body)?)),
+        UNBOND_TAG if body.is_empty() => Ok(Payload::Unbond),
+        UNBOND_TAG => Err(PayloadError::Codec(CodecError::TrailingBytes { what: "unbond", trailing: body.len() })),
         other => Err(PayloadError::UnknownTag(other)),
     }
 }

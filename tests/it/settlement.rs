@@ -361,6 +361,23 @@ async fn a_withdrawal_is_paid_on_l1_after_finality_exactly_once() {
     client.publish(&receive).await.unwrap();
     assert_eq!(client.account_info(&recipient).await.unwrap().balance(&TokenStandard::ZNN), before + amount);
 
+    // A bond, then an unbond request: after the delay, with nothing open, the bond comes back by a contract send.
+    use zr_sequencing::bundle::UNBOND_TAG;
+    post_data(&net, &alice, vec![BOND_TAG], MIN_BOND).await;
+    eventually(async || net.client().rollup_bond(&alice.address()).await.unwrap().is_some()).await;
+    post_data(&net, &alice, vec![UNBOND_TAG], 0).await;
+    eventually(async || net.client().rollup_bond(&alice.address()).await.unwrap().is_none()).await;
+    let inbox_blocks = net
+        .raw(&json!({"jsonrpc": "2.0", "id": 1, "method": "ledger.getAccountBlocksByHeight", "params": [zr_common::Address::INBOX, 1, 10]}).to_string())
+        .await;
+    let returned: Vec<_> = inbox_blocks["result"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["toAddress"] == json!(alice.address()) && b["amount"] == json!(MIN_BOND.to_string()))
+        .collect();
+    assert_eq!(returned.len(), 1, "the bond is paid back once: {inbox_blocks}");
+
     // Exactly once: the same proof again is refused, also after a restart of the devnet.
     post_data(&net, &alice, encode_withdrawal(&proof), 0).await;
     refused_with(&net, "paid already").await;
@@ -389,4 +406,50 @@ async fn a_withdrawal_is_paid_on_l1_after_finality_exactly_once() {
         ) > count
     })
     .await;
+}
+
+/// A challenger watching all along (`watch --challenge`) gets a wrong claim rejected soon after it lands:
+/// measured in momentums and seconds (figures for the README; the window's safety does not depend on them,
+/// as a challenged or disputed height never finalises before its verdict).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watching_challenger_gets_a_wrong_claim_rejected() {
+    let net = TestNet::start().await;
+    let (honest_dir, faulty_dir, keys) =
+        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let honest = start_executor_keeping(&net, &net.executors[0], honest_dir.path(), 256).await;
+    let fault_at = head(&honest.rpc_url()).await + 60;
+    let mut config = executor_config(&net, &net.executors[1], faulty_dir.path());
+    config.dangerous_fault_injection = Some(format!("{fault_at}:0"));
+    let faulty = zr_executor::node::start(&config, net.executors[1].clone(), net.client()).await.unwrap();
+    let key_file = keys.path().join("challenger.json");
+    net.relays[1].write_file(&key_file).unwrap();
+    let mut watcher = std::process::Command::new(env!("CARGO_BIN_EXE_challenge-under-test"))
+        .args(["--l1-http", &net.handle().http_url(), "--l1-ws", &net.handle().ws_url()])
+        .args(["--executor", &honest.rpc_url(), "--chain-id", &ROLLUP.to_string()])
+        .args(["--key-file", key_file.to_str().unwrap()])
+        .args(["watch", "--challenge", "--json", "--peer", &faulty.rpc_url()])
+        .env("ZR_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let faulty_claim = async || {
+        let claims = net.client().rollup_claims(fault_at, 1).await.unwrap();
+        claims.into_iter().find(|c| c.executor == net.executors[1].public())
+    };
+    eventually(async || faulty_claim().await.is_some_and(|c| matches!(c.status, ClaimStatus::Rejected { .. }))).await;
+    let claim = faulty_claim().await.unwrap();
+    let verdict =
+        net.client().call::<serde_json::Value>("embedded.rollup.getChallenges", json!([fault_at, 1])).await.unwrap();
+    let at = verdict[0]["status"]["at"].as_u64().unwrap();
+    // The devnet here makes a momentum every 50 ms; zr up every 10 s, where the same work fits one momentum.
+    println!(
+        "watched: wrong claim included at momentum {}, rejected at {at}: {} momentums (window {FINALITY_WINDOW})",
+        claim.included_at,
+        at - claim.included_at
+    );
+    assert!(at > claim.included_at);
+    let _ = watcher.kill();
+    let _ = watcher.wait();
+    honest.stop().await;
+    faulty.stop().await;
 }

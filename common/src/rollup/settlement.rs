@@ -21,7 +21,13 @@ pub struct Bond {
     pub amount: u128,
     /// The momentum that confirmed the first bond send: claims included from then on are bonded.
     pub since: u64,
+    /// The momentum that confirmed an unbond request: from then on the bond covers no new claim or
+    /// challenge, and it is paid back after [`UNBOND_DELAY`] momentums when nothing is open against it.
+    pub unbonding_since: Option<u64>,
 }
+
+/// Momentums from an unbond request to the bond's payment back (a claim's window, twice over).
+pub const UNBOND_DELAY: u64 = 2 * FINALITY_WINDOW;
 
 /// Where a claim stands on L1.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]

@@ -6,7 +6,9 @@
 use zr_common::nom::{AccountBlock, plasma};
 use zr_common::rollup::settlement::MIN_BOND;
 use zr_common::{Address, TokenStandard};
-use zr_sequencing::bundle::{BOND_TAG, CHALLENGE_PART_TAG, CLAIM_TAG, Payload, WITHDRAWAL_TAG, decode_payload};
+use zr_sequencing::bundle::{
+    BOND_TAG, CHALLENGE_PART_TAG, CLAIM_TAG, Payload, UNBOND_TAG, WITHDRAWAL_TAG, decode_payload,
+};
 
 use super::{Changes, EmbeddedContract, Payout};
 use crate::PublishError;
@@ -30,6 +32,8 @@ impl EmbeddedContract for RollupInbox {
                 "a bond sends at least {MIN_BOND} ZNN (smallest unit) with the bond payload"
             ))),
             Some((&BOND_TAG, _)) => Err(PublishError::new("a bond payload is its tag alone")),
+            Some((&UNBOND_TAG, [])) if block.amount == 0 => Ok(()),
+            Some((&UNBOND_TAG, _)) => Err(PublishError::new("an unbond request is its tag alone, with no amount")),
             _ => Ok(()),
         }
     }
@@ -43,6 +47,7 @@ impl EmbeddedContract for RollupInbox {
         match decode_payload(&block.data) {
             Ok(Payload::Claim(claim)) => changes.settlement.claim_sent(block, claim, at),
             Ok(Payload::Bond) => changes.settlement.bond_sent(block, at),
+            Ok(Payload::Unbond) => changes.settlement.unbond(block, at),
             Ok(Payload::ChallengePart(part)) => changes.settlement.challenge_part(block, part, at),
             Ok(Payload::Withdrawal(proof)) => {
                 let Some((tx_hash, withdrawal)) = changes.settlement.withdrawal(block, proof, at) else { return };
@@ -53,7 +58,7 @@ impl EmbeddedContract for RollupInbox {
                 }
                 inbox.debit(withdrawal.token, withdrawal.amount);
                 changes.payouts.push(Payout {
-                    tx_hash,
+                    withdrawal: Some(tx_hash),
                     recipient: withdrawal.recipient,
                     token: withdrawal.token,
                     amount: withdrawal.amount,

@@ -36,11 +36,11 @@ pub struct Changes<'a> {
     pub payouts: Vec<Payout>,
 }
 
-/// A rollup withdrawal the inbox pays on L1 with a contract send.
+/// What the inbox pays on L1 with a contract send: a rollup withdrawal, or a bond back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payout {
-    /// The withdrawing rollup transaction.
-    pub tx_hash: zr_common::Hash,
+    /// The withdrawing rollup transaction; `None` for a bond paid back.
+    pub withdrawal: Option<zr_common::Hash>,
     /// The L1 account paid.
     pub recipient: Address,
     /// The token.

@@ -13,7 +13,7 @@ use zr_common::nom::AccountBlock;
 use zr_common::rollup::Claim;
 use zr_common::rollup::settlement::{
     Bond, CHALLENGE_PARTS_EXPIRE, ChallengeRecord, ChallengeStatus, ClaimRecord, ClaimStatus, FinalRoot,
-    MAX_VERDICTS_PER_MOMENTUM, MIN_BOND, Refused,
+    MAX_VERDICTS_PER_MOMENTUM, MIN_BOND, Refused, UNBOND_DELAY,
 };
 use zr_common::{Address, Canonical, Hash, TokenStandard};
 use zr_fraud::Challenge;
@@ -166,7 +166,7 @@ impl Settlement {
         if self.challenges.contains_key(&part.id) || self.queue.iter().any(|(id, _)| *id == part.id) {
             return Err(format!("challenge {} is in already", part.id));
         }
-        if !self.bonds.contains_key(&block.address) {
+        if !self.live_bond(&block.address) {
             return Err("a challenger needs a live bond (send one with the bond payload first)".into());
         }
         let entry = self.partial.entry(part.id).or_insert_with(|| PartialChallenge {
@@ -268,8 +268,42 @@ impl Settlement {
             // Publishing refuses these; a block that got through anyway locks nothing.
             return self.refuse(block, at, format!("a bond is at least {MIN_BOND} ZNN (smallest unit)"));
         }
-        let bond = self.bonds.entry(block.address).or_insert(Bond { amount: 0, since: at });
+        // Sent to an unbonding bond, it is paid back with it.
+        let bond = self.bonds.entry(block.address).or_insert(Bond { amount: 0, since: at, unbonding_since: None });
         bond.amount = bond.amount.saturating_add(block.amount);
+    }
+
+    /// Records an unbond request sent in `block` at momentum `at`.
+    pub fn unbond(&mut self, block: &AccountBlock, at: u64) {
+        match self.bonds.get_mut(&block.address) {
+            Some(bond) if bond.unbonding_since.is_none() => bond.unbonding_since = Some(at),
+            Some(_) => self.refuse(block, at, "the bond is unbonding already".into()),
+            None => self.refuse(block, at, "no bond to unbond".into()),
+        }
+    }
+
+    /// Bonds whose unbonding delay has passed with nothing open against them, removed to be paid back:
+    /// (owner, amount). Open: a pending claim of the owner, or a challenge by or against it awaiting its verdict.
+    pub fn release_bonds(&mut self, at: u64) -> Vec<(Address, u128)> {
+        let due: Vec<Address> = self
+            .bonds
+            .iter()
+            .filter(|(_, b)| b.unbonding_since.is_some_and(|since| at >= since + UNBOND_DELAY))
+            .map(|(owner, _)| *owner)
+            .filter(|owner| {
+                let claims_open = self.claims.iter().any(|((_, a), c)| a == owner && c.status == ClaimStatus::Pending);
+                let challenges_open = self.challenges.values().any(|c| {
+                    c.status == ChallengeStatus::Waiting && (c.challenger == *owner || c.executor.address() == *owner)
+                });
+                !claims_open && !challenges_open
+            })
+            .collect();
+        due.into_iter().filter_map(|owner| self.bonds.remove(&owner).map(|b| (owner, b.amount))).collect()
+    }
+
+    /// Whether `address` has a bond that covers new claims and challenges (not unbonding).
+    fn live_bond(&self, address: &Address) -> bool {
+        self.bonds.get(address).is_some_and(|b| b.unbonding_since.is_none())
     }
 
     /// Records a claim sent in `block`, confirmed at momentum `at`.
@@ -301,7 +335,7 @@ impl Settlement {
         if self.claims.contains_key(&key) {
             return Err(format!("this executor's claim for height {} is recorded already", body.height));
         }
-        let status = match self.bonds.contains_key(&block.address) {
+        let status = match self.live_bond(&block.address) {
             true => ClaimStatus::Pending,
             false => ClaimStatus::Unfinalizable { reason: "its executor had no bond when it was included".into() },
         };
@@ -504,6 +538,30 @@ mod tests {
         assert_eq!(s.final_root(), Some(FinalRoot { height: 5, root: root(5) }));
         assert!(matches!(status(&s, 6, &b), ClaimStatus::Unfinalizable { reason } if reason.contains("builds on")));
         assert!(matches!(status(&s, 6, &c), ClaimStatus::Unfinalizable { reason } if reason.contains("no bond")));
+    }
+
+    #[test]
+    fn bonds_are_paid_back_after_the_delay_when_nothing_is_open() {
+        use zr_common::rollup::settlement::UNBOND_DELAY;
+        let (a, b) = (key(1), key(2));
+        let mut s = bonded(&[&a, &b]);
+        s.claim_sent(&block_of(&a, 1), claim(&a, 5, Hash::ZERO, root(5)), 2);
+        s.unbond(&block_of(&a, 2), 3);
+        s.unbond(&block_of(&b, 3), 3);
+        s.unbond(&block_of(&b, 4), 4);
+        assert!(s.refused().last().unwrap().reason.contains("unbonding already"));
+        // Claims of an unbonding executor are never final.
+        s.claim_sent(&block_of(&a, 5), claim(&a, 6, root(5), root(6)), 4);
+        assert!(matches!(status(&s, 6, &a), ClaimStatus::Unfinalizable { .. }));
+        assert_eq!(s.release_bonds(3 + UNBOND_DELAY - 1), vec![]);
+        // b has nothing open; a's claim at 5 is still pending (in its window at 3 + delay? it settles first).
+        let released = s.release_bonds(3 + UNBOND_DELAY);
+        assert_eq!(released, vec![(b.address(), MIN_BOND)]);
+        s.settle(3 + UNBOND_DELAY);
+        assert_eq!(s.release_bonds(3 + UNBOND_DELAY), vec![(a.address(), MIN_BOND)]);
+        assert_eq!(s.bond(&a.address()), None);
+        s.unbond(&block_of(&a, 6), 30);
+        assert!(s.refused().last().unwrap().reason.contains("no bond"));
     }
 
     #[test]
