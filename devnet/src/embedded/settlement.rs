@@ -540,6 +540,121 @@ mod tests {
         assert!(matches!(status(&s, 6, &c), ClaimStatus::Unfinalizable { reason } if reason.contains("no bond")));
     }
 
+    /// A challenge of leaf 0 of `who`'s claim at `height`, its witness a placeholder: these tests stand in for
+    /// the re-execution (the fraud library's own tests cover it).
+    fn challenge_of(who: &KeyPair, height: u64) -> Challenge {
+        let leaf = zr_protocol::ClaimLeaf {
+            tx_hash: Hash::ZERO,
+            post_state_root: Hash::ZERO,
+            receipt_hash: Hash::ZERO,
+            cumulative_gas: 0,
+            cumulative_receipt_bytes: 0,
+            cumulative_state_bytes: 0,
+        };
+        Challenge {
+            executor: who.public(),
+            height,
+            index: 0,
+            witness: zr_fraud::Witness {
+                claim: claim(who, height, Hash::ZERO, Hash::ZERO),
+                previous: None,
+                leaf: (leaf, zr_protocol::LeafProof { index: 0, leaf_count: 1, siblings: vec![] }),
+                step: zr_fraud::Step::Prelude { deposits: vec![] },
+                state: zr_protocol::Multiproof::default(),
+                code: vec![],
+            },
+            code: vec![],
+        }
+    }
+
+    fn part(id: Hash, index: u32, count: u32, bytes: &[u8]) -> ChallengePart {
+        ChallengePart { id, index, count, bytes: bytes.to_vec() }
+    }
+
+    #[test]
+    fn bad_challenges_are_refused_or_cost_their_bond() {
+        let (executor, challenger, stranger) = (key(1), key(2), key(3));
+        let mut s = bonded(&[&executor, &challenger]);
+        s.claim_sent(&block_of(&executor, 1), claim(&executor, 5, Hash::ZERO, root(5)), 2);
+        // An unbonded challenger, a part numbered past its count, a count over the cap: refused, nothing kept.
+        s.challenge_part(&block_of(&stranger, 10), part(root(1), 0, 1, b"x"), 3);
+        s.challenge_part(&block_of(&challenger, 11), part(root(1), 2, 2, b"x"), 3);
+        s.challenge_part(&block_of(&challenger, 12), part(root(1), 0, MAX_CHALLENGE_PARTS + 1, b"x"), 3);
+        let reasons: Vec<&str> = s.refused().iter().map(|r| r.reason.as_str()).collect();
+        assert!(reasons[0].contains("live bond") && reasons[1].contains("parts") && reasons[2].contains("parts"));
+        // Parts whose whole does not hash to the id: refused when complete.
+        s.challenge_part(&block_of(&challenger, 13), part(root(1), 0, 1, b"x"), 3);
+        assert!(s.refused().last().unwrap().reason.contains("do not hash"));
+        // A complete challenge that does not decode costs its bond at once.
+        let garbage = b"not a challenge".to_vec();
+        s.challenge_part(&block_of(&challenger, 14), part(zr_common::sha3_256(&garbage), 0, 1, &garbage), 3);
+        let record = s.challenge(&zr_common::sha3_256(&garbage)).unwrap();
+        assert!(matches!(&record.status, ChallengeStatus::ChallengerWrong { reason, .. } if reason.contains("decode")));
+        assert_eq!(s.bond(&challenger.address()), None);
+        // The same challenge again: refused.
+        s.bond_sent(
+            &AccountBlock { token_standard: TokenStandard::ZNN, amount: MIN_BOND, ..block_of(&challenger, 15) },
+            4,
+        );
+        s.challenge_part(&block_of(&challenger, 16), part(zr_common::sha3_256(&garbage), 0, 1, &garbage), 4);
+        assert!(s.refused().last().unwrap().reason.contains("in already"));
+        // Parts that never complete are dropped after their time.
+        s.challenge_part(&block_of(&challenger, 17), part(root(9), 0, 2, b"half"), 4);
+        assert_eq!(s.partial.len(), 1);
+        s.settle(4 + CHALLENGE_PARTS_EXPIRE);
+        assert!(s.partial.is_empty());
+    }
+
+    #[test]
+    fn verdicts_reject_the_claim_and_those_after_it_or_cost_the_challenger() {
+        let (executor, challenger, honest) = (key(1), key(2), key(4));
+        let mut s = bonded(&[&executor, &challenger, &honest]);
+        s.claim_sent(&block_of(&executor, 1), claim(&executor, 5, Hash::ZERO, root(50)), 2);
+        s.claim_sent(&block_of(&honest, 2), claim(&honest, 5, Hash::ZERO, root(5)), 2);
+        s.claim_sent(&block_of(&executor, 3), claim(&executor, 6, root(50), root(60)), 3);
+        let challenge = challenge_of;
+        let post = |s: &mut Settlement, c: &Challenge, n: u8, at: u64| {
+            let bytes = c.to_bytes();
+            s.challenge_part(&block_of(&challenger, n), part(zr_common::sha3_256(&bytes), 0, 1, &bytes), at);
+        };
+        // Disputed and challenged: nothing of height 5 is final before the verdict.
+        post(&mut s, &challenge(&executor, 5), 20, 3);
+        s.settle(50);
+        assert_eq!(s.final_root(), None);
+        // The verdict: the executor is wrong. Its claims from there are rejected, its bond split.
+        s.judge(51, &mut |_, _| Ok(root(5)));
+        assert!(matches!(status(&s, 5, &executor), ClaimStatus::Rejected { .. }));
+        assert!(
+            matches!(status(&s, 6, &executor), ClaimStatus::Rejected { reason, .. } if reason.contains("builds on"))
+        );
+        assert_eq!(s.bond(&executor.address()), None);
+        assert_eq!(s.bond(&challenger.address()).unwrap().amount, MIN_BOND + MIN_BOND / 2);
+        s.settle(51);
+        assert_eq!(s.final_root(), Some(FinalRoot { height: 5, root: root(5) }));
+        // A challenge of a final claim, and of a claim that does not exist: the challenger pays.
+        post(&mut s, &challenge(&honest, 5), 21, 52);
+        post(&mut s, &challenge(&honest, 99), 22, 52);
+        s.judge(52, &mut |_, _| panic!("no re-execution for what cannot be challenged"));
+        let verdicts: Vec<ChallengeStatus> = s.challenges(5, 100).into_iter().map(|c| c.status).collect();
+        assert!(verdicts.iter().filter(|v| matches!(v, ChallengeStatus::ChallengerWrong { .. })).count() == 2);
+        assert_eq!(s.bond(&challenger.address()), None, "forfeit");
+    }
+
+    #[test]
+    fn verdicts_are_capped_per_momentum_and_wait_in_order() {
+        let (executor, challenger) = (key(1), key(2));
+        let mut s = bonded(&[&executor, &challenger]);
+        for i in 0..(MAX_VERDICTS_PER_MOMENTUM + 2) {
+            let bytes = challenge_of(&executor, 100 + i as u64).to_bytes();
+            s.challenge_part(&block_of(&challenger, 30 + i as u8), part(zr_common::sha3_256(&bytes), 0, 1, &bytes), 2);
+        }
+        assert_eq!(s.waiting(), MAX_VERDICTS_PER_MOMENTUM + 2);
+        s.judge(3, &mut |_, _| Err("unused".into()));
+        assert_eq!(s.waiting(), 2, "the rest wait for the next momentum");
+        s.judge(4, &mut |_, _| Err("unused".into()));
+        assert_eq!(s.waiting(), 0);
+    }
+
     #[test]
     fn bonds_are_paid_back_after_the_delay_when_nothing_is_open() {
         use zr_common::rollup::settlement::UNBOND_DELAY;
