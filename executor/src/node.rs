@@ -81,13 +81,18 @@ impl ExecutorHandle {
         format!("http://{}", self.rpc_addr)
     }
 
-    /// Stops following, serving and posting; waits for the momentum in progress to commit.
+    /// Stops following, serving and posting; waits for the momentum in progress to commit, and (up to 10 s)
+    /// for RPC work still in flight (a witness being built) to let go of the store, so it is closed on return.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
         let _ = self.rpc.stop();
         self.rpc.stopped().await;
         self.ops.abort();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while Arc::strong_count(&self.rollup) > 1 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 }
 

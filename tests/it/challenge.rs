@@ -1,7 +1,6 @@
 //! `zr-challenge verify` against real daemons: an honest executor's claims hold leaf by leaf; an executor
 //! started with the fault switch is caught at the leaf it falsified, with the correct root named.
 
-use std::process::Command;
 use std::time::Duration;
 
 use zr_common::rollup::TxKind;
@@ -12,17 +11,8 @@ use crate::rollup_support::*;
 use crate::support::TestNet;
 
 fn verify(net: &TestNet, executor_url: &str, height: u64) -> (i32, serde_json::Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_challenge-under-test"))
-        .args(["--executor", executor_url, "--chain-id", &ROLLUP.to_string()])
-        .args(["--l1-http", &net.handle().http_url(), "--l1-ws", &net.handle().ws_url()])
-        .args(["verify", &height.to_string(), "--json"])
-        .env("ZR_LOG", "error")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let json = serde_json::from_str(stdout.trim())
-        .unwrap_or_else(|e| panic!("{e}: {stdout} / {}", String::from_utf8_lossy(&out.stderr)));
-    (out.status.code().unwrap(), json)
+    let height = height.to_string();
+    challenge_json(net, &["--executor", executor_url, "--chain-id", &ROLLUP.to_string(), "verify", &height, "--json"])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

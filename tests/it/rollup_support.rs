@@ -79,6 +79,22 @@ pub async fn post_data(net: &TestNet, poster: &KeyPair, data: Vec<u8>, amount: u
     panic!("no plasma for 10 s");
 }
 
+/// `zr-challenge` (the test build) pointed at the test devnet's L1.
+pub fn challenge_command(net: &TestNet) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_challenge-under-test"));
+    command.args(["--l1-http", &net.handle().http_url(), "--l1-ws", &net.handle().ws_url()]).env("ZR_LOG", "error");
+    command
+}
+
+/// Runs `zr-challenge` with `args`: its exit code and the JSON it printed.
+pub fn challenge_json(net: &TestNet, args: &[&str]) -> (i32, Value) {
+    let out = challenge_command(net).args(args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("{e}: {stdout} / {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap(), json)
+}
+
 /// Waits until the executor at `url` has executed `hash`; returns the transaction view.
 pub async fn executed(url: &str, hash: &zr_common::Hash) -> TransactionView {
     let client = api(url);

@@ -70,8 +70,7 @@ async fn bonded_claims_become_final_and_unbonded_ones_never() {
     assert_eq!(net.client().rollup_bond(&net.executors[1].address()).await.unwrap(), None);
 
     // `zr-challenge list` shows them, reading L1 alone.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_challenge-under-test"))
-        .args(["--l1-http", &net.handle().http_url(), "--l1-ws", &net.handle().ws_url()])
+    let out = challenge_command(&net)
         .args(["list", "--until", &height.to_string(), "--heights", "1", "--json"])
         .env("ZR_LOG", "error")
         .output()
@@ -80,8 +79,7 @@ async fn bonded_claims_become_final_and_unbonded_ones_never() {
     let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(listed["claims"].as_array().unwrap().len(), 2, "{listed}");
     assert!(listed["final"]["height"].as_u64().unwrap() >= height);
-    let table = std::process::Command::new(env!("CARGO_BIN_EXE_challenge-under-test"))
-        .args(["--l1-http", &net.handle().http_url(), "--l1-ws", &net.handle().ws_url()])
+    let table = challenge_command(&net)
         .args(["list", "--until", &height.to_string(), "--heights", "1"])
         .env("ZR_LOG", "error")
         .output()
@@ -111,17 +109,10 @@ async fn bonded_claims_become_final_and_unbonded_ones_never() {
 }
 
 fn challenge_cli(net: &TestNet, key_file: &std::path::Path, own: &str, args: &[&str]) -> (i32, serde_json::Value) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_challenge-under-test"))
-        .args(["--l1-http", &net.handle().http_url(), "--l1-ws", &net.handle().ws_url()])
-        .args(["--executor", own, "--chain-id", &ROLLUP.to_string(), "--key-file", key_file.to_str().unwrap()])
-        .args(args)
-        .env("ZR_LOG", "error")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let json = serde_json::from_str(stdout.trim())
-        .unwrap_or_else(|e| panic!("{e}: {stdout} / {}", String::from_utf8_lossy(&out.stderr)));
-    (out.status.code().unwrap(), json)
+    let chain = ROLLUP.to_string();
+    let mut all = vec!["--executor", own, "--chain-id", &chain, "--key-file", key_file.to_str().unwrap()];
+    all.extend_from_slice(args);
+    challenge_json(net, &all)
 }
 
 /// The rollup's headline: a faulty, bonded executor's claim is challenged and rejected by the pillars'
@@ -175,8 +166,7 @@ async fn a_wrong_claim_is_rejected_and_a_forged_challenge_costs_its_bond() {
 
     // Without --force, a challenge this challenger's own check finds groundless is not posted.
     let args = ["submit", &(fault_at + 1).to_string(), "0", "--against", &honest.rpc_url(), "--json"];
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_challenge-under-test"))
-        .args(["--l1-http", &net.handle().http_url(), "--l1-ws", &net.handle().ws_url()])
+    let out = challenge_command(&net)
         .args(["--executor", &honest.rpc_url(), "--key-file", challenger.to_str().unwrap()])
         .args(args)
         .output()
@@ -190,8 +180,7 @@ async fn a_wrong_claim_is_rejected_and_a_forged_challenge_costs_its_bond() {
     let watch = |extra: &[&str]| {
         let mut args = vec!["watch", "--once", "--json", "--peer", faulty_url.as_str()];
         args.extend_from_slice(extra);
-        std::process::Command::new(env!("CARGO_BIN_EXE_challenge-under-test"))
-            .args(["--l1-http", &net.handle().http_url(), "--l1-ws", &net.handle().ws_url()])
+        challenge_command(&net)
             .args(["--executor", &honest.rpc_url(), "--chain-id", &ROLLUP.to_string()])
             .args(["--key-file", challenger.to_str().unwrap()])
             .args(args)
@@ -224,11 +213,7 @@ async fn a_wrong_claim_is_rejected_and_a_forged_challenge_costs_its_bond() {
     let honest_root =
         zr_rpc_api::RollupStateApiClient::get_state_root(&api(&honest.rpc_url()), Some(fault_at)).await.unwrap().root;
     assert_eq!(verdict["status"]["correctRoot"], serde_json::json!(honest_root), "{verdict}");
-    let code = std::process::Command::new(env!("CARGO_BIN_EXE_challenge-under-test"))
-        .args(["--l1-http", &net.handle().http_url(), "--l1-ws", &net.handle().ws_url()])
-        .args(["status", verdict["id"].as_str().unwrap()])
-        .output()
-        .unwrap();
+    let code = challenge_command(&net).args(["status", verdict["id"].as_str().unwrap()]).output().unwrap();
     assert_eq!(code.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&code.stdout).contains("WRONG"));
     let verdict_at = verdict["status"]["at"].as_u64().unwrap();
@@ -423,8 +408,7 @@ async fn a_watching_challenger_gets_a_wrong_claim_rejected() {
     let faulty = zr_executor::node::start(&config, net.executors[1].clone(), net.client()).await.unwrap();
     let key_file = keys.path().join("challenger.json");
     net.relays[1].write_file(&key_file).unwrap();
-    let mut watcher = std::process::Command::new(env!("CARGO_BIN_EXE_challenge-under-test"))
-        .args(["--l1-http", &net.handle().http_url(), "--l1-ws", &net.handle().ws_url()])
+    let mut watcher = challenge_command(&net)
         .args(["--executor", &honest.rpc_url(), "--chain-id", &ROLLUP.to_string()])
         .args(["--key-file", key_file.to_str().unwrap()])
         .args(["watch", "--challenge", "--json", "--peer", &faulty.rpc_url()])
