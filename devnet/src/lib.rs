@@ -10,6 +10,7 @@
 //! modelled. [`InProcessL1`] drives the chain through the rollup's `L1` trait without HTTP.
 
 mod chain;
+pub mod cli;
 pub mod embedded;
 mod error;
 pub mod genesis;

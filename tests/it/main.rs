@@ -12,4 +12,5 @@ mod rollup_support;
 mod settlement;
 mod store_kill;
 mod support;
+mod withdrawal_kill;
 mod witness_verify;
