@@ -77,6 +77,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A data-availability challenge: the executor must post its claim's leaves to L1 within 20 momentums or
+    /// the claim is rejected and its bond slashed (if it does post them, the challenger's bond is forfeit).
+    SubmitDa {
+        /// The claim's momentum height.
+        height: u64,
+        /// The executor challenged (public key, hex).
+        #[arg(long, value_name = "PUBLIC_KEY")]
+        executor_key: zr_common::PublicKey,
+        /// Wait until it is answered or expires.
+        #[arg(long)]
+        wait: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// A challenge's verdict, from L1.
     Status {
         /// The challenge id (what `submit` printed).
@@ -122,6 +137,9 @@ fn run(cli: Cli) -> eyre::Result<i32> {
         Command::List { until, heights, json } => runtime.block_on(crate::list::run(&config, until, heights, json)),
         Command::Submit { height, index, against, force, wait, json } => runtime
             .block_on(crate::submit::run(&config, crate::submit::Submit { height, index, against, force, wait, json })),
+        Command::SubmitDa { height, executor_key, wait, json } => {
+            runtime.block_on(crate::submit::submit_da(&config, executor_key, height, wait, json))
+        }
         Command::Status { id, json } => runtime.block_on(crate::submit::status(&config, id, json)),
         Command::Watch { peers, challenge, once, json } => {
             runtime.block_on(crate::watch::run(&config, crate::watch::Watch { peers, challenge, once, json }))

@@ -177,3 +177,51 @@ pub async fn status(config: &ChallengerConfig, id: Hash, json: bool) -> eyre::Re
         }
     }
 }
+
+/// Runs `submit-da`: a data-availability challenge of `executor`'s claim at `height` (bonding if needed);
+/// with `wait`, follows it until answered or expired. Exit code 0 when the executor failed to answer (or it
+/// is posted and not waited for), 1 when it answered (the bond is forfeit), 2 when nothing was posted.
+pub async fn submit_da(
+    config: &ChallengerConfig,
+    executor: zr_common::PublicKey,
+    height: u64,
+    wait: bool,
+    json: bool,
+) -> eyre::Result<i32> {
+    use zr_common::rollup::settlement::{DA_WINDOW, DaStatus};
+    use zr_sequencing::bundle::{DaChallenge, encode_da_challenge};
+    let key_file = config.key_file.as_ref().ok_or_else(|| eyre!("submitting needs a key (`--key-file`)"))?;
+    let key = KeyPair::read_file(key_file).wrap_err_with(|| format!("cannot read {}", key_file.display()))?;
+    let l1 = ZnndClient::new(&config.l1.http, &config.l1.ws)?;
+    let open = l1.rollup_claims(height, 1).await?;
+    if !open.iter().any(|c| c.executor == executor && c.status == zr_common::rollup::settlement::ClaimStatus::Pending) {
+        println!("not submitted: L1 records no open claim of {executor} at height {height}");
+        return Ok(2);
+    }
+    let chain_identifier = l1.frontier_momentum().await?.chain_identifier;
+    if l1.rollup_bond(&key.address()).await?.is_none() {
+        let bond =
+            SendRequest { to: Address::INBOX, token: TokenStandard::ZNN, amount: MIN_BOND, data: vec![BOND_TAG] };
+        send_block(&l1, chain_identifier, &key, bond).await.wrap_err("cannot bond")?;
+    }
+    let data = encode_da_challenge(&DaChallenge { executor, height });
+    let send = SendRequest { to: Address::INBOX, token: TokenStandard::ZERO, amount: 0, data };
+    send_block(&l1, chain_identifier, &key, send).await.wrap_err("cannot post the challenge")?;
+    eprintln!("data-availability challenge of {executor}'s claim at {height} posted; it has {DA_WINDOW} momentums");
+    if !wait {
+        return Ok(0);
+    }
+    for _ in 0..1200 {
+        let found = l1.rollup_da_challenges(height, 1).await?.into_iter().find(|d| d.executor == executor);
+        if let Some(record) = found.filter(|d| d.status != DaStatus::Open) {
+            if json {
+                println!("{}", serde_json::to_string(&record)?);
+            } else {
+                println!("data-availability challenge of {executor} at {height}: {:?}", record.status);
+            }
+            return Ok(if matches!(record.status, DaStatus::Unanswered { .. }) { 0 } else { 1 });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("the data-availability challenge was not settled in 120 s")
+}

@@ -1,6 +1,7 @@
 //! `zr-challenge watch`: follows every claim L1 records, compares it with this challenger's own executor,
 //! finds the first leaf where a diverging claim goes wrong (from the leaves its executor serves, for the
-//! executors given with `--peer`), and — with `--challenge` — challenges it.
+//! executors given with `--peer`), and — with `--challenge` — challenges it; when those leaves are out of
+//! reach, it posts a data-availability challenge instead.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -89,6 +90,15 @@ pub async fn run(config: &ChallengerConfig, request: Watch) -> eyre::Result<i32>
                         json: request.json,
                     };
                     if crate::submit::run(config, submit).await.unwrap_or(2) != 0 {
+                        unresolved = true;
+                    }
+                } else if let (Finding::Diverges { leaf: None, .. }, true) = (&finding, request.challenge) {
+                    // Its leaves are out of reach: make the executor post them to L1.
+                    if crate::submit::submit_da(config, claim.executor, claim.height, false, request.json)
+                        .await
+                        .unwrap_or(2)
+                        != 0
+                    {
                         unresolved = true;
                     }
                 } else if let Finding::Diverges { .. } = finding {

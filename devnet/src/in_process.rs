@@ -11,7 +11,7 @@ use zr_common::nom::rpc::{
     AccountInfo, DetailedMomentum, GetRequiredParam, GetRequiredResult, MomentumEvent, PlasmaInfo,
 };
 use zr_common::nom::{AccountBlock, Momentum};
-use zr_common::rollup::settlement::{Bond, ClaimRecord, FinalRoot};
+use zr_common::rollup::settlement::{Bond, ClaimRecord, DaRecord, FinalRoot};
 use zr_sequencing::{L1, L1Error, MomentumSubscription, Refusal};
 
 use crate::chain::Chain;
@@ -97,5 +97,10 @@ impl L1 for InProcessL1 {
     async fn rollup_claims(&self, height: u64, count: u64) -> Result<Vec<ClaimRecord>, L1Error> {
         rpc::check_range(height, count).map_err(refused("embedded.rollup.getClaims"))?;
         Ok(self.chain.settlement().claims(height, count))
+    }
+
+    async fn rollup_da_challenges(&self, height: u64, count: u64) -> Result<Vec<DaRecord>, L1Error> {
+        rpc::check_range(height, count).map_err(refused("embedded.rollup.getDaChallenges"))?;
+        Ok(self.chain.settlement().da_challenges(height, count))
     }
 }

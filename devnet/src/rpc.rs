@@ -246,6 +246,11 @@ pub fn module(chain: Arc<Chain>) -> RpcModule<RpcContext> {
         check_range(height, count)?;
         json(chain.settlement().challenges(height, count))
     });
+    reg(&mut m, "embedded.rollup.getDaChallenges", |p, chain| {
+        let (height, count): (u64, u64) = two(p)?;
+        check_range(height, count)?;
+        json(chain.settlement().da_challenges(height, count))
+    });
     reg(&mut m, "embedded.rollup.getWithdrawal", |p, chain| {
         let tx_hash: Hash = one(p)?;
         json(

@@ -115,21 +115,26 @@ struct Metrics {
 }
 
 /// How often the executor looks at the L1 frontier and its database's size, for metrics.
-const WATCH_EVERY: Duration = Duration::from_secs(2);
+const WATCH_EVERY: Duration = Duration::from_millis(500);
 
 /// Keeps the L1 frontier, the lag behind it, L1's final root, the gossip peers and the state database's size
 /// current, until aborted.
 async fn watch_l1<L: L1>(
     l1: Arc<L>,
     rollup: Arc<Rollup>,
+    poster: Option<mpsc::Sender<ToPost>>,
     head: Arc<std::sync::atomic::AtomicU64>,
     db: std::path::PathBuf,
     peers: Option<Arc<std::sync::atomic::AtomicUsize>>,
     metrics: Metrics,
 ) {
     let mut tick = tokio::time::interval(WATCH_EVERY);
+    let mut answered = std::collections::BTreeSet::new();
     loop {
         tick.tick().await;
+        if let Some(poster) = &poster {
+            answer_da_challenges(l1.as_ref(), &rollup, poster, &mut answered).await;
+        }
         if let Ok(frontier) = l1.frontier_momentum().await {
             metrics.l1_height.set(frontier.height);
             metrics.lag.set(frontier.height.saturating_sub(head.load(Ordering::Relaxed)));
@@ -153,6 +158,37 @@ async fn watch_l1<L: L1>(
         }
         if let Ok(meta) = std::fs::metadata(&db) {
             metrics.db_bytes.set(meta.len());
+        }
+    }
+}
+
+/// Posts the leaves of every claim of this executor under an open data-availability challenge (once each).
+async fn answer_da_challenges<L: L1>(
+    l1: &L,
+    rollup: &Rollup,
+    poster: &mpsc::Sender<ToPost>,
+    answered: &mut std::collections::BTreeSet<u64>,
+) {
+    let head = rollup.head().height;
+    if head == 0 {
+        return;
+    }
+    let from = head.saturating_sub(zr_common::rollup::settlement::DA_WINDOW * 4).max(1);
+    let Ok(open) = l1.rollup_da_challenges(from, head - from + 1).await else { return };
+    let own = rollup.executor_key();
+    for challenge in open {
+        if challenge.executor != own
+            || challenge.status != zr_common::rollup::settlement::DaStatus::Open
+            || !answered.insert(challenge.height)
+        {
+            continue;
+        }
+        match rollup.store().leaves(challenge.height) {
+            Ok(Some(leaves)) => {
+                let _ = poster.send(ToPost::Leaves(challenge.height, leaves)).await;
+            }
+            _ => tracing::error!(target: "zr::executor", height = challenge.height,
+                "a data-availability challenge names a claim whose leaves this executor no longer has"),
         }
     }
 }
@@ -264,6 +300,7 @@ pub async fn start<L: L1 + 'static>(
     let watcher = tokio::spawn(watch_l1(
         l1.clone(),
         rollup.clone(),
+        outputs.claims.clone(),
         outputs.head.clone(),
         config.data_dir.join("state.redb"),
         gossip_peers,
@@ -282,7 +319,7 @@ pub async fn start<L: L1 + 'static>(
 /// Where processed claims go.
 struct Outputs {
     /// The L1 claim poster.
-    claims: Option<mpsc::Sender<Claim>>,
+    claims: Option<mpsc::Sender<ToPost>>,
     claim_every: u64,
     /// The gossip publisher.
     gossip: Option<mpsc::Sender<Claim>>,
@@ -347,7 +384,7 @@ async fn run<L: L1 + 'static>(
                     root = %processed.claim.body.new_state_root, "momentum committed");
                 if let Some(claims) = &outputs.claims
                     && processed.height % outputs.claim_every == 0
-                    && claims.try_send(processed.claim.clone()).is_err()
+                    && claims.try_send(ToPost::Claim(Box::new(processed.claim.clone()))).is_err()
                 {
                     tracing::warn!(target: "zr::executor", height = processed.height, "claim poster is behind; claim not posted");
                 }
@@ -388,6 +425,14 @@ async fn run<L: L1 + 'static>(
         let _ = feeder.await;
     }
     pipeline.finish().await;
+}
+
+/// What the executor posts to the inbox from its account, one at a time.
+enum ToPost {
+    /// Its claim.
+    Claim(Box<Claim>),
+    /// A claim's leaves (height, leaves), to answer a data-availability challenge.
+    Leaves(u64, Vec<zr_protocol::ClaimLeaf>),
 }
 
 /// Sends a bond of `amount` ZNN to the inbox unless L1 already holds one of this executor; whether it is
@@ -433,12 +478,12 @@ fn spawn_claim_poster<L: L1 + 'static>(
     bond: u64,
     posted: Arc<Counter>,
     failed: Arc<Counter>,
-) -> mpsc::Sender<Claim> {
-    let (tx, mut rx) = mpsc::channel::<Claim>(64);
+) -> mpsc::Sender<ToPost> {
+    let (tx, mut rx) = mpsc::channel::<ToPost>(64);
     tokio::spawn(async move {
         let mut poster: Option<Poster<L>> = None;
         let mut bonded = bond == 0;
-        while let Some(claim) = rx.recv().await {
+        while let Some(item) = rx.recv().await {
             let poster = match &poster {
                 Some(poster) => poster,
                 None => match l1.frontier_momentum().await {
@@ -455,6 +500,19 @@ fn spawn_claim_poster<L: L1 + 'static>(
                         continue;
                     }
                 },
+            };
+            let claim = match item {
+                ToPost::Claim(claim) => *claim,
+                ToPost::Leaves(height, leaves) => {
+                    for data in zr_sequencing::bundle::encode_leaves(height, &leaves) {
+                        let send = SendRequest { to: Address::INBOX, token: TokenStandard::ZERO, amount: 0, data };
+                        if let Err(err) = poster.post(send).await {
+                            tracing::warn!(target: "zr::executor", height, error = %err, "leaves not posted");
+                        }
+                    }
+                    tracing::info!(target: "zr::executor", height, "leaves posted to answer a data-availability challenge");
+                    continue;
+                }
             };
             if !bonded {
                 bonded = ensure_bond(l1.as_ref(), poster, &key, bond).await;

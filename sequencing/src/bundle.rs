@@ -5,7 +5,8 @@
 //! still read so older chains replay). The size is checked against a hard cap before anything is allocated
 //! (no decompression bombs), and the result must be a canonical [`Bundle`]. Tag 2: an executor's claim.
 //! Tag 4 alone: a bond (the send's ZNN). Tag 5: a part of a challenge ([`ChallengePart`]). Tag 6: a
-//! withdrawal to pay ([`WithdrawalProof`]). Tag 7 alone: an unbond request.
+//! withdrawal to pay ([`WithdrawalProof`]). Tag 7 alone: an unbond request. Tag 8: a data-availability
+//! challenge ([`DaChallenge`]); tag 9: a part of the leaves that answer it ([`LeavesPart`]).
 //!
 //! zstd was chosen by measurement: a full bundle of token transfers from distinct senders takes 119 bytes of
 //! L1 data per transfer with zstd (level 19; brotli at 11 gives 119.5), 134 with LZ4.
@@ -51,6 +52,57 @@ impl Canonical for ChallengePart {
 
 /// The tag of an unbond request (the tag alone): the sender's bond is paid back after a delay.
 pub const UNBOND_TAG: u8 = 7;
+/// The tag of a data-availability challenge: the executor must post the claim's leaves to L1.
+pub const DA_CHALLENGE_TAG: u8 = 8;
+/// The tag of a part of a claim's leaves, posted by its executor to answer a data-availability challenge.
+pub const LEAVES_PART_TAG: u8 = 9;
+
+/// A data-availability challenge of the claim of `executor` at `height`.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct DaChallenge {
+    /// The executor challenged.
+    pub executor: zr_common::PublicKey,
+    /// The claim's height.
+    pub height: u64,
+}
+
+impl Canonical for DaChallenge {
+    const NAME: &'static str = "data-availability challenge";
+    const MAX_ENCODED_LEN: usize = limits::MAX_L1_DATA;
+}
+
+/// One part of a claim's leaves (their canonical encoding as `Vec<ClaimLeaf>`), from the claim's executor.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct LeavesPart {
+    /// The claim's height.
+    pub height: u64,
+    /// This part's position, from 0.
+    pub index: u32,
+    /// How many parts.
+    pub count: u32,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl Canonical for LeavesPart {
+    const NAME: &'static str = "leaves part";
+    const MAX_ENCODED_LEN: usize = limits::MAX_L1_DATA;
+}
+
+/// Splits a claim's leaves into the data of account blocks, to answer a data-availability challenge.
+pub fn encode_leaves(height: u64, leaves: &[zr_protocol::ClaimLeaf]) -> Vec<Vec<u8>> {
+    let bytes = zr_common::codec::encode(&leaves.to_vec());
+    let chunks: Vec<&[u8]> = bytes.chunks(MAX_CHALLENGE_PART_LEN).collect();
+    let count = chunks.len() as u32;
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(index, chunk)| {
+            let part = LeavesPart { height, index: index as u32, count, bytes: chunk.to_vec() };
+            [&[LEAVES_PART_TAG][..], &part.to_bytes()].concat()
+        })
+        .collect()
+}
 
 /// The tag of a withdrawal proof: the state of a final root proves a withdrawal, and the inbox pays it.
 pub const WITHDRAWAL_TAG: u8 = 6;
@@ -72,6 +124,11 @@ pub struct WithdrawalProof {
 impl Canonical for WithdrawalProof {
     const NAME: &'static str = "withdrawal proof";
     const MAX_ENCODED_LEN: usize = limits::MAX_L1_DATA;
+}
+
+/// Encodes a data-availability challenge for an account block's data.
+pub fn encode_da_challenge(challenge: &DaChallenge) -> Vec<u8> {
+    [&[DA_CHALLENGE_TAG][..], &challenge.to_bytes()].concat()
 }
 
 /// Encodes a withdrawal proof for an account block's data.
@@ -132,6 +189,10 @@ pub enum Payload {
     Withdrawal(WithdrawalProof),
     /// An unbond request.
     Unbond,
+    /// A data-availability challenge.
+    DaChallenge(DaChallenge),
+    /// A part of a claim's leaves.
+    LeavesPart(LeavesPart),
 }
 
 /// Encodes a bundle for an account block's data; fails if it does not fit 16 KiB.
@@ -189,6 +250,8 @@ pub fn decode_payload(data: &[u8]) -> Result<Payload, PayloadError> {
         WITHDRAWAL_TAG => Ok(Payload::Withdrawal(WithdrawalProof::from_bytes(body)?)),
         UNBOND_TAG if body.is_empty() => Ok(Payload::Unbond),
         UNBOND_TAG => Err(PayloadError::Codec(CodecError::TrailingBytes { what: "unbond", trailing: body.len() })),
+        DA_CHALLENGE_TAG => Ok(Payload::DaChallenge(DaChallenge::from_bytes(body)?)),
+        LEAVES_PART_TAG => Ok(Payload::LeavesPart(LeavesPart::from_bytes(body)?)),
         other => Err(PayloadError::UnknownTag(other)),
     }
 }
@@ -228,7 +291,7 @@ mod tests {
         bomb.extend_from_slice(&(64u32 * 1024 * 1024).to_le_bytes());
         bomb.extend_from_slice(&[0; 16]);
         assert_eq!(decode_payload(&bomb), Err(PayloadError::Bomb(64 * 1024 * 1024)));
-        assert_eq!(decode_payload(&[9, 1, 2]), Err(PayloadError::UnknownTag(9)));
+        assert_eq!(decode_payload(&[0xee, 1, 2]), Err(PayloadError::UnknownTag(0xee)));
         assert_eq!(decode_payload(&[]), Err(PayloadError::Empty));
         assert_eq!(decode_payload(&[BOND_TAG]), Ok(Payload::Bond));
         assert!(decode_payload(&[BOND_TAG, 0]).is_err());

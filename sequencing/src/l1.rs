@@ -8,7 +8,7 @@ use zr_common::nom::rpc::{
     AccountInfo, DetailedMomentum, GetRequiredParam, GetRequiredResult, MomentumEvent, PlasmaInfo,
 };
 use zr_common::nom::{AccountBlock, Momentum};
-use zr_common::rollup::settlement::{Bond, ClaimRecord, FinalRoot};
+use zr_common::rollup::settlement::{Bond, ClaimRecord, DaRecord, FinalRoot};
 
 use crate::L1Error;
 
@@ -60,4 +60,12 @@ pub trait L1: Send + Sync {
     /// The claims L1 recorded for `count` heights from `height`, with their status
     /// (`embedded.rollup.getClaims`).
     fn rollup_claims(&self, height: u64, count: u64) -> impl Future<Output = Result<Vec<ClaimRecord>, L1Error>> + Send;
+
+    /// The data-availability challenges of claims at `count` heights from `height`
+    /// (`embedded.rollup.getDaChallenges`).
+    fn rollup_da_challenges(
+        &self,
+        height: u64,
+        count: u64,
+    ) -> impl Future<Output = Result<Vec<DaRecord>, L1Error>> + Send;
 }

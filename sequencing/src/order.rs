@@ -90,7 +90,14 @@ pub fn verify_inbox(chain_id: u64, inbox: &Address, blocks: &[AccountBlock]) -> 
                 ordered.claims.push((block.address, claim));
                 continue;
             }
-            Ok(Payload::Bond | Payload::Unbond | Payload::ChallengePart(_) | Payload::Withdrawal(_)) => continue,
+            Ok(
+                Payload::Bond
+                | Payload::Unbond
+                | Payload::ChallengePart(_)
+                | Payload::Withdrawal(_)
+                | Payload::DaChallenge(_)
+                | Payload::LeavesPart(_),
+            ) => continue,
             Err(e) => {
                 ordered.skipped.push((block.hash, e.to_string()));
                 continue;

@@ -14,7 +14,7 @@ use zr_common::nom::rpc::{
     PlasmaInfo, RpcAccountBlock, RpcMomentum,
 };
 use zr_common::nom::{AccountBlock, Momentum};
-use zr_common::rollup::settlement::{Bond, ClaimRecord, FinalRoot};
+use zr_common::rollup::settlement::{Bond, ClaimRecord, DaRecord, FinalRoot};
 
 use crate::error::Refusal;
 use crate::{L1, L1Error, MomentumSubscription};
@@ -205,5 +205,9 @@ impl L1 for ZnndClient {
 
     async fn rollup_claims(&self, height: u64, count: u64) -> Result<Vec<ClaimRecord>, L1Error> {
         self.read("embedded.rollup.getClaims", json!([height, count])).await
+    }
+
+    async fn rollup_da_challenges(&self, height: u64, count: u64) -> Result<Vec<DaRecord>, L1Error> {
+        self.read("embedded.rollup.getDaChallenges", json!([height, count])).await
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use zr_common::nom::rpc::{AccountInfo, DetailedMomentum, GetRequiredParam, GetRequiredResult, PlasmaInfo};
 use zr_common::nom::{AccountBlock, MAX_DATA_LEN, Momentum};
-use zr_common::rollup::settlement::{Bond, ClaimRecord, FinalRoot};
+use zr_common::rollup::settlement::{Bond, ClaimRecord, DaRecord, FinalRoot};
 use zr_common::{Address, KeyPair, TokenStandard};
 use zr_devnet::{Devnet, Genesis, InProcessL1};
 use zr_rpc_api::RollupStateApiClient;
@@ -142,6 +142,10 @@ impl L1 for Tampering {
 
     async fn rollup_claims(&self, height: u64, count: u64) -> Result<Vec<ClaimRecord>, L1Error> {
         self.inner.rollup_claims(height, count).await
+    }
+
+    async fn rollup_da_challenges(&self, height: u64, count: u64) -> Result<Vec<DaRecord>, L1Error> {
+        self.inner.rollup_da_challenges(height, count).await
     }
 }
 

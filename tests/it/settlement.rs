@@ -437,3 +437,53 @@ async fn a_watching_challenger_gets_a_wrong_claim_rejected() {
     honest.stop().await;
     faulty.stop().await;
 }
+
+/// Data availability: an executor under a data-availability challenge posts its claim's leaves and the
+/// challenger's bond is forfeit; one that stays silent has its claim rejected and its bond slashed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_availability_challenges_are_answered_or_reject_the_claim() {
+    let net = TestNet::start().await;
+    let (honest_dir, faulty_dir, keys) =
+        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let honest = start_executor_keeping(&net, &net.executors[0], honest_dir.path(), 256).await;
+    let fault_at = head(&honest.rpc_url()).await + 60;
+    let mut config = executor_config(&net, &net.executors[1], faulty_dir.path());
+    config.dangerous_fault_injection = Some(format!("{fault_at}:0"));
+    let faulty = zr_executor::node::start(&config, net.executors[1].clone(), net.client()).await.unwrap();
+    // The two claims of fault_at disagree, so both stay open.
+    eventually(async || net.client().rollup_claims(fault_at, 1).await.unwrap().len() == 2).await;
+    let (first, second) = (keys.path().join("first.json"), keys.path().join("second.json"));
+    net.relays[0].write_file(&first).unwrap();
+    net.relays[1].write_file(&second).unwrap();
+    let da = |key_file: &std::path::Path, executor: &zr_common::KeyPair| {
+        let height = fault_at.to_string();
+        let executor = executor.public().to_hex();
+        challenge_json(
+            &net,
+            &[
+                "--key-file",
+                key_file.to_str().unwrap(),
+                "submit-da",
+                &height,
+                "--executor-key",
+                &executor,
+                "--wait",
+                "--json",
+            ],
+        )
+    };
+    // The honest executor answers: the data is available, the challenger's bond forfeit.
+    let (code, answered) = da(&first, &net.executors[0]);
+    assert_eq!((code, answered["status"]["kind"].as_str()), (1, Some("answered")), "{answered}");
+    assert_eq!(net.client().rollup_bond(&net.relays[0].address()).await.unwrap(), None);
+    // A stopped executor cannot: its claim is rejected, its bond slashed, the honest root final.
+    faulty.stop().await;
+    let (code, unanswered) = da(&second, &net.executors[1]);
+    assert_eq!((code, unanswered["status"]["kind"].as_str()), (0, Some("unanswered")), "{unanswered}");
+    let claims = net.client().rollup_claims(fault_at, 1).await.unwrap();
+    let silent = claims.iter().find(|c| c.executor == net.executors[1].public()).unwrap();
+    assert!(matches!(&silent.status, ClaimStatus::Rejected { reason, .. } if reason.contains("leaves")), "{silent:?}");
+    assert_eq!(net.client().rollup_bond(&net.executors[1].address()).await.unwrap(), None);
+    eventually(async || final_root(&net).await.is_some_and(|f| f.height >= fault_at)).await;
+    honest.stop().await;
+}

@@ -141,6 +141,20 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
         };
         zr_config::Validate::validate(&relay_config)?;
         let relay = zr_relay::start(&relay_config, relay_key.clone(), l1).await.wrap_err("cannot start the relay")?;
+        // A watch-only challenger: it reports any other executor's claim that disagrees with this one's.
+        let challenger_config = zr_config::ChallengerConfig {
+            data_dir: dir.join("challenger"),
+            chain_id: ROLLUP_CHAIN_ID,
+            key_file: None,
+            executor_rpc: executor.rpc_url(),
+            l1: L1Section { http: devnet.http_url(), ws: devnet.ws_url() },
+        };
+        let watch = zr_challenger::watch::Watch { peers: vec![], challenge: false, once: false, json: out.is_json() };
+        let challenger = tokio::spawn(async move {
+            if let Err(err) = zr_challenger::watch::run(&challenger_config, watch).await {
+                tracing::warn!(target: "zr::up", error = %err, "the watching challenger stopped");
+            }
+        });
         let funded: Vec<String> = genesis.accounts.iter().map(|a| a.address.to_string()).collect();
         out.emit(
             json!({
@@ -169,7 +183,7 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
                      sponsor grant:           {grant} ZNN to each new key, once, from the relay\n  \
                      L1 chain identifier:     {chain}\n  rollup chain id:         {ROLLUP_CHAIN_ID}\n  \
                      claims and finality:     zr-challenge --l1-http {http} --l1-ws {ws} list (final after {window} \
-                     momentums)\n  \
+                     momentums); a watch-only challenger runs here and prints any claim that disagrees\n  \
                      funded dev key:          {key} ({dev})\n  funded accounts:         {funded}\n\
                      \nTry it (in another terminal):\n  \
                      zr key new\n  zr deploy contracts/wasm/token.wasm      (a new key: the relay pays its first fees)\n  \
@@ -193,6 +207,7 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
             },
         );
         tokio::signal::ctrl_c().await.wrap_err("cannot wait for Ctrl-C")?;
+        challenger.abort();
         relay.stop().await;
         executor.stop().await;
         devnet.stop().await;

@@ -54,6 +54,43 @@ pub enum ClaimStatus {
     },
 }
 
+/// Momentums an executor has to post the leaves of a claim under a data-availability challenge.
+pub const DA_WINDOW: u64 = 20;
+
+/// A data-availability challenge as L1 recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
+#[serde(rename_all = "camelCase")]
+pub struct DaRecord {
+    /// Who challenged.
+    pub challenger: Address,
+    /// The executor challenged.
+    pub executor: PublicKey,
+    /// The claim's height.
+    pub height: u64,
+    /// The momentum that confirmed it.
+    pub opened_at: u64,
+    /// Where it stands.
+    pub status: DaStatus,
+}
+
+/// Where a data-availability challenge stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "kind")]
+pub enum DaStatus {
+    /// Waiting for the leaves, until `opened_at + DA_WINDOW`.
+    Open,
+    /// The executor posted leaves that hash to its claim: the data is available, the challenger's bond forfeit.
+    Answered {
+        /// The momentum.
+        at: u64,
+    },
+    /// Not answered in time: the claim is rejected and the executor's bond slashed (half to the challenger).
+    Unanswered {
+        /// The momentum.
+        at: u64,
+    },
+}
+
 /// Verdicts the pillars reach per momentum at most; challenges over it wait, in order.
 pub const MAX_VERDICTS_PER_MOMENTUM: usize = 4;
 

@@ -7,11 +7,16 @@ use zr_common::nom::{AccountBlock, plasma};
 use zr_common::rollup::settlement::MIN_BOND;
 use zr_common::{Address, TokenStandard};
 use zr_sequencing::bundle::{
-    BOND_TAG, CHALLENGE_PART_TAG, CLAIM_TAG, Payload, UNBOND_TAG, WITHDRAWAL_TAG, decode_payload,
+    BOND_TAG, CHALLENGE_PART_TAG, CLAIM_TAG, DA_CHALLENGE_TAG, LEAVES_PART_TAG, Payload, UNBOND_TAG, WITHDRAWAL_TAG,
+    decode_payload,
 };
 
 use super::{Changes, EmbeddedContract, Payout};
 use crate::PublishError;
+
+/// The payloads the settlement takes (a malformed one is refused with its reason recorded).
+const SETTLEMENT_TAGS: [u8; 7] =
+    [CLAIM_TAG, BOND_TAG, UNBOND_TAG, CHALLENGE_PART_TAG, WITHDRAWAL_TAG, DA_CHALLENGE_TAG, LEAVES_PART_TAG];
 
 /// The rollup inbox contract.
 pub struct RollupInbox;
@@ -48,6 +53,8 @@ impl EmbeddedContract for RollupInbox {
             Ok(Payload::Claim(claim)) => changes.settlement.claim_sent(block, claim, at),
             Ok(Payload::Bond) => changes.settlement.bond_sent(block, at),
             Ok(Payload::Unbond) => changes.settlement.unbond(block, at),
+            Ok(Payload::DaChallenge(challenge)) => changes.settlement.da_challenge(block, challenge, at),
+            Ok(Payload::LeavesPart(part)) => changes.settlement.leaves_part(block, part, at),
             Ok(Payload::ChallengePart(part)) => changes.settlement.challenge_part(block, part, at),
             Ok(Payload::Withdrawal(proof)) => {
                 let Some((tx_hash, withdrawal)) = changes.settlement.withdrawal(block, proof, at) else { return };
@@ -66,12 +73,7 @@ impl EmbeddedContract for RollupInbox {
             }
             // Bundles are the executors' to order; data that is no payload at all is theirs to skip.
             Ok(Payload::Bundle(_)) => {}
-            Err(e)
-                if matches!(
-                    block.data.first(),
-                    Some(&CLAIM_TAG | &BOND_TAG | &CHALLENGE_PART_TAG | &WITHDRAWAL_TAG)
-                ) =>
-            {
+            Err(e) if block.data.first().is_some_and(|tag| SETTLEMENT_TAGS.contains(tag)) => {
                 changes.settlement.undecodable(block, at, e.to_string());
             }
             Err(_) => {}

@@ -12,12 +12,12 @@ use std::collections::BTreeMap;
 use zr_common::nom::AccountBlock;
 use zr_common::rollup::Claim;
 use zr_common::rollup::settlement::{
-    Bond, CHALLENGE_PARTS_EXPIRE, ChallengeRecord, ChallengeStatus, ClaimRecord, ClaimStatus, FinalRoot,
-    MAX_VERDICTS_PER_MOMENTUM, MIN_BOND, Refused, UNBOND_DELAY,
+    Bond, CHALLENGE_PARTS_EXPIRE, ChallengeRecord, ChallengeStatus, ClaimRecord, ClaimStatus, DA_WINDOW, DaRecord,
+    DaStatus, FinalRoot, MAX_VERDICTS_PER_MOMENTUM, MIN_BOND, Refused, UNBOND_DELAY,
 };
 use zr_common::{Address, Canonical, Hash, TokenStandard};
 use zr_fraud::Challenge;
-use zr_sequencing::bundle::{ChallengePart, MAX_CHALLENGE_PARTS, WithdrawalProof};
+use zr_sequencing::bundle::{ChallengePart, DaChallenge, LeavesPart, MAX_CHALLENGE_PARTS, WithdrawalProof};
 
 /// Heights of settled claims kept below the final height (what `embedded.rollup.getClaims` can show).
 const KEEP_SETTLED: u64 = 256;
@@ -42,7 +42,14 @@ pub struct Settlement {
     challenges: BTreeMap<Hash, ChallengeRecord>,
     /// Withdrawals paid, by withdrawing transaction: the L1 block that paid each (paid once, ever).
     paid: BTreeMap<Hash, Hash>,
+    /// Data-availability challenges, by (height, executor's address).
+    da: BTreeMap<(u64, Address), DaRecord>,
+    /// Leaves arriving in answer to them, by (height, executor's address).
+    leaves_parts: BTreeMap<(u64, Address), Parts>,
 }
+
+/// Parts of something posted in pieces: how many there will be, and those in so far by index.
+type Parts = (u32, BTreeMap<u32, Vec<u8>>);
 
 /// A challenge whose parts are arriving.
 #[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
@@ -131,6 +138,100 @@ impl Settlement {
     pub fn unpayable(&mut self, block: &AccountBlock, tx_hash: &Hash, at: u64, reason: String) {
         self.paid.remove(tx_hash);
         self.refuse(block, at, reason);
+    }
+
+    /// Data-availability challenges of claims at heights from `from`, at most `count` heights.
+    pub fn da_challenges(&self, from: u64, count: u64) -> Vec<DaRecord> {
+        let end = from.saturating_add(count);
+        self.da.range((from, Address([0; 20]))..).take_while(|((h, _), _)| *h < end).map(|(_, d)| d.clone()).collect()
+    }
+
+    /// Records a data-availability challenge sent in `block` at momentum `at`.
+    pub fn da_challenge(&mut self, block: &AccountBlock, challenge: DaChallenge, at: u64) {
+        let key = (challenge.height, challenge.executor.address());
+        let refused = if !self.live_bond(&block.address) {
+            Some("a challenger needs a live bond (send one with the bond payload first)".to_owned())
+        } else if self.claims.get(&key).is_none_or(|c| c.status != ClaimStatus::Pending) {
+            Some(format!("no open claim of {} at height {}", challenge.executor, challenge.height))
+        } else if self.da.get(&key).is_some_and(|d| d.status == DaStatus::Open) {
+            Some("that claim is under a data-availability challenge already".to_owned())
+        } else {
+            None
+        };
+        if let Some(reason) = refused {
+            return self.refuse(block, at, reason);
+        }
+        let record = DaRecord {
+            challenger: block.address,
+            executor: challenge.executor,
+            height: challenge.height,
+            opened_at: at,
+            status: DaStatus::Open,
+        };
+        self.da.insert(key, record);
+    }
+
+    /// Records a part of the leaves an executor posts in `block` at momentum `at` to answer a challenge.
+    pub fn leaves_part(&mut self, block: &AccountBlock, part: LeavesPart, at: u64) {
+        if let Err(reason) = self.add_leaves_part(block, part, at) {
+            self.refuse(block, at, reason);
+        }
+    }
+
+    fn add_leaves_part(&mut self, block: &AccountBlock, part: LeavesPart, at: u64) -> Result<(), String> {
+        let key = (part.height, block.address);
+        if self.da.get(&key).is_none_or(|d| d.status != DaStatus::Open) {
+            return Err(format!("no open data-availability challenge of this account's claim at {}", part.height));
+        }
+        if part.count == 0 || part.count > MAX_CHALLENGE_PARTS || part.index >= part.count {
+            return Err(format!(
+                "leaves come in 1 to {MAX_CHALLENGE_PARTS} parts, this part says {}/{}",
+                part.index, part.count
+            ));
+        }
+        let (count, parts) = self.leaves_parts.entry(key).or_insert_with(|| (part.count, BTreeMap::new()));
+        if *count != part.count {
+            return Err("a part of these leaves with another count".into());
+        }
+        parts.insert(part.index, part.bytes);
+        if parts.len() as u32 != *count {
+            return Ok(());
+        }
+        let (_, parts) = self.leaves_parts.remove(&key).expect("just updated");
+        let bytes: Vec<u8> = parts.into_values().flatten().collect();
+        let leaves: Vec<zr_protocol::ClaimLeaf> =
+            zr_common::codec::decode("claim leaves", &bytes, MAX_CHALLENGE_PARTS as usize * 16 * 1024)
+                .map_err(|e| format!("the leaves do not decode: {e}"))?;
+        let claim = &self.claims[&key];
+        if zr_protocol::leaves_root(&leaves) != claim.leaves_root {
+            return Err("the leaves posted do not hash to the claim's leaves root".into());
+        }
+        let challenger = self.da[&key].challenger;
+        // The data was available: the challenge cost its challenger's bond (a spam deterrent).
+        self.bonds.remove(&challenger);
+        self.da.get_mut(&key).expect("open").status = DaStatus::Answered { at };
+        Ok(())
+    }
+
+    /// Data-availability challenges past their window unanswered: their claims are rejected, their executors'
+    /// bonds slashed.
+    fn expire_da(&mut self, at: u64) {
+        let due: Vec<(u64, Address)> = self
+            .da
+            .iter()
+            .filter(|(_, d)| d.status == DaStatus::Open && at >= d.opened_at + DA_WINDOW)
+            .map(|(k, _)| *k)
+            .collect();
+        for (height, executor) in due {
+            let record = self.da.get_mut(&(height, executor)).expect("listed");
+            record.status = DaStatus::Unanswered { at };
+            let challenger = record.challenger;
+            let id = zr_common::sha3_256(&DaChallenge { executor: record.executor, height }.to_bytes());
+            let first = format!(
+                "its executor did not post its leaves within {DA_WINDOW} momentums of a data-availability challenge"
+            );
+            self.reject_from(&id, &challenger, executor, height, first);
+        }
     }
 
     /// Complete challenges waiting for a verdict.
@@ -244,22 +345,29 @@ impl Settlement {
         at: u64,
         correct_root: Hash,
     ) -> ChallengeStatus {
-        let executor_address = what.executor.address();
-        for ((height, executor), claim) in self.claims.iter_mut() {
-            if *executor != executor_address || *height < what.height || claim.status != ClaimStatus::Pending {
+        let reason = format!("leaf {} is wrong: it should give root {correct_root}", what.index);
+        let slashed = self.reject_from(id, challenger, what.executor.address(), what.height, reason);
+        ChallengeStatus::ExecutorWrong { at, correct_root, slashed }
+    }
+
+    /// Rejects the open claim of `executor` at `height` (for `reason`) and every later one of that executor,
+    /// and slashes its bond, half to `challenger`'s; returns the amount slashed.
+    fn reject_from(&mut self, id: &Hash, challenger: &Address, executor: Address, height: u64, reason: String) -> u128 {
+        for ((h, who), claim) in self.claims.iter_mut() {
+            if *who != executor || *h < height || claim.status != ClaimStatus::Pending {
                 continue;
             }
-            let reason = match *height == what.height {
-                true => format!("leaf {} is wrong: it should give root {correct_root}", what.index),
-                false => format!("it builds on the claim for height {} that was proven wrong", what.height),
+            let reason = match *h == height {
+                true => reason.clone(),
+                false => format!("it builds on the claim for height {height} that was proven wrong"),
             };
             claim.status = ClaimStatus::Rejected { challenge: *id, reason };
         }
-        let slashed = self.bonds.remove(&executor_address).map_or(0, |b| b.amount);
+        let slashed = self.bonds.remove(&executor).map_or(0, |b| b.amount);
         if let Some(bond) = self.bonds.get_mut(challenger) {
             bond.amount = bond.amount.saturating_add(slashed / 2);
         }
-        ChallengeStatus::ExecutorWrong { at, correct_root, slashed }
+        slashed
     }
 
     /// Records a bond sent in `block`, confirmed at momentum `at`.
@@ -295,7 +403,11 @@ impl Settlement {
                 let challenges_open = self.challenges.values().any(|c| {
                     c.status == ChallengeStatus::Waiting && (c.challenger == *owner || c.executor.address() == *owner)
                 });
-                !claims_open && !challenges_open
+                let da_open = self
+                    .da
+                    .values()
+                    .any(|d| d.status == DaStatus::Open && (d.challenger == *owner || d.executor.address() == *owner));
+                !claims_open && !challenges_open && !da_open
             })
             .collect();
         due.into_iter().filter_map(|owner| self.bonds.remove(&owner).map(|b| (owner, b.amount))).collect()
@@ -365,6 +477,7 @@ impl Settlement {
 
     /// Settles what momentum `at` makes final, height by height from the one after the final root.
     pub fn settle(&mut self, at: u64) {
+        self.expire_da(at);
         let pending_heights: Vec<u64> = self
             .claims
             .iter()
@@ -391,6 +504,9 @@ impl Settlement {
                 .values()
                 .filter(|c| c.status == ChallengeStatus::Waiting && c.height == height)
                 .map(|c| c.executor)
+                .chain(
+                    self.da.values().filter(|d| d.status == DaStatus::Open && d.height == height).map(|d| d.executor),
+                )
                 .collect();
             // What the height's open claims say (root and leaves): they must all agree, and one be due.
             let mut says = std::collections::BTreeSet::new();
@@ -448,6 +564,7 @@ impl Settlement {
         self.claims.retain(|(h, _), c| *h >= keep_from || c.status == ClaimStatus::Pending);
         self.recent_final.retain(|h, _| *h >= keep_from);
         self.challenges.retain(|_, c| c.height >= keep_from || c.status == ChallengeStatus::Waiting);
+        self.da.retain(|(h, _), d| *h >= keep_from || d.status == DaStatus::Open);
     }
 }
 
@@ -653,6 +770,73 @@ mod tests {
         assert_eq!(s.waiting(), 2, "the rest wait for the next momentum");
         s.judge(4, &mut |_, _| Err("unused".into()));
         assert_eq!(s.waiting(), 0);
+    }
+
+    #[test]
+    fn data_availability_challenges_hold_finality_and_reject_the_silent() {
+        use zr_sequencing::bundle::encode_leaves;
+        let (executor, challenger, other) = (key(1), key(2), key(3));
+        let leaves = vec![zr_protocol::ClaimLeaf {
+            tx_hash: root(1),
+            post_state_root: root(5),
+            receipt_hash: Hash::ZERO,
+            cumulative_gas: 0,
+            cumulative_receipt_bytes: 0,
+            cumulative_state_bytes: 0,
+        }];
+        let mut body = claim(&executor, 5, Hash::ZERO, root(5)).body;
+        body.leaves_root = zr_protocol::leaves_root(&leaves);
+        let mut s = bonded(&[&executor, &challenger]);
+        s.claim_sent(&block_of(&executor, 1), body.clone().sign(&executor), 2);
+        let da = |who: &KeyPair| DaChallenge { executor: who.public(), height: 5 };
+        // Refused: an unbonded challenger, a claim that does not exist.
+        s.da_challenge(&block_of(&other, 2), da(&executor), 3);
+        s.da_challenge(&block_of(&challenger, 3), da(&other), 3);
+        s.da_challenge(&block_of(&challenger, 4), da(&executor), 3);
+        s.da_challenge(&block_of(&challenger, 5), da(&executor), 3);
+        let reasons: Vec<&str> = s.refused().iter().map(|r| r.reason.as_str()).collect();
+        assert!(
+            reasons[0].contains("live bond") && reasons[1].contains("no open claim") && reasons[2].contains("already")
+        );
+        // Open: not final, even past the claim's window (and within the executor's time to answer).
+        s.settle(2 + FINALITY_WINDOW + 1);
+        assert_eq!(s.final_root(), None);
+        // Leaves from another account, or that do not hash to the claim: refused, still open.
+        let parts = |leaves: &[zr_protocol::ClaimLeaf]| -> Vec<LeavesPart> {
+            encode_leaves(5, leaves)
+                .into_iter()
+                .map(|data| match zr_sequencing::bundle::decode_payload(&data).unwrap() {
+                    zr_sequencing::bundle::Payload::LeavesPart(part) => part,
+                    _ => unreachable!("leaves parts"),
+                })
+                .collect()
+        };
+        s.leaves_part(&block_of(&other, 6), parts(&leaves)[0].clone(), 4);
+        assert!(s.refused().last().unwrap().reason.contains("no open data-availability challenge"));
+        let mut wrong = leaves.clone();
+        wrong[0].receipt_hash = root(9);
+        s.leaves_part(&block_of(&executor, 7), parts(&wrong)[0].clone(), 4);
+        assert!(s.refused().last().unwrap().reason.contains("do not hash"));
+        // Answered: the data was there, the challenger's bond is forfeit, and the claim goes on to be final.
+        s.leaves_part(&block_of(&executor, 8), parts(&leaves)[0].clone(), 10);
+        assert!(matches!(s.da_challenges(5, 1)[0].status, DaStatus::Answered { at: 10 }));
+        assert_eq!(s.bond(&challenger.address()), None);
+        s.settle(51);
+        assert_eq!(s.final_root(), Some(FinalRoot { height: 5, root: root(5) }));
+
+        // Unanswered: the claim and those after it are rejected, the bond slashed, half to the challenger.
+        let mut s = bonded(&[&executor, &challenger]);
+        s.claim_sent(&block_of(&executor, 1), body.sign(&executor), 2);
+        s.claim_sent(&block_of(&executor, 2), claim(&executor, 6, root(5), root(6)), 3);
+        s.da_challenge(&block_of(&challenger, 4), da(&executor), 3);
+        s.settle(3 + DA_WINDOW - 1);
+        assert_eq!(status(&s, 5, &executor), ClaimStatus::Pending);
+        s.settle(3 + DA_WINDOW);
+        assert!(matches!(s.da_challenges(5, 1)[0].status, DaStatus::Unanswered { .. }));
+        assert!(matches!(status(&s, 5, &executor), ClaimStatus::Rejected { reason, .. } if reason.contains("leaves")));
+        assert!(matches!(status(&s, 6, &executor), ClaimStatus::Rejected { .. }));
+        assert_eq!(s.bond(&executor.address()), None);
+        assert_eq!(s.bond(&challenger.address()).unwrap().amount, MIN_BOND + MIN_BOND / 2);
     }
 
     #[test]
