@@ -34,6 +34,24 @@ pub struct Submit {
     pub json: bool,
 }
 
+/// The key that signs challenges.
+fn challenger_key(config: &ChallengerConfig) -> eyre::Result<KeyPair> {
+    let key_file = config.key_file.as_ref().ok_or_else(|| eyre!("submitting needs a key (`--key-file`)"))?;
+    KeyPair::read_file(key_file).wrap_err_with(|| format!("cannot read {}", key_file.display()))
+}
+
+/// Bonds the least bond when `key` has none on L1; returns the L1 chain identifier.
+async fn ensure_bonded(l1: &ZnndClient, key: &KeyPair) -> eyre::Result<u64> {
+    let chain_identifier = l1.frontier_momentum().await?.chain_identifier;
+    if l1.rollup_bond(&key.address()).await?.is_none() {
+        let bond =
+            SendRequest { to: Address::INBOX, token: TokenStandard::ZNN, amount: MIN_BOND, data: vec![BOND_TAG] };
+        send_block(l1, chain_identifier, key, bond).await.wrap_err("cannot bond")?;
+        eprintln!("bonded {MIN_BOND} ZNN (smallest unit) in the inbox");
+    }
+    Ok(chain_identifier)
+}
+
 fn client(url: &str) -> eyre::Result<HttpClient> {
     HttpClientBuilder::default()
         .request_timeout(Duration::from_secs(60))
@@ -45,9 +63,7 @@ fn client(url: &str) -> eyre::Result<HttpClient> {
 /// Runs `submit`; the exit code is 0 when the executor was proven wrong (or the challenge is posted and not
 /// waited for), 1 when the verdict went against the challenger, 2 when nothing was posted.
 pub async fn run(config: &ChallengerConfig, request: Submit) -> eyre::Result<i32> {
-    let key_file = config.key_file.as_ref().ok_or_else(|| eyre!("submitting needs a key (`--key-file`)"))?;
-    let key = KeyPair::read_file(key_file).wrap_err_with(|| format!("cannot read {}", key_file.display()))?;
-    let l1 = ZnndClient::new(&config.l1.http, &config.l1.ws)?;
+    let (key, l1) = (challenger_key(config)?, ZnndClient::new(&config.l1.http, &config.l1.ws)?);
     let own = client(&config.executor_rpc)?;
     let against = client(&request.against)?;
     let (height, index) = (request.height, request.index);
@@ -96,13 +112,7 @@ pub async fn run(config: &ChallengerConfig, request: Submit) -> eyre::Result<i32
             return Ok(2);
         }
     }
-    let chain_identifier = l1.frontier_momentum().await?.chain_identifier;
-    if l1.rollup_bond(&key.address()).await?.is_none() {
-        let bond =
-            SendRequest { to: Address::INBOX, token: TokenStandard::ZNN, amount: MIN_BOND, data: vec![BOND_TAG] };
-        send_block(&l1, chain_identifier, &key, bond).await.wrap_err("cannot bond")?;
-        eprintln!("bonded {MIN_BOND} ZNN (smallest unit) in the inbox");
-    }
+    let chain_identifier = ensure_bonded(&l1, &key).await?;
     let bytes = Challenge { executor: claimer, height, index, witness, code }.to_bytes();
     let id = sha3_256(&bytes);
     let parts = encode_challenge(&bytes);
@@ -190,20 +200,13 @@ pub async fn submit_da(
 ) -> eyre::Result<i32> {
     use zr_common::rollup::settlement::{DA_WINDOW, DaStatus};
     use zr_sequencing::bundle::{DaChallenge, encode_da_challenge};
-    let key_file = config.key_file.as_ref().ok_or_else(|| eyre!("submitting needs a key (`--key-file`)"))?;
-    let key = KeyPair::read_file(key_file).wrap_err_with(|| format!("cannot read {}", key_file.display()))?;
-    let l1 = ZnndClient::new(&config.l1.http, &config.l1.ws)?;
+    let (key, l1) = (challenger_key(config)?, ZnndClient::new(&config.l1.http, &config.l1.ws)?);
     let open = l1.rollup_claims(height, 1).await?;
     if !open.iter().any(|c| c.executor == executor && c.status == zr_common::rollup::settlement::ClaimStatus::Pending) {
         println!("not submitted: L1 records no open claim of {executor} at height {height}");
         return Ok(2);
     }
-    let chain_identifier = l1.frontier_momentum().await?.chain_identifier;
-    if l1.rollup_bond(&key.address()).await?.is_none() {
-        let bond =
-            SendRequest { to: Address::INBOX, token: TokenStandard::ZNN, amount: MIN_BOND, data: vec![BOND_TAG] };
-        send_block(&l1, chain_identifier, &key, bond).await.wrap_err("cannot bond")?;
-    }
+    let chain_identifier = ensure_bonded(&l1, &key).await?;
     let data = encode_da_challenge(&DaChallenge { executor, height });
     let send = SendRequest { to: Address::INBOX, token: TokenStandard::ZERO, amount: 0, data };
     send_block(&l1, chain_identifier, &key, send).await.wrap_err("cannot post the challenge")?;

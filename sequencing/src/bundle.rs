@@ -91,17 +91,20 @@ impl Canonical for LeavesPart {
 
 /// Splits a claim's leaves into the data of account blocks, to answer a data-availability challenge.
 pub fn encode_leaves(height: u64, leaves: &[zr_protocol::ClaimLeaf]) -> Vec<Vec<u8>> {
-    let bytes = zr_common::codec::encode(&leaves.to_vec());
-    let chunks: Vec<&[u8]> = bytes.chunks(MAX_CHALLENGE_PART_LEN).collect();
-    let count = chunks.len() as u32;
-    chunks
-        .into_iter()
-        .enumerate()
-        .map(|(index, chunk)| {
-            let part = LeavesPart { height, index: index as u32, count, bytes: chunk.to_vec() };
-            [&[LEAVES_PART_TAG][..], &part.to_bytes()].concat()
-        })
-        .collect()
+    in_parts(&zr_common::codec::encode(&leaves.to_vec()), |index, count, bytes| {
+        [&[LEAVES_PART_TAG][..], &LeavesPart { height, index, count, bytes }.to_bytes()].concat()
+    })
+}
+
+/// `bytes` in parts of at most [`MAX_CHALLENGE_PART_LEN`], each made into a block's data by `part(index,
+/// count, bytes)`.
+fn in_parts(bytes: &[u8], part: impl Fn(u32, u32, Vec<u8>) -> Vec<u8>) -> Vec<Vec<u8>> {
+    let count = bytes.len().div_ceil(MAX_CHALLENGE_PART_LEN).max(1) as u32;
+    let mut chunks: Vec<&[u8]> = bytes.chunks(MAX_CHALLENGE_PART_LEN).collect();
+    if chunks.is_empty() {
+        chunks.push(&[]);
+    }
+    chunks.into_iter().enumerate().map(|(index, chunk)| part(index as u32, count, chunk.to_vec())).collect()
 }
 
 /// The tag of a withdrawal proof: the state of a final root proves a withdrawal, and the inbox pays it.
@@ -139,16 +142,9 @@ pub fn encode_withdrawal(proof: &WithdrawalProof) -> Vec<u8> {
 /// Splits a challenge's canonical bytes into parts, each the data of one account block.
 pub fn encode_challenge(bytes: &[u8]) -> Vec<Vec<u8>> {
     let id = zr_common::sha3_256(bytes);
-    let chunks: Vec<&[u8]> = bytes.chunks(MAX_CHALLENGE_PART_LEN).collect();
-    let count = chunks.len() as u32;
-    chunks
-        .into_iter()
-        .enumerate()
-        .map(|(index, chunk)| {
-            let part = ChallengePart { id, index: index as u32, count, bytes: chunk.to_vec() };
-            [&[CHALLENGE_PART_TAG][..], &part.to_bytes()].concat()
-        })
-        .collect()
+    in_parts(bytes, |index, count, bytes| {
+        [&[CHALLENGE_PART_TAG][..], &ChallengePart { id, index, count, bytes }.to_bytes()].concat()
+    })
 }
 
 /// An inbox payload could not be decoded.

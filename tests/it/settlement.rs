@@ -108,6 +108,20 @@ async fn bonded_claims_become_final_and_unbonded_ones_never() {
     assert_eq!(net.client().rollup_claims(before.height, 1).await.unwrap(), claims_before);
 }
 
+/// An honest executor and one that falsifies leaf 0 at `fault_at`, far enough ahead that, catching up from the
+/// start, it claims that height in step with the honest one (so the two claims dispute it).
+async fn honest_and_faulty(
+    net: &TestNet,
+    dirs: &(tempfile::TempDir, tempfile::TempDir),
+) -> (zr_executor::node::ExecutorHandle, zr_executor::node::ExecutorHandle, u64) {
+    let honest = start_executor_keeping(net, &net.executors[0], dirs.0.path(), 256).await;
+    let fault_at = head(&honest.rpc_url()).await + 60;
+    let mut config = executor_config(net, &net.executors[1], dirs.1.path());
+    config.dangerous_fault_injection = Some(format!("{fault_at}:0"));
+    let faulty = zr_executor::node::start(&config, net.executors[1].clone(), net.client()).await.unwrap();
+    (honest, faulty, fault_at)
+}
+
 fn challenge_cli(net: &TestNet, key_file: &std::path::Path, own: &str, args: &[&str]) -> (i32, serde_json::Value) {
     let chain = ROLLUP.to_string();
     let mut all = vec!["--executor", own, "--chain-id", &chain, "--key-file", key_file.to_str().unwrap()];
@@ -136,14 +150,9 @@ async fn a_wrong_claim_is_rejected_and_a_forged_challenge_costs_its_bond() {
         }
         (idle, judged)
     });
-    let (honest_dir, faulty_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let honest = start_executor_keeping(&net, &net.executors[0], honest_dir.path(), 256).await;
+    let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (honest, faulty, fault_at) = honest_and_faulty(&net, &dirs).await;
     post_data(&net, &net.alice, vec![], 10_000_000_000).await;
-    // Far enough ahead that the faulty executor, catching up from the start, claims it in step with the honest one.
-    let fault_at = head(&honest.rpc_url()).await + 60;
-    let mut config = executor_config(&net, &net.executors[1], faulty_dir.path());
-    config.dangerous_fault_injection = Some(format!("{fault_at}:0"));
-    let faulty = zr_executor::node::start(&config, net.executors[1].clone(), net.client()).await.unwrap();
     let claims_of = async |height| net.client().rollup_claims(height, 1).await.unwrap();
     eventually(async || claims_of(fault_at + 1).await.len() == 2).await;
     // The two claims of the faulty height disagree: neither is final, and later heights wait.
@@ -399,13 +408,8 @@ async fn a_withdrawal_is_paid_on_l1_after_finality_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watching_challenger_gets_a_wrong_claim_rejected() {
     let net = TestNet::start().await;
-    let (honest_dir, faulty_dir, keys) =
-        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let honest = start_executor_keeping(&net, &net.executors[0], honest_dir.path(), 256).await;
-    let fault_at = head(&honest.rpc_url()).await + 60;
-    let mut config = executor_config(&net, &net.executors[1], faulty_dir.path());
-    config.dangerous_fault_injection = Some(format!("{fault_at}:0"));
-    let faulty = zr_executor::node::start(&config, net.executors[1].clone(), net.client()).await.unwrap();
+    let (dirs, keys) = ((tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()), tempfile::tempdir().unwrap());
+    let (honest, faulty, fault_at) = honest_and_faulty(&net, &dirs).await;
     let key_file = keys.path().join("challenger.json");
     net.relays[1].write_file(&key_file).unwrap();
     let mut watcher = challenge_command(&net)
@@ -443,13 +447,8 @@ async fn a_watching_challenger_gets_a_wrong_claim_rejected() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_availability_challenges_are_answered_or_reject_the_claim() {
     let net = TestNet::start().await;
-    let (honest_dir, faulty_dir, keys) =
-        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let honest = start_executor_keeping(&net, &net.executors[0], honest_dir.path(), 256).await;
-    let fault_at = head(&honest.rpc_url()).await + 60;
-    let mut config = executor_config(&net, &net.executors[1], faulty_dir.path());
-    config.dangerous_fault_injection = Some(format!("{fault_at}:0"));
-    let faulty = zr_executor::node::start(&config, net.executors[1].clone(), net.client()).await.unwrap();
+    let (dirs, keys) = ((tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()), tempfile::tempdir().unwrap());
+    let (honest, faulty, fault_at) = honest_and_faulty(&net, &dirs).await;
     // The two claims of fault_at disagree, so both stay open.
     eventually(async || net.client().rollup_claims(fault_at, 1).await.unwrap().len() == 2).await;
     let (first, second) = (keys.path().join("first.json"), keys.path().join("second.json"));
