@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A local zrollup cluster as separate processes on loopback: the devnet (L1), two executors gossiping claims,
-# two relays gossiping transactions (relay N on executor N). Configs are in ops/cluster/; keys, data, pid
+# two relays gossiping transactions (relay N on executor N), and a challenger on executor 1 watching executor
+# 2's claims and challenging wrong ones. Configs are in ops/cluster/; keys, data, pid
 # files and logs in $ZR_CLUSTER_DIR (default ops/cluster/run). Binaries from $ZR_BIN_DIR (default
 # target/release, built with `cargo build --release` when missing).
 #
@@ -13,7 +14,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 conf="$root/ops/cluster"
 run="${ZR_CLUSTER_DIR:-$conf/run}"
 bin="${ZR_BIN_DIR:-${CARGO_TARGET_DIR:-$root/target}/release}"
-daemons=(devnet executor-1 executor-2 relay-1 relay-2)
+daemons=(devnet executor-1 executor-2 relay-1 relay-2 challenger)
 
 die() { echo "cluster: $*" >&2; exit 1; }
 
@@ -24,7 +25,7 @@ binary() { # name
 
 build() {
   if [ -z "${ZR_BIN_DIR:-}" ]; then
-    (cd "$root" && cargo build --release -q -p zr-devnet -p zr-executor -p zr-relay -p zr-cli)
+    (cd "$root" && cargo build --release -q -p zr-devnet -p zr-executor -p zr-relay -p zr-challenger -p zr-cli)
   fi
 }
 
@@ -44,8 +45,8 @@ init() {
   mkdir -p "$run/keys" "$run/logs" "$run/pids"
   [ -f "$run/genesis.toml" ] && return
   local name accounts=""
-  for name in pillar dev executor-1 executor-2 relay-1 relay-2; do key "$name" > /dev/null; done
-  for name in dev executor-1 executor-2 relay-1 relay-2; do
+  for name in pillar dev executor-1 executor-2 relay-1 relay-2 challenger; do key "$name" > /dev/null; done
+  for name in dev executor-1 executor-2 relay-1 relay-2 challenger; do
     # Every account pays its own L1 plasma (claims, bundles) from fused QSR.
     accounts+="
 [[accounts]]
@@ -73,10 +74,10 @@ alive() { # name
 }
 
 start() { # name binary args…
-  local name="$1"; shift
+  local name="$1" program="$2"; shift 2
   if alive "$name"; then echo "$name: already running (pid $(cat "$run/pids/$name"))"; return; fi
   rm -f "$run/$name/endpoints.json"
-  nohup "$@" --data-dir "$run/$name" >> "$run/logs/$name.log" 2>&1 &
+  nohup "$program" --data-dir "$run/$name" "$@" >> "$run/logs/$name.log" 2>&1 &
   echo $! > "$run/pids/$name"
   local waited=0
   until [ -f "$run/$name/endpoints.json" ]; do
@@ -99,6 +100,8 @@ up() {
   for i in 1 2; do
     start "relay-$i" "$(binary zr-relay)" -c "$conf/relay-$i.toml" --key-file "$(key "relay-$i")"
   done
+  start challenger "$(binary zr-challenge)" -c "$conf/challenger.toml" --key-file "$(key challenger)" \
+    watch --challenge --peer http://127.0.0.1:18547
   echo "cluster up: logs in $run/logs, the funded dev key is $run/keys/dev.json"
   echo "  zr --relay http://127.0.0.1:18546 --l1-http http://127.0.0.1:36997 --l1-ws ws://127.0.0.1:36998 \\"
   echo "     --executor http://127.0.0.1:18545 deposit 1000 --key $run/keys/dev.json"
@@ -110,8 +113,12 @@ status() {
   for name in "${daemons[@]}"; do
     if alive "$name"; then
       ops="$(json_field "$run/$name/endpoints.json" ops)"
-      ready="$(curl -s -o /dev/null -w '%{http_code}' "$ops/ready" || true)"
-      [ "$ready" = 200 ] && ready=ready || ready="not ready ($ready)"
+      if [ -n "$ops" ]; then
+        ready="$(curl -s -o /dev/null -w '%{http_code}' "$ops/ready" || true)"
+        [ "$ready" = 200 ] && ready=ready || ready="not ready ($ready)"
+      else
+        ready="no ops port"
+      fi
       echo "$name: running, pid $(cat "$run/pids/$name"), $ready, $(cat "$run/$name/endpoints.json")"
     else
       echo "$name: stopped"
@@ -131,7 +138,7 @@ logs() {
 down() {
   local name pid waited
   # Relays first, the L1 last, so nothing follows a stopped L1.
-  for name in relay-2 relay-1 executor-2 executor-1 devnet; do
+  for name in challenger relay-2 relay-1 executor-2 executor-1 devnet; do
     alive "$name" || continue
     pid="$(cat "$run/pids/$name")"
     kill -TERM "$pid"

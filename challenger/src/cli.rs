@@ -141,8 +141,7 @@ fn run(cli: Cli) -> eyre::Result<i32> {
             runtime.block_on(crate::submit::submit_da(&config, executor_key, height, wait, json))
         }
         Command::Status { id, json } => runtime.block_on(crate::submit::status(&config, id, json)),
-        Command::Watch { peers, challenge, once, json } => {
-            runtime.block_on(crate::watch::run(&config, crate::watch::Watch { peers, challenge, once, json }))
-        }
+        Command::Watch { peers, challenge, once, json } => runtime
+            .block_on(crate::watch::run(&config, crate::watch::Watch { peers, challenge, once, json, announce: true })),
     }
 }

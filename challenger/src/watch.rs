@@ -25,6 +25,8 @@ pub struct Watch {
     pub once: bool,
     /// Print JSON lines.
     pub json: bool,
+    /// Announce itself as a daemon (`<data_dir>/endpoints.json` and a first stdout line), when run as one.
+    pub announce: bool,
 }
 
 /// One claim checked.
@@ -44,6 +46,12 @@ pub async fn run(config: &ChallengerConfig, request: Watch) -> eyre::Result<i32>
         let client = HttpClientBuilder::default().build(url)?;
         let key = client.get_head().await.wrap_err_with(|| format!("cannot reach peer {url}"))?.executor;
         peers.insert(key, url.clone());
+    }
+    if request.announce && !request.once {
+        let mode = if request.challenge { "challenge" } else { "watch-only" };
+        let endpoints = [("executor", config.executor_rpc.clone()), ("mode", mode.to_owned())];
+        zr_common::daemon::announce("zr-challenge", &config.data_dir, &endpoints)
+            .wrap_err("cannot write the endpoints file")?;
     }
     let mut checked: BTreeMap<(u64, PublicKey), ()> = BTreeMap::new();
     let mut unresolved = false;

@@ -60,6 +60,11 @@ pub struct ChallengerArgs {
     #[arg(long, short = 'c', value_name = "FILE", global = true)]
     #[serde(skip)]
     pub config: Option<PathBuf>,
+    /// Directory for the challenger's files (its endpoints file when watching) [config: data_dir, default
+    /// zr-data/challenger]
+    #[arg(long, value_name = "DIR", global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
     /// Rollup chain id [config: chain_id, default 1]
     #[arg(long, value_name = "ID", global = true)]
     #[serde(skip_serializing_if = "Option::is_none")]

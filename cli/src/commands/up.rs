@@ -149,7 +149,13 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
             executor_rpc: executor.rpc_url(),
             l1: L1Section { http: devnet.http_url(), ws: devnet.ws_url() },
         };
-        let watch = zr_challenger::watch::Watch { peers: vec![], challenge: false, once: false, json: out.is_json() };
+        let watch = zr_challenger::watch::Watch {
+            peers: vec![],
+            challenge: false,
+            once: false,
+            json: out.is_json(),
+            announce: false,
+        };
         let challenger = tokio::spawn(async move {
             if let Err(err) = zr_challenger::watch::run(&challenger_config, watch).await {
                 tracing::warn!(target: "zr::up", error = %err, "the watching challenger stopped");
