@@ -415,6 +415,7 @@ async fn a_watching_challenger_gets_a_wrong_claim_rejected() {
     let mut watcher = challenge_command(&net)
         .args(["--executor", &honest.rpc_url(), "--chain-id", &ROLLUP.to_string()])
         .args(["--key-file", key_file.to_str().unwrap()])
+        .args(["--data-dir", keys.path().join("challenger").to_str().unwrap()])
         .args(["watch", "--challenge", "--json", "--peer", &faulty.rpc_url()])
         .env("ZR_LOG", "error")
         .stdout(std::process::Stdio::null())
@@ -438,6 +439,7 @@ async fn a_watching_challenger_gets_a_wrong_claim_rejected() {
     assert!(at > claim.included_at);
     let _ = watcher.kill();
     let _ = watcher.wait();
+    assert!(keys.path().join("challenger/endpoints.json").exists(), "a watching challenger announces itself");
     honest.stop().await;
     faulty.stop().await;
 }
