@@ -186,6 +186,7 @@ struct Metrics {
     verdicts: Arc<zr_common::metrics::Counter>,
     waiting: Arc<zr_common::metrics::Gauge>,
     final_height: Arc<zr_common::metrics::Gauge>,
+    momentum_blocks: Arc<zr_common::metrics::Gauge>,
 }
 
 impl Metrics {
@@ -202,6 +203,10 @@ impl Metrics {
             verdicts: registry.counter("zr_devnet_verdicts_total", "Challenges judged by the pillars"),
             waiting: registry.gauge("zr_devnet_challenges_waiting", "Complete challenges waiting for a verdict"),
             final_height: registry.gauge("zr_devnet_rollup_final_height", "Highest rollup height whose claim is final"),
+            momentum_blocks: registry.gauge(
+                "zr_devnet_momentum_blocks",
+                "Account blocks in the last momentum (a momentum holds at most 100)",
+            ),
         }
     }
 }
@@ -232,6 +237,7 @@ async fn produce_loop(
                 metrics.produce.observe(started.elapsed());
                 metrics.height.set(momentum.momentum.height);
                 metrics.blocks.add(momentum.blocks.len() as u64);
+                metrics.momentum_blocks.set(momentum.blocks.len() as u64);
                 metrics.pool.set(chain.pool_len() as u64);
                 metrics.settlement.observe(momentum.settlement.took);
                 metrics.verdicts.add(momentum.settlement.verdicts as u64);

@@ -75,6 +75,7 @@ pub async fn post_bundles<L: L1>(relay: &Relay, poster: &Poster<L>, l1_height: u
         })
         .collect();
     let mut rest = ready.as_slice();
+    let mut spent = 0u64;
     for _ in 0..relay.settings.max_bundles_per_momentum {
         if rest.is_empty() {
             break;
@@ -104,6 +105,9 @@ pub async fn post_bundles<L: L1>(relay: &Relay, poster: &Poster<L>, l1_height: u
                 relay.metrics.bundles.inc();
                 relay.last_post.fetch_max(l1_height, std::sync::atomic::Ordering::Relaxed);
                 relay.metrics.bundle_bytes.add(bytes as u64);
+                let plasma = zr_common::nom::plasma::required_plasma(bytes);
+                relay.metrics.bundle_plasma.add(plasma);
+                spent += plasma;
                 relay.metrics.bundled_txs.add(count as u64);
                 tracing::info!(target: "zr::relay", bundle = %bundle_hash, block = %block.hash, txs = count, bytes, "bundle posted");
             }
@@ -115,6 +119,18 @@ pub async fn post_bundles<L: L1>(relay: &Relay, poster: &Poster<L>, l1_height: u
                 }
                 break;
             }
+        }
+    }
+    watch_plasma(relay, poster, spent).await;
+}
+
+/// Keeps the plasma gauges current: what the account has, and how many momentums it lasts at `spent` a
+/// momentum (this momentum's spending; left as it was when nothing was posted).
+async fn watch_plasma<L: L1>(relay: &Relay, poster: &Poster<L>, spent: u64) {
+    if let Ok(plasma) = poster.l1().plasma(&relay.key.address()).await {
+        relay.metrics.plasma_available.set(plasma.current_plasma);
+        if let Some(left) = plasma.current_plasma.checked_div(spent) {
+            relay.metrics.plasma_momentums_left.set(left);
         }
     }
 }

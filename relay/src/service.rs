@@ -41,6 +41,9 @@ pub struct Metrics {
     pub(crate) held: Arc<Gauge>,
     pub(crate) l1_height: Arc<Gauge>,
     pub(crate) plasma_exhausted: Arc<Gauge>,
+    pub(crate) bundle_plasma: Arc<Counter>,
+    pub(crate) plasma_available: Arc<Gauge>,
+    pub(crate) plasma_momentums_left: Arc<Gauge>,
     pub(crate) grants: Arc<Counter>,
     pub(crate) rate_limited: Arc<Counter>,
     pub(crate) lanes: GaugeVec,
@@ -76,6 +79,13 @@ impl Metrics {
             l1_height: registry.gauge("zr_relay_l1_height", "Last L1 momentum the relay processed"),
             plasma_exhausted: registry
                 .gauge("zr_relay_plasma_exhausted", "1 while bundles cannot be posted for want of plasma"),
+            bundle_plasma: registry.counter("zr_relay_bundle_plasma_total", "Plasma the posted bundles' blocks needed"),
+            plasma_available: registry
+                .gauge("zr_relay_plasma_available", "Plasma the relay's L1 account has now (fused, not held)"),
+            plasma_momentums_left: registry.gauge(
+                "zr_relay_plasma_momentums_left",
+                "Momentums the available plasma lasts at the last momentum's spending (0 until it posts)",
+            ),
             grants: registry.counter("zr_relay_sponsor_grants_total", "Sponsor grants to new senders"),
             rate_limited: registry
                 .counter("zr_relay_rate_limited_total", "RPC calls and connections refused by the per-IP limits"),

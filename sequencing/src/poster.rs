@@ -48,6 +48,11 @@ impl<L: L1> Poster<L> {
         }
     }
 
+    /// The L1 it posts to.
+    pub fn l1(&self) -> &Arc<L> {
+        &self.l1
+    }
+
     /// The posting account's key.
     pub fn key(&self) -> &KeyPair {
         &self.key
