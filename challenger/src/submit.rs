@@ -2,7 +2,6 @@
 //! challenger's own executor, check it locally, bond if needed, post it to the inbox in parts, and follow the
 //! pillars' verdict.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use eyre::{WrapErr, bail, eyre};
@@ -86,11 +85,7 @@ pub async fn run(config: &ChallengerConfig, request: Submit) -> eyre::Result<i32
     for hash in &witness.code {
         let proof = own.get_proof(StateKey::Code { code_hash: *hash }, None).await?;
         let bytes = proof.value.ok_or_else(|| eyre!("this challenger's executor does not serve code {hash}"))?;
-        if sha3_256(&bytes) != *hash {
-            bail!("the code served for {hash} does not hash to it");
-        }
-        let module = Arc::new(bytes.clone());
-        vm.module(hash, || Ok(Some(module))).map_err(|e| eyre!("cannot compile code {hash}: {e:?}"))?;
+        vm.load_untrusted(hash, &bytes).map_err(|e| eyre!("{e}"))?;
         code.push(bytes);
     }
     let checked = {

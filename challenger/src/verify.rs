@@ -6,7 +6,7 @@ use eyre::{Context, eyre};
 use jsonrpsee_http_client::{HttpClient, HttpClientBuilder};
 use serde::Serialize;
 use zr_common::rollup::Claim;
-use zr_common::{Address, Hash, PublicKey, sha3_256};
+use zr_common::{Address, Hash, PublicKey};
 use zr_config::ChallengerConfig;
 use zr_executor::Vm;
 use zr_fraud::{Step, Verdict, Witness, verify_leaf};
@@ -265,12 +265,7 @@ async fn check_leaf(
         }
         let proof = executor.get_proof(StateKey::Code { code_hash: *code_hash }, None).await?;
         let Some(code) = proof.value else { return Err(eyre!("the executor does not serve code {code_hash}")) };
-        if sha3_256(&code) != *code_hash {
-            return Err(eyre!("the executor served code that does not hash to {code_hash}"));
-        }
-        zr_executor::vm::validate(&code).map_err(|e| eyre!("code {code_hash} is not valid: {e}"))?;
-        let code = Arc::new(code);
-        vm.module(code_hash, || Ok(Some(code))).map_err(|e| eyre!("cannot compile code {code_hash}: {e:?}"))?;
+        vm.load_untrusted(code_hash, &code).map_err(|e| eyre!("from the executor: {e}"))?;
         compiled.insert(*code_hash);
     }
     let vm = vm.clone();

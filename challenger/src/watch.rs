@@ -3,7 +3,7 @@
 //! executors given with `--peer`), and — with `--challenge` — challenges it; when those leaves are out of
 //! reach, it posts a data-availability challenge instead.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use eyre::WrapErr;
@@ -53,7 +53,7 @@ pub async fn run(config: &ChallengerConfig, request: Watch) -> eyre::Result<i32>
         zr_common::daemon::announce("zr-challenge", &config.data_dir, &endpoints)
             .wrap_err("cannot write the endpoints file")?;
     }
-    let mut checked: BTreeMap<(u64, PublicKey), ()> = BTreeMap::new();
+    let mut checked: BTreeSet<(u64, PublicKey)> = BTreeSet::new();
     let mut unresolved = false;
     loop {
         let frontier = l1.frontier_momentum().await?.height;
@@ -63,12 +63,12 @@ pub async fn run(config: &ChallengerConfig, request: Watch) -> eyre::Result<i32>
             for claim in l1.rollup_claims(start, count).await? {
                 if claim.executor == own_key
                     || claim.status != ClaimStatus::Pending
-                    || checked.contains_key(&(claim.height, claim.executor))
+                    || checked.contains(&(claim.height, claim.executor))
                 {
                     continue;
                 }
                 let Some(finding) = check(&own, &peers, &claim).await? else { continue };
-                checked.insert((claim.height, claim.executor), ());
+                checked.insert((claim.height, claim.executor));
                 let (result, leaf, why) = match &finding {
                     Finding::Holds => ("holds", None, String::new()),
                     Finding::Diverges { leaf, why } => ("diverges", *leaf, why.clone()),

@@ -199,42 +199,47 @@ impl Chain {
         });
         settlement.settle(height);
         let work = SettlementWork { verdicts: waiting - settlement.waiting(), took: settling.elapsed() };
-        // Bonds whose unbonding delay passed with nothing open are paid back, from the inbox's balance.
-        for (owner, amount) in settlement.release_bonds(height) {
-            touched
-                .entry(Address::INBOX)
-                .or_insert_with(|| inner.confirmed.get(&Address::INBOX).cloned().unwrap_or_default())
-                .debit(zr_common::TokenStandard::ZNN, amount);
-            payouts.push(Payout { withdrawal: None, recipient: owner, token: zr_common::TokenStandard::ZNN, amount });
-        }
+        // Bonds whose unbonding delay passed with nothing open are paid back too.
+        payouts.extend(settlement.release_bonds(height).into_iter().map(|(owner, amount)| Payout {
+            withdrawal: None,
+            recipient: owner,
+            token: zr_common::TokenStandard::ZNN,
+            amount,
+        }));
         // Paid by contract sends on the inbox's own chain, in this momentum (the recipient receives them as any
-        // send); debited from the inbox already.
-        let acknowledged = HashHeight { hash: inner.frontier_momentum.hash, height: inner.frontier_momentum.height };
-        for payout in payouts {
+        // send), from the inbox's balance: withdrawals were debited when their proof was checked, bonds here.
+        if !payouts.is_empty() {
+            let acknowledged =
+                HashHeight { hash: inner.frontier_momentum.hash, height: inner.frontier_momentum.height };
             let inbox = touched
                 .entry(Address::INBOX)
                 .or_insert_with(|| inner.confirmed.get(&Address::INBOX).cloned().unwrap_or_default());
-            let mut block = AccountBlock {
-                version: VERSION,
-                chain_identifier: self.genesis.chain_identifier,
-                block_type: BlockType::ContractSend as u64,
-                previous_hash: inbox.frontier_hash,
-                height: inbox.height + 1,
-                momentum_acknowledged: acknowledged,
-                address: Address::INBOX,
-                to_address: payout.recipient,
-                amount: payout.amount,
-                token_standard: payout.token,
-                data: payout.withdrawal.map_or_else(|| b"bond".to_vec(), |h| h.0.to_vec()),
-                ..AccountBlock::default()
-            };
-            block.hash = block.compute_hash();
-            inbox.height = block.height;
-            inbox.frontier_hash = block.hash;
-            if let Some(tx_hash) = payout.withdrawal {
-                settlement.paid(tx_hash, block.hash);
+            for payout in payouts {
+                if payout.withdrawal.is_none() {
+                    inbox.debit(payout.token, payout.amount);
+                }
+                let mut block = AccountBlock {
+                    version: VERSION,
+                    chain_identifier: self.genesis.chain_identifier,
+                    block_type: BlockType::ContractSend as u64,
+                    previous_hash: inbox.frontier_hash,
+                    height: inbox.height + 1,
+                    momentum_acknowledged: acknowledged,
+                    address: Address::INBOX,
+                    to_address: payout.recipient,
+                    amount: payout.amount,
+                    token_standard: payout.token,
+                    data: payout.withdrawal.map_or_else(|| b"bond".to_vec(), |h| h.0.to_vec()),
+                    ..AccountBlock::default()
+                };
+                block.hash = block.compute_hash();
+                inbox.height = block.height;
+                inbox.frontier_hash = block.hash;
+                if let Some(tx_hash) = payout.withdrawal {
+                    settlement.paid(tx_hash, block.hash);
+                }
+                blocks.push(block);
             }
-            blocks.push(block);
         }
         let accounts: Vec<(Address, AccountState)> = touched.into_iter().collect();
 

@@ -68,12 +68,7 @@ impl Judge {
             return Err("the challenge carries other code than the witness runs".into());
         }
         for (hash, code) in witness.code.iter().zip(&challenge.code) {
-            if zr_common::sha3_256(code) != *hash {
-                return Err(format!("the code given for {hash} does not hash to it"));
-            }
-            zr_executor::vm::validate(code).map_err(|e| format!("code {hash} is not valid: {e}"))?;
-            let code = Arc::new(code.clone());
-            self.vm.module(hash, || Ok(Some(code))).map_err(|e| format!("cannot compile code {hash}: {e:?}"))?;
+            self.vm.load_untrusted(hash, code)?;
         }
         match verify_leaf(witness, self.vm.as_ref(), self.vm.version(), body.chain_id) {
             Verdict::Wrong { correct } => Ok(correct.post_state_root),

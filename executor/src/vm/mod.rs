@@ -87,6 +87,18 @@ impl Vm {
         module.serialize().map(|b| b.to_vec()).map_err(|e| format!("serialization failed: {e}"))
     }
 
+    /// Compiles code that came from outside the state (a challenge, another node) into the cache, once it is
+    /// checked: it must hash to `code_hash` and pass validation, as an upload's must. Says why not otherwise.
+    pub fn load_untrusted(&self, code_hash: &Hash, code: &[u8]) -> Result<(), String> {
+        if zr_common::sha3_256(code) != *code_hash {
+            return Err(format!("the code given for {code_hash} does not hash to it"));
+        }
+        validate(code).map_err(|e| format!("code {code_hash} is not valid: {e}"))?;
+        let code = Arc::new(code.to_vec());
+        self.module(code_hash, || Ok(Some(code))).map_err(|e| format!("cannot compile code {code_hash}: {e:?}"))?;
+        Ok(())
+    }
+
     /// The compiled module for `code_hash`, compiling `code` on a cache miss.
     pub fn module(
         &self,
