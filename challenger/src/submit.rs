@@ -62,7 +62,10 @@ fn client(url: &str) -> eyre::Result<HttpClient> {
 /// Runs `submit`; the exit code is 0 when the executor was proven wrong (or the challenge is posted and not
 /// waited for), 1 when the verdict went against the challenger, 2 when nothing was posted.
 pub async fn run(config: &ChallengerConfig, request: Submit) -> eyre::Result<i32> {
-    let (key, l1) = (challenger_key(config)?, ZnndClient::new(&config.l1.http, &config.l1.ws)?);
+    let (key, l1) = (
+        challenger_key(config)?,
+        ZnndClient::with_ca_file(&config.l1.http, &config.l1.ws, config.l1.ca_file.as_deref())?,
+    );
     let own = client(&config.executor_rpc)?;
     let against = client(&request.against)?;
     let (height, index) = (request.height, request.index);
@@ -170,7 +173,7 @@ fn print_record(record: &ChallengeRecord, json: bool) {
 /// Runs `status`: 0 when the executor was proven wrong or the verdict waits, 1 when the challenger was wrong,
 /// 2 when L1 knows no such challenge.
 pub async fn status(config: &ChallengerConfig, id: Hash, json: bool) -> eyre::Result<i32> {
-    let l1 = ZnndClient::new(&config.l1.http, &config.l1.ws)?;
+    let l1 = ZnndClient::with_ca_file(&config.l1.http, &config.l1.ws, config.l1.ca_file.as_deref())?;
     match challenge(&l1, &id).await? {
         Some(record) => {
             print_record(&record, json);
@@ -195,7 +198,10 @@ pub async fn submit_da(
 ) -> eyre::Result<i32> {
     use zr_common::rollup::settlement::{DA_WINDOW, DaStatus};
     use zr_sequencing::bundle::{DaChallenge, encode_da_challenge};
-    let (key, l1) = (challenger_key(config)?, ZnndClient::new(&config.l1.http, &config.l1.ws)?);
+    let (key, l1) = (
+        challenger_key(config)?,
+        ZnndClient::with_ca_file(&config.l1.http, &config.l1.ws, config.l1.ca_file.as_deref())?,
+    );
     let open = l1.rollup_claims(height, 1).await?;
     if !open.iter().any(|c| c.executor == executor && c.status == zr_common::rollup::settlement::ClaimStatus::Pending) {
         println!("not submitted: L1 records no open claim of {executor} at height {height}");

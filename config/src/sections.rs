@@ -1,6 +1,7 @@
 //! Sections shared by several daemons.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -15,11 +16,15 @@ pub struct L1Section {
     pub http: String,
     /// JSON-RPC over WebSocket, for subscriptions. Default `ws://127.0.0.1:35998`.
     pub ws: String,
+    /// PEM certificates to trust for `https`/`wss` besides Mozilla's roots: a node with a self-signed or
+    /// private-CA certificate. Default none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Default for L1Section {
     fn default() -> Self {
-        L1Section { http: crate::defaults::L1_HTTP_URL.into(), ws: crate::defaults::L1_WS_URL.into() }
+        L1Section { http: crate::defaults::L1_HTTP_URL.into(), ws: crate::defaults::L1_WS_URL.into(), ca_file: None }
     }
 }
 

@@ -57,7 +57,7 @@ fn run(cli: Cli) -> eyre::Result<()> {
     let key = KeyPair::read_file(&key_file).wrap_err("cannot load the executor key")?;
     let runtime = tokio::runtime::Runtime::new().wrap_err("cannot start the async runtime")?;
     runtime.block_on(async {
-        let l1 = Arc::new(ZnndClient::new(&config.l1.http, &config.l1.ws)?);
+        let l1 = Arc::new(ZnndClient::with_ca_file(&config.l1.http, &config.l1.ws, config.l1.ca_file.as_deref())?);
         let executor = crate::node::start(&config, key, l1).await.wrap_err("cannot start the executor")?;
         let mut endpoints = vec![
             ("rpc", executor.rpc_url()),

@@ -31,7 +31,7 @@ fn run(cli: Cli) -> eyre::Result<()> {
     let key = KeyPair::read_file(&key_file).wrap_err("cannot load the relay key")?;
     let runtime = tokio::runtime::Runtime::new().wrap_err("cannot start the async runtime")?;
     runtime.block_on(async {
-        let l1 = Arc::new(ZnndClient::new(&config.l1.http, &config.l1.ws)?);
+        let l1 = Arc::new(ZnndClient::with_ca_file(&config.l1.http, &config.l1.ws, config.l1.ca_file.as_deref())?);
         let relay = crate::node::start(&config, key, l1).await.wrap_err("cannot start the relay")?;
         let mut endpoints = vec![
             ("rpc", relay.rpc_url()),

@@ -11,6 +11,7 @@ mod l1;
 pub mod order;
 mod poster;
 mod publish;
+mod tls;
 mod znnd;
 
 pub use check::{MomentumError, check_momentum};

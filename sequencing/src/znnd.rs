@@ -1,5 +1,8 @@
-//! The znnd JSON-RPC client: reqwest for HTTP calls, a WebSocket for subscriptions.
+//! The znnd JSON-RPC client: reqwest for HTTP calls, a WebSocket for subscriptions, both over TLS when the
+//! URLs say `https`/`wss`.
 
+use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -32,19 +35,34 @@ pub struct ZnndClient {
     http: reqwest::Client,
     http_url: String,
     ws_url: String,
+    /// For `wss://` (reqwest holds its own copy).
+    tls: Arc<rustls::ClientConfig>,
     next_id: AtomicU64,
 }
 
 impl ZnndClient {
-    /// A client for the node at `http_url` (calls) and `ws_url` (subscriptions).
+    /// A client for the node at `http_url` (calls) and `ws_url` (subscriptions); `https`/`wss` trust
+    /// Mozilla's roots.
     pub fn new(http_url: impl Into<String>, ws_url: impl Into<String>) -> Result<ZnndClient, L1Error> {
+        ZnndClient::with_ca_file(http_url, ws_url, None)
+    }
+
+    /// A client that also trusts the PEM certificates in `ca_file` (`l1.ca_file`): a node with a self-signed or
+    /// private-CA certificate.
+    pub fn with_ca_file(
+        http_url: impl Into<String>,
+        ws_url: impl Into<String>,
+        ca_file: Option<&Path>,
+    ) -> Result<ZnndClient, L1Error> {
         let http_url = http_url.into();
+        let tls = crate::tls::client_config(ca_file)?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .connect_timeout(Duration::from_secs(5))
+            .use_preconfigured_tls((*tls).clone())
             .build()
             .map_err(|e| L1Error::Transport { endpoint: http_url.clone(), reason: e.to_string() })?;
-        Ok(ZnndClient { http, http_url, ws_url: ws_url.into(), next_id: AtomicU64::new(1) })
+        Ok(ZnndClient { http, http_url, ws_url: ws_url.into(), tls, next_id: AtomicU64::new(1) })
     }
 
     /// Calls `method` once.
@@ -52,11 +70,11 @@ impl ZnndClient {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let body = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
         let transport = |reason: String| L1Error::Transport { endpoint: self.http_url.clone(), reason };
-        let response = self.http.post(&self.http_url).json(&body).send().await.map_err(|e| transport(e.to_string()))?;
+        let response = self.http.post(&self.http_url).json(&body).send().await.map_err(|e| transport(chain(&e)))?;
         let status = response.status();
         let mut response = response;
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| transport(e.to_string()))? {
+        while let Some(chunk) = response.chunk().await.map_err(|e| transport(chain(&e)))? {
             if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
                 return Err(L1Error::TooLarge { method: method.to_owned(), limit: MAX_RESPONSE_BYTES });
             }
@@ -95,6 +113,19 @@ impl ZnndClient {
     }
 }
 
+/// An error with its causes: reqwest's own text ("error sending request") hides the reason (refused, a
+/// certificate not trusted, a timeout) in its sources.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 fn truncate(text: &str) -> &str {
     let end = text.char_indices().nth(200).map_or(text.len(), |(i, _)| i);
     &text[..end]
@@ -117,9 +148,11 @@ impl L1 for ZnndClient {
         let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
             .max_message_size(Some(MAX_WS_MESSAGE))
             .max_frame_size(Some(MAX_WS_MESSAGE));
-        let (mut socket, _) = tokio_tungstenite::connect_async_with_config(&self.ws_url, Some(config), false)
-            .await
-            .map_err(|e| transport(e.to_string()))?;
+        let connector = tokio_tungstenite::Connector::Rustls(self.tls.clone());
+        let (mut socket, _) =
+            tokio_tungstenite::connect_async_tls_with_config(&self.ws_url, Some(config), false, Some(connector))
+                .await
+                .map_err(|e| transport(e.to_string()))?;
         let request = json!({ "jsonrpc": "2.0", "id": 1, "method": "ledger.subscribe", "params": ["momentums"] });
         socket.send(Message::text(request.to_string())).await.map_err(|e| transport(e.to_string()))?;
         // The first answer with id 1 carries the subscription id.

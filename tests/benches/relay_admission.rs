@@ -143,7 +143,7 @@ fn main() {
                 data_dir: dir.path().join("executor"),
                 chain_id: CHAIN,
                 key_file: Some(dir.path().join("executor.json")),
-                l1: L1Section { http: devnet.http_url(), ws: devnet.ws_url() },
+                l1: L1Section { http: devnet.http_url(), ws: devnet.ws_url(), ca_file: None },
                 rpc: RpcSection::on(loopback()),
                 ops: OpsSection::on(loopback()),
                 claim_every: 0,
@@ -160,7 +160,7 @@ fn main() {
                 chain_id: CHAIN,
                 key_file: Some(dir.path().join("relay.json")),
                 executor: executor.rpc_url(),
-                l1: L1Section { http: devnet.http_url(), ws: devnet.ws_url() },
+                l1: L1Section { http: devnet.http_url(), ws: devnet.ws_url(), ca_file: None },
                 rpc: RpcSection { max_request_bytes: 16 * 1024 * 1024, ..RpcSection::on(loopback()) },
                 ops: OpsSection::on(loopback()),
                 // The load generator is one client on loopback, far above a public per-IP rate.

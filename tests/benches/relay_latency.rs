@@ -44,7 +44,7 @@ fn main() {
         .await
         .unwrap();
         let l1 = Arc::new(zr_devnet::InProcessL1::new(devnet.chain.clone()));
-        let l1_section = L1Section { http: devnet.http_url(), ws: devnet.ws_url() };
+        let l1_section = L1Section { http: devnet.http_url(), ws: devnet.ws_url(), ca_file: None };
         let executor = zr_executor::node::start(
             &ExecutorConfig {
                 data_dir: dir.path().join("executor"),

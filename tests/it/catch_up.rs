@@ -58,7 +58,7 @@ async fn an_executor_catches_up_across_100_full_momentums() {
         data_dir: exec_dir.path().join("state"),
         chain_id: ROLLUP,
         key_file: Some(exec_dir.path().join("executor-key.json")),
-        l1: zr_config::L1Section { http: devnet.http_url(), ws: devnet.ws_url() },
+        l1: zr_config::L1Section { http: devnet.http_url(), ws: devnet.ws_url(), ca_file: None },
         rpc: zr_config::RpcSection::on("127.0.0.1:0".parse().unwrap()),
         ops: zr_config::OpsSection::on("127.0.0.1:0".parse().unwrap()),
         ..zr_config::ExecutorConfig::default()

@@ -12,5 +12,6 @@ mod rollup_support;
 mod settlement;
 mod store_kill;
 mod support;
+mod tls;
 mod withdrawal_kill;
 mod witness_verify;

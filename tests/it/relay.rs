@@ -32,7 +32,7 @@ pub(crate) fn relay_config(net: &TestNet, key: &KeyPair, dir: &Path, executor: &
         chain_id: ROLLUP,
         key_file: Some(key_file),
         executor: executor.to_owned(),
-        l1: L1Section { http: net.handle().http_url(), ws: net.handle().ws_url() },
+        l1: L1Section { http: net.handle().http_url(), ws: net.handle().ws_url(), ca_file: None },
         rpc: RpcSection::on("127.0.0.1:0".parse().unwrap()),
         ops: OpsSection::on("127.0.0.1:0".parse().unwrap()),
         ..RelayConfig::default()

@@ -27,7 +27,7 @@ pub fn executor_config(net: &TestNet, key: &KeyPair, dir: &Path) -> ExecutorConf
         data_dir: dir.join("state"),
         chain_id: ROLLUP,
         key_file: Some(key_file),
-        l1: L1Section { http: net.handle().http_url(), ws: net.handle().ws_url() },
+        l1: L1Section { http: net.handle().http_url(), ws: net.handle().ws_url(), ca_file: None },
         rpc: RpcSection::on("127.0.0.1:0".parse().unwrap()),
         ops: OpsSection::on("127.0.0.1:0".parse().unwrap()),
         history_depth: 8,

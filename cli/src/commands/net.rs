@@ -26,6 +26,9 @@ pub struct NetArgs {
     /// L1 JSON-RPC over WebSocket
     #[arg(long, env = "ZR_L1_WS", default_value = zr_config::defaults::L1_WS_URL, global = true)]
     pub l1_ws: String,
+    /// PEM certificates to trust for an https/wss L1 besides Mozilla's roots
+    #[arg(long, env = "ZR_L1_CA_FILE", value_name = "FILE", global = true)]
+    pub l1_ca_file: Option<std::path::PathBuf>,
     /// The relay that takes your transactions and answers queries
     #[arg(long, env = "ZR_RELAY", default_value = zr_config::defaults::RELAY_URL, global = true)]
     pub relay: String,
@@ -63,7 +66,7 @@ pub struct Net {
 
 impl Net {
     pub fn new(args: NetArgs, progress: bool) -> eyre::Result<Net> {
-        let l1 = Arc::new(ZnndClient::new(&args.l1_http, &args.l1_ws)?);
+        let l1 = Arc::new(ZnndClient::with_ca_file(&args.l1_http, &args.l1_ws, args.l1_ca_file.as_deref())?);
         let url = args.api_url();
         let executor = HttpClientBuilder::default()
             .request_timeout(Duration::from_secs(30))

@@ -118,7 +118,7 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
             data_dir: dir.join("executor"),
             chain_id: ROLLUP_CHAIN_ID,
             key_file: Some(executor_key_path.clone()),
-            l1: L1Section { http: devnet.http_url(), ws: devnet.ws_url() },
+            l1: L1Section { http: devnet.http_url(), ws: devnet.ws_url(), ca_file: None },
             rpc: RpcSection::on(args.rpc_listen),
             ops: OpsSection::on(args.executor_ops_listen),
             ..ExecutorConfig::default()
@@ -134,7 +134,7 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
             key_file: Some(relay_key_path.clone()),
             executor: executor.rpc_url(),
             sponsor_grant: u64::try_from(sponsor_grant).wrap_err("--sponsor-grant is too large")?,
-            l1: L1Section { http: devnet.http_url(), ws: devnet.ws_url() },
+            l1: L1Section { http: devnet.http_url(), ws: devnet.ws_url(), ca_file: None },
             rpc: RpcSection::on(args.relay_listen),
             ops: OpsSection::on(args.relay_ops_listen),
             ..RelayConfig::default()
@@ -147,7 +147,7 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
             chain_id: ROLLUP_CHAIN_ID,
             key_file: None,
             executor_rpc: executor.rpc_url(),
-            l1: L1Section { http: devnet.http_url(), ws: devnet.ws_url() },
+            l1: L1Section { http: devnet.http_url(), ws: devnet.ws_url(), ca_file: None },
         };
         let watch = zr_challenger::watch::Watch {
             peers: vec![],
