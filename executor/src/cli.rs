@@ -71,8 +71,22 @@ fn run(cli: Cli) -> eyre::Result<()> {
         }
         zr_common::daemon::announce("zr-executor", &config.data_dir, &endpoints)
             .wrap_err("cannot write the endpoints file")?;
-        zr_common::daemon::shutdown_signal().await.wrap_err("cannot wait for a stop signal")?;
+        // A fault (a full disk, say) ends the daemon with the reason: nothing of the failed momentum was
+        // committed, and its supervisor's restart resumes from the last commit once the cause is gone.
+        let fault = tokio::select! {
+            signal = zr_common::daemon::shutdown_signal() => {
+                signal.wrap_err("cannot wait for a stop signal")?;
+                None
+            }
+            reason = executor.fault() => Some(reason),
+        };
+        let head = executor.rollup.head().height;
         executor.stop().await;
-        Ok(())
+        match fault {
+            None => Ok(()),
+            Some(reason) => Err(eyre::eyre!(
+                "execution stopped: {reason}; the state is kept as of momentum {head}, and a restart resumes there"
+            )),
+        }
     })
 }

@@ -73,12 +73,26 @@ pub struct ExecutorHandle {
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
     ops: JoinHandle<()>,
+    /// Why execution stopped by itself, once it has.
+    fault: watch::Receiver<Option<String>>,
 }
 
 impl ExecutorHandle {
     /// `http://` URL of the query RPC.
     pub fn rpc_url(&self) -> String {
         format!("http://{}", self.rpc_addr)
+    }
+
+    /// Resolves, with the reason, when execution has stopped by itself: a commit that failed (a full disk,
+    /// a store error) or the L1 follower ending. Nothing of the failed momentum was committed, so a restart
+    /// resumes from the last commit; the daemon exits on it and leaves the restart to its supervisor. Never
+    /// resolves on a requested stop.
+    pub async fn fault(&self) -> String {
+        let mut fault = self.fault.clone();
+        match fault.wait_for(Option::is_some).await {
+            Ok(reason) => reason.clone().unwrap_or_default(),
+            Err(_) => std::future::pending().await,
+        }
     }
 
     /// Stops following, serving and posting; waits for the momentum in progress to commit, and (up to 10 s)
@@ -306,14 +320,17 @@ pub async fn start<L: L1 + 'static>(
         gossip_peers,
         metrics.clone(),
     ));
+    let (fault_tx, fault) = watch::channel(None);
     let task = tokio::spawn(async move {
-        run(rollup_for_run, l1, from, events_for_run, outputs, metrics, ready, stopped).await;
+        if let Some(reason) = run(rollup_for_run, l1, from, events_for_run, outputs, metrics, ready, stopped).await {
+            let _ = fault_tx.send(Some(reason));
+        }
         // Awaited, so its hold on the rollup (and the store's file) is gone when the executor has stopped.
         watcher.abort();
         let _ = watcher.await;
     });
     tracing::info!(target: "zr::executor", rpc = %rpc_addr, ops = %ops_addr, from, head = rollup.head().height, "executor started");
-    Ok(ExecutorHandle { rollup, rpc_addr, ops_addr, events, gossip: gossip_info, rpc, stop, task, ops })
+    Ok(ExecutorHandle { rollup, rpc_addr, ops_addr, events, gossip: gossip_info, rpc, stop, task, ops, fault })
 }
 
 /// Where processed claims go.
@@ -338,15 +355,16 @@ async fn run<L: L1 + 'static>(
     metrics: Metrics,
     ready: Arc<AtomicBool>,
     mut stopped: watch::Receiver<bool>,
-) {
+) -> Option<String> {
     let (input, mut pipeline) = match Pipeline::start(rollup) {
         Ok(started) => started,
         Err(err) => {
             ready.store(false, Ordering::Relaxed);
             tracing::error!(target: "zr::executor", error = %err, "cannot start the execution threads");
-            return;
+            return Some(format!("cannot start the execution threads: {err}"));
         }
     };
+    let mut fault = None;
     // The feeder owns the input: when the follower ends, the pipeline drains and ends too. It returns
     // whether the follower ended (rather than the pipeline closing its input).
     let mut feeder = tokio::spawn(async move {
@@ -406,16 +424,19 @@ async fn run<L: L1 + 'static>(
                 // Nothing of the failed momentum was committed; stop rather than go on from an unknown state.
                 ready.store(false, Ordering::Relaxed);
                 tracing::error!(target: "zr::executor", error = %err, "cannot execute momentum; executor stopped");
+                fault = Some(format!("cannot execute a momentum: {err}"));
                 break;
             }
             None if follower_ended => {
                 ready.store(false, Ordering::Relaxed);
                 tracing::error!(target: "zr::executor", "the L1 follower ended; executor stopped");
+                fault = Some("the L1 follower ended".to_owned());
                 break;
             }
             None => {
                 ready.store(false, Ordering::Relaxed);
                 tracing::error!(target: "zr::executor", "node fault while executing; executor stopped");
+                fault = Some("node fault while executing".to_owned());
                 break;
             }
         }
@@ -425,6 +446,7 @@ async fn run<L: L1 + 'static>(
         let _ = feeder.await;
     }
     pipeline.finish().await;
+    fault
 }
 
 /// What the executor posts to the inbox from its account, one at a time.

@@ -85,6 +85,7 @@ impl RelayHandle {
 
     /// Stops serving and following; what was admitted is on disk already. A bundle still being posted (PoW
     /// can take a while) is given a few seconds, then abandoned: its stage was written before it went out.
+    /// On return the mempool database is closed.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let mut task = self.task;
@@ -95,6 +96,12 @@ impl RelayHandle {
         let _ = self.rpc.stop();
         self.rpc.stopped().await;
         self.ops.abort();
+        // Calls still in flight hold the relay, and with it the mempool database: wait (up to 10 s) for them,
+        // so the directory can be opened again on return.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while Arc::strong_count(&self.relay) > 1 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 }
 

@@ -453,6 +453,17 @@ impl Pool {
         }
     }
 
+    /// Takes back a transaction admitted a moment ago whose row could not be stored: as if it had never come,
+    /// so its sender can send it again.
+    pub fn withdraw(&mut self, hash: &Hash) {
+        let sender = self.held.get(hash).map(|h| h.sender);
+        self.remove(hash);
+        self.watchers.remove(hash);
+        if let Some(sender) = sender {
+            self.notify_sender(&sender);
+        }
+    }
+
     fn finish_view(&mut self, view: TransactionView) {
         let hash = view.hash;
         self.remember(view);
@@ -697,6 +708,15 @@ mod tests {
         let (_, h10) = tx(1, 0, 2);
         pool.set_stage(&h10, Stage::Bundled { bundle: Hash::ZERO, l1_block: Hash::ZERO, posted_at: 1 });
         assert!(pool.ready().iter().any(|t| t.body.sender == key(1).public() && t.body.nonce == 1));
+    }
+
+    #[test]
+    fn a_withdrawn_transaction_can_be_sent_again() {
+        let mut pool = Pool::new(config());
+        let hash = admit(&mut pool, 1, 0, 1).unwrap().view.hash;
+        pool.withdraw(&hash);
+        assert!(pool.get(&hash).is_none() && pool.view(&hash).is_none() && pool.is_empty());
+        assert_eq!(admit(&mut pool, 1, 0, 1).unwrap().view.hash, hash);
     }
 
     #[test]

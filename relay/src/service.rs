@@ -9,7 +9,7 @@ use zr_common::metrics::{Counter, CounterVec, Gauge, GaugeVec, Registry};
 use zr_common::rollup::{Transaction, TxBody, TxKind};
 use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard};
 use zr_protocol::gas::{COSTS, MOMENTUM, intrinsic_gas};
-use zr_rpc_api::{TransactionStatus, TransactionView};
+use zr_rpc_api::TransactionView;
 
 use crate::accounts::Accounts;
 use crate::admission::{Rejection, check_alone, check_bytes};
@@ -49,6 +49,7 @@ pub struct Metrics {
     pub(crate) lanes: GaugeVec,
     pub(crate) oldest: Arc<Gauge>,
     pub(crate) since_post: Arc<Gauge>,
+    pub(crate) l1_silent: Arc<Gauge>,
     pub(crate) peers: Arc<Gauge>,
 }
 
@@ -100,6 +101,10 @@ impl Metrics {
             since_post: registry.gauge(
                 "zr_relay_momentums_since_post",
                 "Momentums since this relay last posted a bundle (since it started, if it has not)",
+            ),
+            l1_silent: registry.gauge(
+                "zr_relay_l1_silent_seconds",
+                "Seconds since the relay last received a momentum from L1 (it keeps admitting and queues meanwhile)",
             ),
         };
         for reason in Rejection::LABELS {
@@ -254,10 +259,10 @@ impl Relay {
             changes.push(Change::Finish(Box::new(displaced)));
         }
         if let Err(err) = self.store.write(changes).await {
-            // Not durable, so not accepted: take it back out.
-            let view = TransactionView::with_reason(hash, TransactionStatus::Rejected, format!("not stored: {err}"));
-            self.pool.lock().expect("pool lock").finish(view);
-            return Err(Rejection::Unavailable(err.to_string()));
+            // Not durable, so not accepted: taken back out, to be sent again once the relay can store it (a
+            // full disk, say).
+            self.pool.lock().expect("pool lock").withdraw(&hash);
+            return Err(Rejection::Unavailable(format!("cannot store the transaction, send it again later: {err}")));
         }
         Ok(rx)
     }

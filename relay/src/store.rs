@@ -133,7 +133,8 @@ impl Store {
     pub fn open(dir: &Path, finished_kept: usize) -> Result<(Store, Contents), StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Corrupt(format!("cannot create {}: {e}", dir.display())))?;
-        let db = Database::builder().set_cache_size(CACHE_BYTES).create(dir.join("mempool.redb"))?;
+        let path = dir.join("mempool.redb");
+        let db = Database::builder().set_cache_size(CACHE_BYTES).create(&path)?;
         let txn = db.begin_write()?;
         txn.open_table(HELD)?;
         txn.open_table(FINISHED)?;
@@ -145,7 +146,7 @@ impl Store {
         let (writes, rx) = std::sync::mpsc::channel();
         let writer = std::thread::Builder::new()
             .name("zr-relay-store".into())
-            .spawn(move || writer(db, rx, finished_kept))
+            .spawn(move || writer(&path, db, rx, finished_kept))
             .map_err(|e| StoreError::Corrupt(format!("cannot start the writer thread: {e}")))?;
         Ok((Store { writes: Some(writes), writer: Some(writer) }, contents))
     }
@@ -204,7 +205,11 @@ fn load(db: &Database) -> Result<Contents, StoreError> {
 type Batch = (Vec<Change>, oneshot::Sender<Result<(), String>>);
 
 /// Group commit: takes every write waiting, applies them in one transaction, commits (durably), answers all.
-fn writer(db: Database, rx: std::sync::mpsc::Receiver<Batch>, finished_kept: usize) {
+/// After a failed write (a full disk, say) redb must be opened again before it writes anything more: the
+/// database is closed and opened again before the next batch, until that works, so writes resume when the
+/// cause is gone.
+fn writer(path: &Path, db: Database, rx: std::sync::mpsc::Receiver<Batch>, finished_kept: usize) {
+    let mut db = Some(db);
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while let Ok(more) = rx.try_recv() {
@@ -213,10 +218,21 @@ fn writer(db: Database, rx: std::sync::mpsc::Receiver<Batch>, finished_kept: usi
                 break;
             }
         }
-        let result =
-            apply(&db, batch.iter().flat_map(|(changes, _)| changes.iter()), finished_kept).map_err(|e| e.to_string());
+        if db.is_none() {
+            db = Database::builder()
+                .set_cache_size(CACHE_BYTES)
+                .create(path)
+                .inspect_err(|e| tracing::error!(target: "zr::relay", error = %e, "cannot open the mempool again"))
+                .ok();
+        }
+        let result = match &db {
+            Some(open) => apply(open, batch.iter().flat_map(|(changes, _)| changes.iter()), finished_kept)
+                .map_err(|e| e.to_string()),
+            None => Err(format!("{} cannot be opened again after a failed write", path.display())),
+        };
         if let Err(err) = &result {
             tracing::error!(target: "zr::relay", error = %err, "mempool write failed");
+            db = None;
         }
         for (_, done) in batch {
             let _ = done.send(result.clone());

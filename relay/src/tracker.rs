@@ -36,6 +36,7 @@ pub async fn run<L: L1 + 'static>(
     let mut poll = tokio::time::interval(EXECUTOR_POLL);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut executor_head = 0;
+    let mut silence = L1Silence::new();
     // What was saved before a restart is checked against the executor first.
     refresh_accounts(&relay).await;
     loop {
@@ -46,6 +47,7 @@ pub async fn run<L: L1 + 'static>(
                     tracing::error!(target: "zr::relay", "the L1 follower ended");
                     return;
                 };
+                silence.heard(&relay);
                 let height = momentum.momentum.momentum.height;
                 let hashes = on_momentum(&relay, momentum).await;
                 if !hashes.is_empty() {
@@ -58,6 +60,7 @@ pub async fn run<L: L1 + 'static>(
                 }
             }
             _ = poll.tick() => {
+                silence.check(&relay);
                 let Ok(head) = relay.executor.get_head().await else { continue };
                 if head.height <= executor_head {
                     continue;
@@ -72,6 +75,41 @@ pub async fn run<L: L1 + 'static>(
         }
     }
 }
+
+/// How long L1 has sent no momentum: a stalled or unreachable node. The relay goes on admitting (the
+/// transactions wait in the mempool, on disk) and says so once, then again when L1 is back.
+struct L1Silence {
+    since: Instant,
+    reported: bool,
+}
+
+impl L1Silence {
+    fn new() -> L1Silence {
+        L1Silence { since: Instant::now(), reported: false }
+    }
+
+    fn heard(&mut self, relay: &Relay) {
+        if self.reported {
+            tracing::info!(target: "zr::relay", silent_for = ?self.since.elapsed(), held = relay.pool.lock().expect("pool lock").len(),
+                "L1 is back; posting the queued transactions");
+        }
+        *self = L1Silence::new();
+        relay.metrics.l1_silent.set(0);
+    }
+
+    fn check(&mut self, relay: &Relay) {
+        let silent = self.since.elapsed();
+        relay.metrics.l1_silent.set(silent.as_secs());
+        if silent >= L1_SILENCE_REPORTED && !self.reported {
+            self.reported = true;
+            tracing::warn!(target: "zr::relay", silent_for = ?silent, held = relay.pool.lock().expect("pool lock").len(),
+                "no momentum from L1; admitting and queuing transactions until it is back");
+        }
+    }
+}
+
+/// L1 silent this long is reported (NoM makes a momentum every 10 s).
+const L1_SILENCE_REPORTED: Duration = Duration::from_secs(30);
 
 /// Records which held transactions a momentum sequenced, requeues lost bundles, expires queued
 /// transactions, persists it all with the L1 cursor. Returns the hashes sequenced.

@@ -11,7 +11,7 @@ use zr_rpc_api::{RollupStateApiClient, RollupTxApiClient};
 use crate::rollup_support::*;
 use crate::support::TestNet;
 
-fn spawn(config: &zr_config::ExecutorConfig) -> (Child, String) {
+pub(crate) fn spawn(config: &zr_config::ExecutorConfig) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_executor-under-test"))
         .args(["--data-dir", config.data_dir.to_str().unwrap()])
         .args(["--chain-id", &ROLLUP.to_string()])

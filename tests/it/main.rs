@@ -6,6 +6,7 @@ mod devnet_client;
 mod devnet_rejects;
 mod executor_e2e;
 mod executor_kill;
+mod faults;
 mod ops;
 mod relay;
 mod rollup_support;

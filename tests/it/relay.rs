@@ -40,7 +40,7 @@ pub(crate) fn relay_config(net: &TestNet, key: &KeyPair, dir: &Path, executor: &
 }
 
 /// A child relay, killed (SIGKILL) when dropped, so a failing test leaves no process behind.
-struct ChildRelay(Child);
+pub(crate) struct ChildRelay(pub(crate) Child);
 
 impl Drop for ChildRelay {
     fn drop(&mut self) {
@@ -50,6 +50,12 @@ impl Drop for ChildRelay {
 }
 
 fn spawn_relay(config: &RelayConfig) -> (ChildRelay, String) {
+    let (child, announced) = spawn_relay_announced(config);
+    (child, announced["rpc"].as_str().unwrap().to_owned())
+}
+
+/// A child relay on `config` (its per-IP call limit too); returns it with its announcement.
+pub(crate) fn spawn_relay_announced(config: &RelayConfig) -> (ChildRelay, serde_json::Value) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_relay-under-test"))
         .args(["--data-dir", config.data_dir.to_str().unwrap()])
         .args(["--chain-id", &ROLLUP.to_string()])
@@ -59,20 +65,20 @@ fn spawn_relay(config: &RelayConfig) -> (ChildRelay, String) {
         .args(["--rpc-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"])
         .args(config.p2p.listen.iter().flat_map(|l| ["--p2p-listen", l.as_str()]))
         .args(config.p2p.peers.iter().flat_map(|p| ["--p2p-peer", p.as_str()]))
+        .args(["--calls-per-ip-per-second", &config.calls_per_ip_per_second.to_string()])
         .env("ZR_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let announced = announcement(&mut child);
     assert_eq!(announced["daemon"], "zr-relay");
-    let url = announced["rpc"].as_str().unwrap().to_owned();
     let file = std::fs::read_to_string(config.data_dir.join(zr_common::daemon::ENDPOINTS_FILE)).unwrap();
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&file).unwrap(),
         announced,
         "the endpoints file says the same"
     );
-    (ChildRelay(child), url)
+    (ChildRelay(child), announced)
 }
 
 pub(crate) fn transfer(key: &KeyPair, nonce: u64, amount: u128) -> Transaction {

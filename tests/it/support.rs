@@ -63,6 +63,20 @@ impl TestNet {
         self.handle = Some(Devnet::start(&self.config()).await.unwrap());
     }
 
+    /// Stops the devnet (L1 goes away); returns its HTTP and WebSocket addresses for [`TestNet::start_on`].
+    pub async fn stop(&mut self) -> (std::net::SocketAddr, std::net::SocketAddr) {
+        let handle = self.handle.take().expect("running");
+        let addresses = (handle.http_addr, handle.ws_addr);
+        handle.stop().await;
+        addresses
+    }
+
+    /// Starts the stopped devnet again on the same addresses, so clients of the old one reach it.
+    pub async fn start_on(&mut self, (http, ws): (std::net::SocketAddr, std::net::SocketAddr)) {
+        let config = DevnetConfig { http_listen: http, ws_listen: ws, ..self.config() };
+        self.handle = Some(Devnet::start(&config).await.unwrap());
+    }
+
     pub fn handle(&self) -> &DevnetHandle {
         self.handle.as_ref().unwrap()
     }

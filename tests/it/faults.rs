@@ -1,0 +1,379 @@
+//! Faults under load, with real daemons: a relay and an executor killed (SIGKILL) mid-load and restarted; a
+//! relay frozen (SIGSTOP) while its peers and L1 go on; L1 stalled (the devnet stopped, then started again on
+//! its ports); a full disk under an executor (a small tmpfs as its data directory).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use zr_common::rollup::{Transaction, TxKind};
+use zr_common::{Canonical, Hash, KeyPair, TokenStandard};
+use zr_config::RelayConfig;
+use zr_rpc_api::{RollupRelayApiClient, RollupStateApiClient, RollupTxApiClient, TransactionStatus};
+
+use crate::executor_kill::spawn as spawn_executor;
+use crate::relay::{relay_config, spawn_relay_announced, transfer};
+use crate::rollup_support::*;
+use crate::support::{TestNet, announcement, eventually};
+
+/// A child process, killed (SIGKILL) when dropped.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The value of the unlabelled metric `name` on the ops endpoint `ops` (`http://…`).
+async fn metric(ops: &str, name: &str) -> f64 {
+    let text = reqwest::get(format!("{ops}/metrics")).await.unwrap().text().await.unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{name} is not exported by {ops}"))
+}
+
+/// `count` users, each given 100 ZNN on the rollup by Alice (her deposit, then one bundle of transfers).
+async fn fund_users(net: &TestNet, executor: &str, count: u8) -> Vec<KeyPair> {
+    let alice = net.alice.clone();
+    post_data(net, &alice, vec![], 1_000 * 100_000_000).await;
+    eventually(async || api(executor).get_balance(alice.address(), None).await.unwrap().znn > 0).await;
+    let users: Vec<KeyPair> = (0..count).map(|i| KeyPair::from_seed(&[120 + i; 32])).collect();
+    let funding: Vec<Transaction> = users
+        .iter()
+        .enumerate()
+        .map(|(nonce, user)| {
+            let kind = TxKind::Transfer { to: user.address(), token: TokenStandard::ZNN, amount: 100 * 100_000_000 };
+            sign(&alice, nonce as u64, kind)
+        })
+        .collect();
+    post(net, &alice, funding.clone()).await;
+    for tx in &funding {
+        executed(executor, &tx.hash()).await;
+    }
+    users
+}
+
+async fn submit(relay: &str, tx: &Transaction) -> Hash {
+    api(relay).send_transaction(hex::encode(tx.to_bytes())).await.unwrap()
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill").args([&format!("-{name}"), &child.id().to_string()]).status().unwrap();
+    assert!(status.success(), "kill -{name}");
+}
+
+/// Every state root of `got` up to `reference`'s head equals `reference`'s, once `got` has caught up.
+async fn same_roots(reference: &str, got: &str) {
+    let target = head(reference).await;
+    for _ in 0..600 {
+        if head(got).await >= target {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for height in 1..=target {
+        let expected = api(reference).get_state_root(Some(height)).await.unwrap();
+        assert_eq!(api(got).get_state_root(Some(height)).await.unwrap(), expected, "state root at height {height}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_and_an_executor_killed_mid_load_lose_nothing() {
+    let net = TestNet::start().await;
+    let reference_dir = tempfile::tempdir().unwrap();
+    let reference = start_executor(&net, &net.executors[0], reference_dir.path()).await;
+    let reference_url = reference.rpc_url();
+    let (executor_dir, relay_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let executor_config = executor_config(&net, &net.executors[1], executor_dir.path());
+    let (child, mut executor_url) = spawn_executor(&executor_config);
+    let mut executor = Killed(child);
+    let users = fund_users(&net, &reference_url, 4).await;
+    let mut config = relay_config(&net, &net.relays[0], relay_dir.path(), &executor_url);
+    let (mut relay, announced) = spawn_relay_announced(&config);
+    let mut relay_url = announced["rpc"].as_str().unwrap().to_owned();
+
+    let mut nonces = vec![0u64; users.len()];
+    let mut accepted = Vec::new();
+    for round in 0..2 {
+        for _ in 0..15 {
+            for (user, nonce) in users.iter().zip(nonces.iter_mut()) {
+                accepted.push(submit(&relay_url, &transfer(user, *nonce, 1)).await);
+                *nonce += 1;
+            }
+        }
+        if round == 0 {
+            // Mid-load, the relay still holding transactions it has not posted: both die at once.
+            relay.0.kill().unwrap();
+            executor.0.kill().unwrap();
+            relay.0.wait().unwrap();
+            executor.0.wait().unwrap();
+            let (child, url) = spawn_executor(&executor_config);
+            (executor, executor_url) = (Killed(child), url);
+            config = RelayConfig { executor: executor_url.clone(), ..config };
+            let (child, announced) = spawn_relay_announced(&config);
+            (relay, relay_url) = (child, announced["rpc"].as_str().unwrap().to_owned());
+        }
+    }
+
+    // Every accepted transaction executed, once: each user's nonce is exactly the number it sent.
+    for hash in &accepted {
+        assert_eq!(executed(&reference_url, hash).await.status, TransactionStatus::Executed, "{hash}");
+    }
+    for (user, nonce) in users.iter().zip(&nonces) {
+        assert_eq!(api(&reference_url).get_nonce(user.address(), None).await.unwrap(), *nonce);
+    }
+    // The killed executor reaches the roots of the one that never stopped.
+    same_roots(&reference_url, &executor_url).await;
+    reference.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_frozen_by_sigstop_rejoins_and_its_mempool_drains() {
+    let net = TestNet::start().await;
+    let executor_dir = tempfile::tempdir().unwrap();
+    let executor = start_executor(&net, &net.executors[0], executor_dir.path()).await;
+    let executor_url = executor.rpc_url();
+    let users = fund_users(&net, &executor_url, 2).await;
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut config_a = relay_config(&net, &net.relays[0], dir_a.path(), &executor_url);
+    config_a.p2p.listen = Some("/ip4/127.0.0.1/tcp/0".into());
+    let relay_a = zr_relay::start(&config_a, net.relays[0].clone(), net.client()).await.unwrap();
+    let mut config_b = relay_config(&net, &net.relays[1], dir_b.path(), &executor_url);
+    config_b.p2p.listen = Some("/ip4/127.0.0.1/tcp/0".into());
+    config_b.p2p.peers = vec![relay_a.gossip.as_ref().unwrap().1.clone()];
+    let (relay_b, announced) = spawn_relay_announced(&config_b);
+    let (url_a, url_b) = (relay_a.rpc_url(), announced["rpc"].as_str().unwrap().to_owned());
+    let ops_b = announced["ops"].as_str().unwrap().to_owned();
+    eventually(async || metric(&ops_b, "zr_relay_peers").await >= 1.0).await;
+
+    // Transactions to B, and B is frozen at once, likely before it posts them.
+    let mut to_b = Vec::new();
+    for nonce in 0..10 {
+        to_b.push(submit(&url_b, &transfer(&users[0], nonce, 1)).await);
+    }
+    signal(&relay_b.0, "STOP");
+    // The rest of the system goes on: A takes and posts transactions, L1 makes ~100 momentums.
+    let mut to_a = Vec::new();
+    for nonce in 0..10 {
+        to_a.push(submit(&url_a, &transfer(&users[1], nonce, 1)).await);
+    }
+    for hash in &to_a {
+        executed(&executor_url, hash).await;
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    signal(&relay_b.0, "CONT");
+
+    // B catches up with L1 and its transactions land, once.
+    for hash in &to_b {
+        assert_eq!(executed(&executor_url, hash).await.status, TransactionStatus::Executed);
+    }
+    assert_eq!(api(&executor_url).get_nonce(users[0].address(), None).await.unwrap(), 10);
+    // B is among its peers again: what it takes now reaches A by gossip.
+    eventually(async || metric(&ops_b, "zr_relay_peers").await >= 1.0).await;
+    let from_b = submit(&url_b, &transfer(&users[0], 10, 1)).await;
+    eventually(async || relay_a.relay.view(&from_b).is_some()).await;
+    executed(&executor_url, &from_b).await;
+    // Its mempool drains: nothing it holds waits any more.
+    eventually(async || metric(&ops_b, "zr_relay_mempool_transactions").await == 0.0).await;
+    drop(relay_b);
+    relay_a.stop().await;
+    executor.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_l1_makes_relays_queue_and_report_then_post() {
+    let mut net = TestNet::start().await;
+    let executor_dir = tempfile::tempdir().unwrap();
+    let executor = start_executor(&net, &net.executors[0], executor_dir.path()).await;
+    let executor_url = executor.rpc_url();
+    let users = fund_users(&net, &executor_url, 1).await;
+    let relay_dir = tempfile::tempdir().unwrap();
+    let config = relay_config(&net, &net.relays[0], relay_dir.path(), &executor_url);
+    let relay = zr_relay::start(&config, net.relays[0].clone(), net.client()).await.unwrap();
+    let (url, ops) = (relay.rpc_url(), format!("http://{}", relay.ops_addr));
+
+    // L1 goes away. The relay keeps admitting: the transactions wait in its mempool, and it reports the
+    // silence on its ops port.
+    let l1 = net.stop().await;
+    let mut queued = Vec::new();
+    for nonce in 0..8 {
+        queued.push(submit(&url, &transfer(&users[0], nonce, 1)).await);
+    }
+    eventually(async || metric(&ops, "zr_relay_l1_silent_seconds").await >= 3.0).await;
+    for view in api(&url).get_transactions(queued.clone()).await.unwrap() {
+        assert_eq!(view.expect("held").status, TransactionStatus::Pending);
+    }
+    assert_eq!(metric(&ops, "zr_relay_mempool_transactions").await, 8.0);
+    let health = reqwest::get(format!("{ops}/health")).await.unwrap();
+    assert!(health.status().is_success(), "the relay is alive");
+
+    // L1 is back on its ports: the queued transactions are posted and executed, the silence ends.
+    net.start_on(l1).await;
+    for hash in &queued {
+        assert_eq!(executed(&executor_url, hash).await.status, TransactionStatus::Executed);
+    }
+    eventually(async || metric(&ops, "zr_relay_l1_silent_seconds").await < 2.0).await;
+    relay.stop().await;
+    executor.stop().await;
+}
+
+/// A tmpfs of `megabytes` mounted at `path`, unmounted when dropped.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    /// `None` when not root: mounting needs it.
+    fn mount(path: &Path, megabytes: u32) -> Option<Tmpfs> {
+        std::fs::create_dir_all(path).unwrap();
+        let uid = String::from_utf8(Command::new("id").arg("-u").output().unwrap().stdout).unwrap();
+        if uid.trim() != "0" {
+            return None;
+        }
+        let size = format!("size={megabytes}m");
+        let status = Command::new("mount").args(["-t", "tmpfs", "-o", &size, "tmpfs"]).arg(path).status().unwrap();
+        assert!(status.success(), "cannot mount a tmpfs at {} as root", path.display());
+        Some(Tmpfs(path.to_owned()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Fills the file system holding `path` with a file there, to the last byte.
+fn fill(path: &Path) {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path).unwrap();
+    let chunk = vec![0u8; 64 * 1024];
+    while file.write_all(&chunk).is_ok() {}
+    let _ = file.write_all(&[0]);
+    let _ = file.sync_all();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_stops_the_executor_with_the_reason_and_it_resumes_when_space_returns() {
+    let root = tempfile::tempdir().unwrap();
+    let Some(disk) = Tmpfs::mount(&root.path().join("disk"), 48) else {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    };
+    let net = TestNet::start().await;
+    let reference_dir = tempfile::tempdir().unwrap();
+    let reference = start_executor(&net, &net.executors[0], reference_dir.path()).await;
+    let reference_url = reference.rpc_url();
+    let victim_key = KeyPair::from_seed(&[6; 32]);
+    let mut config = executor_config(&net, &victim_key, root.path());
+    config.data_dir = disk.0.join("state");
+    let stderr = root.path().join("executor.log");
+    let spawn = || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_executor-under-test"))
+            .args(["--data-dir", config.data_dir.to_str().unwrap()])
+            .args(["--chain-id", &ROLLUP.to_string()])
+            .args(["--key-file", config.key_file.as_ref().unwrap().to_str().unwrap()])
+            .args(["--l1-http", &config.l1.http, "--l1-ws", &config.l1.ws])
+            .args(["--rpc-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0", "--claim-every", "0"])
+            .env("ZR_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .unwrap();
+        let url = announcement(&mut child)["rpc"].as_str().unwrap().to_owned();
+        (Killed(child), url)
+    };
+    let (mut victim, url) = spawn();
+    let users = fund_users(&net, &reference_url, 1).await;
+    eventually(async || head(&url).await >= head(&reference_url).await).await;
+
+    // The disk fills up; transfers to new accounts make the executor's store grow until a commit fails.
+    let filler = disk.0.join("filler");
+    fill(&filler);
+    let (mut nonce, mut posted) = (0, Vec::new());
+    let status = 'load: {
+        for batch in 0..200u32 {
+            let txs: Vec<Transaction> = (0..40u8)
+                .map(|i| {
+                    let mut seed = [7u8; 32];
+                    seed[..4].copy_from_slice(&batch.to_le_bytes());
+                    seed[4] = i;
+                    let to = KeyPair::from_seed(&seed).address();
+                    let tx = sign(&users[0], nonce, TxKind::Transfer { to, token: TokenStandard::ZNN, amount: 1 });
+                    nonce += 1;
+                    tx
+                })
+                .collect();
+            posted.extend(txs.iter().map(Transaction::hash));
+            post(&net, &net.alice, txs).await;
+            if let Some(status) = victim.0.try_wait().unwrap() {
+                break 'load status;
+            }
+        }
+        panic!("the executor never ran out of space");
+    };
+    assert!(!status.success(), "a full disk ends the executor with an error");
+    let log = std::fs::read_to_string(&stderr).unwrap();
+    assert!(log.contains("No space left on device") && log.contains("execution stopped"), "{log}");
+
+    // Space returns; the supervisor's restart resumes from the last commit, with the undisturbed roots.
+    std::fs::remove_file(&filler).unwrap();
+    let (restarted, url) = spawn();
+    victim = restarted;
+    executed(&reference_url, posted.last().expect("posted")).await;
+    same_roots(&reference_url, &url).await;
+    assert_eq!(api(&url).get_nonce(users[0].address(), None).await.unwrap(), nonce);
+    drop(victim);
+    reference.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_makes_the_relay_refuse_with_the_reason_until_space_returns() {
+    let root = tempfile::tempdir().unwrap();
+    let Some(disk) = Tmpfs::mount(&root.path().join("disk"), 16) else {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    };
+    let net = TestNet::start().await;
+    let executor_dir = tempfile::tempdir().unwrap();
+    let executor = start_executor(&net, &net.executors[0], executor_dir.path()).await;
+    let executor_url = executor.rpc_url();
+    let users = fund_users(&net, &executor_url, 1).await;
+    let mut config = relay_config(&net, &net.relays[0], root.path(), &executor_url);
+    config.data_dir = disk.0.join("mempool");
+    let relay = zr_relay::start(&config, net.relays[0].clone(), net.client()).await.unwrap();
+    let first = submit(&relay.rpc_url(), &transfer(&users[0], 0, 1)).await;
+    executed(&executor_url, &first).await;
+
+    // A full disk: the transaction cannot be made durable, so it is refused, with the reason.
+    let filler = disk.0.join("filler");
+    fill(&filler);
+    let mut nonce = 1;
+    let (tx, err) = loop {
+        let tx = transfer(&users[0], nonce, 1);
+        match api(&relay.rpc_url()).send_transaction(hex::encode(tx.to_bytes())).await {
+            Ok(_) => {}
+            Err(e) => break (tx, e.to_string()),
+        }
+        nonce += 1;
+        if nonce % 50 == 0 {
+            // Within the sender's limit: wait for what it sent to land.
+            executed(&executor_url, &transfer(&users[0], nonce - 1, 1).hash()).await;
+        }
+        assert!(nonce < 3000, "the mempool database never grew past the disk");
+    };
+    assert!(err.contains("No space left on device"), "{err}");
+
+    assert!(api(&relay.rpc_url()).get_transaction(tx.hash()).await.unwrap().is_none(), "refused, not held");
+    // Space returns: the same transaction is accepted and lands.
+    std::fs::remove_file(&filler).unwrap();
+    assert_eq!(submit(&relay.rpc_url(), &tx).await, tx.hash());
+    executed(&executor_url, &tx.hash()).await;
+    // The mempool database is whole: the relay opens it again.
+    relay.stop().await;
+    let relay = zr_relay::start(&config, net.relays[0].clone(), net.client()).await.unwrap();
+    let next = submit(&relay.rpc_url(), &transfer(&users[0], nonce + 1, 1)).await;
+    executed(&executor_url, &next).await;
+    relay.stop().await;
+    executor.stop().await;
+}
