@@ -362,7 +362,7 @@ async fn a_full_disk_makes_the_relay_refuse_with_the_reason_until_space_returns(
         }
         assert!(nonce < 3000, "the mempool database never grew past the disk");
     };
-    assert!(err.contains("No space left on device"), "{err}");
+    assert!(err.contains("No space left on device") && err.contains("-32001"), "{err}");
 
     assert!(api(&relay.rpc_url()).get_transaction(tx.hash()).await.unwrap().is_none(), "refused, not held");
     // Space returns: the same transaction is accepted and lands.
