@@ -346,7 +346,7 @@ fn summarize(args: &BenchArgs, r: &Record, started: Instant, relays: &[String], 
         "lastError": r.last_error,
     });
     if let Some(path) = &args.plot {
-        std::fs::write(path, plot(&r.seconds)).wrap_err_with(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(path, plot(&r.seconds)?).wrap_err_with(|| format!("cannot write {}", path.display()))?;
     }
     out.emit(summary, || {
         format!(
@@ -376,10 +376,11 @@ fn summarize(args: &BenchArgs, r: &Record, started: Instant, relays: &[String], 
 /// A chart's title, its two series per second, and their names.
 type Chart<'a> = (&'a str, &'a [[f64; 2]], [&'a str; 2]);
 
-/// Two charts, one above the other: transfers a second (submitted, executed) and latency (p50, p99), per
-/// second of the run.
-fn plot(seconds: &[Second]) -> String {
-    let (width, height, pad) = (900.0, 300.0, 50.0);
+/// Two charts, one above the other, drawn with plotters: transfers a second (submitted, executed) and latency
+/// (p50, p99), per second of the run.
+fn plot(seconds: &[Second]) -> eyre::Result<String> {
+    use plotters::prelude::*;
+    let drawing = |e: &dyn std::fmt::Display| eyre::eyre!("cannot draw the plot: {e}");
     let rates: Vec<[f64; 2]> = seconds.iter().map(|s| [s.submitted as f64, s.executed as f64]).collect();
     let latency: Vec<[f64; 2]> = seconds
         .iter()
@@ -388,50 +389,44 @@ fn plot(seconds: &[Second]) -> String {
             [quantile(&sorted, 0.5), quantile(&sorted, 0.99)]
         })
         .collect();
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
-        2.0 * height
-    );
     let charts: [Chart<'_>; 2] = [
         ("transfers a second", &rates, ["submitted", "executed"]),
         ("submit to executed, seconds", &latency, ["p50", "p99"]),
     ];
-    for (chart, (title, series, names)) in charts.iter().enumerate() {
-        let top = chart as f64 * height;
-        let max = series.iter().flat_map(|p| p.iter().copied()).filter(|v| v.is_finite()).fold(0.0, f64::max).max(1e-9);
-        let n = series.len().max(2) as f64 - 1.0;
-        let x = |i: usize| pad + (width - 2.0 * pad) * i as f64 / n;
-        let y = |v: f64| top + height - pad - (height - 2.0 * pad) * v / max;
-        svg += &format!(
-            "<text x=\"{pad}\" y=\"{}\" font-size=\"14\">{title}</text>\n<line x1=\"{pad}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"black\"/>\n<line x1=\"{pad}\" y1=\"{}\" x2=\"{pad}\" y2=\"{}\" stroke=\"black\"/>\n<text x=\"4\" y=\"{}\">{max:.2}</text>\n<text x=\"4\" y=\"{}\">0</text>\n<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{} s</text>\n",
-            top + 25.0,
-            top + height - pad,
-            width - pad,
-            top + height - pad,
-            top + pad,
-            top + height - pad,
-            top + pad + 4.0,
-            top + height - pad,
-            width - pad,
-            top + height - pad + 16.0,
-            seconds.len(),
-        );
-        for (k, (name, colour)) in names.iter().zip(["#1f77b4", "#d62728"]).enumerate() {
-            let points: Vec<String> = series
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p[k].is_finite())
-                .map(|(i, p)| format!("{:.1},{:.1}", x(i), y(p[k])))
-                .collect();
-            svg += &format!(
-                "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>\n<text x=\"{}\" y=\"{}\" fill=\"{colour}\">{name}</text>\n",
-                points.join(" "),
-                width - pad - 120.0 + 70.0 * k as f64,
-                top + 25.0,
-            );
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 600)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| drawing(&e))?;
+        let last_second = seconds.len().max(2) as f64 - 1.0;
+        for (area, (title, series, names)) in root.split_evenly((2, 1)).iter().zip(charts) {
+            let max = series.iter().flat_map(|p| p.iter().copied()).filter(|v| v.is_finite()).fold(0.0, f64::max);
+            let mut chart = ChartBuilder::on(area)
+                .caption(title, ("sans-serif", 16))
+                .margin(10)
+                .x_label_area_size(30)
+                .y_label_area_size(50)
+                .build_cartesian_2d(0.0..last_second, 0.0..(max * 1.05).max(1e-3))
+                .map_err(|e| drawing(&e))?;
+            chart.configure_mesh().x_desc("second of the run").draw().map_err(|e| drawing(&e))?;
+            for (k, (name, colour)) in names.into_iter().zip([BLUE, RED]).enumerate() {
+                let points = series.iter().enumerate().filter(|(_, p)| p[k].is_finite()).map(|(i, p)| (i as f64, p[k]));
+                chart
+                    .draw_series(LineSeries::new(points, colour.stroke_width(2)))
+                    .map_err(|e| drawing(&e))?
+                    .label(name)
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+            }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
+                .background_style(WHITE)
+                .border_style(BLACK)
+                .draw()
+                .map_err(|e| drawing(&e))?;
         }
+        root.present().map_err(|e| drawing(&e))?;
     }
-    svg + "</svg>\n"
+    Ok(svg)
 }
 
 #[cfg(test)]
@@ -452,9 +447,13 @@ mod tests {
             Second { submitted: 10, executed: 8, latencies: vec![1.0, 1.5], ..Second::default() },
             Second { submitted: 12, executed: 12, latencies: vec![1.2], ..Second::default() },
         ];
-        let svg = plot(&seconds);
-        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>\n"));
-        assert_eq!(svg.matches("<polyline").count(), 4);
-        assert!(svg.contains("transfers a second") && svg.contains("p99"));
+        let svg = plot(&seconds).unwrap();
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{svg}");
+        // Four series and their four legend marks.
+        assert!(svg.matches("<polyline").count() >= 8, "{svg}");
+        for text in ["transfers a second", "submit to executed, seconds", "submitted", "executed", "p50", "p99"] {
+            assert!(svg.contains(&format!(">{text}<")) || svg.contains(&format!(">\n{text}\n<")), "{text} in {svg}");
+        }
+        assert!(plot(&[]).is_ok(), "an empty run still draws");
     }
 }
