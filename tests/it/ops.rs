@@ -193,3 +193,109 @@ async fn every_dashboard_query_returns_series_from_a_live_prometheus() {
     relay.stop().await;
     executor.stop().await;
 }
+
+/// `ops/cluster.sh down` when dropped, so a failing test leaves no daemon behind.
+struct Cluster {
+    bin: PathBuf,
+    run: PathBuf,
+}
+
+impl Cluster {
+    fn command(&self, command: &str) -> std::process::Output {
+        Command::new(ops_dir().join("cluster.sh"))
+            .arg(command)
+            .env("ZR_BIN_DIR", &self.bin)
+            .env("ZR_CLUSTER_DIR", &self.run)
+            .output()
+            .unwrap()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self.command("down");
+    }
+}
+
+/// `ops/cluster.sh` with this build's daemons: `up` starts the devnet, two executors, two relays and a
+/// challenger as processes, each announced and ready; the shipped cluster Prometheus config scrapes all five
+/// ops ports; a deposit and a transfer through relay 1 land on executor 2; `down` stops them all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cluster_script_runs_every_daemon_as_a_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = Cluster { bin: dir.path().join("bin"), run: dir.path().join("run") };
+    std::fs::create_dir_all(&cluster.bin).unwrap();
+    std::fs::create_dir_all(cluster.run.join("keys")).unwrap();
+    for (name, exe) in [
+        ("zr-devnet", env!("CARGO_BIN_EXE_devnet-under-test")),
+        ("zr-executor", env!("CARGO_BIN_EXE_executor-under-test")),
+        ("zr-relay", env!("CARGO_BIN_EXE_relay-under-test")),
+        ("zr-challenge", env!("CARGO_BIN_EXE_challenge-under-test")),
+    ] {
+        std::os::unix::fs::symlink(exe, cluster.bin.join(name)).unwrap();
+    }
+    // The keys, as `zr key new --json` leaves them (this crate builds no `zr`; the script makes only missing ones).
+    let mut keys = std::collections::BTreeMap::new();
+    for name in ["pillar", "dev", "executor-1", "executor-2", "relay-1", "relay-2", "challenger"] {
+        let key = zr_common::KeyPair::from_seed(&zr_common::sha3_256(name.as_bytes()).0);
+        key.write_file(&cluster.run.join(format!("keys/{name}.json"))).unwrap();
+        let info = serde_json::json!({ "address": key.address(), "publicKey": key.public() });
+        std::fs::write(cluster.run.join(format!("keys/{name}.info")), info.to_string()).unwrap();
+        keys.insert(name, key);
+    }
+
+    let up = cluster.command("up");
+    let said = format!("{}{}", String::from_utf8_lossy(&up.stdout), String::from_utf8_lossy(&up.stderr));
+    assert!(up.status.success(), "{said}");
+    let status = String::from_utf8_lossy(&cluster.command("status").stdout).into_owned();
+    for name in ["devnet", "executor-1", "executor-2", "relay-1", "relay-2"] {
+        assert!(
+            status.lines().any(|l| l.starts_with(&format!("{name}: running")) && l.contains(", ready,")),
+            "{status}"
+        );
+    }
+    assert!(status.lines().any(|l| l.starts_with("challenger: running")), "{status}");
+
+    // The shipped cluster config scrapes every daemon's ops port.
+    let prom_dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let prometheus = Prometheus(
+        tool("prometheus")
+            .arg(format!("--config.file={}", ops_dir().join("cluster/prometheus.yml").display()))
+            .arg(format!("--storage.tsdb.path={}", prom_dir.path().join("data").display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let up_query = format!("http://127.0.0.1:{port}/api/v1/query?query=sum(up)");
+    eventually(async || {
+        let Ok(answer) = reqwest::get(&up_query).await else { return false };
+        let answer: serde_json::Value = answer.json().await.unwrap_or_default();
+        answer["data"]["result"][0]["value"][1] == "5"
+    })
+    .await;
+    drop(prometheus);
+
+    // The dev key deposits on L1 and transfers through relay 1; executor 2 executes it.
+    let l1 = zr_sequencing::ZnndClient::new("http://127.0.0.1:36997", "ws://127.0.0.1:36998").unwrap();
+    let dev = keys["dev"].clone();
+    let deposit = zr_sequencing::SendRequest {
+        to: zr_common::Address::INBOX,
+        token: zr_common::TokenStandard::ZNN,
+        amount: 10 * 100_000_000,
+        data: vec![],
+    };
+    zr_sequencing::send_block(&l1, 3, &dev, deposit).await.unwrap();
+    let executor_2 = "http://127.0.0.1:18547";
+    eventually(async || api(executor_2).get_balance(dev.address(), None).await.is_ok_and(|a| a.znn > 0)).await;
+    let hash =
+        api("http://127.0.0.1:18546").send_transaction(hex::encode(transfer(&dev, 0, 1).to_bytes())).await.unwrap();
+    executed(executor_2, &hash).await;
+
+    let down = cluster.command("down");
+    assert!(down.status.success());
+    let status = String::from_utf8_lossy(&cluster.command("status").stdout).into_owned();
+    assert_eq!(status.lines().filter(|l| l.ends_with(": stopped")).count(), 6, "{status}");
+}
