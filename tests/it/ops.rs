@@ -299,3 +299,28 @@ async fn the_cluster_script_runs_every_daemon_as_a_process() {
     let status = String::from_utf8_lossy(&cluster.command("status").stdout).into_owned();
     assert_eq!(status.lines().filter(|l| l.ends_with(": stopped")).count(), 6, "{status}");
 }
+
+/// Every shipped systemd unit starts a binary with flags it knows: its `ExecStart` is run with `--help`
+/// appended, which clap answers only once every flag before it parsed.
+#[test]
+fn the_systemd_units_start_their_daemons_with_flags_they_know() {
+    let binaries = [
+        ("zr-devnet", env!("CARGO_BIN_EXE_devnet-under-test")),
+        ("zr-executor", env!("CARGO_BIN_EXE_executor-under-test")),
+        ("zr-relay", env!("CARGO_BIN_EXE_relay-under-test")),
+        ("zr-challenge", env!("CARGO_BIN_EXE_challenge-under-test")),
+    ];
+    let mut units: Vec<PathBuf> =
+        std::fs::read_dir(ops_dir().join("systemd")).unwrap().map(|e| e.unwrap().path()).collect();
+    units.sort();
+    assert_eq!(units.len(), 4, "{units:?}");
+    for unit in units {
+        let text = std::fs::read_to_string(&unit).unwrap();
+        let exec = text.lines().find_map(|l| l.strip_prefix("ExecStart=")).expect("an ExecStart line");
+        let mut words = exec.split_whitespace();
+        let program = words.next().unwrap().strip_prefix("/usr/local/bin/").expect("installed in /usr/local/bin");
+        let (_, binary) = binaries.iter().find(|(name, _)| *name == program).unwrap_or_else(|| panic!("{program}"));
+        let out = Command::new(binary).args(words).arg("--help").output().unwrap();
+        assert!(out.status.success(), "{}: {exec}: {}", unit.display(), String::from_utf8_lossy(&out.stderr));
+    }
+}
