@@ -91,6 +91,8 @@ impl ExecutorHandle {
         let mut fault = self.fault.clone();
         match fault.wait_for(Option::is_some).await {
             Ok(reason) => reason.clone().unwrap_or_default(),
+            // The execution task ended without a reason: it panicked, unless a stop was asked for.
+            Err(_) if !*self.stop.borrow() => "the execution task ended unexpectedly".to_owned(),
             Err(_) => std::future::pending().await,
         }
     }

@@ -70,6 +70,8 @@ pub struct RelayHandle {
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
     ops: JoinHandle<()>,
+    /// Takes gossiped transactions; holds the relay until aborted.
+    gossip_task: Option<JoinHandle<()>>,
 }
 
 impl RelayHandle {
@@ -96,6 +98,10 @@ impl RelayHandle {
         let _ = self.rpc.stop();
         self.rpc.stopped().await;
         self.ops.abort();
+        if let Some(gossip) = self.gossip_task {
+            gossip.abort();
+            let _ = gossip.await;
+        }
         // Calls still in flight hold the relay, and with it the mempool database: wait (up to 10 s) for them,
         // so the directory can be opened again on return.
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
@@ -159,9 +165,7 @@ pub async fn start<L: L1 + 'static>(config: &RelayConfig, key: KeyPair, l1: Arc<
         gossip,
         last_post: std::sync::atomic::AtomicU64::new(0),
     });
-    if let Some(p2p) = p2p {
-        tokio::spawn(crate::gossip::consume(relay.clone(), p2p));
-    }
+    let gossip_task = p2p.map(|p2p| tokio::spawn(crate::gossip::consume(relay.clone(), p2p)));
     let frontier = l1.frontier_momentum().await?;
     let from = contents.cursor.map_or(frontier.height + 1, |h| h + 1);
     relay.last_post.store(from - 1, std::sync::atomic::Ordering::Relaxed);
@@ -184,7 +188,7 @@ pub async fn start<L: L1 + 'static>(config: &RelayConfig, key: KeyPair, l1: Arc<
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(crate::tracker::run(relay.clone(), l1, poster, from, stopped));
     tracing::info!(target: "zr::relay", rpc = %rpc_addr, ops = %ops_addr, from, restored, relay = %relay.address(), "relay started");
-    Ok(RelayHandle { relay, rpc_addr, ops_addr, gossip: gossip_info, rpc, stop, task, ops })
+    Ok(RelayHandle { relay, rpc_addr, ops_addr, gossip: gossip_info, rpc, stop, task, ops, gossip_task })
 }
 
 async fn start_gossip(key: &KeyPair, config: &RelayConfig, listen: &str) -> Result<zr_p2p::P2p, StartError> {

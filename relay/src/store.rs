@@ -40,6 +40,12 @@ pub enum StoreError {
     /// A stored row does not decode (the file is damaged or from another version).
     #[error("mempool database holds a damaged row: {0}")]
     Corrupt(String),
+    /// A write failed (a full disk, say); nothing of it was stored.
+    #[error("cannot write the mempool database: {0}")]
+    Write(String),
+    /// The directory or the writer thread could not be set up.
+    #[error("cannot open the mempool: {0}")]
+    Setup(String),
     /// The writer thread is gone (the relay is stopping).
     #[error("the mempool writer has stopped")]
     Stopped,
@@ -131,8 +137,7 @@ impl Store {
     /// Opens (or creates) `dir/mempool.redb`; returns the store and what it holds. At most `finished_kept`
     /// finished entries are kept (the oldest go first).
     pub fn open(dir: &Path, finished_kept: usize) -> Result<(Store, Contents), StoreError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::Corrupt(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Setup(format!("cannot create {}: {e}", dir.display())))?;
         let path = dir.join("mempool.redb");
         let db = Database::builder().set_cache_size(CACHE_BYTES).create(&path)?;
         let txn = db.begin_write()?;
@@ -147,7 +152,7 @@ impl Store {
         let writer = std::thread::Builder::new()
             .name("zr-relay-store".into())
             .spawn(move || writer(&path, db, rx, finished_kept))
-            .map_err(|e| StoreError::Corrupt(format!("cannot start the writer thread: {e}")))?;
+            .map_err(|e| StoreError::Setup(format!("cannot start the writer thread: {e}")))?;
         Ok((Store { writes: Some(writes), writer: Some(writer) }, contents))
     }
 
@@ -161,7 +166,7 @@ impl Store {
         self.writes.as_ref().ok_or(StoreError::Stopped)?.send((changes, done)).map_err(|_| StoreError::Stopped)?;
         match wait.await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(message)) => Err(StoreError::Corrupt(message)),
+            Ok(Err(message)) => Err(StoreError::Write(message)),
             Err(_) => Err(StoreError::Stopped),
         }
     }
@@ -218,21 +223,23 @@ fn writer(path: &Path, db: Database, rx: std::sync::mpsc::Receiver<Batch>, finis
                 break;
             }
         }
-        if db.is_none() {
-            db = Database::builder()
+        let reopened = match db.take() {
+            Some(open) => Ok(open),
+            None => Database::builder()
                 .set_cache_size(CACHE_BYTES)
                 .create(path)
-                .inspect_err(|e| tracing::error!(target: "zr::relay", error = %e, "cannot open the mempool again"))
-                .ok();
-        }
-        let result = match &db {
-            Some(open) => apply(open, batch.iter().flat_map(|(changes, _)| changes.iter()), finished_kept)
-                .map_err(|e| e.to_string()),
-            None => Err(format!("{} cannot be opened again after a failed write", path.display())),
+                .map_err(|e| format!("cannot open it again after a failed write: {e}")),
         };
+        let result = reopened.and_then(|open| {
+            let applied = apply(&open, batch.iter().flat_map(|(changes, _)| changes.iter()), finished_kept);
+            // Kept open only while writes succeed.
+            applied.map(|()| db = Some(open)).map_err(|e| match e {
+                StoreError::Database(e) => e.to_string(),
+                other => other.to_string(),
+            })
+        });
         if let Err(err) = &result {
             tracing::error!(target: "zr::relay", error = %err, "mempool write failed");
-            db = None;
         }
         for (_, done) in batch {
             let _ = done.send(result.clone());

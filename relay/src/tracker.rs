@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
@@ -36,7 +37,8 @@ pub async fn run<L: L1 + 'static>(
     let mut poll = tokio::time::interval(EXECUTOR_POLL);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut executor_head = 0;
-    let mut silence = L1Silence::new();
+    let silence = Arc::new(L1Silence::new());
+    tokio::spawn(report_silence(relay.clone(), silence.clone(), stop.clone()));
     // What was saved before a restart is checked against the executor first.
     refresh_accounts(&relay).await;
     loop {
@@ -47,7 +49,7 @@ pub async fn run<L: L1 + 'static>(
                     tracing::error!(target: "zr::relay", "the L1 follower ended");
                     return;
                 };
-                silence.heard(&relay);
+                silence.heard();
                 let height = momentum.momentum.momentum.height;
                 let hashes = on_momentum(&relay, momentum).await;
                 if !hashes.is_empty() {
@@ -60,7 +62,6 @@ pub async fn run<L: L1 + 'static>(
                 }
             }
             _ = poll.tick() => {
-                silence.check(&relay);
                 let Ok(head) = relay.executor.get_head().await else { continue };
                 if head.height <= executor_head {
                     continue;
@@ -76,34 +77,48 @@ pub async fn run<L: L1 + 'static>(
     }
 }
 
-/// How long L1 has sent no momentum: a stalled or unreachable node. The relay goes on admitting (the
-/// transactions wait in the mempool, on disk) and says so once, then again when L1 is back.
+/// When the relay last heard from L1: a stalled or unreachable node is seen as silence. The relay goes on
+/// admitting meanwhile (the transactions wait in the mempool, on disk).
 struct L1Silence {
     since: Instant,
-    reported: bool,
+    heard_ms: AtomicU64,
 }
 
 impl L1Silence {
     fn new() -> L1Silence {
-        L1Silence { since: Instant::now(), reported: false }
+        L1Silence { since: Instant::now(), heard_ms: AtomicU64::new(0) }
     }
 
-    fn heard(&mut self, relay: &Relay) {
-        if self.reported {
-            tracing::info!(target: "zr::relay", silent_for = ?self.since.elapsed(), held = relay.pool.lock().expect("pool lock").len(),
-                "L1 is back; posting the queued transactions");
+    fn heard(&self) {
+        self.heard_ms.store(self.since.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+
+    fn silent_for(&self) -> Duration {
+        self.since.elapsed().saturating_sub(Duration::from_millis(self.heard_ms.load(Ordering::Relaxed)))
+    }
+}
+
+/// Reports the silence every second (`zr_relay_l1_silent_seconds`; a warning once it lasts, a line when L1 is
+/// back), apart from the tracker: a node that takes connections and never answers holds the tracker's calls
+/// for their whole timeout.
+async fn report_silence(relay: Arc<Relay>, silence: Arc<L1Silence>, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut reported = false;
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            _ = tick.tick() => {}
         }
-        *self = L1Silence::new();
-        relay.metrics.l1_silent.set(0);
-    }
-
-    fn check(&mut self, relay: &Relay) {
-        let silent = self.since.elapsed();
+        let silent = silence.silent_for();
         relay.metrics.l1_silent.set(silent.as_secs());
-        if silent >= L1_SILENCE_REPORTED && !self.reported {
-            self.reported = true;
-            tracing::warn!(target: "zr::relay", silent_for = ?silent, held = relay.pool.lock().expect("pool lock").len(),
+        let held = || relay.pool.lock().expect("pool lock").len();
+        if silent >= L1_SILENCE_REPORTED && !reported {
+            reported = true;
+            tracing::warn!(target: "zr::relay", silent_for = ?silent, held = held(),
                 "no momentum from L1; admitting and queuing transactions until it is back");
+        } else if silent < L1_SILENCE_REPORTED && reported {
+            reported = false;
+            tracing::info!(target: "zr::relay", held = held(), "L1 is back; posting the queued transactions");
         }
     }
 }

@@ -153,6 +153,7 @@ async fn a_relay_frozen_by_sigstop_rejoins_and_its_mempool_drains() {
     for nonce in 0..10 {
         to_b.push(submit(&url_b, &transfer(&users[0], nonce, 1)).await);
     }
+    let height_at_stop = metric(&ops_b, "zr_relay_l1_height").await;
     signal(&relay_b.0, "STOP");
     // The rest of the system goes on: A takes and posts transactions, L1 makes ~100 momentums.
     let mut to_a = Vec::new();
@@ -170,8 +171,10 @@ async fn a_relay_frozen_by_sigstop_rejoins_and_its_mempool_drains() {
         assert_eq!(executed(&executor_url, hash).await.status, TransactionStatus::Executed);
     }
     assert_eq!(api(&executor_url).get_nonce(users[0].address(), None).await.unwrap(), 10);
-    // B is among its peers again: what it takes now reaches A by gossip.
-    eventually(async || metric(&ops_b, "zr_relay_peers").await >= 1.0).await;
+    // B is among its peers again (the gauge is refreshed each momentum: read it once B has caught up with
+    // what it missed), and what it takes now reaches A by gossip.
+    eventually(async || metric(&ops_b, "zr_relay_l1_height").await > height_at_stop + 20.0).await;
+    assert!(metric(&ops_b, "zr_relay_peers").await >= 1.0);
     let from_b = submit(&url_b, &transfer(&users[0], 10, 1)).await;
     eventually(async || relay_a.relay.view(&from_b).is_some()).await;
     executed(&executor_url, &from_b).await;

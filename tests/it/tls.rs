@@ -55,6 +55,16 @@ fn self_signed(dir: &Path) -> (std::path::PathBuf, tokio_rustls::TlsAcceptor) {
     (pem, tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
+/// A child process, killed when dropped (a failing assertion leaves none behind).
+struct KilledOnDrop(std::process::Child);
+
+impl Drop for KilledOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn socket_of(url: &str) -> SocketAddr {
     url.split("://").nth(1).unwrap().trim_end_matches('/').parse().unwrap()
 }
@@ -85,7 +95,7 @@ async fn the_l1_is_followed_over_https_and_wss() {
     // An executor daemon configured with `--l1-ca-file` follows the L1 over https/wss and executes a deposit.
     let key = KeyPair::from_seed(&[9; 32]);
     let config = executor_config(&net, &key, dir.path());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_executor-under-test"))
+    let child = Command::new(env!("CARGO_BIN_EXE_executor-under-test"))
         .args(["--data-dir", config.data_dir.to_str().unwrap()])
         .args(["--chain-id", &ROLLUP.to_string()])
         .args(["--key-file", config.key_file.as_ref().unwrap().to_str().unwrap()])
@@ -95,7 +105,8 @@ async fn the_l1_is_followed_over_https_and_wss() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let url = announcement(&mut child)["rpc"].as_str().unwrap().to_owned();
+    let mut child = KilledOnDrop(child);
+    let url = announcement(&mut child.0)["rpc"].as_str().unwrap().to_owned();
     let alice = net.alice.clone();
     post_data(&net, &alice, vec![], 5_000_000_000).await;
     let deposit =
@@ -103,8 +114,7 @@ async fn the_l1_is_followed_over_https_and_wss() {
     post(&net, &alice, vec![deposit.clone()]).await;
     executed(&url, &deposit.hash()).await;
     assert_eq!(api(&url).get_balance(net.bob.address(), None).await.unwrap().znn, 1);
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(child);
 
     // A CA file that is not PEM stops the daemon at start with the file named.
     let junk = dir.path().join("junk.pem");
