@@ -244,6 +244,15 @@ async fn the_cluster_script_runs_every_daemon_as_a_process() {
         keys.insert(name, key);
     }
 
+    // The script's fixed ports: one in use (a developer's own cluster, say) is named rather than fought over.
+    for port in
+        [36997, 36998, 18545, 18546, 18547, 18548, 19101, 19102, 19103, 19104, 19105, 30333, 30334, 30343, 30344]
+    {
+        assert!(
+            std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(),
+            "port {port}, which ops/cluster.sh uses, is taken (a cluster already running? `ops/cluster.sh down`)"
+        );
+    }
     let up = cluster.command("up");
     let said = format!("{}{}", String::from_utf8_lossy(&up.stdout), String::from_utf8_lossy(&up.stderr));
     assert!(up.status.success(), "{said}");
