@@ -110,6 +110,8 @@ pub struct Admitted {
     pub view: TransactionView,
     /// The transaction it replaced, or that was evicted to make room, now finished.
     pub displaced: Option<TransactionView>,
+    /// That transaction as it was held, for [`Pool::withdraw`].
+    pub displaced_held: Option<Held>,
 }
 
 /// The mempool.
@@ -237,7 +239,7 @@ impl Pool {
             self.forget_empty(&sender);
             return Err(Rejection::InsufficientFunds { needs: max_fee, has: account.znn });
         }
-        let mut displaced = None;
+        let (mut displaced, mut displaced_held) = (None, None);
         let same_nonce = self.senders.get(&sender).and_then(|s| s.txs.get(&nonce)).copied();
         if let Some(old_hash) = same_nonce {
             let old = &self.held[&old_hash];
@@ -260,7 +262,9 @@ impl Pool {
                 replaced_by: Some(hash),
                 ..TransactionView::new(old_hash, TransactionStatus::Replaced)
             };
-            self.remove(&old_hash);
+            // Out of `held` only: the replacement takes its nonce below, and the sender keeps its state
+            // (`remove` would forget a sender left with nothing, and its balance with it).
+            displaced_held = self.held.remove(&old_hash);
             displaced = Some(view);
         } else {
             let count = self.senders.get(&sender).map_or(0, |s| s.txs.len());
@@ -276,6 +280,7 @@ impl Pool {
                     TransactionStatus::Dropped,
                     format!("evicted: the mempool is full and {hash} pays a higher fee per gas"),
                 );
+                displaced_held = self.held.get(&victim).cloned();
                 self.remove(&victim);
                 displaced = Some(view);
             }
@@ -290,7 +295,7 @@ impl Pool {
             self.finish_view(view.clone());
         }
         self.notify_sender(&sender);
-        Ok(Admitted { view: self.view(&hash).expect("just inserted"), displaced })
+        Ok(Admitted { view: self.view(&hash).expect("just inserted"), displaced, displaced_held })
     }
 
     /// The pending transaction paying the least fee per gas among those that are the last nonce their
@@ -454,9 +459,18 @@ impl Pool {
     }
 
     /// Takes back a transaction admitted a moment ago whose row could not be stored: as if it had never come,
-    /// so its sender can send it again.
-    pub fn withdraw(&mut self, hash: &Hash) {
+    /// so its sender can send it again; the transaction its admission displaced (`Admitted::displaced_held`)
+    /// is held again. (Watchers of that one were already told it was replaced or evicted.)
+    pub fn withdraw(&mut self, hash: &Hash, displaced: Option<Held>) {
         let sender = self.held.get(hash).map(|h| h.sender);
+        // The displaced one first: a replacement's sender keeps its state (balance, next nonce) throughout.
+        if let Some(old) = displaced {
+            if self.finished.remove(&old.hash).is_some() {
+                self.finished_order.retain(|h| *h != old.hash);
+            }
+            self.senders.entry(old.sender).or_default().txs.insert(old.tx.body.nonce, old.hash);
+            self.held.insert(old.hash, old);
+        }
         self.remove(hash);
         self.watchers.remove(hash);
         if let Some(sender) = sender {
@@ -714,9 +728,17 @@ mod tests {
     fn a_withdrawn_transaction_can_be_sent_again() {
         let mut pool = Pool::new(config());
         let hash = admit(&mut pool, 1, 0, 1).unwrap().view.hash;
-        pool.withdraw(&hash);
+        pool.withdraw(&hash, None);
         assert!(pool.get(&hash).is_none() && pool.view(&hash).is_none() && pool.is_empty());
         assert_eq!(admit(&mut pool, 1, 0, 1).unwrap().view.hash, hash);
+        // A withdrawn replacement gives the nonce back to the transaction it displaced.
+        let replacement = admit(&mut pool, 1, 0, 2).unwrap();
+        assert_eq!(replacement.displaced.as_ref().unwrap().status, TransactionStatus::Replaced);
+        assert_eq!(pool.ready().iter().map(|t| t.hash()).collect::<Vec<_>>(), vec![replacement.view.hash]);
+        pool.withdraw(&replacement.view.hash, replacement.displaced_held);
+        assert_eq!(pool.len(), 1);
+        assert_eq!(pool.view(&hash).unwrap().status, TransactionStatus::Pending);
+        assert_eq!(pool.ready().iter().map(|t| t.hash()).collect::<Vec<_>>(), vec![hash]);
     }
 
     #[test]

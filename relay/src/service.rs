@@ -260,8 +260,11 @@ impl Relay {
         }
         if let Err(err) = self.store.write(changes).await {
             // Not durable, so not accepted: taken back out, to be sent again once the relay can store it (a
-            // full disk, say).
-            self.pool.lock().expect("pool lock").withdraw(&hash);
+            // full disk, say), and what it displaced held again.
+            let mut pool = self.pool.lock().expect("pool lock");
+            pool.withdraw(&hash, admitted.displaced_held);
+            self.metrics.held.set(pool.len() as u64);
+            drop(pool);
             return Err(Rejection::Unavailable(format!("cannot store the transaction, send it again later: {err}")));
         }
         Ok(rx)
