@@ -1,7 +1,7 @@
 //! An executor killed with SIGKILL at arbitrary moments restarts where it was and reaches the same roots as
 //! one that never stopped.
 
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use zr_common::rollup::TxKind;
@@ -12,16 +12,10 @@ use crate::rollup_support::*;
 use crate::support::TestNet;
 
 pub(crate) fn spawn(config: &zr_config::ExecutorConfig) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_executor-under-test"))
-        .args(["--data-dir", config.data_dir.to_str().unwrap()])
-        .args(["--chain-id", &ROLLUP.to_string()])
-        .args(["--key-file", config.key_file.as_ref().unwrap().to_str().unwrap()])
-        .args(["--l1-http", &config.l1.http, "--l1-ws", &config.l1.ws])
-        .args(["--rpc-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0", "--claim-every", "0"])
+    let mut child = executor_command(config, &config.l1.http, &config.l1.ws)
+        .args(["--claim-every", "0"])
         // Fold the journal every few momentums, so kills land before, during and after folds.
         .args(["--journal-fold-rows", "40"])
-        .env("ZR_LOG", "warn")
-        .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let announced = crate::support::announcement(&mut child);

@@ -3,7 +3,7 @@
 //! its ports); a full disk under an executor (a small tmpfs as its data directory).
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use zr_common::rollup::{Transaction, TxKind};
@@ -14,17 +14,7 @@ use zr_rpc_api::{RollupRelayApiClient, RollupStateApiClient, RollupTxApiClient, 
 use crate::executor_kill::spawn as spawn_executor;
 use crate::relay::{relay_config, spawn_relay_announced, transfer};
 use crate::rollup_support::*;
-use crate::support::{TestNet, announcement, eventually};
-
-/// A child process, killed (SIGKILL) when dropped.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::support::{Killed, TestNet, announcement, eventually};
 
 /// The value of the unlabelled metric `name` on the ops endpoint `ops` (`http://…`).
 async fn metric(ops: &str, name: &str) -> f64 {
@@ -226,11 +216,12 @@ async fn a_stalled_l1_makes_relays_queue_and_report_then_post() {
 struct Tmpfs(PathBuf);
 
 impl Tmpfs {
-    /// `None` when not root: mounting needs it.
+    /// `None` (and the test says it skipped) when not root: mounting needs it.
     fn mount(path: &Path, megabytes: u32) -> Option<Tmpfs> {
         std::fs::create_dir_all(path).unwrap();
         let uid = String::from_utf8(Command::new("id").arg("-u").output().unwrap().stdout).unwrap();
         if uid.trim() != "0" {
+            eprintln!("skipped: mounting a tmpfs needs root");
             return None;
         }
         let size = format!("size={megabytes}m");
@@ -259,10 +250,7 @@ fn fill(path: &Path) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_stops_the_executor_with_the_reason_and_it_resumes_when_space_returns() {
     let root = tempfile::tempdir().unwrap();
-    let Some(disk) = Tmpfs::mount(&root.path().join("disk"), 48) else {
-        eprintln!("skipped: mounting a tmpfs needs root");
-        return;
-    };
+    let Some(disk) = Tmpfs::mount(&root.path().join("disk"), 48) else { return };
     let net = TestNet::start().await;
     let reference_dir = tempfile::tempdir().unwrap();
     let reference = start_executor(&net, &net.executors[0], reference_dir.path()).await;
@@ -272,14 +260,8 @@ async fn a_full_disk_stops_the_executor_with_the_reason_and_it_resumes_when_spac
     config.data_dir = disk.0.join("state");
     let stderr = root.path().join("executor.log");
     let spawn = || {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_executor-under-test"))
-            .args(["--data-dir", config.data_dir.to_str().unwrap()])
-            .args(["--chain-id", &ROLLUP.to_string()])
-            .args(["--key-file", config.key_file.as_ref().unwrap().to_str().unwrap()])
-            .args(["--l1-http", &config.l1.http, "--l1-ws", &config.l1.ws])
-            .args(["--rpc-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0", "--claim-every", "0"])
-            .env("ZR_LOG", "warn")
-            .stdout(Stdio::piped())
+        let mut child = executor_command(&config, &config.l1.http, &config.l1.ws)
+            .args(["--claim-every", "0"])
             .stderr(std::fs::File::create(&stderr).unwrap())
             .spawn()
             .unwrap();
@@ -333,10 +315,7 @@ async fn a_full_disk_stops_the_executor_with_the_reason_and_it_resumes_when_spac
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_makes_the_relay_refuse_with_the_reason_until_space_returns() {
     let root = tempfile::tempdir().unwrap();
-    let Some(disk) = Tmpfs::mount(&root.path().join("disk"), 16) else {
-        eprintln!("skipped: mounting a tmpfs needs root");
-        return;
-    };
+    let Some(disk) = Tmpfs::mount(&root.path().join("disk"), 16) else { return };
     let net = TestNet::start().await;
     let executor_dir = tempfile::tempdir().unwrap();
     let executor = start_executor(&net, &net.executors[0], executor_dir.path()).await;

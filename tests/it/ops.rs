@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use zr_common::Canonical;
@@ -13,7 +13,7 @@ use zr_rpc_api::{RollupRelayApiClient, RollupStateApiClient};
 
 use crate::relay::{relay_config, transfer};
 use crate::rollup_support::*;
-use crate::support::{TestNet, eventually};
+use crate::support::{Killed, TestNet, eventually};
 
 fn ops_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../ops")
@@ -25,14 +25,19 @@ fn tool(name: &str) -> Command {
     Command::new(path)
 }
 
-/// A Prometheus process, killed when dropped.
-struct Prometheus(Child);
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// Debian's Prometheus on `config`, its data in `data`, on a free loopback port; the process (killed when
+/// dropped) and its URL.
+fn start_prometheus(config: &Path, data: &Path) -> (Killed, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = tool("prometheus")
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!("--storage.tsdb.path={}", data.display()))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    (Killed(child), format!("http://127.0.0.1:{port}"))
 }
 
 /// Every query of every panel of the shipped dashboards, with the dashboard's file name.
@@ -133,18 +138,7 @@ async fn every_dashboard_query_returns_series_from_a_live_prometheus() {
     std::fs::copy(ops_dir().join("prometheus/alerts.yml"), prom_dir.path().join("alerts.yml")).unwrap();
     config.push('\n');
     std::fs::write(prom_dir.path().join("prometheus.yml"), &config).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let prometheus = Prometheus(
-        tool("prometheus")
-            .arg(format!("--config.file={}", prom_dir.path().join("prometheus.yml").display()))
-            .arg(format!("--storage.tsdb.path={}", prom_dir.path().join("data").display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let prom = format!("http://127.0.0.1:{port}");
+    let (prometheus, prom) = start_prometheus(&prom_dir.path().join("prometheus.yml"), &prom_dir.path().join("data"));
     let query = async |expr: &str| -> serde_json::Value {
         let answer = reqwest::Client::new().get(format!("{prom}/api/v1/query")).query(&[("query", expr)]).send().await;
         match answer {
@@ -267,18 +261,8 @@ async fn the_cluster_script_runs_every_daemon_as_a_process() {
 
     // The shipped cluster config scrapes every daemon's ops port.
     let prom_dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let prometheus = Prometheus(
-        tool("prometheus")
-            .arg(format!("--config.file={}", ops_dir().join("cluster/prometheus.yml").display()))
-            .arg(format!("--storage.tsdb.path={}", prom_dir.path().join("data").display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let up_query = format!("http://127.0.0.1:{port}/api/v1/query?query=sum(up)");
+    let (prometheus, prom) = start_prometheus(&ops_dir().join("cluster/prometheus.yml"), &prom_dir.path().join("data"));
+    let up_query = format!("{prom}/api/v1/query?query=sum(up)");
     eventually(async || {
         let Ok(answer) = reqwest::get(&up_query).await else { return false };
         let answer: serde_json::Value = answer.json().await.unwrap_or_default();

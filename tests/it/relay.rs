@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use jsonrpsee::core::client::Subscription;
@@ -20,7 +20,7 @@ use zr_rpc_api::{RollupRelayApiClient, RollupStateApiClient, RollupTxApiClient, 
 use zr_sequencing::{L1, canonical_order};
 
 use crate::rollup_support::*;
-use crate::support::{TestNet, announcement, eventually};
+use crate::support::{Killed, TestNet, announcement, eventually};
 
 pub(crate) fn relay_config(net: &TestNet, key: &KeyPair, dir: &Path, executor: &str) -> RelayConfig {
     let key_file = dir.join("relay-key.json");
@@ -39,23 +39,13 @@ pub(crate) fn relay_config(net: &TestNet, key: &KeyPair, dir: &Path, executor: &
     }
 }
 
-/// A child relay, killed (SIGKILL) when dropped, so a failing test leaves no process behind.
-pub(crate) struct ChildRelay(pub(crate) Child);
-
-impl Drop for ChildRelay {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn spawn_relay(config: &RelayConfig) -> (ChildRelay, String) {
+fn spawn_relay(config: &RelayConfig) -> (Killed, String) {
     let (child, announced) = spawn_relay_announced(config);
     (child, announced["rpc"].as_str().unwrap().to_owned())
 }
 
 /// A child relay on `config` (its per-IP call limit too); returns it with its announcement.
-pub(crate) fn spawn_relay_announced(config: &RelayConfig) -> (ChildRelay, serde_json::Value) {
+pub(crate) fn spawn_relay_announced(config: &RelayConfig) -> (Killed, serde_json::Value) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_relay-under-test"))
         .args(["--data-dir", config.data_dir.to_str().unwrap()])
         .args(["--chain-id", &ROLLUP.to_string()])
@@ -78,7 +68,7 @@ pub(crate) fn spawn_relay_announced(config: &RelayConfig) -> (ChildRelay, serde_
         announced,
         "the endpoints file says the same"
     );
-    (ChildRelay(child), announced)
+    (Killed(child), announced)
 }
 
 pub(crate) fn transfer(key: &KeyPair, nonce: u64, amount: u128) -> Transaction {

@@ -136,6 +136,16 @@ pub async fn confirmation_of(follower: &mut zr_sequencing::Follower, hash: zr_co
     .expect("block not confirmed in 20 s")
 }
 
+/// A child process, killed (SIGKILL) when dropped, so a failing test leaves none behind.
+pub struct Killed(pub std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A daemon child's announcement, its first stdout line: `{"daemon":…,"rpc":…,"ops":…}`.
 pub fn announcement(child: &mut std::process::Child) -> serde_json::Value {
     use std::io::BufRead;

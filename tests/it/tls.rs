@@ -5,7 +5,6 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +16,7 @@ use zr_rpc_api::RollupStateApiClient;
 use zr_sequencing::{L1, ZnndClient};
 
 use crate::rollup_support::*;
-use crate::support::{TestNet, announcement};
+use crate::support::{Killed, TestNet, announcement};
 
 /// A TLS listener on loopback that forwards each connection's plain bytes to `upstream`; returns its address.
 async fn tls_proxy(acceptor: tokio_rustls::TlsAcceptor, upstream: SocketAddr) -> SocketAddr {
@@ -55,16 +54,6 @@ fn self_signed(dir: &Path) -> (std::path::PathBuf, tokio_rustls::TlsAcceptor) {
     (pem, tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
-/// A child process, killed when dropped (a failing assertion leaves none behind).
-struct KilledOnDrop(std::process::Child);
-
-impl Drop for KilledOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn socket_of(url: &str) -> SocketAddr {
     url.split("://").nth(1).unwrap().trim_end_matches('/').parse().unwrap()
 }
@@ -95,17 +84,11 @@ async fn the_l1_is_followed_over_https_and_wss() {
     // An executor daemon configured with `--l1-ca-file` follows the L1 over https/wss and executes a deposit.
     let key = KeyPair::from_seed(&[9; 32]);
     let config = executor_config(&net, &key, dir.path());
-    let child = Command::new(env!("CARGO_BIN_EXE_executor-under-test"))
-        .args(["--data-dir", config.data_dir.to_str().unwrap()])
-        .args(["--chain-id", &ROLLUP.to_string()])
-        .args(["--key-file", config.key_file.as_ref().unwrap().to_str().unwrap()])
-        .args(["--l1-http", &https, "--l1-ws", &wss, "--l1-ca-file", pem.to_str().unwrap()])
-        .args(["--rpc-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0", "--claim-every", "0"])
-        .env("ZR_LOG", "warn")
-        .stdout(Stdio::piped())
+    let child = executor_command(&config, &https, &wss)
+        .args(["--l1-ca-file", pem.to_str().unwrap(), "--claim-every", "0"])
         .spawn()
         .unwrap();
-    let mut child = KilledOnDrop(child);
+    let mut child = Killed(child);
     let url = announcement(&mut child.0)["rpc"].as_str().unwrap().to_owned();
     let alice = net.alice.clone();
     post_data(&net, &alice, vec![], 5_000_000_000).await;
@@ -119,14 +102,8 @@ async fn the_l1_is_followed_over_https_and_wss() {
     // A CA file that is not PEM stops the daemon at start with the file named.
     let junk = dir.path().join("junk.pem");
     std::fs::write(&junk, "junk").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_executor-under-test"))
-        .args(["--data-dir", dir.path().join("other").to_str().unwrap()])
-        .args(["--chain-id", &ROLLUP.to_string()])
-        .args(["--key-file", config.key_file.as_ref().unwrap().to_str().unwrap()])
-        .args(["--l1-http", &https, "--l1-ws", &wss, "--l1-ca-file", junk.to_str().unwrap()])
-        .args(["--rpc-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"])
-        .output()
-        .unwrap();
+    let other = zr_config::ExecutorConfig { data_dir: dir.path().join("other"), ..config };
+    let out = executor_command(&other, &https, &wss).args(["--l1-ca-file", junk.to_str().unwrap()]).output().unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("junk.pem") && stderr.contains("no PEM certificate"), "{stderr}");

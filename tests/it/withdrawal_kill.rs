@@ -1,7 +1,7 @@
 //! A withdrawal is paid on L1 exactly once, also when the devnet and the executor are killed with SIGKILL
 //! between its proof being posted and paid: the payment is part of the state committed with its momentum.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,16 +14,7 @@ use zr_sequencing::bundle::{WithdrawalProof, encode_bundle, encode_withdrawal};
 use zr_sequencing::{L1, SendRequest, ZnndClient, send_block};
 
 use crate::rollup_support::*;
-use crate::support::{CHAIN, TestNet, announcement, eventually};
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::support::{CHAIN, Killed, TestNet, announcement, eventually};
 
 /// The devnet of `net`'s files as a child process; its client and its URLs.
 fn devnet(net: &TestNet) -> (Killed, Arc<ZnndClient>, (String, String)) {
@@ -46,16 +37,7 @@ fn devnet(net: &TestNet) -> (Killed, Arc<ZnndClient>, (String, String)) {
 
 /// The executor against `l1`, as a child process; its RPC URL.
 fn executor(config: &zr_config::ExecutorConfig, (http, ws): &(String, String)) -> (Killed, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_executor-under-test"))
-        .args(["--data-dir", config.data_dir.to_str().unwrap()])
-        .args(["--chain-id", &ROLLUP.to_string()])
-        .args(["--key-file", config.key_file.as_ref().unwrap().to_str().unwrap()])
-        .args(["--l1-http", http, "--l1-ws", ws])
-        .args(["--rpc-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"])
-        .env("ZR_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = executor_command(config, http, ws).spawn().unwrap();
     let announced = announcement(&mut child);
     (Killed(child), announced["rpc"].as_str().unwrap().to_owned())
 }
