@@ -17,7 +17,7 @@ pub struct L1Args {
     pub ws: Option<String>,
     /// PEM certificates to trust for https/wss besides Mozilla's roots [config: l1.ca_file]
     #[arg(id = "l1-ca-file", long = "l1-ca-file", value_name = "FILE")]
-    #[serde(rename = "ca_file", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<std::path::PathBuf>,
 }
 
