@@ -11,7 +11,7 @@ use zr_common::rollup::settlement::{ChallengeRecord, ChallengeStatus, MIN_BOND};
 use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, sha3_256};
 use zr_config::ChallengerConfig;
 use zr_executor::Vm;
-use zr_fraud::{Challenge, Verdict, verify_leaf};
+use zr_fraud::{Challenge, Dispute, Verdict, verify_leaf};
 use zr_protocol::StateKey;
 use zr_rpc_api::RollupStateApiClient;
 use zr_sequencing::bundle::{BOND_TAG, encode_challenge};
@@ -111,7 +111,7 @@ pub async fn run(config: &ChallengerConfig, request: Submit) -> eyre::Result<i32
         }
     }
     let chain_identifier = ensure_bonded(&l1, &key).await?;
-    let bytes = Challenge { executor: claimer, height, index, witness, code }.to_bytes();
+    let bytes = Dispute::Leaf(Box::new(Challenge { executor: claimer, height, index, witness, code })).to_bytes();
     let id = sha3_256(&bytes);
     let parts = encode_challenge(&bytes);
     for data in &parts {
@@ -147,7 +147,7 @@ async fn wait_for_verdict(l1: &ZnndClient, id: &Hash) -> eyre::Result<ChallengeR
 fn verdict_code(record: &ChallengeRecord) -> i32 {
     match record.status {
         ChallengeStatus::ExecutorWrong { .. } | ChallengeStatus::Waiting => 0,
-        ChallengeStatus::ChallengerWrong { .. } => 1,
+        ChallengeStatus::ChallengerWrong { .. } | ChallengeStatus::Refunded { .. } => 1,
     }
 }
 
@@ -159,13 +159,20 @@ fn print_record(record: &ChallengeRecord, json: bool) {
     let target = format!("{}'s claim at height {} leaf {}", record.executor, record.height, record.index);
     match &record.status {
         ChallengeStatus::Waiting => println!("challenge {}: {target}, waiting for its verdict", record.id),
-        ChallengeStatus::ExecutorWrong { at, correct_root, slashed } => println!(
-            "challenge {}: {target} is WRONG (verdict at momentum {at}); the correct root is {correct_root}; \
-             {slashed} ZNN (smallest unit) slashed, half to the challenger",
-            record.id
+        ChallengeStatus::ExecutorWrong { at, reason, correct_root, slashed } => println!(
+            "challenge {}: {target} is WRONG (verdict at momentum {at}): {reason}{}; {slashed} ZNN (smallest unit) \
+             slashed, half to the challenger",
+            record.id,
+            correct_root.map(|root| format!("; the correct root is {root}")).unwrap_or_default()
         ),
         ChallengeStatus::ChallengerWrong { at, reason } => {
             println!("challenge {}: failed at momentum {at}: {reason}; the challenger's bond is forfeit", record.id)
+        }
+        ChallengeStatus::Refunded { at, reason } => {
+            println!(
+                "challenge {}: decided nothing at momentum {at}: {reason}; the challenger loses nothing",
+                record.id
+            )
         }
     }
 }
@@ -188,7 +195,7 @@ pub async fn status(config: &ChallengerConfig, id: Hash, json: bool) -> eyre::Re
 
 /// Runs `submit-da`: a data-availability challenge of `executor`'s claim at `height` (bonding if needed);
 /// with `wait`, follows it until answered or expired. Exit code 0 when the executor failed to answer (or it
-/// is posted and not waited for), 1 when it answered (the bond is forfeit), 2 when nothing was posted.
+/// is posted and not waited for), 1 when it answered (the deposit is forfeit), 2 when nothing was posted.
 pub async fn submit_da(
     config: &ChallengerConfig,
     executor: zr_common::PublicKey,
@@ -196,7 +203,7 @@ pub async fn submit_da(
     wait: bool,
     json: bool,
 ) -> eyre::Result<i32> {
-    use zr_common::rollup::settlement::{DA_WINDOW, DaStatus};
+    use zr_common::rollup::settlement::{DA_DEPOSIT, DA_WINDOW, DaStatus};
     use zr_sequencing::bundle::{DaChallenge, encode_da_challenge};
     let (key, l1) = (
         challenger_key(config)?,
@@ -209,9 +216,13 @@ pub async fn submit_da(
     }
     let chain_identifier = ensure_bonded(&l1, &key).await?;
     let data = encode_da_challenge(&DaChallenge { executor, height });
-    let send = SendRequest { to: Address::INBOX, token: TokenStandard::ZERO, amount: 0, data };
+    // The challenge deposits its own ZNN: forfeit if the executor answers, paid back if it does not.
+    let send = SendRequest { to: Address::INBOX, token: TokenStandard::ZNN, amount: DA_DEPOSIT, data };
     send_block(&l1, chain_identifier, &key, send).await.wrap_err("cannot post the challenge")?;
-    eprintln!("data-availability challenge of {executor}'s claim at {height} posted; it has {DA_WINDOW} momentums");
+    eprintln!(
+        "data-availability challenge of {executor}'s claim at {height} posted with a deposit of {DA_DEPOSIT} ZNN \
+         (smallest unit); it has {DA_WINDOW} momentums"
+    );
     if !wait {
         return Ok(0);
     }

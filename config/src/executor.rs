@@ -21,7 +21,8 @@ pub struct ExecutorConfig {
     pub key_file: Option<PathBuf>,
     /// First L1 momentum height to execute. Default 1.
     pub start_height: u64,
-    /// Post a claim to L1 every this many momentums; 0 posts none (claims are still served). Default 1.
+    /// 1 posts a claim to L1 for every momentum (each height needs a final claim before the next can be
+    /// final, so there is no claiming every other one); 0 posts none (claims are still served). Default 1.
     pub claim_every: u64,
     /// ZNN (smallest unit) to bond in the inbox before the first claim, when L1 holds no bond of this
     /// executor: claims of an unbonded executor are recorded but never final. 0 sends none. Default
@@ -111,6 +112,13 @@ impl Validate for ExecutorConfig {
                 ));
             }
         }
+        if self.claim_every > 1 {
+            return Err(invalid(
+                "claim_every",
+                "must be 1 (claim every momentum) or 0 (claim none): finality needs a claim at every height, so a \
+                 claim every N momentums could never be final past the first",
+            ));
+        }
         if self.journal_fold_rows == 0 {
             return Err(invalid("journal_fold_rows", "must be at least 1"));
         }
@@ -153,7 +161,7 @@ pub struct ExecutorArgs {
     #[arg(long, value_name = "HEIGHT")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_height: Option<u64>,
-    /// Post a claim every N momentums, 0 for none [config: claim_every, default 1]
+    /// 1 posts a claim for every momentum, 0 none [config: claim_every, default 1]
     #[arg(long, value_name = "N")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claim_every: Option<u64>,

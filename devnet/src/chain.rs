@@ -10,7 +10,7 @@ use zr_common::hash::sha3_256_concat;
 use zr_common::nom::{AccountBlock, BlockType, HashHeight, MAX_BLOCKS_PER_MOMENTUM, Momentum, VERSION};
 use zr_common::{Address, Hash, KeyPair, codec};
 
-use crate::embedded::{Judge, Payout, Settlement};
+use crate::embedded::{Judge, L1View, Settlement};
 use crate::genesis::Genesis;
 use crate::state::AccountState;
 use crate::store::{MomentumWrite, Store, StoredBlock};
@@ -100,7 +100,10 @@ impl Chain {
             pool: VecDeque::new(),
             pending_received: BTreeSet::new(),
             frontier_momentum,
-            settlement: Arc::new(store.settlement()?),
+            settlement: Arc::new(match store.settlement()? {
+                Some(settlement) => settlement,
+                None => Settlement::new(genesis.rollup.parameters()).map_err(DevnetError::Genesis)?,
+            }),
         };
         let (events, _) = broadcast::channel(1024);
         let judge = Judge::new().map_err(DevnetError::Store)?;
@@ -179,7 +182,8 @@ impl Chain {
         // the settlement decides what this momentum makes final.
         let height = inner.frontier_momentum.height + 1;
         let mut settlement = Settlement::clone(&inner.settlement);
-        let mut changes = crate::embedded::Changes::new(&mut touched, &inner.confirmed, &mut settlement, height);
+        let l1 = StoredMomentums(&self.store);
+        let mut changes = crate::embedded::Changes::new(&mut touched, &inner.confirmed, &mut settlement, height, &l1);
         for block in effects {
             // Publishing checked the address; a contract that vanished would be a bug, and changes nothing.
             if let Ok(Some(contract)) = crate::embedded::at(&block.to_address) {
@@ -190,24 +194,33 @@ impl Chain {
         let mut payouts = std::mem::take(&mut changes.payouts);
         let settling = std::time::Instant::now();
         let waiting = settlement.waiting();
-        settlement.judge(height, &mut |challenge, claim| {
-            let momentum = self.momentum_with_blocks(claim.height).unwrap_or_else(|e| {
+        settlement.judge(height, &mut |dispute, claim, params| {
+            let momentum = self.momentum_with_blocks(claim.height).map_err(|e| {
                 tracing::error!(target: "zr::devnet", error = %e, "cannot read a challenged momentum");
-                None
+                e.to_string()
             });
-            self.judge.verdict(challenge, claim, momentum)
+            self.judge.verdict(dispute, claim, params, momentum)
         });
         settlement.settle(height);
         let work = SettlementWork { verdicts: waiting - settlement.waiting(), took: settling.elapsed() };
-        // Bonds whose unbonding delay passed with nothing open are paid back too.
-        payouts.extend(settlement.release_bonds(height).into_iter().map(|(owner, amount)| Payout {
-            withdrawal: None,
-            recipient: owner,
-            token: zr_common::TokenStandard::ZNN,
-            amount,
-        }));
+        // Bonds whose unbonding delay passed with nothing open are owed back, as are refused deposits.
+        settlement.release_bonds(height);
         // Paid by contract sends on the inbox's own chain, in this momentum (the recipient receives them as any
-        // send), from the inbox's balance: withdrawals were debited when their proof was checked, bonds here.
+        // send), from the inbox's balance: withdrawals were debited when their proof was checked, the rest
+        // here, in the order they fell due, as far as the balance goes (never from nothing).
+        let inbox_state = touched
+            .entry(Address::INBOX)
+            .or_insert_with(|| inner.confirmed.get(&Address::INBOX).cloned().unwrap_or_default());
+        for owed in settlement.take_owed() {
+            if inbox_state.balance(&owed.token) < owed.amount {
+                tracing::warn!(target: "zr::devnet", recipient = %owed.recipient, amount = owed.amount,
+                    token = %owed.token, "the inbox cannot cover a payout yet; it stays owed");
+                settlement.owe(owed);
+                continue;
+            }
+            inbox_state.debit(owed.token, owed.amount);
+            payouts.push(owed);
+        }
         if !payouts.is_empty() {
             let acknowledged =
                 HashHeight { hash: inner.frontier_momentum.hash, height: inner.frontier_momentum.height };
@@ -215,9 +228,6 @@ impl Chain {
                 .entry(Address::INBOX)
                 .or_insert_with(|| inner.confirmed.get(&Address::INBOX).cloned().unwrap_or_default());
             for payout in payouts {
-                if payout.withdrawal.is_none() {
-                    inbox.debit(payout.token, payout.amount);
-                }
                 let mut block = AccountBlock {
                     version: VERSION,
                     chain_identifier: self.genesis.chain_identifier,
@@ -427,6 +437,15 @@ fn init_genesis(store: &Store, genesis: &Genesis) -> Result<(), DevnetError> {
         genesis,
         MomentumWrite { momentum: &momentum, blocks: &blocks, accounts: &accounts, received: &[], settlement: None },
     )
+}
+
+/// The momentums the store holds, as the settlement asks for them when it records a claim.
+struct StoredMomentums<'a>(&'a Store);
+
+impl L1View for StoredMomentums<'_> {
+    fn momentum_timestamp(&self, height: u64) -> Result<Option<u64>, String> {
+        self.0.momentum(height).map(|m| m.map(|m| m.timestamp)).map_err(|e| e.to_string())
+    }
 }
 
 #[cfg(test)]

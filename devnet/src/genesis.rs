@@ -5,7 +5,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use zr_common::nom::{AccountBlock, BlockType, VERSION};
-use zr_common::{Address, PublicKey};
+use zr_common::rollup::settlement::{FinalRoot, Parameters, VmVersionFrom};
+use zr_common::{Address, Hash, PublicKey};
 
 use crate::DevnetError;
 
@@ -22,6 +23,55 @@ pub struct Genesis {
     /// Accounts funded at genesis.
     #[serde(default)]
     pub accounts: Vec<GenesisAccount>,
+    /// The rollup's settlement parameters (`[rollup]`; every field has a default).
+    #[serde(default)]
+    pub rollup: RollupGenesis,
+}
+
+/// The settlement parameters a devnet fixes at genesis; the rest are the protocol's defaults
+/// (`zr_common::rollup::settlement::Parameters::new`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
+#[serde(deny_unknown_fields, default)]
+pub struct RollupGenesis {
+    /// The rollup's chain id [default: the dev chain's, 1]: claims of another chain are refused.
+    pub chain_id: u64,
+    /// The accepted VM version from height 1 on [default: this build's]; later upgrades are
+    /// `vm_upgrades` entries.
+    pub vm_version: Option<Hash>,
+    /// VM versions accepted from a later height on, ascending.
+    pub vm_upgrades: Vec<VmVersionFrom>,
+    /// The height finality starts above [default 0: the empty state before momentum 1].
+    pub anchor_height: u64,
+    /// The state root at the anchor [default: zero, the empty state].
+    pub anchor_root: Hash,
+    /// Momentums a claim can be challenged after inclusion [default 6].
+    pub finality_window: u64,
+}
+
+impl Default for RollupGenesis {
+    fn default() -> Self {
+        RollupGenesis {
+            chain_id: zr_config::defaults::DEV_ROLLUP_CHAIN_ID,
+            vm_version: None,
+            vm_upgrades: Vec::new(),
+            anchor_height: 0,
+            anchor_root: Hash::ZERO,
+            finality_window: zr_common::rollup::settlement::FINALITY_WINDOW,
+        }
+    }
+}
+
+impl RollupGenesis {
+    /// The settlement parameters this genesis fixes.
+    pub fn parameters(&self) -> Parameters {
+        let vm_version = self.vm_version.unwrap_or_else(zr_protocol::gas::vm_version);
+        let mut params = Parameters::new(self.chain_id, vm_version);
+        params.vm_versions[0].from_height = self.anchor_height + 1;
+        params.vm_versions.extend(self.vm_upgrades.iter().copied());
+        params.anchor = FinalRoot { height: self.anchor_height, root: self.anchor_root };
+        params.finality_window = self.finality_window;
+        params
+    }
 }
 
 /// A momentum-producing pillar.
@@ -86,6 +136,9 @@ impl Genesis {
                 return fail(format!("pillar key {} is listed twice", pillar.public_key));
             }
         }
+        if let Err(e) = self.rollup.parameters().check() {
+            return fail(format!("[rollup]: {e}"));
+        }
         let mut addresses = BTreeSet::new();
         for account in &self.accounts {
             if !addresses.insert(account.address) {
@@ -132,6 +185,7 @@ impl Genesis {
                     fused_qsr: 5_000 * 100_000_000,
                 })
                 .collect(),
+            rollup: RollupGenesis::default(),
         }
     }
 }

@@ -103,4 +103,8 @@ impl L1 for InProcessL1 {
         rpc::check_range(height, count).map_err(refused("embedded.rollup.getDaChallenges"))?;
         Ok(self.chain.settlement().da_challenges(height, count))
     }
+
+    async fn rollup_open_da_challenges(&self) -> Result<Vec<DaRecord>, L1Error> {
+        Ok(self.chain.settlement().open_da_challenges())
+    }
 }

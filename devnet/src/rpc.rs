@@ -251,6 +251,7 @@ pub fn module(chain: Arc<Chain>) -> RpcModule<RpcContext> {
         check_range(height, count)?;
         json(chain.settlement().da_challenges(height, count))
     });
+    reg(&mut m, "embedded.rollup.getOpenDaChallenges", |_, chain| json(chain.settlement().open_da_challenges()));
     reg(&mut m, "embedded.rollup.getWithdrawal", |p, chain| {
         let tx_hash: Hash = one(p)?;
         json(
@@ -261,14 +262,22 @@ pub fn module(chain: Arc<Chain>) -> RpcModule<RpcContext> {
         )
     });
     reg(&mut m, "embedded.rollup.getRefused", |_, chain| json(chain.settlement().refused().to_vec()));
-    reg(&mut m, "embedded.rollup.getParameters", |_, _| {
-        use zr_common::rollup::settlement::{FINALITY_WINDOW, MIN_BOND};
-        Ok(serde_json::json!({
-            "finalityWindow": FINALITY_WINDOW,
-            "minBond": MIN_BOND.to_string(),
-            "maxVerdictsPerMomentum": zr_common::rollup::settlement::MAX_VERDICTS_PER_MOMENTUM,
-            "challengePartsExpire": zr_common::rollup::settlement::CHALLENGE_PARTS_EXPIRE,
-        }))
+    reg(&mut m, "embedded.rollup.getParameters", |_, chain| json(chain.settlement().parameters().clone()));
+    reg(&mut m, "embedded.rollup.getOwed", |_, chain| {
+        let owed: Vec<serde_json::Value> = chain
+            .settlement()
+            .owed()
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "recipient": p.recipient,
+                    "tokenStandard": p.token,
+                    "amount": p.amount.to_string(),
+                    "withdrawal": p.withdrawal,
+                })
+            })
+            .collect();
+        json(owed)
     });
     m.register_subscription("ledger.subscribe", "ledger.subscription", "ledger.unsubscribe", subscribe)
         .expect("subscription names are unique");

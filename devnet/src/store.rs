@@ -95,14 +95,14 @@ impl Store {
         })
     }
 
-    /// The settlement state as of the last momentum committed (empty before any).
-    pub fn settlement(&self) -> Result<Settlement, DevnetError> {
+    /// The settlement state as of the last momentum committed (none before any: the genesis makes it).
+    pub fn settlement(&self) -> Result<Option<Settlement>, DevnetError> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(META)?;
         let value = table.get(SETTLEMENT_KEY)?;
         Ok(match value {
-            Some(bytes) => decode("settlement", bytes.value())?,
-            None => Settlement::default(),
+            Some(bytes) => Some(decode("settlement", bytes.value())?),
+            None => None,
         })
     }
 

@@ -128,6 +128,7 @@ struct Metrics {
     db_bytes: Arc<Gauge>,
     final_height: Arc<Gauge>,
     final_mismatches: Arc<Counter>,
+    bond: Arc<Gauge>,
 }
 
 /// How often the executor looks at the L1 frontier and its database's size, for metrics.
@@ -138,18 +139,27 @@ const WATCH_EVERY: Duration = Duration::from_millis(500);
 async fn watch_l1<L: L1>(
     l1: Arc<L>,
     rollup: Arc<Rollup>,
-    poster: Option<mpsc::Sender<ToPost>>,
+    duties: Option<ClaimDuties>,
     head: Arc<std::sync::atomic::AtomicU64>,
     db: std::path::PathBuf,
     peers: Option<Arc<std::sync::atomic::AtomicUsize>>,
     metrics: Metrics,
 ) {
     let mut tick = tokio::time::interval(WATCH_EVERY);
-    let mut answered = std::collections::BTreeSet::new();
+    let mut answered = std::collections::BTreeMap::new();
+    let mut reposted = std::collections::BTreeMap::new();
+    let (mut ticks, mut had_bond) = (0u64, false);
     loop {
         tick.tick().await;
-        if let Some(poster) = &poster {
-            answer_da_challenges(l1.as_ref(), &rollup, poster, &mut answered).await;
+        ticks += 1;
+        if let Some(duties) = &duties {
+            answer_da_challenges(l1.as_ref(), &rollup, &duties.poster, &mut answered).await;
+            if ticks % BOND_TICKS == 1 {
+                watch_bond(l1.as_ref(), &rollup, duties, &metrics.bond, &mut had_bond).await;
+            }
+            if !duties.stopped.load(Ordering::SeqCst) {
+                post_missing_claims(l1.as_ref(), &rollup, duties, &mut reposted).await;
+            }
         }
         if let Ok(frontier) = l1.frontier_momentum().await {
             metrics.l1_height.set(frontier.height);
@@ -178,32 +188,127 @@ async fn watch_l1<L: L1>(
     }
 }
 
-/// Posts the leaves of every claim of this executor under an open data-availability challenge (once each).
+/// What the L1 watcher does for this executor's claims.
+struct ClaimDuties {
+    /// Where claims and leaves go to be posted.
+    poster: mpsc::Sender<ToPost>,
+    /// The first height this executor executes (and so claims).
+    start_height: u64,
+    /// Set once this executor's bond is gone or unbonding: its claims can never be final, so none is posted
+    /// (data-availability challenges of the claims it has are still answered).
+    stopped: Arc<AtomicBool>,
+}
+
+/// Watch ticks between looks at this executor's bond: about 2 s.
+const BOND_TICKS: u64 = 4;
+
+/// Reads this executor's bond from L1 into the `zr_executor_bond` gauge. Once a bond it had is gone (slashed:
+/// a claim of its was proven wrong; or paid back) or unbonding, says so and stops its claims. `had_bond`
+/// remembers whether this process has seen its bond live.
+async fn watch_bond<L: L1>(l1: &L, rollup: &Rollup, duties: &ClaimDuties, gauge: &Gauge, had_bond: &mut bool) {
+    let address = rollup.executor_key().address();
+    let Ok(bond) = l1.rollup_bond(&address).await else { return };
+    let live = bond.as_ref().filter(|b| b.unbonding_since.is_none());
+    gauge.set(live.map_or(0, |b| u64::try_from(b.amount).unwrap_or(u64::MAX)));
+    let stop = match (&bond, live) {
+        (_, Some(_)) => {
+            *had_bond = true;
+            false
+        }
+        (Some(_), None) => true,
+        (None, None) => *had_bond,
+    };
+    if stop && !duties.stopped.swap(true, Ordering::SeqCst) {
+        match bond {
+            Some(_) => tracing::warn!(target: "zr::executor",
+                "this executor's bond is unbonding: its claims can never be final, so it posts none"),
+            None => tracing::error!(target: "zr::executor",
+                "this executor's bond is gone (slashed for a claim proven wrong, or paid back): its claims can never \
+                 be final, so it posts none; restart it to bond again"),
+        }
+    } else if !stop && duties.stopped.swap(false, Ordering::SeqCst) {
+        tracing::info!(target: "zr::executor", "this executor is bonded again: it posts claims");
+    }
+}
+
+/// Momentums a claim has to be recorded on L1 after its own momentum before it is posted again.
+const CLAIM_GRACE: u64 = 3;
+/// Heights looked at per watch tick for claims L1 does not hold.
+const CLAIM_SCAN: u64 = 64;
+
+/// Posts again every claim of this executor above L1's final height that L1 has not recorded
+/// [`CLAIM_GRACE`] momentums after it (dropped by a full poster queue, refused, lost in a restart): finality
+/// needs a claim at every height, so none is ever given up. `reposted` keeps the watch ticks since each
+/// height was last posted again, so one is posted at most every [`REANSWER_TICKS`].
+async fn post_missing_claims<L: L1>(
+    l1: &L,
+    rollup: &Rollup,
+    duties: &ClaimDuties,
+    reposted: &mut std::collections::BTreeMap<u64, u32>,
+) {
+    let head = rollup.head().height;
+    let Ok(final_root) = l1.rollup_final().await else { return };
+    let from = final_root.map_or(1, |f| f.height + 1).max(duties.start_height);
+    let Some(to) = head.checked_sub(CLAIM_GRACE).filter(|to| *to >= from) else { return };
+    let count = (to - from + 1).min(CLAIM_SCAN);
+    let Ok(recorded) = l1.rollup_claims(from, count).await else { return };
+    let own = rollup.executor_key();
+    let held: std::collections::BTreeSet<u64> =
+        recorded.iter().filter(|c| c.executor == own).map(|c| c.height).collect();
+    reposted.retain(|height, _| *height >= from && !held.contains(height));
+    for height in from..from + count {
+        if held.contains(&height) {
+            continue;
+        }
+        let ticks = reposted.entry(height).or_insert(REANSWER_TICKS);
+        *ticks += 1;
+        if *ticks <= REANSWER_TICKS {
+            continue;
+        }
+        let Ok(Some(claim)) = rollup.store().claim(height) else { continue };
+        if duties.poster.try_send(ToPost::Claim(Box::new(claim))).is_err() {
+            // The poster is busy: this height is looked at again next tick.
+            continue;
+        }
+        *ticks = 0;
+        tracing::info!(target: "zr::executor", height, "L1 holds no claim of this executor at this height: posted again");
+    }
+}
+
+/// Watch ticks after which the leaves of a challenge still open are posted again (a part may have failed to
+/// post, or L1 dropped it): about 10 s.
+const REANSWER_TICKS: u32 = 20;
+
+/// Posts the leaves of every claim of this executor under an open data-availability challenge, however old
+/// and however often it is challenged, again while the challenge stays open. `answered` keeps, per open
+/// challenge (height, momentum it opened at), the watch ticks since its leaves were last sent.
 async fn answer_da_challenges<L: L1>(
     l1: &L,
     rollup: &Rollup,
     poster: &mpsc::Sender<ToPost>,
-    answered: &mut std::collections::BTreeSet<u64>,
+    answered: &mut std::collections::BTreeMap<(u64, u64), u32>,
 ) {
-    let head = rollup.head().height;
-    if head == 0 {
-        return;
-    }
-    let from = head.saturating_sub(zr_common::rollup::settlement::DA_WINDOW * 4).max(1);
-    let Ok(open) = l1.rollup_da_challenges(from, head - from + 1).await else { return };
+    let Ok(open) = l1.rollup_open_da_challenges().await else { return };
     let own = rollup.executor_key();
-    for challenge in open {
-        if challenge.executor != own
-            || challenge.status != zr_common::rollup::settlement::DaStatus::Open
-            || !answered.insert(challenge.height)
-        {
+    let ours: std::collections::BTreeSet<(u64, u64)> = open
+        .iter()
+        .filter(|c| c.executor == own && c.status == zr_common::rollup::settlement::DaStatus::Open)
+        .map(|c| (c.height, c.opened_at))
+        .collect();
+    answered.retain(|key, _| ours.contains(key));
+    for (height, opened_at) in ours {
+        let ticks = answered.entry((height, opened_at)).or_insert(REANSWER_TICKS);
+        *ticks += 1;
+        if *ticks <= REANSWER_TICKS {
             continue;
         }
-        match rollup.store().leaves(challenge.height) {
+        *ticks = 0;
+        match rollup.store().leaves(height) {
             Ok(Some(leaves)) => {
-                let _ = poster.send(ToPost::Leaves(challenge.height, leaves)).await;
+                tracing::info!(target: "zr::executor", height, opened_at, "answering a data-availability challenge");
+                let _ = poster.send(ToPost::Leaves(height, leaves)).await;
             }
-            _ => tracing::error!(target: "zr::executor", height = challenge.height,
+            _ => tracing::error!(target: "zr::executor", height,
                 "a data-availability challenge names a claim whose leaves this executor no longer has"),
         }
     }
@@ -258,9 +363,14 @@ pub async fn start<L: L1 + 'static>(
             "zr_executor_final_root_mismatches_total",
             "Times L1's final root differed from this executor's root at that height",
         ),
+        bond: registry.gauge(
+            "zr_executor_bond",
+            "ZNN (smallest unit) this executor has bonded on L1 and not unbonding; 0 when slashed, paid back or unbonding",
+        ),
     };
     metrics.height.set(rollup.head().height);
     let ready = Arc::new(AtomicBool::new(true));
+    let claims_stopped = Arc::new(AtomicBool::new(false));
     let (events, _) = broadcast::channel(256);
     let gossip_head = Arc::new(std::sync::atomic::AtomicU64::new(rollup.head().height));
     let gossip = match &config.p2p.listen {
@@ -298,6 +408,7 @@ pub async fn start<L: L1 + 'static>(
             config.bond,
             metrics.claims_posted.clone(),
             metrics.claim_failures.clone(),
+            claims_stopped.clone(),
         ))
     } else {
         None
@@ -316,7 +427,11 @@ pub async fn start<L: L1 + 'static>(
     let watcher = tokio::spawn(watch_l1(
         l1.clone(),
         rollup.clone(),
-        outputs.claims.clone(),
+        outputs.claims.clone().map(|poster| ClaimDuties {
+            poster,
+            start_height: config.start_height,
+            stopped: claims_stopped.clone(),
+        }),
         outputs.head.clone(),
         config.data_dir.join("state.redb"),
         gossip_peers,
@@ -406,7 +521,8 @@ async fn run<L: L1 + 'static>(
                     && processed.height % outputs.claim_every == 0
                     && claims.try_send(ToPost::Claim(Box::new(processed.claim.clone()))).is_err()
                 {
-                    tracing::warn!(target: "zr::executor", height = processed.height, "claim poster is behind; claim not posted");
+                    tracing::warn!(target: "zr::executor", height = processed.height,
+                        "claim poster is behind; the claim is posted when L1 is found without it");
                 }
                 outputs.head.store(processed.height, std::sync::atomic::Ordering::Relaxed);
                 if let Some(gossip) = &outputs.gossip {
@@ -502,6 +618,7 @@ fn spawn_claim_poster<L: L1 + 'static>(
     bond: u64,
     posted: Arc<Counter>,
     failed: Arc<Counter>,
+    stopped: Arc<AtomicBool>,
 ) -> mpsc::Sender<ToPost> {
     let (tx, mut rx) = mpsc::channel::<ToPost>(64);
     tokio::spawn(async move {
@@ -526,6 +643,8 @@ fn spawn_claim_poster<L: L1 + 'static>(
                 },
             };
             let claim = match item {
+                // A claim that can never be final is not worth its plasma.
+                ToPost::Claim(_) if stopped.load(Ordering::SeqCst) => continue,
                 ToPost::Claim(claim) => *claim,
                 ToPost::Leaves(height, leaves) => {
                     for data in zr_sequencing::bundle::encode_leaves(height, &leaves) {

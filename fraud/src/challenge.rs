@@ -1,11 +1,17 @@
-//! A challenge: the claim of one executor at one height disputed at one leaf, with the witness that proves
-//! it and the code the leaf runs (checked against the hashes the witness proves), posted to L1 in parts.
+//! Challenges: the claim of one executor at one height disputed at one leaf, posted to L1 in parts.
+//!
+//! A claim commits to its leaves; every part of it that can be wrong has a dispute that proves it:
+//! - [`Dispute::Leaf`]: a wrong post-state, shown by re-executing the leaf's step from its witness;
+//! - [`Dispute::Shape`]: a leaf, proven against the claim's leaves root, that is not where L1 puts it: its
+//!   step is not L1's step at that position, the claim's leaf count is not L1's steps plus the prelude, or it
+//!   is the last leaf and its root is not the claim's new root.
 
 use zr_common::{Canonical, PublicKey};
+use zr_protocol::{ClaimLeaf, LeafProof};
 
 use crate::witness::Witness;
 
-/// A challenge of one claim leaf.
+/// A challenge of one claim leaf's post-state: the witness that re-executes it.
 #[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
 pub struct Challenge {
     /// The executor whose claim is challenged.
@@ -20,7 +26,63 @@ pub struct Challenge {
     pub code: Vec<Vec<u8>>,
 }
 
-impl Canonical for Challenge {
+/// A challenge of a claim's shape: one of its leaves with the proof that the claim commits to it.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct ShapeChallenge {
+    /// The executor whose claim is challenged.
+    pub executor: PublicKey,
+    /// The momentum height of the claim.
+    pub height: u64,
+    /// The leaf.
+    pub leaf: ClaimLeaf,
+    /// Its proof against the claim's leaves root (its index and the claim's leaf count).
+    pub proof: LeafProof,
+}
+
+/// Whatever a challenger posts against a claim.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub enum Dispute {
+    /// A leaf's post-state is wrong.
+    Leaf(Box<Challenge>),
+    /// A leaf is not where L1 puts it, the leaf count is wrong, or the claimed root is not the last leaf's.
+    Shape(ShapeChallenge),
+}
+
+impl Dispute {
+    /// The executor challenged.
+    pub fn executor(&self) -> PublicKey {
+        match self {
+            Dispute::Leaf(c) => c.executor,
+            Dispute::Shape(c) => c.executor,
+        }
+    }
+
+    /// The claim's height.
+    pub fn height(&self) -> u64 {
+        match self {
+            Dispute::Leaf(c) => c.height,
+            Dispute::Shape(c) => c.height,
+        }
+    }
+
+    /// The leaf disputed.
+    pub fn index(&self) -> u32 {
+        match self {
+            Dispute::Leaf(c) => c.index,
+            Dispute::Shape(c) => c.proof.index,
+        }
+    }
+
+    /// The disputed leaf and its proof against the claim's leaves root.
+    pub fn leaf(&self) -> (&ClaimLeaf, &LeafProof) {
+        match self {
+            Dispute::Leaf(c) => (&c.witness.leaf.0, &c.witness.leaf.1),
+            Dispute::Shape(c) => (&c.leaf, &c.proof),
+        }
+    }
+}
+
+impl Canonical for Dispute {
     const NAME: &'static str = "challenge";
     /// Witness and code together: the codec's ceiling, 8 MiB (512 parts).
     const MAX_ENCODED_LEN: usize = zr_common::codec::GLOBAL_DECODE_LIMIT;

@@ -68,4 +68,8 @@ pub trait L1: Send + Sync {
         height: u64,
         count: u64,
     ) -> impl Future<Output = Result<Vec<DaRecord>, L1Error>> + Send;
+
+    /// The data-availability challenges still open, of claims at any height
+    /// (`embedded.rollup.getOpenDaChallenges`).
+    fn rollup_open_da_challenges(&self) -> impl Future<Output = Result<Vec<DaRecord>, L1Error>> + Send;
 }

@@ -64,6 +64,13 @@ pub struct Verified {
     bundles: Vec<(Address, Vec<(Transaction, Hash)>)>,
 }
 
+/// Whether an inbox send with `data` locks its amount on L1 for its sender (a bond, a data-availability
+/// challenge's deposit) rather than depositing it into the rollup: its data's first byte is the bond or
+/// data-availability challenge tag.
+pub fn locks_amount(data: &[u8]) -> bool {
+    matches!(data.first(), Some(&crate::bundle::BOND_TAG | &crate::bundle::DA_CHALLENGE_TAG))
+}
+
 /// Steps 1 and 2 of [`canonical_order`]: decodes the inbox blocks and checks every bundle, signatures on
 /// all cores.
 pub fn verify_inbox(chain_id: u64, inbox: &Address, blocks: &[AccountBlock]) -> Verified {
@@ -71,9 +78,10 @@ pub fn verify_inbox(chain_id: u64, inbox: &Address, blocks: &[AccountBlock]) -> 
     // First pass, in content order: deposits, claims, and bundles that decode and are well addressed.
     let mut bundles = Vec::new();
     for block in blocks.iter().filter(|b| b.to_address == *inbox && b.kind() == Some(BlockType::UserSend)) {
-        // A bond's ZNN is locked on L1 for its sender, not deposited into the rollup.
-        let bond = block.data.first() == Some(&crate::bundle::BOND_TAG);
-        if block.amount > 0 && !bond && matches!(block.token_standard, TokenStandard::ZNN | TokenStandard::QSR) {
+        if block.amount > 0
+            && !locks_amount(&block.data)
+            && matches!(block.token_standard, TokenStandard::ZNN | TokenStandard::QSR)
+        {
             ordered.deposits.push(Deposit {
                 account: block.address,
                 token: block.token_standard,
@@ -170,7 +178,9 @@ pub fn order_verified(verified: Verified, previous_momentum: &Hash) -> Ordered {
         })
         .collect();
     senders.sort_by_key(|(rank, _)| *rank);
-    let transactions = senders.into_iter().flat_map(|(_, txs)| txs).collect();
+    // Past the cap, transactions are not in this momentum (as if never posted): every claim's leaves then fit
+    // a data-availability answer.
+    let transactions = senders.into_iter().flat_map(|(_, txs)| txs).take(limits::MAX_MOMENTUM_TRANSACTIONS).collect();
     Ordered { deposits, transactions, claims, skipped }
 }
 

@@ -243,4 +243,8 @@ impl L1 for ZnndClient {
     async fn rollup_da_challenges(&self, height: u64, count: u64) -> Result<Vec<DaRecord>, L1Error> {
         self.read("embedded.rollup.getDaChallenges", json!([height, count])).await
     }
+
+    async fn rollup_open_da_challenges(&self) -> Result<Vec<DaRecord>, L1Error> {
+        self.read("embedded.rollup.getOpenDaChallenges", json!([])).await
+    }
 }

@@ -147,6 +147,10 @@ impl L1 for Tampering {
     async fn rollup_da_challenges(&self, height: u64, count: u64) -> Result<Vec<DaRecord>, L1Error> {
         self.inner.rollup_da_challenges(height, count).await
     }
+
+    async fn rollup_open_da_challenges(&self) -> Result<Vec<DaRecord>, L1Error> {
+        self.inner.rollup_open_da_challenges().await
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -176,7 +176,7 @@ async fn every_dashboard_query_returns_series_from_a_live_prometheus() {
     // The rules load and evaluate (none fires on a healthy system).
     let rules: serde_json::Value = reqwest::get(format!("{prom}/api/v1/rules")).await.unwrap().json().await.unwrap();
     let groups = rules["data"]["groups"].as_array().unwrap();
-    assert_eq!(groups[0]["rules"].as_array().unwrap().len(), 9, "{rules}");
+    assert_eq!(groups[0]["rules"].as_array().unwrap().len(), 10, "{rules}");
     let firing: serde_json::Value = reqwest::get(format!("{prom}/api/v1/alerts")).await.unwrap().json().await.unwrap();
     assert!(
         firing["data"]["alerts"].as_array().unwrap().iter().all(|a| a["state"] != "firing"),

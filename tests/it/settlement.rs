@@ -100,6 +100,13 @@ async fn bonded_claims_become_final_and_unbonded_ones_never() {
     // The settlement is part of the chain's state: a restarted devnet serves the same final root and goes on.
     bonded.stop().await;
     unbonded.stop().await;
+    // Claims posted just before the stop become final as their windows pass; then nothing moves.
+    eventually(async || {
+        let done = final_root(&net).await.unwrap();
+        let above = net.client().rollup_claims(done.height + 1, 64).await.unwrap();
+        above.iter().all(|c| c.status != ClaimStatus::Pending)
+    })
+    .await;
     let before = final_root(&net).await.unwrap();
     let claims_before = net.client().rollup_claims(before.height, 1).await.unwrap();
     assert!(!claims_before.is_empty());
@@ -442,8 +449,9 @@ async fn a_watching_challenger_gets_a_wrong_claim_rejected() {
     faulty.stop().await;
 }
 
-/// Data availability: an executor under a data-availability challenge posts its claim's leaves and the
-/// challenger's bond is forfeit; one that stays silent has its claim rejected and its bond slashed.
+/// Data availability: an executor under a data-availability challenge posts its claim's leaves, however often
+/// it is challenged, and the challenger's deposit is forfeit; one that stays silent has its claim rejected and
+/// its bond slashed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_availability_challenges_are_answered_or_reject_the_claim() {
     let net = TestNet::start().await;
@@ -471,10 +479,14 @@ async fn data_availability_challenges_are_answered_or_reject_the_claim() {
             ],
         )
     };
-    // The honest executor answers: the data is available, the challenger's bond forfeit.
+    // The honest executor answers: the data is available, the challenger's deposit forfeit (its bond kept).
     let (code, answered) = da(&first, &net.executors[0]);
     assert_eq!((code, answered["status"]["kind"].as_str()), (1, Some("answered")), "{answered}");
-    assert_eq!(net.client().rollup_bond(&net.relays[0].address()).await.unwrap(), None);
+    assert_eq!(net.client().rollup_bond(&net.relays[0].address()).await.unwrap().unwrap().amount, MIN_BOND);
+    // Challenged again (a new deposit), it answers again, however often: an honest executor is never slashed.
+    let (code, again) = da(&first, &net.executors[0]);
+    assert_eq!((code, again["status"]["kind"].as_str()), (1, Some("answered")), "{again}");
+    assert!(net.client().rollup_bond(&net.executors[0].address()).await.unwrap().is_some());
     // A stopped executor cannot: its claim is rejected, its bond slashed, the honest root final.
     faulty.stop().await;
     let (code, unanswered) = da(&second, &net.executors[1]);
@@ -485,4 +497,44 @@ async fn data_availability_challenges_are_answered_or_reject_the_claim() {
     assert_eq!(net.client().rollup_bond(&net.executors[1].address()).await.unwrap(), None);
     eventually(async || final_root(&net).await.is_some_and(|f| f.height >= fault_at)).await;
     honest.stop().await;
+}
+
+/// Defect 1 end to end, as a new user found it on `zr up`: a second executor of another chain id, bonded by
+/// itself with the funded key, posted claims that disagreed with the honest one at every height, so the final
+/// height stopped before the first transfer and never moved again. Now L1 refuses its claims, naming the
+/// chain, and the honest root becomes final.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_a_bonded_executor_of_another_chain_id_halts_finality() {
+    let net = TestNet::start().await;
+    let alice = net.alice.clone();
+    let (honest_dir, other_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let honest = start_executor(&net, &net.executors[0], honest_dir.path()).await;
+    let config = zr_config::ExecutorConfig {
+        chain_id: ROLLUP + 1,
+        ..executor_config(&net, &net.executors[1], other_dir.path())
+    };
+    let other = zr_executor::node::start(&config, net.executors[1].clone(), net.client()).await.unwrap();
+
+    post_data(&net, &alice, vec![], 10_000_000_000).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let pay = sign(&alice, 0, TxKind::Transfer { to: net.bob.address(), token: TokenStandard::ZNN, amount: 9 });
+    post(&net, &alice, vec![pay.clone()]).await;
+    let height = executed(&honest.rpc_url(), &pay.hash()).await.height.unwrap();
+    eventually(async || net.client().rollup_bond(&net.executors[1].address()).await.unwrap().is_some()).await;
+    eventually(async || final_root(&net).await.is_some_and(|f| f.height > height)).await;
+
+    let claims = net.client().rollup_claims(height, 1).await.unwrap();
+    assert_eq!(claims.len(), 1, "only the honest claim is recorded: {claims:?}");
+    assert_eq!(claims[0].executor, net.executors[0].public());
+    let refused = net
+        .raw(&json!({"jsonrpc": "2.0", "id": 1, "method": "embedded.rollup.getRefused", "params": []}).to_string())
+        .await;
+    let other_address = serde_json::json!(net.executors[1].address());
+    assert!(
+        refused["result"].as_array().unwrap().iter().any(|r| r["sender"] == other_address
+            && r["reason"].as_str().unwrap().contains(&format!("chain {}", ROLLUP + 1))),
+        "{refused}"
+    );
+    honest.stop().await;
+    other.stop().await;
 }

@@ -23,3 +23,7 @@ pub const MAX_BUNDLE_TXS: usize = 512;
 pub const MAX_RECEIPT_LEN: usize = 256 * 1024;
 /// A claim's canonical encoding.
 pub const MAX_CLAIM_LEN: usize = 512;
+
+/// Transactions one momentum orders at most (the rest of what it carries is not in it): a claim then has at
+/// most 16 384 leaves, whose 1.97 MB always fit the 128 parts of a data-availability answer.
+pub const MAX_MOMENTUM_TRANSACTIONS: usize = 16_383;

@@ -12,6 +12,120 @@ pub const FINALITY_WINDOW: u64 = 6;
 /// The least ZNN (smallest unit) a bond locks: 10 ZNN.
 pub const MIN_BOND: u128 = 10 * 100_000_000;
 
+/// ZNN (smallest unit) a data-availability challenge sends with its payload: its own deposit, forfeit when the
+/// executor answers, paid back with a reward when it does not. One bond cannot open many (1 ZNN).
+pub const DA_DEPOSIT: u128 = 100_000_000;
+
+/// Challenges (complete and waiting, or still arriving in parts) one challenger may have open at once.
+pub const MAX_OPEN_CHALLENGES_PER_CHALLENGER: usize = 2;
+
+/// Bytes of challenges the settlement holds at once (waiting for a verdict or arriving in parts): 32 MiB.
+pub const MAX_CHALLENGE_BYTES_HELD: usize = 32 * 1024 * 1024;
+
+/// What a challenger whose parts never completed pays from its bond (a tenth of the least bond): the
+/// pillars kept its parts for [`CHALLENGE_PARTS_EXPIRE`] momentums.
+pub const INCOMPLETE_CHALLENGE_FINE: u128 = MIN_BOND / 10;
+
+/// The settlement's parameters, fixed in the L1 genesis (on NoM: in the spork). Served by
+/// `embedded.rollup.getParameters`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
+#[serde(rename_all = "camelCase")]
+pub struct Parameters {
+    /// The rollup's chain id: a claim of another chain is refused.
+    pub chain_id: u64,
+    /// The accepted VM version, from a height on (ascending heights; the first from the anchor's next): a
+    /// claim must carry the version of the last entry at or below its height, so an upgrade is a new entry.
+    pub vm_versions: Vec<VmVersionFrom>,
+    /// Where finality starts: claims at or below its height are refused, the first final claim builds on its
+    /// root.
+    pub anchor: FinalRoot,
+    /// Momentums after inclusion in which a claim can be challenged.
+    pub finality_window: u64,
+    /// The least ZNN (smallest unit) a bond locks.
+    #[serde(with = "crate::json::decimal_amount")]
+    pub min_bond: u128,
+    /// ZNN (smallest unit) a data-availability challenge deposits.
+    #[serde(with = "crate::json::decimal_amount")]
+    pub da_deposit: u128,
+    /// Momentums an executor has to answer a data-availability challenge.
+    pub da_window: u64,
+    /// Momentums from an unbond request to the bond's payment back.
+    pub unbond_delay: u64,
+    /// Verdicts the pillars reach per momentum at most.
+    pub max_verdicts_per_momentum: u32,
+    /// Momentums a challenge's parts may take to arrive.
+    pub challenge_parts_expire: u64,
+    /// Challenges one challenger may have open (waiting or arriving) at once.
+    pub max_open_challenges_per_challenger: u32,
+}
+
+/// The VM version a claim must carry from `from_height` on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
+#[serde(rename_all = "camelCase")]
+pub struct VmVersionFrom {
+    /// The first height it applies to.
+    pub from_height: u64,
+    /// The version.
+    pub vm_version: Hash,
+}
+
+impl Parameters {
+    /// The defaults for a rollup of `chain_id` whose claims carry `vm_version` from the first momentum on,
+    /// anchored at the empty state before momentum 1.
+    pub fn new(chain_id: u64, vm_version: Hash) -> Parameters {
+        Parameters {
+            chain_id,
+            vm_versions: vec![VmVersionFrom { from_height: 1, vm_version }],
+            anchor: FinalRoot { height: 0, root: Hash::ZERO },
+            finality_window: FINALITY_WINDOW,
+            min_bond: MIN_BOND,
+            da_deposit: DA_DEPOSIT,
+            da_window: DA_WINDOW,
+            unbond_delay: UNBOND_DELAY,
+            max_verdicts_per_momentum: MAX_VERDICTS_PER_MOMENTUM as u32,
+            challenge_parts_expire: CHALLENGE_PARTS_EXPIRE,
+            max_open_challenges_per_challenger: MAX_OPEN_CHALLENGES_PER_CHALLENGER as u32,
+        }
+    }
+
+    /// The VM version a claim at `height` must carry, if any applies yet.
+    pub fn vm_version_at(&self, height: u64) -> Option<Hash> {
+        self.vm_versions.iter().rev().find(|v| v.from_height <= height).map(|v| v.vm_version)
+    }
+
+    /// Why these parameters cannot run a settlement, if they cannot.
+    pub fn check(&self) -> Result<(), String> {
+        if self.chain_id == 0 {
+            return Err("the rollup chain id must not be 0".into());
+        }
+        if self.vm_versions.is_empty() {
+            return Err("at least one accepted VM version is needed".into());
+        }
+        if self.vm_versions.windows(2).any(|w| w[0].from_height >= w[1].from_height) {
+            return Err("accepted VM versions must be in ascending height order".into());
+        }
+        if self.vm_versions[0].from_height > self.anchor.height + 1 {
+            return Err(format!(
+                "the first accepted VM version must apply from height {} (the anchor's next), not {}",
+                self.anchor.height + 1,
+                self.vm_versions[0].from_height
+            ));
+        }
+        if self.finality_window == 0 || self.da_window == 0 || self.challenge_parts_expire == 0 {
+            return Err(
+                "the finality window, the data-availability window and the parts' expiry must be positive".into()
+            );
+        }
+        if self.min_bond == 0 || self.da_deposit == 0 {
+            return Err("the least bond and the data-availability deposit must be positive".into());
+        }
+        if self.max_verdicts_per_momentum == 0 || self.max_open_challenges_per_challenger == 0 {
+            return Err("verdicts per momentum and open challenges per challenger must be positive".into());
+        }
+        Ok(())
+    }
+}
+
 /// A bond locked on L1 by a send to the inbox with a bond payload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
 #[serde(rename_all = "camelCase")]
@@ -69,6 +183,9 @@ pub struct DaRecord {
     pub height: u64,
     /// The momentum that confirmed it.
     pub opened_at: u64,
+    /// ZNN (smallest unit) it deposited.
+    #[serde(with = "crate::json::decimal_amount")]
+    pub deposit: u128,
     /// Where it stands.
     pub status: DaStatus,
 }
@@ -79,13 +196,20 @@ pub struct DaRecord {
 pub enum DaStatus {
     /// Waiting for the leaves, until `opened_at + DA_WINDOW`.
     Open,
-    /// The executor posted leaves that hash to its claim: the data is available, the challenger's bond forfeit.
+    /// The executor posted leaves that hash to its claim: the data is available, the challenger's deposit
+    /// forfeit (its bond is untouched).
     Answered {
         /// The momentum.
         at: u64,
     },
-    /// Not answered in time: the claim is rejected and the executor's bond slashed (half to the challenger).
+    /// Not answered in time: the claim is rejected and the executor's bond slashed (half to the challenger's
+    /// bond), the deposit paid back.
     Unanswered {
+        /// The momentum.
+        at: u64,
+    },
+    /// The claim was rejected by a verdict before the window ended: the deposit is paid back.
+    Moot {
         /// The momentum.
         at: u64,
     },
@@ -124,18 +248,29 @@ pub struct ChallengeRecord {
 pub enum ChallengeStatus {
     /// Complete, waiting for verdict work (over the per-momentum cap).
     Waiting,
-    /// The executor's leaf is wrong: its claim is rejected and its bond slashed (half to the challenger).
+    /// The executor's claim is wrong: it is rejected and its executor's bond slashed (half to the challenger).
     ExecutorWrong {
         /// The momentum of the verdict.
         at: u64,
-        /// The root the leaf should have claimed.
-        correct_root: Hash,
+        /// What was wrong.
+        reason: String,
+        /// The root the leaf should have claimed, when the challenge re-executed it.
+        correct_root: Option<Hash>,
         /// ZNN slashed from the executor's bond (half credited to the challenger's bond, half burned).
         #[serde(with = "crate::json::decimal_amount")]
         slashed: u128,
     },
     /// The challenge proves nothing against the claim: the challenger's bond is forfeit.
     ChallengerWrong {
+        /// The momentum of the verdict.
+        at: u64,
+        /// Why.
+        reason: String,
+    },
+    /// The challenge costs its challenger nothing and changes nothing: it was right but came after the claim
+    /// was already settled (rejected by another challenge), or the pillars could not judge it for a fault of
+    /// their own.
+    Refunded {
         /// The momentum of the verdict.
         at: u64,
         /// Why.

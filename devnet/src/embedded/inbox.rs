@@ -4,7 +4,7 @@
 //! and settles finality every momentum, and withdrawals proven against a final root are paid from here.
 
 use zr_common::nom::{AccountBlock, plasma};
-use zr_common::rollup::settlement::MIN_BOND;
+use zr_common::rollup::settlement::{DA_DEPOSIT, MIN_BOND};
 use zr_common::{Address, TokenStandard};
 use zr_sequencing::bundle::{
     BOND_TAG, CHALLENGE_PART_TAG, CLAIM_TAG, DA_CHALLENGE_TAG, LEAVES_PART_TAG, Payload, UNBOND_TAG, WITHDRAWAL_TAG,
@@ -38,6 +38,11 @@ impl EmbeddedContract for RollupInbox {
             ))),
             Some((&BOND_TAG, _)) => Err(PublishError::new("a bond payload is its tag alone")),
             Some((&UNBOND_TAG, [])) if block.amount == 0 => Ok(()),
+            Some((&DA_CHALLENGE_TAG, _)) if block.token_standard != TokenStandard::ZNN || block.amount < DA_DEPOSIT => {
+                Err(PublishError::new(format!(
+                    "a data-availability challenge deposits at least {DA_DEPOSIT} ZNN (smallest unit) with its payload"
+                )))
+            }
             Some((&UNBOND_TAG, _)) => Err(PublishError::new("an unbond request is its tag alone, with no amount")),
             _ => Ok(()),
         }
@@ -50,7 +55,7 @@ impl EmbeddedContract for RollupInbox {
         }
         let at = changes.height;
         match decode_payload(&block.data) {
-            Ok(Payload::Claim(claim)) => changes.settlement.claim_sent(block, claim, at),
+            Ok(Payload::Claim(claim)) => changes.settlement.claim_sent(block, claim, at, changes.l1),
             Ok(Payload::Bond) => changes.settlement.bond_sent(block, at),
             Ok(Payload::Unbond) => changes.settlement.unbond(block, at),
             Ok(Payload::DaChallenge(challenge)) => changes.settlement.da_challenge(block, challenge, at),
@@ -60,8 +65,7 @@ impl EmbeddedContract for RollupInbox {
                 let Some((tx_hash, withdrawal)) = changes.settlement.withdrawal(block, proof, at) else { return };
                 let inbox = changes.state(&Address::INBOX);
                 if inbox.balance(&withdrawal.token) < withdrawal.amount {
-                    let reason = format!("the inbox holds less {} than the withdrawal of {tx_hash}", withdrawal.token);
-                    return changes.settlement.unpayable(block, &tx_hash, at, reason);
+                    return changes.settlement.unpayable(block, &tx_hash, withdrawal.token, at);
                 }
                 inbox.debit(withdrawal.token, withdrawal.amount);
                 changes.payouts.push(Payout {

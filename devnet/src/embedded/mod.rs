@@ -1,12 +1,11 @@
 //! The devnet's embedded contracts, as go-zenon's `vm/embedded`: each lives at its own embedded address and
 //! decides what a send to it costs, whether it is accepted, and what it does once a momentum confirms it.
-//! The chain knows only this seam; the plasma contract and the rollup inbox are its two implementations,
-//! and the rollup's settlement (bonds, verdicts, withdrawals) goes into the inbox module.
+//! The chain knows only this seam; the plasma contract and the rollup inbox are its two implementations.
+//! The rollup's settlement is the `zr-settlement` library; the inbox feeds it, and the judge gives it a VM.
 
 mod inbox;
 mod judge;
 mod plasma;
-mod settlement;
 
 use std::collections::BTreeMap;
 
@@ -19,7 +18,7 @@ use crate::state::AccountState;
 pub use inbox::RollupInbox;
 pub use judge::Judge;
 pub use plasma::PlasmaContract;
-pub use settlement::Settlement;
+pub use zr_settlement::{L1View, Payout, Settlement};
 
 /// What a momentum changes: account states (read through to the confirmed ones) and the rollup's
 /// settlement.
@@ -34,19 +33,8 @@ pub struct Changes<'a> {
     pub height: u64,
     /// Withdrawals the inbox pays in this momentum (already debited from its balance).
     pub payouts: Vec<Payout>,
-}
-
-/// What the inbox pays on L1 with a contract send: a rollup withdrawal, or a bond back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Payout {
-    /// The withdrawing rollup transaction; `None` for a bond paid back.
-    pub withdrawal: Option<zr_common::Hash>,
-    /// The L1 account paid.
-    pub recipient: Address,
-    /// The token.
-    pub token: zr_common::TokenStandard,
-    /// The amount.
-    pub amount: u128,
+    /// The momentums L1 holds, for recording claims.
+    pub l1: &'a dyn L1View,
 }
 
 impl<'a> Changes<'a> {
@@ -55,8 +43,9 @@ impl<'a> Changes<'a> {
         confirmed: &'a BTreeMap<Address, AccountState>,
         settlement: &'a mut Settlement,
         height: u64,
+        l1: &'a dyn L1View,
     ) -> Self {
-        Changes { touched, confirmed, fused: Vec::new(), settlement, height, payouts: Vec::new() }
+        Changes { touched, confirmed, fused: Vec::new(), settlement, height, payouts: Vec::new(), l1 }
     }
 
     /// The state of `address` as this momentum has it so far, for changing.

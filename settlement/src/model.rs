@@ -1,0 +1,372 @@
+//! A model-based property test of the settlement: random runs of honest and malicious executors and
+//! challengers, checked after every momentum against what the rollup promises.
+//!
+//! The truth: the root after height h is `truth(h)` (the anchor's, zero, at 0). Honest executors claim it,
+//! late or early, sometimes skipping a momentum; malicious ones post wrong roots, other chains and VM
+//! versions, other timestamps, wrong bases, future heights, and challenge their own wrong claims from a
+//! second account. An honest challenger challenges every open claim that is wrong; a malicious one posts
+//! groundless challenges, parts it never completes, and data-availability challenges of honest claims
+//! (which honest executors answer). The judge stands in for re-execution: a claim is wrong exactly when it
+//! differs from the truth.
+//!
+//! After every momentum: only the truth is ever final; no honest executor's or honest challenger's bond ever
+//! shrinks; the settlement never owes more than was sent to it. At the end, after a quiet tail in which
+//! only honest parties act, every height honest executors claimed is final.
+
+use proptest::prelude::*;
+use zr_common::rollup::ClaimBody;
+use zr_common::rollup::settlement::{DA_DEPOSIT, MIN_BOND};
+use zr_common::{KeyPair, sha3_256};
+use zr_protocol::{ClaimLeaf, LeafProof};
+
+use super::*;
+
+const VM: Hash = Hash([7; 32]);
+
+fn truth(height: u64) -> Hash {
+    if height == 0 { Hash::ZERO } else { sha3_256(&height.to_le_bytes()) }
+}
+
+/// The leaves root a claim of `new` at `height` carries: the true leaves' for the true root, made up otherwise.
+fn leaves_of(height: u64, new: Hash) -> Hash {
+    match new == truth(height) {
+        true => zr_protocol::leaves_root(&honest_leaves(height)),
+        false => sha3_256(&new.0),
+    }
+}
+
+fn timestamp(height: u64) -> u64 {
+    1_000 + height
+}
+
+struct Chain;
+
+impl L1View for Chain {
+    fn momentum_timestamp(&self, height: u64) -> Result<Option<u64>, String> {
+        Ok(Some(timestamp(height)))
+    }
+}
+
+/// What a malicious executor gets wrong in a claim.
+#[derive(Debug, Clone, Copy)]
+enum Lie {
+    Root,
+    Chain,
+    Vm,
+    Timestamp,
+    Base,
+    Future,
+}
+
+#[derive(Debug, Clone)]
+enum Action {
+    /// Honest executor `who` claims the truth at the height `lag` momentums back.
+    HonestClaim { who: usize, lag: u64 },
+    /// Malicious executor `who` claims a lie at the height `lag` momentums back.
+    Lie { who: usize, lag: u64, lie: Lie },
+    /// The malicious challenger challenges a random recorded claim with nothing to prove.
+    Groundless { pick: usize },
+    /// The malicious challenger posts one part of a two-part challenge and never the other.
+    HalfChallenge,
+    /// The malicious challenger opens a data-availability challenge of a random open claim.
+    Da { pick: usize },
+    /// A malicious executor challenges its own wrong claims from its second account.
+    SelfChallenge { who: usize },
+    /// A malicious party asks for its bond back.
+    Unbond { who: usize },
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    let lie = prop_oneof![
+        Just(Lie::Root),
+        Just(Lie::Chain),
+        Just(Lie::Vm),
+        Just(Lie::Timestamp),
+        Just(Lie::Base),
+        Just(Lie::Future)
+    ];
+    prop_oneof![
+        6 => (0..2usize, 1..4u64).prop_map(|(who, lag)| Action::HonestClaim { who, lag }),
+        3 => (0..2usize, 1..4u64, lie).prop_map(|(who, lag, lie)| Action::Lie { who, lag, lie }),
+        1 => any::<usize>().prop_map(|pick| Action::Groundless { pick }),
+        1 => Just(Action::HalfChallenge),
+        1 => any::<usize>().prop_map(|pick| Action::Da { pick }),
+        1 => (0..2usize).prop_map(|who| Action::SelfChallenge { who }),
+        1 => (0..3usize).prop_map(|who| Action::Unbond { who }),
+    ]
+}
+
+struct Run {
+    s: Settlement,
+    honest: Vec<KeyPair>,
+    liars: Vec<KeyPair>,
+    /// The liars' second accounts, bonded, challenging their own claims.
+    accomplices: Vec<KeyPair>,
+    challenger: KeyPair,
+    troll: KeyPair,
+    sent_in: u128,
+    owed_out: u128,
+    blocks: u32,
+    /// Heights honest executors claimed.
+    claimed: BTreeSet<u64>,
+    /// Claims the honest challenger has challenged, by (height, executor).
+    challenged: BTreeSet<(u64, Address)>,
+}
+
+impl Run {
+    fn new() -> Run {
+        let key = |n: u8| KeyPair::from_seed(&[n; 32]);
+        let mut run = Run {
+            s: Settlement::new(Parameters::new(1, VM)).unwrap(),
+            honest: vec![key(1), key(2)],
+            liars: vec![key(3), key(4)],
+            accomplices: vec![key(5), key(6)],
+            challenger: key(7),
+            troll: key(8),
+            sent_in: 0,
+            owed_out: 0,
+            blocks: 0,
+            claimed: BTreeSet::new(),
+            challenged: BTreeSet::new(),
+        };
+        let everyone: Vec<KeyPair> =
+            [&run.honest[..], &run.liars, &run.accomplices, &[run.challenger.clone(), run.troll.clone()]].concat();
+        for who in &everyone {
+            let bond = run.send(who, MIN_BOND);
+            run.s.bond_sent(&bond, 1);
+        }
+        run
+    }
+
+    fn send(&mut self, from: &KeyPair, amount: u128) -> AccountBlock {
+        self.blocks += 1;
+        self.sent_in += amount;
+        let mut hash = [0u8; 32];
+        hash[..4].copy_from_slice(&self.blocks.to_le_bytes());
+        AccountBlock {
+            address: from.address(),
+            hash: Hash(hash),
+            token_standard: TokenStandard::ZNN,
+            amount,
+            ..AccountBlock::default()
+        }
+    }
+
+    fn claim(&mut self, who: &KeyPair, height: u64, prev: Hash, new: Hash, at: u64, edit: impl Fn(&mut ClaimBody)) {
+        let mut body = ClaimBody {
+            chain_id: 1,
+            executor: who.public(),
+            height,
+            timestamp: timestamp(height),
+            prev_state_root: prev,
+            new_state_root: new,
+            leaves_root: leaves_of(height, new),
+            vm_version: VM,
+        };
+        edit(&mut body);
+        let block = self.send(who, 0);
+        self.s.claim_sent(&block, body.sign(who), at, &Chain);
+    }
+
+    /// Posts a challenge; whether the settlement took it.
+    fn challenge(&mut self, from: &KeyPair, executor: &KeyPair, height: u64, salt: u32, at: u64) -> bool {
+        let leaf = ClaimLeaf {
+            tx_hash: Hash::ZERO,
+            post_state_root: Hash::ZERO,
+            receipt_hash: Hash::ZERO,
+            cumulative_gas: u64::from(salt),
+            cumulative_receipt_bytes: 0,
+            cumulative_state_bytes: 0,
+        };
+        let dispute = Dispute::Shape(zr_fraud::ShapeChallenge {
+            executor: executor.public(),
+            height,
+            leaf,
+            proof: LeafProof { index: 0, leaf_count: 1, siblings: vec![] },
+        });
+        let bytes = dispute.to_bytes();
+        let block = self.send(from, 0);
+        let id = sha3_256(&bytes);
+        self.s.challenge_part(&block, ChallengePart { id, index: 0, count: 1, bytes }, at);
+        self.s.challenge(&id).is_some()
+    }
+
+    fn act(&mut self, action: &Action, at: u64) {
+        match *action {
+            Action::HonestClaim { who, lag } => {
+                let height = at.saturating_sub(lag).max(1);
+                let who = self.honest[who].clone();
+                self.claimed.insert(height);
+                self.claim(&who, height, truth(height - 1), truth(height), at, |_| {});
+            }
+            Action::Lie { who, lag, lie } => {
+                let height = at.saturating_sub(lag).max(1);
+                let who = self.liars[who].clone();
+                let wrong = sha3_256(&[&height.to_le_bytes()[..], b"lie"].concat());
+                match lie {
+                    Lie::Root => self.claim(&who, height, truth(height - 1), wrong, at, |_| {}),
+                    Lie::Chain => self.claim(&who, height, truth(height - 1), wrong, at, |b| b.chain_id = 2),
+                    Lie::Vm => self.claim(&who, height, truth(height - 1), wrong, at, |b| b.vm_version = Hash([9; 32])),
+                    Lie::Timestamp => self.claim(&who, height, truth(height - 1), wrong, at, |b| b.timestamp += 1),
+                    Lie::Base => self.claim(&who, height, wrong, truth(height), at, |_| {}),
+                    Lie::Future => self.claim(&who, at + 5, truth(at + 4), wrong, at, |_| {}),
+                }
+            }
+            Action::Groundless { pick } => {
+                let open = self.s.claims(0, u64::MAX);
+                if let Some(target) = open.get(pick % open.len().max(1)).cloned() {
+                    let executor = self.key_of(&target.executor);
+                    let troll = self.troll.clone();
+                    self.challenge(&troll, &executor, target.height, self.blocks, at);
+                }
+            }
+            Action::HalfChallenge => {
+                let block = self.send(&self.troll.clone(), 0);
+                let part = ChallengePart { id: Hash([self.blocks as u8; 32]), index: 0, count: 2, bytes: vec![1; 100] };
+                self.s.challenge_part(&block, part, at);
+            }
+            Action::Da { pick } => {
+                let open: Vec<ClaimRecord> =
+                    self.s.claims(0, u64::MAX).into_iter().filter(|c| c.status == ClaimStatus::Pending).collect();
+                if let Some(target) = open.get(pick % open.len().max(1)).cloned() {
+                    let block = self.send(&self.troll.clone(), DA_DEPOSIT);
+                    self.s.da_challenge(&block, DaChallenge { executor: target.executor, height: target.height }, at);
+                }
+            }
+            Action::SelfChallenge { who } => {
+                let liar = self.liars[who].clone();
+                let accomplice = self.accomplices[who].clone();
+                let wrong: Vec<u64> = self
+                    .s
+                    .claims(0, u64::MAX)
+                    .into_iter()
+                    .filter(|c| c.executor == liar.public() && c.status == ClaimStatus::Pending)
+                    .map(|c| c.height)
+                    .collect();
+                if let Some(height) = wrong.first() {
+                    self.challenge(&accomplice, &liar, *height, self.blocks, at);
+                }
+            }
+            Action::Unbond { who } => {
+                let who = [&self.liars[0], &self.liars[1], &self.troll][who].clone();
+                let block = self.send(&who, 0);
+                self.s.unbond(&block, at);
+            }
+        }
+    }
+
+    fn key_of(&self, public: &zr_common::PublicKey) -> KeyPair {
+        [&self.honest[..], &self.liars[..]].concat().into_iter().find(|k| k.public() == *public).expect("an executor")
+    }
+
+    /// The honest parties' part of a momentum: answer data-availability challenges of honest claims, and
+    /// challenge every open wrong claim once.
+    fn honest_duties(&mut self, at: u64) {
+        for da in self.s.open_da_challenges() {
+            if let Some(who) = self.honest.iter().find(|k| k.public() == da.executor).cloned() {
+                let leaves = honest_leaves(da.height);
+                for part in zr_sequencing::bundle::encode_leaves(da.height, &leaves) {
+                    let block = self.send(&who, 0);
+                    if let Ok(zr_sequencing::bundle::Payload::LeavesPart(part)) =
+                        zr_sequencing::bundle::decode_payload(&part)
+                    {
+                        self.s.leaves_part(&block, part, at);
+                    }
+                }
+            }
+        }
+        let wrong: Vec<ClaimRecord> = self
+            .s
+            .claims(0, u64::MAX)
+            .into_iter()
+            .filter(|c| c.status == ClaimStatus::Pending && !is_true(c))
+            .filter(|c| !self.challenged.contains(&(c.height, c.executor.address())))
+            .collect();
+        for claim in wrong {
+            let executor = self.key_of(&claim.executor);
+            let challenger = self.challenger.clone();
+            // Over its share of the verdict queue, the challenger tries again next momentum.
+            if self.challenge(&challenger, &executor, claim.height, u32::MAX, at) {
+                self.challenged.insert((claim.height, claim.executor.address()));
+            }
+        }
+    }
+
+    fn momentum(&mut self, at: u64) {
+        self.s.judge(at, &mut |_, claim, _| match is_true(claim) {
+            true => Judgement::ProvesNothing("the claim is the truth".into()),
+            false => Judgement::ExecutorWrong { reason: "not the truth".into(), correct_root: None },
+        });
+        self.s.settle(at);
+        self.s.release_bonds(at);
+        self.owed_out += self.s.take_owed().iter().map(|p| p.amount).sum::<u128>();
+    }
+
+    fn check(&self, at: u64) -> Result<(), TestCaseError> {
+        if let Some(done) = self.s.final_root() {
+            prop_assert_eq!(done.root, truth(done.height), "a wrong root is final at momentum {}", at);
+        }
+        for who in self.honest.iter().chain([&self.challenger]) {
+            let bond = self.s.bond(&who.address()).map_or(0, |b| b.amount);
+            prop_assert!(bond >= MIN_BOND, "an honest party's bond shrank to {} at momentum {}", bond, at);
+        }
+        prop_assert!(self.owed_out <= self.sent_in, "owes {} of {} sent in", self.owed_out, self.sent_in);
+        Ok(())
+    }
+}
+
+/// The leaves an honest executor claims and serves for `height`.
+fn honest_leaves(height: u64) -> Vec<ClaimLeaf> {
+    vec![ClaimLeaf {
+        tx_hash: truth(height),
+        post_state_root: truth(height),
+        receipt_hash: Hash::ZERO,
+        cumulative_gas: 0,
+        cumulative_receipt_bytes: 0,
+        cumulative_state_bytes: 0,
+    }]
+}
+
+fn is_true(claim: &ClaimRecord) -> bool {
+    claim.prev_state_root == truth(claim.height - 1)
+        && claim.new_state_root == truth(claim.height)
+        && claim.leaves_root == leaves_of(claim.height, claim.new_state_root)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_wrong_root_is_ever_final_and_no_honest_party_loses(
+        momentums in prop::collection::vec(prop::collection::vec(action(), 0..5), 10..50)
+    ) {
+        let mut run = Run::new();
+        let mut at = 2;
+        for actions in &momentums {
+            for action in actions {
+                run.act(action, at);
+            }
+            run.honest_duties(at);
+            run.momentum(at);
+            run.check(at)?;
+            at += 1;
+        }
+        // A quiet tail: honest executors claim every height not final yet, and everyone honest does its part.
+        let last = at - 1;
+        for height in 1..=last {
+            if run.s.final_base().height < height {
+                let who = run.honest[0].clone();
+                run.claimed.insert(height);
+                run.claim(&who, height, truth(height - 1), truth(height), at, |_| {});
+            }
+        }
+        for _ in 0..60 {
+            run.honest_duties(at);
+            run.momentum(at);
+            run.check(at)?;
+            at += 1;
+        }
+        let final_height = run.s.final_base().height;
+        prop_assert!(final_height >= last, "final height {} below {} after the quiet tail", final_height, last);
+    }
+}

@@ -1,0 +1,790 @@
+//! The settlement state and its rules, one method per inbox send and one per momentum step.
+//!
+//! A claim is recorded only if it is bound to this rollup (chain id, the accepted VM version at its height, a
+//! momentum L1 holds, that momentum's timestamp, above the anchor). It is final once its window has passed
+//! with nothing open against it, if its executor had a live bond when it was included and it builds on the
+//! final root of the height before (the anchor's for the first). Claims of one height that disagree wait for
+//! a challenge to settle them; any bonded executor may claim any height not yet final.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use zr_common::nom::AccountBlock;
+use zr_common::rollup::Claim;
+use zr_common::rollup::settlement::{
+    Bond, ChallengeRecord, ChallengeStatus, ClaimRecord, ClaimStatus, DaRecord, DaStatus, FinalRoot,
+    INCOMPLETE_CHALLENGE_FINE, MAX_CHALLENGE_BYTES_HELD, Parameters, Refused,
+};
+use zr_common::{Address, Canonical, Hash, TokenStandard};
+use zr_fraud::Dispute;
+use zr_sequencing::bundle::{ChallengePart, DaChallenge, LeavesPart, MAX_CHALLENGE_PARTS, WithdrawalProof};
+
+use crate::judge::Judgement;
+use crate::refusal::Refusal;
+
+/// Heights of settled claims kept below the final height (what `embedded.rollup.getClaims` can show).
+const KEEP_SETTLED: u64 = 256;
+/// Refusals kept, newest last.
+const KEEP_REFUSED: usize = 256;
+
+/// What L1 tells the settlement about its momentums when a claim is recorded.
+pub trait L1View {
+    /// The timestamp of momentum `height`; `None` when L1 holds no such momentum, `Err` when it cannot be read.
+    fn momentum_timestamp(&self, height: u64) -> Result<Option<u64>, String>;
+}
+
+/// What the inbox pays on L1 with a contract send: a rollup withdrawal, a bond back, a deposit back.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Payout {
+    /// The withdrawing rollup transaction; `None` for a bond or a deposit paid back.
+    pub withdrawal: Option<Hash>,
+    /// The L1 account paid.
+    pub recipient: Address,
+    /// The token.
+    pub token: TokenStandard,
+    /// The amount.
+    pub amount: u128,
+}
+
+/// The settlement state.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Settlement {
+    params: Parameters,
+    bonds: BTreeMap<Address, Bond>,
+    /// By (height, executor's L1 address).
+    claims: BTreeMap<(u64, Address), ClaimRecord>,
+    /// The final root: the anchor until a claim above it is final.
+    final_root: FinalRoot,
+    /// Final roots (and leaves roots) of recent heights, for late claims and withdrawals.
+    recent_final: BTreeMap<u64, (Hash, Hash)>,
+    refused: Vec<Refused>,
+    /// Challenges whose parts are still arriving, by id.
+    partial: BTreeMap<Hash, PartialChallenge>,
+    /// Complete challenges waiting for a verdict, in completion order, with their bytes.
+    queue: Vec<(Hash, Vec<u8>)>,
+    /// Every challenge completed, by id.
+    challenges: BTreeMap<Hash, ChallengeRecord>,
+    /// Withdrawals paid, by withdrawing transaction: the L1 block that paid each (paid once, ever).
+    paid: BTreeMap<Hash, Hash>,
+    /// Data-availability challenges, by (height, executor's address).
+    da: BTreeMap<(u64, Address), DaRecord>,
+    /// Leaves arriving in answer to them, by (height, executor's address).
+    leaves_parts: BTreeMap<(u64, Address), Parts>,
+    /// Payouts due and not yet paid (the inbox pays them when it can), in the order they fell due.
+    owed: Vec<Payout>,
+}
+
+/// Parts of something posted in pieces: how many there will be, and those in so far by index.
+type Parts = (u32, BTreeMap<u32, Vec<u8>>);
+
+/// A challenge whose parts are arriving.
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+struct PartialChallenge {
+    from: Address,
+    count: u32,
+    parts: BTreeMap<u32, Vec<u8>>,
+    first_at: u64,
+}
+
+impl PartialChallenge {
+    fn bytes(&self) -> usize {
+        self.parts.values().map(Vec::len).sum()
+    }
+}
+
+impl Settlement {
+    /// An empty settlement under `params` (checked by [`Parameters::check`]), final at its anchor.
+    pub fn new(params: Parameters) -> Result<Settlement, String> {
+        params.check()?;
+        Ok(Settlement {
+            final_root: params.anchor,
+            params,
+            bonds: BTreeMap::new(),
+            claims: BTreeMap::new(),
+            recent_final: BTreeMap::new(),
+            refused: Vec::new(),
+            partial: BTreeMap::new(),
+            queue: Vec::new(),
+            challenges: BTreeMap::new(),
+            paid: BTreeMap::new(),
+            da: BTreeMap::new(),
+            leaves_parts: BTreeMap::new(),
+            owed: Vec::new(),
+        })
+    }
+
+    /// The parameters it runs under.
+    pub fn parameters(&self) -> &Parameters {
+        &self.params
+    }
+
+    /// The bond of `address`, if any.
+    pub fn bond(&self, address: &Address) -> Option<&Bond> {
+        self.bonds.get(address)
+    }
+
+    /// The final root, once a claim above the anchor is final.
+    pub fn final_root(&self) -> Option<FinalRoot> {
+        Some(self.final_root).filter(|f| f.height > self.params.anchor.height)
+    }
+
+    /// The root finality builds on next: the final root, or the anchor.
+    pub fn final_base(&self) -> FinalRoot {
+        self.final_root
+    }
+
+    /// Claims of heights from `from`, at most `count` heights, in (height, executor) order.
+    pub fn claims(&self, from: u64, count: u64) -> Vec<ClaimRecord> {
+        let end = from.saturating_add(count);
+        self.claims
+            .range((from, Address([0; 20]))..)
+            .take_while(|((h, _), _)| *h < end)
+            .map(|(_, c)| c.clone())
+            .collect()
+    }
+
+    /// Recent refusals, newest last.
+    pub fn refused(&self) -> &[Refused] {
+        &self.refused
+    }
+
+    /// Payouts due that the inbox could not cover yet.
+    pub fn owed(&self) -> &[Payout] {
+        &self.owed
+    }
+
+    /// The L1 block that paid the withdrawal of rollup transaction `tx_hash`, if paid.
+    pub fn payout(&self, tx_hash: &Hash) -> Option<Hash> {
+        self.paid.get(tx_hash).copied().filter(|block| *block != Hash::ZERO)
+    }
+
+    // ----- Sends, as a momentum confirms them -----
+
+    /// Records a settlement payload that does not decode.
+    pub fn undecodable(&mut self, block: &AccountBlock, at: u64, reason: String) {
+        if zr_sequencing::locks_amount(&block.data) {
+            self.pay_back(block);
+        }
+        self.refuse(block, at, Refusal::Undecodable(reason));
+    }
+
+    /// Records a bond sent in `block`, confirmed at momentum `at`.
+    pub fn bond_sent(&mut self, block: &AccountBlock, at: u64) {
+        if block.token_standard != TokenStandard::ZNN || block.amount < self.params.min_bond {
+            // Publishing refuses these; a block that got through anyway is paid back.
+            self.pay_back(block);
+            return self.refuse(block, at, Refusal::BondTooSmall(self.params.min_bond));
+        }
+        // Sent to an unbonding bond, it is paid back with it.
+        let bond = self.bonds.entry(block.address).or_insert(Bond { amount: 0, since: at, unbonding_since: None });
+        bond.amount = bond.amount.saturating_add(block.amount);
+    }
+
+    /// Records an unbond request sent in `block` at momentum `at`.
+    pub fn unbond(&mut self, block: &AccountBlock, at: u64) {
+        match self.bonds.get_mut(&block.address) {
+            Some(bond) if bond.unbonding_since.is_none() => bond.unbonding_since = Some(at),
+            Some(_) => self.refuse(block, at, Refusal::UnbondingAlready),
+            None => self.refuse(block, at, Refusal::NoBond),
+        }
+    }
+
+    /// Records a claim sent in `block`, confirmed at momentum `at`; `l1` gives the claimed momentum.
+    pub fn claim_sent(&mut self, block: &AccountBlock, claim: Claim, at: u64, l1: &dyn L1View) {
+        if let Err(reason) = self.record(block, claim, at, l1) {
+            self.refuse(block, at, reason);
+        }
+    }
+
+    fn record(&mut self, block: &AccountBlock, claim: Claim, at: u64, l1: &dyn L1View) -> Result<(), Refusal> {
+        if claim.verify_signature().is_err() {
+            return Err(Refusal::ClaimSignature);
+        }
+        let body = &claim.body;
+        if body.executor.address() != block.address {
+            return Err(Refusal::NotExecutorsAccount);
+        }
+        if body.chain_id != self.params.chain_id {
+            return Err(Refusal::OtherChain { claimed: body.chain_id, ours: self.params.chain_id });
+        }
+        if body.height <= self.params.anchor.height {
+            return Err(Refusal::BelowAnchor { height: body.height, anchor: self.params.anchor.height });
+        }
+        if body.height <= self.final_root.height {
+            return Err(Refusal::FinalAlready(body.height));
+        }
+        if body.height >= at {
+            return Err(Refusal::FutureMomentum { height: body.height, at });
+        }
+        match self.params.vm_version_at(body.height) {
+            Some(accepted) if accepted == body.vm_version => {}
+            Some(accepted) => {
+                return Err(Refusal::OtherVmVersion { claimed: body.vm_version, height: body.height, accepted });
+            }
+            None => return Err(Refusal::NoVmVersion(body.height)),
+        }
+        match l1.momentum_timestamp(body.height) {
+            Ok(Some(actual)) if actual == body.timestamp => {}
+            Ok(Some(actual)) => {
+                return Err(Refusal::Timestamp { height: body.height, claimed: body.timestamp, actual });
+            }
+            // Below the momentum being made, L1 holds every height: a gap is the pillars' own fault.
+            Ok(None) => return Err(Refusal::FutureMomentum { height: body.height, at }),
+            Err(reason) => return Err(Refusal::MomentumUnreadable { height: body.height, reason }),
+        }
+        if body.leaves_root == Hash::ZERO {
+            return Err(Refusal::NoLeaves);
+        }
+        let key = (body.height, block.address);
+        if self.claims.contains_key(&key) {
+            return Err(Refusal::ClaimRecorded(body.height));
+        }
+        let status = match self.live_bond(&block.address) {
+            true => ClaimStatus::Pending,
+            false => ClaimStatus::Unfinalizable { reason: "its executor had no bond when it was included".into() },
+        };
+        self.claims.insert(
+            key,
+            ClaimRecord {
+                executor: body.executor,
+                height: body.height,
+                prev_state_root: body.prev_state_root,
+                new_state_root: body.new_state_root,
+                leaves_root: body.leaves_root,
+                vm_version: body.vm_version,
+                l1_block: block.hash,
+                included_at: at,
+                status,
+            },
+        );
+        Ok(())
+    }
+
+    /// Records a data-availability challenge sent in `block` (with its deposit) at momentum `at`.
+    pub fn da_challenge(&mut self, block: &AccountBlock, challenge: DaChallenge, at: u64) {
+        let key = (challenge.height, challenge.executor.address());
+        let refused = if block.token_standard != TokenStandard::ZNN || block.amount < self.params.da_deposit {
+            Some(Refusal::DepositTooSmall(self.params.da_deposit))
+        } else if !self.live_bond(&block.address) {
+            Some(Refusal::ChallengerUnbonded)
+        } else if self.claims.get(&key).is_none_or(|c| c.status != ClaimStatus::Pending) {
+            Some(Refusal::NoOpenClaim { executor: challenge.executor, height: challenge.height })
+        } else if self.da.get(&key).is_some_and(|d| d.status == DaStatus::Open) {
+            Some(Refusal::DaOpenAlready)
+        } else {
+            None
+        };
+        if let Some(reason) = refused {
+            self.pay_back(block);
+            return self.refuse(block, at, reason);
+        }
+        let record = DaRecord {
+            challenger: block.address,
+            executor: challenge.executor,
+            height: challenge.height,
+            opened_at: at,
+            deposit: block.amount,
+            status: DaStatus::Open,
+        };
+        // A new challenge of a claim answered before starts its answer afresh.
+        self.leaves_parts.remove(&key);
+        self.da.insert(key, record);
+    }
+
+    /// Records a part of the leaves an executor posts in `block` at momentum `at` to answer a challenge.
+    pub fn leaves_part(&mut self, block: &AccountBlock, part: LeavesPart, at: u64) {
+        if let Err(reason) = self.add_leaves_part(block, part, at) {
+            self.refuse(block, at, reason);
+        }
+    }
+
+    fn add_leaves_part(&mut self, block: &AccountBlock, part: LeavesPart, at: u64) -> Result<(), Refusal> {
+        let key = (part.height, block.address);
+        if self.da.get(&key).is_none_or(|d| d.status != DaStatus::Open) {
+            return Err(Refusal::NoDaChallenge(part.height));
+        }
+        if part.count == 0 || part.count > MAX_CHALLENGE_PARTS || part.index >= part.count {
+            return Err(Refusal::PartNumber {
+                what: "leaves",
+                max: MAX_CHALLENGE_PARTS,
+                index: part.index,
+                count: part.count,
+            });
+        }
+        let (count, parts) = self.leaves_parts.entry(key).or_insert_with(|| (part.count, BTreeMap::new()));
+        if *count != part.count {
+            return Err(Refusal::PartMismatch("these leaves".into()));
+        }
+        parts.insert(part.index, part.bytes);
+        if parts.len() as u32 != *count {
+            return Ok(());
+        }
+        let (_, parts) = self.leaves_parts.remove(&key).unwrap_or_default();
+        let bytes: Vec<u8> = parts.into_values().flatten().collect();
+        let leaves: Vec<zr_protocol::ClaimLeaf> = zr_common::codec::decode(
+            "claim leaves",
+            &bytes,
+            MAX_CHALLENGE_PARTS as usize * zr_sequencing::bundle::MAX_CHALLENGE_PART_LEN,
+        )
+        .map_err(|e| Refusal::LeavesUndecodable(e.to_string()))?;
+        let claim_root = self.claims.get(&key).map(|c| c.leaves_root);
+        if leaves.is_empty() || Some(zr_protocol::leaves_root(&leaves)) != claim_root {
+            return Err(Refusal::LeavesMismatch);
+        }
+        // The data was available: the challenge's deposit is forfeit (it stays with the inbox); the
+        // challenger's bond is untouched.
+        if let Some(record) = self.da.get_mut(&key) {
+            record.status = DaStatus::Answered { at };
+        }
+        Ok(())
+    }
+
+    /// Records a part of a challenge sent in `block`, confirmed at momentum `at`.
+    pub fn challenge_part(&mut self, block: &AccountBlock, part: ChallengePart, at: u64) {
+        if let Err(reason) = self.add_part(block, part, at) {
+            self.refuse(block, at, reason);
+        }
+    }
+
+    fn add_part(&mut self, block: &AccountBlock, part: ChallengePart, at: u64) -> Result<(), Refusal> {
+        if part.count == 0 || part.count > MAX_CHALLENGE_PARTS || part.index >= part.count {
+            return Err(Refusal::PartNumber {
+                what: "challenges",
+                max: MAX_CHALLENGE_PARTS,
+                index: part.index,
+                count: part.count,
+            });
+        }
+        if self.challenges.contains_key(&part.id) {
+            return Err(Refusal::ChallengeIn(part.id));
+        }
+        if !self.live_bond(&block.address) {
+            return Err(Refusal::ChallengerUnbonded);
+        }
+        if !self.partial.contains_key(&part.id) {
+            let open = self.open_challenges_of(&block.address);
+            if open >= self.params.max_open_challenges_per_challenger as usize {
+                return Err(Refusal::TooManyOpen(self.params.max_open_challenges_per_challenger));
+            }
+        }
+        let held = self.challenge_bytes_held();
+        if held + part.bytes.len() > MAX_CHALLENGE_BYTES_HELD {
+            return Err(Refusal::QueueFull { held, limit: MAX_CHALLENGE_BYTES_HELD });
+        }
+        let entry = self.partial.entry(part.id).or_insert_with(|| PartialChallenge {
+            from: block.address,
+            count: part.count,
+            parts: BTreeMap::new(),
+            first_at: at,
+        });
+        if entry.from != block.address || entry.count != part.count {
+            return Err(Refusal::PartMismatch(format!("challenge {}", part.id)));
+        }
+        entry.parts.insert(part.index, part.bytes);
+        if entry.parts.len() as u32 != entry.count {
+            return Ok(());
+        }
+        let Some(done) = self.partial.remove(&part.id) else { return Ok(()) };
+        let bytes: Vec<u8> = done.parts.into_values().flatten().collect();
+        if zr_common::sha3_256(&bytes) != part.id {
+            return Err(Refusal::ChallengeHash(part.id));
+        }
+        let (dispute, status) = match Dispute::from_bytes(&bytes) {
+            Ok(dispute) => (Some(dispute), ChallengeStatus::Waiting),
+            Err(e) => (None, self.challenger_wrong(&done.from, at, format!("the challenge does not decode: {e}"))),
+        };
+        let record = ChallengeRecord {
+            id: part.id,
+            challenger: done.from,
+            executor: dispute.as_ref().map_or(zr_common::PublicKey([0; 32]), Dispute::executor),
+            height: dispute.as_ref().map_or(0, Dispute::height),
+            index: dispute.as_ref().map_or(0, Dispute::index),
+            completed_at: at,
+            status,
+        };
+        if dispute.is_some() {
+            self.queue.push((part.id, bytes));
+        }
+        self.challenges.insert(part.id, record);
+        Ok(())
+    }
+
+    fn open_challenges_of(&self, challenger: &Address) -> usize {
+        let arriving = self.partial.values().filter(|p| p.from == *challenger).count();
+        let waiting = self
+            .queue
+            .iter()
+            .filter(|(id, _)| self.challenges.get(id).is_some_and(|c| c.challenger == *challenger))
+            .count();
+        arriving + waiting
+    }
+
+    fn challenge_bytes_held(&self) -> usize {
+        self.partial.values().map(PartialChallenge::bytes).sum::<usize>()
+            + self.queue.iter().map(|(_, bytes)| bytes.len()).sum::<usize>()
+    }
+
+    /// Checks a withdrawal proof sent in `block` at momentum `at`: the withdrawal to pay, once, or `None`
+    /// (refused, with the reason recorded). The caller pays it and records the paying block with
+    /// [`Settlement::paid`], or gives it back with [`Settlement::unpayable`].
+    pub fn withdrawal(
+        &mut self,
+        block: &AccountBlock,
+        proof: WithdrawalProof,
+        at: u64,
+    ) -> Option<(Hash, zr_protocol::Withdrawal)> {
+        match self.check_withdrawal(&proof) {
+            Ok(withdrawal) => {
+                // Marked at once, so a second proof in the same momentum is refused; the paying block follows.
+                self.paid.insert(proof.tx_hash, Hash::ZERO);
+                Some((proof.tx_hash, withdrawal))
+            }
+            Err(reason) => {
+                self.refuse(block, at, reason);
+                None
+            }
+        }
+    }
+
+    fn check_withdrawal(&self, proof: &WithdrawalProof) -> Result<zr_protocol::Withdrawal, Refusal> {
+        if self.paid.contains_key(&proof.tx_hash) {
+            return Err(Refusal::WithdrawalPaid(proof.tx_hash));
+        }
+        let Some((root, _)) = self.recent_final.get(&proof.height) else {
+            return Err(Refusal::NotFinalHeight(proof.height));
+        };
+        let key = zr_protocol::StateKey::Withdrawal { tx_hash: proof.tx_hash }.hash();
+        match proof.proof.verify(root, &key) {
+            Ok(Some(value_hash)) if value_hash == zr_common::sha3_256(&proof.value) => {}
+            Ok(_) => return Err(Refusal::WithdrawalNotProven),
+            Err(e) => return Err(Refusal::WithdrawalProof(e.to_string())),
+        }
+        zr_protocol::state::decode_value("withdrawal", &proof.value)
+            .map_err(|e| Refusal::WithdrawalValue(e.to_string()))
+    }
+
+    /// Records that `l1_block` paid the withdrawal of `tx_hash`.
+    pub fn paid(&mut self, tx_hash: Hash, l1_block: Hash) {
+        self.paid.insert(tx_hash, l1_block);
+    }
+
+    /// Records a withdrawal the inbox could not pay (it may be proven again later).
+    pub fn unpayable(&mut self, block: &AccountBlock, tx_hash: &Hash, token: TokenStandard, at: u64) {
+        self.paid.remove(tx_hash);
+        self.refuse(block, at, Refusal::Unpayable { token, tx_hash: *tx_hash });
+    }
+
+    // ----- Each momentum, after its sends -----
+
+    /// Judges up to the parameters' verdicts per momentum of the waiting challenges, in completion order, at
+    /// momentum `at`: `judge` decides each against the claim recorded (see [`crate::judge_dispute`]).
+    pub fn judge(&mut self, at: u64, judge: &mut dyn FnMut(&Dispute, &ClaimRecord, &Parameters) -> Judgement) {
+        let take = self.queue.len().min(self.params.max_verdicts_per_momentum as usize);
+        for (id, bytes) in self.queue.drain(..take).collect::<Vec<_>>() {
+            let Some(challenger) = self.challenges.get(&id).map(|c| c.challenger) else { continue };
+            let status = match Dispute::from_bytes(&bytes) {
+                Ok(dispute) => self.verdict(&id, &challenger, &dispute, at, judge),
+                Err(e) => self.challenger_wrong(&challenger, at, format!("the challenge does not decode: {e}")),
+            };
+            if let Some(record) = self.challenges.get_mut(&id) {
+                record.status = status;
+            }
+        }
+    }
+
+    fn verdict(
+        &mut self,
+        id: &Hash,
+        challenger: &Address,
+        dispute: &Dispute,
+        at: u64,
+        judge: &mut dyn FnMut(&Dispute, &ClaimRecord, &Parameters) -> Judgement,
+    ) -> ChallengeStatus {
+        let executor = dispute.executor().address();
+        let Some(claim) = self.claims.get(&(dispute.height(), executor)).cloned() else {
+            return self.challenger_wrong(challenger, at, "no such claim is recorded".into());
+        };
+        match (judge(dispute, &claim, &self.params), &claim.status) {
+            (Judgement::ExecutorWrong { reason, correct_root }, ClaimStatus::Pending) => {
+                let slashed = self.reject_from(id, challenger, executor, dispute.height(), reason.clone());
+                ChallengeStatus::ExecutorWrong { at, reason, correct_root, slashed }
+            }
+            // Right, but about a claim already settled: nothing changes, and the challenger loses nothing.
+            (Judgement::ExecutorWrong { reason, .. }, settled) => {
+                let settled = match settled {
+                    ClaimStatus::Rejected { .. } => "was rejected already",
+                    ClaimStatus::Unfinalizable { .. } => "can never be final",
+                    _ => "is final",
+                };
+                ChallengeStatus::Refunded { at, reason: format!("right ({reason}), but the claim {settled}") }
+            }
+            (Judgement::ProvesNothing(reason), _) => self.challenger_wrong(challenger, at, reason),
+            (Judgement::CannotJudge(reason), _) => {
+                ChallengeStatus::Refunded { at, reason: format!("the pillars could not judge it: {reason}") }
+            }
+        }
+    }
+
+    fn challenger_wrong(&mut self, challenger: &Address, at: u64, reason: String) -> ChallengeStatus {
+        self.bonds.remove(challenger);
+        ChallengeStatus::ChallengerWrong { at, reason }
+    }
+
+    /// Rejects the open claim of `executor` at `height` (for `reason`) and every later one of that executor,
+    /// and slashes its bond, half to `challenger`'s (none when an executor challenges itself); returns the
+    /// amount slashed.
+    fn reject_from(&mut self, id: &Hash, challenger: &Address, executor: Address, height: u64, reason: String) -> u128 {
+        for ((h, who), claim) in self.claims.iter_mut() {
+            if *who != executor || *h < height || claim.status != ClaimStatus::Pending {
+                continue;
+            }
+            let reason = match *h == height {
+                true => reason.clone(),
+                false => format!("it builds on the claim for height {height} that was proven wrong"),
+            };
+            claim.status = ClaimStatus::Rejected { challenge: *id, reason };
+        }
+        let slashed = self.bonds.remove(&executor).map_or(0, |b| b.amount);
+        if *challenger != executor
+            && let Some(bond) = self.bonds.get_mut(challenger)
+        {
+            bond.amount = bond.amount.saturating_add(slashed / 2);
+        }
+        slashed
+    }
+
+    /// Settles what momentum `at` makes final, height by height from the one after the final root, after
+    /// closing data-availability challenges and challenge parts whose time is up.
+    pub fn settle(&mut self, at: u64) {
+        self.expire_da(at);
+        self.expire_parts(at);
+        let pending_heights: BTreeSet<u64> =
+            self.claims.iter().filter(|(_, c)| c.status == ClaimStatus::Pending).map(|((h, _), _)| *h).collect();
+        for height in pending_heights {
+            let FinalRoot { height: final_height, root: base } = self.final_root;
+            if height <= final_height {
+                self.settle_late(height, at);
+                continue;
+            }
+            if height > final_height + 1 {
+                // The height before is not final yet.
+                break;
+            }
+            let open: Vec<zr_common::PublicKey> = self
+                .challenges
+                .values()
+                .filter(|c| c.status == ChallengeStatus::Waiting && c.height == height)
+                .map(|c| c.executor)
+                .chain(
+                    self.da.values().filter(|d| d.status == DaStatus::Open && d.height == height).map(|d| d.executor),
+                )
+                .collect();
+            let window = self.params.finality_window;
+            // What the height's open claims say (root and leaves): they must all agree, and one be due.
+            let mut says = BTreeSet::new();
+            let (mut due, mut challenged) = (false, false);
+            for record in self.at_height(height) {
+                if record.prev_state_root != base {
+                    record.status = ClaimStatus::Unfinalizable {
+                        reason: format!("it builds on {}, not the final root {base}", record.prev_state_root),
+                    };
+                    continue;
+                }
+                challenged |= open.contains(&record.executor);
+                due |= at >= record.included_at + window;
+                says.insert((record.new_state_root, record.leaves_root));
+            }
+            // None due yet, claims that disagree (left to a challenge), or one awaiting its verdict: this height
+            // and every later one wait.
+            let agreed = says.first().copied().filter(|_| says.len() == 1 && due && !challenged);
+            let Some((root, leaves_root)) = agreed else { break };
+            for record in self.at_height(height) {
+                if at >= record.included_at + window {
+                    record.status = ClaimStatus::Final { at };
+                }
+            }
+            // Claims of this height still in their window are settled as late ones when it ends.
+            self.final_root = FinalRoot { height, root };
+            self.recent_final.insert(height, (root, leaves_root));
+        }
+        self.prune();
+    }
+
+    /// Pending claims of a height already final: final if they agree once their window passes, else never.
+    fn settle_late(&mut self, height: u64, at: u64) {
+        let Some((root, leaves_root)) = self.recent_final.get(&height).copied() else { return };
+        let window = self.params.finality_window;
+        for record in self.at_height(height) {
+            if (record.new_state_root, record.leaves_root) != (root, leaves_root) {
+                record.status = ClaimStatus::Unfinalizable { reason: format!("another root, {root}, is final") };
+            } else if at >= record.included_at + window {
+                record.status = ClaimStatus::Final { at };
+            }
+        }
+    }
+
+    fn at_height(&mut self, height: u64) -> impl Iterator<Item = &mut ClaimRecord> {
+        self.claims
+            .range_mut((height, Address([0; 20]))..=(height, Address([0xff; 20])))
+            .map(|(_, c)| c)
+            .filter(|c| c.status == ClaimStatus::Pending)
+    }
+
+    /// Data-availability challenges whose claim was rejected meanwhile (moot: deposit back), or past their
+    /// window unanswered (the claim rejected, the executor's bond slashed, the deposit back).
+    fn expire_da(&mut self, at: u64) {
+        let open: Vec<(u64, Address)> =
+            self.da.iter().filter(|(_, d)| d.status == DaStatus::Open).map(|(k, _)| *k).collect();
+        for key in open {
+            let record = self.da[&key].clone();
+            let claim_open = self.claims.get(&key).is_some_and(|c| c.status == ClaimStatus::Pending);
+            let status = if !claim_open {
+                DaStatus::Moot { at }
+            } else if at >= record.opened_at + self.params.da_window {
+                let id =
+                    zr_common::sha3_256(&DaChallenge { executor: record.executor, height: record.height }.to_bytes());
+                let reason = format!(
+                    "its executor did not post its leaves within {} momentums of a data-availability challenge",
+                    self.params.da_window
+                );
+                self.reject_from(&id, &record.challenger, key.1, record.height, reason);
+                DaStatus::Unanswered { at }
+            } else {
+                continue;
+            };
+            self.owe(Payout {
+                withdrawal: None,
+                recipient: record.challenger,
+                token: TokenStandard::ZNN,
+                amount: record.deposit,
+            });
+            self.leaves_parts.remove(&key);
+            if let Some(open) = self.da.get_mut(&key) {
+                open.status = status;
+            }
+        }
+    }
+
+    /// Challenges whose parts did not all arrive in time are dropped, and their sender fined.
+    fn expire_parts(&mut self, at: u64) {
+        let expire = self.params.challenge_parts_expire;
+        let expired: Vec<Hash> =
+            self.partial.iter().filter(|(_, p)| at >= p.first_at + expire).map(|(id, _)| *id).collect();
+        for id in expired {
+            let Some(partial) = self.partial.remove(&id) else { continue };
+            if let Some(bond) = self.bonds.get_mut(&partial.from) {
+                bond.amount = bond.amount.saturating_sub(INCOMPLETE_CHALLENGE_FINE);
+                if bond.amount == 0 {
+                    self.bonds.remove(&partial.from);
+                }
+            }
+        }
+    }
+
+    /// Bonds whose unbonding delay has passed with nothing open against them: removed and owed back. Open: a
+    /// pending claim of the owner, a challenge by or against it awaiting its verdict or its parts, a
+    /// data-availability challenge by or against it.
+    pub fn release_bonds(&mut self, at: u64) {
+        let delay = self.params.unbond_delay;
+        let due: Vec<Address> = self
+            .bonds
+            .iter()
+            .filter(|(_, b)| b.unbonding_since.is_some_and(|since| at >= since + delay))
+            .map(|(owner, _)| *owner)
+            .filter(|owner| {
+                let claims_open = self.claims.iter().any(|((_, a), c)| a == owner && c.status == ClaimStatus::Pending);
+                let challenges_open = self.challenges.values().any(|c| {
+                    c.status == ChallengeStatus::Waiting && (c.challenger == *owner || c.executor.address() == *owner)
+                });
+                let arriving = self.partial.values().any(|p| p.from == *owner);
+                let da_open = self
+                    .da
+                    .values()
+                    .any(|d| d.status == DaStatus::Open && (d.challenger == *owner || d.executor.address() == *owner));
+                !claims_open && !challenges_open && !arriving && !da_open
+            })
+            .collect();
+        for owner in due {
+            if let Some(bond) = self.bonds.remove(&owner) {
+                self.owe(Payout { withdrawal: None, recipient: owner, token: TokenStandard::ZNN, amount: bond.amount });
+            }
+        }
+    }
+
+    /// Takes every payout owed, to pay now; those the inbox cannot cover go back with [`Settlement::owe`].
+    pub fn take_owed(&mut self) -> Vec<Payout> {
+        std::mem::take(&mut self.owed)
+    }
+
+    /// Owes `payout` (paid by the inbox when it can, in order).
+    pub fn owe(&mut self, payout: Payout) {
+        self.owed.push(payout);
+    }
+
+    /// Owes the sender of `block` what it sent, when it was refused.
+    fn pay_back(&mut self, block: &AccountBlock) {
+        if block.amount > 0 {
+            self.owe(Payout {
+                withdrawal: None,
+                recipient: block.address,
+                token: block.token_standard,
+                amount: block.amount,
+            });
+        }
+    }
+
+    fn live_bond(&self, address: &Address) -> bool {
+        self.bonds.get(address).is_some_and(|b| b.unbonding_since.is_none())
+    }
+
+    fn refuse(&mut self, block: &AccountBlock, at: u64, reason: Refusal) {
+        self.refused.push(Refused { l1_block: block.hash, sender: block.address, at, reason: reason.to_string() });
+        if self.refused.len() > KEEP_REFUSED {
+            self.refused.remove(0);
+        }
+    }
+
+    fn prune(&mut self) {
+        let keep_from = self.final_root.height.saturating_sub(KEEP_SETTLED);
+        self.claims.retain(|(h, _), c| *h >= keep_from || c.status == ClaimStatus::Pending);
+        self.recent_final.retain(|h, _| *h >= keep_from);
+        self.challenges.retain(|_, c| c.height >= keep_from || c.status == ChallengeStatus::Waiting);
+        self.da.retain(|(h, _), d| *h >= keep_from || d.status == DaStatus::Open);
+    }
+
+    // ----- Queries -----
+
+    /// Data-availability challenges of claims at heights from `from`, at most `count` heights.
+    pub fn da_challenges(&self, from: u64, count: u64) -> Vec<DaRecord> {
+        let end = from.saturating_add(count);
+        self.da.range((from, Address([0; 20]))..).take_while(|((h, _), _)| *h < end).map(|(_, d)| d.clone()).collect()
+    }
+
+    /// Data-availability challenges still open, of any height.
+    pub fn open_da_challenges(&self) -> Vec<DaRecord> {
+        self.da.values().filter(|d| d.status == DaStatus::Open).cloned().collect()
+    }
+
+    /// Complete challenges waiting for a verdict.
+    pub fn waiting(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// A challenge by id.
+    pub fn challenge(&self, id: &Hash) -> Option<&ChallengeRecord> {
+        self.challenges.get(id)
+    }
+
+    /// The challenges of claims at heights from `from`, at most `count` heights.
+    pub fn challenges(&self, from: u64, count: u64) -> Vec<ChallengeRecord> {
+        let end = from.saturating_add(count);
+        self.challenges.values().filter(|c| c.height >= from && c.height < end).cloned().collect()
+    }
+}
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;
+
+#[cfg(test)]
+#[path = "model.rs"]
+mod model;

@@ -1,0 +1,779 @@
+//! The settlement's rules, and for each attack on them a test named after it.
+
+use zr_common::KeyPair;
+use zr_common::rollup::ClaimBody;
+use zr_common::rollup::settlement::{
+    DA_DEPOSIT, FINALITY_WINDOW, MAX_OPEN_CHALLENGES_PER_CHALLENGER, MIN_BOND, UNBOND_DELAY,
+};
+use zr_fraud::{Challenge, ShapeChallenge};
+use zr_protocol::{ClaimLeaf, LeafProof};
+
+use super::*;
+
+const VM: Hash = Hash([7; 32]);
+
+fn params() -> Parameters {
+    Parameters::new(1, VM)
+}
+
+/// L1 as the tests have it: every momentum below 10 000, its timestamp 1 000 more than its height.
+struct Momentums;
+
+impl L1View for Momentums {
+    fn momentum_timestamp(&self, height: u64) -> Result<Option<u64>, String> {
+        Ok((1..10_000).contains(&height).then_some(1_000 + height))
+    }
+}
+
+fn key(n: u8) -> KeyPair {
+    KeyPair::from_seed(&[n; 32])
+}
+
+fn root(n: u8) -> Hash {
+    Hash([n; 32])
+}
+
+fn block_of(who: &KeyPair, n: u8) -> AccountBlock {
+    AccountBlock { address: who.address(), hash: Hash([n; 32]), ..AccountBlock::default() }
+}
+
+fn znn(block: AccountBlock, amount: u128) -> AccountBlock {
+    AccountBlock { token_standard: TokenStandard::ZNN, amount, ..block }
+}
+
+fn body(who: &KeyPair, height: u64, prev: Hash, new: Hash) -> ClaimBody {
+    ClaimBody {
+        chain_id: 1,
+        executor: who.public(),
+        height,
+        timestamp: 1_000 + height,
+        prev_state_root: prev,
+        new_state_root: new,
+        // Claims that agree on the root agree on the leaves.
+        leaves_root: zr_common::sha3_256(&new.0),
+        vm_version: VM,
+    }
+}
+
+fn claim(who: &KeyPair, height: u64, prev: Hash, new: Hash) -> Claim {
+    body(who, height, prev, new).sign(who)
+}
+
+fn bonded(keys: &[&KeyPair]) -> Settlement {
+    let mut s = Settlement::new(params()).unwrap();
+    for (i, k) in keys.iter().enumerate() {
+        s.bond_sent(&znn(block_of(k, 100 + i as u8), MIN_BOND), 1);
+    }
+    s
+}
+
+fn post(s: &mut Settlement, who: &KeyPair, n: u8, claim: Claim, at: u64) {
+    s.claim_sent(&block_of(who, n), claim, at, &Momentums);
+}
+
+fn status(s: &Settlement, height: u64, who: &KeyPair) -> ClaimStatus {
+    s.claims(height, 1).into_iter().find(|c| c.executor == who.public()).expect("recorded").status
+}
+
+fn last_refusal(s: &Settlement) -> String {
+    s.refused().last().map(|r| r.reason.clone()).unwrap_or_default()
+}
+
+/// A leaf dispute of leaf 0 of `who`'s claim at `height`; its witness a placeholder, the tests' judge decides.
+fn dispute_of(who: &KeyPair, height: u64) -> Dispute {
+    let leaf = ClaimLeaf {
+        tx_hash: Hash::ZERO,
+        post_state_root: Hash::ZERO,
+        receipt_hash: Hash::ZERO,
+        cumulative_gas: 0,
+        cumulative_receipt_bytes: 0,
+        cumulative_state_bytes: 0,
+    };
+    Dispute::Leaf(Box::new(Challenge {
+        executor: who.public(),
+        height,
+        index: 0,
+        witness: zr_fraud::Witness {
+            claim: claim(who, height, Hash::ZERO, Hash::ZERO),
+            previous: None,
+            leaf: (leaf, LeafProof { index: 0, leaf_count: 1, siblings: vec![] }),
+            step: zr_fraud::Step::Prelude { deposits: vec![] },
+            state: zr_protocol::Multiproof::default(),
+            code: vec![],
+        },
+        code: vec![],
+    }))
+}
+
+fn part(id: Hash, index: u32, count: u32, bytes: &[u8]) -> ChallengePart {
+    ChallengePart { id, index, count, bytes: bytes.to_vec() }
+}
+
+/// Posts `dispute` whole from `challenger`.
+fn challenge(s: &mut Settlement, challenger: &KeyPair, n: u8, dispute: &Dispute, at: u64) -> Hash {
+    let bytes = dispute.to_bytes();
+    let id = zr_common::sha3_256(&bytes);
+    s.challenge_part(&block_of(challenger, n), part(id, 0, 1, &bytes), at);
+    id
+}
+
+fn wrong() -> Judgement {
+    Judgement::ExecutorWrong { reason: "leaf 0 is wrong".into(), correct_root: Some(root(5)) }
+}
+
+#[test]
+fn claims_chain_into_finality_after_the_window() {
+    let (a, b) = (key(1), key(2));
+    let mut s = bonded(&[&a, &b]);
+    post(&mut s, &a, 1, claim(&a, 1, Hash::ZERO, root(1)), 2);
+    post(&mut s, &a, 2, claim(&a, 2, root(1), root(2)), 3);
+    s.settle(2 + FINALITY_WINDOW - 1);
+    assert_eq!(s.final_root(), None, "still in its window");
+    s.settle(3 + FINALITY_WINDOW);
+    assert_eq!(s.final_root(), Some(FinalRoot { height: 2, root: root(2) }), "both heights in one momentum");
+    assert_eq!(status(&s, 1, &a), ClaimStatus::Final { at: 3 + FINALITY_WINDOW });
+    // A late agreeing claim is final after its own window; a late disagreeing one never.
+    post(&mut s, &b, 3, claim(&b, 3, root(2), root(3)), 20);
+    post(&mut s, &a, 4, claim(&a, 3, root(2), root(3)), 21);
+    s.settle(20 + FINALITY_WINDOW);
+    assert_eq!(s.final_root().unwrap().height, 3);
+    assert_eq!(status(&s, 3, &a), ClaimStatus::Pending);
+    s.settle(21 + FINALITY_WINDOW);
+    assert!(matches!(status(&s, 3, &a), ClaimStatus::Final { .. }));
+}
+
+#[test]
+fn disagreeing_claims_wait_and_broken_chains_never_finalise() {
+    let (a, b, c) = (key(1), key(2), key(3));
+    let mut s = bonded(&[&a, &b]);
+    post(&mut s, &a, 1, claim(&a, 1, Hash::ZERO, root(1)), 2);
+    post(&mut s, &b, 2, claim(&b, 1, Hash::ZERO, root(11)), 2);
+    s.settle(100);
+    assert_eq!(s.final_root(), None, "two roots for one height: left to a challenge");
+    assert_eq!(status(&s, 1, &a), ClaimStatus::Pending);
+
+    let mut s = bonded(&[&a, &b]);
+    post(&mut s, &a, 1, claim(&a, 1, Hash::ZERO, root(1)), 2);
+    post(&mut s, &b, 2, claim(&b, 2, root(99), root(2)), 3);
+    post(&mut s, &c, 3, claim(&c, 2, root(1), root(2)), 3);
+    s.settle(100);
+    assert_eq!(s.final_root(), Some(FinalRoot { height: 1, root: root(1) }));
+    assert!(matches!(status(&s, 2, &b), ClaimStatus::Unfinalizable { reason } if reason.contains("builds on")));
+    assert!(matches!(status(&s, 2, &c), ClaimStatus::Unfinalizable { reason } if reason.contains("no bond")));
+}
+
+/// Defect 1: a bonded claim of another rollup used to be recorded beside the honest one, disagree with it,
+/// and hold finality forever (its challenge could only cost the challenger).
+#[test]
+fn attack_claim_of_another_chain_id_halts_finality() {
+    let (honest, other) = (key(1), key(2));
+    let mut s = bonded(&[&honest, &other]);
+    post(&mut s, &honest, 1, claim(&honest, 1, Hash::ZERO, root(1)), 2);
+    let mut foreign = body(&other, 1, Hash::ZERO, root(77));
+    foreign.chain_id = 2;
+    post(&mut s, &other, 2, foreign.sign(&other), 2);
+    assert!(last_refusal(&s).contains("chain 2"), "{}", last_refusal(&s));
+    assert_eq!(s.claims(1, 1).len(), 1, "the other chain's claim is not recorded");
+    s.settle(2 + FINALITY_WINDOW);
+    assert_eq!(s.final_root(), Some(FinalRoot { height: 1, root: root(1) }));
+}
+
+/// Defect 1: claims not bound to the VM version, an existing momentum or its timestamp.
+#[test]
+fn attack_claims_of_another_vm_a_future_momentum_or_another_timestamp_are_refused() {
+    let a = key(1);
+    let mut s = bonded(&[&a]);
+    let mut vm = body(&a, 1, Hash::ZERO, root(1));
+    vm.vm_version = root(9);
+    post(&mut s, &a, 1, vm.sign(&a), 5);
+    assert!(last_refusal(&s).contains("VM version"), "{}", last_refusal(&s));
+    post(&mut s, &a, 2, claim(&a, 5, Hash::ZERO, root(1)), 5);
+    assert!(last_refusal(&s).contains("no momentum 5 yet"), "{}", last_refusal(&s));
+    post(&mut s, &a, 3, claim(&a, 50_000, Hash::ZERO, root(1)), 60_000);
+    assert!(last_refusal(&s).contains("no momentum"), "{}", last_refusal(&s));
+    let mut late = body(&a, 1, Hash::ZERO, root(1));
+    late.timestamp += 1;
+    post(&mut s, &a, 4, late.sign(&a), 5);
+    assert!(last_refusal(&s).contains("timestamp"), "{}", last_refusal(&s));
+    let mut empty = body(&a, 1, Hash::ZERO, root(1));
+    empty.leaves_root = Hash::ZERO;
+    post(&mut s, &a, 5, empty.sign(&a), 5);
+    assert!(last_refusal(&s).contains("leaves root is zero"), "{}", last_refusal(&s));
+    assert!(s.claims(0, 100_000).is_empty());
+}
+
+/// An upgrade is a parameter: from its height on, claims carry the new version and the old one is refused.
+#[test]
+fn the_vm_version_follows_its_height() {
+    let a = key(1);
+    let mut p = params();
+    p.vm_versions.push(zr_common::rollup::settlement::VmVersionFrom { from_height: 3, vm_version: root(8) });
+    let mut s = Settlement::new(p).unwrap();
+    s.bond_sent(&znn(block_of(&a, 100), MIN_BOND), 1);
+    post(&mut s, &a, 1, claim(&a, 2, Hash::ZERO, root(1)), 5);
+    post(&mut s, &a, 2, claim(&a, 3, Hash::ZERO, root(1)), 5);
+    assert!(last_refusal(&s).contains("accepted at height 3"), "{}", last_refusal(&s));
+    let mut upgraded = body(&a, 3, Hash::ZERO, root(1));
+    upgraded.vm_version = root(8);
+    post(&mut s, &a, 3, upgraded.sign(&a), 5);
+    assert_eq!(s.claims(0, 10).len(), 2);
+}
+
+/// Defect 2: with no final root, the lowest claimed height used to win, height 0 included, and honest claims
+/// were then unfinalizable.
+#[test]
+fn attack_claim_at_height_zero_steals_the_start_of_finality() {
+    let (honest, attacker) = (key(1), key(2));
+    let mut s = bonded(&[&honest, &attacker]);
+    post(&mut s, &attacker, 1, claim(&attacker, 0, Hash::ZERO, root(66)), 2);
+    assert!(last_refusal(&s).contains("anchor"), "{}", last_refusal(&s));
+    post(&mut s, &honest, 2, claim(&honest, 1, Hash::ZERO, root(1)), 2);
+    s.settle(2 + FINALITY_WINDOW);
+    assert_eq!(s.final_root(), Some(FinalRoot { height: 1, root: root(1) }));
+}
+
+/// Defect 2: a settlement started after the state has content starts from its anchor.
+#[test]
+fn finality_starts_from_the_anchor() {
+    let (a, b) = (key(1), key(2));
+    let mut p = params();
+    p.anchor = FinalRoot { height: 100, root: root(100) };
+    p.vm_versions[0].from_height = 101;
+    let mut s = Settlement::new(p).unwrap();
+    s.bond_sent(&znn(block_of(&a, 100), MIN_BOND), 1);
+    s.bond_sent(&znn(block_of(&b, 101), MIN_BOND), 1);
+    assert_eq!(s.final_root(), None);
+    assert_eq!(s.final_base(), FinalRoot { height: 100, root: root(100) });
+    post(&mut s, &b, 1, claim(&b, 50, Hash::ZERO, root(50)), 200);
+    assert!(last_refusal(&s).contains("anchor"));
+    post(&mut s, &b, 2, claim(&b, 101, Hash::ZERO, root(9)), 200);
+    post(&mut s, &a, 3, claim(&a, 101, root(100), root(101)), 200);
+    s.settle(200 + FINALITY_WINDOW);
+    assert_eq!(s.final_root(), Some(FinalRoot { height: 101, root: root(101) }));
+    assert!(matches!(status(&s, 101, &b), ClaimStatus::Unfinalizable { .. }));
+}
+
+#[test]
+fn bad_parameters_are_refused() {
+    let mut p = params();
+    p.chain_id = 0;
+    assert!(Settlement::new(p).unwrap_err().contains("chain id"));
+    let mut p = params();
+    p.vm_versions.clear();
+    assert!(Settlement::new(p).is_err());
+    let mut p = params();
+    p.vm_versions[0].from_height = 5;
+    assert!(Settlement::new(p).unwrap_err().contains("anchor's next"));
+    let mut p = params();
+    p.vm_versions.push(zr_common::rollup::settlement::VmVersionFrom { from_height: 1, vm_version: root(1) });
+    assert!(Settlement::new(p).unwrap_err().contains("ascending"));
+}
+
+#[test]
+fn bad_challenges_are_refused_or_cost_their_bond() {
+    let (executor, challenger, stranger) = (key(1), key(2), key(3));
+    let mut s = bonded(&[&executor, &challenger]);
+    post(&mut s, &executor, 1, claim(&executor, 5, Hash::ZERO, root(5)), 6);
+    // An unbonded challenger, a part numbered past its count, a count over the cap: refused, nothing kept.
+    s.challenge_part(&block_of(&stranger, 10), part(root(1), 0, 1, b"x"), 7);
+    s.challenge_part(&block_of(&challenger, 11), part(root(1), 2, 2, b"x"), 7);
+    s.challenge_part(&block_of(&challenger, 12), part(root(1), 0, MAX_CHALLENGE_PARTS + 1, b"x"), 7);
+    let reasons: Vec<&str> = s.refused().iter().map(|r| r.reason.as_str()).collect();
+    assert!(reasons[0].contains("live bond") && reasons[1].contains("parts") && reasons[2].contains("parts"));
+    // Parts whose whole does not hash to the id: refused when complete.
+    s.challenge_part(&block_of(&challenger, 13), part(root(1), 0, 1, b"x"), 7);
+    assert!(last_refusal(&s).contains("do not hash"));
+    // A complete challenge that does not decode costs its bond at once.
+    let garbage = b"not a challenge".to_vec();
+    s.challenge_part(&block_of(&challenger, 14), part(zr_common::sha3_256(&garbage), 0, 1, &garbage), 7);
+    let record = s.challenge(&zr_common::sha3_256(&garbage)).unwrap();
+    assert!(matches!(&record.status, ChallengeStatus::ChallengerWrong { reason, .. } if reason.contains("decode")));
+    assert_eq!(s.bond(&challenger.address()), None);
+    // The same challenge again: refused.
+    s.bond_sent(&znn(block_of(&challenger, 15), MIN_BOND), 8);
+    s.challenge_part(&block_of(&challenger, 16), part(zr_common::sha3_256(&garbage), 0, 1, &garbage), 8);
+    assert!(last_refusal(&s).contains("in already"));
+}
+
+#[test]
+fn verdicts_reject_the_claim_and_those_after_it_or_cost_the_challenger() {
+    let (executor, challenger, honest) = (key(1), key(2), key(4));
+    let mut s = bonded(&[&executor, &challenger, &honest]);
+    post(&mut s, &executor, 1, claim(&executor, 1, Hash::ZERO, root(50)), 2);
+    post(&mut s, &honest, 2, claim(&honest, 1, Hash::ZERO, root(1)), 2);
+    post(&mut s, &executor, 3, claim(&executor, 2, root(50), root(60)), 3);
+    // Disputed and challenged: nothing of height 1 is final before the verdict.
+    challenge(&mut s, &challenger, 20, &dispute_of(&executor, 1), 3);
+    s.settle(50);
+    assert_eq!(s.final_root(), None);
+    // The verdict: the executor is wrong. Its claims from there are rejected, its bond split.
+    s.judge(51, &mut |_, _, _| wrong());
+    assert!(matches!(status(&s, 1, &executor), ClaimStatus::Rejected { .. }));
+    assert!(matches!(status(&s, 2, &executor), ClaimStatus::Rejected { reason, .. } if reason.contains("builds on")));
+    assert_eq!(s.bond(&executor.address()), None);
+    assert_eq!(s.bond(&challenger.address()).unwrap().amount, MIN_BOND + MIN_BOND / 2);
+    s.settle(51);
+    assert_eq!(s.final_root(), Some(FinalRoot { height: 1, root: root(1) }));
+    // A challenge of a claim that does not exist, and one that proves nothing: the challenger pays.
+    challenge(&mut s, &challenger, 22, &dispute_of(&honest, 99), 52);
+    s.judge(52, &mut |_, _, _| panic!("no judging what is not recorded"));
+    assert_eq!(s.bond(&challenger.address()), None, "forfeit");
+    s.bond_sent(&znn(block_of(&challenger, 23), MIN_BOND), 53);
+    post(&mut s, &honest, 24, claim(&honest, 2, root(1), root(2)), 53);
+    challenge(&mut s, &challenger, 25, &dispute_of(&honest, 2), 53);
+    s.judge(54, &mut |_, _, _| Judgement::ProvesNothing("the leaf is correct".into()));
+    assert_eq!(s.bond(&challenger.address()), None, "forfeit");
+    assert_eq!(s.bond(&honest.address()).unwrap().amount, MIN_BOND, "the honest executor keeps its bond");
+}
+
+/// Defect 5: a second correct challenge of a claim already rejected used to cost its challenger the bond.
+#[test]
+fn attack_cheater_challenges_itself_first_so_the_honest_challenger_is_fined() {
+    let (cheater, alt, honest_challenger) = (key(1), key(2), key(3));
+    let mut s = bonded(&[&cheater, &alt, &honest_challenger]);
+    post(&mut s, &cheater, 1, claim(&cheater, 1, Hash::ZERO, root(66)), 2);
+    let first = challenge(&mut s, &alt, 10, &dispute_of(&cheater, 1), 3);
+    let mut second_dispute = dispute_of(&cheater, 1);
+    if let Dispute::Leaf(c) = &mut second_dispute {
+        c.code = vec![vec![1]];
+    }
+    let second = challenge(&mut s, &honest_challenger, 11, &second_dispute, 3);
+    s.judge(4, &mut |_, _, _| wrong());
+    assert!(matches!(s.challenge(&first).unwrap().status, ChallengeStatus::ExecutorWrong { .. }));
+    assert!(matches!(s.challenge(&second).unwrap().status, ChallengeStatus::Refunded { .. }));
+    assert_eq!(s.bond(&honest_challenger.address()).unwrap().amount, MIN_BOND, "a correct challenger loses nothing");
+    // The executor's own account challenging itself earns nothing back.
+    let (cheater, honest) = (key(5), key(6));
+    let mut s = bonded(&[&cheater, &honest]);
+    post(&mut s, &cheater, 1, claim(&cheater, 1, Hash::ZERO, root(66)), 2);
+    challenge(&mut s, &cheater, 12, &dispute_of(&cheater, 1), 3);
+    s.judge(4, &mut |_, _, _| wrong());
+    assert_eq!(s.bond(&cheater.address()), None, "slashed whole, none of it back");
+}
+
+/// Defect 5: a verdict the pillars could not reach for their own fault used to cost the challenger.
+#[test]
+fn attack_pillar_fault_fines_a_correct_challenger() {
+    let (executor, challenger) = (key(1), key(2));
+    let mut s = bonded(&[&executor, &challenger]);
+    post(&mut s, &executor, 1, claim(&executor, 1, Hash::ZERO, root(66)), 2);
+    let id = challenge(&mut s, &challenger, 10, &dispute_of(&executor, 1), 3);
+    s.judge(4, &mut |_, _, _| Judgement::CannotJudge("store read failed".into()));
+    assert!(
+        matches!(&s.challenge(&id).unwrap().status, ChallengeStatus::Refunded { reason, .. } if reason.contains("could not judge"))
+    );
+    assert_eq!(s.bond(&challenger.address()).unwrap().amount, MIN_BOND);
+    assert_eq!(status(&s, 1, &executor), ClaimStatus::Pending, "nothing decided: it can be challenged again");
+}
+
+/// Defect 6: one bond used to fill the verdict queue for dozens of momentums.
+#[test]
+fn attack_one_bond_floods_the_verdict_queue() {
+    let (executor, spammer, honest) = (key(1), key(2), key(3));
+    let mut s = bonded(&[&executor, &spammer, &honest]);
+    post(&mut s, &executor, 1, claim(&executor, 1, Hash::ZERO, root(66)), 2);
+    for i in 0..10u8 {
+        let mut d = dispute_of(&executor, 1);
+        if let Dispute::Leaf(c) = &mut d {
+            c.code = vec![vec![i]];
+        }
+        challenge(&mut s, &spammer, 10 + i, &d, 3);
+    }
+    assert_eq!(s.waiting(), MAX_OPEN_CHALLENGES_PER_CHALLENGER);
+    assert!(last_refusal(&s).contains("challenges open"));
+    let id = challenge(&mut s, &honest, 30, &dispute_of(&executor, 1), 3);
+    s.judge(4, &mut |_, _, _| wrong());
+    assert!(
+        matches!(
+            s.challenge(&id).unwrap().status,
+            ChallengeStatus::ExecutorWrong { .. } | ChallengeStatus::Refunded { .. }
+        ),
+        "the honest challenge is judged in the first momentum"
+    );
+}
+
+/// Defect 6: parts that never complete used to cost nothing while the pillars kept them for 60 momentums.
+#[test]
+fn attack_unfinished_challenge_parts_cost_nothing() {
+    let challenger = key(2);
+    let mut s = bonded(&[&challenger]);
+    s.challenge_part(&block_of(&challenger, 17), part(root(9), 0, 2, b"half"), 4);
+    s.settle(4 + s.parameters().challenge_parts_expire - 1);
+    assert_eq!(s.bond(&challenger.address()).unwrap().amount, MIN_BOND);
+    s.settle(4 + s.parameters().challenge_parts_expire);
+    assert_eq!(s.bond(&challenger.address()).unwrap().amount, MIN_BOND - INCOMPLETE_CHALLENGE_FINE);
+    assert!(s.partial.is_empty());
+}
+
+#[test]
+fn verdicts_are_capped_per_momentum_and_wait_in_order() {
+    let executor = key(1);
+    let challengers: Vec<KeyPair> = (10..13).map(key).collect();
+    let mut keys: Vec<&KeyPair> = challengers.iter().collect();
+    keys.push(&executor);
+    let mut s = bonded(&keys);
+    let max = s.parameters().max_verdicts_per_momentum as usize;
+    for (i, c) in challengers.iter().enumerate() {
+        for j in 0..2 {
+            challenge(&mut s, c, (i * 2 + j) as u8, &dispute_of(&executor, 100 + (i * 2 + j) as u64), 2);
+        }
+    }
+    assert_eq!(s.waiting(), 6);
+    s.judge(3, &mut |_, _, _| Judgement::ProvesNothing("unused".into()));
+    assert_eq!(s.waiting(), 6 - max, "the rest wait for the next momentum");
+}
+
+fn leaves_parts(height: u64, leaves: &[ClaimLeaf]) -> Vec<LeavesPart> {
+    zr_sequencing::bundle::encode_leaves(height, leaves)
+        .into_iter()
+        .map(|data| match zr_sequencing::bundle::decode_payload(&data).unwrap() {
+            zr_sequencing::bundle::Payload::LeavesPart(part) => part,
+            _ => unreachable!("leaves parts"),
+        })
+        .collect()
+}
+
+fn one_leaf() -> Vec<ClaimLeaf> {
+    vec![ClaimLeaf {
+        tx_hash: root(1),
+        post_state_root: root(5),
+        receipt_hash: Hash::ZERO,
+        cumulative_gas: 0,
+        cumulative_receipt_bytes: 0,
+        cumulative_state_bytes: 0,
+    }]
+}
+
+fn da_block(who: &KeyPair, n: u8) -> AccountBlock {
+    znn(block_of(who, n), DA_DEPOSIT)
+}
+
+#[test]
+fn data_availability_challenges_hold_finality_and_reject_the_silent() {
+    let (executor, challenger, other) = (key(1), key(2), key(3));
+    let leaves = one_leaf();
+    let mut b = body(&executor, 1, Hash::ZERO, root(5));
+    b.leaves_root = zr_protocol::leaves_root(&leaves);
+    let mut s = bonded(&[&executor, &challenger]);
+    post(&mut s, &executor, 1, b.clone().sign(&executor), 6);
+    let da = |who: &KeyPair| DaChallenge { executor: who.public(), height: 1 };
+    // Refused, the deposit owed back: an unbonded challenger, a claim that does not exist, a small deposit.
+    s.da_challenge(&da_block(&other, 2), da(&executor), 7);
+    s.da_challenge(&da_block(&challenger, 3), da(&other), 7);
+    s.da_challenge(&znn(block_of(&challenger, 4), DA_DEPOSIT - 1), da(&executor), 7);
+    s.da_challenge(&da_block(&challenger, 5), da(&executor), 7);
+    s.da_challenge(&da_block(&challenger, 6), da(&executor), 7);
+    let reasons: Vec<&str> = s.refused().iter().map(|r| r.reason.as_str()).collect();
+    assert!(reasons[0].contains("live bond") && reasons[1].contains("no open claim"), "{reasons:?}");
+    assert!(reasons[2].contains("deposits at least") && reasons[3].contains("already"), "{reasons:?}");
+    assert_eq!(s.owed().len(), 4, "each refused deposit is owed back");
+    // Open: not final, even past the claim's window (and within the executor's time to answer).
+    s.settle(6 + FINALITY_WINDOW + 1);
+    assert_eq!(s.final_root(), None);
+    // Leaves from another account, or that do not hash to the claim: refused, still open.
+    s.leaves_part(&block_of(&other, 6), leaves_parts(1, &leaves)[0].clone(), 8);
+    assert!(last_refusal(&s).contains("no open data-availability challenge"));
+    let mut wrong_leaves = leaves.clone();
+    wrong_leaves[0].receipt_hash = root(9);
+    s.leaves_part(&block_of(&executor, 7), leaves_parts(1, &wrong_leaves)[0].clone(), 8);
+    assert!(last_refusal(&s).contains("do not hash"));
+    s.leaves_part(&block_of(&executor, 7), leaves_parts(1, &[])[0].clone(), 8);
+    assert!(last_refusal(&s).contains("do not hash"), "no leaves at all is no answer");
+    // Answered: the deposit is forfeit, the challenger's bond untouched, and the claim goes on to be final.
+    s.leaves_part(&block_of(&executor, 8), leaves_parts(1, &leaves)[0].clone(), 10);
+    assert!(matches!(s.da_challenges(1, 1)[0].status, DaStatus::Answered { at: 10 }));
+    assert_eq!(s.bond(&challenger.address()).unwrap().amount, MIN_BOND);
+    s.settle(51);
+    assert_eq!(s.final_root(), Some(FinalRoot { height: 1, root: root(5) }));
+}
+
+#[test]
+fn an_unanswered_data_availability_challenge_rejects_the_claim_and_pays_the_challenger() {
+    let (executor, challenger) = (key(1), key(2));
+    let mut s = bonded(&[&executor, &challenger]);
+    post(&mut s, &executor, 1, claim(&executor, 5, Hash::ZERO, root(5)), 6);
+    post(&mut s, &executor, 2, claim(&executor, 6, root(5), root(6)), 7);
+    s.da_challenge(&da_block(&challenger, 4), DaChallenge { executor: executor.public(), height: 5 }, 7);
+    let window = s.parameters().da_window;
+    s.settle(7 + window - 1);
+    assert_eq!(status(&s, 5, &executor), ClaimStatus::Pending);
+    s.settle(7 + window);
+    assert!(matches!(s.da_challenges(5, 1)[0].status, DaStatus::Unanswered { .. }));
+    assert!(matches!(status(&s, 5, &executor), ClaimStatus::Rejected { reason, .. } if reason.contains("leaves")));
+    assert!(matches!(status(&s, 6, &executor), ClaimStatus::Rejected { .. }));
+    assert_eq!(s.bond(&executor.address()), None);
+    assert_eq!(s.bond(&challenger.address()).unwrap().amount, MIN_BOND + MIN_BOND / 2);
+    assert_eq!(
+        s.take_owed(),
+        vec![Payout {
+            withdrawal: None,
+            recipient: challenger.address(),
+            token: TokenStandard::ZNN,
+            amount: DA_DEPOSIT
+        }]
+    );
+}
+
+/// Defect 3: a data-availability challenge opened again after the executor answered is a new challenge, with
+/// a new deposit; answered again, it costs the executor nothing.
+#[test]
+fn attack_reopened_data_availability_challenge_slashes_the_honest_executor() {
+    let (executor, challenger) = (key(1), key(2));
+    let leaves = one_leaf();
+    let mut b = body(&executor, 1, Hash::ZERO, root(5));
+    b.leaves_root = zr_protocol::leaves_root(&leaves);
+    let mut s = bonded(&[&executor, &challenger]);
+    post(&mut s, &executor, 1, b.sign(&executor), 6);
+    let da = DaChallenge { executor: executor.public(), height: 1 };
+    for round in 0..3u64 {
+        let at = 7 + round * 2;
+        s.da_challenge(&da_block(&challenger, 10 + round as u8), da.clone(), at);
+        assert!(matches!(s.da_challenges(1, 1)[0].status, DaStatus::Open), "round {round}");
+        s.leaves_part(&block_of(&executor, 20 + round as u8), leaves_parts(1, &leaves)[0].clone(), at + 1);
+        assert!(matches!(s.da_challenges(1, 1)[0].status, DaStatus::Answered { .. }), "round {round}");
+    }
+    assert!(s.owed().is_empty(), "three deposits forfeit");
+    s.settle(100);
+    assert_eq!(s.bond(&executor.address()).unwrap().amount, MIN_BOND);
+    assert_eq!(s.final_root(), Some(FinalRoot { height: 1, root: root(5) }));
+}
+
+/// A data-availability challenge of a claim that a verdict rejects meanwhile is moot: the deposit comes back.
+#[test]
+fn a_moot_data_availability_challenge_pays_its_deposit_back() {
+    let (executor, challenger) = (key(1), key(2));
+    let mut s = bonded(&[&executor, &challenger]);
+    post(&mut s, &executor, 1, claim(&executor, 5, Hash::ZERO, root(5)), 6);
+    s.da_challenge(&da_block(&challenger, 4), DaChallenge { executor: executor.public(), height: 5 }, 7);
+    challenge(&mut s, &challenger, 5, &dispute_of(&executor, 5), 7);
+    s.judge(8, &mut |_, _, _| wrong());
+    s.settle(8);
+    assert!(matches!(s.da_challenges(5, 1)[0].status, DaStatus::Moot { at: 8 }));
+    assert_eq!(s.owed().len(), 1);
+}
+
+/// Defect 4: a claim's leaves must always fit a data-availability answer; the ordering cap makes the largest
+/// claim 16 384 leaves.
+#[test]
+fn the_largest_claims_leaves_fit_a_data_availability_answer() {
+    let leaves: Vec<ClaimLeaf> = (0..=zr_common::rollup::limits::MAX_MOMENTUM_TRANSACTIONS as u32)
+        .map(|i| ClaimLeaf {
+            tx_hash: Hash([(i % 251) as u8; 32]),
+            post_state_root: Hash([(i % 241) as u8; 32]),
+            receipt_hash: Hash([(i % 239) as u8; 32]),
+            cumulative_gas: u64::MAX,
+            cumulative_receipt_bytes: u64::MAX,
+            cumulative_state_bytes: u64::MAX,
+        })
+        .collect();
+    assert_eq!(leaves.len(), 16_384);
+    let parts = leaves_parts(5, &leaves);
+    assert!(parts.len() as u32 <= MAX_CHALLENGE_PARTS, "{} parts", parts.len());
+    let executor = key(1);
+    let challenger = key(2);
+    let mut b = body(&executor, 5, Hash::ZERO, root(5));
+    b.leaves_root = zr_protocol::leaves_root(&leaves);
+    let mut s = bonded(&[&executor, &challenger]);
+    post(&mut s, &executor, 1, b.sign(&executor), 6);
+    s.da_challenge(&da_block(&challenger, 2), DaChallenge { executor: executor.public(), height: 5 }, 7);
+    for p in parts {
+        s.leaves_part(&block_of(&executor, 3), p, 8);
+    }
+    assert!(matches!(s.da_challenges(5, 1)[0].status, DaStatus::Answered { .. }), "{:?}", s.refused());
+}
+
+#[test]
+fn bonds_are_owed_back_after_the_delay_when_nothing_is_open() {
+    let (a, b) = (key(1), key(2));
+    let mut s = bonded(&[&a, &b]);
+    post(&mut s, &a, 1, claim(&a, 1, Hash::ZERO, root(1)), 2);
+    s.unbond(&block_of(&a, 2), 3);
+    s.unbond(&block_of(&b, 3), 3);
+    s.unbond(&block_of(&b, 4), 4);
+    assert!(last_refusal(&s).contains("unbonding already"));
+    // Claims of an unbonding executor are never final.
+    post(&mut s, &a, 5, claim(&a, 2, root(1), root(2)), 4);
+    assert!(matches!(status(&s, 2, &a), ClaimStatus::Unfinalizable { .. }));
+    s.release_bonds(3 + UNBOND_DELAY - 1);
+    assert!(s.owed().is_empty());
+    s.release_bonds(3 + UNBOND_DELAY);
+    let bond = |who: &KeyPair| Payout {
+        withdrawal: None,
+        recipient: who.address(),
+        token: TokenStandard::ZNN,
+        amount: MIN_BOND,
+    };
+    assert_eq!(s.take_owed(), vec![bond(&b)]);
+    s.settle(3 + UNBOND_DELAY);
+    s.release_bonds(3 + UNBOND_DELAY);
+    assert_eq!(s.take_owed(), vec![bond(&a)]);
+    assert_eq!(s.bond(&a.address()), None);
+    s.unbond(&block_of(&a, 6), 30);
+    assert!(last_refusal(&s).contains("no bond"));
+}
+
+#[test]
+fn bad_claims_and_bonds_are_refused_with_their_reason() {
+    let (a, b) = (key(1), key(2));
+    let mut s = bonded(&[&a]);
+    let good = claim(&a, 1, Hash::ZERO, root(1));
+    post(&mut s, &a, 1, good.clone(), 2);
+    post(&mut s, &a, 2, good.clone(), 3);
+    post(&mut s, &b, 3, good.clone(), 3);
+    let mut forged = good.clone();
+    forged.body.new_state_root = root(66);
+    post(&mut s, &a, 4, forged, 3);
+    s.settle(2 + FINALITY_WINDOW);
+    post(&mut s, &a, 5, claim(&a, 1, Hash::ZERO, root(1)), 10);
+    s.bond_sent(&AccountBlock { token_standard: TokenStandard::QSR, amount: MIN_BOND, ..block_of(&b, 6) }, 10);
+    let reasons: Vec<&str> = s.refused().iter().map(|r| r.reason.as_str()).collect();
+    assert_eq!(reasons.len(), 5, "{reasons:?}");
+    assert!(reasons[0].contains("recorded already"));
+    assert!(reasons[1].contains("its executor's own account"));
+    assert!(reasons[2].contains("signature"));
+    assert!(reasons[3].contains("final already"));
+    assert!(reasons[4].contains("at least"));
+    assert_eq!(s.bond(&b.address()), None);
+    assert_eq!(s.owed().len(), 1, "the QSR sent as a bond is owed back");
+}
+
+// ----- Shape challenges, judged against L1's momentum -----
+
+/// A verifier that is never asked to run anything: shape disputes need no VM.
+struct NoVm;
+
+impl zr_protocol::ContractRuntime for NoVm {
+    fn accept_code(&self, _: &[u8]) -> Result<u32, zr_protocol::CodeError> {
+        unreachable!("shape disputes run no code")
+    }
+
+    fn run(
+        &self,
+        _: zr_protocol::World,
+        _: zr_protocol::Frame,
+        _: zr_protocol::Entry<'_>,
+        _: zr_protocol::BlockInfo,
+        _: u64,
+    ) -> zr_protocol::CallOutcome {
+        unreachable!("shape disputes run no code")
+    }
+}
+
+impl crate::Verifier for NoVm {
+    fn version(&self) -> Hash {
+        VM
+    }
+
+    fn load_untrusted(&self, _: &Hash, _: &[u8]) -> Result<(), String> {
+        unreachable!("shape disputes load no code")
+    }
+}
+
+/// Momentum 5 with one deposit to the inbox and no bundles: its only step is the prelude.
+fn momentum_with_one_deposit() -> (zr_common::nom::Momentum, Vec<AccountBlock>, Hash) {
+    let depositor = key(9);
+    let deposit = AccountBlock {
+        block_type: zr_common::nom::BlockType::UserSend as u64,
+        address: depositor.address(),
+        to_address: Address::INBOX,
+        token_standard: TokenStandard::ZNN,
+        amount: 500,
+        hash: root(40),
+        ..AccountBlock::default()
+    };
+    let momentum = zr_common::nom::Momentum {
+        version: 1,
+        chain_identifier: 1,
+        hash: root(41),
+        previous_hash: root(42),
+        height: 5,
+        timestamp: 1_005,
+        data: vec![],
+        content: vec![],
+        changes_hash: Hash::ZERO,
+        public_key: vec![],
+        signature: vec![],
+    };
+    let prelude = zr_protocol::transition::prelude_hash(
+        5,
+        &[zr_protocol::Deposit {
+            account: depositor.address(),
+            token: TokenStandard::ZNN,
+            amount: 500,
+            l1_block: root(40),
+        }],
+    );
+    (momentum, vec![deposit], prelude)
+}
+
+fn leaf(tx_hash: Hash, post: Hash) -> ClaimLeaf {
+    ClaimLeaf {
+        tx_hash,
+        post_state_root: post,
+        receipt_hash: Hash::ZERO,
+        cumulative_gas: 0,
+        cumulative_receipt_bytes: 0,
+        cumulative_state_bytes: 0,
+    }
+}
+
+/// The record of `executor`'s claim at 5 over `leaves`, claiming `new_root`.
+fn record_of(executor: &KeyPair, leaves: &[ClaimLeaf], new_root: Hash) -> ClaimRecord {
+    ClaimRecord {
+        executor: executor.public(),
+        height: 5,
+        prev_state_root: Hash::ZERO,
+        new_state_root: new_root,
+        leaves_root: zr_protocol::leaves_root(leaves),
+        vm_version: VM,
+        l1_block: Hash::ZERO,
+        included_at: 6,
+        status: ClaimStatus::Pending,
+    }
+}
+
+fn shape(executor: &KeyPair, leaves: &[ClaimLeaf], index: u32) -> Dispute {
+    Dispute::Shape(ShapeChallenge {
+        executor: executor.public(),
+        height: 5,
+        leaf: leaves[index as usize],
+        proof: LeafProof::new(leaves, index).unwrap(),
+    })
+}
+
+fn judged(dispute: &Dispute, record: &ClaimRecord) -> Judgement {
+    let (momentum, blocks, _) = momentum_with_one_deposit();
+    crate::judge_dispute(dispute, record, &params(), Ok(Some((momentum, blocks))), &NoVm)
+}
+
+/// Defect 1: a leaf whose step is not L1's, a wrong leaf count, or a claimed root that is not the last
+/// leaf's could never be proven wrong (every such challenge was judged against the challenger).
+#[test]
+fn attack_claims_wrong_in_shape_are_proven_wrong() {
+    let executor = key(1);
+    let (_, _, prelude) = momentum_with_one_deposit();
+    // Honest: one leaf, the prelude's, whose root is the claim's. A shape dispute proves nothing.
+    let honest = vec![leaf(prelude, root(5))];
+    assert!(matches!(judged(&shape(&executor, &honest, 0), &record_of(&executor, &honest, root(5))),
+        Judgement::ProvesNothing(r) if r.contains("where L1 puts it")));
+    // Another step at leaf 0 (the deposit left out).
+    let other_step = vec![leaf(root(3), root(5))];
+    assert!(matches!(judged(&shape(&executor, &other_step, 0), &record_of(&executor, &other_step, root(5))),
+        Judgement::ExecutorWrong { reason, .. } if reason.contains("L1's step 0")));
+    // A leaf more than L1 has steps (a transaction invented).
+    let extra = vec![leaf(prelude, root(5)), leaf(root(3), root(6))];
+    assert!(matches!(judged(&shape(&executor, &extra, 0), &record_of(&executor, &extra, root(6))),
+        Judgement::ExecutorWrong { reason, .. } if reason.contains("2 leaves")));
+    // The claimed root is not the last leaf's.
+    assert!(matches!(judged(&shape(&executor, &honest, 0), &record_of(&executor, &honest, root(66))),
+        Judgement::ExecutorWrong { reason, .. } if reason.contains("not its last leaf's")));
+    // A leaf that is not the claim's proves nothing.
+    assert!(matches!(judged(&shape(&executor, &other_step, 0), &record_of(&executor, &honest, root(5))),
+        Judgement::ProvesNothing(r) if r.contains("not the claim's")));
+    // A momentum the pillars cannot read: nobody pays.
+    let record = record_of(&executor, &honest, root(5));
+    assert!(matches!(
+        crate::judge_dispute(&shape(&executor, &honest, 0), &record, &params(), Err("disk".into()), &NoVm),
+        Judgement::CannotJudge(_)
+    ));
+}
