@@ -214,6 +214,11 @@ pub async fn submit_da(
         println!("not submitted: L1 records no open claim of {executor} at height {height}");
         return Ok(2);
     }
+    let answered = l1.rollup_da_challenges(height, 1).await?.into_iter().find(|d| d.executor == executor);
+    if let Some(record) = answered.filter(|d| matches!(d.status, DaStatus::Answered { .. })) {
+        println!("not submitted: the leaves of {executor}'s claim at {height} are on L1 already ({:?})", record.status);
+        return Ok(2);
+    }
     let chain_identifier = ensure_bonded(&l1, &key).await?;
     let data = encode_da_challenge(&DaChallenge { executor, height });
     // The challenge deposits its own ZNN: forfeit if the executor answers, paid back if it does not.

@@ -87,6 +87,23 @@ pub fn decode<T: Encode + Decode<()>>(what: &'static str, bytes: &[u8], limit: u
     Ok(value)
 }
 
+/// The largest record a node stores and reads back whole (the settlement state, which may hold tens of MiB of
+/// challenges): 1 GiB.
+pub const STORED_DECODE_LIMIT: usize = 1 << 30;
+
+/// [`decode`] of a node's own stored state, which may be larger than anything accepted from outside.
+pub fn decode_stored<T: Encode + Decode<()>>(what: &'static str, bytes: &[u8]) -> Result<T, CodecError> {
+    if bytes.len() > STORED_DECODE_LIMIT {
+        return Err(CodecError::TooLarge { what, limit: STORED_DECODE_LIMIT, actual: bytes.len() });
+    }
+    let (value, read): (T, usize) = bincode::decode_from_slice(bytes, legacy().with_limit::<STORED_DECODE_LIMIT>())
+        .map_err(|e| CodecError::Malformed { what, reason: e.to_string() })?;
+    if read != bytes.len() {
+        return Err(CodecError::TrailingBytes { what, trailing: bytes.len() - read });
+    }
+    Ok(value)
+}
+
 /// A type with one canonical byte encoding.
 pub trait Canonical: Encode + Decode<()> + Sized {
     /// The type's name in error messages.

@@ -347,6 +347,24 @@ impl Chain {
         }
     }
 
+    /// Confirmed sends to `address` that no block of it receives yet (confirmed or waiting in the pool),
+    /// oldest first, as go-zenon's `ledger.getUnreceivedBlocksByAddress` lists them.
+    pub fn unreceived(&self, address: &Address) -> Result<Vec<StoredBlock>, DevnetError> {
+        // Under the lock: a momentum moves receives from the pool to the store while holding it.
+        let inner = self.lock();
+        let mut sends = self.store.unreceived(address)?;
+        sends.retain(|send| !inner.pending_received.contains(&send.block.hash));
+        Ok(sends)
+    }
+
+    /// The blocks of `address` waiting for a momentum, in height order.
+    pub fn unconfirmed(&self, address: &Address) -> Vec<AccountBlock> {
+        let mut blocks: Vec<AccountBlock> =
+            self.lock().pool.iter().filter(|b| b.address == *address).cloned().collect();
+        blocks.sort_by_key(|b| b.height);
+        blocks
+    }
+
     /// The momentum at `height`.
     pub fn momentum(&self, height: u64) -> Result<Option<Momentum>, DevnetError> {
         self.store.momentum(height)

@@ -159,6 +159,18 @@ pub(crate) fn required_pow(chain: &Chain, param: GetRequiredParam) -> RpcResult<
     Ok(GetRequiredResult { available_plasma: available, base_plasma: base, required_difficulty })
 }
 
+/// go-zenon's paging parameters `(address, pageIndex, pageSize)`, with its bound on the page size.
+fn page_params(params: &Params<'_>) -> RpcResult<(Address, usize, usize)> {
+    let mut seq = params.sequence();
+    let address: Address = seq.next()?;
+    let page: u32 = seq.next()?;
+    let size: u32 = seq.next()?;
+    if size > MAX_COUNT as u32 {
+        return Err(rpc_error("pageSize parameter is too big"));
+    }
+    Ok((address, page as usize, size as usize))
+}
+
 fn one<T: serde::de::DeserializeOwned>(params: &Params<'_>) -> RpcResult<T> {
     let mut seq = params.sequence();
     seq.next()
@@ -204,6 +216,28 @@ pub fn module(chain: Arc<Chain>) -> RpcModule<RpcContext> {
         }
     });
     reg(&mut m, "ledger.getFrontierAccountBlock", |p, chain| json(frontier_block(chain, one(p)?)?));
+    reg(&mut m, "ledger.getUnreceivedBlocksByAddress", |p, chain| {
+        let (address, page, size) = page_params(p)?;
+        let sends = chain.unreceived(&address)?;
+        let count = sends.len() as u64;
+        let mut list = Vec::new();
+        for send in sends.into_iter().skip(page * size).take(size) {
+            list.push(to_rpc_block(chain, send.block, Some(send.momentum_height), false)?);
+        }
+        let more = ((page + 1) * size) < count as usize;
+        json(AccountBlockList { list, count, more })
+    });
+    reg(&mut m, "ledger.getUnconfirmedBlocksByAddress", |p, chain| {
+        let (address, page, size) = page_params(p)?;
+        let blocks = chain.unconfirmed(&address);
+        let count = blocks.len() as u64;
+        let mut list = Vec::new();
+        for block in blocks.into_iter().skip(page * size).take(size) {
+            list.push(to_rpc_block(chain, block, None, false)?);
+        }
+        let more = ((page + 1) * size) < count as usize;
+        json(AccountBlockList { list, count, more })
+    });
     reg(&mut m, "ledger.getAccountBlocksByHeight", |p, chain| {
         let mut seq = p.sequence();
         let address: Address = seq.next()?;

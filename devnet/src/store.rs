@@ -5,8 +5,8 @@ use std::path::Path;
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use zr_common::codec::{self, CodecError};
-use zr_common::nom::{AccountBlock, Momentum};
-use zr_common::{Address, Hash};
+use zr_common::nom::{AccountBlock, BlockType, Momentum};
+use zr_common::{Address, AddressKind, Hash};
 
 use crate::DevnetError;
 use crate::embedded::Settlement;
@@ -24,6 +24,8 @@ const BLOCKS: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("block
 const ACCOUNT_CHAINS: TableDefinition<'_, ([u8; 20], u64), [u8; 32]> = TableDefinition::new("account_chains");
 const ACCOUNTS: TableDefinition<'_, [u8; 20], &[u8]> = TableDefinition::new("accounts");
 const RECEIVED: TableDefinition<'_, [u8; 32], [u8; 32]> = TableDefinition::new("received");
+/// Confirmed sends to user accounts not received yet: (recipient, confirming momentum, send hash).
+const UNRECEIVED: TableDefinition<'_, ([u8; 20], u64, [u8; 32]), ()> = TableDefinition::new("unreceived");
 
 const GENESIS_KEY: &str = "genesis";
 const SETTLEMENT_KEY: &str = "settlement";
@@ -101,7 +103,7 @@ impl Store {
         let table = txn.open_table(META)?;
         let value = table.get(SETTLEMENT_KEY)?;
         Ok(match value {
-            Some(bytes) => Some(decode("settlement", bytes.value())?),
+            Some(bytes) => Some(codec::decode_stored("settlement", bytes.value())?),
             None => None,
         })
     }
@@ -130,10 +132,23 @@ impl Store {
             txn.open_table(MOMENTUM_HEIGHTS)?.insert(write.momentum.hash.0, height)?;
             let mut blocks = txn.open_table(BLOCKS)?;
             let mut chains = txn.open_table(ACCOUNT_CHAINS)?;
+            let mut unreceived = txn.open_table(UNRECEIVED)?;
             for block in write.blocks {
                 let stored = StoredBlock { block: block.clone(), momentum_height: height };
                 blocks.insert(block.hash.0, codec::encode(&stored).as_slice())?;
                 chains.insert((block.address.0, block.height), block.hash.0)?;
+                // Sends to embedded contracts take effect when confirmed; a user receives its own.
+                let send = matches!(block.kind(), Some(BlockType::UserSend | BlockType::ContractSend));
+                if send && block.to_address.kind() == Some(AddressKind::User) {
+                    unreceived.insert((block.to_address.0, height, block.hash.0), ())?;
+                }
+            }
+            for (send, _) in write.received {
+                let sent = match blocks.get(send.0)? {
+                    Some(bytes) => decode::<StoredBlock>("block", bytes.value())?,
+                    None => continue,
+                };
+                unreceived.remove((sent.block.to_address.0, sent.momentum_height, send.0))?;
             }
             let mut accounts = txn.open_table(ACCOUNTS)?;
             for (address, state) in write.accounts {
@@ -205,6 +220,22 @@ impl Store {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(RECEIVED)?;
         Ok(table.get(send.0)?.map(|v| Hash(v.value())))
+    }
+
+    /// Confirmed sends to `address` it has not received (in a confirmed block), oldest first.
+    pub fn unreceived(&self, address: &Address) -> Result<Vec<StoredBlock>, DevnetError> {
+        let txn = self.db.begin_read()?;
+        let index = txn.open_table(UNRECEIVED)?;
+        let blocks = txn.open_table(BLOCKS)?;
+        let mut out = Vec::new();
+        for entry in index.range((address.0, 0, [0; 32])..=(address.0, u64::MAX, [0xff; 32]))? {
+            let (key, _) = entry?;
+            let (_, _, hash) = key.value();
+            if let Some(bytes) = blocks.get(hash)? {
+                out.push(decode("block", bytes.value())?);
+            }
+        }
+        Ok(out)
     }
 
     /// Every confirmed account state.

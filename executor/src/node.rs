@@ -156,8 +156,13 @@ async fn watch_l1<L: L1>(
             answer_da_challenges(l1.as_ref(), &rollup, &duties.poster, &mut answered).await;
             if ticks % BOND_TICKS == 1 {
                 watch_bond(l1.as_ref(), &rollup, duties, &metrics.bond, &mut had_bond).await;
+                // Bonds paid back and deposits returned wait as unreceived sends until the account takes them.
+                let own = rollup.executor_key().address();
+                if l1.unreceived_blocks(&own).await.is_ok_and(|sends| !sends.is_empty()) {
+                    let _ = duties.poster.try_send(ToPost::ReceivePayouts);
+                }
             }
-            if !duties.stopped.load(Ordering::SeqCst) {
+            if duties.bonded.load(Ordering::SeqCst) && !duties.stopped.load(Ordering::SeqCst) {
                 post_missing_claims(l1.as_ref(), &rollup, duties, &mut reposted).await;
             }
         }
@@ -197,6 +202,9 @@ struct ClaimDuties {
     /// Set once this executor's bond is gone or unbonding: its claims can never be final, so none is posted
     /// (data-availability challenges of the claims it has are still answered).
     stopped: Arc<AtomicBool>,
+    /// Whether L1 showed a live bond of this executor at the last look: claims L1 lacks are posted again only
+    /// then (without one L1 refuses them).
+    bonded: AtomicBool,
 }
 
 /// Watch ticks between looks at this executor's bond: about 2 s.
@@ -210,6 +218,7 @@ async fn watch_bond<L: L1>(l1: &L, rollup: &Rollup, duties: &ClaimDuties, gauge:
     let Ok(bond) = l1.rollup_bond(&address).await else { return };
     let live = bond.as_ref().filter(|b| b.unbonding_since.is_none());
     gauge.set(live.map_or(0, |b| u64::try_from(b.amount).unwrap_or(u64::MAX)));
+    duties.bonded.store(live.is_some(), Ordering::SeqCst);
     let stop = match (&bond, live) {
         (_, Some(_)) => {
             *had_bond = true;
@@ -279,9 +288,10 @@ async fn post_missing_claims<L: L1>(
 /// post, or L1 dropped it): about 10 s.
 const REANSWER_TICKS: u32 = 20;
 
-/// Posts the leaves of every claim of this executor under an open data-availability challenge, however old
-/// and however often it is challenged, again while the challenge stays open. `answered` keeps, per open
-/// challenge (height, momentum it opened at), the watch ticks since its leaves were last sent.
+/// Answers every open data-availability challenge of a claim whose leaves are this executor's own claim's at
+/// that height (its own claims, and any other claim with the same leaves), however old, posting the leaves
+/// again while the challenge stays open. `answered` keeps, per open challenge (height, momentum it opened
+/// at), the watch ticks since its leaves were last sent.
 async fn answer_da_challenges<L: L1>(
     l1: &L,
     rollup: &Rollup,
@@ -289,10 +299,11 @@ async fn answer_da_challenges<L: L1>(
     answered: &mut std::collections::BTreeMap<(u64, u64), u32>,
 ) {
     let Ok(open) = l1.rollup_open_da_challenges().await else { return };
-    let own = rollup.executor_key();
+    let store = rollup.store();
     let ours: std::collections::BTreeSet<(u64, u64)> = open
         .iter()
-        .filter(|c| c.executor == own && c.status == zr_common::rollup::settlement::DaStatus::Open)
+        .filter(|c| c.status == zr_common::rollup::settlement::DaStatus::Open)
+        .filter(|c| store.claim(c.height).ok().flatten().is_some_and(|own| own.body.leaves_root == c.leaves_root))
         .map(|c| (c.height, c.opened_at))
         .collect();
     answered.retain(|key, _| ours.contains(key));
@@ -431,6 +442,7 @@ pub async fn start<L: L1 + 'static>(
             poster,
             start_height: config.start_height,
             stopped: claims_stopped.clone(),
+            bonded: AtomicBool::new(false),
         }),
         outputs.head.clone(),
         config.data_dir.join("state.redb"),
@@ -573,6 +585,8 @@ enum ToPost {
     Claim(Box<Claim>),
     /// A claim's leaves (height, leaves), to answer a data-availability challenge.
     Leaves(u64, Vec<zr_protocol::ClaimLeaf>),
+    /// Receive what the inbox paid this account (a bond back, a deposit back).
+    ReceivePayouts,
 }
 
 /// Sends a bond of `amount` ZNN to the inbox unless L1 already holds one of this executor; whether it is
@@ -643,6 +657,18 @@ fn spawn_claim_poster<L: L1 + 'static>(
                 },
             };
             let claim = match item {
+                ToPost::ReceivePayouts => {
+                    match poster.receive_all().await {
+                        Ok(received) => {
+                            for block in received {
+                                tracing::info!(target: "zr::executor", from = %block.from_block_hash,
+                                    "received a payout from the inbox on L1");
+                            }
+                        }
+                        Err(err) => tracing::warn!(target: "zr::executor", error = %err, "cannot receive a payout"),
+                    }
+                    continue;
+                }
                 // A claim that can never be final is not worth its plasma.
                 ToPost::Claim(_) if stopped.load(Ordering::SeqCst) => continue,
                 ToPost::Claim(claim) => *claim,

@@ -254,7 +254,8 @@ pub fn intrinsic_gas_of_len(len: usize) -> u64 {
 /// The VM version of a cost table, operator table, limits and bounds: SHA3 over a tag, the VM release and
 /// their canonical encodings. The tag's number moves when a rule that is code rather than data changes
 /// (what validation admits, how the transition runs): v3 refused segments that would not instantiate; v4 reads
-/// no code key on a call (the contract record proves the code hash).
+/// no code key on a call (the contract record proves the code hash); v5 orders at most 16 383 transactions a
+/// momentum and takes no deposit from a data-availability challenge's amount.
 pub fn vm_version_of(
     costs: &GasCosts,
     operators: &OperatorCosts,
@@ -263,7 +264,7 @@ pub fn vm_version_of(
 ) -> Hash {
     use zr_common::codec::encode;
     sha3_256_concat([
-        b"zrollup/vm/v4|".as_slice(),
+        b"zrollup/vm/v5|".as_slice(),
         VM_RELEASE.as_bytes(),
         &encode(costs),
         &encode(operators),
@@ -284,7 +285,7 @@ mod tests {
     /// The VM version goes into every claim: a change to the cost table or limits must be deliberate.
     #[test]
     fn vm_version_is_pinned() {
-        assert_eq!(vm_version().to_hex(), "058c4779014e9054be242a21d6ddca0fb66ae8846a3b649baffa753c3f97a671");
+        assert_eq!(vm_version().to_hex(), "0de3997309a802be1b5925ed9f552a6b265c3450dbf997519f0fe33b18462bc4");
     }
 
     /// Every field of every table is in the version: each table encodes to one fixed-width integer per

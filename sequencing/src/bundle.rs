@@ -28,9 +28,13 @@ pub const BOND_TAG: u8 = 4;
 pub const CHALLENGE_PART_TAG: u8 = 5;
 /// Bytes of a challenge one part carries at most (what fits a 16 KiB block with the part's header).
 pub const MAX_CHALLENGE_PART_LEN: usize = 16 * 1024 - 128;
-/// Parts one challenge may have: about 2 MiB of witness and code, above the worst witness the protocol's
-/// caps allow (746 KB measured).
-pub const MAX_CHALLENGE_PARTS: u32 = 128;
+/// Parts one challenge may have: 8.3 MB, room for the largest challenge that decodes (8 MiB of witness and
+/// the code its leaf runs, which may be several contracts of up to 1 MiB each; the worst witness the protocol's
+/// caps allow measured 746 KB).
+pub const MAX_CHALLENGE_PARTS: u32 = 520;
+/// Parts a claim's leaves may take in a data-availability answer: 2 MB, above the 1 966 088 bytes of the
+/// largest claim's leaves (`limits::MAX_MOMENTUM_TRANSACTIONS`).
+pub const MAX_LEAVES_PARTS: u32 = 128;
 
 /// One part of a challenge's canonical bytes (`zr_fraud::Challenge`), identified by their SHA3.
 #[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]

@@ -18,6 +18,9 @@ pub struct MomentumSubscription {
     pub events: mpsc::Receiver<MomentumEvent>,
 }
 
+/// Unreceived sends asked for at once.
+pub const UNRECEIVED_PAGE: u32 = 50;
+
 /// A NoM node (znnd or `zr-devnet`) as zrollup uses it.
 pub trait L1: Send + Sync {
     /// The newest momentum.
@@ -68,6 +71,10 @@ pub trait L1: Send + Sync {
         height: u64,
         count: u64,
     ) -> impl Future<Output = Result<Vec<DaRecord>, L1Error>> + Send;
+
+    /// Confirmed sends to `address` it has not received yet, oldest first: the first page of
+    /// `ledger.getUnreceivedBlocksByAddress` (at most [`UNRECEIVED_PAGE`]).
+    fn unreceived_blocks(&self, address: &Address) -> impl Future<Output = Result<Vec<AccountBlock>, L1Error>> + Send;
 
     /// The data-availability challenges still open, of claims at any height
     /// (`embedded.rollup.getOpenDaChallenges`).

@@ -73,6 +73,13 @@ impl<L: L1> Poster<L> {
         let slot = self.slot().await;
         slot.post_with(send, |_| async { Ok(()) }).await
     }
+
+    /// Receives every send L1 lists as unreceived for the account (bonds and deposits paid back by the
+    /// inbox), on the same chain as its posts. Returns the receive blocks.
+    pub async fn receive_all(&self) -> Result<Vec<AccountBlock>, L1Error> {
+        let _slot = self.slot().await;
+        crate::receive_all(self.l1.as_ref(), self.chain_identifier, &self.key).await
+    }
 }
 
 impl<L: L1> PostSlot<'_, L> {

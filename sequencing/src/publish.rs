@@ -1,4 +1,4 @@
-//! Building, paying for, signing and publishing a user send block.
+//! Building, paying for, signing and publishing a user's send and receive blocks.
 
 use zr_common::nom::rpc::GetRequiredParam;
 use zr_common::nom::{AccountBlock, BlockType, HashHeight, plasma, pow};
@@ -42,13 +42,65 @@ pub async fn build_send_block<L: L1>(
     let address = key.address();
     let frontier = l1.frontier_block(&address).await?;
     let momentum = l1.frontier_momentum().await?;
+    let (fused_plasma, difficulty) = plasma_for(l1, address, BlockType::UserSend, Some(send.to), &send.data).await?;
+    let acknowledged = HashHeight { hash: momentum.hash, height: momentum.height };
+    let block = AccountBlock {
+        to_address: send.to,
+        amount: send.amount,
+        token_standard: send.token,
+        data: send.data,
+        fused_plasma,
+        difficulty,
+        ..AccountBlock::next(chain_identifier, BlockType::UserSend, address, frontier.as_ref(), acknowledged)
+    };
+    seal(block, key).await
+}
+
+/// Receives the confirmed send `send_hash` into `key`'s account: builds the receive block on the account's
+/// frontier, pays its plasma as [`send_block`] does, signs and publishes it. Returns the block.
+pub async fn receive_block<L: L1>(
+    l1: &L,
+    chain_identifier: u64,
+    key: &KeyPair,
+    send_hash: zr_common::Hash,
+) -> Result<AccountBlock, L1Error> {
+    let address = key.address();
+    let frontier = l1.frontier_block(&address).await?;
+    let momentum = l1.frontier_momentum().await?;
+    let (fused_plasma, difficulty) = plasma_for(l1, address, BlockType::UserReceive, None, &[]).await?;
+    let acknowledged = HashHeight { hash: momentum.hash, height: momentum.height };
+    let block = AccountBlock {
+        from_block_hash: send_hash,
+        fused_plasma,
+        difficulty,
+        ..AccountBlock::next(chain_identifier, BlockType::UserReceive, address, frontier.as_ref(), acknowledged)
+    };
+    let block = seal(block, key).await?;
+    l1.publish(&block).await?;
+    Ok(block)
+}
+
+/// Receives every send L1 lists as unreceived for `key`'s account (`ledger.getUnreceivedBlocksByAddress`,
+/// its first page), oldest first; the receive blocks published.
+pub async fn receive_all<L: L1>(l1: &L, chain_identifier: u64, key: &KeyPair) -> Result<Vec<AccountBlock>, L1Error> {
+    let mut received = Vec::new();
+    for send in l1.unreceived_blocks(&key.address()).await? {
+        received.push(receive_block(l1, chain_identifier, key, send.hash).await?);
+    }
+    Ok(received)
+}
+
+/// How a block of `block_type` from `address` pays its plasma: fused plasma if enough is available, else
+/// PoW (at most 94 500 plasma): `(fused_plasma, difficulty)`.
+async fn plasma_for<L: L1>(
+    l1: &L,
+    address: Address,
+    block_type: BlockType,
+    to: Option<Address>,
+    data: &[u8],
+) -> Result<(u64, u64), L1Error> {
     let required = l1
-        .required_pow(&GetRequiredParam {
-            address,
-            block_type: BlockType::UserSend as u64,
-            to_address: Some(send.to),
-            data: send.data.clone(),
-        })
+        .required_pow(&GetRequiredParam { address, block_type: block_type as u64, to_address: to, data: data.to_vec() })
         .await;
     let required = match required {
         Ok(required) => required,
@@ -58,34 +110,25 @@ pub async fn build_send_block<L: L1>(
             return Err(L1Error::NeedsFusedPlasma {
                 address,
                 available,
-                required: plasma::required_plasma(send.data.len()),
+                required: plasma::required_plasma(data.len()),
             });
         }
         Err(err) => return Err(err),
     };
-    let (fused_plasma, difficulty) = if required.available_plasma >= required.base_plasma {
-        (required.base_plasma, 0)
+    if required.available_plasma >= required.base_plasma {
+        Ok((required.base_plasma, 0))
     } else if required.base_plasma <= plasma::MAX_POW_PLASMA_PER_BLOCK {
-        (0, plasma::difficulty_for_plasma(required.base_plasma))
+        Ok((0, plasma::difficulty_for_plasma(required.base_plasma)))
     } else {
-        return Err(L1Error::NeedsFusedPlasma {
-            address,
-            available: required.available_plasma,
-            required: required.base_plasma,
-        });
-    };
-    let acknowledged = HashHeight { hash: momentum.hash, height: momentum.height };
-    let mut block = AccountBlock {
-        to_address: send.to,
-        amount: send.amount,
-        token_standard: send.token,
-        data: send.data,
-        fused_plasma,
-        difficulty,
-        ..AccountBlock::next(chain_identifier, BlockType::UserSend, address, frontier.as_ref(), acknowledged)
-    };
-    if difficulty > 0 {
-        let data_hash = pow::data_hash(&address, &block.previous_hash);
+        Err(L1Error::NeedsFusedPlasma { address, available: required.available_plasma, required: required.base_plasma })
+    }
+}
+
+/// Computes the block's PoW nonce when it pays by PoW, and signs it.
+async fn seal(mut block: AccountBlock, key: &KeyPair) -> Result<AccountBlock, L1Error> {
+    if block.difficulty > 0 {
+        let data_hash = pow::data_hash(&block.address, &block.previous_hash);
+        let difficulty = block.difficulty;
         block.nonce = tokio::task::spawn_blocking(move || pow::generate(&data_hash, difficulty))
             .await
             .map_err(|e| L1Error::Invalid(format!("PoW task failed: {e}")))?;

@@ -13,8 +13,8 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use zr_common::Address;
 use zr_common::nom::rpc::{
-    AccountInfo, DetailedMomentum, DetailedMomentumList, GetRequiredParam, GetRequiredResult, MomentumEvent,
-    PlasmaInfo, RpcAccountBlock, RpcMomentum,
+    AccountBlockList, AccountInfo, DetailedMomentum, DetailedMomentumList, GetRequiredParam, GetRequiredResult,
+    MomentumEvent, PlasmaInfo, RpcAccountBlock, RpcMomentum,
 };
 use zr_common::nom::{AccountBlock, Momentum};
 use zr_common::rollup::settlement::{Bond, ClaimRecord, DaRecord, FinalRoot};
@@ -242,6 +242,12 @@ impl L1 for ZnndClient {
 
     async fn rollup_da_challenges(&self, height: u64, count: u64) -> Result<Vec<DaRecord>, L1Error> {
         self.read("embedded.rollup.getDaChallenges", json!([height, count])).await
+    }
+
+    async fn unreceived_blocks(&self, address: &Address) -> Result<Vec<AccountBlock>, L1Error> {
+        let page: AccountBlockList =
+            self.read("ledger.getUnreceivedBlocksByAddress", json!([address, 0, crate::UNRECEIVED_PAGE])).await?;
+        Ok(page.list.into_iter().map(|b| b.block).collect())
     }
 
     async fn rollup_open_da_challenges(&self) -> Result<Vec<DaRecord>, L1Error> {

@@ -263,7 +263,12 @@ impl Run {
     /// challenge every open wrong claim once.
     fn honest_duties(&mut self, at: u64) {
         for da in self.s.open_da_challenges() {
-            if let Some(who) = self.honest.iter().find(|k| k.public() == da.executor).cloned() {
+            // Any honest executor with a claim at the height whose leaves are the challenged claim's answers.
+            let claims = self.s.claims(da.height, 1);
+            let answering = self.honest.iter().find(|k| {
+                claims.iter().any(|c| c.executor == k.public() && c.leaves_root == da.leaves_root && is_true(c))
+            });
+            if let Some(who) = answering.cloned() {
                 let leaves = honest_leaves(da.height);
                 for part in zr_sequencing::bundle::encode_leaves(da.height, &leaves) {
                     let block = self.send(&who, 0);

@@ -76,6 +76,9 @@ pub enum Refusal {
     /// A claim with no leaves (every momentum has its prelude leaf).
     #[error("a claim commits to at least its prelude leaf; its leaves root is zero")]
     NoLeaves,
+    /// A claim of an executor with no live bond.
+    #[error("the executor has no live bond (send one with the bond payload before claiming)")]
+    ExecutorUnbonded,
     /// A second claim of one executor at one height.
     #[error("this executor's claim for height {0} is recorded already")]
     ClaimRecorded(u64),
@@ -105,9 +108,15 @@ pub enum Refusal {
     /// A data-availability challenge of a claim under one already.
     #[error("that claim is under a data-availability challenge already")]
     DaOpenAlready,
-    /// Leaves posted with no open data-availability challenge of the sender's claim.
-    #[error("no open data-availability challenge of this account's claim at {0}")]
+    /// Leaves posted for a height with no open data-availability challenge.
+    #[error("no open data-availability challenge at height {0}")]
     NoDaChallenge(u64),
+    /// Leaves posted by an account with no claim at the height.
+    #[error("only an executor with a claim at height {0} may post leaves for it")]
+    NotClaimant(u64),
+    /// A data-availability challenge of leaves already posted in full.
+    #[error("the claim's leaves at height {0} are on L1 already (a data-availability challenge was answered)")]
+    LeavesOnL1(u64),
     /// A part numbered outside its count, or a count outside the bound.
     #[error("{what} come in 1 to {max} parts, this part says {index}/{count}")]
     PartNumber {
@@ -127,7 +136,7 @@ pub enum Refusal {
     #[error("the leaves do not decode: {0}")]
     LeavesUndecodable(String),
     /// Leaves that do not hash to the claim's leaves root.
-    #[error("the leaves posted do not hash to the claim's leaves root")]
+    #[error("the leaves posted do not hash to the leaves root of a claim under an open data-availability challenge")]
     LeavesMismatch,
     /// A challenge already in.
     #[error("challenge {0} is in already")]
@@ -135,6 +144,9 @@ pub enum Refusal {
     /// Parts whose whole does not hash to the challenge's id.
     #[error("the parts of challenge {0} do not hash to its id")]
     ChallengeHash(Hash),
+    /// A challenge part longer than a part may be.
+    #[error("a challenge part carries at most 16 256 bytes, this one {0}")]
+    PartTooLong(usize),
     /// A challenger with its share of the verdict queue taken.
     #[error("this challenger has {0} challenges open (waiting or arriving), the most one may have")]
     TooManyOpen(u32),

@@ -12,11 +12,14 @@ use zr_common::nom::AccountBlock;
 use zr_common::rollup::Claim;
 use zr_common::rollup::settlement::{
     Bond, ChallengeRecord, ChallengeStatus, ClaimRecord, ClaimStatus, DaRecord, DaStatus, FinalRoot,
-    INCOMPLETE_CHALLENGE_FINE, MAX_CHALLENGE_BYTES_HELD, Parameters, Refused,
+    MAX_CHALLENGE_BYTES_HELD, Parameters, Refused,
 };
 use zr_common::{Address, Canonical, Hash, TokenStandard};
 use zr_fraud::Dispute;
-use zr_sequencing::bundle::{ChallengePart, DaChallenge, LeavesPart, MAX_CHALLENGE_PARTS, WithdrawalProof};
+use zr_sequencing::bundle::{
+    ChallengePart, DaChallenge, LeavesPart, MAX_CHALLENGE_PART_LEN, MAX_CHALLENGE_PARTS, MAX_LEAVES_PARTS,
+    WithdrawalProof,
+};
 
 use crate::judge::Judgement;
 use crate::refusal::Refusal;
@@ -67,8 +70,11 @@ pub struct Settlement {
     paid: BTreeMap<Hash, Hash>,
     /// Data-availability challenges, by (height, executor's address).
     da: BTreeMap<(u64, Address), DaRecord>,
-    /// Leaves arriving in answer to them, by (height, executor's address).
+    /// Leaves arriving in answer to them, by (height, sender's address).
     leaves_parts: BTreeMap<(u64, Address), Parts>,
+    /// (height, leaves root) of leaves posted in full on L1: a claim with them cannot be challenged for its
+    /// data again.
+    answered_leaves: BTreeSet<(u64, Hash)>,
     /// Payouts due and not yet paid (the inbox pays them when it can), in the order they fell due.
     owed: Vec<Payout>,
 }
@@ -83,12 +89,6 @@ struct PartialChallenge {
     count: u32,
     parts: BTreeMap<u32, Vec<u8>>,
     first_at: u64,
-}
-
-impl PartialChallenge {
-    fn bytes(&self) -> usize {
-        self.parts.values().map(Vec::len).sum()
-    }
 }
 
 impl Settlement {
@@ -108,6 +108,7 @@ impl Settlement {
             paid: BTreeMap::new(),
             da: BTreeMap::new(),
             leaves_parts: BTreeMap::new(),
+            answered_leaves: BTreeSet::new(),
             owed: Vec::new(),
         })
     }
@@ -238,10 +239,12 @@ impl Settlement {
         if self.claims.contains_key(&key) {
             return Err(Refusal::ClaimRecorded(body.height));
         }
-        let status = match self.live_bond(&block.address) {
-            true => ClaimStatus::Pending,
-            false => ClaimStatus::Unfinalizable { reason: "its executor had no bond when it was included".into() },
-        };
+        // Not recorded at all without a bond: a claim that can never be final would hold its executor's place at
+        // the height (and cost the pillars storage) for nothing.
+        if !self.live_bond(&block.address) {
+            return Err(Refusal::ExecutorUnbonded);
+        }
+        let status = ClaimStatus::Pending;
         self.claims.insert(
             key,
             ClaimRecord {
@@ -262,14 +265,17 @@ impl Settlement {
     /// Records a data-availability challenge sent in `block` (with its deposit) at momentum `at`.
     pub fn da_challenge(&mut self, block: &AccountBlock, challenge: DaChallenge, at: u64) {
         let key = (challenge.height, challenge.executor.address());
+        let leaves_root = self.claims.get(&key).filter(|c| c.status == ClaimStatus::Pending).map(|c| c.leaves_root);
         let refused = if block.token_standard != TokenStandard::ZNN || block.amount < self.params.da_deposit {
             Some(Refusal::DepositTooSmall(self.params.da_deposit))
         } else if !self.live_bond(&block.address) {
             Some(Refusal::ChallengerUnbonded)
-        } else if self.claims.get(&key).is_none_or(|c| c.status != ClaimStatus::Pending) {
+        } else if leaves_root.is_none() {
             Some(Refusal::NoOpenClaim { executor: challenge.executor, height: challenge.height })
         } else if self.da.get(&key).is_some_and(|d| d.status == DaStatus::Open) {
             Some(Refusal::DaOpenAlready)
+        } else if leaves_root.is_some_and(|root| self.answered_leaves.contains(&(challenge.height, root))) {
+            Some(Refusal::LeavesOnL1(challenge.height))
         } else {
             None
         };
@@ -283,14 +289,14 @@ impl Settlement {
             height: challenge.height,
             opened_at: at,
             deposit: block.amount,
+            leaves_root: leaves_root.unwrap_or_default(),
             status: DaStatus::Open,
         };
-        // A new challenge of a claim answered before starts its answer afresh.
-        self.leaves_parts.remove(&key);
         self.da.insert(key, record);
     }
 
-    /// Records a part of the leaves an executor posts in `block` at momentum `at` to answer a challenge.
+    /// Records a part of the leaves a claimant of the height posts in `block` at momentum `at` to answer the
+    /// data-availability challenges of every claim at that height with those leaves.
     pub fn leaves_part(&mut self, block: &AccountBlock, part: LeavesPart, at: u64) {
         if let Err(reason) = self.add_leaves_part(block, part, at) {
             self.refuse(block, at, reason);
@@ -299,13 +305,17 @@ impl Settlement {
 
     fn add_leaves_part(&mut self, block: &AccountBlock, part: LeavesPart, at: u64) -> Result<(), Refusal> {
         let key = (part.height, block.address);
-        if self.da.get(&key).is_none_or(|d| d.status != DaStatus::Open) {
+        if !self.da_open_at(part.height) {
             return Err(Refusal::NoDaChallenge(part.height));
         }
-        if part.count == 0 || part.count > MAX_CHALLENGE_PARTS || part.index >= part.count {
+        // Only claimants of the height (bonded when they claimed) may hold leaves in the pillars' state.
+        if !self.claims.contains_key(&key) {
+            return Err(Refusal::NotClaimant(part.height));
+        }
+        if part.count == 0 || part.count > MAX_LEAVES_PARTS || part.index >= part.count {
             return Err(Refusal::PartNumber {
                 what: "leaves",
-                max: MAX_CHALLENGE_PARTS,
+                max: MAX_LEAVES_PARTS,
                 index: part.index,
                 count: part.count,
             });
@@ -320,22 +330,34 @@ impl Settlement {
         }
         let (_, parts) = self.leaves_parts.remove(&key).unwrap_or_default();
         let bytes: Vec<u8> = parts.into_values().flatten().collect();
-        let leaves: Vec<zr_protocol::ClaimLeaf> = zr_common::codec::decode(
-            "claim leaves",
-            &bytes,
-            MAX_CHALLENGE_PARTS as usize * zr_sequencing::bundle::MAX_CHALLENGE_PART_LEN,
-        )
-        .map_err(|e| Refusal::LeavesUndecodable(e.to_string()))?;
-        let claim_root = self.claims.get(&key).map(|c| c.leaves_root);
-        if leaves.is_empty() || Some(zr_protocol::leaves_root(&leaves)) != claim_root {
+        let leaves: Vec<zr_protocol::ClaimLeaf> =
+            zr_common::codec::decode("claim leaves", &bytes, MAX_LEAVES_PARTS as usize * MAX_CHALLENGE_PART_LEN)
+                .map_err(|e| Refusal::LeavesUndecodable(e.to_string()))?;
+        let root = zr_protocol::leaves_root(&leaves);
+        let answered: Vec<(u64, Address)> = self
+            .da
+            .iter()
+            .filter(|((h, _), d)| *h == part.height && d.status == DaStatus::Open && d.leaves_root == root)
+            .map(|(k, _)| *k)
+            .collect();
+        if leaves.is_empty() || answered.is_empty() {
             return Err(Refusal::LeavesMismatch);
         }
-        // The data was available: the challenge's deposit is forfeit (it stays with the inbox); the
-        // challenger's bond is untouched.
-        if let Some(record) = self.da.get_mut(&key) {
-            record.status = DaStatus::Answered { at };
+        // The data is available: each challenge's deposit is forfeit (it stays with the inbox); the
+        // challengers' bonds are untouched.
+        for key in answered {
+            if let Some(record) = self.da.get_mut(&key) {
+                record.status = DaStatus::Answered { at };
+            }
         }
+        self.answered_leaves.insert((part.height, root));
         Ok(())
+    }
+
+    fn da_open_at(&self, height: u64) -> bool {
+        self.da
+            .range((height, Address([0; 20]))..=(height, Address([0xff; 20])))
+            .any(|(_, d)| d.status == DaStatus::Open)
     }
 
     /// Records a part of a challenge sent in `block`, confirmed at momentum `at`.
@@ -360,15 +382,20 @@ impl Settlement {
         if !self.live_bond(&block.address) {
             return Err(Refusal::ChallengerUnbonded);
         }
+        if part.bytes.len() > MAX_CHALLENGE_PART_LEN {
+            return Err(Refusal::PartTooLong(part.bytes.len()));
+        }
+        // A new challenge is admitted whole or not at all: room for all its parts is reserved now, so none of
+        // its later parts can be refused for space (and its sender fined for parts it could not post).
         if !self.partial.contains_key(&part.id) {
             let open = self.open_challenges_of(&block.address);
             if open >= self.params.max_open_challenges_per_challenger as usize {
                 return Err(Refusal::TooManyOpen(self.params.max_open_challenges_per_challenger));
             }
-        }
-        let held = self.challenge_bytes_held();
-        if held + part.bytes.len() > MAX_CHALLENGE_BYTES_HELD {
-            return Err(Refusal::QueueFull { held, limit: MAX_CHALLENGE_BYTES_HELD });
+            let held = self.challenge_bytes_held();
+            if held + part.count as usize * MAX_CHALLENGE_PART_LEN > MAX_CHALLENGE_BYTES_HELD {
+                return Err(Refusal::QueueFull { held, limit: MAX_CHALLENGE_BYTES_HELD });
+            }
         }
         let entry = self.partial.entry(part.id).or_insert_with(|| PartialChallenge {
             from: block.address,
@@ -418,8 +445,9 @@ impl Settlement {
         arriving + waiting
     }
 
+    /// Bytes reserved for challenges arriving (all their parts) and held by those waiting.
     fn challenge_bytes_held(&self) -> usize {
-        self.partial.values().map(PartialChallenge::bytes).sum::<usize>()
+        self.partial.values().map(|p| p.count as usize * MAX_CHALLENGE_PART_LEN).sum::<usize>()
             + self.queue.iter().map(|(_, bytes)| bytes.len()).sum::<usize>()
     }
 
@@ -501,6 +529,11 @@ impl Settlement {
     ) -> ChallengeStatus {
         let executor = dispute.executor().address();
         let Some(claim) = self.claims.get(&(dispute.height(), executor)).cloned() else {
+            // A claim of a settled height may have been pruned since the challenge came in: nobody can say.
+            if dispute.height() <= self.final_root.height {
+                let reason = format!("height {} is final and its claims are no longer kept", dispute.height());
+                return ChallengeStatus::Refunded { at, reason };
+            }
             return self.challenger_wrong(challenger, at, "no such claim is recorded".into());
         };
         match (judge(dispute, &claim, &self.params), &claim.status) {
@@ -590,7 +623,7 @@ impl Settlement {
                     continue;
                 }
                 challenged |= open.contains(&record.executor);
-                due |= at >= record.included_at + window;
+                due |= at >= record.included_at.saturating_add(window);
                 says.insert((record.new_state_root, record.leaves_root));
             }
             // None due yet, claims that disagree (left to a challenge), or one awaiting its verdict: this height
@@ -598,7 +631,7 @@ impl Settlement {
             let agreed = says.first().copied().filter(|_| says.len() == 1 && due && !challenged);
             let Some((root, leaves_root)) = agreed else { break };
             for record in self.at_height(height) {
-                if at >= record.included_at + window {
+                if at >= record.included_at.saturating_add(window) {
                     record.status = ClaimStatus::Final { at };
                 }
             }
@@ -616,7 +649,7 @@ impl Settlement {
         for record in self.at_height(height) {
             if (record.new_state_root, record.leaves_root) != (root, leaves_root) {
                 record.status = ClaimStatus::Unfinalizable { reason: format!("another root, {root}, is final") };
-            } else if at >= record.included_at + window {
+            } else if at >= record.included_at.saturating_add(window) {
                 record.status = ClaimStatus::Final { at };
             }
         }
@@ -639,7 +672,7 @@ impl Settlement {
             let claim_open = self.claims.get(&key).is_some_and(|c| c.status == ClaimStatus::Pending);
             let status = if !claim_open {
                 DaStatus::Moot { at }
-            } else if at >= record.opened_at + self.params.da_window {
+            } else if at >= record.opened_at.saturating_add(self.params.da_window) {
                 let id =
                     zr_common::sha3_256(&DaChallenge { executor: record.executor, height: record.height }.to_bytes());
                 let reason = format!(
@@ -657,22 +690,24 @@ impl Settlement {
                 token: TokenStandard::ZNN,
                 amount: record.deposit,
             });
-            self.leaves_parts.remove(&key);
             if let Some(open) = self.da.get_mut(&key) {
                 open.status = status;
             }
         }
+        // Leaves still arriving for a height with nothing open to answer are dropped.
+        let idle: BTreeSet<u64> = self.leaves_parts.keys().map(|(h, _)| *h).filter(|h| !self.da_open_at(*h)).collect();
+        self.leaves_parts.retain(|(h, _), _| !idle.contains(h));
     }
 
     /// Challenges whose parts did not all arrive in time are dropped, and their sender fined.
     fn expire_parts(&mut self, at: u64) {
         let expire = self.params.challenge_parts_expire;
         let expired: Vec<Hash> =
-            self.partial.iter().filter(|(_, p)| at >= p.first_at + expire).map(|(id, _)| *id).collect();
+            self.partial.iter().filter(|(_, p)| at >= p.first_at.saturating_add(expire)).map(|(id, _)| *id).collect();
         for id in expired {
             let Some(partial) = self.partial.remove(&id) else { continue };
             if let Some(bond) = self.bonds.get_mut(&partial.from) {
-                bond.amount = bond.amount.saturating_sub(INCOMPLETE_CHALLENGE_FINE);
+                bond.amount = bond.amount.saturating_sub(self.params.min_bond / 10);
                 if bond.amount == 0 {
                     self.bonds.remove(&partial.from);
                 }
@@ -688,7 +723,7 @@ impl Settlement {
         let due: Vec<Address> = self
             .bonds
             .iter()
-            .filter(|(_, b)| b.unbonding_since.is_some_and(|since| at >= since + delay))
+            .filter(|(_, b)| b.unbonding_since.is_some_and(|since| at >= since.saturating_add(delay)))
             .map(|(owner, _)| *owner)
             .filter(|owner| {
                 let claims_open = self.claims.iter().any(|((_, a), c)| a == owner && c.status == ClaimStatus::Pending);
@@ -732,8 +767,10 @@ impl Settlement {
         }
     }
 
+    /// Whether `address` has a bond that covers new claims and challenges: not unbonding, and (after fines) at
+    /// least the least bond.
     fn live_bond(&self, address: &Address) -> bool {
-        self.bonds.get(address).is_some_and(|b| b.unbonding_since.is_none())
+        self.bonds.get(address).is_some_and(|b| b.unbonding_since.is_none() && b.amount >= self.params.min_bond)
     }
 
     fn refuse(&mut self, block: &AccountBlock, at: u64, reason: Refusal) {
@@ -745,10 +782,17 @@ impl Settlement {
 
     fn prune(&mut self) {
         let keep_from = self.final_root.height.saturating_sub(KEEP_SETTLED);
-        self.claims.retain(|(h, _), c| *h >= keep_from || c.status == ClaimStatus::Pending);
+        let named: BTreeSet<(u64, Address)> = self
+            .challenges
+            .values()
+            .filter(|c| c.status == ChallengeStatus::Waiting)
+            .map(|c| (c.height, c.executor.address()))
+            .collect();
+        self.claims.retain(|key, c| key.0 >= keep_from || c.status == ClaimStatus::Pending || named.contains(key));
         self.recent_final.retain(|h, _| *h >= keep_from);
         self.challenges.retain(|_, c| c.height >= keep_from || c.status == ChallengeStatus::Waiting);
         self.da.retain(|(h, _), d| *h >= keep_from || d.status == DaStatus::Open);
+        self.answered_leaves.retain(|(h, _)| *h >= keep_from);
     }
 
     // ----- Queries -----

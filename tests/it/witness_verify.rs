@@ -219,7 +219,7 @@ fn golden_witness() {
     let witness = build_witness(VM.as_ref(), pre, &claim, &leaves, &ordered, 2).unwrap();
     assert_eq!(
         sha3_256(&witness.to_bytes()).to_hex(),
-        "ed43315400774f384d2854f9d56d7d048d8aeb82585dda6000ec72da9b70c93c"
+        "f129d30d3ec86aca14476b424ac7958d3e3f0c9a0b7cd7092e06eb572ed10e56"
     );
 }
 

@@ -177,9 +177,18 @@ pub fn run(cmd: RollupCommand, key: KeyFileArg, net: NetArgs, out: &Output) -> e
                 let hash = view.hash;
                 net.progress_line(&format!("executed at height {}", view.height.unwrap_or_default()));
                 let paid = super::withdraw::pay_when_final(&net, &key, hash).await?;
-                out.emit(json!({ "transaction": hash, "executedAt": view.height, "finalAt": paid.final_height, "l1Block": paid.l1_block, "recipient": l1_recipient }), || {
+                // Paid to this key's own account: receive it, as its wallet would.
+                let received = match l1_recipient == key.address() {
+                    true => Some(super::withdraw::receive_payout(&net, &key, paid.l1_block).await?.hash),
+                    false => None,
+                };
+                out.emit(json!({ "transaction": hash, "executedAt": view.height, "finalAt": paid.final_height, "l1Block": paid.l1_block, "recipient": l1_recipient, "receivedBy": received }), || {
+                    let receipt = received.map_or_else(
+                        || " (the recipient receives it from its wallet)".to_owned(),
+                        |block| format!(", received by block {block}"),
+                    );
                     format!(
-                        "withdrawal {hash}: executed at height {}, final at {}, paid on L1 to {l1_recipient} by block {} ({} {})",
+                        "withdrawal {hash}: executed at height {}, final at {}, paid on L1 to {l1_recipient} by block {} ({} {}){receipt}",
                         view.height.unwrap_or_default(), paid.final_height, paid.l1_block, format_amount(amount), token
                     )
                 });

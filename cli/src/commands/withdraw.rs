@@ -21,6 +21,24 @@ pub struct Paid {
     pub l1_block: Hash,
 }
 
+/// Receives the payout `l1_block` into `key`'s own L1 account with an ordinary receive block (as a NoM
+/// wallet would, finding it with `ledger.getUnreceivedBlocksByAddress`); the receive block.
+pub async fn receive_payout(net: &Net, key: &KeyPair, l1_block: Hash) -> eyre::Result<zr_common::nom::AccountBlock> {
+    let chain_identifier = net.l1.frontier_momentum().await?.chain_identifier;
+    let deadline = Instant::now() + Duration::from_secs(net.args.timeout);
+    loop {
+        match zr_sequencing::receive_block(net.l1.as_ref(), chain_identifier, key, l1_block).await {
+            Ok(block) => return Ok(block),
+            // Plasma held by unconfirmed blocks comes back when a momentum confirms them.
+            Err(err) if err.clears_with_next_momentum() && Instant::now() < deadline => {
+                net.progress("waiting for plasma to receive the payout (the next momentum frees it)…");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(err) => return Err(err).wrap_err_with(|| format!("cannot receive the payout {l1_block} on L1")),
+        }
+    }
+}
+
 /// Waits for finality, proves, posts and waits for the payout of the withdrawal `tx_hash`.
 pub async fn pay_when_final(net: &Net, key: &KeyPair, tx_hash: Hash) -> eyre::Result<Paid> {
     let started = Instant::now();

@@ -116,6 +116,8 @@ fn walkthrough_against_zr_up() {
     assert_eq!(withdrawn["recipient"], me.as_str(), "{withdrawn}");
     assert!(withdrawn["l1Block"].as_str().is_some_and(|h| h.len() == 64), "{withdrawn}");
     assert!(withdrawn["finalAt"].as_u64().unwrap() >= withdrawn["executedAt"].as_u64().unwrap());
+    // Paid to this key's own account, the payout is received there as a NoM wallet would.
+    assert!(withdrawn["receivedBy"].as_str().is_some_and(|h| h.len() == 64), "{withdrawn}");
     let settled = net.json(&["tx", hash]);
     assert_eq!(settled["final"], true, "{settled}");
 

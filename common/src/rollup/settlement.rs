@@ -19,12 +19,9 @@ pub const DA_DEPOSIT: u128 = 100_000_000;
 /// Challenges (complete and waiting, or still arriving in parts) one challenger may have open at once.
 pub const MAX_OPEN_CHALLENGES_PER_CHALLENGER: usize = 2;
 
-/// Bytes of challenges the settlement holds at once (waiting for a verdict or arriving in parts): 32 MiB.
-pub const MAX_CHALLENGE_BYTES_HELD: usize = 32 * 1024 * 1024;
-
-/// What a challenger whose parts never completed pays from its bond (a tenth of the least bond): the
-/// pillars kept its parts for [`CHALLENGE_PARTS_EXPIRE`] momentums.
-pub const INCOMPLETE_CHALLENGE_FINE: u128 = MIN_BOND / 10;
+/// Bytes of challenges the settlement holds at once (reserved whole for those arriving in parts, and held by
+/// those waiting for a verdict): 64 MiB, room for seven of the largest.
+pub const MAX_CHALLENGE_BYTES_HELD: usize = 64 * 1024 * 1024;
 
 /// The settlement's parameters, fixed in the L1 genesis (on NoM: in the spork). Served by
 /// `embedded.rollup.getParameters`.
@@ -58,6 +55,10 @@ pub struct Parameters {
     /// Challenges one challenger may have open (waiting or arriving) at once.
     pub max_open_challenges_per_challenger: u32,
 }
+
+/// The longest window a parameter may set, in momentums (about a year at 10 s): keeps every deadline
+/// arithmetic far from overflow.
+pub const MAX_WINDOW: u64 = 3_153_600;
 
 /// The VM version a claim must carry from `from_height` on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
@@ -111,10 +112,12 @@ impl Parameters {
                 self.vm_versions[0].from_height
             ));
         }
-        if self.finality_window == 0 || self.da_window == 0 || self.challenge_parts_expire == 0 {
-            return Err(
-                "the finality window, the data-availability window and the parts' expiry must be positive".into()
-            );
+        let windows = [self.finality_window, self.da_window, self.challenge_parts_expire, self.unbond_delay];
+        if windows.iter().any(|w| !(1..=MAX_WINDOW).contains(w)) {
+            return Err(format!(
+                "the finality window, the data-availability window, the parts' expiry and the unbond delay must be 1 \
+                 to {MAX_WINDOW} momentums"
+            ));
         }
         if self.min_bond == 0 || self.da_deposit == 0 {
             return Err("the least bond and the data-availability deposit must be positive".into());
@@ -186,6 +189,9 @@ pub struct DaRecord {
     /// ZNN (smallest unit) it deposited.
     #[serde(with = "crate::json::decimal_amount")]
     pub deposit: u128,
+    /// The challenged claim's leaves root: any claimant of the height whose claim has the same leaves may
+    /// answer with them.
+    pub leaves_root: Hash,
     /// Where it stands.
     pub status: DaStatus,
 }

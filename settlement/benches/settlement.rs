@@ -1,0 +1,235 @@
+//! The pillars' settlement work per momentum: an idle momentum (bonds and pending claims, nothing to judge),
+//! the order of a full momentum that a verdict derives, and a momentum with a full verdict queue against full
+//! momentums. Prints the bytes of settlement state written per momentum.
+
+use criterion::Criterion;
+use zr_common::nom::{AccountBlock, BlockType, Momentum};
+use zr_common::rollup::settlement::{MIN_BOND, Parameters};
+use zr_common::rollup::{BundleBody, ClaimBody, TxBody, TxKind};
+use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, sha3_256};
+use zr_fraud::{Dispute, ShapeChallenge};
+use zr_protocol::{ClaimLeaf, LeafProof};
+use zr_sequencing::bundle::{ChallengePart, encode_bundle};
+use zr_settlement::{L1View, Settlement, Verifier, judge_dispute, steps_of};
+
+const CHAIN: u64 = 1;
+const VM: Hash = Hash([7; 32]);
+
+fn key(n: u64) -> KeyPair {
+    let mut seed = [0u8; 32];
+    seed[..8].copy_from_slice(&n.to_le_bytes());
+    KeyPair::from_seed(&seed)
+}
+
+struct Momentums;
+
+impl L1View for Momentums {
+    fn momentum_timestamp(&self, height: u64) -> Result<Option<u64>, String> {
+        Ok(Some(1_000 + height))
+    }
+}
+
+/// The pillars never run code for a shape dispute.
+struct NoVm;
+
+impl zr_protocol::ContractRuntime for NoVm {
+    fn accept_code(&self, _: &[u8]) -> Result<u32, zr_protocol::CodeError> {
+        unreachable!("shape disputes run no code")
+    }
+
+    fn run(
+        &self,
+        _: zr_protocol::World,
+        _: zr_protocol::Frame,
+        _: zr_protocol::Entry<'_>,
+        _: zr_protocol::BlockInfo,
+        _: u64,
+    ) -> zr_protocol::CallOutcome {
+        unreachable!("shape disputes run no code")
+    }
+}
+
+impl Verifier for NoVm {
+    fn version(&self) -> Hash {
+        VM
+    }
+
+    fn load_untrusted(&self, _: &Hash, _: &[u8]) -> Result<(), String> {
+        unreachable!("shape disputes load no code")
+    }
+}
+
+/// A momentum of 100 inbox blocks, each a bundle of as many signed transfers as fit 16 KiB.
+fn full_momentum(height: u64) -> (Momentum, Vec<AccountBlock>, usize) {
+    let mut blocks = Vec::new();
+    let mut count = 0;
+    for b in 0..100u64 {
+        let poster = key(1_000_000 + height * 1000 + b);
+        let mut transactions = Vec::new();
+        let mut data = Vec::new();
+        for i in 0.. {
+            let sender = key(height * 1_000_000 + b * 1000 + i);
+            let tx = TxBody {
+                chain_id: CHAIN,
+                sender: sender.public(),
+                nonce: 0,
+                gas_limit: 30_000,
+                fee_per_gas: 1,
+                kind: TxKind::Transfer { to: poster.address(), token: TokenStandard::ZNN, amount: 1 },
+            }
+            .sign(&sender);
+            transactions.push(tx);
+            let bundle = BundleBody { chain_id: CHAIN, poster: poster.public(), transactions: transactions.clone() }
+                .sign(&poster);
+            match encode_bundle(&bundle) {
+                Ok(encoded) if encoded.len() <= 16 * 1024 => data = encoded,
+                _ => {
+                    transactions.pop();
+                    break;
+                }
+            }
+        }
+        count += transactions.len();
+        blocks.push(AccountBlock {
+            block_type: BlockType::UserSend as u64,
+            address: poster.address(),
+            to_address: Address::INBOX,
+            hash: sha3_256(&[height.to_le_bytes(), b.to_le_bytes()].concat()),
+            data,
+            ..AccountBlock::default()
+        });
+    }
+    let momentum = Momentum {
+        version: 1,
+        chain_identifier: 1,
+        hash: sha3_256(&height.to_le_bytes()),
+        previous_hash: sha3_256(&(height - 1).to_le_bytes()),
+        height,
+        timestamp: 1_000 + height,
+        data: vec![],
+        content: blocks.iter().map(AccountBlock::header).collect(),
+        changes_hash: Hash::ZERO,
+        public_key: vec![],
+        signature: vec![],
+    };
+    (momentum, blocks, count)
+}
+
+/// The leaves every benchmark claim commits to.
+fn one_leaf() -> Vec<ClaimLeaf> {
+    vec![ClaimLeaf {
+        tx_hash: Hash::ZERO,
+        post_state_root: Hash::ZERO,
+        receipt_hash: Hash::ZERO,
+        cumulative_gas: 0,
+        cumulative_receipt_bytes: 0,
+        cumulative_state_bytes: 0,
+    }]
+}
+
+fn bond(s: &mut Settlement, who: &KeyPair, n: u64) {
+    let block = AccountBlock {
+        address: who.address(),
+        hash: sha3_256(&n.to_le_bytes()),
+        token_standard: TokenStandard::ZNN,
+        amount: MIN_BOND,
+        ..AccountBlock::default()
+    };
+    s.bond_sent(&block, 1);
+}
+
+/// A settlement with 16 bonded executors and challengers and two agreeing claims at each of the 6 heights
+/// in their window.
+fn busy_settlement() -> Settlement {
+    let mut s = Settlement::new(Parameters::new(CHAIN, VM)).unwrap();
+    let keys: Vec<KeyPair> = (0..16).map(key).collect();
+    for (i, k) in keys.iter().enumerate() {
+        bond(&mut s, k, i as u64);
+    }
+    for height in 1..=6u64 {
+        for k in &keys[..2] {
+            let body = ClaimBody {
+                chain_id: CHAIN,
+                executor: k.public(),
+                height,
+                timestamp: 1_000 + height,
+                prev_state_root: if height == 1 { Hash::ZERO } else { Hash([height as u8 - 1; 32]) },
+                new_state_root: Hash([height as u8; 32]),
+                leaves_root: zr_protocol::leaves_root(&one_leaf()),
+                vm_version: VM,
+            };
+            let block =
+                AccountBlock { address: k.address(), hash: sha3_256(&body.hash().0), ..AccountBlock::default() };
+            s.claim_sent(&block, body.sign(k), 10 + height, &Momentums);
+        }
+    }
+    s
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+
+    // An idle momentum: judge nothing, settle (nothing due), release nothing, write the state.
+    let idle = busy_settlement();
+    let written = zr_common::codec::encode(&idle).len();
+    println!("settlement state written per momentum (16 bonds, 12 pending claims): {written} bytes");
+    criterion.bench_function("settlement/idle momentum (judge, settle, release, encode)", |b| {
+        b.iter_batched(
+            || idle.clone(),
+            |mut s| {
+                s.judge(12, &mut |_, _, _| unreachable!("nothing waits"));
+                s.settle(12);
+                s.release_bonds(12);
+                let _ = s.take_owed();
+                zr_common::codec::encode(&s).len()
+            },
+            criterion::BatchSize::SmallInput,
+        )
+    });
+
+    // The order a verdict derives: a full momentum's bundles checked and sorted.
+    let full: Vec<(Momentum, Vec<AccountBlock>, usize)> = (2..6).map(full_momentum).collect();
+    println!("a full momentum: {} transactions in 100 bundles", full[0].2);
+    let mut group = criterion.benchmark_group("settlement");
+    group.sample_size(10);
+    group.bench_function("order of a full momentum (a verdict's L1 side)", |b| {
+        b.iter(|| steps_of(CHAIN, &full[0].0, &full[0].1).transactions.len())
+    });
+
+    // A momentum with a full verdict queue: four shape disputes, each against a claim of another full momentum.
+    let executor = key(0);
+    let challengers: Vec<KeyPair> = (1..=4).map(key).collect();
+    // Keys 1 to 4 are among the bonded.
+    let mut queued = busy_settlement();
+    let leaves = one_leaf();
+    for (i, (momentum, _, _)) in full.iter().enumerate() {
+        let dispute = Dispute::Shape(ShapeChallenge {
+            executor: executor.public(),
+            height: momentum.height,
+            leaf: leaves[0],
+            proof: LeafProof::new(&leaves, 0).unwrap(),
+        });
+        let bytes = dispute.to_bytes();
+        let block =
+            AccountBlock { address: challengers[i].address(), hash: Hash([i as u8; 32]), ..AccountBlock::default() };
+        queued.challenge_part(&block, ChallengePart { id: sha3_256(&bytes), index: 0, count: 1, bytes }, 12);
+    }
+    assert_eq!(queued.waiting(), 4, "{:?}", queued.refused());
+    group.bench_function("momentum with 4 verdicts against full momentums", |b| {
+        b.iter_batched(
+            || queued.clone(),
+            |mut s| {
+                s.judge(13, &mut |dispute, claim, params| {
+                    let found = full.iter().find(|(m, _, _)| m.height == claim.height);
+                    let momentum = found.map(|(m, blocks, _)| (m.clone(), blocks.clone()));
+                    judge_dispute(dispute, claim, params, Ok(momentum), &NoVm)
+                });
+                s.settle(13);
+                zr_common::codec::encode(&s).len()
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+    criterion.final_summary();
+}
