@@ -194,7 +194,8 @@ impl Chain {
         let mut payouts = std::mem::take(&mut changes.payouts);
         let settling = std::time::Instant::now();
         let waiting = settlement.waiting();
-        settlement.judge(height, &mut |dispute, claim, params| {
+        let mut work = |claimed: u64| self.verdict_work(claimed);
+        settlement.judge(height, &mut work, &mut |dispute, claim, params| {
             let momentum = self.momentum_with_blocks(claim.height).map_err(|e| {
                 tracing::error!(target: "zr::devnet", error = %e, "cannot read a challenged momentum");
                 e.to_string()
@@ -304,6 +305,22 @@ impl Chain {
         // No subscriber is fine.
         let _ = self.events.send(event.clone());
         Ok(event)
+    }
+
+    /// What a verdict on a claim at `height` costs: the bundle blocks sent to the inbox in that momentum (at
+    /// least 1). A momentum the store cannot read costs a full budget, so nothing more is judged with it.
+    fn verdict_work(&self, height: u64) -> u64 {
+        use zr_sequencing::bundle::{BUNDLE_TAG, LZ4_BUNDLE_TAG};
+        match self.momentum_with_blocks(height) {
+            Ok(Some((_, blocks))) => blocks
+                .iter()
+                .filter(|b| b.to_address == Address::INBOX)
+                .filter(|b| matches!(b.data.first(), Some(&BUNDLE_TAG | &LZ4_BUNDLE_TAG)))
+                .count()
+                .max(1) as u64,
+            Ok(None) => 1,
+            Err(_) => zr_common::rollup::settlement::VERDICT_WORK_PER_MOMENTUM,
+        }
     }
 
     /// The momentum at `height` with its confirmed blocks, in content order.

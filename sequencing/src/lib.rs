@@ -18,7 +18,10 @@ pub use check::{MomentumError, check_momentum};
 pub use error::{L1Error, Refusal};
 pub use follow::{Follower, follow, inbox_blocks};
 pub use l1::{L1, MomentumSubscription, UNRECEIVED_PAGE};
-pub use order::{Ordered, Sequenced, Verified, canonical_order, locks_amount, order_verified, verify_inbox};
+pub use order::{
+    Ordered, Sequenced, Signatures, Verified, bundle_signatures, canonical_order, locks_amount, order_verified,
+    verify_inbox, verify_inbox_with,
+};
 pub use poster::{PostSlot, Poster};
 pub use publish::{SendRequest, build_send_block, receive_all, receive_block, send_block};
 pub use znnd::ZnndClient;

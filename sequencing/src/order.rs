@@ -71,9 +71,39 @@ pub fn locks_amount(data: &[u8]) -> bool {
     matches!(data.first(), Some(&crate::bundle::BOND_TAG | &crate::bundle::DA_CHALLENGE_TAG))
 }
 
+/// Whether [`verify_inbox_with`] checks bundle signatures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signatures {
+    /// Check every bundle's signatures (what an executor does).
+    Check,
+    /// Take them as checked: L1 refuses, when a block is published, a bundle whose signatures do not verify
+    /// (`bundle_signatures`), so a confirmed momentum holds none. What the pillars do when judging, so a
+    /// verdict does not redo the momentum's signature work.
+    CheckedByL1,
+}
+
 /// Steps 1 and 2 of [`canonical_order`]: decodes the inbox blocks and checks every bundle, signatures on
 /// all cores.
 pub fn verify_inbox(chain_id: u64, inbox: &Address, blocks: &[AccountBlock]) -> Verified {
+    verify_inbox_with(chain_id, inbox, blocks, Signatures::Check)
+}
+
+/// Checks the signatures of `bundle` (its poster's and every transaction's) as one batch, as the ordering
+/// rule does; `hashes` are its transactions' hashes. Why not, naming the first that fails.
+pub fn bundle_signatures(bundle: &zr_common::rollup::Bundle, hashes: &[Hash]) -> Result<(), String> {
+    let mut signatures = SignatureBatch::new();
+    signatures.add(&bundle.body.poster, &bundle.body.hash(), &bundle.signature);
+    for (tx, hash) in bundle.body.transactions.iter().zip(hashes) {
+        signatures.add(&tx.body.sender, hash, &tx.signature);
+    }
+    signatures.verify().map_err(|(position, e)| match position.checked_sub(1) {
+        None => format!("bundle signature: {e}"),
+        Some(index) => format!("transaction {}: bad signature: {e}", hashes[index]),
+    })
+}
+
+/// [`verify_inbox`], checking bundle signatures or not.
+pub fn verify_inbox_with(chain_id: u64, inbox: &Address, blocks: &[AccountBlock], signatures: Signatures) -> Verified {
     let mut ordered = Verified::default();
     // First pass, in content order: deposits, claims, and bundles that decode and are well addressed.
     let mut bundles = Vec::new();
@@ -136,17 +166,14 @@ pub fn verify_inbox(chain_id: u64, inbox: &Address, blocks: &[AccountBlock]) -> 
     }
     // Signatures are checked on every core; the verdicts, not the timing, decide.
     let verdicts = parallel_map(&bundles, |(_, bundle, hashes)| {
-        // A bundle's signatures are checked as one batch: it is valid only if all of them are.
-        let mut signatures = SignatureBatch::new();
-        signatures.add(&bundle.body.poster, &bundle.body.hash(), &bundle.signature);
         for (tx, hash) in bundle.body.transactions.iter().zip(hashes) {
             zr_protocol::check_transaction(tx, chain_id).map_err(|e| format!("transaction {hash}: {e}"))?;
-            signatures.add(&tx.body.sender, hash, &tx.signature);
         }
-        signatures.verify().map_err(|(position, e)| match position.checked_sub(1) {
-            None => format!("bundle signature: {e}"),
-            Some(index) => format!("transaction {}: bad signature: {e}", hashes[index]),
-        })
+        // A bundle's signatures are checked as one batch: it is valid only if all of them are.
+        match signatures {
+            Signatures::Check => bundle_signatures(bundle, hashes),
+            Signatures::CheckedByL1 => Ok(()),
+        }
     });
     for ((block, bundle, hashes), verdict) in bundles.into_iter().zip(verdicts) {
         match verdict {

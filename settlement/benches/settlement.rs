@@ -10,7 +10,7 @@ use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, sha3_256};
 use zr_fraud::{Dispute, ShapeChallenge};
 use zr_protocol::{ClaimLeaf, LeafProof};
 use zr_sequencing::bundle::{ChallengePart, encode_bundle};
-use zr_settlement::{L1View, Settlement, Verifier, judge_dispute, steps_of};
+use zr_settlement::{Judgement, L1View, Settlement, Verifier, judge_dispute, steps_of};
 
 const CHAIN: u64 = 1;
 const VM: Hash = Hash([7; 32]);
@@ -177,7 +177,7 @@ fn main() {
         b.iter_batched(
             || idle.clone(),
             |mut s| {
-                s.judge(12, &mut |_, _, _| unreachable!("nothing waits"));
+                s.judge(12, &mut |_| unreachable!("nothing waits"), &mut |_, _, _| unreachable!("nothing waits"));
                 s.settle(12);
                 s.release_bonds(12);
                 let _ = s.take_owed();
@@ -215,11 +215,16 @@ fn main() {
         queued.challenge_part(&block, ChallengePart { id: sha3_256(&bytes), index: 0, count: 1, bytes }, 12);
     }
     assert_eq!(queued.waiting(), 4, "{:?}", queued.refused());
-    group.bench_function("momentum with 4 verdicts against full momentums", |b| {
+    // The verdict work budget lets one verdict against a full momentum run per momentum; the rest wait.
+    let mut once = queued.clone();
+    once.judge(13, &mut |_| 100, &mut |_, _, _| Judgement::ProvesNothing("counted only".into()));
+    println!("verdicts in a momentum whose queue holds 4 against full momentums: {}", 4 - once.waiting());
+    group.bench_function("momentum with a full verdict queue against full momentums", |b| {
         b.iter_batched(
             || queued.clone(),
             |mut s| {
-                s.judge(13, &mut |dispute, claim, params| {
+                let mut work = |height: u64| full.iter().find(|(m, _, _)| m.height == height).map_or(1, |_| 100);
+                s.judge(13, &mut work, &mut |dispute, claim, params| {
                     let found = full.iter().find(|(m, _, _)| m.height == claim.height);
                     let momentum = found.map(|(m, blocks, _)| (m.clone(), blocks.clone()));
                     judge_dispute(dispute, claim, params, Ok(momentum), &NoVm)

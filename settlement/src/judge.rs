@@ -35,9 +35,11 @@ pub enum Judgement {
 }
 
 /// L1's order of a momentum's inbox traffic under the rollup's `chain_id`: its leaves are the prelude's, then
-/// one per transaction in this order.
+/// one per transaction in this order. Bundle signatures are not checked again: L1 refused, when each block
+/// was published, a bundle whose signatures do not verify.
 pub fn steps_of(chain_id: u64, momentum: &Momentum, blocks: &[AccountBlock]) -> Ordered {
-    let verified = zr_sequencing::verify_inbox(chain_id, &zr_common::Address::INBOX, blocks);
+    let inbox = zr_common::Address::INBOX;
+    let verified = zr_sequencing::verify_inbox_with(chain_id, &inbox, blocks, zr_sequencing::Signatures::CheckedByL1);
     zr_sequencing::order_verified(verified, &momentum.previous_hash)
 }
 

@@ -298,7 +298,7 @@ impl Run {
     }
 
     fn momentum(&mut self, at: u64) {
-        self.s.judge(at, &mut |_, claim, _| match is_true(claim) {
+        self.s.judge(at, &mut |_| 1, &mut |_, claim, _| match is_true(claim) {
             true => Judgement::ProvesNothing("the claim is the truth".into()),
             false => Judgement::ExecutorWrong { reason: "not the truth".into(), correct_root: None },
         });

@@ -12,7 +12,7 @@ use zr_common::nom::AccountBlock;
 use zr_common::rollup::Claim;
 use zr_common::rollup::settlement::{
     Bond, ChallengeRecord, ChallengeStatus, ClaimRecord, ClaimStatus, DaRecord, DaStatus, FinalRoot,
-    MAX_CHALLENGE_BYTES_HELD, Parameters, Refused,
+    MAX_CHALLENGE_BYTES_HELD, Parameters, Refused, VERDICT_WORK_PER_MOMENTUM,
 };
 use zr_common::{Address, Canonical, Hash, TokenStandard};
 use zr_fraud::Dispute;
@@ -89,6 +89,14 @@ struct PartialChallenge {
     count: u32,
     parts: BTreeMap<u32, Vec<u8>>,
     first_at: u64,
+}
+
+/// Checks a part's numbering: `1 ≤ count ≤ max`, `index < count`.
+fn part_numbered(what: &'static str, max: u32, index: u32, count: u32) -> Result<(), Refusal> {
+    match count == 0 || count > max || index >= count {
+        true => Err(Refusal::PartNumber { what, max, index, count }),
+        false => Ok(()),
+    }
 }
 
 impl Settlement {
@@ -312,14 +320,7 @@ impl Settlement {
         if !self.claims.contains_key(&key) {
             return Err(Refusal::NotClaimant(part.height));
         }
-        if part.count == 0 || part.count > MAX_LEAVES_PARTS || part.index >= part.count {
-            return Err(Refusal::PartNumber {
-                what: "leaves",
-                max: MAX_LEAVES_PARTS,
-                index: part.index,
-                count: part.count,
-            });
-        }
+        part_numbered("leaves", MAX_LEAVES_PARTS, part.index, part.count)?;
         let (count, parts) = self.leaves_parts.entry(key).or_insert_with(|| (part.count, BTreeMap::new()));
         if *count != part.count {
             return Err(Refusal::PartMismatch("these leaves".into()));
@@ -368,14 +369,7 @@ impl Settlement {
     }
 
     fn add_part(&mut self, block: &AccountBlock, part: ChallengePart, at: u64) -> Result<(), Refusal> {
-        if part.count == 0 || part.count > MAX_CHALLENGE_PARTS || part.index >= part.count {
-            return Err(Refusal::PartNumber {
-                what: "challenges",
-                max: MAX_CHALLENGE_PARTS,
-                index: part.index,
-                count: part.count,
-            });
-        }
+        part_numbered("challenges", MAX_CHALLENGE_PARTS, part.index, part.count)?;
         if self.challenges.contains_key(&part.id) {
             return Err(Refusal::ChallengeIn(part.id));
         }
@@ -503,16 +497,34 @@ impl Settlement {
 
     // ----- Each momentum, after its sends -----
 
-    /// Judges up to the parameters' verdicts per momentum of the waiting challenges, in completion order, at
-    /// momentum `at`: `judge` decides each against the claim recorded (see [`crate::judge_dispute`]).
-    pub fn judge(&mut self, at: u64, judge: &mut dyn FnMut(&Dispute, &ClaimRecord, &Parameters) -> Judgement) {
-        let take = self.queue.len().min(self.params.max_verdicts_per_momentum as usize);
-        for (id, bytes) in self.queue.drain(..take).collect::<Vec<_>>() {
+    /// Judges the waiting challenges in completion order at momentum `at`, up to the parameters' verdicts per
+    /// momentum and [`VERDICT_WORK_PER_MOMENTUM`]: `work` tells what judging a claim at a height costs (the
+    /// bundle blocks of that momentum, which the verdict orders), and a verdict that would go past the budget
+    /// waits for the next momentum (the first of a momentum always runs). `judge` decides each against the
+    /// claim recorded (see [`crate::judge_dispute`]).
+    pub fn judge(
+        &mut self,
+        at: u64,
+        work: &mut dyn FnMut(u64) -> u64,
+        judge: &mut dyn FnMut(&Dispute, &ClaimRecord, &Parameters) -> Judgement,
+    ) {
+        let (mut judged, mut used) = (0usize, 0u64);
+        while judged < self.params.max_verdicts_per_momentum as usize && !self.queue.is_empty() {
+            let (id, bytes) = self.queue.remove(0);
             let Some(challenger) = self.challenges.get(&id).map(|c| c.challenger) else { continue };
             let status = match Dispute::from_bytes(&bytes) {
-                Ok(dispute) => self.verdict(&id, &challenger, &dispute, at, judge),
+                Ok(dispute) => {
+                    let cost = work(dispute.height());
+                    if judged > 0 && used.saturating_add(cost) > VERDICT_WORK_PER_MOMENTUM {
+                        self.queue.insert(0, (id, bytes));
+                        break;
+                    }
+                    used = used.saturating_add(cost);
+                    self.verdict(&id, &challenger, &dispute, at, judge)
+                }
                 Err(e) => self.challenger_wrong(&challenger, at, format!("the challenge does not decode: {e}")),
             };
+            judged += 1;
             if let Some(record) = self.challenges.get_mut(&id) {
                 record.status = status;
             }

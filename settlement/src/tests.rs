@@ -308,7 +308,7 @@ fn verdicts_reject_the_claim_and_those_after_it_or_cost_the_challenger() {
     s.settle(50);
     assert_eq!(s.final_root(), None);
     // The verdict: the executor is wrong. Its claims from there are rejected, its bond split.
-    s.judge(51, &mut |_, _, _| wrong());
+    s.judge(51, &mut |_| 1, &mut |_, _, _| wrong());
     assert!(matches!(status(&s, 1, &executor), ClaimStatus::Rejected { .. }));
     assert!(matches!(status(&s, 2, &executor), ClaimStatus::Rejected { reason, .. } if reason.contains("builds on")));
     assert_eq!(s.bond(&executor.address()), None);
@@ -317,12 +317,12 @@ fn verdicts_reject_the_claim_and_those_after_it_or_cost_the_challenger() {
     assert_eq!(s.final_root(), Some(FinalRoot { height: 1, root: root(1) }));
     // A challenge of a claim that does not exist, and one that proves nothing: the challenger pays.
     challenge(&mut s, &challenger, 22, &dispute_of(&honest, 99), 52);
-    s.judge(52, &mut |_, _, _| panic!("no judging what is not recorded"));
+    s.judge(52, &mut |_| 1, &mut |_, _, _| panic!("no judging what is not recorded"));
     assert_eq!(s.bond(&challenger.address()), None, "forfeit");
     s.bond_sent(&znn(block_of(&challenger, 23), MIN_BOND), 53);
     post(&mut s, &honest, 24, claim(&honest, 2, root(1), root(2)), 53);
     challenge(&mut s, &challenger, 25, &dispute_of(&honest, 2), 53);
-    s.judge(54, &mut |_, _, _| Judgement::ProvesNothing("the leaf is correct".into()));
+    s.judge(54, &mut |_| 1, &mut |_, _, _| Judgement::ProvesNothing("the leaf is correct".into()));
     assert_eq!(s.bond(&challenger.address()), None, "forfeit");
     assert_eq!(s.bond(&honest.address()).unwrap().amount, MIN_BOND, "the honest executor keeps its bond");
 }
@@ -339,7 +339,7 @@ fn attack_cheater_challenges_itself_first_so_the_honest_challenger_is_fined() {
         c.code = vec![vec![1]];
     }
     let second = challenge(&mut s, &honest_challenger, 11, &second_dispute, 3);
-    s.judge(4, &mut |_, _, _| wrong());
+    s.judge(4, &mut |_| 1, &mut |_, _, _| wrong());
     assert!(matches!(s.challenge(&first).unwrap().status, ChallengeStatus::ExecutorWrong { .. }));
     assert!(matches!(s.challenge(&second).unwrap().status, ChallengeStatus::Refunded { .. }));
     assert_eq!(s.bond(&honest_challenger.address()).unwrap().amount, MIN_BOND, "a correct challenger loses nothing");
@@ -348,7 +348,7 @@ fn attack_cheater_challenges_itself_first_so_the_honest_challenger_is_fined() {
     let mut s = bonded(&[&cheater, &honest]);
     post(&mut s, &cheater, 1, claim(&cheater, 1, Hash::ZERO, root(66)), 2);
     challenge(&mut s, &cheater, 12, &dispute_of(&cheater, 1), 3);
-    s.judge(4, &mut |_, _, _| wrong());
+    s.judge(4, &mut |_| 1, &mut |_, _, _| wrong());
     assert_eq!(s.bond(&cheater.address()), None, "slashed whole, none of it back");
 }
 
@@ -359,7 +359,7 @@ fn attack_pillar_fault_fines_a_correct_challenger() {
     let mut s = bonded(&[&executor, &challenger]);
     post(&mut s, &executor, 1, claim(&executor, 1, Hash::ZERO, root(66)), 2);
     let id = challenge(&mut s, &challenger, 10, &dispute_of(&executor, 1), 3);
-    s.judge(4, &mut |_, _, _| Judgement::CannotJudge("store read failed".into()));
+    s.judge(4, &mut |_| 1, &mut |_, _, _| Judgement::CannotJudge("store read failed".into()));
     assert!(
         matches!(&s.challenge(&id).unwrap().status, ChallengeStatus::Refunded { reason, .. } if reason.contains("could not judge"))
     );
@@ -383,7 +383,7 @@ fn attack_one_bond_floods_the_verdict_queue() {
     assert_eq!(s.waiting(), MAX_OPEN_CHALLENGES_PER_CHALLENGER);
     assert!(last_refusal(&s).contains("challenges open"));
     let id = challenge(&mut s, &honest, 30, &dispute_of(&executor, 1), 3);
-    s.judge(4, &mut |_, _, _| wrong());
+    s.judge(4, &mut |_| 1, &mut |_, _, _| wrong());
     assert!(
         matches!(
             s.challenge(&id).unwrap().status,
@@ -420,8 +420,40 @@ fn verdicts_are_capped_per_momentum_and_wait_in_order() {
         }
     }
     assert_eq!(s.waiting(), 6);
-    s.judge(3, &mut |_, _, _| Judgement::ProvesNothing("unused".into()));
+    s.judge(3, &mut |_| 1, &mut |_, _, _| Judgement::ProvesNothing("unused".into()));
     assert_eq!(s.waiting(), 6 - max, "the rest wait for the next momentum");
+}
+
+/// Defect 6: judging used to be capped by count alone, so four verdicts against full momentums (each ordering
+/// about 16 000 transactions) could take a second of the pillars' time in one momentum.
+#[test]
+fn attack_verdicts_against_full_momentums_overrun_the_momentum() {
+    let executor = key(1);
+    let challengers: Vec<KeyPair> = (10..14).map(key).collect();
+    let mut keys: Vec<&KeyPair> = challengers.iter().collect();
+    keys.push(&executor);
+    let mut s = bonded(&keys);
+    for (i, c) in challengers.iter().enumerate() {
+        let height = 1 + i as u64;
+        post(&mut s, &executor, 50 + i as u8, claim(&executor, height, Hash::ZERO, root(height as u8)), 10);
+        challenge(&mut s, c, i as u8, &dispute_of(&executor, height), 10);
+    }
+    assert_eq!(s.waiting(), 4);
+    let judge_all = |s: &mut Settlement, at: u64, cost: u64| {
+        let mut judged = 0;
+        s.judge(at, &mut |_| cost, &mut |_, _, _| {
+            judged += 1;
+            Judgement::ProvesNothing("the leaf is correct".into())
+        });
+        judged
+    };
+    // Full momentums (100 bundle blocks each): one verdict a momentum; the rest wait their turn, in order.
+    assert_eq!(judge_all(&mut s, 11, 100), 1);
+    assert_eq!(s.waiting(), 3);
+    // Momentums of 40 bundle blocks: two fit the budget of 100, the third waits.
+    assert_eq!(judge_all(&mut s, 12, 40), 2);
+    assert_eq!(judge_all(&mut s, 13, 40), 1);
+    assert_eq!(s.waiting(), 0);
 }
 
 fn leaves_parts(height: u64, leaves: &[ClaimLeaf]) -> Vec<LeavesPart> {
@@ -572,7 +604,7 @@ fn a_moot_data_availability_challenge_pays_its_deposit_back() {
     post(&mut s, &executor, 1, claim(&executor, 5, Hash::ZERO, root(5)), 6);
     s.da_challenge(&da_block(&challenger, 4), DaChallenge { executor: executor.public(), height: 5 }, 7);
     challenge(&mut s, &challenger, 5, &dispute_of(&executor, 5), 7);
-    s.judge(8, &mut |_, _, _| wrong());
+    s.judge(8, &mut |_| 1, &mut |_, _, _| wrong());
     s.settle(8);
     assert!(matches!(s.da_challenges(5, 1)[0].status, DaStatus::Moot { at: 8 }));
     assert_eq!(s.owed().len(), 1);

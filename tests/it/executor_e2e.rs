@@ -4,14 +4,15 @@
 use std::time::Duration;
 
 use serde_json::json;
-use zr_common::rollup::{ReceiptStatus, TxKind};
-use zr_common::{Address, sha3_256};
+use zr_common::rollup::{BundleBody, ReceiptStatus, TxKind};
+use zr_common::{Address, TokenStandard, sha3_256};
 use zr_protocol::{StateKey, leaves_root};
 use zr_rpc_api::{CallRequest, RollupStateApiClient, RollupTxApiClient, TransactionStatus};
-use zr_sequencing::{L1, canonical_order};
+use zr_sequencing::bundle::encode_bundle;
+use zr_sequencing::{L1, SendRequest, canonical_order, send_block};
 
 use crate::rollup_support::*;
-use crate::support::TestNet;
+use crate::support::{CHAIN, TestNet};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_executors_agree_on_every_momentum() {
@@ -57,11 +58,21 @@ async fn two_executors_agree_on_every_momentum() {
         },
     );
     post(&net, &alice, vec![mint.clone(), transfer.clone()]).await;
-    // Junk the executors must skip: garbage data, a bundle whose signature is broken.
+    // Junk the executors must skip: garbage data. A bundle whose signature is broken never reaches them: the
+    // inbox refuses it when it is published.
     post_data(&net, &alice, b"\x01not a bundle".to_vec(), 0).await;
-    let mut forged = sign(&alice, 4, TxKind::Transfer { to: bob, token: zr_common::TokenStandard::ZNN, amount: 1 });
+    let mut forged = sign(&alice, 4, TxKind::Transfer { to: bob, token: TokenStandard::ZNN, amount: 1 });
     forged.body.nonce = 5;
-    post(&net, &alice, vec![forged.clone()]).await;
+    let bundle =
+        BundleBody { chain_id: ROLLUP, poster: alice.public(), transactions: vec![forged.clone()] }.sign(&alice);
+    let send = SendRequest {
+        to: Address::INBOX,
+        token: TokenStandard::ZERO,
+        amount: 0,
+        data: encode_bundle(&bundle).unwrap(),
+    };
+    let refused = send_block(net.client().as_ref(), CHAIN, &alice, send).await.unwrap_err().to_string();
+    assert!(refused.contains("signatures do not verify"), "{refused}");
 
     let view = executed(&u1, &transfer.hash()).await;
     assert_eq!(view.status, TransactionStatus::Executed, "{view:?}");

@@ -221,6 +221,11 @@ pub enum DaStatus {
     },
 }
 
+/// Verdict work the pillars do per momentum: the bundle blocks of the claimed momentums they order (a full
+/// momentum's 100). A verdict over it waits for the next momentum; the first of a momentum always runs, so a
+/// momentum's verdicts order at most one full momentum's bundles.
+pub const VERDICT_WORK_PER_MOMENTUM: u64 = 100;
+
 /// Verdicts the pillars reach per momentum at most; challenges over it wait, in order.
 pub const MAX_VERDICTS_PER_MOMENTUM: usize = 4;
 

@@ -7,8 +7,8 @@ use zr_common::nom::{AccountBlock, plasma};
 use zr_common::rollup::settlement::{DA_DEPOSIT, MIN_BOND};
 use zr_common::{Address, TokenStandard};
 use zr_sequencing::bundle::{
-    BOND_TAG, CHALLENGE_PART_TAG, CLAIM_TAG, DA_CHALLENGE_TAG, LEAVES_PART_TAG, Payload, UNBOND_TAG, WITHDRAWAL_TAG,
-    decode_payload,
+    BOND_TAG, BUNDLE_TAG, CHALLENGE_PART_TAG, CLAIM_TAG, DA_CHALLENGE_TAG, LEAVES_PART_TAG, LZ4_BUNDLE_TAG, Payload,
+    UNBOND_TAG, WITHDRAWAL_TAG, decode_payload,
 };
 
 use super::{Changes, EmbeddedContract, Payout};
@@ -38,6 +38,18 @@ impl EmbeddedContract for RollupInbox {
             ))),
             Some((&BOND_TAG, _)) => Err(PublishError::new("a bond payload is its tag alone")),
             Some((&UNBOND_TAG, [])) if block.amount == 0 => Ok(()),
+            // A bundle whose signatures do not verify is refused here, so no confirmed momentum holds one and
+            // the pillars judging a momentum need not check its signatures again.
+            Some((&BUNDLE_TAG | &LZ4_BUNDLE_TAG, _)) => match decode_payload(&block.data) {
+                Ok(Payload::Bundle(bundle)) => {
+                    let hashes: Vec<zr_common::Hash> =
+                        bundle.body.transactions.iter().map(zr_common::rollup::Transaction::hash).collect();
+                    zr_sequencing::bundle_signatures(&bundle, &hashes)
+                        .map_err(|reason| PublishError::new(format!("the bundle's signatures do not verify: {reason}")))
+                }
+                // A bundle that does not decode is skipped by the ordering rule with no signature work.
+                _ => Ok(()),
+            },
             Some((&DA_CHALLENGE_TAG, _)) if block.token_standard != TokenStandard::ZNN || block.amount < DA_DEPOSIT => {
                 Err(PublishError::new(format!(
                     "a data-availability challenge deposits at least {DA_DEPOSIT} ZNN (smallest unit) with its payload"
