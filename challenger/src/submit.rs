@@ -79,12 +79,55 @@ pub async fn run(config: &ChallengerConfig, request: Submit) -> eyre::Result<i32
     if zr_protocol::leaves_root(&leaves) != claim.body.leaves_root {
         bail!("the challenged executor's leaves do not hash to its claim on L1: ask for a data-availability challenge");
     }
+    let vm = Vm::new(None, 16).map_err(|e| eyre!("cannot start the VM: {e}"))?;
+    // The leaf re-executed from a witness first (a wrong leaf's verdict names its correct root); a claim whose
+    // leaves are not where L1 puts them (a step, the leaf count, the last leaf's root) is proven by its leaves
+    // alone, with no witness.
+    let leaf = leaf_challenge(&own, claim, leaves.clone(), index, &vm).await;
+    let shape = || shape_fault(&l1, config.chain_id, &claimer, height, &leaves, index, &vm);
+    let (witness, code) = match leaf {
+        Ok((witness, code, Verdict::Wrong { correct })) => {
+            eprintln!(
+                "leaf {index} of {claimer}'s claim at {height} is wrong: the root is {}",
+                correct.post_state_root
+            );
+            (witness, code)
+        }
+        outcome => {
+            if let Some((dispute, reason)) = shape().await? {
+                eprintln!("{claimer}'s claim at {height} is wrong in shape: {reason}");
+                return post_dispute(&l1, &key, &dispute, &request).await;
+            }
+            let (witness, code, checked) = outcome?;
+            if !request.force {
+                println!(
+                    "not submitted: this challenger's own check says {checked:?} (the bond would be lost; --force \
+                     submits)"
+                );
+                return Ok(2);
+            }
+            eprintln!("this challenger's own check says {checked:?}; submitting anyway (--force)");
+            (witness, code)
+        }
+    };
+    let dispute = Dispute::Leaf(Box::new(Challenge { executor: claimer, height, index, witness, code }));
+    post_dispute(&l1, &key, &dispute, &request).await
+}
+
+/// The witness of leaf `index` of `claim` (with `leaves`) that this challenger's executor `own` builds, the code
+/// it runs, and what re-executing it locally finds.
+async fn leaf_challenge(
+    own: &HttpClient,
+    claim: zr_common::rollup::Claim,
+    leaves: Vec<zr_protocol::ClaimLeaf>,
+    index: u32,
+    vm: &std::sync::Arc<Vm>,
+) -> eyre::Result<(zr_fraud::Witness, Vec<Vec<u8>>, Verdict)> {
     let witness = own
         .get_witness_for(claim, leaves, index)
         .await
         .map_err(|e| eyre!("this challenger's executor cannot build the witness: {e}"))?;
     let mut code = Vec::new();
-    let vm = Vm::new(None, 16).map_err(|e| eyre!("cannot start the VM: {e}"))?;
     for hash in &witness.code {
         let proof = own.get_proof(StateKey::Code { code_hash: *hash }, None).await?;
         let bytes = proof.value.ok_or_else(|| eyre!("this challenger's executor does not serve code {hash}"))?;
@@ -98,32 +141,65 @@ pub async fn run(config: &ChallengerConfig, request: Submit) -> eyre::Result<i32
         })
         .await?
     };
-    match (&checked, request.force) {
-        (Verdict::Wrong { correct }, _) => {
-            eprintln!("leaf {index} of {claimer}'s claim at {height} is wrong: the root is {}", correct.post_state_root)
-        }
-        (_, true) => eprintln!("this challenger's own check says {checked:?}; submitting anyway (--force)"),
-        (_, false) => {
-            println!(
-                "not submitted: this challenger's own check says {checked:?} (the bond would be lost; --force submits)"
-            );
-            return Ok(2);
+    Ok((witness, code, checked))
+}
+
+/// The shape dispute that proves `claimer`'s claim at `height` wrong from its `leaves` (already checked
+/// against the claim on L1) and L1's momentum, with why: leaf `index` or the last leaf, judged as the pillars
+/// judge it. `None` when its shape holds.
+async fn shape_fault(
+    l1: &ZnndClient,
+    chain_id: u64,
+    claimer: &zr_common::PublicKey,
+    height: u64,
+    leaves: &[zr_protocol::ClaimLeaf],
+    index: u32,
+    vm: &Vm,
+) -> eyre::Result<Option<(Dispute, String)>> {
+    let records = l1.rollup_claims(height, 1).await?;
+    let record =
+        records.into_iter().find(|c| c.executor == *claimer).ok_or_else(|| eyre!("L1 records no such claim"))?;
+    let detailed =
+        l1.detailed_momentums(height, 1).await?.pop().ok_or_else(|| eyre!("L1 holds no momentum {height}"))?;
+    let blocks: Vec<zr_common::nom::AccountBlock> = detailed.blocks.into_iter().map(|b| b.block).collect();
+    let momentum = detailed.momentum.momentum;
+    let params = zr_common::rollup::settlement::Parameters::new(chain_id, record.vm_version);
+    let last = (leaves.len() as u32).saturating_sub(1);
+    for candidate in [index.min(last), last] {
+        let Some(proof) = zr_protocol::LeafProof::new(leaves, candidate) else { continue };
+        let dispute = Dispute::Shape(zr_fraud::ShapeChallenge {
+            executor: *claimer,
+            height,
+            leaf: leaves[candidate as usize],
+            proof,
+        });
+        let found = Ok(Some((momentum.clone(), blocks.clone())));
+        if let zr_settlement::Judgement::ExecutorWrong { reason, .. } =
+            zr_settlement::judge_dispute(&dispute, &record, &params, found, vm)
+        {
+            return Ok(Some((dispute, reason)));
         }
     }
-    let chain_identifier = ensure_bonded(&l1, &key).await?;
-    let bytes = Dispute::Leaf(Box::new(Challenge { executor: claimer, height, index, witness, code })).to_bytes();
+    Ok(None)
+}
+
+/// Bonds if needed, posts `dispute` to the inbox in parts, and with `wait` follows its verdict: the exit code
+/// of [`run`].
+async fn post_dispute(l1: &ZnndClient, key: &KeyPair, dispute: &Dispute, request: &Submit) -> eyre::Result<i32> {
+    let chain_identifier = ensure_bonded(l1, key).await?;
+    let bytes = dispute.to_bytes();
     let id = sha3_256(&bytes);
     let parts = encode_challenge(&bytes);
     for data in &parts {
         let send = SendRequest { to: Address::INBOX, token: TokenStandard::ZERO, amount: 0, data: data.clone() };
-        send_block(&l1, chain_identifier, &key, send).await.wrap_err("cannot post a challenge part")?;
+        send_block(l1, chain_identifier, key, send).await.wrap_err("cannot post a challenge part")?;
     }
     eprintln!("challenge {id} posted in {} part(s), {} bytes", parts.len(), bytes.len());
     if !request.wait {
         println!("{}", if request.json { json!({ "challenge": id }).to_string() } else { id.to_string() });
         return Ok(0);
     }
-    let record = wait_for_verdict(&l1, &id).await?;
+    let record = wait_for_verdict(l1, &id).await?;
     print_record(&record, request.json);
     Ok(verdict_code(&record))
 }

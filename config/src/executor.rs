@@ -46,7 +46,8 @@ pub struct ExecutorConfig {
     /// Claim gossip with other executors. Off by default.
     pub p2p: P2pSection,
     /// For tests and demos only: `HEIGHT:INDEX` makes this executor claim a wrong post-state root at that
-    /// leaf of that momentum. Refused unless `chain_id` is the dev chain's. Off by default.
+    /// leaf of that momentum, `HEIGHT:INDEX:step` a wrong step (another transaction hash) there. Refused
+    /// unless `chain_id` is the dev chain's. Off by default.
     pub dangerous_fault_injection: Option<String>,
 }
 
@@ -79,11 +80,29 @@ impl Default for ExecutorConfig {
 }
 
 impl ExecutorConfig {
-    /// The leaf `dangerous_fault_injection` names, as (height, index).
-    pub fn fault_injection(&self) -> Option<(u64, u32)> {
-        let (height, index) = self.dangerous_fault_injection.as_deref()?.split_once(':')?;
-        Some((height.parse().ok()?, index.parse().ok()?))
+    /// The leaf `dangerous_fault_injection` names and what is falsified there.
+    pub fn fault_injection(&self) -> Option<InjectedFault> {
+        let mut fields = self.dangerous_fault_injection.as_deref()?.split(':');
+        let height = fields.next()?.parse().ok()?;
+        let index = fields.next()?.parse().ok()?;
+        let step = match fields.next() {
+            None => false,
+            Some("step") => true,
+            Some(_) => return None,
+        };
+        fields.next().is_none().then_some(InjectedFault { height, index, step })
     }
+}
+
+/// A fault injected into one leaf (tests and demos).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InjectedFault {
+    /// The momentum height.
+    pub height: u64,
+    /// The leaf.
+    pub index: u32,
+    /// A wrong step (transaction hash) rather than a wrong post-state root.
+    pub step: bool,
 }
 
 impl Validate for ExecutorConfig {
@@ -99,7 +118,10 @@ impl Validate for ExecutorConfig {
         }
         if self.dangerous_fault_injection.is_some() {
             if self.fault_injection().is_none() {
-                return Err(invalid("dangerous_fault_injection", "must be HEIGHT:INDEX, e.g. 12:1"));
+                return Err(invalid(
+                    "dangerous_fault_injection",
+                    "must be HEIGHT:INDEX or HEIGHT:INDEX:step, e.g. 12:1",
+                ));
             }
             if self.chain_id != defaults::DEV_ROLLUP_CHAIN_ID {
                 return Err(invalid(
@@ -174,9 +196,9 @@ pub struct ExecutorArgs {
     #[arg(long, value_name = "N")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub journal_fold_rows: Option<usize>,
-    /// TESTS AND DEMOS ONLY: claim a wrong post-state root at leaf INDEX of momentum HEIGHT; refused unless
-    /// the chain is the dev chain [config: dangerous_fault_injection]
-    #[arg(long, value_name = "HEIGHT:INDEX")]
+    /// TESTS AND DEMOS ONLY: claim a wrong post-state root at leaf INDEX of momentum HEIGHT (with `:step`, a
+    /// wrong step); refused unless the chain is the dev chain [config: dangerous_fault_injection]
+    #[arg(long, value_name = "HEIGHT:INDEX[:step]")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dangerous_fault_injection: Option<String>,
     /// L1 connection flags.

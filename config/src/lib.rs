@@ -19,7 +19,7 @@ pub use args::{L1Args, OpsArgs, RpcArgs};
 pub use challenger::{ChallengerArgs, ChallengerConfig};
 pub use devnet::{DevnetArgs, DevnetConfig};
 pub use error::{ConfigError, Validate};
-pub use executor::{ExecutorArgs, ExecutorConfig, P2pArgs};
+pub use executor::{ExecutorArgs, ExecutorConfig, InjectedFault, P2pArgs};
 pub use load::{Layered, load};
 pub use relay::{RelayArgs, RelayConfig, RelayP2pArgs};
 pub use sections::{L1Section, OpsSection, P2pSection, RelayP2pSection, RpcSection};

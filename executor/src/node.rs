@@ -340,10 +340,12 @@ pub async fn start<L: L1 + 'static>(
         config.history_depth,
         config.prune_depth,
     )?;
-    if let Some((height, index)) = config.fault_injection() {
+    if let Some(fault) = config.fault_injection() {
+        let (height, index) = (fault.height, fault.index);
+        let what = if fault.step { "step" } else { "root" };
         tracing::warn!(target: "zr::executor", height, index,
-            "DANGEROUS FAULT INJECTION IS ON: this executor will claim a wrong root at leaf {index} of momentum {height}");
-        rollup = rollup.inject_fault(height, index);
+            "DANGEROUS FAULT INJECTION IS ON: this executor will claim a wrong {what} at leaf {index} of momentum {height}");
+        rollup = rollup.inject_fault(fault);
     }
     let rollup = Arc::new(rollup);
     let registry = Arc::new(Registry::default());

@@ -130,7 +130,7 @@ pub struct Rollup {
     /// Set by a node fault or failed commit: see [`ProcessError::Halted`].
     halted: AtomicBool,
     /// Tests and demos: the leaf (height, index) whose post-state root this executor claims wrongly.
-    fault: Option<(u64, u32)>,
+    fault: Option<zr_config::InjectedFault>,
     /// The highest height L1 settled as final with this executor's own root there (0: none yet).
     final_height: AtomicU64,
 }
@@ -178,10 +178,10 @@ impl Rollup {
         })
     }
 
-    /// Makes this rollup claim a wrong post-state root at leaf `index` of momentum `height` (tests and demos:
-    /// the configuration refuses it off the dev chain).
-    pub fn inject_fault(mut self, height: u64, index: u32) -> Rollup {
-        self.fault = Some((height, index));
+    /// Makes this rollup claim a wrong post-state root (or step) at one leaf (tests and demos: the
+    /// configuration refuses it off the dev chain).
+    pub fn inject_fault(mut self, fault: zr_config::InjectedFault) -> Rollup {
+        self.fault = Some(fault);
         self
     }
 
@@ -334,11 +334,15 @@ impl Rollup {
             ProcessError::Fault(e)
         })?;
         let MomentumRun { tree, mut leaves, receipts, written: changed } = run;
-        if let Some((_, index)) = self.fault.filter(|(height, _)| *height == m.height)
-            && let Some(leaf) = leaves.get_mut(index as usize)
+        if let Some(fault) = self.fault.filter(|f| f.height == m.height)
+            && let Some(leaf) = leaves.get_mut(fault.index as usize)
         {
-            tracing::warn!(target: "zr::executor", height = m.height, index, "FAULT INJECTION: claiming a wrong root");
-            leaf.post_state_root.0[0] ^= 0xff;
+            tracing::warn!(target: "zr::executor", height = m.height, index = fault.index, step = fault.step,
+                "FAULT INJECTION: claiming a wrong leaf");
+            match fault.step {
+                true => leaf.tx_hash.0[0] ^= 0xff,
+                false => leaf.post_state_root.0[0] ^= 0xff,
+            }
         }
         let executed_at = std::time::Instant::now();
         let new_root = tree.root();

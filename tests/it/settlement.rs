@@ -122,16 +122,25 @@ async fn bonded_claims_become_final_and_unbonded_ones_are_refused() {
     assert_eq!(net.client().rollup_claims(before.height, 1).await.unwrap(), claims_before);
 }
 
-/// An honest executor and one that falsifies leaf 0 at `fault_at`, far enough ahead that, catching up from the
-/// start, it claims that height in step with the honest one (so the two claims dispute it).
+/// An honest executor and one that falsifies leaf 0's root at `fault_at`, far enough ahead that, catching up
+/// from the start, it claims that height in step with the honest one (so the two claims dispute it).
 async fn honest_and_faulty(
     net: &TestNet,
     dirs: &(tempfile::TempDir, tempfile::TempDir),
 ) -> (zr_executor::node::ExecutorHandle, zr_executor::node::ExecutorHandle, u64) {
+    honest_and_faulty_at(net, dirs, "").await
+}
+
+/// [`honest_and_faulty`], the fault's kind given as the injection's suffix (`""` a root, `":step"` a step).
+async fn honest_and_faulty_at(
+    net: &TestNet,
+    dirs: &(tempfile::TempDir, tempfile::TempDir),
+    kind: &str,
+) -> (zr_executor::node::ExecutorHandle, zr_executor::node::ExecutorHandle, u64) {
     let honest = start_executor_keeping(net, &net.executors[0], dirs.0.path(), 256).await;
     let fault_at = head(&honest.rpc_url()).await + 60;
     let mut config = executor_config(net, &net.executors[1], dirs.1.path());
-    config.dangerous_fault_injection = Some(format!("{fault_at}:0"));
+    config.dangerous_fault_injection = Some(format!("{fault_at}:0{kind}"));
     let faulty = zr_executor::node::start(&config, net.executors[1].clone(), net.client()).await.unwrap();
     (honest, faulty, fault_at)
 }
@@ -573,4 +582,35 @@ async fn attack_a_bonded_executor_of_another_chain_id_halts_finality() {
     assert!(client.unreceived_blocks(&executor).await.unwrap().is_empty());
     honest.stop().await;
     other.stop().await;
+}
+
+/// Defect 1 end to end: a claim whose leaf is of another step than L1 orders there (same roots, other leaves)
+/// could never be rejected: every challenge of it was judged against the challenger, so the height stayed
+/// disputed for good. `zr-challenge submit` now proves it with a shape dispute; the claim is rejected, its
+/// bond slashed, and the honest root becomes final.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_a_claim_with_a_wrong_step_is_never_rejected() {
+    let net = TestNet::start().await;
+    let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (honest, faulty, fault_at) = honest_and_faulty_at(&net, &dirs, ":step").await;
+    eventually(async || net.client().rollup_claims(fault_at, 1).await.unwrap().len() == 2).await;
+    let claims = net.client().rollup_claims(fault_at, 1).await.unwrap();
+    assert_eq!(claims[0].new_state_root, claims[1].new_state_root, "the roots agree, the leaves do not");
+    assert_ne!(claims[0].leaves_root, claims[1].leaves_root);
+
+    let keys = tempfile::tempdir().unwrap();
+    let challenger = keys.path().join("challenger.json");
+    net.relays[1].write_file(&challenger).unwrap();
+    let args = ["submit", &fault_at.to_string(), "0", "--against", &faulty.rpc_url(), "--wait", "--json"];
+    let (code, verdict) = challenge_cli(&net, &challenger, &honest.rpc_url(), &args);
+    assert_eq!(code, 0, "{verdict}");
+    assert_eq!(verdict["status"]["kind"], "executorWrong", "{verdict}");
+    assert!(verdict["status"]["reason"].as_str().unwrap().contains("L1's step 0"), "{verdict}");
+    let claims = net.client().rollup_claims(fault_at, 1).await.unwrap();
+    let faulty_claim = claims.iter().find(|c| c.executor == net.executors[1].public()).unwrap();
+    assert!(matches!(faulty_claim.status, ClaimStatus::Rejected { .. }), "{faulty_claim:?}");
+    assert_eq!(net.client().rollup_bond(&net.executors[1].address()).await.unwrap(), None, "slashed");
+    eventually(async || final_root(&net).await.is_some_and(|f| f.height >= fault_at)).await;
+    honest.stop().await;
+    faulty.stop().await;
 }

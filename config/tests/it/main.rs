@@ -159,10 +159,24 @@ fn fault_injection_is_refused_off_the_dev_chain_and_must_name_a_leaf() {
     let base = ExecutorConfig { key_file: Some("k.json".into()), ..ExecutorConfig::default() };
     let on_dev = ExecutorConfig { dangerous_fault_injection: Some("12:1".into()), ..base.clone() };
     assert!(on_dev.validate().is_ok());
-    assert_eq!(on_dev.fault_injection(), Some((12, 1)));
+    assert_eq!(on_dev.fault_injection(), Some(zr_config::InjectedFault { height: 12, index: 1, step: false }));
+    let step = ExecutorConfig { dangerous_fault_injection: Some("12:1:step".into()), ..base.clone() };
+    assert_eq!(step.fault_injection(), Some(zr_config::InjectedFault { height: 12, index: 1, step: true }));
+    let other = ExecutorConfig { dangerous_fault_injection: Some("12:1:gas".into()), ..base.clone() };
+    assert!(other.validate().is_err());
     let elsewhere = ExecutorConfig { chain_id: 5, ..on_dev.clone() };
     let err = elsewhere.validate().unwrap_err().to_string();
     assert!(err.contains("dangerous_fault_injection") && err.contains("refused"), "{err}");
     let malformed = ExecutorConfig { dangerous_fault_injection: Some("twelve".into()), ..base };
     assert!(malformed.validate().unwrap_err().to_string().contains("HEIGHT:INDEX"));
+}
+
+#[test]
+fn claim_every_is_every_momentum_or_none() {
+    use zr_config::{ExecutorConfig, Validate};
+    let base = ExecutorConfig { key_file: Some("k.json".into()), ..ExecutorConfig::default() };
+    assert!(ExecutorConfig { claim_every: 0, ..base.clone() }.validate().is_ok());
+    assert!(ExecutorConfig { claim_every: 1, ..base.clone() }.validate().is_ok());
+    let err = ExecutorConfig { claim_every: 2, ..base }.validate().unwrap_err().to_string();
+    assert!(err.contains("claim_every") && err.contains("could never be final"), "{err}");
 }
