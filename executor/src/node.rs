@@ -216,7 +216,9 @@ const BOND_TICKS: u64 = 4;
 async fn watch_bond<L: L1>(l1: &L, rollup: &Rollup, duties: &ClaimDuties, gauge: &Gauge, had_bond: &mut bool) {
     let address = rollup.executor_key().address();
     let Ok(bond) = l1.rollup_bond(&address).await else { return };
-    let live = bond.as_ref().filter(|b| b.unbonding_since.is_none());
+    // Live as the settlement counts it: not unbonding, and (after any fine) at least the least bond.
+    let least = zr_common::rollup::settlement::MIN_BOND;
+    let live = bond.as_ref().filter(|b| b.unbonding_since.is_none() && b.amount >= least);
     gauge.set(live.map_or(0, |b| u64::try_from(b.amount).unwrap_or(u64::MAX)));
     duties.bonded.store(live.is_some(), Ordering::SeqCst);
     let stop = match (&bond, live) {
@@ -230,7 +232,7 @@ async fn watch_bond<L: L1>(l1: &L, rollup: &Rollup, duties: &ClaimDuties, gauge:
     if stop && !duties.stopped.swap(true, Ordering::SeqCst) {
         match bond {
             Some(_) => tracing::warn!(target: "zr::executor",
-                "this executor's bond is unbonding: its claims can never be final, so it posts none"),
+                "this executor's bond is unbonding or fined below the least bond: L1 refuses its claims, so it posts none"),
             None => tracing::error!(target: "zr::executor",
                 "this executor's bond is gone (slashed for a claim proven wrong, or paid back): its claims can never \
                  be final, so it posts none; restart it to bond again"),
