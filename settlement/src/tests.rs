@@ -268,6 +268,57 @@ fn bad_parameters_are_refused() {
     let mut p = params();
     p.vm_versions.push(zr_common::rollup::settlement::VmVersionFrom { from_height: 1, vm_version: root(1) });
     assert!(Settlement::new(p).unwrap_err().contains("ascending"));
+    // A window of u64::MAX made every deadline overflow: a claim final at once in a release build.
+    let mut p = params();
+    p.finality_window = u64::MAX;
+    assert!(Settlement::new(p).unwrap_err().contains("1 to"));
+}
+
+/// Review finding: a right challenge whose claim was pruned (its height long final) used to cost the bond.
+#[test]
+fn attack_a_right_challenge_of_a_pruned_claim_is_fined() {
+    let (executor, challenger) = (key(1), key(2));
+    let mut s = bonded(&[&executor, &challenger]);
+    post(&mut s, &executor, 1, claim(&executor, 1, Hash::ZERO, root(1)), 2);
+    s.settle(2 + FINALITY_WINDOW);
+    assert_eq!(s.final_root().unwrap().height, 1);
+    // The claim at height 1 is gone (as pruning leaves it 256 heights on); its challenge is refunded.
+    s.claims.clear();
+    let id = challenge(&mut s, &challenger, 9, &dispute_of(&executor, 1), 20);
+    s.judge(21, &mut |_| 1, &mut |_, _, _| unreachable!("nothing to judge"));
+    assert!(matches!(&s.challenge(&id).unwrap().status, ChallengeStatus::Refunded { .. }));
+    assert_eq!(s.bond(&challenger.address()).unwrap().amount, MIN_BOND);
+}
+
+/// Review finding: the byte bound was checked on every part, so once others filled the room a challenge already
+/// arriving could not complete and was fined. Its room is now reserved whole when its first part comes.
+#[test]
+fn attack_filling_the_queue_fines_a_challenge_already_arriving() {
+    use zr_common::rollup::settlement::MAX_CHALLENGE_BYTES_HELD;
+    use zr_sequencing::bundle::MAX_CHALLENGE_PART_LEN;
+    let honest = key(1);
+    let flooders: Vec<KeyPair> = (10..30).map(key).collect();
+    let mut keys: Vec<&KeyPair> = flooders.iter().collect();
+    keys.push(&honest);
+    let mut s = bonded(&keys);
+    let big = 520;
+    // The honest challenge's first part reserves room for all 520 of its parts.
+    s.challenge_part(&block_of(&honest, 1), part(root(200), 0, big, b"first"), 3);
+    // Flooders take what room is left: each new challenge is refused once it no longer fits.
+    let mut n = 0u8;
+    for f in &flooders {
+        for _ in 0..2 {
+            n += 1;
+            s.challenge_part(&block_of(f, 100 + n), part(Hash([n; 32]), 0, big, b"x"), 3);
+        }
+    }
+    let room = MAX_CHALLENGE_BYTES_HELD / (big as usize * MAX_CHALLENGE_PART_LEN);
+    assert_eq!(s.partial.len(), room, "as many whole challenges as fit");
+    assert!(s.refused().iter().any(|r| r.reason.contains("bytes of challenges")));
+    // The honest challenge's later part is never refused for space.
+    let refused_before = s.refused().len();
+    s.challenge_part(&block_of(&honest, 2), part(root(200), 1, big, b"second"), 4);
+    assert_eq!(s.refused().len(), refused_before);
 }
 
 #[test]
