@@ -4,6 +4,7 @@
 //! and settles finality every momentum, and withdrawals proven against a final root are paid from here.
 
 use zr_common::nom::{AccountBlock, plasma};
+use zr_common::rollup::limits::MAX_BUNDLE_TXS;
 use zr_common::rollup::settlement::{DA_DEPOSIT, MIN_BOND};
 use zr_common::{Address, TokenStandard};
 use zr_sequencing::bundle::{
@@ -42,8 +43,16 @@ impl EmbeddedContract for RollupInbox {
             // the pillars judging a momentum need not check its signatures again.
             Some((&BUNDLE_TAG | &LZ4_BUNDLE_TAG, _)) => match decode_payload(&block.data) {
                 Ok(Payload::Bundle(bundle)) => {
-                    let hashes: Vec<zr_common::Hash> =
-                        bundle.body.transactions.iter().map(zr_common::rollup::Transaction::hash).collect();
+                    // What the ordering rule skips before any signature work costs none here either: another
+                    // poster, too many transactions, a repeated one.
+                    let txs = &bundle.body.transactions;
+                    if bundle.body.poster.address() != block.address || txs.len() > MAX_BUNDLE_TXS {
+                        return Ok(());
+                    }
+                    let hashes: Vec<zr_common::Hash> = txs.iter().map(zr_common::rollup::Transaction::hash).collect();
+                    if hashes.iter().collect::<std::collections::BTreeSet<_>>().len() != hashes.len() {
+                        return Ok(());
+                    }
                     zr_sequencing::bundle_signatures(&bundle, &hashes)
                         .map_err(|reason| PublishError::new(format!("the bundle's signatures do not verify: {reason}")))
                 }
