@@ -194,14 +194,27 @@ impl Chain {
         let mut payouts = std::mem::take(&mut changes.payouts);
         let settling = std::time::Instant::now();
         let waiting = settlement.waiting();
-        let mut work = |claimed: u64| self.verdict_work(claimed);
-        settlement.judge(height, &mut work, &mut |dispute, claim, params| {
-            let momentum = self.momentum_with_blocks(claim.height).map_err(|e| {
-                tracing::error!(target: "zr::devnet", error = %e, "cannot read a challenged momentum");
-                e.to_string()
-            });
-            self.judge.verdict(dispute, claim, params, momentum)
-        });
+        // The claimed momentum is read once: for the verdict's work, then for the verdict itself.
+        let read: std::cell::RefCell<Option<(u64, ClaimedMomentum)>> = std::cell::RefCell::new(None);
+        let claimed = |at: u64| -> ClaimedMomentum {
+            match read.borrow_mut().take() {
+                Some((h, found)) if h == at => found,
+                _ => self.momentum_with_blocks(at).map_err(|e| {
+                    tracing::error!(target: "zr::devnet", error = %e, "cannot read a challenged momentum");
+                    e.to_string()
+                }),
+            }
+        };
+        let mut work = |at: u64| {
+            let found = claimed(at);
+            let cost = verdict_work(&found);
+            *read.borrow_mut() = Some((at, found));
+            cost
+        };
+        let mut judge = |dispute: &_, claim: &zr_common::rollup::settlement::ClaimRecord, params: &_| {
+            self.judge.verdict(dispute, claim, params, claimed(claim.height))
+        };
+        settlement.judge(height, &mut work, &mut judge);
         settlement.settle(height);
         let work = SettlementWork { verdicts: waiting - settlement.waiting(), took: settling.elapsed() };
         // Bonds whose unbonding delay passed with nothing open are owed back, as are refused deposits.
@@ -305,22 +318,6 @@ impl Chain {
         // No subscriber is fine.
         let _ = self.events.send(event.clone());
         Ok(event)
-    }
-
-    /// What a verdict on a claim at `height` costs: the bundle blocks sent to the inbox in that momentum (at
-    /// least 1). A momentum the store cannot read costs a full budget, so nothing more is judged with it.
-    fn verdict_work(&self, height: u64) -> u64 {
-        use zr_sequencing::bundle::{BUNDLE_TAG, LZ4_BUNDLE_TAG};
-        match self.momentum_with_blocks(height) {
-            Ok(Some((_, blocks))) => blocks
-                .iter()
-                .filter(|b| b.to_address == Address::INBOX)
-                .filter(|b| matches!(b.data.first(), Some(&BUNDLE_TAG | &LZ4_BUNDLE_TAG)))
-                .count()
-                .max(1) as u64,
-            Ok(None) => 1,
-            Err(_) => zr_common::rollup::settlement::VERDICT_WORK_PER_MOMENTUM,
-        }
     }
 
     /// The momentum at `height` with its confirmed blocks, in content order.
@@ -472,6 +469,25 @@ fn init_genesis(store: &Store, genesis: &Genesis) -> Result<(), DevnetError> {
         genesis,
         MomentumWrite { momentum: &momentum, blocks: &blocks, accounts: &accounts, received: &[], settlement: None },
     )
+}
+
+/// A challenged momentum with its blocks in content order, as the store read it (`Err` when it could not).
+type ClaimedMomentum = Result<Option<(Momentum, Vec<AccountBlock>)>, String>;
+
+/// What a verdict on a claim of `claimed` costs: the bundle blocks sent to the inbox in that momentum (at least
+/// 1). A momentum the store cannot read costs a full budget, so nothing more is judged with it.
+fn verdict_work(claimed: &ClaimedMomentum) -> u64 {
+    use zr_sequencing::bundle::{BUNDLE_TAG, LZ4_BUNDLE_TAG};
+    match claimed {
+        Ok(Some((_, blocks))) => blocks
+            .iter()
+            .filter(|b| b.to_address == Address::INBOX)
+            .filter(|b| matches!(b.data.first(), Some(&BUNDLE_TAG | &LZ4_BUNDLE_TAG)))
+            .count()
+            .max(1) as u64,
+        Ok(None) => 1,
+        Err(_) => zr_common::rollup::settlement::VERDICT_WORK_PER_MOMENTUM,
+    }
 }
 
 /// The momentums the store holds, as the settlement asks for them when it records a claim.
