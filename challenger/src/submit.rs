@@ -7,7 +7,7 @@ use std::time::Duration;
 use eyre::{WrapErr, bail, eyre};
 use jsonrpsee_http_client::{HttpClient, HttpClientBuilder};
 use serde_json::json;
-use zr_common::rollup::settlement::{ChallengeRecord, ChallengeStatus, MIN_BOND};
+use zr_common::rollup::settlement::{ChallengeRecord, ChallengeStatus, MIN_BOND, Parameters};
 use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, sha3_256};
 use zr_config::ChallengerConfig;
 use zr_executor::Vm;
@@ -187,14 +187,29 @@ async fn shape_fault(
 /// of [`run`].
 async fn post_dispute(l1: &ZnndClient, key: &KeyPair, dispute: &Dispute, request: &Submit) -> eyre::Result<i32> {
     let chain_identifier = ensure_bonded(l1, key).await?;
+    let parameters: Parameters = l1
+        .call("embedded.rollup.getParameters", json!([]))
+        .await
+        .wrap_err("cannot read the settlement's parameters (the part deposit)")?;
     let bytes = dispute.to_bytes();
     let id = sha3_256(&bytes);
     let parts = encode_challenge(&bytes);
-    for data in &parts {
-        let send = SendRequest { to: Address::INBOX, token: TokenStandard::ZERO, amount: 0, data: data.clone() };
+    // Part 0 opens the challenge and deposits for the room all its parts reserve; it comes back when the
+    // challenge is whole.
+    let deposit = parts.len() as u128 * parameters.part_deposit;
+    for (index, data) in parts.iter().enumerate() {
+        let send = match index {
+            0 => SendRequest { to: Address::INBOX, token: TokenStandard::ZNN, amount: deposit, data: data.clone() },
+            _ => SendRequest { to: Address::INBOX, token: TokenStandard::ZERO, amount: 0, data: data.clone() },
+        };
         send_block(l1, chain_identifier, key, send).await.wrap_err("cannot post a challenge part")?;
     }
-    eprintln!("challenge {id} posted in {} part(s), {} bytes", parts.len(), bytes.len());
+    eprintln!(
+        "challenge {id} posted in {} part(s), {} bytes, with a deposit of {deposit} ZNN (smallest unit), paid back \
+         when it is whole",
+        parts.len(),
+        bytes.len()
+    );
     if !request.wait {
         println!("{}", if request.json { json!({ "challenge": id }).to_string() } else { id.to_string() });
         return Ok(0);

@@ -10,7 +10,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
 use zr_common::metrics::{Counter, Gauge, HistogramVec, Registry, Timer, serve_ops};
 use zr_common::rollup::Claim;
-use zr_common::{Address, KeyPair, TokenStandard};
+use zr_common::{Address, Hash, KeyPair, TokenStandard};
 use zr_config::ExecutorConfig;
 use zr_sequencing::bundle::encode_claim;
 use zr_sequencing::{L1, Poster, SendRequest, follow};
@@ -156,9 +156,11 @@ async fn watch_l1<L: L1>(
             answer_da_challenges(l1.as_ref(), &rollup, &duties.poster, &mut answered).await;
             if ticks % BOND_TICKS == 1 {
                 watch_bond(l1.as_ref(), &rollup, duties, &metrics.bond, &mut had_bond).await;
-                // Bonds paid back and deposits returned wait as unreceived sends until the account takes them.
+                // Bonds paid back and deposits returned wait as unreceived sends until the account takes them;
+                // only the inbox's are taken (a stranger's dust would cost a receive block each).
                 let own = rollup.executor_key().address();
-                if l1.unreceived_blocks(&own).await.is_ok_and(|sends| !sends.is_empty()) {
+                let payouts = l1.unreceived_blocks(&own).await;
+                if payouts.is_ok_and(|sends| sends.iter().any(|send| send.address == Address::INBOX)) {
                     let _ = duties.poster.try_send(ToPost::ReceivePayouts);
                 }
             }
@@ -249,13 +251,15 @@ const CLAIM_SCAN: u64 = 64;
 
 /// Posts again every claim of this executor above L1's final height that L1 has not recorded
 /// [`CLAIM_GRACE`] momentums after it (dropped by a full poster queue, refused, lost in a restart): finality
-/// needs a claim at every height, so none is ever given up. `reposted` keeps the watch ticks since each
-/// height was last posted again, so one is posted at most every [`REANSWER_TICKS`].
+/// needs a claim at every height, so none is ever given up. `reposted` keeps, per height, the watch ticks
+/// since it was found missing or last posted again and the ticks to wait before the next post: first
+/// [`REANSWER_TICKS`] (a claim still in the poster's queue is not posted twice), then twice as long after each
+/// post, up to [`REPOST_MAX_TICKS`] (a claim L1 refuses for good is not posted every few seconds forever).
 async fn post_missing_claims<L: L1>(
     l1: &L,
     rollup: &Rollup,
     duties: &ClaimDuties,
-    reposted: &mut std::collections::BTreeMap<u64, u32>,
+    reposted: &mut std::collections::BTreeMap<u64, (u32, u32)>,
 ) {
     let head = rollup.head().height;
     let Ok(final_root) = l1.rollup_final().await else { return };
@@ -271,9 +275,9 @@ async fn post_missing_claims<L: L1>(
         if held.contains(&height) {
             continue;
         }
-        let ticks = reposted.entry(height).or_insert(REANSWER_TICKS);
+        let (ticks, wait) = reposted.entry(height).or_insert((0, REANSWER_TICKS));
         *ticks += 1;
-        if *ticks <= REANSWER_TICKS {
+        if *ticks <= *wait {
             continue;
         }
         let Ok(Some(claim)) = rollup.store().claim(height) else { continue };
@@ -282,35 +286,53 @@ async fn post_missing_claims<L: L1>(
             continue;
         }
         *ticks = 0;
-        tracing::info!(target: "zr::executor", height, "L1 holds no claim of this executor at this height: posted again");
+        *wait = (*wait * 2).min(REPOST_MAX_TICKS);
+        tracing::info!(target: "zr::executor", height, "L1 holds no claim of this executor at this height: posted again \
+            (its refusal, if L1 refused it, is listed by embedded.rollup.getRefused)");
     }
 }
 
 /// Watch ticks after which the leaves of a challenge still open are posted again (a part may have failed to
-/// post, or L1 dropped it): about 10 s.
+/// post, or L1 dropped it), and after which a missing claim is first posted again: about 10 s.
 const REANSWER_TICKS: u32 = 20;
+/// The longest wait between posts of a claim L1 keeps lacking: about 5 minutes.
+const REPOST_MAX_TICKS: u32 = 600;
 
 /// Answers every open data-availability challenge of a claim whose leaves are this executor's own claim's at
 /// that height (its own claims, and any other claim with the same leaves), however old, posting the leaves
-/// again while the challenge stays open. `answered` keeps, per open challenge (height, momentum it opened
-/// at), the watch ticks since its leaves were last sent.
+/// again while a challenge of them stays open; only where L1 recorded this executor's claim at the height (L1
+/// takes leaves from a claimant only). `answered` keeps, per (height, leaves root) challenged, the watch ticks
+/// since its leaves were last sent: one answer serves every challenge of the same leaves.
 async fn answer_da_challenges<L: L1>(
     l1: &L,
     rollup: &Rollup,
     poster: &mpsc::Sender<ToPost>,
-    answered: &mut std::collections::BTreeMap<(u64, u64), u32>,
+    answered: &mut std::collections::BTreeMap<(u64, Hash), u32>,
 ) {
     let Ok(open) = l1.rollup_open_da_challenges().await else { return };
     let store = rollup.store();
-    let ours: std::collections::BTreeSet<(u64, u64)> = open
-        .iter()
-        .filter(|c| c.status == zr_common::rollup::settlement::DaStatus::Open)
-        .filter(|c| store.claim(c.height).ok().flatten().is_some_and(|own| own.body.leaves_root == c.leaves_root))
-        .map(|c| (c.height, c.opened_at))
-        .collect();
+    let own = rollup.executor_key();
+    let mut ours = std::collections::BTreeSet::new();
+    for challenge in open.iter().filter(|c| c.status == zr_common::rollup::settlement::DaStatus::Open) {
+        let key = (challenge.height, challenge.leaves_root);
+        let same_leaves = store
+            .claim(challenge.height)
+            .ok()
+            .flatten()
+            .is_some_and(|claim| claim.body.leaves_root == challenge.leaves_root);
+        if !same_leaves || ours.contains(&key) {
+            continue;
+        }
+        let recorded = l1.rollup_claims(challenge.height, 1).await;
+        if recorded
+            .is_ok_and(|claims| claims.iter().any(|c| c.executor == own && c.leaves_root == challenge.leaves_root))
+        {
+            ours.insert(key);
+        }
+    }
     answered.retain(|key, _| ours.contains(key));
-    for (height, opened_at) in ours {
-        let ticks = answered.entry((height, opened_at)).or_insert(REANSWER_TICKS);
+    for (height, leaves_root) in ours {
+        let ticks = answered.entry((height, leaves_root)).or_insert(REANSWER_TICKS);
         *ticks += 1;
         if *ticks <= REANSWER_TICKS {
             continue;
@@ -318,7 +340,7 @@ async fn answer_da_challenges<L: L1>(
         *ticks = 0;
         match rollup.store().leaves(height) {
             Ok(Some(leaves)) => {
-                tracing::info!(target: "zr::executor", height, opened_at, "answering a data-availability challenge");
+                tracing::info!(target: "zr::executor", height, %leaves_root, "answering a data-availability challenge");
                 let _ = poster.send(ToPost::Leaves(height, leaves)).await;
             }
             _ => tracing::error!(target: "zr::executor", height,
@@ -598,10 +620,15 @@ enum ToPost {
 async fn ensure_bond<L: L1>(l1: &L, poster: &Poster<L>, key: &KeyPair, amount: u64) -> bool {
     match l1.rollup_bond(&key.address()).await {
         Ok(Some(bond)) if bond.unbonding_since.is_some() => {
-            tracing::warn!(target: "zr::executor", "this executor's bond is unbonding: its claims are recorded but never final");
+            tracing::warn!(target: "zr::executor", "this executor's bond is unbonding: L1 refuses its claims");
             return true;
         }
-        Ok(Some(_)) => return true,
+        Ok(Some(bond)) if bond.amount >= zr_common::rollup::settlement::MIN_BOND => return true,
+        // Fined below the least bond (a challenge of its left unfinished): L1 refuses its claims until it is
+        // topped up, which a bond send does.
+        Ok(Some(bond)) => {
+            tracing::warn!(target: "zr::executor", amount = %bond.amount, "this executor's bond is below the least: topping it up");
+        }
         Ok(None) => {}
         Err(err) => {
             tracing::warn!(target: "zr::executor", error = %err, "cannot read this executor's bond from L1; claims stay unbonded");
@@ -662,7 +689,7 @@ fn spawn_claim_poster<L: L1 + 'static>(
             };
             let claim = match item {
                 ToPost::ReceivePayouts => {
-                    match poster.receive_all().await {
+                    match poster.receive_from(&Address::INBOX).await {
                         Ok(received) => {
                             for block in received {
                                 tracing::info!(target: "zr::executor", from = %block.from_block_hash,

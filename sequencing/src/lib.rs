@@ -23,6 +23,6 @@ pub use order::{
     verify_inbox, verify_inbox_with,
 };
 pub use poster::{PostSlot, Poster};
-pub use publish::{SendRequest, build_send_block, receive_all, receive_block, send_block};
+pub use publish::{SendRequest, build_send_block, receive_block, receive_from, send_block};
 pub use znnd::ZnndClient;
 pub use zr_protocol::Deposit;

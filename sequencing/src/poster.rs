@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{Mutex, MutexGuard};
-use zr_common::KeyPair;
 use zr_common::nom::AccountBlock;
+use zr_common::{Address, KeyPair};
 
 use crate::{L1, L1Error, SendRequest, build_send_block};
 
@@ -74,11 +74,11 @@ impl<L: L1> Poster<L> {
         slot.post_with(send, |_| async { Ok(()) }).await
     }
 
-    /// Receives every send L1 lists as unreceived for the account (bonds and deposits paid back by the
-    /// inbox), on the same chain as its posts. Returns the receive blocks.
-    pub async fn receive_all(&self) -> Result<Vec<AccountBlock>, L1Error> {
+    /// Receives every send from `sender` L1 lists as unreceived for the account (from the inbox: bonds and
+    /// deposits paid back), on the same chain as its posts. Returns the receive blocks.
+    pub async fn receive_from(&self, sender: &Address) -> Result<Vec<AccountBlock>, L1Error> {
         let _slot = self.slot().await;
-        crate::receive_all(self.l1.as_ref(), self.chain_identifier, &self.key).await
+        crate::receive_from(self.l1.as_ref(), self.chain_identifier, &self.key, sender).await
     }
 }
 

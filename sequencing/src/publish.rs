@@ -80,11 +80,17 @@ pub async fn receive_block<L: L1>(
     Ok(block)
 }
 
-/// Receives every send L1 lists as unreceived for `key`'s account (`ledger.getUnreceivedBlocksByAddress`,
-/// its first page), oldest first; the receive blocks published.
-pub async fn receive_all<L: L1>(l1: &L, chain_identifier: u64, key: &KeyPair) -> Result<Vec<AccountBlock>, L1Error> {
+/// Receives every send from `sender` that L1 lists as unreceived for `key`'s account
+/// (`ledger.getUnreceivedBlocksByAddress`, its first page), oldest first; the receive blocks published. Sends
+/// from anyone else stay unreceived: a stranger's dust cannot make the account spend its posts on receives.
+pub async fn receive_from<L: L1>(
+    l1: &L,
+    chain_identifier: u64,
+    key: &KeyPair,
+    sender: &Address,
+) -> Result<Vec<AccountBlock>, L1Error> {
     let mut received = Vec::new();
-    for send in l1.unreceived_blocks(&key.address()).await? {
+    for send in l1.unreceived_blocks(&key.address()).await?.into_iter().filter(|send| send.address == *sender) {
         received.push(receive_block(l1, chain_identifier, key, send.hash).await?);
     }
     Ok(received)

@@ -4,7 +4,7 @@
 
 use criterion::Criterion;
 use zr_common::nom::{AccountBlock, BlockType, Momentum};
-use zr_common::rollup::settlement::{MIN_BOND, Parameters};
+use zr_common::rollup::settlement::{MIN_BOND, PART_DEPOSIT, Parameters};
 use zr_common::rollup::{BundleBody, ClaimBody, TxBody, TxKind};
 use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, sha3_256};
 use zr_fraud::{Dispute, ShapeChallenge};
@@ -210,8 +210,13 @@ fn main() {
             proof: LeafProof::new(&leaves, 0).unwrap(),
         });
         let bytes = dispute.to_bytes();
-        let block =
-            AccountBlock { address: challengers[i].address(), hash: Hash([i as u8; 32]), ..AccountBlock::default() };
+        let block = AccountBlock {
+            address: challengers[i].address(),
+            hash: Hash([i as u8; 32]),
+            token_standard: TokenStandard::ZNN,
+            amount: PART_DEPOSIT,
+            ..AccountBlock::default()
+        };
         queued.challenge_part(&block, ChallengePart { id: sha3_256(&bytes), index: 0, count: 1, bytes }, 12);
     }
     assert_eq!(queued.waiting(), 4, "{:?}", queued.refused());

@@ -9,22 +9,72 @@
 //! (which honest executors answer). The judge stands in for re-execution: a claim is wrong exactly when it
 //! differs from the truth.
 //!
+//! The true state holds a withdrawal every third height; a liar's wrong root may hold a withdrawal to itself
+//! that the truth does not. Anyone proves withdrawals, true or made up, against any height, again and again.
+//!
 //! After every momentum: only the truth is ever final; no honest executor's or honest challenger's bond ever
-//! shrinks; the settlement never owes more than was sent to it. At the end, after a quiet tail in which
-//! only honest parties act, every height honest executors claimed is final.
+//! shrinks; every withdrawal paid is in the truth, paid once, against a final height; the settlement never
+//! pays or owes more than was sent to it. At the end, after a quiet tail in which only honest parties act,
+//! every height honest executors claimed is final.
 
 use proptest::prelude::*;
 use zr_common::rollup::ClaimBody;
-use zr_common::rollup::settlement::{DA_DEPOSIT, MIN_BOND};
+use zr_common::rollup::settlement::{DA_DEPOSIT, MIN_BOND, PART_DEPOSIT};
 use zr_common::{KeyPair, sha3_256};
-use zr_protocol::{ClaimLeaf, LeafProof};
+use zr_protocol::{ClaimLeaf, LeafProof, StateKey, Tree, Withdrawal};
+use zr_sequencing::bundle::WithdrawalProof;
 
 use super::*;
 
 const VM: Hash = Hash([7; 32]);
 
+/// Heights the true states are built for (far above any a run reaches).
+const HEIGHTS: u64 = 400;
+
+/// The withdrawal made at `height` (every third height has one), and its transaction.
+fn withdrawal_at(height: u64) -> Option<(Hash, Withdrawal)> {
+    let recipient = Address([0x77; 20]);
+    let withdrawal = Withdrawal { recipient, token: TokenStandard::ZNN, amount: 1_000 + u128::from(height), height };
+    (height.is_multiple_of(3) && height > 0)
+        .then(|| (sha3_256(&[&b"withdraw"[..], &height.to_le_bytes()].concat()), withdrawal))
+}
+
+fn set(tree: &mut Tree, key: StateKey, value: Vec<u8>) {
+    tree.set(key.hash(), Some(std::sync::Arc::new(value))).expect("a whole tree");
+}
+
+/// The true state after each height: its height, and every withdrawal made so far.
+fn true_states() -> &'static [Tree] {
+    static STATES: std::sync::OnceLock<Vec<Tree>> = std::sync::OnceLock::new();
+    STATES.get_or_init(|| {
+        let mut states = vec![Tree::default()];
+        let mut tree = Tree::default();
+        for height in 1..HEIGHTS {
+            set(
+                &mut tree,
+                StateKey::Storage { contract: Address([1; 20]), key: vec![] },
+                height.to_le_bytes().to_vec(),
+            );
+            if let Some((tx_hash, withdrawal)) = withdrawal_at(height) {
+                set(&mut tree, StateKey::Withdrawal { tx_hash }, zr_common::codec::encode(&withdrawal));
+            }
+            states.push(tree.clone());
+        }
+        states
+    })
+}
+
 fn truth(height: u64) -> Hash {
-    if height == 0 { Hash::ZERO } else { sha3_256(&height.to_le_bytes()) }
+    true_states()[height as usize].root()
+}
+
+/// A liar's state at `height`: the truth plus a withdrawal to the liar that nobody made.
+fn stolen(height: u64, thief: Address) -> (Tree, Hash, Withdrawal) {
+    let mut tree = true_states()[height as usize].clone();
+    let tx_hash = sha3_256(&[&b"steal"[..], &height.to_le_bytes()].concat());
+    let withdrawal = Withdrawal { recipient: thief, token: TokenStandard::ZNN, amount: 1 << 40, height };
+    set(&mut tree, StateKey::Withdrawal { tx_hash }, zr_common::codec::encode(&withdrawal));
+    (tree, tx_hash, withdrawal)
 }
 
 /// The leaves root a claim of `new` at `height` carries: the true leaves' for the true root, made up otherwise.
@@ -56,6 +106,8 @@ enum Lie {
     Timestamp,
     Base,
     Future,
+    /// A root with a withdrawal to the liar in it.
+    Steal,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +126,10 @@ enum Action {
     SelfChallenge { who: usize },
     /// A malicious party asks for its bond back.
     Unbond { who: usize },
+    /// Anyone proves the true withdrawal of height `made` against the state of height `made + later`.
+    Withdraw { made: u64, later: u64 },
+    /// A liar proves the withdrawal its wrong root at `height` holds.
+    WithdrawStolen { height: u64 },
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -83,7 +139,8 @@ fn action() -> impl Strategy<Value = Action> {
         Just(Lie::Vm),
         Just(Lie::Timestamp),
         Just(Lie::Base),
-        Just(Lie::Future)
+        Just(Lie::Future),
+        Just(Lie::Steal)
     ];
     prop_oneof![
         6 => (0..2usize, 1..4u64).prop_map(|(who, lag)| Action::HonestClaim { who, lag }),
@@ -93,6 +150,8 @@ fn action() -> impl Strategy<Value = Action> {
         1 => any::<usize>().prop_map(|pick| Action::Da { pick }),
         1 => (0..2usize).prop_map(|who| Action::SelfChallenge { who }),
         1 => (0..3usize).prop_map(|who| Action::Unbond { who }),
+        2 => (1..60u64, 0..4u64).prop_map(|(made, later)| Action::Withdraw { made, later }),
+        1 => (1..60u64).prop_map(|height| Action::WithdrawStolen { height }),
     ]
 }
 
@@ -111,6 +170,8 @@ struct Run {
     claimed: BTreeSet<u64>,
     /// Claims the honest challenger has challenged, by (height, executor).
     challenged: BTreeSet<(u64, Address)>,
+    /// Withdrawals paid: (transaction, the height proven against, the final height when paid).
+    withdrawals_paid: Vec<(Hash, u64, u64)>,
 }
 
 impl Run {
@@ -128,7 +189,10 @@ impl Run {
             blocks: 0,
             claimed: BTreeSet::new(),
             challenged: BTreeSet::new(),
+            withdrawals_paid: Vec::new(),
         };
+        // The rollup's deposits that fund its true withdrawals are in the inbox.
+        run.sent_in += (1..HEIGHTS).filter_map(withdrawal_at).map(|(_, w)| w.amount).sum::<u128>();
         let everyone: Vec<KeyPair> =
             [&run.honest[..], &run.liars, &run.accomplices, &[run.challenger.clone(), run.troll.clone()]].concat();
         for who in &everyone {
@@ -185,7 +249,7 @@ impl Run {
             proof: LeafProof { index: 0, leaf_count: 1, siblings: vec![] },
         });
         let bytes = dispute.to_bytes();
-        let block = self.send(from, 0);
+        let block = self.send(from, PART_DEPOSIT);
         let id = sha3_256(&bytes);
         self.s.challenge_part(&block, ChallengePart { id, index: 0, count: 1, bytes }, at);
         self.s.challenge(&id).is_some()
@@ -210,6 +274,10 @@ impl Run {
                     Lie::Timestamp => self.claim(&who, height, truth(height - 1), wrong, at, |b| b.timestamp += 1),
                     Lie::Base => self.claim(&who, height, wrong, truth(height), at, |_| {}),
                     Lie::Future => self.claim(&who, at + 5, truth(at + 4), wrong, at, |_| {}),
+                    Lie::Steal => {
+                        let stolen = stolen(height, who.address()).0.root();
+                        self.claim(&who, height, truth(height - 1), stolen, at, |_| {});
+                    }
                 }
             }
             Action::Groundless { pick } => {
@@ -221,7 +289,7 @@ impl Run {
                 }
             }
             Action::HalfChallenge => {
-                let block = self.send(&self.troll.clone(), 0);
+                let block = self.send(&self.troll.clone(), 2 * PART_DEPOSIT);
                 let part = ChallengePart { id: Hash([self.blocks as u8; 32]), index: 0, count: 2, bytes: vec![1; 100] };
                 self.s.challenge_part(&block, part, at);
             }
@@ -252,6 +320,30 @@ impl Run {
                 let block = self.send(&who, 0);
                 self.s.unbond(&block, at);
             }
+            Action::Withdraw { made, later } => {
+                let Some((tx_hash, withdrawal)) = withdrawal_at(made) else { return };
+                let value = zr_common::codec::encode(&withdrawal);
+                self.withdraw(&true_states()[(made + later) as usize].clone(), tx_hash, value, made + later, at);
+            }
+            Action::WithdrawStolen { height } => {
+                for liar in self.liars.clone() {
+                    let (tree, tx_hash, withdrawal) = stolen(height, liar.address());
+                    self.withdraw(&tree, tx_hash, zr_common::codec::encode(&withdrawal), height, at);
+                }
+            }
+        }
+    }
+
+    /// Proves `tx_hash`'s withdrawal `value` in `tree`, said to be the state at `height`; pays it when the
+    /// settlement says so, as the inbox does.
+    fn withdraw(&mut self, tree: &Tree, tx_hash: Hash, value: Vec<u8>, height: u64, at: u64) {
+        let proof = tree.prove(&StateKey::Withdrawal { tx_hash }.hash()).expect("a whole tree");
+        let block = self.send(&self.troll.clone(), 0);
+        let proof = WithdrawalProof { tx_hash, height, value, proof };
+        if let Some((paid, withdrawal)) = self.s.withdrawal(&block, proof, at) {
+            self.withdrawals_paid.push((paid, height, self.s.final_base().height));
+            self.owed_out += withdrawal.amount;
+            self.s.paid(paid, block.hash);
         }
     }
 
@@ -316,6 +408,13 @@ impl Run {
             prop_assert!(bond >= MIN_BOND, "an honest party's bond shrank to {} at momentum {}", bond, at);
         }
         prop_assert!(self.owed_out <= self.sent_in, "owes {} of {} sent in", self.owed_out, self.sent_in);
+        let mut once = BTreeSet::new();
+        for (tx_hash, height, final_height) in &self.withdrawals_paid {
+            prop_assert!(once.insert(*tx_hash), "withdrawal {} paid twice", tx_hash);
+            let real = (1..HEIGHTS).filter_map(withdrawal_at).any(|(tx, w)| tx == *tx_hash && w.height <= *height);
+            prop_assert!(real, "withdrawal {} paid against height {}, where it was never made", tx_hash, height);
+            prop_assert!(height <= final_height, "paid against height {} above the final {}", height, final_height);
+        }
         Ok(())
     }
 }
@@ -365,7 +464,14 @@ proptest! {
                 run.claim(&who, height, truth(height - 1), truth(height), at, |_| {});
             }
         }
-        for _ in 0..60 {
+        // Long enough for a challenge arriving to expire, and a window after it.
+        for _ in 0..run.s.parameters().challenge_parts_expire + 2 * run.s.parameters().finality_window {
+            // Every withdrawal made so far proven against the final height, and every stolen one, now and then.
+            let final_height = run.s.final_base().height;
+            for made in (at.is_multiple_of(8)).then_some(1..=final_height).into_iter().flatten() {
+                run.act(&Action::Withdraw { made, later: final_height - made }, at);
+                run.act(&Action::WithdrawStolen { height: made }, at);
+            }
             run.honest_duties(at);
             run.momentum(at);
             run.check(at)?;

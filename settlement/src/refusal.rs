@@ -141,9 +141,14 @@ pub enum Refusal {
     /// A challenge already in.
     #[error("challenge {0} is in already")]
     ChallengeIn(Hash),
-    /// Parts whose whole does not hash to the challenge's id.
-    #[error("the parts of challenge {0} do not hash to its id")]
-    ChallengeHash(Hash),
+    /// A challenge opened by a part other than its part 0.
+    #[error("a challenge opens with its part 0 (this one is part {0}); send its parts in order")]
+    OpensWithPartZero(u32),
+    /// A part 0 without its deposit, or a later part carrying an amount.
+    #[error(
+        "a challenge's part 0 deposits exactly {0} ZNN (smallest unit: count × the part deposit), its later parts nothing"
+    )]
+    PartDeposit(u128),
     /// A challenge part longer than a part may be.
     #[error("a challenge part carries at most 16 256 bytes, this one {0}")]
     PartTooLong(usize),

@@ -77,6 +77,9 @@ pub struct Settlement {
     answered_leaves: BTreeSet<(u64, Hash)>,
     /// Payouts due and not yet paid (the inbox pays them when it can), in the order they fell due.
     owed: Vec<Payout>,
+    /// The last momentum at which the queue had no room for a challenge of the largest size: no claim is due
+    /// before a whole window has passed since, so a challenger refused for room has a window to post again.
+    congested_at: Option<u64>,
 }
 
 /// Parts of something posted in pieces: how many there will be, and those in so far by index.
@@ -89,7 +92,15 @@ struct PartialChallenge {
     count: u32,
     parts: BTreeMap<u32, Vec<u8>>,
     first_at: u64,
+    /// ZNN deposited with part 0: paid back when the challenge completes and decodes, else forfeit.
+    deposit: u128,
 }
+
+/// Parts of one challenge a challenger is expected to get into each momentum (see `Settlement::parts_time`).
+const PARTS_PER_MOMENTUM: u64 = 8;
+
+/// Bytes the largest challenge takes in the queue.
+const LARGEST_CHALLENGE: usize = MAX_CHALLENGE_PARTS as usize * MAX_CHALLENGE_PART_LEN;
 
 /// Checks a part's numbering: `1 ≤ count ≤ max`, `index < count`.
 fn part_numbered(what: &'static str, max: u32, index: u32, count: u32) -> Result<(), Refusal> {
@@ -118,6 +129,7 @@ impl Settlement {
             leaves_parts: BTreeMap::new(),
             answered_leaves: BTreeSet::new(),
             owed: Vec::new(),
+            congested_at: None,
         })
     }
 
@@ -361,9 +373,14 @@ impl Settlement {
             .any(|(_, d)| d.status == DaStatus::Open)
     }
 
-    /// Records a part of a challenge sent in `block`, confirmed at momentum `at`.
+    /// Records a part of a challenge sent in `block`, confirmed at momentum `at`; a refused part's amount is
+    /// owed back.
     pub fn challenge_part(&mut self, block: &AccountBlock, part: ChallengePart, at: u64) {
         if let Err(reason) = self.add_part(block, part, at) {
+            if matches!(reason, Refusal::QueueFull { .. }) {
+                self.congested_at = Some(at);
+            }
+            self.pay_back(block);
             self.refuse(block, at, reason);
         }
     }
@@ -379,54 +396,91 @@ impl Settlement {
         if part.bytes.len() > MAX_CHALLENGE_PART_LEN {
             return Err(Refusal::PartTooLong(part.bytes.len()));
         }
-        // A new challenge is admitted whole or not at all: room for all its parts is reserved now, so none of
-        // its later parts can be refused for space (and its sender fined for parts it could not post).
-        if !self.partial.contains_key(&part.id) {
-            let open = self.open_challenges_of(&block.address);
-            if open >= self.params.max_open_challenges_per_challenger as usize {
-                return Err(Refusal::TooManyOpen(self.params.max_open_challenges_per_challenger));
+        let deposit = u128::from(part.count) * self.params.part_deposit;
+        match self.partial.get(&part.id) {
+            // A new challenge is admitted whole or not at all: room for all its parts is reserved now (and paid
+            // for with its deposit), so none of its later parts can be refused for space.
+            None => {
+                if part.index != 0 {
+                    return Err(Refusal::OpensWithPartZero(part.index));
+                }
+                if block.token_standard != TokenStandard::ZNN || block.amount != deposit {
+                    return Err(Refusal::PartDeposit(deposit));
+                }
+                let open = self.open_challenges_of(&block.address);
+                if open >= self.params.max_open_challenges_per_challenger as usize {
+                    return Err(Refusal::TooManyOpen(self.params.max_open_challenges_per_challenger));
+                }
+                let held = self.challenge_bytes_held();
+                if held + part.count as usize * MAX_CHALLENGE_PART_LEN > MAX_CHALLENGE_BYTES_HELD {
+                    return Err(Refusal::QueueFull { held, limit: MAX_CHALLENGE_BYTES_HELD });
+                }
             }
-            let held = self.challenge_bytes_held();
-            if held + part.count as usize * MAX_CHALLENGE_PART_LEN > MAX_CHALLENGE_BYTES_HELD {
-                return Err(Refusal::QueueFull { held, limit: MAX_CHALLENGE_BYTES_HELD });
+            Some(arriving) if arriving.from != block.address || arriving.count != part.count => {
+                return Err(Refusal::PartMismatch(format!("challenge {}", part.id)));
             }
+            Some(_) if block.amount != 0 => return Err(Refusal::PartDeposit(deposit)),
+            Some(_) => {}
         }
         let entry = self.partial.entry(part.id).or_insert_with(|| PartialChallenge {
             from: block.address,
             count: part.count,
             parts: BTreeMap::new(),
             first_at: at,
+            deposit,
         });
-        if entry.from != block.address || entry.count != part.count {
-            return Err(Refusal::PartMismatch(format!("challenge {}", part.id)));
-        }
         entry.parts.insert(part.index, part.bytes);
         if entry.parts.len() as u32 != entry.count {
             return Ok(());
         }
         let Some(done) = self.partial.remove(&part.id) else { return Ok(()) };
-        let bytes: Vec<u8> = done.parts.into_values().flatten().collect();
-        if zr_common::sha3_256(&bytes) != part.id {
-            return Err(Refusal::ChallengeHash(part.id));
-        }
-        let (dispute, status) = match Dispute::from_bytes(&bytes) {
-            Ok(dispute) => (Some(dispute), ChallengeStatus::Waiting),
-            Err(e) => (None, self.challenger_wrong(&done.from, at, format!("the challenge does not decode: {e}"))),
-        };
-        let record = ChallengeRecord {
-            id: part.id,
-            challenger: done.from,
-            executor: dispute.as_ref().map_or(zr_common::PublicKey([0; 32]), Dispute::executor),
-            height: dispute.as_ref().map_or(0, Dispute::height),
-            index: dispute.as_ref().map_or(0, Dispute::index),
-            completed_at: at,
-            status,
-        };
-        if dispute.is_some() {
-            self.queue.push((part.id, bytes));
-        }
-        self.challenges.insert(part.id, record);
+        self.complete(part.id, done, at);
         Ok(())
+    }
+
+    /// A challenge whose parts are all in: recorded, and queued for its verdict when it decodes and names a
+    /// claim that may be judged. Its deposit is paid back when it decodes (the bond backs it from now on), and
+    /// forfeit when its parts do not make a challenge, which also costs its challenger the bond.
+    fn complete(&mut self, id: Hash, done: PartialChallenge, at: u64) {
+        let bytes: Vec<u8> = done.parts.into_values().flatten().collect();
+        let decoded = match zr_common::sha3_256(&bytes) == id {
+            true => Dispute::from_bytes(&bytes).map_err(|e| format!("the challenge does not decode: {e}")),
+            false => Err("its parts do not hash to its id".to_string()),
+        };
+        let mut record = ChallengeRecord {
+            id,
+            challenger: done.from,
+            executor: zr_common::PublicKey([0; 32]),
+            height: 0,
+            index: 0,
+            completed_at: at,
+            status: ChallengeStatus::Waiting,
+        };
+        match decoded {
+            Err(reason) => record.status = self.challenger_wrong(&done.from, at, reason),
+            Ok(dispute) => {
+                (record.executor, record.height, record.index) =
+                    (dispute.executor(), dispute.height(), dispute.index());
+                self.owe(Payout {
+                    withdrawal: None,
+                    recipient: done.from,
+                    token: TokenStandard::ZNN,
+                    amount: done.deposit,
+                });
+                let claimed = self.claims.contains_key(&(dispute.height(), dispute.executor().address()));
+                match !claimed && dispute.height() <= self.final_root.height {
+                    // Nothing left to judge it against (a made-up claim, or one pruned since): it takes no
+                    // verdict slot and costs nothing.
+                    true => {
+                        let reason =
+                            format!("height {} is final and no claim of that executor is kept", dispute.height());
+                        record.status = ChallengeStatus::Refunded { at, reason };
+                    }
+                    false => self.queue.push((id, bytes)),
+                }
+            }
+        }
+        self.challenges.insert(id, record);
     }
 
     fn open_challenges_of(&self, challenger: &Address) -> usize {
@@ -514,7 +568,9 @@ impl Settlement {
             let Some(challenger) = self.challenges.get(&id).map(|c| c.challenger) else { continue };
             let status = match Dispute::from_bytes(&bytes) {
                 Ok(dispute) => {
-                    let cost = work(dispute.height());
+                    // A challenge naming no recorded claim is settled without ordering any momentum.
+                    let claimed = self.claims.contains_key(&(dispute.height(), dispute.executor().address()));
+                    let cost = if claimed { work(dispute.height()) } else { 0 };
                     if judged > 0 && used.saturating_add(cost) > VERDICT_WORK_PER_MOMENTUM {
                         self.queue.insert(0, (id, bytes));
                         break;
@@ -599,9 +655,20 @@ impl Settlement {
 
     /// Settles what momentum `at` makes final, height by height from the one after the final root, after
     /// closing data-availability challenges and challenge parts whose time is up.
+    ///
+    /// No height becomes final while a challenge is arriving (its parts may take longer than a window, and
+    /// its height is unknown until it is whole), nor within a window of a momentum at which the queue had no
+    /// room for the largest challenge: filling the queue delays finality, at the price of the fillers'
+    /// deposits and bonds, and never lets a claim become final unchallengeable.
     pub fn settle(&mut self, at: u64) {
         self.expire_da(at);
         self.expire_parts(at);
+        if self.challenge_bytes_held() + LARGEST_CHALLENGE > MAX_CHALLENGE_BYTES_HELD {
+            self.congested_at = Some(at);
+        }
+        let window = self.params.finality_window;
+        let due_from = self.congested_at.map_or(0, |c| c.saturating_add(window));
+        let arriving = !self.partial.is_empty();
         let pending_heights: BTreeSet<u64> =
             self.claims.iter().filter(|(_, c)| c.status == ClaimStatus::Pending).map(|((h, _), _)| *h).collect();
         for height in pending_heights {
@@ -610,8 +677,8 @@ impl Settlement {
                 self.settle_late(height, at);
                 continue;
             }
-            if height > final_height + 1 {
-                // The height before is not final yet.
+            if height > final_height + 1 || arriving {
+                // The height before is not final yet, or a challenge arriving may be of this height.
                 break;
             }
             let open: Vec<zr_common::PublicKey> = self
@@ -623,7 +690,6 @@ impl Settlement {
                     self.da.values().filter(|d| d.status == DaStatus::Open && d.height == height).map(|d| d.executor),
                 )
                 .collect();
-            let window = self.params.finality_window;
             // What the height's open claims say (root and leaves): they must all agree, and one be due.
             let mut says = BTreeSet::new();
             let (mut due, mut challenged) = (false, false);
@@ -635,7 +701,7 @@ impl Settlement {
                     continue;
                 }
                 challenged |= open.contains(&record.executor);
-                due |= at >= record.included_at.saturating_add(window);
+                due |= at >= record.included_at.saturating_add(window).max(due_from);
                 says.insert((record.new_state_root, record.leaves_root));
             }
             // None due yet, claims that disagree (left to a challenge), or one awaiting its verdict: this height
@@ -643,7 +709,7 @@ impl Settlement {
             let agreed = says.first().copied().filter(|_| says.len() == 1 && due && !challenged);
             let Some((root, leaves_root)) = agreed else { break };
             for record in self.at_height(height) {
-                if at >= record.included_at.saturating_add(window) {
+                if at >= record.included_at.saturating_add(window).max(due_from) {
                     record.status = ClaimStatus::Final { at };
                 }
             }
@@ -711,11 +777,22 @@ impl Settlement {
         self.leaves_parts.retain(|(h, _), _| !idle.contains(h));
     }
 
-    /// Challenges whose parts did not all arrive in time are dropped, and their sender fined.
+    /// Momentums a challenge of `count` parts has for them all to arrive after its part 0: two, and one more for
+    /// every [`PARTS_PER_MOMENTUM`] parts, at most the parameters' `challenge_parts_expire`. A challenge arriving
+    /// holds finality, so a small one left unfinished holds it only briefly.
+    fn parts_time(&self, count: u32) -> u64 {
+        (2 + u64::from(count).div_ceil(PARTS_PER_MOMENTUM)).min(self.params.challenge_parts_expire)
+    }
+
+    /// Challenges whose parts did not all arrive in time are dropped, their deposit forfeit (it stays with the
+    /// inbox) and their sender fined.
     fn expire_parts(&mut self, at: u64) {
-        let expire = self.params.challenge_parts_expire;
-        let expired: Vec<Hash> =
-            self.partial.iter().filter(|(_, p)| at >= p.first_at.saturating_add(expire)).map(|(id, _)| *id).collect();
+        let expired: Vec<Hash> = self
+            .partial
+            .iter()
+            .filter(|(_, p)| at >= p.first_at.saturating_add(self.parts_time(p.count)))
+            .map(|(id, _)| *id)
+            .collect();
         for id in expired {
             let Some(partial) = self.partial.remove(&id) else { continue };
             if let Some(bond) = self.bonds.get_mut(&partial.from) {

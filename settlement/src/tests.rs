@@ -3,7 +3,7 @@
 use zr_common::KeyPair;
 use zr_common::rollup::ClaimBody;
 use zr_common::rollup::settlement::{
-    DA_DEPOSIT, FINALITY_WINDOW, MAX_OPEN_CHALLENGES_PER_CHALLENGER, MIN_BOND, UNBOND_DELAY,
+    DA_DEPOSIT, FINALITY_WINDOW, MAX_OPEN_CHALLENGES_PER_CHALLENGER, MIN_BOND, PART_DEPOSIT, UNBOND_DELAY,
 };
 use zr_fraud::{Challenge, ShapeChallenge};
 use zr_protocol::{ClaimLeaf, LeafProof};
@@ -109,11 +109,16 @@ fn part(id: Hash, index: u32, count: u32, bytes: &[u8]) -> ChallengePart {
     ChallengePart { id, index, count, bytes: bytes.to_vec() }
 }
 
+/// The block of a challenge's part 0 of `count` parts: it carries the deposit.
+fn opening(who: &KeyPair, n: u8, count: u32) -> AccountBlock {
+    znn(block_of(who, n), u128::from(count) * PART_DEPOSIT)
+}
+
 /// Posts `dispute` whole from `challenger`.
 fn challenge(s: &mut Settlement, challenger: &KeyPair, n: u8, dispute: &Dispute, at: u64) -> Hash {
     let bytes = dispute.to_bytes();
     let id = zr_common::sha3_256(&bytes);
-    s.challenge_part(&block_of(challenger, n), part(id, 0, 1, &bytes), at);
+    s.challenge_part(&opening(challenger, n, 1), part(id, 0, 1, &bytes), at);
     id
 }
 
@@ -303,13 +308,13 @@ fn attack_filling_the_queue_fines_a_challenge_already_arriving() {
     let mut s = bonded(&keys);
     let big = 520;
     // The honest challenge's first part reserves room for all 520 of its parts.
-    s.challenge_part(&block_of(&honest, 1), part(root(200), 0, big, b"first"), 3);
+    s.challenge_part(&opening(&honest, 1, big), part(root(200), 0, big, b"first"), 3);
     // Flooders take what room is left: each new challenge is refused once it no longer fits.
     let mut n = 0u8;
     for f in &flooders {
         for _ in 0..2 {
             n += 1;
-            s.challenge_part(&block_of(f, 100 + n), part(Hash([n; 32]), 0, big, b"x"), 3);
+            s.challenge_part(&opening(f, 100 + n, big), part(Hash([n; 32]), 0, big, b"x"), 3);
         }
     }
     let room = MAX_CHALLENGE_BYTES_HELD / (big as usize * MAX_CHALLENGE_PART_LEN);
@@ -327,23 +332,23 @@ fn bad_challenges_are_refused_or_cost_their_bond() {
     let mut s = bonded(&[&executor, &challenger]);
     post(&mut s, &executor, 1, claim(&executor, 5, Hash::ZERO, root(5)), 6);
     // An unbonded challenger, a part numbered past its count, a count over the cap: refused, nothing kept.
-    s.challenge_part(&block_of(&stranger, 10), part(root(1), 0, 1, b"x"), 7);
-    s.challenge_part(&block_of(&challenger, 11), part(root(1), 2, 2, b"x"), 7);
-    s.challenge_part(&block_of(&challenger, 12), part(root(1), 0, MAX_CHALLENGE_PARTS + 1, b"x"), 7);
+    s.challenge_part(&opening(&stranger, 10, 1), part(root(1), 0, 1, b"x"), 7);
+    s.challenge_part(&opening(&challenger, 11, 2), part(root(1), 2, 2, b"x"), 7);
+    s.challenge_part(&opening(&challenger, 12, 1), part(root(1), 0, MAX_CHALLENGE_PARTS + 1, b"x"), 7);
     let reasons: Vec<&str> = s.refused().iter().map(|r| r.reason.as_str()).collect();
     assert!(reasons[0].contains("live bond") && reasons[1].contains("parts") && reasons[2].contains("parts"));
-    // Parts whose whole does not hash to the id: refused when complete.
-    s.challenge_part(&block_of(&challenger, 13), part(root(1), 0, 1, b"x"), 7);
-    assert!(last_refusal(&s).contains("do not hash"));
-    // A complete challenge that does not decode costs its bond at once.
+    // Every refused part's deposit is owed back.
+    assert_eq!(s.owed().iter().map(|p| p.amount).sum::<u128>(), 4 * PART_DEPOSIT);
+    // A challenge that does not decode costs its bond at once, and its deposit.
     let garbage = b"not a challenge".to_vec();
-    s.challenge_part(&block_of(&challenger, 14), part(zr_common::sha3_256(&garbage), 0, 1, &garbage), 7);
+    s.challenge_part(&opening(&challenger, 14, 1), part(zr_common::sha3_256(&garbage), 0, 1, &garbage), 7);
     let record = s.challenge(&zr_common::sha3_256(&garbage)).unwrap();
     assert!(matches!(&record.status, ChallengeStatus::ChallengerWrong { reason, .. } if reason.contains("decode")));
     assert_eq!(s.bond(&challenger.address()), None);
+    assert_eq!(s.owed().iter().map(|p| p.amount).sum::<u128>(), 4 * PART_DEPOSIT, "nothing more owed");
     // The same challenge again: refused.
     s.bond_sent(&znn(block_of(&challenger, 15), MIN_BOND), 8);
-    s.challenge_part(&block_of(&challenger, 16), part(zr_common::sha3_256(&garbage), 0, 1, &garbage), 8);
+    s.challenge_part(&opening(&challenger, 16, 1), part(zr_common::sha3_256(&garbage), 0, 1, &garbage), 8);
     assert!(last_refusal(&s).contains("in already"));
 }
 
@@ -449,12 +454,140 @@ fn attack_one_bond_floods_the_verdict_queue() {
 fn attack_unfinished_challenge_parts_cost_nothing() {
     let challenger = key(2);
     let mut s = bonded(&[&challenger]);
-    s.challenge_part(&block_of(&challenger, 17), part(root(9), 0, 2, b"half"), 4);
-    s.settle(4 + s.parameters().challenge_parts_expire - 1);
+    s.challenge_part(&opening(&challenger, 17, 2), part(root(9), 0, 2, b"half"), 4);
+    // Two parts have three momentums to arrive.
+    s.settle(4 + 2);
     assert_eq!(s.bond(&challenger.address()).unwrap().amount, MIN_BOND);
-    s.settle(4 + s.parameters().challenge_parts_expire);
+    s.settle(4 + 3);
     assert_eq!(s.bond(&challenger.address()).unwrap().amount, MIN_BOND - MIN_BOND / 10);
     assert!(s.partial.is_empty());
+}
+
+/// Second review, high: about eight part 0s from four bonds reserved the whole 64 MiB queue for 60 momentums (at a
+/// fine of 1 ZNN each), so the honest challenge was refused for room and the wrong claim became final.
+#[test]
+fn attack_reserving_the_whole_queue_lets_a_wrong_root_become_final() {
+    let (liar, honest) = (key(1), key(2));
+    let fillers: Vec<KeyPair> = (10..14).map(key).collect();
+    let mut keys: Vec<&KeyPair> = fillers.iter().collect();
+    keys.extend([&liar, &honest]);
+    let mut s = bonded(&keys);
+    post(&mut s, &liar, 1, claim(&liar, 1, Hash::ZERO, root(66)), 2);
+    use zr_common::rollup::settlement::MAX_CHALLENGE_BYTES_HELD;
+    use zr_sequencing::bundle::MAX_CHALLENGE_PART_LEN;
+    // Eight part 0s reserve every part's room there is.
+    let mut room = (MAX_CHALLENGE_BYTES_HELD / MAX_CHALLENGE_PART_LEN) as u32;
+    let mut n = 0u8;
+    for f in &fillers {
+        for _ in 0..2 {
+            n += 1;
+            let count = room.min(MAX_CHALLENGE_PARTS);
+            room -= count;
+            s.challenge_part(&opening(f, 100 + n, count), part(Hash([n; 32]), 0, count, b"x"), 3);
+        }
+    }
+    assert_eq!((room, s.partial.len()), (0, 8), "{:?}", s.refused());
+    // The honest challenger is refused for room, and its deposit owed back.
+    let honest_challenge = dispute_of(&liar, 1);
+    let id = challenge(&mut s, &honest, 50, &honest_challenge, 4);
+    assert!(last_refusal(&s).contains("bytes of challenges"), "{}", last_refusal(&s));
+    assert_eq!(s.challenge(&id), None);
+    // However long the fillers hold the room, the wrong claim does not become final.
+    let expire = s.parameters().challenge_parts_expire;
+    for at in 4..3 + expire {
+        s.settle(at);
+        assert_eq!(s.final_root(), None, "final at {at} while the queue was full");
+    }
+    // Their parts expire: each filler loses its deposit (520 × 0.1 ZNN per challenge) and a fine.
+    s.settle(3 + expire);
+    for f in &fillers {
+        assert_eq!(s.bond(&f.address()).unwrap().amount, MIN_BOND - 2 * (MIN_BOND / 10));
+        assert!(s.owed().iter().all(|p| p.recipient != f.address()), "a forfeit deposit is not owed back");
+    }
+    // The honest challenger still has a whole window after the room came back, and rejects the claim.
+    // (the last momentum without room was 2 + expire; the window runs from it, as from a claim's inclusion).
+    let last_chance = 2 + expire + FINALITY_WINDOW;
+    s.settle(last_chance - 1);
+    assert_eq!(s.final_root(), None);
+    let id = challenge(&mut s, &honest, 51, &honest_challenge, last_chance);
+    s.judge(last_chance, &mut |_| 1, &mut |_, _, _| wrong());
+    s.settle(last_chance);
+    assert!(matches!(s.challenge(&id).unwrap().status, ChallengeStatus::ExecutorWrong { .. }));
+    assert!(matches!(status(&s, 1, &liar), ClaimStatus::Rejected { .. }));
+}
+
+/// A challenge of the largest size takes longer than a window to post: its parts used to arrive after its
+/// claim was final, when the verdict could only refund it.
+#[test]
+fn attack_a_claim_becomes_final_while_its_challenge_is_still_arriving() {
+    let (liar, honest) = (key(1), key(2));
+    let mut s = bonded(&[&liar, &honest]);
+    post(&mut s, &liar, 1, claim(&liar, 1, Hash::ZERO, root(66)), 2);
+    let bytes = dispute_of(&liar, 1).to_bytes();
+    let id = zr_common::sha3_256(&bytes);
+    let (first, second) = bytes.split_at(bytes.len() / 2);
+    s.challenge_part(&opening(&honest, 10, 2), part(id, 0, 2, first), 2 + FINALITY_WINDOW - 1);
+    // The window ends; the second part is two momentums away (two parts have three to arrive).
+    s.settle(2 + FINALITY_WINDOW);
+    s.settle(2 + FINALITY_WINDOW + 1);
+    assert_eq!(s.final_root(), None, "an arriving challenge holds finality");
+    s.challenge_part(&block_of(&honest, 11), part(id, 1, 2, second), 2 + FINALITY_WINDOW + 1);
+    assert_eq!(s.owed().last().unwrap().amount, 2 * PART_DEPOSIT, "its deposit is paid back when it is whole");
+    s.judge(2 + FINALITY_WINDOW + 1, &mut |_| 1, &mut |_, _, _| wrong());
+    assert!(matches!(status(&s, 1, &liar), ClaimStatus::Rejected { .. }));
+}
+
+/// Without a deposit, reserving room for a challenge never meant to complete cost only the fine; a later part
+/// carrying an amount would be kept by the inbox for nothing.
+#[test]
+fn attack_parts_reserve_room_without_paying_for_it() {
+    let challenger = key(2);
+    let mut s = bonded(&[&challenger]);
+    s.challenge_part(&block_of(&challenger, 1), part(root(9), 0, 3, b"a"), 4);
+    assert!(last_refusal(&s).contains("deposits exactly 30000000"), "{}", last_refusal(&s));
+    s.challenge_part(&opening(&challenger, 2, 3), part(root(9), 1, 3, b"b"), 4);
+    assert!(last_refusal(&s).contains("opens with its part 0"), "{}", last_refusal(&s));
+    s.challenge_part(&opening(&challenger, 3, 3), part(root(9), 0, 3, b"a"), 4);
+    s.challenge_part(&znn(block_of(&challenger, 4), 5), part(root(9), 1, 3, b"b"), 4);
+    assert!(last_refusal(&s).contains("later parts nothing"));
+    assert_eq!(s.partial.len(), 1);
+    // Each refused part's amount is owed back: the 3-part deposit sent with part 1, and the 5 sent with a later part.
+    let back: Vec<u128> = s.owed().iter().map(|p| p.amount).collect();
+    assert_eq!(back, vec![3 * PART_DEPOSIT, 5]);
+}
+
+/// Second review: parts that, whole, did not hash to their id were refused without a fine, after holding room
+/// as long as any challenge.
+#[test]
+fn attack_parts_that_do_not_hash_to_their_id_cost_nothing() {
+    let challenger = key(2);
+    let mut s = bonded(&[&challenger]);
+    s.challenge_part(&opening(&challenger, 1, 2), part(root(9), 0, 2, b"a"), 4);
+    s.challenge_part(&block_of(&challenger, 2), part(root(9), 1, 2, b"b"), 30);
+    let record = s.challenge(&root(9)).unwrap();
+    assert!(
+        matches!(&record.status, ChallengeStatus::ChallengerWrong { reason, .. } if reason.contains("do not hash"))
+    );
+    assert_eq!(s.bond(&challenger.address()), None);
+    assert!(s.owed().is_empty(), "the deposit is forfeit");
+}
+
+/// Second review: a challenge naming a made-up executor at a final height was refunded only at its verdict,
+/// after taking a verdict slot (and the pillars' work) for free.
+#[test]
+fn attack_challenges_of_made_up_claims_at_final_heights_take_verdict_slots() {
+    let (executor, challenger, nobody) = (key(1), key(2), key(3));
+    let mut s = bonded(&[&executor, &challenger]);
+    post(&mut s, &executor, 1, claim(&executor, 1, Hash::ZERO, root(1)), 2);
+    s.settle(2 + FINALITY_WINDOW);
+    assert_eq!(s.final_root().unwrap().height, 1);
+    let id = challenge(&mut s, &challenger, 9, &dispute_of(&nobody, 1), 20);
+    assert!(matches!(&s.challenge(&id).unwrap().status, ChallengeStatus::Refunded { .. }));
+    assert_eq!(s.waiting(), 0, "no verdict slot taken");
+    // One naming no claim at a height not final orders no momentum either, and costs the challenger its bond.
+    let id = challenge(&mut s, &challenger, 10, &dispute_of(&nobody, 2), 20);
+    s.judge(21, &mut |_| unreachable!("no momentum ordered"), &mut |_, _, _| unreachable!("nothing to judge"));
+    assert!(matches!(&s.challenge(&id).unwrap().status, ChallengeStatus::ChallengerWrong { .. }));
 }
 
 #[test]
@@ -658,7 +791,8 @@ fn a_moot_data_availability_challenge_pays_its_deposit_back() {
     s.judge(8, &mut |_| 1, &mut |_, _, _| wrong());
     s.settle(8);
     assert!(matches!(s.da_challenges(5, 1)[0].status, DaStatus::Moot { at: 8 }));
-    assert_eq!(s.owed().len(), 1);
+    let back: Vec<u128> = s.owed().iter().map(|p| p.amount).collect();
+    assert_eq!(back, vec![PART_DEPOSIT, DA_DEPOSIT], "the challenge's deposit, then the moot one's");
 }
 
 /// Defect 4: a claim's leaves must always fit a data-availability answer; the ordering cap makes the largest

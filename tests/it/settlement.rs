@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 use zr_common::TokenStandard;
 use zr_common::rollup::TxKind;
-use zr_common::rollup::settlement::{ClaimRecord, ClaimStatus, FINALITY_WINDOW, FinalRoot, MIN_BOND};
+use zr_common::rollup::settlement::{ClaimRecord, ClaimStatus, DA_DEPOSIT, FINALITY_WINDOW, FinalRoot, MIN_BOND};
 use zr_sequencing::bundle::BOND_TAG;
 use zr_sequencing::{L1, SendRequest, send_block};
 
@@ -572,14 +572,49 @@ async fn attack_a_bonded_executor_of_another_chain_id_halts_finality() {
         "{refused}"
     );
     // What the inbox pays an executor (a bond or a deposit back) waits as an unreceived send; the executor
-    // receives it on its own. Any send to it is received the same way.
+    // receives it on its own. A stranger's send is not received (dust would cost the executor a receive block
+    // each, in the queue of its claims).
     let executor = net.executors[0].address();
     let client = net.client();
+    let dust = SendRequest { to: executor, token: TokenStandard::ZNN, amount: 7, data: vec![] };
+    send_block(client.as_ref(), CHAIN, &alice, dust).await.unwrap();
+    // A data-availability challenge of no claim, from the executor's own account: refused, its deposit owed back.
     let before = client.account_info(&executor).await.unwrap().balance(&TokenStandard::ZNN);
-    let send = SendRequest { to: executor, token: TokenStandard::ZNN, amount: 7, data: vec![] };
-    send_block(client.as_ref(), CHAIN, &alice, send).await.unwrap();
-    eventually(async || client.account_info(&executor).await.unwrap().balance(&TokenStandard::ZNN) == before + 7).await;
-    assert!(client.unreceived_blocks(&executor).await.unwrap().is_empty());
+    let da = zr_sequencing::bundle::DaChallenge { executor: net.alice.public(), height: 1 };
+    let refused_da = SendRequest {
+        to: zr_common::Address::INBOX,
+        token: TokenStandard::ZNN,
+        amount: DA_DEPOSIT,
+        data: zr_sequencing::bundle::encode_da_challenge(&da),
+    };
+    // The executor posts claims from the same account: a clash of account heights is tried again.
+    let mut tries = 0;
+    while let Err(err) = send_block(client.as_ref(), CHAIN, &net.executors[0], refused_da.clone()).await {
+        tries += 1;
+        assert!(tries < 20, "cannot send from the executor's account: {err}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let refused_from_executor = async || {
+        let refused = net
+            .raw(&json!({"jsonrpc": "2.0", "id": 1, "method": "embedded.rollup.getRefused", "params": []}).to_string())
+            .await;
+        let ours = json!(executor);
+        refused["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["sender"] == ours && r["reason"].as_str().unwrap().contains("no open claim"))
+    };
+    eventually(refused_from_executor).await;
+    let paid_back = async || {
+        let balance = client.account_info(&executor).await.unwrap().balance(&TokenStandard::ZNN);
+        let unreceived = client.unreceived_blocks(&executor).await.unwrap();
+        balance == before && unreceived.iter().all(|send| send.address != zr_common::Address::INBOX)
+    };
+    eventually(paid_back).await;
+    let unreceived = client.unreceived_blocks(&executor).await.unwrap();
+    assert_eq!(unreceived.len(), 1, "only the stranger's send is left: {unreceived:?}");
+    assert_eq!((unreceived[0].address, unreceived[0].amount), (alice.address(), 7));
     honest.stop().await;
     other.stop().await;
 }

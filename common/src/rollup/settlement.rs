@@ -16,6 +16,11 @@ pub const MIN_BOND: u128 = 10 * 100_000_000;
 /// executor answers, paid back with a reward when it does not. One bond cannot open many (1 ZNN).
 pub const DA_DEPOSIT: u128 = 100_000_000;
 
+/// ZNN (smallest unit) a challenge deposits per part when its part 0 opens it (0.1 ZNN): paid back when the
+/// challenge completes and decodes, forfeit when its parts never all arrive or do not make a challenge. It
+/// prices the room a challenge reserves in the queue, which other challenges are refused for.
+pub const PART_DEPOSIT: u128 = 10_000_000;
+
 /// Challenges (complete and waiting, or still arriving in parts) one challenger may have open at once.
 pub const MAX_OPEN_CHALLENGES_PER_CHALLENGER: usize = 2;
 
@@ -46,6 +51,9 @@ pub struct Parameters {
     pub da_deposit: u128,
     /// Momentums an executor has to answer a data-availability challenge.
     pub da_window: u64,
+    /// ZNN (smallest unit) a challenge deposits per part, sent with its part 0.
+    #[serde(with = "crate::json::decimal_amount")]
+    pub part_deposit: u128,
     /// Momentums from an unbond request to the bond's payment back.
     pub unbond_delay: u64,
     /// Verdicts the pillars reach per momentum at most.
@@ -82,6 +90,7 @@ impl Parameters {
             min_bond: MIN_BOND,
             da_deposit: DA_DEPOSIT,
             da_window: DA_WINDOW,
+            part_deposit: PART_DEPOSIT,
             unbond_delay: UNBOND_DELAY,
             max_verdicts_per_momentum: MAX_VERDICTS_PER_MOMENTUM as u32,
             challenge_parts_expire: CHALLENGE_PARTS_EXPIRE,
@@ -119,8 +128,8 @@ impl Parameters {
                  to {MAX_WINDOW} momentums"
             ));
         }
-        if self.min_bond == 0 || self.da_deposit == 0 {
-            return Err("the least bond and the data-availability deposit must be positive".into());
+        if self.min_bond == 0 || self.da_deposit == 0 || self.part_deposit == 0 {
+            return Err("the least bond, the data-availability deposit and the part deposit must be positive".into());
         }
         if self.max_verdicts_per_momentum == 0 || self.max_open_challenges_per_challenger == 0 {
             return Err("verdicts per momentum and open challenges per challenger must be positive".into());

@@ -5,7 +5,7 @@
 
 use zr_common::nom::{AccountBlock, plasma};
 use zr_common::rollup::limits::MAX_BUNDLE_TXS;
-use zr_common::rollup::settlement::{DA_DEPOSIT, MIN_BOND};
+use zr_common::rollup::settlement::{DA_DEPOSIT, MIN_BOND, PART_DEPOSIT};
 use zr_common::{Address, TokenStandard};
 use zr_sequencing::bundle::{
     BOND_TAG, BUNDLE_TAG, CHALLENGE_PART_TAG, CLAIM_TAG, DA_CHALLENGE_TAG, LEAVES_PART_TAG, LZ4_BUNDLE_TAG, Payload,
@@ -64,6 +64,24 @@ impl EmbeddedContract for RollupInbox {
                     "a data-availability challenge deposits at least {DA_DEPOSIT} ZNN (smallest unit) with its payload"
                 )))
             }
+            Some((&CHALLENGE_PART_TAG, _)) => match decode_payload(&block.data) {
+                Ok(Payload::ChallengePart(part)) => {
+                    let deposit = if part.index == 0 { u128::from(part.count) * PART_DEPOSIT } else { 0 };
+                    let token_ok = deposit == 0 || block.token_standard == TokenStandard::ZNN;
+                    if block.amount != deposit || !token_ok {
+                        return Err(PublishError::new(format!(
+                            "a challenge's part 0 deposits exactly {} ZNN (smallest unit: {PART_DEPOSIT} per part), \
+                             its later parts nothing; this is part {} of {}",
+                            u128::from(part.count) * PART_DEPOSIT,
+                            part.index,
+                            part.count
+                        )));
+                    }
+                    Ok(())
+                }
+                // The settlement refuses it with the reason, and pays back what it carried.
+                _ => Ok(()),
+            },
             Some((&UNBOND_TAG, _)) => Err(PublishError::new("an unbond request is its tag alone, with no amount")),
             _ => Ok(()),
         }
