@@ -49,8 +49,12 @@ enum Command {
         /// The leaf (0 is the prelude; transaction i is leaf i + 1).
         index: u32,
         /// The challenged executor's JSON-RPC URL (its key and its leaves).
-        #[arg(long, value_name = "URL")]
-        against: String,
+        #[arg(long, value_name = "URL", required_unless_present = "executor_key", conflicts_with = "executor_key")]
+        against: Option<String>,
+        /// Instead of `--against`: the challenged executor's public key (hex), its leaves read from L1, where it
+        /// posted them to answer a data-availability challenge (`submit-da`).
+        #[arg(long, value_name = "PUBLIC_KEY")]
+        executor_key: Option<zr_common::PublicKey>,
         /// Submit even if this challenger's own check finds the leaf correct (the bond is then forfeit).
         #[arg(long)]
         force: bool,
@@ -135,8 +139,17 @@ fn run(cli: Cli) -> eyre::Result<i32> {
         Command::Verify { height, index, claimer, search, json } => runtime
             .block_on(crate::verify::run(&config, crate::verify::Request { height, index, claimer, search, json })),
         Command::List { until, heights, json } => runtime.block_on(crate::list::run(&config, until, heights, json)),
-        Command::Submit { height, index, against, force, wait, json } => runtime
-            .block_on(crate::submit::run(&config, crate::submit::Submit { height, index, against, force, wait, json })),
+        Command::Submit { height, index, against, executor_key, force, wait, json } => {
+            let against = match (against, executor_key) {
+                (Some(url), _) => crate::submit::Against::Executor(url),
+                (None, Some(key)) => crate::submit::Against::L1(key),
+                (None, None) => unreachable!("clap requires --against or --executor-key"),
+            };
+            runtime.block_on(crate::submit::run(
+                &config,
+                crate::submit::Submit { height, index, against, force, wait, json },
+            ))
+        }
         Command::SubmitDa { height, executor_key, wait, json } => {
             runtime.block_on(crate::submit::submit_da(&config, executor_key, height, wait, json))
         }

@@ -23,14 +23,22 @@ pub struct Submit {
     pub height: u64,
     /// The leaf challenged.
     pub index: u32,
-    /// The challenged executor's RPC (its key and leaves).
-    pub against: String,
+    /// Whose claim, and where its leaves come from.
+    pub against: Against,
     /// Submit even when this challenger's own check finds the leaf correct (the bond is then lost).
     pub force: bool,
     /// Wait for the verdict.
     pub wait: bool,
     /// Print JSON.
     pub json: bool,
+}
+
+/// The challenged executor, and where its claim's leaves are read.
+pub enum Against {
+    /// Its JSON-RPC URL: its key and the leaves it serves.
+    Executor(String),
+    /// Its public key: the leaves it posted on L1 to answer a data-availability challenge.
+    L1(zr_common::PublicKey),
 }
 
 /// The key that signs challenges.
@@ -67,15 +75,25 @@ pub async fn run(config: &ChallengerConfig, request: Submit) -> eyre::Result<i32
         ZnndClient::with_ca_file(&config.l1.http, &config.l1.ws, config.l1.ca_file.as_deref())?,
     );
     let own = client(&config.executor_rpc)?;
-    let against = client(&request.against)?;
     let (height, index) = (request.height, request.index);
-    let claimer = against.get_head().await.wrap_err("cannot reach the challenged executor")?.executor;
+    let (claimer, against) = match &request.against {
+        Against::Executor(url) => {
+            let against = client(url)?;
+            (against.get_head().await.wrap_err("cannot reach the challenged executor")?.executor, Some(against))
+        }
+        Against::L1(key) => (*key, None),
+    };
     let (claim, _) = crate::verify::claim_on_l1(&l1, config.chain_id, height, &claimer, 64).await?;
     let claim = claim.ok_or_else(|| eyre!("no claim of {claimer} for height {height} on L1"))?;
-    let leaves = against
-        .get_claim_leaves(height)
-        .await?
-        .ok_or_else(|| eyre!("the challenged executor serves no leaves for height {height}"))?;
+    let leaves = match against {
+        Some(against) => against
+            .get_claim_leaves(height)
+            .await?
+            .ok_or_else(|| eyre!("the challenged executor serves no leaves for height {height}"))?,
+        None => crate::l1_leaves::leaves_on_l1(&l1, height, &claim.body.leaves_root).await?.ok_or_else(|| {
+            eyre!("the leaves of {claimer}'s claim at {height} are not on L1: post a data-availability challenge first")
+        })?,
+    };
     if zr_protocol::leaves_root(&leaves) != claim.body.leaves_root {
         bail!("the challenged executor's leaves do not hash to its claim on L1: ask for a data-availability challenge");
     }

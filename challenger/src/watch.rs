@@ -1,7 +1,8 @@
 //! `zr-challenge watch`: follows every claim L1 records, compares it with this challenger's own executor,
 //! finds the first leaf where a diverging claim goes wrong (from the leaves its executor serves, for the
-//! executors given with `--peer`), and — with `--challenge` — challenges it; when those leaves are out of
-//! reach, it posts a data-availability challenge instead.
+//! executors given with `--peer`, or from L1 where an executor posted them), and — with `--challenge` —
+//! challenges it; when those leaves are out of reach, it posts a data-availability challenge, and once the
+//! executor has answered it with its leaves on L1, challenges the first wrong one.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -32,7 +33,12 @@ pub struct Watch {
 /// One claim checked.
 enum Finding {
     Holds,
-    Diverges { leaf: Option<u32>, why: String },
+    /// The first leaf that differs from this challenger's executor's (with where the claim's leaves came
+    /// from), or `None` when its leaves are out of reach.
+    Diverges {
+        leaf: Option<(u32, crate::submit::Against)>,
+        why: String,
+    },
 }
 
 /// Runs `watch` until stopped (or one pass with `once`); the exit code is 0, or 1 when a pass found a
@@ -54,6 +60,9 @@ pub async fn run(config: &ChallengerConfig, request: Watch) -> eyre::Result<i32>
             .wrap_err("cannot write the endpoints file")?;
     }
     let mut checked: BTreeSet<(u64, PublicKey)> = BTreeSet::new();
+    // Claims whose leaves were out of reach and that this watcher challenged for them: looked at again each
+    // pass until the leaves are on L1 (then challenged at the first wrong leaf) or the claim is settled.
+    let mut asked: BTreeSet<(u64, PublicKey)> = BTreeSet::new();
     let mut unresolved = false;
     loop {
         let frontier = l1.frontier_momentum().await?.height;
@@ -67,11 +76,20 @@ pub async fn run(config: &ChallengerConfig, request: Watch) -> eyre::Result<i32>
                 {
                     continue;
                 }
-                let Some(finding) = check(&own, &peers, &claim).await? else { continue };
-                checked.insert((claim.height, claim.executor));
+                let key = (claim.height, claim.executor);
+                let Some(finding) = check(&l1, &own, &peers, &claim).await? else { continue };
+                let out_of_reach = matches!(finding, Finding::Diverges { leaf: None, .. });
+                if out_of_reach && asked.contains(&key) {
+                    // Its data-availability challenge is open: the leaves are not on L1 yet.
+                    if request.once {
+                        unresolved = true;
+                    }
+                    continue;
+                }
+                checked.insert(key);
                 let (result, leaf, why) = match &finding {
                     Finding::Holds => ("holds", None, String::new()),
-                    Finding::Diverges { leaf, why } => ("diverges", *leaf, why.clone()),
+                    Finding::Diverges { leaf, why } => ("diverges", leaf.as_ref().map(|(i, _)| *i), why.clone()),
                 };
                 if request.json {
                     println!(
@@ -88,11 +106,11 @@ pub async fn run(config: &ChallengerConfig, request: Watch) -> eyre::Result<i32>
                 } else {
                     println!("height {} executor {}: holds", claim.height, claim.executor);
                 }
-                if let (Finding::Diverges { leaf: Some(leaf), .. }, true) = (&finding, request.challenge) {
+                if let (Finding::Diverges { leaf: Some((index, against)), .. }, true) = (finding, request.challenge) {
                     let submit = crate::submit::Submit {
                         height: claim.height,
-                        index: *leaf,
-                        against: peers[&claim.executor].clone(),
+                        index,
+                        against,
                         force: false,
                         wait: false,
                         json: request.json,
@@ -100,16 +118,16 @@ pub async fn run(config: &ChallengerConfig, request: Watch) -> eyre::Result<i32>
                     if crate::submit::run(config, submit).await.unwrap_or(2) != 0 {
                         unresolved = true;
                     }
-                } else if let (Finding::Diverges { leaf: None, .. }, true) = (&finding, request.challenge) {
-                    // Its leaves are out of reach: make the executor post them to L1.
-                    if crate::submit::submit_da(config, claim.executor, claim.height, false, request.json)
-                        .await
-                        .unwrap_or(2)
-                        != 0
-                    {
-                        unresolved = true;
+                } else if out_of_reach && request.challenge {
+                    // Its leaves are out of reach: make the executor post them to L1, then look again.
+                    match crate::submit::submit_da(config, claim.executor, claim.height, false, request.json).await {
+                        Ok(0) => {
+                            checked.remove(&key);
+                            asked.insert(key);
+                        }
+                        _ => unresolved = true,
                     }
-                } else if let Finding::Diverges { .. } = finding {
+                } else if result == "diverges" {
                     unresolved = true;
                 }
             }
@@ -122,36 +140,51 @@ pub async fn run(config: &ChallengerConfig, request: Watch) -> eyre::Result<i32>
 }
 
 /// Compares `claim` with this challenger's executor; `None` while that executor has not claimed the height.
+/// The claim's leaves come from its executor when it is a `--peer` and serves them, else from L1 when a
+/// data-availability challenge made it post them.
 async fn check(
+    l1: &ZnndClient,
     own: &jsonrpsee_http_client::HttpClient,
     peers: &BTreeMap<PublicKey, String>,
     claim: &ClaimRecord,
 ) -> eyre::Result<Option<Finding>> {
+    use crate::submit::Against;
     let Some(ours) = own.get_claim(claim.height).await? else { return Ok(None) };
     if (ours.body.new_state_root, ours.body.leaves_root, ours.body.prev_state_root)
         == (claim.new_state_root, claim.leaves_root, claim.prev_state_root)
     {
         return Ok(Some(Finding::Holds));
     }
-    let Some(url) = peers.get(&claim.executor) else {
-        let why = "its executor is not among the --peer executors, so its leaves are out of reach".into();
+    let mut theirs = None;
+    if let Some(url) = peers.get(&claim.executor) {
+        let served = HttpClientBuilder::default().build(url)?.get_claim_leaves(claim.height).await?;
+        theirs = served
+            .filter(|l| zr_protocol::leaves_root(l) == claim.leaves_root)
+            .map(|l| (l, Against::Executor(url.clone())));
+    }
+    if theirs.is_none() {
+        // An answer that L1 lists but whose parts cannot be put together counts as out of reach.
+        let posted = crate::l1_leaves::leaves_on_l1(l1, claim.height, &claim.leaves_root).await.ok().flatten();
+        theirs = posted.map(|l| (l, Against::L1(claim.executor)));
+    }
+    let Some((theirs, against)) = theirs else {
+        let why =
+            "its leaves are out of reach: its executor is not a --peer serving them, and they are not on L1".into();
         return Ok(Some(Finding::Diverges { leaf: None, why }));
     };
-    let theirs = HttpClientBuilder::default().build(url)?.get_claim_leaves(claim.height).await?;
     let ours = own.get_claim_leaves(claim.height).await?.unwrap_or_default();
-    let Some(theirs) = theirs.filter(|l| zr_protocol::leaves_root(l) == claim.leaves_root) else {
-        let why = "its executor does not serve the leaves of its claim".into();
-        return Ok(Some(Finding::Diverges { leaf: None, why }));
-    };
     let first = theirs
         .iter()
         .zip(&ours)
         .position(|(a, b)| a != b)
         .or((theirs.len() != ours.len()).then(|| theirs.len().min(ours.len())));
-    Ok(Some(Finding::Diverges {
-        leaf: first.map(|i| i as u32),
-        why: format!("claims root {} where this executor has {}", claim.new_state_root, ours_root(&ours)),
-    }))
+    let why = format!("claims root {} where this executor has {}", claim.new_state_root, ours_root(&ours));
+    match first {
+        Some(index) => Ok(Some(Finding::Diverges { leaf: Some((index as u32, against)), why })),
+        // The same leaves with another root or base: nothing to re-execute (the claim's base is not the final
+        // root, or its root is not its last leaf's, which a shape dispute of the last leaf proves).
+        None => Ok(Some(Finding::Diverges { leaf: Some((theirs.len().saturating_sub(1) as u32, against)), why })),
+    }
 }
 
 fn ours_root(leaves: &[zr_protocol::ClaimLeaf]) -> String {

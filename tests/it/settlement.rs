@@ -7,7 +7,9 @@ use std::time::Duration;
 use serde_json::json;
 use zr_common::TokenStandard;
 use zr_common::rollup::TxKind;
-use zr_common::rollup::settlement::{ClaimRecord, ClaimStatus, DA_DEPOSIT, FINALITY_WINDOW, FinalRoot, MIN_BOND};
+use zr_common::rollup::settlement::{
+    ClaimRecord, ClaimStatus, DA_DEPOSIT, DaStatus, FINALITY_WINDOW, FinalRoot, MIN_BOND,
+};
 use zr_sequencing::bundle::BOND_TAG;
 use zr_sequencing::{L1, SendRequest, send_block};
 
@@ -476,6 +478,46 @@ async fn a_watching_challenger_gets_a_wrong_claim_rejected() {
     let _ = watcher.kill();
     let _ = watcher.wait();
     assert!(keys.path().join("challenger/endpoints.json").exists(), "a watching challenger announces itself");
+    honest.stop().await;
+    faulty.stop().await;
+}
+
+/// Defect: `watch` never read leaves posted after a data-availability challenge. A watcher that cannot reach the
+/// faulty executor (no `--peer`) makes it post its leaves with a data-availability challenge, reads them back
+/// from L1's momentums, and challenges the first wrong leaf: the claim is rejected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watcher_without_the_executor_challenges_from_the_leaves_it_made_it_post() {
+    let net = TestNet::start().await;
+    let (dirs, keys) = ((tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()), tempfile::tempdir().unwrap());
+    let (honest, faulty, fault_at) = honest_and_faulty(&net, &dirs).await;
+    let key_file = keys.path().join("challenger.json");
+    net.relays[1].write_file(&key_file).unwrap();
+    let mut watcher = challenge_command(&net)
+        .args(["--executor", &honest.rpc_url(), "--chain-id", &ROLLUP.to_string()])
+        .args(["--key-file", key_file.to_str().unwrap()])
+        .args(["--data-dir", keys.path().join("challenger").to_str().unwrap()])
+        .args(["watch", "--challenge", "--json"])
+        .env("ZR_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let faulty_claim = async || {
+        let claims = net.client().rollup_claims(fault_at, 1).await.unwrap();
+        claims.into_iter().find(|c| c.executor == net.executors[1].public())
+    };
+    eventually(async || faulty_claim().await.is_some_and(|c| matches!(c.status, ClaimStatus::Rejected { .. }))).await;
+    // Rejected by a leaf challenge, after the executor answered the data-availability challenge.
+    let da = net.client().rollup_da_challenges(fault_at, 1).await.unwrap();
+    assert!(
+        da.iter().any(|d| d.executor == net.executors[1].public() && matches!(d.status, DaStatus::Answered { .. })),
+        "{da:?}"
+    );
+    let verdicts =
+        net.client().call::<serde_json::Value>("embedded.rollup.getChallenges", json!([fault_at, 1])).await.unwrap();
+    assert_eq!(verdicts[0]["status"]["kind"], "executorWrong", "{verdicts}");
+    let _ = watcher.kill();
+    let _ = watcher.wait();
     honest.stop().await;
     faulty.stop().await;
 }
