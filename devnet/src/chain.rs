@@ -266,6 +266,8 @@ impl Chain {
             }
         }
         let accounts: Vec<(Address, AccountState)> = touched.into_iter().collect();
+        // The settlement's large maps are written key by key, only what this momentum changed.
+        let stored = settlement.take_stored_changes();
 
         let previous = &inner.frontier_momentum;
         let mut momentum = Momentum {
@@ -289,7 +291,7 @@ impl Chain {
             blocks: &blocks,
             accounts: &accounts,
             received: &received,
-            settlement: Some(&settlement),
+            settlement: Some((&settlement, &stored)),
         })?;
 
         // Committed: now the in-memory state follows.

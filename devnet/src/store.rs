@@ -12,6 +12,7 @@ use crate::DevnetError;
 use crate::embedded::Settlement;
 use crate::genesis::Genesis;
 use crate::state::AccountState;
+use zr_settlement::StoredChanges;
 
 /// redb's page cache, in bytes: its default (1 GiB) let memory grow with the file over a long run, and
 /// recent momentums are what is read.
@@ -27,6 +28,14 @@ const RECEIVED: TableDefinition<'_, [u8; 32], [u8; 32]> = TableDefinition::new("
 /// Confirmed sends to user accounts not received yet: (recipient, confirming momentum, send hash).
 const UNRECEIVED: TableDefinition<'_, ([u8; 20], u64, [u8; 32]), ()> = TableDefinition::new("unreceived");
 
+/// The settlement's maps stored by key (`zr_settlement::Stored`), written as each momentum changes them: withdrawals
+/// paid (transaction → paying block), challenge parts' bytes by (id, index), leaves parts' bytes by (height,
+/// sender, index).
+const SETTLEMENT_PAID: TableDefinition<'_, [u8; 32], [u8; 32]> = TableDefinition::new("settlement_paid");
+const SETTLEMENT_CHALLENGE_BYTES: TableDefinition<'_, ([u8; 32], u32), &[u8]> =
+    TableDefinition::new("settlement_challenge_bytes");
+const SETTLEMENT_LEAVES_BYTES: TableDefinition<'_, (u64, [u8; 20], u32), &[u8]> =
+    TableDefinition::new("settlement_leaves_bytes");
 const GENESIS_KEY: &str = "genesis";
 const SETTLEMENT_KEY: &str = "settlement";
 const MAX_STORED: usize = 64 * 1024 * 1024;
@@ -50,8 +59,9 @@ pub struct MomentumWrite<'a> {
     pub accounts: &'a [(Address, AccountState)],
     /// (send hash, receive hash) pairs it confirmed.
     pub received: &'a [(Hash, Hash)],
-    /// The rollup's settlement state after it (none at genesis: empty).
-    pub settlement: Option<&'a Settlement>,
+    /// The rollup's settlement state after it, and what it changed of the settlement's maps stored by key
+    /// (none at genesis: empty).
+    pub settlement: Option<(&'a Settlement, &'a StoredChanges)>,
 }
 
 /// The chain database.
@@ -82,6 +92,9 @@ impl Store {
         txn.open_table(ACCOUNT_CHAINS)?;
         txn.open_table(ACCOUNTS)?;
         txn.open_table(RECEIVED)?;
+        txn.open_table(SETTLEMENT_PAID)?;
+        txn.open_table(SETTLEMENT_CHALLENGE_BYTES)?;
+        txn.open_table(SETTLEMENT_LEAVES_BYTES)?;
         txn.commit()?;
         Ok(Store { db })
     }
@@ -101,11 +114,23 @@ impl Store {
     pub fn settlement(&self) -> Result<Option<Settlement>, DevnetError> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(META)?;
-        let value = table.get(SETTLEMENT_KEY)?;
-        Ok(match value {
-            Some(bytes) => Some(codec::decode_stored("settlement", bytes.value())?),
-            None => None,
-        })
+        let Some(bytes) = table.get(SETTLEMENT_KEY)? else { return Ok(None) };
+        let mut settlement: Settlement = codec::decode_stored("settlement", bytes.value())?;
+        for entry in txn.open_table(SETTLEMENT_PAID)?.iter()? {
+            let (tx_hash, block) = entry?;
+            settlement.restore_paid(Hash(tx_hash.value()), Hash(block.value()));
+        }
+        for entry in txn.open_table(SETTLEMENT_CHALLENGE_BYTES)?.iter()? {
+            let (key, bytes) = entry?;
+            let (id, index) = key.value();
+            settlement.restore_challenge_bytes(Hash(id), index, bytes.value().to_vec());
+        }
+        for entry in txn.open_table(SETTLEMENT_LEAVES_BYTES)?.iter()? {
+            let (key, bytes) = entry?;
+            let (height, sender, index) = key.value();
+            settlement.restore_leaves_bytes(height, Address(sender), index, bytes.value().to_vec());
+        }
+        Ok(Some(settlement))
     }
 
     /// Writes the genesis record and the genesis momentum together.
@@ -124,8 +149,29 @@ impl Store {
             if let Some(genesis) = genesis {
                 txn.open_table(META)?.insert(GENESIS_KEY, codec::encode(genesis).as_slice())?;
             }
-            if let Some(settlement) = write.settlement {
+            if let Some((settlement, stored)) = write.settlement {
                 txn.open_table(META)?.insert(SETTLEMENT_KEY, codec::encode(settlement).as_slice())?;
+                let mut paid = txn.open_table(SETTLEMENT_PAID)?;
+                for (tx_hash, block) in &stored.paid {
+                    match block {
+                        Some(block) => paid.insert(tx_hash.0, block.0)?,
+                        None => paid.remove(tx_hash.0)?,
+                    };
+                }
+                let mut challenge_bytes = txn.open_table(SETTLEMENT_CHALLENGE_BYTES)?;
+                for ((id, index), bytes) in &stored.challenge_bytes {
+                    match bytes {
+                        Some(bytes) => challenge_bytes.insert((id.0, *index), bytes.as_slice())?,
+                        None => challenge_bytes.remove((id.0, *index))?,
+                    };
+                }
+                let mut leaves_bytes = txn.open_table(SETTLEMENT_LEAVES_BYTES)?;
+                for ((height, sender, index), bytes) in &stored.leaves_bytes {
+                    match bytes {
+                        Some(bytes) => leaves_bytes.insert((*height, sender.0, *index), bytes.as_slice())?,
+                        None => leaves_bytes.remove((*height, sender.0, *index))?,
+                    };
+                }
             }
             let height = write.momentum.height;
             txn.open_table(MOMENTUMS)?.insert(height, codec::encode(write.momentum).as_slice())?;
@@ -248,5 +294,78 @@ impl Store {
             out.push((Address(key.value()), decode("account", value.value())?));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use zr_common::rollup::settlement::{MIN_BOND, PART_DEPOSIT, Parameters};
+    use zr_common::{KeyPair, TokenStandard};
+    use zr_sequencing::bundle::ChallengePart;
+
+    use super::*;
+
+    fn send(from: &KeyPair, n: u8, amount: u128) -> AccountBlock {
+        AccountBlock {
+            address: from.address(),
+            hash: Hash([n; 32]),
+            token_standard: TokenStandard::ZNN,
+            amount,
+            ..AccountBlock::default()
+        }
+    }
+
+    fn commit(store: &Store, height: u64, settlement: &mut Settlement) {
+        let momentum = Momentum {
+            version: 1,
+            chain_identifier: 1,
+            hash: Hash([height as u8; 32]),
+            previous_hash: Hash::ZERO,
+            height,
+            timestamp: height,
+            data: Vec::new(),
+            content: Vec::new(),
+            changes_hash: Hash::ZERO,
+            public_key: Vec::new(),
+            signature: Vec::new(),
+        };
+        let stored = settlement.take_stored_changes();
+        let write = MomentumWrite {
+            momentum: &momentum,
+            blocks: &[],
+            accounts: &[],
+            received: &[],
+            settlement: Some((settlement, &stored)),
+        };
+        store.commit_momentum(write).unwrap();
+    }
+
+    /// The settlement's maps stored by key come back on reopening, and what a momentum removes is gone.
+    #[test]
+    fn the_settlement_reopens_with_its_stored_maps() {
+        let dir = tempfile::tempdir().unwrap();
+        let challenger = KeyPair::from_seed(&[3; 32]);
+        let mut settlement = Settlement::new(Parameters::new(1, Hash([7; 32]))).unwrap();
+        settlement.bond_sent(&send(&challenger, 1, MIN_BOND), 1);
+        let part = ChallengePart { id: Hash([9; 32]), index: 0, count: 2, bytes: vec![5; 10_000] };
+        settlement.challenge_part(&send(&challenger, 2, 2 * PART_DEPOSIT), part, 1);
+        settlement.paid(Hash([4; 32]), Hash([5; 32]));
+        let store = Store::open(dir.path()).unwrap();
+        commit(&store, 1, &mut settlement);
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        let reopened = store.settlement().unwrap().unwrap();
+        assert_eq!(reopened, settlement);
+        assert_eq!(reopened.payout(&Hash([4; 32])), Some(Hash([5; 32])));
+        // The challenge's second part is garbage: the challenge completes (its bytes are dropped) and costs the bond.
+        let last = ChallengePart { id: Hash([9; 32]), index: 1, count: 2, bytes: vec![6; 10] };
+        settlement.challenge_part(&send(&challenger, 3, 0), last, 2);
+        commit(&store, 2, &mut settlement);
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.settlement().unwrap().unwrap(), settlement);
+        let txn = store.db.begin_read().unwrap();
+        let left = txn.open_table(SETTLEMENT_CHALLENGE_BYTES).unwrap().iter().unwrap().count();
+        assert_eq!(left, 0, "the parts' bytes are removed");
     }
 }

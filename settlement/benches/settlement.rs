@@ -4,12 +4,12 @@
 
 use criterion::Criterion;
 use zr_common::nom::{AccountBlock, BlockType, Momentum};
-use zr_common::rollup::settlement::{MIN_BOND, PART_DEPOSIT, Parameters};
+use zr_common::rollup::settlement::{MAX_CHALLENGE_BYTES_HELD, MIN_BOND, PART_DEPOSIT, Parameters};
 use zr_common::rollup::{BundleBody, ClaimBody, TxBody, TxKind};
 use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, sha3_256};
 use zr_fraud::{Dispute, ShapeChallenge};
 use zr_protocol::{ClaimLeaf, LeafProof};
-use zr_sequencing::bundle::{ChallengePart, encode_bundle};
+use zr_sequencing::bundle::{ChallengePart, MAX_CHALLENGE_PART_LEN, MAX_CHALLENGE_PARTS, encode_bundle};
 use zr_settlement::{Judgement, L1View, Settlement, Verifier, judge_dispute, steps_of};
 
 const CHAIN: u64 = 1;
@@ -241,5 +241,54 @@ fn main() {
         )
     });
     group.finish();
+
+    // The challenge room full: 64 MiB of parts arriving (every challenge one part short). The state written each
+    // momentum holds none of their bytes; the parts are stored by key as they arrive.
+    let mut full_room = busy_settlement();
+    let fillers: Vec<KeyPair> = (40..48).map(key).collect();
+    for (i, f) in fillers.iter().enumerate() {
+        let bond = AccountBlock {
+            address: f.address(),
+            hash: Hash([200 + i as u8; 32]),
+            token_standard: TokenStandard::ZNN,
+            amount: MIN_BOND,
+            ..AccountBlock::default()
+        };
+        full_room.bond_sent(&bond, 1);
+    }
+    let room = (MAX_CHALLENGE_BYTES_HELD / MAX_CHALLENGE_PART_LEN) as u32;
+    let mut left = room;
+    for (i, f) in fillers.iter().enumerate() {
+        let count = left.min(MAX_CHALLENGE_PARTS);
+        left -= count;
+        for index in 0..count - 1 {
+            let block = AccountBlock {
+                address: f.address(),
+                hash: sha3_256(&[i as u8, (index >> 8) as u8, index as u8]),
+                token_standard: TokenStandard::ZNN,
+                amount: if index == 0 { u128::from(count) * PART_DEPOSIT } else { 0 },
+                ..AccountBlock::default()
+            };
+            let part =
+                ChallengePart { id: Hash([i as u8; 32]), index, count, bytes: vec![i as u8; MAX_CHALLENGE_PART_LEN] };
+            full_room.challenge_part(&block, part, 12);
+        }
+    }
+    assert!(full_room.refused().is_empty(), "{:?}", full_room.refused());
+    let stored = full_room.take_stored_changes().challenge_bytes.len();
+    println!(
+        "the challenge room full ({stored} parts of {MAX_CHALLENGE_PART_LEN} bytes arriving): the state written per \
+         momentum is {} bytes",
+        zr_common::codec::encode(&full_room).len()
+    );
+    criterion.bench_function("settlement/momentum with the challenge room full (clone, settle, encode)", |b| {
+        b.iter(|| {
+            let mut s = full_room.clone();
+            s.judge(13, &mut |_| 1, &mut |_, _, _| unreachable!("nothing waits"));
+            s.settle(13);
+            s.release_bonds(13);
+            (zr_common::codec::encode(&s).len(), s.take_stored_changes().challenge_bytes.len())
+        })
+    });
     criterion.final_summary();
 }

@@ -10,8 +10,10 @@
 mod judge;
 mod refusal;
 mod state;
+mod stored;
 
 pub use judge::{Judgement, Verifier, judge_dispute, steps_of};
 pub use refusal::Refusal;
-pub use state::{L1View, Payout, Settlement};
+pub use state::{L1View, Payout, Settlement, StoredChanges};
+pub use stored::Stored;
 pub use zr_common::rollup::settlement::Parameters;

@@ -7,6 +7,7 @@
 //! a challenge to settle them; any bonded executor may claim any height not yet final.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use zr_common::nom::AccountBlock;
 use zr_common::rollup::Claim;
@@ -23,6 +24,7 @@ use zr_sequencing::bundle::{
 
 use crate::judge::Judgement;
 use crate::refusal::Refusal;
+use crate::stored::Stored;
 
 /// Heights of settled claims kept below the final height (what `embedded.rollup.getClaims` can show).
 const KEEP_SETTLED: u64 = 256;
@@ -62,16 +64,20 @@ pub struct Settlement {
     refused: Vec<Refused>,
     /// Challenges whose parts are still arriving, by id.
     partial: BTreeMap<Hash, PartialChallenge>,
-    /// Complete challenges waiting for a verdict, in completion order, with their bytes.
-    queue: Vec<(Hash, Vec<u8>)>,
+    /// Complete challenges waiting for a verdict, in completion order (their bytes stay in `challenge_bytes`).
+    queue: Vec<Queued>,
     /// Every challenge completed, by id.
     challenges: BTreeMap<Hash, ChallengeRecord>,
     /// Withdrawals paid, by withdrawing transaction: the L1 block that paid each (paid once, ever).
-    paid: BTreeMap<Hash, Hash>,
+    paid: Stored<Hash, Hash>,
     /// Data-availability challenges, by (height, executor's address).
     da: BTreeMap<(u64, Address), DaRecord>,
-    /// Leaves arriving in answer to them, by (height, sender's address).
-    leaves_parts: BTreeMap<(u64, Address), Parts>,
+    /// Leaves arriving in answer to them, by (height, sender's address): how many parts, and those in.
+    leaves_parts: BTreeMap<(u64, Address), (u32, BTreeSet<u32>)>,
+    /// The bytes of challenge parts arriving and of challenges waiting, by (id, index).
+    challenge_bytes: Stored<(Hash, u32), Vec<u8>>,
+    /// The bytes of leaves parts arriving, by (height, sender, index).
+    leaves_bytes: Stored<(u64, Address, u32), Vec<u8>>,
     /// (height, leaves root) of leaves posted in full on L1: a claim with them cannot be challenged for its
     /// data again.
     answered_leaves: BTreeSet<(u64, Hash)>,
@@ -82,19 +88,42 @@ pub struct Settlement {
     congested_at: Option<u64>,
 }
 
-/// Parts of something posted in pieces: how many there will be, and those in so far by index.
-type Parts = (u32, BTreeMap<u32, Vec<u8>>);
-
-/// A challenge whose parts are arriving.
+/// A challenge whose parts are arriving (their bytes in `challenge_bytes`).
 #[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
 struct PartialChallenge {
     from: Address,
     count: u32,
-    parts: BTreeMap<u32, Vec<u8>>,
+    /// The indices in so far.
+    parts: BTreeSet<u32>,
     first_at: u64,
     /// ZNN deposited with part 0: paid back when the challenge completes and decodes, else forfeit.
     deposit: u128,
 }
+
+/// A complete challenge waiting for its verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+struct Queued {
+    id: Hash,
+    /// Its parts (in `challenge_bytes`).
+    count: u32,
+    /// Its bytes.
+    len: usize,
+}
+
+/// What a momentum changed of the maps the adapter stores by key (see [`Stored`]), to write with it:
+/// each key with its value now, `None` where removed.
+#[derive(Debug, Default)]
+pub struct StoredChanges {
+    /// Withdrawals paid: transaction → the paying L1 block.
+    pub paid: Vec<(Hash, Option<Arc<Hash>>)>,
+    /// Challenge parts' bytes by (id, index).
+    pub challenge_bytes: Vec<((Hash, u32), StoredBytes)>,
+    /// Leaves parts' bytes by (height, sender, index).
+    pub leaves_bytes: Vec<((u64, Address, u32), StoredBytes)>,
+}
+
+/// A stored part's bytes now, `None` where removed.
+pub type StoredBytes = Option<Arc<Vec<u8>>>;
 
 /// Parts of one challenge a challenger is expected to get into each momentum (see `Settlement::parts_time`).
 const PARTS_PER_MOMENTUM: u64 = 8;
@@ -123,8 +152,10 @@ impl Settlement {
             refused: Vec::new(),
             partial: BTreeMap::new(),
             queue: Vec::new(),
+            challenge_bytes: Stored::default(),
+            leaves_bytes: Stored::default(),
             challenges: BTreeMap::new(),
-            paid: BTreeMap::new(),
+            paid: Stored::default(),
             da: BTreeMap::new(),
             leaves_parts: BTreeMap::new(),
             answered_leaves: BTreeSet::new(),
@@ -333,16 +364,17 @@ impl Settlement {
             return Err(Refusal::NotClaimant(part.height));
         }
         part_numbered("leaves", MAX_LEAVES_PARTS, part.index, part.count)?;
-        let (count, parts) = self.leaves_parts.entry(key).or_insert_with(|| (part.count, BTreeMap::new()));
+        let (count, parts) = self.leaves_parts.entry(key).or_insert_with(|| (part.count, BTreeSet::new()));
         if *count != part.count {
             return Err(Refusal::PartMismatch("these leaves".into()));
         }
-        parts.insert(part.index, part.bytes);
-        if parts.len() as u32 != *count {
+        parts.insert(part.index);
+        let whole = parts.len() as u32 == *count;
+        self.leaves_bytes.insert((part.height, block.address, part.index), part.bytes);
+        if !whole {
             return Ok(());
         }
-        let (_, parts) = self.leaves_parts.remove(&key).unwrap_or_default();
-        let bytes: Vec<u8> = parts.into_values().flatten().collect();
+        let bytes = self.take_leaves_bytes(key);
         let leaves: Vec<zr_protocol::ClaimLeaf> =
             zr_common::codec::decode("claim leaves", &bytes, MAX_LEAVES_PARTS as usize * MAX_CHALLENGE_PART_LEN)
                 .map_err(|e| Refusal::LeavesUndecodable(e.to_string()))?;
@@ -425,12 +457,14 @@ impl Settlement {
         let entry = self.partial.entry(part.id).or_insert_with(|| PartialChallenge {
             from: block.address,
             count: part.count,
-            parts: BTreeMap::new(),
+            parts: BTreeSet::new(),
             first_at: at,
             deposit,
         });
-        entry.parts.insert(part.index, part.bytes);
-        if entry.parts.len() as u32 != entry.count {
+        entry.parts.insert(part.index);
+        let whole = entry.parts.len() as u32 == entry.count;
+        self.challenge_bytes.insert((part.id, part.index), part.bytes);
+        if !whole {
             return Ok(());
         }
         let Some(done) = self.partial.remove(&part.id) else { return Ok(()) };
@@ -442,7 +476,7 @@ impl Settlement {
     /// claim that may be judged. Its deposit is paid back when it decodes (the bond backs it from now on), and
     /// forfeit when its parts do not make a challenge, which also costs its challenger the bond.
     fn complete(&mut self, id: Hash, done: PartialChallenge, at: u64) {
-        let bytes: Vec<u8> = done.parts.into_values().flatten().collect();
+        let bytes = self.challenge_bytes_of(id, done.count);
         let decoded = match zr_common::sha3_256(&bytes) == id {
             true => Dispute::from_bytes(&bytes).map_err(|e| format!("the challenge does not decode: {e}")),
             false => Err("its parts do not hash to its id".to_string()),
@@ -457,7 +491,10 @@ impl Settlement {
             status: ChallengeStatus::Waiting,
         };
         match decoded {
-            Err(reason) => record.status = self.challenger_wrong(&done.from, at, reason),
+            Err(reason) => {
+                self.drop_challenge_bytes(id, done.count);
+                record.status = self.challenger_wrong(&done.from, at, reason);
+            }
             Ok(dispute) => {
                 (record.executor, record.height, record.index) =
                     (dispute.executor(), dispute.height(), dispute.index());
@@ -472,11 +509,12 @@ impl Settlement {
                     // Nothing left to judge it against (a made-up claim, or one pruned since): it takes no
                     // verdict slot and costs nothing.
                     true => {
+                        self.drop_challenge_bytes(id, done.count);
                         let reason =
                             format!("height {} is final and no claim of that executor is kept", dispute.height());
                         record.status = ChallengeStatus::Refunded { at, reason };
                     }
-                    false => self.queue.push((id, bytes)),
+                    false => self.queue.push(Queued { id, count: done.count, len: bytes.len() }),
                 }
             }
         }
@@ -488,7 +526,7 @@ impl Settlement {
         let waiting = self
             .queue
             .iter()
-            .filter(|(id, _)| self.challenges.get(id).is_some_and(|c| c.challenger == *challenger))
+            .filter(|queued| self.challenges.get(&queued.id).is_some_and(|c| c.challenger == *challenger))
             .count();
         arriving + waiting
     }
@@ -496,7 +534,7 @@ impl Settlement {
     /// Bytes reserved for challenges arriving (all their parts) and held by those waiting.
     fn challenge_bytes_held(&self) -> usize {
         self.partial.values().map(|p| p.count as usize * MAX_CHALLENGE_PART_LEN).sum::<usize>()
-            + self.queue.iter().map(|(_, bytes)| bytes.len()).sum::<usize>()
+            + self.queue.iter().map(|queued| queued.len).sum::<usize>()
     }
 
     /// Checks a withdrawal proof sent in `block` at momentum `at`: the withdrawal to pay, once, or `None`
@@ -564,15 +602,16 @@ impl Settlement {
     ) {
         let (mut judged, mut used) = (0usize, 0u64);
         while judged < self.params.max_verdicts_per_momentum as usize && !self.queue.is_empty() {
-            let (id, bytes) = self.queue.remove(0);
+            let queued = self.queue.remove(0);
+            let id = queued.id;
             let Some(challenger) = self.challenges.get(&id).map(|c| c.challenger) else { continue };
-            let status = match Dispute::from_bytes(&bytes) {
+            let status = match Dispute::from_bytes(&self.challenge_bytes_of(id, queued.count)) {
                 Ok(dispute) => {
                     // A challenge naming no recorded claim is settled without ordering any momentum.
                     let claimed = self.claims.contains_key(&(dispute.height(), dispute.executor().address()));
                     let cost = if claimed { work(dispute.height()) } else { 0 };
                     if judged > 0 && used.saturating_add(cost) > VERDICT_WORK_PER_MOMENTUM {
-                        self.queue.insert(0, (id, bytes));
+                        self.queue.insert(0, queued);
                         break;
                     }
                     used = used.saturating_add(cost);
@@ -581,6 +620,7 @@ impl Settlement {
                 Err(e) => self.challenger_wrong(&challenger, at, format!("the challenge does not decode: {e}")),
             };
             judged += 1;
+            self.drop_challenge_bytes(id, queued.count);
             if let Some(record) = self.challenges.get_mut(&id) {
                 record.status = status;
             }
@@ -773,8 +813,11 @@ impl Settlement {
             }
         }
         // Leaves still arriving for a height with nothing open to answer are dropped.
-        let idle: BTreeSet<u64> = self.leaves_parts.keys().map(|(h, _)| *h).filter(|h| !self.da_open_at(*h)).collect();
-        self.leaves_parts.retain(|(h, _), _| !idle.contains(h));
+        let idle: Vec<(u64, Address)> =
+            self.leaves_parts.keys().filter(|(h, _)| !self.da_open_at(*h)).copied().collect();
+        for key in idle {
+            self.take_leaves_bytes(key);
+        }
     }
 
     /// Momentums a challenge of `count` parts has for them all to arrive after its part 0: two, and one more for
@@ -795,6 +838,7 @@ impl Settlement {
             .collect();
         for id in expired {
             let Some(partial) = self.partial.remove(&id) else { continue };
+            self.drop_challenge_bytes(id, partial.count);
             if let Some(bond) = self.bonds.get_mut(&partial.from) {
                 bond.amount = bond.amount.saturating_sub(self.params.min_bond / 10);
                 if bond.amount == 0 {
@@ -854,6 +898,55 @@ impl Settlement {
                 amount: block.amount,
             });
         }
+    }
+
+    /// The bytes of challenge `id`'s parts in so far, in order.
+    fn challenge_bytes_of(&self, id: Hash, count: u32) -> Vec<u8> {
+        (0..count).filter_map(|index| self.challenge_bytes.get(&(id, index))).flatten().copied().collect()
+    }
+
+    fn drop_challenge_bytes(&mut self, id: Hash, count: u32) {
+        for index in 0..count {
+            self.challenge_bytes.remove(&(id, index));
+        }
+    }
+
+    /// Removes the leaves arriving from a sender for a height, returning their bytes in order.
+    fn take_leaves_bytes(&mut self, key: (u64, Address)) -> Vec<u8> {
+        let (_, parts) = self.leaves_parts.remove(&key).unwrap_or_default();
+        let mut bytes = Vec::new();
+        for index in parts {
+            if let Some(part) = self.leaves_bytes.remove(&(key.0, key.1, index)) {
+                bytes.extend_from_slice(&part);
+            }
+        }
+        bytes
+    }
+
+    // ----- Storage, for the adapter -----
+
+    /// What changed of the maps stored by key since the last call, to write with the momentum.
+    pub fn take_stored_changes(&mut self) -> StoredChanges {
+        StoredChanges {
+            paid: self.paid.take_changes(),
+            challenge_bytes: self.challenge_bytes.take_changes(),
+            leaves_bytes: self.leaves_bytes.take_changes(),
+        }
+    }
+
+    /// Puts back a withdrawal paid, as stored.
+    pub fn restore_paid(&mut self, tx_hash: Hash, l1_block: Hash) {
+        self.paid.restore(tx_hash, l1_block);
+    }
+
+    /// Puts back a challenge part's bytes, as stored.
+    pub fn restore_challenge_bytes(&mut self, id: Hash, index: u32, bytes: Vec<u8>) {
+        self.challenge_bytes.restore((id, index), bytes);
+    }
+
+    /// Puts back a leaves part's bytes, as stored.
+    pub fn restore_leaves_bytes(&mut self, height: u64, sender: Address, index: u32, bytes: Vec<u8>) {
+        self.leaves_bytes.restore((height, sender, index), bytes);
     }
 
     /// Whether `address` has a bond that covers new claims and challenges: not unbonding, and (after fines) at

@@ -9,6 +9,7 @@ use zr_fraud::{Challenge, ShapeChallenge};
 use zr_protocol::{ClaimLeaf, LeafProof};
 
 use super::*;
+use zr_sequencing::bundle::MAX_CHALLENGE_PART_LEN;
 
 const VM: Hash = Hash([7; 32]);
 
@@ -1019,4 +1020,65 @@ fn attack_claims_wrong_in_shape_are_proven_wrong() {
         crate::judge_dispute(&shape(&executor, &honest, 0), &record, &params(), Err("disk".into()), &NoVm),
         Judgement::CannotJudge(_)
     ));
+}
+
+/// Reopens `s` as an adapter does: its encoding, and every stored change it took so far replayed.
+fn reopen(s: &Settlement, changes: &[StoredChanges]) -> Settlement {
+    let encoded = zr_common::codec::encode(s);
+    let mut reopened: Settlement = zr_common::codec::decode("settlement", &encoded, encoded.len()).unwrap();
+    let mut paid = BTreeMap::new();
+    let mut challenge_bytes = BTreeMap::new();
+    let mut leaves_bytes = BTreeMap::new();
+    for change in changes {
+        paid.extend(change.paid.iter().cloned());
+        challenge_bytes.extend(change.challenge_bytes.iter().cloned());
+        leaves_bytes.extend(change.leaves_bytes.iter().cloned());
+    }
+    for (tx, block) in paid.into_iter().filter_map(|(k, v)| v.map(|v| (k, *v))) {
+        reopened.restore_paid(tx, block);
+    }
+    for ((id, index), bytes) in challenge_bytes.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))) {
+        reopened.restore_challenge_bytes(id, index, bytes.to_vec());
+    }
+    for ((height, sender, index), bytes) in leaves_bytes.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))) {
+        reopened.restore_leaves_bytes(height, sender, index, bytes.to_vec());
+    }
+    reopened
+}
+
+/// Defect 6: the whole state, challenge bytes included, was written with every momentum. The bytes of parts and
+/// leaves and the withdrawals paid are now stored by key, only what a momentum changed, and the state reopens
+/// the same from its (small) encoding and those keys.
+#[test]
+fn a_momentum_writes_what_it_changed_and_the_state_reopens_the_same() {
+    let (executor, challenger) = (key(1), key(2));
+    let leaves: Vec<ClaimLeaf> = (0..2_000u32).map(|i| leaf(Hash::ZERO, Hash([i as u8; 32]))).collect();
+    let mut b = body(&executor, 1, Hash::ZERO, root(5));
+    b.leaves_root = zr_protocol::leaves_root(&leaves);
+    let mut s = bonded(&[&executor, &challenger]);
+    post(&mut s, &executor, 1, b.sign(&executor), 2);
+    s.da_challenge(&da_block(&challenger, 3), DaChallenge { executor: executor.public(), height: 1 }, 2);
+    let leaves_parts = leaves_parts(1, &leaves);
+    assert!(leaves_parts.len() > 2);
+    s.leaves_part(&block_of(&executor, 4), leaves_parts[0].clone(), 3);
+    let big = vec![7u8; MAX_CHALLENGE_PART_LEN];
+    s.challenge_part(&opening(&challenger, 5, 3), part(root(9), 0, 3, &big), 3);
+    s.challenge_part(&block_of(&challenger, 6), part(root(9), 1, 3, &big), 3);
+    s.paid(root(44), root(45));
+    let mut changes = vec![s.take_stored_changes()];
+    assert_eq!((changes[0].paid.len(), changes[0].challenge_bytes.len(), changes[0].leaves_bytes.len()), (1, 2, 1));
+    let encoded = zr_common::codec::encode(&s).len();
+    assert!(encoded < 4_096, "the state's own encoding holds no part bytes: {encoded} bytes");
+    assert_eq!(reopen(&s, &changes), s);
+    // The next momentum writes only what it changed: the leaves answered (their parts removed).
+    for (i, part) in leaves_parts.iter().enumerate().skip(1) {
+        s.leaves_part(&block_of(&executor, 10 + i as u8), part.clone(), 4);
+    }
+    assert!(matches!(s.da_challenges(1, 1)[0].status, DaStatus::Answered { at: 4 }), "{:?}", s.refused());
+    changes.push(s.take_stored_changes());
+    let last = changes.last().unwrap();
+    assert!(last.paid.is_empty() && last.challenge_bytes.is_empty());
+    assert!(last.leaves_bytes.iter().all(|(_, bytes)| bytes.is_none()), "every leaves part removed");
+    assert_eq!(reopen(&s, &changes), s);
+    assert!(s.take_stored_changes().leaves_bytes.is_empty(), "an idle momentum writes none");
 }
