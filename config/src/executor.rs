@@ -31,8 +31,8 @@ pub struct ExecutorConfig {
     /// Momentums of state kept in memory for queries at a height (`getProof`, `call`); witnesses of older
     /// momentums are built from a state rebuilt from the store. Default 64.
     pub history_depth: usize,
-    /// Momentums of receipts, claim leaves and undo values kept; older ones are pruned. 0 keeps everything. Default
-    /// 100000 (about 11 days of NoM momentums).
+    /// Momentums of receipts, claim leaves and undo values kept; older ones are pruned, but never above L1's final
+    /// height. 0 keeps everything. Default 100000 (about 11 days of NoM momentums).
     pub prune_depth: u64,
     /// Journal rows (changed state values and placed transactions) after which a commit folds the journal
     /// into the state table. Fewer make restarts replay less; more make commits cheaper. Default 250000.

@@ -206,6 +206,17 @@ impl Rollup {
         }
     }
 
+    /// The height whose receipts and leaves a commit at `head` may prune: `prune_depth` below it, and never above
+    /// L1's final height once L1 has one (a claim not final may still be challenged for its leaves, which the
+    /// executor must then post).
+    fn prune_height(&self, head: u64) -> Option<u64> {
+        let by_depth = head.checked_sub(self.prune_depth).filter(|_| self.prune_depth > 0)?;
+        match self.final_height() {
+            0 => Some(by_depth),
+            settled => Some(by_depth.min(settled)),
+        }
+    }
+
     /// The highest height final on L1 with this executor's root (0: none yet): receipts at or below it are
     /// final.
     pub fn final_height(&self) -> u64 {
@@ -388,7 +399,7 @@ impl Rollup {
             receipts: &receipts,
             leaves: &leaves,
             claim: Some(&claim),
-            prune_height: (self.prune_depth > 0).then(|| head.height.checked_sub(self.prune_depth)).flatten(),
+            prune_height: self.prune_height(head.height),
             fold: false,
         });
         if let Err(e) = result {

@@ -37,6 +37,10 @@ const LEAVES: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("claim_leav
 const CLAIMS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("claims");
 const ROOTS: TableDefinition<'_, u64, [u8; 32]> = TableDefinition::new("state_roots");
 const HEAD: &str = "head";
+/// The next height whose receipts, undo and leaves are to be pruned.
+const PRUNE_NEXT: &str = "prune_next";
+/// Heights pruned at most per commit: pruning catches up a few heights at a time after finality stalled.
+const PRUNE_PER_COMMIT: u64 = 16;
 const SCHEMA: &str = "schema";
 /// The layout version; a database of another layout is refused rather than misread.
 const SCHEMA_VERSION: u32 = 5;
@@ -123,7 +127,8 @@ pub struct BlockCommit<'a> {
     pub leaves: &'a [ClaimLeaf],
     /// The executor's claim for the momentum.
     pub claim: Option<&'a Claim>,
-    /// Receipts and leaves of this height are deleted in the same commit.
+    /// Receipts, undo and leaves of heights up to this one not pruned yet are deleted in the same commit (at
+    /// most [`PRUNE_PER_COMMIT`] heights a commit; the first prune of a store starts at this height).
     pub prune_height: Option<u64>,
     /// Fold the journal and write this commit straight into the state table (bulk loads), whatever the
     /// journal's size.
@@ -361,12 +366,23 @@ impl StateStore {
                 txn.open_table(CLAIMS)?.insert(height, claim.to_bytes().as_slice())?;
             }
             txn.open_table(ROOTS)?.insert(height, commit.head.root.0)?;
-            if let Some(old) = commit.prune_height {
-                // The transaction index is kept (40 bytes a transaction): `getTransaction` answers "pruned"
-                // rather than "unknown" for old transactions.
-                receipts.retain_in((old, 0)..=(old, u32::MAX), |_, _| false)?;
-                undo_table.retain_in((old, [0; 32])..=(old, [0xff; 32]), |_, _| false)?;
-                leaves.remove(old)?;
+            if let Some(up_to) = commit.prune_height {
+                let mut meta = txn.open_table(META)?;
+                let next = match meta.get(PRUNE_NEXT)? {
+                    Some(bytes) => zr_common::codec::decode::<u64>("prune height", bytes.value(), 16)?,
+                    None => up_to,
+                };
+                let last = up_to.min(next.saturating_add(PRUNE_PER_COMMIT - 1));
+                for old in next..=last {
+                    // The transaction index is kept (40 bytes a transaction): `getTransaction` answers "pruned"
+                    // rather than "unknown" for old transactions.
+                    receipts.retain_in((old, 0)..=(old, u32::MAX), |_, _| false)?;
+                    undo_table.retain_in((old, [0; 32])..=(old, [0xff; 32]), |_, _| false)?;
+                    leaves.remove(old)?;
+                }
+                if next <= last {
+                    meta.insert(PRUNE_NEXT, zr_common::codec::encode(&(last + 1)).as_slice())?;
+                }
             }
             txn.open_table(META)?.insert(HEAD, zr_common::codec::encode(&commit.head).as_slice())?;
         }

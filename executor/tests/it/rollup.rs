@@ -390,3 +390,29 @@ fn unpaid_transactions_and_full_receipt_budgets_drop() {
     let ran = apply_transaction(h.vm.as_ref(), h.tree.clone(), &paid, paid.hash(), &ctx, fits).unwrap();
     assert_eq!(ran.receipt.unwrap().status, ReceiptStatus::Success);
 }
+
+/// Review finding: leaves were pruned `prune_depth` heights back whatever L1's final height, so an executor whose
+/// claim was still open could no longer answer a data-availability challenge of it, and lost its bond. Pruning
+/// now stops at the final height and catches up when finality moves on.
+#[test]
+fn leaves_of_claims_not_final_are_kept_for_data_availability_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let rollup = rollup_in(dir.path(), 2);
+    rollup.process(&momentum(1, vec![])).unwrap().unwrap();
+    let root = rollup.store().state_root(1).unwrap().unwrap();
+    rollup.follow_final(zr_common::rollup::settlement::FinalRoot { height: 1, root }).unwrap();
+    for height in 2..=10 {
+        rollup.process(&momentum(height, vec![])).unwrap().unwrap();
+    }
+    assert!(rollup.store().leaves(1).unwrap().is_none(), "final and deep enough: pruned");
+    for height in 2..=10 {
+        assert!(rollup.store().leaves(height).unwrap().is_some(), "height {height} is not final: kept");
+    }
+    let root = rollup.store().state_root(9).unwrap().unwrap();
+    rollup.follow_final(zr_common::rollup::settlement::FinalRoot { height: 9, root }).unwrap();
+    rollup.process(&momentum(11, vec![])).unwrap().unwrap();
+    for height in 2..=9 {
+        assert!(rollup.store().leaves(height).unwrap().is_none(), "height {height} is final now: pruned");
+    }
+    assert!(rollup.store().leaves(10).unwrap().is_some());
+}
