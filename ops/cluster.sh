@@ -103,7 +103,7 @@ up() {
   start challenger "$(binary zr-challenge)" -c "$conf/challenger.toml" --key-file "$(key challenger)" \
     watch --challenge --peer http://127.0.0.1:18547
   echo "cluster up: logs in $run/logs, the funded dev key is $run/keys/dev.json"
-  echo "  zr --relay http://127.0.0.1:18546 --l1-http http://127.0.0.1:36997 --l1-ws ws://127.0.0.1:36998 \\"
+  echo "  zr --relay http://127.0.0.1:18546 --l1-http http://127.0.0.1:18997 --l1-ws ws://127.0.0.1:18998 \\"
   echo "     --executor http://127.0.0.1:18545 deposit 1000 --key $run/keys/dev.json"
   echo "  prometheus --config.file=$conf/prometheus.yml"
 }

@@ -240,7 +240,7 @@ async fn the_cluster_script_runs_every_daemon_as_a_process() {
 
     // The script's fixed ports: one in use (a developer's own cluster, say) is named rather than fought over.
     for port in
-        [36997, 36998, 18545, 18546, 18547, 18548, 19101, 19102, 19103, 19104, 19105, 30333, 30334, 30343, 30344]
+        [18997, 18998, 18545, 18546, 18547, 18548, 19101, 19102, 19103, 19104, 19105, 30333, 30334, 30343, 30344]
     {
         assert!(
             std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(),
@@ -272,7 +272,7 @@ async fn the_cluster_script_runs_every_daemon_as_a_process() {
     drop(prometheus);
 
     // The dev key deposits on L1 and transfers through relay 1; executor 2 executes it.
-    let l1 = zr_sequencing::ZnndClient::new("http://127.0.0.1:36997", "ws://127.0.0.1:36998").unwrap();
+    let l1 = zr_sequencing::ZnndClient::new("http://127.0.0.1:18997", "ws://127.0.0.1:18998").unwrap();
     let dev = keys["dev"].clone();
     let deposit = zr_sequencing::SendRequest {
         to: zr_common::Address::INBOX,
