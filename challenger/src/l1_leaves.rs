@@ -14,49 +14,61 @@ use zr_sequencing::bundle::{LEAVES_PART_TAG, MAX_CHALLENGE_PART_LEN, MAX_LEAVES_
 /// `None` when no answered challenge at the height has that leaves root.
 pub async fn leaves_on_l1<L: L1>(l1: &L, height: u64, leaves_root: &Hash) -> eyre::Result<Option<Vec<ClaimLeaf>>> {
     let challenges = l1.rollup_da_challenges(height, 1).await?;
-    for record in challenges.iter().filter(|d| d.leaves_root == *leaves_root) {
-        let DaStatus::Answered { at } = record.status else { continue };
-        // The answer's parts were confirmed from the momentum the challenge opened at to the one that took the
-        // last of them.
-        let momentums = l1.detailed_momentums(record.opened_at, at - record.opened_at + 1).await?;
-        let blocks = momentums.into_iter().flat_map(|m| m.blocks).map(|b| b.block);
-        if let Some(leaves) = assemble(blocks, height, leaves_root)? {
-            return Ok(Some(leaves));
-        }
+    // The settlement takes leaves parts of a height while any challenge of it is open, so an answer's first
+    // parts may precede the challenge it answered: read from the first challenge of the height.
+    let Some(first) = challenges.iter().map(|d| d.opened_at).min() else { return Ok(None) };
+    let Some(last) = challenges
+        .iter()
+        .filter(|d| d.leaves_root == *leaves_root)
+        .filter_map(|d| match d.status {
+            DaStatus::Answered { at } => Some(at),
+            _ => None,
+        })
+        .max()
+    else {
+        return Ok(None);
+    };
+    let momentums = l1.detailed_momentums(first, last.saturating_sub(first) + 1).await?;
+    let blocks = momentums.into_iter().flat_map(|m| m.blocks).map(|b| b.block);
+    match assemble(blocks, height, leaves_root) {
+        Some(leaves) => Ok(Some(leaves)),
+        None => Err(eyre!(
+            "L1 says the leaves of height {height} were posted, but momentums {first} to {last} do not hold them whole"
+        )),
     }
-    Ok(None)
 }
 
-/// The leaves of `height` with root `leaves_root` among the inbox sends in `blocks`, from whichever sender
-/// posted all their parts.
+/// The leaves of `height` with root `leaves_root` among the inbox sends in `blocks`, put together as the
+/// settlement does: by sender, a part with another count than the sender's earlier ones ignored, a later part
+/// of the same index replacing the earlier, and a sender's parts taken (and forgotten) as soon as all are in.
 fn assemble(
     blocks: impl Iterator<Item = zr_common::nom::AccountBlock>,
     height: u64,
     leaves_root: &Hash,
-) -> eyre::Result<Option<Vec<ClaimLeaf>>> {
+) -> Option<Vec<ClaimLeaf>> {
     let mut by_sender: BTreeMap<Address, (u32, BTreeMap<u32, Vec<u8>>)> = BTreeMap::new();
     for block in blocks.filter(|b| b.to_address == Address::INBOX && b.data.first() == Some(&LEAVES_PART_TAG)) {
         let Ok(Payload::LeavesPart(part)) = decode_payload(&block.data) else { continue };
-        if part.height != height {
+        if part.height != height || part.count == 0 || part.count > MAX_LEAVES_PARTS || part.index >= part.count {
             continue;
         }
         let (count, parts) = by_sender.entry(block.address).or_insert((part.count, BTreeMap::new()));
-        if *count == part.count {
-            parts.insert(part.index, part.bytes);
-        }
-    }
-    for (count, parts) in by_sender.into_values() {
-        if parts.len() as u32 != count {
+        if *count != part.count {
             continue;
         }
+        parts.insert(part.index, part.bytes);
+        if parts.len() as u32 != *count {
+            continue;
+        }
+        let (_, parts) = by_sender.remove(&block.address).unwrap_or_default();
         let bytes: Vec<u8> = parts.into_values().flatten().collect();
         let limit = MAX_LEAVES_PARTS as usize * MAX_CHALLENGE_PART_LEN;
         let Ok(leaves) = zr_common::codec::decode::<Vec<ClaimLeaf>>("claim leaves", &bytes, limit) else { continue };
         if zr_protocol::leaves_root(&leaves) == *leaves_root {
-            return Ok(Some(leaves));
+            return Some(leaves);
         }
     }
-    Err(eyre!("L1 says the leaves of height {height} were posted, but its momentums do not hold them whole"))
+    None
 }
 
 #[cfg(test)]
@@ -94,9 +106,31 @@ mod tests {
         let mut blocks = sends(1, 9, &decoy);
         blocks.extend(sends(2, 8, &leaves));
         blocks.extend(sends(3, 9, &leaves));
-        assert_eq!(assemble(blocks.into_iter(), 9, &root).unwrap(), Some(leaves.clone()));
-        // Missing: an error naming the height, not a guess.
-        let err = assemble(sends(2, 8, &leaves).into_iter(), 9, &root).unwrap_err();
-        assert!(err.to_string().contains("height 9"), "{err}");
+        assert_eq!(assemble(blocks.into_iter(), 9, &root), Some(leaves.clone()));
+        assert_eq!(assemble(sends(2, 8, &leaves).into_iter(), 9, &root), None, "none of height 9");
+    }
+
+    /// A sender's whole set of garbage (one part) before its real leaves (several): the settlement takes the
+    /// garbage (and refuses it) and then the real set; so must the challenger.
+    #[test]
+    fn leaves_are_put_together_as_the_settlement_takes_them() {
+        let leaves: Vec<ClaimLeaf> = (0..400).map(|n| leaf(n as u8)).collect();
+        let root = zr_protocol::leaves_root(&leaves);
+        let mut garbage = sends(1, 9, &leaves[..1]);
+        for block in &mut garbage {
+            *block.data.last_mut().unwrap() ^= 1;
+        }
+        let mut blocks = garbage;
+        blocks.extend(sends(1, 9, &leaves));
+        assert!(blocks.len() > 2, "the real leaves come in several parts");
+        assert_eq!(assemble(blocks.clone().into_iter(), 9, &root), Some(leaves.clone()));
+        // A part with another count than the sender's first is ignored, as the settlement refuses it.
+        let mut other_count = sends(1, 9, &leaves);
+        let mut stray = other_count[0].clone();
+        let Ok(Payload::LeavesPart(mut part)) = decode_payload(&stray.data) else { panic!("a leaves part") };
+        part.count += 1;
+        stray.data = [&[LEAVES_PART_TAG][..], &zr_common::Canonical::to_bytes(&part)].concat();
+        other_count.insert(0, stray);
+        assert_eq!(assemble(other_count.into_iter(), 9, &root), None, "the sender's count is the stray's");
     }
 }

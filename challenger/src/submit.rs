@@ -15,7 +15,7 @@ use zr_fraud::{Challenge, Dispute, Verdict, verify_leaf};
 use zr_protocol::StateKey;
 use zr_rpc_api::RollupStateApiClient;
 use zr_sequencing::bundle::{BOND_TAG, encode_challenge};
-use zr_sequencing::{L1, SendRequest, ZnndClient, send_block};
+use zr_sequencing::{L1, Poster, SendRequest, ZnndClient, send_block};
 
 /// What `submit` is asked.
 pub struct Submit {
@@ -41,10 +41,20 @@ pub enum Against {
     L1(zr_common::PublicKey),
 }
 
+/// How long a challenge part refused for want of plasma (or the unconfirmed-block limit) waits before it is
+/// posted again, and how many times: about a momentum, for a minute.
+const PART_RETRY: Duration = Duration::from_secs(2);
+const PART_ATTEMPTS: u32 = 30;
+
 /// The key that signs challenges.
 fn challenger_key(config: &ChallengerConfig) -> eyre::Result<KeyPair> {
     let key_file = config.key_file.as_ref().ok_or_else(|| eyre!("submitting needs a key (`--key-file`)"))?;
     KeyPair::read_file(key_file).wrap_err_with(|| format!("cannot read {}", key_file.display()))
+}
+
+/// The address this challenger's challenges come from.
+pub(crate) fn challenger_address(config: &ChallengerConfig) -> eyre::Result<Address> {
+    Ok(challenger_key(config)?.address())
 }
 
 /// Bonds the least bond when `key` has none on L1; returns the L1 chain identifier.
@@ -72,7 +82,7 @@ fn client(url: &str) -> eyre::Result<HttpClient> {
 pub async fn run(config: &ChallengerConfig, request: Submit) -> eyre::Result<i32> {
     let (key, l1) = (
         challenger_key(config)?,
-        ZnndClient::with_ca_file(&config.l1.http, &config.l1.ws, config.l1.ca_file.as_deref())?,
+        std::sync::Arc::new(ZnndClient::with_ca_file(&config.l1.http, &config.l1.ws, config.l1.ca_file.as_deref())?),
     );
     let own = client(&config.executor_rpc)?;
     let (height, index) = (request.height, request.index);
@@ -90,7 +100,7 @@ pub async fn run(config: &ChallengerConfig, request: Submit) -> eyre::Result<i32
             .get_claim_leaves(height)
             .await?
             .ok_or_else(|| eyre!("the challenged executor serves no leaves for height {height}"))?,
-        None => crate::l1_leaves::leaves_on_l1(&l1, height, &claim.body.leaves_root).await?.ok_or_else(|| {
+        None => crate::l1_leaves::leaves_on_l1(l1.as_ref(), height, &claim.body.leaves_root).await?.ok_or_else(|| {
             eyre!("the leaves of {claimer}'s claim at {height} are not on L1: post a data-availability challenge first")
         })?,
     };
@@ -203,8 +213,16 @@ async fn shape_fault(
 
 /// Bonds if needed, posts `dispute` to the inbox in parts, and with `wait` follows its verdict: the exit code
 /// of [`run`].
-async fn post_dispute(l1: &ZnndClient, key: &KeyPair, dispute: &Dispute, request: &Submit) -> eyre::Result<i32> {
+async fn post_dispute(
+    l1: &std::sync::Arc<ZnndClient>,
+    key: &KeyPair,
+    dispute: &Dispute,
+    request: &Submit,
+) -> eyre::Result<i32> {
     let chain_identifier = ensure_bonded(l1, key).await?;
+    // Many parts outrun the account's plasma for a momentum: each waits for the next (the settlement gives a
+    // challenge 2 + count/8 momentums to arrive).
+    let poster = Poster::new(l1.clone(), key.clone(), chain_identifier, PART_RETRY, PART_ATTEMPTS);
     let parameters: Parameters = l1
         .call("embedded.rollup.getParameters", json!([]))
         .await
@@ -220,7 +238,7 @@ async fn post_dispute(l1: &ZnndClient, key: &KeyPair, dispute: &Dispute, request
             0 => SendRequest { to: Address::INBOX, token: TokenStandard::ZNN, amount: deposit, data: data.clone() },
             _ => SendRequest { to: Address::INBOX, token: TokenStandard::ZERO, amount: 0, data: data.clone() },
         };
-        send_block(l1, chain_identifier, key, send).await.wrap_err("cannot post a challenge part")?;
+        poster.post(send).await.wrap_err_with(|| format!("cannot post challenge part {index} of {}", parts.len()))?;
     }
     eprintln!(
         "challenge {id} posted in {} part(s), {} bytes, with a deposit of {deposit} ZNN (smallest unit), paid back \

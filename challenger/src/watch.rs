@@ -5,13 +5,13 @@
 //! executor has answered it with its leaves on L1, challenges the first wrong one.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use eyre::WrapErr;
 use jsonrpsee_http_client::HttpClientBuilder;
 use serde_json::json;
 use zr_common::PublicKey;
-use zr_common::rollup::settlement::{ClaimRecord, ClaimStatus};
+use zr_common::rollup::settlement::{ChallengeRecord, ClaimRecord, ClaimStatus};
 use zr_config::ChallengerConfig;
 use zr_rpc_api::RollupStateApiClient;
 use zr_sequencing::{L1, ZnndClient};
@@ -63,8 +63,19 @@ pub async fn run(config: &ChallengerConfig, request: Watch) -> eyre::Result<i32>
     // Claims whose leaves were out of reach and that this watcher challenged for them: looked at again each
     // pass until the leaves are on L1 (then challenged at the first wrong leaf) or the claim is settled.
     let mut asked: BTreeSet<(u64, PublicKey)> = BTreeSet::new();
+    // Challenges posted, by claim: when L1 has no record of one a while later (its parts never all arrived), the
+    // claim is looked at again and challenged anew; a submit that failed is tried again a few times.
+    let mut posted: BTreeMap<(u64, PublicKey), Instant> = BTreeMap::new();
+    let mut failures: BTreeMap<(u64, PublicKey), u32> = BTreeMap::new();
     let mut unresolved = false;
     loop {
+        if !posted.is_empty() {
+            let ours = crate::submit::challenger_address(config)?;
+            for key in lost_challenges(&l1, &mut posted, &ours).await? {
+                eprintln!("L1 holds no challenge of ours against {}'s claim at {}: challenging it again", key.1, key.0);
+                checked.remove(&key);
+            }
+        }
         let frontier = l1.frontier_momentum().await?.height;
         let from = l1.rollup_final().await?.map_or(1, |f| f.height.saturating_sub(8).max(1));
         for start in (from..=frontier).step_by(1_000) {
@@ -115,8 +126,20 @@ pub async fn run(config: &ChallengerConfig, request: Watch) -> eyre::Result<i32>
                         wait: false,
                         json: request.json,
                     };
-                    if crate::submit::run(config, submit).await.unwrap_or(2) != 0 {
-                        unresolved = true;
+                    match crate::submit::run(config, submit).await {
+                        Ok(0) => {
+                            posted.insert(key, Instant::now());
+                        }
+                        Ok(_) => unresolved = true,
+                        Err(err) => {
+                            let failed = failures.entry(key).or_insert(0);
+                            *failed += 1;
+                            eprintln!("cannot challenge the claim at {} (attempt {failed}): {err:#}", claim.height);
+                            if *failed < SUBMIT_ATTEMPTS {
+                                checked.remove(&key);
+                            }
+                            unresolved = true;
+                        }
                     }
                 } else if out_of_reach && request.challenge {
                     // Its leaves are out of reach: make the executor post them to L1, then look again.
@@ -137,6 +160,44 @@ pub async fn run(config: &ChallengerConfig, request: Watch) -> eyre::Result<i32>
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
+}
+
+/// Times a claim is challenged again after its submit failed (L1 unreachable, out of plasma).
+const SUBMIT_ATTEMPTS: u32 = 5;
+/// How long after its last part was posted L1 must hold a record of a challenge (a few momentums): when it does
+/// not, a part was refused or lost, and the claim is challenged again while it is still open (an arriving
+/// challenge held its finality; a challenge of a claim made final since would be refused anyway).
+const CHALLENGE_RECORDED_WITHIN: Duration = Duration::from_secs(30);
+
+/// The claims among `posted` whose challenge L1 has no record of (from `ours`) [`CHALLENGE_RECORDED_WITHIN`]
+/// after it was posted, while the claim is still open, to be challenged again; every claim looked at is
+/// removed from `posted`.
+async fn lost_challenges(
+    l1: &ZnndClient,
+    posted: &mut BTreeMap<(u64, PublicKey), Instant>,
+    ours: &zr_common::Address,
+) -> eyre::Result<Vec<(u64, PublicKey)>> {
+    let mut lost = Vec::new();
+    let due: Vec<(u64, PublicKey)> =
+        posted.iter().filter(|(_, at)| at.elapsed() >= CHALLENGE_RECORDED_WITHIN).map(|(k, _)| *k).collect();
+    for (height, executor) in due {
+        let records: Vec<ChallengeRecord> =
+            l1.call("embedded.rollup.getChallenges", json!([height, 1])).await.wrap_err("cannot read challenges")?;
+        if records.iter().any(|r| r.challenger == *ours && r.executor == executor) {
+            posted.remove(&(height, executor));
+            continue;
+        }
+        let open = l1
+            .rollup_claims(height, 1)
+            .await?
+            .iter()
+            .any(|c| c.executor == executor && c.status == ClaimStatus::Pending);
+        posted.remove(&(height, executor));
+        if open {
+            lost.push((height, executor));
+        }
+    }
+    Ok(lost)
 }
 
 /// Compares `claim` with this challenger's executor; `None` while that executor has not claimed the height.

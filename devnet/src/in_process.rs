@@ -104,9 +104,10 @@ impl L1 for InProcessL1 {
         Ok(self.chain.settlement().da_challenges(height, count))
     }
 
-    async fn unreceived_blocks(&self, address: &Address) -> Result<Vec<AccountBlock>, L1Error> {
+    async fn unreceived_blocks(&self, address: &Address, page: u32) -> Result<Vec<AccountBlock>, L1Error> {
         let sends = self.chain.unreceived(address).map_err(|e| L1Error::Invalid(e.to_string()))?;
-        Ok(sends.into_iter().take(zr_sequencing::UNRECEIVED_PAGE as usize).map(|s| s.block).collect())
+        let size = zr_sequencing::UNRECEIVED_PAGE as usize;
+        Ok(sends.into_iter().skip(page as usize * size).take(size).map(|s| s.block).collect())
     }
 
     async fn rollup_open_da_challenges(&self) -> Result<Vec<DaRecord>, L1Error> {

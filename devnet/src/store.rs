@@ -29,10 +29,12 @@ const RECEIVED: TableDefinition<'_, [u8; 32], [u8; 32]> = TableDefinition::new("
 const UNRECEIVED: TableDefinition<'_, ([u8; 20], u64, [u8; 32]), ()> = TableDefinition::new("unreceived");
 
 /// The settlement's maps stored by key (`zr_settlement::Stored`), written as each momentum changes them: withdrawals
-/// paid (transaction → paying block), challenge parts' bytes by (id, index), leaves parts' bytes by (height,
+/// paid (transaction → paying block), challenge parts' bytes by (id, sender, index), leaves parts' bytes by (height,
 /// sender, index).
 const SETTLEMENT_PAID: TableDefinition<'_, [u8; 32], [u8; 32]> = TableDefinition::new("settlement_paid");
-const SETTLEMENT_CHALLENGE_BYTES: TableDefinition<'_, ([u8; 32], u32), &[u8]> =
+/// A challenge part's key: (challenge id, sender, part index).
+type ChallengePartKey = ([u8; 32], [u8; 20], u32);
+const SETTLEMENT_CHALLENGE_BYTES: TableDefinition<'_, ChallengePartKey, &[u8]> =
     TableDefinition::new("settlement_challenge_bytes");
 const SETTLEMENT_LEAVES_BYTES: TableDefinition<'_, (u64, [u8; 20], u32), &[u8]> =
     TableDefinition::new("settlement_leaves_bytes");
@@ -122,8 +124,8 @@ impl Store {
         }
         for entry in txn.open_table(SETTLEMENT_CHALLENGE_BYTES)?.iter()? {
             let (key, bytes) = entry?;
-            let (id, index) = key.value();
-            settlement.restore_challenge_bytes(Hash(id), index, bytes.value().to_vec());
+            let (id, sender, index) = key.value();
+            settlement.restore_challenge_bytes(Hash(id), Address(sender), index, bytes.value().to_vec());
         }
         for entry in txn.open_table(SETTLEMENT_LEAVES_BYTES)?.iter()? {
             let (key, bytes) = entry?;
@@ -159,10 +161,10 @@ impl Store {
                     };
                 }
                 let mut challenge_bytes = txn.open_table(SETTLEMENT_CHALLENGE_BYTES)?;
-                for ((id, index), bytes) in &stored.challenge_bytes {
+                for ((id, sender, index), bytes) in &stored.challenge_bytes {
                     match bytes {
-                        Some(bytes) => challenge_bytes.insert((id.0, *index), bytes.as_slice())?,
-                        None => challenge_bytes.remove((id.0, *index))?,
+                        Some(bytes) => challenge_bytes.insert((id.0, sender.0, *index), bytes.as_slice())?,
+                        None => challenge_bytes.remove((id.0, sender.0, *index))?,
                     };
                 }
                 let mut leaves_bytes = txn.open_table(SETTLEMENT_LEAVES_BYTES)?;
@@ -299,9 +301,14 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    use zr_common::Canonical;
+    use zr_common::rollup::ClaimBody;
     use zr_common::rollup::settlement::{MIN_BOND, PART_DEPOSIT, Parameters};
     use zr_common::{KeyPair, TokenStandard};
+    use zr_fraud::{Dispute, ShapeChallenge};
+    use zr_protocol::{ClaimLeaf, LeafProof};
     use zr_sequencing::bundle::ChallengePart;
+    use zr_settlement::L1View;
 
     use super::*;
 
@@ -312,6 +319,14 @@ mod tests {
             token_standard: TokenStandard::ZNN,
             amount,
             ..AccountBlock::default()
+        }
+    }
+
+    struct Timestamps;
+
+    impl L1View for Timestamps {
+        fn momentum_timestamp(&self, height: u64) -> Result<Option<u64>, String> {
+            Ok(Some(height))
         }
     }
 
@@ -345,13 +360,42 @@ mod tests {
     fn the_settlement_reopens_with_its_stored_maps() {
         let dir = tempfile::tempdir().unwrap();
         let challenger = KeyPair::from_seed(&[3; 32]);
+        let executor = KeyPair::from_seed(&[4; 32]);
         let mut settlement = Settlement::new(Parameters::new(1, Hash([7; 32]))).unwrap();
         settlement.bond_sent(&send(&challenger, 1, MIN_BOND), 1);
-        let part = ChallengePart { id: Hash([9; 32]), index: 0, count: 2, bytes: vec![5; 10_000] };
-        settlement.challenge_part(&send(&challenger, 2, 2 * PART_DEPOSIT), part, 1);
+        settlement.bond_sent(&send(&executor, 6, MIN_BOND), 1);
+        let body = ClaimBody {
+            chain_id: 1,
+            executor: executor.public(),
+            height: 1,
+            timestamp: 1,
+            prev_state_root: Hash::ZERO,
+            new_state_root: Hash([8; 32]),
+            leaves_root: Hash([8; 32]),
+            vm_version: Hash([7; 32]),
+        };
+        settlement.claim_sent(&send(&executor, 7, 0), body.sign(&executor), 2, &Timestamps);
+        // Part 0 of a two-part challenge of that claim: a real dispute's first bytes, and filler.
+        let leaf = ClaimLeaf {
+            tx_hash: Hash::ZERO,
+            post_state_root: Hash::ZERO,
+            receipt_hash: Hash::ZERO,
+            cumulative_gas: 0,
+            cumulative_receipt_bytes: 0,
+            cumulative_state_bytes: 0,
+        };
+        let proof = LeafProof { index: 0, leaf_count: 1, siblings: vec![] };
+        let mut bytes =
+            Dispute::Shape(ShapeChallenge { executor: executor.public(), height: 1, leaf, proof }).to_bytes();
+        bytes.resize(10_000, 5);
+        let part = ChallengePart { id: Hash([9; 32]), index: 0, count: 2, bytes };
+        settlement.challenge_part(&send(&challenger, 2, 2 * PART_DEPOSIT), part, 2);
         settlement.paid(Hash([4; 32]), Hash([5; 32]));
         let store = Store::open(dir.path()).unwrap();
-        commit(&store, 1, &mut settlement);
+        commit(&store, 2, &mut settlement);
+        let txn = store.db.begin_read().unwrap();
+        assert_eq!(txn.open_table(SETTLEMENT_CHALLENGE_BYTES).unwrap().iter().unwrap().count(), 1, "part 0 is stored");
+        drop(txn);
         drop(store);
         let store = Store::open(dir.path()).unwrap();
         let reopened = store.settlement().unwrap().unwrap();
@@ -359,8 +403,8 @@ mod tests {
         assert_eq!(reopened.payout(&Hash([4; 32])), Some(Hash([5; 32])));
         // The challenge's second part is garbage: the challenge completes (its bytes are dropped) and costs the bond.
         let last = ChallengePart { id: Hash([9; 32]), index: 1, count: 2, bytes: vec![6; 10] };
-        settlement.challenge_part(&send(&challenger, 3, 0), last, 2);
-        commit(&store, 2, &mut settlement);
+        settlement.challenge_part(&send(&challenger, 3, 0), last, 3);
+        commit(&store, 3, &mut settlement);
         drop(store);
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.settlement().unwrap().unwrap(), settlement);

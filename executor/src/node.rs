@@ -159,8 +159,8 @@ async fn watch_l1<L: L1>(
                 // Bonds paid back and deposits returned wait as unreceived sends until the account takes them;
                 // only the inbox's are taken (a stranger's dust would cost a receive block each).
                 let own = rollup.executor_key().address();
-                let payouts = l1.unreceived_blocks(&own).await;
-                if payouts.is_ok_and(|sends| sends.iter().any(|send| send.address == Address::INBOX)) {
+                let payouts = zr_sequencing::unreceived_from(l1.as_ref(), &own, &Address::INBOX).await;
+                if payouts.is_ok_and(|sends| !sends.is_empty()) {
                     let _ = duties.poster.try_send(ToPost::ReceivePayouts);
                 }
             }

@@ -162,6 +162,7 @@ impl Rollup {
     ) -> Result<Rollup, StoreError> {
         let head = store.head()?;
         let tree = store.load_tree()?;
+        let final_height = store.final_height()?;
         let history = BTreeMap::from([(head.height, tree.clone())]);
         Ok(Rollup {
             vm,
@@ -173,7 +174,7 @@ impl Rollup {
             executing: Mutex::new(Executing { head, tree: tree.clone() }),
             halted: AtomicBool::new(false),
             fault: None,
-            final_height: AtomicU64::new(0),
+            final_height: AtomicU64::new(final_height),
             snapshot: RwLock::new(Snapshot { head, tree, history }),
         })
     }
@@ -208,7 +209,9 @@ impl Rollup {
 
     /// The height whose receipts and leaves a commit at `head` may prune: `prune_depth` below it, and never above
     /// L1's final height once L1 has one (a claim not final may still be challenged for its leaves, which the
-    /// executor must then post).
+    /// executor must then post). The final height is kept in the store, so a restarted executor does not prune
+    /// by depth alone before it reads L1 again; an L1 that never made a root final (a node without the rollup's
+    /// settlement) leaves pruning by depth.
     fn prune_height(&self, head: u64) -> Option<u64> {
         let by_depth = head.checked_sub(self.prune_depth).filter(|_| self.prune_depth > 0)?;
         match self.final_height() {
@@ -400,6 +403,7 @@ impl Rollup {
             leaves: &leaves,
             claim: Some(&claim),
             prune_height: self.prune_height(head.height),
+            final_height: self.final_height(),
             fold: false,
         });
         if let Err(e) = result {

@@ -39,6 +39,9 @@ const ROOTS: TableDefinition<'_, u64, [u8; 32]> = TableDefinition::new("state_ro
 const HEAD: &str = "head";
 /// The next height whose receipts, undo and leaves are to be pruned.
 const PRUNE_NEXT: &str = "prune_next";
+/// The highest height L1 made final with this executor's root, as last committed: pruning never passes it, also
+/// right after a restart (before L1 is read again).
+const FINAL_HEIGHT: &str = "final_height";
 /// Heights pruned at most per commit: pruning catches up a few heights at a time after finality stalled.
 const PRUNE_PER_COMMIT: u64 = 16;
 const SCHEMA: &str = "schema";
@@ -130,6 +133,8 @@ pub struct BlockCommit<'a> {
     /// Receipts, undo and leaves of heights up to this one not pruned yet are deleted in the same commit (at
     /// most [`PRUNE_PER_COMMIT`] heights a commit; the first prune of a store starts at this height).
     pub prune_height: Option<u64>,
+    /// The highest height L1 made final with this executor's root (0: none yet), kept for the next start.
+    pub final_height: u64,
     /// Fold the journal and write this commit straight into the state table (bulk loads), whatever the
     /// journal's size.
     pub fold: bool,
@@ -147,6 +152,7 @@ impl<'a> BlockCommit<'a> {
             leaves: &[],
             claim: None,
             prune_height: None,
+            final_height: 0,
             fold: true,
         }
     }
@@ -255,6 +261,17 @@ impl StateStore {
         Ok(match value {
             Some(bytes) => zr_common::codec::decode("head", bytes.value(), 64)?,
             None => Head::default(),
+        })
+    }
+
+    /// The final height last committed (0: none).
+    pub fn final_height(&self) -> Result<u64, StoreError> {
+        let txn = self.db.begin_read()?;
+        let meta = txn.open_table(META)?;
+        let value = meta.get(FINAL_HEIGHT)?;
+        Ok(match value {
+            Some(bytes) => zr_common::codec::decode("final height", bytes.value(), 16)?,
+            None => 0,
         })
     }
 
@@ -384,7 +401,11 @@ impl StateStore {
                     meta.insert(PRUNE_NEXT, zr_common::codec::encode(&(last + 1)).as_slice())?;
                 }
             }
-            txn.open_table(META)?.insert(HEAD, zr_common::codec::encode(&commit.head).as_slice())?;
+            let mut meta = txn.open_table(META)?;
+            meta.insert(HEAD, zr_common::codec::encode(&commit.head).as_slice())?;
+            if commit.final_height > 0 {
+                meta.insert(FINAL_HEIGHT, zr_common::codec::encode(&commit.final_height).as_slice())?;
+            }
         }
         if fold {
             // Readers hold the read lock while they use the index (`with_tx_index`): none may see the journal's

@@ -82,8 +82,62 @@ impl Dispute {
     }
 }
 
+/// Bytes at the start of a dispute's encoding that name its executor and height: the variant (u32), the
+/// executor (32 bytes) and the height (u64), as both variants begin.
+pub const DISPUTE_HEAD_LEN: usize = 4 + 32 + 8;
+
+impl Dispute {
+    /// The executor and height a dispute's encoding names, read from its first [`DISPUTE_HEAD_LEN`] bytes (the
+    /// first part of a challenge posted in parts): `None` when they cannot begin a dispute.
+    pub fn head(prefix: &[u8]) -> Option<(PublicKey, u64)> {
+        let head = prefix.get(..DISPUTE_HEAD_LEN)?;
+        let variant = u32::from_le_bytes(head[..4].try_into().expect("4 bytes"));
+        if variant > 1 {
+            return None;
+        }
+        let executor = PublicKey(head[4..36].try_into().expect("32 bytes"));
+        Some((executor, u64::from_le_bytes(head[36..].try_into().expect("8 bytes"))))
+    }
+}
+
 impl Canonical for Dispute {
     const NAME: &'static str = "challenge";
     /// Witness and code together: the codec's ceiling, 8 MiB (512 parts).
     const MAX_ENCODED_LEN: usize = zr_common::codec::GLOBAL_DECODE_LIMIT;
+}
+
+#[cfg(test)]
+mod tests {
+    use zr_common::{Hash, KeyPair};
+
+    use super::*;
+
+    /// The head is read from the canonical encoding of either variant: a format change must fail here.
+    #[test]
+    fn the_head_of_either_variant_names_its_executor_and_height() {
+        let executor = KeyPair::from_seed(&[4; 32]).public();
+        let leaf = ClaimLeaf {
+            tx_hash: Hash([1; 32]),
+            post_state_root: Hash([2; 32]),
+            receipt_hash: Hash::ZERO,
+            cumulative_gas: 0,
+            cumulative_receipt_bytes: 0,
+            cumulative_state_bytes: 0,
+        };
+        let shape = Dispute::Shape(ShapeChallenge {
+            executor,
+            height: 0x0102_0304_0506_0708,
+            leaf,
+            proof: LeafProof { index: 0, leaf_count: 1, siblings: vec![] },
+        });
+        let bytes = shape.to_bytes();
+        assert_eq!(Dispute::head(&bytes), Some((executor, 0x0102_0304_0506_0708)));
+        assert_eq!(&bytes[..4], &[1, 0, 0, 0]);
+        assert_eq!(Dispute::head(&bytes[..DISPUTE_HEAD_LEN - 1]), None, "too short");
+        let mut other = bytes.clone();
+        other[0] = 2;
+        assert_eq!(Dispute::head(&other), None, "no such variant");
+        other[0] = 0;
+        assert_eq!(Dispute::head(&other), Some((executor, 0x0102_0304_0506_0708)), "a leaf dispute's head");
+    }
 }

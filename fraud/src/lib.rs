@@ -10,6 +10,6 @@ mod verify;
 mod witness;
 
 pub use build::{BuildError, build_witness};
-pub use challenge::{Challenge, Dispute, ShapeChallenge};
+pub use challenge::{Challenge, DISPUTE_HEAD_LEN, Dispute, ShapeChallenge};
 pub use verify::{Verdict, WitnessInvalid, verify_leaf};
 pub use witness::{MAX_WITNESS_LEN, Step, Witness};

@@ -264,7 +264,7 @@ pub fn vm_version_of(
 ) -> Hash {
     use zr_common::codec::encode;
     sha3_256_concat([
-        b"zrollup/vm/v5|".as_slice(),
+        b"zrollup/vm/v6|".as_slice(),
         VM_RELEASE.as_bytes(),
         &encode(costs),
         &encode(operators),
@@ -285,7 +285,7 @@ mod tests {
     /// The VM version goes into every claim: a change to the cost table or limits must be deliberate.
     #[test]
     fn vm_version_is_pinned() {
-        assert_eq!(vm_version().to_hex(), "0de3997309a802be1b5925ed9f552a6b265c3450dbf997519f0fe33b18462bc4");
+        assert_eq!(vm_version().to_hex(), "ba4dabd0efbf108af553c5ce45961e017fb8446823a23466462e529fab7866a3");
     }
 
     /// Every field of every table is in the version: each table encodes to one fixed-width integer per

@@ -72,9 +72,13 @@ pub trait L1: Send + Sync {
         count: u64,
     ) -> impl Future<Output = Result<Vec<DaRecord>, L1Error>> + Send;
 
-    /// Confirmed sends to `address` it has not received yet, oldest first: the first page of
-    /// `ledger.getUnreceivedBlocksByAddress` (at most [`UNRECEIVED_PAGE`]).
-    fn unreceived_blocks(&self, address: &Address) -> impl Future<Output = Result<Vec<AccountBlock>, L1Error>> + Send;
+    /// Confirmed sends to `address` it has not received yet, oldest first: page `page` of
+    /// `ledger.getUnreceivedBlocksByAddress` ([`UNRECEIVED_PAGE`] a page; a shorter page is the last).
+    fn unreceived_blocks(
+        &self,
+        address: &Address,
+        page: u32,
+    ) -> impl Future<Output = Result<Vec<AccountBlock>, L1Error>> + Send;
 
     /// The data-availability challenges still open, of claims at any height
     /// (`embedded.rollup.getOpenDaChallenges`).

@@ -23,6 +23,8 @@ pub use order::{
     verify_inbox, verify_inbox_with,
 };
 pub use poster::{PostSlot, Poster};
-pub use publish::{SendRequest, build_send_block, receive_block, receive_from, send_block};
+pub use publish::{
+    MAX_UNRECEIVED_PAGES, SendRequest, build_send_block, receive_block, receive_from, send_block, unreceived_from,
+};
 pub use znnd::ZnndClient;
 pub use zr_protocol::Deposit;

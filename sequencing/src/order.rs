@@ -65,10 +65,12 @@ pub struct Verified {
 }
 
 /// Whether an inbox send with `data` locks its amount on L1 for its sender (a bond, a data-availability
-/// challenge's deposit) rather than depositing it into the rollup: its data's first byte is the bond or
-/// data-availability challenge tag.
+/// challenge's deposit, a challenge's part deposit) rather than depositing it into the rollup: its data's first
+/// byte is the bond, data-availability challenge or challenge part tag. (The settlement pays such an amount
+/// back itself when it gives it back; were it also a rollup deposit, it would be paid twice.)
 pub fn locks_amount(data: &[u8]) -> bool {
-    matches!(data.first(), Some(&crate::bundle::BOND_TAG | &crate::bundle::DA_CHALLENGE_TAG))
+    use crate::bundle::{BOND_TAG, CHALLENGE_PART_TAG, DA_CHALLENGE_TAG};
+    matches!(data.first(), Some(&BOND_TAG | &DA_CHALLENGE_TAG | &CHALLENGE_PART_TAG))
 }
 
 /// Whether [`verify_inbox_with`] checks bundle signatures.

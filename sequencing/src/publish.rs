@@ -90,10 +90,29 @@ pub async fn receive_from<L: L1>(
     sender: &Address,
 ) -> Result<Vec<AccountBlock>, L1Error> {
     let mut received = Vec::new();
-    for send in l1.unreceived_blocks(&key.address()).await?.into_iter().filter(|send| send.address == *sender) {
+    for send in unreceived_from(l1, &key.address(), sender).await? {
         received.push(receive_block(l1, chain_identifier, key, send.hash).await?);
     }
     Ok(received)
+}
+
+/// Pages of unreceived sends read at most, looking for a sender's among others' (anyone may send dust to an
+/// account, and the account does not receive it).
+pub const MAX_UNRECEIVED_PAGES: u32 = 64;
+
+/// The confirmed sends from `sender` that `address` has not received, among its first
+/// [`MAX_UNRECEIVED_PAGES`] pages of unreceived sends.
+pub async fn unreceived_from<L: L1>(l1: &L, address: &Address, sender: &Address) -> Result<Vec<AccountBlock>, L1Error> {
+    let mut found = Vec::new();
+    for page in 0..MAX_UNRECEIVED_PAGES {
+        let sends = l1.unreceived_blocks(address, page).await?;
+        let last = sends.len() < crate::UNRECEIVED_PAGE as usize;
+        found.extend(sends.into_iter().filter(|send| send.address == *sender));
+        if last {
+            break;
+        }
+    }
+    Ok(found)
 }
 
 /// How a block of `block_type` from `address` pays its plasma: fused plasma if enough is available, else

@@ -244,9 +244,9 @@ impl L1 for ZnndClient {
         self.read("embedded.rollup.getDaChallenges", json!([height, count])).await
     }
 
-    async fn unreceived_blocks(&self, address: &Address) -> Result<Vec<AccountBlock>, L1Error> {
+    async fn unreceived_blocks(&self, address: &Address, page: u32) -> Result<Vec<AccountBlock>, L1Error> {
         let page: AccountBlockList =
-            self.read("ledger.getUnreceivedBlocksByAddress", json!([address, 0, crate::UNRECEIVED_PAGE])).await?;
+            self.read("ledger.getUnreceivedBlocksByAddress", json!([address, page, crate::UNRECEIVED_PAGE])).await?;
         Ok(page.list.into_iter().map(|b| b.block).collect())
     }
 

@@ -7,7 +7,7 @@ use zr_common::nom::{AccountBlock, BlockType, Momentum};
 use zr_common::rollup::settlement::{MAX_CHALLENGE_BYTES_HELD, MIN_BOND, PART_DEPOSIT, Parameters};
 use zr_common::rollup::{BundleBody, ClaimBody, TxBody, TxKind};
 use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, sha3_256};
-use zr_fraud::{Dispute, ShapeChallenge};
+use zr_fraud::{DISPUTE_HEAD_LEN, Dispute, ShapeChallenge};
 use zr_protocol::{ClaimLeaf, LeafProof};
 use zr_sequencing::bundle::{ChallengePart, MAX_CHALLENGE_PART_LEN, MAX_CHALLENGE_PARTS, encode_bundle};
 use zr_settlement::{Judgement, L1View, Settlement, Verifier, judge_dispute, steps_of};
@@ -269,8 +269,18 @@ fn main() {
                 amount: if index == 0 { u128::from(count) * PART_DEPOSIT } else { 0 },
                 ..AccountBlock::default()
             };
-            let part =
-                ChallengePart { id: Hash([i as u8; 32]), index, count, bytes: vec![i as u8; MAX_CHALLENGE_PART_LEN] };
+            let mut bytes = vec![i as u8; MAX_CHALLENGE_PART_LEN];
+            if index == 0 {
+                // Part 0 names an open claim: key 0's at height 1.
+                let head = Dispute::Shape(ShapeChallenge {
+                    executor: executor.public(),
+                    height: 1,
+                    leaf: leaves[0],
+                    proof: LeafProof::new(&leaves, 0).unwrap(),
+                });
+                bytes[..DISPUTE_HEAD_LEN].copy_from_slice(&head.to_bytes()[..DISPUTE_HEAD_LEN]);
+            }
+            let part = ChallengePart { id: Hash([i as u8; 32]), index, count, bytes };
             full_room.challenge_part(&block, part, 12);
         }
     }

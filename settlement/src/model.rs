@@ -118,8 +118,11 @@ enum Action {
     Lie { who: usize, lag: u64, lie: Lie },
     /// The malicious challenger challenges a random recorded claim with nothing to prove.
     Groundless { pick: usize },
-    /// The malicious challenger posts one part of a two-part challenge and never the other.
-    HalfChallenge,
+    /// The malicious challenger posts part 0 of a two-part challenge of a random open claim and never part 1.
+    HalfChallenge { pick: usize },
+    /// A liar's accomplice posts, first, part 0 of the challenge the honest challenger will send against the
+    /// liar's open wrong claim, under the same id but as one of two parts.
+    Squat { who: usize },
     /// The malicious challenger opens a data-availability challenge of a random open claim.
     Da { pick: usize },
     /// A malicious executor challenges its own wrong claims from its second account.
@@ -146,7 +149,8 @@ fn action() -> impl Strategy<Value = Action> {
         6 => (0..2usize, 1..4u64).prop_map(|(who, lag)| Action::HonestClaim { who, lag }),
         3 => (0..2usize, 1..4u64, lie).prop_map(|(who, lag, lie)| Action::Lie { who, lag, lie }),
         1 => any::<usize>().prop_map(|pick| Action::Groundless { pick }),
-        1 => Just(Action::HalfChallenge),
+        1 => any::<usize>().prop_map(|pick| Action::HalfChallenge { pick }),
+        1 => (0..2usize).prop_map(|who| Action::Squat { who }),
         1 => any::<usize>().prop_map(|pick| Action::Da { pick }),
         1 => (0..2usize).prop_map(|who| Action::SelfChallenge { who }),
         1 => (0..3usize).prop_map(|who| Action::Unbond { who }),
@@ -232,8 +236,8 @@ impl Run {
         self.s.claim_sent(&block, body.sign(who), at, &Chain);
     }
 
-    /// Posts a challenge; whether the settlement took it.
-    fn challenge(&mut self, from: &KeyPair, executor: &KeyPair, height: u64, salt: u32, at: u64) -> bool {
+    /// A challenge's bytes: a shape dispute of `executor`'s claim at `height`, told apart by `salt`.
+    fn dispute(executor: &KeyPair, height: u64, salt: u32) -> Vec<u8> {
         let leaf = ClaimLeaf {
             tx_hash: Hash::ZERO,
             post_state_root: Hash::ZERO,
@@ -242,17 +246,35 @@ impl Run {
             cumulative_receipt_bytes: 0,
             cumulative_state_bytes: 0,
         };
-        let dispute = Dispute::Shape(zr_fraud::ShapeChallenge {
+        Dispute::Shape(zr_fraud::ShapeChallenge {
             executor: executor.public(),
             height,
             leaf,
             proof: LeafProof { index: 0, leaf_count: 1, siblings: vec![] },
-        });
-        let bytes = dispute.to_bytes();
+        })
+        .to_bytes()
+    }
+
+    /// Posts a challenge; whether the settlement took it.
+    fn challenge(&mut self, from: &KeyPair, executor: &KeyPair, height: u64, salt: u32, at: u64) -> bool {
+        let bytes = Self::dispute(executor, height, salt);
         let block = self.send(from, PART_DEPOSIT);
         let id = sha3_256(&bytes);
         self.s.challenge_part(&block, ChallengePart { id, index: 0, count: 1, bytes }, at);
         self.s.challenge(&id).is_some()
+    }
+
+    /// Posts only part 0 (a true one) of a two-part challenge of `executor`'s claim at `height`.
+    fn half_challenge(&mut self, from: &KeyPair, executor: &KeyPair, height: u64, salt: u32, at: u64) {
+        let bytes = Self::dispute(executor, height, salt);
+        let block = self.send(from, 2 * PART_DEPOSIT);
+        let part = ChallengePart { id: sha3_256(&bytes), index: 0, count: 2, bytes };
+        self.s.challenge_part(&block, part, at);
+    }
+
+    /// The open claims, recorded.
+    fn pending(&self) -> Vec<ClaimRecord> {
+        self.s.claims(0, u64::MAX).into_iter().filter(|c| c.status == ClaimStatus::Pending).collect()
     }
 
     fn act(&mut self, action: &Action, at: u64) {
@@ -288,14 +310,25 @@ impl Run {
                     self.challenge(&troll, &executor, target.height, self.blocks, at);
                 }
             }
-            Action::HalfChallenge => {
-                let block = self.send(&self.troll.clone(), 2 * PART_DEPOSIT);
-                let part = ChallengePart { id: Hash([self.blocks as u8; 32]), index: 0, count: 2, bytes: vec![1; 100] };
-                self.s.challenge_part(&block, part, at);
+            Action::HalfChallenge { pick } => {
+                let open = self.pending();
+                if let Some(target) = open.get(pick % open.len().max(1)).cloned() {
+                    let executor = self.key_of(&target.executor);
+                    let troll = self.troll.clone();
+                    self.half_challenge(&troll, &executor, target.height, self.blocks, at);
+                }
+            }
+            Action::Squat { who } => {
+                let liar = self.liars[who].clone();
+                let accomplice = self.accomplices[who].clone();
+                let wrong = self.pending().into_iter().find(|c| c.executor == liar.public() && !is_true(c));
+                if let Some(claim) = wrong {
+                    // The very bytes (and so the id) the honest challenger sends in its duties.
+                    self.half_challenge(&accomplice, &liar, claim.height, u32::MAX, at);
+                }
             }
             Action::Da { pick } => {
-                let open: Vec<ClaimRecord> =
-                    self.s.claims(0, u64::MAX).into_iter().filter(|c| c.status == ClaimStatus::Pending).collect();
+                let open = self.pending();
                 if let Some(target) = open.get(pick % open.len().max(1)).cloned() {
                     let block = self.send(&self.troll.clone(), DA_DEPOSIT);
                     self.s.da_challenge(&block, DaChallenge { executor: target.executor, height: target.height }, at);

@@ -97,7 +97,7 @@ pub enum Refusal {
     /// A data-availability challenge with too small a deposit.
     #[error("a data-availability challenge deposits at least {0} ZNN (smallest unit) with its payload")]
     DepositTooSmall(u128),
-    /// A data-availability challenge of a claim that is not open.
+    /// A data-availability challenge, or a challenge's part 0, naming a claim that is not open.
     #[error("no open claim of {executor} at height {height}")]
     NoOpenClaim {
         /// The executor.
@@ -129,8 +129,8 @@ pub enum Refusal {
         /// Its count.
         count: u32,
     },
-    /// A part whose count differs from its earlier parts', or from another sender.
-    #[error("a part of {0} from another sender or with another count")]
+    /// A part whose count differs from its earlier parts'.
+    #[error("a part of {0} with another count than its earlier parts")]
     PartMismatch(String),
     /// Leaves that do not decode.
     #[error("the leaves do not decode: {0}")]
@@ -141,6 +141,11 @@ pub enum Refusal {
     /// A challenge already in.
     #[error("challenge {0} is in already")]
     ChallengeIn(Hash),
+    /// A part 0 whose bytes do not begin a dispute (its executor and height).
+    #[error(
+        "a challenge's part 0 begins with the dispute's variant, executor and height (44 bytes); this one does not"
+    )]
+    NoDisputeHead,
     /// A challenge opened by a part other than its part 0.
     #[error("a challenge opens with its part 0 (this one is part {0}); send its parts in order")]
     OpensWithPartZero(u32),

@@ -63,7 +63,8 @@ pub struct Settlement {
     recent_final: BTreeMap<u64, (Hash, Hash)>,
     refused: Vec<Refused>,
     /// Challenges whose parts are still arriving, by id.
-    partial: BTreeMap<Hash, PartialChallenge>,
+    /// (Keyed by id and sender: nobody can take a challenge's id before its challenger posts it.)
+    partial: BTreeMap<(Hash, Address), PartialChallenge>,
     /// Complete challenges waiting for a verdict, in completion order (their bytes stay in `challenge_bytes`).
     queue: Vec<Queued>,
     /// Every challenge completed, by id.
@@ -75,7 +76,7 @@ pub struct Settlement {
     /// Leaves arriving in answer to them, by (height, sender's address): how many parts, and those in.
     leaves_parts: BTreeMap<(u64, Address), (u32, BTreeSet<u32>)>,
     /// The bytes of challenge parts arriving and of challenges waiting, by (id, index).
-    challenge_bytes: Stored<(Hash, u32), Vec<u8>>,
+    challenge_bytes: Stored<(Hash, Address, u32), Vec<u8>>,
     /// The bytes of leaves parts arriving, by (height, sender, index).
     leaves_bytes: Stored<(u64, Address, u32), Vec<u8>>,
     /// (height, leaves root) of leaves posted in full on L1: a claim with them cannot be challenged for its
@@ -92,6 +93,9 @@ pub struct Settlement {
 #[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
 struct PartialChallenge {
     from: Address,
+    /// The claim it challenges, as its part 0 names it: it holds that height's finality while it arrives.
+    executor: zr_common::PublicKey,
+    height: u64,
     count: u32,
     /// The indices in so far.
     parts: BTreeSet<u32>,
@@ -104,6 +108,8 @@ struct PartialChallenge {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bincode::Encode, bincode::Decode)]
 struct Queued {
     id: Hash,
+    /// Its challenger (its parts' bytes are stored under it).
+    from: Address,
     /// Its parts (in `challenge_bytes`).
     count: u32,
     /// Its bytes.
@@ -117,7 +123,7 @@ pub struct StoredChanges {
     /// Withdrawals paid: transaction → the paying L1 block.
     pub paid: Vec<(Hash, Option<Arc<Hash>>)>,
     /// Challenge parts' bytes by (id, index).
-    pub challenge_bytes: Vec<((Hash, u32), StoredBytes)>,
+    pub challenge_bytes: Vec<((Hash, Address, u32), StoredBytes)>,
     /// Leaves parts' bytes by (height, sender, index).
     pub leaves_bytes: Vec<((u64, Address, u32), StoredBytes)>,
 }
@@ -429,7 +435,8 @@ impl Settlement {
             return Err(Refusal::PartTooLong(part.bytes.len()));
         }
         let deposit = u128::from(part.count) * self.params.part_deposit;
-        match self.partial.get(&part.id) {
+        let key = (part.id, block.address);
+        let head = match self.partial.get(&key) {
             // A new challenge is admitted whole or not at all: room for all its parts is reserved now (and paid
             // for with its deposit), so none of its later parts can be refused for space.
             None => {
@@ -439,6 +446,12 @@ impl Settlement {
                 if block.token_standard != TokenStandard::ZNN || block.amount != deposit {
                     return Err(Refusal::PartDeposit(deposit));
                 }
+                // Its part 0 names the claim; it must be open, as the challenge holds its height while it arrives.
+                let (executor, height) = Dispute::head(&part.bytes).ok_or(Refusal::NoDisputeHead)?;
+                let open = self.claims.get(&(height, executor.address()));
+                if !open.is_some_and(|c| c.status == ClaimStatus::Pending) {
+                    return Err(Refusal::NoOpenClaim { executor, height });
+                }
                 let open = self.open_challenges_of(&block.address);
                 if open >= self.params.max_open_challenges_per_challenger as usize {
                     return Err(Refusal::TooManyOpen(self.params.max_open_challenges_per_challenger));
@@ -447,15 +460,18 @@ impl Settlement {
                 if held + part.count as usize * MAX_CHALLENGE_PART_LEN > MAX_CHALLENGE_BYTES_HELD {
                     return Err(Refusal::QueueFull { held, limit: MAX_CHALLENGE_BYTES_HELD });
                 }
+                (executor, height)
             }
-            Some(arriving) if arriving.from != block.address || arriving.count != part.count => {
+            Some(arriving) if arriving.count != part.count => {
                 return Err(Refusal::PartMismatch(format!("challenge {}", part.id)));
             }
             Some(_) if block.amount != 0 => return Err(Refusal::PartDeposit(deposit)),
-            Some(_) => {}
-        }
-        let entry = self.partial.entry(part.id).or_insert_with(|| PartialChallenge {
+            Some(arriving) => (arriving.executor, arriving.height),
+        };
+        let entry = self.partial.entry(key).or_insert_with(|| PartialChallenge {
             from: block.address,
+            executor: head.0,
+            height: head.1,
             count: part.count,
             parts: BTreeSet::new(),
             first_at: at,
@@ -463,11 +479,11 @@ impl Settlement {
         });
         entry.parts.insert(part.index);
         let whole = entry.parts.len() as u32 == entry.count;
-        self.challenge_bytes.insert((part.id, part.index), part.bytes);
+        self.challenge_bytes.insert((part.id, block.address, part.index), part.bytes);
         if !whole {
             return Ok(());
         }
-        let Some(done) = self.partial.remove(&part.id) else { return Ok(()) };
+        let Some(done) = self.partial.remove(&key) else { return Ok(()) };
         self.complete(part.id, done, at);
         Ok(())
     }
@@ -476,7 +492,18 @@ impl Settlement {
     /// claim that may be judged. Its deposit is paid back when it decodes (the bond backs it from now on), and
     /// forfeit when its parts do not make a challenge, which also costs its challenger the bond.
     fn complete(&mut self, id: Hash, done: PartialChallenge, at: u64) {
-        let bytes = self.challenge_bytes_of(id, done.count);
+        let bytes = self.challenge_bytes_of(id, done.from, done.count);
+        if self.challenges.contains_key(&id) {
+            // The same challenge, completed first by another sender and judged on these very bytes.
+            self.drop_challenge_bytes(id, done.from, done.count);
+            let deposit = done.deposit;
+            return self.owe(Payout {
+                withdrawal: None,
+                recipient: done.from,
+                token: TokenStandard::ZNN,
+                amount: deposit,
+            });
+        }
         let decoded = match zr_common::sha3_256(&bytes) == id {
             true => Dispute::from_bytes(&bytes).map_err(|e| format!("the challenge does not decode: {e}")),
             false => Err("its parts do not hash to its id".to_string()),
@@ -492,7 +519,7 @@ impl Settlement {
         };
         match decoded {
             Err(reason) => {
-                self.drop_challenge_bytes(id, done.count);
+                self.drop_challenge_bytes(id, done.from, done.count);
                 record.status = self.challenger_wrong(&done.from, at, reason);
             }
             Ok(dispute) => {
@@ -504,18 +531,8 @@ impl Settlement {
                     token: TokenStandard::ZNN,
                     amount: done.deposit,
                 });
-                let claimed = self.claims.contains_key(&(dispute.height(), dispute.executor().address()));
-                match !claimed && dispute.height() <= self.final_root.height {
-                    // Nothing left to judge it against (a made-up claim, or one pruned since): it takes no
-                    // verdict slot and costs nothing.
-                    true => {
-                        self.drop_challenge_bytes(id, done.count);
-                        let reason =
-                            format!("height {} is final and no claim of that executor is kept", dispute.height());
-                        record.status = ChallengeStatus::Refunded { at, reason };
-                    }
-                    false => self.queue.push(Queued { id, count: done.count, len: bytes.len() }),
-                }
+                // Its claim was open when part 0 came, and its height cannot have become final since.
+                self.queue.push(Queued { id, from: done.from, count: done.count, len: bytes.len() });
             }
         }
         self.challenges.insert(id, record);
@@ -605,7 +622,7 @@ impl Settlement {
             let queued = self.queue.remove(0);
             let id = queued.id;
             let Some(challenger) = self.challenges.get(&id).map(|c| c.challenger) else { continue };
-            let status = match Dispute::from_bytes(&self.challenge_bytes_of(id, queued.count)) {
+            let status = match Dispute::from_bytes(&self.challenge_bytes_of(id, queued.from, queued.count)) {
                 Ok(dispute) => {
                     // A challenge naming no recorded claim is settled without ordering any momentum.
                     let claimed = self.claims.contains_key(&(dispute.height(), dispute.executor().address()));
@@ -620,7 +637,7 @@ impl Settlement {
                 Err(e) => self.challenger_wrong(&challenger, at, format!("the challenge does not decode: {e}")),
             };
             judged += 1;
-            self.drop_challenge_bytes(id, queued.count);
+            self.drop_challenge_bytes(id, queued.from, queued.count);
             if let Some(record) = self.challenges.get_mut(&id) {
                 record.status = status;
             }
@@ -708,7 +725,8 @@ impl Settlement {
         }
         let window = self.params.finality_window;
         let due_from = self.congested_at.map_or(0, |c| c.saturating_add(window));
-        let arriving = !self.partial.is_empty();
+        // The lowest height a challenge arriving names: it and every later height wait.
+        let arriving_from = self.partial.values().map(|p| p.height).min().unwrap_or(u64::MAX);
         let pending_heights: BTreeSet<u64> =
             self.claims.iter().filter(|(_, c)| c.status == ClaimStatus::Pending).map(|((h, _), _)| *h).collect();
         for height in pending_heights {
@@ -717,8 +735,8 @@ impl Settlement {
                 self.settle_late(height, at);
                 continue;
             }
-            if height > final_height + 1 || arriving {
-                // The height before is not final yet, or a challenge arriving may be of this height.
+            if height > final_height + 1 || height >= arriving_from {
+                // The height before is not final yet, or a challenge of this height is arriving.
                 break;
             }
             let open: Vec<zr_common::PublicKey> = self
@@ -830,7 +848,7 @@ impl Settlement {
     /// Challenges whose parts did not all arrive in time are dropped, their deposit forfeit (it stays with the
     /// inbox) and their sender fined.
     fn expire_parts(&mut self, at: u64) {
-        let expired: Vec<Hash> = self
+        let expired: Vec<(Hash, Address)> = self
             .partial
             .iter()
             .filter(|(_, p)| at >= p.first_at.saturating_add(self.parts_time(p.count)))
@@ -838,7 +856,7 @@ impl Settlement {
             .collect();
         for id in expired {
             let Some(partial) = self.partial.remove(&id) else { continue };
-            self.drop_challenge_bytes(id, partial.count);
+            self.drop_challenge_bytes(id.0, partial.from, partial.count);
             if let Some(bond) = self.bonds.get_mut(&partial.from) {
                 bond.amount = bond.amount.saturating_sub(self.params.min_bond / 10);
                 if bond.amount == 0 {
@@ -863,7 +881,7 @@ impl Settlement {
                 let challenges_open = self.challenges.values().any(|c| {
                     c.status == ChallengeStatus::Waiting && (c.challenger == *owner || c.executor.address() == *owner)
                 });
-                let arriving = self.partial.values().any(|p| p.from == *owner);
+                let arriving = self.partial.values().any(|p| p.from == *owner || p.executor.address() == *owner);
                 let da_open = self
                     .da
                     .values()
@@ -901,13 +919,13 @@ impl Settlement {
     }
 
     /// The bytes of challenge `id`'s parts in so far, in order.
-    fn challenge_bytes_of(&self, id: Hash, count: u32) -> Vec<u8> {
-        (0..count).filter_map(|index| self.challenge_bytes.get(&(id, index))).flatten().copied().collect()
+    fn challenge_bytes_of(&self, id: Hash, from: Address, count: u32) -> Vec<u8> {
+        (0..count).filter_map(|index| self.challenge_bytes.get(&(id, from, index))).flatten().copied().collect()
     }
 
-    fn drop_challenge_bytes(&mut self, id: Hash, count: u32) {
+    fn drop_challenge_bytes(&mut self, id: Hash, from: Address, count: u32) {
         for index in 0..count {
-            self.challenge_bytes.remove(&(id, index));
+            self.challenge_bytes.remove(&(id, from, index));
         }
     }
 
@@ -940,8 +958,8 @@ impl Settlement {
     }
 
     /// Puts back a challenge part's bytes, as stored.
-    pub fn restore_challenge_bytes(&mut self, id: Hash, index: u32, bytes: Vec<u8>) {
-        self.challenge_bytes.restore((id, index), bytes);
+    pub fn restore_challenge_bytes(&mut self, id: Hash, from: Address, index: u32, bytes: Vec<u8>) {
+        self.challenge_bytes.restore((id, from, index), bytes);
     }
 
     /// Puts back a leaves part's bytes, as stored.

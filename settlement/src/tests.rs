@@ -110,6 +110,11 @@ fn part(id: Hash, index: u32, count: u32, bytes: &[u8]) -> ChallengePart {
     ChallengePart { id, index, count, bytes: bytes.to_vec() }
 }
 
+/// Bytes that begin a dispute of `executor`'s claim at `height` (what a part 0 must start with), then `rest`.
+fn headed(executor: &KeyPair, height: u64, rest: &[u8]) -> Vec<u8> {
+    [&dispute_of(executor, height).to_bytes()[..zr_fraud::DISPUTE_HEAD_LEN], rest].concat()
+}
+
 /// The block of a challenge's part 0 of `count` parts: it carries the deposit.
 fn opening(who: &KeyPair, n: u8, count: u32) -> AccountBlock {
     znn(block_of(who, n), u128::from(count) * PART_DEPOSIT)
@@ -280,7 +285,8 @@ fn bad_parameters_are_refused() {
     assert!(Settlement::new(p).unwrap_err().contains("1 to"));
 }
 
-/// Review finding: a right challenge whose claim was pruned (its height long final) used to cost the bond.
+/// Review finding: a right challenge whose claim was pruned (its height long final) used to cost the bond. A
+/// challenge of a claim no longer open is now refused at its part 0, its deposit owed back, its bond untouched.
 #[test]
 fn attack_a_right_challenge_of_a_pruned_claim_is_fined() {
     let (executor, challenger) = (key(1), key(2));
@@ -288,12 +294,12 @@ fn attack_a_right_challenge_of_a_pruned_claim_is_fined() {
     post(&mut s, &executor, 1, claim(&executor, 1, Hash::ZERO, root(1)), 2);
     s.settle(2 + FINALITY_WINDOW);
     assert_eq!(s.final_root().unwrap().height, 1);
-    // The claim at height 1 is gone (as pruning leaves it 256 heights on); its challenge is refunded.
     s.claims.clear();
     let id = challenge(&mut s, &challenger, 9, &dispute_of(&executor, 1), 20);
-    s.judge(21, &mut |_| 1, &mut |_, _, _| unreachable!("nothing to judge"));
-    assert!(matches!(&s.challenge(&id).unwrap().status, ChallengeStatus::Refunded { .. }));
+    assert!(last_refusal(&s).contains("no open claim"), "{}", last_refusal(&s));
+    assert_eq!(s.challenge(&id), None);
     assert_eq!(s.bond(&challenger.address()).unwrap().amount, MIN_BOND);
+    assert_eq!(s.owed().last().unwrap().amount, PART_DEPOSIT);
 }
 
 /// Review finding: the byte bound was checked on every part, so once others filled the room a challenge already
@@ -306,16 +312,19 @@ fn attack_filling_the_queue_fines_a_challenge_already_arriving() {
     let flooders: Vec<KeyPair> = (10..30).map(key).collect();
     let mut keys: Vec<&KeyPair> = flooders.iter().collect();
     keys.push(&honest);
+    let liar = key(50);
+    keys.push(&liar);
     let mut s = bonded(&keys);
+    post(&mut s, &liar, 1, claim(&liar, 1, Hash::ZERO, root(66)), 2);
     let big = 520;
     // The honest challenge's first part reserves room for all 520 of its parts.
-    s.challenge_part(&opening(&honest, 1, big), part(root(200), 0, big, b"first"), 3);
+    s.challenge_part(&opening(&honest, 1, big), part(root(200), 0, big, &headed(&liar, 1, b"first")), 3);
     // Flooders take what room is left: each new challenge is refused once it no longer fits.
     let mut n = 0u8;
     for f in &flooders {
         for _ in 0..2 {
             n += 1;
-            s.challenge_part(&opening(f, 100 + n, big), part(Hash([n; 32]), 0, big, b"x"), 3);
+            s.challenge_part(&opening(f, 100 + n, big), part(Hash([n; 32]), 0, big, &headed(&liar, 1, b"x")), 3);
         }
     }
     let room = MAX_CHALLENGE_BYTES_HELD / (big as usize * MAX_CHALLENGE_PART_LEN);
@@ -341,7 +350,7 @@ fn bad_challenges_are_refused_or_cost_their_bond() {
     // Every refused part's deposit is owed back.
     assert_eq!(s.owed().iter().map(|p| p.amount).sum::<u128>(), 4 * PART_DEPOSIT);
     // A challenge that does not decode costs its bond at once, and its deposit.
-    let garbage = b"not a challenge".to_vec();
+    let garbage = headed(&executor, 5, b"not a challenge");
     s.challenge_part(&opening(&challenger, 14, 1), part(zr_common::sha3_256(&garbage), 0, 1, &garbage), 7);
     let record = s.challenge(&zr_common::sha3_256(&garbage)).unwrap();
     assert!(matches!(&record.status, ChallengeStatus::ChallengerWrong { reason, .. } if reason.contains("decode")));
@@ -372,11 +381,9 @@ fn verdicts_reject_the_claim_and_those_after_it_or_cost_the_challenger() {
     assert_eq!(s.bond(&challenger.address()).unwrap().amount, MIN_BOND + MIN_BOND / 2);
     s.settle(51);
     assert_eq!(s.final_root(), Some(FinalRoot { height: 1, root: root(1) }));
-    // A challenge of a claim that does not exist, and one that proves nothing: the challenger pays.
+    // A challenge of a claim that does not exist is refused at its part 0; one that proves nothing costs the bond.
     challenge(&mut s, &challenger, 22, &dispute_of(&honest, 99), 52);
-    s.judge(52, &mut |_| 1, &mut |_, _, _| panic!("no judging what is not recorded"));
-    assert_eq!(s.bond(&challenger.address()), None, "forfeit");
-    s.bond_sent(&znn(block_of(&challenger, 23), MIN_BOND), 53);
+    assert!(last_refusal(&s).contains("no open claim"), "{}", last_refusal(&s));
     post(&mut s, &honest, 24, claim(&honest, 2, root(1), root(2)), 53);
     challenge(&mut s, &challenger, 25, &dispute_of(&honest, 2), 53);
     s.judge(54, &mut |_| 1, &mut |_, _, _| Judgement::ProvesNothing("the leaf is correct".into()));
@@ -453,9 +460,10 @@ fn attack_one_bond_floods_the_verdict_queue() {
 /// Defect 6: parts that never complete used to cost nothing while the pillars kept them for 60 momentums.
 #[test]
 fn attack_unfinished_challenge_parts_cost_nothing() {
-    let challenger = key(2);
-    let mut s = bonded(&[&challenger]);
-    s.challenge_part(&opening(&challenger, 17, 2), part(root(9), 0, 2, b"half"), 4);
+    let (executor, challenger) = (key(1), key(2));
+    let mut s = bonded(&[&executor, &challenger]);
+    post(&mut s, &executor, 1, claim(&executor, 1, Hash::ZERO, root(1)), 2);
+    s.challenge_part(&opening(&challenger, 17, 2), part(root(9), 0, 2, &headed(&executor, 1, b"half")), 4);
     // Two parts have three momentums to arrive.
     s.settle(4 + 2);
     assert_eq!(s.bond(&challenger.address()).unwrap().amount, MIN_BOND);
@@ -484,7 +492,7 @@ fn attack_reserving_the_whole_queue_lets_a_wrong_root_become_final() {
             n += 1;
             let count = room.min(MAX_CHALLENGE_PARTS);
             room -= count;
-            s.challenge_part(&opening(f, 100 + n, count), part(Hash([n; 32]), 0, count, b"x"), 3);
+            s.challenge_part(&opening(f, 100 + n, count), part(Hash([n; 32]), 0, count, &headed(&liar, 1, b"x")), 3);
         }
     }
     assert_eq!((room, s.partial.len()), (0, 8), "{:?}", s.refused());
@@ -542,13 +550,15 @@ fn attack_a_claim_becomes_final_while_its_challenge_is_still_arriving() {
 /// carrying an amount would be kept by the inbox for nothing.
 #[test]
 fn attack_parts_reserve_room_without_paying_for_it() {
-    let challenger = key(2);
-    let mut s = bonded(&[&challenger]);
-    s.challenge_part(&block_of(&challenger, 1), part(root(9), 0, 3, b"a"), 4);
+    let (executor, challenger) = (key(1), key(2));
+    let mut s = bonded(&[&executor, &challenger]);
+    post(&mut s, &executor, 9, claim(&executor, 1, Hash::ZERO, root(1)), 2);
+    let a = headed(&executor, 1, b"a");
+    s.challenge_part(&block_of(&challenger, 1), part(root(9), 0, 3, &a), 4);
     assert!(last_refusal(&s).contains("deposits exactly 30000000"), "{}", last_refusal(&s));
     s.challenge_part(&opening(&challenger, 2, 3), part(root(9), 1, 3, b"b"), 4);
     assert!(last_refusal(&s).contains("opens with its part 0"), "{}", last_refusal(&s));
-    s.challenge_part(&opening(&challenger, 3, 3), part(root(9), 0, 3, b"a"), 4);
+    s.challenge_part(&opening(&challenger, 3, 3), part(root(9), 0, 3, &a), 4);
     s.challenge_part(&znn(block_of(&challenger, 4), 5), part(root(9), 1, 3, b"b"), 4);
     assert!(last_refusal(&s).contains("later parts nothing"));
     assert_eq!(s.partial.len(), 1);
@@ -561,10 +571,11 @@ fn attack_parts_reserve_room_without_paying_for_it() {
 /// as long as any challenge.
 #[test]
 fn attack_parts_that_do_not_hash_to_their_id_cost_nothing() {
-    let challenger = key(2);
-    let mut s = bonded(&[&challenger]);
-    s.challenge_part(&opening(&challenger, 1, 2), part(root(9), 0, 2, b"a"), 4);
-    s.challenge_part(&block_of(&challenger, 2), part(root(9), 1, 2, b"b"), 30);
+    let (executor, challenger) = (key(1), key(2));
+    let mut s = bonded(&[&executor, &challenger]);
+    post(&mut s, &executor, 9, claim(&executor, 1, Hash::ZERO, root(1)), 2);
+    s.challenge_part(&opening(&challenger, 1, 2), part(root(9), 0, 2, &headed(&executor, 1, b"a")), 4);
+    s.challenge_part(&block_of(&challenger, 2), part(root(9), 1, 2, b"b"), 5);
     let record = s.challenge(&root(9)).unwrap();
     assert!(
         matches!(&record.status, ChallengeStatus::ChallengerWrong { reason, .. } if reason.contains("do not hash"))
@@ -574,21 +585,43 @@ fn attack_parts_that_do_not_hash_to_their_id_cost_nothing() {
 }
 
 /// Second review: a challenge naming a made-up executor at a final height was refunded only at its verdict,
-/// after taking a verdict slot (and the pillars' work) for free.
+/// after taking a verdict slot (and the pillars' work) for free; third review: refunded at once with its deposit,
+/// a stream of them held every height's finality for nothing. A part 0 must name an open claim.
 #[test]
-fn attack_challenges_of_made_up_claims_at_final_heights_take_verdict_slots() {
+fn attack_challenges_of_made_up_claims_hold_finality_for_free() {
     let (executor, challenger, nobody) = (key(1), key(2), key(3));
     let mut s = bonded(&[&executor, &challenger]);
     post(&mut s, &executor, 1, claim(&executor, 1, Hash::ZERO, root(1)), 2);
+    post(&mut s, &executor, 2, claim(&executor, 2, root(1), root(2)), 2);
+    // Part 0s naming no claim, at a final height or not: refused, holding nothing.
+    let bytes = dispute_of(&nobody, 1).to_bytes();
+    s.challenge_part(&opening(&challenger, 9, 2), part(root(9), 0, 2, &bytes[..60]), 3);
+    assert!(last_refusal(&s).contains("no open claim"), "{}", last_refusal(&s));
+    assert!(s.partial.is_empty());
+    // One of height 2's claim holds height 2 and after, not height 1.
+    let bytes = dispute_of(&executor, 2).to_bytes();
+    s.challenge_part(&opening(&challenger, 10, 2), part(zr_common::sha3_256(&bytes), 0, 2, &bytes[..60]), 3);
     s.settle(2 + FINALITY_WINDOW);
-    assert_eq!(s.final_root().unwrap().height, 1);
-    let id = challenge(&mut s, &challenger, 9, &dispute_of(&nobody, 1), 20);
-    assert!(matches!(&s.challenge(&id).unwrap().status, ChallengeStatus::Refunded { .. }));
-    assert_eq!(s.waiting(), 0, "no verdict slot taken");
-    // One naming no claim at a height not final orders no momentum either, and costs the challenger its bond.
-    let id = challenge(&mut s, &challenger, 10, &dispute_of(&nobody, 2), 20);
-    s.judge(21, &mut |_| unreachable!("no momentum ordered"), &mut |_, _, _| unreachable!("nothing to judge"));
-    assert!(matches!(&s.challenge(&id).unwrap().status, ChallengeStatus::ChallengerWrong { .. }));
+    assert_eq!(s.final_root().map(|f| f.height), Some(1), "height 1 is not held");
+}
+
+/// Third review: the partial challenges were keyed by id alone, so the wrong executor (who can compute the id of
+/// the dispute that proves it wrong) opened it first from another account and the honest part 0 was refused.
+#[test]
+fn attack_the_wrong_executor_takes_the_id_of_the_challenge_against_it() {
+    let (liar, accomplice, honest) = (key(1), key(2), key(3));
+    let mut s = bonded(&[&liar, &accomplice, &honest]);
+    post(&mut s, &liar, 1, claim(&liar, 1, Hash::ZERO, root(66)), 2);
+    let bytes = dispute_of(&liar, 1).to_bytes();
+    let id = zr_common::sha3_256(&bytes);
+    let (first, second) = bytes.split_at(bytes.len() / 2);
+    s.challenge_part(&opening(&accomplice, 10, 2), part(id, 0, 2, first), 2);
+    s.challenge_part(&opening(&honest, 11, 2), part(id, 0, 2, first), 2);
+    s.challenge_part(&block_of(&honest, 12), part(id, 1, 2, second), 3);
+    assert_eq!(s.refused(), &[], "the honest challenge is not refused");
+    assert_eq!(s.challenge(&id).unwrap().challenger, honest.address());
+    s.judge(3, &mut |_| 1, &mut |_, _, _| wrong());
+    assert!(matches!(status(&s, 1, &liar), ClaimStatus::Rejected { .. }));
 }
 
 #[test]
@@ -599,13 +632,16 @@ fn verdicts_are_capped_per_momentum_and_wait_in_order() {
     keys.push(&executor);
     let mut s = bonded(&keys);
     let max = s.parameters().max_verdicts_per_momentum as usize;
+    for n in 0..6u8 {
+        post(&mut s, &executor, 40 + n, claim(&executor, 100 + u64::from(n), Hash::ZERO, root(n)), 200);
+    }
     for (i, c) in challengers.iter().enumerate() {
         for j in 0..2 {
-            challenge(&mut s, c, (i * 2 + j) as u8, &dispute_of(&executor, 100 + (i * 2 + j) as u64), 2);
+            challenge(&mut s, c, (i * 2 + j) as u8, &dispute_of(&executor, 100 + (i * 2 + j) as u64), 200);
         }
     }
-    assert_eq!(s.waiting(), 6);
-    s.judge(3, &mut |_| 1, &mut |_, _, _| Judgement::ProvesNothing("unused".into()));
+    assert_eq!(s.waiting(), 6, "{:?}", s.refused());
+    s.judge(201, &mut |_| 1, &mut |_, _, _| Judgement::ProvesNothing("unused".into()));
     assert_eq!(s.waiting(), 6 - max, "the rest wait for the next momentum");
 }
 
@@ -1037,8 +1073,8 @@ fn reopen(s: &Settlement, changes: &[StoredChanges]) -> Settlement {
     for (tx, block) in paid.into_iter().filter_map(|(k, v)| v.map(|v| (k, *v))) {
         reopened.restore_paid(tx, block);
     }
-    for ((id, index), bytes) in challenge_bytes.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))) {
-        reopened.restore_challenge_bytes(id, index, bytes.to_vec());
+    for ((id, from, index), bytes) in challenge_bytes.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))) {
+        reopened.restore_challenge_bytes(id, from, index, bytes.to_vec());
     }
     for ((height, sender, index), bytes) in leaves_bytes.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))) {
         reopened.restore_leaves_bytes(height, sender, index, bytes.to_vec());
@@ -1061,7 +1097,7 @@ fn a_momentum_writes_what_it_changed_and_the_state_reopens_the_same() {
     let leaves_parts = leaves_parts(1, &leaves);
     assert!(leaves_parts.len() > 2);
     s.leaves_part(&block_of(&executor, 4), leaves_parts[0].clone(), 3);
-    let big = vec![7u8; MAX_CHALLENGE_PART_LEN];
+    let big = headed(&executor, 1, &[7u8; MAX_CHALLENGE_PART_LEN - zr_fraud::DISPUTE_HEAD_LEN]);
     s.challenge_part(&opening(&challenger, 5, 3), part(root(9), 0, 3, &big), 3);
     s.challenge_part(&block_of(&challenger, 6), part(root(9), 1, 3, &big), 3);
     s.paid(root(44), root(45));

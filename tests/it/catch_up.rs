@@ -148,8 +148,8 @@ impl L1 for Tampering {
         self.inner.rollup_da_challenges(height, count).await
     }
 
-    async fn unreceived_blocks(&self, address: &Address) -> Result<Vec<AccountBlock>, L1Error> {
-        self.inner.unreceived_blocks(address).await
+    async fn unreceived_blocks(&self, address: &Address, page: u32) -> Result<Vec<AccountBlock>, L1Error> {
+        self.inner.unreceived_blocks(address, page).await
     }
 
     async fn rollup_open_da_challenges(&self) -> Result<Vec<DaRecord>, L1Error> {

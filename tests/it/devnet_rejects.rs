@@ -167,9 +167,13 @@ async fn malformed_requests_get_json_rpc_errors() {
         .header("content-type", "application/json")
         .body(huge)
         .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 413);
+        .await;
+    // The server answers 413 as soon as the length is over; a client still writing the body may see the
+    // connection closed under it instead (a refusal all the same).
+    match response {
+        Ok(response) => assert_eq!(response.status(), 413),
+        Err(err) => assert!(err.is_request(), "{err:?}"),
+    }
     let frontier = net.raw(r#"{"jsonrpc":"2.0","id":1,"method":"ledger.getFrontierMomentum","params":[]}"#).await;
     assert!(frontier["result"]["height"].as_u64().is_some());
 }

@@ -219,7 +219,7 @@ fn golden_witness() {
     let witness = build_witness(VM.as_ref(), pre, &claim, &leaves, &ordered, 2).unwrap();
     assert_eq!(
         sha3_256(&witness.to_bytes()).to_hex(),
-        "f129d30d3ec86aca14476b424ac7958d3e3f0c9a0b7cd7092e06eb572ed10e56"
+        "0e3c85dd290f60e691874b49ef45790ac4a8253a60ee2ee44160f1d15a2570de"
     );
 }
 

@@ -408,9 +408,17 @@ fn leaves_of_claims_not_final_are_kept_for_data_availability_answers() {
     for height in 2..=10 {
         assert!(rollup.store().leaves(height).unwrap().is_some(), "height {height} is not final: kept");
     }
+    // Restarted, it has not read L1's final height yet: the one it stored still bounds pruning.
+    drop(rollup);
+    let rollup = rollup_in(dir.path(), 2);
+    assert_eq!(rollup.final_height(), 1);
+    rollup.process(&momentum(11, vec![])).unwrap().unwrap();
+    for height in 2..=11 {
+        assert!(rollup.store().leaves(height).unwrap().is_some(), "height {height} is not final: kept after a restart");
+    }
     let root = rollup.store().state_root(9).unwrap().unwrap();
     rollup.follow_final(zr_common::rollup::settlement::FinalRoot { height: 9, root }).unwrap();
-    rollup.process(&momentum(11, vec![])).unwrap().unwrap();
+    rollup.process(&momentum(12, vec![])).unwrap().unwrap();
     for height in 2..=9 {
         assert!(rollup.store().leaves(height).unwrap().is_none(), "height {height} is final now: pruned");
     }

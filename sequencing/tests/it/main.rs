@@ -171,3 +171,22 @@ fn bundles_with_impossible_gas_limits_are_skipped() {
         assert!(ordered.skipped[0].1.contains("gas limit"), "{:?}", ordered.skipped);
     }
 }
+
+/// Attack (review): a challenge part's deposit was credited on the rollup as well as paid back on L1 by the
+/// settlement, so an unbonded account sending a refused part 0 with 52 ZNN got 52 ZNN twice. ZNN sent with a
+/// bond, a data-availability challenge or a challenge part is locked on L1, never a rollup deposit.
+#[test]
+fn attack_a_challenge_parts_deposit_is_credited_on_the_rollup_too() {
+    use zr_sequencing::bundle::{BOND_TAG, CHALLENGE_PART_TAG, DA_CHALLENGE_TAG};
+    let locked: Vec<AccountBlock> = [vec![BOND_TAG], vec![DA_CHALLENGE_TAG, 1], vec![CHALLENGE_PART_TAG, 1, 2]]
+        .into_iter()
+        .enumerate()
+        .map(|(i, data)| AccountBlock {
+            amount: 52 * 100_000_000,
+            token_standard: TokenStandard::ZNN,
+            ..inbox_block(&user(5), data, 20 + i as u64)
+        })
+        .collect();
+    let ordered = canonical_order(CHAIN, &Address::INBOX, &Hash([4; 32]), &locked);
+    assert!(ordered.deposits.is_empty(), "{:?}", ordered.deposits);
+}
