@@ -1,6 +1,6 @@
-//! VM and execution benchmarks: instantiating a cached module, compile time per KB, metering overhead, and
-//! token-contract transfers executed and committed on a state of one million accounts (with the native
-//! transfer as the ceiling).
+//! VM and execution benchmarks: instantiating a cached module (the token, and the worst modules validation
+//! admits), compile time per KB, metering overhead, and token-contract transfers executed and committed on a
+//! state of one million accounts (with the native transfer as the ceiling).
 
 // Deserializing the bench's own freshly compiled artifacts needs wasmer's unsafe API.
 #![allow(unsafe_code)]
@@ -65,6 +65,86 @@ fn compile_and_instantiate(c: &mut Criterion) {
     group.finish();
 }
 
+/// Modules at each per-instance limit validation sets (and one past them all, as uploads were admitted before
+/// those limits), by name.
+fn heavy_modules() -> Vec<(&'static str, Vec<u8>, bool)> {
+    use zr_protocol::gas::LIMITS;
+    let elements = |segments: u32, per: u32| -> String {
+        let items = " $f".repeat(per as usize);
+        (0..segments).map(|i| format!("(elem (i32.const {}){items})", (i * per) % 4096)).collect()
+    };
+    let data = |segments: u32, len: u32| -> String {
+        let bytes = "x".repeat(len as usize);
+        (0..segments).map(|i| format!("(data (i32.const {}) \"{bytes}\")", i * len)).collect()
+    };
+    let globals: String = (0..LIMITS.max_globals).map(|i| format!("(global (mut i64) (i64.const {i}))")).collect();
+    let per = LIMITS.max_element_items / LIMITS.max_element_segments;
+    let most_elements = elements(LIMITS.max_element_segments, per);
+    let most_data = data(LIMITS.max_data_segments, LIMITS.max_data_bytes / LIMITS.max_data_segments);
+    let pages = LIMITS.max_memory_pages;
+    let module = |body: &str| {
+        wat::parse_str(format!(
+            r#"(module (memory (export "memory") {pages}) (table {} funcref) {body} (func $f (export "f")))"#,
+            LIMITS.max_table_elements
+        ))
+        .unwrap()
+    };
+    vec![
+        ("most element items", module(&most_elements), true),
+        ("most data bytes", module(&most_data), true),
+        ("most globals", module(&globals), true),
+        ("all limits at once", module(&[most_elements.as_str(), &most_data, &globals].concat()), true),
+        ("20 000 one-item element segments (admitted before v7)", module(&elements(20_000, 1)), false),
+        ("20 000 one-byte data segments (admitted before v7)", module(&data(20_000, 1)), false),
+    ]
+}
+
+/// Instantiation of the worst modules validation admits, against the token's (the calibration of the flat
+/// `instantiate` charge): the charge is the same for all, so the time of each must stay within a small factor.
+fn worst_instantiation(c: &mut Criterion) {
+    let vm = Vm::new(None, 16).unwrap();
+    let contract = Address::contract(&key(0).address(), 0);
+    let frame = Frame { caller: key(0).address(), contract, value: 0, input: vec![], depth: 0 };
+    let mut modules = vec![("token (calibration)", token_wasm(), true)];
+    modules.extend(heavy_modules());
+    let mut group = c.benchmark_group("vm/worst_instantiation");
+    let mut report = Vec::new();
+    for (name, code, admitted) in &modules {
+        let validated = zr_executor::vm::validate(code);
+        assert_eq!(validated.is_ok(), *admitted, "{name}: {validated:?}");
+        let code = Arc::new(code.clone());
+        let module = vm.module(&sha3_256(&code), || Ok(Some(code.clone()))).unwrap();
+        let instantiate = || {
+            let instantiated =
+                vm.instantiate(&module, World::default(), frame.clone(), BLOCK).map_err(|failed| failed.1).unwrap();
+            criterion::black_box(instantiated.instance);
+        };
+        group.bench_function(*name, |b| b.iter(instantiate));
+        // A plain median for the summary below.
+        let mut times: Vec<Duration> = (0..201)
+            .map(|_| {
+                let start = Instant::now();
+                instantiate();
+                start.elapsed()
+            })
+            .collect();
+        times.sort();
+        report.push((*name, times[100], *admitted, zr_protocol::gas::instantiation_gas(code.len() as u64)));
+    }
+    group.finish();
+    let calibration = report[0].1.as_secs_f64() * 1e9 / report[0].3 as f64;
+    println!("instantiation, median of 201, against its charge (loading is charged apart, once per transaction):");
+    for (name, time, admitted, gas) in &report {
+        let per_gas = time.as_secs_f64() * 1e9 / *gas as f64;
+        println!(
+            "  {name}: {:.1} µs for {gas} gas, {per_gas:.2} ns/gas, {:.1}× the token's{}",
+            time.as_secs_f64() * 1e6,
+            per_gas / calibration,
+            if *admitted { "" } else { " (refused at upload now)" }
+        );
+    }
+}
+
 /// A module loaded from the disk cache (the memory cache holds one module, two are used in turn): what a
 /// call of a contract evicted from memory costs, against `load_per_byte` gas per byte of its code.
 fn module_loading(c: &mut Criterion) {
@@ -75,6 +155,8 @@ fn module_loading(c: &mut Criterion) {
     for (code, hash) in codes.iter().zip(&hashes) {
         vm.module(hash, || Ok(Some(code.clone()))).unwrap();
     }
+    // The first left the one-module memory cache for the second: it comes from disk.
+    vm.module(&hashes[0], || unreachable!("on disk")).unwrap();
     let mut group = c.benchmark_group("vm/load_from_disk_cache");
     group.throughput(criterion::Throughput::Bytes(codes[0].len() as u64));
     group.bench_function(format!("generated_{}KB", codes[0].len() / 1024), |b| {
@@ -341,6 +423,7 @@ fn transfers() {
 fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     compile_and_instantiate(&mut criterion);
+    worst_instantiation(&mut criterion);
     module_loading(&mut criterion);
     metering_overhead(&mut criterion);
     criterion.final_summary();

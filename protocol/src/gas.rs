@@ -21,6 +21,10 @@ pub struct GasCosts {
     pub compile_per_byte: u64,
     /// Instantiating a contract (deploy or call).
     pub instantiate: u64,
+    /// Per KiB of a contract's code (rounded up), at every instantiation: what instantiation copies (data and
+    /// element segments) grows with the code, at most about 0.25 ns a byte (`cargo bench --bench vm`,
+    /// worst_instantiation).
+    pub instantiate_per_kib: u64,
     /// Per byte of a contract's code, the first time a transaction runs that code (loading its module).
     pub load_per_byte: u64,
     /// Per function a contract's code defines, the first time a transaction runs that code: loading a
@@ -94,6 +98,15 @@ pub struct VmLimits {
     pub max_locals: u32,
     /// Globals of a module.
     pub max_globals: u32,
+    /// Element segments of a module (each costs work at every instantiation, whatever its size).
+    pub max_element_segments: u32,
+    /// Function indices in all of a module's element segments together (each a table slot written at every
+    /// instantiation).
+    pub max_element_items: u32,
+    /// Data segments of a module.
+    pub max_data_segments: u32,
+    /// Bytes in all of a module's data segments together (each copied into memory at every instantiation).
+    pub max_data_bytes: u32,
     /// Imported functions.
     pub max_imports: u32,
     /// Exports.
@@ -159,6 +172,7 @@ pub const COSTS: GasCosts = GasCosts {
     upload_per_byte: 100,
     compile_per_byte: 40,
     instantiate: 5_000,
+    instantiate_per_kib: 100,
     load_per_byte: 2,
     load_per_function: 1_300,
     host_call: 50,
@@ -198,6 +212,10 @@ pub const LIMITS: VmLimits = VmLimits {
     max_functions: 10_000,
     max_locals: 256,
     max_globals: 256,
+    max_element_segments: 64,
+    max_element_items: 4096,
+    max_data_segments: 64,
+    max_data_bytes: 256 * 1024,
     max_imports: 64,
     max_exports: 256,
     max_operand_stack: 1024,
@@ -238,6 +256,11 @@ pub const VM_RELEASE: &str = "wasmer 7.4.2 singlepass";
 pub const MAX_TX_GAS: u64 = MOMENTUM.max_tx_gas;
 /// Gas one momentum may use.
 pub const MOMENTUM_GAS_BUDGET: u64 = MOMENTUM.momentum_gas_budget;
+/// The gas instantiating a contract of `code_len` bytes costs, at every call.
+pub fn instantiation_gas(code_len: u64) -> u64 {
+    COSTS.instantiate + COSTS.instantiate_per_kib * code_len.div_ceil(1024)
+}
+
 /// Momentums after which an incomplete upload expires.
 pub const UPLOAD_EXPIRY_MOMENTUMS: u64 = MOMENTUM.upload_expiry_momentums;
 
@@ -255,7 +278,8 @@ pub fn intrinsic_gas_of_len(len: usize) -> u64 {
 /// their canonical encodings. The tag's number moves when a rule that is code rather than data changes
 /// (what validation admits, how the transition runs): v3 refused segments that would not instantiate; v4 reads
 /// no code key on a call (the contract record proves the code hash); v5 orders at most 16 383 transactions a
-/// momentum and takes no deposit from a data-availability challenge's amount.
+/// momentum and takes no deposit from a data-availability challenge's amount; v6 takes none from a challenge
+/// part's; v7 bounds element and data segments (new fields of [`VmLimits`]) and prices instantiation by code size.
 pub fn vm_version_of(
     costs: &GasCosts,
     operators: &OperatorCosts,
@@ -264,7 +288,7 @@ pub fn vm_version_of(
 ) -> Hash {
     use zr_common::codec::encode;
     sha3_256_concat([
-        b"zrollup/vm/v6|".as_slice(),
+        b"zrollup/vm/v7|".as_slice(),
         VM_RELEASE.as_bytes(),
         &encode(costs),
         &encode(operators),
@@ -285,7 +309,7 @@ mod tests {
     /// The VM version goes into every claim: a change to the cost table or limits must be deliberate.
     #[test]
     fn vm_version_is_pinned() {
-        assert_eq!(vm_version().to_hex(), "ba4dabd0efbf108af553c5ce45961e017fb8446823a23466462e529fab7866a3");
+        assert_eq!(vm_version().to_hex(), "e8bc21094602c7d8904cebc045cbd19635f24fb8ba5bdb560a4087686703f23e");
     }
 
     /// Every field of every table is in the version: each table encodes to one fixed-width integer per
@@ -293,9 +317,9 @@ mod tests {
     #[test]
     fn every_number_changes_the_version() {
         use zr_common::codec::encode;
-        assert_eq!(encode(&COSTS).len(), 22 * 8);
+        assert_eq!(encode(&COSTS).len(), 23 * 8);
         assert_eq!(encode(&OPERATOR_COSTS).len(), 10 * 8);
-        assert_eq!(encode(&LIMITS).len(), 15 * 4 + 2 * 8);
+        assert_eq!(encode(&LIMITS).len(), 19 * 4 + 2 * 8);
         assert_eq!(encode(&MOMENTUM).len(), 9 * 8);
         let base = vm_version();
         let mut costs = COSTS;

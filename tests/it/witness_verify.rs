@@ -219,7 +219,7 @@ fn golden_witness() {
     let witness = build_witness(VM.as_ref(), pre, &claim, &leaves, &ordered, 2).unwrap();
     assert_eq!(
         sha3_256(&witness.to_bytes()).to_hex(),
-        "0e3c85dd290f60e691874b49ef45790ac4a8253a60ee2ee44160f1d15a2570de"
+        "74ae37fc8c5469f83344aaf2d817af8fb789351ddc5393f598702d83d157498e"
     );
 }
 

@@ -15,6 +15,14 @@ pub const MAX_FUNCTIONS: u32 = LIMITS.max_functions;
 pub const MAX_LOCALS: u32 = LIMITS.max_locals;
 /// Globals of a module.
 pub const MAX_GLOBALS: u32 = LIMITS.max_globals;
+/// Element segments of a module.
+pub const MAX_ELEMENT_SEGMENTS: u32 = LIMITS.max_element_segments;
+/// Function indices in all of a module's element segments.
+pub const MAX_ELEMENT_ITEMS: u32 = LIMITS.max_element_items;
+/// Data segments of a module.
+pub const MAX_DATA_SEGMENTS: u32 = LIMITS.max_data_segments;
+/// Bytes in all of a module's data segments.
+pub const MAX_DATA_BYTES: u32 = LIMITS.max_data_bytes;
 /// Imported functions.
 pub const MAX_IMPORTS: u32 = LIMITS.max_imports;
 /// Exports.

@@ -167,14 +167,15 @@ impl Vm {
             Err(e) => return fail(world, gas, CallError::State(e)),
         };
         let code_hash = contract.code_hash;
-        // Instantiation every time; loading the module once per transaction, by the code's size.
+        // Instantiation every time (by the code's size, which bounds what it copies); loading the module once per
+        // transaction, by the code's size and functions.
         let costs = &zr_protocol::gas::COSTS;
         let load = if world.loaded.contains(&code_hash) {
             0
         } else {
             costs.load_per_byte * contract.code_len + costs.load_per_function * u64::from(contract.functions)
         };
-        let Some(gas) = gas.checked_sub(costs.instantiate + load) else {
+        let Some(gas) = gas.checked_sub(zr_protocol::gas::instantiation_gas(contract.code_len) + load) else {
             return fail(world, 0, CallError::OutOfGas);
         };
         world.loaded.insert(code_hash);

@@ -173,11 +173,21 @@ pub fn validate(code: &[u8]) -> Result<u32, ValidationError> {
             }
             Payload::StartSection { .. } => return reject("a start function is not allowed"),
             Payload::ElementSection(reader) => {
+                // Instantiation writes every segment's items into its table: its work is bounded here, as
+                // the flat `instantiate` charge covers it (`cargo bench --bench vm`, worst_instantiation).
+                if reader.count() > MAX_ELEMENT_SEGMENTS {
+                    return reject(format!("{} element segments, more than {MAX_ELEMENT_SEGMENTS}", reader.count()));
+                }
+                let mut items = 0u32;
                 for element in reader {
                     let element = element.map_err(|e| ValidationError(e.to_string()))?;
                     let ElementItems::Functions(functions) = element.items else {
                         return reject("table elements must be function indices");
                     };
+                    items = items.saturating_add(functions.count());
+                    if items > MAX_ELEMENT_ITEMS {
+                        return reject(format!("element segments hold more than {MAX_ELEMENT_ITEMS} functions"));
+                    }
                     // Validated code must instantiate (a failure then is the node's, not the contract's): an
                     // active segment must sit at a constant offset inside its table's initial size.
                     if let wasmer::wasmparser::ElementKind::Active { table_index, offset_expr } = element.kind {
@@ -196,8 +206,17 @@ pub fn validate(code: &[u8]) -> Result<u32, ValidationError> {
                 }
             }
             Payload::DataSection(reader) => {
+                // Instantiation copies every segment into memory: bounded here, as for element segments.
+                if reader.count() > MAX_DATA_SEGMENTS {
+                    return reject(format!("{} data segments, more than {MAX_DATA_SEGMENTS}", reader.count()));
+                }
+                let mut bytes = 0usize;
                 for data in reader {
                     let data = data.map_err(|e| ValidationError(e.to_string()))?;
+                    bytes = bytes.saturating_add(data.data.len());
+                    if bytes > MAX_DATA_BYTES as usize {
+                        return reject(format!("data segments hold more than {MAX_DATA_BYTES} bytes"));
+                    }
                     if let wasmer::wasmparser::DataKind::Active { offset_expr, .. } = data.kind {
                         let end = constant_offset(&offset_expr)? + data.data.len() as u64;
                         if end > min_pages * 65_536 {

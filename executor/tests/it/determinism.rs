@@ -56,7 +56,7 @@ fn run_worker() -> String {
 /// The digest of the workload's receipts (roots, gas, events, failures), pinned: any change to execution —
 /// the cost table, the VM, the state tree, the transition — fails here, and must be made on purpose (with a
 /// new VM version where it changes what claims say).
-const GOLDEN: &str = "6d0e0457f6fdfec3b5062b5b2cdc58d629e4d0d77ebd85176097399508b0dded";
+const GOLDEN: &str = "0a81d472d2628ef81a2d315f42f351a34e29636c1a63406622c290e15b54a6e1";
 
 #[test]
 fn same_results_in_separate_processes() {

@@ -201,6 +201,40 @@ fn invalid_modules_are_rejected_at_deploy() {
     assert!(failed_reason(&r).contains("has not been uploaded"));
 }
 
+/// Attack (hardening #1): instantiation is charged flat, so a module whose instantiation is heavy for the host
+/// (tens of thousands of element or data segments) made each cheap call cost executors far more time than its
+/// gas. Every per-instance cost is bounded at upload; the worst modules that pass are measured in
+/// `cargo bench --bench vm` (worst_instantiation).
+#[test]
+fn attack_modules_heavy_to_instantiate_are_refused_at_upload() {
+    let mut h = Harness::new();
+    let user = key(1);
+    let elements = |segments: usize, per: usize| {
+        let items = " $f".repeat(per);
+        let segs: String = (0..segments).map(|i| format!("(elem (i32.const {}){items})", (i * per) % 4096)).collect();
+        wasm(&format!(r#"(module (memory (export "memory") 1) (table 4096 funcref) {segs} (func $f (export "f")))"#))
+    };
+    let many_segments = elements(20_000, 1);
+    assert!(rejected_upload(&mut h, &user, &many_segments).contains("20000 element segments, more than 64"));
+    let many_items = elements(64, 65);
+    assert!(rejected_upload(&mut h, &user, &many_items).contains("more than 4096 functions"));
+    let data = |segments: usize, len: usize| {
+        let bytes = "x".repeat(len);
+        let segs: String = (0..segments).map(|i| format!("(data (i32.const {}) \"{bytes}\")", i * len)).collect();
+        wasm(&format!(r#"(module (memory (export "memory") 64) {segs} (func (export "f")))"#))
+    };
+    assert!(rejected_upload(&mut h, &user, &data(20_000, 1)).contains("20000 data segments, more than 64"));
+    assert!(rejected_upload(&mut h, &user, &data(2, 200 * 1024)).contains("more than 262144 bytes"));
+    // The most each rule admits deploys and runs.
+    let (most_elements, most_data) = (elements(64, 64), data(64, 4096));
+    let elements_at = h.deploy(&user, &most_elements, vec![], 0);
+    let data_at = h.deploy(&user, &most_data, vec![], 0);
+    for contract in [elements_at, data_at] {
+        let r = h.call(&user, contract, "f", vec![]);
+        assert_eq!(r.status, ReceiptStatus::Success, "{r:?}");
+    }
+}
+
 #[test]
 fn another_account_cannot_spoil_an_upload() {
     let mut h = Harness::new();
@@ -251,8 +285,9 @@ fn event_bytes_are_capped_so_receipts_stay_readable() {
     assert_eq!(run_failing(&mut h, &user, contract, "five"), "events of more than 65536 bytes");
 }
 
-/// Loading a module is charged by its code's size, once per transaction: calling a large contract costs its
-/// caller what loading it costs every executor.
+/// Loading a module is charged by its code's size, once per transaction, and instantiating it by its size in
+/// KiB, every call: calling a large contract costs its caller what loading and instantiating it cost every
+/// executor.
 #[test]
 fn module_loading_is_charged_by_code_size() {
     let mut h = Harness::new();
@@ -269,7 +304,11 @@ fn module_loading_is_charged_by_code_size() {
     let small_gas = h.call(&user, a, "noop", vec![]).gas_used;
     let large_gas = h.call(&user, b, "noop", vec![]).gas_used;
     let costs = &zr_protocol::gas::COSTS;
-    assert_eq!(large_gas - small_gas, costs.load_per_byte * (large.len() - small.len()) as u64);
+    let instantiation = |code: &[u8]| zr_protocol::gas::instantiation_gas(code.len() as u64);
+    // 40 KiB (rounded up) against 1.
+    assert_eq!(instantiation(&large) - instantiation(&small), costs.instantiate_per_kib * (40 - 1));
+    let by_bytes = costs.load_per_byte * (large.len() - small.len()) as u64;
+    assert_eq!(large_gas - small_gas, by_bytes + instantiation(&large) - instantiation(&small));
     // And by its functions: 100 more of them cost 100 × load_per_function (plus their bytes).
     let many = wasm(&format!(
         r#"(module (memory (export "memory") 1) (data (i32.const 0) "{}") (func (export "noop")) {})"#,
@@ -279,5 +318,6 @@ fn module_loading_is_charged_by_code_size() {
     let c = h.deploy(&user, &many, vec![], 0);
     let many_gas = h.call(&user, c, "noop", vec![]).gas_used;
     let by_bytes = costs.load_per_byte * (many.len() - small.len()) as u64;
-    assert_eq!(many_gas - small_gas, by_bytes + 100 * costs.load_per_function);
+    let by_size = instantiation(&many) - instantiation(&small);
+    assert_eq!(many_gas - small_gas, by_bytes + by_size + 100 * costs.load_per_function);
 }
