@@ -49,7 +49,10 @@ pub enum Rejection {
         max: u64,
     },
     /// The sender cannot pay the maximum fee.
-    #[error("insufficient funds: the maximum fee (gas limit × fee per gas) is {needs}, the account has {has} ZNN")]
+    #[error(
+        "insufficient funds: its maximum fee (gas limit × fee per gas) with those of the sender's transactions held \
+         before it is {needs}, the account has {has} ZNN"
+    )]
     InsufficientFunds {
         /// The maximum fee, smallest unit.
         needs: u128,

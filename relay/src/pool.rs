@@ -114,6 +114,12 @@ pub struct Admitted {
     pub displaced_held: Option<Held>,
 }
 
+/// Transactions whose status may be followed at once (a follower of a transaction no longer followed
+/// is refused until some leave).
+pub const MAX_WATCHED: usize = 50_000;
+/// Followers of one transaction at once.
+pub const MAX_WATCHERS_PER_TX: usize = 64;
+
 /// The mempool.
 pub struct Pool {
     config: PoolConfig,
@@ -234,10 +240,20 @@ impl Pool {
             self.forget_empty(&sender);
             return Err(Rejection::NonceTooHigh { expected, max: max_ahead });
         }
+        // Every held transaction of the sender not executed yet may spend its maximum fee: this one must be
+        // payable after them (one replaced is not counted), or it would sit in the ready lane forever.
         let max_fee = u128::from(tx.body.gas_limit) * u128::from(tx.body.fee_per_gas);
-        if account.znn < max_fee && !sponsored {
+        let state = &self.senders[&sender];
+        let committed: u128 = state
+            .txs
+            .range(state.next_nonce..)
+            .filter(|(held_nonce, _)| **held_nonce != nonce)
+            .map(|(_, hash)| self.held[hash].max_fee())
+            .sum();
+        let needs = committed.saturating_add(max_fee);
+        if account.znn < needs && !sponsored {
             self.forget_empty(&sender);
-            return Err(Rejection::InsufficientFunds { needs: max_fee, has: account.znn });
+            return Err(Rejection::InsufficientFunds { needs, has: account.znn });
         }
         let (mut displaced, mut displaced_held) = (None, None);
         let same_nonce = self.senders.get(&sender).and_then(|s| s.txs.get(&nonce)).copied();
@@ -272,14 +288,17 @@ impl Pool {
                 return Err(Rejection::SenderFull { cap: self.config.max_per_sender });
             }
             if self.held.len() >= self.config.max_txs {
-                let victim =
-                    self.eviction_candidate().filter(|v| self.held[v].tx.body.fee_per_gas < tx.body.fee_per_gas);
+                // A transaction that cannot be posted (behind a gap, or past what its sender can pay) goes first,
+                // whatever it offers; then the one paying least, if less than this one.
+                let (victim, reason) = match self.stuck_candidate() {
+                    Some(stuck) => (Some(stuck), format!("evicted: the mempool is full, and {hash} can be posted")),
+                    None => (
+                        self.eviction_candidate().filter(|v| self.held[v].tx.body.fee_per_gas < tx.body.fee_per_gas),
+                        format!("evicted: the mempool is full and {hash} pays a higher fee per gas"),
+                    ),
+                };
                 let Some(victim) = victim else { return Err(Rejection::PoolFull { cap: self.config.max_txs }) };
-                let view = TransactionView::with_reason(
-                    victim,
-                    TransactionStatus::Dropped,
-                    format!("evicted: the mempool is full and {hash} pays a higher fee per gas"),
-                );
+                let view = TransactionView::with_reason(victim, TransactionStatus::Dropped, reason);
                 displaced_held = self.held.get(&victim).cloned();
                 self.remove(&victim);
                 displaced = Some(view);
@@ -306,6 +325,35 @@ impl Pool {
             .filter_map(|s| s.txs.last_key_value().map(|(_, h)| &self.held[h]))
             .filter(|h| h.stage == Stage::Pending)
             .min_by_key(|h| (h.tx.body.fee_per_gas, std::cmp::Reverse(h.seq)))
+            .map(|h| h.hash)
+    }
+
+    /// The first of `state`'s nonces it cannot have posted: its held transactions from its next nonce on, in
+    /// order, each spending its maximum fee from the balance; a missing nonce, or one the balance left cannot
+    /// pay, ends the run.
+    fn unpayable_from(&self, state: &SenderState) -> u64 {
+        let mut left = state.balance;
+        let mut nonce = state.next_nonce;
+        while let Some(hash) = state.txs.get(&nonce) {
+            let Some(rest) = left.checked_sub(self.held[hash].max_fee()) else { return nonce };
+            left = rest;
+            nonce += 1;
+        }
+        nonce
+    }
+
+    /// Whether `held` waits for something that may never come: a nonce before it, or funds.
+    fn is_stuck(&self, held: &Held) -> bool {
+        held.stage == Stage::Pending && held.tx.body.nonce >= self.unpayable_from(&self.senders[&held.sender])
+    }
+
+    /// The oldest stuck transaction that is the last nonce its sender holds (evicting it opens no gap).
+    fn stuck_candidate(&self) -> Option<Hash> {
+        self.senders
+            .values()
+            .filter_map(|s| s.txs.last_key_value().map(|(_, h)| &self.held[h]))
+            .filter(|h| self.is_stuck(h))
+            .min_by_key(|h| h.seq)
             .map(|h| h.hash)
     }
 
@@ -512,22 +560,27 @@ impl Pool {
         }
     }
 
-    /// Drops transactions queued behind a nonce gap for longer than the TTL; returns their final status.
+    /// Drops transactions stuck for longer than the TTL — queued behind a nonce gap, or past what their sender's
+    /// balance can pay (the balance fell since they were admitted) — returns their final status.
     pub fn expire_queued(&mut self, now: Instant) -> Vec<TransactionView> {
-        let expired: Vec<(Hash, u64)> = self
+        let ttl = self.config.queued_ttl.as_secs();
+        let expired: Vec<(Hash, String)> = self
             .held
             .values()
             .filter(|h| h.stage == Stage::Pending && now.duration_since(h.since) > self.config.queued_ttl)
-            .filter_map(|h| self.gap_before(h).map(|gap| (h.hash, gap)))
+            .filter_map(|h| match self.gap_before(h) {
+                Some(gap) => Some((h.hash, format!("queued longer than {ttl} s waiting for nonce {gap}"))),
+                None if self.is_stuck(h) => Some((
+                    h.hash,
+                    format!("its sender could not pay its maximum fee, after those before it, for {ttl} s"),
+                )),
+                None => None,
+            })
             .collect();
         expired
             .into_iter()
-            .map(|(hash, gap)| {
-                let view = TransactionView::with_reason(
-                    hash,
-                    TransactionStatus::Dropped,
-                    format!("queued longer than {} s waiting for nonce {gap}", self.config.queued_ttl.as_secs()),
-                );
+            .map(|(hash, reason)| {
+                let view = TransactionView::with_reason(hash, TransactionStatus::Dropped, reason);
                 self.finish(view.clone());
                 view
             })
@@ -550,17 +603,51 @@ impl Pool {
     }
 
     /// Follows `hash`'s status: the current one first (if known), then every change until a terminal one.
-    pub fn watch(&mut self, hash: Hash) -> mpsc::UnboundedReceiver<TransactionView> {
+    /// `None` when the relay follows [`MAX_WATCHED`] transactions already, or `hash` has
+    /// [`MAX_WATCHERS_PER_TX`] followers, all still there.
+    pub fn watch(&mut self, hash: Hash) -> Option<mpsc::UnboundedReceiver<TransactionView>> {
         let (tx, rx) = mpsc::unbounded_channel();
         let mut watcher = Watcher { tx, last: None };
         if let Some(view) = self.view(&hash) {
             watcher.send(&view);
             if view.status.is_terminal() {
-                return rx;
+                return Some(rx);
             }
         }
-        self.watchers.entry(hash).or_default().push(watcher);
-        rx
+        if !self.watchers.contains_key(&hash) && self.watchers.len() >= MAX_WATCHED {
+            self.watchers.retain(|_, list| {
+                list.retain(|w| !w.tx.is_closed());
+                !list.is_empty()
+            });
+            if self.watchers.len() >= MAX_WATCHED {
+                return None;
+            }
+        }
+        let list = self.watchers.entry(hash).or_default();
+        if list.len() >= MAX_WATCHERS_PER_TX {
+            list.retain(|w| !w.tx.is_closed());
+            if list.len() >= MAX_WATCHERS_PER_TX {
+                return None;
+            }
+        }
+        list.push(watcher);
+        Some(rx)
+    }
+
+    /// Forgets the followers of `hash` that have gone (their stream ended): called as each one ends, so a
+    /// client that subscribes and leaves holds nothing.
+    pub fn unwatch(&mut self, hash: &Hash) {
+        if let Some(list) = self.watchers.get_mut(hash) {
+            list.retain(|w| !w.tx.is_closed());
+            if list.is_empty() {
+                self.watchers.remove(hash);
+            }
+        }
+    }
+
+    /// Transactions whose status someone follows.
+    pub fn watched(&self) -> usize {
+        self.watchers.len()
     }
 
     fn notify_sender(&mut self, sender: &Address) {
@@ -745,7 +832,7 @@ mod tests {
     fn statuses_are_watched_until_terminal_and_nonces_advance() {
         let mut pool = Pool::new(config());
         let hash = admit(&mut pool, 1, 0, 1).unwrap().view.hash;
-        let mut statuses = pool.watch(hash);
+        let mut statuses = pool.watch(hash).unwrap();
         pool.set_stage(&hash, Stage::Bundled { bundle: Hash::ZERO, l1_block: Hash::ZERO, posted_at: 5 });
         pool.set_stage(&hash, Stage::Sequenced { height: 6, index: 1 });
         pool.finish(TransactionView::new(hash, TransactionStatus::Executed));
@@ -761,6 +848,86 @@ mod tests {
         assert!(pool.dropped_by_executor(&h1, "fee").is_none());
         assert!(pool.dropped_by_executor(&h1, "fee").is_none());
         assert_eq!(pool.dropped_by_executor(&h1, "fee").unwrap().status, Dropped);
+    }
+
+    /// Attack (hardening #4): following the status of a hash the relay does not know, and leaving, in a loop
+    /// grew the relay without bound. A follower is forgotten when its stream ends, and bounded while it stays.
+    #[test]
+    fn attack_watchers_of_unknown_hashes_are_forgotten_and_bounded() {
+        let mut pool = Pool::new(config());
+        for n in 0..10_000u32 {
+            let hash = Hash(zr_common::sha3_256(&n.to_le_bytes()).0);
+            drop(pool.watch(hash).unwrap());
+            pool.unwatch(&hash);
+        }
+        assert_eq!(pool.watched(), 0, "every follower left");
+        // Followers that stay are bounded per transaction; one that leaves makes room.
+        let hash = Hash([7; 32]);
+        let mut kept: Vec<_> = (0..MAX_WATCHERS_PER_TX).map(|_| pool.watch(hash).unwrap()).collect();
+        assert!(pool.watch(hash).is_none(), "the {}th follower of one transaction", MAX_WATCHERS_PER_TX + 1);
+        kept.pop();
+        assert!(pool.watch(hash).is_some());
+        // And in all: leavers that never said so are swept when the bound is reached.
+        let mut pool = Pool::new(config());
+        for n in 0..MAX_WATCHED as u32 {
+            drop(pool.watch(Hash(zr_common::sha3_256(&n.to_le_bytes()).0)).unwrap());
+        }
+        assert_eq!(pool.watched(), MAX_WATCHED);
+        let staying = pool.watch(Hash([8; 32])).unwrap();
+        assert_eq!(pool.watched(), 1, "the gone were swept");
+        drop(staying);
+    }
+
+    fn admit_with(pool: &mut Pool, sender: u8, nonce: u64, fee: u64, znn: u128) -> Result<Admitted, Rejection> {
+        let (tx, hash) = tx(sender, nonce, fee);
+        pool.admit(tx, hash, &account(sender, 0, znn), false, false)
+    }
+
+    /// Attack (hardening #3): admission checked each transaction's maximum fee against the balance alone and
+    /// `ready()` stops at the first one the sender cannot pay, so a sender who spent its balance at nonce 0 left
+    /// nonces 1-63 held forever, and recycled accounts filled the pool until every paying transaction was
+    /// refused as pool full.
+    #[test]
+    fn attack_unpayable_transactions_jam_the_ready_lane() {
+        let mut pool = Pool::new(config());
+        // Each transaction may spend 100 (gas limit 100 × fee 1): 250 pays for two held at once, not three.
+        admit_with(&mut pool, 1, 0, 1, 250).unwrap();
+        admit_with(&mut pool, 1, 1, 1, 250).unwrap();
+        assert_eq!(
+            admit_with(&mut pool, 1, 2, 1, 250).unwrap_err(),
+            Rejection::InsufficientFunds { needs: 300, has: 250 }
+        );
+        // A replacement counts once.
+        admit_with(&mut pool, 1, 1, 2, 300).unwrap();
+        // The sender spends its balance elsewhere: nothing of it is ready, and it goes after the TTL.
+        pool.update_account(&account(1, 0, 50));
+        assert!(pool.ready().is_empty());
+        assert!(pool.expire_queued(Instant::now() + Duration::from_secs(30)).is_empty(), "not before the TTL");
+        let expired = pool.expire_queued(Instant::now() + Duration::from_secs(61));
+        assert_eq!(expired.len(), 2, "{expired:?}");
+        assert!(expired[0].reason.as_ref().unwrap().contains("could not pay its maximum fee"), "{expired:?}");
+        assert!(pool.is_empty());
+
+        // A full pool of stuck transactions paying more gives way to one that can be posted, paying less.
+        let mut pool = Pool::new(config());
+        for sender in 1..=3 {
+            admit_with(&mut pool, sender, 0, 5, 1_000).unwrap();
+            admit_with(&mut pool, sender, 1, 5, 1_000).unwrap();
+            pool.update_account(&account(sender, 0, 0));
+        }
+        assert_eq!(pool.len(), 6);
+        let paying = admit_with(&mut pool, 9, 0, 1, 1_000_000).unwrap();
+        let evicted = paying.displaced.unwrap();
+        assert_eq!(evicted.hash, tx(1, 1, 5).1, "the oldest stuck last nonce");
+        assert!(evicted.reason.unwrap().contains("can be posted"));
+        assert_eq!(pool.ready().iter().map(|t| t.hash()).collect::<Vec<_>>(), vec![paying.view.hash]);
+        // Payable transactions paying more are not evicted for it.
+        let mut pool = Pool::new(config());
+        for sender in 1..=3 {
+            admit_with(&mut pool, sender, 0, 5, 1_000).unwrap();
+            admit_with(&mut pool, sender, 1, 5, 1_000).unwrap();
+        }
+        assert_eq!(admit_with(&mut pool, 9, 0, 1, 1_000_000).unwrap_err(), Rejection::PoolFull { cap: 6 });
     }
 
     #[test]

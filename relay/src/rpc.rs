@@ -30,6 +30,8 @@ use zr_rpc_api::metrics::{RpcMetrics, Timed};
 pub const MAX_BATCH: u32 = 1024;
 /// The largest answer (a witness passed through from the executor).
 pub const MAX_RESPONSE_BYTES: u32 = 32 * 1024 * 1024;
+/// Status subscriptions one WebSocket connection may hold at once (the pool bounds them in all).
+pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: u32 = 128;
 
 fn invalid(message: impl Into<String>) -> ErrorObjectOwned {
     ErrorObjectOwned::owned(codes::INVALID_REQUEST, message.into(), None::<()>)
@@ -55,8 +57,23 @@ pub struct RelayRpc {
 }
 
 impl RelayRpc {
-    /// Forwards a status stream to a subscription until a terminal status or the client leaves.
+    /// Forwards `hash`'s status stream to a subscription until a terminal status or the client leaves; then
+    /// the pool forgets the follower.
     async fn forward(
+        &self,
+        hash: Hash,
+        sink: jsonrpsee::SubscriptionSink,
+        statuses: mpsc::UnboundedReceiver<TransactionView>,
+        wrap: fn(TransactionView) -> serde_json::Value,
+    ) -> SubscriptionResult {
+        let result = Self::forward_until_done(sink, statuses, wrap).await;
+        let mut pool = self.relay.pool.lock().expect("pool lock");
+        pool.unwatch(&hash);
+        self.relay.metrics.watched.set(pool.watched() as u64);
+        result
+    }
+
+    async fn forward_until_done(
         sink: jsonrpsee::SubscriptionSink,
         mut statuses: mpsc::UnboundedReceiver<TransactionView>,
         wrap: fn(TransactionView) -> serde_json::Value,
@@ -85,10 +102,14 @@ impl RollupRelayApiServer for RelayRpc {
     async fn send_transaction_and_watch(&self, pending: PendingSubscriptionSink, tx: String) -> SubscriptionResult {
         let sink = pending.accept().await?;
         match self.relay.submit(&tx, true).await {
-            Ok((_, Some(statuses))) => {
-                Self::forward(sink, statuses, |v| serde_json::to_value(v).expect("a view serializes")).await
+            Ok((hash, Some(statuses))) => {
+                self.forward(hash, sink, statuses, |v| serde_json::to_value(v).expect("a view serializes")).await
             }
-            Ok((hash, None)) => Err(format!("no status stream for {hash}").into()),
+            Ok((hash, None)) => Err(format!(
+                "{hash} is admitted, but this relay follows too many transactions' statuses to follow it now \
+                 (rollup.getTransaction reads it)"
+            )
+            .into()),
             Err(rejection) => {
                 let hash = crate::admission::hash_of_hex(&tx).unwrap_or(Hash::ZERO);
                 let view = TransactionView::with_reason(hash, TransactionStatus::Rejected, rejection.to_string());
@@ -218,9 +239,13 @@ impl RollupStateApiServer for RelayRpc {
                 return Ok(());
             }
         };
-        let statuses = self.relay.pool.lock().expect("pool lock").watch(hash);
+        let Some(statuses) = self.relay.pool.lock().expect("pool lock").watch(hash) else {
+            pending.reject(invalid("this relay follows too many transactions' statuses now; try again later")).await;
+            return Ok(());
+        };
         let sink = pending.accept().await?;
-        Self::forward(sink, statuses, |v| serde_json::to_value(RollupEvent::Transaction(v)).expect("serializes")).await
+        let wrap = |v| serde_json::to_value(RollupEvent::Transaction(v)).expect("serializes");
+        self.forward(hash, sink, statuses, wrap).await
     }
 }
 
@@ -244,6 +269,7 @@ pub async fn serve(
         .max_request_body_size(config.max_request_bytes)
         .max_response_body_size(MAX_RESPONSE_BYTES)
         .max_connections(config.max_connections)
+        .max_subscriptions_per_connection(MAX_SUBSCRIPTIONS_PER_CONNECTION)
         .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH))
         .build();
     let cors = crate::cors::layer(cors_origins);

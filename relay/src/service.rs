@@ -48,6 +48,7 @@ pub struct Metrics {
     pub(crate) rate_limited: Arc<Counter>,
     pub(crate) lanes: GaugeVec,
     pub(crate) oldest: Arc<Gauge>,
+    pub(crate) watched: Arc<Gauge>,
     pub(crate) since_post: Arc<Gauge>,
     pub(crate) l1_silent: Arc<Gauge>,
     pub(crate) peers: Arc<Gauge>,
@@ -97,6 +98,7 @@ impl Metrics {
             ),
             oldest: registry
                 .gauge("zr_relay_mempool_oldest_seconds", "How long the oldest held transaction has waited"),
+            watched: registry.gauge("zr_relay_watched_transactions", "Transactions whose status a subscriber follows"),
             peers: registry.gauge("zr_relay_peers", "Gossip peers connected"),
             since_post: registry.gauge(
                 "zr_relay_momentums_since_post",
@@ -184,7 +186,7 @@ impl Relay {
             // The same transaction again (the user retrying, or another relay gossiped it first): a watcher
             // follows the one already held or done, which is not refused.
             Err(Rejection::Known { hash }) if watch => {
-                return Ok((hash, Some(self.pool.lock().expect("pool lock").watch(hash))));
+                return Ok((hash, self.pool.lock().expect("pool lock").watch(hash)));
             }
             other => other?,
         };
@@ -249,7 +251,7 @@ impl Relay {
         let (admitted, rx, row) = {
             let mut pool = self.pool.lock().expect("pool lock");
             let admitted = pool.admit(tx, hash, &account, sponsored, from_peer)?;
-            let rx = watch.then(|| pool.watch(hash));
+            let rx = if watch { pool.watch(hash) } else { None };
             let row = Change::held(pool.get(&hash).expect("just admitted"));
             self.metrics.held.set(pool.len() as u64);
             (admitted, rx, row)

@@ -170,6 +170,7 @@ async fn on_momentum(relay: &Relay, momentum: DetailedMomentum) -> Vec<Hash> {
             relay.metrics.lanes.with_label_values(&[lane]).set(i64::try_from(count).unwrap_or(i64::MAX));
         }
         relay.metrics.oldest.set(oldest.as_secs());
+        relay.metrics.watched.set(pool.watched() as u64);
     }
     let last_post = relay.last_post.load(std::sync::atomic::Ordering::Relaxed);
     relay.metrics.since_post.set(height.saturating_sub(last_post));

@@ -366,10 +366,27 @@ async fn bad_input_is_refused_with_its_reason_and_the_relay_keeps_serving() {
     assert_eq!(data.unwrap()["expected"], 8);
     assert!(message.contains("next nonce is 8"), "{message}");
 
+    // Attack (hardening #4): following unknown hashes and leaving, over and over, leaves nothing behind.
+    for round in 0..50u32 {
+        let ws = WsClientBuilder::default().build(url.replace("http://", "ws://")).await.unwrap();
+        let mut subs = Vec::new();
+        for n in 0..6u32 {
+            let hash = zr_common::sha3_256(&[round.to_le_bytes(), n.to_le_bytes()].concat());
+            subs.push(ws.subscribe_events(zr_rpc_api::Topic::TransactionStatus, Some(hash)).await.unwrap());
+        }
+        drop(subs);
+        drop(ws);
+    }
+    let ops = format!("http://{}", relay.ops_addr);
+    let nothing_watched = async || {
+        let metrics = reqwest::get(format!("{ops}/metrics")).await.unwrap().text().await.unwrap();
+        metrics.contains("zr_relay_watched_transactions 0")
+    };
+    eventually(nothing_watched).await;
+
     // What was refused is on the ops endpoint by reason, every call by method; invented names are `other`.
     let unknown = raw_rpc(&url, "rollup.noSuchMethod", serde_json::json!([])).await;
     assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
-    let ops = format!("http://{}", relay.ops_addr);
     let metrics = reqwest::get(format!("{ops}/metrics")).await.unwrap().text().await.unwrap();
     for series in [
         "zr_relay_rejected_total{reason=\"bad_signature\"} 1",
