@@ -24,6 +24,13 @@ use crate::rollup::{Processed, QueryError, Rollup, StateAtError};
 pub const MAX_CALL_GAS: u64 = 10_000_000;
 /// Read-only calls running at once, across all connections: queries cannot take the cores from execution.
 pub const CONCURRENT_CALLS: usize = 2;
+/// Witnesses built at once, across all connections, each on a thread of its own (not the blocking pool that
+/// queries and execution share): rebuilding a pre-state undoes heights of state.
+pub const CONCURRENT_WITNESSES: usize = 1;
+/// Heights below the head a witness's pre-state may be rebuilt from: far more than a claim stays open for.
+pub const MAX_WITNESS_DEPTH: u64 = 1_024;
+/// `getClaimLeaves` answered at once (each up to a few MB).
+pub const CONCURRENT_LEAVES: usize = 4;
 /// The largest answer (a witness in JSON at the witness cap, with room).
 pub const MAX_RESPONSE_BYTES: u32 = 32 * 1024 * 1024;
 /// Requests in one JSON-RPC batch.
@@ -64,16 +71,18 @@ pub struct RpcContext {
     events: broadcast::Sender<Arc<Processed>>,
     peer_claims: crate::gossip::PeerClaims,
     calls_running: Arc<std::sync::atomic::AtomicUsize>,
+    witnesses_running: Arc<std::sync::atomic::AtomicUsize>,
+    leaves_running: Arc<std::sync::atomic::AtomicUsize>,
 }
 
-/// A slot among the [`CONCURRENT_CALLS`], released on drop.
+/// A slot among at most `cap` of one kind of work running at once, released on drop.
 struct CallSlot(Arc<std::sync::atomic::AtomicUsize>);
 
 impl CallSlot {
-    fn take(running: &Arc<std::sync::atomic::AtomicUsize>) -> Option<CallSlot> {
+    fn take(running: &Arc<std::sync::atomic::AtomicUsize>, cap: usize) -> Option<CallSlot> {
         use std::sync::atomic::Ordering;
         running
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < CONCURRENT_CALLS).then_some(n + 1))
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < cap).then_some(n + 1))
             .ok()
             .map(|_| CallSlot(running.clone()))
     }
@@ -87,8 +96,44 @@ impl Drop for CallSlot {
 
 impl RpcContext {
     /// Builds the witness of leaf `index` of `claim` from this executor's state before the claim's momentum.
+    /// Everything cheap is checked first — the height within [`MAX_WITNESS_DEPTH`] of the head, the claim
+    /// building on this executor's root, its leaves hashing to its leaves root — then at most
+    /// [`CONCURRENT_WITNESSES`] are built at once, each on its own thread.
     async fn witness(&self, claim: Claim, leaves: Vec<ClaimLeaf>, index: u32) -> RpcResult<zr_fraud::Witness> {
         let height = claim.body.height;
+        let head = self.rollup.head().height;
+        if height == 0 || height > head {
+            return Err(invalid(format!("height {height} is not executed here (the head is {head})")));
+        }
+        if head - height > MAX_WITNESS_DEPTH {
+            return Err(invalid(format!(
+                "height {height} is more than {MAX_WITNESS_DEPTH} below the head ({head}): its state is not rebuilt"
+            )));
+        }
+        let ours = match self.rollup.store().state_root(height - 1)? {
+            Some(root) => root,
+            None if height == 1 => Hash::ZERO,
+            None => return Err(invalid(format!("the state of height {} is gone here", height - 1))),
+        };
+        if claim.body.prev_state_root != ours {
+            return Err(invalid(format!(
+                "the claim builds on root {} at height {}, this executor's is {ours}: no witness from this state \
+                 proves anything about it",
+                claim.body.prev_state_root,
+                height - 1
+            )));
+        }
+        if zr_protocol::leaves_root(&leaves) != claim.body.leaves_root {
+            return Err(invalid("the leaves do not hash to the claim's leaves root"));
+        }
+        if index as usize >= leaves.len() {
+            return Err(invalid(format!("leaf {index} of {}: no such leaf", leaves.len())));
+        }
+        let Some(slot) = CallSlot::take(&self.witnesses_running, CONCURRENT_WITNESSES) else {
+            return Err(server_error(format!(
+                "{CONCURRENT_WITNESSES} witness(es) are being built already; try again shortly"
+            )));
+        };
         let momentum =
             (self.momentums)(height).await.map_err(|e| server_error(format!("cannot read momentum {height}: {e}")))?;
         let m = &momentum.momentum.momentum;
@@ -96,7 +141,8 @@ impl RpcContext {
         let verified = zr_sequencing::verify_inbox(self.rollup.chain_id(), &Address::INBOX, &blocks);
         let ordered = zr_sequencing::order_verified(verified, &m.previous_hash);
         let rollup = self.rollup.clone();
-        tokio::task::spawn_blocking(move || {
+        let build = move || {
+            let _slot = slot;
             // Within `history_depth` the state is in memory; older, it is rebuilt from the store's undo values.
             let pre_state = rollup.state_after(height.saturating_sub(1)).map_err(|e| match e {
                 StateAtError::Store(e) => server_error(e.to_string()),
@@ -104,9 +150,15 @@ impl RpcContext {
             })?;
             zr_fraud::build_witness(rollup.vm().as_ref(), pre_state, &claim, &leaves, &ordered, index)
                 .map_err(|e| invalid(e.to_string()))
-        })
-        .await
-        .map_err(|e| server_error(format!("witness task failed: {e}")))?
+        };
+        let (done, built) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name("zr-witness".into())
+            .spawn(move || {
+                let _ = done.send(build());
+            })
+            .map_err(|e| server_error(format!("cannot start a witness thread: {e}")))?;
+        built.await.map_err(|_| server_error("the witness thread failed"))?
     }
 
     fn account(&self, address: Address, height: Option<u64>) -> RpcResult<AccountView> {
@@ -181,7 +233,7 @@ impl RollupStateApiServer for RpcContext {
         if request.input.len() > crate::vm::limits::MAX_DATA {
             return Err(invalid("input too large"));
         }
-        let Some(_slot) = CallSlot::take(&self.calls_running) else {
+        let Some(_slot) = CallSlot::take(&self.calls_running, CONCURRENT_CALLS) else {
             return Err(server_error(format!("{CONCURRENT_CALLS} read-only calls are running; retry shortly")));
         };
         let (height, tree) = self.rollup.tree_at(request.height)?;
@@ -240,6 +292,11 @@ impl RollupStateApiServer for RpcContext {
     }
 
     fn get_claim_leaves(&self, height: u64) -> RpcResult<Option<Vec<ClaimLeaf>>> {
+        let Some(_slot) = CallSlot::take(&self.leaves_running, CONCURRENT_LEAVES) else {
+            return Err(server_error(format!(
+                "{CONCURRENT_LEAVES} leaf sets are being read already; try again shortly"
+            )));
+        };
         Ok(self.rollup.store().leaves(height)?)
     }
 
@@ -268,6 +325,13 @@ impl RollupStateApiServer for RpcContext {
     async fn get_witness_for(&self, claim: Claim, leaves: Vec<ClaimLeaf>, index: u32) -> RpcResult<zr_fraud::Witness> {
         if claim.body.chain_id != self.rollup.chain_id() || claim.verify_signature().is_err() {
             return Err(invalid("the claim is not a signed claim of this rollup".to_owned()));
+        }
+        let settled = self.rollup.final_height();
+        if claim.body.height <= settled {
+            return Err(invalid(format!(
+                "height {} is final on L1 (up to {settled}): its claims can no longer be challenged",
+                claim.body.height
+            )));
         }
         self.witness(claim, leaves, index).await
     }
@@ -318,7 +382,15 @@ pub fn module(
     events: broadcast::Sender<Arc<Processed>>,
     peer_claims: crate::gossip::PeerClaims,
 ) -> jsonrpsee::RpcModule<()> {
-    let context = RpcContext { rollup, momentums, events, peer_claims, calls_running: Arc::default() };
+    let context = RpcContext {
+        rollup,
+        momentums,
+        events,
+        peer_claims,
+        calls_running: Arc::default(),
+        witnesses_running: Arc::default(),
+        leaves_running: Arc::default(),
+    };
     let mut module = jsonrpsee::RpcModule::new(());
     module.merge(RollupTxApiServer::into_rpc(context.clone())).expect("method names are unique");
     module.merge(RollupStateApiServer::into_rpc(context)).expect("method names are unique");
@@ -363,9 +435,76 @@ mod tests {
     #[test]
     fn call_slots_are_bounded_and_released() {
         let running = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let slots: Vec<CallSlot> = (0..CONCURRENT_CALLS).map(|_| CallSlot::take(&running).unwrap()).collect();
-        assert!(CallSlot::take(&running).is_none());
+        let slots: Vec<CallSlot> =
+            (0..CONCURRENT_CALLS).map(|_| CallSlot::take(&running, CONCURRENT_CALLS).unwrap()).collect();
+        assert!(CallSlot::take(&running, CONCURRENT_CALLS).is_none());
         drop(slots);
-        assert!(CallSlot::take(&running).is_some());
+        assert!(CallSlot::take(&running, CONCURRENT_CALLS).is_some());
+    }
+
+    fn empty_momentum(height: u64) -> zr_common::nom::rpc::DetailedMomentum {
+        use zr_common::nom::rpc::{DetailedMomentum, RpcMomentum};
+        let momentum = zr_common::nom::Momentum {
+            version: 1,
+            chain_identifier: 321,
+            hash: zr_common::sha3_256(&height.to_le_bytes()),
+            previous_hash: zr_common::sha3_256(&(height - 1).to_le_bytes()),
+            height,
+            timestamp: 1_700_000_000 + height,
+            data: vec![],
+            content: vec![],
+            changes_hash: Hash::ZERO,
+            public_key: vec![],
+            signature: vec![],
+        };
+        DetailedMomentum { blocks: vec![], momentum: RpcMomentum { momentum, producer: Address::ZERO } }
+    }
+
+    /// Attack (hardening #2): `getWitnessFor` took any self-signed claim and rebuilt the state back to its
+    /// height before checking it against anything. A claim is checked first — within reach of the head, on this
+    /// executor's root, its leaves hashing to it, not final — and only then is its witness built.
+    #[tokio::test]
+    async fn attack_witnesses_of_made_up_claims_are_refused_before_any_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let vm = crate::Vm::new(None, 4).unwrap();
+        let store = crate::StateStore::open(dir.path()).unwrap();
+        let rollup = Arc::new(Rollup::with_store(store, vm, 7, zr_common::KeyPair::from_seed(&[8; 32]), 4, 0).unwrap());
+        let far = MAX_WITNESS_DEPTH + 4;
+        for height in 1..=far {
+            rollup.process(&empty_momentum(height)).unwrap().unwrap();
+        }
+        let momentums: MomentumSource = Arc::new(|height| Box::pin(async move { Ok(empty_momentum(height)) }));
+        let rpc = module(rollup.clone(), momentums, broadcast::channel(1).0, Default::default());
+        let witness_for = async |claim: Claim, leaves: Vec<ClaimLeaf>, index: u32| {
+            rpc.call::<_, zr_fraud::Witness>("rollup.getWitnessFor", (claim, leaves, index)).await
+        };
+        let refusal = async |claim: Claim, leaves: Vec<ClaimLeaf>, index: u32| {
+            witness_for(claim, leaves, index).await.unwrap_err().to_string()
+        };
+        let stranger = zr_common::KeyPair::from_seed(&[9; 32]);
+        let near = far - 1;
+        let own = rollup.store().claim(near).unwrap().unwrap();
+        let leaves = rollup.store().leaves(near).unwrap().unwrap();
+        let signed = |edit: &dyn Fn(&mut zr_common::rollup::ClaimBody)| {
+            let mut body = own.body.clone();
+            body.executor = stranger.public();
+            edit(&mut body);
+            body.sign(&stranger)
+        };
+        let other_base = signed(&|b| b.prev_state_root = Hash([9; 32]));
+        assert!(refusal(other_base, leaves.clone(), 0).await.contains("builds on root"));
+        let other_leaves = signed(&|b| b.leaves_root = Hash([9; 32]));
+        assert!(refusal(other_leaves, leaves.clone(), 0).await.contains("do not hash"));
+        assert!(refusal(signed(&|_| {}), leaves.clone(), 9).await.contains("no such leaf"));
+        let deep = rollup.store().claim(2).unwrap().unwrap();
+        let deep_leaves = rollup.store().leaves(2).unwrap().unwrap();
+        assert!(refusal(deep, deep_leaves, 0).await.contains(&format!("more than {MAX_WITNESS_DEPTH} below")));
+        let future = signed(&|b| b.height = far + 1);
+        assert!(refusal(future, leaves.clone(), 0).await.contains("not executed here"));
+        // A stranger's claim that builds on this executor's root gets its witness, until the height is final.
+        assert!(witness_for(signed(&|_| {}), leaves.clone(), 0).await.is_ok());
+        let root = rollup.store().state_root(near).unwrap().unwrap();
+        rollup.follow_final(zr_common::rollup::settlement::FinalRoot { height: near, root }).unwrap();
+        assert!(refusal(signed(&|_| {}), leaves, 0).await.contains("is final on L1"));
     }
 }
