@@ -237,24 +237,42 @@ impl Relay {
         // A grant still in the mempool counts as the sender's: its next transactions need not wait for it.
         let mut account = account;
         account.znn += self.pending_grant(&sender);
-        let sponsored = !from_peer && account.znn < max_fee && self.sponsor_allowed(&sender, max_fee);
+        let sponsored = !from_peer && account.znn < max_fee && self.reserve_sponsor(&sender, max_fee);
         if sponsored {
             match self.grant(sender).await {
                 Ok(grant) => changes.extend(grant),
-                // The relay cannot fund it after all: the sender's own refusal.
-                Err(Rejection::InsufficientFunds { .. }) => {
-                    return Err(Rejection::InsufficientFunds { needs: max_fee, has: account.znn });
+                Err(refusal) => {
+                    // No grant was made: the reservation goes.
+                    self.granted.lock().expect("grants lock").remove(&sender);
+                    return Err(match refusal {
+                        // The relay cannot fund it after all: the sender's own refusal.
+                        Rejection::InsufficientFunds { .. } => {
+                            Rejection::InsufficientFunds { needs: max_fee, has: account.znn }
+                        }
+                        other => other,
+                    });
                 }
-                Err(other) => return Err(other),
             }
         }
-        let (admitted, rx, row) = {
+        let admission = {
             let mut pool = self.pool.lock().expect("pool lock");
-            let admitted = pool.admit(tx, hash, &account, sponsored, from_peer)?;
-            let rx = if watch { pool.watch(hash) } else { None };
-            let row = Change::held(pool.get(&hash).expect("just admitted"));
-            self.metrics.held.set(pool.len() as u64);
-            (admitted, rx, row)
+            pool.admit(tx, hash, &account, sponsored, from_peer).map(|admitted| {
+                let rx = if watch { pool.watch(hash) } else { None };
+                let row = Change::held(pool.get(&hash).expect("just admitted"));
+                self.metrics.held.set(pool.len() as u64);
+                (admitted, rx, row)
+            })
+        };
+        let (admitted, rx, row) = match admission {
+            Ok(admitted) => admitted,
+            Err(refusal) => {
+                // The grant is made (it is in the mempool) though this transaction is refused: it is stored, so
+                // that the sender is not granted again, even after a restart.
+                if sponsored && let Err(err) = self.store.write(changes).await {
+                    tracing::warn!(target: "zr::relay", %sender, error = %err, "cannot store a sponsor grant");
+                }
+                return Err(refusal);
+            }
         };
         changes.push(row);
         if let Some(displaced) = admitted.displaced {
@@ -272,11 +290,18 @@ impl Relay {
         Ok(rx)
     }
 
-    fn sponsor_allowed(&self, sender: &Address, max_fee: u128) -> bool {
-        self.settings.sponsor_grant > 0
-            && max_fee <= self.settings.sponsor_grant
-            && *sender != self.address()
-            && !self.granted.lock().expect("grants lock").contains_key(sender)
+    /// Whether `sender` may be granted ZNN for a transaction of `max_fee`; if so its grant is reserved at once
+    /// (in the same lock as the check), so concurrent transactions of one new sender get one grant between them.
+    fn reserve_sponsor(&self, sender: &Address, max_fee: u128) -> bool {
+        if self.settings.sponsor_grant == 0 || max_fee > self.settings.sponsor_grant || *sender == self.address() {
+            return false;
+        }
+        let mut granted = self.granted.lock().expect("grants lock");
+        if granted.contains_key(sender) {
+            return false;
+        }
+        granted.insert(*sender, None);
+        true
     }
 
     /// The grant made to `sender` that is still in the mempool, if any.

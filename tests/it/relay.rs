@@ -537,3 +537,39 @@ async fn twenty_relays_gossip_transactions_and_refuse_garbage() {
     }
     executor.stop().await;
 }
+
+/// Attack (hardening #7): sponsor mode checked that a sender had no grant, awaited its account, then recorded
+/// the grant, so a batch of transactions from one new key got a grant each. The grant is reserved in the check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_a_batch_from_one_new_sender_gets_one_sponsor_grant() {
+    let net = TestNet::start().await;
+    let executor_dir = tempfile::tempdir().unwrap();
+    let executor = start_executor(&net, &net.executors[0], executor_dir.path()).await;
+    // The relay's rollup account funds the grants.
+    let funder = net.relays[0].clone();
+    post_data(&net, &funder, vec![], 100_000_000).await;
+    let funded = async || api(&executor.rpc_url()).get_balance(funder.address(), None).await.unwrap().znn > 0;
+    eventually(funded).await;
+    let relay_dir = tempfile::tempdir().unwrap();
+    let config = RelayConfig {
+        sponsor_grant: 1_000_000,
+        ..relay_config(&net, &net.relays[0], relay_dir.path(), &executor.rpc_url())
+    };
+    let relay = zr_relay::start(&config, net.relays[0].clone(), net.client()).await.unwrap();
+    let newcomer = KeyPair::from_seed(&[61; 32]);
+    let batch: Vec<serde_json::Value> = (0..8u64)
+        .map(|nonce| {
+            let kind = TxKind::Transfer { to: net.bob.address(), token: TokenStandard::ZNN, amount: 1 };
+            let body =
+                TxBody { chain_id: ROLLUP, sender: newcomer.public(), nonce, gas_limit: 100_000, fee_per_gas: 1, kind };
+            let hex = hex::encode(body.sign(&newcomer).to_bytes());
+            serde_json::json!({"jsonrpc": "2.0", "id": nonce, "method": "rollup.sendTransaction", "params": [hex]})
+        })
+        .collect();
+    let answers: Vec<serde_json::Value> =
+        reqwest::Client::new().post(relay.rpc_url()).json(&batch).send().await.unwrap().json().await.unwrap();
+    assert!(answers.iter().any(|a| a.get("result").is_some()), "{answers:?}");
+    let metrics = reqwest::get(format!("http://{}/metrics", relay.ops_addr)).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("zr_relay_sponsor_grants_total 1\n"), "{answers:?}\n{metrics}");
+    relay.stop().await;
+}
