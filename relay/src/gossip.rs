@@ -4,7 +4,6 @@
 //! the other relay's to bundle.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::Semaphore;
 use zr_p2p::{P2p, Verdict};
@@ -16,10 +15,6 @@ use crate::service::Relay;
 pub const PEER_RATE: u32 = 5_000;
 /// Transactions one peer may gossip at once.
 pub const PEER_BURST: u32 = 10_000;
-/// How long a transaction taken from a user waits before this relay bundles it, when it gossips: long
-/// enough for another relay that took the same one to say so (gossip on a LAN or loopback takes
-/// milliseconds), short against a momentum.
-pub const SETTLE: Duration = Duration::from_millis(250);
 /// Gossiped transactions being admitted at once.
 const CONCURRENT: usize = 256;
 
@@ -30,7 +25,7 @@ pub async fn consume(relay: Arc<Relay>, mut p2p: P2p) {
         let Ok(slot) = slots.clone().acquire_owned().await else { return };
         let (relay, verdicts) = (relay.clone(), p2p.verdicts.clone());
         tokio::spawn(async move {
-            let verdict = match relay.admit_gossiped(&message.data, message.author).await {
+            let verdict = match relay.admit_gossiped(&message.data).await {
                 Ok(true) => Verdict::Accept,
                 Ok(false) => Verdict::Ignore,
                 Err(

@@ -127,7 +127,6 @@ pub async fn start<L: L1 + 'static>(config: &RelayConfig, key: KeyPair, l1: Arc<
         max_drops: 8,
         finished_kept: 100_000,
         peer_takeover: Duration::from_secs(config.peer_takeover_secs),
-        gossip_settle: if config.p2p.listen.is_some() { crate::gossip::SETTLE } else { Duration::ZERO },
     };
     let (store, contents) = Store::open(&config.data_dir, pool_config.finished_kept)?;
     let mut pool = Pool::new(pool_config);

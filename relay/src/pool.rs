@@ -58,9 +58,6 @@ pub struct PoolConfig {
     pub finished_kept: usize,
     /// How long a transaction another relay bundles waits before this one bundles it too.
     pub peer_takeover: Duration,
-    /// How long a transaction taken from a user waits before it is bundled, so that another relay's
-    /// gossip of the same one can arrive and the two agree which bundles it (zero without gossip).
-    pub gossip_settle: Duration,
 }
 
 /// One held transaction.
@@ -416,7 +413,7 @@ impl Pool {
         let now = Instant::now();
         let ours = |held: &Held| {
             let waited = now.duration_since(held.arrived);
-            if held.from_peer { waited >= self.config.peer_takeover } else { waited >= self.config.gossip_settle }
+            !held.from_peer || waited >= self.config.peer_takeover
         };
         let mut runs: Vec<(u64, u64, Vec<Arc<Transaction>>)> = Vec::new();
         for state in self.senders.values() {
@@ -456,18 +453,6 @@ impl Pool {
         held.stage = stage;
         self.notify(hash);
         true
-    }
-
-    /// Leaves a held transaction to the relay that took it from its user (the relay with the lower peer id,
-    /// when both did); false if it is not held.
-    pub fn leave_to_peer(&mut self, hash: &Hash) -> bool {
-        match self.held.get_mut(hash) {
-            Some(held) => {
-                held.from_peer = true;
-                true
-            }
-            None => false,
-        }
     }
 
     /// An executor dropped a held transaction it could run later (gas budget, fee, nonce ahead): back to
@@ -703,7 +688,6 @@ mod tests {
             max_drops: 2,
             finished_kept: 100,
             peer_takeover: Duration::from_secs(30),
-            gossip_settle: Duration::ZERO,
         }
     }
 
@@ -803,8 +787,6 @@ mod tests {
         let (from_peer, hash5) = tx(5, 0, 1_000);
         pool.admit(from_peer, hash5, &account(5, 0, 1_000_000), false, true).unwrap();
         assert!(pool.ready().iter().all(|t| t.body.sender != key(5).public()));
-        pool.leave_to_peer(&tx(2, 0, 9).1);
-        assert!(pool.ready().iter().all(|t| t.body.sender != key(2).public()));
         // Posted transactions count as present for the run after them.
         let (_, h10) = tx(1, 0, 2);
         pool.set_stage(&h10, Stage::Bundled { bundle: Hash::ZERO, l1_block: Hash::ZERO, posted_at: 1 });

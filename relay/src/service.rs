@@ -198,24 +198,12 @@ impl Relay {
     }
 
     /// Admits a transaction another relay gossiped: checked as a user's would be, held as the other relay's
-    /// to bundle. `author` is the relay that took it from its user. When this relay took the same one from a
-    /// user too, the relay with the lower peer id bundles it. Returns whether to forward it.
-    pub async fn admit_gossiped(&self, data: &[u8], author: Option<zr_p2p::Peer>) -> Result<bool, Rejection> {
+    /// to bundle (this relay bundles it only after the takeover delay). One this relay holds already — from
+    /// its own user, say — stays as it is: a relay bundles what its users gave it without waiting for anyone (a
+    /// stranger could connect with any peer id and take them, with their fees). Returns whether to forward it.
+    pub async fn admit_gossiped(&self, data: &[u8]) -> Result<bool, Rejection> {
         let (tx, hash) = check_bytes(data, self.settings.chain_id, self.settings.min_fee_per_gas)?;
-        let ours_held = self.pool.lock().expect("pool lock").get(&hash).map(|h| !h.from_peer);
-        if let Some(ours) = ours_held {
-            let lower = matches!((author, &self.gossip), (Some(a), Some(g)) if a.to_bytes() < g.peer_id.to_bytes());
-            if ours && lower {
-                let row = {
-                    let mut pool = self.pool.lock().expect("pool lock");
-                    pool.leave_to_peer(&hash);
-                    pool.get(&hash).map(Change::held)
-                };
-                if let Some(row) = row {
-                    self.store.write(vec![row]).await.map_err(|e| Rejection::Unavailable(e.to_string()))?;
-                }
-            }
-            // Forwarded all the same: another relay that took it from a user learns who else did.
+        if self.pool.lock().expect("pool lock").get(&hash).is_some() {
             return Ok(true);
         }
         self.admit_checked(Arc::new(tx), hash, false, true).await?;
