@@ -138,6 +138,9 @@ pub enum Refusal {
     /// Leaves that do not hash to the claim's leaves root.
     #[error("the leaves posted do not hash to the leaves root of a claim under an open data-availability challenge")]
     LeavesMismatch,
+    /// A part of a challenge arriving whose index is in already.
+    #[error("part {0} of this challenge is in already")]
+    PartIn(u32),
     /// A challenge already in.
     #[error("challenge {0} is in already")]
     ChallengeIn(Hash),

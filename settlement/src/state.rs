@@ -425,9 +425,6 @@ impl Settlement {
 
     fn add_part(&mut self, block: &AccountBlock, part: ChallengePart, at: u64) -> Result<(), Refusal> {
         part_numbered("challenges", MAX_CHALLENGE_PARTS, part.index, part.count)?;
-        if self.challenges.contains_key(&part.id) {
-            return Err(Refusal::ChallengeIn(part.id));
-        }
         if !self.live_bond(&block.address) {
             return Err(Refusal::ChallengerUnbonded);
         }
@@ -440,6 +437,11 @@ impl Settlement {
             // A new challenge is admitted whole or not at all: room for all its parts is reserved now (and paid
             // for with its deposit), so none of its later parts can be refused for space.
             None => {
+                // (Only a new sender of an id completed already is refused: one whose parts are arriving gets its
+                // deposit back when they are in.)
+                if self.challenges.contains_key(&part.id) {
+                    return Err(Refusal::ChallengeIn(part.id));
+                }
                 if part.index != 0 {
                     return Err(Refusal::OpensWithPartZero(part.index));
                 }
@@ -465,6 +467,8 @@ impl Settlement {
             Some(arriving) if arriving.count != part.count => {
                 return Err(Refusal::PartMismatch(format!("challenge {}", part.id)));
             }
+            // A part is taken once: part 0 again could replace the head that holds finality at its height.
+            Some(arriving) if arriving.parts.contains(&part.index) => return Err(Refusal::PartIn(part.index)),
             Some(_) if block.amount != 0 => return Err(Refusal::PartDeposit(deposit)),
             Some(arriving) => (arriving.executor, arriving.height),
         };
@@ -493,7 +497,8 @@ impl Settlement {
     /// forfeit when its parts do not make a challenge, which also costs its challenger the bond.
     fn complete(&mut self, id: Hash, done: PartialChallenge, at: u64) {
         let bytes = self.challenge_bytes_of(id, done.from, done.count);
-        if self.challenges.contains_key(&id) {
+        let hashes = zr_common::sha3_256(&bytes) == id;
+        if hashes && self.challenges.contains_key(&id) {
             // The same challenge, completed first by another sender and judged on these very bytes.
             self.drop_challenge_bytes(id, done.from, done.count);
             let deposit = done.deposit;
@@ -504,12 +509,23 @@ impl Settlement {
                 amount: deposit,
             });
         }
-        let decoded = match zr_common::sha3_256(&bytes) == id {
-            true => Dispute::from_bytes(&bytes).map_err(|e| format!("the challenge does not decode: {e}")),
+        let decoded = match hashes {
+            true => Dispute::from_bytes(&bytes).map_err(|e| format!("the challenge does not decode: {e}")).and_then(
+                |dispute| match (dispute.executor(), dispute.height()) == (done.executor, done.height) {
+                    true => Ok(dispute),
+                    false => Err("it names another claim than its part 0 did".to_string()),
+                },
+            ),
             false => Err("its parts do not hash to its id".to_string()),
         };
+        // Parts that do not hash to their id are recorded under SHA3(id ‖ sender), never under the id: the
+        // challenge that does hash to it stays open to its challenger.
+        let key = match hashes {
+            true => id,
+            false => zr_common::hash::sha3_256_concat([id.0.as_slice(), done.from.0.as_slice()]),
+        };
         let mut record = ChallengeRecord {
-            id,
+            id: key,
             challenger: done.from,
             executor: zr_common::PublicKey([0; 32]),
             height: 0,
@@ -535,7 +551,7 @@ impl Settlement {
                 self.queue.push(Queued { id, from: done.from, count: done.count, len: bytes.len() });
             }
         }
-        self.challenges.insert(id, record);
+        self.challenges.insert(key, record);
     }
 
     fn open_challenges_of(&self, challenger: &Address) -> usize {

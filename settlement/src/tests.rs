@@ -576,7 +576,9 @@ fn attack_parts_that_do_not_hash_to_their_id_cost_nothing() {
     post(&mut s, &executor, 9, claim(&executor, 1, Hash::ZERO, root(1)), 2);
     s.challenge_part(&opening(&challenger, 1, 2), part(root(9), 0, 2, &headed(&executor, 1, b"a")), 4);
     s.challenge_part(&block_of(&challenger, 2), part(root(9), 1, 2, b"b"), 5);
-    let record = s.challenge(&root(9)).unwrap();
+    assert!(s.challenge(&root(9)).is_none(), "recorded apart from the id it does not hash to");
+    let apart = zr_common::hash::sha3_256_concat([root(9).0.as_slice(), challenger.address().0.as_slice()]);
+    let record = s.challenge(&apart).unwrap();
     assert!(
         matches!(&record.status, ChallengeStatus::ChallengerWrong { reason, .. } if reason.contains("do not hash"))
     );
@@ -1117,4 +1119,53 @@ fn a_momentum_writes_what_it_changed_and_the_state_reopens_the_same() {
     assert!(last.leaves_bytes.iter().all(|(_, bytes)| bytes.is_none()), "every leaves part removed");
     assert_eq!(reopen(&s, &changes), s);
     assert!(s.take_stored_changes().leaves_bytes.is_empty(), "an idle momentum writes none");
+}
+
+/// Review finding: a part index already in used to be taken again, so part 0 could be sent once naming an open
+/// claim (holding finality from its height) and again with the start of a dispute of a made-up claim at a
+/// final height, refunded at its verdict: finality held forever, for nothing. An index is taken once, and a
+/// challenge must name the claim its part 0 named.
+#[test]
+fn attack_part_zero_sent_again_holds_finality_for_free() {
+    let (executor, attacker, nobody) = (key(1), key(2), key(3));
+    let mut s = bonded(&[&executor, &attacker]);
+    post(&mut s, &executor, 1, claim(&executor, 1, Hash::ZERO, root(1)), 2);
+    let made_up = dispute_of(&nobody, 0).to_bytes();
+    let id = zr_common::sha3_256(&made_up);
+    let (first, second) = made_up.split_at(made_up.len() / 2);
+    s.challenge_part(&opening(&attacker, 10, 2), part(id, 0, 2, &headed(&executor, 1, &[])), 3);
+    s.challenge_part(&block_of(&attacker, 11), part(id, 0, 2, first), 5);
+    assert!(last_refusal(&s).contains("part 0 of this challenge is in already"), "{}", last_refusal(&s));
+    s.challenge_part(&block_of(&attacker, 12), part(id, 1, 2, second), 5);
+    // The bytes are the first part 0 and the made-up second half: they hash to nothing, and cost the bond.
+    assert!(s.challenge(&id).is_none(), "not recorded under the id it claims");
+    assert!(s.bond(&attacker.address()).is_none_or(|b| b.amount < MIN_BOND));
+}
+
+/// Review finding: the second sender of the same challenge had its later parts refused (the id was in) and
+/// its deposit and a tenth of its bond taken when they expired; and garbage completed under an honest
+/// challenge's id blocked that id for good. The second sender gets its deposit back; garbage is recorded apart.
+#[test]
+fn attack_two_senders_of_one_challenge_and_garbage_under_its_id() {
+    let (liar, first, second, griefer) = (key(1), key(2), key(3), key(4));
+    let mut s = bonded(&[&liar, &first, &second, &griefer]);
+    post(&mut s, &liar, 1, claim(&liar, 1, Hash::ZERO, root(66)), 2);
+    let bytes = dispute_of(&liar, 1).to_bytes();
+    let id = zr_common::sha3_256(&bytes);
+    let (a, b) = bytes.split_at(bytes.len() / 2);
+    // The griefer completes the id with garbage first.
+    s.challenge_part(&opening(&griefer, 20, 2), part(id, 0, 2, a), 2);
+    s.challenge_part(&block_of(&griefer, 21), part(id, 1, 2, &[0; 3]), 2);
+    assert!(s.challenge(&id).is_none(), "garbage is not recorded under the id");
+    s.challenge_part(&opening(&second, 10, 2), part(id, 0, 2, a), 2);
+    s.challenge_part(&opening(&first, 11, 2), part(id, 0, 2, a), 2);
+    s.challenge_part(&block_of(&first, 12), part(id, 1, 2, b), 2);
+    s.challenge_part(&block_of(&second, 13), part(id, 1, 2, b), 3);
+    assert_eq!(s.challenge(&id).unwrap().challenger, first.address());
+    for at in 3..8 {
+        s.settle(at);
+    }
+    assert_eq!(s.bond(&second.address()).unwrap().amount, MIN_BOND, "the second sender is not fined");
+    let owed: u128 = s.take_owed().iter().filter(|p| p.recipient == second.address()).map(|p| p.amount).sum();
+    assert_eq!(owed, 2 * PART_DEPOSIT, "and its deposit comes back");
 }
