@@ -376,14 +376,7 @@ mod tests {
         };
         settlement.claim_sent(&send(&executor, 7, 0), body.sign(&executor), 2, &Timestamps);
         // Part 0 of a two-part challenge of that claim: a real dispute's first bytes, and filler.
-        let leaf = ClaimLeaf {
-            tx_hash: Hash::ZERO,
-            post_state_root: Hash::ZERO,
-            receipt_hash: Hash::ZERO,
-            cumulative_gas: 0,
-            cumulative_receipt_bytes: 0,
-            cumulative_state_bytes: 0,
-        };
+        let leaf = ClaimLeaf::default();
         let proof = LeafProof { index: 0, leaf_count: 1, siblings: vec![] };
         let mut bytes =
             Dispute::Shape(ShapeChallenge { executor: executor.public(), height: 1, leaf, proof }).to_bytes();

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use zr_common::Hash;
 use zr_common::hash::{Domain, domain_hash, sha3_256_concat};
 
-/// One leaf of a claim's commitment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
+/// One leaf of a claim's commitment (the default: all zero, for tests and fillers).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
 #[serde(rename_all = "camelCase")]
 pub struct ClaimLeaf {
     /// The transaction's hash; for the prelude leaf (leaf 0), `transition::prelude_hash` of its inputs.
