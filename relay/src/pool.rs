@@ -287,7 +287,7 @@ impl Pool {
             if self.held.len() >= self.config.max_txs {
                 // A transaction that cannot be posted (behind a gap, or past what its sender can pay) goes first,
                 // whatever it offers; then the one paying least, if less than this one.
-                let (victim, reason) = match self.stuck_candidate() {
+                let (victim, reason) = match self.stuck_candidate(&sender) {
                     Some(stuck) => (Some(stuck), format!("evicted: the mempool is full, and {hash} can be posted")),
                     None => (
                         self.eviction_candidate().filter(|v| self.held[v].tx.body.fee_per_gas < tx.body.fee_per_gas),
@@ -341,14 +341,17 @@ impl Pool {
 
     /// Whether `held` waits for something that may never come: a nonce before it, or funds.
     fn is_stuck(&self, held: &Held) -> bool {
-        held.stage == Stage::Pending && held.tx.body.nonce >= self.unpayable_from(&self.senders[&held.sender])
+        let state = self.senders.get(&held.sender);
+        held.stage == Stage::Pending && state.is_none_or(|state| held.tx.body.nonce >= self.unpayable_from(state))
     }
 
-    /// The oldest stuck transaction that is the last nonce its sender holds (evicting it opens no gap).
-    fn stuck_candidate(&self) -> Option<Hash> {
+    /// The oldest stuck transaction that is the last nonce its sender holds (evicting it opens no gap), of
+    /// another sender than `admitting` (whose state the eviction would forget).
+    fn stuck_candidate(&self, admitting: &Address) -> Option<Hash> {
         self.senders
-            .values()
-            .filter_map(|s| s.txs.last_key_value().map(|(_, h)| &self.held[h]))
+            .iter()
+            .filter(|(address, _)| *address != admitting)
+            .filter_map(|(_, s)| s.txs.last_key_value().map(|(_, h)| &self.held[h]))
             .filter(|h| self.is_stuck(h))
             .min_by_key(|h| h.seq)
             .map(|h| h.hash)
@@ -402,7 +405,7 @@ impl Pool {
 
     /// The first missing nonce below `held`'s, if any.
     fn gap_before(&self, held: &Held) -> Option<u64> {
-        let state = &self.senders[&held.sender];
+        let state = self.senders.get(&held.sender)?;
         (state.next_nonce..held.tx.body.nonce).find(|n| !state.txs.contains_key(n))
     }
 
@@ -497,7 +500,14 @@ impl Pool {
     pub fn withdraw(&mut self, hash: &Hash, displaced: Option<Held>) {
         let sender = self.held.get(hash).map(|h| h.sender);
         // The displaced one first: a replacement's sender keeps its state (balance, next nonce) throughout.
-        if let Some(old) = displaced {
+        // (Only into the nonce it left, while that still holds what is withdrawn: a later replacement keeps it.)
+        let slot_free = |pool: &Pool, old: &Held| {
+            pool.senders
+                .get(&old.sender)
+                .and_then(|s| s.txs.get(&old.tx.body.nonce))
+                .is_none_or(|holder| holder == hash)
+        };
+        if let Some(old) = displaced.filter(|old| slot_free(self, old)) {
             if self.finished.remove(&old.hash).is_some() {
                 self.finished_order.retain(|h| *h != old.hash);
             }
@@ -808,6 +818,14 @@ mod tests {
         assert_eq!(pool.len(), 1);
         assert_eq!(pool.view(&hash).unwrap().status, TransactionStatus::Pending);
         assert_eq!(pool.ready().iter().map(|t| t.hash()).collect::<Vec<_>>(), vec![hash]);
+        // A replacement withdrawn after a later one took its nonce does not put the first back over it (the
+        // later one would be held with no nonce, and the pool's checks found no sender for it).
+        let second = admit(&mut pool, 1, 0, 2).unwrap();
+        let third = admit(&mut pool, 1, 0, 3).unwrap();
+        pool.withdraw(&second.view.hash, second.displaced_held);
+        assert_eq!(pool.ready().iter().map(|t| t.hash()).collect::<Vec<_>>(), vec![third.view.hash]);
+        assert_eq!(pool.len(), 1);
+        assert!(pool.expire_queued(Instant::now() + Duration::from_secs(61)).is_empty());
     }
 
     #[test]

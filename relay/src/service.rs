@@ -242,6 +242,10 @@ impl Relay {
                 }
             }
         }
+        if sponsored {
+            // The grant just made is the sender's too: its transaction is not stuck for want of it.
+            account.znn += self.settings.sponsor_grant;
+        }
         let admission = {
             let mut pool = self.pool.lock().expect("pool lock");
             pool.admit(tx, hash, &account, sponsored, from_peer).map(|admitted| {

@@ -69,6 +69,9 @@ pub struct Settlement {
     queue: Vec<Queued>,
     /// Every challenge completed, by id.
     challenges: BTreeMap<Hash, ChallengeRecord>,
+    /// Copies of a waiting challenge completed by other senders, by id: (sender, deposit), settled with its
+    /// verdict (the deposit back, or forfeit with the bond when the challenge proves nothing).
+    copies: BTreeMap<Hash, Vec<(Address, u128)>>,
     /// Withdrawals paid, by withdrawing transaction: the L1 block that paid each (paid once, ever).
     paid: Stored<Hash, Hash>,
     /// Data-availability challenges, by (height, executor's address).
@@ -138,6 +141,12 @@ const PARTS_PER_MOMENTUM: u64 = 8;
 const LARGEST_CHALLENGE: usize = MAX_CHALLENGE_PARTS as usize * MAX_CHALLENGE_PART_LEN;
 
 /// Checks a part's numbering: `1 ≤ count ≤ max`, `index < count`.
+/// Where a challenge whose parts do not hash to `id` is recorded: SHA3("zrollup/unhashed-challenge" ‖ id ‖
+/// sender), which no challenge's bytes can be made to hash to on purpose.
+pub fn unhashed_key(id: &Hash, sender: &Address) -> Hash {
+    zr_common::hash::sha3_256_concat([b"zrollup/unhashed-challenge".as_slice(), id.0.as_slice(), sender.0.as_slice()])
+}
+
 fn part_numbered(what: &'static str, max: u32, index: u32, count: u32) -> Result<(), Refusal> {
     match count == 0 || count > max || index >= count {
         true => Err(Refusal::PartNumber { what, max, index, count }),
@@ -161,6 +170,7 @@ impl Settlement {
             challenge_bytes: Stored::default(),
             leaves_bytes: Stored::default(),
             challenges: BTreeMap::new(),
+            copies: BTreeMap::new(),
             paid: Stored::default(),
             da: BTreeMap::new(),
             leaves_parts: BTreeMap::new(),
@@ -498,16 +508,15 @@ impl Settlement {
     fn complete(&mut self, id: Hash, done: PartialChallenge, at: u64) {
         let bytes = self.challenge_bytes_of(id, done.from, done.count);
         let hashes = zr_common::sha3_256(&bytes) == id;
-        if hashes && self.challenges.contains_key(&id) {
-            // The same challenge, completed first by another sender and judged on these very bytes.
+        if let Some(first) = self.challenges.get(&id).filter(|_| hashes).map(|c| c.status.clone()) {
+            // The same challenge, completed first by another sender: this copy fares as its verdict does.
             self.drop_challenge_bytes(id, done.from, done.count);
-            let deposit = done.deposit;
-            return self.owe(Payout {
-                withdrawal: None,
-                recipient: done.from,
-                token: TokenStandard::ZNN,
-                amount: deposit,
-            });
+            let copy = (done.from, done.deposit);
+            match first {
+                ChallengeStatus::Waiting => self.copies.entry(id).or_default().push(copy),
+                status => self.settle_copy(copy, &status, at),
+            }
+            return;
         }
         let decoded = match hashes {
             true => Dispute::from_bytes(&bytes).map_err(|e| format!("the challenge does not decode: {e}")).and_then(
@@ -518,11 +527,11 @@ impl Settlement {
             ),
             false => Err("its parts do not hash to its id".to_string()),
         };
-        // Parts that do not hash to their id are recorded under SHA3(id ‖ sender), never under the id: the
+        // Parts that do not hash to their id are recorded apart ([`unhashed_key`]), never under the id: the
         // challenge that does hash to it stays open to its challenger.
         let key = match hashes {
             true => id,
-            false => zr_common::hash::sha3_256_concat([id.0.as_slice(), done.from.0.as_slice()]),
+            false => unhashed_key(&id, &done.from),
         };
         let mut record = ChallengeRecord {
             id: key,
@@ -654,6 +663,9 @@ impl Settlement {
             };
             judged += 1;
             self.drop_challenge_bytes(id, queued.from, queued.count);
+            for copy in self.copies.remove(&id).unwrap_or_default() {
+                self.settle_copy(copy, &status, at);
+            }
             if let Some(record) = self.challenges.get_mut(&id) {
                 record.status = status;
             }
@@ -695,6 +707,17 @@ impl Settlement {
             (Judgement::CannotJudge(reason), _) => {
                 ChallengeStatus::Refunded { at, reason: format!("the pillars could not judge it: {reason}") }
             }
+        }
+    }
+
+    /// A copy of a challenge (its sender and deposit), once the challenge has `status`: a challenge that proves
+    /// nothing costs every sender of it the bond and the deposit; otherwise the deposit goes back.
+    fn settle_copy(&mut self, (from, deposit): (Address, u128), status: &ChallengeStatus, at: u64) {
+        match status {
+            ChallengeStatus::ChallengerWrong { reason, .. } => {
+                self.challenger_wrong(&from, at, reason.clone());
+            }
+            _ => self.owe(Payout { withdrawal: None, recipient: from, token: TokenStandard::ZNN, amount: deposit }),
         }
     }
 

@@ -577,7 +577,7 @@ fn attack_parts_that_do_not_hash_to_their_id_cost_nothing() {
     s.challenge_part(&opening(&challenger, 1, 2), part(root(9), 0, 2, &headed(&executor, 1, b"a")), 4);
     s.challenge_part(&block_of(&challenger, 2), part(root(9), 1, 2, b"b"), 5);
     assert!(s.challenge(&root(9)).is_none(), "recorded apart from the id it does not hash to");
-    let apart = zr_common::hash::sha3_256_concat([root(9).0.as_slice(), challenger.address().0.as_slice()]);
+    let apart = super::unhashed_key(&root(9), &challenger.address());
     let record = s.challenge(&apart).unwrap();
     assert!(
         matches!(&record.status, ChallengeStatus::ChallengerWrong { reason, .. } if reason.contains("do not hash"))
@@ -1162,10 +1162,43 @@ fn attack_two_senders_of_one_challenge_and_garbage_under_its_id() {
     s.challenge_part(&block_of(&first, 12), part(id, 1, 2, b), 2);
     s.challenge_part(&block_of(&second, 13), part(id, 1, 2, b), 3);
     assert_eq!(s.challenge(&id).unwrap().challenger, first.address());
+    s.judge(3, &mut |_| 1, &mut |_, _, _| wrong());
     for at in 3..8 {
         s.settle(at);
     }
     assert_eq!(s.bond(&second.address()).unwrap().amount, MIN_BOND, "the second sender is not fined");
     let owed: u128 = s.take_owed().iter().filter(|p| p.recipient == second.address()).map(|p| p.amount).sum();
-    assert_eq!(owed, 2 * PART_DEPOSIT, "and its deposit comes back");
+    assert_eq!(owed, 2 * PART_DEPOSIT, "and its deposit comes back with the verdict");
+}
+
+/// Review finding: copies of one challenge completed by other senders were refunded whatever the first's
+/// verdict, so copies of a challenge that proves nothing held room (and finality) for free. A copy fares as
+/// the first's verdict does.
+#[test]
+fn attack_copies_of_a_challenge_that_proves_nothing_cost_nothing() {
+    let (executor, first, copier) = (key(1), key(2), key(3));
+    let mut s = bonded(&[&executor, &first, &copier]);
+    post(&mut s, &executor, 1, claim(&executor, 1, Hash::ZERO, root(1)), 2);
+    let bytes = dispute_of(&executor, 1).to_bytes();
+    let id = zr_common::sha3_256(&bytes);
+    let (a, b) = bytes.split_at(bytes.len() / 2);
+    s.challenge_part(&opening(&copier, 10, 2), part(id, 0, 2, a), 2);
+    s.challenge_part(&opening(&first, 11, 1), part(id, 0, 1, &bytes), 2);
+    s.challenge_part(&block_of(&copier, 12), part(id, 1, 2, b), 3);
+    assert!(s.take_owed().iter().all(|p| p.recipient != copier.address()), "nothing back before the verdict");
+    s.judge(3, &mut |_| 1, &mut |_, _, _| Judgement::ProvesNothing("the claim holds".into()));
+    assert!(matches!(s.challenge(&id).unwrap().status, ChallengeStatus::ChallengerWrong { .. }));
+    assert_eq!(s.bond(&copier.address()), None, "the copier's bond goes too");
+    assert!(s.take_owed().iter().all(|p| p.recipient != copier.address()), "and its deposit");
+    // After the verdict, a copy fares as it did, at once.
+    let late = key(4);
+    let mut s2 = bonded(&[&executor, &first, &late]);
+    post(&mut s2, &executor, 1, claim(&executor, 1, Hash::ZERO, root(1)), 2);
+    s2.challenge_part(&opening(&late, 10, 2), part(id, 0, 2, a), 2);
+    s2.challenge_part(&opening(&first, 11, 1), part(id, 0, 1, &bytes), 2);
+    s2.judge(2, &mut |_| 1, &mut |_, _, _| wrong());
+    let _ = s2.take_owed();
+    s2.challenge_part(&block_of(&late, 12), part(id, 1, 2, b), 3);
+    let back: u128 = s2.take_owed().iter().filter(|p| p.recipient == late.address()).map(|p| p.amount).sum();
+    assert_eq!(back, 2 * PART_DEPOSIT, "a copy of a right challenge gets its deposit back");
 }
