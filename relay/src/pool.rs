@@ -597,6 +597,22 @@ impl Pool {
         lost
     }
 
+    /// Held transactions sequenced at L1 heights up to `height`, in the order they were sequenced: what an
+    /// executor at `height` has run (or skipped). Read from the pool itself, so a restart or a failed query
+    /// leaves none of them waiting for ever.
+    pub fn sequenced_up_to(&self, height: u64) -> Vec<Hash> {
+        let mut due: Vec<(u64, u32, Hash)> = self
+            .held
+            .values()
+            .filter_map(|h| match h.stage {
+                Stage::Sequenced { height: at, index } if at <= height => Some((at, index, h.hash)),
+                _ => None,
+            })
+            .collect();
+        due.sort();
+        due.into_iter().map(|(_, _, hash)| hash).collect()
+    }
+
     /// Follows `hash`'s status: the current one first (if known), then every change until a terminal one.
     /// `None` when the relay follows [`MAX_WATCHED`] transactions already, or `hash` has
     /// [`MAX_WATCHERS_PER_TX`] followers, all still there.
@@ -928,6 +944,27 @@ mod tests {
             admit_with(&mut pool, sender, 1, 5, 1_000).unwrap();
         }
         assert_eq!(admit_with(&mut pool, 9, 0, 1, 1_000_000).unwrap_err(), Rejection::PoolFull { cap: 6 });
+    }
+
+    /// Hardening #5: what awaited the executor's outcome was only in memory, so after a restart (or one failed
+    /// query) a transaction the executor dropped stayed `sequenced` for ever. The pool says what is due.
+    #[test]
+    fn sequenced_transactions_are_due_from_the_pool_itself() {
+        let mut pool = Pool::new(config());
+        let a = admit(&mut pool, 1, 0, 1).unwrap().view.hash;
+        let b = admit(&mut pool, 2, 0, 1).unwrap().view.hash;
+        let c = admit(&mut pool, 3, 0, 1).unwrap().view.hash;
+        pool.set_stage(&a, Stage::Sequenced { height: 7, index: 2 });
+        pool.set_stage(&b, Stage::Sequenced { height: 7, index: 1 });
+        pool.set_stage(&c, Stage::Sequenced { height: 9, index: 0 });
+        assert_eq!(pool.sequenced_up_to(6), Vec::<Hash>::new());
+        assert_eq!(pool.sequenced_up_to(8), vec![b, a]);
+        assert_eq!(pool.sequenced_up_to(9), vec![b, a, c]);
+        // Restored after a restart, as stored: still due.
+        let mut restarted = Pool::new(config());
+        let tx = pool.get(&c).unwrap().tx.as_ref().clone();
+        restarted.restore(tx, 0, Stage::Sequenced { height: 9, index: 0 }, false);
+        assert_eq!(restarted.sequenced_up_to(9), vec![c]);
     }
 
     #[test]

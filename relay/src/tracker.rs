@@ -2,7 +2,6 @@
 //! one was sequenced, whoever posted it), then the executor (executed, failed, or dropped and so back to
 //! pending). Each momentum also triggers the next bundles.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -33,7 +32,6 @@ pub async fn run<L: L1 + 'static>(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut follower = follow(l1.clone(), from);
-    let mut awaiting: VecDeque<(u64, Vec<Hash>)> = VecDeque::new();
     let mut poll = tokio::time::interval(EXECUTOR_POLL);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut executor_head = 0;
@@ -51,10 +49,7 @@ pub async fn run<L: L1 + 'static>(
                 };
                 silence.heard();
                 let height = momentum.momentum.momentum.height;
-                let hashes = on_momentum(&relay, momentum).await;
-                if !hashes.is_empty() {
-                    awaiting.push_back((height, hashes));
-                }
+                on_momentum(&relay, momentum).await;
                 // Catching up (after a restart): bundles wait until the relay has seen what L1 already holds,
                 // so nothing it posted before the restart is posted again.
                 if l1.frontier_momentum().await.is_ok_and(|frontier| frontier.height <= height) {
@@ -66,10 +61,11 @@ pub async fn run<L: L1 + 'static>(
                 if head.height <= executor_head {
                     continue;
                 }
-                executor_head = head.height;
-                while awaiting.front().is_some_and(|(h, _)| *h <= executor_head) {
-                    let (_, hashes) = awaiting.pop_front().expect("checked");
-                    settle(&relay, &hashes).await;
+                // What the executor has run is read from the pool (stored stages), so nothing sequenced before a
+                // restart, or whose query failed, waits for ever; a failed query is tried again next poll.
+                let due = relay.pool.lock().expect("pool lock").sequenced_up_to(head.height);
+                if settle(&relay, &due).await {
+                    executor_head = head.height;
                 }
                 refresh_accounts(&relay).await;
             }
@@ -127,8 +123,8 @@ async fn report_silence(relay: Arc<Relay>, silence: Arc<L1Silence>, mut stop: wa
 const L1_SILENCE_REPORTED: Duration = Duration::from_secs(30);
 
 /// Records which held transactions a momentum sequenced, requeues lost bundles, expires queued
-/// transactions, persists it all with the L1 cursor. Returns the hashes sequenced.
-async fn on_momentum(relay: &Relay, momentum: DetailedMomentum) -> Vec<Hash> {
+/// transactions, persists it all with the L1 cursor.
+async fn on_momentum(relay: &Relay, momentum: DetailedMomentum) {
     let height = momentum.momentum.momentum.height;
     let previous = momentum.momentum.momentum.previous_hash;
     let chain_id = relay.settings.chain_id;
@@ -141,18 +137,16 @@ async fn on_momentum(relay: &Relay, momentum: DetailedMomentum) -> Vec<Hash> {
         Ok(ordered) => ordered,
         Err(err) => {
             tracing::error!(target: "zr::relay", height, error = %err, "cannot order a momentum");
-            return Vec::new();
+            return;
         }
     };
     let mut changes = Vec::new();
-    let mut sequenced = Vec::new();
     {
         let mut pool = relay.pool.lock().expect("pool lock");
         for (position, tx) in ordered.transactions.iter().enumerate() {
             let stage = Stage::Sequenced { height, index: position as u32 };
             if pool.set_stage(&tx.hash, stage) {
                 changes.push(Change::held(pool.get(&tx.hash).expect("held")));
-                sequenced.push(tx.hash);
             }
         }
         for hash in pool.requeue_lost(height.saturating_sub(LOST_AFTER_MOMENTUMS)) {
@@ -182,18 +176,17 @@ async fn on_momentum(relay: &Relay, momentum: DetailedMomentum) -> Vec<Hash> {
         tracing::error!(target: "zr::relay", height, error = %err, "cannot record the momentum");
     }
     relay.metrics.l1_height.set(height);
-    sequenced
 }
 
-/// Asks the executor what became of `hashes` and records it.
-async fn settle(relay: &Relay, hashes: &[Hash]) {
+/// Asks the executor what became of `hashes` and records it; false when the executor could not be asked
+/// (they stay sequenced, and are asked for again).
+async fn settle(relay: &Relay, hashes: &[Hash]) -> bool {
     for chunk in hashes.chunks(MAX_BATCH_QUERY) {
         let views = match relay.executor.get_transactions(chunk.to_vec()).await {
             Ok(views) => views,
             Err(err) => {
                 tracing::warn!(target: "zr::relay", error = %err, "executor unreachable; statuses settle later");
-                // Back to pending: the next account refresh or momentum finds them again.
-                return;
+                return false;
             }
         };
         let mut changes = Vec::new();
@@ -249,6 +242,7 @@ async fn settle(relay: &Relay, hashes: &[Hash]) {
             tracing::error!(target: "zr::relay", error = %err, "cannot record executed transactions");
         }
     }
+    true
 }
 
 /// Refreshes the accounts of every sender the pool holds transactions of (balances decide readiness); a
