@@ -8,6 +8,8 @@ use std::time::Instant;
 struct Bucket {
     tokens: f64,
     at: Instant,
+    /// Its place in `by_time`.
+    stamp: (Instant, u64),
 }
 
 /// The buckets of every key seen recently.
@@ -16,24 +18,33 @@ pub struct KeyedRates<K> {
     burst: u32,
     tracked: usize,
     buckets: BTreeMap<K, Bucket>,
+    /// Keys by when they were last seen (with a sequence number for ties): the stalest is found in O(log n),
+    /// not by a scan of every key under the caller's lock.
+    by_time: BTreeMap<(Instant, u64), K>,
+    seq: u64,
 }
 
 impl<K: Ord + Clone> KeyedRates<K> {
     /// `rate` a second sustained, `burst` at once, per key; at most `tracked` keys remembered.
     pub fn new(rate: u32, burst: u32, tracked: usize) -> KeyedRates<K> {
-        KeyedRates { rate, burst, tracked: tracked.max(1), buckets: BTreeMap::new() }
+        KeyedRates { rate, burst, tracked: tracked.max(1), buckets: BTreeMap::new(), by_time: BTreeMap::new(), seq: 0 }
     }
 
     /// Whether `key` may do one more thing at `now`; takes its token if so.
     pub fn allow(&mut self, key: &K, now: Instant) -> bool {
-        if !self.buckets.contains_key(key) && self.buckets.len() >= self.tracked {
-            let stalest = self.buckets.iter().min_by_key(|(_, b)| b.at).map(|(k, _)| k.clone());
-            if let Some(stalest) = stalest {
-                self.buckets.remove(&stalest);
-            }
+        if !self.buckets.contains_key(key)
+            && self.buckets.len() >= self.tracked
+            && let Some((_, stalest)) = self.by_time.pop_first()
+        {
+            self.buckets.remove(&stalest);
         }
+        self.seq += 1;
+        let stamp = (now, self.seq);
         let burst = f64::from(self.burst);
-        let bucket = self.buckets.entry(key.clone()).or_insert(Bucket { tokens: burst, at: now });
+        let bucket = self.buckets.entry(key.clone()).or_insert(Bucket { tokens: burst, at: now, stamp });
+        self.by_time.remove(&bucket.stamp);
+        bucket.stamp = stamp;
+        self.by_time.insert(stamp, key.clone());
         let refill = now.saturating_duration_since(bucket.at).as_secs_f64() * f64::from(self.rate);
         bucket.tokens = (bucket.tokens + refill).min(burst);
         bucket.at = now;
@@ -72,5 +83,10 @@ mod tests {
         assert!(rates.allow(&3, now + Duration::from_millis(2)));
         assert_eq!(rates.buckets.len(), 2);
         assert!(!rates.buckets.contains_key(&1), "the stalest key is the one forgotten");
+        // Seen again, a key is no longer the stalest.
+        assert!(rates.allow(&2, now + Duration::from_secs(3)));
+        assert!(rates.allow(&4, now + Duration::from_secs(4)));
+        assert!(rates.buckets.contains_key(&2) && !rates.buckets.contains_key(&3));
+        assert_eq!(rates.by_time.len(), rates.buckets.len());
     }
 }

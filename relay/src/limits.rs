@@ -21,6 +21,19 @@ use zr_rpc_api::codes;
 /// IP addresses whose call rate is tracked at most (the stalest are forgotten beyond it).
 const TRACKED_IPS: usize = 65_536;
 
+/// The client an address counts as: an IPv4 address (IPv4-mapped IPv6 included) is itself; an IPv6 address
+/// counts as its /64, which one host or subscriber holds whole (keying on the full address let one client be
+/// 2^64 clients).
+pub fn client_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+        },
+    }
+}
+
 /// The limits of one client IP address.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientLimits {
@@ -176,4 +189,27 @@ pub async fn refuse_connection(mut socket: TcpStream, ip: IpAddr, cap: u32) {
     );
     let _ = socket.write_all(answer.as_bytes()).await;
     let _ = socket.shutdown().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hardening #8: per-IP limits keyed on the full IPv6 address, so one host with a /64 was 2^64 clients.
+    #[test]
+    fn an_ipv6_client_is_its_slash_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff:ffff:ffff:ffff".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(client_of(a), client_of(b));
+        assert_eq!(client_of(a), "2001:db8:1:2::".parse::<IpAddr>().unwrap());
+        assert_ne!(client_of(a), client_of(other));
+        let mapped: IpAddr = "::ffff:10.0.0.7".parse().unwrap();
+        assert_eq!(client_of(mapped), "10.0.0.7".parse::<IpAddr>().unwrap());
+        let v4: IpAddr = "10.0.0.7".parse().unwrap();
+        assert_eq!(client_of(v4), v4);
+        let open = OpenConnections::default();
+        let _held = open.take(client_of(a), 1).unwrap();
+        assert!(open.take(client_of(b), 1).is_none(), "another address of the same /64 is the same client");
+    }
 }

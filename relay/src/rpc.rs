@@ -302,7 +302,8 @@ pub async fn serve(
                 },
                 _ = stop.clone().shutdown() => return,
             };
-            let ip = remote.ip();
+            // One client per IPv4 address or IPv6 /64 (a host holds a whole /64).
+            let ip = crate::limits::client_of(remote.ip());
             let Some(slot) = open.take(ip, limits.connections) else {
                 refused.inc();
                 tracing::debug!(target: "zr::relay::rpc", %ip, "too many connections from one address");
