@@ -20,6 +20,12 @@ use zr_rpc_api::codes;
 
 /// IP addresses whose call rate is tracked at most (the stalest are forgotten beyond it).
 const TRACKED_IPS: usize = 65_536;
+/// Calls that take an executor's scarce slots (a read-only call runs wasm, two at a time; a witness is built
+/// one at a time): each client may make [`HEAVY_CALLS_PER_SECOND`] of them, so one cannot starve the rest.
+pub const HEAVY_METHODS: [&str; 4] =
+    ["rollup.call", "rollup.getWitness", "rollup.getWitnessFor", "rollup.getClaimLeaves"];
+/// Heavy calls a second one client may make (with a burst of twice that), while per-client limits are on.
+pub const HEAVY_CALLS_PER_SECOND: u32 = 10;
 
 /// The client an address counts as: an IPv4 address (IPv4-mapped IPv6 included) is itself; an IPv6 address
 /// counts as its /64, which one host or subscriber holds whole (keying on the full address let one client be
@@ -53,6 +59,7 @@ struct RemoteIp(IpAddr);
 #[derive(Clone)]
 pub struct CallRates {
     rates: Option<Arc<Mutex<KeyedRates<IpAddr>>>>,
+    heavy: Arc<Mutex<KeyedRates<IpAddr>>>,
     per_second: u32,
     refused: Arc<Counter>,
 }
@@ -64,14 +71,28 @@ impl CallRates {
             let burst = limits.burst.max(limits.calls_per_second);
             Arc::new(Mutex::new(KeyedRates::new(limits.calls_per_second, burst, TRACKED_IPS)))
         });
-        CallRates { rates, per_second: limits.calls_per_second, refused }
+        let heavy = KeyedRates::new(HEAVY_CALLS_PER_SECOND, 2 * HEAVY_CALLS_PER_SECOND, TRACKED_IPS);
+        CallRates { rates, heavy: Arc::new(Mutex::new(heavy)), per_second: limits.calls_per_second, refused }
     }
 
     /// `None` when the call may go on, else the refusal.
     fn refuse(&self, request: &Request<'_>) -> Option<ErrorObjectOwned> {
         let rates = self.rates.as_ref()?;
         let RemoteIp(ip) = *request.extensions().get::<RemoteIp>()?;
-        if rates.lock().expect("rates lock").allow(&ip, Instant::now()) {
+        let now = Instant::now();
+        if HEAVY_METHODS.contains(&request.method_name()) && !self.heavy.lock().expect("rates lock").allow(&ip, now) {
+            self.refused.inc();
+            return Some(ErrorObjectOwned::owned(
+                codes::rejected::RATE_LIMITED,
+                format!(
+                    "rate limited: {ip} makes more than {HEAVY_CALLS_PER_SECOND} calls a second of {}; slow down \
+                     and retry",
+                    HEAVY_METHODS.join(", ")
+                ),
+                None::<()>,
+            ));
+        }
+        if rates.lock().expect("rates lock").allow(&ip, now) {
             return None;
         }
         self.refused.inc();
@@ -196,6 +217,28 @@ mod tests {
     use super::*;
 
     /// Hardening #8: per-IP limits keyed on the full IPv6 address, so one host with a /64 was 2^64 clients.
+    fn request_from(ip: IpAddr, method: &str) -> Request<'_> {
+        let mut request = Request::borrowed(method, None, jsonrpsee::types::Id::Number(1));
+        request.extensions_mut().insert(RemoteIp(ip));
+        request
+    }
+
+    /// Hardening #8: the executor runs two read-only calls at a time for everyone, so one client at ~70 calls a
+    /// second starved the rest. Heavy calls are rated per client, apart from the general rate.
+    #[test]
+    fn one_client_cannot_take_every_heavy_call() {
+        let limits = ClientLimits { calls_per_second: 2_000, burst: 20_000, connections: 64 };
+        let refused = zr_common::metrics::Registry::default().counter("refused", "refused calls");
+        let rates = CallRates::new(&limits, refused);
+        let (flooder, other): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        let allowed = (0..100).filter(|_| rates.refuse(&request_from(flooder, "rollup.call")).is_none()).count();
+        assert_eq!(allowed, 2 * HEAVY_CALLS_PER_SECOND as usize, "the burst, then refused");
+        let refusal = rates.refuse(&request_from(flooder, "rollup.getWitnessFor")).unwrap();
+        assert_eq!(refusal.code(), codes::rejected::RATE_LIMITED);
+        assert!(rates.refuse(&request_from(flooder, "rollup.getBalance")).is_none(), "light calls go on");
+        assert!(rates.refuse(&request_from(other, "rollup.call")).is_none(), "another client is served");
+    }
+
     #[test]
     fn an_ipv6_client_is_its_slash_64() {
         let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
