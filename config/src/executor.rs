@@ -226,8 +226,8 @@ pub struct P2pArgs {
     #[arg(id = "p2p-peer", long = "p2p-peer", value_name = "MULTIADDR")]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub peers: Vec<String>,
-    /// An executor (public key, hex) whose gossiped claims are kept; repeat for several; any when none
-    /// [config: p2p.allowed_executors]
+    /// An executor (public key, hex) whose gossiped claims are kept; repeat for several; any executor L1
+    /// says is bonded when none [config: p2p.allowed_executors]
     #[arg(id = "p2p-allowed-executor", long = "p2p-allowed-executor", value_name = "PUBLIC_KEY")]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub allowed_executors: Vec<zr_common::PublicKey>,

@@ -412,8 +412,18 @@ pub async fn start<L: L1 + 'static>(
     let gossip_head = Arc::new(std::sync::atomic::AtomicU64::new(rollup.head().height));
     let gossip = match &config.p2p.listen {
         Some(listen) => {
+            let bond_l1 = l1.clone();
+            let bonded: crate::gossip::BondCheck = Arc::new(move |executor: zr_common::PublicKey| {
+                let l1 = bond_l1.clone();
+                Box::pin(async move {
+                    let bond = l1.rollup_bond(&executor.address()).await.ok()?;
+                    let least = zr_common::rollup::settlement::MIN_BOND;
+                    Some(bond.is_some_and(|b| b.unbonding_since.is_none() && b.amount >= least))
+                })
+            });
             let policy = crate::gossip::GossipPolicy {
                 allowed_executors: config.p2p.allowed_executors.clone(),
+                bonded: Some(bonded),
                 head: gossip_head.clone(),
             };
             Some(crate::gossip::start(&key, config.chain_id, listen, &config.p2p.peers, policy).await?)

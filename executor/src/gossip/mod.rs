@@ -66,10 +66,52 @@ pub struct Gossip {
     pub peers: Arc<std::sync::atomic::AtomicUsize>,
 }
 
+/// Whether an executor has a live bond on L1 (so its claims can be recorded); `None` when L1 keeps no bonds
+/// (a node without the rollup's settlement answers an error).
+pub type BondCheck = Arc<dyn Fn(PublicKey) -> futures::future::BoxFuture<'static, Option<bool>> + Send + Sync>;
+
+/// How long an executor's bond, as L1 last said, is believed.
+const BOND_BELIEVED: std::time::Duration = std::time::Duration::from_secs(60);
+/// Executors whose bond is remembered at most (all are forgotten beyond it, and asked again).
+const BONDS_REMEMBERED: usize = 4096;
+
+/// The executors L1 says are bonded, asked once a minute each: with no allow list, only their claims take the
+/// per-height slots (16 keys made up for nothing filled them, and a bonded executor's claim was ignored).
+pub struct BondedExecutors {
+    check: BondCheck,
+    known: BTreeMap<PublicKey, (bool, std::time::Instant)>,
+}
+
+impl BondedExecutors {
+    /// Asking `check`.
+    pub fn new(check: BondCheck) -> BondedExecutors {
+        BondedExecutors { check, known: BTreeMap::new() }
+    }
+
+    /// Whether `executor` is bonded, from memory or L1; on an L1 that keeps no bonds, any executor is.
+    pub async fn bonded(&mut self, executor: PublicKey) -> bool {
+        let now = std::time::Instant::now();
+        if let Some((bonded, at)) = self.known.get(&executor)
+            && now.duration_since(*at) < BOND_BELIEVED
+        {
+            return *bonded;
+        }
+        let bonded = (self.check)(executor).await.unwrap_or(true);
+        if self.known.len() >= BONDS_REMEMBERED {
+            self.known.clear();
+        }
+        self.known.insert(executor, (bonded, now));
+        bonded
+    }
+}
+
 /// Who gossip accepts claims from, and where this node is.
 pub struct GossipPolicy {
-    /// Executors whose claims are kept; any executor's if empty.
+    /// Executors whose claims are kept; with none listed, any executor L1 says is bonded (with no bond check,
+    /// any executor).
     pub allowed_executors: Vec<PublicKey>,
+    /// How to ask L1 whether an executor is bonded.
+    pub bonded: Option<BondCheck>,
     /// This node's committed head, kept current by the node: claims far from it are ignored.
     pub head: Arc<AtomicU64>,
 }
@@ -95,6 +137,8 @@ pub async fn start(
     let (publish, mut to_publish) = mpsc::channel::<Claim>(64);
     let peer_claims = PeerClaims::default();
     let received = peer_claims.clone();
+    let open_to_all = policy.allowed_executors.is_empty();
+    let mut bonds = policy.bonded.filter(|_| open_to_all).map(BondedExecutors::new);
     let admission = ClaimAdmission::new(policy.allowed_executors);
     let head = policy.head;
     let (outbound, verdicts) = (p2p.publish.clone(), p2p.verdicts.clone());
@@ -110,7 +154,15 @@ pub async fn start(
             let verdict = match validate_claim(chain_id, &message.data) {
                 Some(claim) => {
                     let held = received.at(claim.body.height);
-                    match admission.admit(&claim, head.load(Ordering::Relaxed), &held) {
+                    let bonded = match &mut bonds {
+                        Some(bonds) => bonds.bonded(claim.body.executor).await,
+                        None => true,
+                    };
+                    let admitted = match bonded {
+                        false => Admission::Ignore("the executor has no live bond on L1"),
+                        true => admission.admit(&claim, head.load(Ordering::Relaxed), &held),
+                    };
+                    match admitted {
                         Admission::Accept => {
                             received.insert(claim);
                             Verdict::Accept
@@ -143,6 +195,28 @@ mod tests {
     use super::*;
     use zr_common::Hash;
     use zr_common::rollup::ClaimBody;
+
+    /// Hardening #8: with no allow list, 16 keys made up for nothing filled a height's claim slots. Only
+    /// executors L1 says are bonded are believed, each asked once a minute.
+    #[tokio::test]
+    async fn only_bonded_executors_claims_are_kept_without_an_allow_list() {
+        let honest = KeyPair::from_seed(&[1; 32]).public();
+        let asked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = asked.clone();
+        let check: BondCheck = Arc::new(move |executor| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async move { Some(executor == honest) })
+        });
+        let mut bonds = BondedExecutors::new(check);
+        for seed in 10..30u8 {
+            assert!(!bonds.bonded(KeyPair::from_seed(&[seed; 32]).public()).await);
+        }
+        assert!(bonds.bonded(honest).await);
+        assert!(bonds.bonded(honest).await);
+        assert_eq!(asked.load(Ordering::SeqCst), 21, "each executor is asked once while believed");
+        let no_settlement: BondCheck = Arc::new(|_| Box::pin(async { None }));
+        assert!(BondedExecutors::new(no_settlement).bonded(honest).await, "an L1 without bonds checks none");
+    }
 
     #[test]
     fn only_signed_claims_of_this_chain_pass() {
