@@ -279,7 +279,8 @@ pub fn intrinsic_gas_of_len(len: usize) -> u64 {
 /// (what validation admits, how the transition runs): v3 refused segments that would not instantiate; v4 reads
 /// no code key on a call (the contract record proves the code hash); v5 orders at most 16 383 transactions a
 /// momentum and takes no deposit from a data-availability challenge's amount; v6 takes none from a challenge
-/// part's; v7 bounds element and data segments (new fields of [`VmLimits`]) and prices instantiation by code size.
+/// part's; v7 bounds element and data segments (new fields of [`VmLimits`]) and prices instantiation by code size;
+/// v8 takes a zstd bundle only as exactly one frame.
 pub fn vm_version_of(
     costs: &GasCosts,
     operators: &OperatorCosts,
@@ -288,7 +289,7 @@ pub fn vm_version_of(
 ) -> Hash {
     use zr_common::codec::encode;
     sha3_256_concat([
-        b"zrollup/vm/v7|".as_slice(),
+        b"zrollup/vm/v8|".as_slice(),
         VM_RELEASE.as_bytes(),
         &encode(costs),
         &encode(operators),
@@ -309,7 +310,7 @@ mod tests {
     /// The VM version goes into every claim: a change to the cost table or limits must be deliberate.
     #[test]
     fn vm_version_is_pinned() {
-        assert_eq!(vm_version().to_hex(), "e8bc21094602c7d8904cebc045cbd19635f24fb8ba5bdb560a4087686703f23e");
+        assert_eq!(vm_version().to_hex(), "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc");
     }
 
     /// Every field of every table is in the version: each table encodes to one fixed-width integer per

@@ -218,6 +218,28 @@ pub fn encode_claim(claim: &Claim) -> Vec<u8> {
     data
 }
 
+/// The first bytes of a zstd frame (skippable frames have others).
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+/// Checks that `frames` is exactly one zstd frame: no skippable frame before or after it, no second frame
+/// (the decoder would take them all, and another implementation might not).
+fn one_zstd_frame(frames: &[u8]) -> Result<(), PayloadError> {
+    if frames.get(..4) != Some(ZSTD_MAGIC.as_slice()) {
+        return Err(PayloadError::Compression("the bundle is not one zstd frame (wrong magic)".into()));
+    }
+    match zstd::zstd_safe::find_frame_compressed_size(frames) {
+        Ok(len) if len == frames.len() => Ok(()),
+        Ok(len) => Err(PayloadError::Compression(format!(
+            "the bundle is not one zstd frame: {} bytes follow its first frame",
+            frames.len() - len
+        ))),
+        Err(code) => Err(PayloadError::Compression(format!(
+            "the bundle is not a zstd frame: {}",
+            zstd::zstd_safe::get_error_name(code)
+        ))),
+    }
+}
+
 /// Decodes an inbox payload, rejecting anything malformed or oversized.
 pub fn decode_payload(data: &[u8]) -> Result<Payload, PayloadError> {
     if data.len() > limits::MAX_L1_DATA {
@@ -232,6 +254,7 @@ pub fn decode_payload(data: &[u8]) -> Result<Payload, PayloadError> {
                 return Err(PayloadError::Bomb(size));
             }
             let raw = if tag == BUNDLE_TAG {
+                one_zstd_frame(&body[4..])?;
                 // At most `size` bytes are produced: a frame that would decompress to more is an error.
                 zstd::bulk::decompress(&body[4..], size)
             } else {
@@ -287,6 +310,28 @@ mod tests {
         short.extend_from_slice(&(raw.len() as u32 - 1).to_le_bytes());
         short.extend_from_slice(&zstd::bulk::compress(&raw, 3).unwrap());
         assert!(matches!(decode_payload(&short), Err(PayloadError::Compression(_))));
+        // Exactly one zstd frame (hardening #9): a second frame, or a skippable frame before or after, is refused
+        // though the sizes add up.
+        let framed = |frames: &[&[u8]]| {
+            let mut data = vec![BUNDLE_TAG];
+            data.extend_from_slice(&(raw.len() as u32).to_le_bytes());
+            for frame in frames {
+                data.extend_from_slice(frame);
+            }
+            data
+        };
+        let (half, rest) = raw.split_at(raw.len() / 2);
+        let (first, second) = (zstd::bulk::compress(half, 3).unwrap(), zstd::bulk::compress(rest, 3).unwrap());
+        let whole = zstd::bulk::compress(&raw, 3).unwrap();
+        let skippable: &[u8] = &[0x50, 0x2a, 0x4d, 0x18, 2, 0, 0, 0, 0xaa, 0xbb];
+        assert!(decode_payload(&framed(&[&whole])).is_ok());
+        for frames in [vec![&first[..], &second[..]], vec![skippable, &whole[..]], vec![&whole[..], skippable]] {
+            let refused = decode_payload(&framed(&frames));
+            assert!(
+                matches!(&refused, Err(PayloadError::Compression(why)) if why.contains("not one zstd frame")),
+                "{refused:?}"
+            );
+        }
         let mut bomb = vec![BUNDLE_TAG];
         bomb.extend_from_slice(&(64u32 * 1024 * 1024).to_le_bytes());
         bomb.extend_from_slice(&[0; 16]);

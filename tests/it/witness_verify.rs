@@ -219,7 +219,7 @@ fn golden_witness() {
     let witness = build_witness(VM.as_ref(), pre, &claim, &leaves, &ordered, 2).unwrap();
     assert_eq!(
         sha3_256(&witness.to_bytes()).to_hex(),
-        "74ae37fc8c5469f83344aaf2d817af8fb789351ddc5393f598702d83d157498e"
+        "2736fa729191e903c892074e1f2c9db5c54c18708dba185edf50483f21996f03"
     );
 }
 
