@@ -503,3 +503,32 @@ fn call_effect(result: Result<Vec<u8>, CallError>, gas_left: u64) -> Result<(Eff
         Err(other) => Err(other),
     }
 }
+
+#[cfg(test)]
+mod prelude_tests {
+    use super::*;
+
+    /// The rulebook's formula for leaf 0's step (docs/protocol.md, "The prelude"): the object hash with the
+    /// tag's length first; a change to either must fail here.
+    #[test]
+    fn the_prelude_hash_is_the_rulebooks() {
+        let deposits =
+            vec![Deposit { account: Address([3; 20]), token: TokenStandard::ZNN, amount: 5, l1_block: Hash([4; 32]) }];
+        let encoding = zr_common::codec::encode(&(7u64, deposits.clone()));
+        let tag = b"zrollup/prelude/v1";
+        let by_the_book = zr_common::sha3_256(&[&[tag.len() as u8][..], tag, &encoding].concat());
+        assert_eq!(prelude_hash(7, &deposits), by_the_book);
+        // The encoding: height u64 LE, the count u64 LE, each deposit's address, token standard, amount u128 LE
+        // and block hash, raw.
+        let expected: Vec<u8> = [
+            &7u64.to_le_bytes()[..],
+            &1u64.to_le_bytes(),
+            &[3; 20],
+            &TokenStandard::ZNN.0,
+            &5u128.to_le_bytes(),
+            &[4; 32],
+        ]
+        .concat();
+        assert_eq!(encoding, expected);
+    }
+}
