@@ -226,12 +226,13 @@ impl Relay {
         let mut account = account;
         account.znn += self.pending_grant(&sender);
         let sponsored = !from_peer && account.znn < max_fee && self.reserve_sponsor(&sender, max_fee);
+        // Until the grant is made, the reservation goes with this admission if it fails or is dropped (a client
+        // that leaves mid-admission).
+        let _reservation = sponsored.then(|| Reservation { granted: &self.granted, sender });
         if sponsored {
             match self.grant(sender).await {
                 Ok(grant) => changes.extend(grant),
                 Err(refusal) => {
-                    // No grant was made: the reservation goes.
-                    self.granted.lock().expect("grants lock").remove(&sender);
                     return Err(match refusal {
                         // The relay cannot fund it after all: the sender's own refusal.
                         Rejection::InsufficientFunds { .. } => {
@@ -336,5 +337,42 @@ impl Relay {
         self.metrics.grants.inc();
         tracing::info!(target: "zr::relay", %to, amount = self.settings.sponsor_grant, "sponsor grant");
         Ok(vec![Change::Grant(to), row])
+    }
+}
+
+/// A sponsor grant reserved for `sender` (`None` in the granted map) and not made yet: taken back when dropped
+/// unless the grant was made meanwhile (its transaction's hash then stands in the map).
+struct Reservation<'a> {
+    granted: &'a Mutex<BTreeMap<Address, Option<Hash>>>,
+    sender: Address,
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        let mut granted = self.granted.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if granted.get(&self.sender) == Some(&None) {
+            granted.remove(&self.sender);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reservation whose grant was never made (the admission failed, or its future was dropped) is taken
+    /// back; a made grant stays.
+    #[test]
+    fn a_reservation_without_its_grant_is_taken_back() {
+        let granted = Mutex::new(BTreeMap::new());
+        let (left, served) = (Address([1; 20]), Address([2; 20]));
+        granted.lock().unwrap().insert(left, None);
+        drop(Reservation { granted: &granted, sender: left });
+        assert!(!granted.lock().unwrap().contains_key(&left));
+        granted.lock().unwrap().insert(served, None);
+        let reservation = Reservation { granted: &granted, sender: served };
+        granted.lock().unwrap().insert(served, Some(Hash([9; 32])));
+        drop(reservation);
+        assert_eq!(granted.lock().unwrap().get(&served), Some(&Some(Hash([9; 32]))));
     }
 }
