@@ -68,10 +68,11 @@ pub async fn run(config: &ChallengerConfig, request: Watch) -> eyre::Result<i32>
     let mut posted: BTreeMap<(u64, PublicKey), Instant> = BTreeMap::new();
     let mut failures: BTreeMap<(u64, PublicKey), u32> = BTreeMap::new();
     let mut unresolved = false;
+    // The address its challenges come from (read once: the key file is not read again each pass).
+    let ours = request.challenge.then(|| crate::submit::challenger_address(config)).transpose()?;
     loop {
-        if !posted.is_empty() {
-            let ours = crate::submit::challenger_address(config)?;
-            for key in lost_challenges(&l1, &mut posted, &ours).await? {
+        if let Some(ours) = ours.as_ref().filter(|_| !posted.is_empty()) {
+            for key in lost_challenges(&l1, &mut posted, ours).await? {
                 eprintln!("L1 holds no challenge of ours against {}'s claim at {}: challenging it again", key.1, key.0);
                 checked.remove(&key);
             }

@@ -2,6 +2,7 @@
 //! recorded and become final after the window, an unbonded executor's claims are refused, executors follow the
 //! final root and mark receipts final, bad bonds are refused, and the settlement survives a devnet restart.
 
+use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
@@ -440,6 +441,34 @@ async fn a_withdrawal_is_paid_on_l1_after_finality_exactly_once() {
     .await;
 }
 
+/// `zr-challenge watch --challenge --json` on the honest executor at `executor_rpc`, with the key of relay 1
+/// and its data directory under `dir`, plus `extra` arguments; its output discarded.
+fn spawn_watcher(net: &TestNet, executor_rpc: &str, dir: &Path, extra: &[&str]) -> std::process::Child {
+    let key_file = dir.join("challenger.json");
+    net.relays[1].write_file(&key_file).unwrap();
+    challenge_command(net)
+        .args(["--executor", executor_rpc, "--chain-id", &ROLLUP.to_string()])
+        .args(["--key-file", key_file.to_str().unwrap()])
+        .args(["--data-dir", dir.join("challenger").to_str().unwrap()])
+        .args(["watch", "--challenge", "--json"])
+        .args(extra)
+        .env("ZR_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// The claim of executor `index` at `height` once L1 has rejected it.
+async fn rejected_claim_of(net: &TestNet, index: usize, height: u64) -> ClaimRecord {
+    let claim_of = async || {
+        let claims = net.client().rollup_claims(height, 1).await.unwrap();
+        claims.into_iter().find(|c| c.executor == net.executors[index].public())
+    };
+    eventually(async || claim_of().await.is_some_and(|c| matches!(c.status, ClaimStatus::Rejected { .. }))).await;
+    claim_of().await.unwrap()
+}
+
 /// A challenger watching all along (`watch --challenge`) gets a wrong claim rejected soon after it lands:
 /// measured in momentums and seconds (figures for the README; the window's safety does not depend on them,
 /// as a challenged or disputed height never finalises before its verdict).
@@ -448,23 +477,8 @@ async fn a_watching_challenger_gets_a_wrong_claim_rejected() {
     let net = TestNet::start().await;
     let (dirs, keys) = ((tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()), tempfile::tempdir().unwrap());
     let (honest, faulty, fault_at) = honest_and_faulty(&net, &dirs).await;
-    let key_file = keys.path().join("challenger.json");
-    net.relays[1].write_file(&key_file).unwrap();
-    let mut watcher = challenge_command(&net)
-        .args(["--executor", &honest.rpc_url(), "--chain-id", &ROLLUP.to_string()])
-        .args(["--key-file", key_file.to_str().unwrap()])
-        .args(["--data-dir", keys.path().join("challenger").to_str().unwrap()])
-        .args(["watch", "--challenge", "--json", "--peer", &faulty.rpc_url()])
-        .env("ZR_LOG", "error")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let faulty_claim = async || {
-        let claims = net.client().rollup_claims(fault_at, 1).await.unwrap();
-        claims.into_iter().find(|c| c.executor == net.executors[1].public())
-    };
-    eventually(async || faulty_claim().await.is_some_and(|c| matches!(c.status, ClaimStatus::Rejected { .. }))).await;
-    let claim = faulty_claim().await.unwrap();
+    let mut watcher = spawn_watcher(&net, &honest.rpc_url(), keys.path(), &["--peer", &faulty.rpc_url()]);
+    let claim = rejected_claim_of(&net, 1, fault_at).await;
     let verdict =
         net.client().call::<serde_json::Value>("embedded.rollup.getChallenges", json!([fault_at, 1])).await.unwrap();
     let at = verdict[0]["status"]["at"].as_u64().unwrap();
@@ -490,23 +504,8 @@ async fn a_watcher_without_the_executor_challenges_from_the_leaves_it_made_it_po
     let net = TestNet::start().await;
     let (dirs, keys) = ((tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()), tempfile::tempdir().unwrap());
     let (honest, faulty, fault_at) = honest_and_faulty(&net, &dirs).await;
-    let key_file = keys.path().join("challenger.json");
-    net.relays[1].write_file(&key_file).unwrap();
-    let mut watcher = challenge_command(&net)
-        .args(["--executor", &honest.rpc_url(), "--chain-id", &ROLLUP.to_string()])
-        .args(["--key-file", key_file.to_str().unwrap()])
-        .args(["--data-dir", keys.path().join("challenger").to_str().unwrap()])
-        .args(["watch", "--challenge", "--json"])
-        .env("ZR_LOG", "error")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let faulty_claim = async || {
-        let claims = net.client().rollup_claims(fault_at, 1).await.unwrap();
-        claims.into_iter().find(|c| c.executor == net.executors[1].public())
-    };
-    eventually(async || faulty_claim().await.is_some_and(|c| matches!(c.status, ClaimStatus::Rejected { .. }))).await;
+    let mut watcher = spawn_watcher(&net, &honest.rpc_url(), keys.path(), &[]);
+    rejected_claim_of(&net, 1, fault_at).await;
     // Rejected by a leaf challenge, after the executor answered the data-availability challenge.
     let da = net.client().rollup_da_challenges(fault_at, 1).await.unwrap();
     assert!(
