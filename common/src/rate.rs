@@ -7,8 +7,7 @@ use std::time::Instant;
 
 struct Bucket {
     tokens: f64,
-    at: Instant,
-    /// Its place in `by_time`.
+    /// When it was last used, and its place in `by_time`.
     stamp: (Instant, u64),
 }
 
@@ -41,13 +40,12 @@ impl<K: Ord + Clone> KeyedRates<K> {
         self.seq += 1;
         let stamp = (now, self.seq);
         let burst = f64::from(self.burst);
-        let bucket = self.buckets.entry(key.clone()).or_insert(Bucket { tokens: burst, at: now, stamp });
+        let bucket = self.buckets.entry(key.clone()).or_insert(Bucket { tokens: burst, stamp });
         self.by_time.remove(&bucket.stamp);
+        let refill = now.saturating_duration_since(bucket.stamp.0).as_secs_f64() * f64::from(self.rate);
+        bucket.tokens = (bucket.tokens + refill).min(burst);
         bucket.stamp = stamp;
         self.by_time.insert(stamp, key.clone());
-        let refill = now.saturating_duration_since(bucket.at).as_secs_f64() * f64::from(self.rate);
-        bucket.tokens = (bucket.tokens + refill).min(burst);
-        bucket.at = now;
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
             true
