@@ -27,7 +27,8 @@ pub const CONCURRENT_CALLS: usize = 2;
 /// Witnesses built at once, across all connections, each on a thread of its own (not the blocking pool that
 /// queries and execution share): rebuilding a pre-state undoes heights of state.
 pub const CONCURRENT_WITNESSES: usize = 1;
-/// Heights below the head a witness's pre-state may be rebuilt from: far more than a claim stays open for.
+/// Heights below the head a witness's pre-state may be rebuilt from, for a height at or below L1's final height
+/// (or with none known); above it, where claims can still be challenged, any.
 pub const MAX_WITNESS_DEPTH: u64 = 1_024;
 /// `getClaimLeaves` answered at once (each up to a few MB).
 pub const CONCURRENT_LEAVES: usize = 4;
@@ -96,7 +97,8 @@ impl Drop for CallSlot {
 
 impl RpcContext {
     /// Builds the witness of leaf `index` of `claim` from this executor's state before the claim's momentum.
-    /// Everything cheap is checked first — the height within [`MAX_WITNESS_DEPTH`] of the head, the claim
+    /// Everything cheap is checked first — the height above L1's final height or within [`MAX_WITNESS_DEPTH`] of
+    /// the head, the claim
     /// building on this executor's root, its leaves hashing to its leaves root — then at most
     /// [`CONCURRENT_WITNESSES`] are built at once, each on its own thread.
     async fn witness(&self, claim: Claim, leaves: Vec<ClaimLeaf>, index: u32) -> RpcResult<zr_fraud::Witness> {
@@ -105,9 +107,14 @@ impl RpcContext {
         if height == 0 || height > head {
             return Err(invalid(format!("height {height} is not executed here (the head is {head})")));
         }
-        if head - height > MAX_WITNESS_DEPTH {
+        // Above L1's final height a claim can still be challenged, however long finality has stalled: no depth
+        // bound there (a griefer holding finality must not put an open wrong claim out of a challenger's reach).
+        let settled = self.rollup.final_height();
+        let open = settled > 0 && height > settled;
+        if !open && head - height > MAX_WITNESS_DEPTH {
             return Err(invalid(format!(
-                "height {height} is more than {MAX_WITNESS_DEPTH} below the head ({head}): its state is not rebuilt"
+                "height {height} is more than {MAX_WITNESS_DEPTH} below the head ({head}) and not above L1's final \
+                 height: its state is not rebuilt"
             )));
         }
         let ours = match self.rollup.store().state_root(height - 1)? {
@@ -498,7 +505,16 @@ mod tests {
         assert!(refusal(signed(&|_| {}), leaves.clone(), 9).await.contains("no such leaf"));
         let deep = rollup.store().claim(2).unwrap().unwrap();
         let deep_leaves = rollup.store().leaves(2).unwrap().unwrap();
-        assert!(refusal(deep, deep_leaves, 0).await.contains(&format!("more than {MAX_WITNESS_DEPTH} below")));
+        assert!(
+            refusal(deep.clone(), deep_leaves.clone(), 0)
+                .await
+                .contains(&format!("more than {MAX_WITNESS_DEPTH} below"))
+        );
+        // Attack (review): a griefer holding finality for longer than the bound must not put an open claim out of
+        // reach: above L1's final height there is none.
+        let root = rollup.store().state_root(1).unwrap().unwrap();
+        rollup.follow_final(zr_common::rollup::settlement::FinalRoot { height: 1, root }).unwrap();
+        assert!(witness_for(deep, deep_leaves, 0).await.is_ok(), "an open claim deep below the head");
         let future = signed(&|b| b.height = far + 1);
         assert!(refusal(future, leaves.clone(), 0).await.contains("not executed here"));
         // A stranger's claim that builds on this executor's root gets its witness, until the height is final.
