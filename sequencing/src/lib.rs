@@ -11,6 +11,8 @@ mod l1;
 pub mod order;
 mod poster;
 mod publish;
+#[cfg(test)]
+mod rulebook;
 mod tls;
 mod znnd;
 
@@ -20,7 +22,7 @@ pub use follow::{Follower, follow, inbox_blocks};
 pub use l1::{L1, MomentumSubscription, UNRECEIVED_PAGE};
 pub use order::{
     Ordered, Sequenced, Signatures, Verified, bundle_signatures, canonical_order, locks_amount, order_verified,
-    verify_inbox, verify_inbox_with,
+    sender_rank, verify_inbox, verify_inbox_with,
 };
 pub use poster::{PostSlot, Poster};
 pub use publish::{

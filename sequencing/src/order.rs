@@ -186,6 +186,12 @@ pub fn verify_inbox_with(chain_id: u64, inbox: &Address, blocks: &[AccountBlock]
     ordered
 }
 
+/// Where `sender`'s transactions go in a momentum after `previous_momentum`: senders are ordered by this hash,
+/// SHA3(previous momentum hash ‖ the sender's 20 address bytes), which no sender can choose before L1 does.
+pub fn sender_rank(previous_momentum: &Hash, sender: &Address) -> Hash {
+    sha3_256_concat([&previous_momentum.0[..], &sender.0[..]])
+}
+
 /// Steps 3 and 4 of [`canonical_order`], on verified traffic.
 pub fn order_verified(verified: Verified, previous_momentum: &Hash) -> Ordered {
     let Verified { deposits, claims, skipped, bundles } = verified;
@@ -203,7 +209,7 @@ pub fn order_verified(verified: Verified, previous_momentum: &Hash) -> Ordered {
         .into_iter()
         .map(|(sender, mut txs)| {
             txs.sort_by_key(|s| (s.tx.body.nonce, s.hash));
-            (sha3_256_concat([&previous_momentum.0[..], &sender.0[..]]), txs)
+            (sender_rank(previous_momentum, &sender), txs)
         })
         .collect();
     senders.sort_by_key(|(rank, _)| *rank);
