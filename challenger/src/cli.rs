@@ -9,6 +9,7 @@
 //! be checked.
 
 use clap::{Parser, Subcommand};
+use eyre::WrapErr;
 use zr_config::{ChallengerArgs, ChallengerConfig};
 
 /// Checks zrollup executors' claims.
@@ -133,8 +134,11 @@ pub fn main() {
 }
 
 fn run(cli: Cli) -> eyre::Result<i32> {
-    let config = ChallengerConfig::load(&cli.args)?;
+    let mut config = ChallengerConfig::load(&cli.args)?;
     let runtime = tokio::runtime::Runtime::new()?;
+    if config.chain_id == 0 {
+        config.chain_id = runtime.block_on(chain_id_on_l1(&config))?;
+    }
     match cli.command {
         Command::Verify { height, index, claimer, search, json } => runtime
             .block_on(crate::verify::run(&config, crate::verify::Request { height, index, claimer, search, json })),
@@ -157,4 +161,14 @@ fn run(cli: Cli) -> eyre::Result<i32> {
         Command::Watch { peers, challenge, once, json } => runtime
             .block_on(crate::watch::run(&config, crate::watch::Watch { peers, challenge, once, json, announce: true })),
     }
+}
+
+/// The rollup chain id L1's settlement parameters fix: the only one whose claims L1 records.
+async fn chain_id_on_l1(config: &ChallengerConfig) -> eyre::Result<u64> {
+    let l1 = zr_sequencing::ZnndClient::with_ca_file(&config.l1.http, &config.l1.ws, config.l1.ca_file.as_deref())?;
+    let parameters: zr_common::rollup::settlement::Parameters =
+        l1.call("embedded.rollup.getParameters", serde_json::json!([])).await.wrap_err_with(|| {
+            format!("cannot read the rollup's chain id from L1 at {} (give it with --chain-id)", config.l1.http)
+        })?;
+    Ok(parameters.chain_id)
 }

@@ -15,7 +15,8 @@ use crate::{ConfigError, L1Args, Layered};
 pub struct ChallengerConfig {
     /// Directory for the challenger's own state replica. Default `./zr-data/challenger`.
     pub data_dir: PathBuf,
-    /// The rollup chain id. Default 1.
+    /// The rollup chain id. 0 (the default): the one L1's settlement parameters fix
+    /// (`embedded.rollup.getParameters`), which is the only one whose claims L1 records.
     pub chain_id: u64,
     /// The key that signs challenges. Required to submit.
     pub key_file: Option<PathBuf>,
@@ -29,7 +30,7 @@ impl Default for ChallengerConfig {
     fn default() -> Self {
         ChallengerConfig {
             data_dir: PathBuf::from("zr-data/challenger"),
-            chain_id: defaults::DEV_ROLLUP_CHAIN_ID,
+            chain_id: 0,
             key_file: None,
             executor_rpc: defaults::EXECUTOR_URL.into(),
             l1: L1Section::default(),
@@ -65,7 +66,7 @@ pub struct ChallengerArgs {
     #[arg(long, value_name = "DIR", global = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<PathBuf>,
-    /// Rollup chain id [config: chain_id, default 1]
+    /// Rollup chain id [config: chain_id, default: the one L1's settlement parameters fix]
     #[arg(long, value_name = "ID", global = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chain_id: Option<u64>,

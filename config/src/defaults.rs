@@ -30,8 +30,10 @@ pub const EXECUTOR_URL: &str = "http://127.0.0.1:8545";
 /// The relay URL clients use by default.
 pub const RELAY_URL: &str = "http://127.0.0.1:8546";
 
-/// The rollup chain id of development networks (and the default).
-pub const DEV_ROLLUP_CHAIN_ID: u64 = 1;
+/// The rollup chain id of development networks (`zr up`, `zr-devnet` without a genesis, the tests), the only
+/// chain where an executor may inject faults. No daemon defaults to it: a deployment names its own chain id
+/// (`chain_id`), so two deployments never share one by leaving it unset and replay each other's transactions.
+pub const DEV_ROLLUP_CHAIN_ID: u64 = 1337;
 /// The L1 chain identifier of development chains (`zr up`, `zr-devnet` without a genesis).
 pub const DEV_L1_CHAIN_IDENTIFIER: u64 = 321;
 

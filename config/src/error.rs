@@ -38,6 +38,21 @@ pub trait Validate {
     fn validate(&self) -> Result<(), ConfigError>;
 }
 
+/// `chain_id` has no default: 0, no rollup's id (L1's settlement parameters refuse it), stands for "not set".
+pub(crate) fn require_chain_id(chain_id: u64) -> Result<(), ConfigError> {
+    if chain_id == 0 {
+        return Err(invalid(
+            "chain_id",
+            format!(
+                "required: the rollup's chain id, as L1's settlement parameters fix it (`chain_id` in the file, \
+                 ZR_<DAEMON>_CHAIN_ID, or --chain-id); development networks use {}",
+                crate::defaults::DEV_ROLLUP_CHAIN_ID
+            ),
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn invalid(key: &'static str, reason: impl Into<String>) -> ConfigError {
     ConfigError::Invalid { key, reason: reason.into() }
 }

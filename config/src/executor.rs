@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::defaults;
-use crate::error::{Validate, invalid};
+use crate::error::{Validate, invalid, require_chain_id};
 use crate::sections::{L1Section, OpsSection, P2pSection, RpcSection};
 use crate::{ConfigError, L1Args, Layered, OpsArgs, RpcArgs};
 
@@ -15,7 +15,8 @@ use crate::{ConfigError, L1Args, Layered, OpsArgs, RpcArgs};
 pub struct ExecutorConfig {
     /// Directory of the state database and module cache. Default `./zr-data/executor`.
     pub data_dir: PathBuf,
-    /// The rollup chain id. Default 1.
+    /// The rollup chain id. Required (0, the default, is not set): a deployment names its own; development
+    /// networks use `defaults::DEV_ROLLUP_CHAIN_ID`.
     pub chain_id: u64,
     /// The executor's key file (signs claims). Required.
     pub key_file: Option<PathBuf>,
@@ -62,7 +63,7 @@ impl Default for ExecutorConfig {
     fn default() -> Self {
         ExecutorConfig {
             data_dir: PathBuf::from("zr-data/executor"),
-            chain_id: defaults::DEV_ROLLUP_CHAIN_ID,
+            chain_id: 0,
             key_file: None,
             start_height: 1,
             claim_every: 1,
@@ -107,6 +108,7 @@ pub struct InjectedFault {
 
 impl Validate for ExecutorConfig {
     fn validate(&self) -> Result<(), ConfigError> {
+        require_chain_id(self.chain_id)?;
         if self.start_height == 0 {
             return Err(invalid("start_height", "momentum heights start at 1"));
         }
@@ -171,7 +173,7 @@ pub struct ExecutorArgs {
     #[arg(long, value_name = "DIR")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<PathBuf>,
-    /// Rollup chain id [config: chain_id, default 1]
+    /// Rollup chain id, required (development networks use 1337) [config: chain_id]
     #[arg(long, value_name = "ID")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chain_id: Option<u64>,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::defaults;
-use crate::error::{Validate, invalid};
+use crate::error::{Validate, invalid, require_chain_id};
 use crate::sections::{L1Section, OpsSection, RelayP2pSection, RpcSection};
 use crate::{ConfigError, L1Args, Layered, OpsArgs, RpcArgs};
 
@@ -15,7 +15,8 @@ use crate::{ConfigError, L1Args, Layered, OpsArgs, RpcArgs};
 pub struct RelayConfig {
     /// Directory of the mempool database. Default `./zr-data/relay`.
     pub data_dir: PathBuf,
-    /// The rollup chain id. Default 1.
+    /// The rollup chain id. Required (0, the default, is not set): a deployment names its own; development
+    /// networks use `defaults::DEV_ROLLUP_CHAIN_ID`.
     pub chain_id: u64,
     /// The relay's key file (signs bundles, pays L1 plasma). Required.
     pub key_file: Option<PathBuf>,
@@ -63,7 +64,7 @@ impl Default for RelayConfig {
     fn default() -> Self {
         RelayConfig {
             data_dir: PathBuf::from("zr-data/relay"),
-            chain_id: defaults::DEV_ROLLUP_CHAIN_ID,
+            chain_id: 0,
             key_file: None,
             min_fee_per_gas: 0,
             max_mempool_txs: 100_000,
@@ -88,6 +89,7 @@ impl Default for RelayConfig {
 
 impl Validate for RelayConfig {
     fn validate(&self) -> Result<(), ConfigError> {
+        require_chain_id(self.chain_id)?;
         if self.key_file.is_none() {
             return Err(invalid("key_file", "a relay needs a key to sign bundles (`zr key new` makes one)"));
         }
@@ -135,7 +137,7 @@ pub struct RelayArgs {
     #[arg(long, value_name = "DIR")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<PathBuf>,
-    /// Rollup chain id [config: chain_id, default 1]
+    /// Rollup chain id, required (development networks use 1337) [config: chain_id]
     #[arg(long, value_name = "ID")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chain_id: Option<u64>,

@@ -12,7 +12,8 @@ use crate::support::TestNet;
 
 fn verify(net: &TestNet, executor_url: &str, height: u64) -> (i32, serde_json::Value) {
     let height = height.to_string();
-    challenge_json(net, &["--executor", executor_url, "--chain-id", &ROLLUP.to_string(), "verify", &height, "--json"])
+    // No --chain-id: the challenger reads the rollup's from L1's settlement parameters.
+    challenge_json(net, &["--executor", executor_url, "verify", &height, "--json"])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

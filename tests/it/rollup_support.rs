@@ -16,7 +16,7 @@ use zr_sequencing::{SendRequest, send_block};
 use crate::support::{CHAIN, TestNet};
 
 /// The rollup chain id in tests.
-pub const ROLLUP: u64 = 1;
+pub const ROLLUP: u64 = zr_config::defaults::DEV_ROLLUP_CHAIN_ID;
 
 pub fn executor_config(net: &TestNet, key: &KeyPair, dir: &Path) -> ExecutorConfig {
     let key_file = dir.join("executor-key.json");

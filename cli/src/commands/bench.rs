@@ -163,6 +163,7 @@ async fn bench(args: BenchArgs, key: &KeyPair, net: Net, out: &Output) -> eyre::
             }
         })
     });
+    let chain_id = net.chain_id().await?;
     let mut senders = tokio::task::JoinSet::new();
     for (index, (account, nonce)) in accounts.iter().zip(nonces).enumerate() {
         let send = Sender {
@@ -171,7 +172,7 @@ async fn bench(args: BenchArgs, key: &KeyPair, net: Net, out: &Output) -> eyre::
             to: accounts[(index + 1) % accounts.len()].address(),
             token,
             relay: relays[index % relays.len()].clone(),
-            chain_id: net.args.chain_id,
+            chain_id,
             fee_per_gas: net.args.fee_per_gas,
         };
         senders.spawn(send.run(record.clone(), pace.clone(), started, stop_at));

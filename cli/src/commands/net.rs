@@ -39,9 +39,10 @@ pub struct NetArgs {
     /// An executor's query RPC (with --direct)
     #[arg(long, env = "ZR_EXECUTOR", default_value = zr_config::defaults::EXECUTOR_URL, global = true)]
     pub executor: String,
-    /// The rollup chain id
-    #[arg(long, env = "ZR_CHAIN_ID", default_value_t = zr_config::defaults::DEV_ROLLUP_CHAIN_ID, global = true)]
-    pub chain_id: u64,
+    /// The rollup chain id transactions are signed for; by default the one the relay (with --direct, the
+    /// executor) serves, from its `rollup.getHead`
+    #[arg(long, env = "ZR_CHAIN_ID", global = true)]
+    pub chain_id: Option<u64>,
     /// Gas limit of each transaction
     #[arg(long, default_value_t = 5_000_000, global = true)]
     pub gas: u64,
@@ -62,6 +63,8 @@ pub struct Net {
     pub executor: HttpClient,
     /// Print progress lines (not with --json).
     pub progress: bool,
+    /// The chain id, once given or asked for.
+    chain_id: tokio::sync::OnceCell<u64>,
 }
 
 impl Net {
@@ -72,11 +75,24 @@ impl Net {
             .request_timeout(Duration::from_secs(30))
             .build(url)
             .wrap_err_with(|| format!("invalid URL {url}"))?;
-        Ok(Net { args, l1, executor, progress })
+        Ok(Net { args, l1, executor, progress, chain_id: tokio::sync::OnceCell::new() })
     }
 
     pub async fn account(&self, address: &Address) -> eyre::Result<AccountView> {
         self.executor.get_balance(*address, None).await.map_err(|e| self.executor_error("rollup.getBalance", e))
+    }
+
+    /// The chain id to sign for: `--chain-id`, or else the one the relay (executor) says it serves.
+    pub async fn chain_id(&self) -> eyre::Result<u64> {
+        let ask = || async {
+            match self.args.chain_id {
+                Some(id) => Ok(id),
+                None => {
+                    Ok(self.executor.get_head().await.map_err(|e| self.executor_error("rollup.getHead", e))?.chain_id)
+                }
+            }
+        };
+        self.chain_id.get_or_try_init(ask).await.copied()
     }
 
     /// The next nonce to sign with (a relay counts what it holds for the account).
@@ -189,8 +205,12 @@ impl Net {
         kinds: Vec<TxKind>,
         gas: u64,
     ) -> eyre::Result<Vec<Transaction>> {
-        let transactions: Vec<Transaction> =
-            kinds.into_iter().enumerate().map(|(i, kind)| self.sign(key, nonce + i as u64, kind, gas)).collect();
+        let chain_id = self.chain_id().await?;
+        let transactions: Vec<Transaction> = kinds
+            .into_iter()
+            .enumerate()
+            .map(|(i, kind)| self.sign(chain_id, key, nonce + i as u64, kind, gas))
+            .collect();
         if self.args.direct {
             self.post_bundle(key, transactions.clone()).await?;
         } else {
@@ -199,22 +219,15 @@ impl Net {
         Ok(transactions)
     }
 
-    /// Signs one transaction.
-    pub fn sign(&self, key: &KeyPair, nonce: u64, kind: TxKind, gas: u64) -> Transaction {
-        TxBody {
-            chain_id: self.args.chain_id,
-            sender: key.public(),
-            nonce,
-            gas_limit: gas,
-            fee_per_gas: self.args.fee_per_gas,
-            kind,
-        }
-        .sign(key)
+    /// Signs one transaction for `chain_id` ([`Net::chain_id`]).
+    pub fn sign(&self, chain_id: u64, key: &KeyPair, nonce: u64, kind: TxKind, gas: u64) -> Transaction {
+        TxBody { chain_id, sender: key.public(), nonce, gas_limit: gas, fee_per_gas: self.args.fee_per_gas, kind }
+            .sign(key)
     }
 
     /// Posts `transactions` in one bundle from `key`'s own L1 account.
     pub async fn post_bundle(&self, key: &KeyPair, transactions: Vec<Transaction>) -> eyre::Result<()> {
-        let bundle = BundleBody { chain_id: self.args.chain_id, poster: key.public(), transactions }.sign(key);
+        let bundle = BundleBody { chain_id: self.chain_id().await?, poster: key.public(), transactions }.sign(key);
         let data = encode_bundle(&bundle).map_err(|e| eyre!("{e}"))?;
         self.post(key, SendRequest { to: Address::INBOX, token: TokenStandard::ZERO, amount: 0, data }).await?;
         Ok(())

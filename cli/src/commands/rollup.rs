@@ -307,6 +307,7 @@ pub async fn deploy_code(
     if present.value.is_none() {
         let chunks: Vec<&[u8]> = code.chunks(limits::MAX_CODE_CHUNK_LEN).collect();
         let count = chunks.len() as u32;
+        let chain_id = net.chain_id().await?;
         let uploads: Vec<Transaction> = chunks
             .into_iter()
             .enumerate()
@@ -317,7 +318,7 @@ pub async fn deploy_code(
                     + if index + 1 == count as usize { COSTS.compile_per_byte * code.len() as u64 } else { 0 }
                     + 100_000;
                 let kind = TxKind::UploadChunk { code_hash, index: index as u32, count, bytes: chunk.to_vec() };
-                net.sign(key, nonce + index as u64, kind, gas.max(net.args.gas))
+                net.sign(chain_id, key, nonce + index as u64, kind, gas.max(net.args.gas))
             })
             .collect();
         upload_chunks(net, key, &uploads, name).await?;

@@ -106,10 +106,12 @@ fn validation_names_the_key() {
     Jail::expect_with(|_| {
         let err = devnet(&["--momentum-interval-ms", "1"]).unwrap_err().to_string();
         assert_eq!(err, "invalid config value `momentum_interval_ms`: must be at least 10");
-        let cli = ExecutorCli::try_parse_from(["zr-executor"]).unwrap();
+        let cli = ExecutorCli::try_parse_from(["zr-executor", "--chain-id", "5"]).unwrap();
         let err = ExecutorConfig::load(&cli.args).unwrap_err().to_string();
         assert!(err.starts_with("invalid config value `key_file`"), "{err}");
-        let cli = ExecutorCli::try_parse_from(["zr-executor", "--key-file", "k", "--l1-http", "ftp://x"]).unwrap();
+        let cli =
+            ExecutorCli::try_parse_from(["zr-executor", "--chain-id", "5", "--key-file", "k", "--l1-http", "ftp://x"])
+                .unwrap();
         let err = ExecutorConfig::load(&cli.args).unwrap_err().to_string();
         assert!(err.starts_with("invalid config value `l1.http`"), "{err}");
         Ok(())
@@ -121,7 +123,7 @@ fn nested_sections_from_file_and_env() {
     Jail::expect_with(|jail| {
         jail.create_file(
             "e.toml",
-            "key_file = \"k.json\"\n[l1]\nhttp = \"http://10.0.0.1:35997\"\n[rpc]\nlisten = \"127.0.0.1:0\"\n",
+            "chain_id = 5\nkey_file = \"k.json\"\n[l1]\nhttp = \"http://10.0.0.1:35997\"\n[rpc]\nlisten = \"127.0.0.1:0\"\n",
         )?;
         jail.set_env("ZR_EXECUTOR_RPC__MAX_CONNECTIONS", "7");
         let cli = ExecutorCli::try_parse_from(["zr-executor", "-c", "e.toml"]).unwrap();
@@ -146,7 +148,7 @@ fn relay_defaults_validate_with_a_key() {
         args: RelayArgs,
     }
     Jail::expect_with(|_| {
-        let cli = RelayCli::try_parse_from(["zr-relay", "--key-file", "k"]).unwrap();
+        let cli = RelayCli::try_parse_from(["zr-relay", "--chain-id", "5", "--key-file", "k"]).unwrap();
         let config = RelayConfig::load(&cli.args).unwrap();
         assert_eq!(config.rpc.listen.port(), 8546);
         Ok(())
@@ -156,7 +158,11 @@ fn relay_defaults_validate_with_a_key() {
 #[test]
 fn fault_injection_is_refused_off_the_dev_chain_and_must_name_a_leaf() {
     use zr_config::{ExecutorConfig, Validate};
-    let base = ExecutorConfig { key_file: Some("k.json".into()), ..ExecutorConfig::default() };
+    let base = ExecutorConfig {
+        chain_id: zr_config::defaults::DEV_ROLLUP_CHAIN_ID,
+        key_file: Some("k.json".into()),
+        ..ExecutorConfig::default()
+    };
     let on_dev = ExecutorConfig { dangerous_fault_injection: Some("12:1".into()), ..base.clone() };
     assert!(on_dev.validate().is_ok());
     assert_eq!(on_dev.fault_injection(), Some(zr_config::InjectedFault { height: 12, index: 1, step: false }));
@@ -174,9 +180,56 @@ fn fault_injection_is_refused_off_the_dev_chain_and_must_name_a_leaf() {
 #[test]
 fn claim_every_is_every_momentum_or_none() {
     use zr_config::{ExecutorConfig, Validate};
-    let base = ExecutorConfig { key_file: Some("k.json".into()), ..ExecutorConfig::default() };
+    let base = ExecutorConfig { chain_id: 5, key_file: Some("k.json".into()), ..ExecutorConfig::default() };
     assert!(ExecutorConfig { claim_every: 0, ..base.clone() }.validate().is_ok());
     assert!(ExecutorConfig { claim_every: 1, ..base.clone() }.validate().is_ok());
     let err = ExecutorConfig { claim_every: 2, ..base }.validate().unwrap_err().to_string();
     assert!(err.contains("claim_every") && err.contains("could never be final"), "{err}");
+}
+
+/// Attack (hardening item 8): a deployment left at the default chain id shared it with every other such
+/// deployment (their users' transactions replayed on each other) and with the dev chain (fault injection
+/// allowed). No daemon has a default chain id now, and the dev chain's is one no deployment gets by default.
+#[test]
+fn attack_a_default_configuration_has_no_chain_id_to_share_or_to_inject_faults_on() {
+    use zr_config::{ChallengerArgs, ChallengerConfig, Validate};
+    #[derive(Parser)]
+    struct RelayCli {
+        #[command(flatten)]
+        args: RelayArgs,
+    }
+    #[derive(Parser)]
+    struct ChallengerCli {
+        #[command(flatten)]
+        args: ChallengerArgs,
+    }
+    Jail::expect_with(|jail| {
+        let required = |err: ConfigError| {
+            let err = err.to_string();
+            assert!(err.starts_with("invalid config value `chain_id`: required"), "{err}");
+        };
+        required(
+            ExecutorConfig::load(&ExecutorCli::try_parse_from(["zr-executor", "--key-file", "k"]).unwrap().args)
+                .unwrap_err(),
+        );
+        required(
+            RelayConfig::load(&RelayCli::try_parse_from(["zr-relay", "--key-file", "k"]).unwrap().args).unwrap_err(),
+        );
+        // The challenger reads it from L1's settlement parameters when not given (0 here).
+        let challenger = ChallengerConfig::load(&ChallengerCli::try_parse_from(["zr-challenge"]).unwrap().args);
+        assert_eq!(challenger.unwrap().chain_id, 0);
+        // Fault injection on a configuration that names no chain is refused for the chain id first.
+        let faulty = ["zr-executor", "--key-file", "k", "--dangerous-fault-injection", "3:1"];
+        required(ExecutorConfig::load(&ExecutorCli::try_parse_from(faulty).unwrap().args).unwrap_err());
+        // The file and the environment set it as well as the flag.
+        jail.create_file("e.toml", "chain_id = 9\nkey_file = \"k\"\n")?;
+        let from_file =
+            ExecutorConfig::load(&ExecutorCli::try_parse_from(["zr-executor", "-c", "e.toml"]).unwrap().args);
+        assert_eq!(from_file.unwrap().chain_id, 9);
+        jail.set_env("ZR_RELAY_CHAIN_ID", "11");
+        let from_env = RelayConfig::load(&RelayCli::try_parse_from(["zr-relay", "--key-file", "k"]).unwrap().args);
+        assert_eq!(from_env.unwrap().chain_id, 11);
+        Ok(())
+    });
+    assert!(ExecutorConfig::default().validate().is_err());
 }
