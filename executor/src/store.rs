@@ -33,6 +33,11 @@ const JOURNAL_TXS: TableDefinition<'_, (u64, u32), ([u8; 32], bool)> = TableDefi
 const RECEIPTS: TableDefinition<'_, (u64, u32), &[u8]> = TableDefinition::new("receipts_by_position");
 const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
 const TXS: TableDefinition<'_, [u8; 32], (u64, u32, bool)> = TableDefinition::new("transaction_locations");
+/// Transaction hash → where it was last dropped, for [`DROPPED_KEPT_HEIGHTS`] momentums: a dropped transaction
+/// paid nothing, so it is not in the lasting index.
+const DROPPED: TableDefinition<'_, [u8; 32], (u64, u32)> = TableDefinition::new("dropped_transactions");
+/// (height, position) → the hash dropped there: what prunes [`DROPPED`] and the drops' receipts by height.
+const DROPPED_AT: TableDefinition<'_, (u64, u32), [u8; 32]> = TableDefinition::new("dropped_by_position");
 const LEAVES: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("claim_leaves");
 const CLAIMS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("claims");
 const ROOTS: TableDefinition<'_, u64, [u8; 32]> = TableDefinition::new("state_roots");
@@ -44,6 +49,12 @@ const PRUNE_NEXT: &str = "prune_next";
 const FINAL_HEIGHT: &str = "final_height";
 /// Heights pruned at most per commit: pruning catches up a few heights at a time after finality stalled.
 const PRUNE_PER_COMMIT: u64 = 16;
+/// Momentums a dropped transaction's receipt and location are kept (an hour of NoM momentums): long enough for
+/// its relay and its sender to see the drop and post again. A drop pays no fee, so anyone could otherwise
+/// make executors keep a receipt and an index row a transaction, forever, for the price of signing it.
+pub const DROPPED_KEPT_HEIGHTS: u64 = 360;
+/// Dropped transactions forgotten at most per commit (a momentum holds at most 16 383).
+const DROPPED_PRUNED_PER_COMMIT: usize = 32 * 1024;
 const SCHEMA: &str = "schema";
 /// The layout version; a database of another layout is refused rather than misread.
 const SCHEMA_VERSION: u32 = 5;
@@ -216,6 +227,8 @@ impl StateStore {
         txn.open_table(UNDO)?;
         txn.open_table(RECEIPTS)?;
         txn.open_table(TXS)?;
+        txn.open_table(DROPPED)?;
+        txn.open_table(DROPPED_AT)?;
         txn.open_table(LEAVES)?;
         txn.open_table(CLAIMS)?;
         txn.open_table(ROOTS)?;
@@ -323,17 +336,20 @@ impl StateStore {
                 .map_err(|e| StoreError::Corrupt(format!("committing over a partial tree: {e}")))?,
             None => Vec::new(),
         };
-        // A transaction hash points at the receipt that executed it. One that was dropped (a re-post, a nonce
-        // gap, the gas budget) points at its drop only until it executes, and never replaces an execution.
-        let placed: Vec<(Hash, u32, bool)> = self.with_tx_index(|index| {
-            let mut placed = Vec::with_capacity(commit.receipts.len());
+        // A transaction hash points at the receipt that executed it, for good. One that was dropped (a re-post,
+        // a nonce gap, the gas budget) points at its drop for `DROPPED_KEPT_HEIGHTS` momentums, and never
+        // replaces an execution.
+        let (placed, dropped) = self.with_tx_index(|index| {
+            let mut placed: Vec<(Hash, u32, bool)> = Vec::with_capacity(commit.receipts.len());
+            let mut dropped: Vec<(Hash, u32)> = Vec::new();
             for (i, receipt) in commit.receipts.iter().enumerate() {
-                let executed = !matches!(receipt.status, ReceiptStatus::Dropped { .. });
-                if executed || !index.executed(&receipt.tx_hash)? {
-                    placed.push((receipt.tx_hash, i as u32, executed));
+                if !matches!(receipt.status, ReceiptStatus::Dropped { .. }) {
+                    placed.push((receipt.tx_hash, i as u32, true));
+                } else if !index.executed(&receipt.tx_hash)? {
+                    dropped.push((receipt.tx_hash, i as u32));
                 }
             }
-            Ok::<_, StoreError>(placed)
+            Ok::<_, StoreError>((placed, dropped))
         })??;
         let new_bytes: usize = values.iter().map(|(_, v)| v.map_or(0, <[u8]>::len)).sum();
         let fold = {
@@ -372,6 +388,13 @@ impl StateStore {
                 for (hash, index, executed) in &placed {
                     journal_txs.insert((height, *index), (hash.0, *executed))?;
                 }
+            }
+            forget_old_drops(&txn, &mut receipts, height)?;
+            let mut dropped_table = txn.open_table(DROPPED)?;
+            let mut dropped_at = txn.open_table(DROPPED_AT)?;
+            for (hash, index) in &dropped {
+                dropped_table.insert(hash.0, (height, *index))?;
+                dropped_at.insert((height, *index), hash.0)?;
             }
             let mut undo_table = txn.open_table(UNDO)?;
             for (key, value) in &undo {
@@ -426,6 +449,32 @@ impl StateStore {
     }
 }
 
+/// Forgets the drops of momentums more than [`DROPPED_KEPT_HEIGHTS`] below `height`: their receipts, and
+/// their locations unless a later drop of the same transaction moved them.
+fn forget_old_drops(
+    txn: &redb::WriteTransaction,
+    receipts: &mut redb::Table<'_, (u64, u32), &[u8]>,
+    height: u64,
+) -> Result<(), StoreError> {
+    let Some(last) = height.checked_sub(DROPPED_KEPT_HEIGHTS + 1) else { return Ok(()) };
+    let mut dropped_at = txn.open_table(DROPPED_AT)?;
+    let mut dropped = txn.open_table(DROPPED)?;
+    let due: Vec<((u64, u32), [u8; 32])> = dropped_at
+        .range(..=(last, u32::MAX))?
+        .take(DROPPED_PRUNED_PER_COMMIT)
+        .map(|row| row.map(|(at, hash)| (at.value(), hash.value())))
+        .collect::<Result<_, _>>()?;
+    for (at, hash) in due {
+        receipts.remove(at)?;
+        dropped_at.remove(at)?;
+        let moved = dropped.get(hash)?.is_some_and(|latest| latest.value() != at);
+        if !moved {
+            dropped.remove(hash)?;
+        }
+    }
+    Ok(())
+}
+
 /// Moves every journal row into the state table and the transaction index, oldest momentum first (so the
 /// latest value of a key wins), and empties the journal.
 fn fold_journal(txn: &redb::WriteTransaction) -> Result<(), StoreError> {
@@ -456,7 +505,7 @@ impl StateStore {
     pub fn with_tx_index<R>(&self, f: impl FnOnce(&TxIndex<'_>) -> R) -> Result<R, StoreError> {
         let unfolded = self.unfolded.read().unwrap_or_else(|p| p.into_inner());
         let txn = self.db.begin_read()?;
-        let index = TxIndex { unfolded: &unfolded, table: txn.open_table(TXS)? };
+        let index = TxIndex { unfolded: &unfolded, table: txn.open_table(TXS)?, dropped: txn.open_table(DROPPED)? };
         Ok(f(&index))
     }
 
@@ -511,18 +560,28 @@ impl StateStore {
 pub struct TxIndex<'a> {
     unfolded: &'a Unfolded,
     table: redb::ReadOnlyTable<[u8; 32], (u64, u32, bool)>,
+    dropped: redb::ReadOnlyTable<[u8; 32], (u64, u32)>,
 }
 
 impl TxIndex<'_> {
     /// Where `hash` landed.
     pub fn location(&self, hash: &Hash) -> Result<Option<TxLocation>, StoreError> {
-        if let Some(location) = self.unfolded.locations.get(hash) {
-            return Ok(Some(*location));
+        let indexed = match self.unfolded.locations.get(hash) {
+            Some(location) => Some(*location),
+            None => self.table.get(hash.0)?.map(|v| {
+                let (height, index, executed) = v.value();
+                TxLocation { height, index, executed }
+            }),
+        };
+        if indexed.is_some_and(|l| l.executed) {
+            return Ok(indexed);
         }
-        Ok(self.table.get(hash.0)?.map(|v| {
-            let (height, index, executed) = v.value();
-            TxLocation { height, index, executed }
-        }))
+        if let Some(drop) = self.dropped.get(hash.0)? {
+            let (height, index) = drop.value();
+            return Ok(Some(TxLocation { height, index, executed: false }));
+        }
+        // Drops indexed by a store from before drops were kept apart.
+        Ok(indexed)
     }
 
     /// Whether `hash` was executed (so it must never be executed again).

@@ -195,3 +195,67 @@ fn other_layouts_are_refused() {
         assert!(error.contains(expected) && error.contains("empty data directory"), "{error}");
     }
 }
+
+/// Attack (hardening item 8): a dropped transaction pays no fee, yet each kept a receipt for `prune_depth`
+/// momentums and an index row forever; signing transactions that can only be dropped (a nonce far ahead, an
+/// empty account) then cost executors storage without bound. Drops are kept `DROPPED_KEPT_HEIGHTS` momentums,
+/// executions as before.
+#[test]
+fn attack_dropped_transactions_are_forgotten_after_an_hour_of_momentums() {
+    use zr_common::rollup::{DropReason, Receipt, ReceiptStatus};
+    use zr_executor::store::DROPPED_KEPT_HEIGHTS;
+    use zr_protocol::Tree;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = StateStore::open(dir.path()).unwrap();
+    let tree = Tree::default();
+    let none = BTreeSet::new();
+    let receipt = |n: u8, status: ReceiptStatus| Receipt {
+        tx_hash: Hash([n; 32]),
+        status,
+        gas_used: 0,
+        events: vec![],
+        return_data: vec![],
+        post_state_root: Hash::ZERO,
+    };
+    let far_ahead = || ReceiptStatus::Dropped { reason: DropReason::NonceTooHigh { expected: 0 } };
+    let (executed, spam, again) =
+        (receipt(1, ReceiptStatus::Success), receipt(2, far_ahead()), receipt(3, far_ahead()));
+    let commit = |height: u64, receipts: &[Receipt]| {
+        store
+            .commit(BlockCommit {
+                receipts,
+                fold: false,
+                ..BlockCommit::state_only(Head { height, root: tree.root() }, &tree, &none)
+            })
+            .unwrap();
+    };
+    commit(1, &[executed.clone(), spam.clone(), again.clone()]);
+    // `again` is dropped once more later (a re-post): its newer drop is what is kept.
+    let later = 100;
+    for height in 2..=1 + DROPPED_KEPT_HEIGHTS {
+        commit(height, if height == later { std::slice::from_ref(&again) } else { &[] });
+    }
+    assert_eq!(store.receipt(&spam.tx_hash).unwrap().as_ref(), Some(&spam), "kept for DROPPED_KEPT_HEIGHTS");
+    assert_eq!(store.tx_location(&spam.tx_hash).unwrap(), Some(TxLocation { height: 1, index: 1, executed: false }));
+
+    commit(2 + DROPPED_KEPT_HEIGHTS, &[]);
+    assert_eq!(store.receipt(&spam.tx_hash).unwrap(), None, "the drop's receipt is gone");
+    assert_eq!(store.tx_location(&spam.tx_hash).unwrap(), None, "and so is its location");
+    assert_eq!(
+        store.tx_location(&again.tx_hash).unwrap(),
+        Some(TxLocation { height: later, index: 0, executed: false })
+    );
+    assert_eq!(store.receipt(&executed.tx_hash).unwrap().as_ref(), Some(&executed), "executions stay");
+
+    for height in 3 + DROPPED_KEPT_HEIGHTS..=later + DROPPED_KEPT_HEIGHTS + 1 {
+        commit(height, &[]);
+    }
+    assert_eq!(store.tx_location(&again.tx_hash).unwrap(), None);
+    assert_eq!(store.tx_location(&executed.tx_hash).unwrap(), Some(TxLocation { height: 1, index: 0, executed: true }));
+    // Reopened, nothing of the drops comes back.
+    drop(store);
+    let reopened = StateStore::open(dir.path()).unwrap();
+    assert_eq!(reopened.tx_location(&spam.tx_hash).unwrap(), None);
+    assert_eq!(reopened.receipt(&executed.tx_hash).unwrap(), Some(executed));
+}
