@@ -119,6 +119,47 @@ async fn a_relay_and_an_executor_killed_mid_load_lose_nothing() {
     reference.stop().await;
 }
 
+/// A transaction sequenced while the executor was away (every query about it failing), then a relay restart:
+/// it settles once the executor is back, from what the relay stored, not from memory (hardening item 5).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_sequenced_while_the_executor_was_away_settles_after_a_relay_restart() {
+    let net = TestNet::start().await;
+    let (executor_dir, relay_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let executor_config = executor_config(&net, &net.executors[0], executor_dir.path());
+    let (child, executor_url) = spawn_executor(&executor_config);
+    let mut executor = Killed(child);
+    let users = fund_users(&net, &executor_url, 1).await;
+    let config = relay_config(&net, &net.relays[0], relay_dir.path(), &executor_url);
+    let (mut relay, announced) = spawn_relay_announced(&config);
+    let relay_url = announced["rpc"].as_str().unwrap().to_owned();
+
+    let tx = transfer(&users[0], 0, 1);
+    let hash = submit(&relay_url, &tx).await;
+    // The executor goes away before the bundle is even posted: every query of the relay about it fails.
+    executor.0.kill().unwrap();
+    executor.0.wait().unwrap();
+    eventually(async || {
+        let view = api(&relay_url).get_transaction(hash).await.unwrap().unwrap();
+        view.status == TransactionStatus::Sequenced
+    })
+    .await;
+    relay.0.kill().unwrap();
+    relay.0.wait().unwrap();
+
+    let (child, executor_url) = spawn_executor(&executor_config);
+    let _executor = Killed(child);
+    let (_relay, announced) = spawn_relay_announced(&RelayConfig { executor: executor_url.clone(), ..config });
+    let relay_url = announced["rpc"].as_str().unwrap().to_owned();
+    eventually(async || {
+        let view = api(&relay_url).get_transaction(hash).await.unwrap().unwrap();
+        view.status == TransactionStatus::Executed
+    })
+    .await;
+    // The relay's own record settled, not only the executor's answer passed through.
+    let views = api(&relay_url).get_transactions(vec![hash]).await.unwrap();
+    assert_eq!(views[0].as_ref().map(|v| v.status), Some(TransactionStatus::Executed));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_relay_frozen_by_sigstop_rejoins_and_its_mempool_drains() {
     let net = TestNet::start().await;

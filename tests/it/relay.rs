@@ -573,3 +573,71 @@ async fn attack_a_batch_from_one_new_sender_gets_one_sponsor_grant() {
     assert!(metrics.contains("zr_relay_sponsor_grants_total 1\n"), "{answers:?}\n{metrics}");
     relay.stop().await;
 }
+
+/// Attack (hardening item 6): of two relays that both had a transaction from a user, the lower peer id
+/// bundled it and the other waited `peer_takeover_secs` (30 s). A peer id is derived from a key, so a stranger
+/// grinds a low one, connects, submits every transaction it hears of to itself, and posts it when it likes
+/// (or never, and each of the victim's users waits the takeover time), taking the fees. A relay now bundles
+/// what its own users gave it at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_a_peer_with_a_ground_low_id_cannot_hold_up_a_relays_transactions() {
+    let net = TestNet::start().await;
+    let executor_dir = tempfile::tempdir().unwrap();
+    let executor = start_executor(&net, &net.executors[0], executor_dir.path()).await;
+    let executor_url = executor.rpc_url();
+    let victim_key = net.relays[0].clone();
+    // A peer id is the ed25519 public key after a fixed prefix: grind a key below the victim's. It has no fused
+    // plasma, so it posts only after seconds of PoW.
+    let attacker_key = (0u8..=255)
+        .map(|n| {
+            KeyPair::from_seed(&[
+                n, 0xa7, 0x7a, 0xc4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            ])
+        })
+        .find(|k| k.public().0 < victim_key.public().0)
+        .expect("a lower key");
+    let (attacker_dir, victim_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut attacker_config = relay_config(&net, &attacker_key, attacker_dir.path(), &executor_url);
+    attacker_config.p2p.listen = Some("/ip4/127.0.0.1/tcp/0".into());
+    let attacker = zr_relay::start(&attacker_config, attacker_key.clone(), net.client()).await.unwrap();
+    let mut victim_config = relay_config(&net, &victim_key, victim_dir.path(), &executor_url);
+    victim_config.p2p.listen = Some("/ip4/127.0.0.1/tcp/0".into());
+    victim_config.p2p.peers = vec![attacker.gossip.as_ref().unwrap().1.clone()];
+    let victim = zr_relay::start(&victim_config, victim_key.clone(), net.client()).await.unwrap();
+    assert!(attacker.gossip.as_ref().unwrap().0 < victim.gossip.as_ref().unwrap().0, "the attacker's id is lower");
+
+    let alice = net.alice.clone();
+    post_data(&net, &alice, vec![], 1_000 * 100_000_000).await;
+    eventually(async || api(&executor_url).get_balance(alice.address(), None).await.unwrap().znn > 0).await;
+    // Gossip is up once a transaction given to the victim reaches the attacker.
+    let probe = transfer(&alice, 0, 1);
+    api(&victim.rpc_url()).send_transaction(hex::encode(probe.to_bytes())).await.unwrap();
+    eventually(async || attacker.relay.view(&probe.hash()).is_some()).await;
+    executed(&executor_url, &probe.hash()).await;
+
+    // Alice's upload reaches both at once, each "from a user".
+    let chunk = vec![7u8; zr_common::rollup::limits::MAX_CODE_CHUNK_LEN];
+    let upload = TxBody {
+        chain_id: ROLLUP,
+        sender: alice.public(),
+        nonce: 1,
+        gas_limit: 3_000_000,
+        fee_per_gas: 2,
+        kind: TxKind::UploadChunk { code_hash: zr_common::sha3_256(&chunk), index: 0, count: 2, bytes: chunk },
+    }
+    .sign(&alice);
+    let bytes = hex::encode(upload.to_bytes());
+    let (victim_api, attacker_api) = (api(&victim.rpc_url()), api(&attacker.rpc_url()));
+    let (to_victim, to_attacker) =
+        tokio::join!(victim_api.send_transaction(bytes.clone()), attacker_api.send_transaction(bytes.clone()));
+    assert_eq!((to_victim.unwrap(), to_attacker.unwrap()), (upload.hash(), upload.hash()));
+    // The victim posts it at once and takes its fee; deferred to the attacker, it waited for the attacker's PoW.
+    assert_eq!(executed(&executor_url, &upload.hash()).await.status, TransactionStatus::Executed);
+    let receipt = api(&executor_url).get_receipt(upload.hash()).await.unwrap().unwrap();
+    let fees = async |key: &KeyPair| api(&executor_url).get_balance(key.address(), None).await.unwrap().znn;
+    assert_eq!(fees(&attacker_key).await, 0, "the attacker posted it");
+    assert!(fees(&victim_key).await >= u128::from(receipt.gas_used) * 2, "the victim posted it");
+    attacker.stop().await;
+    victim.stop().await;
+    executor.stop().await;
+}
