@@ -1,6 +1,8 @@
 //! VM and execution benchmarks: instantiating a cached module (the token, and the worst modules validation
-//! admits), compile time per KB, metering overhead, and token-contract transfers executed and committed on a
-//! state of one million accounts (with the native transfer as the ceiling).
+//! admits), compile time per KB, metering overhead, the wall time per gas of each kind of work a contract can
+//! buy (operators, memory growth, host calls, nested calls) against a token transfer's, and token-contract
+//! transfers executed and committed on a state of one million accounts (with the native transfer as the
+//! ceiling).
 
 // Deserializing the bench's own freshly compiled artifacts needs wasmer's unsafe API.
 #![allow(unsafe_code)]
@@ -420,6 +422,135 @@ fn transfers() {
     });
 }
 
+/// Contract methods that spend a whole transaction's gas on one kind of work each; `noop` and `grow_touch` are
+/// what the nested-call loops call.
+const GAS_EATERS: &str = r#"(module
+  (import "env" "block_height" (func $height (result i64)))
+  (import "env" "sha3_256" (func $sha3 (param i32 i32 i32)))
+  (import "env" "storage_read" (func $read (param i32 i32 i32 i32) (result i64)))
+  (import "env" "storage_write" (func $write (param i32 i32 i32 i32)))
+  (import "env" "balance" (func $balance (param i32 i32)))
+  (import "env" "self_address" (func $self (param i32)))
+  (import "env" "call" (func $call (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "noop")
+  (data (i32.const 110) "grow_touch")
+  (func (export "noop"))
+  (func (export "arithmetic") (local $i i64)
+    (loop (local.set $i (i64.add (i64.mul (local.get $i) (i64.const 3)) (i64.const 1))) (br 0)))
+  (func (export "memory_access") (local $i i32)
+    (loop (i64.store (i32.and (local.get $i) (i32.const 0xfff8)) (i64.load (i32.const 8)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4104))) (br 0)))
+  ;; Grows the memory to its limit and touches every 4 KiB of it.
+  (func $grow_touch (export "grow_touch") (local $at i32)
+    (block $full (loop
+      (br_if $full (i32.eq (memory.grow (i32.const 1)) (i32.const -1))) (br 0)))
+    (loop
+      (i32.store8 (local.get $at) (i32.const 1))
+      (local.set $at (i32.add (local.get $at) (i32.const 4096)))
+      (br_if 0 (i32.lt_u (local.get $at) (i32.mul (memory.size) (i32.const 65536))))))
+  (func (export "host_block_height") (loop (drop (call $height)) (br 0)))
+  (func (export "host_balance") (loop (call $balance (i32.const 0) (i32.const 64)) (br 0)))
+  (func (export "host_storage_read_missing") (loop (drop (call $read (i32.const 0) (i32.const 32) (i32.const 64) (i32.const 32))) (br 0)))
+  (func (export "host_storage_write_32B") (loop (call $write (i32.const 0) (i32.const 32) (i32.const 64) (i32.const 32)) (br 0)))
+  (func (export "host_sha3_1KiB") (loop (call $sha3 (i32.const 0) (i32.const 1024) (i32.const 2048)) (br 0)))
+  (func (export "host_sha3_32B") (loop (call $sha3 (i32.const 0) (i32.const 32) (i32.const 2048)) (br 0)))
+  (func (export "calls_noop") (call $self (i32.const 200))
+    (loop (drop (call $call (i32.const 200) (i32.const 100) (i32.const 4) (i32.const 0) (i32.const 0) (i32.const 300))) (br 0)))
+  (func (export "calls_grow_touch") (call $self (i32.const 200))
+    (loop (drop (call $call (i32.const 200) (i32.const 110) (i32.const 10) (i32.const 0) (i32.const 0) (i32.const 300))) (br 0)))
+)"#;
+
+/// Wall time per gas of each kind of work a contract can buy (operators, memory growth, host calls, nested
+/// calls), each run until a transaction's gas is spent, against a token transfer's (the cost table's
+/// calibration: the work contracts do). A factor well above 1 is work priced below its cost.
+fn gas_rates() {
+    let vm = Vm::new(None, 16).unwrap();
+    let sender = key(1);
+    let account = Account { nonce: 0, znn: u128::from(u64::MAX), qsr: 0 };
+    let mut tree = Tree::from_sorted(&[(
+        StateKey::Account { address: sender.address() }.hash(),
+        Arc::new(codec::encode(&account)),
+    )]);
+    let ctx = TxContext { block: BLOCK, poster: key(2).address() };
+    let mut nonce = 0;
+    let mut run = |tree: &mut Tree, kind: TxKind, gas_limit: u64| {
+        let tx =
+            TxBody { chain_id: CHAIN, sender: sender.public(), nonce, gas_limit, fee_per_gas: 1, kind }.sign(&sender);
+        nonce += 1;
+        let started = Instant::now();
+        let applied =
+            apply_transaction(vm.as_ref(), tree.clone(), &tx, tx.hash(), &ctx, zr_protocol::Used::default()).unwrap();
+        let elapsed = started.elapsed();
+        *tree = applied.tree;
+        (applied.receipt.unwrap(), elapsed)
+    };
+    let deploy =
+        |tree: &mut Tree,
+         code: Vec<u8>,
+         run: &mut dyn FnMut(&mut Tree, TxKind, u64) -> (zr_common::rollup::Receipt, Duration)| {
+            let code_hash = sha3_256(&code);
+            let (uploaded, _) =
+                run(tree, TxKind::UploadChunk { code_hash, index: 0, count: 1, bytes: code }, 50_000_000);
+            assert_eq!(uploaded.status, ReceiptStatus::Success, "{uploaded:?}");
+            let (deployed, _) = run(tree, TxKind::Deploy { code_hash, input: vec![], value: 0 }, 50_000_000);
+            assert_eq!(deployed.status, ReceiptStatus::Success, "{deployed:?}");
+            Address(deployed.return_data.try_into().unwrap())
+        };
+    let token = deploy(&mut tree, token_wasm(), &mut run);
+    let eaters = deploy(&mut tree, wat::parse_str(GAS_EATERS).unwrap(), &mut run);
+    let call = |contract: Address, method: &str, input: Vec<u8>| TxKind::Call {
+        contract,
+        method: method.into(),
+        input,
+        value: 0,
+    };
+    let mint = [sender.address().0.as_slice(), &u128::from(u64::MAX).to_le_bytes()].concat();
+    assert_eq!(run(&mut tree, call(token, "mint", mint), 1_000_000).0.status, ReceiptStatus::Success);
+
+    // The calibration: token transfers to fresh receivers, the work the costs were set by.
+    let (mut gas, mut time) = (0u64, Duration::ZERO);
+    for i in 0..2_000u64 {
+        let to = Address::from_public_key(&i.to_le_bytes());
+        let (receipt, elapsed) =
+            run(&mut tree, call(token, "transfer", [to.0.as_slice(), &1u128.to_le_bytes()].concat()), 1_000_000);
+        assert_eq!(receipt.status, ReceiptStatus::Success);
+        (gas, time) = (gas + receipt.gas_used, time + elapsed);
+    }
+    let calibration = time.as_secs_f64() * 1e9 / gas as f64;
+    println!(
+        "gas rates: wall time per gas against a token transfer's ({calibration:.2} ns/gas, {} gas each), median of 5 transactions of 50 M gas:",
+        gas / 2_000
+    );
+    for method in [
+        "arithmetic",
+        "memory_access",
+        "host_block_height",
+        "host_balance",
+        "host_storage_read_missing",
+        "host_storage_write_32B",
+        "host_sha3_32B",
+        "host_sha3_1KiB",
+        "calls_noop",
+        "calls_grow_touch",
+    ] {
+        let mut rates: Vec<f64> = (0..5)
+            .map(|_| {
+                let (receipt, elapsed) = run(&mut tree, call(eaters, method, vec![]), 50_000_000);
+                assert!(matches!(receipt.status, ReceiptStatus::Failed { .. }), "{method}: {receipt:?}");
+                elapsed.as_secs_f64() * 1e9 / receipt.gas_used as f64
+            })
+            .collect();
+        rates.sort_by(f64::total_cmp);
+        println!(
+            "  {method}: {:.2} ns/gas ({:.2} ms per Mgas), {:.2}× a token transfer's",
+            rates[2],
+            rates[2],
+            rates[2] / calibration
+        );
+    }
+}
+
 fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     compile_and_instantiate(&mut criterion);
@@ -427,6 +558,7 @@ fn main() {
     module_loading(&mut criterion);
     metering_overhead(&mut criterion);
     criterion.final_summary();
+    gas_rates();
     // `ZR_VM_BENCH_TRANSFERS=0` skips the (long) transfer throughput runs.
     if std::env::var("ZR_VM_BENCH_TRANSFERS").as_deref() != Ok("0") {
         transfers();
