@@ -10,12 +10,12 @@ use serde_json::json;
 use zr_common::rollup::settlement::{ChallengeRecord, ChallengeStatus, MIN_BOND, Parameters};
 use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, sha3_256};
 use zr_config::ChallengerConfig;
-use zr_executor::Vm;
 use zr_fraud::{Challenge, Dispute, Verdict, verify_leaf};
 use zr_protocol::StateKey;
 use zr_rpc_api::RollupStateApiClient;
 use zr_sequencing::bundle::{BOND_TAG, encode_challenge};
 use zr_sequencing::{L1, Poster, SendRequest, ZnndClient, send_block};
+use zr_vm::Vm;
 
 /// What `submit` is asked.
 pub struct Submit {

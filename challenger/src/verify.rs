@@ -8,12 +8,12 @@ use serde::Serialize;
 use zr_common::rollup::Claim;
 use zr_common::{Address, Hash, PublicKey};
 use zr_config::ChallengerConfig;
-use zr_executor::Vm;
 use zr_fraud::{Step, Verdict, Witness, verify_leaf};
 use zr_protocol::StateKey;
 use zr_rpc_api::RollupStateApiClient;
 use zr_sequencing::bundle::{Payload, decode_payload};
 use zr_sequencing::{L1, ZnndClient, canonical_order, inbox_blocks};
+use zr_vm::Vm;
 
 /// What to check.
 pub struct Request {

@@ -12,12 +12,13 @@ use zr_common::nom::rpc::{DetailedMomentum, RpcAccountBlock, RpcMomentum};
 use zr_common::nom::{AccountBlock, BlockType, Momentum};
 use zr_common::rollup::{BundleBody, ReceiptStatus, Transaction, TxBody, TxKind};
 use zr_common::{Address, Hash, KeyPair, codec, sha3_256};
+use zr_executor::StateStore;
 use zr_executor::pipeline::Pipeline;
 use zr_executor::rollup::{Processed, Rollup, Timings};
 use zr_executor::store::{BlockCommit, Head};
-use zr_executor::{StateStore, Vm};
 use zr_protocol::{Account, BlockInfo, StateKey, Tree, TxContext, apply_transaction};
 use zr_sequencing::bundle::encode_bundle;
+use zr_vm::Vm;
 
 const CHAIN: u64 = 1;
 const PER_MOMENTUM: usize = 10_000;

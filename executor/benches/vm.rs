@@ -16,9 +16,10 @@ use wasmer::sys::{EngineBuilder, NativeEngineExt, Singlepass};
 use wasmer::{Engine, Instance, Module, Store, imports};
 use zr_common::rollup::{ReceiptStatus, Transaction, TxBody, TxKind};
 use zr_common::{Address, Hash, KeyPair, SignatureBatch, TokenStandard, codec, sha3_256};
+use zr_executor::StateStore;
 use zr_executor::store::{BlockCommit, Head};
-use zr_executor::{StateStore, Vm};
 use zr_protocol::{Account, BlockInfo, Frame, StateKey, Tree, TxContext, World, apply_transaction};
+use zr_vm::Vm;
 
 const CHAIN: u64 = 7;
 const BLOCK: BlockInfo = BlockInfo { height: 10, timestamp: 1_700_000_000 };
@@ -112,7 +113,7 @@ fn worst_instantiation(c: &mut Criterion) {
     let mut group = c.benchmark_group("vm/worst_instantiation");
     let mut report = Vec::new();
     for (name, code, admitted) in &modules {
-        let validated = zr_executor::vm::validate(code);
+        let validated = zr_vm::validate(code);
         assert_eq!(validated.is_ok(), *admitted, "{name}: {validated:?}");
         let code = Arc::new(code.clone());
         let module = vm.module(&sha3_256(&code), || Ok(Some(code.clone()))).unwrap();

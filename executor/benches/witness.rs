@@ -7,11 +7,11 @@ use std::time::Instant;
 use criterion::Criterion;
 use zr_common::rollup::{ClaimBody, TxBody, TxKind};
 use zr_common::{Address, Canonical, Hash, KeyPair, codec, sha3_256};
-use zr_executor::Vm;
 use zr_executor::execute::run_momentum;
 use zr_fraud::{build_witness, verify_leaf};
 use zr_protocol::{Account, BlockInfo, MultiNode, StateKey, Tree, TxContext, Used, apply_transaction};
 use zr_sequencing::{Ordered, Sequenced};
+use zr_vm::Vm;
 
 const CHAIN: u64 = 1;
 

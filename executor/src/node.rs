@@ -15,9 +15,9 @@ use zr_config::ExecutorConfig;
 use zr_sequencing::bundle::encode_claim;
 use zr_sequencing::{L1, Poster, SendRequest, follow};
 
-use crate::Vm;
 use crate::pipeline::Pipeline;
 use crate::rollup::{FinalCheck, Processed, Rollup};
+use zr_vm::Vm;
 
 /// Modules kept compiled in memory.
 const MEMORY_MODULES: usize = 256;
@@ -34,7 +34,7 @@ pub enum StartError {
     Store(#[from] crate::store::StoreError),
     /// The VM could not be set up.
     #[error("VM: {0}")]
-    Vm(#[from] crate::vm::VmError),
+    Vm(#[from] zr_vm::VmError),
     /// Gossip could not start.
     #[error(transparent)]
     Gossip(#[from] crate::gossip::GossipError),

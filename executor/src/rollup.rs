@@ -14,7 +14,9 @@ use zr_sequencing::{Verified, order_verified, verify_inbox};
 
 use crate::execute::{MomentumRun, run_momentum};
 use crate::store::{BlockCommit, Head, StoreError};
-use crate::{StateStore, Vm};
+use zr_vm::Vm;
+
+use crate::StateStore;
 
 /// Processing a momentum failed; nothing of it was committed.
 #[derive(Debug, thiserror::Error)]

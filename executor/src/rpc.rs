@@ -237,7 +237,7 @@ impl RollupStateApiServer for RpcContext {
         {
             return Err(invalid(format!("invalid method name {:?}", request.method)));
         }
-        if request.input.len() > crate::vm::limits::MAX_DATA {
+        if request.input.len() > zr_vm::limits::MAX_DATA {
             return Err(invalid("input too large"));
         }
         let Some(_slot) = CallSlot::take(&self.calls_running, CONCURRENT_CALLS) else {
@@ -473,7 +473,7 @@ mod tests {
     #[tokio::test]
     async fn attack_witnesses_of_made_up_claims_are_refused_before_any_work() {
         let dir = tempfile::tempdir().unwrap();
-        let vm = crate::Vm::new(None, 4).unwrap();
+        let vm = zr_vm::Vm::new(None, 4).unwrap();
         let store = crate::StateStore::open(dir.path()).unwrap();
         let rollup = Arc::new(Rollup::with_store(store, vm, 7, zr_common::KeyPair::from_seed(&[8; 32]), 4, 0).unwrap());
         let far = MAX_WITNESS_DEPTH + 4;

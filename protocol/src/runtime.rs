@@ -84,3 +84,12 @@ pub trait ContractRuntime {
     /// the world is as it was before the call (but for reads recorded).
     fn run(&self, world: World, frame: Frame, entry: Entry<'_>, block: BlockInfo, gas: u64) -> CallOutcome;
 }
+
+/// A VM that judges what others claim (the pillars' settlement, a challenger checking its dispute first): the
+/// contract runtime, the VM version it runs, and a check-and-compile of code from outside the state.
+pub trait Verifier: ContractRuntime {
+    /// The VM version it runs.
+    fn version(&self) -> zr_common::Hash;
+    /// Checks that `code` hashes to `code_hash`, validates and compiles it.
+    fn load_untrusted(&self, code_hash: &zr_common::Hash, code: &[u8]) -> Result<(), String>;
+}

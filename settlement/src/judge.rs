@@ -6,17 +6,8 @@ use zr_common::Hash;
 use zr_common::nom::{AccountBlock, Momentum};
 use zr_common::rollup::settlement::{ClaimRecord, Parameters};
 use zr_fraud::{Challenge, Dispute, Step, Verdict, WitnessInvalid, verify_leaf};
-use zr_protocol::ContractRuntime;
+use zr_protocol::Verifier;
 use zr_sequencing::Ordered;
-
-/// What the pillars' VM offers the judge: the contract runtime, its version, and a check-and-compile of code
-/// from outside the state (it must hash to `code_hash` and pass validation).
-pub trait Verifier: ContractRuntime {
-    /// The VM version it runs.
-    fn version(&self) -> Hash;
-    /// Checks `code` against `code_hash`, validates and compiles it.
-    fn load_untrusted(&self, code_hash: &Hash, code: &[u8]) -> Result<(), String>;
-}
 
 /// The pillars' decision on one challenge.
 #[derive(Debug, Clone, PartialEq, Eq)]

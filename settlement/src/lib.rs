@@ -12,8 +12,9 @@ mod refusal;
 mod state;
 mod stored;
 
-pub use judge::{Judgement, Verifier, judge_dispute, steps_of};
+pub use judge::{Judgement, judge_dispute, steps_of};
 pub use refusal::Refusal;
 pub use state::{L1View, Payout, Settlement, StoredChanges};
 pub use stored::Stored;
 pub use zr_common::rollup::settlement::Parameters;
+pub use zr_protocol::Verifier;

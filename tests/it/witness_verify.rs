@@ -5,13 +5,13 @@ use std::sync::{Arc, LazyLock};
 
 use zr_common::rollup::{Claim, ClaimBody, Transaction, TxBody, TxKind};
 use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, sha3_256};
-use zr_executor::Vm;
 use zr_executor::execute::run_momentum;
 use zr_fraud::{Verdict, Witness, build_witness, verify_leaf};
 use zr_protocol::{
     Account, BlockInfo, ClaimLeaf, Deposit, MultiNode, StateKey, Tree, TxContext, Used, World, apply_transaction,
 };
 use zr_sequencing::{Ordered, Sequenced};
+use zr_vm::Vm;
 
 const CHAIN: u64 = 7;
 const HEIGHT: u64 = 20;

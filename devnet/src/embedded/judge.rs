@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use zr_common::nom::{AccountBlock, Momentum};
 use zr_common::rollup::settlement::{ClaimRecord, Parameters};
-use zr_executor::Vm;
 use zr_fraud::Dispute;
 use zr_settlement::{Judgement, judge_dispute};
+use zr_vm::Vm;
 
 /// Compiled modules the pillars keep in memory.
 const MEMORY_MODULES: usize = 64;

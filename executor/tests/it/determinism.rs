@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use zr_common::rollup::Receipt;
 use zr_common::{Canonical, sha3_256};
-use zr_executor::Vm;
+use zr_vm::Vm;
 
 use crate::harness::*;
 

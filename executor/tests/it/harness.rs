@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use zr_common::rollup::{Receipt, ReceiptStatus, TxBody, TxKind, limits};
 use zr_common::{Address, Hash, KeyPair, TokenStandard, sha3_256};
-use zr_executor::Vm;
 use zr_protocol::{Account, BlockInfo, StateKey, Tree, TxContext, World, apply_transaction};
+use zr_vm::Vm;
 
 pub const CHAIN: u64 = 7;
 pub const GAS: u64 = 50_000_000;

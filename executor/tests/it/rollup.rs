@@ -8,10 +8,11 @@ use zr_common::rollup::{BundleBody, DropReason, ReceiptStatus, TxKind};
 use zr_common::{Address, Hash, KeyPair, TokenStandard, sha3_256};
 use zr_executor::rollup::Rollup;
 use zr_executor::store::{BlockCommit, Head};
-use zr_executor::{StateStore, Vm, snapshot};
+use zr_executor::{StateStore, snapshot};
 use zr_protocol::StateKey;
 use zr_protocol::gas::UPLOAD_EXPIRY_MOMENTUMS;
 use zr_sequencing::bundle::encode_bundle;
+use zr_vm::Vm;
 
 use crate::harness::*;
 

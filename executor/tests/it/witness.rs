@@ -8,10 +8,10 @@ use std::sync::{Arc, LazyLock};
 use proptest::prelude::*;
 use zr_common::rollup::{Transaction, TxBody, TxKind};
 use zr_common::{Address, Hash, KeyPair, TokenStandard, sha3_256};
-use zr_executor::Vm;
 use zr_protocol::{
     Account, Applied, BlockInfo, StateError, TransitionError, Tree, TxContext, World, apply_transaction,
 };
+use zr_vm::Vm;
 
 use crate::harness::*;
 

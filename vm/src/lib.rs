@@ -1,5 +1,7 @@
-//! The deterministic wasm VM: wasmer singlepass with gas metering and a call-depth bound compiled in, host
-//! memory limits, the host API, and a module cache.
+//! The deterministic wasm VM, on its own so that everything that runs contracts links a VM and not the
+//! executor daemon: deploy-time validation, wasmer singlepass with gas metering and a call-depth bound
+//! compiled in, host memory limits, the host API, and a module cache. [`Vm`] implements the protocol's
+//! [`zr_protocol::ContractRuntime`]; the executor, the devnet's judge and the challenger use it.
 
 mod cache;
 mod depth;
@@ -144,7 +146,7 @@ impl Vm {
 
     /// Runs `entry` of `frame.contract`: see [`ContractRuntime::run`]. Reserved method names are refused by
     /// the transition before they get here.
-    pub(crate) fn invoke(
+    pub fn invoke(
         self: &Arc<Self>,
         mut world: World,
         frame: Frame,
@@ -274,7 +276,7 @@ fn check_host() -> Result<(), String> {
 }
 
 /// The VM as the settlement's judge runs it (the devnet's pillars, a challenger checking its dispute first).
-impl zr_settlement::Verifier for Vm {
+impl zr_protocol::Verifier for Vm {
     fn version(&self) -> Hash {
         Vm::version(self)
     }
