@@ -7,11 +7,13 @@
 //! is a thin adapter that feeds it sends, gives it L1's view of a momentum ([`L1View`]) and a VM to judge
 //! with ([`Verifier`]), stores the state and pays out what it owes.
 
+mod checks;
 mod judge;
 mod refusal;
 mod state;
 mod stored;
 
+pub use checks::{check_claim, check_withdrawal_proof};
 pub use judge::{Judgement, judge_dispute, steps_of};
 pub use refusal::Refusal;
 pub use state::{L1View, Payout, Settlement, StoredChanges};

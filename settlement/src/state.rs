@@ -264,44 +264,9 @@ impl Settlement {
     }
 
     fn record(&mut self, block: &AccountBlock, claim: Claim, at: u64, l1: &dyn L1View) -> Result<(), Refusal> {
-        if claim.verify_signature().is_err() {
-            return Err(Refusal::ClaimSignature);
-        }
+        let timestamp = |height| l1.momentum_timestamp(height);
+        crate::checks::check_claim(&self.params, &claim, &block.address, self.final_root.height, at, timestamp)?;
         let body = &claim.body;
-        if body.executor.address() != block.address {
-            return Err(Refusal::NotExecutorsAccount);
-        }
-        if body.chain_id != self.params.chain_id {
-            return Err(Refusal::OtherChain { claimed: body.chain_id, ours: self.params.chain_id });
-        }
-        if body.height <= self.params.anchor.height {
-            return Err(Refusal::BelowAnchor { height: body.height, anchor: self.params.anchor.height });
-        }
-        if body.height <= self.final_root.height {
-            return Err(Refusal::FinalAlready(body.height));
-        }
-        if body.height >= at {
-            return Err(Refusal::FutureMomentum { height: body.height, at });
-        }
-        match self.params.vm_version_at(body.height) {
-            Some(accepted) if accepted == body.vm_version => {}
-            Some(accepted) => {
-                return Err(Refusal::OtherVmVersion { claimed: body.vm_version, height: body.height, accepted });
-            }
-            None => return Err(Refusal::NoVmVersion(body.height)),
-        }
-        match l1.momentum_timestamp(body.height) {
-            Ok(Some(actual)) if actual == body.timestamp => {}
-            Ok(Some(actual)) => {
-                return Err(Refusal::Timestamp { height: body.height, claimed: body.timestamp, actual });
-            }
-            // Below the momentum being made, L1 holds every height: a gap is the pillars' own fault.
-            Ok(None) => return Err(Refusal::FutureMomentum { height: body.height, at }),
-            Err(reason) => return Err(Refusal::MomentumUnreadable { height: body.height, reason }),
-        }
-        if body.leaves_root == Hash::ZERO {
-            return Err(Refusal::NoLeaves);
-        }
         let key = (body.height, block.address);
         if self.claims.contains_key(&key) {
             return Err(Refusal::ClaimRecorded(body.height));
@@ -608,14 +573,7 @@ impl Settlement {
         let Some((root, _)) = self.recent_final.get(&proof.height) else {
             return Err(Refusal::NotFinalHeight(proof.height));
         };
-        let key = zr_protocol::StateKey::Withdrawal { tx_hash: proof.tx_hash }.hash();
-        match proof.proof.verify(root, &key) {
-            Ok(Some(value_hash)) if value_hash == zr_common::sha3_256(&proof.value) => {}
-            Ok(_) => return Err(Refusal::WithdrawalNotProven),
-            Err(e) => return Err(Refusal::WithdrawalProof(e.to_string())),
-        }
-        zr_protocol::state::decode_value("withdrawal", &proof.value)
-            .map_err(|e| Refusal::WithdrawalValue(e.to_string()))
+        crate::checks::check_withdrawal_proof(root, proof)
     }
 
     /// Records that `l1_block` paid the withdrawal of `tx_hash`.
