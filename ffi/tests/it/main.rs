@@ -7,4 +7,5 @@
 
 mod abi;
 mod c_program;
+mod go_fixtures;
 mod header;

@@ -1,0 +1,3 @@
+module github.com/zrollup/spork
+
+go 1.19

@@ -1,0 +1,145 @@
+// Package zrffi is the Go side of the zrollup settlement library (zr-ffi, include/zr_ffi.h): what the
+// go-zenon spork calls so that it never parses rollup bytes itself. Each function copies its inputs into the
+// call and the library's output back into Go memory, and returns the library's reason as an error.
+package zrffi
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../../ffi/include
+#cgo LDFLAGS: -lzr_ffi -lpthread -ldl -lm
+#include <stdlib.h>
+#include "zr_ffi.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"unsafe"
+)
+
+// AbiVersion is the ABI this package was written for.
+const AbiVersion = 1
+
+// ErrRefused wraps the reason a claim or a withdrawal proof is refused by the rules (not a malformed input).
+var ErrRefused = errors.New("refused")
+
+// Verdict is the pillars' decision on a challenge.
+type Verdict struct {
+	// Kind is 0 when the executor is wrong, 1 when the challenge proves nothing, 2 when it cannot be judged.
+	Kind uint8
+	// CorrectRoot is the correct state root, when the verdict found it.
+	CorrectRoot *[32]byte
+	// Reason says why.
+	Reason string
+}
+
+// Withdrawal is what a withdrawal proof pays.
+type Withdrawal struct {
+	Recipient [20]byte
+	Token     [10]byte
+	// Amount is the u128 amount, little-endian.
+	Amount [16]byte
+	Height uint64
+}
+
+func bytesPtr(b []byte) *C.uint8_t {
+	if len(b) == 0 {
+		return nil
+	}
+	return (*C.uint8_t)(unsafe.Pointer(&b[0]))
+}
+
+// result turns a library call's code and output into Go: the output copied, the library's bytes given back.
+func result(code C.int32_t, out C.zr_bytes) ([]byte, error) {
+	bytes := C.GoBytes(unsafe.Pointer(out.ptr), C.int(out.len))
+	C.zr_bytes_free(out)
+	switch code {
+	case C.ZR_OK:
+		return bytes, nil
+	case C.ZR_REFUSED:
+		return nil, fmt.Errorf("%w: %s", ErrRefused, bytes)
+	default:
+		return nil, fmt.Errorf("zr_ffi error %d: %s", int32(code), bytes)
+	}
+}
+
+// LibraryAbiVersion is the ABI version of the linked library; it must be AbiVersion.
+func LibraryAbiVersion() uint32 {
+	return uint32(C.zr_abi_version())
+}
+
+// VmVersion is the VM version the library judges with.
+func VmVersion() ([32]byte, error) {
+	var version [32]byte
+	if code := C.zr_vm_version((*C.uint8_t)(unsafe.Pointer(&version[0]))); code != C.ZR_OK {
+		return version, fmt.Errorf("zr_vm_version: error %d", int32(code))
+	}
+	return version, nil
+}
+
+// CheckClaim checks a claim (its canonical bytes, the payload after tag 2) sent by sender and confirmed at
+// momentum at, under the settlement parameters, the final height being finalHeight; momentumTimestamp is L1's
+// timestamp of the claimed height, nil when L1 has no such momentum. A refusal wraps ErrRefused.
+func CheckClaim(params, claim []byte, sender [20]byte, finalHeight, at uint64, momentumTimestamp *uint64) error {
+	var known C.uint8_t
+	var timestamp C.uint64_t
+	if momentumTimestamp != nil {
+		known, timestamp = 1, C.uint64_t(*momentumTimestamp)
+	}
+	var out C.zr_bytes
+	code := C.zr_check_claim(bytesPtr(params), C.size_t(len(params)), bytesPtr(claim), C.size_t(len(claim)),
+		(*C.uint8_t)(unsafe.Pointer(&sender[0])), C.uint64_t(finalHeight), C.uint64_t(at), known, timestamp, &out)
+	_, err := result(code, out)
+	return err
+}
+
+// Judge judges a dispute against the claim record L1 holds, under the parameters, with the claimed momentum
+// and its blocks in content order (their canonical encoding).
+func Judge(params, claimRecord, dispute, momentum []byte) (Verdict, error) {
+	var out C.zr_bytes
+	code := C.zr_judge(bytesPtr(params), C.size_t(len(params)), bytesPtr(claimRecord), C.size_t(len(claimRecord)),
+		bytesPtr(dispute), C.size_t(len(dispute)), bytesPtr(momentum), C.size_t(len(momentum)), &out)
+	bytes, err := result(code, out)
+	if err != nil {
+		return Verdict{}, err
+	}
+	if len(bytes) < 34 {
+		return Verdict{}, fmt.Errorf("zr_judge: a verdict of %d bytes", len(bytes))
+	}
+	verdict := Verdict{Kind: bytes[0], Reason: string(bytes[34:])}
+	if bytes[1] != 0 {
+		var root [32]byte
+		copy(root[:], bytes[2:34])
+		verdict.CorrectRoot = &root
+	}
+	return verdict, nil
+}
+
+// VerifyWithdrawal verifies a withdrawal proof (canonical bytes, the payload after tag 6) against the final
+// root at its height. A proof that proves nothing wraps ErrRefused.
+func VerifyWithdrawal(finalRoot [32]byte, proof []byte) (Withdrawal, error) {
+	var out C.zr_bytes
+	code := C.zr_verify_withdrawal((*C.uint8_t)(unsafe.Pointer(&finalRoot[0])), bytesPtr(proof), C.size_t(len(proof)), &out)
+	bytes, err := result(code, out)
+	if err != nil {
+		return Withdrawal{}, err
+	}
+	if len(bytes) != 54 {
+		return Withdrawal{}, fmt.Errorf("zr_verify_withdrawal: %d bytes", len(bytes))
+	}
+	var w Withdrawal
+	copy(w.Recipient[:], bytes[0:20])
+	copy(w.Token[:], bytes[20:30])
+	copy(w.Amount[:], bytes[30:46])
+	for i := 7; i >= 0; i-- {
+		w.Height = w.Height<<8 | uint64(bytes[46+i])
+	}
+	return w, nil
+}
+
+// DecodePayload says what an inbox payload is, as the library's JSON.
+func DecodePayload(data []byte) (string, error) {
+	var out C.zr_bytes
+	bytes, err := result(C.zr_decode_payload(bytesPtr(data), C.size_t(len(data)), &out), out)
+	return string(bytes), err
+}
