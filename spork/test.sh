@@ -18,5 +18,7 @@ export PATH="/usr/lib/go-1.19/bin:$PATH" GOFLAGS=-mod=mod GOPROXY=off GO111MODUL
 export GOCACHE="${GOCACHE:-$HOME/.cache/zrollup/go-build}"
 export CGO_ENABLED=1 CGO_LDFLAGS="-L$library_dir"
 cd spork
+unformatted="$(gofmt -l .)"
+[ -z "$unformatted" ] || { echo "gofmt: $unformatted" >&2; exit 1; }
 go vet ./...
 go test -count=1 ./...

@@ -1,8 +1,10 @@
 /*
  * zr_ffi.h: the zrollup settlement for go-zenon (the zr-ffi crate, built as libzr_ffi.a).
  *
- * Bytes in, bytes out. Inputs are a pointer and a length (at most ZR_MAX_INPUT_LEN bytes; any pointer when the
- * length is 0), in the rollup's canonical encoding (docs/protocol.md, "Byte layouts"). Outputs are zr_bytes the
+ * Bytes in, bytes out. Inputs are a pointer and a length (at most ZR_MAX_INPUT_LEN bytes, else ZR_ERR_TOO_LARGE;
+ * any pointer when the length is 0), in the rollup's canonical encoding (docs/protocol.md, "Byte layouts"); an
+ * input past its own type's limit (parameters 64 KiB, a claim record 4 KiB, a claim, proof or payload 16 KiB)
+ * does not decode (ZR_ERR_DECODE). The bytes must not change during a call. Outputs are zr_bytes the
  * library allocates; give each back once with zr_bytes_free. Every function returns one of the codes below and
  * never crashes on bad pointers, lengths or bytes: a failure's reason is in the output (UTF-8). No threads,
  * clock or cache can change a result. zr_ffi's tests check this header against the library.

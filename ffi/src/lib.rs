@@ -6,14 +6,20 @@
 //! Bytes in, bytes out: every input is a pointer and a length, every output a [`ZrBytes`] the library
 //! allocates and the caller gives back with [`zr_bytes_free`]. Every call catches panics at the boundary, and
 //! null pointers, lengths over [`MAX_INPUT_LEN`] and bytes that do not decode give an error code with the
-//! reason in the output, never a crash. No threads, clock or cache can change a result: the one cache, of
-//! compiled modules in memory, holds what compiling the same code always gives.
+//! reason in the output, never a crash. No clock feeds a result, and the one cache, of compiled modules in
+//! memory, holds what compiling the same code always gives (see `docs/spork.md` for what is still open: worker
+//! threads in ordering and compilation, and a judgement whose modules outnumber the cache).
 
 // The C boundary is raw pointers by nature; each use is checked for null and length before it is read.
 #![allow(unsafe_code)]
 
+// Every entry point catches panics and turns them into an error code; built to abort on panic, a bug would
+// take the pillar's whole node down instead.
+#[cfg(panic = "abort")]
+compile_error!("zr-ffi catches panics at its boundary: it must be built with panic = \"unwind\"");
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use zr_common::nom::{AccountBlock, Momentum};
 use zr_common::rollup::Claim;
@@ -43,8 +49,14 @@ pub const ZR_ERR_PANIC: i32 = -4;
 /// The VM cannot run on this machine; the output holds the reason.
 pub const ZR_ERR_VM: i32 = -5;
 
-/// The longest input any function reads: the rollup's own decoding limit.
+/// The longest input any function reads: the rollup's own decoding limit. Each input's own type may have a
+/// lower one (parameters [`MAX_PARAMETERS_LEN`], a claim record [`MAX_CLAIM_RECORD_LEN`], a claim, a proof or a
+/// payload an account block's 16 KiB); past it, the input does not decode ([`ZR_ERR_DECODE`]).
 pub const MAX_INPUT_LEN: usize = codec::GLOBAL_DECODE_LIMIT;
+/// The longest settlement parameters read.
+pub const MAX_PARAMETERS_LEN: usize = 64 * 1024;
+/// The longest claim record read (one is a few hundred bytes).
+pub const MAX_CLAIM_RECORD_LEN: usize = 4096;
 
 /// Bytes the library allocated; give them back with [`zr_bytes_free`]. Empty is `{NULL, 0}`.
 #[repr(C)]
@@ -137,13 +149,18 @@ unsafe fn boundary(out: *mut ZrBytes, body: impl FnOnce() -> Result<(i32, Vec<u8
     code
 }
 
-/// The VM the judge runs, made once: compiled modules are kept in memory only (the same code always compiles
-/// to the same module), never on disk.
-fn vm() -> Result<&'static Arc<Vm>, Failure> {
-    static VM: OnceLock<Result<Arc<Vm>, String>> = OnceLock::new();
-    VM.get_or_init(|| Vm::new(None, 64).map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(|reason| Failure(ZR_ERR_VM, reason.clone()))
+/// The VM the judge runs, made on first use and kept: compiled modules are kept in memory only (the same code
+/// always compiles to the same module), never on disk. A failure to make it is not kept: the next call tries
+/// again.
+fn vm() -> Result<Arc<Vm>, Failure> {
+    static VM: Mutex<Option<Arc<Vm>>> = Mutex::new(None);
+    let mut made = VM.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(vm) = made.as_ref() {
+        return Ok(vm.clone());
+    }
+    let vm = Vm::new(None, 64).map_err(|e| Failure(ZR_ERR_VM, e.to_string()))?;
+    *made = Some(vm.clone());
+    Ok(vm)
 }
 
 /// [`ZR_ABI_VERSION`].
@@ -235,15 +252,19 @@ pub unsafe extern "C" fn zr_judge(
     unsafe {
         boundary(out, || {
             let params = parameters(input(params, params_len, "parameters")?)?;
-            let record: ClaimRecord =
-                codec::decode("claim record", input(claim_record, claim_record_len, "claim record")?, 4096)
-                    .map_err(|e| Failure::decode("claim record", e))?;
+            let record: ClaimRecord = codec::decode(
+                "claim record",
+                input(claim_record, claim_record_len, "claim record")?,
+                MAX_CLAIM_RECORD_LEN,
+            )
+            .map_err(|e| Failure::decode("claim record", e))?;
             let dispute = Dispute::from_bytes(input(dispute, dispute_len, "dispute")?)
                 .map_err(|e| Failure::decode("dispute", e))?;
             let held: (Momentum, Vec<AccountBlock>) =
                 codec::decode("momentum", input(momentum, momentum_len, "momentum")?, MAX_INPUT_LEN)
                     .map_err(|e| Failure::decode("momentum", e))?;
-            let judgement = zr_settlement::judge_dispute(&dispute, &record, &params, Ok(Some(held)), vm()?.as_ref());
+            let vm = vm()?;
+            let judgement = zr_settlement::judge_dispute(&dispute, &record, &params, Ok(Some(held)), vm.as_ref());
             Ok((ZR_OK, verdict_bytes(&judgement)))
         })
     }
@@ -313,8 +334,12 @@ pub unsafe extern "C" fn zr_bytes_free(bytes: ZrBytes) {
     drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(bytes.ptr, bytes.len)) });
 }
 
+/// Settlement parameters, decoded and checked as L1's genesis checks them (a chain id, VM versions in order).
 fn parameters(bytes: &[u8]) -> Result<Parameters, Failure> {
-    codec::decode("parameters", bytes, 64 * 1024).map_err(|e| Failure::decode("parameters", e))
+    let params: Parameters =
+        codec::decode("parameters", bytes, MAX_PARAMETERS_LEN).map_err(|e| Failure::decode("parameters", e))?;
+    params.check().map_err(|reason| Failure::decode("parameters", reason))?;
+    Ok(params)
 }
 
 /// A judgement as `zr_judge` writes it.

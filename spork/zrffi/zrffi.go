@@ -1,6 +1,7 @@
 // Package zrffi is the Go side of the zrollup settlement library (zr-ffi, include/zr_ffi.h): what the
-// go-zenon spork calls so that it never parses rollup bytes itself. Each function copies its inputs into the
-// call and the library's output back into Go memory, and returns the library's reason as an error.
+// go-zenon spork calls so that it never parses rollup bytes itself. Inputs are passed to the library as they
+// are (cgo keeps them in place for the call; they must not change during it); the library's output is copied
+// into Go memory and given back. A failure is an *Error with the library's code and reason.
 package zrffi
 
 /*
@@ -22,6 +23,22 @@ const AbiVersion = 1
 
 // ErrRefused wraps the reason a claim or a withdrawal proof is refused by the rules (not a malformed input).
 var ErrRefused = errors.New("refused")
+
+// Error is a failure the library reported: its code (include/zr_ffi.h) and reason.
+type Error struct {
+	Code   int32
+	Reason string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("zr_ffi error %d: %s", e.Code, e.Reason)
+}
+
+// IsFault says whether the failure is this node's (a panic, a VM that cannot run here) rather than a decision
+// about the input: a fault must never be taken as a verdict, a refusal or a malformed input.
+func (e *Error) IsFault() bool {
+	return e.Code == C.ZR_ERR_PANIC || e.Code == C.ZR_ERR_VM
+}
 
 // Verdict is the pillars' decision on a challenge.
 type Verdict struct {
@@ -51,15 +68,18 @@ func bytesPtr(b []byte) *C.uint8_t {
 
 // result turns a library call's code and output into Go: the output copied, the library's bytes given back.
 func result(code C.int32_t, out C.zr_bytes) ([]byte, error) {
+	defer C.zr_bytes_free(out)
+	if out.len > C.size_t(C.ZR_MAX_INPUT_LEN) {
+		return nil, &Error{Code: C.ZR_ERR_TOO_LARGE, Reason: fmt.Sprintf("an output of %d bytes", uint64(out.len))}
+	}
 	bytes := C.GoBytes(unsafe.Pointer(out.ptr), C.int(out.len))
-	C.zr_bytes_free(out)
 	switch code {
 	case C.ZR_OK:
 		return bytes, nil
 	case C.ZR_REFUSED:
 		return nil, fmt.Errorf("%w: %s", ErrRefused, bytes)
 	default:
-		return nil, fmt.Errorf("zr_ffi error %d: %s", int32(code), bytes)
+		return nil, &Error{Code: int32(code), Reason: string(bytes)}
 	}
 }
 
@@ -140,6 +160,7 @@ func VerifyWithdrawal(finalRoot [32]byte, proof []byte) (Withdrawal, error) {
 // DecodePayload says what an inbox payload is, as the library's JSON.
 func DecodePayload(data []byte) (string, error) {
 	var out C.zr_bytes
-	bytes, err := result(C.zr_decode_payload(bytesPtr(data), C.size_t(len(data)), &out), out)
+	code := C.zr_decode_payload(bytesPtr(data), C.size_t(len(data)), &out)
+	bytes, err := result(code, out)
 	return string(bytes), err
 }

@@ -32,7 +32,8 @@ func TestPayloadsAreDecodedByTheLibrary(t *testing.T) {
 
 func TestBadInputsAreErrorsNotCrashes(t *testing.T) {
 	err := CheckClaim([]byte{0xff, 0xff}, []byte{1, 2, 3}, [20]byte{}, 0, 10, nil)
-	if err == nil || errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "parameters") {
+	var failure *Error
+	if !errors.As(err, &failure) || failure.Code != -3 || failure.IsFault() || !strings.Contains(failure.Reason, "parameters") {
 		t.Fatalf("garbage parameters: %v", err)
 	}
 	if _, err := Judge(nil, nil, nil, nil); err == nil {

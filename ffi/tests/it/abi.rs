@@ -132,6 +132,23 @@ fn bad_pointers_lengths_and_bytes_give_codes_never_crashes() {
         zr_check_claim([0xffu8; 9].as_ptr(), 9, good.as_ptr(), good.len(), sender.0.as_ptr(), 0, 10, 1, 1_000, out)
     });
     assert!(code == ZR_ERR_DECODE && text(&out).starts_with("parameters:"), "{}", text(&out));
+    // Parameters that decode but that no L1 genesis could hold (chain id 0).
+    let zero_chain = codec::encode(&Parameters::new(0, zr_protocol::gas::vm_version()));
+    let (code, out) = call(|out| unsafe {
+        zr_check_claim(
+            zero_chain.as_ptr(),
+            zero_chain.len(),
+            good.as_ptr(),
+            good.len(),
+            sender.0.as_ptr(),
+            0,
+            10,
+            1,
+            1_000,
+            out,
+        )
+    });
+    assert!(code == ZR_ERR_DECODE && text(&out).contains("chain id"), "{}", text(&out));
     let (code, out) = call(|out| unsafe {
         zr_judge(std::ptr::null(), 0, std::ptr::null(), 0, std::ptr::null(), 0, std::ptr::null(), 0, out)
     });
