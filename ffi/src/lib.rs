@@ -7,8 +7,8 @@
 //! allocates and the caller gives back with [`zr_bytes_free`]. Every call catches panics at the boundary, and
 //! null pointers, lengths over [`MAX_INPUT_LEN`] and bytes that do not decode give an error code with the
 //! reason in the output, never a crash. No clock feeds a result, and the one cache, of compiled modules in
-//! memory, holds what compiling the same code always gives (see `docs/spork.md` for what is still open: worker
-//! threads in ordering and compilation, and a judgement whose modules outnumber the cache).
+//! memory, holds what compiling the same code always gives and every module a judgement needs while it runs
+//! (see `docs/spork.md` for what is still open: worker threads in ordering and compilation).
 
 // The C boundary is raw pointers by nature; each use is checked for null and length before it is read.
 #![allow(unsafe_code)]
@@ -149,18 +149,33 @@ unsafe fn boundary(out: *mut ZrBytes, body: impl FnOnce() -> Result<(i32, Vec<u8
     code
 }
 
-/// The VM the judge runs, made on first use and kept: compiled modules are kept in memory only (the same code
-/// always compiles to the same module), never on disk. A failure to make it is not kept: the next call tries
-/// again.
-fn vm() -> Result<Arc<Vm>, Failure> {
-    static VM: Mutex<Option<Arc<Vm>>> = Mutex::new(None);
-    let mut made = VM.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(vm) = made.as_ref() {
-        return Ok(vm.clone());
-    }
-    let vm = Vm::new(None, 64).map_err(|e| Failure(ZR_ERR_VM, e.to_string()))?;
-    *made = Some(vm.clone());
-    Ok(vm)
+/// Compiled modules the shared judging VM keeps in memory.
+const MEMORY_MODULES: usize = 64;
+
+/// Judges `dispute` with a VM that holds every module the challenge carries for the whole judgement: the
+/// witness carries code by hash only, so a module evicted between loading the challenge's code and running
+/// it would make a right challenge read as proving nothing. Judgements run one at a time on the shared VM
+/// (made on first use, compiled modules in memory only; a failure to make it is not kept), and a challenge
+/// carrying more contracts than its cache holds gets a VM of its own, as the devnet's judge does.
+fn judge(
+    dispute: &Dispute,
+    record: &ClaimRecord,
+    params: &Parameters,
+    held: (Momentum, Vec<AccountBlock>),
+) -> Result<Judgement, Failure> {
+    static SHARED: Mutex<Option<Arc<Vm>>> = Mutex::new(None);
+    let start = |modules: usize| Vm::new(None, modules).map_err(|e| Failure(ZR_ERR_VM, e.to_string()));
+    let codes = match dispute {
+        Dispute::Leaf(challenge) => challenge.code.len(),
+        Dispute::Shape(_) => 0,
+    };
+    let mut shared = SHARED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let vm = match (codes <= MEMORY_MODULES, shared.as_ref()) {
+        (true, Some(vm)) => vm.clone(),
+        (true, None) => shared.insert(start(MEMORY_MODULES)?).clone(),
+        (false, _) => start(codes)?,
+    };
+    Ok(zr_settlement::judge_dispute(dispute, record, params, Ok(Some(held)), vm.as_ref()))
 }
 
 /// [`ZR_ABI_VERSION`].
@@ -263,9 +278,7 @@ pub unsafe extern "C" fn zr_judge(
             let held: (Momentum, Vec<AccountBlock>) =
                 codec::decode("momentum", input(momentum, momentum_len, "momentum")?, MAX_INPUT_LEN)
                     .map_err(|e| Failure::decode("momentum", e))?;
-            let vm = vm()?;
-            let judgement = zr_settlement::judge_dispute(&dispute, &record, &params, Ok(Some(held)), vm.as_ref());
-            Ok((ZR_OK, verdict_bytes(&judgement)))
+            Ok((ZR_OK, verdict_bytes(&judge(&dispute, &record, &params, held)?)))
         })
     }
 }

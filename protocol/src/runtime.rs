@@ -91,5 +91,17 @@ pub trait Verifier: ContractRuntime {
     /// The VM version it runs.
     fn version(&self) -> zr_common::Hash;
     /// Checks that `code` hashes to `code_hash`, validates and compiles it.
-    fn load_untrusted(&self, code_hash: &zr_common::Hash, code: &[u8]) -> Result<(), String>;
+    fn load_untrusted(&self, code_hash: &zr_common::Hash, code: &[u8]) -> Result<(), UntrustedCode>;
+}
+
+/// Why code from outside the state was not loaded: the code's fault (whoever sent it is wrong) or this node's
+/// (it must not decide anything on it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UntrustedCode {
+    /// It does not hash to its hash, or it is not valid code.
+    #[error("{0}")]
+    NotTheCode(String),
+    /// Valid code this node could not compile.
+    #[error("node fault: {0}")]
+    Fault(String),
 }

@@ -54,7 +54,7 @@ impl Verifier for NoVm {
         VM
     }
 
-    fn load_untrusted(&self, _: &Hash, _: &[u8]) -> Result<(), String> {
+    fn load_untrusted(&self, _: &Hash, _: &[u8]) -> Result<(), zr_protocol::UntrustedCode> {
         unreachable!("shape disputes load no code")
     }
 }

@@ -6,7 +6,7 @@ use zr_common::Hash;
 use zr_common::nom::{AccountBlock, Momentum};
 use zr_common::rollup::settlement::{ClaimRecord, Parameters};
 use zr_fraud::{Challenge, Dispute, Step, Verdict, WitnessInvalid, verify_leaf};
-use zr_protocol::Verifier;
+use zr_protocol::{UntrustedCode, Verifier};
 use zr_sequencing::Ordered;
 
 /// The pillars' decision on one challenge.
@@ -140,8 +140,11 @@ fn judge_leaf<V: Verifier>(
         return nothing("the challenge carries other code than the witness runs");
     }
     for (hash, code) in witness.code.iter().zip(&challenge.code) {
-        if let Err(reason) = verifier.load_untrusted(hash, code) {
-            return Judgement::ProvesNothing(reason);
+        match verifier.load_untrusted(hash, code) {
+            Ok(()) => {}
+            Err(UntrustedCode::NotTheCode(reason)) => return Judgement::ProvesNothing(reason),
+            // The pillars' own failure decides nothing about the challenge.
+            Err(fault @ UntrustedCode::Fault(_)) => return Judgement::CannotJudge(fault.to_string()),
         }
     }
     match verify_leaf(witness, verifier, verifier.version(), params.chain_id) {

@@ -946,7 +946,7 @@ impl crate::Verifier for NoVm {
         VM
     }
 
-    fn load_untrusted(&self, _: &Hash, _: &[u8]) -> Result<(), String> {
+    fn load_untrusted(&self, _: &Hash, _: &[u8]) -> Result<(), zr_protocol::UntrustedCode> {
         unreachable!("shape disputes load no code")
     }
 }

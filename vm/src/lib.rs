@@ -26,7 +26,8 @@ use tunables::LimitingTunables;
 pub use validate::{ValidationError, validate};
 use zr_protocol::state::ContractInfo;
 use zr_protocol::{
-    BlockInfo, CallError, CallOutcome, CodeError, ContractRuntime, Entry, Frame, StateError, StateKey, World,
+    BlockInfo, CallError, CallOutcome, CodeError, ContractRuntime, Entry, Frame, StateError, StateKey, UntrustedCode,
+    World,
 };
 
 /// The VM could not start.
@@ -91,13 +92,15 @@ impl Vm {
 
     /// Compiles code that came from outside the state (a challenge, another node) into the cache, once it is
     /// checked: it must hash to `code_hash` and pass validation, as an upload's must. Says why not otherwise.
-    pub fn load_untrusted(&self, code_hash: &Hash, code: &[u8]) -> Result<(), String> {
+    pub fn load_untrusted(&self, code_hash: &Hash, code: &[u8]) -> Result<(), UntrustedCode> {
         if zr_common::sha3_256(code) != *code_hash {
-            return Err(format!("the code given for {code_hash} does not hash to it"));
+            return Err(UntrustedCode::NotTheCode(format!("the code given for {code_hash} does not hash to it")));
         }
-        validate(code).map_err(|e| format!("code {code_hash} is not valid: {e}"))?;
+        validate(code).map_err(|e| UntrustedCode::NotTheCode(format!("code {code_hash} is not valid: {e}")))?;
         let code = Arc::new(code.to_vec());
-        self.module(code_hash, || Ok(Some(code))).map_err(|e| format!("cannot compile code {code_hash}: {e:?}"))?;
+        // Validated code singlepass cannot compile is this node's problem, not the sender's.
+        self.module(code_hash, || Ok(Some(code)))
+            .map_err(|e| UntrustedCode::Fault(format!("cannot compile code {code_hash}: {e:?}")))?;
         Ok(())
     }
 
@@ -281,7 +284,7 @@ impl zr_protocol::Verifier for Vm {
         Vm::version(self)
     }
 
-    fn load_untrusted(&self, code_hash: &Hash, code: &[u8]) -> Result<(), String> {
+    fn load_untrusted(&self, code_hash: &Hash, code: &[u8]) -> Result<(), UntrustedCode> {
         Vm::load_untrusted(self, code_hash, code)
     }
 }
@@ -357,4 +360,29 @@ fn host_imports(store: &mut Store, env: &FunctionEnv<HostEnv>, module: &Module) 
         imports.define("env", name, function);
     }
     imports
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Code from outside the state that is not what it claims to be is the sender's fault; a module that
+    /// hashes and validates loads.
+    #[test]
+    fn untrusted_code_is_checked_before_it_is_compiled() {
+        let vm = Vm::new(None, 4).unwrap();
+        let module = include_bytes!("../../contracts/wasm/counter.wasm").to_vec();
+        let hash = zr_common::sha3_256(&module);
+        assert_eq!(vm.load_untrusted(&hash, &module), Ok(()));
+        let other = zr_common::sha3_256(b"other");
+        assert!(
+            matches!(vm.load_untrusted(&other, &module), Err(UntrustedCode::NotTheCode(why)) if why.contains("hash"))
+        );
+        let garbage = b"\0asm\x02".to_vec();
+        let garbage_hash = zr_common::sha3_256(&garbage);
+        assert!(matches!(
+            vm.load_untrusted(&garbage_hash, &garbage),
+            Err(UntrustedCode::NotTheCode(why)) if why.contains("not valid")
+        ));
+    }
 }
