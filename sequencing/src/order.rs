@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use zr_common::hash::sha3_256_concat;
 use zr_common::nom::{AccountBlock, BlockType};
-use zr_common::rollup::{Claim, Transaction, limits};
+use zr_common::rollup::{Bundle, Claim, Transaction, limits};
 use zr_common::{Address, Hash, SignatureBatch, TokenStandard};
 
 use zr_protocol::Deposit;
@@ -166,8 +166,7 @@ pub fn verify_inbox_with(chain_id: u64, inbox: &Address, blocks: &[AccountBlock]
         }
         bundles.push((block, bundle, hashes));
     }
-    // Signatures are checked on every core; the verdicts, not the timing, decide.
-    let verdicts = parallel_map(&bundles, |(_, bundle, hashes)| {
+    let verdict = |(_, bundle, hashes): &(&AccountBlock, Bundle, Vec<Hash>)| {
         for (tx, hash) in bundle.body.transactions.iter().zip(hashes) {
             zr_protocol::check_transaction(tx, chain_id).map_err(|e| format!("transaction {hash}: {e}"))?;
         }
@@ -176,7 +175,14 @@ pub fn verify_inbox_with(chain_id: u64, inbox: &Address, blocks: &[AccountBlock]
             Signatures::Check => bundle_signatures(bundle, hashes),
             Signatures::CheckedByL1 => Ok(()),
         }
-    });
+    };
+    // Signatures are checked on every core; the verdicts, not the timing, decide. Without them the checks are
+    // cheap and run in place: the pillars' judge (and the C library) starts no thread, so a node that cannot
+    // start one still answers as every other does.
+    let verdicts: Vec<Result<(), String>> = match signatures {
+        Signatures::Check => parallel_map(&bundles, verdict),
+        Signatures::CheckedByL1 => bundles.iter().map(verdict).collect(),
+    };
     for ((block, bundle, hashes), verdict) in bundles.into_iter().zip(verdicts) {
         match verdict {
             Ok(()) => ordered.bundles.push((block.address, bundle.body.transactions.into_iter().zip(hashes).collect())),

@@ -26,13 +26,14 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).unwrap()
 }
 
-const CHAIN: u64 = 7;
+pub(crate) const CHAIN: u64 = 7;
 
-fn params() -> Parameters {
+pub(crate) fn params() -> Parameters {
     Parameters::new(CHAIN, zr_protocol::gas::vm_version())
 }
 
-fn claim(executor: &KeyPair, chain_id: u64) -> zr_common::rollup::Claim {
+/// Key 4's claim of height 5 on `chain_id`.
+pub(crate) fn claim(executor: &KeyPair, chain_id: u64) -> zr_common::rollup::Claim {
     ClaimBody {
         chain_id,
         executor: executor.public(),

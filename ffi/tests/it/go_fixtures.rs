@@ -1,28 +1,16 @@
 //! The canonical bytes the Go binding's tests (`spork/zrffi`) feed the library, written from the Rust types: the
 //! committed `fixtures_test.go` must be what this writes (`ZR_WRITE_GO_FIXTURES=1` rewrites it).
 
-use zr_common::rollup::ClaimBody;
-use zr_common::rollup::settlement::Parameters;
-use zr_common::{Canonical, Hash, KeyPair, codec};
+use zr_common::{Canonical, KeyPair, codec};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spork/zrffi/fixtures_test.go");
 
 fn fixtures() -> String {
     let executor = KeyPair::from_seed(&[4; 32]);
-    let claim = ClaimBody {
-        chain_id: 8,
-        executor: executor.public(),
-        height: 5,
-        timestamp: 1_000,
-        prev_state_root: Hash([1; 32]),
-        new_state_root: Hash([2; 32]),
-        leaves_root: Hash([3; 32]),
-        vm_version: zr_protocol::gas::vm_version(),
-    }
-    .sign(&executor);
+    let claim = crate::abi::claim(&executor, crate::abi::CHAIN + 1);
     let entries = [
         ("claim_chain8", hex(&claim.to_bytes())),
-        ("params_chain7", hex(&codec::encode(&Parameters::new(7, zr_protocol::gas::vm_version())))),
+        ("params_chain7", hex(&codec::encode(&crate::abi::params()))),
         ("sender", hex(&executor.address().0)),
     ];
     let mut text = String::from(
