@@ -44,8 +44,9 @@ impl BlockType {
 }
 
 /// A NoM account block with znnd's JSON field names.
-/// Missing JSON fields read as zero values, as go-zenon reads them.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
+/// Missing JSON fields read as zero values, as go-zenon reads them. Its canonical decoding takes descendant
+/// blocks one level deep only (see [`AccountBlock`]'s `Decode`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, bincode::Encode)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AccountBlock {
     /// Always 1.
@@ -97,6 +98,69 @@ pub struct AccountBlock {
     /// ed25519 signature over the hash.
     #[serde(with = "crate::json::base64_bytes")]
     pub signature: Vec<u8>,
+}
+
+/// Decoded field by field as the derived decoder would, except that a descendant block may not have descendants
+/// of its own (an embedded contract's sends never do): hostile bytes nesting blocks inside blocks would
+/// otherwise recurse until the stack overflows, which no error or panic handler can catch.
+impl<Context> bincode::Decode<Context> for AccountBlock {
+    fn decode<D: bincode::de::Decoder<Context = Context>>(
+        decoder: &mut D,
+    ) -> Result<Self, bincode::error::DecodeError> {
+        decode_block(decoder, true)
+    }
+}
+
+bincode::impl_borrow_decode!(AccountBlock);
+
+/// A descendant block: an account block without descendants.
+struct Descendant(AccountBlock);
+
+impl<Context> bincode::Decode<Context> for Descendant {
+    fn decode<D: bincode::de::Decoder<Context = Context>>(
+        decoder: &mut D,
+    ) -> Result<Self, bincode::error::DecodeError> {
+        decode_block(decoder, false).map(Descendant)
+    }
+}
+
+fn decode_block<D: bincode::de::Decoder>(
+    decoder: &mut D,
+    top: bool,
+) -> Result<AccountBlock, bincode::error::DecodeError> {
+    use bincode::Decode;
+    Ok(AccountBlock {
+        version: Decode::decode(decoder)?,
+        chain_identifier: Decode::decode(decoder)?,
+        block_type: Decode::decode(decoder)?,
+        hash: Decode::decode(decoder)?,
+        previous_hash: Decode::decode(decoder)?,
+        height: Decode::decode(decoder)?,
+        momentum_acknowledged: Decode::decode(decoder)?,
+        address: Decode::decode(decoder)?,
+        to_address: Decode::decode(decoder)?,
+        amount: Decode::decode(decoder)?,
+        token_standard: Decode::decode(decoder)?,
+        from_block_hash: Decode::decode(decoder)?,
+        descendant_blocks: match top {
+            true => Vec::<Descendant>::decode(decoder)?.into_iter().map(|d| d.0).collect(),
+            false => match u64::decode(decoder)? {
+                0 => Vec::new(),
+                _ => {
+                    return Err(bincode::error::DecodeError::Other("a descendant block has descendant blocks"));
+                }
+            },
+        },
+        data: Decode::decode(decoder)?,
+        fused_plasma: Decode::decode(decoder)?,
+        difficulty: Decode::decode(decoder)?,
+        nonce: Decode::decode(decoder)?,
+        base_plasma: Decode::decode(decoder)?,
+        used_plasma: Decode::decode(decoder)?,
+        changes_hash: Decode::decode(decoder)?,
+        public_key: Decode::decode(decoder)?,
+        signature: Decode::decode(decoder)?,
+    })
 }
 
 impl AccountBlock {
@@ -176,5 +240,23 @@ impl AccountBlock {
     /// This block as a momentum content entry.
     pub fn header(&self) -> super::AccountHeader {
         super::AccountHeader { address: self.address, height: self.height, hash: self.hash }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Descendants decode one level deep, as they are; a descendant with descendants is refused, so hostile
+    /// bytes cannot nest blocks until the decoder's recursion overflows the stack.
+    #[test]
+    fn descendants_decode_one_level_deep() {
+        let send = AccountBlock { height: 2, data: vec![1, 2], ..AccountBlock::default() };
+        let receive = AccountBlock { height: 3, descendant_blocks: vec![send.clone()], ..AccountBlock::default() };
+        let bytes = crate::codec::encode(&receive);
+        assert_eq!(crate::codec::decode::<AccountBlock>("block", &bytes, 1 << 20).unwrap(), receive);
+        let nested = AccountBlock { descendant_blocks: vec![receive], ..AccountBlock::default() };
+        let error = crate::codec::decode::<AccountBlock>("block", &crate::codec::encode(&nested), 1 << 20).unwrap_err();
+        assert!(error.to_string().contains("descendant block has descendant blocks"), "{error}");
     }
 }
