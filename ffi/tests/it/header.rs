@@ -1,48 +1,90 @@
-//! `include/zr_ffi.h` against the library: every exported function is declared with as many parameters, and
-//! every constant has the library's value. A function added, removed or changed on one side fails here.
+//! `include/zr_ffi.h` against the library: every exported function is declared with the C types of its Rust
+//! signature (return and parameter types, in order), and every constant has the library's value. A function
+//! added, removed or changed on one side fails here.
 
 use std::collections::BTreeMap;
 
 const HEADER: &str = include_str!("../../include/zr_ffi.h");
 const LIBRARY: &str = include_str!("../../src/lib.rs");
 
-/// Function name → parameter count, from C declarations `type name(params);` (over several lines).
-fn header_functions() -> BTreeMap<String, usize> {
+/// A function's types: the return type, then each parameter's, as C spells them (names dropped, spaces
+/// normalised).
+type Signature = Vec<String>;
+
+/// Function name → signature, from C declarations `type name(params);` (over several lines).
+fn header_functions() -> BTreeMap<String, Signature> {
     let flat = HEADER.split("*/").map(|part| part.split("/*").next().unwrap_or("")).collect::<String>();
     flat.split(';')
         .filter_map(|decl| {
             let decl = decl.trim();
             let open = decl.find('(')?;
-            let name = decl[..open].split_whitespace().last()?.trim_start_matches('*');
             let close = decl.rfind(')')?;
-            name.starts_with("zr_").then(|| (name.to_owned(), params(&decl[open + 1..close])))
+            let (returns, name) = split_name(decl[..open].lines().last()?)?;
+            let list = decl[open + 1..close].trim();
+            let params = if list == "void" {
+                Vec::new()
+            } else {
+                list.split(',').filter_map(|p| Some(split_name(p)?.0)).collect()
+            };
+            name.starts_with("zr_").then(|| (name, [vec![returns], params].concat()))
         })
         .collect()
 }
 
-/// Function name → parameter count, from the library's `extern "C" fn name(params)`.
-fn library_functions() -> BTreeMap<String, usize> {
+/// `type name` → (type, name), with a `*` kept on the type's side.
+fn split_name(declaration: &str) -> Option<(String, String)> {
+    let words: Vec<&str> = declaration.split_whitespace().collect();
+    let (name, kind) = words.split_last()?;
+    let stars = name.chars().take_while(|c| *c == '*').count();
+    let kind = [kind.join(" "), "*".repeat(stars)].join(" ").trim().replace(" *", "*");
+    Some((kind, name[stars..].to_owned()))
+}
+
+/// Function name → signature in C types, from the library's `extern "C" fn name(params) -> ret`.
+fn library_functions() -> BTreeMap<String, Signature> {
     LIBRARY
         .split("extern \"C\" fn ")
         .skip(1)
         .map(|rest| {
             let open = rest.find('(').unwrap();
             let close = [rest.find(") ->"), rest.find(") {")].into_iter().flatten().min().unwrap();
-            (rest[..open].to_owned(), params(&rest[open + 1..close]))
+            let after = &rest[close + 1..rest.find('{').unwrap()];
+            let returns = after.trim().strip_prefix("->").map_or("void".to_owned(), |t| c_type(t.trim()));
+            let params = rest[open + 1..close]
+                .split(',')
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| c_type(p.split_once(':').unwrap().1.trim()));
+            (rest[..open].to_owned(), std::iter::once(returns).chain(params).collect())
         })
         .collect()
 }
 
-fn params(list: &str) -> usize {
-    let list = list.trim();
-    if list.is_empty() || list == "void" { 0 } else { list.split(',').filter(|p| !p.trim().is_empty()).count() }
+/// The C type a Rust FFI type is declared as.
+fn c_type(rust: &str) -> String {
+    let c = match rust {
+        "u8" => "uint8_t",
+        "u32" => "uint32_t",
+        "u64" => "uint64_t",
+        "i32" => "int32_t",
+        "usize" => "size_t",
+        "*const u8" => "const uint8_t*",
+        "*mut u8" => "uint8_t*",
+        "*mut ZrBytes" => "zr_bytes*",
+        "ZrBytes" => "zr_bytes",
+        other => panic!("no C type for {other}: add it here and to the header"),
+    };
+    c.to_owned()
 }
 
 #[test]
-fn the_header_declares_every_function_of_the_library() {
+fn the_header_declares_every_function_of_the_library_with_its_types() {
     let declared = header_functions();
     assert_eq!(declared, library_functions());
     assert_eq!(declared.len(), 7, "{declared:?}");
+    assert_eq!(
+        declared["zr_verify_withdrawal"],
+        ["int32_t", "const uint8_t*", "const uint8_t*", "size_t", "zr_bytes*"]
+    );
 }
 
 #[test]
