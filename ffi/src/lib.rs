@@ -26,7 +26,7 @@ use zr_common::rollup::Claim;
 use zr_common::rollup::settlement::{ClaimRecord, Parameters};
 use zr_common::{Address, Canonical, Hash, codec};
 use zr_fraud::Dispute;
-use zr_sequencing::bundle::{Payload, WithdrawalProof, decode_payload};
+use zr_inbox::bundle::{Payload, WithdrawalProof, decode_payload};
 use zr_settlement::Judgement;
 use zr_vm::Vm;
 

@@ -4,11 +4,11 @@
 use std::collections::BTreeSet;
 
 use zr_common::rollup::Claim;
+use zr_inbox::Ordered;
 use zr_protocol::{
     Applied, BlockInfo, ClaimLeaf, ContractRuntime, Incomplete, LeafProof, Multiproof, TransitionError, Tree,
     TxContext, Used, apply_prelude, apply_transaction,
 };
-use zr_sequencing::Ordered;
 
 use crate::witness::{Step, Witness};
 

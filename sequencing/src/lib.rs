@@ -1,18 +1,14 @@
-//! The L1 seam: the bundle format and the canonical ordering rule (pure functions of L1 data), the [`L1`] trait the rest of zrollup uses to read and write NoM, an adapter for go-zenon's
+//! The L1 seam: the [`L1`] trait the rest of zrollup uses to read and write NoM, an adapter for go-zenon's
 //! znnd JSON-RPC ([`ZnndClient`], which also drives `zr-devnet`), a follower that streams momentums with
 //! their account blocks from a height, and a helper that builds, pays for (fused plasma or PoW), signs and
-//! publishes account blocks.
+//! publishes account blocks. The bundle format and the ordering rule are `zr-inbox`'s, re-exported here.
 
-pub mod bundle;
 mod check;
 mod error;
 mod follow;
 mod l1;
-pub mod order;
 mod poster;
 mod publish;
-#[cfg(test)]
-mod rulebook;
 mod tls;
 mod znnd;
 
@@ -20,13 +16,13 @@ pub use check::{MomentumError, check_momentum};
 pub use error::{L1Error, Refusal};
 pub use follow::{Follower, follow, inbox_blocks};
 pub use l1::{L1, MomentumSubscription, UNRECEIVED_PAGE};
-pub use order::{
-    Ordered, Sequenced, Signatures, Verified, bundle_signatures, canonical_order, locks_amount, order_verified,
-    sender_rank, verify_inbox, verify_inbox_with,
-};
 pub use poster::{PostSlot, Poster};
 pub use publish::{
     MAX_UNRECEIVED_PAGES, SendRequest, build_send_block, receive_block, receive_from, send_block, unreceived_from,
 };
 pub use znnd::ZnndClient;
+pub use zr_inbox::{
+    Ordered, Sequenced, Signatures, Verified, bundle, bundle_signatures, canonical_order, locks_amount, order,
+    order_verified, sender_rank, verify_inbox, verify_inbox_with,
+};
 pub use zr_protocol::Deposit;

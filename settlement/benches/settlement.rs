@@ -8,8 +8,8 @@ use zr_common::rollup::settlement::{MAX_CHALLENGE_BYTES_HELD, MIN_BOND, PART_DEP
 use zr_common::rollup::{BundleBody, ClaimBody, TxBody, TxKind};
 use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, sha3_256};
 use zr_fraud::{DISPUTE_HEAD_LEN, Dispute, ShapeChallenge};
+use zr_inbox::bundle::{ChallengePart, MAX_CHALLENGE_PART_LEN, MAX_CHALLENGE_PARTS, encode_bundle};
 use zr_protocol::{ClaimLeaf, LeafProof};
-use zr_sequencing::bundle::{ChallengePart, MAX_CHALLENGE_PART_LEN, MAX_CHALLENGE_PARTS, encode_bundle};
 use zr_settlement::{Judgement, L1View, Settlement, Verifier, judge_dispute, steps_of};
 
 const CHAIN: u64 = 1;

@@ -5,7 +5,7 @@
 use zr_common::rollup::Claim;
 use zr_common::rollup::settlement::Parameters;
 use zr_common::{Address, Hash};
-use zr_sequencing::bundle::WithdrawalProof;
+use zr_inbox::bundle::WithdrawalProof;
 
 use crate::refusal::Refusal;
 

@@ -6,8 +6,8 @@ use zr_common::Hash;
 use zr_common::nom::{AccountBlock, Momentum};
 use zr_common::rollup::settlement::{ClaimRecord, Parameters};
 use zr_fraud::{Challenge, Dispute, Step, Verdict, WitnessInvalid, verify_leaf};
+use zr_inbox::Ordered;
 use zr_protocol::{UntrustedCode, Verifier};
-use zr_sequencing::Ordered;
 
 /// The pillars' decision on one challenge.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,8 +30,8 @@ pub enum Judgement {
 /// was published, a bundle whose signatures do not verify.
 pub fn steps_of(chain_id: u64, momentum: &Momentum, blocks: &[AccountBlock]) -> Ordered {
     let inbox = zr_common::Address::INBOX;
-    let verified = zr_sequencing::verify_inbox_with(chain_id, &inbox, blocks, zr_sequencing::Signatures::CheckedByL1);
-    zr_sequencing::order_verified(verified, &momentum.previous_hash)
+    let verified = zr_inbox::verify_inbox_with(chain_id, &inbox, blocks, zr_inbox::Signatures::CheckedByL1);
+    zr_inbox::order_verified(verified, &momentum.previous_hash)
 }
 
 /// Judges `dispute` against `claim` (recorded on L1 under `params`), given the claimed momentum with its

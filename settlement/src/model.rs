@@ -21,8 +21,8 @@ use proptest::prelude::*;
 use zr_common::rollup::ClaimBody;
 use zr_common::rollup::settlement::{DA_DEPOSIT, MIN_BOND, PART_DEPOSIT};
 use zr_common::{KeyPair, sha3_256};
+use zr_inbox::bundle::WithdrawalProof;
 use zr_protocol::{ClaimLeaf, LeafProof, StateKey, Tree, Withdrawal};
-use zr_sequencing::bundle::WithdrawalProof;
 
 use super::*;
 
@@ -395,11 +395,9 @@ impl Run {
             });
             if let Some(who) = answering.cloned() {
                 let leaves = honest_leaves(da.height);
-                for part in zr_sequencing::bundle::encode_leaves(da.height, &leaves) {
+                for part in zr_inbox::bundle::encode_leaves(da.height, &leaves) {
                     let block = self.send(&who, 0);
-                    if let Ok(zr_sequencing::bundle::Payload::LeavesPart(part)) =
-                        zr_sequencing::bundle::decode_payload(&part)
-                    {
+                    if let Ok(zr_inbox::bundle::Payload::LeavesPart(part)) = zr_inbox::bundle::decode_payload(&part) {
                         self.s.leaves_part(&block, part, at);
                     }
                 }

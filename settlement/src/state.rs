@@ -17,7 +17,7 @@ use zr_common::rollup::settlement::{
 };
 use zr_common::{Address, Canonical, Hash, TokenStandard};
 use zr_fraud::Dispute;
-use zr_sequencing::bundle::{
+use zr_inbox::bundle::{
     ChallengePart, DaChallenge, LeavesPart, MAX_CHALLENGE_PART_LEN, MAX_CHALLENGE_PARTS, MAX_LEAVES_PARTS,
     WithdrawalProof,
 };
@@ -229,7 +229,7 @@ impl Settlement {
 
     /// Records a settlement payload that does not decode.
     pub fn undecodable(&mut self, block: &AccountBlock, at: u64, reason: String) {
-        if zr_sequencing::locks_amount(&block.data) {
+        if zr_inbox::locks_amount(&block.data) {
             self.pay_back(block);
         }
         self.refuse(block, at, Refusal::Undecodable(reason));

@@ -9,7 +9,7 @@ use zr_fraud::{Challenge, ShapeChallenge};
 use zr_protocol::{ClaimLeaf, LeafProof};
 
 use super::*;
-use zr_sequencing::bundle::MAX_CHALLENGE_PART_LEN;
+use zr_inbox::bundle::MAX_CHALLENGE_PART_LEN;
 
 const VM: Hash = Hash([7; 32]);
 
@@ -307,7 +307,7 @@ fn attack_a_right_challenge_of_a_pruned_claim_is_fined() {
 #[test]
 fn attack_filling_the_queue_fines_a_challenge_already_arriving() {
     use zr_common::rollup::settlement::MAX_CHALLENGE_BYTES_HELD;
-    use zr_sequencing::bundle::MAX_CHALLENGE_PART_LEN;
+    use zr_inbox::bundle::MAX_CHALLENGE_PART_LEN;
     let honest = key(1);
     let flooders: Vec<KeyPair> = (10..30).map(key).collect();
     let mut keys: Vec<&KeyPair> = flooders.iter().collect();
@@ -483,7 +483,7 @@ fn attack_reserving_the_whole_queue_lets_a_wrong_root_become_final() {
     let mut s = bonded(&keys);
     post(&mut s, &liar, 1, claim(&liar, 1, Hash::ZERO, root(66)), 2);
     use zr_common::rollup::settlement::MAX_CHALLENGE_BYTES_HELD;
-    use zr_sequencing::bundle::MAX_CHALLENGE_PART_LEN;
+    use zr_inbox::bundle::MAX_CHALLENGE_PART_LEN;
     // Eight part 0s reserve every part's room there is.
     let mut room = (MAX_CHALLENGE_BYTES_HELD / MAX_CHALLENGE_PART_LEN) as u32;
     let mut n = 0u8;
@@ -680,10 +680,10 @@ fn attack_verdicts_against_full_momentums_overrun_the_momentum() {
 }
 
 fn leaves_parts(height: u64, leaves: &[ClaimLeaf]) -> Vec<LeavesPart> {
-    zr_sequencing::bundle::encode_leaves(height, leaves)
+    zr_inbox::bundle::encode_leaves(height, leaves)
         .into_iter()
-        .map(|data| match zr_sequencing::bundle::decode_payload(&data).unwrap() {
-            zr_sequencing::bundle::Payload::LeavesPart(part) => part,
+        .map(|data| match zr_inbox::bundle::decode_payload(&data).unwrap() {
+            zr_inbox::bundle::Payload::LeavesPart(part) => part,
             _ => unreachable!("leaves parts"),
         })
         .collect()
@@ -850,7 +850,7 @@ fn the_largest_claims_leaves_fit_a_data_availability_answer() {
         .collect();
     assert_eq!(leaves.len(), 16_384);
     let parts = leaves_parts(5, &leaves);
-    assert!(parts.len() as u32 <= zr_sequencing::bundle::MAX_LEAVES_PARTS, "{} parts", parts.len());
+    assert!(parts.len() as u32 <= zr_inbox::bundle::MAX_LEAVES_PARTS, "{} parts", parts.len());
     let executor = key(1);
     let challenger = key(2);
     let mut b = body(&executor, 5, Hash::ZERO, root(5));

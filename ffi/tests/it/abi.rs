@@ -9,8 +9,8 @@ use zr_common::rollup::settlement::{ClaimRecord, ClaimStatus, Parameters};
 use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, codec};
 use zr_ffi::*;
 use zr_fraud::{Dispute, ShapeChallenge};
+use zr_inbox::bundle::{WithdrawalProof, encode_claim, encode_withdrawal};
 use zr_protocol::{ClaimLeaf, LeafProof, StateKey, Tree, Withdrawal};
-use zr_sequencing::bundle::{WithdrawalProof, encode_claim, encode_withdrawal};
 
 /// Calls `f` with an output, returns the code and the output's bytes (given back).
 fn call(f: impl FnOnce(*mut ZrBytes) -> i32) -> (i32, Vec<u8>) {
