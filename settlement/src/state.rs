@@ -140,13 +140,13 @@ const PARTS_PER_MOMENTUM: u64 = 8;
 /// Bytes the largest challenge takes in the queue.
 const LARGEST_CHALLENGE: usize = MAX_CHALLENGE_PARTS as usize * MAX_CHALLENGE_PART_LEN;
 
-/// Checks a part's numbering: `1 ≤ count ≤ max`, `index < count`.
 /// Where a challenge whose parts do not hash to `id` is recorded: SHA3("zrollup/unhashed-challenge" ‖ id ‖
 /// sender), which no challenge's bytes can be made to hash to on purpose.
 pub fn unhashed_key(id: &Hash, sender: &Address) -> Hash {
     zr_common::hash::sha3_256_concat([b"zrollup/unhashed-challenge".as_slice(), id.0.as_slice(), sender.0.as_slice()])
 }
 
+/// Checks a part's numbering: `1 ≤ count ≤ max`, `index < count`.
 fn part_numbered(what: &'static str, max: u32, index: u32, count: u32) -> Result<(), Refusal> {
     match count == 0 || count > max || index >= count {
         true => Err(Refusal::PartNumber { what, max, index, count }),
