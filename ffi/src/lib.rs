@@ -152,11 +152,9 @@ unsafe fn boundary(out: *mut ZrBytes, body: impl FnOnce() -> Result<(i32, Vec<u8
 /// Compiled modules the shared judging VM keeps in memory.
 const MEMORY_MODULES: usize = 64;
 
-/// Judges `dispute` with a VM that holds every module the challenge carries for the whole judgement: the
-/// witness carries code by hash only, so a module evicted between loading the challenge's code and running
-/// it would make a right challenge read as proving nothing. Judgements run one at a time on the shared VM
-/// (made on first use, compiled modules in memory only; a failure to make it is not kept), and a challenge
-/// carrying more contracts than its cache holds gets a VM of its own, as the devnet's judge does.
+/// Judges `dispute` with a VM that holds every module the challenge carries for the whole judgement
+/// ([`Vm::holding`]). Judgements run one at a time, so no other evicts a module from the shared VM (made on
+/// first use, compiled modules in memory only; a failure to make it is not kept).
 fn judge(
     dispute: &Dispute,
     record: &ClaimRecord,
@@ -164,17 +162,13 @@ fn judge(
     held: (Momentum, Vec<AccountBlock>),
 ) -> Result<Judgement, Failure> {
     static SHARED: Mutex<Option<Arc<Vm>>> = Mutex::new(None);
-    let start = |modules: usize| Vm::new(None, modules).map_err(|e| Failure(ZR_ERR_VM, e.to_string()));
-    let codes = match dispute {
-        Dispute::Leaf(challenge) => challenge.code.len(),
-        Dispute::Shape(_) => 0,
-    };
+    let vm_failure = |e: zr_vm::VmError| Failure(ZR_ERR_VM, e.to_string());
     let mut shared = SHARED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let vm = match (codes <= MEMORY_MODULES, shared.as_ref()) {
-        (true, Some(vm)) => vm.clone(),
-        (true, None) => shared.insert(start(MEMORY_MODULES)?).clone(),
-        (false, _) => start(codes)?,
+    let vm = match shared.as_ref() {
+        Some(vm) => vm.clone(),
+        None => shared.insert(Vm::new(None, MEMORY_MODULES).map_err(vm_failure)?).clone(),
     };
+    let vm = vm.holding(dispute.codes()).map_err(vm_failure)?;
     Ok(zr_settlement::judge_dispute(dispute, record, params, Ok(Some(held)), vm.as_ref()))
 }
 

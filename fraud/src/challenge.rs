@@ -73,6 +73,14 @@ impl Dispute {
         }
     }
 
+    /// How many contracts' code it carries: what judging it compiles and holds at once.
+    pub fn codes(&self) -> usize {
+        match self {
+            Dispute::Leaf(c) => c.code.len(),
+            Dispute::Shape(_) => 0,
+        }
+    }
+
     /// The disputed leaf and its proof against the claim's leaves root.
     pub fn leaf(&self) -> (&ClaimLeaf, &LeafProof) {
         match self {

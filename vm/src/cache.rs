@@ -56,6 +56,11 @@ struct Lru {
 }
 
 impl ModuleCache {
+    /// Modules kept in memory at most.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// A cache of `capacity` modules in memory, and on disk in `dir` if given.
     pub fn new(dir: Option<PathBuf>, capacity: usize, version: Hash) -> Result<ModuleCache, String> {
         if let Some(dir) = &dir {

@@ -68,6 +68,17 @@ impl Vm {
         Ok(Arc::new_cyclic(|this| Vm { runtime, cache, version, this: this.clone() }))
     }
 
+    /// A VM that holds `modules` compiled modules in memory at once: this one when its cache is that large,
+    /// else a new one of that size. A judgement loads a challenge's code, then runs it; a module evicted in
+    /// between would have to come from the witness's state, which carries code by hash only, and a right
+    /// challenge would read as proving nothing.
+    pub fn holding(self: &Arc<Self>, modules: usize) -> Result<Arc<Vm>, VmError> {
+        match modules <= self.cache.capacity() {
+            true => Ok(self.clone()),
+            false => Vm::new(None, modules),
+        }
+    }
+
     /// The VM version hash that goes into claims.
     pub fn version(&self) -> Hash {
         self.version
@@ -365,6 +376,15 @@ fn host_imports(store: &mut Store, env: &FunctionEnv<HostEnv>, module: &Module) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A judgement needing more modules than the cache holds gets a VM of its own; one that fits shares this.
+    #[test]
+    fn a_vm_holding_more_modules_than_the_cache_is_another() {
+        let vm = Vm::new(None, 4).unwrap();
+        assert!(Arc::ptr_eq(&vm.holding(4).unwrap(), &vm));
+        assert!(!Arc::ptr_eq(&vm.holding(5).unwrap(), &vm));
+        assert_eq!(vm.holding(5).unwrap().cache.capacity(), 5);
+    }
 
     /// Code from outside the state that is not what it claims to be is the sender's fault; a module that
     /// hashes and validates loads.

@@ -33,36 +33,11 @@ impl Judge {
         params: &Parameters,
         momentum: Result<Option<(Momentum, Vec<AccountBlock>)>, String>,
     ) -> Judgement {
-        let codes = match dispute {
-            Dispute::Leaf(challenge) => challenge.code.len(),
-            Dispute::Shape(_) => 0,
-        };
-        match self.vm_for(codes) {
+        match self.vm.holding(dispute.codes()) {
             Ok(vm) => judge_dispute(dispute, claim, params, momentum, vm.as_ref()),
-            Err(reason) => Judgement::CannotJudge(reason),
+            Err(reason) => {
+                Judgement::CannotJudge(format!("cannot start a VM for {} contracts: {reason}", dispute.codes()))
+            }
         }
-    }
-
-    /// The VM to judge a challenge carrying `codes` contracts with: the shared one when its cache holds them
-    /// all at once, else one of their own for this verdict. A module evicted between loading the challenge's
-    /// code and running it would have to come from the witness's state, which carries code by hash only: the
-    /// leaf would fail to re-execute and a right challenge read as proving nothing.
-    fn vm_for(&self, codes: usize) -> Result<Arc<Vm>, String> {
-        match codes <= MEMORY_MODULES {
-            true => Ok(self.vm.clone()),
-            false => Vm::new(None, codes).map_err(|e| format!("cannot start a VM for {codes} contracts: {e}")),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_challenge_running_more_contracts_than_the_cache_holds_gets_a_vm_of_its_own() {
-        let judge = Judge::new().unwrap();
-        assert!(Arc::ptr_eq(&judge.vm_for(MEMORY_MODULES).unwrap(), &judge.vm));
-        assert!(!Arc::ptr_eq(&judge.vm_for(MEMORY_MODULES + 1).unwrap(), &judge.vm));
     }
 }
