@@ -1202,3 +1202,81 @@ fn attack_copies_of_a_challenge_that_proves_nothing_cost_nothing() {
     let back: u128 = s2.take_owed().iter().filter(|p| p.recipient == late.address()).map(|p| p.amount).sum();
     assert_eq!(back, 2 * PART_DEPOSIT, "a copy of a right challenge gets its deposit back");
 }
+
+/// A verifier that loads no code: it rejects it as the sender's fault, or fails to compile it on this node.
+struct CannotLoad(zr_protocol::UntrustedCode);
+
+impl zr_protocol::ContractRuntime for CannotLoad {
+    fn accept_code(&self, _: &[u8]) -> Result<u32, zr_protocol::CodeError> {
+        unreachable!("judging accepts no upload")
+    }
+
+    fn run(
+        &self,
+        _: zr_protocol::World,
+        _: zr_protocol::Frame,
+        _: zr_protocol::Entry<'_>,
+        _: zr_protocol::BlockInfo,
+        _: u64,
+    ) -> zr_protocol::CallOutcome {
+        unreachable!("the code never loaded")
+    }
+}
+
+impl crate::Verifier for CannotLoad {
+    fn version(&self) -> Hash {
+        VM
+    }
+
+    fn load_untrusted(&self, _: &Hash, _: &[u8]) -> Result<(), zr_protocol::UntrustedCode> {
+        Err(self.0.clone())
+    }
+}
+
+/// Attack review: the pillars' own failure to compile a challenge's code (a node that cannot start the compiler's
+/// threads, a CPU it does not support) was judged "the challenge proves nothing", which cost a right
+/// challenger its bond and let the wrong claim go final. A node fault decides nothing; only code that does not
+/// hash or validate proves nothing.
+#[test]
+fn attack_a_pillars_compile_failure_does_not_cost_a_right_challenger() {
+    let executor = key(1);
+    let (momentum, blocks, prelude) = momentum_with_one_deposit();
+    let leaves = vec![leaf(prelude, root(5))];
+    let record = record_of(&executor, &leaves, root(5));
+    let deposits = zr_inbox::order_verified(
+        zr_inbox::verify_inbox_with(1, &Address::INBOX, &blocks, zr_inbox::Signatures::CheckedByL1),
+        &momentum.previous_hash,
+    )
+    .deposits;
+    let claim = ClaimBody {
+        timestamp: momentum.timestamp,
+        prev_state_root: record.prev_state_root,
+        new_state_root: record.new_state_root,
+        leaves_root: record.leaves_root,
+        ..body(&executor, 5, Hash::ZERO, root(5))
+    }
+    .sign(&executor);
+    let code = b"any code".to_vec();
+    let dispute = Dispute::Leaf(Box::new(Challenge {
+        executor: executor.public(),
+        height: 5,
+        index: 0,
+        witness: zr_fraud::Witness {
+            claim,
+            previous: None,
+            leaf: (leaves[0], LeafProof::new(&leaves, 0).unwrap()),
+            step: zr_fraud::Step::Prelude { deposits },
+            state: zr_protocol::Multiproof::default(),
+            code: vec![zr_common::sha3_256(&code)],
+        },
+        code: vec![code],
+    }));
+    let judge = |verifier: CannotLoad| {
+        crate::judge_dispute(&dispute, &record, &params(), Ok(Some((momentum.clone(), blocks.clone()))), &verifier)
+    };
+    let fault = judge(CannotLoad(zr_protocol::UntrustedCode::Fault("no thread for the compiler".into())));
+    assert!(matches!(&fault, Judgement::CannotJudge(r) if r.contains("no thread")), "{fault:?}");
+    // Code that is not what it claims to be is still the challenger's fault.
+    let forged = judge(CannotLoad(zr_protocol::UntrustedCode::NotTheCode("does not hash".into())));
+    assert!(matches!(&forged, Judgement::ProvesNothing(r) if r.contains("does not hash")), "{forged:?}");
+}
