@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the spork's Go tests against the zr-ffi static library: builds it (debug, as `cargo test` does, unless
-# ZR_FFI_PROFILE=release) and points cgo at it. Needs Debian's golang-1.19-go and a C compiler.
+# The spork's CI: builds the zr-ffi static library (debug, as `cargo test` does, unless ZR_FFI_PROFILE=release),
+# places the spork into a copy of go-zenon (spork/apply.sh), builds znnd with the library linked, and runs the
+# spork's Go tests (the cgo binding, the rollup contract in go-zenon's mock chain) and go-zenon's own tests of
+# its embedded contracts with the spork applied. Needs Debian's golang-1.19-go and a C compiler.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,11 +16,18 @@ fi
 library_dir="$CARGO_TARGET_DIR/$profile"
 test -f "$library_dir/libzr_ffi.a" || { echo "no $library_dir/libzr_ffi.a" >&2; exit 1; }
 
-export PATH="/usr/lib/go-1.19/bin:$PATH" GOFLAGS=-mod=mod GOPROXY=off GO111MODULE=on
+tree="${ZR_SPORK_TREE:-$HOME/.cache/zrollup/go-zenon-spork}"
+spork/apply.sh "$tree"
+
+export PATH="/usr/lib/go-1.19/bin:$PATH" GOFLAGS=-mod=vendor GOPROXY=off
 export GOCACHE="${GOCACHE:-$HOME/.cache/zrollup/go-build}"
 export CGO_ENABLED=1 CGO_LDFLAGS="-L$library_dir"
-cd spork
-unformatted="$(gofmt -l .)"
+new_files=$(cd spork/go-zenon && find . -name '*.go' | sed 's#^\./##')
+cd "$tree"
+unformatted="$(gofmt -l $new_files vm/embedded/embedded.go vm/plasma.go vm/constants/errors.go rpc/apis.go common/types)"
 [ -z "$unformatted" ] || { echo "gofmt: $unformatted" >&2; exit 1; }
-go vet ./...
-go test -count=1 ./...
+go vet ./vm/embedded/zrffi/ ./vm/embedded/definition/ ./rpc/api/embedded/
+go build -o build/znnd ./cmd/znnd
+echo "znnd with the spork: $(du -h build/znnd | cut -f1)"
+go test -count=1 ./vm/embedded/zrffi/ ./vm/embedded/implementation/
+go test -count=1 ./vm/embedded/... ./common/types/

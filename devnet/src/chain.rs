@@ -207,7 +207,7 @@ impl Chain {
         };
         let mut work = |at: u64| {
             let found = claimed(at);
-            let cost = verdict_work(&found);
+            let cost = zr_settlement::inbox::verdict_work(&found);
             *read.borrow_mut() = Some((at, found));
             cost
         };
@@ -225,15 +225,12 @@ impl Chain {
         let inbox_state = touched
             .entry(Address::INBOX)
             .or_insert_with(|| inner.confirmed.get(&Address::INBOX).cloned().unwrap_or_default());
-        for owed in settlement.take_owed() {
-            if inbox_state.balance(&owed.token) < owed.amount {
-                tracing::warn!(target: "zr::devnet", recipient = %owed.recipient, amount = owed.amount,
-                    token = %owed.token, "the inbox cannot cover a payout yet; it stays owed");
-                settlement.owe(owed);
-                continue;
-            }
-            inbox_state.debit(owed.token, owed.amount);
-            payouts.push(owed);
+        let mut funds = crate::embedded::InboxState(inbox_state.clone());
+        payouts.extend(zr_settlement::inbox::pay_owed(&mut settlement, &mut funds, usize::MAX));
+        *inbox_state = funds.0;
+        for owed in settlement.owed() {
+            tracing::warn!(target: "zr::devnet", recipient = %owed.recipient, amount = owed.amount,
+                token = %owed.token, "the inbox cannot cover a payout yet; it stays owed");
         }
         if !payouts.is_empty() {
             let acknowledged =
@@ -473,24 +470,7 @@ fn init_genesis(store: &Store, genesis: &Genesis) -> Result<(), DevnetError> {
     )
 }
 
-/// A challenged momentum with its blocks in content order, as the store read it (`Err` when it could not).
-type ClaimedMomentum = Result<Option<(Momentum, Vec<AccountBlock>)>, String>;
-
-/// What a verdict on a claim of `claimed` costs: the bundle blocks sent to the inbox in that momentum (at least
-/// 1). A momentum the store cannot read costs a full budget, so nothing more is judged with it.
-fn verdict_work(claimed: &ClaimedMomentum) -> u64 {
-    use zr_sequencing::bundle::{BUNDLE_TAG, LZ4_BUNDLE_TAG};
-    match claimed {
-        Ok(Some((_, blocks))) => blocks
-            .iter()
-            .filter(|b| b.to_address == Address::INBOX)
-            .filter(|b| matches!(b.data.first(), Some(&BUNDLE_TAG | &LZ4_BUNDLE_TAG)))
-            .count()
-            .max(1) as u64,
-        Ok(None) => 1,
-        Err(_) => zr_common::rollup::settlement::VERDICT_WORK_PER_MOMENTUM,
-    }
-}
+use zr_settlement::inbox::ClaimedMomentum;
 
 /// The momentums the store holds, as the settlement asks for them when it records a claim.
 struct StoredMomentums<'a>(&'a Store);

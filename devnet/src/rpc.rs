@@ -261,58 +261,17 @@ pub fn module(chain: Arc<Chain>) -> RpcModule<RpcContext> {
     });
     reg(&mut m, "embedded.plasma.get", |p, chain| json(plasma_info(chain, one(p)?)));
     reg(&mut m, "embedded.plasma.getRequiredPoWForAccountBlock", |p, chain| json(required_pow(chain, one(p)?)?));
-    reg(&mut m, "embedded.rollup.getFinal", |_, chain| json(chain.settlement().final_root()));
-    reg(&mut m, "embedded.rollup.getClaims", |p, chain| {
-        let (height, count): (u64, u64) = two(p)?;
-        check_range(height, count)?;
-        json(chain.settlement().claims(height, count))
-    });
-    reg(&mut m, "embedded.rollup.getBond", |p, chain| {
-        let address: Address = one(p)?;
-        json(chain.settlement().bond(&address).cloned())
-    });
-    reg(&mut m, "embedded.rollup.getChallenge", |p, chain| {
-        let id: Hash = one(p)?;
-        json(chain.settlement().challenge(&id).cloned())
-    });
-    reg(&mut m, "embedded.rollup.getChallenges", |p, chain| {
-        let (height, count): (u64, u64) = two(p)?;
-        check_range(height, count)?;
-        json(chain.settlement().challenges(height, count))
-    });
-    reg(&mut m, "embedded.rollup.getDaChallenges", |p, chain| {
-        let (height, count): (u64, u64) = two(p)?;
-        check_range(height, count)?;
-        json(chain.settlement().da_challenges(height, count))
-    });
-    reg(&mut m, "embedded.rollup.getOpenDaChallenges", |_, chain| json(chain.settlement().open_da_challenges()));
-    reg(&mut m, "embedded.rollup.getWithdrawal", |p, chain| {
-        let tx_hash: Hash = one(p)?;
-        json(
-            chain
-                .settlement()
-                .payout(&tx_hash)
-                .map(|l1_block| serde_json::json!({ "paid": true, "l1Block": l1_block })),
-        )
-    });
-    reg(&mut m, "embedded.rollup.getRefused", |_, chain| json(chain.settlement().refused().to_vec()));
-    reg(&mut m, "embedded.rollup.getParameters", |_, chain| json(chain.settlement().parameters().clone()));
-    reg(&mut m, "embedded.rollup.getOwed", |_, chain| {
-        let owed: Vec<serde_json::Value> = chain
-            .settlement()
-            .owed()
-            .iter()
-            .map(|p| {
-                serde_json::json!({
-                    "recipient": p.recipient,
-                    "tokenStandard": p.token,
-                    "amount": p.amount.to_string(),
-                    "withdrawal": p.withdrawal,
-                })
-            })
-            .collect();
-        json(owed)
-    });
+    // The settlement's methods answer as they do wherever it runs (`zr_settlement::query`).
+    for name in zr_settlement::query::METHODS {
+        m.register_method(name, move |params, ctx, _| {
+            let values: Vec<serde_json::Value> = match params.as_str() {
+                Some(raw) => serde_json::from_str(raw).map_err(|e| rpc_error(format!("invalid parameters: {e}")))?,
+                None => Vec::new(),
+            };
+            zr_settlement::query::query(&ctx.chain.settlement(), name, &values).map_err(rpc_error)
+        })
+        .expect("method names are unique");
+    }
     m.register_subscription("ledger.subscribe", "ledger.subscription", "ledger.unsubscribe", subscribe)
         .expect("subscription names are unique");
     m

@@ -30,8 +30,10 @@ use zr_inbox::bundle::{Payload, WithdrawalProof, decode_payload};
 use zr_settlement::Judgement;
 use zr_vm::Vm;
 
+mod inbox;
+
 /// The ABI's version: it changes with any change to a function's signature or to an output's layout.
-pub const ZR_ABI_VERSION: u32 = 1;
+pub const ZR_ABI_VERSION: u32 = 2;
 
 /// Success.
 pub const ZR_OK: i32 = 0;
@@ -53,6 +55,11 @@ pub const ZR_ERR_VM: i32 = -5;
 /// lower one (parameters [`MAX_PARAMETERS_LEN`], a claim record [`MAX_CLAIM_RECORD_LEN`], a claim, a proof or a
 /// payload an account block's 16 KiB); past it, the input does not decode ([`ZR_ERR_DECODE`]).
 pub const MAX_INPUT_LEN: usize = codec::GLOBAL_DECODE_LIMIT;
+/// The longest stored rows read: every challenge part held ([`MAX_CHALLENGE_BYTES_HELD`]) and the leaves
+/// arriving, with room for their keys and the withdrawals paid.
+///
+/// [`MAX_CHALLENGE_BYTES_HELD`]: zr_common::rollup::settlement::MAX_CHALLENGE_BYTES_HELD
+pub const MAX_STORED_LEN: usize = 256 * 1024 * 1024;
 /// The longest settlement parameters read.
 pub const MAX_PARAMETERS_LEN: usize = 64 * 1024;
 /// The longest claim record read (one is a few hundred bytes).
@@ -97,8 +104,17 @@ impl Failure {
 /// # Safety
 /// `ptr` must be null or point at `len` readable bytes that stay unchanged during the call.
 unsafe fn input<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8], Failure> {
-    if len > MAX_INPUT_LEN {
-        return Err(Failure(ZR_ERR_TOO_LARGE, format!("{what}: {len} bytes, at most {MAX_INPUT_LEN}")));
+    // SAFETY: the caller's promises, passed on.
+    unsafe { input_up_to(ptr, len, what, MAX_INPUT_LEN) }
+}
+
+/// Reads `len` bytes at `ptr`, at most `max`.
+///
+/// # Safety
+/// As [`input`].
+unsafe fn input_up_to<'a>(ptr: *const u8, len: usize, what: &str, max: usize) -> Result<&'a [u8], Failure> {
+    if len > max {
+        return Err(Failure(ZR_ERR_TOO_LARGE, format!("{what}: {len} bytes, at most {max}")));
     }
     if len == 0 {
         return Ok(&[]);
@@ -152,23 +168,31 @@ unsafe fn boundary(out: *mut ZrBytes, body: impl FnOnce() -> Result<(i32, Vec<u8
 /// Compiled modules the shared judging VM keeps in memory.
 const MEMORY_MODULES: usize = 64;
 
+/// Held for a whole judgement (or a whole inbox step), so judgements run one at a time and none evicts a
+/// module from the shared VM that another holds.
+static JUDGING: Mutex<()> = Mutex::new(());
+
+/// The shared VM: made on first use, compiled modules in memory only; a failure to make it is not kept.
+fn shared_vm() -> Result<Arc<Vm>, String> {
+    static SHARED: Mutex<Option<Arc<Vm>>> = Mutex::new(None);
+    let mut shared = SHARED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    match shared.as_ref() {
+        Some(vm) => Ok(vm.clone()),
+        None => Ok(shared.insert(Vm::new(None, MEMORY_MODULES).map_err(|e| e.to_string())?).clone()),
+    }
+}
+
 /// Judges `dispute` with a VM that holds every module the challenge carries for the whole judgement
-/// ([`Vm::holding`]). Judgements run one at a time, so no other evicts a module from the shared VM (made on
-/// first use, compiled modules in memory only; a failure to make it is not kept).
+/// ([`Vm::holding`]).
 fn judge(
     dispute: &Dispute,
     record: &ClaimRecord,
     params: &Parameters,
     held: (Momentum, Vec<AccountBlock>),
 ) -> Result<Judgement, Failure> {
-    static SHARED: Mutex<Option<Arc<Vm>>> = Mutex::new(None);
-    let vm_failure = |e: zr_vm::VmError| Failure(ZR_ERR_VM, e.to_string());
-    let mut shared = SHARED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let vm = match shared.as_ref() {
-        Some(vm) => vm.clone(),
-        None => shared.insert(Vm::new(None, MEMORY_MODULES).map_err(vm_failure)?).clone(),
-    };
-    let vm = vm.holding(dispute.codes()).map_err(vm_failure)?;
+    let _judging = JUDGING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let vm = shared_vm().map_err(|reason| Failure(ZR_ERR_VM, reason))?;
+    let vm = vm.holding(dispute.codes()).map_err(|e| Failure(ZR_ERR_VM, e.to_string()))?;
     Ok(zr_settlement::judge_dispute(dispute, record, params, Ok(Some(held)), vm.as_ref()))
 }
 
@@ -324,6 +348,86 @@ pub unsafe extern "C" fn zr_decode_payload(data: *const u8, data_len: usize, out
             let payload =
                 decode_payload(input(data, data_len, "payload")?).map_err(|e| Failure::decode("payload", e))?;
             Ok((ZR_OK, payload_json(&payload).to_string().into_bytes()))
+        })
+    }
+}
+
+/// Runs the inbox contract on a send it receives and on the momentum it is at (`zr_settlement::inbox`, the
+/// rules the devnet's inbox runs): `state` is the settlement state kept by the caller (empty before the first
+/// step), `stored` its stored rows framed as `docs/spork.md` writes, `request` the JSON request (parameters,
+/// `at`, `steppedTo`, the `send` in go-zenon's JSON, the inbox's `balances`, and the L1 answers asked for).
+/// [`ZR_OK`] with `{"need": {"timestamps": [..], "momentums": [..]}}` (call again with those answered) or
+/// `{"done": {"state", "stored", "steppedTo", "payouts"}}`.
+///
+/// # Safety
+/// Each pointer must be null or point at its length of readable bytes; `out` at a writable [`ZrBytes`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zr_inbox_step(
+    state: *const u8,
+    state_len: usize,
+    stored: *const u8,
+    stored_len: usize,
+    request: *const u8,
+    request_len: usize,
+    out: *mut ZrBytes,
+) -> i32 {
+    // SAFETY: the caller's promises, passed on.
+    unsafe {
+        boundary(out, || {
+            let state = input(state, state_len, "state")?;
+            let stored = input_up_to(stored, stored_len, "stored rows", MAX_STORED_LEN)?;
+            let request = inbox::request(input(request, request_len, "request")?)?;
+            let _judging = JUDGING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            Ok((ZR_OK, inbox::step(state, stored, &request)?.to_string().into_bytes()))
+        })
+    }
+}
+
+/// Checks the request's `send` (go-zenon's JSON) as L1 checks a send to the inbox before accepting it, under
+/// the request's parameters: [`ZR_OK`], or [`ZR_REFUSED`] with what is wrong.
+///
+/// # Safety
+/// `request` must be null or point at `request_len` readable bytes; `out` at a writable [`ZrBytes`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zr_inbox_check_send(request: *const u8, request_len: usize, out: *mut ZrBytes) -> i32 {
+    // SAFETY: the caller's promises, passed on.
+    unsafe {
+        boundary(out, || {
+            let request = inbox::request(input(request, request_len, "request")?)?;
+            match inbox::check_send(&request)? {
+                Ok(()) => Ok((ZR_OK, Vec::new())),
+                Err(reason) => Ok((ZR_REFUSED, reason.into_bytes())),
+            }
+        })
+    }
+}
+
+/// Answers an `embedded.rollup.*` JSON-RPC call (the request's `method` and positional `params`) from the
+/// settlement state and its stored rows: [`ZR_OK`] with the answer's JSON, or [`ZR_REFUSED`] with what is
+/// wrong with the call.
+///
+/// # Safety
+/// Each pointer must be null or point at its length of readable bytes; `out` at a writable [`ZrBytes`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zr_inbox_query(
+    state: *const u8,
+    state_len: usize,
+    stored: *const u8,
+    stored_len: usize,
+    request: *const u8,
+    request_len: usize,
+    out: *mut ZrBytes,
+) -> i32 {
+    // SAFETY: the caller's promises, passed on.
+    unsafe {
+        boundary(out, || {
+            let state = input(state, state_len, "state")?;
+            let stored = input_up_to(stored, stored_len, "stored rows", MAX_STORED_LEN)?;
+            let request = inbox::request(input(request, request_len, "request")?)?;
+            match inbox::query(state, stored, &request)? {
+                Ok(answer) => Ok((ZR_OK, answer.to_string().into_bytes())),
+                Err(reason) => Ok((ZR_REFUSED, reason.into_bytes())),
+            }
         })
     }
 }

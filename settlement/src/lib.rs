@@ -8,7 +8,9 @@
 //! with ([`Verifier`]), stores the state and pays out what it owes.
 
 mod checks;
+pub mod inbox;
 mod judge;
+pub mod query;
 mod refusal;
 mod state;
 mod stored;

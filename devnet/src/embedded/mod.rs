@@ -15,7 +15,7 @@ use zr_common::{Address, AddressKind};
 use crate::PublishError;
 use crate::state::AccountState;
 
-pub use inbox::RollupInbox;
+pub use inbox::{InboxState, RollupInbox};
 pub use judge::Judge;
 pub use plasma::PlasmaContract;
 pub use zr_settlement::{L1View, Payout, Settlement};

@@ -13,7 +13,7 @@ use zr_inbox::bundle::{WithdrawalProof, encode_claim, encode_withdrawal};
 use zr_protocol::{ClaimLeaf, LeafProof, StateKey, Tree, Withdrawal};
 
 /// Calls `f` with an output, returns the code and the output's bytes (given back).
-fn call(f: impl FnOnce(*mut ZrBytes) -> i32) -> (i32, Vec<u8>) {
+pub(crate) fn call(f: impl FnOnce(*mut ZrBytes) -> i32) -> (i32, Vec<u8>) {
     let mut out = ZrBytes { ptr: std::ptr::null_mut(), len: 0 };
     let code = f(&mut out);
     let bytes =

@@ -80,7 +80,7 @@ fn c_type(rust: &str) -> String {
 fn the_header_declares_every_function_of_the_library_with_its_types() {
     let declared = header_functions();
     assert_eq!(declared, library_functions());
-    assert_eq!(declared.len(), 7, "{declared:?}");
+    assert_eq!(declared.len(), 10, "{declared:?}");
     assert_eq!(
         declared["zr_verify_withdrawal"],
         ["int32_t", "const uint8_t*", "const uint8_t*", "size_t", "zr_bytes*"]
@@ -108,6 +108,7 @@ fn the_headers_constants_are_the_librarys() {
         ("ZR_ERR_PANIC", i64::from(zr_ffi::ZR_ERR_PANIC)),
         ("ZR_ERR_VM", i64::from(zr_ffi::ZR_ERR_VM)),
         ("ZR_MAX_INPUT_LEN", zr_ffi::MAX_INPUT_LEN as i64),
+        ("ZR_MAX_STORED_LEN", zr_ffi::MAX_STORED_LEN as i64),
     ]
     .into();
     assert_eq!(defines, library);

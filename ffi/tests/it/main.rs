@@ -9,3 +9,4 @@ mod abi;
 mod c_program;
 mod go_fixtures;
 mod header;
+mod inbox;

@@ -5,7 +5,7 @@
 package zrffi
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../ffi/include
+#cgo CFLAGS: -I${SRCDIR}
 #cgo LDFLAGS: -lzr_ffi -lpthread -ldl -lm
 #include <stdlib.h>
 #include "zr_ffi.h"
@@ -19,7 +19,7 @@ import (
 )
 
 // AbiVersion is the ABI this package was written for.
-const AbiVersion = 1
+const AbiVersion = 2
 
 // ErrRefused wraps the reason a claim or a withdrawal proof is refused by the rules (not a malformed input).
 var ErrRefused = errors.New("refused")
@@ -69,7 +69,7 @@ func bytesPtr(b []byte) *C.uint8_t {
 // result turns a library call's code and output into Go: the output copied, the library's bytes given back.
 func result(code C.int32_t, out C.zr_bytes) ([]byte, error) {
 	defer C.zr_bytes_free(out)
-	if out.len > C.size_t(C.ZR_MAX_INPUT_LEN) {
+	if out.len > C.size_t(C.ZR_MAX_STORED_LEN) {
 		return nil, &Error{Code: C.ZR_ERR_TOO_LARGE, Reason: fmt.Sprintf("an output of %d bytes", uint64(out.len))}
 	}
 	bytes := C.GoBytes(unsafe.Pointer(out.ptr), C.int(out.len))
@@ -163,4 +163,46 @@ func DecodePayload(data []byte) (string, error) {
 	code := C.zr_decode_payload(bytesPtr(data), C.size_t(len(data)), &out)
 	bytes, err := result(code, out)
 	return string(bytes), err
+}
+
+// InboxStep runs the inbox contract on a send it receives (docs/spork.md): the settlement state, its stored
+// rows framed (FrameRows) and the JSON request. The answer is the library's JSON: {"need": ...} or {"done": ...}.
+func InboxStep(state, stored, request []byte) ([]byte, error) {
+	var out C.zr_bytes
+	code := C.zr_inbox_step(bytesPtr(state), C.size_t(len(state)), bytesPtr(stored), C.size_t(len(stored)),
+		bytesPtr(request), C.size_t(len(request)), &out)
+	return result(code, out)
+}
+
+// InboxCheckSend checks the JSON request's send as L1 checks a send to the inbox; a refusal wraps ErrRefused.
+func InboxCheckSend(request []byte) error {
+	var out C.zr_bytes
+	code := C.zr_inbox_check_send(bytesPtr(request), C.size_t(len(request)), &out)
+	_, err := result(code, out)
+	return err
+}
+
+// InboxQuery answers an embedded.rollup.* call (the JSON request's method and params) from the settlement state
+// and its stored rows; a call the library refuses wraps ErrRefused.
+func InboxQuery(state, stored, request []byte) ([]byte, error) {
+	var out C.zr_bytes
+	code := C.zr_inbox_query(bytesPtr(state), C.size_t(len(state)), bytesPtr(stored), C.size_t(len(stored)),
+		bytesPtr(request), C.size_t(len(request)), &out)
+	return result(code, out)
+}
+
+// FrameRows lays stored rows out as the library reads them: u32 LE key length, key, u32 LE value length, value.
+func FrameRows(keys, values [][]byte) []byte {
+	var framed []byte
+	for i := range keys {
+		framed = appendFramed(framed, keys[i])
+		framed = appendFramed(framed, values[i])
+	}
+	return framed
+}
+
+func appendFramed(framed, item []byte) []byte {
+	n := uint32(len(item))
+	framed = append(framed, byte(n), byte(n>>8), byte(n>>16), byte(n>>24))
+	return append(framed, item...)
 }

@@ -1,0 +1,352 @@
+//! The inbox contract as go-zenon runs it: the whole settlement state machine behind three calls, so the spork's
+//! Go code keeps bytes in its contract storage and sends payouts, and decides nothing itself.
+//!
+//! The state is the settlement's canonical encoding, kept by the caller under one key; the maps that grow large
+//! (withdrawals paid, challenge and leaves parts' bytes) are rows the caller keeps under keys of their own and
+//! passes back framed (`u32` LE key length, key, `u32` LE value length, value, repeated). Requests and answers are
+//! JSON, with account blocks and momentums in go-zenon's own JSON shapes, so the Go side only marshals what it
+//! holds.
+//!
+//! What L1 holds is asked for, never assumed: a step that needs a momentum's timestamp (a claim) or a claimed
+//! momentum with its blocks (a verdict) answers with what it needs, and the caller calls again with it; only a
+//! step with everything it read is ever kept, so the answer depends on L1's data alone.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use zr_common::nom::{AccountBlock, Momentum};
+use zr_common::rollup::settlement::Parameters;
+use zr_common::{Address, Hash, TokenStandard, codec};
+use zr_settlement::inbox::{ClaimedMomentum, InboxFunds, SendRules};
+use zr_settlement::{Judgement, L1View, Payout, Settlement, StoredChanges};
+
+use crate::{Failure, ZR_ERR_DECODE};
+
+/// Key prefixes of the stored rows.
+const PAID: u8 = 0;
+const CHALLENGE_BYTES: u8 = 1;
+const LEAVES_BYTES: u8 = 2;
+
+/// Payouts owed paid by one step at most (each is a contract send in the receive block, and a momentum holds at
+/// most 100 blocks); the rest stay owed for the next.
+pub const MAX_PAYOUTS_PER_STEP: usize = 16;
+
+/// The largest settlement state read (its records are bounded: settled claims and refusals are pruned).
+pub const MAX_STATE_LEN: usize = zr_common::codec::GLOBAL_DECODE_LIMIT;
+
+/// A call's request.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct Request {
+    /// The rollup's settlement parameters (the state's own once it exists; these make the first).
+    parameters: Parameters,
+    /// The momentum height the contract is at (its frontier): sends take effect and momentum steps run here.
+    #[serde(default)]
+    at: u64,
+    /// The last momentum whose step ran (0 for none): a step runs once per momentum.
+    #[serde(default)]
+    stepped_to: u64,
+    /// The send being received, or checked.
+    #[serde(default)]
+    send: Option<AccountBlock>,
+    /// The inbox's balances.
+    #[serde(default)]
+    balances: Vec<Balance>,
+    /// Momentum timestamps the caller was asked for (`null` when L1 holds no such momentum).
+    #[serde(default)]
+    timestamps: Vec<TimestampAnswer>,
+    /// Claimed momentums the caller was asked for, with their blocks in content order (`null`: none held).
+    #[serde(default)]
+    momentums: Vec<MomentumAnswer>,
+    /// For a query: the JSON-RPC method and its positional parameters.
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    params: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Balance {
+    token: TokenStandard,
+    #[serde(with = "zr_common::json::decimal_amount")]
+    amount: u128,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TimestampAnswer {
+    height: u64,
+    timestamp: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MomentumAnswer {
+    height: u64,
+    momentum: Option<Momentum>,
+    #[serde(default)]
+    blocks: Vec<AccountBlock>,
+}
+
+/// What a step needs from L1 before it can be kept.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Needs {
+    timestamps: BTreeSet<u64>,
+    momentums: BTreeSet<u64>,
+}
+
+/// A stored row changed: its value now, `null` where removed.
+#[derive(Debug, Serialize)]
+struct Row {
+    #[serde(with = "zr_common::json::base64_bytes")]
+    key: Vec<u8>,
+    #[serde(serialize_with = "optional_base64")]
+    value: Option<Vec<u8>>,
+}
+
+fn optional_base64<S: serde::Serializer>(value: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(bytes) => zr_common::json::base64_bytes::serialize(bytes, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// A payout to send now, from the inbox's balance.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PayoutOut {
+    recipient: Address,
+    token: TokenStandard,
+    #[serde(with = "zr_common::json::decimal_amount")]
+    amount: u128,
+    /// The withdrawing rollup transaction; `null` for a bond or a deposit paid back.
+    withdrawal: Option<Hash>,
+}
+
+impl From<Payout> for PayoutOut {
+    fn from(p: Payout) -> PayoutOut {
+        PayoutOut { recipient: p.recipient, token: p.token, amount: p.amount, withdrawal: p.withdrawal }
+    }
+}
+
+/// A step kept: the new state, the rows it changed, the momentum stepped to and the payouts to send.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Done {
+    #[serde(with = "zr_common::json::base64_bytes")]
+    state: Vec<u8>,
+    stored: Vec<Row>,
+    stepped_to: u64,
+    payouts: Vec<PayoutOut>,
+}
+
+pub(crate) fn request(bytes: &[u8]) -> Result<Request, Failure> {
+    let request: Request = serde_json::from_slice(bytes).map_err(|e| Failure::decode("request", e))?;
+    request.parameters.check().map_err(|reason| Failure::decode("parameters", reason))?;
+    Ok(request)
+}
+
+/// The settlement in `state` with its stored rows, or a new one under the request's parameters when empty.
+pub(crate) fn settlement(state: &[u8], stored: &[u8], params: &Parameters) -> Result<Settlement, Failure> {
+    let mut settlement = match state.is_empty() {
+        true => Settlement::new(params.clone()).map_err(|reason| Failure::decode("parameters", reason))?,
+        false => codec::decode("settlement state", state, MAX_STATE_LEN).map_err(|e| Failure::decode("state", e))?,
+    };
+    for (key, value) in rows(stored)? {
+        restore(&mut settlement, key, value)?;
+    }
+    Ok(settlement)
+}
+
+/// The framed rows in `bytes`.
+/// A stored row: its key and value.
+type RowRef<'a> = (&'a [u8], &'a [u8]);
+
+fn rows(mut bytes: &[u8]) -> Result<Vec<RowRef<'_>>, Failure> {
+    fn take<'a>(bytes: &mut &'a [u8]) -> Result<&'a [u8], Failure> {
+        let (len, rest) = bytes.split_first_chunk::<4>().ok_or_else(|| Failure::decode("stored rows", "truncated"))?;
+        let len = u32::from_le_bytes(*len) as usize;
+        let (item, rest) = rest.split_at_checked(len).ok_or_else(|| Failure::decode("stored rows", "truncated"))?;
+        *bytes = rest;
+        Ok(item)
+    }
+    let mut rows = Vec::new();
+    while !bytes.is_empty() {
+        let key = take(&mut bytes)?;
+        let value = take(&mut bytes)?;
+        rows.push((key, value));
+    }
+    Ok(rows)
+}
+
+fn restore(settlement: &mut Settlement, key: &[u8], value: &[u8]) -> Result<(), Failure> {
+    let bad = || Failure::decode("stored row", format!("unknown key {}", hex_of(key)));
+    let hash = |bytes: &[u8]| -> Result<Hash, Failure> { Ok(Hash(bytes.try_into().map_err(|_| bad())?)) };
+    let address = |bytes: &[u8]| -> Result<Address, Failure> { Ok(Address(bytes.try_into().map_err(|_| bad())?)) };
+    let index = |bytes: &[u8]| -> Result<u32, Failure> { Ok(u32::from_be_bytes(bytes.try_into().map_err(|_| bad())?)) };
+    match key.split_first() {
+        Some((&PAID, tx)) if tx.len() == 32 => settlement.restore_paid(hash(tx)?, hash(value)?),
+        Some((&CHALLENGE_BYTES, rest)) if rest.len() == 56 => {
+            let (id, rest) = rest.split_at(32);
+            let (sender, i) = rest.split_at(20);
+            settlement.restore_challenge_bytes(hash(id)?, address(sender)?, index(i)?, value.to_vec());
+        }
+        Some((&LEAVES_BYTES, rest)) if rest.len() == 32 => {
+            let (height, rest) = rest.split_at(8);
+            let (sender, i) = rest.split_at(20);
+            let height = u64::from_be_bytes(height.try_into().map_err(|_| bad())?);
+            settlement.restore_leaves_bytes(height, address(sender)?, index(i)?, value.to_vec());
+        }
+        _ => return Err(bad()),
+    }
+    Ok(())
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The rows a step changed, keyed as [`restore`] reads them.
+fn changed_rows(changes: StoredChanges) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for (tx, block) in changes.paid {
+        rows.push(Row { key: [&[PAID][..], &tx.0].concat(), value: block.map(|b| b.0.to_vec()) });
+    }
+    for ((id, sender, index), bytes) in changes.challenge_bytes {
+        let key = [&[CHALLENGE_BYTES][..], &id.0, &sender.0, &index.to_be_bytes()].concat();
+        rows.push(Row { key, value: bytes.map(|b| b.as_ref().clone()) });
+    }
+    for ((height, sender, index), bytes) in changes.leaves_bytes {
+        let key = [&[LEAVES_BYTES][..], &height.to_be_bytes(), &sender.0, &index.to_be_bytes()].concat();
+        rows.push(Row { key, value: bytes.map(|b| b.as_ref().clone()) });
+    }
+    rows
+}
+
+/// The inbox's balances as the request gives them.
+struct Funds(BTreeMap<TokenStandard, u128>);
+
+impl InboxFunds for Funds {
+    fn balance(&self, token: &TokenStandard) -> u128 {
+        self.0.get(token).copied().unwrap_or(0)
+    }
+
+    fn credit(&mut self, token: TokenStandard, amount: u128) {
+        let balance = self.0.entry(token).or_insert(0);
+        *balance = balance.saturating_add(amount);
+    }
+
+    fn debit(&mut self, token: TokenStandard, amount: u128) {
+        let balance = self.0.entry(token).or_insert(0);
+        *balance = balance.saturating_sub(amount);
+    }
+}
+
+/// L1 as the request tells it; what it does not tell is noted as needed.
+struct Answers<'a> {
+    timestamps: BTreeMap<u64, Option<u64>>,
+    momentums: BTreeMap<u64, &'a MomentumAnswer>,
+    needs: RefCell<Needs>,
+}
+
+impl L1View for Answers<'_> {
+    fn momentum_timestamp(&self, height: u64) -> Result<Option<u64>, String> {
+        match self.timestamps.get(&height) {
+            Some(answer) => Ok(*answer),
+            None => {
+                self.needs.borrow_mut().timestamps.insert(height);
+                Err("not read yet".to_owned())
+            }
+        }
+    }
+}
+
+impl Answers<'_> {
+    fn claimed(&self, height: u64) -> ClaimedMomentum {
+        match self.momentums.get(&height) {
+            Some(answer) => Ok(answer.momentum.clone().map(|m| (m, answer.blocks.clone()))),
+            None => {
+                self.needs.borrow_mut().momentums.insert(height);
+                Err("not read yet".to_owned())
+            }
+        }
+    }
+}
+
+/// Runs one step: the step of the momentum before the request's (verdicts, finality, bonds released, payouts)
+/// if it has not run, then the send received (if any) at the request's momentum. The answer is `{"need": …}` or `{"done": …}`.
+pub(crate) fn step(state: &[u8], stored: &[u8], request: &Request) -> Result<serde_json::Value, Failure> {
+    let mut settlement = settlement(state, stored, &request.parameters)?;
+    let answers = Answers {
+        timestamps: request.timestamps.iter().map(|a| (a.height, a.timestamp)).collect(),
+        momentums: request.momentums.iter().map(|a| (a.height, a)).collect(),
+        needs: RefCell::new(Needs::default()),
+    };
+    let mut funds = Funds(BTreeMap::new());
+    for balance in &request.balances {
+        funds.credit(balance.token, balance.amount);
+    }
+    let at = request.at;
+    let mut payouts = Vec::new();
+    // go-zenon receives a contract's sends in the order momentums confirmed them, each at the momentum that
+    // confirmed it: once a send of a later momentum arrives, every send of the momentums before is in, and their
+    // step runs (one step for any momentums with no sends between).
+    let mut stepped_to = request.stepped_to;
+    let due = at.saturating_sub(1);
+    if due > stepped_to {
+        let mut work = |height: u64| zr_settlement::inbox::verdict_work(&answers.claimed(height));
+        let mut judge =
+            |dispute: &zr_fraud::Dispute, claim: &zr_common::rollup::settlement::ClaimRecord, params: &_| {
+                let claimed = answers.claimed(claim.height);
+                match crate::shared_vm().and_then(|vm| vm.holding(dispute.codes()).map_err(|e| e.to_string())) {
+                    Ok(vm) => zr_settlement::judge_dispute(dispute, claim, params, claimed, vm.as_ref()),
+                    Err(reason) => Judgement::CannotJudge(format!("cannot start a VM: {reason}")),
+                }
+            };
+        settlement.judge(due, &mut work, &mut judge);
+        settlement.settle(due);
+        settlement.release_bonds(due);
+        payouts.extend(zr_settlement::inbox::pay_owed(&mut settlement, &mut funds, MAX_PAYOUTS_PER_STEP));
+        stepped_to = due;
+    }
+    let payout = request.send.as_ref().and_then(|send| {
+        let payout = zr_settlement::inbox::apply_send(&mut settlement, send, at, &answers, &mut funds)?;
+        if let Some(tx_hash) = payout.withdrawal {
+            // The paying send is made with this receive; the request it answers names it on L1.
+            settlement.paid(tx_hash, send.hash);
+        }
+        Some(payout)
+    });
+    payouts.extend(payout);
+    let needs = answers.needs.into_inner();
+    if !needs.timestamps.is_empty() || !needs.momentums.is_empty() {
+        return Ok(serde_json::json!({ "need": needs }));
+    }
+    let rows = changed_rows(settlement.take_stored_changes());
+    let done = Done {
+        state: codec::encode(&settlement),
+        stored: rows,
+        stepped_to,
+        payouts: payouts.into_iter().map(PayoutOut::from).collect(),
+    };
+    Ok(serde_json::json!({ "done": done }))
+}
+
+/// Checks the request's send as L1 checks a send to the inbox before accepting it.
+pub(crate) fn check_send(request: &Request) -> Result<Result<(), String>, Failure> {
+    let send = request.send.as_ref().ok_or_else(|| Failure(ZR_ERR_DECODE, "request: no send to check".to_owned()))?;
+    Ok(zr_settlement::inbox::check_send(SendRules::from(&request.parameters), send))
+}
+
+/// Answers the request's `embedded.rollup.*` method from the state.
+pub(crate) fn query(
+    state: &[u8],
+    stored: &[u8],
+    request: &Request,
+) -> Result<Result<serde_json::Value, String>, Failure> {
+    let settlement = settlement(state, stored, &request.parameters)?;
+    Ok(zr_settlement::query::query(&settlement, &request.method, &request.params))
+}

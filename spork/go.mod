@@ -1,3 +1,0 @@
-module github.com/zrollup/spork
-
-go 1.19
