@@ -214,11 +214,6 @@ impl Chain {
         let mut judge = |dispute: &_, claim: &zr_common::rollup::settlement::ClaimRecord, params: &_| {
             self.judge.verdict(dispute, claim, params, claimed(claim.height))
         };
-        settlement.judge(height, &mut work, &mut judge);
-        settlement.settle(height);
-        let work = SettlementWork { verdicts: waiting - settlement.waiting(), took: settling.elapsed() };
-        // Bonds whose unbonding delay passed with nothing open are owed back, as are refused deposits.
-        settlement.release_bonds(height);
         // Paid by contract sends on the inbox's own chain, in this momentum (the recipient receives them as any
         // send), from the inbox's balance: withdrawals were debited when their proof was checked, the rest
         // here, in the order they fell due, as far as the balance goes (never from nothing).
@@ -226,8 +221,16 @@ impl Chain {
             .entry(Address::INBOX)
             .or_insert_with(|| inner.confirmed.get(&Address::INBOX).cloned().unwrap_or_default());
         let mut funds = crate::embedded::InboxState(inbox_state.clone());
-        payouts.extend(zr_settlement::inbox::pay_owed(&mut settlement, &mut funds, usize::MAX));
+        payouts.extend(zr_settlement::inbox::step_momentum(
+            &mut settlement,
+            height,
+            &mut work,
+            &mut judge,
+            &mut funds,
+            usize::MAX,
+        ));
         *inbox_state = funds.0;
+        let work = SettlementWork { verdicts: waiting - settlement.waiting(), took: settling.elapsed() };
         for owed in settlement.owed() {
             tracing::warn!(target: "zr::devnet", recipient = %owed.recipient, amount = owed.amount,
                 token = %owed.token, "the inbox cannot cover a payout yet; it stays owed");

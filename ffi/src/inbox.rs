@@ -28,9 +28,12 @@ const PAID: u8 = 0;
 const CHALLENGE_BYTES: u8 = 1;
 const LEAVES_BYTES: u8 = 2;
 
-/// Payouts owed paid by one step at most (each is a contract send in the receive block, and a momentum holds at
-/// most 100 blocks); the rest stay owed for the next.
+/// Payouts owed paid by one receive at most (each is a contract send in the receive block, and a momentum holds
+/// at most 100 blocks); the rest stay owed for the next.
 pub const MAX_PAYOUTS_PER_STEP: usize = 16;
+
+/// Momentum steps one receive runs at most (an hour of momentums): after a longer quiet, the last ones.
+pub const MAX_STEPS_PER_RECEIVE: u64 = 360;
 
 /// The largest settlement state read (its records are bounded: settled claims and refusals are pruned).
 pub const MAX_STATE_LEN: usize = zr_common::codec::GLOBAL_DECODE_LIMIT;
@@ -293,10 +296,16 @@ pub(crate) fn step(state: &[u8], stored: &[u8], request: &Request) -> Result<ser
     let mut payouts = Vec::new();
     // go-zenon receives a contract's sends in the order momentums confirmed them, each at the momentum that
     // confirmed it: once a send of a later momentum arrives, every send of the momentums before is in, and their
-    // step runs (one step for any momentums with no sends between).
-    let mut stepped_to = request.stepped_to;
+    // steps run, each momentum's as the devnet runs it after its sends. The first step starts the settlement at
+    // the spork's first send; after a long quiet, only the last momentums' steps run (what finality waits for
+    // is a height passed, which a later step sees as well).
     let due = at.saturating_sub(1);
-    if due > stepped_to {
+    let first = match state.is_empty() {
+        true => due.saturating_add(1),
+        false => request.stepped_to.saturating_add(1).max(due.saturating_sub(MAX_STEPS_PER_RECEIVE - 1)),
+    };
+    let mut stepped_to = request.stepped_to.max(due.min(first.saturating_sub(1)));
+    for height in first..=due {
         let mut work = |height: u64| zr_settlement::inbox::verdict_work(&answers.claimed(height));
         let mut judge =
             |dispute: &zr_fraud::Dispute, claim: &zr_common::rollup::settlement::ClaimRecord, params: &_| {
@@ -306,11 +315,16 @@ pub(crate) fn step(state: &[u8], stored: &[u8], request: &Request) -> Result<ser
                     Err(reason) => Judgement::CannotJudge(format!("cannot start a VM: {reason}")),
                 }
             };
-        settlement.judge(due, &mut work, &mut judge);
-        settlement.settle(due);
-        settlement.release_bonds(due);
-        payouts.extend(zr_settlement::inbox::pay_owed(&mut settlement, &mut funds, MAX_PAYOUTS_PER_STEP));
-        stepped_to = due;
+        let room = MAX_PAYOUTS_PER_STEP.saturating_sub(payouts.len());
+        payouts.extend(zr_settlement::inbox::step_momentum(
+            &mut settlement,
+            height,
+            &mut work,
+            &mut judge,
+            &mut funds,
+            room,
+        ));
+        stepped_to = height;
     }
     let payout = request.send.as_ref().and_then(|send| {
         let payout = zr_settlement::inbox::apply_send(&mut settlement, send, at, &answers, &mut funds)?;

@@ -4,13 +4,16 @@
 
 use zr_common::nom::{AccountBlock, Momentum};
 use zr_common::rollup::limits::MAX_BUNDLE_TXS;
+use zr_common::rollup::settlement::ClaimRecord;
 use zr_common::rollup::settlement::{DA_DEPOSIT, MIN_BOND, PART_DEPOSIT, Parameters, VERDICT_WORK_PER_MOMENTUM};
 use zr_common::{Address, Hash, TokenStandard};
+use zr_fraud::Dispute;
 use zr_inbox::bundle::{
     BOND_TAG, BUNDLE_TAG, CHALLENGE_PART_TAG, CLAIM_TAG, DA_CHALLENGE_TAG, LEAVES_PART_TAG, LZ4_BUNDLE_TAG, Payload,
     UNBOND_TAG, WITHDRAWAL_TAG, decode_payload,
 };
 
+use crate::judge::Judgement;
 use crate::state::{L1View, Payout, Settlement};
 
 /// The payloads the settlement takes (a malformed one is refused with its reason recorded).
@@ -185,4 +188,21 @@ pub fn pay_owed(settlement: &mut Settlement, funds: &mut dyn InboxFunds, max: us
         paying.push(owed);
     }
     paying
+}
+
+/// The step of momentum `at`, once its sends are applied: the waiting challenges judged (`work` prices a claim's
+/// momentum, `judge` decides, see [`Settlement::judge`]), finality settled, bonds whose delay passed released,
+/// and what is owed paid from `funds` (at most `max_payouts`, see [`pay_owed`]): the payouts to send now.
+pub fn step_momentum(
+    settlement: &mut Settlement,
+    at: u64,
+    work: &mut dyn FnMut(u64) -> u64,
+    judge: &mut dyn FnMut(&Dispute, &ClaimRecord, &Parameters) -> Judgement,
+    funds: &mut dyn InboxFunds,
+    max_payouts: usize,
+) -> Vec<Payout> {
+    settlement.judge(at, work, judge);
+    settlement.settle(at);
+    settlement.release_bonds(at);
+    pay_owed(settlement, funds, max_payouts)
 }

@@ -18,13 +18,13 @@ const HEIGHT: u64 = 20;
 const TIMESTAMP: u64 = 1_700_000_000;
 const BLOCK: BlockInfo = BlockInfo { height: HEIGHT, timestamp: TIMESTAMP };
 
-static VM: LazyLock<Arc<Vm>> = LazyLock::new(|| Vm::new(None, 64).unwrap());
+pub(crate) static VM: LazyLock<Arc<Vm>> = LazyLock::new(|| Vm::new(None, 64).unwrap());
 
 fn key(n: u8) -> KeyPair {
     KeyPair::from_seed(&[n; 32])
 }
 
-fn wasm(name: &str) -> Vec<u8> {
+pub(crate) fn wasm(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/../contracts/wasm/{name}.wasm", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
@@ -33,7 +33,7 @@ fn sign(who: &KeyPair, nonce: u64, kind: TxKind) -> Transaction {
 }
 
 /// A state with funded users, the token and two counters deployed; returns it with the contracts.
-fn pre_state() -> (Tree, Address, [Address; 2]) {
+pub(crate) fn pre_state() -> (Tree, Address, [Address; 2]) {
     let mut world = World::new(Tree::default());
     for n in 1..=4 {
         world.put_account(&key(n).address(), &Account { nonce: 0, znn: 1_000_000_000_000, qsr: 1_000 });

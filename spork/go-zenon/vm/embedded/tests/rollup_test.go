@@ -3,9 +3,12 @@ package tests
 import (
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	g "github.com/zenon-network/go-zenon/chain/genesis/mock"
 	"github.com/zenon-network/go-zenon/chain/nom"
@@ -211,4 +214,155 @@ func TestRollup_anUnbondedBondIsPaidBack(t *testing.T) {
 	z.InsertNewMomentum()
 	z.ExpectBalance(g.User1.Address, types.ZnnTokenStandard, 12000*g.Zexp)
 	common.Expect(t, query(rollupApi.GetBond(g.User1.Address)), `null`)
+}
+
+// withoutL1Blocks is an answer's JSON without its L1 block hashes (the vector's blocks are not the mock chain's).
+func withoutL1Blocks(t *testing.T, answer json.RawMessage) string {
+	var value interface{}
+	common.FailIfErr(t, json.Unmarshal(answer, &value))
+	var strip func(v interface{})
+	strip = func(v interface{}) {
+		switch v := v.(type) {
+		case map[string]interface{}:
+			delete(v, "l1Block")
+			for _, child := range v {
+				strip(child)
+			}
+		case []interface{}:
+			for _, child := range v {
+				strip(child)
+			}
+		}
+	}
+	strip(value)
+	compact, err := json.Marshal(value)
+	common.FailIfErr(t, err)
+	return string(compact)
+}
+
+// One rulebook, two implementations that agree: a scenario the devnet's settlement ran (rollup_vector_test.go,
+// written by zr-ffi's tests) replayed through the spork in the mock chain leaves the same records, refusals and
+// payouts.
+func TestRollup_agreesWithTheDevnetsSettlement(t *testing.T) {
+	var vector struct {
+		Sends []struct {
+			At      uint64 `json:"at"`
+			Payload string `json:"payload"`
+			Amount  string `json:"amount"`
+		} `json:"sends"`
+		PokeAt uint64                     `json:"pokeAt"`
+		Expect map[string]json.RawMessage `json:"expect"`
+	}
+	common.FailIfErr(t, json.Unmarshal([]byte(rollupAgreementVector), &vector))
+	z := mock.NewMockZenon(t)
+	defer z.StopPanic()
+	activateRollup(z)
+	rollupApi := embedded.NewRollupApi(z)
+
+	balance := big.NewInt(12000 * g.Zexp)
+	for _, send := range vector.Sends {
+		amount, ok := new(big.Int).SetString(send.Amount, 10)
+		common.ExpectTrue(t, ok)
+		z.InsertMomentumsTo(send.At - 1)
+		sendToRollup(t, z, rollupPayload(t, send.Payload), amount.Int64())
+		balance.Sub(balance, amount)
+	}
+	z.InsertMomentumsTo(vector.PokeAt - 1)
+	sendToRollup(t, z, nil, 0)
+	z.InsertNewMomentum()
+	autoreceive(t, z, g.User1.Address)
+	z.InsertNewMomentum()
+
+	answers := map[string]func() (json.RawMessage, error){
+		"getBond":    func() (json.RawMessage, error) { return rollupApi.GetBond(g.User1.Address) },
+		"getClaims":  func() (json.RawMessage, error) { return rollupApi.GetClaims(1, 2) },
+		"getFinal":   rollupApi.GetFinal,
+		"getRefused": rollupApi.GetRefused,
+		"getOwed":    rollupApi.GetOwed,
+	}
+	for method, answer := range answers {
+		got, err := answer()
+		common.FailIfErr(t, err)
+		if withoutL1Blocks(t, got) != withoutL1Blocks(t, vector.Expect[method]) {
+			t.Errorf("%s: the spork has\n%s\nthe devnet's settlement\n%s", method, got, vector.Expect[method])
+		}
+	}
+	var payouts []struct {
+		Recipient string `json:"recipient"`
+		Amount    string `json:"amount"`
+	}
+	common.FailIfErr(t, json.Unmarshal(vector.Expect["payouts"], &payouts))
+	for _, payout := range payouts {
+		amount, _ := new(big.Int).SetString(payout.Amount, 10)
+		common.Expect(t, payout.Recipient, g.User1.Address.String())
+		balance.Add(balance, amount)
+	}
+	common.ExpectTrue(t, len(payouts) > 0)
+	z.ExpectBalance(g.User1.Address, types.ZnnTokenStandard, balance.Int64())
+}
+
+func verdictPayload(t *testing.T, name string) []byte {
+	value, ok := rollupVerdictFixtures[name]
+	if !ok {
+		t.Fatalf("no verdict fixture %s", name)
+	}
+	bytes, err := hex.DecodeString(value)
+	common.FailIfErr(t, err)
+	return bytes
+}
+
+// A wrong claim is proven and judged by the pillars, in go-zenon: User1 posts a bundle with one token transfer
+// in momentum 30 and claims a wrong root for it; User2 challenges that leaf with a witness, in parts. The
+// momentum after, the pillars judge it through cgo, reading momentum 30 as they hold it: the executor is wrong,
+// the correct root is the one the Rust side computed, and the claim can never be final.
+func TestRollup_aWrongClaimIsJudgedByThePillars(t *testing.T) {
+	z := mock.NewMockZenon(t)
+	defer z.StopPanic()
+	activateRollup(z)
+	rollupApi, query := embedded.NewRollupApi(z), compacted(t)
+	common.Expect(t, rollupVerdictFixtures["user2"], g.User2.Address.String())
+	send := func(from types.Address, data []byte, amount int64) {
+		z.InsertSendBlock(&nom.AccountBlock{
+			Address:       from,
+			ToAddress:     types.RollupContract,
+			Data:          data,
+			TokenStandard: types.ZnnTokenStandard,
+			Amount:        big.NewInt(amount),
+		}, nil, mock.SkipVmChanges)
+	}
+	send(g.User1.Address, rollupPayload(t, "bond"), rollupBond)
+	send(g.User2.Address, rollupPayload(t, "bond"), rollupBond)
+	z.InsertMomentumsTo(29)
+	send(g.User1.Address, verdictPayload(t, "bundle"), 0)
+	z.InsertNewMomentum() // 30
+	send(g.User1.Address, verdictPayload(t, "claim"), 0)
+	z.InsertNewMomentum() // 31
+	parts, err := strconv.Atoi(rollupVerdictFixtures["parts"])
+	common.FailIfErr(t, err)
+	for i := 0; i < parts; i++ {
+		deposit := int64(0)
+		if i == 0 {
+			deposit = int64(parts) * g.Zexp / 10
+		}
+		send(g.User2.Address, verdictPayload(t, fmt.Sprintf("part%d", i)), deposit)
+	}
+	z.InsertNewMomentum() // 32: the challenge is whole
+	id := rollupVerdictFixtures["challengeId"]
+	waiting := query(rollupApi.GetChallenge(types.HexToHashPanic(id)))
+	if !strings.Contains(waiting, `"waiting"`) {
+		t.Fatalf("the challenge does not wait for its verdict: %s", waiting)
+	}
+
+	send(g.User2.Address, nil, 0)
+	started := time.Now()
+	z.InsertNewMomentum() // 33: its receive runs the step of 32, which judges the challenge
+	t.Logf("the momentum whose receive judged the token-transfer challenge took %v", time.Since(started))
+	judged := query(rollupApi.GetChallenge(types.HexToHashPanic(id)))
+	if !strings.Contains(judged, "executorWrong") || !strings.Contains(judged, rollupVerdictFixtures["correctRoot"]) {
+		t.Fatalf("the pillars did not find the executor wrong with the correct root: %s", judged)
+	}
+	claims := query(rollupApi.GetClaims(30, 1))
+	if strings.Contains(claims, `"pending"`) || strings.Contains(claims, `"final"`) {
+		t.Fatalf("the wrong claim still stands: %s", claims)
+	}
 }
