@@ -7,7 +7,7 @@
 use zr_common::rollup::ClaimBody;
 use zr_common::rollup::settlement::Parameters;
 use zr_common::{Canonical, Hash, KeyPair, codec};
-use zr_inbox::bundle::{BOND_TAG, UNBOND_TAG, encode_claim};
+use zr_inbox::bundle::{BOND_TAG, DaChallenge, UNBOND_TAG, encode_claim, encode_da_challenge};
 
 const SPORK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spork/go-zenon");
 
@@ -46,21 +46,34 @@ fn mock_claim(height: u64, prev: u8, new: u8) -> Vec<u8> {
     encode_claim(&body.sign(&executor))
 }
 
-/// The agreement scenario, as the mock chain's tests replay it: User1's sends to the inbox, each confirmed at its
-/// momentum (the payload's fixture name, the ZNN sent), then an empty send at `POKE_AT` so the steps of every
-/// momentum before it run.
-const SCENARIO: [(u64, &str, u128); 5] = [
-    (21, "bond", zr_common::rollup::settlement::MIN_BOND),
-    (22, "claim_1", 0),
-    (23, "claim_2", 0),
-    (24, "claim_2_other_root", 0),
-    (25, "unbond", 0),
+/// The agreement scenario, as the mock chain's tests replay it: sends to the inbox, each confirmed at its momentum
+/// (sender, the payload's fixture name, the ZNN sent), then an empty send at `POKE_AT` so the steps of every
+/// momentum before it run. It bonds two executors, records claims, refuses a conflicting one, opens a
+/// data-availability challenge the executor never answers, and unbonds.
+const SCENARIO: [(u64, &str, &str, u128); 7] = [
+    (21, "user1", "bond", zr_common::rollup::settlement::MIN_BOND),
+    (21, "user2", "bond", zr_common::rollup::settlement::MIN_BOND),
+    (22, "user1", "claim_1", 0),
+    (23, "user1", "claim_2", 0),
+    (24, "user1", "claim_2_other_root", 0),
+    (24, "user2", "da_challenge_2", zr_common::rollup::settlement::DA_DEPOSIT),
+    (25, "user1", "unbond", 0),
 ];
 const POKE_AT: u64 = 50;
 
-/// What the devnet's settlement holds after the scenario, run as the devnet runs a momentum (its sends, then its
-/// step), the embedded.rollup.* answers the Go test must match once it replayed it through the spork.
+/// go-zenon's mock `User2` (`wallet.DeriveWithIndex(2, …)`), the data-availability challenger.
+const MOCK_USER2_SEED: &str = "2b11f8d899cf434d2e79cd729f07af4945b6296125427f0e38e55c7343fd70d5";
+
+fn user2() -> KeyPair {
+    let seed: [u8; 32] = hex::decode(MOCK_USER2_SEED).unwrap().try_into().unwrap();
+    KeyPair::from_seed(&seed)
+}
+
+/// What the devnet's settlement holds at each momentum of the scenario, run as the devnet runs a momentum (its
+/// sends, then its step): after each momentum's sends, the embedded.rollup.* answers the Go test must match once
+/// the spork received the same sends, and at the end the payouts made.
 fn agreement_vector(payloads: &[(&str, String)]) -> String {
+    use serde_json::{Value, json};
     use zr_common::TokenStandard;
     use zr_common::nom::AccountBlock;
     use zr_settlement::inbox::{InboxFunds, apply_send, step_momentum};
@@ -84,21 +97,38 @@ fn agreement_vector(payloads: &[(&str, String)]) -> String {
             self.0 -= amount;
         }
     }
+    fn answers(settlement: &Settlement, users: &[KeyPair]) -> Value {
+        let query = |method: &str, params: Value| {
+            let params = params.as_array().cloned().unwrap_or_default();
+            zr_settlement::query::query(settlement, &format!("embedded.rollup.{method}"), &params).unwrap()
+        };
+        json!({
+            "getBond/user1": query("getBond", json!([users[0].address()])),
+            "getBond/user2": query("getBond", json!([users[1].address()])),
+            "getClaims": query("getClaims", json!([1, 2])),
+            "getDaChallenges": query("getDaChallenges", json!([1, 2])),
+            "getFinal": query("getFinal", json!([])),
+            "getRefused": query("getRefused", json!([])),
+            "getOwed": query("getOwed", json!([])),
+        })
+    }
 
-    let user1 = user1();
+    let users = [user1(), user2()];
     let mut settlement = Settlement::new(mock_parameters()).unwrap();
     let mut funds = Funds(0);
     let mut paid = Vec::new();
-    for height in SCENARIO[0].0..POKE_AT {
-        for (account_height, (at, name, amount)) in SCENARIO.iter().enumerate() {
-            if *at != height {
-                continue;
-            }
+    let mut steps = Vec::new();
+    let mut account_heights = [1u64, 1];
+    for height in SCENARIO[0].0..=POKE_AT {
+        let sends: Vec<_> = SCENARIO.iter().filter(|(at, ..)| *at == height).collect();
+        for (_, sender, name, amount) in &sends {
+            let user = usize::from(*sender == "user2");
+            account_heights[user] += 1;
             let data = hex::decode(&payloads.iter().find(|(n, _)| n == name).unwrap().1).unwrap();
             let mut block = AccountBlock {
                 block_type: 2,
-                height: account_height as u64 + 2,
-                address: user1.address(),
+                height: account_heights[user],
+                address: users[user].address(),
                 to_address: zr_common::Address::INBOX,
                 amount: *amount,
                 token_standard: TokenStandard::ZNN,
@@ -108,29 +138,27 @@ fn agreement_vector(payloads: &[(&str, String)]) -> String {
             block.hash = block.compute_hash();
             paid.extend(apply_send(&mut settlement, &block, height, &MockMomentums, &mut funds));
         }
+        // The spork has received a momentum's sends once its step (after them) has not run yet.
+        if !sends.is_empty() || height == POKE_AT {
+            steps.push(json!({"at": height, "expect": answers(&settlement, &users)}));
+        }
+        if height == POKE_AT {
+            // Its own step runs with a later receive, which the test does not make.
+            break;
+        }
         let mut work = |_| 1;
         let mut judge = |_: &_, _: &_, _: &_| Judgement::CannotJudge("no challenge in this scenario".to_owned());
         paid.extend(step_momentum(&mut settlement, height, &mut work, &mut judge, &mut funds, usize::MAX));
     }
-    let query = |method: &str, params: serde_json::Value| {
-        let params = params.as_array().cloned().unwrap_or_default();
-        zr_settlement::query::query(&settlement, &format!("embedded.rollup.{method}"), &params).unwrap()
-    };
-    let payouts: Vec<serde_json::Value> =
-        paid.iter().map(|p| serde_json::json!({"recipient": p.recipient, "amount": p.amount.to_string()})).collect();
-    let vector = serde_json::json!({
-        "sends": SCENARIO.iter().map(|(at, name, amount)| serde_json::json!({
-            "at": at, "payload": name, "amount": amount.to_string(),
+    let payouts: Vec<Value> =
+        paid.iter().map(|p| json!({"recipient": p.recipient, "amount": p.amount.to_string()})).collect();
+    let vector = json!({
+        "sends": SCENARIO.iter().map(|(at, sender, name, amount)| json!({
+            "at": at, "sender": sender, "payload": name, "amount": amount.to_string(),
         })).collect::<Vec<_>>(),
         "pokeAt": POKE_AT,
-        "expect": {
-            "getBond": query("getBond", serde_json::json!([user1.address()])),
-            "getClaims": query("getClaims", serde_json::json!([1, 2])),
-            "getFinal": query("getFinal", serde_json::json!([])),
-            "getRefused": query("getRefused", serde_json::json!([])),
-            "getOwed": query("getOwed", serde_json::json!([])),
-            "payouts": payouts,
-        },
+        "steps": steps,
+        "payouts": payouts,
     });
     serde_json::to_string_pretty(&vector).unwrap()
 }
@@ -167,8 +195,10 @@ fn files() -> Vec<(&'static str, String)> {
         ("claim_1", hex::encode(mock_claim(1, 0, 1))),
         ("claim_2", hex::encode(mock_claim(2, 1, 2))),
         ("claim_2_other_root", hex::encode(mock_claim(2, 1, 3))),
+        ("da_challenge_2", hex::encode(encode_da_challenge(&DaChallenge { executor: user1().public(), height: 2 }))),
         ("unbond", hex::encode([UNBOND_TAG])),
         ("user1", user1().address().to_string()),
+        ("user2", user2().address().to_string()),
     ];
     let parameters = serde_json::to_string(&mock_parameters()).unwrap();
     let vector = agreement_vector(&payloads);

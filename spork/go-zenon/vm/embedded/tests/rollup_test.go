@@ -241,64 +241,93 @@ func withoutL1Blocks(t *testing.T, answer json.RawMessage) string {
 }
 
 // One rulebook, two implementations that agree: a scenario the devnet's settlement ran (rollup_vector_test.go,
-// written by zr-ffi's tests) replayed through the spork in the mock chain leaves the same records, refusals and
-// payouts.
+// written by zr-ffi's tests) replayed through the spork in the mock chain leaves the same records, refusals,
+// data-availability challenges and bonds after every momentum of it, and pays the same.
 func TestRollup_agreesWithTheDevnetsSettlement(t *testing.T) {
 	var vector struct {
 		Sends []struct {
 			At      uint64 `json:"at"`
+			Sender  string `json:"sender"`
 			Payload string `json:"payload"`
 			Amount  string `json:"amount"`
 		} `json:"sends"`
-		PokeAt uint64                     `json:"pokeAt"`
-		Expect map[string]json.RawMessage `json:"expect"`
+		PokeAt uint64 `json:"pokeAt"`
+		Steps  []struct {
+			At     uint64                     `json:"at"`
+			Expect map[string]json.RawMessage `json:"expect"`
+		} `json:"steps"`
+		Payouts []struct {
+			Recipient string `json:"recipient"`
+			Amount    string `json:"amount"`
+		} `json:"payouts"`
 	}
 	common.FailIfErr(t, json.Unmarshal([]byte(rollupAgreementVector), &vector))
 	z := mock.NewMockZenon(t)
 	defer z.StopPanic()
 	activateRollup(z)
 	rollupApi := embedded.NewRollupApi(z)
-
-	balance := big.NewInt(12000 * g.Zexp)
-	for _, send := range vector.Sends {
-		amount, ok := new(big.Int).SetString(send.Amount, 10)
-		common.ExpectTrue(t, ok)
-		z.InsertMomentumsTo(send.At - 1)
-		sendToRollup(t, z, rollupPayload(t, send.Payload), amount.Int64())
-		balance.Sub(balance, amount)
-	}
-	z.InsertMomentumsTo(vector.PokeAt - 1)
-	sendToRollup(t, z, nil, 0)
-	z.InsertNewMomentum()
-	autoreceive(t, z, g.User1.Address)
-	z.InsertNewMomentum()
+	common.Expect(t, rollupFixtures["user2"], g.User2.Address.String())
+	users := map[string]types.Address{"user1": g.User1.Address, "user2": g.User2.Address}
+	balances := map[string]*big.Int{"user1": big.NewInt(12000 * g.Zexp), "user2": big.NewInt(8000 * g.Zexp)}
 
 	answers := map[string]func() (json.RawMessage, error){
-		"getBond":    func() (json.RawMessage, error) { return rollupApi.GetBond(g.User1.Address) },
-		"getClaims":  func() (json.RawMessage, error) { return rollupApi.GetClaims(1, 2) },
-		"getFinal":   rollupApi.GetFinal,
-		"getRefused": rollupApi.GetRefused,
-		"getOwed":    rollupApi.GetOwed,
+		"getBond/user1":   func() (json.RawMessage, error) { return rollupApi.GetBond(g.User1.Address) },
+		"getBond/user2":   func() (json.RawMessage, error) { return rollupApi.GetBond(g.User2.Address) },
+		"getClaims":       func() (json.RawMessage, error) { return rollupApi.GetClaims(1, 2) },
+		"getDaChallenges": func() (json.RawMessage, error) { return rollupApi.GetDaChallenges(1, 2) },
+		"getFinal":        rollupApi.GetFinal,
+		"getRefused":      rollupApi.GetRefused,
+		"getOwed":         rollupApi.GetOwed,
 	}
-	for method, answer := range answers {
-		got, err := answer()
-		common.FailIfErr(t, err)
-		if withoutL1Blocks(t, got) != withoutL1Blocks(t, vector.Expect[method]) {
-			t.Errorf("%s: the spork has\n%s\nthe devnet's settlement\n%s", method, got, vector.Expect[method])
+	for _, step := range vector.Steps {
+		z.InsertMomentumsTo(step.At - 1)
+		sent := false
+		for _, send := range vector.Sends {
+			if send.At != step.At {
+				continue
+			}
+			amount, ok := new(big.Int).SetString(send.Amount, 10)
+			common.ExpectTrue(t, ok)
+			z.InsertSendBlock(&nom.AccountBlock{
+				Address:       users[send.Sender],
+				ToAddress:     types.RollupContract,
+				Data:          rollupPayload(t, send.Payload),
+				TokenStandard: types.ZnnTokenStandard,
+				Amount:        amount,
+			}, nil, mock.SkipVmChanges)
+			balances[send.Sender].Sub(balances[send.Sender], amount)
+			sent = true
+		}
+		if !sent {
+			// The poke: an empty send, so the steps of the momentums before it run.
+			z.InsertSendBlock(&nom.AccountBlock{Address: g.User1.Address, ToAddress: types.RollupContract,
+				TokenStandard: types.ZnnTokenStandard, Amount: big.NewInt(0)}, nil, mock.SkipVmChanges)
+		}
+		z.InsertNewMomentum() // step.At: its sends received
+		for method, answer := range answers {
+			got, err := answer()
+			common.FailIfErr(t, err)
+			if withoutL1Blocks(t, got) != withoutL1Blocks(t, step.Expect[method]) {
+				t.Errorf("momentum %d, %s: the spork has\n%s\nthe devnet's settlement\n%s", step.At, method, got,
+					step.Expect[method])
+			}
 		}
 	}
-	var payouts []struct {
-		Recipient string `json:"recipient"`
-		Amount    string `json:"amount"`
-	}
-	common.FailIfErr(t, json.Unmarshal(vector.Expect["payouts"], &payouts))
-	for _, payout := range payouts {
+	z.InsertNewMomentum()
+	autoreceive(t, z, g.User1.Address)
+	autoreceive(t, z, g.User2.Address)
+	z.InsertNewMomentum()
+	common.ExpectTrue(t, len(vector.Payouts) > 0)
+	for _, payout := range vector.Payouts {
 		amount, _ := new(big.Int).SetString(payout.Amount, 10)
-		common.Expect(t, payout.Recipient, g.User1.Address.String())
-		balance.Add(balance, amount)
+		for name, address := range users {
+			if address.String() == payout.Recipient {
+				balances[name].Add(balances[name], amount)
+			}
+		}
 	}
-	common.ExpectTrue(t, len(payouts) > 0)
-	z.ExpectBalance(g.User1.Address, types.ZnnTokenStandard, balance.Int64())
+	z.ExpectBalance(g.User1.Address, types.ZnnTokenStandard, balances["user1"].Int64())
+	z.ExpectBalance(g.User2.Address, types.ZnnTokenStandard, balances["user2"].Int64())
 }
 
 func verdictPayload(t *testing.T, name string) []byte {
@@ -356,7 +385,12 @@ func TestRollup_aWrongClaimIsJudgedByThePillars(t *testing.T) {
 	send(g.User2.Address, nil, 0)
 	started := time.Now()
 	z.InsertNewMomentum() // 33: its receive runs the step of 32, which judges the challenge
-	t.Logf("the momentum whose receive judged the token-transfer challenge took %v", time.Since(started))
+	judging := time.Since(started)
+	send(g.User2.Address, nil, 0)
+	started = time.Now()
+	z.InsertNewMomentum() // 34: a receive with nothing to judge, for comparison
+	t.Logf("a momentum whose inbox receive judged the token-transfer challenge took %v; one with nothing to judge %v",
+		judging, time.Since(started))
 	judged := query(rollupApi.GetChallenge(types.HexToHashPanic(id)))
 	if !strings.Contains(judged, "executorWrong") || !strings.Contains(judged, rollupVerdictFixtures["correctRoot"]) {
 		t.Fatalf("the pillars did not find the executor wrong with the correct root: %s", judged)
@@ -364,5 +398,26 @@ func TestRollup_aWrongClaimIsJudgedByThePillars(t *testing.T) {
 	claims := query(rollupApi.GetClaims(30, 1))
 	if strings.Contains(claims, `"pending"`) || strings.Contains(claims, `"final"`) {
 		t.Fatalf("the wrong claim still stands: %s", claims)
+	}
+}
+
+// Bytes that do not decode change nothing but the record of their refusal: a data-availability challenge that is
+// no challenge is accepted with its deposit (its tag and amount are what a send is checked for), refused by the
+// settlement with the reason, and its deposit paid back.
+func TestRollup_anUndecodablePayloadIsRefusedAndPaidBack(t *testing.T) {
+	z := mock.NewMockZenon(t)
+	defer z.StopPanic()
+	activateRollup(z)
+	rollupApi, query := embedded.NewRollupApi(z), compacted(t)
+	sendToRollup(t, z, []byte{8, 0xff, 0xff}, g.Zexp) // 21: tag 8, a data-availability challenge, 1 ZNN
+	z.ExpectBalance(g.User1.Address, types.ZnnTokenStandard, 11999*g.Zexp)
+	sendToRollup(t, z, nil, 0) // 22: the step of 21 pays the deposit back
+	z.InsertNewMomentum()
+	autoreceive(t, z, g.User1.Address)
+	z.InsertNewMomentum()
+	z.ExpectBalance(g.User1.Address, types.ZnnTokenStandard, 12000*g.Zexp)
+	refused := query(rollupApi.GetRefused())
+	if !strings.Contains(refused, `"at":21`) || !strings.Contains(refused, "malformed") {
+		t.Fatalf("the undecodable payload's refusal is not on record: %s", refused)
 	}
 }

@@ -4,84 +4,359 @@ package tests
 
 // rollupAgreementVector is a scenario and what the devnet's settlement holds after it.
 const rollupAgreementVector = `{
-  "expect": {
-    "getBond": null,
-    "getClaims": [
-      {
-        "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-        "height": 1,
-        "includedAt": 22,
-        "l1Block": "3280db50c2fbb18558292747ba193c05e71e02f1f75da033eacba48183b79d36",
-        "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-        "newStateRoot": "0101010101010101010101010101010101010101010101010101010101010101",
-        "prevStateRoot": "0000000000000000000000000000000000000000000000000000000000000000",
-        "status": {
-          "at": 28,
-          "kind": "final"
-        },
-        "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-      },
-      {
-        "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-        "height": 2,
-        "includedAt": 23,
-        "l1Block": "f58331b3907f6923438aa5dbe9c245845eaa758a5f6de104e525c1f0c282d316",
-        "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-        "newStateRoot": "0202020202020202020202020202020202020202020202020202020202020202",
-        "prevStateRoot": "0101010101010101010101010101010101010101010101010101010101010101",
-        "status": {
-          "at": 29,
-          "kind": "final"
-        },
-        "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-      }
-    ],
-    "getFinal": {
-      "height": 2,
-      "root": "0202020202020202020202020202020202020202020202020202020202020202"
-    },
-    "getOwed": [],
-    "getRefused": [
-      {
-        "at": 24,
-        "l1Block": "ad70657f970f092538b2da3bd92ac07b2af64f465b031cce824c1fd3ed2b35f9",
-        "reason": "this executor's claim for height 2 is recorded already",
-        "sender": "z1qzal6c5s9rjnnxd2z7dvdhjxpmmj4fmw56a0mz"
-      }
-    ],
-    "payouts": [
-      {
-        "amount": "1000000000",
-        "recipient": "z1qzal6c5s9rjnnxd2z7dvdhjxpmmj4fmw56a0mz"
-      }
-    ]
-  },
+  "payouts": [
+    {
+      "amount": "100000000",
+      "recipient": "z1qr4pexnnfaexqqz8nscjjcsajy5hdqfkgadvwx"
+    }
+  ],
   "pokeAt": 50,
   "sends": [
     {
       "amount": "1000000000",
       "at": 21,
-      "payload": "bond"
+      "payload": "bond",
+      "sender": "user1"
+    },
+    {
+      "amount": "1000000000",
+      "at": 21,
+      "payload": "bond",
+      "sender": "user2"
     },
     {
       "amount": "0",
       "at": 22,
-      "payload": "claim_1"
+      "payload": "claim_1",
+      "sender": "user1"
     },
     {
       "amount": "0",
       "at": 23,
-      "payload": "claim_2"
+      "payload": "claim_2",
+      "sender": "user1"
     },
     {
       "amount": "0",
       "at": 24,
-      "payload": "claim_2_other_root"
+      "payload": "claim_2_other_root",
+      "sender": "user1"
+    },
+    {
+      "amount": "100000000",
+      "at": 24,
+      "payload": "da_challenge_2",
+      "sender": "user2"
     },
     {
       "amount": "0",
       "at": 25,
-      "payload": "unbond"
+      "payload": "unbond",
+      "sender": "user1"
+    }
+  ],
+  "steps": [
+    {
+      "at": 21,
+      "expect": {
+        "getBond/user1": {
+          "amount": "1000000000",
+          "since": 21,
+          "unbondingSince": null
+        },
+        "getBond/user2": {
+          "amount": "1000000000",
+          "since": 21,
+          "unbondingSince": null
+        },
+        "getClaims": [],
+        "getDaChallenges": [],
+        "getFinal": null,
+        "getOwed": [],
+        "getRefused": []
+      }
+    },
+    {
+      "at": 22,
+      "expect": {
+        "getBond/user1": {
+          "amount": "1000000000",
+          "since": 21,
+          "unbondingSince": null
+        },
+        "getBond/user2": {
+          "amount": "1000000000",
+          "since": 21,
+          "unbondingSince": null
+        },
+        "getClaims": [
+          {
+            "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+            "height": 1,
+            "includedAt": 22,
+            "l1Block": "3280db50c2fbb18558292747ba193c05e71e02f1f75da033eacba48183b79d36",
+            "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+            "newStateRoot": "0101010101010101010101010101010101010101010101010101010101010101",
+            "prevStateRoot": "0000000000000000000000000000000000000000000000000000000000000000",
+            "status": {
+              "kind": "pending"
+            },
+            "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+          }
+        ],
+        "getDaChallenges": [],
+        "getFinal": null,
+        "getOwed": [],
+        "getRefused": []
+      }
+    },
+    {
+      "at": 23,
+      "expect": {
+        "getBond/user1": {
+          "amount": "1000000000",
+          "since": 21,
+          "unbondingSince": null
+        },
+        "getBond/user2": {
+          "amount": "1000000000",
+          "since": 21,
+          "unbondingSince": null
+        },
+        "getClaims": [
+          {
+            "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+            "height": 1,
+            "includedAt": 22,
+            "l1Block": "3280db50c2fbb18558292747ba193c05e71e02f1f75da033eacba48183b79d36",
+            "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+            "newStateRoot": "0101010101010101010101010101010101010101010101010101010101010101",
+            "prevStateRoot": "0000000000000000000000000000000000000000000000000000000000000000",
+            "status": {
+              "kind": "pending"
+            },
+            "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+          },
+          {
+            "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+            "height": 2,
+            "includedAt": 23,
+            "l1Block": "f58331b3907f6923438aa5dbe9c245845eaa758a5f6de104e525c1f0c282d316",
+            "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+            "newStateRoot": "0202020202020202020202020202020202020202020202020202020202020202",
+            "prevStateRoot": "0101010101010101010101010101010101010101010101010101010101010101",
+            "status": {
+              "kind": "pending"
+            },
+            "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+          }
+        ],
+        "getDaChallenges": [],
+        "getFinal": null,
+        "getOwed": [],
+        "getRefused": []
+      }
+    },
+    {
+      "at": 24,
+      "expect": {
+        "getBond/user1": {
+          "amount": "1000000000",
+          "since": 21,
+          "unbondingSince": null
+        },
+        "getBond/user2": {
+          "amount": "1000000000",
+          "since": 21,
+          "unbondingSince": null
+        },
+        "getClaims": [
+          {
+            "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+            "height": 1,
+            "includedAt": 22,
+            "l1Block": "3280db50c2fbb18558292747ba193c05e71e02f1f75da033eacba48183b79d36",
+            "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+            "newStateRoot": "0101010101010101010101010101010101010101010101010101010101010101",
+            "prevStateRoot": "0000000000000000000000000000000000000000000000000000000000000000",
+            "status": {
+              "kind": "pending"
+            },
+            "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+          },
+          {
+            "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+            "height": 2,
+            "includedAt": 23,
+            "l1Block": "f58331b3907f6923438aa5dbe9c245845eaa758a5f6de104e525c1f0c282d316",
+            "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+            "newStateRoot": "0202020202020202020202020202020202020202020202020202020202020202",
+            "prevStateRoot": "0101010101010101010101010101010101010101010101010101010101010101",
+            "status": {
+              "kind": "pending"
+            },
+            "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+          }
+        ],
+        "getDaChallenges": [
+          {
+            "challenger": "z1qr4pexnnfaexqqz8nscjjcsajy5hdqfkgadvwx",
+            "deposit": "100000000",
+            "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+            "height": 2,
+            "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+            "openedAt": 24,
+            "status": {
+              "kind": "open"
+            }
+          }
+        ],
+        "getFinal": null,
+        "getOwed": [],
+        "getRefused": [
+          {
+            "at": 24,
+            "l1Block": "ad70657f970f092538b2da3bd92ac07b2af64f465b031cce824c1fd3ed2b35f9",
+            "reason": "this executor's claim for height 2 is recorded already",
+            "sender": "z1qzal6c5s9rjnnxd2z7dvdhjxpmmj4fmw56a0mz"
+          }
+        ]
+      }
+    },
+    {
+      "at": 25,
+      "expect": {
+        "getBond/user1": {
+          "amount": "1000000000",
+          "since": 21,
+          "unbondingSince": 25
+        },
+        "getBond/user2": {
+          "amount": "1000000000",
+          "since": 21,
+          "unbondingSince": null
+        },
+        "getClaims": [
+          {
+            "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+            "height": 1,
+            "includedAt": 22,
+            "l1Block": "3280db50c2fbb18558292747ba193c05e71e02f1f75da033eacba48183b79d36",
+            "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+            "newStateRoot": "0101010101010101010101010101010101010101010101010101010101010101",
+            "prevStateRoot": "0000000000000000000000000000000000000000000000000000000000000000",
+            "status": {
+              "kind": "pending"
+            },
+            "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+          },
+          {
+            "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+            "height": 2,
+            "includedAt": 23,
+            "l1Block": "f58331b3907f6923438aa5dbe9c245845eaa758a5f6de104e525c1f0c282d316",
+            "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+            "newStateRoot": "0202020202020202020202020202020202020202020202020202020202020202",
+            "prevStateRoot": "0101010101010101010101010101010101010101010101010101010101010101",
+            "status": {
+              "kind": "pending"
+            },
+            "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+          }
+        ],
+        "getDaChallenges": [
+          {
+            "challenger": "z1qr4pexnnfaexqqz8nscjjcsajy5hdqfkgadvwx",
+            "deposit": "100000000",
+            "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+            "height": 2,
+            "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+            "openedAt": 24,
+            "status": {
+              "kind": "open"
+            }
+          }
+        ],
+        "getFinal": null,
+        "getOwed": [],
+        "getRefused": [
+          {
+            "at": 24,
+            "l1Block": "ad70657f970f092538b2da3bd92ac07b2af64f465b031cce824c1fd3ed2b35f9",
+            "reason": "this executor's claim for height 2 is recorded already",
+            "sender": "z1qzal6c5s9rjnnxd2z7dvdhjxpmmj4fmw56a0mz"
+          }
+        ]
+      }
+    },
+    {
+      "at": 50,
+      "expect": {
+        "getBond/user1": null,
+        "getBond/user2": {
+          "amount": "1500000000",
+          "since": 21,
+          "unbondingSince": null
+        },
+        "getClaims": [
+          {
+            "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+            "height": 1,
+            "includedAt": 22,
+            "l1Block": "3280db50c2fbb18558292747ba193c05e71e02f1f75da033eacba48183b79d36",
+            "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+            "newStateRoot": "0101010101010101010101010101010101010101010101010101010101010101",
+            "prevStateRoot": "0000000000000000000000000000000000000000000000000000000000000000",
+            "status": {
+              "at": 28,
+              "kind": "final"
+            },
+            "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+          },
+          {
+            "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+            "height": 2,
+            "includedAt": 23,
+            "l1Block": "f58331b3907f6923438aa5dbe9c245845eaa758a5f6de104e525c1f0c282d316",
+            "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+            "newStateRoot": "0202020202020202020202020202020202020202020202020202020202020202",
+            "prevStateRoot": "0101010101010101010101010101010101010101010101010101010101010101",
+            "status": {
+              "challenge": "6ee8d8b39ede0ea882b0e45bde24e863dc1d73571296d81cb5ac7de899783ce2",
+              "kind": "rejected",
+              "reason": "its executor did not post its leaves within 20 momentums of a data-availability challenge"
+            },
+            "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+          }
+        ],
+        "getDaChallenges": [
+          {
+            "challenger": "z1qr4pexnnfaexqqz8nscjjcsajy5hdqfkgadvwx",
+            "deposit": "100000000",
+            "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+            "height": 2,
+            "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+            "openedAt": 24,
+            "status": {
+              "at": 44,
+              "kind": "unanswered"
+            }
+          }
+        ],
+        "getFinal": {
+          "height": 1,
+          "root": "0101010101010101010101010101010101010101010101010101010101010101"
+        },
+        "getOwed": [],
+        "getRefused": [
+          {
+            "at": 24,
+            "l1Block": "ad70657f970f092538b2da3bd92ac07b2af64f465b031cce824c1fd3ed2b35f9",
+            "reason": "this executor's claim for height 2 is recorded already",
+            "sender": "z1qzal6c5s9rjnnxd2z7dvdhjxpmmj4fmw56a0mz"
+          }
+        ]
+      }
     }
   ]
 }`

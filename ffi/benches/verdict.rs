@@ -1,0 +1,117 @@
+//! The verdict the spork's mock-chain test has the pillars reach in go-zenon (a token transfer's leaf claimed
+//! wrong, `TestRollup_aWrongClaimIsJudgedByThePillars`), reached from Rust: through the library's C entry point
+//! `zr_judge`, where the Go side's cgo call also ends. The inputs are that test's committed fixtures, so both
+//! sides judge the same bytes. The first call compiles the token's module (as the pillars' first verdict does);
+//! criterion then measures the call with the module cached.
+
+// Calling the C entry point is what this bench measures.
+#![allow(unsafe_code)]
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use criterion::Criterion;
+use zr_common::nom::{AccountBlock, Momentum};
+use zr_common::rollup::settlement::{ClaimRecord, ClaimStatus, Parameters};
+use zr_common::{Address, Hash, codec};
+use zr_ffi::{ZR_OK, ZrBytes, zr_bytes_free, zr_judge};
+use zr_inbox::bundle::{Payload, decode_payload};
+
+const FIXTURES: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../spork/go-zenon/vm/embedded/tests/rollup_verdict_fixtures_test.go");
+/// The mock chain's genesis timestamp, and the rollup it settles.
+const MOCK_GENESIS_TIMESTAMP: u64 = 1_000_000_000;
+const ROLLUP_CHAIN: u64 = 1337;
+
+fn fixtures() -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_to_string(FIXTURES)
+        .expect("the spork's verdict fixtures")
+        .lines()
+        .filter_map(|line| {
+            let (key, value) = line.trim().split_once(": ")?;
+            let value = hex::decode(value.trim().trim_end_matches(',').trim_matches('"')).ok()?;
+            Some((key.trim_end_matches(':').trim_matches('"').to_owned(), value))
+        })
+        .collect()
+}
+
+/// `zr_judge`'s inputs: parameters, the claim record, the dispute, the claimed momentum with its blocks.
+fn inputs() -> [Vec<u8>; 4] {
+    let fixtures = fixtures();
+    let Ok(Payload::Claim(claim)) = decode_payload(&fixtures["claim"]) else { panic!("the claim fixture") };
+    let Ok(Payload::ChallengePart(part)) = decode_payload(&fixtures["part0"]) else { panic!("the part fixture") };
+    assert_eq!(part.count, 1, "the challenge is one part");
+    let body = &claim.body;
+    let record = ClaimRecord {
+        executor: body.executor,
+        height: body.height,
+        prev_state_root: body.prev_state_root,
+        new_state_root: body.new_state_root,
+        leaves_root: body.leaves_root,
+        vm_version: body.vm_version,
+        l1_block: Hash::ZERO,
+        included_at: body.height + 1,
+        status: ClaimStatus::Pending,
+    };
+    let momentum = Momentum {
+        version: 1,
+        chain_identifier: 100,
+        hash: Hash::ZERO,
+        previous_hash: Hash::ZERO,
+        height: body.height,
+        timestamp: MOCK_GENESIS_TIMESTAMP + 10 * (body.height - 1),
+        data: Vec::new(),
+        content: Vec::new(),
+        changes_hash: Hash::ZERO,
+        public_key: Vec::new(),
+        signature: Vec::new(),
+    };
+    let bundle = AccountBlock {
+        block_type: 2,
+        address: body.executor.address(),
+        to_address: Address::INBOX,
+        data: fixtures["bundle"].clone(),
+        ..AccountBlock::default()
+    };
+    [
+        codec::encode(&Parameters::new(ROLLUP_CHAIN, body.vm_version)),
+        codec::encode(&record),
+        part.bytes,
+        codec::encode(&(momentum, vec![bundle])),
+    ]
+}
+
+/// One `zr_judge` call: the verdict's kind byte.
+fn judge([params, record, dispute, momentum]: &[Vec<u8>; 4]) -> u8 {
+    let mut out = ZrBytes { ptr: std::ptr::null_mut(), len: 0 };
+    // SAFETY: every pointer is a live buffer of its length; `out` is written by the call and given back.
+    let code = unsafe {
+        zr_judge(
+            params.as_ptr(),
+            params.len(),
+            record.as_ptr(),
+            record.len(),
+            dispute.as_ptr(),
+            dispute.len(),
+            momentum.as_ptr(),
+            momentum.len(),
+            &mut out,
+        )
+    };
+    assert_eq!(code, ZR_OK);
+    // SAFETY: a verdict is at least 34 bytes the library allocated.
+    let kind = unsafe { *out.ptr };
+    // SAFETY: the library's output, given back once.
+    unsafe { zr_bytes_free(out) };
+    kind
+}
+
+fn main() {
+    let inputs = inputs();
+    let started = Instant::now();
+    assert_eq!(judge(&inputs), 0, "the executor is wrong");
+    println!("first verdict (compiles the token's module): {:?}", started.elapsed());
+    let mut criterion = Criterion::default().configure_from_args();
+    criterion.bench_function("zr_judge/token-transfer leaf, module cached", |b| b.iter(|| judge(&inputs)));
+    criterion.final_summary();
+}
