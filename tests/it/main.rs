@@ -11,7 +11,7 @@ mod ops;
 mod relay;
 mod rollup_support;
 mod settlement;
-mod spork_verdict;
+mod spork_vectors;
 mod store_kill;
 mod support;
 mod tls;

@@ -240,58 +240,71 @@ func withoutL1Blocks(t *testing.T, answer json.RawMessage) string {
 	return string(compact)
 }
 
-// One rulebook, two implementations that agree: a scenario the devnet's settlement ran (rollup_vector_test.go,
-// written by zr-ffi's tests) replayed through the spork in the mock chain leaves the same records, refusals,
-// data-availability challenges and bonds after every momentum of it, and pays the same.
+type rollupScenario struct {
+	Name  string `json:"name"`
+	Sends []struct {
+		At     uint64 `json:"at"`
+		Sender string `json:"sender"`
+		Data   string `json:"data"`
+		Amount string `json:"amount"`
+	} `json:"sends"`
+	PokeAt uint64 `json:"pokeAt"`
+	Steps  []struct {
+		At     uint64                     `json:"at"`
+		Expect map[string]json.RawMessage `json:"expect"`
+	} `json:"steps"`
+	Payouts []struct {
+		Recipient string `json:"recipient"`
+		Amount    string `json:"amount"`
+	} `json:"payouts"`
+}
+
+// One rulebook, two implementations that agree: scenarios the devnet's settlement ran (rollup_vector_test.go,
+// written by zr-tests' spork_vectors) replayed through the spork in the mock chain leave the same claims,
+// challenges and their verdicts, data-availability challenges, refusals and bonds after every momentum of
+// them, and pay the same.
 func TestRollup_agreesWithTheDevnetsSettlement(t *testing.T) {
-	var vector struct {
-		Sends []struct {
-			At      uint64 `json:"at"`
-			Sender  string `json:"sender"`
-			Payload string `json:"payload"`
-			Amount  string `json:"amount"`
-		} `json:"sends"`
-		PokeAt uint64 `json:"pokeAt"`
-		Steps  []struct {
-			At     uint64                     `json:"at"`
-			Expect map[string]json.RawMessage `json:"expect"`
-		} `json:"steps"`
-		Payouts []struct {
-			Recipient string `json:"recipient"`
-			Amount    string `json:"amount"`
-		} `json:"payouts"`
+	var scenarios []rollupScenario
+	common.FailIfErr(t, json.Unmarshal([]byte(rollupAgreementVectors), &scenarios))
+	common.ExpectTrue(t, len(scenarios) >= 4)
+	for _, scenario := range scenarios {
+		scenario := scenario
+		t.Run(scenario.Name, func(t *testing.T) { replayRollupScenario(t, &scenario) })
 	}
-	common.FailIfErr(t, json.Unmarshal([]byte(rollupAgreementVector), &vector))
+}
+
+func replayRollupScenario(t *testing.T, scenario *rollupScenario) {
 	z := mock.NewMockZenon(t)
 	defer z.StopPanic()
 	activateRollup(z)
 	rollupApi := embedded.NewRollupApi(z)
-	common.Expect(t, rollupFixtures["user2"], g.User2.Address.String())
 	users := map[string]types.Address{"user1": g.User1.Address, "user2": g.User2.Address}
 	balances := map[string]*big.Int{"user1": big.NewInt(12000 * g.Zexp), "user2": big.NewInt(8000 * g.Zexp)}
-
 	answers := map[string]func() (json.RawMessage, error){
 		"getBond/user1":   func() (json.RawMessage, error) { return rollupApi.GetBond(g.User1.Address) },
 		"getBond/user2":   func() (json.RawMessage, error) { return rollupApi.GetBond(g.User2.Address) },
-		"getClaims":       func() (json.RawMessage, error) { return rollupApi.GetClaims(1, 2) },
-		"getDaChallenges": func() (json.RawMessage, error) { return rollupApi.GetDaChallenges(1, 2) },
+		"getClaims":       func() (json.RawMessage, error) { return rollupApi.GetClaims(1, 31) },
+		"getChallenges":   func() (json.RawMessage, error) { return rollupApi.GetChallenges(1, 31) },
+		"getDaChallenges": func() (json.RawMessage, error) { return rollupApi.GetDaChallenges(1, 31) },
 		"getFinal":        rollupApi.GetFinal,
 		"getRefused":      rollupApi.GetRefused,
 		"getOwed":         rollupApi.GetOwed,
 	}
-	for _, step := range vector.Steps {
+	for _, step := range scenario.Steps {
 		z.InsertMomentumsTo(step.At - 1)
 		sent := false
-		for _, send := range vector.Sends {
+		for _, send := range scenario.Sends {
 			if send.At != step.At {
 				continue
 			}
 			amount, ok := new(big.Int).SetString(send.Amount, 10)
 			common.ExpectTrue(t, ok)
+			data, err := hex.DecodeString(send.Data)
+			common.FailIfErr(t, err)
 			z.InsertSendBlock(&nom.AccountBlock{
 				Address:       users[send.Sender],
 				ToAddress:     types.RollupContract,
-				Data:          rollupPayload(t, send.Payload),
+				Data:          data,
 				TokenStandard: types.ZnnTokenStandard,
 				Amount:        amount,
 			}, nil, mock.SkipVmChanges)
@@ -299,7 +312,7 @@ func TestRollup_agreesWithTheDevnetsSettlement(t *testing.T) {
 			sent = true
 		}
 		if !sent {
-			// The poke: an empty send, so the steps of the momentums before it run.
+			// The closing empty send, so the steps of the momentums before it run.
 			z.InsertSendBlock(&nom.AccountBlock{Address: g.User1.Address, ToAddress: types.RollupContract,
 				TokenStandard: types.ZnnTokenStandard, Amount: big.NewInt(0)}, nil, mock.SkipVmChanges)
 		}
@@ -317,8 +330,7 @@ func TestRollup_agreesWithTheDevnetsSettlement(t *testing.T) {
 	autoreceive(t, z, g.User1.Address)
 	autoreceive(t, z, g.User2.Address)
 	z.InsertNewMomentum()
-	common.ExpectTrue(t, len(vector.Payouts) > 0)
-	for _, payout := range vector.Payouts {
+	for _, payout := range scenario.Payouts {
 		amount, _ := new(big.Int).SetString(payout.Amount, 10)
 		for name, address := range users {
 			if address.String() == payout.Recipient {
