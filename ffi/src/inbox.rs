@@ -306,7 +306,12 @@ pub(crate) fn step(state: &[u8], stored: &[u8], request: &Request) -> Result<ser
     };
     let mut stepped_to = request.stepped_to.max(due.min(first.saturating_sub(1)));
     for height in first..=due {
-        let mut work = |height: u64| zr_settlement::inbox::verdict_work(&answers.claimed(height));
+        // A momentum not read yet costs one unit here, so this (discarded) run goes on to the challenges after it
+        // and asks for their momentums too: one round of questions, not one per challenge.
+        let mut work = |height: u64| match answers.claimed(height) {
+            Err(_) => 1,
+            claimed => zr_settlement::inbox::verdict_work(&claimed),
+        };
         let mut judge =
             |dispute: &zr_fraud::Dispute, claim: &zr_common::rollup::settlement::ClaimRecord, params: &_| {
                 let claimed = answers.claimed(claim.height);

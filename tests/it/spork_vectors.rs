@@ -119,6 +119,12 @@ struct TransferCase {
     proving_nothing: Vec<Vec<u8>>,
     /// The transfer's correct post-state root.
     correct_root: Hash,
+    /// The state root every claim below [`HEIGHT`] ends at (the witnesses' pre-state), for a chain of claims
+    /// final up to it.
+    pre_root: Hash,
+    /// A bundle withdrawing 1 ZNN to `User2`, its right claim, the withdrawal proof once it is final, and the
+    /// withdrawing transaction.
+    withdrawing: (Vec<u8>, Vec<u8>, Vec<u8>, Hash),
 }
 
 fn transfer_case() -> TransferCase {
@@ -189,7 +195,54 @@ fn transfer_case() -> TransferCase {
         proving,
         proving_nothing,
         correct_root: correct[index as usize].post_state_root,
+        pre_root: pre.root(),
+        withdrawing: withdrawing(&pre, &alice),
     }
+}
+
+/// `holder` withdraws 1 ZNN to `User2` in a bundle of `User1`'s at [`HEIGHT`]: the bundle, `User1`'s right claim
+/// of it, the withdrawal's proof against that claim's root, and the withdrawing transaction's hash.
+fn withdrawing(pre: &zr_protocol::Tree, holder: &KeyPair) -> (Vec<u8>, Vec<u8>, Vec<u8>, Hash) {
+    use zr_sequencing::bundle::{WithdrawalProof, encode_withdrawal};
+    let (user1, user2) = (seeded(MOCK_USER1_SEED), seeded(MOCK_USER2_SEED));
+    let withdraw = TxBody {
+        chain_id: ROLLUP_CHAIN,
+        sender: holder.public(),
+        nonce: 0,
+        gas_limit: 50_000_000,
+        fee_per_gas: 1,
+        kind: TxKind::Withdraw {
+            token: zr_common::TokenStandard::ZNN,
+            amount: 100_000_000,
+            l1_recipient: user2.address(),
+        },
+    }
+    .sign(holder);
+    let tx_hash = withdraw.hash();
+    let bundle: Bundle =
+        BundleBody { chain_id: ROLLUP_CHAIN, poster: user1.public(), transactions: vec![withdraw] }.sign(&user1);
+    let bundle = encode_bundle(&bundle).unwrap();
+    let ordered =
+        zr_settlement::steps_of(ROLLUP_CHAIN, &mock_momentum(HEIGHT), &[inbox_send(&user1, 1, bundle.clone(), 0)]);
+    let info = BlockInfo { height: HEIGHT, timestamp: mock_timestamp(HEIGHT) };
+    let run = run_momentum(VM.as_ref(), pre.clone(), info, &ordered).unwrap();
+    let statuses: Vec<_> = run.receipts.iter().map(|r| &r.status).collect();
+    assert_eq!(statuses, [&zr_common::rollup::ReceiptStatus::Success], "the withdrawal succeeds");
+    let claim = ClaimBody {
+        chain_id: ROLLUP_CHAIN,
+        executor: user1.public(),
+        height: HEIGHT,
+        timestamp: mock_timestamp(HEIGHT),
+        prev_state_root: pre.root(),
+        new_state_root: run.tree.root(),
+        leaves_root: zr_protocol::leaves_root(&run.leaves),
+        vm_version: VM.version(),
+    }
+    .sign(&user1);
+    let key = zr_protocol::StateKey::Withdrawal { tx_hash }.hash();
+    let value = run.tree.get(&key).unwrap().expect("the withdrawal is in the state").as_ref().clone();
+    let proof = WithdrawalProof { tx_hash, height: HEIGHT, value, proof: run.tree.prove(&key).unwrap() };
+    (bundle, encode_claim(&claim), encode_withdrawal(&proof), tx_hash)
 }
 
 /// `TestRollup_aWrongClaimIsJudgedByThePillars`'s fixtures.
@@ -247,6 +300,27 @@ fn scenarios(case: &TransferCase) -> Vec<(&'static str, Vec<ScenarioSend>, u64)>
         parts.iter().enumerate().map(|(i, p)| (at, 2, p.clone(), if i == 0 { deposit } else { 0 })).collect()
     };
     let da = encode_da_challenge(&DaChallenge { executor: user1.public(), height: 2 });
+    // Claims of every height below HEIGHT, each building on the one before, ending at the witnesses' pre-state:
+    // those L1 holds by momentum 22 then, the rest with the bundle at HEIGHT (a claim is of a momentum L1 holds).
+    let chain_to = |root: Hash| -> Vec<ScenarioSend> {
+        (1..HEIGHT)
+            .map(|height| {
+                let prev = if height == 1 { Hash::ZERO } else { root };
+                let body = ClaimBody {
+                    chain_id: ROLLUP_CHAIN,
+                    executor: user1.public(),
+                    height,
+                    timestamp: mock_timestamp(height),
+                    prev_state_root: prev,
+                    new_state_root: root,
+                    leaves_root: Hash([0xee; 32]),
+                    vm_version: VM.version(),
+                };
+                (if height < 22 { 22 } else { HEIGHT }, 1, encode_claim(&body.sign(&user1)), 0)
+            })
+            .collect()
+    };
+    let (withdraw_bundle, withdraw_claim, withdrawal_proof, _) = case.withdrawing.clone();
     vec![
         (
             // Claims final in turn, a conflicting claim refused, a data-availability challenge never answered
@@ -299,12 +373,30 @@ fn scenarios(case: &TransferCase) -> Vec<(&'static str, Vec<ScenarioSend>, u64)>
             .concat(),
             HEIGHT + 14,
         ),
+        (
+            // A withdrawal proven against a final root is paid by the inbox's contract send, once: a second proof
+            // of it is refused.
+            "aWithdrawalIsPaidOnce",
+            [
+                bonds(),
+                chain_to(case.pre_root),
+                vec![
+                    (HEIGHT, 1, withdraw_bundle, 0),
+                    (HEIGHT + 1, 1, withdraw_claim, 0),
+                    (HEIGHT + 8, 2, withdrawal_proof.clone(), 0),
+                    (HEIGHT + 9, 2, withdrawal_proof, 0),
+                ],
+            ]
+            .concat(),
+            HEIGHT + 10,
+        ),
     ]
 }
 
 /// Runs a scenario through the settlement as the devnet runs momentums, with the VM judging: the answers after
-/// each momentum's sends (the spork has received them, their momentum's step has not run) and the payouts.
-fn run_scenario(sends: &[ScenarioSend], poke_at: u64) -> serde_json::Value {
+/// each momentum's sends (the spork has received them, their momentum's step has not run; `getWithdrawal` asked of
+/// `withdrawal`) and the payouts.
+fn run_scenario(sends: &[ScenarioSend], poke_at: u64, withdrawal: Hash) -> serde_json::Value {
     use serde_json::{Value, json};
     use zr_common::TokenStandard;
     use zr_settlement::inbox::{InboxFunds, apply_send, step_momentum};
@@ -343,6 +435,7 @@ fn run_scenario(sends: &[ScenarioSend], poke_at: u64) -> serde_json::Value {
             "getFinal": query("getFinal", json!([])),
             "getRefused": query("getRefused", json!([])),
             "getOwed": query("getOwed", json!([])),
+            "getWithdrawal": query("getWithdrawal", json!([withdrawal])),
         })
     };
     let params = zr_settlement::Parameters::new(ROLLUP_CHAIN, VM.version());
@@ -355,7 +448,12 @@ fn run_scenario(sends: &[ScenarioSend], poke_at: u64) -> serde_json::Value {
         for (_, user, data, amount) in &now {
             account_heights[user - 1] += 1;
             let block = inbox_send(&users[user - 1], account_heights[user - 1], data.clone(), *amount);
-            paid.extend(apply_send(&mut settlement, &block, height, &MockMomentums, &mut funds));
+            let payout = apply_send(&mut settlement, &block, height, &MockMomentums, &mut funds);
+            if let Some(tx_hash) = payout.as_ref().and_then(|p| p.withdrawal) {
+                // Paid by a contract send now, as the devnet and the spork record it.
+                settlement.paid(tx_hash, block.hash);
+            }
+            paid.extend(payout);
             held.entry(height).or_default().push(block);
         }
         if !now.is_empty() || height == poke_at {
@@ -388,8 +486,9 @@ fn agreement_vectors(case: &TransferCase) -> String {
     let scenarios: Vec<serde_json::Value> = scenarios(case)
         .into_iter()
         .map(|(name, sends, poke_at)| {
-            let mut vector = run_scenario(&sends, poke_at);
+            let mut vector = run_scenario(&sends, poke_at, case.withdrawing.3);
             vector["name"] = name.into();
+            vector["withdrawal"] = case.withdrawing.3.to_hex().into();
             vector
         })
         .collect();

@@ -20,8 +20,10 @@ var (
 )
 
 // rollupMaxAnswerRounds bounds how often one receive answers the settlement's questions about L1 (momentum
-// timestamps for claims, claimed momentums for verdicts); each round answers every question asked so far.
-const rollupMaxAnswerRounds = 16
+// timestamps for claims, claimed momentums for verdicts). A round answers every question asked so far, and the
+// library asks for all it can see at once, so a step needs one round or two; a round that asks nothing new is
+// an error at once.
+const rollupMaxAnswerRounds = 64
 
 // RollupMethod is the rollup inbox's one method: a send's data is a rollup payload (a bundle, a deposit, a
 // bond, a claim, a challenge part, a withdrawal proof ...), which the settlement library decodes and applies.
@@ -164,8 +166,12 @@ func (p *RollupMethod) ReceiveBlock(context vm_context.AccountVmContext, sendBlo
 			return nil, fmt.Errorf("the settlement library answered %q: %w", output, err)
 		}
 		if answer.Need != nil {
+			asked := len(request.Timestamps) + len(request.Momentums)
 			if err := answerRollup(context, &request, answer.Need); err != nil {
 				return nil, err
+			}
+			if len(request.Timestamps)+len(request.Momentums) == asked {
+				return nil, constants.ErrRollupUnanswered
 			}
 			continue
 		}
@@ -207,7 +213,26 @@ func (p *RollupMethod) ReceiveBlock(context vm_context.AccountVmContext, sendBlo
 // store (the momentum that confirmed the send and those before it), so every node reads the same.
 func answerRollup(context vm_context.AccountVmContext, request *rollupRequest, need *rollupNeed) error {
 	store := context.MomentumStore()
+	answered := func(height uint64, momentums bool) bool {
+		if momentums {
+			for _, known := range request.Momentums {
+				if known.Height == height {
+					return true
+				}
+			}
+			return false
+		}
+		for _, known := range request.Timestamps {
+			if known.Height == height {
+				return true
+			}
+		}
+		return false
+	}
 	for _, height := range need.Timestamps {
+		if answered(height, false) {
+			continue
+		}
 		answer := rollupTimestamp{Height: height}
 		momentum, err := store.GetMomentumByHeight(height)
 		if err != nil {
@@ -220,6 +245,9 @@ func answerRollup(context vm_context.AccountVmContext, request *rollupRequest, n
 		request.Timestamps = append(request.Timestamps, answer)
 	}
 	for _, height := range need.Momentums {
+		if answered(height, true) {
+			continue
+		}
 		answer := rollupMomentum{Height: height, Blocks: []*nom.AccountBlock{}}
 		momentum, err := store.GetMomentumByHeight(height)
 		if err != nil {

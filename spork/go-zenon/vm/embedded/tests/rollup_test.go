@@ -241,8 +241,9 @@ func withoutL1Blocks(t *testing.T, answer json.RawMessage) string {
 }
 
 type rollupScenario struct {
-	Name  string `json:"name"`
-	Sends []struct {
+	Name       string `json:"name"`
+	Withdrawal string `json:"withdrawal"`
+	Sends      []struct {
 		At     uint64 `json:"at"`
 		Sender string `json:"sender"`
 		Data   string `json:"data"`
@@ -266,7 +267,7 @@ type rollupScenario struct {
 func TestRollup_agreesWithTheDevnetsSettlement(t *testing.T) {
 	var scenarios []rollupScenario
 	common.FailIfErr(t, json.Unmarshal([]byte(rollupAgreementVectors), &scenarios))
-	common.ExpectTrue(t, len(scenarios) >= 4)
+	common.ExpectTrue(t, len(scenarios) >= 5)
 	for _, scenario := range scenarios {
 		scenario := scenario
 		t.Run(scenario.Name, func(t *testing.T) { replayRollupScenario(t, &scenario) })
@@ -289,6 +290,9 @@ func replayRollupScenario(t *testing.T, scenario *rollupScenario) {
 		"getFinal":        rollupApi.GetFinal,
 		"getRefused":      rollupApi.GetRefused,
 		"getOwed":         rollupApi.GetOwed,
+		"getWithdrawal": func() (json.RawMessage, error) {
+			return rollupApi.GetWithdrawal(types.HexToHashPanic(scenario.Withdrawal))
+		},
 	}
 	for _, step := range scenario.Steps {
 		z.InsertMomentumsTo(step.At - 1)

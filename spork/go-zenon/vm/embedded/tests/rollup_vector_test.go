@@ -76,7 +76,8 @@ const rollupAgreementVectors = `[
           "getDaChallenges": [],
           "getFinal": null,
           "getOwed": [],
-          "getRefused": []
+          "getRefused": [],
+          "getWithdrawal": null
         }
       },
       {
@@ -111,7 +112,8 @@ const rollupAgreementVectors = `[
           "getDaChallenges": [],
           "getFinal": null,
           "getOwed": [],
-          "getRefused": []
+          "getRefused": [],
+          "getWithdrawal": null
         }
       },
       {
@@ -159,7 +161,8 @@ const rollupAgreementVectors = `[
           "getDaChallenges": [],
           "getFinal": null,
           "getOwed": [],
-          "getRefused": []
+          "getRefused": [],
+          "getWithdrawal": null
         }
       },
       {
@@ -226,7 +229,8 @@ const rollupAgreementVectors = `[
               "reason": "this executor's claim for height 2 is recorded already",
               "sender": "z1qzal6c5s9rjnnxd2z7dvdhjxpmmj4fmw56a0mz"
             }
-          ]
+          ],
+          "getWithdrawal": null
         }
       },
       {
@@ -293,7 +297,8 @@ const rollupAgreementVectors = `[
               "reason": "this executor's claim for height 2 is recorded already",
               "sender": "z1qzal6c5s9rjnnxd2z7dvdhjxpmmj4fmw56a0mz"
             }
-          ]
+          ],
+          "getWithdrawal": null
         }
       },
       {
@@ -363,10 +368,12 @@ const rollupAgreementVectors = `[
               "reason": "this executor's claim for height 2 is recorded already",
               "sender": "z1qzal6c5s9rjnnxd2z7dvdhjxpmmj4fmw56a0mz"
             }
-          ]
+          ],
+          "getWithdrawal": null
         }
       }
-    ]
+    ],
+    "withdrawal": "103e0ad962ce91ce22d5cdf462762cf13737057df4cda0223360e942662790cf"
   },
   {
     "name": "aWrongClaimIsRejected",
@@ -428,7 +435,8 @@ const rollupAgreementVectors = `[
           "getDaChallenges": [],
           "getFinal": null,
           "getOwed": [],
-          "getRefused": []
+          "getRefused": [],
+          "getWithdrawal": null
         }
       },
       {
@@ -449,7 +457,8 @@ const rollupAgreementVectors = `[
           "getDaChallenges": [],
           "getFinal": null,
           "getOwed": [],
-          "getRefused": []
+          "getRefused": [],
+          "getWithdrawal": null
         }
       },
       {
@@ -484,7 +493,8 @@ const rollupAgreementVectors = `[
           "getDaChallenges": [],
           "getFinal": null,
           "getOwed": [],
-          "getRefused": []
+          "getRefused": [],
+          "getWithdrawal": null
         }
       },
       {
@@ -538,7 +548,8 @@ const rollupAgreementVectors = `[
               "withdrawal": null
             }
           ],
-          "getRefused": []
+          "getRefused": [],
+          "getWithdrawal": null
         }
       },
       {
@@ -587,10 +598,12 @@ const rollupAgreementVectors = `[
           "getDaChallenges": [],
           "getFinal": null,
           "getOwed": [],
-          "getRefused": []
+          "getRefused": [],
+          "getWithdrawal": null
         }
       }
-    ]
+    ],
+    "withdrawal": "103e0ad962ce91ce22d5cdf462762cf13737057df4cda0223360e942662790cf"
   },
   {
     "name": "aChallengeOfARightClaimCostsItsChallenger",
@@ -652,7 +665,8 @@ const rollupAgreementVectors = `[
           "getDaChallenges": [],
           "getFinal": null,
           "getOwed": [],
-          "getRefused": []
+          "getRefused": [],
+          "getWithdrawal": null
         }
       },
       {
@@ -673,7 +687,8 @@ const rollupAgreementVectors = `[
           "getDaChallenges": [],
           "getFinal": null,
           "getOwed": [],
-          "getRefused": []
+          "getRefused": [],
+          "getWithdrawal": null
         }
       },
       {
@@ -708,7 +723,8 @@ const rollupAgreementVectors = `[
           "getDaChallenges": [],
           "getFinal": null,
           "getOwed": [],
-          "getRefused": []
+          "getRefused": [],
+          "getWithdrawal": null
         }
       },
       {
@@ -762,7 +778,8 @@ const rollupAgreementVectors = `[
               "withdrawal": null
             }
           ],
-          "getRefused": []
+          "getRefused": [],
+          "getWithdrawal": null
         }
       },
       {
@@ -807,10 +824,12 @@ const rollupAgreementVectors = `[
           "getDaChallenges": [],
           "getFinal": null,
           "getOwed": [],
-          "getRefused": []
+          "getRefused": [],
+          "getWithdrawal": null
         }
       }
-    ]
+    ],
+    "withdrawal": "103e0ad962ce91ce22d5cdf462762cf13737057df4cda0223360e942662790cf"
   },
   {
     "name": "aClaimOffTheFinalChainIsChallengeableAfterItsWindow",
@@ -872,7 +891,8 @@ const rollupAgreementVectors = `[
           "getDaChallenges": [],
           "getFinal": null,
           "getOwed": [],
-          "getRefused": []
+          "getRefused": [],
+          "getWithdrawal": null
         }
       },
       {
@@ -893,7 +913,8 @@ const rollupAgreementVectors = `[
           "getDaChallenges": [],
           "getFinal": null,
           "getOwed": [],
-          "getRefused": []
+          "getRefused": [],
+          "getWithdrawal": null
         }
       },
       {
@@ -928,7 +949,8 @@ const rollupAgreementVectors = `[
           "getDaChallenges": [],
           "getFinal": null,
           "getOwed": [],
-          "getRefused": []
+          "getRefused": [],
+          "getWithdrawal": null
         }
       },
       {
@@ -982,7 +1004,8 @@ const rollupAgreementVectors = `[
               "withdrawal": null
             }
           ],
-          "getRefused": []
+          "getRefused": [],
+          "getWithdrawal": null
         }
       },
       {
@@ -1031,9 +1054,2776 @@ const rollupAgreementVectors = `[
           "getDaChallenges": [],
           "getFinal": null,
           "getOwed": [],
-          "getRefused": []
+          "getRefused": [],
+          "getWithdrawal": null
         }
       }
-    ]
+    ],
+    "withdrawal": "103e0ad962ce91ce22d5cdf462762cf13737057df4cda0223360e942662790cf"
+  },
+  {
+    "name": "aWithdrawalIsPaidOnce",
+    "payouts": [
+      {
+        "amount": "100000000",
+        "recipient": "z1qr4pexnnfaexqqz8nscjjcsajy5hdqfkgadvwx"
+      }
+    ],
+    "pokeAt": 40,
+    "sends": [
+      {
+        "amount": "1000000000",
+        "at": 21,
+        "data": "04",
+        "sender": "user1"
+      },
+      {
+        "amount": "1000000000",
+        "at": 21,
+        "data": "04",
+        "sender": "user2"
+      },
+      {
+        "amount": "0",
+        "at": 22,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096010000000000000000ca9a3b000000000000000000000000000000000000000000000000000000000000000000000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dcfcd915f874a8015baec65936a3b09b3e41d5bbeb9ef56d76531df725ad61ed14dde4e02a0f9de0e012bb9f25e69504031d7ec36c783fe3034b6dd3d7519cea00",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 22,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd7709602000000000000000aca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dca2c682d28b5d9191f5c0d90693e7a81ee9812de13057cef672da9f18e602e6c212ecdad35be47cb61ca821c8145b65a5cdadfab6015efd07ce6df33750d9790f",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 22,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096030000000000000014ca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc81369eed119a77d14d6aa0ed7fdf8b3f94ada55d14bbb27cc1c82d80a3c5682f2d183687ad5b5104ed949ad0a3356764bc7f05d948ca788bd7f072771aa1ba09",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 22,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd7709604000000000000001eca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc136f97d2ce7a77999f20cb78ff5738cd9a10f19ebfed487d0c21361e9c85b5fd94bca251ece714ced8dbfc9ca2cab5eeff84084912bcbfbe7d59895635778c03",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 22,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096050000000000000028ca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dcc898bf30e4926e2197f29ebdb8ab227d0c7380fc403080cc51f10f99183235bcf0eb0095f25e50f6fa5b0d905e88158400d2991cdace14f269288af31733b101",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 22,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096060000000000000032ca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc79bf760a4a87e80af8311e7ddd9675ccc7e1630b3fbd4f3adf57762528603d7279db4b0c68345bb7a6a178f06b4838f574beebd50140eea3b8442f6c409fe306",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 22,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd7709607000000000000003cca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc8c94a87c599fca02a17af7fc0172391854752af83ca173c7258834bf3997e6ab06e18656c7a54de4cd7d27287f86bdf2ff9043ed11c2648070aabce9bab27f05",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 22,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096080000000000000046ca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc6965ae11e0807856ce29a7b01f4c33d2a7e3766ae6a3f3c3ce68ef50570b2f265e3fb680b4f99972bc77f730c8e8c8158223484a5cb5bc632e8a1934512e3706",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 22,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096090000000000000050ca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc093e433dfa9a7478f66bcc605123cb61c3b2a058ae2fd37ed1eb506fb3189ffea8370ad9743bf217cdd7c1a504fc83b59bec37ee6903bd3803baf1292fa88502",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 22,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd770960a000000000000005aca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc236bca9f221df67812231c71903a32de9d3b1ea83caad771860e2257081f0a2cecb3e221aeb53be8fb7c0005af2ad4230e259b23e7d7cf2b3fcfed29deea310e",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 22,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd770960b0000000000000064ca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc427c3e8a15dc6ae9e59711e1fc47b9af9d6b388c1d1f66ffd51002c87cb491ca13c3109763a43d1010705034096204694e01fb7f3f56bf5e25cea58787bd340e",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 22,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd770960c000000000000006eca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc576c6fc1896cc923a20a1f8b4c3f16ece7090b39a771db02ff270e663ddd8ee57dfe10de37f36dd2b33c3a715d16794a86afdd92660c3445172f7f2a1ec4fb07",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 22,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd770960d0000000000000078ca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc91cb2cec42c03fec7c7ada4b69fe5abbc1acdbc51205ad6f9e14ec3dccd81f6fc2619eb7fa0d60f97a4a3402a63357465850e0cbd78dc22e1e0102b0de808401",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 22,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd770960e0000000000000082ca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc758183d8ffecdfec7acf68bdda07d108f6165742fe69d719171d7cde745a218aecdfceee26b38fdc5c865415b38c6a17d2484c5598973bb2f1299c38f200970f",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 22,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd770960f000000000000008cca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dcb00cea8461d0cd38ffa9eee5dbaf0d28e09084f0afdbd660fb119e63715226bb5228da0f5443842d2600c6a85184cc8fe63bdd947328bace843d03cb1d111506",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 22,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096100000000000000096ca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc9115008521d5b4dadb4da9c97db85646f241c0351b414df4bc5cdccfce8f5140cfc2b9e9953a2be27215c6ccd781173d25ae8e8e6223419e027bfe3c1bb0cb03",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 22,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd770961100000000000000a0ca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dcc729c6d4a69fce80646abe751c8d50f7107415892eaf0ad08a3e226ca4832037ba4f0ebbeb95fa12d088d6da3c1ee9ff58139962e2501cb42f9c1288cc01ba02",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 22,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd770961200000000000000aaca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc7cd6641c04b7ae36d15fdc2157f77170f02fde673482cae70d6c5b210b9887d935dea9ff98f517d096668a5d128c9bfb40147d9dcb7ce30fc9eab53731194907",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 22,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd770961300000000000000b4ca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc616edbdfb275bb755673ffa388a7df3c7e520373bc6c97559482834aa090c7093e90f2d165e9a084892bd137a8ae5f58cb11b41589bc1f40c599781110019e0e",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 22,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd770961400000000000000beca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dce8a36aaef4f04bb77e319f7f96c2e4b546a1bf14a98785d736099f44c07611101430a0e2db9510e9b3acda8f06e1f98fe2159cc55aad0fb20ecf03b65a285e00",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 22,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd770961500000000000000c8ca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc8a2884b053ef55049912b82057b5678589fe0585209bced85c44b5f251c5908c734d16dc96b939c7a055ab4d1d04aa6bfd9c666f6aa7d510f5be61a4dbd41703",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 30,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd770961600000000000000d2ca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc3a075534abf278e848d238248a1e1f3f5932a1c06821662eb48631e37430275172c1c5faa0b66202c3848cc9057cfc355db067f4b1e1e89898a6714a5817e40c",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 30,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd770961700000000000000dcca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc8118ebcb965450b604da94d0fe9b06d770a68e7756af012c112151c347ebaff1c037623cc1e511001685de614c474bc6e7a2d7913eaa919b05ba923bb4d9db06",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 30,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd770961800000000000000e6ca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dcb5c7d9665e5865dcc937724686db3397db06f28abdaa7a1a7c2ad88c5bf9769fd4879d6e641ac8546ff7262f861e0df19349ee5e2df128a43237f0aa8a1dff0d",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 30,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd770961900000000000000f0ca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc076cd538b5239b65eddbd9109bf5a5e573f8431fe7ac2c8bc587c62b407271aa8b437e2b2eed1d1ff4ee50202eab028efc1c345acce4cfa8f0c3361a74f8970b",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 30,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd770961a00000000000000faca9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc3b7b6ffb6870c561df06056cab11ba1353ce2c089e675b46255694ed4cc1529ea53f922fac4756da6a8d01eb17a1d7dfbbccaec246f77961e5d02569d9426202",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 30,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd770961b0000000000000004cb9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dcbc425486e6bea883c922fa009396147debf6bfb4deca290964ee9c3a4289f97fb1f33279f16cd0582789afd6baf35893e045b4bf7cc89b305a6a7643ca98cc06",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 30,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd770961c000000000000000ecb9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dcf09c5b43bdb5809ccf2f4d0a3c6814f5d3bc57742f1ce29bbd852e28ce0213bdee75576e9c7c1c6de7603ded437cc0768c8966206b97c89413e2a8a74e7fea08",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 30,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd770961d0000000000000018cb9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc6ae38b3328a918505fa25b62c2bd8f9197f43049f3c029090576262c951c90c7aa480a5f6fcb9ca5707f879de8be76e150769c0406a44f6d4d9dd7c1595bc20d",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 30,
+        "data": "032201000028b52ffd602200150800a40e390500198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd7709601008139770ea87d175f56a35466c34c7ecccb8d8a91b4ee37a25df60f5b8fc9b3940080f0fa020414e66318c6318c00e1f50500ea1c9a734f726000479c3129621d9129768136b06f8cfea81e359abe28dcfbbf1c306318ee73839f032c1bf4cc5fc6ceca27a926317642f3427a5e76605f60b2e1e1b636a543553b0fb6259b7215a4b86104047f121536d722c550a606ea9c26762c16ebe1a9c2abcef59505426c192628626cb3674dfff77aa38b7554f6e5d446fc6cfaf56e9fd45b51a02bca7514a7ccd2070900384ea300b6831b0205104840fea9081098778121",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 31,
+        "data": "023905000000000000198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd770961e0000000000000022cb9a3b00000000bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427ddd4037f5792fa7e02f3f7633c14dec2db72ea3f38a8937f63a0f4a860a08db95f711925b76e99b26d8f5b27b8ec293e8a49cf4ca5659abb0d738af0f0a6bde193e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc2a0bb4ce78483e4af394b85ed9594428c8f6135163d7e2428a14e0caa143f36dfac8539494759276b16c5904d5a00a6c96ab035cf12f9b6851c729187488ef02",
+        "sender": "user1"
+      },
+      {
+        "amount": "0",
+        "at": 38,
+        "data": "06103e0ad962ce91ce22d5cdf462762cf13737057df4cda0223360e942662790cf1e00000000000000360000000000000000ea1c9a734f726000479c3129621d912976813614e66318c6318c6318c600e1f5050000000000000000000000001e000000000000000300000000000000b265691a9711e304bd0a4814fa6a360340b989b936f49ba29046526f2172068af4b79b1fa2f97a9001cb366233773095ac8573fd9e60d26a6dfb2f56cf429e88bc1217a8bff917c05721e76cf0bc95ff5cb660fc70b5fbdf117288217924299f91e3ef2cf75beafc510ba6dac88cf0b4fe7f3fb9febb888aca0808cc7a4d3e47746dcd202361947aa352ce2739994ecd8ddcf69b0b1f9b96a8db8a8649179bd894721e37f0e6fc3cd000fa8b398a7fcf5293bf440247b4821dbefbe0ac064917ed1da2efe99a5c55a71ea2b3f0f62f8b75308e2d7568ef256d655e5a04bb4640000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000100000013b81d54cc1340488c7ebb8aa3bb7caa5aa31eeb68ef283a3893b639912cab414fdea9f26b2cba82aa2bb26fbcb55e943abc827bacdd07584dcdb649b51f0907",
+        "sender": "user2"
+      },
+      {
+        "amount": "0",
+        "at": 39,
+        "data": "06103e0ad962ce91ce22d5cdf462762cf13737057df4cda0223360e942662790cf1e00000000000000360000000000000000ea1c9a734f726000479c3129621d912976813614e66318c6318c6318c600e1f5050000000000000000000000001e000000000000000300000000000000b265691a9711e304bd0a4814fa6a360340b989b936f49ba29046526f2172068af4b79b1fa2f97a9001cb366233773095ac8573fd9e60d26a6dfb2f56cf429e88bc1217a8bff917c05721e76cf0bc95ff5cb660fc70b5fbdf117288217924299f91e3ef2cf75beafc510ba6dac88cf0b4fe7f3fb9febb888aca0808cc7a4d3e47746dcd202361947aa352ce2739994ecd8ddcf69b0b1f9b96a8db8a8649179bd894721e37f0e6fc3cd000fa8b398a7fcf5293bf440247b4821dbefbe0ac064917ed1da2efe99a5c55a71ea2b3f0f62f8b75308e2d7568ef256d655e5a04bb4640000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000100000013b81d54cc1340488c7ebb8aa3bb7caa5aa31eeb68ef283a3893b639912cab414fdea9f26b2cba82aa2bb26fbcb55e943abc827bacdd07584dcdb649b51f0907",
+        "sender": "user2"
+      }
+    ],
+    "steps": [
+      {
+        "at": 21,
+        "expect": {
+          "getBond/user1": {
+            "amount": "1000000000",
+            "since": 21,
+            "unbondingSince": null
+          },
+          "getBond/user2": {
+            "amount": "1000000000",
+            "since": 21,
+            "unbondingSince": null
+          },
+          "getChallenges": [],
+          "getClaims": [],
+          "getDaChallenges": [],
+          "getFinal": null,
+          "getOwed": [],
+          "getRefused": [],
+          "getWithdrawal": null
+        }
+      },
+      {
+        "at": 22,
+        "expect": {
+          "getBond/user1": {
+            "amount": "1000000000",
+            "since": 21,
+            "unbondingSince": null
+          },
+          "getBond/user2": {
+            "amount": "1000000000",
+            "since": 21,
+            "unbondingSince": null
+          },
+          "getChallenges": [],
+          "getClaims": [
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 1,
+              "includedAt": 22,
+              "l1Block": "ad4b5ae63419112351e7a8f5e1b9f4eda69229ed489e8eee752101635b3a7a76",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "0000000000000000000000000000000000000000000000000000000000000000",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 2,
+              "includedAt": 22,
+              "l1Block": "8ef273698da1f24b88ffdb770427bb411156d1e3171717cbf4bddb1d3ef496fa",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 3,
+              "includedAt": 22,
+              "l1Block": "70dafcd2c6a6ff73b1a7ce0abd1027190cc5d0302ffe1d65b377e33b5ac49c59",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 4,
+              "includedAt": 22,
+              "l1Block": "c19b6b4833688df2b5545484ede8835990125d438eedfc3daee7d27b3aa9af45",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 5,
+              "includedAt": 22,
+              "l1Block": "b35e9e1c20a40552493f4dc2e3b59c5a5d57285effdc767f566fa9b53d6e8747",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 6,
+              "includedAt": 22,
+              "l1Block": "e162cdf408f7304a88e5551725a1929158fe44f5e468fb2d9856fde44fc52267",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 7,
+              "includedAt": 22,
+              "l1Block": "8f931691809f696423570f0064466fa0b6253039f2dc0b26d9238898a2205b1d",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 8,
+              "includedAt": 22,
+              "l1Block": "d678d89f66167fa02b83243f5f343d147c6d489433fc9792077fece43444aab6",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 9,
+              "includedAt": 22,
+              "l1Block": "8db4b4b4d13c9bf5c213c50b8ddfca3c6ee5ead7fb83f02fcf17d2f1a6d2a7ca",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 10,
+              "includedAt": 22,
+              "l1Block": "0a7a0a8d012a0f7c0503876fcbc8c3780cb9a827cd7137133c85d9252bea4ad8",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 11,
+              "includedAt": 22,
+              "l1Block": "f85e04218df9994c65ca691164e0594246defebfbc15a598ae34f96440df9498",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 12,
+              "includedAt": 22,
+              "l1Block": "b24369478c99da8beaee64ebd1a4738b92e1db9c3a64760c23d2510e2dfd4354",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 13,
+              "includedAt": 22,
+              "l1Block": "c10682356029f750a175a4522f51956ddc67884f0abf941de94b4e407f0d3846",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 14,
+              "includedAt": 22,
+              "l1Block": "2ef21569a2e1505af8c633883a415fb35e7d496d4746b221f81e0c1a886abc24",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 15,
+              "includedAt": 22,
+              "l1Block": "76b67e094b86640d5fae9056e12fb9444a86300cd54cba5178d469b72cd41a07",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 16,
+              "includedAt": 22,
+              "l1Block": "64f6acbc38ca6f68e8171d0774260db9d8b504d46d6e7820184e7d4e3c947fac",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 17,
+              "includedAt": 22,
+              "l1Block": "fdb3f21e462511060c2909cc52ce8ba7e1d9867bb2b52bef16c7527817ae46bf",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 18,
+              "includedAt": 22,
+              "l1Block": "144c020c8197109954bec1757c6b08cf914ccaa9bb41635c76269ad1ce626b80",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 19,
+              "includedAt": 22,
+              "l1Block": "253be753ca257b4cc36b7962cdd879dcea8a3e095171bc2a7cefd6cd15434a49",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 20,
+              "includedAt": 22,
+              "l1Block": "6b183949222d09580861a33c8a4d59415369d4716cba10565c42bd070fe25f3e",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 21,
+              "includedAt": 22,
+              "l1Block": "b581e87dc0c5798741aec292a14142bcde0e08503c368ed0947f2f1c9cd3c29d",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            }
+          ],
+          "getDaChallenges": [],
+          "getFinal": null,
+          "getOwed": [],
+          "getRefused": [],
+          "getWithdrawal": null
+        }
+      },
+      {
+        "at": 30,
+        "expect": {
+          "getBond/user1": {
+            "amount": "1000000000",
+            "since": 21,
+            "unbondingSince": null
+          },
+          "getBond/user2": {
+            "amount": "1000000000",
+            "since": 21,
+            "unbondingSince": null
+          },
+          "getChallenges": [],
+          "getClaims": [
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 1,
+              "includedAt": 22,
+              "l1Block": "ad4b5ae63419112351e7a8f5e1b9f4eda69229ed489e8eee752101635b3a7a76",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "0000000000000000000000000000000000000000000000000000000000000000",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 2,
+              "includedAt": 22,
+              "l1Block": "8ef273698da1f24b88ffdb770427bb411156d1e3171717cbf4bddb1d3ef496fa",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 3,
+              "includedAt": 22,
+              "l1Block": "70dafcd2c6a6ff73b1a7ce0abd1027190cc5d0302ffe1d65b377e33b5ac49c59",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 4,
+              "includedAt": 22,
+              "l1Block": "c19b6b4833688df2b5545484ede8835990125d438eedfc3daee7d27b3aa9af45",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 5,
+              "includedAt": 22,
+              "l1Block": "b35e9e1c20a40552493f4dc2e3b59c5a5d57285effdc767f566fa9b53d6e8747",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 6,
+              "includedAt": 22,
+              "l1Block": "e162cdf408f7304a88e5551725a1929158fe44f5e468fb2d9856fde44fc52267",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 7,
+              "includedAt": 22,
+              "l1Block": "8f931691809f696423570f0064466fa0b6253039f2dc0b26d9238898a2205b1d",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 8,
+              "includedAt": 22,
+              "l1Block": "d678d89f66167fa02b83243f5f343d147c6d489433fc9792077fece43444aab6",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 9,
+              "includedAt": 22,
+              "l1Block": "8db4b4b4d13c9bf5c213c50b8ddfca3c6ee5ead7fb83f02fcf17d2f1a6d2a7ca",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 10,
+              "includedAt": 22,
+              "l1Block": "0a7a0a8d012a0f7c0503876fcbc8c3780cb9a827cd7137133c85d9252bea4ad8",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 11,
+              "includedAt": 22,
+              "l1Block": "f85e04218df9994c65ca691164e0594246defebfbc15a598ae34f96440df9498",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 12,
+              "includedAt": 22,
+              "l1Block": "b24369478c99da8beaee64ebd1a4738b92e1db9c3a64760c23d2510e2dfd4354",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 13,
+              "includedAt": 22,
+              "l1Block": "c10682356029f750a175a4522f51956ddc67884f0abf941de94b4e407f0d3846",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 14,
+              "includedAt": 22,
+              "l1Block": "2ef21569a2e1505af8c633883a415fb35e7d496d4746b221f81e0c1a886abc24",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 15,
+              "includedAt": 22,
+              "l1Block": "76b67e094b86640d5fae9056e12fb9444a86300cd54cba5178d469b72cd41a07",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 16,
+              "includedAt": 22,
+              "l1Block": "64f6acbc38ca6f68e8171d0774260db9d8b504d46d6e7820184e7d4e3c947fac",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 17,
+              "includedAt": 22,
+              "l1Block": "fdb3f21e462511060c2909cc52ce8ba7e1d9867bb2b52bef16c7527817ae46bf",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 18,
+              "includedAt": 22,
+              "l1Block": "144c020c8197109954bec1757c6b08cf914ccaa9bb41635c76269ad1ce626b80",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 19,
+              "includedAt": 22,
+              "l1Block": "253be753ca257b4cc36b7962cdd879dcea8a3e095171bc2a7cefd6cd15434a49",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 20,
+              "includedAt": 22,
+              "l1Block": "6b183949222d09580861a33c8a4d59415369d4716cba10565c42bd070fe25f3e",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 21,
+              "includedAt": 22,
+              "l1Block": "b581e87dc0c5798741aec292a14142bcde0e08503c368ed0947f2f1c9cd3c29d",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 22,
+              "includedAt": 30,
+              "l1Block": "eedc4caa3c992cc1921ca84410c4ce5580177faa1ee05f101e8bbe76003e61a7",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 23,
+              "includedAt": 30,
+              "l1Block": "0aa581997ba4220d65b6faa36d313c3cee881c8d36016692ea64e17dcb7b2080",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 24,
+              "includedAt": 30,
+              "l1Block": "ffb3a46b04e0ab1e03b633adbde158c1b4f3a289dff4d4e486b5fde0d5d8d28c",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 25,
+              "includedAt": 30,
+              "l1Block": "4298ef61943cf8200f64c5650234815960af303c177014f7ce4a769462bccfc4",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 26,
+              "includedAt": 30,
+              "l1Block": "315d542c1d1b570fd4ca36dfd431a43999561671ae19d65153ba53a3bb99a04a",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 27,
+              "includedAt": 30,
+              "l1Block": "a145b05aa2ee565d2b65449951ed4fe20fc7a913e6e86cfb69b306a5d42073b9",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 28,
+              "includedAt": 30,
+              "l1Block": "ca3b677022fd578a4b4f084970d29f65cdc73dd6375ad59749e06ec5b10d0708",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 29,
+              "includedAt": 30,
+              "l1Block": "41077684512fe7aaab3b90141c80871dcebd6da368aff833c75346ba4f5308fe",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            }
+          ],
+          "getDaChallenges": [],
+          "getFinal": {
+            "height": 21,
+            "root": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427"
+          },
+          "getOwed": [],
+          "getRefused": [],
+          "getWithdrawal": null
+        }
+      },
+      {
+        "at": 31,
+        "expect": {
+          "getBond/user1": {
+            "amount": "1000000000",
+            "since": 21,
+            "unbondingSince": null
+          },
+          "getBond/user2": {
+            "amount": "1000000000",
+            "since": 21,
+            "unbondingSince": null
+          },
+          "getChallenges": [],
+          "getClaims": [
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 1,
+              "includedAt": 22,
+              "l1Block": "ad4b5ae63419112351e7a8f5e1b9f4eda69229ed489e8eee752101635b3a7a76",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "0000000000000000000000000000000000000000000000000000000000000000",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 2,
+              "includedAt": 22,
+              "l1Block": "8ef273698da1f24b88ffdb770427bb411156d1e3171717cbf4bddb1d3ef496fa",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 3,
+              "includedAt": 22,
+              "l1Block": "70dafcd2c6a6ff73b1a7ce0abd1027190cc5d0302ffe1d65b377e33b5ac49c59",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 4,
+              "includedAt": 22,
+              "l1Block": "c19b6b4833688df2b5545484ede8835990125d438eedfc3daee7d27b3aa9af45",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 5,
+              "includedAt": 22,
+              "l1Block": "b35e9e1c20a40552493f4dc2e3b59c5a5d57285effdc767f566fa9b53d6e8747",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 6,
+              "includedAt": 22,
+              "l1Block": "e162cdf408f7304a88e5551725a1929158fe44f5e468fb2d9856fde44fc52267",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 7,
+              "includedAt": 22,
+              "l1Block": "8f931691809f696423570f0064466fa0b6253039f2dc0b26d9238898a2205b1d",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 8,
+              "includedAt": 22,
+              "l1Block": "d678d89f66167fa02b83243f5f343d147c6d489433fc9792077fece43444aab6",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 9,
+              "includedAt": 22,
+              "l1Block": "8db4b4b4d13c9bf5c213c50b8ddfca3c6ee5ead7fb83f02fcf17d2f1a6d2a7ca",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 10,
+              "includedAt": 22,
+              "l1Block": "0a7a0a8d012a0f7c0503876fcbc8c3780cb9a827cd7137133c85d9252bea4ad8",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 11,
+              "includedAt": 22,
+              "l1Block": "f85e04218df9994c65ca691164e0594246defebfbc15a598ae34f96440df9498",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 12,
+              "includedAt": 22,
+              "l1Block": "b24369478c99da8beaee64ebd1a4738b92e1db9c3a64760c23d2510e2dfd4354",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 13,
+              "includedAt": 22,
+              "l1Block": "c10682356029f750a175a4522f51956ddc67884f0abf941de94b4e407f0d3846",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 14,
+              "includedAt": 22,
+              "l1Block": "2ef21569a2e1505af8c633883a415fb35e7d496d4746b221f81e0c1a886abc24",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 15,
+              "includedAt": 22,
+              "l1Block": "76b67e094b86640d5fae9056e12fb9444a86300cd54cba5178d469b72cd41a07",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 16,
+              "includedAt": 22,
+              "l1Block": "64f6acbc38ca6f68e8171d0774260db9d8b504d46d6e7820184e7d4e3c947fac",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 17,
+              "includedAt": 22,
+              "l1Block": "fdb3f21e462511060c2909cc52ce8ba7e1d9867bb2b52bef16c7527817ae46bf",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 18,
+              "includedAt": 22,
+              "l1Block": "144c020c8197109954bec1757c6b08cf914ccaa9bb41635c76269ad1ce626b80",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 19,
+              "includedAt": 22,
+              "l1Block": "253be753ca257b4cc36b7962cdd879dcea8a3e095171bc2a7cefd6cd15434a49",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 20,
+              "includedAt": 22,
+              "l1Block": "6b183949222d09580861a33c8a4d59415369d4716cba10565c42bd070fe25f3e",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 21,
+              "includedAt": 22,
+              "l1Block": "b581e87dc0c5798741aec292a14142bcde0e08503c368ed0947f2f1c9cd3c29d",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 22,
+              "includedAt": 30,
+              "l1Block": "eedc4caa3c992cc1921ca84410c4ce5580177faa1ee05f101e8bbe76003e61a7",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 23,
+              "includedAt": 30,
+              "l1Block": "0aa581997ba4220d65b6faa36d313c3cee881c8d36016692ea64e17dcb7b2080",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 24,
+              "includedAt": 30,
+              "l1Block": "ffb3a46b04e0ab1e03b633adbde158c1b4f3a289dff4d4e486b5fde0d5d8d28c",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 25,
+              "includedAt": 30,
+              "l1Block": "4298ef61943cf8200f64c5650234815960af303c177014f7ce4a769462bccfc4",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 26,
+              "includedAt": 30,
+              "l1Block": "315d542c1d1b570fd4ca36dfd431a43999561671ae19d65153ba53a3bb99a04a",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 27,
+              "includedAt": 30,
+              "l1Block": "a145b05aa2ee565d2b65449951ed4fe20fc7a913e6e86cfb69b306a5d42073b9",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 28,
+              "includedAt": 30,
+              "l1Block": "ca3b677022fd578a4b4f084970d29f65cdc73dd6375ad59749e06ec5b10d0708",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 29,
+              "includedAt": 30,
+              "l1Block": "41077684512fe7aaab3b90141c80871dcebd6da368aff833c75346ba4f5308fe",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 30,
+              "includedAt": 31,
+              "l1Block": "8a9cafc679bcab59f24ef8a0890c34bcda1649b709ccbaf6a7cbf428f620b66b",
+              "leavesRoot": "5f711925b76e99b26d8f5b27b8ec293e8a49cf4ca5659abb0d738af0f0a6bde1",
+              "newStateRoot": "ddd4037f5792fa7e02f3f7633c14dec2db72ea3f38a8937f63a0f4a860a08db9",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "kind": "pending"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            }
+          ],
+          "getDaChallenges": [],
+          "getFinal": {
+            "height": 21,
+            "root": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427"
+          },
+          "getOwed": [],
+          "getRefused": [],
+          "getWithdrawal": null
+        }
+      },
+      {
+        "at": 38,
+        "expect": {
+          "getBond/user1": {
+            "amount": "1000000000",
+            "since": 21,
+            "unbondingSince": null
+          },
+          "getBond/user2": {
+            "amount": "1000000000",
+            "since": 21,
+            "unbondingSince": null
+          },
+          "getChallenges": [],
+          "getClaims": [
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 1,
+              "includedAt": 22,
+              "l1Block": "ad4b5ae63419112351e7a8f5e1b9f4eda69229ed489e8eee752101635b3a7a76",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "0000000000000000000000000000000000000000000000000000000000000000",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 2,
+              "includedAt": 22,
+              "l1Block": "8ef273698da1f24b88ffdb770427bb411156d1e3171717cbf4bddb1d3ef496fa",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 3,
+              "includedAt": 22,
+              "l1Block": "70dafcd2c6a6ff73b1a7ce0abd1027190cc5d0302ffe1d65b377e33b5ac49c59",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 4,
+              "includedAt": 22,
+              "l1Block": "c19b6b4833688df2b5545484ede8835990125d438eedfc3daee7d27b3aa9af45",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 5,
+              "includedAt": 22,
+              "l1Block": "b35e9e1c20a40552493f4dc2e3b59c5a5d57285effdc767f566fa9b53d6e8747",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 6,
+              "includedAt": 22,
+              "l1Block": "e162cdf408f7304a88e5551725a1929158fe44f5e468fb2d9856fde44fc52267",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 7,
+              "includedAt": 22,
+              "l1Block": "8f931691809f696423570f0064466fa0b6253039f2dc0b26d9238898a2205b1d",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 8,
+              "includedAt": 22,
+              "l1Block": "d678d89f66167fa02b83243f5f343d147c6d489433fc9792077fece43444aab6",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 9,
+              "includedAt": 22,
+              "l1Block": "8db4b4b4d13c9bf5c213c50b8ddfca3c6ee5ead7fb83f02fcf17d2f1a6d2a7ca",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 10,
+              "includedAt": 22,
+              "l1Block": "0a7a0a8d012a0f7c0503876fcbc8c3780cb9a827cd7137133c85d9252bea4ad8",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 11,
+              "includedAt": 22,
+              "l1Block": "f85e04218df9994c65ca691164e0594246defebfbc15a598ae34f96440df9498",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 12,
+              "includedAt": 22,
+              "l1Block": "b24369478c99da8beaee64ebd1a4738b92e1db9c3a64760c23d2510e2dfd4354",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 13,
+              "includedAt": 22,
+              "l1Block": "c10682356029f750a175a4522f51956ddc67884f0abf941de94b4e407f0d3846",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 14,
+              "includedAt": 22,
+              "l1Block": "2ef21569a2e1505af8c633883a415fb35e7d496d4746b221f81e0c1a886abc24",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 15,
+              "includedAt": 22,
+              "l1Block": "76b67e094b86640d5fae9056e12fb9444a86300cd54cba5178d469b72cd41a07",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 16,
+              "includedAt": 22,
+              "l1Block": "64f6acbc38ca6f68e8171d0774260db9d8b504d46d6e7820184e7d4e3c947fac",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 17,
+              "includedAt": 22,
+              "l1Block": "fdb3f21e462511060c2909cc52ce8ba7e1d9867bb2b52bef16c7527817ae46bf",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 18,
+              "includedAt": 22,
+              "l1Block": "144c020c8197109954bec1757c6b08cf914ccaa9bb41635c76269ad1ce626b80",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 19,
+              "includedAt": 22,
+              "l1Block": "253be753ca257b4cc36b7962cdd879dcea8a3e095171bc2a7cefd6cd15434a49",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 20,
+              "includedAt": 22,
+              "l1Block": "6b183949222d09580861a33c8a4d59415369d4716cba10565c42bd070fe25f3e",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 21,
+              "includedAt": 22,
+              "l1Block": "b581e87dc0c5798741aec292a14142bcde0e08503c368ed0947f2f1c9cd3c29d",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 22,
+              "includedAt": 30,
+              "l1Block": "eedc4caa3c992cc1921ca84410c4ce5580177faa1ee05f101e8bbe76003e61a7",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 23,
+              "includedAt": 30,
+              "l1Block": "0aa581997ba4220d65b6faa36d313c3cee881c8d36016692ea64e17dcb7b2080",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 24,
+              "includedAt": 30,
+              "l1Block": "ffb3a46b04e0ab1e03b633adbde158c1b4f3a289dff4d4e486b5fde0d5d8d28c",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 25,
+              "includedAt": 30,
+              "l1Block": "4298ef61943cf8200f64c5650234815960af303c177014f7ce4a769462bccfc4",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 26,
+              "includedAt": 30,
+              "l1Block": "315d542c1d1b570fd4ca36dfd431a43999561671ae19d65153ba53a3bb99a04a",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 27,
+              "includedAt": 30,
+              "l1Block": "a145b05aa2ee565d2b65449951ed4fe20fc7a913e6e86cfb69b306a5d42073b9",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 28,
+              "includedAt": 30,
+              "l1Block": "ca3b677022fd578a4b4f084970d29f65cdc73dd6375ad59749e06ec5b10d0708",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 29,
+              "includedAt": 30,
+              "l1Block": "41077684512fe7aaab3b90141c80871dcebd6da368aff833c75346ba4f5308fe",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 30,
+              "includedAt": 31,
+              "l1Block": "8a9cafc679bcab59f24ef8a0890c34bcda1649b709ccbaf6a7cbf428f620b66b",
+              "leavesRoot": "5f711925b76e99b26d8f5b27b8ec293e8a49cf4ca5659abb0d738af0f0a6bde1",
+              "newStateRoot": "ddd4037f5792fa7e02f3f7633c14dec2db72ea3f38a8937f63a0f4a860a08db9",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 37,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            }
+          ],
+          "getDaChallenges": [],
+          "getFinal": {
+            "height": 30,
+            "root": "ddd4037f5792fa7e02f3f7633c14dec2db72ea3f38a8937f63a0f4a860a08db9"
+          },
+          "getOwed": [],
+          "getRefused": [],
+          "getWithdrawal": {
+            "l1Block": "46e765c02b2406a0b3383be529aa4b0e732c6e8e351d397e0ada053e6dd688e8",
+            "paid": true
+          }
+        }
+      },
+      {
+        "at": 39,
+        "expect": {
+          "getBond/user1": {
+            "amount": "1000000000",
+            "since": 21,
+            "unbondingSince": null
+          },
+          "getBond/user2": {
+            "amount": "1000000000",
+            "since": 21,
+            "unbondingSince": null
+          },
+          "getChallenges": [],
+          "getClaims": [
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 1,
+              "includedAt": 22,
+              "l1Block": "ad4b5ae63419112351e7a8f5e1b9f4eda69229ed489e8eee752101635b3a7a76",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "0000000000000000000000000000000000000000000000000000000000000000",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 2,
+              "includedAt": 22,
+              "l1Block": "8ef273698da1f24b88ffdb770427bb411156d1e3171717cbf4bddb1d3ef496fa",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 3,
+              "includedAt": 22,
+              "l1Block": "70dafcd2c6a6ff73b1a7ce0abd1027190cc5d0302ffe1d65b377e33b5ac49c59",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 4,
+              "includedAt": 22,
+              "l1Block": "c19b6b4833688df2b5545484ede8835990125d438eedfc3daee7d27b3aa9af45",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 5,
+              "includedAt": 22,
+              "l1Block": "b35e9e1c20a40552493f4dc2e3b59c5a5d57285effdc767f566fa9b53d6e8747",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 6,
+              "includedAt": 22,
+              "l1Block": "e162cdf408f7304a88e5551725a1929158fe44f5e468fb2d9856fde44fc52267",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 7,
+              "includedAt": 22,
+              "l1Block": "8f931691809f696423570f0064466fa0b6253039f2dc0b26d9238898a2205b1d",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 8,
+              "includedAt": 22,
+              "l1Block": "d678d89f66167fa02b83243f5f343d147c6d489433fc9792077fece43444aab6",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 9,
+              "includedAt": 22,
+              "l1Block": "8db4b4b4d13c9bf5c213c50b8ddfca3c6ee5ead7fb83f02fcf17d2f1a6d2a7ca",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 10,
+              "includedAt": 22,
+              "l1Block": "0a7a0a8d012a0f7c0503876fcbc8c3780cb9a827cd7137133c85d9252bea4ad8",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 11,
+              "includedAt": 22,
+              "l1Block": "f85e04218df9994c65ca691164e0594246defebfbc15a598ae34f96440df9498",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 12,
+              "includedAt": 22,
+              "l1Block": "b24369478c99da8beaee64ebd1a4738b92e1db9c3a64760c23d2510e2dfd4354",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 13,
+              "includedAt": 22,
+              "l1Block": "c10682356029f750a175a4522f51956ddc67884f0abf941de94b4e407f0d3846",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 14,
+              "includedAt": 22,
+              "l1Block": "2ef21569a2e1505af8c633883a415fb35e7d496d4746b221f81e0c1a886abc24",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 15,
+              "includedAt": 22,
+              "l1Block": "76b67e094b86640d5fae9056e12fb9444a86300cd54cba5178d469b72cd41a07",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 16,
+              "includedAt": 22,
+              "l1Block": "64f6acbc38ca6f68e8171d0774260db9d8b504d46d6e7820184e7d4e3c947fac",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 17,
+              "includedAt": 22,
+              "l1Block": "fdb3f21e462511060c2909cc52ce8ba7e1d9867bb2b52bef16c7527817ae46bf",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 18,
+              "includedAt": 22,
+              "l1Block": "144c020c8197109954bec1757c6b08cf914ccaa9bb41635c76269ad1ce626b80",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 19,
+              "includedAt": 22,
+              "l1Block": "253be753ca257b4cc36b7962cdd879dcea8a3e095171bc2a7cefd6cd15434a49",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 20,
+              "includedAt": 22,
+              "l1Block": "6b183949222d09580861a33c8a4d59415369d4716cba10565c42bd070fe25f3e",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 21,
+              "includedAt": 22,
+              "l1Block": "b581e87dc0c5798741aec292a14142bcde0e08503c368ed0947f2f1c9cd3c29d",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 22,
+              "includedAt": 30,
+              "l1Block": "eedc4caa3c992cc1921ca84410c4ce5580177faa1ee05f101e8bbe76003e61a7",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 23,
+              "includedAt": 30,
+              "l1Block": "0aa581997ba4220d65b6faa36d313c3cee881c8d36016692ea64e17dcb7b2080",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 24,
+              "includedAt": 30,
+              "l1Block": "ffb3a46b04e0ab1e03b633adbde158c1b4f3a289dff4d4e486b5fde0d5d8d28c",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 25,
+              "includedAt": 30,
+              "l1Block": "4298ef61943cf8200f64c5650234815960af303c177014f7ce4a769462bccfc4",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 26,
+              "includedAt": 30,
+              "l1Block": "315d542c1d1b570fd4ca36dfd431a43999561671ae19d65153ba53a3bb99a04a",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 27,
+              "includedAt": 30,
+              "l1Block": "a145b05aa2ee565d2b65449951ed4fe20fc7a913e6e86cfb69b306a5d42073b9",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 28,
+              "includedAt": 30,
+              "l1Block": "ca3b677022fd578a4b4f084970d29f65cdc73dd6375ad59749e06ec5b10d0708",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 29,
+              "includedAt": 30,
+              "l1Block": "41077684512fe7aaab3b90141c80871dcebd6da368aff833c75346ba4f5308fe",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 30,
+              "includedAt": 31,
+              "l1Block": "8a9cafc679bcab59f24ef8a0890c34bcda1649b709ccbaf6a7cbf428f620b66b",
+              "leavesRoot": "5f711925b76e99b26d8f5b27b8ec293e8a49cf4ca5659abb0d738af0f0a6bde1",
+              "newStateRoot": "ddd4037f5792fa7e02f3f7633c14dec2db72ea3f38a8937f63a0f4a860a08db9",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 37,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            }
+          ],
+          "getDaChallenges": [],
+          "getFinal": {
+            "height": 30,
+            "root": "ddd4037f5792fa7e02f3f7633c14dec2db72ea3f38a8937f63a0f4a860a08db9"
+          },
+          "getOwed": [],
+          "getRefused": [
+            {
+              "at": 39,
+              "l1Block": "60515a5b4e2084f1f4617e67c27e3c8619ccbd7ba0ab7b53b7d23385d834c7ee",
+              "reason": "the withdrawal of 103e0ad962ce91ce22d5cdf462762cf13737057df4cda0223360e942662790cf is paid already",
+              "sender": "z1qr4pexnnfaexqqz8nscjjcsajy5hdqfkgadvwx"
+            }
+          ],
+          "getWithdrawal": {
+            "l1Block": "46e765c02b2406a0b3383be529aa4b0e732c6e8e351d397e0ada053e6dd688e8",
+            "paid": true
+          }
+        }
+      },
+      {
+        "at": 40,
+        "expect": {
+          "getBond/user1": {
+            "amount": "1000000000",
+            "since": 21,
+            "unbondingSince": null
+          },
+          "getBond/user2": {
+            "amount": "1000000000",
+            "since": 21,
+            "unbondingSince": null
+          },
+          "getChallenges": [],
+          "getClaims": [
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 1,
+              "includedAt": 22,
+              "l1Block": "ad4b5ae63419112351e7a8f5e1b9f4eda69229ed489e8eee752101635b3a7a76",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "0000000000000000000000000000000000000000000000000000000000000000",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 2,
+              "includedAt": 22,
+              "l1Block": "8ef273698da1f24b88ffdb770427bb411156d1e3171717cbf4bddb1d3ef496fa",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 3,
+              "includedAt": 22,
+              "l1Block": "70dafcd2c6a6ff73b1a7ce0abd1027190cc5d0302ffe1d65b377e33b5ac49c59",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 4,
+              "includedAt": 22,
+              "l1Block": "c19b6b4833688df2b5545484ede8835990125d438eedfc3daee7d27b3aa9af45",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 5,
+              "includedAt": 22,
+              "l1Block": "b35e9e1c20a40552493f4dc2e3b59c5a5d57285effdc767f566fa9b53d6e8747",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 6,
+              "includedAt": 22,
+              "l1Block": "e162cdf408f7304a88e5551725a1929158fe44f5e468fb2d9856fde44fc52267",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 7,
+              "includedAt": 22,
+              "l1Block": "8f931691809f696423570f0064466fa0b6253039f2dc0b26d9238898a2205b1d",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 8,
+              "includedAt": 22,
+              "l1Block": "d678d89f66167fa02b83243f5f343d147c6d489433fc9792077fece43444aab6",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 9,
+              "includedAt": 22,
+              "l1Block": "8db4b4b4d13c9bf5c213c50b8ddfca3c6ee5ead7fb83f02fcf17d2f1a6d2a7ca",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 10,
+              "includedAt": 22,
+              "l1Block": "0a7a0a8d012a0f7c0503876fcbc8c3780cb9a827cd7137133c85d9252bea4ad8",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 11,
+              "includedAt": 22,
+              "l1Block": "f85e04218df9994c65ca691164e0594246defebfbc15a598ae34f96440df9498",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 12,
+              "includedAt": 22,
+              "l1Block": "b24369478c99da8beaee64ebd1a4738b92e1db9c3a64760c23d2510e2dfd4354",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 13,
+              "includedAt": 22,
+              "l1Block": "c10682356029f750a175a4522f51956ddc67884f0abf941de94b4e407f0d3846",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 14,
+              "includedAt": 22,
+              "l1Block": "2ef21569a2e1505af8c633883a415fb35e7d496d4746b221f81e0c1a886abc24",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 15,
+              "includedAt": 22,
+              "l1Block": "76b67e094b86640d5fae9056e12fb9444a86300cd54cba5178d469b72cd41a07",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 16,
+              "includedAt": 22,
+              "l1Block": "64f6acbc38ca6f68e8171d0774260db9d8b504d46d6e7820184e7d4e3c947fac",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 17,
+              "includedAt": 22,
+              "l1Block": "fdb3f21e462511060c2909cc52ce8ba7e1d9867bb2b52bef16c7527817ae46bf",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 18,
+              "includedAt": 22,
+              "l1Block": "144c020c8197109954bec1757c6b08cf914ccaa9bb41635c76269ad1ce626b80",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 19,
+              "includedAt": 22,
+              "l1Block": "253be753ca257b4cc36b7962cdd879dcea8a3e095171bc2a7cefd6cd15434a49",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 20,
+              "includedAt": 22,
+              "l1Block": "6b183949222d09580861a33c8a4d59415369d4716cba10565c42bd070fe25f3e",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 21,
+              "includedAt": 22,
+              "l1Block": "b581e87dc0c5798741aec292a14142bcde0e08503c368ed0947f2f1c9cd3c29d",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 28,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 22,
+              "includedAt": 30,
+              "l1Block": "eedc4caa3c992cc1921ca84410c4ce5580177faa1ee05f101e8bbe76003e61a7",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 23,
+              "includedAt": 30,
+              "l1Block": "0aa581997ba4220d65b6faa36d313c3cee881c8d36016692ea64e17dcb7b2080",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 24,
+              "includedAt": 30,
+              "l1Block": "ffb3a46b04e0ab1e03b633adbde158c1b4f3a289dff4d4e486b5fde0d5d8d28c",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 25,
+              "includedAt": 30,
+              "l1Block": "4298ef61943cf8200f64c5650234815960af303c177014f7ce4a769462bccfc4",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 26,
+              "includedAt": 30,
+              "l1Block": "315d542c1d1b570fd4ca36dfd431a43999561671ae19d65153ba53a3bb99a04a",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 27,
+              "includedAt": 30,
+              "l1Block": "a145b05aa2ee565d2b65449951ed4fe20fc7a913e6e86cfb69b306a5d42073b9",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 28,
+              "includedAt": 30,
+              "l1Block": "ca3b677022fd578a4b4f084970d29f65cdc73dd6375ad59749e06ec5b10d0708",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 29,
+              "includedAt": 30,
+              "l1Block": "41077684512fe7aaab3b90141c80871dcebd6da368aff833c75346ba4f5308fe",
+              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 36,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            },
+            {
+              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
+              "height": 30,
+              "includedAt": 31,
+              "l1Block": "8a9cafc679bcab59f24ef8a0890c34bcda1649b709ccbaf6a7cbf428f620b66b",
+              "leavesRoot": "5f711925b76e99b26d8f5b27b8ec293e8a49cf4ca5659abb0d738af0f0a6bde1",
+              "newStateRoot": "ddd4037f5792fa7e02f3f7633c14dec2db72ea3f38a8937f63a0f4a860a08db9",
+              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
+              "status": {
+                "at": 37,
+                "kind": "final"
+              },
+              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
+            }
+          ],
+          "getDaChallenges": [],
+          "getFinal": {
+            "height": 30,
+            "root": "ddd4037f5792fa7e02f3f7633c14dec2db72ea3f38a8937f63a0f4a860a08db9"
+          },
+          "getOwed": [],
+          "getRefused": [
+            {
+              "at": 39,
+              "l1Block": "60515a5b4e2084f1f4617e67c27e3c8619ccbd7ba0ab7b53b7d23385d834c7ee",
+              "reason": "the withdrawal of 103e0ad962ce91ce22d5cdf462762cf13737057df4cda0223360e942662790cf is paid already",
+              "sender": "z1qr4pexnnfaexqqz8nscjjcsajy5hdqfkgadvwx"
+            }
+          ],
+          "getWithdrawal": {
+            "l1Block": "46e765c02b2406a0b3383be529aa4b0e732c6e8e351d397e0ada053e6dd688e8",
+            "paid": true
+          }
+        }
+      }
+    ],
+    "withdrawal": "103e0ad962ce91ce22d5cdf462762cf13737057df4cda0223360e942662790cf"
   }
 ]`
