@@ -66,18 +66,19 @@ int32_t zr_verify_withdrawal(const uint8_t *final_root32, const uint8_t *proof, 
 /* What an inbox payload is, as JSON ({"kind": ..., fields}); ZR_ERR_DECODE (reason) when it is none. */
 int32_t zr_decode_payload(const uint8_t *data, size_t data_len, zr_bytes *out);
 
-/* The inbox contract (docs/spork.md): the settlement state kept by the caller (empty before the first step), its
- * stored rows framed (u32 LE key length, key, u32 LE value length, value; at most ZR_MAX_STORED_LEN bytes) and a
- * JSON request. ZR_OK with {"need": {"timestamps": [...], "momentums": [...]}} (call again with them answered)
- * or {"done": {"state", "stored", "steppedTo", "payouts"}}. */
+/* The inbox contract (docs/spork.md): the settlement state kept by the caller (empty before the first step), the
+ * stored rows asked for, framed (u32 LE key length, key, u32 LE value length, value; at most ZR_MAX_STORED_LEN
+ * bytes) and a JSON request. ZR_OK with {"need": {"timestamps": [...], "momentums": [...], "rows": [...]}} (call
+ * again with them answered; rows the caller holds none at go in "absentRows") or {"done": {"state", "stored",
+ * "steppedTo", "payouts"}}. */
 int32_t zr_inbox_step(const uint8_t *state, size_t state_len, const uint8_t *stored, size_t stored_len,
                       const uint8_t *request, size_t request_len, zr_bytes *out);
 
 /* Checks the JSON request's send as L1 checks a send to the inbox: ZR_OK, or ZR_REFUSED (what is wrong). */
 int32_t zr_inbox_check_send(const uint8_t *request, size_t request_len, zr_bytes *out);
 
-/* Answers an embedded.rollup.* call (the request's method and params): ZR_OK (the answer's JSON), or
- * ZR_REFUSED (what is wrong with the call). */
+/* Answers an embedded.rollup.* call (the request's method and params): ZR_OK with {"answer": ...} or
+ * {"need": {"rows": [...]}} (call again with them), or ZR_REFUSED (what is wrong with the call). */
 int32_t zr_inbox_query(const uint8_t *state, size_t state_len, const uint8_t *stored, size_t stored_len,
                        const uint8_t *request, size_t request_len, zr_bytes *out);
 

@@ -19,7 +19,7 @@ use zr_common::nom::{AccountBlock, Momentum};
 use zr_common::rollup::settlement::Parameters;
 use zr_common::{Address, Hash, TokenStandard, codec};
 use zr_settlement::inbox::{ClaimedMomentum, InboxFunds, SendRules};
-use zr_settlement::{Judgement, L1View, Payout, Settlement, StoredChanges};
+use zr_settlement::{Judgement, L1View, Payout, RowKey, Settlement, StoredChanges};
 
 use crate::{Failure, ZR_ERR_DECODE};
 
@@ -62,12 +62,20 @@ pub(crate) struct Request {
     /// Claimed momentums the caller was asked for, with their blocks in content order (`null`: none held).
     #[serde(default)]
     momentums: Vec<MomentumAnswer>,
+    /// Keys of stored rows the caller was asked for and holds no row at.
+    #[serde(default)]
+    absent_rows: Vec<RowKeyBytes>,
     /// For a query: the JSON-RPC method and its positional parameters.
     #[serde(default)]
     method: String,
     #[serde(default)]
     params: Vec<serde_json::Value>,
 }
+
+/// A stored row's key, as bytes (base64 in JSON).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+struct RowKeyBytes(#[serde(with = "zr_common::json::base64_bytes")] Vec<u8>);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -99,6 +107,14 @@ struct MomentumAnswer {
 struct Needs {
     timestamps: BTreeSet<u64>,
     momentums: BTreeSet<u64>,
+    /// Keys of stored rows read and not passed (neither in the rows nor among the absent).
+    rows: Vec<RowKeyBytes>,
+}
+
+impl Needs {
+    fn any(&self) -> bool {
+        !self.timestamps.is_empty() || !self.momentums.is_empty() || !self.rows.is_empty()
+    }
 }
 
 /// A stored row changed: its value now, `null` where removed.
@@ -152,22 +168,28 @@ pub(crate) fn request(bytes: &[u8]) -> Result<Request, Failure> {
     Ok(request)
 }
 
-/// The settlement in `state` with its stored rows, or a new one under the request's parameters when empty.
-pub(crate) fn settlement(state: &[u8], stored: &[u8], params: &Parameters) -> Result<Settlement, Failure> {
+/// The settlement in `state` with the stored rows passed (framed in `stored`, or known absent), or a new one
+/// under the request's parameters when `state` is empty. Rows are loaded on demand: a row read and not passed is
+/// listed by [`Settlement::rows_missing`].
+pub(crate) fn settlement(state: &[u8], stored: &[u8], request: &Request) -> Result<Settlement, Failure> {
     let mut settlement = match state.is_empty() {
-        true => Settlement::new(params.clone()).map_err(|reason| Failure::decode("parameters", reason))?,
+        true => Settlement::new(request.parameters.clone()).map_err(|reason| Failure::decode("parameters", reason))?,
         false => codec::decode("settlement state", state, MAX_STATE_LEN).map_err(|e| Failure::decode("state", e))?,
     };
+    settlement.rows_on_demand();
     for (key, value) in rows(stored)? {
-        restore(&mut settlement, key, value)?;
+        restore(&mut settlement, row_key(key)?, value)?;
+    }
+    for RowKeyBytes(key) in &request.absent_rows {
+        settlement.restore_absent(row_key(key)?);
     }
     Ok(settlement)
 }
 
-/// The framed rows in `bytes`.
 /// A stored row: its key and value.
 type RowRef<'a> = (&'a [u8], &'a [u8]);
 
+/// The framed rows in `bytes`.
 fn rows(mut bytes: &[u8]) -> Result<Vec<RowRef<'_>>, Failure> {
     fn take<'a>(bytes: &mut &'a [u8]) -> Result<&'a [u8], Failure> {
         let (len, rest) = bytes.split_first_chunk::<4>().ok_or_else(|| Failure::decode("stored rows", "truncated"))?;
@@ -185,25 +207,54 @@ fn rows(mut bytes: &[u8]) -> Result<Vec<RowRef<'_>>, Failure> {
     Ok(rows)
 }
 
-fn restore(settlement: &mut Settlement, key: &[u8], value: &[u8]) -> Result<(), Failure> {
+/// A stored row's key as [`changed_rows`] writes it.
+fn row_key(key: &[u8]) -> Result<RowKey, Failure> {
     let bad = || Failure::decode("stored row", format!("unknown key {}", hex_of(key)));
     let hash = |bytes: &[u8]| -> Result<Hash, Failure> { Ok(Hash(bytes.try_into().map_err(|_| bad())?)) };
     let address = |bytes: &[u8]| -> Result<Address, Failure> { Ok(Address(bytes.try_into().map_err(|_| bad())?)) };
     let index = |bytes: &[u8]| -> Result<u32, Failure> { Ok(u32::from_be_bytes(bytes.try_into().map_err(|_| bad())?)) };
     match key.split_first() {
-        Some((&PAID, tx)) if tx.len() == 32 => settlement.restore_paid(hash(tx)?, hash(value)?),
+        Some((&PAID, tx)) if tx.len() == 32 => Ok(RowKey::Paid(hash(tx)?)),
         Some((&CHALLENGE_BYTES, rest)) if rest.len() == 56 => {
             let (id, rest) = rest.split_at(32);
             let (sender, i) = rest.split_at(20);
-            settlement.restore_challenge_bytes(hash(id)?, address(sender)?, index(i)?, value.to_vec());
+            Ok(RowKey::ChallengeBytes(hash(id)?, address(sender)?, index(i)?))
         }
         Some((&LEAVES_BYTES, rest)) if rest.len() == 32 => {
             let (height, rest) = rest.split_at(8);
             let (sender, i) = rest.split_at(20);
             let height = u64::from_be_bytes(height.try_into().map_err(|_| bad())?);
-            settlement.restore_leaves_bytes(height, address(sender)?, index(i)?, value.to_vec());
+            Ok(RowKey::LeavesBytes(height, address(sender)?, index(i)?))
         }
-        _ => return Err(bad()),
+        _ => Err(bad()),
+    }
+}
+
+/// The bytes of a stored row's key.
+fn row_key_bytes(key: RowKey) -> Vec<u8> {
+    match key {
+        RowKey::Paid(tx) => [&[PAID][..], &tx.0].concat(),
+        RowKey::ChallengeBytes(id, sender, index) => {
+            [&[CHALLENGE_BYTES][..], &id.0, &sender.0, &index.to_be_bytes()].concat()
+        }
+        RowKey::LeavesBytes(height, sender, index) => {
+            [&[LEAVES_BYTES][..], &height.to_be_bytes(), &sender.0, &index.to_be_bytes()].concat()
+        }
+    }
+}
+
+fn restore(settlement: &mut Settlement, key: RowKey, value: &[u8]) -> Result<(), Failure> {
+    match key {
+        RowKey::Paid(tx) => {
+            let block = value.try_into().map_err(|_| Failure::decode("stored row", "a paid row holds 32 bytes"))?;
+            settlement.restore_paid(tx, Hash(block));
+        }
+        RowKey::ChallengeBytes(id, sender, index) => {
+            settlement.restore_challenge_bytes(id, sender, index, value.to_vec())
+        }
+        RowKey::LeavesBytes(height, sender, index) => {
+            settlement.restore_leaves_bytes(height, sender, index, value.to_vec())
+        }
     }
     Ok(())
 }
@@ -216,14 +267,14 @@ fn hex_of(bytes: &[u8]) -> String {
 fn changed_rows(changes: StoredChanges) -> Vec<Row> {
     let mut rows = Vec::new();
     for (tx, block) in changes.paid {
-        rows.push(Row { key: [&[PAID][..], &tx.0].concat(), value: block.map(|b| b.0.to_vec()) });
+        rows.push(Row { key: row_key_bytes(RowKey::Paid(tx)), value: block.map(|b| b.0.to_vec()) });
     }
     for ((id, sender, index), bytes) in changes.challenge_bytes {
-        let key = [&[CHALLENGE_BYTES][..], &id.0, &sender.0, &index.to_be_bytes()].concat();
+        let key = row_key_bytes(RowKey::ChallengeBytes(id, sender, index));
         rows.push(Row { key, value: bytes.map(|b| b.as_ref().clone()) });
     }
     for ((height, sender, index), bytes) in changes.leaves_bytes {
-        let key = [&[LEAVES_BYTES][..], &height.to_be_bytes(), &sender.0, &index.to_be_bytes()].concat();
+        let key = row_key_bytes(RowKey::LeavesBytes(height, sender, index));
         rows.push(Row { key, value: bytes.map(|b| b.as_ref().clone()) });
     }
     rows
@@ -282,7 +333,7 @@ impl Answers<'_> {
 /// Runs one step: the step of the momentum before the request's (verdicts, finality, bonds released, payouts)
 /// if it has not run, then the send received (if any) at the request's momentum. The answer is `{"need": …}` or `{"done": …}`.
 pub(crate) fn step(state: &[u8], stored: &[u8], request: &Request) -> Result<serde_json::Value, Failure> {
-    let mut settlement = settlement(state, stored, &request.parameters)?;
+    let mut settlement = settlement(state, stored, request)?;
     let answers = Answers {
         timestamps: request.timestamps.iter().map(|a| (a.height, a.timestamp)).collect(),
         momentums: request.momentums.iter().map(|a| (a.height, a)).collect(),
@@ -340,8 +391,9 @@ pub(crate) fn step(state: &[u8], stored: &[u8], request: &Request) -> Result<ser
         Some(payout)
     });
     payouts.extend(payout);
-    let needs = answers.needs.into_inner();
-    if !needs.timestamps.is_empty() || !needs.momentums.is_empty() {
+    let mut needs = answers.needs.into_inner();
+    needs.rows = settlement.rows_missing().into_iter().map(|key| RowKeyBytes(row_key_bytes(key))).collect();
+    if needs.any() {
         return Ok(serde_json::json!({ "need": needs }));
     }
     let rows = changed_rows(settlement.take_stored_changes());
@@ -360,12 +412,19 @@ pub(crate) fn check_send(request: &Request) -> Result<Result<(), String>, Failur
     Ok(zr_settlement::inbox::check_send(SendRules::from(&request.parameters), send))
 }
 
-/// Answers the request's `embedded.rollup.*` method from the state.
+/// Answers the request's `embedded.rollup.*` method from the state: `{"answer": …}`, or `{"need": {"rows": …}}`
+/// when it read rows not passed.
 pub(crate) fn query(
     state: &[u8],
     stored: &[u8],
     request: &Request,
 ) -> Result<Result<serde_json::Value, String>, Failure> {
-    let settlement = settlement(state, stored, &request.parameters)?;
-    Ok(zr_settlement::query::query(&settlement, &request.method, &request.params))
+    let settlement = settlement(state, stored, request)?;
+    let answer = zr_settlement::query::query(&settlement, &request.method, &request.params);
+    let rows: Vec<RowKeyBytes> =
+        settlement.rows_missing().into_iter().map(|key| RowKeyBytes(row_key_bytes(key))).collect();
+    if !rows.is_empty() {
+        return Ok(Ok(serde_json::json!({ "need": Needs { rows, ..Needs::default() } })));
+    }
+    Ok(answer.map(|answer| serde_json::json!({ "answer": answer })))
 }

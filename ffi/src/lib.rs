@@ -354,9 +354,10 @@ pub unsafe extern "C" fn zr_decode_payload(data: *const u8, data_len: usize, out
 
 /// Runs the inbox contract on a send it receives and on the momentum it is at (`zr_settlement::inbox`, the
 /// rules the devnet's inbox runs): `state` is the settlement state kept by the caller (empty before the first
-/// step), `stored` its stored rows framed as `docs/spork.md` writes, `request` the JSON request (parameters,
-/// `at`, `steppedTo`, the `send` in go-zenon's JSON, the inbox's `balances`, and the L1 answers asked for).
-/// [`ZR_OK`] with `{"need": {"timestamps": [..], "momentums": [..]}}` (call again with those answered) or
+/// step), `stored` the stored rows asked for, framed as `docs/spork.md` writes, `request` the JSON request
+/// (parameters, `at`, `steppedTo`, the `send` in go-zenon's JSON, the inbox's `balances`, and the answers asked
+/// for: L1's, and `absentRows`, the rows asked for that the caller holds none at). [`ZR_OK`] with
+/// `{"need": {"timestamps": [..], "momentums": [..], "rows": [..]}}` (call again with those answered) or
 /// `{"done": {"state", "stored", "steppedTo", "payouts"}}`.
 ///
 /// # Safety
@@ -403,8 +404,9 @@ pub unsafe extern "C" fn zr_inbox_check_send(request: *const u8, request_len: us
 }
 
 /// Answers an `embedded.rollup.*` JSON-RPC call (the request's `method` and positional `params`) from the
-/// settlement state and its stored rows: [`ZR_OK`] with the answer's JSON, or [`ZR_REFUSED`] with what is
-/// wrong with the call.
+/// settlement state and the stored rows passed: [`ZR_OK`] with `{"answer": …}`, or `{"need": {"rows": [..]}}`
+/// (call again with those rows passed or listed in `absentRows`), or [`ZR_REFUSED`] with what is wrong with the
+/// call.
 ///
 /// # Safety
 /// Each pointer must be null or point at its length of readable bytes; `out` at a writable [`ZrBytes`].

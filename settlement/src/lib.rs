@@ -18,7 +18,7 @@ mod stored;
 pub use checks::{check_claim, check_withdrawal_proof};
 pub use judge::{Judgement, judge_dispute, steps_of};
 pub use refusal::Refusal;
-pub use state::{L1View, Payout, Settlement, StoredChanges};
+pub use state::{L1View, Payout, RowKey, Settlement, StoredChanges};
 pub use stored::Stored;
 pub use zr_common::rollup::settlement::Parameters;
 pub use zr_protocol::Verifier;

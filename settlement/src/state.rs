@@ -131,6 +131,17 @@ pub struct StoredChanges {
     pub leaves_bytes: Vec<((u64, Address, u32), StoredBytes)>,
 }
 
+/// The key of a row of the settlement's stored maps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RowKey {
+    /// A withdrawal paid, by its rollup transaction.
+    Paid(Hash),
+    /// A challenge part's bytes: (id, challenger, index).
+    ChallengeBytes(Hash, Address, u32),
+    /// A leaves part's bytes: (height, sender, index).
+    LeavesBytes(u64, Address, u32),
+}
+
 /// A stored part's bytes now, `None` where removed.
 pub type StoredBytes = Option<Arc<Vec<u8>>>;
 
@@ -962,6 +973,33 @@ impl Settlement {
     /// Puts back a leaves part's bytes, as stored.
     pub fn restore_leaves_bytes(&mut self, height: u64, sender: Address, index: u32, bytes: Vec<u8>) {
         self.leaves_bytes.restore((height, sender, index), bytes);
+    }
+
+    /// From now on the stored maps' rows are loaded on demand: a row neither restored nor answered absent
+    /// ([`Settlement::restore_absent`]) reads as absent and is listed by [`Settlement::rows_missing`], and what
+    /// was decided with it must be discarded and decided again with the row answered.
+    pub fn rows_on_demand(&mut self) {
+        self.paid.on_demand();
+        self.challenge_bytes.on_demand();
+        self.leaves_bytes.on_demand();
+    }
+
+    /// The rows read that the adapter has not answered yet.
+    pub fn rows_missing(&self) -> Vec<RowKey> {
+        let paid = self.paid.missing().into_iter().map(RowKey::Paid);
+        let challenge =
+            self.challenge_bytes.missing().into_iter().map(|(id, from, i)| RowKey::ChallengeBytes(id, from, i));
+        let leaves = self.leaves_bytes.missing().into_iter().map(|(h, from, i)| RowKey::LeavesBytes(h, from, i));
+        paid.chain(challenge).chain(leaves).collect()
+    }
+
+    /// Notes that the adapter holds no row at `key`.
+    pub fn restore_absent(&mut self, key: RowKey) {
+        match key {
+            RowKey::Paid(tx_hash) => self.paid.restore_absent(tx_hash),
+            RowKey::ChallengeBytes(id, from, index) => self.challenge_bytes.restore_absent((id, from, index)),
+            RowKey::LeavesBytes(height, from, index) => self.leaves_bytes.restore_absent((height, from, index)),
+        }
     }
 
     /// Whether `address` has a bond that covers new claims and challenges: not unbonding, and (after fines) at

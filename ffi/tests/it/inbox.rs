@@ -50,14 +50,27 @@ fn step(state: &[u8], stored: &[u8], request: &[u8]) -> (i32, Value) {
     (code, value)
 }
 
-fn query(state: &[u8], method: &str, params_json: Value) -> (i32, Value) {
-    let request =
-        serde_json::to_vec(&json!({"parameters": params(), "method": method, "params": params_json})).unwrap();
+/// A query with `rows` passed (framed) and more fields in `extra`: the code and the whole output.
+fn query_with(state: &[u8], rows: &[u8], method: &str, params_json: Value, extra: Value) -> (i32, Value) {
+    let mut request = json!({"parameters": params(), "method": method, "params": params_json});
+    if let (Some(object), Value::Object(more)) = (request.as_object_mut(), extra) {
+        object.extend(more);
+    }
+    let request = serde_json::to_vec(&request).unwrap();
     let (code, out) = call(|out| unsafe {
-        zr_inbox_query(state.as_ptr(), state.len(), std::ptr::null(), 0, request.as_ptr(), request.len(), out)
+        zr_inbox_query(state.as_ptr(), state.len(), rows.as_ptr(), rows.len(), request.as_ptr(), request.len(), out)
     });
     let value = serde_json::from_slice(&out).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&out).into()));
     (code, value)
+}
+
+/// A query that reads no stored rows: the code and the answer.
+fn query(state: &[u8], method: &str, params_json: Value) -> (i32, Value) {
+    let (code, out) = query_with(state, &[], method, params_json, json!({}));
+    match code {
+        ZR_OK => (code, out["answer"].clone()),
+        _ => (code, out),
+    }
 }
 
 fn state_of(done: &Value) -> Vec<u8> {
@@ -94,7 +107,7 @@ fn a_step_asks_l1_what_it_needs_and_records_once_answered() {
 
     let claim = send(&executor, 2, claim_payload(&executor, 3, 1_003), 0);
     let (code, need) = step(&state, &[], &request(6, 4, Some(&claim), json!({})));
-    assert_eq!((code, &need), (ZR_OK, &json!({"need": {"timestamps": [3], "momentums": []}})));
+    assert_eq!((code, &need), (ZR_OK, &json!({"need": {"timestamps": [3], "momentums": [], "rows": []}})));
     let answered = request(6, 4, Some(&claim), json!({"timestamps": [{"height": 3, "timestamp": 1_003}]}));
     let (code, done) = step(&state, &[], &answered);
     assert_eq!(code, ZR_OK, "{done}");
@@ -128,6 +141,30 @@ fn payouts_are_paid_from_the_balance_the_caller_gives() {
     let payouts = &paid["done"]["payouts"];
     assert_eq!(payouts[0]["recipient"], json!(executor.address()), "{payouts}");
     assert_eq!(payouts[0]["amount"], MIN_BOND.to_string(), "{payouts}");
+}
+
+/// Stored rows are read on demand: a read of a row not passed asks for it by key, and the answer follows what
+/// the caller passes (the row, or the key among the absent).
+#[test]
+fn rows_are_asked_for_by_key_and_read_once_passed() {
+    use base64::Engine;
+    let tx = Hash([5; 32]);
+    let key = [&[0u8][..], &tx.0].concat();
+    let (code, need) = query_with(&[], &[], "embedded.rollup.getWithdrawal", json!([tx]), json!({}));
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&key);
+    assert_eq!((code, &need), (ZR_OK, &json!({"need": {"timestamps": [], "momentums": [], "rows": [encoded]}})));
+    let absent = json!({"absentRows": [encoded]});
+    let (_, answer) = query_with(&[], &[], "embedded.rollup.getWithdrawal", json!([tx]), absent);
+    assert_eq!(answer, json!({"answer": null}));
+    let block = Hash([6; 32]);
+    let framed = [&(key.len() as u32).to_le_bytes()[..], &key, &32u32.to_le_bytes(), &block.0].concat();
+    let (_, answer) = query_with(&[], &framed, "embedded.rollup.getWithdrawal", json!([tx]), json!({}));
+    assert_eq!(answer, json!({"answer": {"paid": true, "l1Block": block}}));
+    // A row whose key is of no map, or a paid row of the wrong size, does not decode.
+    let junk = [&2u32.to_le_bytes()[..], &[9, 9], &0u32.to_le_bytes()].concat();
+    assert_eq!(query_with(&[], &junk, "embedded.rollup.getFinal", json!([]), json!({})).0, ZR_ERR_DECODE);
+    let short = [&(key.len() as u32).to_le_bytes()[..], &key, &1u32.to_le_bytes(), &[1]].concat();
+    assert_eq!(query_with(&[], &short, "embedded.rollup.getFinal", json!([]), json!({})).0, ZR_ERR_DECODE);
 }
 
 #[test]

@@ -6,7 +6,9 @@ import (
 	"github.com/zenon-network/go-zenon/chain"
 	"github.com/zenon-network/go-zenon/common/types"
 	"github.com/zenon-network/go-zenon/rpc/api"
+	"github.com/zenon-network/go-zenon/vm/constants"
 	"github.com/zenon-network/go-zenon/vm/embedded/definition"
+	"github.com/zenon-network/go-zenon/vm/embedded/implementation"
 	"github.com/zenon-network/go-zenon/vm/embedded/zrffi"
 	"github.com/zenon-network/go-zenon/zenon"
 )
@@ -37,19 +39,38 @@ func (a *RollupApi) query(method string, params ...interface{}) (json.RawMessage
 	if params == nil {
 		params = []interface{}{}
 	}
-	request, err := json.Marshal(map[string]interface{}{
-		"parameters": json.RawMessage(parameters),
-		"method":     "embedded.rollup." + method,
-		"params":     params,
-	})
-	if err != nil {
-		return nil, err
+	rows := &implementation.RollupRows{}
+	for round := 0; round < 8; round++ {
+		request, err := json.Marshal(map[string]interface{}{
+			"parameters": json.RawMessage(parameters),
+			"method":     "embedded.rollup." + method,
+			"params":     params,
+			"absentRows": append([][]byte{}, rows.Absent...),
+		})
+		if err != nil {
+			return nil, err
+		}
+		output, err := zrffi.InboxQuery(store.State, rows.Framed(), request)
+		if err != nil {
+			return nil, err
+		}
+		var answer struct {
+			Answer json.RawMessage `json:"answer"`
+			Need   *struct {
+				Rows [][]byte `json:"rows"`
+			} `json:"need"`
+		}
+		if err := json.Unmarshal(output, &answer); err != nil {
+			return nil, err
+		}
+		if answer.Need == nil {
+			return answer.Answer, nil
+		}
+		if err := rows.Read(context.Storage(), answer.Need.Rows); err != nil {
+			return nil, err
+		}
 	}
-	answer, err := zrffi.InboxQuery(store.State, zrffi.FrameRows(store.RowKeys, store.RowValues), request)
-	if err != nil {
-		return nil, err
-	}
-	return json.RawMessage(answer), nil
+	return nil, constants.ErrRollupUnanswered
 }
 
 // GetParameters is the settlement's parameters.

@@ -31,17 +31,16 @@ func RollupParameters(chainIdentifier uint64) ([]byte, error) {
 	return []byte(parameters), nil
 }
 
-// RollupStore is the inbox's storage as the settlement library reads and writes it.
+// RollupStore is the inbox's state as the settlement library reads it; the stored rows are read one by one, as
+// the library asks for them (GetRollupRow).
 type RollupStore struct {
 	// State is the settlement state (empty before the first step).
 	State []byte
 	// SteppedTo is the last momentum whose step ran.
 	SteppedTo uint64
-	// RowKeys and RowValues are the stored rows, in key order.
-	RowKeys, RowValues [][]byte
 }
 
-// GetRollupStore reads the inbox's storage.
+// GetRollupStore reads the inbox's state.
 func GetRollupStore(context db.DB) (*RollupStore, error) {
 	state, err := context.Get(rollupStateKey)
 	if err != nil {
@@ -55,17 +54,16 @@ func GetRollupStore(context db.DB) (*RollupStore, error) {
 	if len(stepped) == 8 {
 		store.SteppedTo = binary.BigEndian.Uint64(stepped)
 	}
-	iterator := context.NewIterator(rollupRowPrefix)
-	defer iterator.Release()
-	for iterator.Next() {
-		key := iterator.Key()
-		if len(key) <= len(rollupRowPrefix) {
-			continue
-		}
-		store.RowKeys = append(store.RowKeys, append([]byte{}, key[len(rollupRowPrefix):]...))
-		store.RowValues = append(store.RowValues, append([]byte{}, iterator.Value()...))
+	return store, nil
+}
+
+// GetRollupRow reads the stored row at key: its value, or nil when there is none.
+func GetRollupRow(context db.DB, key []byte) ([]byte, error) {
+	value, err := context.Get(append(append([]byte{}, rollupRowPrefix...), key...))
+	if err != nil || len(value) == 0 {
+		return nil, err
 	}
-	return store, iterator.Error()
+	return value, nil
 }
 
 // SaveRollupState writes the settlement state and the momentum whose step ran last.

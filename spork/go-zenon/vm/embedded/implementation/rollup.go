@@ -1,6 +1,7 @@
 package implementation
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/zenon-network/go-zenon/chain/nom"
 	"github.com/zenon-network/go-zenon/common"
+	"github.com/zenon-network/go-zenon/common/db"
 	"github.com/zenon-network/go-zenon/common/types"
 	"github.com/zenon-network/go-zenon/vm/constants"
 	"github.com/zenon-network/go-zenon/vm/embedded/definition"
@@ -68,6 +70,7 @@ func (p *RollupMethod) ValidateSendBlock(block *nom.AccountBlock) error {
 type rollupNeed struct {
 	Timestamps []uint64 `json:"timestamps"`
 	Momentums  []uint64 `json:"momentums"`
+	Rows       [][]byte `json:"rows"`
 }
 
 type rollupPayout struct {
@@ -118,6 +121,7 @@ type rollupRequest struct {
 	Balances   []rollupBalance   `json:"balances"`
 	Timestamps []rollupTimestamp `json:"timestamps"`
 	Momentums  []rollupMomentum  `json:"momentums"`
+	AbsentRows [][]byte          `json:"absentRows"`
 }
 
 // ReceiveBlock hands the send to the settlement library with the inbox's state, at the momentum that confirmed
@@ -138,7 +142,7 @@ func (p *RollupMethod) ReceiveBlock(context vm_context.AccountVmContext, sendBlo
 	balances, err := context.GetBalanceMap()
 	common.DealWithErr(err)
 	request := rollupRequest{Parameters: parameters, At: momentum.Height, SteppedTo: store.SteppedTo, Send: sendBlock,
-		Balances: []rollupBalance{}, Timestamps: []rollupTimestamp{}, Momentums: []rollupMomentum{}}
+		Balances: []rollupBalance{}, Timestamps: []rollupTimestamp{}, Momentums: []rollupMomentum{}, AbsentRows: [][]byte{}}
 	for _, token := range sortedTokens(balances) {
 		amount := new(big.Int).Set(balances[token])
 		// The library adds the send's amount to the inbox's funds itself.
@@ -147,7 +151,7 @@ func (p *RollupMethod) ReceiveBlock(context vm_context.AccountVmContext, sendBlo
 		}
 		request.Balances = append(request.Balances, rollupBalance{Token: token, Amount: amount.String()})
 	}
-	stored := zrffi.FrameRows(store.RowKeys, store.RowValues)
+	rows := &RollupRows{}
 
 	var done *rollupDone
 	for round := 0; done == nil; round++ {
@@ -156,7 +160,7 @@ func (p *RollupMethod) ReceiveBlock(context vm_context.AccountVmContext, sendBlo
 		}
 		encoded, err := json.Marshal(request)
 		common.DealWithErr(err)
-		output, err := zrffi.InboxStep(store.State, stored, encoded)
+		output, err := zrffi.InboxStep(store.State, rows.Framed(), encoded)
 		if err != nil {
 			rollupLog.Error("the settlement library failed", "send", sendBlock.Hash, "reason", err)
 			return nil, err
@@ -166,11 +170,15 @@ func (p *RollupMethod) ReceiveBlock(context vm_context.AccountVmContext, sendBlo
 			return nil, fmt.Errorf("the settlement library answered %q: %w", output, err)
 		}
 		if answer.Need != nil {
-			asked := len(request.Timestamps) + len(request.Momentums)
+			asked := len(request.Timestamps) + len(request.Momentums) + rows.Answered()
 			if err := answerRollup(context, &request, answer.Need); err != nil {
 				return nil, err
 			}
-			if len(request.Timestamps)+len(request.Momentums) == asked {
+			if err := rows.Read(context.Storage(), answer.Need.Rows); err != nil {
+				return nil, err
+			}
+			request.AbsentRows = append([][]byte{}, rows.Absent...)
+			if len(request.Timestamps)+len(request.Momentums)+rows.Answered() == asked {
 				return nil, constants.ErrRollupUnanswered
 			}
 			continue
@@ -264,6 +272,52 @@ func answerRollup(context vm_context.AccountVmContext, request *rollupRequest, n
 		request.Momentums = append(request.Momentums, answer)
 	}
 	return nil
+}
+
+// RollupRows are the inbox's stored rows the settlement library asked for: those held, and the keys of those
+// that are not.
+type RollupRows struct {
+	Keys, Values [][]byte
+	Absent       [][]byte
+}
+
+// Read reads the rows at keys not read yet.
+func (r *RollupRows) Read(storage db.DB, keys [][]byte) error {
+	for _, key := range keys {
+		if r.has(key) {
+			continue
+		}
+		value, err := definition.GetRollupRow(storage, key)
+		if err != nil {
+			return err
+		}
+		if value == nil {
+			r.Absent = append(r.Absent, key)
+			continue
+		}
+		r.Keys = append(r.Keys, key)
+		r.Values = append(r.Values, value)
+	}
+	return nil
+}
+
+// Answered is how many rows were read, held or not.
+func (r *RollupRows) Answered() int {
+	return len(r.Keys) + len(r.Absent)
+}
+
+// Framed lays the rows held out for the library.
+func (r *RollupRows) Framed() []byte {
+	return zrffi.FrameRows(r.Keys, r.Values)
+}
+
+func (r *RollupRows) has(key []byte) bool {
+	for _, known := range append(append([][]byte{}, r.Keys...), r.Absent...) {
+		if bytes.Equal(known, key) {
+			return true
+		}
+	}
+	return false
 }
 
 func sortedTokens(balances map[types.ZenonTokenStandard]*big.Int) []types.ZenonTokenStandard {
