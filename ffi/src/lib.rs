@@ -352,6 +352,24 @@ pub unsafe extern "C" fn zr_decode_payload(data: *const u8, data_len: usize, out
     }
 }
 
+/// The inbox calls' inputs, each a pointer and a length: the settlement state, the stored rows passed and the
+/// JSON request.
+///
+/// # Safety
+/// As [`input`], for each.
+unsafe fn inbox_inputs<'a>(
+    state: (*const u8, usize),
+    stored: (*const u8, usize),
+    request: (*const u8, usize),
+) -> Result<(&'a [u8], &'a [u8], inbox::Request), Failure> {
+    // SAFETY: the caller's promises, passed on.
+    unsafe {
+        let state = input(state.0, state.1, "state")?;
+        let stored = input_up_to(stored.0, stored.1, "stored rows", MAX_STORED_LEN)?;
+        Ok((state, stored, inbox::request(input(request.0, request.1, "request")?)?))
+    }
+}
+
 /// Runs the inbox contract on a send it receives and on the momentum it is at (`zr_settlement::inbox`, the
 /// rules the devnet's inbox runs): `state` is the settlement state kept by the caller (empty before the first
 /// step), `stored` the stored rows asked for, framed as `docs/spork.md` writes, `request` the JSON request
@@ -375,9 +393,8 @@ pub unsafe extern "C" fn zr_inbox_step(
     // SAFETY: the caller's promises, passed on.
     unsafe {
         boundary(out, || {
-            let state = input(state, state_len, "state")?;
-            let stored = input_up_to(stored, stored_len, "stored rows", MAX_STORED_LEN)?;
-            let request = inbox::request(input(request, request_len, "request")?)?;
+            let (state, stored, request) =
+                inbox_inputs((state, state_len), (stored, stored_len), (request, request_len))?;
             let _judging = JUDGING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             Ok((ZR_OK, inbox::step(state, stored, &request)?.to_string().into_bytes()))
         })
@@ -423,9 +440,8 @@ pub unsafe extern "C" fn zr_inbox_query(
     // SAFETY: the caller's promises, passed on.
     unsafe {
         boundary(out, || {
-            let state = input(state, state_len, "state")?;
-            let stored = input_up_to(stored, stored_len, "stored rows", MAX_STORED_LEN)?;
-            let request = inbox::request(input(request, request_len, "request")?)?;
+            let (state, stored, request) =
+                inbox_inputs((state, state_len), (stored, stored_len), (request, request_len))?;
             match inbox::query(state, stored, &request)? {
                 Ok(answer) => Ok((ZR_OK, answer.to_string().into_bytes())),
                 Err(reason) => Ok((ZR_REFUSED, reason.into_bytes())),
