@@ -221,11 +221,11 @@ impl Chain {
             .entry(Address::INBOX)
             .or_insert_with(|| inner.confirmed.get(&Address::INBOX).cloned().unwrap_or_default());
         let mut funds = crate::embedded::InboxState(inbox_state.clone());
+        let verdicts = zr_settlement::inbox::Verdicts { work: &mut work, judge: &mut judge };
         payouts.extend(zr_settlement::inbox::step_momentum(
             &mut settlement,
             height,
-            &mut work,
-            &mut judge,
+            Some(verdicts),
             &mut funds,
             usize::MAX,
         ));

@@ -31,6 +31,7 @@ extern "C" {
 
 #define ZR_MAX_INPUT_LEN 8388608
 #define ZR_MAX_STORED_LEN 268435456
+#define ZR_MAX_REQUEST_LEN 67108864
 
 /* Bytes the library allocated; empty is {NULL, 0}. */
 typedef struct zr_bytes {
@@ -68,7 +69,7 @@ int32_t zr_decode_payload(const uint8_t *data, size_t data_len, zr_bytes *out);
 
 /* The inbox contract (docs/spork.md): the settlement state kept by the caller (empty before the first step), the
  * stored rows asked for, framed (u32 LE key length, key, u32 LE value length, value; at most ZR_MAX_STORED_LEN
- * bytes) and a JSON request. ZR_OK with {"need": {"timestamps": [...], "momentums": [...], "rows": [...]}} (call
+ * bytes) and a JSON request (at most ZR_MAX_REQUEST_LEN bytes). ZR_OK with {"need": {"timestamps": [...], "momentums": [...], "rows": [...]}} (call
  * again with them answered; rows the caller holds none at go in "absentRows") or {"done": {"state", "stored",
  * "steppedTo", "payouts"}}. */
 int32_t zr_inbox_step(const uint8_t *state, size_t state_len, const uint8_t *stored, size_t stored_len,

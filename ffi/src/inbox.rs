@@ -35,6 +35,10 @@ pub const MAX_PAYOUTS_PER_STEP: usize = 16;
 /// Momentum steps one receive runs at most (an hour of momentums): after a longer quiet, the last ones.
 pub const MAX_STEPS_PER_RECEIVE: u64 = 360;
 
+/// Verdicts one receive reaches at most, over all its steps (each reads a claimed momentum, which comes with the
+/// request): a step after that leaves the challenges waiting for the next receive.
+pub const MAX_VERDICTS_PER_RECEIVE: usize = 8;
+
 /// The largest settlement state read (its records are bounded: settled claims and refusals are pruned).
 pub const MAX_STATE_LEN: usize = zr_common::codec::GLOBAL_DECODE_LIMIT;
 
@@ -356,6 +360,7 @@ pub(crate) fn step(state: &[u8], stored: &[u8], request: &Request) -> Result<ser
         false => request.stepped_to.saturating_add(1).max(due.saturating_sub(MAX_STEPS_PER_RECEIVE - 1)),
     };
     let mut stepped_to = request.stepped_to.max(due.min(first.saturating_sub(1)));
+    let mut judged = 0usize;
     for height in first..=due {
         // A momentum not read yet costs one unit here, so this (discarded) run goes on to the challenges after it
         // and asks for their momentums too: one round of questions, not one per challenge.
@@ -371,15 +376,14 @@ pub(crate) fn step(state: &[u8], stored: &[u8], request: &Request) -> Result<ser
                     Err(reason) => Judgement::CannotJudge(format!("cannot start a VM: {reason}")),
                 }
             };
+        // One receive reaches at most MAX_VERDICTS_PER_RECEIVE verdicts (the momentums they read come with the
+        // request): after a quiet, later steps leave the rest waiting for the next receive.
+        let waiting = settlement.waiting();
+        let verdicts = (judged < MAX_VERDICTS_PER_RECEIVE)
+            .then_some(zr_settlement::inbox::Verdicts { work: &mut work, judge: &mut judge });
         let room = MAX_PAYOUTS_PER_STEP.saturating_sub(payouts.len());
-        payouts.extend(zr_settlement::inbox::step_momentum(
-            &mut settlement,
-            height,
-            &mut work,
-            &mut judge,
-            &mut funds,
-            room,
-        ));
+        payouts.extend(zr_settlement::inbox::step_momentum(&mut settlement, height, verdicts, &mut funds, room));
+        judged += waiting.saturating_sub(settlement.waiting());
         stepped_to = height;
     }
     let payout = request.send.as_ref().and_then(|send| {

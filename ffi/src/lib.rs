@@ -60,6 +60,9 @@ pub const MAX_INPUT_LEN: usize = codec::GLOBAL_DECODE_LIMIT;
 ///
 /// [`MAX_CHALLENGE_BYTES_HELD`]: zr_common::rollup::settlement::MAX_CHALLENGE_BYTES_HELD
 pub const MAX_STORED_LEN: usize = 256 * 1024 * 1024;
+/// The longest inbox request read: the claimed momentums a receive judges come with it (the inbox's sends of each,
+/// up to 100 blocks of 16 KiB, in JSON), for at most 8 verdicts (`MAX_VERDICTS_PER_RECEIVE`).
+pub const MAX_REQUEST_LEN: usize = 64 * 1024 * 1024;
 /// The longest settlement parameters read.
 pub const MAX_PARAMETERS_LEN: usize = 64 * 1024;
 /// The longest claim record read (one is a few hundred bytes).
@@ -366,7 +369,7 @@ unsafe fn inbox_inputs<'a>(
     unsafe {
         let state = input(state.0, state.1, "state")?;
         let stored = input_up_to(stored.0, stored.1, "stored rows", MAX_STORED_LEN)?;
-        Ok((state, stored, inbox::request(input(request.0, request.1, "request")?)?))
+        Ok((state, stored, inbox::request(input_up_to(request.0, request.1, "request", MAX_REQUEST_LEN)?)?))
     }
 }
 

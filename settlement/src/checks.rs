@@ -69,5 +69,45 @@ pub fn check_withdrawal_proof(final_root: &Hash, proof: &WithdrawalProof) -> Res
         Ok(_) => return Err(Refusal::WithdrawalNotProven),
         Err(e) => return Err(Refusal::WithdrawalProof(e.to_string())),
     }
-    zr_protocol::state::decode_value("withdrawal", &proof.value).map_err(|e| Refusal::WithdrawalValue(e.to_string()))
+    let withdrawal: zr_protocol::Withdrawal = zr_protocol::state::decode_value("withdrawal", &proof.value)
+        .map_err(|e| Refusal::WithdrawalValue(e.to_string()))?;
+    if withdrawal.recipient.kind() != Some(zr_common::AddressKind::User) {
+        return Err(Refusal::RecipientNotUser(withdrawal.recipient));
+    }
+    Ok(withdrawal)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use zr_common::{Address, TokenStandard};
+    use zr_protocol::{StateKey, Tree, Withdrawal};
+
+    use super::*;
+
+    fn proven(recipient: Address) -> (Hash, WithdrawalProof) {
+        let tx_hash = Hash([5; 32]);
+        let value =
+            zr_common::codec::encode(&Withdrawal { recipient, token: TokenStandard::ZNN, amount: 7, height: 9 });
+        let key = StateKey::Withdrawal { tx_hash }.hash();
+        let mut tree = Tree::default();
+        tree.set(key, Some(Arc::new(value.clone()))).unwrap();
+        let proof = WithdrawalProof { tx_hash, height: 9, value, proof: tree.prove(&key).unwrap() };
+        (tree.root(), proof)
+    }
+
+    /// A withdrawal to a contract address is refused for good: go-zenon would refuse the paying send, undo the
+    /// receive and refund the proof's block its amount, which the rollup had credited as a deposit (a deposit
+    /// minted from nothing, again with every proof sent).
+    #[test]
+    fn attack_a_withdrawal_to_a_contract_address_is_never_paid() {
+        let user = Address::from_public_key(&[3; 32]);
+        let (root, proof) = proven(user);
+        assert_eq!(check_withdrawal_proof(&root, &proof).map(|w| w.recipient), Ok(user));
+        for contract in [Address::INBOX, Address::PLASMA, Address([0x01; 20]), Address([0x02; 20])] {
+            let (root, proof) = proven(contract);
+            assert_eq!(check_withdrawal_proof(&root, &proof), Err(Refusal::RecipientNotUser(contract)));
+        }
+    }
 }

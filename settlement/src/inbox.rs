@@ -48,6 +48,12 @@ impl From<&Parameters> for SendRules {
 /// pays back what they carried, and the ordering rule skips them.
 pub fn check_send(rules: SendRules, block: &AccountBlock) -> Result<(), String> {
     let SendRules { min_bond, da_deposit, part_deposit } = rules;
+    if block.amount > 0 && !matches!(block.token_standard, TokenStandard::ZNN | TokenStandard::QSR) {
+        return Err(format!(
+            "the inbox holds ZNN and QSR only; {} of {} cannot be deposited, bonded or paid back",
+            block.amount, block.token_standard
+        ));
+    }
     match block.data.split_first() {
         Some((&BOND_TAG, [])) if block.token_standard == TokenStandard::ZNN && block.amount >= min_bond => Ok(()),
         Some((&BOND_TAG, [])) => {
@@ -190,18 +196,28 @@ pub fn pay_owed(settlement: &mut Settlement, funds: &mut dyn InboxFunds, max: us
     paying
 }
 
-/// The step of momentum `at`, once its sends are applied: the waiting challenges judged (`work` prices a claim's
-/// momentum, `judge` decides, see [`Settlement::judge`]), finality settled, bonds whose delay passed released,
-/// and what is owed paid from `funds` (at most `max_payouts`, see [`pay_owed`]): the payouts to send now.
+/// How a momentum's step judges: `work` prices a claim's momentum, `judge` decides (see [`Settlement::judge`]).
+pub struct Verdicts<'a> {
+    /// What judging a claim at a height costs.
+    pub work: &'a mut dyn FnMut(u64) -> u64,
+    /// The decision on a dispute of a claim.
+    pub judge: &'a mut dyn FnMut(&Dispute, &ClaimRecord, &Parameters) -> Judgement,
+}
+
+/// The step of momentum `at`, once its sends are applied: the waiting challenges judged (unless `verdicts` is
+/// `None`: they wait, and no height they hold becomes final), finality settled, bonds whose delay passed
+/// released, and what is owed paid from `funds` (at most `max_payouts`, see [`pay_owed`]): the payouts to send
+/// now.
 pub fn step_momentum(
     settlement: &mut Settlement,
     at: u64,
-    work: &mut dyn FnMut(u64) -> u64,
-    judge: &mut dyn FnMut(&Dispute, &ClaimRecord, &Parameters) -> Judgement,
+    verdicts: Option<Verdicts<'_>>,
     funds: &mut dyn InboxFunds,
     max_payouts: usize,
 ) -> Vec<Payout> {
-    settlement.judge(at, work, judge);
+    if let Some(Verdicts { work, judge }) = verdicts {
+        settlement.judge(at, work, judge);
+    }
     settlement.settle(at);
     settlement.release_bonds(at);
     pay_owed(settlement, funds, max_payouts)

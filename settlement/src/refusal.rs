@@ -186,6 +186,10 @@ pub enum Refusal {
     /// A withdrawal value that does not decode.
     #[error("the withdrawal does not decode: {0}")]
     WithdrawalValue(String),
+    /// A withdrawal to an address L1 cannot pay by a contract send (only user accounts can be paid: a send to a
+    /// contract address would fail on go-zenon and take the whole receive with it).
+    #[error("the withdrawal pays {0}, which is not a user account: L1 pays user accounts only")]
+    RecipientNotUser(zr_common::Address),
     /// A withdrawal the inbox cannot cover.
     #[error("the inbox holds less {token} than the withdrawal of {tx_hash}")]
     Unpayable {

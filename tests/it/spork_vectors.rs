@@ -468,7 +468,8 @@ fn run_scenario(sends: &[ScenarioSend], poke_at: u64, withdrawal: Hash) -> serde
         let mut judge = |dispute: &_, claim: &_, params: &_| {
             judge_dispute(dispute, claim, params, claimed(claim.height), VM.as_ref())
         };
-        paid.extend(step_momentum(&mut settlement, height, &mut work, &mut judge, &mut funds, usize::MAX));
+        let verdicts = zr_settlement::inbox::Verdicts { work: &mut work, judge: &mut judge };
+        paid.extend(step_momentum(&mut settlement, height, Some(verdicts), &mut funds, usize::MAX));
     }
     let payouts: Vec<Value> =
         paid.iter().map(|p| json!({"recipient": p.recipient, "amount": p.amount.to_string()})).collect();

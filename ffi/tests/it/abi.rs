@@ -184,7 +184,8 @@ fn payloads_are_described() {
 #[test]
 fn a_withdrawal_proof_is_verified_against_the_final_root() {
     let tx_hash = Hash([5; 32]);
-    let withdrawal = Withdrawal { recipient: Address([6; 20]), token: TokenStandard::ZNN, amount: 1_234, height: 9 };
+    let recipient = Address::from_public_key(&[6; 32]);
+    let withdrawal = Withdrawal { recipient, token: TokenStandard::ZNN, amount: 1_234, height: 9 };
     let value = codec::encode(&withdrawal);
     let key = StateKey::Withdrawal { tx_hash }.hash();
     let mut tree = Tree::default();
@@ -199,7 +200,7 @@ fn a_withdrawal_proof_is_verified_against_the_final_root() {
     let (code, out) = verify(tree.root());
     assert_eq!(code, ZR_OK);
     let expected: Vec<u8> =
-        [&[6u8; 20][..], &TokenStandard::ZNN.0, &1_234u128.to_le_bytes(), &9u64.to_le_bytes()].concat();
+        [&recipient.0[..], &TokenStandard::ZNN.0, &1_234u128.to_le_bytes(), &9u64.to_le_bytes()].concat();
     assert_eq!(out, expected);
     let (code, reason) = verify(Hash([8; 32]));
     assert_eq!(code, ZR_REFUSED, "{}", text(&reason));

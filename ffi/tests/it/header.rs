@@ -109,6 +109,7 @@ fn the_headers_constants_are_the_librarys() {
         ("ZR_ERR_VM", i64::from(zr_ffi::ZR_ERR_VM)),
         ("ZR_MAX_INPUT_LEN", zr_ffi::MAX_INPUT_LEN as i64),
         ("ZR_MAX_STORED_LEN", zr_ffi::MAX_STORED_LEN as i64),
+        ("ZR_MAX_REQUEST_LEN", zr_ffi::MAX_REQUEST_LEN as i64),
     ]
     .into();
     assert_eq!(defines, library);

@@ -181,6 +181,12 @@ fn check_send_refuses_what_the_rules_refuse_with_the_reason() {
     assert!(reason.contains("at least"), "{reason}");
     let (code, reason) = check(&send(&executor, 1, vec![UNBOND_TAG], 1));
     assert_eq!(code, ZR_REFUSED, "{reason}");
+    // The inbox holds ZNN and QSR only.
+    let mut other = send(&executor, 1, Vec::new(), 5);
+    other.token_standard = TokenStandard([7; 10]);
+    let (code, reason) = check(&other);
+    assert_eq!(code, ZR_REFUSED, "{reason}");
+    assert!(reason.contains("ZNN and QSR only"), "{reason}");
 }
 
 #[test]

@@ -51,6 +51,11 @@ func (p *RollupMethod) ValidateSendBlock(block *nom.AccountBlock) error {
 	if len(block.Data) > constants.MaxDataLength {
 		return constants.ErrRollupDataTooBig
 	}
+	// The inbox holds ZNN and QSR only (the library reads amounts as 128-bit; other tokens' may be larger).
+	if block.Amount != nil && block.Amount.Sign() != 0 &&
+		block.TokenStandard != types.ZnnTokenStandard && block.TokenStandard != types.QsrTokenStandard {
+		return constants.ErrRollupSendRefused
+	}
 	parameters, err := definition.RollupParameters(block.ChainIdentifier)
 	if err != nil {
 		return err
@@ -143,8 +148,14 @@ func (p *RollupMethod) ReceiveBlock(context vm_context.AccountVmContext, sendBlo
 	common.DealWithErr(err)
 	request := rollupRequest{Parameters: parameters, At: momentum.Height, SteppedTo: store.SteppedTo, Send: sendBlock,
 		Balances: []rollupBalance{}, Timestamps: []rollupTimestamp{}, Momentums: []rollupMomentum{}, AbsentRows: [][]byte{}}
-	for _, token := range sortedTokens(balances) {
-		amount := new(big.Int).Set(balances[token])
+	for _, token := range []types.ZenonTokenStandard{types.ZnnTokenStandard, types.QsrTokenStandard} {
+		// Only ZNN and QSR are the inbox's: sends of other tokens are refused, and a balance of one (sent by a
+		// contract's payout, say) is none of the settlement's business.
+		held, ok := balances[token]
+		if !ok {
+			continue
+		}
+		amount := new(big.Int).Set(held)
 		// The library adds the send's amount to the inbox's funds itself.
 		if token == sendBlock.TokenStandard && sendBlock.Amount != nil {
 			amount.Sub(amount, sendBlock.Amount)
@@ -267,7 +278,12 @@ func answerRollup(context vm_context.AccountVmContext, request *rollupRequest, n
 				return err
 			}
 			answer.Momentum = momentum
-			answer.Blocks = detailed.AccountBlocks
+			// A verdict orders the inbox's sends alone: other blocks (any size, any token) stay out.
+			for _, block := range detailed.AccountBlocks {
+				if block.BlockType == nom.BlockTypeUserSend && block.ToAddress == types.RollupContract {
+					answer.Blocks = append(answer.Blocks, block)
+				}
+			}
 		}
 		request.Momentums = append(request.Momentums, answer)
 	}
@@ -318,19 +334,6 @@ func (r *RollupRows) has(key []byte) bool {
 		}
 	}
 	return false
-}
-
-func sortedTokens(balances map[types.ZenonTokenStandard]*big.Int) []types.ZenonTokenStandard {
-	tokens := make([]types.ZenonTokenStandard, 0, len(balances))
-	for token := range balances {
-		tokens = append(tokens, token)
-	}
-	for i := 1; i < len(tokens); i++ {
-		for j := i; j > 0 && tokens[j].String() < tokens[j-1].String(); j-- {
-			tokens[j], tokens[j-1] = tokens[j-1], tokens[j]
-		}
-	}
-	return tokens
 }
 
 func firstBytes(data []byte, n int) []byte {

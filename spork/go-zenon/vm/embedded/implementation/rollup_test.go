@@ -28,6 +28,21 @@ func TestRollup_aChainWithoutParametersRefusesEverySend(t *testing.T) {
 	}
 }
 
+// The inbox holds ZNN and QSR only: a send of another token, of any size (go-zenon allows 2^255), is refused
+// before the library reads an amount it could not hold, and a balance of one is never passed to it.
+func TestRollup_aSendOfAnotherTokenIsRefused(t *testing.T) {
+	method := &RollupMethod{MethodName: "Inbox"}
+	huge := new(big.Int).Lsh(big.NewInt(1), 200)
+	custom := types.ZenonTokenStandard{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	for _, amount := range []*big.Int{big.NewInt(1), huge} {
+		block := &nom.AccountBlock{ChainIdentifier: 100, ToAddress: types.RollupContract, Data: []byte{},
+			TokenStandard: custom, Amount: amount}
+		if err := method.ValidateSendBlock(block); err != constants.ErrRollupSendRefused {
+			t.Fatalf("a send of %v of another token was not refused: %v", amount, err)
+		}
+	}
+}
+
 // A send pays for its data: the base of a receive that may pay out, and 68 per byte.
 func TestRollup_plasmaFollowsTheData(t *testing.T) {
 	method := &RollupMethod{MethodName: "Inbox"}
