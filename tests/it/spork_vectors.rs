@@ -299,6 +299,11 @@ fn scenarios(case: &TransferCase) -> Vec<(&'static str, Vec<ScenarioSend>, u64)>
         let deposit = parts.len() as u128 * PART_DEPOSIT;
         parts.iter().enumerate().map(|(i, p)| (at, 2, p.clone(), if i == 0 { deposit } else { 0 })).collect()
     };
+    // The same parts, sent by user 1 (the executor) with the same deposit.
+    let copied = |parts: &[Vec<u8>], at: u64| -> Vec<ScenarioSend> {
+        let deposit = parts.len() as u128 * PART_DEPOSIT;
+        parts.iter().enumerate().map(|(i, p)| (at, 1, p.clone(), if i == 0 { deposit } else { 0 })).collect()
+    };
     let da = encode_da_challenge(&DaChallenge { executor: user1.public(), height: 2 });
     // Claims of every height below HEIGHT, each building on the one before, ending at the witnesses' pre-state:
     // those L1 holds by momentum 22 then, the rest with the bundle at HEIGHT (a claim is of a momentum L1 holds).
@@ -372,6 +377,19 @@ fn scenarios(case: &TransferCase) -> Vec<(&'static str, Vec<ScenarioSend>, u64)>
             ]
             .concat(),
             HEIGHT + 14,
+        ),
+        (
+            // The executor, slashed by the verdict, then posts the same challenge itself: refused, for a challenger
+            // needs a live bond, and its deposit paid back.
+            "aSlashedExecutorCannotChallenge",
+            [
+                bonds(),
+                vec![(HEIGHT, 1, case.bundle.clone(), 0), (HEIGHT + 1, 1, case.wrong_claim.clone(), 0)],
+                parts(&case.proving.0, HEIGHT + 2),
+                copied(&case.proving.0, HEIGHT + 3),
+            ]
+            .concat(),
+            HEIGHT + 12,
         ),
         (
             // A withdrawal proven against a final root is paid by the inbox's contract send, once: a second proof

@@ -267,7 +267,7 @@ type rollupScenario struct {
 func TestRollup_agreesWithTheDevnetsSettlement(t *testing.T) {
 	var scenarios []rollupScenario
 	common.FailIfErr(t, json.Unmarshal([]byte(rollupAgreementVectors), &scenarios))
-	common.ExpectTrue(t, len(scenarios) >= 5)
+	common.ExpectTrue(t, len(scenarios) >= 6)
 	for _, scenario := range scenarios {
 		scenario := scenario
 		t.Run(scenario.Name, func(t *testing.T) { replayRollupScenario(t, &scenario) })
