@@ -411,8 +411,8 @@ fn scenarios(case: &TransferCase) -> Vec<(&'static str, Vec<ScenarioSend>, u64)>
     ]
 }
 
-/// Runs a scenario through the settlement as the devnet runs momentums, with the VM judging: the answers after
-/// each momentum's sends (the spork has received them, their momentum's step has not run; `getWithdrawal` asked of
+/// Runs a scenario through the settlement as the devnet runs momentums, with the VM judging: the answers that
+/// changed after each momentum's sends (the spork has received them, their momentum's step has not run; `getWithdrawal` asked of
 /// `withdrawal`) and the payouts.
 fn run_scenario(sends: &[ScenarioSend], poke_at: u64, withdrawal: Hash) -> serde_json::Value {
     use serde_json::{Value, json};
@@ -460,6 +460,7 @@ fn run_scenario(sends: &[ScenarioSend], poke_at: u64, withdrawal: Hash) -> serde
     let mut settlement = Settlement::new(params).unwrap();
     let mut funds = Funds(0);
     let (mut paid, mut steps, mut account_heights) = (Vec::new(), Vec::new(), [1u64, 1]);
+    let mut last = serde_json::Map::new();
     let mut held: std::collections::BTreeMap<u64, Vec<AccountBlock>> = Default::default();
     for height in sends[0].0..=poke_at {
         let now: Vec<&ScenarioSend> = sends.iter().filter(|(at, ..)| *at == height).collect();
@@ -475,7 +476,18 @@ fn run_scenario(sends: &[ScenarioSend], poke_at: u64, withdrawal: Hash) -> serde
             held.entry(height).or_default().push(block);
         }
         if !now.is_empty() || height == poke_at {
-            steps.push(json!({"at": height, "expect": answers(&settlement)}));
+            // Each step lists the answers that changed since the step before (all of them at the first): the Go
+            // test compares every answer, each against the last one listed.
+            let now = answers(&settlement);
+            let changed: serde_json::Map<String, Value> = now
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(method, answer)| last.get(*method) != Some(*answer))
+                .map(|(method, answer)| (method.clone(), answer.clone()))
+                .collect();
+            last = now.as_object().cloned().unwrap_or_default();
+            steps.push(json!({"at": height, "expect": changed}));
         }
         if height == poke_at {
             // Its own step runs with a later receive, which the test does not make.

@@ -83,17 +83,6 @@ const rollupAgreementVectors = `[
       {
         "at": 22,
         "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getChallenges": [],
           "getClaims": [
             {
               "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
@@ -108,28 +97,12 @@ const rollupAgreementVectors = `[
               },
               "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
             }
-          ],
-          "getDaChallenges": [],
-          "getFinal": null,
-          "getOwed": [],
-          "getRefused": [],
-          "getWithdrawal": null
+          ]
         }
       },
       {
         "at": 23,
         "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getChallenges": [],
           "getClaims": [
             {
               "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
@@ -157,56 +130,12 @@ const rollupAgreementVectors = `[
               },
               "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
             }
-          ],
-          "getDaChallenges": [],
-          "getFinal": null,
-          "getOwed": [],
-          "getRefused": [],
-          "getWithdrawal": null
+          ]
         }
       },
       {
         "at": 24,
         "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getChallenges": [],
-          "getClaims": [
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 1,
-              "includedAt": 22,
-              "l1Block": "3280db50c2fbb18558292747ba193c05e71e02f1f75da033eacba48183b79d36",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "0101010101010101010101010101010101010101010101010101010101010101",
-              "prevStateRoot": "0000000000000000000000000000000000000000000000000000000000000000",
-              "status": {
-                "kind": "pending"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 2,
-              "includedAt": 23,
-              "l1Block": "f58331b3907f6923438aa5dbe9c245845eaa758a5f6de104e525c1f0c282d316",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "0202020202020202020202020202020202020202020202020202020202020202",
-              "prevStateRoot": "0101010101010101010101010101010101010101010101010101010101010101",
-              "status": {
-                "kind": "pending"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            }
-          ],
           "getDaChallenges": [
             {
               "challenger": "z1qr4pexnnfaexqqz8nscjjcsajy5hdqfkgadvwx",
@@ -220,8 +149,6 @@ const rollupAgreementVectors = `[
               }
             }
           ],
-          "getFinal": null,
-          "getOwed": [],
           "getRefused": [
             {
               "at": 24,
@@ -229,8 +156,7 @@ const rollupAgreementVectors = `[
               "reason": "this executor's claim for height 2 is recorded already",
               "sender": "z1qzal6c5s9rjnnxd2z7dvdhjxpmmj4fmw56a0mz"
             }
-          ],
-          "getWithdrawal": null
+          ]
         }
       },
       {
@@ -240,65 +166,7 @@ const rollupAgreementVectors = `[
             "amount": "1000000000",
             "since": 21,
             "unbondingSince": 25
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getChallenges": [],
-          "getClaims": [
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 1,
-              "includedAt": 22,
-              "l1Block": "3280db50c2fbb18558292747ba193c05e71e02f1f75da033eacba48183b79d36",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "0101010101010101010101010101010101010101010101010101010101010101",
-              "prevStateRoot": "0000000000000000000000000000000000000000000000000000000000000000",
-              "status": {
-                "kind": "pending"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 2,
-              "includedAt": 23,
-              "l1Block": "f58331b3907f6923438aa5dbe9c245845eaa758a5f6de104e525c1f0c282d316",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "0202020202020202020202020202020202020202020202020202020202020202",
-              "prevStateRoot": "0101010101010101010101010101010101010101010101010101010101010101",
-              "status": {
-                "kind": "pending"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            }
-          ],
-          "getDaChallenges": [
-            {
-              "challenger": "z1qr4pexnnfaexqqz8nscjjcsajy5hdqfkgadvwx",
-              "deposit": "100000000",
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 2,
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "openedAt": 24,
-              "status": {
-                "kind": "open"
-              }
-            }
-          ],
-          "getFinal": null,
-          "getOwed": [],
-          "getRefused": [
-            {
-              "at": 24,
-              "l1Block": "ad70657f970f092538b2da3bd92ac07b2af64f465b031cce824c1fd3ed2b35f9",
-              "reason": "this executor's claim for height 2 is recorded already",
-              "sender": "z1qzal6c5s9rjnnxd2z7dvdhjxpmmj4fmw56a0mz"
-            }
-          ],
-          "getWithdrawal": null
+          }
         }
       },
       {
@@ -310,7 +178,6 @@ const rollupAgreementVectors = `[
             "since": 21,
             "unbondingSince": null
           },
-          "getChallenges": [],
           "getClaims": [
             {
               "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
@@ -359,17 +226,7 @@ const rollupAgreementVectors = `[
           "getFinal": {
             "height": 1,
             "root": "0101010101010101010101010101010101010101010101010101010101010101"
-          },
-          "getOwed": [],
-          "getRefused": [
-            {
-              "at": 24,
-              "l1Block": "ad70657f970f092538b2da3bd92ac07b2af64f465b031cce824c1fd3ed2b35f9",
-              "reason": "this executor's claim for height 2 is recorded already",
-              "sender": "z1qzal6c5s9rjnnxd2z7dvdhjxpmmj4fmw56a0mz"
-            }
-          ],
-          "getWithdrawal": null
+          }
         }
       }
     ],
@@ -441,40 +298,11 @@ const rollupAgreementVectors = `[
       },
       {
         "at": 30,
-        "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getChallenges": [],
-          "getClaims": [],
-          "getDaChallenges": [],
-          "getFinal": null,
-          "getOwed": [],
-          "getRefused": [],
-          "getWithdrawal": null
-        }
+        "expect": {}
       },
       {
         "at": 31,
         "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getChallenges": [],
           "getClaims": [
             {
               "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
@@ -489,27 +317,12 @@ const rollupAgreementVectors = `[
               },
               "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
             }
-          ],
-          "getDaChallenges": [],
-          "getFinal": null,
-          "getOwed": [],
-          "getRefused": [],
-          "getWithdrawal": null
+          ]
         }
       },
       {
         "at": 32,
         "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
           "getChallenges": [
             {
               "challenger": "z1qr4pexnnfaexqqz8nscjjcsajy5hdqfkgadvwx",
@@ -523,23 +336,6 @@ const rollupAgreementVectors = `[
               }
             }
           ],
-          "getClaims": [
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 30,
-              "includedAt": 31,
-              "l1Block": "7786a0cc7dfd962c9bdf16b22b5bd265ed746a45df317d1e6d1d7027487225aa",
-              "leavesRoot": "6ba0e4138bd1cb6237212f52c9585e982cac3d3784f230eb614fac267ae0f2de",
-              "newStateRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "kind": "pending"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            }
-          ],
-          "getDaChallenges": [],
-          "getFinal": null,
           "getOwed": [
             {
               "amount": "10000000",
@@ -547,9 +343,7 @@ const rollupAgreementVectors = `[
               "tokenStandard": "zts1znnxxxxxxxxxxxxx9z4ulx",
               "withdrawal": null
             }
-          ],
-          "getRefused": [],
-          "getWithdrawal": null
+          ]
         }
       },
       {
@@ -595,11 +389,7 @@ const rollupAgreementVectors = `[
               "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
             }
           ],
-          "getDaChallenges": [],
-          "getFinal": null,
-          "getOwed": [],
-          "getRefused": [],
-          "getWithdrawal": null
+          "getOwed": []
         }
       }
     ],
@@ -671,40 +461,11 @@ const rollupAgreementVectors = `[
       },
       {
         "at": 30,
-        "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getChallenges": [],
-          "getClaims": [],
-          "getDaChallenges": [],
-          "getFinal": null,
-          "getOwed": [],
-          "getRefused": [],
-          "getWithdrawal": null
-        }
+        "expect": {}
       },
       {
         "at": 31,
         "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getChallenges": [],
           "getClaims": [
             {
               "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
@@ -719,27 +480,12 @@ const rollupAgreementVectors = `[
               },
               "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
             }
-          ],
-          "getDaChallenges": [],
-          "getFinal": null,
-          "getOwed": [],
-          "getRefused": [],
-          "getWithdrawal": null
+          ]
         }
       },
       {
         "at": 32,
         "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
           "getChallenges": [
             {
               "challenger": "z1qr4pexnnfaexqqz8nscjjcsajy5hdqfkgadvwx",
@@ -753,23 +499,6 @@ const rollupAgreementVectors = `[
               }
             }
           ],
-          "getClaims": [
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 30,
-              "includedAt": 31,
-              "l1Block": "a1b78007a2209fa2226f349a85b504bcdcdc51d1a6aad6b1142c0f7ca8e01930",
-              "leavesRoot": "f08f1e044352e7ce951166f54035c8215991e833410152af9c31143a15fdcca0",
-              "newStateRoot": "bdfebc35786ed373766dc74e751143ef9cf211c9bcebbafc9f2533d30397d531",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "kind": "pending"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            }
-          ],
-          "getDaChallenges": [],
-          "getFinal": null,
           "getOwed": [
             {
               "amount": "10000000",
@@ -777,19 +506,12 @@ const rollupAgreementVectors = `[
               "tokenStandard": "zts1znnxxxxxxxxxxxxx9z4ulx",
               "withdrawal": null
             }
-          ],
-          "getRefused": [],
-          "getWithdrawal": null
+          ]
         }
       },
       {
         "at": 42,
         "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
           "getBond/user2": null,
           "getChallenges": [
             {
@@ -806,26 +528,7 @@ const rollupAgreementVectors = `[
               }
             }
           ],
-          "getClaims": [
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 30,
-              "includedAt": 31,
-              "l1Block": "a1b78007a2209fa2226f349a85b504bcdcdc51d1a6aad6b1142c0f7ca8e01930",
-              "leavesRoot": "f08f1e044352e7ce951166f54035c8215991e833410152af9c31143a15fdcca0",
-              "newStateRoot": "bdfebc35786ed373766dc74e751143ef9cf211c9bcebbafc9f2533d30397d531",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "kind": "pending"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            }
-          ],
-          "getDaChallenges": [],
-          "getFinal": null,
-          "getOwed": [],
-          "getRefused": [],
-          "getWithdrawal": null
+          "getOwed": []
         }
       }
     ],
@@ -897,40 +600,11 @@ const rollupAgreementVectors = `[
       },
       {
         "at": 30,
-        "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getChallenges": [],
-          "getClaims": [],
-          "getDaChallenges": [],
-          "getFinal": null,
-          "getOwed": [],
-          "getRefused": [],
-          "getWithdrawal": null
-        }
+        "expect": {}
       },
       {
         "at": 31,
         "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getChallenges": [],
           "getClaims": [
             {
               "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
@@ -945,27 +619,12 @@ const rollupAgreementVectors = `[
               },
               "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
             }
-          ],
-          "getDaChallenges": [],
-          "getFinal": null,
-          "getOwed": [],
-          "getRefused": [],
-          "getWithdrawal": null
+          ]
         }
       },
       {
         "at": 40,
         "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
           "getChallenges": [
             {
               "challenger": "z1qr4pexnnfaexqqz8nscjjcsajy5hdqfkgadvwx",
@@ -979,23 +638,6 @@ const rollupAgreementVectors = `[
               }
             }
           ],
-          "getClaims": [
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 30,
-              "includedAt": 31,
-              "l1Block": "7786a0cc7dfd962c9bdf16b22b5bd265ed746a45df317d1e6d1d7027487225aa",
-              "leavesRoot": "6ba0e4138bd1cb6237212f52c9585e982cac3d3784f230eb614fac267ae0f2de",
-              "newStateRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "kind": "pending"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            }
-          ],
-          "getDaChallenges": [],
-          "getFinal": null,
           "getOwed": [
             {
               "amount": "10000000",
@@ -1003,9 +645,7 @@ const rollupAgreementVectors = `[
               "tokenStandard": "zts1znnxxxxxxxxxxxxx9z4ulx",
               "withdrawal": null
             }
-          ],
-          "getRefused": [],
-          "getWithdrawal": null
+          ]
         }
       },
       {
@@ -1051,11 +691,7 @@ const rollupAgreementVectors = `[
               "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
             }
           ],
-          "getDaChallenges": [],
-          "getFinal": null,
-          "getOwed": [],
-          "getRefused": [],
-          "getWithdrawal": null
+          "getOwed": []
         }
       }
     ],
@@ -1137,40 +773,11 @@ const rollupAgreementVectors = `[
       },
       {
         "at": 30,
-        "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getChallenges": [],
-          "getClaims": [],
-          "getDaChallenges": [],
-          "getFinal": null,
-          "getOwed": [],
-          "getRefused": [],
-          "getWithdrawal": null
-        }
+        "expect": {}
       },
       {
         "at": 31,
         "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getChallenges": [],
           "getClaims": [
             {
               "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
@@ -1185,27 +792,12 @@ const rollupAgreementVectors = `[
               },
               "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
             }
-          ],
-          "getDaChallenges": [],
-          "getFinal": null,
-          "getOwed": [],
-          "getRefused": [],
-          "getWithdrawal": null
+          ]
         }
       },
       {
         "at": 32,
         "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
           "getChallenges": [
             {
               "challenger": "z1qr4pexnnfaexqqz8nscjjcsajy5hdqfkgadvwx",
@@ -1219,23 +811,6 @@ const rollupAgreementVectors = `[
               }
             }
           ],
-          "getClaims": [
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 30,
-              "includedAt": 31,
-              "l1Block": "7786a0cc7dfd962c9bdf16b22b5bd265ed746a45df317d1e6d1d7027487225aa",
-              "leavesRoot": "6ba0e4138bd1cb6237212f52c9585e982cac3d3784f230eb614fac267ae0f2de",
-              "newStateRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "kind": "pending"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            }
-          ],
-          "getDaChallenges": [],
-          "getFinal": null,
           "getOwed": [
             {
               "amount": "10000000",
@@ -1243,9 +818,7 @@ const rollupAgreementVectors = `[
               "tokenStandard": "zts1znnxxxxxxxxxxxxx9z4ulx",
               "withdrawal": null
             }
-          ],
-          "getRefused": [],
-          "getWithdrawal": null
+          ]
         }
       },
       {
@@ -1291,8 +864,6 @@ const rollupAgreementVectors = `[
               "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
             }
           ],
-          "getDaChallenges": [],
-          "getFinal": null,
           "getOwed": [
             {
               "amount": "10000000",
@@ -1308,65 +879,13 @@ const rollupAgreementVectors = `[
               "reason": "a challenger needs a live bond (send one with the bond payload first)",
               "sender": "z1qzal6c5s9rjnnxd2z7dvdhjxpmmj4fmw56a0mz"
             }
-          ],
-          "getWithdrawal": null
+          ]
         }
       },
       {
         "at": 42,
         "expect": {
-          "getBond/user1": null,
-          "getBond/user2": {
-            "amount": "1500000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getChallenges": [
-            {
-              "challenger": "z1qr4pexnnfaexqqz8nscjjcsajy5hdqfkgadvwx",
-              "completedAt": 32,
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 30,
-              "id": "f1a4290116ba4030e9c0e77e1ee7d3845e1f72cea07b1478a0fe628d947932be",
-              "index": 1,
-              "status": {
-                "at": 32,
-                "correctRoot": "bdfebc35786ed373766dc74e751143ef9cf211c9bcebbafc9f2533d30397d531",
-                "kind": "executorWrong",
-                "reason": "leaf 1 is wrong: it should give root bdfebc35786ed373766dc74e751143ef9cf211c9bcebbafc9f2533d30397d531",
-                "slashed": "1000000000"
-              }
-            }
-          ],
-          "getClaims": [
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 30,
-              "includedAt": 31,
-              "l1Block": "7786a0cc7dfd962c9bdf16b22b5bd265ed746a45df317d1e6d1d7027487225aa",
-              "leavesRoot": "6ba0e4138bd1cb6237212f52c9585e982cac3d3784f230eb614fac267ae0f2de",
-              "newStateRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "challenge": "f1a4290116ba4030e9c0e77e1ee7d3845e1f72cea07b1478a0fe628d947932be",
-                "kind": "rejected",
-                "reason": "leaf 1 is wrong: it should give root bdfebc35786ed373766dc74e751143ef9cf211c9bcebbafc9f2533d30397d531"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            }
-          ],
-          "getDaChallenges": [],
-          "getFinal": null,
-          "getOwed": [],
-          "getRefused": [
-            {
-              "at": 33,
-              "l1Block": "e0c295b4acc60fa8cc480f7d374a6c406acd12b864d1c9cc83b32833e86936c4",
-              "reason": "a challenger needs a live bond (send one with the bond payload first)",
-              "sender": "z1qzal6c5s9rjnnxd2z7dvdhjxpmmj4fmw56a0mz"
-            }
-          ],
-          "getWithdrawal": null
+          "getOwed": []
         }
       }
     ],
@@ -1619,17 +1138,6 @@ const rollupAgreementVectors = `[
       {
         "at": 22,
         "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getChallenges": [],
           "getClaims": [
             {
               "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
@@ -1904,28 +1412,12 @@ const rollupAgreementVectors = `[
               },
               "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
             }
-          ],
-          "getDaChallenges": [],
-          "getFinal": null,
-          "getOwed": [],
-          "getRefused": [],
-          "getWithdrawal": null
+          ]
         }
       },
       {
         "at": 30,
         "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getChallenges": [],
           "getClaims": [
             {
               "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
@@ -2326,30 +1818,15 @@ const rollupAgreementVectors = `[
               "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
             }
           ],
-          "getDaChallenges": [],
           "getFinal": {
             "height": 21,
             "root": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427"
-          },
-          "getOwed": [],
-          "getRefused": [],
-          "getWithdrawal": null
+          }
         }
       },
       {
         "at": 31,
         "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getChallenges": [],
           "getClaims": [
             {
               "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
@@ -2762,31 +2239,12 @@ const rollupAgreementVectors = `[
               },
               "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
             }
-          ],
-          "getDaChallenges": [],
-          "getFinal": {
-            "height": 21,
-            "root": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427"
-          },
-          "getOwed": [],
-          "getRefused": [],
-          "getWithdrawal": null
+          ]
         }
       },
       {
         "at": 38,
         "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getChallenges": [],
           "getClaims": [
             {
               "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
@@ -3209,13 +2667,10 @@ const rollupAgreementVectors = `[
               "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
             }
           ],
-          "getDaChallenges": [],
           "getFinal": {
             "height": 30,
             "root": "ddd4037f5792fa7e02f3f7633c14dec2db72ea3f38a8937f63a0f4a860a08db9"
           },
-          "getOwed": [],
-          "getRefused": [],
           "getWithdrawal": {
             "l1Block": "46e765c02b2406a0b3383be529aa4b0e732c6e8e351d397e0ada053e6dd688e8",
             "paid": true
@@ -3225,445 +2680,6 @@ const rollupAgreementVectors = `[
       {
         "at": 39,
         "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getChallenges": [],
-          "getClaims": [
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 1,
-              "includedAt": 22,
-              "l1Block": "ad4b5ae63419112351e7a8f5e1b9f4eda69229ed489e8eee752101635b3a7a76",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "0000000000000000000000000000000000000000000000000000000000000000",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 2,
-              "includedAt": 22,
-              "l1Block": "8ef273698da1f24b88ffdb770427bb411156d1e3171717cbf4bddb1d3ef496fa",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 3,
-              "includedAt": 22,
-              "l1Block": "70dafcd2c6a6ff73b1a7ce0abd1027190cc5d0302ffe1d65b377e33b5ac49c59",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 4,
-              "includedAt": 22,
-              "l1Block": "c19b6b4833688df2b5545484ede8835990125d438eedfc3daee7d27b3aa9af45",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 5,
-              "includedAt": 22,
-              "l1Block": "b35e9e1c20a40552493f4dc2e3b59c5a5d57285effdc767f566fa9b53d6e8747",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 6,
-              "includedAt": 22,
-              "l1Block": "e162cdf408f7304a88e5551725a1929158fe44f5e468fb2d9856fde44fc52267",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 7,
-              "includedAt": 22,
-              "l1Block": "8f931691809f696423570f0064466fa0b6253039f2dc0b26d9238898a2205b1d",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 8,
-              "includedAt": 22,
-              "l1Block": "d678d89f66167fa02b83243f5f343d147c6d489433fc9792077fece43444aab6",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 9,
-              "includedAt": 22,
-              "l1Block": "8db4b4b4d13c9bf5c213c50b8ddfca3c6ee5ead7fb83f02fcf17d2f1a6d2a7ca",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 10,
-              "includedAt": 22,
-              "l1Block": "0a7a0a8d012a0f7c0503876fcbc8c3780cb9a827cd7137133c85d9252bea4ad8",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 11,
-              "includedAt": 22,
-              "l1Block": "f85e04218df9994c65ca691164e0594246defebfbc15a598ae34f96440df9498",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 12,
-              "includedAt": 22,
-              "l1Block": "b24369478c99da8beaee64ebd1a4738b92e1db9c3a64760c23d2510e2dfd4354",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 13,
-              "includedAt": 22,
-              "l1Block": "c10682356029f750a175a4522f51956ddc67884f0abf941de94b4e407f0d3846",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 14,
-              "includedAt": 22,
-              "l1Block": "2ef21569a2e1505af8c633883a415fb35e7d496d4746b221f81e0c1a886abc24",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 15,
-              "includedAt": 22,
-              "l1Block": "76b67e094b86640d5fae9056e12fb9444a86300cd54cba5178d469b72cd41a07",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 16,
-              "includedAt": 22,
-              "l1Block": "64f6acbc38ca6f68e8171d0774260db9d8b504d46d6e7820184e7d4e3c947fac",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 17,
-              "includedAt": 22,
-              "l1Block": "fdb3f21e462511060c2909cc52ce8ba7e1d9867bb2b52bef16c7527817ae46bf",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 18,
-              "includedAt": 22,
-              "l1Block": "144c020c8197109954bec1757c6b08cf914ccaa9bb41635c76269ad1ce626b80",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 19,
-              "includedAt": 22,
-              "l1Block": "253be753ca257b4cc36b7962cdd879dcea8a3e095171bc2a7cefd6cd15434a49",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 20,
-              "includedAt": 22,
-              "l1Block": "6b183949222d09580861a33c8a4d59415369d4716cba10565c42bd070fe25f3e",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 21,
-              "includedAt": 22,
-              "l1Block": "b581e87dc0c5798741aec292a14142bcde0e08503c368ed0947f2f1c9cd3c29d",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 22,
-              "includedAt": 30,
-              "l1Block": "eedc4caa3c992cc1921ca84410c4ce5580177faa1ee05f101e8bbe76003e61a7",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 36,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 23,
-              "includedAt": 30,
-              "l1Block": "0aa581997ba4220d65b6faa36d313c3cee881c8d36016692ea64e17dcb7b2080",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 36,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 24,
-              "includedAt": 30,
-              "l1Block": "ffb3a46b04e0ab1e03b633adbde158c1b4f3a289dff4d4e486b5fde0d5d8d28c",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 36,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 25,
-              "includedAt": 30,
-              "l1Block": "4298ef61943cf8200f64c5650234815960af303c177014f7ce4a769462bccfc4",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 36,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 26,
-              "includedAt": 30,
-              "l1Block": "315d542c1d1b570fd4ca36dfd431a43999561671ae19d65153ba53a3bb99a04a",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 36,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 27,
-              "includedAt": 30,
-              "l1Block": "a145b05aa2ee565d2b65449951ed4fe20fc7a913e6e86cfb69b306a5d42073b9",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 36,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 28,
-              "includedAt": 30,
-              "l1Block": "ca3b677022fd578a4b4f084970d29f65cdc73dd6375ad59749e06ec5b10d0708",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 36,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 29,
-              "includedAt": 30,
-              "l1Block": "41077684512fe7aaab3b90141c80871dcebd6da368aff833c75346ba4f5308fe",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 36,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 30,
-              "includedAt": 31,
-              "l1Block": "8a9cafc679bcab59f24ef8a0890c34bcda1649b709ccbaf6a7cbf428f620b66b",
-              "leavesRoot": "5f711925b76e99b26d8f5b27b8ec293e8a49cf4ca5659abb0d738af0f0a6bde1",
-              "newStateRoot": "ddd4037f5792fa7e02f3f7633c14dec2db72ea3f38a8937f63a0f4a860a08db9",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 37,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            }
-          ],
-          "getDaChallenges": [],
-          "getFinal": {
-            "height": 30,
-            "root": "ddd4037f5792fa7e02f3f7633c14dec2db72ea3f38a8937f63a0f4a860a08db9"
-          },
-          "getOwed": [],
           "getRefused": [
             {
               "at": 39,
@@ -3671,468 +2687,12 @@ const rollupAgreementVectors = `[
               "reason": "the withdrawal of 103e0ad962ce91ce22d5cdf462762cf13737057df4cda0223360e942662790cf is paid already",
               "sender": "z1qr4pexnnfaexqqz8nscjjcsajy5hdqfkgadvwx"
             }
-          ],
-          "getWithdrawal": {
-            "l1Block": "46e765c02b2406a0b3383be529aa4b0e732c6e8e351d397e0ada053e6dd688e8",
-            "paid": true
-          }
+          ]
         }
       },
       {
         "at": 40,
-        "expect": {
-          "getBond/user1": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getBond/user2": {
-            "amount": "1000000000",
-            "since": 21,
-            "unbondingSince": null
-          },
-          "getChallenges": [],
-          "getClaims": [
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 1,
-              "includedAt": 22,
-              "l1Block": "ad4b5ae63419112351e7a8f5e1b9f4eda69229ed489e8eee752101635b3a7a76",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "0000000000000000000000000000000000000000000000000000000000000000",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 2,
-              "includedAt": 22,
-              "l1Block": "8ef273698da1f24b88ffdb770427bb411156d1e3171717cbf4bddb1d3ef496fa",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 3,
-              "includedAt": 22,
-              "l1Block": "70dafcd2c6a6ff73b1a7ce0abd1027190cc5d0302ffe1d65b377e33b5ac49c59",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 4,
-              "includedAt": 22,
-              "l1Block": "c19b6b4833688df2b5545484ede8835990125d438eedfc3daee7d27b3aa9af45",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 5,
-              "includedAt": 22,
-              "l1Block": "b35e9e1c20a40552493f4dc2e3b59c5a5d57285effdc767f566fa9b53d6e8747",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 6,
-              "includedAt": 22,
-              "l1Block": "e162cdf408f7304a88e5551725a1929158fe44f5e468fb2d9856fde44fc52267",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 7,
-              "includedAt": 22,
-              "l1Block": "8f931691809f696423570f0064466fa0b6253039f2dc0b26d9238898a2205b1d",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 8,
-              "includedAt": 22,
-              "l1Block": "d678d89f66167fa02b83243f5f343d147c6d489433fc9792077fece43444aab6",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 9,
-              "includedAt": 22,
-              "l1Block": "8db4b4b4d13c9bf5c213c50b8ddfca3c6ee5ead7fb83f02fcf17d2f1a6d2a7ca",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 10,
-              "includedAt": 22,
-              "l1Block": "0a7a0a8d012a0f7c0503876fcbc8c3780cb9a827cd7137133c85d9252bea4ad8",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 11,
-              "includedAt": 22,
-              "l1Block": "f85e04218df9994c65ca691164e0594246defebfbc15a598ae34f96440df9498",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 12,
-              "includedAt": 22,
-              "l1Block": "b24369478c99da8beaee64ebd1a4738b92e1db9c3a64760c23d2510e2dfd4354",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 13,
-              "includedAt": 22,
-              "l1Block": "c10682356029f750a175a4522f51956ddc67884f0abf941de94b4e407f0d3846",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 14,
-              "includedAt": 22,
-              "l1Block": "2ef21569a2e1505af8c633883a415fb35e7d496d4746b221f81e0c1a886abc24",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 15,
-              "includedAt": 22,
-              "l1Block": "76b67e094b86640d5fae9056e12fb9444a86300cd54cba5178d469b72cd41a07",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 16,
-              "includedAt": 22,
-              "l1Block": "64f6acbc38ca6f68e8171d0774260db9d8b504d46d6e7820184e7d4e3c947fac",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 17,
-              "includedAt": 22,
-              "l1Block": "fdb3f21e462511060c2909cc52ce8ba7e1d9867bb2b52bef16c7527817ae46bf",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 18,
-              "includedAt": 22,
-              "l1Block": "144c020c8197109954bec1757c6b08cf914ccaa9bb41635c76269ad1ce626b80",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 19,
-              "includedAt": 22,
-              "l1Block": "253be753ca257b4cc36b7962cdd879dcea8a3e095171bc2a7cefd6cd15434a49",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 20,
-              "includedAt": 22,
-              "l1Block": "6b183949222d09580861a33c8a4d59415369d4716cba10565c42bd070fe25f3e",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 21,
-              "includedAt": 22,
-              "l1Block": "b581e87dc0c5798741aec292a14142bcde0e08503c368ed0947f2f1c9cd3c29d",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 28,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 22,
-              "includedAt": 30,
-              "l1Block": "eedc4caa3c992cc1921ca84410c4ce5580177faa1ee05f101e8bbe76003e61a7",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 36,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 23,
-              "includedAt": 30,
-              "l1Block": "0aa581997ba4220d65b6faa36d313c3cee881c8d36016692ea64e17dcb7b2080",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 36,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 24,
-              "includedAt": 30,
-              "l1Block": "ffb3a46b04e0ab1e03b633adbde158c1b4f3a289dff4d4e486b5fde0d5d8d28c",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 36,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 25,
-              "includedAt": 30,
-              "l1Block": "4298ef61943cf8200f64c5650234815960af303c177014f7ce4a769462bccfc4",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 36,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 26,
-              "includedAt": 30,
-              "l1Block": "315d542c1d1b570fd4ca36dfd431a43999561671ae19d65153ba53a3bb99a04a",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 36,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 27,
-              "includedAt": 30,
-              "l1Block": "a145b05aa2ee565d2b65449951ed4fe20fc7a913e6e86cfb69b306a5d42073b9",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 36,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 28,
-              "includedAt": 30,
-              "l1Block": "ca3b677022fd578a4b4f084970d29f65cdc73dd6375ad59749e06ec5b10d0708",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 36,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 29,
-              "includedAt": 30,
-              "l1Block": "41077684512fe7aaab3b90141c80871dcebd6da368aff833c75346ba4f5308fe",
-              "leavesRoot": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-              "newStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 36,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            },
-            {
-              "executor": "198ca7efb3974cbdf5ccf6c30427bf78a8abf95085de1bfe2f188e505dd77096",
-              "height": 30,
-              "includedAt": 31,
-              "l1Block": "8a9cafc679bcab59f24ef8a0890c34bcda1649b709ccbaf6a7cbf428f620b66b",
-              "leavesRoot": "5f711925b76e99b26d8f5b27b8ec293e8a49cf4ca5659abb0d738af0f0a6bde1",
-              "newStateRoot": "ddd4037f5792fa7e02f3f7633c14dec2db72ea3f38a8937f63a0f4a860a08db9",
-              "prevStateRoot": "bf2c45b41f4bd351fe2730c34893ccef2d7832edf7ea5c15d9300f9083fc6427",
-              "status": {
-                "at": 37,
-                "kind": "final"
-              },
-              "vmVersion": "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc"
-            }
-          ],
-          "getDaChallenges": [],
-          "getFinal": {
-            "height": 30,
-            "root": "ddd4037f5792fa7e02f3f7633c14dec2db72ea3f38a8937f63a0f4a860a08db9"
-          },
-          "getOwed": [],
-          "getRefused": [
-            {
-              "at": 39,
-              "l1Block": "60515a5b4e2084f1f4617e67c27e3c8619ccbd7ba0ab7b53b7d23385d834c7ee",
-              "reason": "the withdrawal of 103e0ad962ce91ce22d5cdf462762cf13737057df4cda0223360e942662790cf is paid already",
-              "sender": "z1qr4pexnnfaexqqz8nscjjcsajy5hdqfkgadvwx"
-            }
-          ],
-          "getWithdrawal": {
-            "l1Block": "46e765c02b2406a0b3383be529aa4b0e732c6e8e351d397e0ada053e6dd688e8",
-            "paid": true
-          }
-        }
+        "expect": {}
       }
     ],
     "withdrawal": "103e0ad962ce91ce22d5cdf462762cf13737057df4cda0223360e942662790cf"
