@@ -220,16 +220,14 @@ impl Chain {
         let inbox_state = touched
             .entry(Address::INBOX)
             .or_insert_with(|| inner.confirmed.get(&Address::INBOX).cloned().unwrap_or_default());
-        let mut funds = crate::embedded::InboxState(inbox_state.clone());
         let verdicts = zr_settlement::inbox::Verdicts { work: &mut work, judge: &mut judge };
         payouts.extend(zr_settlement::inbox::step_momentum(
             &mut settlement,
             height,
             Some(verdicts),
-            &mut funds,
+            inbox_state,
             usize::MAX,
         ));
-        *inbox_state = funds.0;
         let work = SettlementWork { verdicts: waiting - settlement.waiting(), took: settling.elapsed() };
         for owed in settlement.owed() {
             tracing::warn!(target: "zr::devnet", recipient = %owed.recipient, amount = owed.amount,

@@ -60,3 +60,18 @@ impl AccountState {
         self.max_plasma().saturating_sub(self.pending_plasma)
     }
 }
+
+/// The inbox's account is the settlement's view of its funds.
+impl zr_settlement::inbox::InboxFunds for AccountState {
+    fn balance(&self, token: &TokenStandard) -> u128 {
+        AccountState::balance(self, token)
+    }
+
+    fn credit(&mut self, token: TokenStandard, amount: u128) {
+        AccountState::credit(self, token, amount);
+    }
+
+    fn debit(&mut self, token: TokenStandard, amount: u128) {
+        AccountState::debit(self, token, amount);
+    }
+}

@@ -1280,3 +1280,63 @@ fn attack_a_pillars_compile_failure_does_not_cost_a_right_challenger() {
     let forged = judge(CannotLoad(zr_protocol::UntrustedCode::NotTheCode("does not hash".into())));
     assert!(matches!(&forged, Judgement::ProvesNothing(r) if r.contains("does not hash")), "{forged:?}");
 }
+
+/// The inbox's funds, for steps run through `inbox::step_momentum`.
+struct Funds(u128);
+
+impl crate::inbox::InboxFunds for Funds {
+    fn balance(&self, _: &zr_common::TokenStandard) -> u128 {
+        self.0
+    }
+    fn credit(&mut self, _: zr_common::TokenStandard, amount: u128) {
+        self.0 += amount;
+    }
+    fn debit(&mut self, _: zr_common::TokenStandard, amount: u128) {
+        self.0 -= amount;
+    }
+}
+
+/// The go-zenon spork runs the steps of a quiet stretch in one receive and stops judging after its verdict cap,
+/// leaving challenges waiting. A wrong claim must not slip through those verdict-less steps: its height is held
+/// while the challenge waits, however long, and the next step that judges rejects it.
+#[test]
+fn attack_steps_without_verdicts_never_make_a_challenged_claim_final() {
+    let (executor, challenger) = (key(1), key(10));
+    let mut s = bonded(&[&executor, &challenger]);
+    post(&mut s, &executor, 40, claim(&executor, 1, Hash::ZERO, root(1)), 10);
+    challenge(&mut s, &challenger, 0, &dispute_of(&executor, 1), 10);
+    assert_eq!(s.waiting(), 1);
+    let mut funds = Funds(u128::MAX / 2);
+    let window = s.parameters().finality_window;
+    for at in 10..10 + 3 * window {
+        crate::inbox::step_momentum(&mut s, at, None, &mut funds, usize::MAX);
+    }
+    assert_eq!(status(&s, 1, &executor), ClaimStatus::Pending, "held while its challenge waits");
+    assert_eq!(s.final_root(), None);
+    let (mut work, mut judge) = (|_| 1, |_: &Dispute, _: &ClaimRecord, _: &Parameters| wrong());
+    let verdicts = crate::inbox::Verdicts { work: &mut work, judge: &mut judge };
+    crate::inbox::step_momentum(&mut s, 10 + 3 * window, Some(verdicts), &mut funds, usize::MAX);
+    assert!(matches!(status(&s, 1, &executor), ClaimStatus::Rejected { .. }));
+}
+
+/// Refunds spammed into what the inbox owes cannot push an honest payout out: at most `max` are paid per call,
+/// in the order they fell due, and the rest stay owed for the next call, none lost.
+#[test]
+fn attack_a_payout_cap_delays_but_never_drops_what_is_owed() {
+    let payout = |n: u8| Payout {
+        withdrawal: None,
+        recipient: key(n).address(),
+        token: zr_common::TokenStandard::ZNN,
+        amount: 1,
+    };
+    let mut s = bonded(&[]);
+    for n in 0..5 {
+        s.owe(payout(n));
+    }
+    let mut funds = Funds(10);
+    let first = crate::inbox::pay_owed(&mut s, &mut funds, 3);
+    assert_eq!(first, (0..3).map(payout).collect::<Vec<_>>());
+    assert_eq!(s.owed(), &[payout(3), payout(4)]);
+    assert_eq!(crate::inbox::pay_owed(&mut s, &mut funds, 3), vec![payout(3), payout(4)]);
+    assert_eq!(funds.0, 5);
+}

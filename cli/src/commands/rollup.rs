@@ -168,6 +168,10 @@ pub fn run(cmd: RollupCommand, key: KeyFileArg, net: NetArgs, out: &Output) -> e
                 let key = key.load()?;
                 let amount = parse_amount(&amount)?;
                 let l1_recipient = to.unwrap_or(key.address());
+                // Checked before anything burns: the inbox never pays a contract address (L1 cannot send to one).
+                if l1_recipient.kind() != Some(zr_common::AddressKind::User) {
+                    bail!("--to {l1_recipient} is not a user account: L1 pays withdrawals to user accounts only");
+                }
                 let kind = TxKind::Withdraw { token: parse_token(&token)?, amount, l1_recipient };
                 let view = transact(&net, &key, kind, "withdrawal").await?;
                 if view.status != TransactionStatus::Executed {

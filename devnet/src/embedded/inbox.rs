@@ -3,13 +3,12 @@
 //! contract's to apply: bonds, claims and challenges go into the settlement state, which judges challenges
 //! and settles finality every momentum, and withdrawals proven against a final root are paid from here.
 
+use zr_common::Address;
 use zr_common::nom::{AccountBlock, plasma};
-use zr_common::{Address, TokenStandard};
-use zr_settlement::inbox::{InboxFunds, SendRules};
+use zr_settlement::inbox::SendRules;
 
 use super::{Changes, EmbeddedContract};
 use crate::PublishError;
-use crate::state::AccountState;
 
 /// The rollup inbox contract.
 pub struct RollupInbox;
@@ -28,27 +27,7 @@ impl EmbeddedContract for RollupInbox {
     }
 
     fn on_confirmed(&self, block: &AccountBlock, changes: &mut Changes<'_>) {
-        let (at, l1) = (changes.height, changes.l1);
-        let mut funds = InboxState(changes.state(&Address::INBOX).clone());
-        let payout = zr_settlement::inbox::apply_send(changes.settlement, block, at, l1, &mut funds);
-        *changes.state(&Address::INBOX) = funds.0;
+        let payout = changes.apply_to_inbox(block);
         changes.payouts.extend(payout);
-    }
-}
-
-/// The inbox's account state as the settlement's view of its funds.
-pub struct InboxState(pub AccountState);
-
-impl InboxFunds for InboxState {
-    fn balance(&self, token: &TokenStandard) -> u128 {
-        self.0.balance(token)
-    }
-
-    fn credit(&mut self, token: TokenStandard, amount: u128) {
-        self.0.credit(token, amount);
-    }
-
-    fn debit(&mut self, token: TokenStandard, amount: u128) {
-        self.0.debit(token, amount);
     }
 }

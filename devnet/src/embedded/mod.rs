@@ -15,7 +15,7 @@ use zr_common::{Address, AddressKind};
 use crate::PublishError;
 use crate::state::AccountState;
 
-pub use inbox::{InboxState, RollupInbox};
+pub use inbox::RollupInbox;
 pub use judge::Judge;
 pub use plasma::PlasmaContract;
 pub use zr_settlement::{L1View, Payout, Settlement};
@@ -46,6 +46,17 @@ impl<'a> Changes<'a> {
         l1: &'a dyn L1View,
     ) -> Self {
         Changes { touched, confirmed, fused: Vec::new(), settlement, height, payouts: Vec::new(), l1 }
+    }
+
+    /// Applies a send to the inbox (`zr_settlement::inbox::apply_send`), its funds the inbox's state as this
+    /// momentum has it so far: a withdrawal to pay now, already debited.
+    pub fn apply_to_inbox(&mut self, block: &AccountBlock) -> Option<Payout> {
+        let confirmed = self.confirmed;
+        let inbox = self
+            .touched
+            .entry(Address::INBOX)
+            .or_insert_with(|| confirmed.get(&Address::INBOX).cloned().unwrap_or_default());
+        zr_settlement::inbox::apply_send(self.settlement, block, self.height, self.l1, inbox)
     }
 
     /// The state of `address` as this momentum has it so far, for changing.

@@ -1,7 +1,6 @@
 package implementation
 
 import (
-	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -295,14 +294,19 @@ func answerRollup(context vm_context.AccountVmContext, request *rollupRequest, n
 type RollupRows struct {
 	Keys, Values [][]byte
 	Absent       [][]byte
+	read         map[string]bool
 }
 
 // Read reads the rows at keys not read yet.
 func (r *RollupRows) Read(storage db.DB, keys [][]byte) error {
+	if r.read == nil {
+		r.read = map[string]bool{}
+	}
 	for _, key := range keys {
-		if r.has(key) {
+		if r.read[string(key)] {
 			continue
 		}
+		r.read[string(key)] = true
 		value, err := definition.GetRollupRow(storage, key)
 		if err != nil {
 			return err
@@ -319,21 +323,12 @@ func (r *RollupRows) Read(storage db.DB, keys [][]byte) error {
 
 // Answered is how many rows were read, held or not.
 func (r *RollupRows) Answered() int {
-	return len(r.Keys) + len(r.Absent)
+	return len(r.read)
 }
 
 // Framed lays the rows held out for the library.
 func (r *RollupRows) Framed() []byte {
 	return zrffi.FrameRows(r.Keys, r.Values)
-}
-
-func (r *RollupRows) has(key []byte) bool {
-	for _, known := range append(append([][]byte{}, r.Keys...), r.Absent...) {
-		if bytes.Equal(known, key) {
-			return true
-		}
-	}
-	return false
 }
 
 func firstBytes(data []byte, n int) []byte {
