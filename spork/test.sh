@@ -2,9 +2,12 @@
 # The spork's CI: builds the zr-ffi static library (debug, as `cargo test` does, unless ZR_FFI_PROFILE=release),
 # places the spork into a copy of go-zenon (spork/apply.sh), builds znnd with the library linked, and runs the
 # spork's Go tests (the cgo binding, the rollup contract in go-zenon's mock chain) and go-zenon's own tests of
-# its embedded contracts with the spork applied. Needs Debian's golang-1.19-go and a C compiler.
+# its embedded contracts with the spork applied; then the rollup's whole lifecycle on a local one-pillar znnd
+# (`zr up --l1 znnd`, ops/znnd.sh), about 6 minutes of real 10 s momentums. Needs Debian's golang-1.19-go and a
+# C compiler.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo="$(pwd)"
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zrollup/target}"
 profile="${ZR_FFI_PROFILE:-debug}"
@@ -35,3 +38,11 @@ go test -count=1 ./vm/embedded/ ./vm/embedded/zrffi/ ./vm/embedded/implementatio
 # out and runs every other test of the package.
 tests="$(go test -list '.*' ./vm/embedded/tests/ | grep '^Test' | grep -vx 'TestSimple_MomentumInsertionBenchmark' | paste -sd'|')"
 go test -count=1 -run "^(${tests})\$" ./vm/embedded/tests/
+
+echo "== the rollup on go-zenon: zr up --l1 znnd and the whole lifecycle against a local znnd with the spork"
+cd "$repo"
+unformatted="$(gofmt -l ops/znnd/localnet)"
+[ -z "$unformatted" ] || { echo "gofmt: $unformatted" >&2; exit 1; }
+znnd_bin="$(ops/znnd.sh build)"
+(cd "$znnd_bin/go-zenon" && go vet ./cmd/zr-localnet/)
+ZR_ZNND_BIN="$znnd_bin" cargo test --locked -p zr-cli --test it znnd -- --ignored --nocapture

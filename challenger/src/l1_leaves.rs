@@ -10,6 +10,9 @@ use zr_protocol::ClaimLeaf;
 use zr_sequencing::L1;
 use zr_sequencing::bundle::{LEAVES_PART_TAG, MAX_CHALLENGE_PART_LEN, MAX_LEAVES_PARTS, Payload, decode_payload};
 
+/// Momentums read a request: a full one (100 blocks of 16 KiB, in base64) is about 2.3 MB of JSON.
+const MOMENTUMS_PER_REQUEST: u64 = 8;
+
 /// The leaves with root `leaves_root` posted on L1 for `height` in answer to a data-availability challenge;
 /// `None` when no answered challenge at the height has that leaves root.
 pub async fn leaves_on_l1<L: L1>(l1: &L, height: u64, leaves_root: &Hash) -> eyre::Result<Option<Vec<ClaimLeaf>>> {
@@ -28,9 +31,19 @@ pub async fn leaves_on_l1<L: L1>(l1: &L, height: u64, leaves_root: &Hash) -> eyr
     else {
         return Ok(None);
     };
-    let momentums = l1.detailed_momentums(first, last.saturating_sub(first) + 1).await?;
-    let blocks = momentums.into_iter().flat_map(|m| m.blocks).map(|b| b.block);
-    match assemble(blocks, height, leaves_root) {
+    // A few momentums a request: go-zenon serves at most 1024 a request, and a full momentum weighs megabytes.
+    let mut blocks = Vec::new();
+    let mut from = first;
+    while from <= last {
+        let count = (last - from + 1).min(MOMENTUMS_PER_REQUEST);
+        let momentums = l1.detailed_momentums(from, count).await?;
+        if momentums.is_empty() {
+            break;
+        }
+        from += momentums.len() as u64;
+        blocks.extend(momentums.into_iter().flat_map(|m| m.blocks).map(|b| b.block));
+    }
+    match assemble(blocks.into_iter(), height, leaves_root) {
         Some(leaves) => Ok(Some(leaves)),
         None => Err(eyre!(
             "L1 says the leaves of height {height} were posted, but momentums {first} to {last} do not hold them whole"

@@ -240,12 +240,24 @@ async fn check(
         .zip(&ours)
         .position(|(a, b)| a != b)
         .or((theirs.len() != ours.len()).then(|| theirs.len().min(ours.len())));
-    let why = format!("claims root {} where this executor has {}", claim.new_state_root, ours_root(&ours));
     match first {
-        Some(index) => Ok(Some(Finding::Diverges { leaf: Some((index as u32, against)), why })),
+        Some(index) => {
+            let root_at = |leaves: &[zr_protocol::ClaimLeaf]| {
+                leaves.get(index).map_or("no such leaf".into(), |l| l.post_state_root.to_string())
+            };
+            let why = format!(
+                "leaf {index} claims post-state root {} where this executor has {}",
+                root_at(&theirs),
+                root_at(&ours)
+            );
+            Ok(Some(Finding::Diverges { leaf: Some((index as u32, against)), why }))
+        }
         // The same leaves with another root or base: nothing to re-execute (the claim's base is not the final
         // root, or its root is not its last leaf's, which a shape dispute of the last leaf proves).
-        None => Ok(Some(Finding::Diverges { leaf: Some((theirs.len().saturating_sub(1) as u32, against)), why })),
+        None => {
+            let why = format!("claims root {} where this executor has {}", claim.new_state_root, ours_root(&ours));
+            Ok(Some(Finding::Diverges { leaf: Some((theirs.len().saturating_sub(1) as u32, against)), why }))
+        }
     }
 }
 

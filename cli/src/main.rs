@@ -31,8 +31,9 @@ enum Command {
     /// Rollup commands (deploy, call, query, balance, transfer, deposit, tx).
     #[command(flatten)]
     Rollup(commands::rollup::RollupCommand),
-    /// Start a whole local network in one process (the embedded NoM devnet) and print its endpoints.
-    Up(commands::up::UpArgs),
+    /// Start a whole local network (the embedded NoM devnet, or with --l1 znnd go-zenon's node) and print its
+    /// endpoints.
+    Up(Box<commands::up::UpArgs>),
     /// A load run through the relays: funds accounts, deploys the token contract, drives token transfers and
     /// reports throughput and latency.
     Bench(commands::bench::BenchArgs),
@@ -44,7 +45,7 @@ fn main() {
     let out = output::Output::new(cli.json);
     let result = match cli.command {
         Command::Key(cmd) => commands::key::run(cmd, cli.key, &out),
-        Command::Up(args) => commands::up::run(args, cli.key, &out),
+        Command::Up(args) => commands::up::run(*args, cli.key, &out),
         Command::Bench(args) => commands::net::Net::new(cli.net, !out.is_json())
             .and_then(|net| commands::bench::run(args, &cli.key.load()?, net, &out)),
         Command::Rollup(cmd) => commands::rollup::run(cmd, cli.key, cli.net, &out),

@@ -18,6 +18,11 @@ impl Output {
         self.json
     }
 
+    /// Prints a line of progress to stderr (stdout stays the result's, JSON or not).
+    pub fn progress_line(&self, line: &str) {
+        eprintln!("{line}");
+    }
+
     /// Prints `value` as JSON, or `human` as text.
     pub fn emit(&self, value: Value, human: impl FnOnce() -> String) {
         if self.json {

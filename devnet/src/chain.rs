@@ -361,14 +361,19 @@ impl Chain {
         }
     }
 
-    /// Confirmed sends to `address` that no block of it receives yet (confirmed or waiting in the pool),
-    /// oldest first, as go-zenon's `ledger.getUnreceivedBlocksByAddress` lists them.
-    pub fn unreceived(&self, address: &Address) -> Result<Vec<StoredBlock>, DevnetError> {
+    /// Confirmed sends to `address` that no block of it receives yet (confirmed or waiting in the pool), as
+    /// go-zenon's `ledger.getUnreceivedBlocksByAddress` lists them: it reads the account's mailbox in hash order,
+    /// at most [`UNRECEIVED_QUERY_SIZE`] of them, then leaves out those received in the pool; `more` when it
+    /// read that many (`rpc/api/ledger.go`).
+    pub fn unreceived(&self, address: &Address) -> Result<Unreceived, DevnetError> {
         // Under the lock: a momentum moves receives from the pool to the store while holding it.
         let inner = self.lock();
         let mut sends = self.store.unreceived(address)?;
+        sends.sort_by_key(|send| send.block.hash);
+        sends.truncate(UNRECEIVED_QUERY_SIZE);
+        let more = sends.len() == UNRECEIVED_QUERY_SIZE;
         sends.retain(|send| !inner.pending_received.contains(&send.block.hash));
-        Ok(sends)
+        Ok(Unreceived { sends, more })
     }
 
     /// The blocks of `address` waiting for a momentum, in height order.
@@ -480,6 +485,17 @@ impl L1View for StoredMomentums<'_> {
     fn momentum_timestamp(&self, height: u64) -> Result<Option<u64>, String> {
         self.0.momentum(height).map(|m| m.map(|m| m.timestamp)).map_err(|e| e.to_string())
     }
+}
+
+/// go-zenon reads at most this many of an account's unreceived sends (`unreceivedQuerySize`: 10 pages of 50).
+pub const UNRECEIVED_QUERY_SIZE: usize = 500;
+
+/// An account's unreceived sends as go-zenon lists them ([`Chain::unreceived`]).
+pub struct Unreceived {
+    /// The sends, in hash order.
+    pub sends: Vec<StoredBlock>,
+    /// Whether the account's mailbox may hold more than were read.
+    pub more: bool,
 }
 
 #[cfg(test)]

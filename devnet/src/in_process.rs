@@ -105,9 +105,16 @@ impl L1 for InProcessL1 {
     }
 
     async fn unreceived_blocks(&self, address: &Address, page: u32) -> Result<Vec<AccountBlock>, L1Error> {
-        let sends = self.chain.unreceived(address).map_err(|e| L1Error::Invalid(e.to_string()))?;
+        if page >= rpc::UNRECEIVED_MAX_PAGE_INDEX {
+            return Err(L1Error::Rpc {
+                method: "ledger.getUnreceivedBlocksByAddress".into(),
+                code: -32000,
+                message: rpc::PAGE_INDEX_TOO_BIG.into(),
+            });
+        }
+        let unreceived = self.chain.unreceived(address).map_err(|e| L1Error::Invalid(e.to_string()))?;
         let size = zr_sequencing::UNRECEIVED_PAGE as usize;
-        Ok(sends.into_iter().skip(page as usize * size).take(size).map(|s| s.block).collect())
+        Ok(unreceived.sends.into_iter().skip(page as usize * size).take(size).map(|s| s.block).collect())
     }
 
     async fn rollup_open_da_challenges(&self) -> Result<Vec<DaRecord>, L1Error> {

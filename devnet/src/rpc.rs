@@ -148,16 +148,23 @@ pub(crate) fn required_pow(chain: &Chain, param: GetRequiredParam) -> RpcResult<
         0
     } else {
         let missing = base - available;
+        // go-zenon's bare text (`constants.ErrForbiddenParam` from `GetDifficultyForPlasma`); the client turns
+        // it into an error that says how much QSR to fuse.
         if missing > plasma::MAX_POW_PLASMA_PER_BLOCK {
-            return Err(rpc_error(format!(
-                "forbidden parameter: PoW pays at most {} plasma per block, {missing} is missing; fuse QSR",
-                plasma::MAX_POW_PLASMA_PER_BLOCK
-            )));
+            return Err(rpc_error(zr_sequencing::POW_LIMIT_MESSAGE));
         }
         plasma::difficulty_for_plasma(missing)
     };
     Ok(GetRequiredResult { available_plasma: available, base_plasma: base, required_difficulty })
 }
+
+/// go-zenon's answer to a page larger than it serves (`ErrPageSizeParamTooBig`, `rpc/api/errors.go`).
+pub const PAGE_SIZE_TOO_BIG: &str = "page-size parameter is too big";
+/// go-zenon's answer to an unreceived page past its 10th (`ErrPageIndexParamTooBig`).
+pub const PAGE_INDEX_TOO_BIG: &str = "page-index parameter is too big";
+/// go-zenon's bounds on `ledger.getUnreceivedBlocksByAddress` (`unreceivedMaxPageSize`, `unreceivedMaxPageIndex`).
+pub const UNRECEIVED_MAX_PAGE_SIZE: u32 = 50;
+pub const UNRECEIVED_MAX_PAGE_INDEX: u32 = 10;
 
 /// go-zenon's paging parameters `(address, pageIndex, pageSize)`, with its bound on the page size.
 fn page_params(params: &Params<'_>) -> RpcResult<(Address, usize, usize)> {
@@ -166,7 +173,22 @@ fn page_params(params: &Params<'_>) -> RpcResult<(Address, usize, usize)> {
     let page: u32 = seq.next()?;
     let size: u32 = seq.next()?;
     if size > MAX_COUNT as u32 {
-        return Err(rpc_error("pageSize parameter is too big"));
+        return Err(rpc_error(PAGE_SIZE_TOO_BIG));
+    }
+    Ok((address, page as usize, size as usize))
+}
+
+/// The paging parameters of `ledger.getUnreceivedBlocksByAddress`, with go-zenon's tighter bounds on them.
+fn unreceived_page_params(params: &Params<'_>) -> RpcResult<(Address, usize, usize)> {
+    let mut seq = params.sequence();
+    let address: Address = seq.next()?;
+    let page: u32 = seq.next()?;
+    let size: u32 = seq.next()?;
+    if size > UNRECEIVED_MAX_PAGE_SIZE {
+        return Err(rpc_error(PAGE_SIZE_TOO_BIG));
+    }
+    if page >= UNRECEIVED_MAX_PAGE_INDEX {
+        return Err(rpc_error(PAGE_INDEX_TOO_BIG));
     }
     Ok((address, page as usize, size as usize))
 }
@@ -217,15 +239,14 @@ pub fn module(chain: Arc<Chain>) -> RpcModule<RpcContext> {
     });
     reg(&mut m, "ledger.getFrontierAccountBlock", |p, chain| json(frontier_block(chain, one(p)?)?));
     reg(&mut m, "ledger.getUnreceivedBlocksByAddress", |p, chain| {
-        let (address, page, size) = page_params(p)?;
-        let sends = chain.unreceived(&address)?;
-        let count = sends.len() as u64;
+        let (address, page, size) = unreceived_page_params(p)?;
+        let unreceived = chain.unreceived(&address)?;
+        let count = unreceived.sends.len() as u64;
         let mut list = Vec::new();
-        for send in sends.into_iter().skip(page * size).take(size) {
+        for send in unreceived.sends.into_iter().skip(page * size).take(size) {
             list.push(to_rpc_block(chain, send.block, Some(send.momentum_height), false)?);
         }
-        let more = ((page + 1) * size) < count as usize;
-        json(AccountBlockList { list, count, more })
+        json(AccountBlockList { list, count, more: unreceived.more })
     });
     reg(&mut m, "ledger.getUnconfirmedBlocksByAddress", |p, chain| {
         let (address, page, size) = page_params(p)?;

@@ -18,7 +18,8 @@ pub use follow::{Follower, follow, inbox_blocks};
 pub use l1::{L1, MomentumSubscription, UNRECEIVED_PAGE};
 pub use poster::{PostSlot, Poster};
 pub use publish::{
-    MAX_UNRECEIVED_PAGES, SendRequest, build_send_block, receive_block, receive_from, send_block, unreceived_from,
+    MAX_UNRECEIVED_PAGES, POW_LIMIT_MESSAGE, SendRequest, build_send_block, receive_block, receive_from, send_block,
+    unreceived_from,
 };
 pub use znnd::ZnndClient;
 pub use zr_inbox::{

@@ -4,7 +4,11 @@ use zr_common::nom::rpc::GetRequiredParam;
 use zr_common::nom::{AccountBlock, BlockType, HashHeight, plasma, pow};
 use zr_common::{Address, KeyPair, TokenStandard};
 
-use crate::{L1, L1Error, Refusal};
+use crate::{L1, L1Error};
+
+/// go-zenon's whole answer to `embedded.plasma.getRequiredPoWForAccountBlock` when the plasma missing is more
+/// than PoW may pay (`constants.ErrForbiddenParam`, from `vm.GetDifficultyForPlasma`).
+pub const POW_LIMIT_MESSAGE: &str = "forbidden parameter";
 
 /// A send to publish.
 #[derive(Debug, Clone)]
@@ -97,11 +101,13 @@ pub async fn receive_from<L: L1>(
 }
 
 /// Pages of unreceived sends read at most, looking for a sender's among others' (anyone may send dust to an
-/// account, and the account does not receive it).
-pub const MAX_UNRECEIVED_PAGES: u32 = 64;
+/// account, and the account does not receive it): go-zenon serves no page past the 10th
+/// (`unreceivedMaxPageIndex`), and lists only the first 500 sends of an account's mailbox in hash order.
+pub const MAX_UNRECEIVED_PAGES: u32 = 10;
 
 /// The confirmed sends from `sender` that `address` has not received, among its first
-/// [`MAX_UNRECEIVED_PAGES`] pages of unreceived sends.
+/// [`MAX_UNRECEIVED_PAGES`] pages of unreceived sends (500 in hash order: beyond that much dust, a send from
+/// `sender` is found once some of the dust is received).
 pub async fn unreceived_from<L: L1>(l1: &L, address: &Address, sender: &Address) -> Result<Vec<AccountBlock>, L1Error> {
     let mut found = Vec::new();
     for page in 0..MAX_UNRECEIVED_PAGES {
@@ -129,8 +135,9 @@ async fn plasma_for<L: L1>(
         .await;
     let required = match required {
         Ok(required) => required,
-        // go-zenon refuses to quote PoW beyond what PoW may pay: the account's fused plasma is short.
-        Err(L1Error::Rpc { message, .. }) if Refusal::of_message(&message) == Refusal::Plasma => {
+        // go-zenon refuses to quote PoW beyond what PoW may pay, with a bare "forbidden parameter": the account's
+        // fused plasma is short.
+        Err(L1Error::Rpc { message, .. }) if message.contains(POW_LIMIT_MESSAGE) => {
             let available = l1.plasma(&address).await.map_or(0, |p| p.current_plasma);
             return Err(L1Error::NeedsFusedPlasma {
                 address,

@@ -82,8 +82,16 @@ impl ZnndClient {
         }
         let text = String::from_utf8_lossy(&body);
         let decode = |reason: String| L1Error::Decode { method: method.to_owned(), reason };
-        let value: Value = serde_json::from_str(&text)
-            .map_err(|e| decode(format!("HTTP {status}, body is not JSON ({e}): {}", truncate(&text))))?;
+        let value: Value = serde_json::from_str(&text).map_err(|e| {
+            if text.contains(INVALID_HOST) {
+                decode(format!(
+                    "HTTP {status}: {INVALID_HOST}: znnd answers only Host names listed in its config.json's \
+                     RPC.HTTPVirtualHosts (an IP address is always accepted); add this URL's host there or use its IP"
+                ))
+            } else {
+                decode(format!("HTTP {status}, body is not JSON ({e}): {}", truncate(&text)))
+            }
+        })?;
         if let Some(error) = value.get("error") {
             return Err(L1Error::Rpc {
                 method: method.to_owned(),
@@ -112,6 +120,10 @@ impl ZnndClient {
         }
     }
 }
+
+/// go-zenon's plain-text 403 to a request whose Host header is a name not in `RPC.HTTPVirtualHosts`
+/// (`node/rpcstack.go`, `virtualHostHandler`).
+const INVALID_HOST: &str = "invalid host specified";
 
 /// An error with its causes: reqwest's own text ("error sending request") hides the reason (refused, a
 /// certificate not trusted, a timeout) in its sources.

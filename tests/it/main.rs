@@ -7,6 +7,7 @@ mod devnet_rejects;
 mod executor_e2e;
 mod executor_kill;
 mod faults;
+mod go_zenon_parity;
 mod ops;
 mod relay;
 mod rollup_support;

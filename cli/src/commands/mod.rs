@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod key;
+pub mod local_znnd;
 pub mod net;
 pub mod rollup;
 pub mod up;

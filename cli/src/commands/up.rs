@@ -1,9 +1,9 @@
-//! `zr up`: a whole local network in one process, with no configuration: the devnet, an executor and a relay
-//! in sponsor mode (it grants each new key a little ZNN for its first fees, so a key made with `zr key new`
-//! can deploy at once).
+//! `zr up`: a whole local network in one process, with no configuration: an L1 (the embedded devnet, or with
+//! `--l1 znnd` a local go-zenon node with the rollup spork), an executor and a relay in sponsor mode (it grants
+//! each new key a little ZNN for its first fees, so a key made with `zr key new` can deploy at once).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Args;
@@ -14,6 +14,9 @@ use zr_common::KeyPair;
 
 use zr_config::{DevnetConfig, ExecutorConfig, L1Section, OpsSection, RelayConfig, RpcSection};
 use zr_devnet::{Devnet, Genesis};
+use zr_sequencing::ZnndClient;
+
+use super::local_znnd::{LocalZnnd, ZnndBinaries, ZnndPorts};
 
 use crate::commands::key::{KeyFileArg, zr_home};
 use crate::output::Output;
@@ -22,12 +25,29 @@ use zr_config::defaults::{
     self, DEV_L1_CHAIN_IDENTIFIER as DEV_CHAIN_IDENTIFIER, DEV_ROLLUP_CHAIN_ID as ROLLUP_CHAIN_ID,
 };
 
+/// The L1 a local network runs on.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum L1Kind {
+    /// The embedded devnet: a NoM-compatible chain in this process, momentums as fast as you ask.
+    Devnet,
+    /// go-zenon's znnd with the rollup spork (built from the checkout by `ops/znnd.sh build`; needs Go), one
+    /// pillar, a momentum every 10 s.
+    Znnd,
+}
+
 /// `zr up` flags.
 #[derive(Args)]
 pub struct UpArgs {
-    /// Where the network keeps its chain and keys [default: $ZR_HOME/up]
+    /// The L1 to run on
+    #[arg(long, value_enum, default_value = "devnet")]
+    l1: L1Kind,
+    /// Where the network keeps its chain and keys [default: $ZR_HOME/up, with --l1 znnd $ZR_HOME/up-znnd]
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// With --l1 znnd: the directory holding znnd and zr-localnet [default: $ZR_ZNND_BIN, else
+    /// ~/.cache/zrollup/znnd, built there by the checkout's ops/znnd.sh when missing]
+    #[arg(long, value_name = "DIR")]
+    znnd_bin: Option<PathBuf>,
     /// L1 JSON-RPC over HTTP
     #[arg(long, default_value_t = defaults::loopback(defaults::L1_HTTP_PORT), value_name = "ADDR")]
     http_listen: SocketAddr,
@@ -52,173 +72,317 @@ pub struct UpArgs {
     /// ZNN the relay grants once to each new key that cannot pay its first fee (0: none)
     #[arg(long, default_value = "10", value_name = "ZNN")]
     sponsor_grant: String,
-    /// Milliseconds between momentums (NoM's is 10000)
-    #[arg(long, default_value_t = 1000, value_name = "MS")]
-    momentum_interval_ms: u64,
+    /// Milliseconds between the devnet's momentums (NoM's is 10000; znnd's always is) [default: 1000]
+    #[arg(long, value_name = "MS")]
+    momentum_interval_ms: Option<u64>,
 }
 
 /// Runs the network until Ctrl-C.
+/// Runs the network until Ctrl-C.
 pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
-    let dir = match args.data_dir {
-        Some(dir) => dir,
-        None => zr_home()?.join("up"),
+    if args.l1 == L1Kind::Znnd && args.momentum_interval_ms.is_some() {
+        bail!("--momentum-interval-ms sets the devnet's pace: znnd makes a momentum every 10 s");
+    }
+    let dir = match &args.data_dir {
+        Some(dir) => dir.clone(),
+        None => zr_home()?.join(match args.l1 {
+            L1Kind::Devnet => "up",
+            L1Kind::Znnd => "up-znnd",
+        }),
     };
     std::fs::create_dir_all(&dir).wrap_err_with(|| format!("cannot create {}", dir.display()))?;
-    let pillar_path = dir.join("pillar.json");
-    let dev_key_path = dir.join("dev-key.json");
-    let executor_key_path = dir.join("executor-key.json");
-    let relay_key_path = dir.join("relay-key.json");
-    let genesis_path = dir.join("genesis.toml");
-    if !genesis_path.exists() {
-        let pillar = KeyPair::generate();
-        let dev = KeyPair::generate();
-        let executor = KeyPair::generate();
-        let relay = KeyPair::generate();
-        // The executor's account pays the plasma of its claims, the relay's that of its bundles.
-        let mut funded = vec![dev.address(), executor.address(), relay.address()];
-        if let Ok(user) = key.load() {
-            funded.push(user.address());
-        }
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(1, |d| d.as_secs());
-        let genesis = Genesis::dev(DEV_CHAIN_IDENTIFIER, now, &[pillar.public()], &funded);
-        overwrite_key(&pillar, &pillar_path)?;
-        overwrite_key(&dev, &dev_key_path)?;
-        overwrite_key(&executor, &executor_key_path)?;
-        overwrite_key(&relay, &relay_key_path)?;
-        genesis.write(&genesis_path)?;
-    }
-    if !relay_key_path.exists() {
-        bail!(
-            "{} holds a network created before `zr up` ran a relay (no funded relay key); remove it to start afresh, \
-             or pass --data-dir for a new one",
-            dir.display()
-        );
-    }
+    let keys = NetworkKeys::load_or_create(&dir, &key, args.l1)?;
     let sponsor_grant = super::net::parse_amount(&args.sponsor_grant)?;
-    let genesis = Genesis::read(&genesis_path)?;
-    let dev = KeyPair::read_file(&dev_key_path)?;
-    let config = DevnetConfig {
-        data_dir: dir.join("devnet"),
-        genesis: Some(genesis_path),
-        pillar_keys: vec![pillar_path],
-        http_listen: args.http_listen,
-        ws_listen: args.ws_listen,
-        momentum_interval_ms: args.momentum_interval_ms,
-        ops: OpsSection::on(args.ops_listen),
-        ..DevnetConfig::default()
-    };
-    zr_config::Validate::validate(&config)?;
-    let executor_key = KeyPair::read_file(&executor_key_path)?;
-    let relay_key = KeyPair::read_file(&relay_key_path)?;
-
+    let sponsor_grant = u64::try_from(sponsor_grant).wrap_err("--sponsor-grant is too large")?;
     let runtime = tokio::runtime::Runtime::new().wrap_err("cannot start the async runtime")?;
     runtime.block_on(async {
-        let devnet = Devnet::start(&config).await.wrap_err("cannot start the devnet")?;
-        let executor_config = ExecutorConfig {
-            data_dir: dir.join("executor"),
-            chain_id: ROLLUP_CHAIN_ID,
-            key_file: Some(executor_key_path.clone()),
-            l1: L1Section { http: devnet.http_url(), ws: devnet.ws_url(), ca_file: None },
-            rpc: RpcSection::on(args.rpc_listen),
-            ops: OpsSection::on(args.executor_ops_listen),
-            ..ExecutorConfig::default()
-        };
-        zr_config::Validate::validate(&executor_config)?;
-        // The executor reads the chain in process; users reach it over the JSON-RPC printed below.
-        let l1 = Arc::new(zr_devnet::InProcessL1::new(devnet.chain.clone()));
-        let executor = zr_executor::node::start(&executor_config, executor_key, l1.clone()).await.wrap_err("cannot start the executor")?;
-        fund_relay(&dir, &relay_key, l1.as_ref(), &executor).await?;
-        let relay_config = RelayConfig {
-            data_dir: dir.join("relay"),
-            chain_id: ROLLUP_CHAIN_ID,
-            key_file: Some(relay_key_path.clone()),
-            executor: executor.rpc_url(),
-            sponsor_grant: u64::try_from(sponsor_grant).wrap_err("--sponsor-grant is too large")?,
-            l1: L1Section { http: devnet.http_url(), ws: devnet.ws_url(), ca_file: None },
-            rpc: RpcSection::on(args.relay_listen),
-            ops: OpsSection::on(args.relay_ops_listen),
-            ..RelayConfig::default()
-        };
-        zr_config::Validate::validate(&relay_config)?;
-        let relay = zr_relay::start(&relay_config, relay_key.clone(), l1).await.wrap_err("cannot start the relay")?;
-        // A watch-only challenger: it reports any other executor's claim that disagrees with this one's.
-        let challenger_config = zr_config::ChallengerConfig {
-            data_dir: dir.join("challenger"),
-            chain_id: ROLLUP_CHAIN_ID,
-            key_file: None,
-            executor_rpc: executor.rpc_url(),
-            l1: L1Section { http: devnet.http_url(), ws: devnet.ws_url(), ca_file: None },
-        };
-        let watch = zr_challenger::watch::Watch {
-            peers: vec![],
-            challenge: false,
-            once: false,
-            json: out.is_json(),
-            announce: false,
-        };
-        let challenger = tokio::spawn(async move {
-            if let Err(err) = zr_challenger::watch::run(&challenger_config, watch).await {
-                tracing::warn!(target: "zr::up", error = %err, "the watching challenger stopped");
+        match args.l1 {
+            L1Kind::Devnet => {
+                let genesis_path = dir.join("genesis.toml");
+                let genesis = Genesis::read(&genesis_path)?;
+                let config = DevnetConfig {
+                    data_dir: dir.join("devnet"),
+                    genesis: Some(genesis_path),
+                    pillar_keys: vec![dir.join("pillar.json")],
+                    http_listen: args.http_listen,
+                    ws_listen: args.ws_listen,
+                    momentum_interval_ms: args.momentum_interval_ms.unwrap_or(1000),
+                    ops: OpsSection::on(args.ops_listen),
+                    ..DevnetConfig::default()
+                };
+                zr_config::Validate::validate(&config)?;
+                let devnet = Devnet::start(&config).await.wrap_err("cannot start the devnet")?;
+                let l1 = L1Node {
+                    kind: args.l1,
+                    http: devnet.http_url(),
+                    ws: devnet.ws_url(),
+                    ops: Some(format!("http://{}", devnet.ops_addr)),
+                    log: None,
+                    chain_identifier: genesis.chain_identifier,
+                    funded: genesis.accounts.iter().map(|a| a.address).collect(),
+                };
+                // The executor and the relay read the chain in process; users reach it over the JSON-RPC.
+                let client = Arc::new(zr_devnet::InProcessL1::new(devnet.chain.clone()));
+                let result = run_daemons(&args, &dir, &keys, sponsor_grant, client, &l1, out).await;
+                devnet.stop().await;
+                result
             }
-        });
-        let funded: Vec<String> = genesis.accounts.iter().map(|a| a.address.to_string()).collect();
-        out.emit(
-            json!({
-                "l1Http": devnet.http_url(),
-                "l1Ws": devnet.ws_url(),
-                "relayRpc": relay.rpc_url(),
-                "relayOps": format!("http://{}", relay.ops_addr),
-                "relayAddress": relay_key.address(),
-                "executorRpc": executor.rpc_url(),
-                "executorOps": format!("http://{}", executor.ops_addr),
-                "rollupChainId": ROLLUP_CHAIN_ID,
-                "ops": format!("http://{}", devnet.ops_addr),
-                "chainIdentifier": genesis.chain_identifier,
-                "devKey": dev_key_path,
-                "devAddress": dev.address(),
-                "funded": funded,
-                "dataDir": dir,
-            }),
-            || {
-                format!(
-                    "zrollup local network is up (Ctrl-C stops it; the chain persists in {dir})\n\
-                     \n  relay JSON-RPC:          {relay_rpc} (HTTP and WebSocket; `zr` uses it by default)\n  \
-                     executor JSON-RPC:       {rpc}\n  L1 JSON-RPC (HTTP):      {http}\n  L1 JSON-RPC (WebSocket): {ws}\n  \
-                     metrics and health:      http://{ops}/metrics (devnet), http://{executor_ops}/metrics (executor), \
-                     http://{relay_ops}/metrics (relay)\n  \
-                     sponsor grant:           {grant} ZNN to each new key, once, from the relay\n  \
-                     L1 chain identifier:     {chain}\n  rollup chain id:         {ROLLUP_CHAIN_ID}\n  \
-                     claims and finality:     zr-challenge --l1-http {http} --l1-ws {ws} list (final after {window} \
-                     momentums); a watch-only challenger runs here and prints any claim that disagrees\n  \
-                     funded dev key:          {key} ({dev})\n  funded accounts:         {funded}\n\
-                     \nTry it (in another terminal):\n  \
-                     zr key new\n  zr deploy contracts/wasm/token.wasm      (a new key: the relay pays its first fees)\n  \
-                     zr balance\n  zr deposit 100 --key {key}   (an L1 deposit, from the funded dev key)\n  \
-                     zr transfer {dev} 1.5 --key {key}",
-                    dir = dir.display(),
-                    http = devnet.http_url(),
-                    rpc = executor.rpc_url(),
-                    relay_rpc = relay.rpc_url(),
-                    relay_ops = relay.ops_addr,
-                    grant = super::net::format_amount(sponsor_grant),
-                    executor_ops = executor.ops_addr,
-                    ws = devnet.ws_url(),
-                    ops = devnet.ops_addr,
-                    chain = genesis.chain_identifier,
-                    window = zr_common::rollup::settlement::FINALITY_WINDOW,
-                    key = dev_key_path.display(),
-                    dev = dev.address(),
-                    funded = funded.join(", "),
-                )
-            },
-        );
-        tokio::signal::ctrl_c().await.wrap_err("cannot wait for Ctrl-C")?;
-        challenger.abort();
-        relay.stop().await;
-        executor.stop().await;
-        devnet.stop().await;
-        Ok(())
+            L1Kind::Znnd => {
+                let binaries = ZnndBinaries::locate(args.znnd_bin.clone(), &|line| out.progress_line(line))?;
+                out.progress_line("starting znnd (its first momentums take up to 20 s)…");
+                let ports = ZnndPorts { http: args.http_listen, ws: args.ws_listen };
+                let znnd = LocalZnnd::start(&binaries, &dir.join("znnd"), &keys.funded, ports).await?;
+                let l1 = L1Node {
+                    kind: args.l1,
+                    http: znnd.http_url.clone(),
+                    ws: znnd.ws_url.clone(),
+                    ops: None,
+                    log: Some(znnd.log.clone()),
+                    chain_identifier: DEV_CHAIN_IDENTIFIER,
+                    funded: keys.funded.clone(),
+                };
+                let result = match ZnndClient::new(&l1.http, &l1.ws) {
+                    Ok(client) => run_daemons(&args, &dir, &keys, sponsor_grant, Arc::new(client), &l1, out).await,
+                    Err(err) => Err(err.into()),
+                };
+                znnd.stop();
+                result
+            }
+        }
     })
+}
+
+/// The keys of a local network, made on its first start: the dev key and the executor's and relay's, all funded
+/// on L1 (with the user's own key when it exists by then), and the devnet's pillar.
+struct NetworkKeys {
+    dev_path: PathBuf,
+    dev: KeyPair,
+    executor_path: PathBuf,
+    executor: KeyPair,
+    relay_path: PathBuf,
+    relay: KeyPair,
+    /// The L1 accounts the genesis funds.
+    funded: Vec<zr_common::Address>,
+}
+
+impl NetworkKeys {
+    fn load_or_create(dir: &Path, user: &KeyFileArg, l1: L1Kind) -> eyre::Result<NetworkKeys> {
+        let (dev_path, executor_path, relay_path) =
+            (dir.join("dev-key.json"), dir.join("executor-key.json"), dir.join("relay-key.json"));
+        let funded_path = dir.join("funded.json");
+        let created = match l1 {
+            L1Kind::Devnet => dir.join("genesis.toml"),
+            L1Kind::Znnd => funded_path.clone(),
+        };
+        if !created.exists() {
+            let (dev, executor, relay) = (KeyPair::generate(), KeyPair::generate(), KeyPair::generate());
+            // The executor's account pays the plasma of its claims, the relay's that of its bundles.
+            let mut funded = vec![dev.address(), executor.address(), relay.address()];
+            if let Ok(user) = user.load() {
+                funded.push(user.address());
+            }
+            overwrite_key(&dev, &dev_path)?;
+            overwrite_key(&executor, &executor_path)?;
+            overwrite_key(&relay, &relay_path)?;
+            match l1 {
+                L1Kind::Devnet => {
+                    let pillar = KeyPair::generate();
+                    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(1, |d| d.as_secs());
+                    let genesis = Genesis::dev(DEV_CHAIN_IDENTIFIER, now, &[pillar.public()], &funded);
+                    overwrite_key(&pillar, &dir.join("pillar.json"))?;
+                    genesis.write(&created)?;
+                }
+                // znnd's genesis is written by zr-localnet on its first start, from this list.
+                L1Kind::Znnd => std::fs::write(&created, serde_json::to_vec_pretty(&funded)?)
+                    .wrap_err_with(|| format!("cannot write {}", created.display()))?,
+            }
+        }
+        if !relay_path.exists() {
+            bail!(
+                "{} holds a network created before `zr up` ran a relay (no funded relay key); remove it to start \
+                 afresh, or pass --data-dir for a new one",
+                dir.display()
+            );
+        }
+        let funded = match l1 {
+            L1Kind::Devnet => Genesis::read(&created)?.accounts.iter().map(|a| a.address).collect(),
+            L1Kind::Znnd => serde_json::from_slice(
+                &std::fs::read(&created).wrap_err_with(|| format!("cannot read {}", created.display()))?,
+            )
+            .wrap_err_with(|| format!("{} is not a list of addresses", created.display()))?,
+        };
+        Ok(NetworkKeys {
+            dev: KeyPair::read_file(&dev_path)?,
+            executor: KeyPair::read_file(&executor_path)?,
+            relay: KeyPair::read_file(&relay_path)?,
+            dev_path,
+            executor_path,
+            relay_path,
+            funded,
+        })
+    }
+}
+
+/// The L1 node a local network runs on, as `zr up` reports it.
+struct L1Node {
+    kind: L1Kind,
+    http: String,
+    ws: String,
+    /// The devnet's metrics and health.
+    ops: Option<String>,
+    /// znnd's log file.
+    log: Option<PathBuf>,
+    chain_identifier: u64,
+    funded: Vec<zr_common::Address>,
+}
+
+/// Starts the executor, the relay and a watch-only challenger on `client`, prints the endpoints and waits for
+/// Ctrl-C.
+async fn run_daemons<L: zr_sequencing::L1 + 'static>(
+    args: &UpArgs,
+    dir: &Path,
+    keys: &NetworkKeys,
+    sponsor_grant: u64,
+    client: Arc<L>,
+    l1: &L1Node,
+    out: &Output,
+) -> eyre::Result<()> {
+    let l1_section = L1Section { http: l1.http.clone(), ws: l1.ws.clone(), ca_file: None };
+    let executor_config = ExecutorConfig {
+        data_dir: dir.join("executor"),
+        chain_id: ROLLUP_CHAIN_ID,
+        key_file: Some(keys.executor_path.clone()),
+        l1: l1_section.clone(),
+        rpc: RpcSection::on(args.rpc_listen),
+        ops: OpsSection::on(args.executor_ops_listen),
+        ..ExecutorConfig::default()
+    };
+    zr_config::Validate::validate(&executor_config)?;
+    let executor = zr_executor::node::start(&executor_config, keys.executor.clone(), client.clone())
+        .await
+        .wrap_err("cannot start the executor")?;
+    if let Err(err) = fund_relay(dir, &keys.relay, client.as_ref(), &executor, out).await {
+        executor.stop().await;
+        return Err(err);
+    }
+    let relay_config = RelayConfig {
+        data_dir: dir.join("relay"),
+        chain_id: ROLLUP_CHAIN_ID,
+        key_file: Some(keys.relay_path.clone()),
+        executor: executor.rpc_url(),
+        sponsor_grant,
+        l1: l1_section.clone(),
+        rpc: RpcSection::on(args.relay_listen),
+        ops: OpsSection::on(args.relay_ops_listen),
+        ..RelayConfig::default()
+    };
+    zr_config::Validate::validate(&relay_config)?;
+    let relay = match zr_relay::start(&relay_config, keys.relay.clone(), client).await {
+        Ok(relay) => relay,
+        Err(err) => {
+            executor.stop().await;
+            return Err(err).wrap_err("cannot start the relay");
+        }
+    };
+    // A watch-only challenger: it reports any other executor's claim that disagrees with this one's.
+    let challenger_config = zr_config::ChallengerConfig {
+        data_dir: dir.join("challenger"),
+        chain_id: ROLLUP_CHAIN_ID,
+        key_file: None,
+        executor_rpc: executor.rpc_url(),
+        l1: l1_section,
+    };
+    let watch = zr_challenger::watch::Watch {
+        peers: vec![],
+        challenge: false,
+        once: false,
+        json: out.is_json(),
+        announce: false,
+    };
+    let challenger = tokio::spawn(async move {
+        if let Err(err) = zr_challenger::watch::run(&challenger_config, watch).await {
+            tracing::warn!(target: "zr::up", error = %err, "the watching challenger stopped");
+        }
+    });
+    announce(l1, keys, dir, sponsor_grant, &executor, &relay, out);
+    let stopped = tokio::signal::ctrl_c().await.wrap_err("cannot wait for Ctrl-C");
+    challenger.abort();
+    relay.stop().await;
+    executor.stop().await;
+    stopped
+}
+
+/// Prints the endpoints (one JSON line with --json).
+fn announce(
+    l1: &L1Node,
+    keys: &NetworkKeys,
+    dir: &Path,
+    sponsor_grant: u64,
+    executor: &zr_executor::node::ExecutorHandle,
+    relay: &zr_relay::RelayHandle,
+    out: &Output,
+) {
+    let funded: Vec<String> = l1.funded.iter().map(ToString::to_string).collect();
+    let kind = match l1.kind {
+        L1Kind::Devnet => "devnet",
+        L1Kind::Znnd => "znnd",
+    };
+    let key = keys.dev_path.display();
+    let dev = keys.dev.address();
+    let l1_extra = match (&l1.ops, &l1.log) {
+        (Some(ops), _) => format!("  metrics and health:      {ops}/metrics (devnet), "),
+        (None, Some(log)) => format!("  znnd's log:              {}\n  metrics and health:      ", log.display()),
+        (None, None) => "  metrics and health:      ".to_owned(),
+    };
+    out.emit(
+        json!({
+            "l1": kind,
+            "l1Http": l1.http,
+            "l1Ws": l1.ws,
+            "l1Log": l1.log,
+            "relayRpc": relay.rpc_url(),
+            "relayOps": format!("http://{}", relay.ops_addr),
+            "relayAddress": keys.relay.address(),
+            "executorRpc": executor.rpc_url(),
+            "executorOps": format!("http://{}", executor.ops_addr),
+            "executorAddress": keys.executor.address(),
+            "rollupChainId": ROLLUP_CHAIN_ID,
+            "ops": l1.ops,
+            "chainIdentifier": l1.chain_identifier,
+            "devKey": keys.dev_path,
+            "devAddress": dev,
+            "funded": funded,
+            "dataDir": dir,
+        }),
+        || {
+            format!(
+                "zrollup local network is up on {kind} (Ctrl-C stops it; the chain persists in {dir})\n\
+                 \n  relay JSON-RPC:          {relay_rpc} (HTTP and WebSocket; `zr` uses it by default)\n  \
+                 executor JSON-RPC:       {rpc}\n  L1 JSON-RPC (HTTP):      {http}\n  L1 JSON-RPC (WebSocket): {ws}\n\
+                 {l1_extra}http://{executor_ops}/metrics (executor), http://{relay_ops}/metrics (relay)\n  \
+                 sponsor grant:           {grant} ZNN to each new key, once, from the relay\n  \
+                 L1 chain identifier:     {chain}\n  rollup chain id:         {ROLLUP_CHAIN_ID}\n  \
+                 claims and finality:     zr-challenge --l1-http {http} --l1-ws {ws} list (final after {window} \
+                 momentums); a watch-only challenger runs here and prints any claim that disagrees\n  \
+                 funded dev key:          {key} ({dev})\n  funded accounts:         {funded}\n\
+                 \nTry it (in another terminal):\n  \
+                 zr key new\n  zr deploy contracts/wasm/token.wasm      (a new key: the relay pays its first fees)\n  \
+                 zr balance\n  zr deposit 100 --key {key}   (an L1 deposit, from the funded dev key)\n  \
+                 zr transfer {dev} 1.5 --key {key}",
+                dir = dir.display(),
+                http = l1.http,
+                ws = l1.ws,
+                rpc = executor.rpc_url(),
+                relay_rpc = relay.rpc_url(),
+                relay_ops = relay.ops_addr,
+                grant = super::net::format_amount(u128::from(sponsor_grant)),
+                executor_ops = executor.ops_addr,
+                chain = l1.chain_identifier,
+                window = zr_common::rollup::settlement::FINALITY_WINDOW,
+                funded = funded.join(", "),
+            )
+        },
+    );
 }
 
 /// ZNN the relay deposits into its rollup account when the network is first started: what it pays sponsor
@@ -233,6 +397,7 @@ async fn fund_relay<L: zr_sequencing::L1>(
     relay: &KeyPair,
     l1: &L,
     executor: &zr_executor::node::ExecutorHandle,
+    out: &Output,
 ) -> eyre::Result<()> {
     let marker = dir.join("relay-funded");
     let funded = || -> eyre::Result<bool> {
@@ -253,10 +418,12 @@ async fn fund_relay<L: zr_sequencing::L1>(
         .await
         .wrap_err("cannot fund the relay's rollup account")?;
     std::fs::write(&marker, b"deposited\n").wrap_err_with(|| format!("cannot write {}", marker.display()))?;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    out.progress_line("funding the relay's rollup account (its deposit lands with the next momentum)…");
+    // A few of znnd's 10 s momentums: the deposit's and the inbox's receive of it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     while !funded()? {
         if std::time::Instant::now() > deadline {
-            bail!("the relay's deposit was not credited on the rollup within 60 s");
+            bail!("the relay's deposit was not credited on the rollup within 120 s");
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }

@@ -6,25 +6,28 @@ use std::process::{Child, Command, Output};
 
 use serde_json::Value;
 
-struct Network {
+/// `zr up` in a fresh `ZR_HOME` with a key of its own (funded by the network's genesis).
+pub struct Network {
     child: Child,
-    home: tempfile::TempDir,
-    info: Value,
+    pub home: tempfile::TempDir,
+    pub info: Value,
 }
 
 impl Drop for Network {
+    /// Stops `zr up` as Ctrl-C does (so it stops what it started, znnd included), killing it after 30 s.
     fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while self.child.try_wait().ok().flatten().is_none() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
 fn up() -> Network {
-    let home = tempfile::tempdir().unwrap();
-    let created = zr_in(home.path(), &[], &["key", "new", "--json"]);
-    assert!(created.status.success());
-    let (child, info) = crate::start_up(home.path(), 100);
-    Network { child, home, info }
+    Network::up_with(&["--momentum-interval-ms", "100"])
 }
 
 fn zr_in(home: &Path, net: &[String], args: &[&str]) -> Output {
@@ -41,7 +44,17 @@ fn zr_in(home: &Path, net: &[String], args: &[&str]) -> Output {
 }
 
 impl Network {
-    fn zr(&self, args: &[&str]) -> Output {
+    /// `zr up` with `args`, after `zr key new`.
+    pub fn up_with(args: &[&str]) -> Network {
+        let home = tempfile::tempdir().unwrap();
+        let created = zr_in(home.path(), &[], &["key", "new", "--json"]);
+        assert!(created.status.success());
+        let (child, info) = crate::start_up_with(home.path(), args);
+        Network { child, home, info }
+    }
+
+    /// Runs `zr` against this network.
+    pub fn zr(&self, args: &[&str]) -> Output {
         let net = vec![
             format!("--l1-http={}", self.info["l1Http"].as_str().unwrap()),
             format!("--l1-ws={}", self.info["l1Ws"].as_str().unwrap()),
@@ -51,7 +64,8 @@ impl Network {
         zr_in(self.home.path(), &net, args)
     }
 
-    fn json(&self, args: &[&str]) -> Value {
+    /// Runs `zr … --json`, which must succeed; what it printed.
+    pub fn json(&self, args: &[&str]) -> Value {
         let mut all = args.to_vec();
         all.push("--json");
         let out = self.zr(&all);

@@ -22,6 +22,11 @@ const MOCK_USER1_SEED: &str = "5128e60b486a18f68c66b85650758b28e6960cd66bacf8f44
 /// The rollup the spork settles on the mock chain.
 const MOCK_ROLLUP_CHAIN_ID: u64 = 1337;
 
+/// The local go-zenon network of `ops/znnd.sh` and `zr up --l1 znnd`: the devnet's L1 chain identifier
+/// (`zr_config::defaults::DEV_L1_CHAIN_IDENTIFIER`), settling the devnet's rollup (`DEV_ROLLUP_CHAIN_ID`, the same
+/// 1337) under the devnet's parameters, so a local network behaves alike on either L1.
+const LOCALNET_CHAIN_IDENTIFIER: u64 = 321;
+
 fn mock_parameters() -> Parameters {
     Parameters::new(MOCK_ROLLUP_CHAIN_ID, zr_protocol::gas::vm_version())
 }
@@ -96,12 +101,15 @@ fn files() -> Vec<(&'static str, String)> {
             "vm/embedded/definition/rollup_parameters.go",
             go_map(
                 "\n// The settlement parameters of the rollup each L1 chain settles, by its chain identifier: 100 is go-zenon's\n\
-                 // mock chain (rollup chain id 1337, the VM version of this library); a network's entry is fixed with the\n\
-                 // release that activates the spork on it.",
+                 // mock chain, 321 the local network of ops/znnd.sh (both rollup chain id 1337, the VM version of this\n\
+                 // library); a network's entry is fixed with the release that activates the spork on it.",
                 "definition",
                 "rollupParametersByChain",
                 "uint64",
-                &[(MOCK_CHAIN_IDENTIFIER.to_string(), format!("`{parameters}`"))],
+                &[
+                    (MOCK_CHAIN_IDENTIFIER.to_string(), format!("`{parameters}`")),
+                    (LOCALNET_CHAIN_IDENTIFIER.to_string(), format!("`{parameters}`")),
+                ],
             ),
         ),
     ]
