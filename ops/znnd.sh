@@ -15,7 +15,9 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${ZR_ZNND_BIN:-$HOME/.cache/zrollup/znnd}"
 
 build() {
-  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zrollup/target}"
+  # The checkout's own target directory unless told otherwise (.ci/run points it at its cache), so the library
+  # `cargo test` built is reused.
+  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}"
   local profile="${ZR_FFI_PROFILE:-debug}"
   if [ "$profile" = release ]; then
     (cd "$repo" && cargo build --locked --release -p zr-ffi) >&2

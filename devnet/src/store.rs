@@ -270,7 +270,8 @@ impl Store {
         Ok(table.get(send.0)?.map(|v| Hash(v.value())))
     }
 
-    /// Confirmed sends to `address` it has not received (in a confirmed block), oldest first.
+    /// Confirmed sends to `address` it has not received (in a confirmed block), oldest first (the chain lists
+    /// them in hash order, as go-zenon does).
     pub fn unreceived(&self, address: &Address) -> Result<Vec<StoredBlock>, DevnetError> {
         let txn = self.db.begin_read()?;
         let index = txn.open_table(UNRECEIVED)?;

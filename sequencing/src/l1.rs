@@ -72,8 +72,9 @@ pub trait L1: Send + Sync {
         count: u64,
     ) -> impl Future<Output = Result<Vec<DaRecord>, L1Error>> + Send;
 
-    /// Confirmed sends to `address` it has not received yet, oldest first: page `page` of
-    /// `ledger.getUnreceivedBlocksByAddress` ([`UNRECEIVED_PAGE`] a page; a shorter page is the last).
+    /// Confirmed sends to `address` it has not received yet: page `page` of
+    /// `ledger.getUnreceivedBlocksByAddress` ([`UNRECEIVED_PAGE`] a page; a shorter page is the last), which lists
+    /// at most the first 500 of the account's mailbox in hash order, in 10 pages.
     fn unreceived_blocks(
         &self,
         address: &Address,

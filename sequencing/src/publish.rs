@@ -84,9 +84,9 @@ pub async fn receive_block<L: L1>(
     Ok(block)
 }
 
-/// Receives every send from `sender` that L1 lists as unreceived for `key`'s account
-/// (`ledger.getUnreceivedBlocksByAddress`, its first page), oldest first; the receive blocks published. Sends
-/// from anyone else stay unreceived: a stranger's dust cannot make the account spend its posts on receives.
+/// Receives every send from `sender` that L1 lists as unreceived for `key`'s account ([`unreceived_from`]); the
+/// receive blocks published. Sends from anyone else stay unreceived: a stranger's dust cannot make the account
+/// spend its posts on receives.
 pub async fn receive_from<L: L1>(
     l1: &L,
     chain_identifier: u64,
@@ -106,8 +106,8 @@ pub async fn receive_from<L: L1>(
 pub const MAX_UNRECEIVED_PAGES: u32 = 10;
 
 /// The confirmed sends from `sender` that `address` has not received, among its first
-/// [`MAX_UNRECEIVED_PAGES`] pages of unreceived sends (500 in hash order: beyond that much dust, a send from
-/// `sender` is found once some of the dust is received).
+/// [`MAX_UNRECEIVED_PAGES`] pages of unreceived sends: the 500 of the account's mailbox L1 lists, in hash order.
+/// With 500 sends of dust whose hashes sort lower, a send from `sender` is not listed (go-zenon's limit).
 pub async fn unreceived_from<L: L1>(l1: &L, address: &Address, sender: &Address) -> Result<Vec<AccountBlock>, L1Error> {
     let mut found = Vec::new();
     for page in 0..MAX_UNRECEIVED_PAGES {

@@ -77,8 +77,7 @@ pub struct UpArgs {
     momentum_interval_ms: Option<u64>,
 }
 
-/// Runs the network until Ctrl-C.
-/// Runs the network until Ctrl-C.
+/// Runs the network until Ctrl-C (or SIGTERM).
 pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
     if args.l1 == L1Kind::Znnd && args.momentum_interval_ms.is_some() {
         bail!("--momentum-interval-ms sets the devnet's pace: znnd makes a momentum every 10 s");
@@ -91,6 +90,7 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
         }),
     };
     std::fs::create_dir_all(&dir).wrap_err_with(|| format!("cannot create {}", dir.display()))?;
+    let _lock = lock_network(&dir)?;
     let keys = NetworkKeys::load_or_create(&dir, &key, args.l1)?;
     let sponsor_grant = super::net::parse_amount(&args.sponsor_grant)?;
     let sponsor_grant = u64::try_from(sponsor_grant).wrap_err("--sponsor-grant is too large")?;
@@ -152,6 +152,25 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
     })
 }
 
+/// Holds the network directory for as long as this `zr up` runs: a second one on it is refused (it would share
+/// the keys' L1 accounts and, on znnd, stop this one's node as a leftover).
+fn lock_network(dir: &Path) -> eyre::Result<std::fs::File> {
+    let path = dir.join("zr-up.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .wrap_err_with(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            bail!("another `zr up` runs on {}: stop it first, or pass --data-dir for another network", dir.display())
+        }
+        Err(std::fs::TryLockError::Error(err)) => Err(err).wrap_err_with(|| format!("cannot lock {}", path.display())),
+    }
+}
+
 /// The keys of a local network, made on its first start: the dev key and the executor's and relay's, all funded
 /// on L1 (with the user's own key when it exists by then), and the devnet's pillar.
 struct NetworkKeys {
@@ -174,6 +193,22 @@ impl NetworkKeys {
             L1Kind::Devnet => dir.join("genesis.toml"),
             L1Kind::Znnd => funded_path.clone(),
         };
+        // A directory of the other L1 (or one whose marker was removed by hand) keeps its keys: never replaced.
+        let other_kind = match l1 {
+            L1Kind::Devnet => funded_path.exists() || dir.join("znnd").exists(),
+            L1Kind::Znnd => dir.join("genesis.toml").exists() || dir.join("znnd/genesis.json").exists(),
+        };
+        if other_kind && !created.exists() {
+            let (this, other) = match l1 {
+                L1Kind::Devnet => ("the devnet", "znnd (zr up --l1 znnd)"),
+                L1Kind::Znnd => ("znnd", "the devnet, or a znnd network missing its funded.json"),
+            };
+            bail!(
+                "{} holds a network on {other}, not on {this}: pass another --data-dir (the default is \
+                 $ZR_HOME/up for the devnet and $ZR_HOME/up-znnd for znnd)",
+                dir.display()
+            );
+        }
         if !created.exists() {
             let (dev, executor, relay) = (KeyPair::generate(), KeyPair::generate(), KeyPair::generate());
             // The executor's account pays the plasma of its claims, the relay's that of its bundles.
@@ -276,7 +311,10 @@ async fn run_daemons<L: zr_sequencing::L1 + 'static>(
         ops: OpsSection::on(args.relay_ops_listen),
         ..RelayConfig::default()
     };
-    zr_config::Validate::validate(&relay_config)?;
+    if let Err(err) = zr_config::Validate::validate(&relay_config) {
+        executor.stop().await;
+        return Err(err.into());
+    }
     let relay = match zr_relay::start(&relay_config, keys.relay.clone(), client).await {
         Ok(relay) => relay,
         Err(err) => {
@@ -305,11 +343,21 @@ async fn run_daemons<L: zr_sequencing::L1 + 'static>(
         }
     });
     announce(l1, keys, dir, sponsor_grant, &executor, &relay, out);
-    let stopped = tokio::signal::ctrl_c().await.wrap_err("cannot wait for Ctrl-C");
+    let stopped = stop_signal().await;
     challenger.abort();
     relay.stop().await;
     executor.stop().await;
     stopped
+}
+
+/// Waits for Ctrl-C or SIGTERM (a service manager's stop), either of which stops the network in order.
+async fn stop_signal() -> eyre::Result<()> {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .wrap_err("cannot wait for SIGTERM")?;
+    tokio::select! {
+        signalled = tokio::signal::ctrl_c() => signalled.wrap_err("cannot wait for Ctrl-C"),
+        _ = terminate.recv() => Ok(()),
+    }
 }
 
 /// Prints the endpoints (one JSON line with --json).

@@ -24,3 +24,40 @@ fn up_starts_a_devnet_and_prints_its_endpoints() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// `zr up` with `args`, expected to refuse at once: its stderr.
+fn refused(home: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_zr"))
+        .arg("up")
+        .args(args)
+        .args(["--http-listen", "127.0.0.1:0", "--ws-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"])
+        .args(["--rpc-listen", "127.0.0.1:0", "--executor-ops-listen", "127.0.0.1:0"])
+        .args(["--relay-listen", "127.0.0.1:0", "--relay-ops-listen", "127.0.0.1:0"])
+        .env("ZR_HOME", home)
+        .env_remove("ZR_ZNND_BIN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A second `zr up` on a running network's directory is refused (it would post from the same L1 accounts and,
+/// on znnd, stop the first one's node as a leftover); a znnd network on a devnet's directory is refused without
+/// touching its keys.
+#[test]
+fn a_second_zr_up_and_another_l1_on_the_same_directory_are_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let (mut child, info) = crate::start_up(home.path(), 50);
+    let dir = info["dataDir"].as_str().unwrap().to_owned();
+    let second = refused(home.path(), &["--momentum-interval-ms", "50"]);
+    assert!(second.contains("another `zr up` runs on"), "{second}");
+    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    assert!(child.wait().unwrap().success(), "Ctrl-C stops zr up cleanly");
+
+    let dev_key = std::fs::read(format!("{dir}/dev-key.json")).unwrap();
+    let other_l1 = refused(home.path(), &["--l1", "znnd", "--data-dir", &dir, "--znnd-bin", "/nonexistent"]);
+    assert!(other_l1.contains("holds a network on the devnet"), "{other_l1}");
+    assert_eq!(std::fs::read(format!("{dir}/dev-key.json")).unwrap(), dev_key, "the keys are kept");
+    let pace = refused(home.path(), &["--l1", "znnd", "--momentum-interval-ms", "50"]);
+    assert!(pace.contains("every 10 s"), "{pace}");
+}

@@ -1,7 +1,7 @@
 //! The whole lifecycle on go-zenon: `zr up --l1 znnd` (a one-pillar znnd with the rollup spork, real 10 s
-//! momentums, real plasma), the README's walkthrough against it with `zr`, and a fault-injected executor's claim
-//! challenged by `zr-challenge watch --challenge`'s loop, judged by the pillar through the C library, rejected and
-//! its bond slashed.
+//! momentums, real plasma and PoW), the README's walkthrough against it with `zr`, blocks paid by PoW, and a
+//! fault-injected executor's claim challenged by `zr-challenge watch --challenge`'s loop, judged by the pillar
+//! through the C library, rejected and its bond slashed.
 //!
 //! It needs znnd built with the spork: `ops/znnd.sh build`, then
 //! `ZR_ZNND_BIN=~/.cache/zrollup/znnd cargo test -p zr-cli --test it znnd -- --ignored --nocapture`
@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use zr_common::nom::BlockType;
 use zr_common::nom::rpc::GetRequiredParam;
-use zr_common::{Address, KeyPair};
+use zr_common::{Address, KeyPair, TokenStandard};
 use zr_config::{ChallengerConfig, ExecutorConfig, L1Section, OpsSection, RpcSection};
-use zr_sequencing::{L1, L1Error, ZnndClient};
+use zr_sequencing::{L1, L1Error, SendRequest, ZnndClient, receive_block, send_block, unreceived_from};
 
 use crate::rollup::Network;
 
@@ -79,6 +79,8 @@ fn the_whole_lifecycle_runs_on_znnd() {
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(znnd_answers_as_the_devnets_goldens_say(&net));
+    runtime.block_on(an_account_without_fused_qsr_pays_its_blocks_by_pow(&net));
+    phases.done("a new L1 account's receive and deposit paid by PoW, the deposit credited");
     runtime.block_on(a_faulty_claim_is_challenged_judged_and_slashed(&net, &mut phases));
     println!("znnd lifecycle: {:.0} s in all", started.elapsed().as_secs_f64());
 }
@@ -104,6 +106,42 @@ async fn znnd_answers_as_the_devnets_goldens_say(net: &Network) {
     assert_eq!(size, (-32000, "page-size parameter is too big".to_owned()));
     let index = refusal("ledger.getUnreceivedBlocksByAddress", json!([me, 10, 50])).await;
     assert_eq!(index, (-32000, "page-index parameter is too big".to_owned()));
+}
+
+/// An account with no fused QSR (a fresh key the user pays on L1) receives and deposits by PoW: znnd accepts
+/// the client's PoW, and the deposit is credited on the rollup.
+async fn an_account_without_fused_qsr_pays_its_blocks_by_pow(net: &Network) {
+    let l1 = ZnndClient::new(net.info["l1Http"].as_str().unwrap(), net.info["l1Ws"].as_str().unwrap()).unwrap();
+    let chain = l1.frontier_momentum().await.unwrap().chain_identifier;
+    let user = KeyPair::read_file(&net.home.path().join("keys/default.json")).unwrap();
+    let fresh = KeyPair::from_seed(&[0x61; 32]);
+    let znn = |whole: u128| whole * 100_000_000;
+    let pay = SendRequest { to: fresh.address(), token: TokenStandard::ZNN, amount: znn(10), data: vec![] };
+    send_block(&l1, chain, &user, pay).await.unwrap();
+    let payment = eventually(Duration::from_secs(60), async || {
+        unreceived_from(&l1, &fresh.address(), &user.address()).await.ok()?.into_iter().next()
+    })
+    .await
+    .expect("the payment to the fresh account is confirmed");
+    let received = receive_block(&l1, chain, &fresh, payment.hash).await.unwrap();
+    assert!(received.difficulty > 0 && received.fused_plasma == 0, "{received:?}");
+    // Its balance is the receive's once a momentum confirms it.
+    eventually(Duration::from_secs(60), async || {
+        (l1.frontier_block(&fresh.address()).await.ok()??.hash == received.hash
+            && l1.account_info(&fresh.address()).await.ok()?.account_height == received.height)
+            .then_some(())
+    })
+    .await
+    .expect("the receive is confirmed");
+    let deposit = SendRequest { to: Address::INBOX, token: TokenStandard::ZNN, amount: znn(5), data: vec![] };
+    let deposited = send_block(&l1, chain, &fresh, deposit).await.unwrap();
+    assert!(deposited.difficulty > 0 && deposited.fused_plasma == 0, "{deposited:?}");
+    let fresh_address = fresh.address().to_string();
+    eventually(Duration::from_secs(90), async || {
+        (net.json(&["balance", &fresh_address])["rollup"]["znn"] == "500000000").then_some(())
+    })
+    .await
+    .expect("the PoW-paid deposit is credited on the rollup");
 }
 
 /// The dev key (funded, unused so far) runs an executor that falsifies leaf 0 of a momentum a few ahead; the

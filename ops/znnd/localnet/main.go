@@ -73,7 +73,9 @@ func run() error {
 		if err != nil {
 			return fmt.Errorf("-fund: %q is not an address: %w", text, err)
 		}
-		funded = append(funded, address)
+		if !contains(funded, address) {
+			funded = append(funded, address)
+		}
 	}
 	dataDir, err := filepath.Abs(*dir)
 	if err != nil {
@@ -92,9 +94,6 @@ func run() error {
 	config := genesisConfig(*chainIdentifier, timestamp, producer, funded)
 	if err := genesis.CheckGenesis(config); err != nil {
 		return fmt.Errorf("the genesis is not valid: %w", err)
-	}
-	if err := writeJSON(filepath.Join(dataDir, "genesis.json"), config); err != nil {
-		return err
 	}
 	nodeConfig := node.Config{
 		DataPath:    dataDir,
@@ -122,6 +121,10 @@ func run() error {
 		},
 	}
 	if err := writeJSON(filepath.Join(dataDir, "config.json"), nodeConfig); err != nil {
+		return err
+	}
+	// Last: genesis.json marks a directory whose network is written whole (a later start runs znnd on it).
+	if err := writeJSON(filepath.Join(dataDir, "genesis.json"), config); err != nil {
 		return err
 	}
 	summary, err := json.Marshal(map[string]interface{}{
@@ -242,4 +245,13 @@ func writeJSON(path string, value interface{}) error {
 		return err
 	}
 	return os.WriteFile(path, append(data, '\n'), 0o600)
+}
+
+func contains(list []types.Address, address types.Address) bool {
+	for _, listed := range list {
+		if listed == address {
+			return true
+		}
+	}
+	return false
 }
