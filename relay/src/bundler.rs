@@ -114,7 +114,7 @@ pub async fn post_bundles<L: L1>(relay: &Relay, poster: &Poster<L>, l1_height: u
             Err(err) => {
                 tracing::warn!(target: "zr::relay", bundle = %bundle_hash, error = %err, "bundle not posted; its transactions wait for the next momentum");
                 let changes = set_stage(relay, taken, Stage::Pending);
-                if let Err(err) = relay.store.write(changes).await {
+                if let Err(err) = relay.store.record(changes).await {
                     tracing::error!(target: "zr::relay", error = %err, "cannot record the unposted bundle");
                 }
                 break;

@@ -82,6 +82,9 @@ pub struct Held {
     pub from_peer: bool,
     /// Times an executor dropped it.
     pub drops: u32,
+    /// Its admission is on disk: until then it is not bundled (a transaction whose write fails is taken back,
+    /// and one posted meanwhile would land though its sender was told to send it again).
+    pub stored: bool,
 }
 
 impl Held {
@@ -176,7 +179,18 @@ impl Pool {
         self.senders.entry(sender).or_default().txs.insert(tx.body.nonce, hash);
         self.next_seq = self.next_seq.max(seq + 1);
         let now = Instant::now();
-        let held = Held { tx: Arc::new(tx), hash, sender, seq, stage, since: now, arrived: now, drops: 0, from_peer };
+        let held = Held {
+            tx: Arc::new(tx),
+            hash,
+            sender,
+            seq,
+            stage,
+            since: now,
+            arrived: now,
+            drops: 0,
+            from_peer,
+            stored: true,
+        };
         self.held.insert(hash, held);
     }
 
@@ -205,7 +219,8 @@ impl Pool {
     }
 
     /// Admits `tx` (already checked on its own: encoding, chain, signature, limits, relay fee) against
-    /// `account`. `sponsored` accepts a sender who cannot pay the maximum fee yet (the relay funds it).
+    /// `account`. `sponsored` accepts a sender who cannot pay the maximum fee yet (the relay funds it). It is
+    /// not bundled before [`Pool::stored`] says its row is on disk.
     pub fn admit(
         &mut self,
         tx: Arc<Transaction>,
@@ -305,7 +320,8 @@ impl Pool {
         self.next_seq += 1;
         self.senders.entry(sender).or_default().txs.insert(nonce, hash);
         let now = Instant::now();
-        let held = Held { tx, hash, sender, seq, stage: Stage::Pending, since: now, arrived: now, drops: 0, from_peer };
+        let stage = Stage::Pending;
+        let held = Held { tx, hash, sender, seq, stage, since: now, arrived: now, drops: 0, from_peer, stored: false };
         self.held.insert(hash, held);
         if let Some(view) = &displaced {
             self.finish_view(view.clone());
@@ -426,7 +442,8 @@ impl Pool {
             while let Some(hash) = state.txs.get(&nonce) {
                 let held = &self.held[hash];
                 if held.stage == Stage::Pending {
-                    if !ours(held) {
+                    // One not on disk yet holds back its sender's later nonces too.
+                    if !ours(held) || !held.stored {
                         break;
                     }
                     let max_fee = held.max_fee();
@@ -445,6 +462,15 @@ impl Pool {
         }
         runs.sort_by_key(|(fee, seq, _)| (std::cmp::Reverse(*fee), *seq));
         runs.into_iter().flat_map(|(_, _, run)| run).collect()
+    }
+
+    /// The rows of `hashes`' admission are on disk: they may be bundled.
+    pub fn stored(&mut self, hashes: &[Hash]) {
+        for hash in hashes {
+            if let Some(held) = self.held.get_mut(hash) {
+                held.stored = true;
+            }
+        }
     }
 
     /// Moves a held transaction to `stage` (and notifies its watchers); false if it is not held.
@@ -733,9 +759,12 @@ mod tests {
         AccountView { address: key(sender).address(), nonce, znn, qsr: 0, height: 1 }
     }
 
+    /// Admits and stores (as the service does once the admission's row is written).
     fn admit(pool: &mut Pool, sender: u8, nonce: u64, fee: u64) -> Result<Admitted, Rejection> {
         let (tx, hash) = tx(sender, nonce, fee);
-        pool.admit(tx, hash, &account(sender, 0, 1_000_000), false, false)
+        let admitted = pool.admit(tx, hash, &account(sender, 0, 1_000_000), false, false)?;
+        pool.stored(&[hash]);
+        Ok(admitted)
     }
 
     #[test]
@@ -801,6 +830,7 @@ mod tests {
         admit(&mut pool, 3, 1, 50).unwrap(); // behind a gap
         let (poor, hash) = tx(4, 0, 100);
         pool.admit(poor, hash, &account(4, 0, 10), true, false).unwrap(); // cannot pay 10 000 yet
+        pool.stored(&[hash]);
         let ready: Vec<(u8, u64)> = pool
             .ready()
             .iter()
@@ -812,11 +842,27 @@ mod tests {
         // A transaction another relay bundles is not ready here (until the takeover delay), nor what follows it.
         let (from_peer, hash5) = tx(5, 0, 1_000);
         pool.admit(from_peer, hash5, &account(5, 0, 1_000_000), false, true).unwrap();
+        pool.stored(&[hash5]);
         assert!(pool.ready().iter().all(|t| t.body.sender != key(5).public()));
         // Posted transactions count as present for the run after them.
         let (_, h10) = tx(1, 0, 2);
         pool.set_stage(&h10, Stage::Bundled { bundle: Hash::ZERO, l1_block: Hash::ZERO, posted_at: 1 });
         assert!(pool.ready().iter().any(|t| t.body.sender == key(1).public() && t.body.nonce == 1));
+    }
+
+    /// Attack on the full-disk path: a transaction is not bundled while its admission's write is in flight
+    /// (refused for the disk, it would still land), and holds back its sender's later nonces.
+    #[test]
+    fn a_transaction_is_not_ready_until_its_admission_is_stored() {
+        let mut pool = Pool::new(config());
+        let (first, first_hash) = tx(1, 0, 5);
+        pool.admit(first, first_hash, &account(1, 0, 1_000_000), false, false).unwrap();
+        admit(&mut pool, 1, 1, 5).unwrap();
+        admit(&mut pool, 2, 0, 1).unwrap();
+        let senders = |pool: &Pool| pool.ready().iter().map(|t| (t.body.sender, t.body.nonce)).collect::<Vec<_>>();
+        assert_eq!(senders(&pool), [(key(2).public(), 0)], "sender 1's run waits for its nonce 0 to be stored");
+        pool.stored(&[first_hash]);
+        assert_eq!(senders(&pool), [(key(1).public(), 0), (key(1).public(), 1), (key(2).public(), 0)]);
     }
 
     #[test]
@@ -896,7 +942,9 @@ mod tests {
 
     fn admit_with(pool: &mut Pool, sender: u8, nonce: u64, fee: u64, znn: u128) -> Result<Admitted, Rejection> {
         let (tx, hash) = tx(sender, nonce, fee);
-        pool.admit(tx, hash, &account(sender, 0, znn), false, false)
+        let admitted = pool.admit(tx, hash, &account(sender, 0, znn), false, false)?;
+        pool.stored(&[hash]);
+        Ok(admitted)
     }
 
     /// Attack (hardening #3): admission checked each transaction's maximum fee against the balance alone and

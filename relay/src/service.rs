@@ -229,9 +229,13 @@ impl Relay {
         // Until the grant is made, the reservation goes with this admission if it fails or is dropped (a client
         // that leaves mid-admission).
         let _reservation = sponsored.then(|| Reservation { granted: &self.granted, sender });
+        let mut grant_hash = None;
         if sponsored {
             match self.grant(sender).await {
-                Ok(grant) => changes.extend(grant),
+                Ok((hash, grant)) => {
+                    grant_hash = Some(hash);
+                    changes.extend(grant);
+                }
                 Err(refusal) => {
                     return Err(match refusal {
                         // The relay cannot fund it after all: the sender's own refusal.
@@ -260,9 +264,16 @@ impl Relay {
             Ok(admitted) => admitted,
             Err(refusal) => {
                 // The grant is made (it is in the mempool) though this transaction is refused: it is stored, so
-                // that the sender is not granted again, even after a restart.
-                if sponsored && let Err(err) = self.store.write(changes).await {
-                    tracing::warn!(target: "zr::relay", %sender, error = %err, "cannot store a sponsor grant");
+                // that the sender is not granted again, even after a restart; a grant that cannot be stored is
+                // taken back, never paid without its record.
+                if let Some(grant) = grant_hash {
+                    match self.store.write(changes).await {
+                        Ok(()) => self.grant_stored(sender, grant),
+                        Err(err) => {
+                            tracing::warn!(target: "zr::relay", %sender, error = %err, "cannot store a sponsor grant; taken back");
+                            self.take_back_grant(sender, grant);
+                        }
+                    }
                 }
                 return Err(refusal);
             }
@@ -273,14 +284,39 @@ impl Relay {
         }
         if let Err(err) = self.store.write(changes).await {
             // Not durable, so not accepted: taken back out, to be sent again once the relay can store it (a
-            // full disk, say), and what it displaced held again.
+            // full disk, say), and what it displaced held again; its grant, not stored either, with it.
             let mut pool = self.pool.lock().expect("pool lock");
             pool.withdraw(&hash, admitted.displaced_held);
             self.metrics.held.set(pool.len() as u64);
             drop(pool);
+            if let Some(grant) = grant_hash {
+                self.take_back_grant(sender, grant);
+            }
             return Err(Rejection::Unavailable(format!("cannot store the transaction, send it again later: {err}")));
         }
+        // On disk: now it may be bundled.
+        self.pool.lock().expect("pool lock").stored(&[hash]);
+        if let Some(grant) = grant_hash {
+            self.grant_stored(sender, grant);
+        }
         Ok(rx)
+    }
+
+    /// A grant to `sender` is on disk with its record: it may be bundled, and counts as made.
+    fn grant_stored(&self, sender: Address, grant: Hash) {
+        self.pool.lock().expect("pool lock").stored(&[grant]);
+        self.metrics.grants.inc();
+        tracing::info!(target: "zr::relay", to = %sender, amount = self.settings.sponsor_grant, "sponsor grant");
+    }
+
+    /// Takes back a grant to `sender` whose record could not be stored: out of the mempool before it is
+    /// bundled (an unstored grant is never ready), and `sender` may be granted again.
+    fn take_back_grant(&self, sender: Address, grant: Hash) {
+        let mut pool = self.pool.lock().expect("pool lock");
+        pool.withdraw(&grant, None);
+        self.metrics.held.set(pool.len() as u64);
+        drop(pool);
+        self.granted.lock().expect("grants lock").remove(&sender);
     }
 
     /// Whether `sender` may be granted ZNN for a transaction of `max_fee`; if so its grant is reserved at once
@@ -306,9 +342,9 @@ impl Relay {
         }
     }
 
-    /// Puts a grant of `sponsor_grant` ZNN to `to` in the mempool, from the relay's account; returns what to
-    /// persist.
-    async fn grant(&self, to: Address) -> Result<Vec<Change>, Rejection> {
+    /// Puts a grant of `sponsor_grant` ZNN to `to` in the mempool, from the relay's account (not ready until
+    /// stored); returns its hash and what to persist.
+    async fn grant(&self, to: Address) -> Result<(Hash, Vec<Change>), Rejection> {
         let relay = self.accounts.get(self.address()).await.map_err(Rejection::Unavailable)?;
         let mut pool = self.pool.lock().expect("pool lock");
         let nonce = pool.pending_nonce(&self.address(), relay.nonce);
@@ -334,9 +370,7 @@ impl Relay {
         let row = Change::held(pool.get(&hash).expect("just admitted"));
         drop(pool);
         self.granted.lock().expect("grants lock").insert(to, Some(hash));
-        self.metrics.grants.inc();
-        tracing::info!(target: "zr::relay", %to, amount = self.settings.sponsor_grant, "sponsor grant");
-        Ok(vec![Change::Grant(to), row])
+        Ok((hash, vec![Change::Grant(to), row]))
     }
 }
 

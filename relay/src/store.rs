@@ -119,7 +119,7 @@ pub struct Contents {
 
 /// The mempool database and its writer thread.
 pub struct Store {
-    writes: Option<std::sync::mpsc::Sender<Batch>>,
+    writes: Option<std::sync::mpsc::Sender<Write>>,
     writer: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -157,13 +157,27 @@ impl Store {
     }
 
     /// Persists `changes` in one durable write transaction (batched with whatever else is waiting) and
-    /// returns once it is committed.
+    /// returns once it is committed. Rows of a failed write are forgotten: for what memory takes only once
+    /// stored (an admission, which is taken back when this fails).
     pub async fn write(&self, changes: Vec<Change>) -> Result<(), StoreError> {
+        self.send(changes, Keep::No).await
+    }
+
+    /// Persists `changes`, which memory already holds (a stage, a finished status, the cursor): when the write
+    /// fails (a full disk, say) they are kept and go first into the store's next write, whoever makes it, until
+    /// one commits, so the disk catches up with memory as soon as it can and a restart after that finds no
+    /// finished transaction held again.
+    pub async fn record(&self, changes: Vec<Change>) -> Result<(), StoreError> {
+        self.send(changes, Keep::UntilStored).await
+    }
+
+    async fn send(&self, changes: Vec<Change>, keep: Keep) -> Result<(), StoreError> {
         if changes.is_empty() {
             return Ok(());
         }
         let (done, wait) = oneshot::channel();
-        self.writes.as_ref().ok_or(StoreError::Stopped)?.send((changes, done)).map_err(|_| StoreError::Stopped)?;
+        let writes = self.writes.as_ref().ok_or(StoreError::Stopped)?;
+        writes.send(Write { changes, keep, done }).map_err(|_| StoreError::Stopped)?;
         match wait.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(message)) => Err(StoreError::Write(message)),
@@ -207,14 +221,29 @@ fn load(db: &Database) -> Result<Contents, StoreError> {
     Ok(Contents { held, finished, cursor, granted })
 }
 
-type Batch = (Vec<Change>, oneshot::Sender<Result<(), String>>);
+/// What becomes of a write's rows when it fails.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Forgotten (the caller takes back what it did in memory).
+    No,
+    /// Written first with the next batch, until one commits (memory moved on already).
+    UntilStored,
+}
+
+struct Write {
+    changes: Vec<Change>,
+    keep: Keep,
+    done: oneshot::Sender<Result<(), String>>,
+}
 
 /// Group commit: takes every write waiting, applies them in one transaction, commits (durably), answers all.
 /// After a failed write (a full disk, say) redb must be opened again before it writes anything more: the
 /// database is closed and opened again before the next batch, until that works, so writes resume when the
-/// cause is gone.
-fn writer(path: &Path, db: Database, rx: std::sync::mpsc::Receiver<Batch>, finished_kept: usize) {
+/// cause is gone. The rows of failed writes that memory already holds are applied first in every later batch
+/// until one commits: this thread orders all writes, so they always come before anything newer.
+fn writer(path: &Path, db: Database, rx: std::sync::mpsc::Receiver<Write>, finished_kept: usize) {
     let mut db = Some(db);
+    let mut unwritten: Vec<Change> = Vec::new();
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while let Ok(more) = rx.try_recv() {
@@ -231,18 +260,33 @@ fn writer(path: &Path, db: Database, rx: std::sync::mpsc::Receiver<Batch>, finis
                 .map_err(|e| format!("cannot open it again after a failed write: {e}")),
         };
         let result = reopened.and_then(|open| {
-            let applied = apply(&open, batch.iter().flat_map(|(changes, _)| changes.iter()), finished_kept);
+            let rows = unwritten.iter().chain(batch.iter().flat_map(|write| write.changes.iter()));
+            let applied = apply(&open, rows, finished_kept);
             // Kept open only while writes succeed.
             applied.map(|()| db = Some(open)).map_err(|e| match e {
                 StoreError::Database(e) => e.to_string(),
                 other => other.to_string(),
             })
         });
-        if let Err(err) = &result {
-            tracing::error!(target: "zr::relay", error = %err, "mempool write failed");
+        match &result {
+            Ok(()) => unwritten.clear(),
+            Err(err) => {
+                for write in batch.iter().filter(|write| write.keep == Keep::UntilStored) {
+                    unwritten.extend(write.changes.iter().cloned());
+                }
+                // Only the newest cursor matters: a disk full for hours keeps one, not one a momentum.
+                if let Some(last) = unwritten.iter().rposition(|c| matches!(c, Change::Cursor(_))) {
+                    let mut index = 0;
+                    unwritten.retain(|c| {
+                        index += 1;
+                        !matches!(c, Change::Cursor(_)) || index - 1 == last
+                    });
+                }
+                tracing::error!(target: "zr::relay", error = %err, kept = unwritten.len(), "mempool write failed");
+            }
         }
-        for (_, done) in batch {
-            let _ = done.send(result.clone());
+        for write in batch {
+            let _ = write.done.send(result.clone());
         }
     }
 }

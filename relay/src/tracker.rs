@@ -172,7 +172,7 @@ async fn on_momentum(relay: &Relay, momentum: DetailedMomentum) {
         relay.metrics.peers.set(gossip.peers.load(std::sync::atomic::Ordering::Relaxed) as u64);
     }
     changes.push(Change::Cursor(height));
-    if let Err(err) = relay.store.write(changes).await {
+    if let Err(err) = relay.store.record(changes).await {
         tracing::error!(target: "zr::relay", height, error = %err, "cannot record the momentum");
     }
     relay.metrics.l1_height.set(height);
@@ -238,7 +238,7 @@ async fn settle(relay: &Relay, hashes: &[Hash]) -> bool {
             }
             relay.metrics.held.set(pool.len() as u64);
         }
-        if let Err(err) = relay.store.write(changes).await {
+        if let Err(err) = relay.store.record(changes).await {
             tracing::error!(target: "zr::relay", error = %err, "cannot record executed transactions");
         }
     }
@@ -291,7 +291,7 @@ pub async fn refresh_accounts(relay: &Relay) {
         }
         relay.metrics.held.set(pool.len() as u64);
     }
-    if let Err(err) = relay.store.write(changes).await {
+    if let Err(err) = relay.store.record(changes).await {
         tracing::error!(target: "zr::relay", error = %err, "cannot record settled transactions");
     }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::Duration;
 
-use zr_common::rollup::{Transaction, TxKind};
+use zr_common::rollup::{Transaction, TxBody, TxKind};
 use zr_common::{Canonical, Hash, KeyPair, TokenStandard};
 use zr_config::RelayConfig;
 use zr_rpc_api::{RollupRelayApiClient, RollupStateApiClient, RollupTxApiClient, TransactionStatus};
@@ -399,4 +399,107 @@ async fn a_full_disk_makes_the_relay_refuse_with_the_reason_until_space_returns(
     executed(&executor_url, &next).await;
     relay.stop().await;
     executor.stop().await;
+}
+
+/// Attack (#26, a full disk): a sponsor grant whose record could not be stored stayed in the mempool, was
+/// bundled and paid, and, unrecorded, was made again after a restart; and a transaction refused for the disk
+/// could be bundled while its write was in flight. Now nothing is bundled before its row is on disk, and a
+/// grant that cannot be stored is taken back: the newcomer gets nothing then, and exactly one grant once space
+/// returns, even across a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_a_sponsor_grant_refused_for_a_full_disk_is_never_paid_and_made_once_later() {
+    const GRANT: u128 = 1_000_000;
+    let root = tempfile::tempdir().unwrap();
+    let Some(disk) = Tmpfs::mount(&root.path().join("disk"), 16) else { return };
+    let net = TestNet::start().await;
+    let executor_dir = tempfile::tempdir().unwrap();
+    let executor = start_executor(&net, &net.executors[0], executor_dir.path()).await;
+    let executor_url = executor.rpc_url();
+    let funder = net.relays[0].clone();
+    post_data(&net, &funder, vec![], 100_000_000_000).await;
+    eventually(async || api(&executor_url).get_balance(funder.address(), None).await.unwrap().znn > 0).await;
+    let config = RelayConfig {
+        sponsor_grant: GRANT as u64,
+        data_dir: disk.0.join("mempool"),
+        ..relay_config(&net, &funder, root.path(), &executor_url)
+    };
+    let relay = zr_relay::start(&config, funder.clone(), net.client()).await.unwrap();
+
+    // Newcomers, each granted, until the disk refuses one.
+    fill(&disk.0.join("filler"));
+    let mut seed = 0u16;
+    let (newcomer, tx, err) = loop {
+        let key = KeyPair::from_seed(&zr_common::sha3_256(&seed.to_le_bytes()).0);
+        let tx = transfer(&key, 0, 1);
+        if let Err(e) = api(&relay.rpc_url()).send_transaction(hex::encode(tx.to_bytes())).await {
+            break (key, tx, e.to_string());
+        }
+        seed += 1;
+        assert!(seed < 3000, "the mempool database never grew past the disk");
+    };
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(api(&relay.rpc_url()).get_transaction(tx.hash()).await.unwrap().is_none(), "refused, not held");
+    // Momentums pass: the grant made for the refused transaction is not bundled, so never paid.
+    let height = head(&executor_url).await;
+    eventually(async || head(&executor_url).await > height + 10).await;
+    let balance = async |key: &KeyPair| api(&executor_url).get_balance(key.address(), None).await.unwrap().znn;
+    assert_eq!(balance(&newcomer).await, 0, "a grant not recorded was paid");
+
+    // Space returns: the newcomer sends again and is granted, once.
+    std::fs::remove_file(disk.0.join("filler")).unwrap();
+    let landed = api(&relay.rpc_url()).send_transaction(hex::encode(tx.to_bytes())).await.unwrap();
+    assert_eq!(landed, tx.hash());
+    executed(&executor_url, &tx.hash()).await;
+    let after_first = balance(&newcomer).await;
+    assert!(after_first > 0 && after_first < GRANT, "{after_first}");
+    // After a restart the grant is remembered: a transaction the newcomer cannot pay (its maximum fee the
+    // grant's whole, more than it has left) is refused, not granted again.
+    relay.stop().await;
+    let relay = zr_relay::start(&config, funder.clone(), net.client()).await.unwrap();
+    let big = TxBody { gas_limit: GRANT as u64, ..transfer(&newcomer, 1, 1).body }.sign(&newcomer);
+    let refused = api(&relay.rpc_url()).send_transaction(hex::encode(big.to_bytes())).await.unwrap_err().to_string();
+    assert!(refused.contains("insufficient"), "{refused}");
+    relay.stop().await;
+    executor.stop().await;
+}
+
+/// Attack (#26, a full disk): when the write of what became of a transaction failed, memory moved on and the
+/// disk did not, so after a restart the relay held a finished transaction again. Rows memory already holds
+/// (`Store::record`) are now written first with the next write that commits; an admission's rows
+/// (`Store::write`), which the relay takes back when they fail, are not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_a_status_whose_write_failed_reaches_the_disk_once_space_returns() {
+    use zr_relay::pool::Stage;
+    use zr_relay::store::{Change, Store};
+    let root = tempfile::tempdir().unwrap();
+    let Some(disk) = Tmpfs::mount(&root.path().join("disk"), 16) else { return };
+    let key = KeyPair::from_seed(&[7; 32]);
+    let held = |nonce: u64| {
+        let tx = std::sync::Arc::new(transfer(&key, nonce, 1));
+        Change::Hold { hash: tx.hash(), seq: nonce, stage: Stage::Pending, tx, from_peer: false }
+    };
+    let dir = disk.0.join("mempool");
+    let (store, _) = Store::open(&dir, 1000).unwrap();
+    store.write(vec![held(0)]).await.unwrap();
+    // The disk fills: admissions (their rows forgotten when they fail) until one is refused.
+    fill(&disk.0.join("filler"));
+    let mut nonce = 1;
+    while store.write(vec![held(nonce)]).await.is_ok() {
+        nonce += 1;
+        assert!(nonce < 100_000, "the mempool database never grew past the disk");
+    }
+    let refused = nonce;
+    // Transaction 0 executed meanwhile: memory has it finished; the write of that fails.
+    let executed = zr_rpc_api::TransactionView::new(transfer(&key, 0, 1).hash(), TransactionStatus::Executed);
+    assert!(store.record(vec![Change::Finish(Box::new(executed))]).await.is_err());
+    // Space returns: the next write commits the outcome with it.
+    std::fs::remove_file(disk.0.join("filler")).unwrap();
+    store.record(vec![Change::Cursor(9)]).await.unwrap();
+    drop(store);
+    let (_, contents) = Store::open(&dir, 1000).unwrap();
+    let nonces: Vec<u64> = contents.held.iter().map(|l| l.tx.body.nonce).collect();
+    assert!(!nonces.contains(&0), "the executed transaction is held again after a restart");
+    assert!(contents.finished.iter().any(|v| v.status == TransactionStatus::Executed));
+    assert!(!nonces.contains(&refused), "a refused admission is not written later");
+    assert_eq!(contents.cursor, Some(9));
 }
