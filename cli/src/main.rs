@@ -28,7 +28,7 @@ enum Command {
     /// Create, import and show keys (a NoM key is a rollup key).
     #[command(subcommand)]
     Key(commands::key::KeyCommand),
-    /// Rollup commands (deploy, call, query, balance, transfer, deposit, tx).
+    /// Rollup commands (deploy, call, query, contract, balance, transfer, deposit, tx).
     #[command(flatten)]
     Rollup(commands::rollup::RollupCommand),
     /// Start a whole local network (the embedded NoM devnet, or with --l1 znnd go-zenon's node) and print its

@@ -5,6 +5,7 @@
 //! momentum hashing, PoW — and the rollup's own types (transaction, bundle, receipt, claim) with the one
 //! canonical codec used for everything hashed, signed, stored or sent.
 
+pub mod abi;
 pub mod address;
 pub mod bytes;
 pub mod codec;

@@ -12,10 +12,11 @@ use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 use zr_common::rollup::{Claim, Receipt};
 use zr_common::{Address, Hash};
+use zr_protocol::state::ContractInfo;
 use zr_protocol::{BlockInfo, CallError, ClaimLeaf, Entry, Frame, StateKey, World};
 use zr_rpc_api::{
-    AccountView, CallRequest, CallResult, HeadView, MAX_BATCH_QUERY, ProofView, RollupEvent, RollupStateApiServer,
-    RollupTxApiServer, StateRootView, Topic, TransactionStatus, TransactionView, codes,
+    AccountView, CallRequest, CallResult, ContractView, HeadView, MAX_BATCH_QUERY, ProofView, RollupEvent,
+    RollupStateApiServer, RollupTxApiServer, StateRootView, Topic, TransactionStatus, TransactionView, codes,
 };
 
 use crate::rollup::{Processed, QueryError, Rollup, StateAtError};
@@ -229,6 +230,29 @@ impl RollupStateApiServer for RpcContext {
         let (_, tree) = self.rollup.tree_at(height)?;
         let value = tree.get(&StateKey::Storage { contract, key }.hash()).map_err(|e| server_error(e.to_string()))?;
         Ok(value.map(|v| hex::encode(v.as_slice())))
+    }
+
+    fn get_contract(&self, address: Address, height: Option<u64>) -> RpcResult<Option<ContractView>> {
+        let (height, tree) = self.rollup.tree_at(height)?;
+        let mut world = World::new(tree);
+        let state = |e: zr_protocol::StateError| server_error(e.to_string());
+        let Some(contract) = world.get_decoded::<ContractInfo>(&StateKey::Contract { address }).map_err(state)? else {
+            return Ok(None);
+        };
+        let code = world.get(&StateKey::Code { code_hash: contract.code_hash }).map_err(state)?;
+        let code = code.ok_or_else(|| server_error(format!("the code of {address} is missing from the state")))?;
+        // The VM checked the ABI at upload: one that does not parse now means the parser changed.
+        let abi = zr_common::abi::Abi::of_code(&code)
+            .map_err(|e| server_error(format!("the ABI of {address} no longer parses: {e}")))?
+            .map(|abi| abi.to_json());
+        Ok(Some(ContractView {
+            address,
+            code_hash: contract.code_hash,
+            code_size: contract.code_len,
+            functions: contract.functions,
+            abi,
+            height,
+        }))
     }
 
     fn call(&self, request: CallRequest) -> RpcResult<CallResult> {

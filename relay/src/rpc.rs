@@ -16,9 +16,9 @@ use zr_common::rollup::{Claim, Receipt};
 use zr_common::{Address, Hash};
 use zr_protocol::{ClaimLeaf, StateKey};
 use zr_rpc_api::{
-    AccountView, CallRequest, CallResult, HeadView, MAX_BATCH_QUERY, ProofView, RollupEvent, RollupRelayApiServer,
-    RollupStateApiClient, RollupStateApiServer, RollupTxApiClient, RollupTxApiServer, StateRootView, Topic,
-    TransactionStatus, TransactionView, codes,
+    AccountView, CallRequest, CallResult, ContractView, HeadView, MAX_BATCH_QUERY, ProofView, RollupEvent,
+    RollupRelayApiServer, RollupStateApiClient, RollupStateApiServer, RollupTxApiClient, RollupTxApiServer,
+    StateRootView, Topic, TransactionStatus, TransactionView, codes,
 };
 
 use crate::limits::{CallRates, ClientLimits, OpenConnections, RateLimited, tag_caller};
@@ -175,6 +175,10 @@ impl RollupStateApiServer for RelayRpc {
 
     fn get_storage(&self, contract: Address, key: String, height: Option<u64>) -> RpcResult<Option<String>> {
         wait(self.relay.executor.get_storage(contract, key, height))
+    }
+
+    fn get_contract(&self, address: Address, height: Option<u64>) -> RpcResult<Option<ContractView>> {
+        wait(self.relay.executor.get_contract(address, height))
     }
 
     fn call(&self, request: CallRequest) -> RpcResult<CallResult> {

@@ -16,8 +16,8 @@ use zr_common::{Address, Hash};
 use zr_protocol::{ClaimLeaf, StateKey};
 
 pub use types::{
-    AccountView, CallRequest, CallResult, HeadView, ProofView, RollupEvent, StateRootView, Topic, TransactionStatus,
-    TransactionView,
+    AccountView, CallRequest, CallResult, ContractView, HeadView, ProofView, RollupEvent, StateRootView, Topic,
+    TransactionStatus, TransactionView,
 };
 
 pub mod metrics;
@@ -113,6 +113,10 @@ pub trait RollupStateApi {
     /// A contract storage value, hex (`None` if absent); the key is hex.
     #[method(name = "getStorage", blocking)]
     fn get_storage(&self, contract: Address, key: String, height: Option<u64>) -> RpcResult<Option<String>>;
+
+    /// A contract's code hash, size and ABI (`None` if no contract is at the address).
+    #[method(name = "getContract", blocking)]
+    fn get_contract(&self, address: Address, height: Option<u64>) -> RpcResult<Option<ContractView>>;
 
     /// A read-only contract call.
     #[method(name = "call", blocking)]

@@ -23,6 +23,25 @@ pub struct AccountView {
     pub height: u64,
 }
 
+/// `rollup.getContract`: what a contract runs and the methods it declares.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContractView {
+    /// The contract.
+    pub address: Address,
+    /// SHA3-256 of its code.
+    pub code_hash: Hash,
+    /// Its code's length in bytes.
+    pub code_size: u64,
+    /// The functions its code defines.
+    pub functions: u32,
+    /// Its ABI (methods, events, record types), as `zr_common::abi::Abi` serialises it; `None` when the code
+    /// carries none.
+    pub abi: Option<serde_json::Value>,
+    /// The state height answered from.
+    pub height: u64,
+}
+
 /// `rollup.getTransaction`: where a transaction stands. An executor knows what it executed (`executed`,
 /// `failed`, or `dropped` at a height); a relay also knows what it holds and posted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

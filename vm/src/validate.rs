@@ -81,6 +81,7 @@ pub fn validate(code: &[u8]) -> Result<u32, ValidationError> {
     let mut tables: Vec<u64> = Vec::new();
     let mut has_memory_export = false;
     let mut exported_functions: Vec<(String, u32)> = Vec::new();
+    let mut abi: Option<zr_common::abi::Abi> = None;
     for payload in Parser::new(0).parse_all(code) {
         let payload = payload.map_err(|e| ValidationError(e.to_string()))?;
         match payload {
@@ -172,6 +173,14 @@ pub fn validate(code: &[u8]) -> Result<u32, ValidationError> {
                 }
             }
             Payload::StartSection { .. } => return reject("a start function is not allowed"),
+            Payload::CustomSection(section) if section.name() == zr_common::abi::SECTION => {
+                if abi.is_some() {
+                    return reject("more than one zr_abi section");
+                }
+                let parsed =
+                    zr_common::abi::Abi::parse(section.data()).map_err(|e| ValidationError(format!("ABI: {e}")))?;
+                abi = Some(parsed);
+            }
             Payload::ElementSection(reader) => {
                 // Instantiation writes every segment's items into its table: its work is bounded here, as
                 // the flat `instantiate` charge covers it (`cargo bench --bench vm`, worst_instantiation).
@@ -255,6 +264,12 @@ pub fn validate(code: &[u8]) -> Result<u32, ValidationError> {
     }
     if exported_functions.is_empty() {
         return reject("no exported methods");
+    }
+    // A contract without an ABI still works; one with an ABI must export every method it declares.
+    for method in abi.iter().flat_map(|abi| &abi.methods) {
+        if !exported_functions.iter().any(|(name, _)| *name == method.name) {
+            return reject(format!("ABI: method `{}` is not exported", method.name));
+        }
     }
     // Parameters count towards a frame's size too.
     for ty in &types {

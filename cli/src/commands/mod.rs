@@ -1,5 +1,6 @@
 //! One module per `zr` subcommand.
 
+pub mod abi;
 pub mod bench;
 pub mod key;
 pub mod local_znnd;

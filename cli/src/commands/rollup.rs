@@ -13,6 +13,9 @@ use zr_protocol::gas::{COSTS, intrinsic_gas_of_len};
 use zr_rpc_api::{CallRequest, RollupStateApiClient, RollupTxApiClient, TransactionStatus, TransactionView};
 use zr_sequencing::{L1, SendRequest};
 
+use zr_common::abi::{Abi, Method};
+
+use super::abi;
 use super::key::KeyFileArg;
 use super::net::{Net, NetArgs, encode_args, format_amount, parse_amount, parse_token};
 use crate::output::Output;
@@ -37,7 +40,9 @@ pub enum RollupCommand {
         contract: Address,
         /// The method.
         method: String,
-        /// Arguments: address:z1…, u128:N, u64:N, hex:…, bytes:… (length-prefixed).
+        /// Arguments. With an ABI (see `zr contract`): values in order, or NAME=VALUE, typed by the ABI
+        /// (numbers, z1… addresses, 0x… bytes, text; JSON for arrays, lists and records). Without one:
+        /// address:z1…, u128:N, u64:N, hex:…, bytes:… (length-prefixed).
         args: Vec<String>,
         /// ZNN sent with the call.
         #[arg(long, default_value = "0")]
@@ -51,9 +56,14 @@ pub enum RollupCommand {
         method: String,
         /// Arguments, as for `zr call`.
         args: Vec<String>,
-        /// Decode the return data as u128, u64 or address (hex by default).
+        /// Decode the return data as u128, u64, address or hex (by default by the ABI, else hex).
         #[arg(long = "as", value_name = "TYPE")]
         decode: Option<String>,
+    },
+    /// Show a contract: its code hash and size, and the methods, events and types of its ABI.
+    Contract {
+        /// The contract address.
+        address: Address,
     },
     /// Show rollup (and L1) balances of an address (yours by default).
     Balance {
@@ -109,21 +119,31 @@ pub fn run(cmd: RollupCommand, key: KeyFileArg, net: NetArgs, out: &Output) -> e
             RollupCommand::Deploy { file, init, value } => deploy(&net, &key.load()?, file, init, &value, out).await,
             RollupCommand::Call { contract, method, args, value } => {
                 let key = key.load()?;
-                let input = encode_args(&args)?;
+                let described = abi::fetch(&net, contract).await?;
+                let (declared, input) = abi::encode_input(described.abi.as_ref(), &method, &args)?;
+                if declared.is_some_and(|m| m.view) {
+                    out.progress_line(&format!("{method} is a view method: `zr query` reads it without a transaction"));
+                }
                 let kind = TxKind::Call { contract, method, input, value: parse_amount(&value)? };
                 let view = transact(&net, &key, kind, "call").await?;
-                print_tx(out, &view);
+                let decoded = Decoded::of(&net, &view, described.abi.as_ref(), declared).await;
+                print_tx(out, &view, &decoded);
                 Ok(())
             }
             RollupCommand::Query { contract, method, args, decode } => {
                 let from = key.load().ok().map(|k| k.address());
-                let request =
-                    CallRequest { contract, method, input: encode_args(&args)?, from, gas_limit: None, height: None };
+                let described = abi::fetch(&net, contract).await?;
+                let (declared, input) = abi::encode_input(described.abi.as_ref(), &method, &args)?;
+                let request = CallRequest { contract, method, input, from, gas_limit: None, height: None };
                 let result = net.executor.call(request).await.map_err(|e| net.executor_error("rollup.call", e))?;
-                let decoded = decode_return(&result.return_data, decode.as_deref())?;
+                let decoded = match (decode.as_deref(), abi::decode_result(described.abi.as_ref(), declared, &result.return_data)) {
+                    (None, Some(Ok(value))) => value,
+                    (None, Some(Err(e))) if result.success => bail!("the return data does not fit the ABI: {e}"),
+                    (as_type, _) => serde_json::Value::String(decode_return(&result.return_data, as_type)?),
+                };
                 out.emit(json!({ "result": result, "decoded": decoded }), || {
                     if result.success {
-                        format!("{decoded}\n(gas {}, height {})", result.gas_used, result.height)
+                        format!("{}\n(gas {}, height {})", abi::plain(&decoded), result.gas_used, result.height)
                     } else {
                         format!("failed: {} (gas {})", result.error.clone().unwrap_or_default(), result.gas_used)
                     }
@@ -131,6 +151,11 @@ pub fn run(cmd: RollupCommand, key: KeyFileArg, net: NetArgs, out: &Output) -> e
                 if !result.success {
                     bail!("the call failed");
                 }
+                Ok(())
+            }
+            RollupCommand::Contract { address } => {
+                let described = abi::fetch(&net, address).await?;
+                out.emit(serde_json::to_value(&described.view).unwrap_or_default(), || abi::describe_contract(&described));
                 Ok(())
             }
             RollupCommand::Balance { address } => {
@@ -161,7 +186,7 @@ pub fn run(cmd: RollupCommand, key: KeyFileArg, net: NetArgs, out: &Output) -> e
                 let key = key.load()?;
                 let kind = TxKind::Transfer { to, token: parse_token(&token)?, amount: parse_amount(&amount)? };
                 let view = transact(&net, &key, kind, "transfer").await?;
-                print_tx(out, &view);
+                print_tx(out, &view, &Decoded::default());
                 Ok(())
             }
             RollupCommand::Withdraw { amount, to, token } => {
@@ -175,7 +200,7 @@ pub fn run(cmd: RollupCommand, key: KeyFileArg, net: NetArgs, out: &Output) -> e
                 let kind = TxKind::Withdraw { token: parse_token(&token)?, amount, l1_recipient };
                 let view = transact(&net, &key, kind, "withdrawal").await?;
                 if view.status != TransactionStatus::Executed {
-                    print_tx(out, &view);
+                    print_tx(out, &view, &Decoded::default());
                     bail!("the withdrawal did not execute: {}", view.reason.unwrap_or_default());
                 }
                 let hash = view.hash;
@@ -236,7 +261,8 @@ pub fn run(cmd: RollupCommand, key: KeyFileArg, net: NetArgs, out: &Output) -> e
                         None => bail!("transaction {hash} is not known (yet); add --watch to wait"),
                     }
                 };
-                print_tx(out, &view);
+                let decoded = Decoded::of(&net, &view, None, None).await;
+                print_tx(out, &view, &decoded);
                 Ok(())
             }
         }
@@ -273,7 +299,12 @@ async fn deploy(
     out: &Output,
 ) -> eyre::Result<()> {
     let code = std::fs::read(&file).wrap_err_with(|| format!("cannot read {}", file.display()))?;
-    let input = encode_args(&init)?;
+    let abi = Abi::of_code(&code).wrap_err_with(|| format!("{} carries a malformed ABI", file.display()))?;
+    let input = match abi.as_ref().filter(|abi| abi.method("init").is_ok()) {
+        Some(abi) => abi::encode_input(Some(abi), "init", &init)?.1,
+        None if abi.is_some() && !init.is_empty() => bail!("{} has no `init` to take arguments", file.display()),
+        None => encode_args(&init)?,
+    };
     let value = parse_amount(value)?;
     let (address, code_hash, view) = deploy_code(net, key, &code, &file.display().to_string(), input, value).await?;
     out.emit(json!({ "contract": address, "codeHash": code_hash, "transaction": view }), || {
@@ -398,8 +429,33 @@ fn decode_return(data: &[u8], as_type: Option<&str>) -> eyre::Result<String> {
     })
 }
 
-fn print_tx(out: &Output, view: &TransactionView) {
-    out.emit(serde_json::to_value(view).unwrap_or_default(), || {
+/// What the ABIs say of a receipt: the return value (by the called method's output) and the events.
+#[derive(Default)]
+struct Decoded {
+    result: Option<Result<serde_json::Value, String>>,
+    events: Vec<Option<abi::DecodedEvent>>,
+}
+
+impl Decoded {
+    /// Decodes `view`'s receipt: its return data by `method` of `abi`, its events by their contracts' ABIs.
+    async fn of(net: &Net, view: &TransactionView, abi: Option<&Abi>, method: Option<&Method>) -> Decoded {
+        let Some(receipt) = &view.receipt else { return Decoded::default() };
+        Decoded {
+            result: abi::decode_result(abi, method, &receipt.return_data),
+            events: abi::decode_events(net, &receipt.events).await,
+        }
+    }
+}
+
+fn print_tx(out: &Output, view: &TransactionView, decoded: &Decoded) {
+    let mut value = serde_json::to_value(view).unwrap_or_default();
+    if let Some(Ok(result)) = &decoded.result {
+        value["decodedResult"] = result.clone();
+    }
+    if decoded.events.iter().any(Option::is_some) {
+        value["decodedEvents"] = decoded.events.iter().map(|e| e.as_ref().map(|e| e.json.clone())).collect();
+    }
+    out.emit(value, || {
         let mut text = format!("transaction {}: {}", view.hash, view.status);
         if view.finalized {
             text.push_str(", final");
@@ -426,16 +482,23 @@ fn print_tx(out: &Output, view: &TransactionView) {
             text.push_str(&format!("\nreason: {reason}"));
         }
         let Some(receipt) = &view.receipt else { return text };
-        if !receipt.return_data.is_empty() {
-            text.push_str(&format!("\nreturned: {}", hex::encode(&receipt.return_data)));
+        match &decoded.result {
+            Some(Ok(result)) => text.push_str(&format!("\nreturned: {}", abi::plain(result))),
+            _ if !receipt.return_data.is_empty() => {
+                text.push_str(&format!("\nreturned: {}", hex::encode(&receipt.return_data)))
+            }
+            _ => {}
         }
-        for event in &receipt.events {
-            text.push_str(&format!(
-                "\nevent {} {}: {}",
-                event.contract,
-                String::from_utf8_lossy(&event.topic),
-                hex::encode(&event.data)
-            ));
+        for (index, event) in receipt.events.iter().enumerate() {
+            match decoded.events.get(index).and_then(Option::as_ref) {
+                Some(decoded) => text.push_str(&format!("\nevent {} {}", event.contract, decoded.text)),
+                None => text.push_str(&format!(
+                    "\nevent {} {}: {}",
+                    event.contract,
+                    String::from_utf8_lossy(&event.topic),
+                    hex::encode(&event.data)
+                )),
+            }
         }
         text
     });

@@ -1,12 +1,27 @@
-//! The zrollup contract SDK: safe wrappers over the host API (module `env`), storage helpers, argument
-//! decoding and return encoding, and the `entry!` macro that exports contract methods.
+//! The zrollup contract SDK: typed methods with [`contract!`] (the ABI written beside them), events and
+//! record types ([`events!`], [`record!`]), the argument encoding ([`codec`]), safe wrappers over the host
+//! API (module `env`) and storage helpers. The low-level form, [`entry!`] with [`Args`] and [`ret`], stays for
+//! contracts that parse their own input.
 //!
-//! `no_std`, no heap, no dependencies; builds with rustc 1.63 for `wasm32-unknown-unknown`.
-//!
-//! Arguments are a concatenation of fixed-width fields: addresses are 20 bytes, `u128` and `u64` are
-//! little-endian, byte strings are a `u32` length then the bytes. A method reads them with [`Args`] and
-//! returns data with [`ret`]. A contract method is an exported function with no parameters and no results.
+//! `no_std` and no dependencies; builds with rustc 1.63 for `wasm32-unknown-unknown`. Without the `alloc`
+//! feature there is no heap (input and large results use a bump arena, [`heap`]); with it, `alloc`'s `Vec`,
+//! `String` and maps work through std's allocator, and a panic aborts the call with its message. A wasm
+//! method is an exported function with no parameters and no results; it reads its input and sets its return
+//! data through the host.
 #![no_std]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+// rustc 1.63 has no default allocation-error handler for `no_std`: std supplies it (and the allocator).
+#[cfg(feature = "alloc")]
+extern crate std;
+
+pub mod abi;
+pub mod codec;
+pub mod heap;
+mod macros;
+
+pub use codec::{Decode, Encode, ErrorMessage, Output};
 
 /// The raw host imports. Every pointer/length pair is checked by the host; a bad one traps.
 pub mod host {
@@ -50,6 +65,66 @@ pub fn abort(message: &str) -> ! {
     unsafe { host::abort(message.as_ptr(), message.len() as u32) }
 }
 
+/// Aborts with the concatenation of `parts` (at most 256 bytes are kept).
+#[cold]
+#[inline(never)]
+pub fn abort_with(parts: &[&str]) -> ! {
+    let mut buf = [0u8; 256];
+    let mut len = 0;
+    for part in parts {
+        let take = part.len().min(buf.len() - len);
+        buf[len..len + take].copy_from_slice(&part.as_bytes()[..take]);
+        len += take;
+    }
+    // A cut may split a UTF-8 character: the host reads the message lossily.
+    unsafe { host::abort(buf.as_ptr(), len as u32) }
+}
+
+/// The whole input of this call, in memory that lives until the call ends.
+pub fn input_bytes() -> &'static [u8] {
+    let len = unsafe { host::input_len() } as usize;
+    let buf = heap::take(len);
+    if len > 0 {
+        unsafe { host::input_copy(buf.as_mut_ptr()) };
+    }
+    buf
+}
+
+/// Starts a method [`contract!`] exports: notes whether it is a view and reads its input.
+#[doc(hidden)]
+#[inline(never)]
+pub fn __begin(view: bool) -> codec::Reader<'static> {
+    __enter(view);
+    codec::Reader::new(input_bytes())
+}
+
+/// Whether the running method is a `#[view]`: writes abort.
+static mut IN_VIEW: bool = false;
+
+/// Called first by every method [`contract!`] exports.
+#[doc(hidden)]
+#[inline(always)]
+pub fn __enter(view: bool) {
+    // Safety: an instance runs one call on one thread.
+    unsafe { IN_VIEW = view };
+    #[cfg(feature = "alloc")]
+    std::panic::set_hook(alloc::boxed::Box::new(|info| abort(&alloc::format!("{info}"))));
+}
+
+#[inline(always)]
+fn writes_allowed() {
+    // Safety: as in `__enter`.
+    if unsafe { IN_VIEW } {
+        write_in_view();
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn write_in_view() -> ! {
+    abort("a view method cannot write storage, transfer or emit events")
+}
+
 /// Aborts with `message` unless `condition` holds.
 pub fn require(condition: bool, message: &str) {
     if !condition {
@@ -78,11 +153,13 @@ pub fn storage_get<'a>(key: &[u8], buf: &'a mut [u8]) -> Option<&'a [u8]> {
 
 /// Writes `value` under `key`.
 pub fn storage_set(key: &[u8], value: &[u8]) {
+    writes_allowed();
     unsafe { host::storage_write(key.as_ptr(), key.len() as u32, value.as_ptr(), value.len() as u32) }
 }
 
 /// Removes `key`.
 pub fn storage_remove(key: &[u8]) {
+    writes_allowed();
     unsafe { host::storage_remove(key.as_ptr(), key.len() as u32) }
 }
 
@@ -158,6 +235,7 @@ pub fn balance(address: &Address) -> u128 {
 
 /// Sends ZNN from this contract; `false` if its balance is too low.
 pub fn transfer(to: &Address, amount: u128) -> bool {
+    writes_allowed();
     let amount = amount.to_le_bytes();
     unsafe { host::transfer(to.as_ptr(), amount.as_ptr()) == 0 }
 }
@@ -174,6 +252,7 @@ pub fn block_timestamp() -> u64 {
 
 /// Emits an event into the receipt.
 pub fn emit(topic: &[u8], data: &[u8]) {
+    writes_allowed();
     unsafe { host::emit_event(topic.as_ptr(), topic.len() as u32, data.as_ptr(), data.len() as u32) }
 }
 
@@ -196,6 +275,26 @@ pub fn call(contract: &Address, method: &str, input: &[u8], value: u128) -> Resu
     } else {
         Err(())
     }
+}
+
+/// Calls `method` on `contract` with typed arguments (a tuple, e.g. `(to, amount)`, or `()`) and decodes its
+/// return data as `R` (`()` for none). `Err(())` means the callee failed and its writes were undone; return
+/// data that is not an `R` aborts this call.
+pub fn call_typed<A: Encode + ?Sized, R: for<'a> Decode<'a>>(
+    contract: &Address,
+    method: &str,
+    args: &A,
+    value: u128,
+) -> Result<R, ()> {
+    let len = codec::with_encoded(args, |input| call(contract, method, input, value))?;
+    let buf = heap::take(len);
+    if len > 0 {
+        unsafe { host::return_data_copy(buf.as_mut_ptr()) };
+    }
+    let mut reader = codec::Reader::new(buf);
+    let result = reader.arg("return data");
+    reader.finish();
+    Ok(result)
 }
 
 /// The return data of the last [`call`], copied into `buf`; aborts if it does not fit.
@@ -291,15 +390,17 @@ impl Key {
 
     /// Appends bytes.
     pub fn push(&mut self, part: &[u8]) -> &mut Key {
-        require(self.len + part.len() <= self.buf.len(), "storage key too long");
-        self.buf[self.len..self.len + part.len()].copy_from_slice(part);
+        require(self.buf.len() - self.len >= part.len(), "storage key too long");
+        // Safety: the range is inside `buf`, checked above (`len <= buf.len()` always holds).
+        unsafe { self.buf.get_unchecked_mut(self.len..self.len + part.len()) }.copy_from_slice(part);
         self.len += part.len();
         self
     }
 
     /// The key bytes.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
+        // Safety: `len <= buf.len()` always holds (see `push`).
+        unsafe { self.buf.get_unchecked(..self.len) }
     }
 }
 
@@ -314,7 +415,17 @@ macro_rules! entry {
     };
 }
 
-/// Installs the panic handler every contract needs: a panic aborts the call with "panic".
+/// Installs the panic handler every `no_std` contract needs: a panic aborts the call with "panic". With the
+/// `alloc` feature std handles panics (each method reports the panic's message) and this does nothing.
+#[cfg(feature = "alloc")]
+#[macro_export]
+macro_rules! panic_handler {
+    () => {};
+}
+
+/// Installs the panic handler every `no_std` contract needs: a panic aborts the call with "panic". With the
+/// `alloc` feature std handles panics (each method reports the panic's message) and this does nothing.
+#[cfg(not(feature = "alloc"))]
 #[macro_export]
 macro_rules! panic_handler {
     () => {

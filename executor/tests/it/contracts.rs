@@ -18,7 +18,7 @@ fn token_mint_transfer_allowance() {
     let r = h.call(&alice, token, "transfer", args(&[&bob.address().0, &300u128.to_le_bytes()]));
     assert_eq!(r.status, ReceiptStatus::Success, "{r:?}");
     assert_eq!(r.events.len(), 1);
-    assert_eq!(r.events[0].topic, b"transfer");
+    assert_eq!(r.events[0].topic, b"Transfer");
     let r = h.call(&bob, token, "balance", bob.address().0.to_vec());
     assert_eq!(r.return_data, 300u128.to_le_bytes());
     let r = h.call(&bob, token, "balance", alice.address().0.to_vec());

@@ -321,3 +321,64 @@ fn module_loading_is_charged_by_code_size() {
     let by_size = instantiation(&many) - instantiation(&small);
     assert_eq!(many_gas - small_gas, by_bytes + by_size + 100 * costs.load_per_function);
 }
+
+/// `code` with a custom section `name` holding `data` appended.
+fn with_custom_section(mut code: Vec<u8>, name: &str, data: &[u8]) -> Vec<u8> {
+    fn leb(mut n: usize, out: &mut Vec<u8>) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            out.push(if n == 0 { byte } else { byte | 0x80 });
+            if n == 0 {
+                break;
+            }
+        }
+    }
+    let mut payload = Vec::new();
+    leb(name.len(), &mut payload);
+    payload.extend_from_slice(name.as_bytes());
+    payload.extend_from_slice(data);
+    code.push(0);
+    leb(payload.len(), &mut code);
+    code.extend_from_slice(&payload);
+    code
+}
+
+#[test]
+fn attack_a_malformed_abi_is_refused_at_upload_and_a_contract_without_one_still_works() {
+    let mut h = Harness::new();
+    let user = key(1);
+    let module = wasm(r#"(module (memory (export "memory") 1) (func (export "get")))"#);
+    let method = br#"{"kind":"method","name":"get","view":true,"inputs":[],"output":"()"}"#;
+    let cases: [(Vec<u8>, &str); 5] = [
+        (with_custom_section(module.clone(), "zr_abi", b"not json"), "ABI: ABI line 1"),
+        (with_custom_section(module.clone(), "zr_abi", &[0xc3]), "ABI: the ABI is not UTF-8"),
+        (
+            with_custom_section(
+                module.clone(),
+                "zr_abi",
+                br#"{"kind":"method","name":"gone","view":false,"inputs":[],"output":"()"}"#,
+            ),
+            "ABI: method `gone` is not exported",
+        ),
+        (
+            with_custom_section(with_custom_section(module.clone(), "zr_abi", method), "zr_abi", method),
+            "more than one zr_abi section",
+        ),
+        (
+            with_custom_section(module.clone(), "zr_abi", &[b' '; zr_common::abi::MAX_ABI_LEN + 1]),
+            "ABI: the ABI is 32769 bytes, more than 32768",
+        ),
+    ];
+    for (code, expected) in cases {
+        let reason = rejected_upload(&mut h, &user, &code);
+        assert!(reason.contains(expected), "{reason} should say {expected}");
+    }
+    // Other custom sections are nobody's business; a module without an ABI deploys and runs.
+    let plain = with_custom_section(module.clone(), "producers", b"anything");
+    let contract = h.deploy(&user, &plain, vec![], 0);
+    assert_eq!(h.call(&user, contract, "get", vec![]).status, ReceiptStatus::Success);
+    let described = with_custom_section(module, "zr_abi", method);
+    let contract = h.deploy(&user, &described, vec![], 0);
+    assert_eq!(h.call(&user, contract, "get", vec![]).status, ReceiptStatus::Success);
+}
