@@ -1,5 +1,5 @@
-//! `zr`, the zrollup user CLI: keys, deploy, call, query, balance, transfer, deposit, tx, and `zr up` (a
-//! whole local network in one process).
+//! `zr`, the zrollup user CLI: keys, deploy, call, query, contract, balance, transfer, deposit, tx, `zr new`
+//! (a contract project) and `zr up` (a whole local network in one process).
 
 mod commands;
 mod output;
@@ -31,6 +31,8 @@ enum Command {
     /// Rollup commands (deploy, call, query, contract, balance, transfer, deposit, tx).
     #[command(flatten)]
     Rollup(commands::rollup::RollupCommand),
+    /// Make a contract project: typed methods, a build script, tests on the test kit.
+    New(commands::new::NewArgs),
     /// Start a whole local network (the embedded NoM devnet, or with --l1 znnd go-zenon's node) and print its
     /// endpoints.
     Up(Box<commands::up::UpArgs>),
@@ -45,6 +47,7 @@ fn main() {
     let out = output::Output::new(cli.json);
     let result = match cli.command {
         Command::Key(cmd) => commands::key::run(cmd, cli.key, &out),
+        Command::New(args) => commands::new::run(args, &out),
         Command::Up(args) => commands::up::run(*args, cli.key, &out),
         Command::Bench(args) => commands::net::Net::new(cli.net, !out.is_json())
             .and_then(|net| commands::bench::run(args, &cli.key.load()?, net, &out)),

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod key;
 pub mod local_znnd;
 pub mod net;
+pub mod new;
 pub mod rollup;
 pub mod up;
 pub mod withdraw;
