@@ -185,6 +185,10 @@ impl<'a> TypeParser<'a> {
             "Result" => {
                 self.expect("<")?;
                 let ok = self.ty(depth + 1)?;
+                // `Result<T>`: a contract's own alias with its error type fixed.
+                if self.eat(">") {
+                    return Ok(ok);
+                }
                 self.expect(",")?;
                 // The error type is the contract's own: any Rust type, up to the closing `>`.
                 let mut open = 1;
@@ -816,17 +820,21 @@ mod tests {
         "\n",
         r#"{"kind":"method","name":"place","view":false,"inputs":[{"name":"order","type":"Order"},{"name":"flag","type":"bool"},{"name":"delta","type":"i32"}],"output":"Result<Order, MyError<u8>>"}"#,
         "\n",
+        r#"{"kind":"method","name":"aliased","view":false,"inputs":[],"output":"Result<(u128, Vec<u8>)>"}"#,
+        "\n",
     );
 
     #[test]
     fn a_contract_abi_parses_and_names_its_methods() {
         let abi = Abi::parse(TOKEN_ABI.as_bytes()).unwrap();
-        assert_eq!(abi.methods.len(), 3);
+        assert_eq!(abi.methods.len(), 4);
         assert_eq!(abi.method("transfer").unwrap().output_type, AbiType::Unit);
         assert_eq!(abi.method("place").unwrap().output_type, AbiType::Record("Order".into()));
+        let aliased = AbiType::Tuple(vec![AbiType::Unsigned(128), AbiType::Bytes]);
+        assert_eq!(abi.method("aliased").unwrap().output_type, aliased);
         assert!(abi.method("balance").unwrap().view);
         let error = abi.method("balance_of").unwrap_err().to_string();
-        assert_eq!(error, "the contract has no method `balance_of`; its methods: transfer, balance, place");
+        assert_eq!(error, "the contract has no method `balance_of`; its methods: transfer, balance, place, aliased");
     }
 
     #[test]

@@ -88,7 +88,6 @@ impl<'a> Writer<'a> {
 /// A value read from the encoding; it aborts the call (through [`Reader::fail`]) when the bytes are not one.
 pub trait Decode<'a>: Sized {
     /// Reads one value.
-    #[inline(always)]
     fn decode(reader: &mut Reader<'a>) -> Self;
 
     /// Reads `N` values: item by item, but bytes at once.
@@ -104,10 +103,8 @@ pub trait Decode<'a>: Sized {
 /// call). The SDK's impls and the ones its macros generate hold to it.
 pub unsafe trait Encode {
     /// Its encoded length in bytes.
-    #[inline(always)]
     fn size(&self) -> usize;
     /// Writes it.
-    #[inline(always)]
     fn encode(&self, writer: &mut Writer<'_>);
 
     /// The encoded length of `items` in a row: item by item, but bytes at once.
@@ -382,7 +379,6 @@ pub fn with_encoded<T: Encode + ?Sized, R>(value: &T, use_bytes: impl FnOnce(&[u
 /// the call with its message.
 pub trait Output {
     /// Sets the return data (or aborts).
-    #[inline(always)]
     fn finish(self);
 }
 
@@ -490,6 +486,11 @@ macro_rules! tuples {
             fn encode(&self, writer: &mut Writer<'_>) {
                 let ($($name,)+) = self;
                 $($name.encode(writer);)+
+            }
+        }
+        impl<$($name: Encode),+> Output for ($($name,)+) {
+            fn finish(self) {
+                with_encoded(&self, crate::ret)
             }
         }
         impl<'a, $($name: Decode<'a>),+> Decode<'a> for ($($name,)+) {

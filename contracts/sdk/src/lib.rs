@@ -108,7 +108,30 @@ pub fn __enter(view: bool) {
     // Safety: an instance runs one call on one thread.
     unsafe { IN_VIEW = view };
     #[cfg(feature = "alloc")]
-    std::panic::set_hook(alloc::boxed::Box::new(|info| abort(&alloc::format!("{info}"))));
+    std::panic::set_hook(alloc::boxed::Box::new(|info| panicked(info)));
+}
+
+#[inline(always)]
+/// Aborts a panicking call with where it panicked, `panic at src/lib.rs:12`, and its message when it is a
+/// plain string (formatting others would link all of `core::fmt` into every contract).
+#[cfg(feature = "alloc")]
+fn panicked(info: &std::panic::PanicInfo<'_>) -> ! {
+    let mut line = [0u8; 10];
+    let mut digits = line.len();
+    let mut n = info.location().map_or(0, |l| l.line());
+    loop {
+        digits -= 1;
+        line[digits] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let file = info.location().map_or("?", |l| l.file());
+    let line = core::str::from_utf8(&line[digits..]).unwrap_or("?");
+    let message = info.payload().downcast_ref::<&str>().copied().unwrap_or("");
+    let separator = if message.is_empty() { "" } else { ": " };
+    abort_with(&["panic at ", file, ":", line, separator, message])
 }
 
 #[inline(always)]
@@ -161,6 +184,38 @@ pub fn storage_set(key: &[u8], value: &[u8]) {
 pub fn storage_remove(key: &[u8]) {
     writes_allowed();
     unsafe { host::storage_remove(key.as_ptr(), key.len() as u32) }
+}
+
+/// The value under `key`, in memory that lives until the call ends; `None` if absent.
+pub fn storage_bytes(key: &[u8]) -> Option<&'static [u8]> {
+    // Most values fit a first small read; a longer one is read again at its length.
+    const FIRST: usize = 256;
+    let buf = heap::take(FIRST);
+    let len = unsafe { host::storage_read(key.as_ptr(), key.len() as u32, buf.as_mut_ptr(), FIRST as u32) };
+    if len < 0 {
+        return None;
+    }
+    let len = len as usize;
+    if len <= FIRST {
+        return Some(&buf[..len]);
+    }
+    let buf = heap::take(len);
+    unsafe { host::storage_read(key.as_ptr(), key.len() as u32, buf.as_mut_ptr(), len as u32) };
+    Some(buf)
+}
+
+/// The value of type `T` under `key` (written by [`store`]); `None` if absent. A value that does not decode
+/// as `T` aborts the call.
+pub fn load<T: for<'a> Decode<'a>>(key: &[u8]) -> Option<T> {
+    let mut reader = codec::Reader::new(storage_bytes(key)?);
+    let value = reader.arg("stored value");
+    reader.finish();
+    Some(value)
+}
+
+/// Stores `value` under `key` in the argument encoding.
+pub fn store<T: Encode + ?Sized>(key: &[u8], value: &T) {
+    codec::with_encoded(value, |bytes| storage_set(key, bytes))
 }
 
 /// A `u128` stored under `key`, 0 if absent.

@@ -1,5 +1,8 @@
 //! The test kit's tests, on the example contracts as they are committed (`contracts/wasm`).
 
+mod amm;
+mod multisig;
+mod nft;
 mod token;
 
 use zr_testkit::{App, Contract, Wallet, ZNN};
