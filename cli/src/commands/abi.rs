@@ -71,6 +71,10 @@ pub fn encode_input<'a>(
         return Ok((None, encode_args(args)?));
     };
     let method = abi.method(method).map_err(|e| eyre!("{e}"))?;
+    // Raw `TYPE:VALUE` arguments still work: the caller chose the bytes.
+    if !args.is_empty() && args.iter().all(|arg| is_raw(arg)) {
+        return Ok((Some(method), encode_args(args)?));
+    }
     let mut values = Vec::with_capacity(args.len());
     for (position, arg) in args.iter().enumerate() {
         let named = arg.split_once('=').filter(|(name, _)| method.inputs.iter().any(|f| f.name == *name));
@@ -87,6 +91,11 @@ pub fn encode_input<'a>(
     }
     let input = abi.encode_call(method, &values).map_err(|e| eyre!("{e}"))?;
     Ok((Some(method), input))
+}
+
+/// Whether `arg` is a raw `TYPE:VALUE` argument (`address:z1…`, `u128:5`, …).
+fn is_raw(arg: &str) -> bool {
+    arg.split_once(':').is_some_and(|(kind, _)| ["address", "u128", "u64", "hex", "bytes"].contains(&kind))
 }
 
 /// Return data decoded by the method's output type (`None` without an ABI or for `()`).
@@ -197,6 +206,8 @@ mod tests {
         assert!(unknown.contains("balance, allowance"), "{unknown}");
         let bad = encode_input(Some(&abi), "transfer", &args(&[&to, "2.5"])).unwrap_err().to_string();
         assert_eq!(bad, "argument `amount` (u128): `2.5` is not an integer");
+        let (_, raw) = encode_input(Some(&abi), "transfer", &args(&[&format!("address:{to}"), "u128:25"])).unwrap();
+        assert_eq!(raw, positional);
         let extra = encode_input(Some(&abi), "balance", &args(&[&to, "1"])).unwrap_err().to_string();
         assert_eq!(extra, "balance(owner: Address) -> u128 (view) takes 1 arguments, 2 given");
     }

@@ -41,8 +41,8 @@ pub enum RollupCommand {
         /// The method.
         method: String,
         /// Arguments. With an ABI (see `zr contract`): values in order, or NAME=VALUE, typed by the ABI
-        /// (numbers, z1… addresses, 0x… bytes, text; JSON for arrays, lists and records). Without one:
-        /// address:z1…, u128:N, u64:N, hex:…, bytes:… (length-prefixed).
+        /// (numbers, z1… addresses, 0x… bytes, text; JSON for arrays, lists and records). Raw, and without an
+        /// ABI: address:z1…, u128:N, u64:N, hex:…, bytes:… (length-prefixed).
         args: Vec<String>,
         /// ZNN sent with the call.
         #[arg(long, default_value = "0")]

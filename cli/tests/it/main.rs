@@ -1,5 +1,6 @@
 //! Runs the real `zr` binary as a user would.
 
+mod contracts;
 mod key;
 mod rollup;
 mod up;
