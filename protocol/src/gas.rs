@@ -280,7 +280,8 @@ pub fn intrinsic_gas_of_len(len: usize) -> u64 {
 /// no code key on a call (the contract record proves the code hash); v5 orders at most 16 383 transactions a
 /// momentum and takes no deposit from a data-availability challenge's amount; v6 takes none from a challenge
 /// part's; v7 bounds element and data segments (new fields of [`VmLimits`]) and prices instantiation by code size;
-/// v8 takes a zstd bundle only as exactly one frame.
+/// v8 takes a zstd bundle only as exactly one frame; v9 refuses code whose `zr_abi` section (the contract's ABI)
+/// is malformed or names a method the code does not export.
 pub fn vm_version_of(
     costs: &GasCosts,
     operators: &OperatorCosts,
@@ -289,7 +290,7 @@ pub fn vm_version_of(
 ) -> Hash {
     use zr_common::codec::encode;
     sha3_256_concat([
-        b"zrollup/vm/v8|".as_slice(),
+        b"zrollup/vm/v9|".as_slice(),
         VM_RELEASE.as_bytes(),
         &encode(costs),
         &encode(operators),
@@ -310,7 +311,7 @@ mod tests {
     /// The VM version goes into every claim: a change to the cost table or limits must be deliberate.
     #[test]
     fn vm_version_is_pinned() {
-        assert_eq!(vm_version().to_hex(), "93e4c8e186f39ef613a206c3a5949bdc5d681305ac7b7572008531c5960a41dc");
+        assert_eq!(vm_version().to_hex(), "01a4dd1f66a36948bce0ca4cee4ad98ce0cf68a37c31b041b88be9b89aad199f");
     }
 
     /// Every field of every table is in the version: each table encodes to one fixed-width integer per
