@@ -373,28 +373,32 @@ impl App {
 
     /// A read-only call (as `rollup.call` runs it: nothing it writes is kept), by the ABI; the decoded value.
     pub fn query(&self, contract: &Contract, method: &str, args: Value) -> Result<Value, Failure> {
+        self.query_with_gas(contract, method, args).map(|(value, _)| value)
+    }
+
+    /// As [`App::query`], with the gas the call used.
+    pub fn query_with_gas(&self, contract: &Contract, method: &str, args: Value) -> Result<(Value, u64), Failure> {
         let abi = abi_of(contract)?;
         let method = abi.method(method)?;
         let input = abi.encode_call(method, &arguments(args)?)?;
-        let data = self.query_raw(&contract.address, &method.name, input)?;
-        Ok(abi.decode(&method.output_type, &data)?)
+        let (data, gas_used) = self.query_raw(&contract.address, &method.name, input)?;
+        Ok((abi.decode(&method.output_type, &data)?, gas_used))
     }
 
-    /// A read-only call with raw input; the return data.
-    pub fn query_raw(&self, contract: &Address, method: &str, input: Vec<u8>) -> Result<Vec<u8>, Failure> {
+    /// A read-only call with raw input; the return data and the gas used.
+    pub fn query_raw(&self, contract: &Address, method: &str, input: Vec<u8>) -> Result<(Vec<u8>, u64), Failure> {
         let frame = Frame { caller: Address::default(), contract: *contract, value: 0, input, depth: 0 };
         let outcome =
             self.vm.invoke(World::new(self.tree.clone()), frame, Entry::Method(method), self.block, DEFAULT_GAS_LIMIT);
         let gas_used = DEFAULT_GAS_LIMIT - outcome.gas_left;
-        outcome.result.map_err(|error| Failure::Failed {
-            reason: match error {
-                CallError::OutOfGas => "out of gas".into(),
-                CallError::Failed(reason) => reason,
-                CallError::State(e) => format!("state: {e}"),
-                CallError::Fault(fault) => format!("node fault: {fault}"),
-            },
-            gas_used,
-        })
+        let reason = match outcome.result {
+            Ok(data) => return Ok((data, gas_used)),
+            Err(CallError::OutOfGas) => "out of gas".into(),
+            Err(CallError::Failed(reason)) => reason,
+            Err(CallError::State(e)) => format!("state: {e}"),
+            Err(CallError::Fault(fault)) => format!("node fault: {fault}"),
+        };
+        Err(Failure::Failed { reason, gas_used })
     }
 }
 

@@ -86,7 +86,7 @@ fn a_typed_transfer_costs_at_most_ten_percent_more_gas_than_the_hand_parsed_one(
         let transfer = [bob.address().0.as_slice(), &300u128.to_le_bytes()].concat();
         let first = app.call_raw(&alice, &token.address, "transfer", transfer.clone(), 0).unwrap().gas_used;
         let again = app.call_raw(&alice, &token.address, "transfer", transfer, 0).unwrap().gas_used;
-        let balance = app.query_raw(&token.address, "balance", bob.address().0.to_vec()).unwrap();
+        let (balance, _) = app.query_raw(&token.address, "balance", bob.address().0.to_vec()).unwrap();
         assert_eq!(balance, 600u128.to_le_bytes());
         (first, again)
     };
