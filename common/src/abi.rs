@@ -879,7 +879,8 @@ mod tests {
     fn wrong_arguments_are_refused_naming_the_argument() {
         let abi = Abi::parse(TOKEN_ABI.as_bytes()).unwrap();
         let method = abi.method("transfer").unwrap();
-        let cases: [(&[(Option<String>, Value)], &str); 4] = [
+        type Args<'a> = &'a [(Option<String>, Value)];
+        let cases: [(Args<'_>, &str); 4] = [
             (&[(None, json!("z1nope")), (None, json!(1))], "argument `to` (Address)"),
             (&[(None, json!(Address([1; 20]).to_string())), (None, json!(-1))], "is negative"),
             (&[(None, json!(1))], "transfer(to: Address, amount: u128) takes 2 arguments, 1 given"),
@@ -917,7 +918,7 @@ mod tests {
             (br#"{"kind":"event","name":"E","fields":[{"name":"a","type":"[u8; 99999]"}]}"#.to_vec(), "array length"),
             (br#"{"kind":"event","name":"E","fields":[],"extra":1}"#.to_vec(), "unknown field"),
             (vec![b' '; MAX_ABI_LEN + 1], "more than"),
-            (format!("{}", r#"{"kind":"type","name":"A","fields":[{"name":"a","type":"Vec<Vec<Vec<Vec<Vec<Vec<Vec<Vec<Vec<u8>>>>>>>>>"}]}"#).into_bytes(), "deeper"),
+            (br#"{"kind":"type","name":"A","fields":[{"name":"a","type":"Vec<Vec<Vec<Vec<Vec<Vec<Vec<Vec<Vec<u8>>>>>>>>>"}]}"#.to_vec(), "deeper"),
         ];
         for (section, expected) in cases {
             let error = Abi::parse(&section).unwrap_err().to_string();

@@ -121,9 +121,8 @@ pub async fn decode_events(net: &Net, events: &[Event]) -> Vec<Option<DecodedEve
     let mut abis: BTreeMap<Address, Option<Abi>> = BTreeMap::new();
     let mut decoded = Vec::with_capacity(events.len());
     for event in events {
-        if !abis.contains_key(&event.contract) {
-            let abi = fetch(net, event.contract).await.ok().and_then(|contract| contract.abi);
-            abis.insert(event.contract, abi);
+        if let std::collections::btree_map::Entry::Vacant(slot) = abis.entry(event.contract) {
+            slot.insert(fetch(net, event.contract).await.ok().and_then(|contract| contract.abi));
         }
         let abi = abis.get(&event.contract).and_then(Option::as_ref);
         decoded.push(abi.and_then(|abi| decode_event(abi, event)));

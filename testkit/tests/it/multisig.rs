@@ -30,7 +30,8 @@ fn pay(to: &zr_testkit::Address, amount: u128) -> Value {
 /// Owners `signers` approve `action` as action `nonce`, signing the hash the wallet itself reports.
 fn approvals(app: &App, wallet: &Contract, action: &Value, nonce: u64, signers: &[u8]) -> Value {
     let hash = app.query(wallet, "action_hash", json!([action, nonce])).unwrap();
-    let bytes: Vec<u8> = (0..32).map(|i| u8::from_str_radix(&hash.as_str().unwrap()[2 + 2 * i..4 + 2 * i], 16).unwrap()).collect();
+    let bytes: Vec<u8> =
+        (0..32).map(|i| u8::from_str_radix(&hash.as_str().unwrap()[2 + 2 * i..4 + 2 * i], 16).unwrap()).collect();
     let hash = Hash(bytes.try_into().unwrap());
     let list: Vec<Value> = signers
         .iter()
@@ -64,7 +65,10 @@ fn attack_too_few_duplicated_foreign_or_stale_approvals_are_refused() {
     let cases = [
         (one.clone(), "aborted: not enough approvals"),
         (json!([one[0], one[0]]), "aborted: an owner approved twice"),
-        (approvals(&app, &wallet, &action, 1, &[1, 2]), "aborted: an approval's signature is not valid for this action and nonce"),
+        (
+            approvals(&app, &wallet, &action, 1, &[1, 2]),
+            "aborted: an approval's signature is not valid for this action and nonce",
+        ),
         (
             json!([one[0], { "owner": 0, "signature": format!("0x{}", hex(&[7; 64])) }]),
             "aborted: an approval's signature is not valid for this action and nonce",
