@@ -249,13 +249,22 @@ pub fn custom_section<'a>(code: &'a [u8], name: &str) -> Result<Option<&'a [u8]>
         if id == 0 {
             let mut at = pos;
             let name_len = leb(code, &mut at)?;
-            if at + name_len <= end && &code[at..at + name_len] == name.as_bytes() {
+            if at.checked_add(name_len).is_some_and(|name_end| name_end <= end)
+                && &code[at..at + name_len] == name.as_bytes()
+            {
                 return Ok(Some(&code[at + name_len..end]));
             }
         }
         pos = end;
     }
     Ok(None)
+}
+
+/// What checking a type found: how deep it nests and the fewest bytes its encoding takes.
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    depth: usize,
+    min_size: u64,
 }
 
 /// A named, typed parameter or field.
@@ -364,7 +373,13 @@ impl Abi {
                 return fail(format!("the ABI declares more than {MAX_ITEMS} items"));
             }
             let line: Line =
-                serde_json::from_str(line).map_err(|e| AbiError(format!("ABI line {}: {e}", number + 1)))?;
+                // The reason goes into receipts, which claims hash: it is ours, never the JSON library's text.
+                serde_json::from_str(line).map_err(|_| {
+                    AbiError(format!(
+                        "ABI line {}: not an ABI object (`kind`, `name`, and `view`, `inputs`, `output` or `fields`)",
+                        number + 1
+                    ))
+                })?;
             if !is_identifier(&line.name) {
                 return fail(format!("ABI line {}: `{}` is not a name", number + 1, line.name));
             }
@@ -419,37 +434,89 @@ impl Abi {
         Ok(())
     }
 
-    /// Every record named is declared, and no record reaches itself (its encoding would never end).
+    /// Every record named is declared, no record reaches itself (its encoding would never end), types nest at
+    /// most [`MAX_TYPE_DEPTH`] deep, and no list or array holds zero-sized items (their values would not be
+    /// bounded by the bytes decoded). Each record is checked once and its shape remembered, so the work is
+    /// linear in the ABI's size whatever its records reference.
     fn check_types(&self) -> Result<(), AbiError> {
         let all_types = self
             .methods
             .iter()
             .flat_map(|m| m.inputs.iter().map(|f| &f.ty).chain([&m.output_type]))
             .chain(self.events.iter().chain(&self.types).flat_map(|s| s.fields.iter().map(|f| &f.ty)));
+        let mut shapes = BTreeMap::new();
         for ty in all_types {
-            self.check_type(ty, &mut Vec::new())?;
+            self.shape(ty, 0, &mut shapes)?;
         }
         Ok(())
     }
 
-    fn check_type<'a>(&'a self, ty: &'a AbiType, path: &mut Vec<&'a str>) -> Result<(), AbiError> {
+    /// `ty`'s shape, used at nesting `level`; `shapes` holds the records checked (`None`: being checked).
+    fn shape<'a>(
+        &'a self,
+        ty: &'a AbiType,
+        level: usize,
+        shapes: &mut BTreeMap<&'a str, Option<Shape>>,
+    ) -> Result<Shape, AbiError> {
+        let leaf = |min_size| Ok(Shape { depth: 0, min_size });
         match ty {
-            AbiType::Array(item, _) | AbiType::List(item) | AbiType::Option(item) => self.check_type(item, path),
-            AbiType::Tuple(items) => items.iter().try_for_each(|item| self.check_type(item, path)),
-            AbiType::Record(name) => {
-                if path.contains(&name.as_str()) {
-                    return fail(format!("record `{name}` contains itself"));
+            AbiType::Unit => leaf(0),
+            AbiType::Bool => leaf(1),
+            AbiType::Unsigned(bits) | AbiType::Signed(bits) => leaf(u64::from(*bits) / 8),
+            AbiType::Address => leaf(20),
+            AbiType::Bytes | AbiType::String => leaf(4),
+            AbiType::Array(item, len) => {
+                let item = self.shape(item, level + 1, shapes)?;
+                if item.min_size == 0 && *len > 0 {
+                    return fail("an array of zero-sized items");
                 }
-                if path.len() >= MAX_TYPE_DEPTH {
-                    return fail(format!("records nest deeper than {MAX_TYPE_DEPTH} at `{name}`"));
-                }
-                let record = self.record(name)?;
-                path.push(name);
-                let result = record.fields.iter().try_for_each(|field| self.check_type(&field.ty, path));
-                path.pop();
-                result
+                Ok(Shape { depth: item.depth + 1, min_size: item.min_size.saturating_mul(*len as u64) })
             }
-            _ => Ok(()),
+            AbiType::List(item) => {
+                let item = self.shape(item, level + 1, shapes)?;
+                if item.min_size == 0 {
+                    return fail("a list of zero-sized items");
+                }
+                Ok(Shape { depth: item.depth + 1, min_size: 4 })
+            }
+            AbiType::Option(item) => {
+                let item = self.shape(item, level + 1, shapes)?;
+                Ok(Shape { depth: item.depth + 1, min_size: 1 })
+            }
+            AbiType::Tuple(items) => {
+                let mut shape = Shape { depth: 0, min_size: 0 };
+                for item in items {
+                    let item = self.shape(item, level + 1, shapes)?;
+                    shape.depth = shape.depth.max(item.depth + 1);
+                    shape.min_size = shape.min_size.saturating_add(item.min_size);
+                }
+                Ok(shape)
+            }
+            AbiType::Record(name) => {
+                let shape = match shapes.get(name.as_str()) {
+                    Some(Some(shape)) => *shape,
+                    Some(None) => return fail(format!("record `{name}` contains itself")),
+                    None => {
+                        if level > MAX_TYPE_DEPTH {
+                            return fail(format!("types nest deeper than {MAX_TYPE_DEPTH} at record `{name}`"));
+                        }
+                        let record = self.record(name)?;
+                        shapes.insert(name, None);
+                        let mut shape = Shape { depth: 0, min_size: 0 };
+                        for field in &record.fields {
+                            let field = self.shape(&field.ty, level + 1, shapes)?;
+                            shape.depth = shape.depth.max(field.depth + 1);
+                            shape.min_size = shape.min_size.saturating_add(field.min_size);
+                        }
+                        shapes.insert(name, Some(shape));
+                        shape
+                    }
+                };
+                if level + shape.depth > MAX_TYPE_DEPTH {
+                    return fail(format!("types nest deeper than {MAX_TYPE_DEPTH} at record `{name}`"));
+                }
+                Ok(shape)
+            }
         }
     }
 
@@ -719,8 +786,9 @@ impl Abi {
             }
             AbiType::List(item) => {
                 let len = count(rest)?;
-                // Every item is at least one byte, except `()`: a count larger than the bytes left is a lie.
-                if len > rest.len() && **item != AbiType::Unit {
+                // Every item is at least one byte (zero-sized items are refused with the ABI): a count larger
+                // than the bytes left is a lie.
+                if len > rest.len() {
                     return fail(format!("a list of {len} items in {} bytes", rest.len()));
                 }
                 Value::Array((0..len).map(|_| self.decode_from(item, rest)).collect::<Result<_, _>>()?)
@@ -892,6 +960,32 @@ mod tests {
         }
     }
 
+    /// Records each holding the next one in 100 fields: checked record by record, the work stays linear
+    /// (walked reference by reference it would be 100^7 visits).
+    #[test]
+    fn attack_records_referenced_many_times_are_checked_once_each() {
+        let mut section = String::new();
+        for level in 0..7 {
+            let fields: Vec<String> =
+                (0..100).map(|i| format!(r#"{{"name":"f{i}","type":"T{}"}}"#, level + 1)).collect();
+            section.push_str(&format!(r#"{{"kind":"type","name":"T{level}","fields":[{}]}}"#, fields.join(",")));
+            section.push('\n');
+        }
+        section.push_str(r#"{"kind":"type","name":"T7","fields":[{"name":"a","type":"u8"}]}"#);
+        assert!(section.len() <= MAX_ABI_LEN, "{}", section.len());
+        let started = std::time::Instant::now();
+        let abi = Abi::parse(section.as_bytes()).unwrap();
+        assert_eq!(abi.types.len(), 8);
+        // Not a timing target: a walk of every reference would not end within the test run at all.
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        let deep: String = (0..10)
+            .map(|i| format!(r#"{{"kind":"type","name":"D{i}","fields":[{{"name":"a","type":"D{}"}}]}}"#, i + 1) + "\n")
+            .collect::<String>()
+            + r#"{"kind":"type","name":"D10","fields":[]}"#;
+        let error = Abi::parse(deep.as_bytes()).unwrap_err().to_string();
+        assert!(error.contains("nest deeper than 8"), "{error}");
+    }
+
     #[test]
     fn events_decode_by_topic() {
         let abi = Abi::parse(TOKEN_ABI.as_bytes()).unwrap();
@@ -916,7 +1010,13 @@ mod tests {
                 "declared twice",
             ),
             (br#"{"kind":"event","name":"E","fields":[{"name":"a","type":"[u8; 99999]"}]}"#.to_vec(), "array length"),
-            (br#"{"kind":"event","name":"E","fields":[],"extra":1}"#.to_vec(), "unknown field"),
+            (br#"{"kind":"event","name":"E","fields":[],"extra":1}"#.to_vec(), "ABI line 1: not an ABI object"),
+            (br#"{"kind":"event","name":"E","fields":[{"name":"a","type":"Vec<()>"}]}"#.to_vec(), "a list of zero-sized items"),
+            (br#"{"kind":"event","name":"E","fields":[{"name":"a","type":"[[(); 4096]; 4096]"}]}"#.to_vec(), "zero-sized"),
+            (
+                [br#"{"kind":"type","name":"Z","fields":[]}"#.as_slice(), b"\n", br#"{"kind":"event","name":"E","fields":[{"name":"a","type":"Vec<Z>"}]}"#].concat(),
+                "a list of zero-sized items",
+            ),
             (vec![b' '; MAX_ABI_LEN + 1], "more than"),
             (br#"{"kind":"type","name":"A","fields":[{"name":"a","type":"Vec<Vec<Vec<Vec<Vec<Vec<Vec<Vec<Vec<u8>>>>>>>>>"}]}"#.to_vec(), "deeper"),
         ];

@@ -281,7 +281,8 @@ pub fn intrinsic_gas_of_len(len: usize) -> u64 {
 /// momentum and takes no deposit from a data-availability challenge's amount; v6 takes none from a challenge
 /// part's; v7 bounds element and data segments (new fields of [`VmLimits`]) and prices instantiation by code size;
 /// v8 takes a zstd bundle only as exactly one frame; v9 refuses code whose `zr_abi` section (the contract's ABI)
-/// is malformed or names a method the code does not export.
+/// is malformed or names a method the code does not export, and its `ed25519_verify` is strict (small-order keys
+/// and non-canonical signatures never verify).
 pub fn vm_version_of(
     costs: &GasCosts,
     operators: &OperatorCosts,

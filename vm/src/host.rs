@@ -358,7 +358,9 @@ pub(crate) fn ed25519_verify(
     let signature = Signature(read_array(&env, sig, "ed25519 signature")?);
     let Ok(verifying) = ed25519_dalek::VerifyingKey::from_bytes(&key.0) else { return Ok(0) };
     let signature = ed25519_dalek::Signature::from_bytes(&signature.0);
-    Ok(u32::from(ed25519_dalek::Verifier::verify(&verifying, &message, &signature).is_ok()))
+    // Strict: a small-order key or a non-canonical signature never verifies, so a contract cannot be fooled
+    // by a key that "signs" every message (VM v9).
+    Ok(u32::from(verifying.verify_strict(&message, &signature).is_ok()))
 }
 
 pub(crate) fn set_return(mut env: Env<'_>, ptr: u32, len: u32) -> Result<(), RuntimeError> {

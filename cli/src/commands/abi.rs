@@ -21,6 +21,19 @@ pub struct ContractAbi {
     pub abi: Option<Abi>,
 }
 
+/// The ABI of the contract at `address` for encoding a call: an error if no contract is there; `None`, with a
+/// note on stderr, if the executor cannot say (an older one without `rollup.getContract`): raw arguments only.
+pub async fn for_call(net: &Net, address: Address, progress: impl Fn(&str)) -> eyre::Result<Option<Abi>> {
+    match fetch(net, address).await {
+        Ok(contract) => Ok(contract.abi),
+        Err(e) if e.to_string().starts_with("no contract at") => Err(e),
+        Err(e) => {
+            progress(&format!("cannot read the contract's ABI ({e:#}): arguments are taken as raw TYPE:VALUE"));
+            Ok(None)
+        }
+    }
+}
+
 /// Fetches `address`'s code description and ABI; an error if no contract is there.
 pub async fn fetch(net: &Net, address: Address) -> eyre::Result<ContractAbi> {
     let view = net
@@ -42,7 +55,10 @@ fn abi_from_json(value: &Value) -> eyre::Result<Abi> {
     for (kind, key) in [("method", "methods"), ("event", "events"), ("type", "types")] {
         for item in value[key].as_array().into_iter().flatten() {
             let mut item = item.clone();
-            item["kind"] = json!(kind);
+            let Some(fields) = item.as_object_mut() else {
+                bail!("the executor served an ABI whose {key} are not objects");
+            };
+            fields.insert("kind".into(), json!(kind));
             lines.push_str(&item.to_string());
             lines.push('\n');
         }
@@ -70,11 +86,12 @@ pub fn encode_input<'a>(
     let Some(abi) = abi else {
         return Ok((None, encode_args(args)?));
     };
-    let method = abi.method(method).map_err(|e| eyre!("{e}"))?;
-    // Raw `TYPE:VALUE` arguments still work: the caller chose the bytes.
+    // Raw `TYPE:VALUE` arguments still work, even for a method the ABI does not list (an `entry!` method
+    // beside typed ones): the caller chose the bytes.
     if !args.is_empty() && args.iter().all(|arg| is_raw(arg)) {
-        return Ok((Some(method), encode_args(args)?));
+        return Ok((abi.method(method).ok(), encode_args(args)?));
     }
+    let method = abi.method(method).map_err(|e| eyre!("{e}"))?;
     let mut values = Vec::with_capacity(args.len());
     for (position, arg) in args.iter().enumerate() {
         let named = arg.split_once('=').filter(|(name, _)| method.inputs.iter().any(|f| f.name == *name));
@@ -186,9 +203,11 @@ mod tests {
     }
 
     #[test]
-    fn the_abi_survives_the_rpcs_json() {
+    fn the_abi_survives_the_rpcs_json_and_a_malformed_one_is_an_error() {
         let abi = token_abi();
         assert_eq!(abi_from_json(&abi.to_json()).unwrap(), abi);
+        let error = abi_from_json(&json!({ "methods": [1] })).unwrap_err().to_string();
+        assert_eq!(error, "the executor served an ABI whose methods are not objects");
     }
 
     #[test]
@@ -207,6 +226,9 @@ mod tests {
         assert_eq!(bad, "argument `amount` (u128): `2.5` is not an integer");
         let (_, raw) = encode_input(Some(&abi), "transfer", &args(&[&format!("address:{to}"), "u128:25"])).unwrap();
         assert_eq!(raw, positional);
+        let (unlisted, raw) = encode_input(Some(&abi), "legacy", &args(&["u64:1"])).unwrap();
+        assert!(unlisted.is_none());
+        assert_eq!(raw, 1u64.to_le_bytes());
         let extra = encode_input(Some(&abi), "balance", &args(&[&to, "1"])).unwrap_err().to_string();
         assert_eq!(extra, "balance(owner: Address) -> u128 (view) takes 1 arguments, 2 given");
     }

@@ -119,24 +119,24 @@ pub fn run(cmd: RollupCommand, key: KeyFileArg, net: NetArgs, out: &Output) -> e
             RollupCommand::Deploy { file, init, value } => deploy(&net, &key.load()?, file, init, &value, out).await,
             RollupCommand::Call { contract, method, args, value } => {
                 let key = key.load()?;
-                let described = abi::fetch(&net, contract).await?;
-                let (declared, input) = abi::encode_input(described.abi.as_ref(), &method, &args)?;
+                let contract_abi = abi::for_call(&net, contract, |line| out.progress_line(line)).await?;
+                let (declared, input) = abi::encode_input(contract_abi.as_ref(), &method, &args)?;
                 if declared.is_some_and(|m| m.view) {
                     out.progress_line(&format!("{method} is a view method: `zr query` reads it without a transaction"));
                 }
                 let kind = TxKind::Call { contract, method, input, value: parse_amount(&value)? };
                 let view = transact(&net, &key, kind, "call").await?;
-                let decoded = Decoded::of(&net, &view, described.abi.as_ref(), declared).await;
+                let decoded = Decoded::of(&net, &view, contract_abi.as_ref(), declared).await;
                 print_tx(out, &view, &decoded);
                 Ok(())
             }
             RollupCommand::Query { contract, method, args, decode } => {
                 let from = key.load().ok().map(|k| k.address());
-                let described = abi::fetch(&net, contract).await?;
-                let (declared, input) = abi::encode_input(described.abi.as_ref(), &method, &args)?;
+                let contract_abi = abi::for_call(&net, contract, |line| out.progress_line(line)).await?;
+                let (declared, input) = abi::encode_input(contract_abi.as_ref(), &method, &args)?;
                 let request = CallRequest { contract, method, input, from, gas_limit: None, height: None };
                 let result = net.executor.call(request).await.map_err(|e| net.executor_error("rollup.call", e))?;
-                let decoded = match (decode.as_deref(), abi::decode_result(described.abi.as_ref(), declared, &result.return_data)) {
+                let decoded = match (decode.as_deref(), abi::decode_result(contract_abi.as_ref(), declared, &result.return_data)) {
                     (None, Some(Ok(value))) => value,
                     (None, Some(Err(e))) if result.success => bail!("the return data does not fit the ABI: {e}"),
                     (as_type, _) => serde_json::Value::String(decode_return(&result.return_data, as_type)?),

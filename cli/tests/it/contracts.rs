@@ -99,7 +99,7 @@ fn the_amm_swaps_through_the_relay_with_a_minimum_out() {
         net.json(&["call", token, "approve", &pair, "1000000"]);
     }
     let added = net.json(&["call", &pair, "add_liquidity", "100000", "100000", "0"]);
-    assert_eq!(added["decodedResult"], "100000");
+    assert_eq!(added["decodedResult"], "99000", "the first deposit's shares, less the 1000 locked");
     let quote = net.json(&["query", &pair, "quote", &token_a, "1000"]);
     assert_eq!(quote["decoded"], "987");
 
@@ -115,4 +115,51 @@ fn the_amm_swaps_through_the_relay_with_a_minimum_out() {
     assert_eq!(net.json(&["query", &token_b, "balance", &me])["decoded"], "900987");
     let pool = net.json(&["query", &pair, "pool"])["decoded"].clone();
     assert_eq!((&pool["reserve_a"], &pool["reserve_b"]), (&Value::from("101000"), &Value::from("99013")));
+}
+
+#[test]
+fn an_nft_is_minted_approved_and_moved_by_its_spender() {
+    let net = Network::up_with(&["--momentum-interval-ms", "100"]);
+    net.json(&["deposit", "100"]);
+    let me = net.json(&["key", "show"])["address"].as_str().unwrap().to_owned();
+    let nft = deploy(&net, &example("nft"), &["Zenon Cats", "ZCAT"]);
+    let minted = net.json(&["call", &nft, "mint", &me, "ipfs://cat/1"]);
+    assert_eq!(minted["decodedResult"], "1");
+    // A second key, sponsored by the relay for its first fees, is approved and moves the token to itself.
+    let spender_key = net.home.path().join("spender.json");
+    let created = net.json(&["key", "new", "--key", spender_key.to_str().unwrap()]);
+    let spender = created["address"].as_str().unwrap().to_owned();
+    net.json(&["call", &nft, "approve", &spender, "1"]);
+    let key = format!("--key={}", spender_key.display());
+    let moved = net.json(&["call", &nft, "transfer_from", &me, &spender, "1", &key]);
+    assert_eq!(moved["decodedEvents"][0]["fields"]["to"], spender.as_str());
+    assert_eq!(net.json(&["query", &nft, "owner_of", "1"])["decoded"], spender.as_str());
+    assert_eq!(net.json(&["query", &nft, "token_uri", "1"])["decoded"], "ipfs://cat/1");
+    let stolen = net.zr(&["call", &nft, "transfer_from", &spender, &me, "1"]);
+    assert!(String::from_utf8_lossy(&stolen.stderr).contains("not the token's owner, approved spender or an operator"));
+}
+
+#[test]
+fn a_multisig_pays_once_with_two_of_three_approvals() {
+    use zr_common::{Hash, KeyPair};
+    let net = Network::up_with(&["--momentum-interval-ms", "100"]);
+    net.json(&["deposit", "100"]);
+    let owners: Vec<KeyPair> = (1..=3u8).map(|n| KeyPair::from_seed(&[n; 32])).collect();
+    let keys: Vec<String> = owners.iter().map(|k| format!("0x{}", hex::encode(k.public().0))).collect();
+    let wallet = deploy(&net, &example("multisig"), &[&serde_json::to_string(&keys).unwrap(), "2"]);
+    net.json(&["call", &wallet, "deposit", "--value", "5"]);
+    let receiver = zr_common::Address::from_public_key(b"multisig receiver").to_string();
+    let action = serde_json::json!({ "to": receiver, "amount": "200000000", "method": "", "input": "0x" }).to_string();
+    let hash = net.json(&["query", &wallet, "action_hash", &action, "0"])["decoded"].as_str().unwrap().to_owned();
+    let hash = Hash(hex::decode(&hash[2..]).unwrap().try_into().unwrap());
+    let approvals: Vec<Value> = [0usize, 2]
+        .iter()
+        .map(|&n| serde_json::json!({ "owner": n, "signature": format!("0x{}", hex::encode(owners[n].sign(&hash).0)) }))
+        .collect();
+    let approvals = serde_json::to_string(&approvals).unwrap();
+    let executed = net.json(&["call", &wallet, "execute", &action, "0", &approvals]);
+    assert_eq!(executed["decodedEvents"][0]["name"], "Executed");
+    assert_eq!(net.json(&["balance", &receiver])["rollup"]["znn"], "200000000");
+    let replayed = net.zr(&["call", &wallet, "execute", &action, "0", &approvals]);
+    assert!(String::from_utf8_lossy(&replayed.stderr).contains("wrong nonce"));
 }

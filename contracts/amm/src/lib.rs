@@ -1,7 +1,9 @@
 //! A constant-product AMM pair between two token contracts (the token example's methods): providers add and
 //! remove liquidity for shares, traders swap one token for the other at `x · y = k` less a 0.3 % fee that
-//! stays in the pool, with a minimum out they accept. Reserves are the pair's own books (tokens sent to it
-//! directly are a gift to the providers); a lock refuses re-entry from a token contract mid-call.
+//! stays in the pool, with a minimum out they accept. Reserves are the pair's own books: tokens sent to the
+//! pair directly stay outside them, nobody's. A lock refuses re-entry from a token contract mid-call, views
+//! included. The first deposit locks [`MINIMUM_LIQUIDITY`] shares forever, so no one can make a share so
+//! dear that later deposits round to nothing; a deposit pays for the shares it gets, rounded up, and no more.
 #![no_std]
 
 use zr_sdk::{call_typed, caller, get_u128, load, self_address, set_u128, storage_remove, store, Address, Key};
@@ -15,6 +17,8 @@ const TOTAL_SHARES: &[u8] = b"total";
 const LOCK: &[u8] = b"lock";
 /// The fee, in thousandths of the amount in.
 const FEE_PER_MILLE: u128 = 3;
+/// Shares of the first deposit that belong to no one.
+pub const MINIMUM_LIQUIDITY: u128 = 1000;
 
 zr_sdk::record! {
     /// The pool's two tokens and what it holds of each.
@@ -44,18 +48,30 @@ fn shares_key(owner: &Address) -> Key {
 
 /// Runs `body` holding the pair's lock: a token contract calling back in is refused.
 fn locked<T>(body: impl FnOnce() -> Result<T>) -> Result<T> {
-    if load::<bool>(LOCK).is_some() {
-        return Err("reentrant call: the pair is busy");
-    }
+    unlocked()?;
     store(LOCK, &true);
     let result = body();
     storage_remove(LOCK);
     result
 }
 
+/// Refuses to run while a call holds the lock (its reserves are half-updated).
+fn unlocked() -> Result<()> {
+    match load::<bool>(LOCK) {
+        Some(_) => Err("reentrant call: the pair is busy"),
+        None => Ok(()),
+    }
+}
+
 /// `a · b / c`, refusing results the pool's u128 arithmetic cannot hold.
 fn mul_div(a: u128, b: u128, c: u128) -> Result<u128> {
     a.checked_mul(b).map(|p| p / c).ok_or("amounts too large for the pool's arithmetic")
+}
+
+/// `a · b / c` rounded up: what a depositor pays, so rounding favours the pool.
+fn mul_div_up(a: u128, b: u128, c: u128) -> Result<u128> {
+    let product = a.checked_mul(b).ok_or("amounts too large for the pool's arithmetic")?;
+    Ok(product / c + u128::from(product % c != 0))
 }
 
 fn isqrt(n: u128) -> u128 {
@@ -102,20 +118,23 @@ zr_sdk::contract! {
         Ok(())
     }
 
-    /// Adds liquidity, taking at most `max_a` and `max_b` in the pool's ratio (all of both for the first
-    /// provider) through `transfer_from` (approve the pair first). Returns the shares minted, at least
-    /// `min_shares`.
+    /// Adds liquidity for as many shares as `max_a` and `max_b` buy at the pool's ratio (the first provider
+    /// sets the ratio and gets the geometric mean less [`MINIMUM_LIQUIDITY`]), paying for those shares
+    /// (rounded up) through `transfer_from` (approve the pair first). Returns the shares, at least `min_shares`.
     pub fn add_liquidity(max_a: u128, max_b: u128, min_shares: u128) -> Result<u128> {
         locked(|| {
             let (token_a, token_b) = tokens();
             let (reserve_a, reserve_b, total) = (get_u128(RESERVE_A), get_u128(RESERVE_B), get_u128(TOTAL_SHARES));
-            let (amount_a, amount_b, shares) = if total == 0 {
+            let (amount_a, amount_b, shares, minted) = if total == 0 {
                 let product = max_a.checked_mul(max_b).ok_or("amounts too large for the pool's arithmetic")?;
-                (max_a, max_b, isqrt(product))
+                let root = isqrt(product);
+                if root <= MINIMUM_LIQUIDITY {
+                    return Err("the first deposit must be worth more than the 1000 locked shares");
+                }
+                (max_a, max_b, root - MINIMUM_LIQUIDITY, root)
             } else {
-                let b_for_a = mul_div(max_a, reserve_b, reserve_a)?;
-                let (a, b) = if b_for_a <= max_b { (max_a, b_for_a) } else { (mul_div(max_b, reserve_a, reserve_b)?, max_b) };
-                (a, b, mul_div(a, total, reserve_a)?.min(mul_div(b, total, reserve_b)?))
+                let shares = mul_div(max_a, total, reserve_a)?.min(mul_div(max_b, total, reserve_b)?);
+                (mul_div_up(shares, reserve_a, total)?, mul_div_up(shares, reserve_b, total)?, shares, shares)
             };
             if shares == 0 || shares < min_shares {
                 return Err("too few shares for the amounts: below min_shares");
@@ -125,7 +144,7 @@ zr_sdk::contract! {
             pull(&token_b, provider, amount_b)?;
             set_u128(RESERVE_A, reserve_a + amount_a);
             set_u128(RESERVE_B, reserve_b + amount_b);
-            set_u128(TOTAL_SHARES, total + shares);
+            set_u128(TOTAL_SHARES, total + minted);
             let key = shares_key(&provider);
             set_u128(key.as_bytes(), get_u128(key.as_bytes()) + shares);
             LiquidityAdded { provider, amount_a, amount_b, shares }.emit();
@@ -194,6 +213,7 @@ zr_sdk::contract! {
     /// What `amount_in` of `token_in` would buy now.
     #[view]
     pub fn quote(token_in: Address, amount_in: u128) -> Result<u128> {
+        unlocked()?;
         let (token_a, token_b) = tokens();
         let (reserve_a, reserve_b) = (get_u128(RESERVE_A), get_u128(RESERVE_B));
         match token_in {
@@ -203,17 +223,18 @@ zr_sdk::contract! {
         }
     }
 
-    /// The tokens, reserves and shares outstanding.
+    /// The tokens, reserves and shares outstanding (the locked ones included).
     #[view]
-    pub fn pool() -> Pool {
+    pub fn pool() -> Result<Pool> {
+        unlocked()?;
         let (token_a, token_b) = tokens();
-        Pool {
+        Ok(Pool {
             token_a,
             token_b,
             reserve_a: get_u128(RESERVE_A),
             reserve_b: get_u128(RESERVE_B),
             total_shares: get_u128(TOTAL_SHARES),
-        }
+        })
     }
 
     /// The shares `owner` holds.

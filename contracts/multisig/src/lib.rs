@@ -3,6 +3,9 @@
 //! each action carries the wallet's next nonce, so an approved action executes once and old approvals are
 //! void after it. An action pays ZNN, or calls a contract method with ZNN along.
 //!
+//! The signed hash names the wallet but no network: a wallet deployed at the same address on two networks (the
+//! same deployer key and nonce) accepts the same approvals on both, so keep deployer keys per network.
+//!
 //! Uses the SDK's `alloc` feature: the owners and approvals are `Vec`s.
 #![no_std]
 

@@ -81,6 +81,9 @@ zr_sdk::contract! {
         if uri.len() > 512 {
             return Err("a URI is at most 512 bytes");
         }
+        if to == [0; 20] {
+            return Err("tokens cannot go to the zero address");
+        }
         let id = get_u64(MINTED) + 1;
         set_u64(MINTED, id);
         storage_set(token_key(b"u", id).as_bytes(), uri.as_bytes());

@@ -70,8 +70,12 @@ impl<'a> Writer<'a> {
     /// Appends bytes.
     #[inline(always)]
     pub fn put(&mut self, bytes: &[u8]) {
-        // Safety: `Encode` is an unsafe trait whose `encode` writes exactly `size()` bytes, the length of
-        // `buf`: the range is inside it. Unchecked, because a contract pays gas for each byte of its code.
+        // One comparison keeps this sound even if a size wrapped (a build without overflow checks); the
+        // slicing's own checks and panic paths would cost more code, which a contract pays for at every call.
+        if self.buf.len() - self.pos < bytes.len() {
+            crate::abort("an encoding is larger than its computed size");
+        }
+        // Safety: the range is inside `buf`, checked above; `pos <= buf.len()` always holds.
         unsafe {
             core::ptr::copy_nonoverlapping(bytes.as_ptr(), self.buf.as_mut_ptr().add(self.pos), bytes.len());
         }
@@ -99,8 +103,8 @@ pub trait Decode<'a>: Sized {
 /// A value written in the encoding.
 ///
 /// # Safety
-/// `encode` must write exactly `size()` bytes: the writer does not check (each check would cost gas at every
-/// call). The SDK's impls and the ones its macros generate hold to it.
+/// `encode` must write exactly `size()` bytes (the writer aborts past its buffer; fewer leave zeros in the
+/// encoding). The SDK's impls and the ones its macros generate hold to it.
 pub unsafe trait Encode {
     /// Its encoded length in bytes.
     fn size(&self) -> usize;

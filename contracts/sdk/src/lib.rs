@@ -145,7 +145,7 @@ fn writes_allowed() {
 #[cold]
 #[inline(never)]
 fn write_in_view() -> ! {
-    abort("a view method cannot write storage, transfer or emit events")
+    abort("a view method cannot write storage, transfer, send ZNN with a call or emit events")
 }
 
 /// Aborts with `message` unless `condition` holds.
@@ -314,6 +314,9 @@ pub fn emit(topic: &[u8], data: &[u8]) {
 /// Calls `method` on `contract`. `Ok(len)` gives the length of its return data (read it with
 /// [`return_data`]); `Err(())` means the callee failed and its writes were undone.
 pub fn call(contract: &Address, method: &str, input: &[u8], value: u128) -> Result<usize, ()> {
+    if value > 0 {
+        writes_allowed();
+    }
     let value = value.to_le_bytes();
     let status = unsafe {
         host::call(

@@ -56,7 +56,7 @@ fn run_worker() -> String {
 /// The digest of the workload's receipts (roots, gas, events, failures), pinned: any change to execution —
 /// the cost table, the VM, the state tree, the transition — fails here, and must be made on purpose (with a
 /// new VM version where it changes what claims say).
-const GOLDEN: &str = "4b4e14c22220277de8d608f0b8344306c89a54efae3d1517a259d2117f68f206";
+const GOLDEN: &str = "e8b04bc7065aca68d48a9915d430fba9540abad81323d08c2374ffd26208ddf0";
 
 #[test]
 fn same_results_in_separate_processes() {

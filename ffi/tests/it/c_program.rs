@@ -30,10 +30,19 @@ int main(void) {
 }
 "#;
 
-/// `libzr_ffi.a`, built beside this test's binary (`target/<profile>/deps/it-…` → `target/<profile>/`).
+/// `libzr_ffi.a`, built now beside this test's binary (`target/<profile>/deps/it-…` → `target/<profile>/`):
+/// `cargo test` builds the crate's rlib only, so a library left by an earlier build could be stale.
 fn static_library() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let profile = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    let target = profile.parent().unwrap();
+    let mut build = Command::new(env!("CARGO"));
+    build.args(["build", "--quiet", "-p", "zr-ffi", "--lib"]).env("CARGO_TARGET_DIR", target);
+    if profile.file_name().is_some_and(|name| name == "release") {
+        build.arg("--release");
+    }
+    let built = build.current_dir(env!("CARGO_MANIFEST_DIR")).output().expect("cargo");
+    assert!(built.status.success(), "cargo build -p zr-ffi: {}", String::from_utf8_lossy(&built.stderr));
     profile.join("libzr_ffi.a")
 }
 

@@ -38,11 +38,13 @@ fn pool(app: &App, pair: &Contract) -> Value {
 }
 
 #[test]
-fn the_first_provider_gets_the_geometric_mean_in_shares() {
+fn the_first_provider_gets_the_geometric_mean_in_shares_less_the_locked_ones() {
     let mut m = market();
+    let too_small = m.app.call(&m.alice, &m.pair, "add_liquidity", json!(["1000", "1000", "0"])).unwrap_err();
+    assert_eq!(too_small.reason(), "aborted: the first deposit must be worth more than the 1000 locked shares");
     let added = m.app.call(&m.alice, &m.pair, "add_liquidity", json!(["10000", "40000", "0"])).unwrap();
-    assert_eq!(added.value, json!("20000"));
-    assert_eq!(added.event("LiquidityAdded").unwrap()["shares"], json!("20000"));
+    assert_eq!(added.value, json!("19000"));
+    assert_eq!(added.event("LiquidityAdded").unwrap()["shares"], json!("19000"));
     let pool = pool(&m.app, &m.pair);
     assert_eq!(
         (&pool["reserve_a"], &pool["reserve_b"], &pool["total_shares"]),
@@ -110,6 +112,21 @@ fn later_providers_add_at_the_pools_ratio_and_withdraw_their_part() {
     assert_eq!(removed.value, json!(["5000", "20000"]));
     assert_eq!(m.app.query(&m.pair, "shares", json!([m.bob.address()])).unwrap(), json!("0"));
     assert_eq!((balance(&m.app, &m.token_a, &m.bob), balance(&m.app, &m.token_b, &m.bob)), (1_000_000, 1_000_000));
+}
+
+#[test]
+fn attack_a_depositor_offering_more_than_the_ratio_pays_only_for_its_shares() {
+    let mut m = market();
+    m.app.call(&m.alice, &m.pair, "add_liquidity", json!(["10000", "40000", "0"])).unwrap();
+    // 7000 A would buy 14000 shares, 20000 B only 10000: Bob gets 10000 and pays 5000 A, not 7000.
+    let added = m.app.call(&m.bob, &m.pair, "add_liquidity", json!(["7000", "20000", "0"])).unwrap();
+    assert_eq!(added.value, json!("10000"));
+    assert_eq!(added.event("LiquidityAdded").unwrap()["amount_a"], json!("5000"));
+    assert_eq!(balance(&m.app, &m.token_a, &m.bob), 995_000);
+    // What rounds is paid up by the depositor, never taken from the pool: 1 share costs a whole unit of each.
+    let one = m.app.call(&m.bob, &m.pair, "add_liquidity", json!(["1", "2", "0"])).unwrap();
+    assert_eq!(one.value, json!("1"));
+    assert_eq!(one.event("LiquidityAdded").unwrap()["amount_b"], json!("2"));
 }
 
 #[test]

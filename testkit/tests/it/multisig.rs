@@ -112,3 +112,23 @@ fn a_wallet_needs_distinct_owners_and_a_reachable_threshold() {
         assert_eq!(failed.reason(), expected);
     }
 }
+
+/// The identity point "signs" every message under a lax ed25519 check (R = identity, s = 0): as an owner key
+/// it would let anyone fill that owner's approval. The host's check is strict.
+#[test]
+fn attack_a_small_order_owner_key_approves_nothing() {
+    let (mut app, alice, _) = app_with_two_wallets();
+    let identity = format!("0x01{}", "00".repeat(31));
+    let real = format!("0x{}", hex(&owner(1).public().0));
+    let wallet = app.deploy(&alice, &example("multisig"), json!([[identity, real], 2])).unwrap();
+    app.call_with_value(&alice, &wallet, "deposit", json!([]), 5 * ZNN).unwrap();
+    let receiver = zr_testkit::Address::from_public_key(b"receiver");
+    let action = pay(&receiver, ZNN);
+    let mut approved = approvals(&app, &wallet, &action, 0, &[1]);
+    // Owner 1's real approval is owner index 1 here; index 0 is the identity key with a forged signature.
+    approved[0]["owner"] = json!(1);
+    let forged = json!({ "owner": 0, "signature": format!("0x01{}", "00".repeat(63)) });
+    let failed = app.call(&alice, &wallet, "execute", json!([action, 0, [forged, approved[0]]])).unwrap_err();
+    assert_eq!(failed.reason(), "aborted: an approval's signature is not valid for this action and nonce");
+    assert_eq!(app.balance(&receiver), 0);
+}
