@@ -493,12 +493,17 @@ async fn twenty_relays_gossip_transactions_and_refuse_garbage() {
     // The mesh forms (gossipsub heartbeats every 500 ms).
     tokio::time::sleep(Duration::from_secs(5)).await;
 
-    let tx = transfer(&alice, 0, 5);
-    let hash = api(&relays[0].rpc_url()).send_transaction(hex::encode(tx.to_bytes())).await.unwrap();
+    // Nonce 1 first: it waits for nonce 0, so it cannot execute (and leave a far relay refusing it as spent)
+    // before the gossip has crossed the chain of twenty relays.
+    let waiting = transfer(&alice, 1, 5);
+    let hash = api(&relays[0].rpc_url()).send_transaction(hex::encode(waiting.to_bytes())).await.unwrap();
     for relay in &relays {
         let relay = relay.relay.clone();
         eventually(async || relay.view(&hash).is_some()).await;
     }
+    let first = transfer(&alice, 0, 5);
+    api(&relays[0].rpc_url()).send_transaction(hex::encode(first.to_bytes())).await.unwrap();
+    executed(&executor.rpc_url(), &first.hash()).await;
     executed(&executor.rpc_url(), &hash).await;
 
     // A rogue peer gossips garbage, a forged transaction and a far-future nonce to the last relay.
@@ -518,7 +523,7 @@ async fn twenty_relays_gossip_transactions_and_refuse_garbage() {
     .unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let far = transfer(&alice, 1_000, 1);
-    let mut forged = transfer(&alice, 1, 1);
+    let mut forged = transfer(&alice, 2, 1);
     forged.body.gas_limit += 1;
     for message in [b"garbage".to_vec(), forged.to_bytes(), far.to_bytes()] {
         rogue.publish.send(message).await.unwrap();
@@ -529,7 +534,7 @@ async fn twenty_relays_gossip_transactions_and_refuse_garbage() {
         assert!(relay.relay.view(&forged.hash()).is_none());
     }
     // Everyone keeps serving.
-    let next = transfer(&alice, 1, 6);
+    let next = transfer(&alice, 2, 6);
     let hash = api(&relays[19].rpc_url()).send_transaction(hex::encode(next.to_bytes())).await.unwrap();
     executed(&executor.rpc_url(), &hash).await;
     for relay in relays {

@@ -219,7 +219,7 @@ fn golden_witness() {
     let witness = build_witness(VM.as_ref(), pre, &claim, &leaves, &ordered, 2).unwrap();
     assert_eq!(
         sha3_256(&witness.to_bytes()).to_hex(),
-        "2736fa729191e903c892074e1f2c9db5c54c18708dba185edf50483f21996f03"
+        "1389e0bedb3bcf191d37bd7f7062432fe08efcddf0b6393a17eb8098f0bff223"
     );
 }
 
