@@ -377,12 +377,49 @@ fn summarize(args: &BenchArgs, r: &Record, started: Instant, relays: &[String], 
 /// A chart's title, its two series per second, and their names.
 type Chart<'a> = (&'a str, &'a [[f64; 2]], [&'a str; 2]);
 
-/// Two charts, one above the other, drawn with plotters: transfers a second (submitted, executed) and latency
-/// (p50, p99), per second of the run.
+/// Rates are drawn as the mean over about this many seconds, a whole number of momentums: transactions execute
+/// a momentum at a time, so the executed count of single seconds swings between 0 and a momentum's worth and
+/// hides the submitted line, and a window holding sometimes one momentum more still zigzags.
+const RATE_WINDOW_SECONDS: usize = 10;
+
+/// The seconds between momentums, as the run saw them: the span of seconds that executed something over the
+/// number of gaps between them (1 when that cannot be told).
+fn momentum_period(executed: &[f64]) -> usize {
+    let landed: Vec<usize> = executed.iter().enumerate().filter(|(_, n)| **n > 0.0).map(|(i, _)| i).collect();
+    match (landed.first(), landed.last()) {
+        (Some(first), Some(last)) if landed.len() > 1 => {
+            ((last - first) as f64 / (landed.len() - 1) as f64).round().max(1.0) as usize
+        }
+        _ => 1,
+    }
+}
+
+/// The rate window for a run whose momentums come every `period` seconds: the whole number of periods
+/// nearest [`RATE_WINDOW_SECONDS`], at least one.
+fn rate_window(period: usize) -> usize {
+    period * ((RATE_WINDOW_SECONDS + period / 2) / period).max(1)
+}
+
+/// The mean of each value and the ones before it, `window` in all (fewer at the start).
+fn trailing_mean(values: &[f64], window: usize) -> Vec<f64> {
+    (0..values.len())
+        .map(|i| {
+            let from = (i + 1).saturating_sub(window);
+            values[from..=i].iter().sum::<f64>() / (i + 1 - from) as f64
+        })
+        .collect()
+}
+
+/// Two charts, one above the other, drawn with plotters: transfers a second (submitted, executed, each the
+/// mean over a whole number of momentums, see [`rate_window`]) and latency (p50, p99), per second of the run.
 fn plot(seconds: &[Second]) -> eyre::Result<String> {
     use plotters::prelude::*;
     let drawing = |e: &dyn std::fmt::Display| eyre::eyre!("cannot draw the plot: {e}");
-    let rates: Vec<[f64; 2]> = seconds.iter().map(|s| [s.submitted as f64, s.executed as f64]).collect();
+    let counts = |count: fn(&Second) -> u64| seconds.iter().map(|s| count(s) as f64).collect::<Vec<f64>>();
+    let (submitted, executed) = (counts(|s| s.submitted), counts(|s| s.executed));
+    let window = rate_window(momentum_period(&executed));
+    let (submitted, executed) = (trailing_mean(&submitted, window), trailing_mean(&executed, window));
+    let rates: Vec<[f64; 2]> = submitted.into_iter().zip(executed).map(|(s, e)| [s, e]).collect();
     let latency: Vec<[f64; 2]> = seconds
         .iter()
         .map(|s| {
@@ -390,10 +427,9 @@ fn plot(seconds: &[Second]) -> eyre::Result<String> {
             [quantile(&sorted, 0.5), quantile(&sorted, 0.99)]
         })
         .collect();
-    let charts: [Chart<'_>; 2] = [
-        ("transfers a second", &rates, ["submitted", "executed"]),
-        ("submit to executed, seconds", &latency, ["p50", "p99"]),
-    ];
+    let rate_title = format!("transfers a second (mean over {window} s)");
+    let charts: [Chart<'_>; 2] =
+        [(&rate_title, &rates, ["submitted", "executed"]), ("submit to executed, seconds", &latency, ["p50", "p99"])];
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (900, 600)).into_drawing_area();
@@ -409,13 +445,15 @@ fn plot(seconds: &[Second]) -> eyre::Result<String> {
                 .build_cartesian_2d(0.0..last_second, 0.0..(max * 1.05).max(1e-3))
                 .map_err(|e| drawing(&e))?;
             chart.configure_mesh().x_desc("second of the run").draw().map_err(|e| drawing(&e))?;
-            for (k, (name, colour)) in names.into_iter().zip([BLUE, RED]).enumerate() {
+            // The first series wide and pale beneath, the second narrow on top: where they agree both show.
+            let styles = [BLUE.mix(0.45).stroke_width(5), RED.stroke_width(2)];
+            for (k, (name, style)) in names.into_iter().zip(styles).enumerate() {
                 let points = series.iter().enumerate().filter(|(_, p)| p[k].is_finite()).map(|(i, p)| (i as f64, p[k]));
                 chart
-                    .draw_series(LineSeries::new(points, colour.stroke_width(2)))
+                    .draw_series(LineSeries::new(points, style))
                     .map_err(|e| drawing(&e))?
                     .label(name)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
             }
             chart
                 .configure_series_labels()
@@ -452,9 +490,35 @@ mod tests {
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{svg}");
         // Four series and their four legend marks.
         assert!(svg.matches("<polyline").count() >= 8, "{svg}");
-        for text in ["transfers a second", "submit to executed, seconds", "submitted", "executed", "p50", "p99"] {
+        for text in [
+            "transfers a second (mean over 10 s)",
+            "submit to executed, seconds",
+            "submitted",
+            "executed",
+            "p50",
+            "p99",
+        ] {
             assert!(svg.contains(&format!(">{text}<")) || svg.contains(&format!(">\n{text}\n<")), "{text} in {svg}");
         }
         assert!(plot(&[]).is_ok(), "an empty run still draws");
+    }
+
+    /// 300 a second executed a momentum every 2 s reads 0, 600, 0, 600 by the second: averaged, the line is
+    /// near 300, beside the submitted one, not swinging over it.
+    #[test]
+    fn rates_are_averaged_over_whole_momentums_and_come_out_flat() {
+        for period in [1usize, 2, 3, 10] {
+            let executed: Vec<f64> =
+                (0..120).map(|i| if i % period == 0 { 300.0 * period as f64 } else { 0.0 }).collect();
+            assert_eq!(momentum_period(&executed), period);
+            let window = rate_window(period);
+            assert_eq!(window % period, 0, "{period}");
+            for value in &trailing_mean(&executed, window)[window..] {
+                assert_eq!(*value, 300.0, "period {period}, window {window}");
+            }
+        }
+        assert_eq!(rate_window(3), 9);
+        assert_eq!(momentum_period(&[0.0, 5.0]), 1);
+        assert!(trailing_mean(&[], 5).is_empty());
     }
 }
