@@ -112,6 +112,11 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
                 };
                 zr_config::Validate::validate(&config)?;
                 let devnet = Devnet::start(&config).await.wrap_err("cannot start the devnet")?;
+                let accepted = devnet.chain.settlement().parameters().vm_version_at(u64::MAX);
+                if let Err(e) = same_vm_version(accepted, zr_protocol::gas::vm_version(), &dir) {
+                    devnet.stop().await;
+                    return Err(e);
+                }
                 let l1 = L1Node {
                     kind: args.l1,
                     http: devnet.http_url(),
@@ -150,6 +155,21 @@ pub fn run(args: UpArgs, key: KeyFileArg, out: &Output) -> eyre::Result<()> {
             }
         }
     })
+}
+
+/// Refuses a network whose settlement accepts claims of another VM version than this `zr` runs (one made by an
+/// older `zr`, before a change to the VM's rules or costs): none of its claims would ever be final.
+fn same_vm_version(accepted: Option<zr_common::Hash>, ours: zr_common::Hash, dir: &Path) -> eyre::Result<()> {
+    match accepted {
+        Some(accepted) if accepted == ours => Ok(()),
+        accepted => bail!(
+            "{dir} is a network made by another zr: its settlement accepts claims of VM version {accepted}, and this \
+             zr's VM is {ours}, so no claim would ever be final. Remove {dir} to start a new network, or run the zr \
+             that made it",
+            dir = dir.display(),
+            accepted = accepted.map_or("none".to_owned(), |v| v.to_hex()),
+        ),
+    }
 }
 
 /// Holds the network directory for as long as this `zr up` runs: a second one on it is refused (it would share
@@ -488,4 +508,21 @@ fn overwrite_key(key: &KeyPair, path: &std::path::Path) -> eyre::Result<()> {
         bail!("{} was not written", path.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_network_of_another_vm_version_is_refused_naming_both() {
+        let dir = Path::new("/home/me/.zr/up");
+        let ours = zr_protocol::gas::vm_version();
+        assert!(same_vm_version(Some(ours), ours, dir).is_ok());
+        let old = zr_common::Hash([8; 32]);
+        let error = same_vm_version(Some(old), ours, dir).unwrap_err().to_string();
+        assert!(error.starts_with("/home/me/.zr/up is a network made by another zr"), "{error}");
+        assert!(error.contains(&old.to_hex()) && error.contains(&ours.to_hex()), "{error}");
+        assert!(error.contains("Remove /home/me/.zr/up"), "{error}");
+    }
 }

@@ -61,3 +61,27 @@ fn a_second_zr_up_and_another_l1_on_the_same_directory_are_refused() {
     let pace = refused(home.path(), &["--l1", "znnd", "--momentum-interval-ms", "50"]);
     assert!(pace.contains("every 10 s"), "{pace}");
 }
+
+/// A network whose settlement accepts another VM version (one made by an older `zr`) is refused at start,
+/// naming both versions, rather than running on with every claim refused.
+#[test]
+fn a_network_of_another_vm_version_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let (child, info) = crate::start_up(home.path(), 50);
+    let dir = std::path::PathBuf::from(info["dataDir"].as_str().unwrap());
+    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let mut child = child;
+    assert!(child.wait().unwrap().success());
+    // The same keys and genesis, but a chain whose settlement was made for another VM.
+    std::fs::remove_dir_all(dir.join("devnet")).unwrap();
+    let genesis = std::fs::read_to_string(dir.join("genesis.toml")).unwrap();
+    let other = "08".repeat(32);
+    let genesis = match genesis.contains("[rollup]") {
+        true => genesis.replacen("[rollup]", &format!("[rollup]\nvm_version = \"{other}\""), 1),
+        false => format!("{genesis}\n[rollup]\nvm_version = \"{other}\"\n"),
+    };
+    std::fs::write(dir.join("genesis.toml"), genesis).unwrap();
+    let refusal = refused(home.path(), &["--momentum-interval-ms", "50"]);
+    assert!(refusal.contains("is a network made by another zr"), "{refusal}");
+    assert!(refusal.contains(&other), "{refusal}");
+}
