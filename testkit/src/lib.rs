@@ -283,7 +283,7 @@ impl App {
             _ if init_args == Value::Array(vec![]) || init_args.is_null() => vec![],
             _ => return Err(AbiError("the code has no ABI with an `init`: deploy it with raw input".into()).into()),
         };
-        self.deploy_raw(from, code, input, 0)
+        self.deploy_parsed(from, code, abi, input, 0)
     }
 
     /// Reads a `.wasm` file and deploys it as [`App::deploy`] does.
@@ -301,6 +301,18 @@ impl App {
     /// Uploads and deploys `code` with raw `init` input and `value` ZNN sent along.
     pub fn deploy_raw(&mut self, from: &Wallet, code: &[u8], input: Vec<u8>, value: u128) -> Result<Contract, Failure> {
         let abi = Abi::of_code(code)?;
+        self.deploy_parsed(from, code, abi, input, value)
+    }
+
+    /// Uploads and deploys `code`, whose ABI (if any) is `abi`.
+    fn deploy_parsed(
+        &mut self,
+        from: &Wallet,
+        code: &[u8],
+        abi: Option<Abi>,
+        input: Vec<u8>,
+        value: u128,
+    ) -> Result<Contract, Failure> {
         let code_hash = self.upload(from, code)?;
         let nonce = self.nonces.get(&from.address()).copied().unwrap_or_default();
         Self::succeeded(self.execute(from, TxKind::Deploy { code_hash, input, value }))?;

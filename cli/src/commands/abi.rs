@@ -132,10 +132,10 @@ pub struct DecodedEvent {
     pub text: String,
 }
 
-/// Decodes events by the ABIs of the contracts that emitted them (fetched once each); `None` for an event
-/// its contract's ABI does not declare.
-pub async fn decode_events(net: &Net, events: &[Event]) -> Vec<Option<DecodedEvent>> {
-    let mut abis: BTreeMap<Address, Option<Abi>> = BTreeMap::new();
+/// Decodes events by the ABIs of the contracts that emitted them (`known`, the called contract's when the
+/// caller has it, else fetched once each); `None` for an event its contract's ABI does not declare.
+pub async fn decode_events(net: &Net, events: &[Event], known: Option<(Address, &Abi)>) -> Vec<Option<DecodedEvent>> {
+    let mut abis: BTreeMap<Address, Option<Abi>> = known.map(|(a, abi)| (a, Some(abi.clone()))).into_iter().collect();
     let mut decoded = Vec::with_capacity(events.len());
     for event in events {
         if let std::collections::btree_map::Entry::Vacant(slot) = abis.entry(event.contract) {

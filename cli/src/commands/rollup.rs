@@ -126,7 +126,8 @@ pub fn run(cmd: RollupCommand, key: KeyFileArg, net: NetArgs, out: &Output) -> e
                 }
                 let kind = TxKind::Call { contract, method, input, value: parse_amount(&value)? };
                 let view = transact(&net, &key, kind, "call").await?;
-                let decoded = Decoded::of(&net, &view, contract_abi.as_ref(), declared).await;
+                let called = contract_abi.as_ref().map(|abi| (contract, abi));
+                let decoded = Decoded::of(&net, &view, called, declared).await;
                 print_tx(out, &view, &decoded);
                 Ok(())
             }
@@ -438,11 +439,17 @@ struct Decoded {
 
 impl Decoded {
     /// Decodes `view`'s receipt: its return data by `method` of `abi`, its events by their contracts' ABIs.
-    async fn of(net: &Net, view: &TransactionView, abi: Option<&Abi>, method: Option<&Method>) -> Decoded {
+    /// `called` is the called contract with its ABI, when the caller fetched it already.
+    async fn of(
+        net: &Net,
+        view: &TransactionView,
+        called: Option<(Address, &Abi)>,
+        method: Option<&Method>,
+    ) -> Decoded {
         let Some(receipt) = &view.receipt else { return Decoded::default() };
         Decoded {
-            result: abi::decode_result(abi, method, &receipt.return_data),
-            events: abi::decode_events(net, &receipt.events).await,
+            result: abi::decode_result(called.map(|(_, abi)| abi), method, &receipt.return_data),
+            events: abi::decode_events(net, &receipt.events, called).await,
         }
     }
 }

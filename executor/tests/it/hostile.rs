@@ -351,7 +351,11 @@ fn attack_a_malformed_abi_is_refused_at_upload_and_a_contract_without_one_still_
     let module = wasm(r#"(module (memory (export "memory") 1) (func (export "get")))"#);
     let method = br#"{"kind":"method","name":"get","view":true,"inputs":[],"output":"()"}"#;
     let cases: [(Vec<u8>, &str); 5] = [
-        (with_custom_section(module.clone(), "zr_abi", b"not json"), "ABI: ABI line 1"),
+        // The whole reason is ours (receipts are hashed into claims): never the JSON library's wording.
+        (
+            with_custom_section(module.clone(), "zr_abi", b"not json"),
+            "ABI: ABI line 1: not an ABI object (`kind`, `name`, and `view`, `inputs`, `output` or `fields`)",
+        ),
         (with_custom_section(module.clone(), "zr_abi", &[0xc3]), "ABI: the ABI is not UTF-8"),
         (
             with_custom_section(
