@@ -44,6 +44,28 @@ pub mod decimal_amount {
     }
 }
 
+/// An optional amount as a decimal string, or `null`.
+pub mod opt_decimal_amount {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Serializes an amount as a decimal string, `None` as `null`.
+    pub fn serialize<S: Serializer>(amount: &Option<u128>, s: S) -> Result<S::Ok, S::Error> {
+        match amount {
+            Some(amount) => s.collect_str(amount),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Deserializes a decimal string or `null`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u128>, D::Error> {
+        let text = Option::<std::borrow::Cow<'de, str>>::deserialize(d)?;
+        text.map(|text| {
+            text.parse::<u128>().map_err(|e| serde::de::Error::custom(format!("invalid amount {text:?}: {e}")))
+        })
+        .transpose()
+    }
+}
+
 /// An 8-byte nonce as 16 hex characters.
 pub mod hex_nonce {
     use serde::{Deserialize, Deserializer, Serializer};

@@ -120,4 +120,17 @@ impl L1 for InProcessL1 {
     async fn rollup_open_da_challenges(&self) -> Result<Vec<DaRecord>, L1Error> {
         Ok(self.chain.settlement().open_da_challenges())
     }
+
+    async fn rollup_challenges(
+        &self,
+        height: u64,
+        count: u64,
+    ) -> Result<Vec<zr_common::rollup::settlement::ChallengeRecord>, L1Error> {
+        rpc::check_range(height, count).map_err(refused("embedded.rollup.getChallenges"))?;
+        Ok(self.chain.settlement().challenges(height, count))
+    }
+
+    async fn rollup_withdrawal(&self, tx_hash: &zr_common::Hash) -> Result<Option<zr_common::Hash>, L1Error> {
+        Ok(self.chain.settlement().payout(tx_hash))
+    }
 }

@@ -356,6 +356,7 @@ fn throughput(setup: &mut Setup, label: &str, batches: usize, kind: impl Fn(usiz
                     .commit(BlockCommit {
                         receipts: &receipts,
                         fold: false,
+                        index: None,
                         ..BlockCommit::state_only(head, &tree, &changed)
                     })
                     .unwrap();

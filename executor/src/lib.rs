@@ -4,7 +4,9 @@
 
 pub mod cli;
 pub mod execute;
+pub mod explorer;
 pub mod gossip;
+pub mod index;
 pub mod node;
 pub mod pipeline;
 pub mod rollup;

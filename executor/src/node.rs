@@ -441,7 +441,7 @@ pub async fn start<L: L1 + 'static>(
         })
     });
     let (rpc_addr, rpc) =
-        crate::rpc::serve(rollup.clone(), momentums, events.clone(), peer_claims.clone(), &config.rpc, &registry)
+        crate::rpc::serve(rollup.clone(), momentums, events.clone(), peer_claims.clone(), l1.clone(), &config.rpc, &registry)
             .await
             .map_err(|source| StartError::Listen { addr: config.rpc.listen, source })?;
     let (ops_addr, ops) = serve_ops(config.ops.listen, registry, ready.clone())

@@ -350,6 +350,7 @@ impl Rollup {
             ProcessError::Fault(e)
         })?;
         let MomentumRun { tree, mut leaves, receipts, written: changed } = run;
+        let index = crate::index::MomentumIndex::of(momentum, &ordered);
         if let Some(fault) = self.fault.filter(|f| f.height == m.height)
             && let Some(leaf) = leaves.get_mut(fault.index as usize)
         {
@@ -381,7 +382,7 @@ impl Rollup {
             execute: executed_at - ordered_at,
             ..Timings::default()
         };
-        Ok(Some(Executed { head: new_head, previous, tree, changed, receipts, leaves, claim, timings }))
+        Ok(Some(Executed { head: new_head, previous, tree, changed, receipts, leaves, claim, index, timings }))
     }
 
     /// Commits an executed momentum durably and makes it visible to queries. Momentums must be committed in
@@ -395,7 +396,7 @@ impl Rollup {
             return Err(ProcessError::Gap { expected: committed.height + 1, got: executed.head.height });
         }
         let started = std::time::Instant::now();
-        let Executed { head, previous, tree, changed, receipts, leaves, claim, mut timings } = executed;
+        let Executed { head, previous, tree, changed, receipts, leaves, claim, index, mut timings } = executed;
         let result = self.store.commit(BlockCommit {
             head,
             previous: Some(&previous),
@@ -407,6 +408,7 @@ impl Rollup {
             prune_height: self.prune_height(head.height),
             final_height: self.final_height(),
             fold: false,
+            index: Some(&index),
         });
         if let Err(e) = result {
             // Whatever was executed after the last commit is void; a restart resumes from the store.
@@ -443,5 +445,7 @@ pub struct Executed {
     receipts: Vec<Receipt>,
     leaves: Vec<ClaimLeaf>,
     claim: Claim,
+    /// The explorer's rows of the momentum.
+    index: crate::index::MomentumIndex,
     timings: Timings,
 }

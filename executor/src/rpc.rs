@@ -19,7 +19,9 @@ use zr_rpc_api::{
     RollupStateApiServer, RollupTxApiServer, StateRootView, Topic, TransactionStatus, TransactionView, codes,
 };
 
+use crate::explorer::rpc::{ChainReads, ExplorerContext};
 use crate::rollup::{Processed, QueryError, Rollup, StateAtError};
+use zr_rpc_api::explorer::RollupExplorerApiServer;
 
 /// Gas a read-only call may use (about 30 ms of work; module loading is charged in it too).
 pub const MAX_CALL_GAS: u64 = 10_000_000;
@@ -176,6 +178,29 @@ impl RpcContext {
     }
 }
 
+/// The ABI in the code `code_hash` of the contract `address`.
+fn code_abi(world: &mut World, address: Address, code_hash: Hash) -> RpcResult<Option<zr_common::abi::Abi>> {
+    let code = world.get(&StateKey::Code { code_hash }).map_err(|e| server_error(e.to_string()))?;
+    let code = code.ok_or_else(|| server_error(format!("the code of {address} is missing from the state")))?;
+    // The VM checked the ABI at upload: one that does not parse now means the parser changed.
+    zr_common::abi::Abi::of_code(&code).map_err(|e| server_error(format!("the ABI of {address} no longer parses: {e}")))
+}
+
+impl RpcContext {
+    /// The ABI of the contract at `address` at the head (`None`: no contract there, or no ABI).
+    pub(crate) fn contract_abi(&self, address: Address) -> RpcResult<Option<zr_common::abi::Abi>> {
+        let (_, tree) = self.rollup.tree_at(None)?;
+        let mut world = World::new(tree);
+        let contract = world
+            .get_decoded::<ContractInfo>(&StateKey::Contract { address })
+            .map_err(|e| server_error(e.to_string()))?;
+        match contract {
+            Some(contract) => code_abi(&mut world, address, contract.code_hash),
+            None => Ok(None),
+        }
+    }
+}
+
 impl RollupTxApiServer for RpcContext {
     fn get_transaction(&self, hash: Hash) -> RpcResult<Option<TransactionView>> {
         let store = self.rollup.store();
@@ -239,12 +264,7 @@ impl RollupStateApiServer for RpcContext {
         let Some(contract) = world.get_decoded::<ContractInfo>(&StateKey::Contract { address }).map_err(state)? else {
             return Ok(None);
         };
-        let code = world.get(&StateKey::Code { code_hash: contract.code_hash }).map_err(state)?;
-        let code = code.ok_or_else(|| server_error(format!("the code of {address} is missing from the state")))?;
-        // The VM checked the ABI at upload: one that does not parse now means the parser changed.
-        let abi = zr_common::abi::Abi::of_code(&code)
-            .map_err(|e| server_error(format!("the ABI of {address} no longer parses: {e}")))?
-            .map(|abi| abi.to_json());
+        let abi = code_abi(&mut world, address, contract.code_hash)?.map(|abi| abi.to_json());
         Ok(Some(ContractView {
             address,
             code_hash: contract.code_hash,
@@ -406,15 +426,16 @@ impl RollupStateApiServer for RpcContext {
     }
 }
 
-/// The RPC module: both halves of the API.
+/// The RPC module: both halves of the API, and the explorer's reads when L1 is at hand.
 pub fn module(
     rollup: Arc<Rollup>,
     momentums: MomentumSource,
     events: broadcast::Sender<Arc<Processed>>,
     peer_claims: crate::gossip::PeerClaims,
+    l1: Option<Arc<dyn ChainReads>>,
 ) -> jsonrpsee::RpcModule<()> {
     let context = RpcContext {
-        rollup,
+        rollup: rollup.clone(),
         momentums,
         events,
         peer_claims,
@@ -424,7 +445,11 @@ pub fn module(
     };
     let mut module = jsonrpsee::RpcModule::new(());
     module.merge(RollupTxApiServer::into_rpc(context.clone())).expect("method names are unique");
-    module.merge(RollupStateApiServer::into_rpc(context)).expect("method names are unique");
+    module.merge(RollupStateApiServer::into_rpc(context.clone())).expect("method names are unique");
+    if let Some(l1) = l1 {
+        let explorer = ExplorerContext::new(rollup, l1, context);
+        module.merge(RollupExplorerApiServer::into_rpc(explorer)).expect("method names are unique");
+    }
     module
 }
 
@@ -434,10 +459,11 @@ pub async fn serve(
     momentums: MomentumSource,
     events: broadcast::Sender<Arc<Processed>>,
     peer_claims: crate::gossip::PeerClaims,
+    l1: Arc<dyn ChainReads>,
     config: &zr_config::RpcSection,
     registry: &zr_common::metrics::Registry,
 ) -> std::io::Result<(SocketAddr, ServerHandle)> {
-    let module = module(rollup, momentums, events, peer_claims);
+    let module = module(rollup, momentums, events, peer_claims, Some(l1));
     let timed = zr_rpc_api::metrics::RpcMetrics::register(registry, "zr_executor", &module);
     let server = Server::builder()
         .set_config(
@@ -453,6 +479,7 @@ pub async fn serve(
             jsonrpsee::server::middleware::rpc::RpcServiceBuilder::new()
                 .layer_fn(move |service| zr_rpc_api::metrics::Timed::new(service, timed.clone())),
         )
+        .set_http_middleware(tower::ServiceBuilder::new().layer(crate::explorer::ExplorerLayer))
         .build(config.listen)
         .await?;
     let addr = server.local_addr()?;
@@ -505,7 +532,7 @@ mod tests {
             rollup.process(&empty_momentum(height)).unwrap().unwrap();
         }
         let momentums: MomentumSource = Arc::new(|height| Box::pin(async move { Ok(empty_momentum(height)) }));
-        let rpc = module(rollup.clone(), momentums, broadcast::channel(1).0, Default::default());
+        let rpc = module(rollup.clone(), momentums, broadcast::channel(1).0, Default::default(), None);
         let witness_for = async |claim: Claim, leaves: Vec<ClaimLeaf>, index: u32| {
             rpc.call::<_, zr_fraud::Witness>("rollup.getWitnessFor", (claim, leaves, index)).await
         };

@@ -149,6 +149,8 @@ pub struct BlockCommit<'a> {
     /// Fold the journal and write this commit straight into the state table (bulk loads), whatever the
     /// journal's size.
     pub fold: bool,
+    /// The explorer's index rows of the momentum (none for state alone).
+    pub index: Option<&'a crate::index::MomentumIndex>,
 }
 
 impl<'a> BlockCommit<'a> {
@@ -165,6 +167,7 @@ impl<'a> BlockCommit<'a> {
             prune_height: None,
             final_height: 0,
             fold: true,
+            index: None,
         }
     }
 }
@@ -232,6 +235,9 @@ impl StateStore {
         txn.open_table(LEAVES)?;
         txn.open_table(CLAIMS)?;
         txn.open_table(ROOTS)?;
+        txn.open_table(crate::index::MOMENTUMS)?;
+        txn.open_table(crate::index::TXS)?;
+        txn.open_table(crate::index::BY_ADDRESS)?;
         txn.commit()?;
         let store = StateStore { db, unfolded: Arc::default(), fold_after: fold_after.max(1) };
         let mut unfolded = Unfolded::default();
@@ -406,6 +412,9 @@ impl StateStore {
                 txn.open_table(CLAIMS)?.insert(height, claim.to_bytes().as_slice())?;
             }
             txn.open_table(ROOTS)?.insert(height, commit.head.root.0)?;
+            if let Some(index) = commit.index {
+                crate::index::write(&txn, index, commit.receipts, unix_millis())?;
+            }
             if let Some(up_to) = commit.prune_height {
                 let mut meta = txn.open_table(META)?;
                 let next = match meta.get(PRUNE_NEXT)? {
@@ -419,6 +428,7 @@ impl StateStore {
                     receipts.retain_in((old, 0)..=(old, u32::MAX), |_, _| false)?;
                     undo_table.retain_in((old, [0; 32])..=(old, [0xff; 32]), |_, _| false)?;
                     leaves.remove(old)?;
+                    crate::index::prune(&txn, old)?;
                 }
                 if next <= last {
                     meta.insert(PRUNE_NEXT, zr_common::codec::encode(&(last + 1)).as_slice())?;
@@ -447,6 +457,11 @@ impl StateStore {
         }
         Ok(())
     }
+}
+
+/// This machine's clock, for the explorer's "executed at" (never part of any state or hash).
+fn unix_millis() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 /// Forgets the drops of momentums more than [`DROPPED_KEPT_HEIGHTS`] below `height`: their receipts, and
@@ -501,6 +516,11 @@ fn fold_journal(txn: &redb::WriteTransaction) -> Result<(), StoreError> {
 }
 
 impl StateStore {
+    /// The database, for the explorer's index reads.
+    pub(crate) fn database(&self) -> &Database {
+        &self.db
+    }
+
     /// Runs `f` with a consistent view of the transaction index (folded table and journal).
     pub fn with_tx_index<R>(&self, f: impl FnOnce(&TxIndex<'_>) -> R) -> Result<R, StoreError> {
         let unfolded = self.unfolded.read().unwrap_or_else(|p| p.into_inner());
@@ -517,6 +537,12 @@ impl StateStore {
     /// A stored receipt (`None` if unknown or pruned).
     pub fn receipt(&self, tx_hash: &Hash) -> Result<Option<Receipt>, StoreError> {
         let Some(location) = self.tx_location(tx_hash)? else { return Ok(None) };
+        self.receipt_at(location.height, location.index)
+    }
+
+    /// The receipt at position `index` of momentum `height` (`None` if pruned or absent).
+    pub fn receipt_at(&self, height: u64, index: u32) -> Result<Option<Receipt>, StoreError> {
+        let location = TxLocation { height, index, executed: true };
         let txn = self.db.begin_read()?;
         let table = txn.open_table(RECEIPTS)?;
         let value = table.get((location.height, location.index))?;

@@ -7,6 +7,7 @@
 //! state, and is what a relay serves itself; [`RollupStateApi`] (balances, calls, proofs, claims) needs an
 //! executor's state and VM.
 
+pub mod explorer;
 pub mod types;
 
 use jsonrpsee::core::{RpcResult, SubscriptionResult};

@@ -3,12 +3,12 @@
 use std::future::Future;
 
 use tokio::sync::mpsc;
-use zr_common::Address;
+use zr_common::{Address, Hash};
 use zr_common::nom::rpc::{
     AccountInfo, DetailedMomentum, GetRequiredParam, GetRequiredResult, MomentumEvent, PlasmaInfo,
 };
 use zr_common::nom::{AccountBlock, Momentum};
-use zr_common::rollup::settlement::{Bond, ClaimRecord, DaRecord, FinalRoot};
+use zr_common::rollup::settlement::{Bond, ChallengeRecord, ClaimRecord, DaRecord, FinalRoot};
 
 use crate::L1Error;
 
@@ -84,4 +84,23 @@ pub trait L1: Send + Sync {
     /// The data-availability challenges still open, of claims at any height
     /// (`embedded.rollup.getOpenDaChallenges`).
     fn rollup_open_da_challenges(&self) -> impl Future<Output = Result<Vec<DaRecord>, L1Error>> + Send;
+
+    /// The challenges of claims at `count` heights from `height`, with their verdicts
+    /// (`embedded.rollup.getChallenges`).
+    fn rollup_challenges(
+        &self,
+        height: u64,
+        count: u64,
+    ) -> impl Future<Output = Result<Vec<ChallengeRecord>, L1Error>> + Send;
+
+    /// The L1 block that paid the withdrawal `tx_hash`, `None` while unpaid (`embedded.rollup.getWithdrawal`).
+    fn rollup_withdrawal(&self, tx_hash: &Hash) -> impl Future<Output = Result<Option<Hash>, L1Error>> + Send;
+}
+
+/// `embedded.rollup.getWithdrawal`'s answer for a paid withdrawal.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaidWithdrawal {
+    /// The paying L1 block.
+    pub l1_block: Hash,
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use zr_common::nom::rpc::{AccountInfo, DetailedMomentum, GetRequiredParam, GetRequiredResult, PlasmaInfo};
 use zr_common::nom::{AccountBlock, MAX_DATA_LEN, Momentum};
 use zr_common::rollup::settlement::{Bond, ClaimRecord, DaRecord, FinalRoot};
-use zr_common::{Address, KeyPair, TokenStandard};
+use zr_common::{Address, Hash, KeyPair, TokenStandard};
 use zr_devnet::{Devnet, Genesis, InProcessL1};
 use zr_rpc_api::RollupStateApiClient;
 use zr_sequencing::{L1, L1Error, MomentumSubscription, SendRequest, follow, send_block};
@@ -154,6 +154,18 @@ impl L1 for Tampering {
 
     async fn rollup_open_da_challenges(&self) -> Result<Vec<DaRecord>, L1Error> {
         self.inner.rollup_open_da_challenges().await
+    }
+
+    async fn rollup_challenges(
+        &self,
+        height: u64,
+        count: u64,
+    ) -> Result<Vec<zr_common::rollup::settlement::ChallengeRecord>, L1Error> {
+        self.inner.rollup_challenges(height, count).await
+    }
+
+    async fn rollup_withdrawal(&self, tx_hash: &Hash) -> Result<Option<Hash>, L1Error> {
+        self.inner.rollup_withdrawal(tx_hash).await
     }
 }
 

@@ -412,6 +412,7 @@ fn announce(
             "relayOps": format!("http://{}", relay.ops_addr),
             "relayAddress": keys.relay.address(),
             "executorRpc": executor.rpc_url(),
+            "explorer": format!("{}/explorer/", executor.rpc_url()),
             "executorOps": format!("http://{}", executor.ops_addr),
             "executorAddress": keys.executor.address(),
             "rollupChainId": ROLLUP_CHAIN_ID,
@@ -426,7 +427,7 @@ fn announce(
             format!(
                 "zrollup local network is up on {kind} (Ctrl-C stops it; the chain persists in {dir})\n\
                  \n  relay JSON-RPC:          {relay_rpc} (HTTP and WebSocket; `zr` uses it by default)\n  \
-                 executor JSON-RPC:       {rpc}\n  L1 JSON-RPC (HTTP):      {http}\n  L1 JSON-RPC (WebSocket): {ws}\n\
+                 executor JSON-RPC:       {rpc}\n  explorer:                {rpc}/explorer/ (open it in a browser)\n  L1 JSON-RPC (HTTP):      {http}\n  L1 JSON-RPC (WebSocket): {ws}\n\
                  {l1_extra}http://{executor_ops}/metrics (executor), http://{relay_ops}/metrics (relay)\n  \
                  sponsor grant:           {grant} ZNN to each new key, once, from the relay\n  \
                  L1 chain identifier:     {chain}\n  rollup chain id:         {ROLLUP_CHAIN_ID}\n  \

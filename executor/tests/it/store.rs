@@ -120,6 +120,7 @@ fn the_journal_folds_and_reopens_to_the_same_state() {
             .commit(BlockCommit {
                 receipts: &receipts,
                 fold: false,
+                index: None,
                 ..BlockCommit::state_only(Head { height, root: tree.root() }, &tree, &changed)
             })
             .unwrap();
@@ -226,6 +227,7 @@ fn attack_dropped_transactions_are_forgotten_after_an_hour_of_momentums() {
             .commit(BlockCommit {
                 receipts,
                 fold: false,
+                index: None,
                 ..BlockCommit::state_only(Head { height, root: tree.root() }, &tree, &none)
             })
             .unwrap();
