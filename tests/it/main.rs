@@ -1,11 +1,13 @@
 //! End-to-end tests across crates: real daemons in-process on port 0, talked to over their real interfaces.
 
+mod browser;
 mod catch_up;
 mod challenge;
 mod devnet_client;
 mod devnet_rejects;
 mod executor_e2e;
 mod executor_kill;
+mod explorer;
 mod faults;
 mod go_zenon_parity;
 mod ops;

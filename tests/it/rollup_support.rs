@@ -13,7 +13,10 @@ use zr_rpc_api::{RollupStateApiClient, RollupTxApiClient, TransactionView};
 use zr_sequencing::bundle::encode_bundle;
 use zr_sequencing::{SendRequest, send_block};
 
-use crate::support::{CHAIN, TestNet};
+use zr_common::rollup::settlement::{ClaimRecord, ClaimStatus};
+use zr_sequencing::L1;
+
+use crate::support::{CHAIN, TestNet, eventually};
 
 /// The rollup chain id in tests.
 pub const ROLLUP: u64 = zr_config::defaults::DEV_ROLLUP_CHAIN_ID;
@@ -151,4 +154,55 @@ pub fn mint(who: &KeyPair, nonce: u64, token: Address, to: Address, amount: u128
 pub async fn start_executor_keeping(net: &TestNet, key: &KeyPair, dir: &Path, history_depth: usize) -> ExecutorHandle {
     let config = ExecutorConfig { history_depth, ..executor_config(net, key, dir) };
     zr_executor::node::start(&config, key.clone(), net.client()).await.unwrap()
+}
+
+/// An honest executor and one that falsifies leaf 0's root at `fault_at`, far enough ahead that, catching up
+/// from the start, it claims that height in step with the honest one (so the two claims dispute it).
+pub async fn honest_and_faulty(
+    net: &TestNet,
+    dirs: &(tempfile::TempDir, tempfile::TempDir),
+) -> (zr_executor::node::ExecutorHandle, zr_executor::node::ExecutorHandle, u64) {
+    honest_and_faulty_at(net, dirs, "").await
+}
+
+/// [`honest_and_faulty`], the fault's kind given as the injection's suffix (`""` a root, `":step"` a step).
+pub async fn honest_and_faulty_at(
+    net: &TestNet,
+    dirs: &(tempfile::TempDir, tempfile::TempDir),
+    kind: &str,
+) -> (zr_executor::node::ExecutorHandle, zr_executor::node::ExecutorHandle, u64) {
+    let honest = start_executor_keeping(net, &net.executors[0], dirs.0.path(), 256).await;
+    let fault_at = head(&honest.rpc_url()).await + 60;
+    let mut config = executor_config(net, &net.executors[1], dirs.1.path());
+    config.dangerous_fault_injection = Some(format!("{fault_at}:0{kind}"));
+    let faulty = zr_executor::node::start(&config, net.executors[1].clone(), net.client()).await.unwrap();
+    (honest, faulty, fault_at)
+}
+
+/// `zr-challenge watch --challenge --json` on the honest executor at `executor_rpc`, with the key of relay 1
+/// and its data directory under `dir`, plus `extra` arguments; its output discarded.
+pub fn spawn_watcher(net: &TestNet, executor_rpc: &str, dir: &Path, extra: &[&str]) -> std::process::Child {
+    let key_file = dir.join("challenger.json");
+    net.relays[1].write_file(&key_file).unwrap();
+    challenge_command(net)
+        .args(["--executor", executor_rpc, "--chain-id", &ROLLUP.to_string()])
+        .args(["--key-file", key_file.to_str().unwrap()])
+        .args(["--data-dir", dir.join("challenger").to_str().unwrap()])
+        .args(["watch", "--challenge", "--json"])
+        .args(extra)
+        .env("ZR_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// The claim of executor `index` at `height` once L1 has rejected it.
+pub async fn rejected_claim_of(net: &TestNet, index: usize, height: u64) -> ClaimRecord {
+    let claim_of = async || {
+        let claims = net.client().rollup_claims(height, 1).await.unwrap();
+        claims.into_iter().find(|c| c.executor == net.executors[index].public())
+    };
+    eventually(async || claim_of().await.is_some_and(|c| matches!(c.status, ClaimStatus::Rejected { .. }))).await;
+    claim_of().await.unwrap()
 }

@@ -118,7 +118,8 @@ impl ExplorerContext {
                 .get(&event.contract)
                 .and_then(Option::as_ref)
                 .and_then(|abi| abi.decode_event(&event.topic, &event.data))
-                .and_then(Result::ok);
+                .and_then(Result::ok)
+                .and_then(|decoded| decoded.get("fields").cloned());
             out.push(EventView {
                 contract: event.contract,
                 topic: String::from_utf8(event.topic.clone()).unwrap_or_else(|_| hex::encode(&event.topic)),

@@ -162,7 +162,13 @@ async function home() {
         (statusAt[m.height] || []).map(claimStatus).join(" ") +
           ` <a href="#/claims/${esc(m.height)}" class="muted">claims</a>`]),
       "No momentum executed yet.")}`;
+  markLive();
   follow(() => home());
+}
+
+function markLive() {
+  const live = document.getElementById("live");
+  if (live) live.textContent = socket && socket.readyState === 1 ? "● live" : "";
 }
 
 function chart(points) {
@@ -417,9 +423,12 @@ let claimListeners = [];
 function follow(render) {
   const mine = generation;
   let busy = false;
+  let last = 0;
   refresh = async () => {
-    if (busy || mine !== generation) return;
+    // At most one render a second, however fast momentums come.
+    if (busy || mine !== generation || performance.now() - last < 1000) return;
     busy = true;
+    last = performance.now();
     try { await render(); } catch (e) { statusLine.textContent = e.message; } finally { busy = false; }
   };
   claimListeners = [refresh];
@@ -433,20 +442,21 @@ function openSocket() {
   socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/`);
   socket.addEventListener("open", () => {
     socket.send(JSON.stringify({ jsonrpc: "2.0", id: nextId++, method: "rollup.subscribe", params: ["claims"] }));
-    const live = document.getElementById("live");
-    if (live) live.textContent = "● live";
+    markLive();
   });
   socket.addEventListener("message", (message) => {
     const body = JSON.parse(message.data);
     if (body.method === "rollup.subscription") for (const listener of claimListeners) listener();
   });
-  socket.addEventListener("close", () => { socket = null; });
+  socket.addEventListener("close", () => { socket = null; markLive(); });
 }
 
 // ---- Routing -----------------------------------------------------------------------------------------------
 
+let firstRoute = true;
 async function route() {
-  generation++;
+  const mine = ++generation;
+  const hash = location.hash;
   refresh = null;
   claimListeners = [];
   clearInterval(follow.timer);
@@ -469,12 +479,17 @@ async function route() {
       case "search": await search(decodeURIComponent(parts.slice(1).join("/"))); break;
       default: fail(`No page ${path}.`);
     }
-    statusLine.textContent = `Loaded in ${Math.round(performance.now() - started)} ms.`;
-    document.body.dataset.loaded = location.hash || "#/";
   } catch (e) {
-    fail(e.message);
-    document.body.dataset.loaded = location.hash || "#/";
+    if (mine === generation) fail(e.message);
   }
+  // A search that moved on to its result's page leaves the marking to that page's route.
+  if (mine !== generation || location.hash !== hash) return;
+  // The first page's time counts from the navigation (the HTML, the script and the calls), later ones from the click.
+  const took = Math.round(firstRoute ? performance.now() : performance.now() - started);
+  firstRoute = false;
+  statusLine.textContent = `Loaded in ${took} ms.`;
+  document.body.dataset.loadMs = String(took);
+  document.body.dataset.loaded = location.hash || "#/";
 }
 
 document.getElementById("search").addEventListener("submit", (event) => {
