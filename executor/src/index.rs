@@ -1,7 +1,8 @@
 //! The explorer's index: per momentum, what L1 carried (its inbox blocks, deposits, skipped bundles) and when
 //! it was executed; per transaction, who sent it and what it does; per address, the transactions that name it.
-//! Written in the same redb transaction as the momentum's receipts and pruned with them (`prune_depth`), so
-//! it never disagrees with them. Nothing here is hashed into any state or claim: the execution wall time is
+//! Written in the same redb transaction as the momentum's receipts and pruned with them (`prune_depth`); each
+//! transaction's outcome is copied from its receipt, so a drop (whose receipt is forgotten sooner) still reads
+//! as one. Nothing here is hashed into any state or claim: the execution wall time is
 //! for people, not for consensus.
 
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
@@ -133,6 +134,39 @@ pub struct TxRecord {
     pub token: TokenStandard,
     /// A withdrawal's L1 recipient.
     pub l1_recipient: Option<Address>,
+    /// How it ended, from its receipt at commit (kept as long as the record, though a drop's receipt is
+    /// forgotten sooner).
+    pub outcome: Outcome,
+}
+
+/// How a transaction ended, as its receipt said.
+#[derive(Debug, Clone, PartialEq, Eq, Default, bincode::Encode, bincode::Decode)]
+pub struct Outcome {
+    /// 0 executed, 1 failed, 2 dropped.
+    pub status: u8,
+    /// Gas charged.
+    pub gas_used: u64,
+    /// Why it failed or was dropped.
+    pub reason: Option<String>,
+}
+
+impl Outcome {
+    /// Executed.
+    pub const EXECUTED: u8 = 0;
+    /// Executed and failed.
+    pub const FAILED: u8 = 1;
+    /// Not executed.
+    pub const DROPPED: u8 = 2;
+
+    fn of(receipt: &zr_common::rollup::Receipt) -> Outcome {
+        use zr_common::rollup::ReceiptStatus;
+        let (status, reason) = match &receipt.status {
+            ReceiptStatus::Success => (Outcome::EXECUTED, None),
+            ReceiptStatus::Failed { reason } => (Outcome::FAILED, Some(reason.clone())),
+            ReceiptStatus::Dropped { reason } => (Outcome::DROPPED, Some(reason.to_string())),
+        };
+        Outcome { status, gas_used: receipt.gas_used, reason }
+    }
 }
 
 impl TxRecord {
@@ -165,11 +199,17 @@ impl TxRecord {
             amount,
             token,
             l1_recipient,
+            outcome: Outcome::default(),
         }
     }
 
-    /// The addresses it names, each once, with how.
+    /// The addresses it names, each once, with how. A dropped transaction names none: a drop costs nothing, so
+    /// anyone could otherwise fill an address's history with transfers that never happened (or replay its old
+    /// transactions into it).
     fn roles(&self) -> Vec<(Address, Role)> {
+        if self.outcome.status == Outcome::DROPPED {
+            return Vec::new();
+        }
         let mut roles = vec![(self.sender, Role::Sender)];
         if let Some(target) = self.target.filter(|t| *t != self.sender) {
             roles.push((target, if self.action == "deploy" { Role::Deployed } else { Role::Target }));
@@ -210,7 +250,12 @@ impl MomentumIndex {
                 deposits: ordered
                     .deposits
                     .iter()
-                    .map(|d| DepositRecord { account: d.account, token: d.token, amount: d.amount, l1_block: d.l1_block })
+                    .map(|d| DepositRecord {
+                        account: d.account,
+                        token: d.token,
+                        amount: d.amount,
+                        l1_block: d.l1_block,
+                    })
                     .collect(),
                 skipped: ordered.skipped.clone(),
                 transactions: ordered.transactions.len() as u32,
@@ -265,9 +310,12 @@ pub(crate) fn write(
     txn.open_table(MOMENTUMS)?.insert(index.height, zr_common::codec::encode(&record).as_slice())?;
     let mut txs = txn.open_table(TXS)?;
     let mut by_address = txn.open_table(BY_ADDRESS)?;
-    for (position, tx) in index.transactions.iter().enumerate() {
+    // One receipt per ordered transaction, in the same order (`run_momentum` makes them so).
+    for (position, (tx, receipt)) in index.transactions.iter().zip(receipts).enumerate() {
         let position = position as u32;
-        txs.insert((index.height, position), zr_common::codec::encode(tx).as_slice())?;
+        debug_assert_eq!(tx.hash, receipt.tx_hash);
+        let tx = TxRecord { outcome: Outcome::of(receipt), ..tx.clone() };
+        txs.insert((index.height, position), zr_common::codec::encode(&tx).as_slice())?;
         for (address, role) in tx.roles() {
             by_address.insert((address.0, index.height, position), role as u8)?;
         }
@@ -282,7 +330,11 @@ pub(crate) fn prune(txn: &redb::WriteTransaction, height: u64) -> Result<(), Sto
     let mut rows = Vec::new();
     for row in txs.range((height, 0)..=(height, u32::MAX))? {
         let (at, bytes) = row?;
-        rows.push((at.value().1, decode_tx(bytes.value())?));
+        // The index is for people: a record that no longer decodes must not stop the executor's commits.
+        match decode_tx(bytes.value()) {
+            Ok(tx) => rows.push((at.value().1, tx)),
+            Err(e) => tracing::warn!(target: "zr::executor", height, error = %e, "explorer index row left unpruned"),
+        }
     }
     for (position, tx) in rows {
         for (address, _) in tx.roles() {
@@ -335,7 +387,7 @@ impl crate::StateStore {
     }
 
     /// Up to `limit` transactions naming `address`, newest first, strictly before `before` (height, position)
-    /// when given.
+    /// when given. A row whose record is gone or no longer decodes is skipped.
     pub fn address_transactions(
         &self,
         address: &Address,
@@ -354,10 +406,9 @@ impl crate::StateStore {
         for row in rows.rev().take(limit as usize) {
             let (key, role) = row?;
             let (_, height, position) = key.value();
-            let Some(bytes) = txs.get((height, position))? else {
-                return Err(StoreError::Corrupt(format!("the address index names a missing transaction at {height}")));
-            };
-            out.push(((height, position), decode_tx(bytes.value())?, Role::from_u8(role.value())));
+            let Some(bytes) = txs.get((height, position))? else { continue };
+            let Ok(tx) = decode_tx(bytes.value()) else { continue };
+            out.push(((height, position), tx, Role::from_u8(role.value())));
         }
         Ok(out)
     }

@@ -440,10 +440,17 @@ pub async fn start<L: L1 + 'static>(
             list.pop().filter(|m| m.momentum.momentum.height == height).ok_or_else(|| "not on L1 yet".to_owned())
         })
     });
-    let (rpc_addr, rpc) =
-        crate::rpc::serve(rollup.clone(), momentums, events.clone(), peer_claims.clone(), l1.clone(), &config.rpc, &registry)
-            .await
-            .map_err(|source| StartError::Listen { addr: config.rpc.listen, source })?;
+    let (rpc_addr, rpc) = crate::rpc::serve(
+        rollup.clone(),
+        momentums,
+        events.clone(),
+        peer_claims.clone(),
+        l1.clone(),
+        &config.rpc,
+        &registry,
+    )
+    .await
+    .map_err(|source| StartError::Listen { addr: config.rpc.listen, source })?;
     let (ops_addr, ops) = serve_ops(config.ops.listen, registry, ready.clone())
         .await
         .map_err(|source| StartError::Listen { addr: config.ops.listen, source })?;

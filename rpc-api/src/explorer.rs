@@ -288,6 +288,8 @@ pub struct L1AccountView {
 pub struct WithdrawalView {
     /// The withdrawing transaction.
     pub tx_hash: Hash,
+    /// `executed` (burned, to be paid), `failed` or `dropped` (nothing to pay).
+    pub status: crate::TransactionStatus,
     /// Its receipt (executed, or failed).
     pub receipt: Option<Receipt>,
     /// The momentum it executed in.

@@ -3,12 +3,12 @@
 use std::future::Future;
 
 use tokio::sync::mpsc;
-use zr_common::{Address, Hash};
 use zr_common::nom::rpc::{
     AccountInfo, DetailedMomentum, GetRequiredParam, GetRequiredResult, MomentumEvent, PlasmaInfo,
 };
 use zr_common::nom::{AccountBlock, Momentum};
 use zr_common::rollup::settlement::{Bond, ChallengeRecord, ClaimRecord, DaRecord, FinalRoot};
+use zr_common::{Address, Hash};
 
 use crate::L1Error;
 

@@ -11,13 +11,13 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
-use zr_common::{Address, Hash};
 use zr_common::nom::rpc::{
     AccountBlockList, AccountInfo, DetailedMomentum, DetailedMomentumList, GetRequiredParam, GetRequiredResult,
     MomentumEvent, PlasmaInfo, RpcAccountBlock, RpcMomentum,
 };
 use zr_common::nom::{AccountBlock, Momentum};
 use zr_common::rollup::settlement::{Bond, ChallengeRecord, ClaimRecord, DaRecord, FinalRoot};
+use zr_common::{Address, Hash};
 
 use crate::error::Refusal;
 use crate::{L1, L1Error, MomentumSubscription};
@@ -271,7 +271,8 @@ impl L1 for ZnndClient {
     }
 
     async fn rollup_withdrawal(&self, tx_hash: &Hash) -> Result<Option<Hash>, L1Error> {
-        let paid: Option<crate::l1::PaidWithdrawal> = self.read("embedded.rollup.getWithdrawal", json!([tx_hash])).await?;
+        let paid: Option<crate::l1::PaidWithdrawal> =
+            self.read("embedded.rollup.getWithdrawal", json!([tx_hash])).await?;
         Ok(paid.map(|p| p.l1_block))
     }
 }

@@ -13,9 +13,9 @@ use zr_rpc_api::RollupStateApiClient;
 use zr_sequencing::L1;
 use zr_sequencing::bundle::{WithdrawalProof, encode_withdrawal};
 
-use crate::browser::Browser;
 use crate::rollup_support::*;
 use crate::support::{TestNet, eventually};
+use zr_tests::browser::Browser;
 
 /// Where the browser test saves its screenshots (`ZR_SCREENSHOTS` overrides).
 fn screenshots() -> PathBuf {
@@ -36,7 +36,11 @@ async fn call(executor: &ExecutorHandle, method: &str, params: Value) -> Result<
 /// Alice's deposit, then in one bundle: the token uploaded and deployed, a mint to her, `transfers` transfers
 /// to Bob and a withdrawal of 2.5 ZNN to her L1 account. Returns the token, the last transfer's and the
 /// withdrawal's hashes.
-async fn traffic(net: &TestNet, executor: &ExecutorHandle, transfers: u64) -> (Address, zr_common::Hash, zr_common::Hash) {
+async fn traffic(
+    net: &TestNet,
+    executor: &ExecutorHandle,
+    transfers: u64,
+) -> (Address, zr_common::Hash, zr_common::Hash) {
     let alice = net.alice.clone();
     post_data(net, &alice, vec![], 100_000_000_000).await;
     let code = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../contracts/wasm/token.wasm")).unwrap();
@@ -48,7 +52,8 @@ async fn traffic(net: &TestNet, executor: &ExecutorHandle, transfers: u64) -> (A
         mint(&alice, 2, token, alice.address(), 1_000),
     ];
     for i in 0..transfers {
-        let kind = TxKind::Transfer { to: net.bob.address(), token: TokenStandard::ZNN, amount: 1_000_000 + u128::from(i) };
+        let kind =
+            TxKind::Transfer { to: net.bob.address(), token: TokenStandard::ZNN, amount: 1_000_000 + u128::from(i) };
         txs.push(sign(&alice, 3 + i, kind));
     }
     let withdraw = sign(
@@ -114,7 +119,8 @@ async fn the_explorer_rpc_pages_momentums_and_addresses_and_refuses_what_it_cann
     let bob = call(&executor, "rollup.getAddressTransactions", json!([net.bob.address(), null, 100])).await.unwrap();
     assert!(bob["transactions"].as_array().unwrap().iter().all(|t| t["role"] == "target"));
     let token_txs = call(&executor, "rollup.getAddressTransactions", json!([token, null, 10])).await.unwrap();
-    let roles: Vec<&str> = token_txs["transactions"].as_array().unwrap().iter().map(|t| t["role"].as_str().unwrap()).collect();
+    let roles: Vec<&str> =
+        token_txs["transactions"].as_array().unwrap().iter().map(|t| t["role"].as_str().unwrap()).collect();
     assert_eq!(roles, ["target", "deployed"], "{token_txs}");
 
     // The mint's event is decoded by the token's ABI.
@@ -132,6 +138,7 @@ async fn the_explorer_rpc_pages_momentums_and_addresses_and_refuses_what_it_cann
     assert!(l1["znn"].as_str().unwrap().parse::<u128>().unwrap() > 0, "{l1}");
     let unpaid = call(&executor, "rollup.getWithdrawal", json!([withdrawal])).await.unwrap();
     assert_eq!(unpaid["paidL1Block"], Value::Null);
+    assert_eq!(unpaid["status"], "executed");
     assert_eq!(unpaid["summary"]["l1Recipient"], json!(net.alice.address()));
 
     // What cannot be bounded or answered is refused with the reason, and nothing is served for it.
@@ -147,7 +154,10 @@ async fn the_explorer_rpc_pages_momentums_and_addresses_and_refuses_what_it_cann
     refused("rollup.getWithdrawal", json!([transfer]), "is not a withdrawal").await;
     refused("rollup.getWithdrawal", json!([zr_common::Hash([7; 32])]), "no transaction").await;
     assert_eq!(call(&executor, "rollup.getMomentum", json!([height + 10_000, 0, 10])).await.unwrap(), Value::Null);
-    assert_eq!(call(&executor, "rollup.getTransactionDetail", json!([zr_common::Hash([7; 32])])).await.unwrap(), Value::Null);
+    assert_eq!(
+        call(&executor, "rollup.getTransactionDetail", json!([zr_common::Hash([7; 32])])).await.unwrap(),
+        Value::Null
+    );
 
     // The page itself: served under /explorer with a strict policy; nothing else is.
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
@@ -184,7 +194,9 @@ async fn the_explorer_follows_a_transfer_a_challenge_and_a_withdrawal_in_a_brows
     load_ms.push(("home", browser.loaded("#/").await));
     let home = browser.text().await;
     assert!(home.contains("Rollup overview") && home.contains("Latest momentums"), "{home}");
-    browser.wait_until("the live socket", "return document.getElementById('live').textContent.includes('live')", 10).await;
+    browser
+        .wait_until("the live socket", "return document.getElementById('live').textContent.includes('live')", 10)
+        .await;
     browser.screenshot(&shots, "home").await;
 
     // Search the transfer by hash: its page, executed, then final as the claim's window closes.
@@ -192,12 +204,30 @@ async fn the_explorer_follows_a_transfer_a_challenge_and_a_withdrawal_in_a_brows
     browser.click("#search button").await;
     let tx_page = format!("#/tx/{transfer}");
     load_ms.push(("transaction", browser.loaded(&tx_page).await));
-    browser.wait_until("the transfer executed", "return document.querySelector('[data-step=executed]').classList.contains('done')", 10).await;
-    browser.wait_until("the transfer final", "return document.querySelector('[data-step=final]').classList.contains('done')", 60).await;
+    browser
+        .wait_until(
+            "the transfer executed",
+            "return document.querySelector('[data-step=executed]').classList.contains('done')",
+            10,
+        )
+        .await;
+    browser
+        .wait_until(
+            "the transfer final",
+            "return document.querySelector('[data-step=final]').classList.contains('done')",
+            60,
+        )
+        .await;
     let text = browser.text().await;
     assert!(text.contains("executed") && text.contains("transfer"), "{text}");
     browser.click("#witness").await;
-    browser.wait_until("the witness's size", "return /bytes of JSON/.test(document.getElementById('witness-size').textContent)", 30).await;
+    browser
+        .wait_until(
+            "the witness's size",
+            "return /bytes of JSON/.test(document.getElementById('witness-size').textContent)",
+            30,
+        )
+        .await;
     browser.screenshot(&shots, "transaction").await;
 
     // Follow it to its momentum: the claim there is final and has the root this executor has.
@@ -236,7 +266,8 @@ async fn the_explorer_follows_a_transfer_a_challenge_and_a_withdrawal_in_a_brows
     browser.screenshot(&shots, "address").await;
 
     // The withdrawal: proven once its height is final, then seen paid with the paying block.
-    let w_height = call(&honest, "rollup.getWithdrawal", json!([withdrawal])).await.unwrap()["height"].as_u64().unwrap();
+    let w_height =
+        call(&honest, "rollup.getWithdrawal", json!([withdrawal])).await.unwrap()["height"].as_u64().unwrap();
     let client = net.client();
     eventually(async || client.rollup_final().await.unwrap().is_some_and(|f| f.height >= w_height)).await;
     let settled = client.rollup_final().await.unwrap().unwrap();
@@ -244,11 +275,22 @@ async fn the_explorer_follows_a_transfer_a_challenge_and_a_withdrawal_in_a_brows
         .get_proof(zr_protocol::StateKey::Withdrawal { tx_hash: withdrawal }, Some(settled.height))
         .await
         .unwrap();
-    let proof = WithdrawalProof { tx_hash: withdrawal, height: settled.height, value: proven.value.unwrap(), proof: proven.proof };
+    let proof = WithdrawalProof {
+        tx_hash: withdrawal,
+        height: settled.height,
+        value: proven.value.unwrap(),
+        proof: proven.proof,
+    };
     browser.open(&format!("{base}#/withdrawal/{withdrawal}")).await;
     load_ms.push(("withdrawal", browser.loaded(&format!("#/withdrawal/{withdrawal}")).await));
     post_data(&net, &net.alice, encode_withdrawal(&proof), 0).await;
-    browser.wait_until("the withdrawal paid", "return document.querySelector('[data-step=proven]').classList.contains('done')", 60).await;
+    browser
+        .wait_until(
+            "the withdrawal paid",
+            "return document.querySelector('[data-step=proven]').classList.contains('done')",
+            60,
+        )
+        .await;
     assert!(browser.text().await.contains("paid by L1 block"));
     browser.screenshot(&shots, "withdrawal").await;
 

@@ -1,6 +1,5 @@
 //! End-to-end tests across crates: real daemons in-process on port 0, talked to over their real interfaces.
 
-mod browser;
 mod catch_up;
 mod challenge;
 mod devnet_client;

@@ -1,4 +1,7 @@
-//! End-to-end tests live in `tests/it`; this library holds what they share with the binaries they run.
+//! End-to-end tests live in `tests/it`; this library holds what they share with the binaries they run and
+//! the benchmarks.
+
+pub mod browser;
 
 /// The deterministic workload `store-under-test` commits, so a test can recompute the state at any height.
 pub mod store_workload {

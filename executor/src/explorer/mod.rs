@@ -24,8 +24,9 @@ const ASSETS: [(&str, &str, &str); 3] = [
 ];
 
 /// Same origin only, nothing inline but styles, no frames: the page shows what untrusted transactions carry.
-const POLICY: &str = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; \
-                      style-src 'self'; script-src 'self'; frame-ancestors 'none'";
+const POLICY: &str = "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; \
+                      script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; \
+                      frame-ancestors 'none'";
 
 /// The file served for a request path, if it is one of the explorer's.
 fn asset(path: &str) -> Option<(&'static str, &'static str)> {
@@ -33,7 +34,11 @@ fn asset(path: &str) -> Option<(&'static str, &'static str)> {
     ASSETS.iter().find(|(name, _, _)| *name == rest).map(|(_, kind, body)| (*kind, *body))
 }
 
-fn response(status: StatusCode, builder: impl FnOnce(http::response::Builder) -> http::response::Builder, body: &'static str) -> HttpResponse {
+fn response(
+    status: StatusCode,
+    builder: impl FnOnce(http::response::Builder) -> http::response::Builder,
+    body: &'static str,
+) -> HttpResponse {
     builder(HttpResponse::builder().status(status))
         .body(HttpBody::from(body))
         .unwrap_or_else(|_| HttpResponse::new(HttpBody::from("")))

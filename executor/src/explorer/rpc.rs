@@ -6,18 +6,17 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use jsonrpsee::core::RpcResult;
 use jsonrpsee::types::ErrorObjectOwned;
-use zr_common::rollup::ReceiptStatus;
 use zr_common::rollup::settlement::{Bond, ChallengeRecord, ClaimRecord, DaRecord, FINALITY_WINDOW, FinalRoot};
 use zr_common::{Address, Hash, TokenStandard};
 use zr_rpc_api::explorer::{
-    AddressTransactions, DepositView, EventView, ExecutorBond, InboxBlockView, L1AccountView, MAX_PAGE, MAX_SETTLEMENT_HEIGHTS,
-    MomentumSummary, MomentumView, OverviewView, Place, RollupExplorerApiServer, SettlementView, SkippedView,
-    TransactionDetail, TxSummary, WithdrawalView,
+    AddressTransactions, DepositView, EventView, ExecutorBond, InboxBlockView, L1AccountView, MAX_PAGE,
+    MAX_SETTLEMENT_HEIGHTS, MomentumSummary, MomentumView, OverviewView, Place, RollupExplorerApiServer,
+    SettlementView, SkippedView, TransactionDetail, TxSummary, WithdrawalView,
 };
 use zr_rpc_api::{RollupTxApiServer, TransactionStatus, codes};
 use zr_sequencing::L1;
 
-use crate::index::{MomentumRecord, Role, TxRecord};
+use crate::index::{MomentumRecord, Outcome, Role, TxRecord};
 use crate::rollup::Rollup;
 
 /// What the explorer reads from L1, object-safe so the RPC context holds any [`L1`].
@@ -70,6 +69,8 @@ impl<L: L1> ChainReads for L {
     }
 }
 
+/// Explorer requests that read L1 at once, across connections.
+pub const L1_READS: usize = 4;
 /// Executors whose bonds one `getSettlement` reads.
 const MAX_BONDS: usize = 16;
 /// Contracts whose ABIs one transaction's events are decoded with.
@@ -97,21 +98,35 @@ pub struct ExplorerContext {
     rollup: Arc<Rollup>,
     l1: Arc<dyn ChainReads>,
     transactions: crate::rpc::RpcContext,
+    /// Explorer requests reading L1 at once: they share the executor's L1 connection with following
+    /// momentums and posting claims, which must not wait behind page views.
+    l1_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl ExplorerContext {
     /// The context over `rollup`, reading L1 through `l1`; `transactions` answers `getTransaction`.
     pub fn new(rollup: Arc<Rollup>, l1: Arc<dyn ChainReads>, transactions: crate::rpc::RpcContext) -> Self {
-        ExplorerContext { rollup, l1, transactions }
+        ExplorerContext { rollup, l1, transactions, l1_slots: Arc::new(tokio::sync::Semaphore::new(L1_READS)) }
+    }
+
+    fn l1_slot(&self) -> RpcResult<tokio::sync::SemaphorePermit<'_>> {
+        self.l1_slots.try_acquire().map_err(|_| {
+            ErrorObjectOwned::owned(
+                codes::SERVER_ERROR,
+                format!("{L1_READS} explorer reads of L1 are running; try again shortly"),
+                None::<()>,
+            )
+        })
     }
 
     /// `events` with each decoded by its contract's ABI where it declares the event.
-    fn decoded_events(&self, events: &[zr_common::rollup::Event]) -> RpcResult<Vec<EventView>> {
+    fn decoded_events(&self, events: &[zr_common::rollup::Event]) -> Vec<EventView> {
         let mut abis: std::collections::BTreeMap<Address, Option<zr_common::abi::Abi>> = Default::default();
         let mut out = Vec::with_capacity(events.len());
         for event in events {
             if !abis.contains_key(&event.contract) && abis.len() < MAX_ABIS {
-                let abi = self.transactions.contract_abi(event.contract)?;
+                // A contract whose ABI cannot be read shows its events undecoded; the page still loads.
+                let abi = self.transactions.contract_abi(event.contract).ok().flatten();
                 abis.insert(event.contract, abi);
             }
             let fields = abis
@@ -127,7 +142,29 @@ impl ExplorerContext {
                 fields,
             });
         }
-        Ok(out)
+        out
+    }
+
+    /// A transaction's detail; its events decoded when `decode_events`.
+    fn detail(&self, hash: Hash, decode_events: bool) -> RpcResult<Option<TransactionDetail>> {
+        let Some(transaction) = self.transactions.get_transaction(hash)? else { return Ok(None) };
+        let (Some(height), Some(index)) = (transaction.height, transaction.index) else {
+            return Ok(Some(TransactionDetail { transaction, summary: None, momentum: None, events: Vec::new() }));
+        };
+        let store = self.rollup.store();
+        let summary = match store.transaction_record(height, index)?.filter(|r| r.hash == hash) {
+            Some(record) => Some(self.tx_summary(height, index, record, None)?),
+            None => None,
+        };
+        let momentum = match store.momentum_record(height)? {
+            Some(record) => Some(self.summary(height, &record)?),
+            None => None,
+        };
+        let events = match &transaction.receipt {
+            Some(receipt) if decode_events => self.decoded_events(&receipt.events),
+            _ => Vec::new(),
+        };
+        Ok(Some(TransactionDetail { transaction, summary, momentum, events }))
     }
 
     fn summary(&self, height: u64, record: &MomentumRecord) -> RpcResult<MomentumSummary> {
@@ -146,24 +183,19 @@ impl ExplorerContext {
         })
     }
 
-    /// A transaction's summary joined with its receipt (when kept).
+    /// A transaction's summary, with its outcome as its receipt said at commit.
     fn tx_summary(&self, height: u64, index: u32, record: TxRecord, role: Option<Role>) -> RpcResult<TxSummary> {
-        let receipt = self.rollup.store().receipt_at(height, index)?.filter(|r| r.tx_hash == record.hash);
-        let (status, gas_used, reason) = match &receipt {
-            Some(r) => {
-                let reason = match &r.status {
-                    ReceiptStatus::Success => None,
-                    ReceiptStatus::Failed { reason } => Some(reason.clone()),
-                    ReceiptStatus::Dropped { reason } => Some(reason.to_string()),
-                };
-                (Some(TransactionStatus::of(&r.status)), Some(r.gas_used), reason)
-            }
-            None => (None, None, None),
+        let outcome = &record.outcome;
+        let status = match outcome.status {
+            Outcome::EXECUTED => TransactionStatus::Executed,
+            Outcome::FAILED => TransactionStatus::Failed,
+            _ => TransactionStatus::Dropped,
         };
         let fee = match status {
-            Some(TransactionStatus::Dropped) => Some(0),
-            _ => gas_used.map(|g| u128::from(g) * u128::from(record.fee_per_gas)),
+            TransactionStatus::Dropped => 0,
+            _ => u128::from(outcome.gas_used) * u128::from(record.fee_per_gas),
         };
+        let (status, gas_used, fee, reason) = (Some(status), Some(outcome.gas_used), Some(fee), outcome.reason.clone());
         Ok(TxSummary {
             hash: record.hash,
             height,
@@ -244,24 +276,7 @@ impl RollupExplorerApiServer for ExplorerContext {
     }
 
     fn get_transaction_detail(&self, hash: Hash) -> RpcResult<Option<TransactionDetail>> {
-        let Some(transaction) = self.transactions.get_transaction(hash)? else { return Ok(None) };
-        let (Some(height), Some(index)) = (transaction.height, transaction.index) else {
-            return Ok(Some(TransactionDetail { transaction, summary: None, momentum: None, events: Vec::new() }));
-        };
-        let store = self.rollup.store();
-        let summary = match store.transaction_record(height, index)?.filter(|r| r.hash == hash) {
-            Some(record) => Some(self.tx_summary(height, index, record, None)?),
-            None => None,
-        };
-        let momentum = match store.momentum_record(height)? {
-            Some(record) => Some(self.summary(height, &record)?),
-            None => None,
-        };
-        let events = match &transaction.receipt {
-            Some(receipt) => self.decoded_events(&receipt.events)?,
-            None => Vec::new(),
-        };
-        Ok(Some(TransactionDetail { transaction, summary, momentum, events }))
+        self.detail(hash, true)
     }
 
     fn get_address_transactions(
@@ -271,10 +286,13 @@ impl RollupExplorerApiServer for ExplorerContext {
         limit: u32,
     ) -> RpcResult<AddressTransactions> {
         let limit = page(limit)?;
-        let rows = self.rollup.store().address_transactions(&address, before.map(|p| (p.height, p.index)), limit)?;
-        let next = (rows.len() == limit as usize)
-            .then(|| rows.last().map(|((height, index), _, _)| Place { height: *height, index: *index }))
-            .flatten();
+        // One more than the page: a `next` cursor only when there is an older row.
+        let mut rows =
+            self.rollup.store().address_transactions(&address, before.map(|p| (p.height, p.index)), limit + 1)?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next =
+            more.then(|| rows.last().map(|((height, index), _, _)| Place { height: *height, index: *index })).flatten();
         let transactions = rows
             .into_iter()
             .map(|((height, index), tx, role)| self.tx_summary(height, index, tx, Some(role)))
@@ -287,6 +305,7 @@ impl RollupExplorerApiServer for ExplorerContext {
             return Err(invalid(format!("{count} heights asked, from 1 to {MAX_SETTLEMENT_HEIGHTS}")));
         }
         let from = from.max(1);
+        let _slot = self.l1_slot()?;
         let (frontier, final_root, claims, challenges, da_challenges) = futures::try_join!(
             self.l1.frontier(),
             self.l1.final_root(),
@@ -296,12 +315,13 @@ impl RollupExplorerApiServer for ExplorerContext {
         )
         .map_err(l1_error)?;
         let executors: std::collections::BTreeSet<zr_common::PublicKey> = claims.iter().map(|c| c.executor).collect();
-        let mut bonds = Vec::with_capacity(executors.len());
-        for executor in executors.into_iter().take(MAX_BONDS) {
+        let bonds = futures::future::try_join_all(executors.into_iter().take(MAX_BONDS).map(|executor| async move {
             let address = Address::from_public_key(&executor.0);
-            let bond = self.l1.bond(address).await.map_err(l1_error)?;
-            bonds.push(ExecutorBond { executor, address, bond });
-        }
+            let bond = self.l1.bond(address).await?;
+            Ok::<_, String>(ExecutorBond { executor, address, bond })
+        }))
+        .await
+        .map_err(l1_error)?;
         Ok(SettlementView {
             l1_frontier: frontier,
             final_root,
@@ -314,22 +334,29 @@ impl RollupExplorerApiServer for ExplorerContext {
     }
 
     async fn get_l1_account(&self, address: Address) -> RpcResult<L1AccountView> {
+        let _slot = self.l1_slot()?;
         let ((height, znn, qsr), bond) =
             futures::try_join!(self.l1.account(address), self.l1.bond(address)).map_err(l1_error)?;
         Ok(L1AccountView { address, height, znn, qsr, bond })
     }
 
     async fn get_withdrawal(&self, tx_hash: Hash) -> RpcResult<WithdrawalView> {
-        let detail = self.get_transaction_detail(tx_hash)?;
+        // The store reads block: off the async workers.
+        let context = self.clone();
+        let detail = tokio::task::spawn_blocking(move || context.detail(tx_hash, false))
+            .await
+            .map_err(|_| invalid("the withdrawal's lookup failed"))??;
         let Some(detail) = detail else {
             return Err(invalid(format!("no transaction {tx_hash} executed here")));
         };
         if detail.summary.as_ref().is_some_and(|s| s.action != "withdraw") {
             return Err(invalid(format!("transaction {tx_hash} is not a withdrawal")));
         }
+        let _slot = self.l1_slot()?;
         let paid_l1_block = self.l1.withdrawal_paid(tx_hash).await.map_err(l1_error)?;
         Ok(WithdrawalView {
             tx_hash,
+            status: detail.transaction.status,
             receipt: detail.transaction.receipt,
             height: detail.transaction.height,
             summary: detail.summary,

@@ -425,3 +425,76 @@ fn leaves_of_claims_not_final_are_kept_for_data_availability_answers() {
     }
     assert!(rollup.store().leaves(10).unwrap().is_some());
 }
+
+/// The explorer's index: each momentum's inbox blocks, deposits and transactions (with who sent them, whom they
+/// name and how they ended) are committed with it, read back in order and by address newest first, survive a
+/// reopen, and are pruned with the receipts (`prune_depth`), address rows included. Attack (review): a dropped
+/// transaction costs nothing, so it names no address: nobody can fill Bob's history with transfers that never
+/// happened.
+#[test]
+fn the_explorer_index_is_committed_with_its_momentum_and_pruned_with_its_receipts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (alice, bob) = (key(1), key(2));
+    let transfer = |amount| TxKind::Transfer { to: bob.address(), token: TokenStandard::ZNN, amount };
+    {
+        let rollup = rollup_in(dir.path(), 3);
+        let first = momentum(
+            1,
+            vec![
+                inbox(&alice, 1, 100_000_000_000, vec![]),
+                inbox(&alice, 2, 0, bundle(&alice, vec![(0, transfer(5)), (1, transfer(6))])),
+                inbox(&alice, 3, 0, vec![0xee, 1, 2]),
+            ],
+        );
+        rollup.process(&first).unwrap().unwrap();
+        let with_a_gap = bundle(&alice, vec![(2, transfer(7)), (9, transfer(1_000_000_000_000))]);
+        rollup.process(&momentum(2, vec![inbox(&alice, 4, 0, with_a_gap)])).unwrap();
+        let store = rollup.store();
+        let record = store.momentum_record(1).unwrap().unwrap();
+        assert_eq!((record.transactions, record.failed, record.dropped), (2, 0, 0));
+        let kinds: Vec<&str> = record.inbox.iter().map(|b| b.kind.as_str()).collect();
+        assert_eq!(kinds, ["deposit", "bundle", "unknown"]);
+        assert_eq!(record.deposits.len(), 1);
+        assert_eq!(record.deposits[0].amount, 100_000_000_000);
+        assert_eq!(record.skipped.len(), 1, "the unknown payload is skipped, with why");
+        assert!(record.gas_used > 0);
+        let txs = store.momentum_transactions(1, 1, 10).unwrap();
+        assert_eq!(txs.len(), 1, "from position 1");
+        assert_eq!((txs[0].0, txs[0].1.nonce, txs[0].1.amount), (1, 1, 6));
+        assert_eq!(txs[0].1.target, Some(bob.address()));
+        let second = store.momentum_transactions(2, 0, 10).unwrap();
+        use zr_executor::index::Outcome;
+        let outcomes: Vec<u8> = second.iter().map(|(_, tx)| tx.outcome.status).collect();
+        assert_eq!(outcomes, [Outcome::EXECUTED, Outcome::DROPPED], "the momentum lists the drop, as one");
+        assert!(second[1].1.outcome.reason.is_some());
+    }
+    let rollup = rollup_in(dir.path(), 3);
+    let store = rollup.store();
+    let newest_first = |address: &Address, before| {
+        store
+            .address_transactions(address, before, 10)
+            .unwrap()
+            .into_iter()
+            .map(|(at, _, role)| (at, role))
+            .collect::<Vec<_>>()
+    };
+    use zr_executor::index::Role;
+    assert_eq!(
+        newest_first(&alice.address(), None),
+        [((2, 0), Role::Sender), ((1, 1), Role::Sender), ((1, 0), Role::Sender)]
+    );
+    assert_eq!(newest_first(&alice.address(), Some((1, 1))), [((1, 0), Role::Sender)], "strictly before the cursor");
+    assert_eq!(newest_first(&bob.address(), None).len(), 3, "the dropped transfer is not in Bob's history");
+    assert!(newest_first(&bob.address(), None).iter().all(|(_, role)| *role == Role::Target));
+    assert_eq!(store.recent_momentums(2, 5).unwrap().iter().map(|(h, _)| *h).collect::<Vec<_>>(), [2, 1]);
+
+    // prune_depth 3: committing height 4 prunes height 1, its transactions and its address rows.
+    for height in 3..=4 {
+        rollup.process(&momentum(height, vec![])).unwrap().unwrap();
+    }
+    assert!(store.momentum_record(1).unwrap().is_none());
+    assert!(store.momentum_transactions(1, 0, 10).unwrap().is_empty());
+    assert_eq!(newest_first(&alice.address(), None), [((2, 0), Role::Sender)]);
+    assert_eq!(newest_first(&bob.address(), None).len(), 1);
+    assert!(store.momentum_record(2).unwrap().is_some());
+}

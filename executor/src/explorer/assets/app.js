@@ -126,15 +126,13 @@ function fail(message) {
 // ---- Pages -------------------------------------------------------------------------------------------------
 
 async function home() {
-  const [overview, settlement] = await Promise.all([
-    rpc("rollup.getMomentums", [null, 60]),
-    maybe("rollup.getSettlement", [1, 1]),
-  ]);
+  const overview = await rpc("rollup.getMomentums", [null, 60]);
   const recent = overview.momentums;
-  const frontier = settlement.failed ? "?" : settlement.l1Frontier;
-  const finalHeight = settlement.finalRoot ? settlement.finalRoot.height : overview.finalHeight;
+  // One read of L1 for the frontier, the final root and the last ten heights' claims.
   const claims = await maybe("rollup.getSettlement",
     [Math.max(1, overview.head - 9), Math.min(10, Math.max(1, overview.head))]);
+  const frontier = claims.failed ? "?" : claims.l1Frontier;
+  const finalHeight = !claims.failed && claims.finalRoot ? claims.finalRoot.height : overview.finalHeight;
   const statusAt = {};
   if (!claims.failed) for (const c of claims.claims) (statusAt[c.height] ||= []).push(c.status);
   const rates = [];
@@ -380,22 +378,25 @@ async function address(addr, before) {
 async function withdrawal(hash) {
   const w = await rpc("rollup.getWithdrawal", [hash]);
   const s = w.summary;
+  const burned = w.status === "executed";
   const steps = [
-    ["Executed", w.height != null, w.height != null ? `momentum ${w.height}` : "not yet"],
-    ["Final", w.final, w.final ? "its claim is final on L1" : "waiting for the claim's window"],
-    ["Proven and paid on L1", !!w.paidL1Block, w.paidL1Block ? `paid by L1 block ${short(w.paidL1Block)}` : "not yet (zr withdraw posts the proof)"],
+    ["Executed", burned ? "done" : w.status === "failed" || w.status === "dropped" ? "bad" : "todo",
+      burned ? `momentum ${w.height}` : w.height != null ? `${w.status} at momentum ${w.height}: nothing to pay` : "not yet"],
+    ["Final", w.final && burned ? "done" : "todo", w.final ? "its claim is final on L1" : "waiting for the claim's window"],
+    ["Proven and paid on L1", w.paidL1Block ? "done" : "todo",
+      w.paidL1Block ? `paid by L1 block ${short(w.paidL1Block)}` : "not yet (zr withdraw posts the proof)"],
   ];
   page.innerHTML = `
     <h1>Withdrawal <span class="mono">${esc(hash)}</span></h1>
-    <div class="steps" id="withdrawal-steps">${steps.map(([name, done, text]) =>
-      `<div class="step ${done ? "done" : "todo"}" data-step="${esc(name.split(" ")[0].toLowerCase())}"><div class="name">${esc(name)}</div><div>${esc(text)}</div></div>`).join("")}</div>
+    <div class="steps" id="withdrawal-steps">${steps.map(([name, state, text]) =>
+      `<div class="step ${state}" data-step="${esc(name.split(" ")[0].toLowerCase())}"><div class="name">${esc(name)}</div><div>${esc(text)}</div></div>`).join("")}</div>
     ${dl([["Transaction", txLink(hash)],
       s && ["From", addrLink(s.sender)],
       s && ["Amount", amount(s.amount, s.token)],
       s && ["L1 recipient", addrLink(s.l1Recipient)],
       w.height != null && ["Momentum", heightLink(w.height)],
       ["Paying L1 block", w.paidL1Block ? full(w.paidL1Block) : "—"]])}`;
-  if (!w.paidL1Block) follow(() => withdrawal(hash));
+  if (!w.paidL1Block && burned) follow(() => withdrawal(hash));
 }
 
 async function search(query) {

@@ -91,15 +91,17 @@ impl Browser {
     }
 
     async fn element(&self, css: &str) -> String {
-        let found =
-            self.command(reqwest::Method::POST, &self.at("/element"), json!({"using": "css selector", "value": css})).await;
+        let found = self
+            .command(reqwest::Method::POST, &self.at("/element"), json!({"using": "css selector", "value": css}))
+            .await;
         found[ELEMENT].as_str().unwrap_or_else(|| panic!("no element reference for {css}: {found}")).to_owned()
     }
 
     /// Types `text` into the element `css`.
     pub async fn type_into(&self, css: &str, text: &str) {
         let element = self.element(css).await;
-        self.command(reqwest::Method::POST, &self.at(&format!("/element/{element}/value")), json!({"text": text})).await;
+        self.command(reqwest::Method::POST, &self.at(&format!("/element/{element}/value")), json!({"text": text}))
+            .await;
     }
 
     /// Clicks the element `css`.
