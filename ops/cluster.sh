@@ -3,7 +3,10 @@
 # two relays gossiping transactions (relay N on executor N), and a challenger on executor 1 watching executor
 # 2's claims and challenging wrong ones. Configs are in ops/cluster/; keys, data, pid
 # files and logs in $ZR_CLUSTER_DIR (default ops/cluster/run). Binaries from $ZR_BIN_DIR (default
-# target/release, built with `cargo build --release` when missing).
+# target/release, built with `cargo build --release` when missing). The daemons listen on the ports of
+# ops/cluster/*.toml (18545–19105 and 30333–30344, outside Linux's ephemeral range, where other programs' outgoing
+# connections take their ports); with ZR_CLUSTER_PORT_BASE=B they listen on B…B+14 instead (the configs, and a
+# Prometheus config scraping them, are rewritten into $ZR_CLUSTER_DIR/config).
 #
 #   ops/cluster.sh up       start what is not running (the first start makes keys and a genesis)
 #   ops/cluster.sh status   each daemon's pid, readiness and endpoints
@@ -15,8 +18,34 @@ conf="$root/ops/cluster"
 run="${ZR_CLUSTER_DIR:-$conf/run}"
 bin="${ZR_BIN_DIR:-${CARGO_TARGET_DIR:-$root/target}/release}"
 daemons=(devnet executor-1 executor-2 relay-1 relay-2 challenger)
+# The shipped configs' ports, in the order they map to ZR_CLUSTER_PORT_BASE, +1, … : the devnet's HTTP, WebSocket
+# and ops; then each executor's and relay's RPC, ops and p2p.
+default_ports=(18997 18998 19101 18545 19102 30333 18547 19104 30334 18546 19103 30343 18548 19105 30344)
+base="${ZR_CLUSTER_PORT_BASE:-}"
 
 die() { echo "cluster: $*" >&2; exit 1; }
+
+port() { # a shipped config's port → the one this cluster uses
+  [ -n "$base" ] || { echo "$1"; return; }
+  local i
+  for i in "${!default_ports[@]}"; do
+    [ "${default_ports[$i]}" = "$1" ] && { echo $((base + i)); return; }
+  done
+  die "no port $1 in the cluster's configs"
+}
+
+configs() { # the directory of the configs this cluster runs with
+  if [ -z "$base" ]; then echo "$conf"; return; fi
+  [[ "$base" =~ ^[0-9]+$ ]] && [ "$base" -ge 1024 ] && [ "$base" -le $((65535 - ${#default_ports[@]} + 1)) ] \
+    || die "ZR_CLUSTER_PORT_BASE=$base: a port from 1024 to $((65535 - ${#default_ports[@]} + 1))"
+  local dir="$run/config" file p rules=()
+  mkdir -p "$dir"
+  for p in "${default_ports[@]}"; do rules+=(-e "s/\b$p\b/$(port "$p")/g"); done
+  for file in "$conf"/*.toml "$conf"/prometheus.yml; do
+    sed "${rules[@]}" -e "s#\.\./prometheus/#$root/ops/prometheus/#" "$file" > "$dir/$(basename "$file")"
+  done
+  echo "$dir"
+}
 
 binary() { # name
   [ -x "$bin/$1" ] || die "$bin/$1 is missing (build with: cargo build --release, or set ZR_BIN_DIR)"
@@ -91,21 +120,23 @@ start() { # name binary args…
 up() {
   build
   init
-  start devnet "$(binary zr-devnet)" -c "$conf/devnet.toml" --genesis "$run/genesis.toml" \
+  local cfg i
+  cfg="$(configs)"
+  start devnet "$(binary zr-devnet)" -c "$cfg/devnet.toml" --genesis "$run/genesis.toml" \
     --pillar-key "$run/keys/pillar.json"
-  local i
   for i in 1 2; do
-    start "executor-$i" "$(binary zr-executor)" -c "$conf/executor-$i.toml" --key-file "$(key "executor-$i")"
+    start "executor-$i" "$(binary zr-executor)" -c "$cfg/executor-$i.toml" --key-file "$(key "executor-$i")"
   done
   for i in 1 2; do
-    start "relay-$i" "$(binary zr-relay)" -c "$conf/relay-$i.toml" --key-file "$(key "relay-$i")"
+    start "relay-$i" "$(binary zr-relay)" -c "$cfg/relay-$i.toml" --key-file "$(key "relay-$i")"
   done
-  start challenger "$(binary zr-challenge)" -c "$conf/challenger.toml" --key-file "$(key challenger)" \
-    watch --challenge --peer http://127.0.0.1:18547
+  start challenger "$(binary zr-challenge)" -c "$cfg/challenger.toml" --key-file "$(key challenger)" \
+    watch --challenge --peer "http://127.0.0.1:$(port 18547)"
   echo "cluster up: logs in $run/logs, the funded dev key is $run/keys/dev.json"
-  echo "  zr --relay http://127.0.0.1:18546 --l1-http http://127.0.0.1:18997 --l1-ws ws://127.0.0.1:18998 \\"
-  echo "     --executor http://127.0.0.1:18545 deposit 1000 --key $run/keys/dev.json"
-  echo "  prometheus --config.file=$conf/prometheus.yml"
+  echo "  zr --relay http://127.0.0.1:$(port 18546) --l1-http http://127.0.0.1:$(port 18997) \\"
+  echo "     --l1-ws ws://127.0.0.1:$(port 18998) --executor http://127.0.0.1:$(port 18545) deposit 1000 \\"
+  echo "     --key $run/keys/dev.json"
+  echo "  prometheus --config.file=$cfg/prometheus.yml"
 }
 
 status() {

@@ -246,6 +246,21 @@ impl KeyPair {
     }
 }
 
+/// Fixed keys for tests, benchmarks and golden vectors: the same key from the same number, everywhere.
+pub mod fixtures {
+    use super::KeyPair;
+
+    /// Key `n`: seeded with 32 bytes of `n` (what the golden vectors are signed with).
+    pub fn key(n: u8) -> KeyPair {
+        KeyPair::from_seed(&[n; 32])
+    }
+
+    /// Key `i` of many (benchmarks' senders): seeded with SHA3-256 of `i`'s little-endian bytes.
+    pub fn numbered_key(i: u64) -> KeyPair {
+        KeyPair::from_seed(&crate::sha3_256(&i.to_le_bytes()).0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ pub mod error;
 pub mod hash;
 pub mod json;
 pub mod keys;
+pub mod lifecycle;
 pub mod metrics;
 pub mod mnemonic;
 pub mod nom;

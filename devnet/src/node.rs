@@ -6,8 +6,8 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 use zr_common::KeyPair;
+use zr_common::lifecycle::Lifecycle;
 use zr_common::metrics::{Registry, serve_ops};
 use zr_config::DevnetConfig;
 
@@ -32,10 +32,7 @@ pub struct DevnetHandle {
     pub ops_addr: SocketAddr,
     /// On a dev chain (started without a genesis), its funded dev account.
     pub dev: Option<DevAccount>,
-    rpc: RpcServers,
-    stop: watch::Sender<bool>,
-    producer: JoinHandle<()>,
-    ops: JoinHandle<()>,
+    lifecycle: Lifecycle,
 }
 
 impl DevnetHandle {
@@ -51,22 +48,9 @@ impl DevnetHandle {
 
     /// Stops producing and serving, and waits until the producer has finished its last momentum.
     pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        let _ = self.producer.await;
-        let _ = self.rpc.http_handle.stop();
-        let _ = self.rpc.ws_handle.stop();
-        self.rpc.http_handle.stopped().await;
-        self.rpc.ws_handle.stopped().await;
-        self.ops.abort();
         // Subscription tasks of closed connections let go of the chain a moment after the servers stop;
         // the database is closed only once nobody holds it, so a restart can open it again.
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        while Arc::strong_count(&self.chain) > 1 && tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        if Arc::strong_count(&self.chain) > 1 {
-            tracing::warn!(target: "zr::devnet", "the chain is still in use after stopping; its database stays open");
-        }
+        self.lifecycle.stop(&self.chain, Duration::from_secs(5), "zr-devnet").await;
     }
 }
 
@@ -162,18 +146,27 @@ impl Devnet {
             .await
             .map_err(|source| DevnetError::Listen { addr: config.ops.listen, source })?;
 
-        let (stop, stopped) = watch::channel(false);
+        let mut lifecycle = Lifecycle::new();
         let producer = tokio::spawn(produce_loop(
             chain.clone(),
             keys,
             Duration::from_millis(config.momentum_interval_ms),
-            stopped,
+            lifecycle.signal(),
             Metrics::new(&registry),
         ));
+        // Stopping: the producer finishes its momentum, then both servers stop, then the ops endpoint.
+        let RpcServers { http: http_addr, ws: ws_addr, http_handle, ws_handle } = rpc;
+        lifecycle.task(producer, None).shutdown(async move {
+            let _ = http_handle.stop();
+            let _ = ws_handle.stop();
+            http_handle.stopped().await;
+            ws_handle.stopped().await;
+        });
+        lifecycle.background(ops);
         ready.store(true, std::sync::atomic::Ordering::Relaxed);
-        tracing::info!(target: "zr::devnet", http = %rpc.http, ws = %rpc.ws, ops = %ops_addr,
+        tracing::info!(target: "zr::devnet", http = %http_addr, ws = %ws_addr, ops = %ops_addr,
             chain_identifier = chain.chain_identifier(), height = chain.frontier_momentum().height, "devnet started");
-        Ok(DevnetHandle { chain, http_addr: rpc.http, ws_addr: rpc.ws, ops_addr, dev, rpc, stop, producer, ops })
+        Ok(DevnetHandle { chain, http_addr, ws_addr, ops_addr, dev, lifecycle })
     }
 }
 

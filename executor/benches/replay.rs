@@ -25,9 +25,7 @@ const PER_MOMENTUM: usize = 10_000;
 const PER_BUNDLE: usize = 100;
 const SENDERS: usize = 1_000;
 
-fn key(i: u64) -> KeyPair {
-    KeyPair::from_seed(&sha3_256(&i.to_le_bytes()).0)
-}
+use zr_common::keys::fixtures::numbered_key as key;
 
 fn token_wasm() -> Vec<u8> {
     std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../contracts/wasm/token.wasm")).unwrap()

@@ -28,9 +28,7 @@ fn token_wasm() -> Vec<u8> {
     std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../contracts/wasm/token.wasm")).unwrap()
 }
 
-fn key(i: u64) -> KeyPair {
-    KeyPair::from_seed(&sha3_256(&i.to_le_bytes()).0)
-}
+use zr_common::keys::fixtures::numbered_key as key;
 
 /// A generated module of roughly `functions` × 100 bytes: many small arithmetic functions.
 fn big_module(functions: usize) -> Vec<u8> {

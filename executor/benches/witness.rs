@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use criterion::Criterion;
 use zr_common::rollup::{ClaimBody, TxBody, TxKind};
-use zr_common::{Address, Canonical, Hash, KeyPair, codec, sha3_256};
+use zr_common::{Address, Canonical, Hash, codec, sha3_256};
 use zr_executor::execute::run_momentum;
 use zr_fraud::{build_witness, verify_leaf};
 use zr_protocol::{Account, BlockInfo, MultiNode, StateKey, Tree, TxContext, Used, apply_transaction};
@@ -15,9 +15,7 @@ use zr_vm::Vm;
 
 const CHAIN: u64 = 1;
 
-fn key(i: u64) -> KeyPair {
-    KeyPair::from_seed(&sha3_256(&i.to_le_bytes()).0)
-}
+use zr_common::keys::fixtures::numbered_key as key;
 
 fn main() {
     let started = Instant::now();

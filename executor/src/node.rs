@@ -5,9 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use jsonrpsee::server::ServerHandle;
 use tokio::sync::{broadcast, mpsc, watch};
-use tokio::task::JoinHandle;
+use zr_common::lifecycle::Lifecycle;
 use zr_common::metrics::{Counter, Gauge, HistogramVec, Registry, Timer, serve_ops};
 use zr_common::rollup::Claim;
 use zr_common::{Address, Hash, KeyPair, TokenStandard};
@@ -69,10 +68,7 @@ pub struct ExecutorHandle {
     pub events: broadcast::Sender<Arc<Processed>>,
     /// Claim gossip, when enabled.
     pub gossip: Option<GossipInfo>,
-    rpc: ServerHandle,
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
-    ops: JoinHandle<()>,
+    lifecycle: Lifecycle,
     /// Why execution stopped by itself, once it has.
     fault: watch::Receiver<Option<String>>,
 }
@@ -92,7 +88,7 @@ impl ExecutorHandle {
         match fault.wait_for(Option::is_some).await {
             Ok(reason) => reason.clone().unwrap_or_default(),
             // The execution task ended without a reason: it panicked, unless a stop was asked for.
-            Err(_) if !*self.stop.borrow() => "the execution task ended unexpectedly".to_owned(),
+            Err(_) if !self.lifecycle.is_stopping() => "the execution task ended unexpectedly".to_owned(),
             Err(_) => std::future::pending().await,
         }
     }
@@ -100,15 +96,7 @@ impl ExecutorHandle {
     /// Stops following, serving and posting; waits for the momentum in progress to commit, and (up to 10 s)
     /// for RPC work still in flight (a witness being built) to let go of the store, so it is closed on return.
     pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        let _ = self.task.await;
-        let _ = self.rpc.stop();
-        self.rpc.stopped().await;
-        self.ops.abort();
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while Arc::strong_count(&self.rollup) > 1 && std::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        self.lifecycle.stop(&self.rollup, Duration::from_secs(10), "zr-executor").await;
     }
 }
 
@@ -467,7 +455,8 @@ pub async fn start<L: L1 + 'static>(
     } else {
         None
     };
-    let (stop, stopped) = watch::channel(false);
+    let mut lifecycle = Lifecycle::new();
+    let stopped = lifecycle.signal();
     let from = (rollup.head().height + 1).max(config.start_height);
     let gossip_info = gossip.as_ref().map(|g| GossipInfo { peer_id: g.peer_id, listening: g.listening.clone() });
     let outputs = Outputs {
@@ -501,8 +490,14 @@ pub async fn start<L: L1 + 'static>(
         watcher.abort();
         let _ = watcher.await;
     });
+    // Stopping: the momentum in progress commits, then the RPC stops, then the ops endpoint.
+    lifecycle.task(task, None).shutdown(async move {
+        let _ = rpc.stop();
+        rpc.stopped().await;
+    });
+    lifecycle.background(ops);
     tracing::info!(target: "zr::executor", rpc = %rpc_addr, ops = %ops_addr, from, head = rollup.head().height, "executor started");
-    Ok(ExecutorHandle { rollup, rpc_addr, ops_addr, events, gossip: gossip_info, rpc, stop, task, ops, fault })
+    Ok(ExecutorHandle { rollup, rpc_addr, ops_addr, events, gossip: gossip_info, lifecycle, fault })
 }
 
 /// Where processed claims go.

@@ -8,20 +8,17 @@ use zr_common::codec::encode;
 use zr_common::rollup::{
     BundleBody, ClaimBody, DropReason, Event, Receipt, ReceiptStatus, Transaction, TxBody, TxKind,
 };
-use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, sha3_256};
+use zr_common::{Address, Canonical, Hash, TokenStandard, sha3_256};
 
 use zr_protocol::transition::prelude_hash;
 use zr_protocol::{ClaimLeaf, Deposit, leaves_root};
 
 use crate::sender_rank;
+use zr_common::keys::fixtures::key;
 
 const RULEBOOK: &str = include_str!("../../docs/protocol.md");
 
 /// The rulebook's "key n": the ed25519 key pair whose 32-byte secret seed is the byte n, 32 times.
-fn key(n: u8) -> KeyPair {
-    KeyPair::from_seed(&[n; 32])
-}
-
 fn tx(kind: TxKind) -> Transaction {
     TxBody { chain_id: 7, sender: key(1).public(), nonce: 3, gas_limit: 100_000, fee_per_gas: 2, kind }.sign(&key(1))
 }

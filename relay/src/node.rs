@@ -7,11 +7,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use jsonrpsee::server::ServerHandle;
 use jsonrpsee_http_client::HttpClientBuilder;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 use zr_common::KeyPair;
+use zr_common::lifecycle::Lifecycle;
 use zr_common::metrics::{Registry, serve_ops};
 use zr_config::RelayConfig;
 use zr_protocol::gas::MOMENTUM;
@@ -66,12 +64,7 @@ pub struct RelayHandle {
     pub ops_addr: SocketAddr,
     /// The gossip peer id and listen address, when gossip is on.
     pub gossip: Option<(zr_p2p::Peer, String)>,
-    rpc: ServerHandle,
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
-    ops: JoinHandle<()>,
-    /// Takes gossiped transactions; holds the relay until aborted.
-    gossip_task: Option<JoinHandle<()>>,
+    lifecycle: Lifecycle,
 }
 
 impl RelayHandle {
@@ -89,25 +82,9 @@ impl RelayHandle {
     /// can take a while) is given a few seconds, then abandoned: its stage was written before it went out.
     /// On return the mempool database is closed.
     pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        let mut task = self.task;
-        if tokio::time::timeout(Duration::from_secs(5), &mut task).await.is_err() {
-            task.abort();
-            let _ = task.await;
-        }
-        let _ = self.rpc.stop();
-        self.rpc.stopped().await;
-        self.ops.abort();
-        if let Some(gossip) = self.gossip_task {
-            gossip.abort();
-            let _ = gossip.await;
-        }
-        // Calls still in flight hold the relay, and with it the mempool database: wait (up to 10 s) for them,
-        // so the directory can be opened again on return.
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while Arc::strong_count(&self.relay) > 1 && std::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        // Calls still in flight hold the relay, and with it the mempool database: they are waited for (up to
+        // 10 s), so the directory can be opened again on return.
+        self.lifecycle.stop(&self.relay, Duration::from_secs(10), "zr-relay").await;
     }
 }
 
@@ -184,10 +161,26 @@ pub async fn start<L: L1 + 'static>(config: &RelayConfig, key: KeyPair, l1: Arc<
     let (ops_addr, ops) = serve_ops(config.ops.listen, Arc::new(registry), ready)
         .await
         .map_err(|source| StartError::Listen { addr: config.ops.listen, source })?;
-    let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(crate::tracker::run(relay.clone(), l1, poster, from, stopped));
+    let mut lifecycle = Lifecycle::new();
+    // The executor's WebSocket is on its RPC port.
+    let executor_ws = config
+        .executor
+        .strip_prefix("http://")
+        .map(|rest| format!("ws://{rest}"))
+        .or_else(|| config.executor.strip_prefix("https://").map(|rest| format!("wss://{rest}")));
+    let task = tokio::spawn(crate::tracker::run(relay.clone(), l1, poster, from, executor_ws, lifecycle.signal()));
+    // Stopping: a bundle still being posted (PoW can take a while) gets a few seconds, then the RPC stops,
+    // then the ops endpoint and the gossip consumer (which holds the relay until aborted).
+    lifecycle.task(task, Some(Duration::from_secs(5))).shutdown(async move {
+        let _ = rpc.stop();
+        rpc.stopped().await;
+    });
+    lifecycle.background(ops);
+    if let Some(gossip_task) = gossip_task {
+        lifecycle.background(gossip_task);
+    }
     tracing::info!(target: "zr::relay", rpc = %rpc_addr, ops = %ops_addr, from, restored, relay = %relay.address(), "relay started");
-    Ok(RelayHandle { relay, rpc_addr, ops_addr, gossip: gossip_info, rpc, stop, task, ops, gossip_task })
+    Ok(RelayHandle { relay, rpc_addr, ops_addr, gossip: gossip_info, lifecycle })
 }
 
 async fn start_gossip(key: &KeyPair, config: &RelayConfig, listen: &str) -> Result<zr_p2p::P2p, StartError> {

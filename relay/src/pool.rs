@@ -727,7 +727,6 @@ impl Watcher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zr_common::KeyPair;
     use zr_common::rollup::{TxBody, TxKind};
 
     fn config() -> PoolConfig {
@@ -743,9 +742,7 @@ mod tests {
         }
     }
 
-    fn key(n: u8) -> KeyPair {
-        KeyPair::from_seed(&[n; 32])
-    }
+    use zr_common::keys::fixtures::key;
 
     fn tx(sender: u8, nonce: u64, fee_per_gas: u64) -> (Arc<Transaction>, Hash) {
         let key = key(sender);

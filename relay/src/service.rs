@@ -52,6 +52,7 @@ pub struct Metrics {
     pub(crate) since_post: Arc<Gauge>,
     pub(crate) l1_silent: Arc<Gauge>,
     pub(crate) peers: Arc<Gauge>,
+    pub(crate) executor_subscribed: Arc<Gauge>,
 }
 
 /// Why the relay stops holding a transaction that did not execute (`zr_relay_dropped_total{reason}`).
@@ -100,6 +101,10 @@ impl Metrics {
                 .gauge("zr_relay_mempool_oldest_seconds", "How long the oldest held transaction has waited"),
             watched: registry.gauge("zr_relay_watched_transactions", "Transactions whose status a subscriber follows"),
             peers: registry.gauge("zr_relay_peers", "Gossip peers connected"),
+            executor_subscribed: registry.gauge(
+                "zr_relay_executor_subscribed",
+                "1 while the executor's claims subscription tells the relay its new heights (0: polling its head)",
+            ),
             since_post: registry.gauge(
                 "zr_relay_momentums_since_post",
                 "Momentums since this relay last posted a bundle (since it started, if it has not)",

@@ -1,6 +1,8 @@
 //! Following what became of the relay's transactions: the L1 momentums (in which momentum and position each
 //! one was sequenced, whoever posted it), then the executor (executed, failed, or dropped and so back to
-//! pending). Each momentum also triggers the next bundles.
+//! pending). Each momentum also triggers the next bundles. The executor's new heights come from its claims
+//! subscription (it signs a momentum's claim once the momentum has committed); only while that subscription
+//! is down does the tracker poll the executor's head instead.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,15 +22,20 @@ use crate::store::Change;
 /// A bundle not seen in a momentum after this many momentums is taken as lost: its transactions are
 /// posted again.
 pub const LOST_AFTER_MOMENTUMS: u64 = 6;
-/// How often the executor's head is checked.
+/// How often the executor's head is checked while its claims subscription is down.
 const EXECUTOR_POLL: Duration = Duration::from_millis(200);
+/// How long after losing the executor's subscription (or failing to open it) it is opened again.
+const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(1);
 
 /// Runs until `stop`: follows L1 from `from`, posts bundles each momentum, settles what the executor ran.
+/// `executor_ws` is the executor's WebSocket URL, whose claims subscription announces its new heights (`None`:
+/// poll its head).
 pub async fn run<L: L1 + 'static>(
     relay: Arc<Relay>,
     l1: Arc<L>,
     poster: Arc<Poster<L>>,
     from: u64,
+    executor_ws: Option<String>,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut follower = follow(l1.clone(), from);
@@ -37,6 +44,10 @@ pub async fn run<L: L1 + 'static>(
     let mut executor_head = 0;
     let silence = Arc::new(L1Silence::new());
     tokio::spawn(report_silence(relay.clone(), silence.clone(), stop.clone()));
+    let (heights_tx, mut heights) = tokio::sync::mpsc::channel(64);
+    if let Some(url) = executor_ws {
+        tokio::spawn(follow_executor_heights(relay.clone(), url, heights_tx, stop.clone()));
+    }
     // What was saved before a restart is checked against the executor first.
     refresh_accounts(&relay).await;
     loop {
@@ -56,19 +67,82 @@ pub async fn run<L: L1 + 'static>(
                     crate::bundler::post_bundles(&relay, &poster, height).await;
                 }
             }
+            Some(height) = heights.recv() => on_executor_height(&relay, height, &mut executor_head).await,
             _ = poll.tick() => {
-                let Ok(head) = relay.executor.get_head().await else { continue };
-                if head.height <= executor_head {
+                if relay.metrics.executor_subscribed.get() == 1 {
                     continue;
                 }
-                // What the executor has run is read from the pool (stored stages), so nothing sequenced before a
-                // restart, or whose query failed, waits for ever; a failed query is tried again next poll.
-                let due = relay.pool.lock().expect("pool lock").sequenced_up_to(head.height);
-                if settle(&relay, &due).await {
-                    executor_head = head.height;
-                }
-                refresh_accounts(&relay).await;
+                let Ok(head) = relay.executor.get_head().await else { continue };
+                on_executor_height(&relay, head.height, &mut executor_head).await;
             }
+        }
+    }
+}
+
+/// The executor has committed up to `height`: settles what it ran, and refreshes the senders' accounts.
+async fn on_executor_height(relay: &Relay, height: u64, executor_head: &mut u64) {
+    if height <= *executor_head {
+        return;
+    }
+    // What the executor has run is read from the pool (stored stages), so nothing sequenced before a restart, or
+    // whose query failed, waits for ever; a failed query is tried again at the next height.
+    let due = relay.pool.lock().expect("pool lock").sequenced_up_to(height);
+    if settle(relay, &due).await {
+        *executor_head = height;
+    }
+    refresh_accounts(relay).await;
+}
+
+/// Sends the executor's new heights, from its claims subscription at `url`, until `stop`; opens it again
+/// [`RESUBSCRIBE_AFTER`] after it drops. `zr_relay_executor_subscribed` is 1 while it is open (the tracker
+/// polls otherwise). A height missed (the executor drops notifications for a slow reader) is covered by the
+/// next one: each settles everything sequenced up to it.
+async fn follow_executor_heights(
+    relay: Arc<Relay>,
+    url: String,
+    heights: tokio::sync::mpsc::Sender<u64>,
+    mut stop: watch::Receiver<bool>,
+) {
+    use jsonrpsee::ws_client::WsClientBuilder;
+    use zr_rpc_api::{RollupEvent, Topic};
+    while !*stop.borrow() {
+        let subscription = async {
+            let client = WsClientBuilder::default().build(&url).await.map_err(|e| e.to_string())?;
+            let subscription = client.subscribe_events(Topic::Claims, None).await.map_err(|e| e.to_string())?;
+            Ok::<_, String>((client, subscription))
+        };
+        match subscription.await {
+            Ok((_client, mut claims)) => {
+                relay.metrics.executor_subscribed.set(1);
+                tracing::debug!(target: "zr::relay", %url, "following the executor's claims");
+                loop {
+                    let claim = tokio::select! {
+                        _ = stop.changed() => break,
+                        claim = claims.next() => claim,
+                    };
+                    match claim {
+                        Some(Ok(RollupEvent::Claim(claim))) => {
+                            if heights.send(claim.body.height).await.is_err() {
+                                break;
+                            }
+                        }
+                        Some(Ok(_)) => {}
+                        Some(Err(err)) => {
+                            tracing::debug!(target: "zr::relay", error = %err, "an executor notification does not decode");
+                        }
+                        None => break,
+                    }
+                }
+                relay.metrics.executor_subscribed.set(0);
+                tracing::info!(target: "zr::relay", %url, "the executor's claims subscription ended; polling its head meanwhile");
+            }
+            Err(err) => {
+                tracing::debug!(target: "zr::relay", %url, error = %err, "cannot subscribe to the executor's claims; polling its head");
+            }
+        }
+        tokio::select! {
+            _ = stop.changed() => {}
+            () = tokio::time::sleep(RESUBSCRIBE_AFTER) => {}
         }
     }
 }

@@ -15,11 +15,7 @@ use zr_settlement::{Judgement, L1View, Settlement, Verifier, judge_dispute, step
 const CHAIN: u64 = 1;
 const VM: Hash = Hash([7; 32]);
 
-fn key(n: u64) -> KeyPair {
-    let mut seed = [0u8; 32];
-    seed[..8].copy_from_slice(&n.to_le_bytes());
-    KeyPair::from_seed(&seed)
-}
+use zr_common::keys::fixtures::numbered_key as key;
 
 struct Momentums;
 

@@ -9,6 +9,7 @@ use zr_fraud::{Challenge, ShapeChallenge};
 use zr_protocol::{ClaimLeaf, LeafProof};
 
 use super::*;
+use zr_common::keys::fixtures::key;
 use zr_inbox::bundle::MAX_CHALLENGE_PART_LEN;
 
 const VM: Hash = Hash([7; 32]);
@@ -24,10 +25,6 @@ impl L1View for Momentums {
     fn momentum_timestamp(&self, height: u64) -> Result<Option<u64>, String> {
         Ok((1..10_000).contains(&height).then_some(1_000 + height))
     }
-}
-
-fn key(n: u8) -> KeyPair {
-    KeyPair::from_seed(&[n; 32])
 }
 
 fn root(n: u8) -> Hash {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use zr_common::rollup::{BundleBody, Transaction, TxBody, TxKind};
-use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, codec, sha3_256};
+use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, codec};
 use zr_config::{DevnetConfig, ExecutorConfig, L1Section, OpsSection, RelayConfig, RpcSection};
 use zr_devnet::{Devnet, Genesis};
 use zr_executor::StateStore;
@@ -22,9 +22,7 @@ const PER_SENDER: u64 = 3;
 const BATCH: usize = 500;
 const CONNECTIONS: usize = 4;
 
-fn key(i: u64) -> KeyPair {
-    KeyPair::from_seed(&sha3_256(&i.to_le_bytes()).0)
-}
+use zr_common::keys::fixtures::numbered_key as key;
 
 fn loopback() -> std::net::SocketAddr {
     "127.0.0.1:0".parse().unwrap()

@@ -509,3 +509,40 @@ async fn attack_a_status_whose_write_failed_reaches_the_disk_once_space_returns(
     assert!(!nonces.contains(&refused), "a refused admission is not written later");
     assert_eq!(contents.cursor, Some(9));
 }
+
+/// The relay learns the executor's new heights from its claims subscription (`zr_relay_executor_subscribed`
+/// is 1) rather than by polling; when the executor dies the subscription drops (0) and the relay polls, and
+/// once the executor is back on its port the relay subscribes again and its transactions still settle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_relay_follows_the_executors_claims_and_subscribes_again_after_it_restarts() {
+    let net = TestNet::start().await;
+    let (executor_dir, relay_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut executor_config = executor_config(&net, &net.executors[0], executor_dir.path());
+    // A fixed port, so the relay finds the executor again where it was.
+    executor_config.rpc.listen = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let (child, executor_url) = spawn_executor(&executor_config);
+    let mut executor = Killed(child);
+    let users = fund_users(&net, &executor_url, 1).await;
+    let config = relay_config(&net, &net.relays[0], relay_dir.path(), &executor_url);
+    let (_relay, announced) = spawn_relay_announced(&config);
+    let (relay_url, ops) =
+        (announced["rpc"].as_str().unwrap().to_owned(), announced["ops"].as_str().unwrap().to_owned());
+    let subscribed = async || metric(&ops, "zr_relay_executor_subscribed").await;
+    eventually(async || subscribed().await == 1.0).await;
+    let settled = async |hash: Hash| {
+        eventually(async || {
+            let view = api(&relay_url).get_transaction(hash).await.unwrap().unwrap();
+            view.status == TransactionStatus::Executed
+        })
+        .await
+    };
+    settled(submit(&relay_url, &transfer(&users[0], 0, 1)).await).await;
+
+    executor.0.kill().unwrap();
+    executor.0.wait().unwrap();
+    eventually(async || subscribed().await == 0.0).await;
+    let (child, _) = spawn_executor(&executor_config);
+    let _executor = Killed(child);
+    eventually(async || subscribed().await == 1.0).await;
+    settled(submit(&relay_url, &transfer(&users[0], 1, 1)).await).await;
+}

@@ -192,7 +192,12 @@ async fn every_dashboard_query_returns_series_from_a_live_prometheus() {
 struct Cluster {
     bin: PathBuf,
     run: PathBuf,
+    /// `ZR_CLUSTER_PORT_BASE`: the cluster's 15 ports are `base..base + 15`.
+    base: u16,
 }
+
+/// Ports the cluster listens on.
+const CLUSTER_PORTS: u16 = 15;
 
 impl Cluster {
     fn command(&self, command: &str) -> std::process::Output {
@@ -200,8 +205,25 @@ impl Cluster {
             .arg(command)
             .env("ZR_BIN_DIR", &self.bin)
             .env("ZR_CLUSTER_DIR", &self.run)
+            .env("ZR_CLUSTER_PORT_BASE", self.base.to_string())
             .output()
             .unwrap()
+    }
+
+    /// The port at `offset` from the base (0–2 the devnet's HTTP, WebSocket and ops; then per executor and
+    /// relay its RPC, ops and gossip).
+    fn port(&self, offset: u16) -> u16 {
+        self.base + offset
+    }
+
+    /// A base whose 15 ports are free, below Linux's ephemeral range (where other tests' connections take
+    /// their source ports), from a place that differs per process so parallel runs rarely meet.
+    fn free_base() -> u16 {
+        let start = 20_000 + (std::process::id() % 400) as u16 * 25;
+        (0..400u16)
+            .map(|i| 20_000 + (start - 20_000 + i * 25) % 10_000)
+            .find(|base| (0..CLUSTER_PORTS).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()))
+            .expect("no 15 free ports from 20000 to 30000")
     }
 }
 
@@ -211,13 +233,14 @@ impl Drop for Cluster {
     }
 }
 
-/// `ops/cluster.sh` with this build's daemons: `up` starts the devnet, two executors, two relays and a
-/// challenger as processes, each announced and ready; the shipped cluster Prometheus config scrapes all five
-/// ops ports; a deposit and a transfer through relay 1 land on executor 2; `down` stops them all.
+/// `ops/cluster.sh` with this build's daemons, on 15 free ports (`ZR_CLUSTER_PORT_BASE`): `up` starts the
+/// devnet, two executors, two relays and a challenger as processes, each announced and ready; the cluster's
+/// Prometheus config scrapes all five ops ports; a deposit and a transfer through relay 1 land on executor 2;
+/// `down` stops them all.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cluster_script_runs_every_daemon_as_a_process() {
     let dir = tempfile::tempdir().unwrap();
-    let cluster = Cluster { bin: dir.path().join("bin"), run: dir.path().join("run") };
+    let cluster = Cluster { bin: dir.path().join("bin"), run: dir.path().join("run"), base: Cluster::free_base() };
     std::fs::create_dir_all(&cluster.bin).unwrap();
     std::fs::create_dir_all(cluster.run.join("keys")).unwrap();
     for (name, exe) in [
@@ -238,15 +261,6 @@ async fn the_cluster_script_runs_every_daemon_as_a_process() {
         keys.insert(name, key);
     }
 
-    // The script's fixed ports: one in use (a developer's own cluster, say) is named rather than fought over.
-    for port in
-        [18997, 18998, 18545, 18546, 18547, 18548, 19101, 19102, 19103, 19104, 19105, 30333, 30334, 30343, 30344]
-    {
-        assert!(
-            std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(),
-            "port {port}, which ops/cluster.sh uses, is taken (a cluster already running? `ops/cluster.sh down`)"
-        );
-    }
     let up = cluster.command("up");
     let said = format!("{}{}", String::from_utf8_lossy(&up.stdout), String::from_utf8_lossy(&up.stderr));
     assert!(up.status.success(), "{said}");
@@ -259,9 +273,10 @@ async fn the_cluster_script_runs_every_daemon_as_a_process() {
     }
     assert!(status.lines().any(|l| l.starts_with("challenger: running")), "{status}");
 
-    // The shipped cluster config scrapes every daemon's ops port.
+    // The cluster config (the shipped one, its ports moved to the base) scrapes every daemon's ops port.
     let prom_dir = tempfile::tempdir().unwrap();
-    let (prometheus, prom) = start_prometheus(&ops_dir().join("cluster/prometheus.yml"), &prom_dir.path().join("data"));
+    let (prometheus, prom) =
+        start_prometheus(&cluster.run.join("config/prometheus.yml"), &prom_dir.path().join("data"));
     let up_query = format!("{prom}/api/v1/query?query=sum(up)");
     eventually(async || {
         let Ok(answer) = reqwest::get(&up_query).await else { return false };
@@ -272,7 +287,9 @@ async fn the_cluster_script_runs_every_daemon_as_a_process() {
     drop(prometheus);
 
     // The dev key deposits on L1 and transfers through relay 1; executor 2 executes it.
-    let l1 = zr_sequencing::ZnndClient::new("http://127.0.0.1:18997", "ws://127.0.0.1:18998").unwrap();
+    let (l1_http, l1_ws) =
+        (format!("http://127.0.0.1:{}", cluster.port(0)), format!("ws://127.0.0.1:{}", cluster.port(1)));
+    let l1 = zr_sequencing::ZnndClient::new(&l1_http, &l1_ws).unwrap();
     let dev = keys["dev"].clone();
     let deposit = zr_sequencing::SendRequest {
         to: zr_common::Address::INBOX,
@@ -281,11 +298,11 @@ async fn the_cluster_script_runs_every_daemon_as_a_process() {
         data: vec![],
     };
     zr_sequencing::send_block(&l1, 3, &dev, deposit).await.unwrap();
-    let executor_2 = "http://127.0.0.1:18547";
-    eventually(async || api(executor_2).get_balance(dev.address(), None).await.is_ok_and(|a| a.znn > 0)).await;
-    let hash =
-        api("http://127.0.0.1:18546").send_transaction(hex::encode(transfer(&dev, 0, 1).to_bytes())).await.unwrap();
-    executed(executor_2, &hash).await;
+    let executor_2 = format!("http://127.0.0.1:{}", cluster.port(6));
+    let relay_1 = format!("http://127.0.0.1:{}", cluster.port(9));
+    eventually(async || api(&executor_2).get_balance(dev.address(), None).await.is_ok_and(|a| a.znn > 0)).await;
+    let hash = api(&relay_1).send_transaction(hex::encode(transfer(&dev, 0, 1).to_bytes())).await.unwrap();
+    executed(&executor_2, &hash).await;
 
     let down = cluster.command("down");
     assert!(down.status.success());

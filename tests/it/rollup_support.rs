@@ -39,7 +39,8 @@ pub fn executor_config(net: &TestNet, key: &KeyPair, dir: &Path) -> ExecutorConf
 }
 
 /// `zr-executor` (the test build) on `config`'s data directory, key and chain, following the L1 at `http` and
-/// `ws`, RPC and ops on port 0, its announcement on a piped stdout; callers add their own flags.
+/// `ws`, RPC and ops where `config` says (port 0 from [`executor_config`]), its announcement on a piped stdout;
+/// callers add their own flags.
 pub fn executor_command(config: &ExecutorConfig, http: &str, ws: &str) -> std::process::Command {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_executor-under-test"));
     command
@@ -47,7 +48,7 @@ pub fn executor_command(config: &ExecutorConfig, http: &str, ws: &str) -> std::p
         .args(["--chain-id", &ROLLUP.to_string()])
         .args(["--key-file", config.key_file.as_ref().unwrap().to_str().unwrap()])
         .args(["--l1-http", http, "--l1-ws", ws])
-        .args(["--rpc-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"])
+        .args(["--rpc-listen", &config.rpc.listen.to_string(), "--ops-listen", &config.ops.listen.to_string()])
         .env("ZR_LOG", "warn")
         .stdout(std::process::Stdio::piped());
     command

@@ -19,6 +19,7 @@ use zr_protocol::BlockInfo;
 use zr_sequencing::bundle::{encode_bundle, encode_challenge, encode_claim};
 
 use crate::witness_verify::{VM, pre_state, wasm};
+use zr_common::keys::fixtures::key;
 
 const TESTS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spork/go-zenon/vm/embedded/tests");
 
@@ -34,10 +35,6 @@ const HEIGHT: u64 = 30;
 
 fn seeded(seed: &str) -> KeyPair {
     KeyPair::from_seed(&hex::decode(seed).unwrap().try_into().unwrap())
-}
-
-fn key(n: u8) -> KeyPair {
-    KeyPair::from_seed(&[n; 32])
 }
 
 /// The witness tests' state (funded accounts, the token deployed) with 100 tokens minted to `holder`.

@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, LazyLock};
 
+use zr_common::keys::fixtures::key;
 use zr_common::rollup::{Claim, ClaimBody, Transaction, TxBody, TxKind};
 use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, sha3_256};
 use zr_executor::execute::run_momentum;
@@ -19,10 +20,6 @@ const TIMESTAMP: u64 = 1_700_000_000;
 const BLOCK: BlockInfo = BlockInfo { height: HEIGHT, timestamp: TIMESTAMP };
 
 pub(crate) static VM: LazyLock<Arc<Vm>> = LazyLock::new(|| Vm::new(None, 64).unwrap());
-
-fn key(n: u8) -> KeyPair {
-    KeyPair::from_seed(&[n; 32])
-}
 
 pub(crate) fn wasm(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/../contracts/wasm/{name}.wasm", env!("CARGO_MANIFEST_DIR"))).unwrap()

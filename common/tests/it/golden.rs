@@ -1,13 +1,10 @@
 //! Golden encodings and hashes of every hashed or signed rollup type: a format change fails here.
 
+use zr_common::keys::fixtures::key;
 use zr_common::rollup::{
     BundleBody, Claim, ClaimBody, DropReason, Event, Receipt, ReceiptStatus, Transaction, TxBody, TxKind,
 };
-use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, sha3_256};
-
-fn key(n: u8) -> KeyPair {
-    KeyPair::from_seed(&[n; 32])
-}
+use zr_common::{Address, Canonical, Hash, TokenStandard, sha3_256};
 
 pub fn sample_tx(kind: TxKind) -> Transaction {
     TxBody { chain_id: 7, sender: key(1).public(), nonce: 3, gas_limit: 100_000, fee_per_gas: 2, kind }.sign(&key(1))

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+pub use zr_common::keys::fixtures::key;
 use zr_common::rollup::{Receipt, ReceiptStatus, TxBody, TxKind, limits};
 use zr_common::{Address, Hash, KeyPair, TokenStandard, sha3_256};
 use zr_protocol::{Account, BlockInfo, StateKey, Tree, TxContext, World, apply_transaction};
@@ -9,10 +10,6 @@ use zr_vm::Vm;
 
 pub const CHAIN: u64 = 7;
 pub const GAS: u64 = 50_000_000;
-
-pub fn key(n: u8) -> KeyPair {
-    KeyPair::from_seed(&[n; 32])
-}
 
 pub fn contract_wasm(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/../contracts/wasm/{name}.wasm", env!("CARGO_MANIFEST_DIR"))).unwrap()
