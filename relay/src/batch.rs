@@ -20,17 +20,7 @@ impl<S> ConcurrentBatch<S> {
     }
 }
 
-impl<S> RpcServiceT for ConcurrentBatch<S>
-where
-    S: RpcServiceT<
-            MethodResponse = MethodResponse,
-            BatchResponse = MethodResponse,
-            NotificationResponse = MethodResponse,
-        > + Clone
-        + Send
-        + Sync
-        + 'static,
-{
+impl<S: zr_rpc_api::metrics::Wrapped> RpcServiceT for ConcurrentBatch<S> {
     type MethodResponse = MethodResponse;
     type NotificationResponse = MethodResponse;
     type BatchResponse = MethodResponse;

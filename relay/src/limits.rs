@@ -118,17 +118,7 @@ impl<S> RateLimited<S> {
     }
 }
 
-impl<S> RpcServiceT for RateLimited<S>
-where
-    S: RpcServiceT<
-            MethodResponse = MethodResponse,
-            BatchResponse = MethodResponse,
-            NotificationResponse = MethodResponse,
-        > + Send
-        + Sync
-        + Clone
-        + 'static,
-{
+impl<S: zr_rpc_api::metrics::Wrapped> RpcServiceT for RateLimited<S> {
     type MethodResponse = MethodResponse;
     type NotificationResponse = MethodResponse;
     type BatchResponse = MethodResponse;

@@ -64,6 +64,29 @@ impl RpcMetrics {
     }
 }
 
+/// What the RPC middlewares here and in the relay wrap: a jsonrpsee server service that answers a call, a
+/// batch and a notification each with one `MethodResponse`.
+pub trait Wrapped:
+    RpcServiceT<MethodResponse = MethodResponse, BatchResponse = MethodResponse, NotificationResponse = MethodResponse>
+    + Send
+    + Sync
+    + Clone
+    + 'static
+{
+}
+
+impl<T> Wrapped for T where
+    T: RpcServiceT<
+            MethodResponse = MethodResponse,
+            BatchResponse = MethodResponse,
+            NotificationResponse = MethodResponse,
+        > + Send
+        + Sync
+        + Clone
+        + 'static
+{
+}
+
 impl<S> Timed<S> {
     /// Wraps `service`.
     pub fn new(service: S, metrics: RpcMetrics) -> Self {
@@ -71,17 +94,7 @@ impl<S> Timed<S> {
     }
 }
 
-impl<S> RpcServiceT for Timed<S>
-where
-    S: RpcServiceT<
-            MethodResponse = MethodResponse,
-            BatchResponse = MethodResponse,
-            NotificationResponse = MethodResponse,
-        > + Send
-        + Sync
-        + Clone
-        + 'static,
-{
+impl<S: Wrapped> RpcServiceT for Timed<S> {
     type MethodResponse = MethodResponse;
     type NotificationResponse = MethodResponse;
     type BatchResponse = MethodResponse;
