@@ -38,11 +38,16 @@ configs() { # the directory of the configs this cluster runs with
   if [ -z "$base" ]; then echo "$conf"; return; fi
   [[ "$base" =~ ^[0-9]+$ ]] && [ "$base" -ge 1024 ] && [ "$base" -le $((65535 - ${#default_ports[@]} + 1)) ] \
     || die "ZR_CLUSTER_PORT_BASE=$base: a port from 1024 to $((65535 - ${#default_ports[@]} + 1))"
-  local dir="$run/config" file p rules=()
+  local dir="$run/config" file i map=""
   mkdir -p "$dir"
-  for p in "${default_ports[@]}"; do rules+=(-e "s/\b$p\b/$(port "$p")/g"); done
+  for i in "${!default_ports[@]}"; do map+="${default_ports[$i]}=$((base + i)) "; done
+  # One pass over each file (a port rewritten is never rewritten again), the alerts path made absolute.
   for file in "$conf"/*.toml "$conf"/prometheus.yml; do
-    sed "${rules[@]}" -e "s#\.\./prometheus/#$root/ops/prometheus/#" "$file" > "$dir/$(basename "$file")"
+    PORTS="$map" ROOT="$root" perl -pe '
+      BEGIN { %port = map { split /=/ } split " ", $ENV{PORTS} }
+      s/(?<![0-9])([0-9]{5})(?![0-9])/exists $port{$1} ? $port{$1} : $1/ge;
+      s#\.\./prometheus/#$ENV{ROOT}/ops/prometheus/#;
+    ' "$file" > "$dir/$(basename "$file")"
   done
   echo "$dir"
 }

@@ -76,7 +76,8 @@ impl Lifecycle {
     /// daemon's store) to have no other holder than the caller (calls still in flight let go of it a moment
     /// after their servers stop), and logs under `target` if it still has one.
     pub async fn stop<T>(self, held: &Arc<T>, within: Duration, target: &'static str) {
-        let _ = self.stop.send(true);
+        // Kept even with no receiver left, so `is_stopping` reads it.
+        self.stop.send_replace(true);
         for step in self.steps {
             match step {
                 Step::Task { handle, grace: None } => {

@@ -26,6 +26,21 @@ pub const LOST_AFTER_MOMENTUMS: u64 = 6;
 const EXECUTOR_POLL: Duration = Duration::from_millis(200);
 /// How long after losing the executor's subscription (or failing to open it) it is opened again.
 const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(1);
+/// How often the executor's head is checked even while subscribed: a connection that died silently, or a
+/// notification lost, costs at most this long.
+const EXECUTOR_POLL_SUBSCRIBED: Duration = Duration::from_secs(5);
+/// WebSocket pings on the subscription: a connection that stops answering is given up after the limit.
+const PING_EVERY: Duration = Duration::from_secs(5);
+const PING_INACTIVE_LIMIT: Duration = Duration::from_secs(15);
+
+/// A task aborted when this is dropped (the tracker's helpers end with it, so none holds the relay after).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
 
 /// Runs until `stop`: follows L1 from `from`, posts bundles each momentum, settles what the executor ran.
 /// `executor_ws` is the executor's WebSocket URL, whose claims subscription announces its new heights (`None`:
@@ -45,9 +60,9 @@ pub async fn run<L: L1 + 'static>(
     let silence = Arc::new(L1Silence::new());
     tokio::spawn(report_silence(relay.clone(), silence.clone(), stop.clone()));
     let (heights_tx, mut heights) = tokio::sync::mpsc::channel(64);
-    if let Some(url) = executor_ws {
-        tokio::spawn(follow_executor_heights(relay.clone(), url, heights_tx, stop.clone()));
-    }
+    let _subscription = executor_ws
+        .map(|url| AbortOnDrop(tokio::spawn(follow_executor_heights(relay.clone(), url, heights_tx, stop.clone()))));
+    let mut last_poll = Instant::now();
     // What was saved before a restart is checked against the executor first.
     refresh_accounts(&relay).await;
     loop {
@@ -61,17 +76,30 @@ pub async fn run<L: L1 + 'static>(
                 silence.heard();
                 let height = momentum.momentum.momentum.height;
                 on_momentum(&relay, momentum).await;
+                // The executor may have run this momentum before the relay had read it from L1 (its claim came
+                // first): what it sequenced settles now, not at the executor's next height.
+                if executor_head >= height {
+                    let due = relay.pool.lock().expect("pool lock").sequenced_up_to(height);
+                    settle(&relay, &due).await;
+                }
                 // Catching up (after a restart): bundles wait until the relay has seen what L1 already holds,
                 // so nothing it posted before the restart is posted again.
                 if l1.frontier_momentum().await.is_ok_and(|frontier| frontier.height <= height) {
                     crate::bundler::post_bundles(&relay, &poster, height).await;
                 }
             }
-            Some(height) = heights.recv() => on_executor_height(&relay, height, &mut executor_head).await,
+            Some(mut height) = heights.recv() => {
+                // Claims come at pipeline speed while the executor catches up: settle once for all of them.
+                while let Ok(next) = heights.try_recv() {
+                    height = height.max(next);
+                }
+                on_executor_height(&relay, height, &mut executor_head).await;
+            }
             _ = poll.tick() => {
-                if relay.metrics.executor_subscribed.get() == 1 {
+                if relay.metrics.executor_subscribed.get() == 1 && last_poll.elapsed() < EXECUTOR_POLL_SUBSCRIBED {
                     continue;
                 }
+                last_poll = Instant::now();
                 let Ok(head) = relay.executor.get_head().await else { continue };
                 on_executor_height(&relay, head.height, &mut executor_head).await;
             }
@@ -103,25 +131,37 @@ async fn follow_executor_heights(
     heights: tokio::sync::mpsc::Sender<u64>,
     mut stop: watch::Receiver<bool>,
 ) {
-    use jsonrpsee::ws_client::WsClientBuilder;
+    use jsonrpsee::ws_client::{PingConfig, WsClientBuilder};
     use zr_rpc_api::{RollupEvent, Topic};
-    while !*stop.borrow() {
+    while !*stop.borrow() && !heights.is_closed() {
         let subscription = async {
-            let client = WsClientBuilder::default().build(&url).await.map_err(|e| e.to_string())?;
+            let ping = PingConfig::new().ping_interval(PING_EVERY).inactive_limit(PING_INACTIVE_LIMIT);
+            let client =
+                WsClientBuilder::default().enable_ws_ping(ping).build(&url).await.map_err(|e| e.to_string())?;
             let subscription = client.subscribe_events(Topic::Claims, None).await.map_err(|e| e.to_string())?;
             Ok::<_, String>((client, subscription))
         };
-        match subscription.await {
+        // A stop while connecting (an executor that hangs) ends the attempt: nothing holds the relay after.
+        let subscription = tokio::select! {
+            _ = stop.changed() => return,
+            subscription = subscription => subscription,
+        };
+        match subscription {
             Ok((_client, mut claims)) => {
                 relay.metrics.executor_subscribed.set(1);
                 tracing::debug!(target: "zr::relay", %url, "following the executor's claims");
+                // What the executor committed before the subscription opened (a restart, a gap) settles now.
+                if let Ok(head) = relay.executor.get_head().await {
+                    let _ = heights.send(head.height).await;
+                }
                 loop {
                     let claim = tokio::select! {
                         _ = stop.changed() => break,
                         claim = claims.next() => claim,
                     };
                     match claim {
-                        Some(Ok(RollupEvent::Claim(claim))) => {
+                        // Only this rollup's claims move the relay on (an executor of another chain is misconfigured).
+                        Some(Ok(RollupEvent::Claim(claim))) if claim.body.chain_id == relay.settings.chain_id => {
                             if heights.send(claim.body.height).await.is_err() {
                                 break;
                             }

@@ -519,7 +519,7 @@ async fn the_relay_follows_the_executors_claims_and_subscribes_again_after_it_re
     let (executor_dir, relay_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let mut executor_config = executor_config(&net, &net.executors[0], executor_dir.path());
     // A fixed port, so the relay finds the executor again where it was.
-    executor_config.rpc.listen = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    executor_config.rpc.listen = ([127, 0, 0, 1], crate::support::free_fixed_port()).into();
     let (child, executor_url) = spawn_executor(&executor_config);
     let mut executor = Killed(child);
     let users = fund_users(&net, &executor_url, 1).await;

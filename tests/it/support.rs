@@ -111,6 +111,16 @@ pub fn config_in(dir: &Path) -> DevnetConfig {
     }
 }
 
+/// A free loopback port below Linux's ephemeral range (32768–60999), for a daemon that must come back on the
+/// same port: one from the ephemeral range can be taken meanwhile by any connection's source port.
+pub fn free_fixed_port() -> u16 {
+    let start = std::process::id() % 10_000;
+    (0..10_000u32)
+        .map(|i| (20_000 + (start + i * 7) % 10_000) as u16)
+        .find(|port| std::net::TcpListener::bind(("127.0.0.1", *port)).is_ok())
+        .expect("no free port from 20000 to 30000")
+}
+
 /// Waits until `f` holds, polling; panics after 20 s.
 pub async fn eventually<F: AsyncFnMut() -> bool>(mut f: F) {
     for _ in 0..400 {
