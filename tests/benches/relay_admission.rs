@@ -10,11 +10,10 @@ use std::time::{Duration, Instant};
 
 use zr_common::rollup::{BundleBody, Transaction, TxBody, TxKind};
 use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, codec};
-use zr_config::{DevnetConfig, ExecutorConfig, L1Section, OpsSection, RelayConfig, RpcSection};
-use zr_devnet::{Devnet, Genesis};
 use zr_executor::StateStore;
 use zr_executor::store::{BlockCommit, Head};
 use zr_protocol::{Account, StateKey, Tree};
+use zr_tests::localnet::{LocalNet, LocalNetConfig};
 
 const CHAIN: u64 = 1;
 const SENDERS: usize = 20_000;
@@ -23,10 +22,6 @@ const BATCH: usize = 500;
 const CONNECTIONS: usize = 4;
 
 use zr_common::keys::fixtures::numbered_key as key;
-
-fn loopback() -> std::net::SocketAddr {
-    "127.0.0.1:0".parse().unwrap()
-}
 
 /// An executor state in which every sender holds ZNN, committed at height 1.
 fn fund(dir: &std::path::Path, senders: &[KeyPair]) {
@@ -77,13 +72,7 @@ fn main() {
     println!("  (canonical, uncompressed: {:.1} bytes per transfer)", codec::encode(&raw).len() as f64 / count as f64);
 
     fund(&dir.path().join("executor"), &senders);
-    let pillar = KeyPair::from_seed(&[1; 32]);
-    let genesis = Genesis::dev(321, 1_700_000_000, &[pillar.public()], &[relay_key.address()]);
-    genesis.write(&dir.path().join("genesis.toml")).unwrap();
-    pillar.write_file(&dir.path().join("pillar.json")).unwrap();
-    relay_key.write_file(&dir.path().join("relay.json")).unwrap();
     let executor_key = key(u64::MAX - 1);
-    executor_key.write_file(&dir.path().join("executor.json")).unwrap();
 
     // Everyone's transactions, signed and as JSON-RPC batch bodies, before the clock starts.
     let started = Instant::now();
@@ -123,53 +112,24 @@ fn main() {
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let devnet = Devnet::start(&DevnetConfig {
-            data_dir: dir.path().join("chain"),
-            genesis: Some(dir.path().join("genesis.toml")),
-            pillar_keys: vec![dir.path().join("pillar.json")],
-            http_listen: loopback(),
-            ws_listen: loopback(),
-            momentum_interval_ms: 10_000,
-            ops: OpsSection::on(loopback()),
-            ..DevnetConfig::default()
-        })
-        .await
-        .unwrap();
-        let l1 = Arc::new(zr_devnet::InProcessL1::new(devnet.chain.clone()));
-        let executor = zr_executor::node::start(
-            &ExecutorConfig {
-                data_dir: dir.path().join("executor"),
+        let net = LocalNet::start(
+            LocalNetConfig {
+                dir: dir.path(),
+                momentum_interval_ms: 10_000,
                 chain_id: CHAIN,
-                key_file: Some(dir.path().join("executor.json")),
-                l1: L1Section { http: devnet.http_url(), ws: devnet.ws_url(), ca_file: None },
-                rpc: RpcSection::on(loopback()),
-                ops: OpsSection::on(loopback()),
-                claim_every: 0,
-                ..ExecutorConfig::default()
+                funded: vec![],
+                executor_key,
+                relay_key: relay_key.clone(),
             },
-            executor_key,
-            l1.clone(),
-        )
-        .await
-        .unwrap();
-        let relay = zr_relay::start(
-            &RelayConfig {
-                data_dir: dir.path().join("relay"),
-                chain_id: CHAIN,
-                key_file: Some(dir.path().join("relay.json")),
-                executor: executor.rpc_url(),
-                l1: L1Section { http: devnet.http_url(), ws: devnet.ws_url(), ca_file: None },
-                rpc: RpcSection { max_request_bytes: 16 * 1024 * 1024, ..RpcSection::on(loopback()) },
-                ops: OpsSection::on(loopback()),
+            |executor| executor.claim_every = 0,
+            |relay| {
+                relay.rpc.max_request_bytes = 16 * 1024 * 1024;
                 // The load generator is one client on loopback, far above a public per-IP rate.
-                calls_per_ip_per_second: 0,
-                ..RelayConfig::default()
+                relay.calls_per_ip_per_second = 0;
             },
-            relay_key,
-            l1,
         )
-        .await
-        .unwrap();
+        .await;
+        let relay = &net.relay;
         let url = relay.rpc_url();
         let client = reqwest::Client::new();
         let bodies = Arc::new(bodies);
@@ -210,8 +170,6 @@ fn main() {
             elapsed.as_secs_f64(),
             accepted as f64 / elapsed.as_secs_f64()
         );
-        relay.stop().await;
-        executor.stop().await;
-        devnet.stop().await;
+        net.stop().await;
     });
 }

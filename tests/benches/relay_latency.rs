@@ -3,80 +3,40 @@
 //! transfers are submitted with `rollup.sendTransactionAndWatch` at a steady pace unrelated to the momentum
 //! clock. Prints the median and worst latency, in seconds and in momentums.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jsonrpsee::ws_client::WsClientBuilder;
+use zr_common::keys::fixtures::numbered_key as key;
 use zr_common::rollup::{TxBody, TxKind};
-use zr_common::{Address, Canonical, KeyPair, TokenStandard, sha3_256};
-use zr_config::{DevnetConfig, ExecutorConfig, L1Section, OpsSection, RelayConfig, RpcSection};
-use zr_devnet::{Devnet, Genesis};
+use zr_common::{Address, Canonical, TokenStandard};
 use zr_rpc_api::{RollupRelayApiClient, RollupStateApiClient, TransactionStatus};
 use zr_sequencing::{SendRequest, send_block};
+use zr_tests::localnet::{L1_CHAIN, LocalNet, LocalNetConfig};
 
 const MOMENTUM_MS: u64 = 1_000;
 const SAMPLES: usize = 40;
 
-fn loopback() -> std::net::SocketAddr {
-    "127.0.0.1:0".parse().unwrap()
-}
-
 fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let key = |n: u8| KeyPair::from_seed(&sha3_256(&[n]).0);
-    let (pillar, user, relay_key, executor_key) = (key(1), key(2), key(3), key(4));
-    let genesis = Genesis::dev(321, 1_700_000_000, &[pillar.public()], &[user.address(), relay_key.address()]);
-    genesis.write(&dir.path().join("genesis.toml")).unwrap();
-    pillar.write_file(&dir.path().join("pillar.json")).unwrap();
-    relay_key.write_file(&dir.path().join("relay.json")).unwrap();
-    executor_key.write_file(&dir.path().join("executor.json")).unwrap();
+    let user = key(2);
     tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let devnet = Devnet::start(&DevnetConfig {
-            data_dir: dir.path().join("chain"),
-            genesis: Some(dir.path().join("genesis.toml")),
-            pillar_keys: vec![dir.path().join("pillar.json")],
-            http_listen: loopback(),
-            ws_listen: loopback(),
-            momentum_interval_ms: MOMENTUM_MS,
-            ops: OpsSection::on(loopback()),
-            ..DevnetConfig::default()
-        })
-        .await
-        .unwrap();
-        let l1 = Arc::new(zr_devnet::InProcessL1::new(devnet.chain.clone()));
-        let l1_section = L1Section { http: devnet.http_url(), ws: devnet.ws_url(), ca_file: None };
-        let executor = zr_executor::node::start(
-            &ExecutorConfig {
-                data_dir: dir.path().join("executor"),
-                key_file: Some(dir.path().join("executor.json")),
-                l1: l1_section.clone(),
-                rpc: RpcSection::on(loopback()),
-                ops: OpsSection::on(loopback()),
-                ..ExecutorConfig::default()
+        let net = LocalNet::start(
+            LocalNetConfig {
+                dir: dir.path(),
+                momentum_interval_ms: MOMENTUM_MS,
+                chain_id: 1,
+                funded: vec![user.address()],
+                executor_key: key(4),
+                relay_key: key(3),
             },
-            executor_key,
-            l1.clone(),
+            |_| {},
+            |_| {},
         )
-        .await
-        .unwrap();
-        let relay = zr_relay::start(
-            &RelayConfig {
-                data_dir: dir.path().join("relay"),
-                key_file: Some(dir.path().join("relay.json")),
-                executor: executor.rpc_url(),
-                l1: l1_section,
-                rpc: RpcSection::on(loopback()),
-                ops: OpsSection::on(loopback()),
-                ..RelayConfig::default()
-            },
-            relay_key,
-            l1.clone(),
-        )
-        .await
-        .unwrap();
+        .await;
+        let (l1, relay) = (&net.l1, &net.relay);
         // The user deposits on L1 first.
         let deposit = SendRequest { to: Address::INBOX, token: TokenStandard::ZNN, amount: 10_000_000_000, data: vec![] };
-        send_block(l1.as_ref(), 321, &user, deposit).await.unwrap();
+        send_block(l1.as_ref(), L1_CHAIN, &user, deposit).await.unwrap();
         let api = jsonrpsee_http_client::HttpClientBuilder::default().build(relay.rpc_url()).unwrap();
         while api.get_balance(user.address(), None).await.unwrap().znn == 0 {
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -118,8 +78,6 @@ fn main() {
             worst.as_secs_f64(),
             in_momentums(worst)
         );
-        relay.stop().await;
-        executor.stop().await;
-        devnet.stop().await;
+        net.stop().await;
     });
 }
