@@ -152,10 +152,10 @@ impl ExplorerContext {
             return Ok(Some(TransactionDetail { transaction, summary: None, momentum: None, events: Vec::new() }));
         };
         let store = self.rollup.store();
-        let summary = match store.transaction_record(height, index)?.filter(|r| r.hash == hash) {
-            Some(record) => Some(self.tx_summary(height, index, record, None)?),
-            None => None,
-        };
+        let summary = store
+            .transaction_record(height, index)?
+            .filter(|r| r.hash == hash)
+            .map(|record| Self::tx_summary(height, index, record, None));
         let momentum = match store.momentum_record(height)? {
             Some(record) => Some(self.summary(height, &record)?),
             None => None,
@@ -184,19 +184,19 @@ impl ExplorerContext {
     }
 
     /// A transaction's summary, with its outcome as its receipt said at commit.
-    fn tx_summary(&self, height: u64, index: u32, record: TxRecord, role: Option<Role>) -> RpcResult<TxSummary> {
-        let outcome = &record.outcome;
+    fn tx_summary(height: u64, index: u32, record: TxRecord, role: Option<Role>) -> TxSummary {
+        let outcome = record.outcome;
         let status = match outcome.status {
             Outcome::EXECUTED => TransactionStatus::Executed,
             Outcome::FAILED => TransactionStatus::Failed,
             _ => TransactionStatus::Dropped,
         };
+        // A drop pays nothing; anything executed pays its gas at its fee.
         let fee = match status {
             TransactionStatus::Dropped => 0,
             _ => u128::from(outcome.gas_used) * u128::from(record.fee_per_gas),
         };
-        let (status, gas_used, fee, reason) = (Some(status), Some(outcome.gas_used), Some(fee), outcome.reason.clone());
-        Ok(TxSummary {
+        TxSummary {
             hash: record.hash,
             height,
             index,
@@ -211,10 +211,10 @@ impl ExplorerContext {
             gas_limit: record.gas_limit,
             fee_per_gas: record.fee_per_gas,
             poster: record.poster,
-            status,
-            gas_used,
-            fee,
-            reason,
+            status: Some(status),
+            gas_used: Some(outcome.gas_used),
+            fee: Some(fee),
+            reason: outcome.reason,
             role: role.map(|r| {
                 match r {
                     Role::Sender => "sender",
@@ -223,7 +223,7 @@ impl ExplorerContext {
                 }
                 .to_owned()
             }),
-        })
+        }
     }
 }
 
@@ -245,8 +245,8 @@ impl RollupExplorerApiServer for ExplorerContext {
         let transactions = store
             .momentum_transactions(height, offset, limit)?
             .into_iter()
-            .map(|(index, tx)| self.tx_summary(height, index, tx, None))
-            .collect::<RpcResult<_>>()?;
+            .map(|(index, tx)| Self::tx_summary(height, index, tx, None))
+            .collect();
         Ok(Some(MomentumView {
             summary: self.summary(height, &record)?,
             claim: store.claim(height)?,
@@ -295,8 +295,8 @@ impl RollupExplorerApiServer for ExplorerContext {
             more.then(|| rows.last().map(|((height, index), _, _)| Place { height: *height, index: *index })).flatten();
         let transactions = rows
             .into_iter()
-            .map(|((height, index), tx, role)| self.tx_summary(height, index, tx, Some(role)))
-            .collect::<RpcResult<_>>()?;
+            .map(|((height, index), tx, role)| Self::tx_summary(height, index, tx, Some(role)))
+            .collect();
         Ok(AddressTransactions { address, transactions, next })
     }
 

@@ -250,6 +250,24 @@ mod tests {
         assert!(bonds.bonded(executor).await, "a bond is believed for longer");
     }
 
+    /// Attack (review of the 3 s "not bonded"): an unbonded signer gossiping claims as fast as a peer may
+    /// makes this node ask L1 about it once per window, not once per claim.
+    #[tokio::test]
+    async fn attack_an_unbonded_signers_claims_ask_l1_once_per_window() {
+        let asked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = asked.clone();
+        let check: BondCheck = Arc::new(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async { Some(false) })
+        });
+        let mut bonds = BondedExecutors::new(check);
+        let spammer = KeyPair::from_seed(&[9; 32]).public();
+        for _ in 0..1_000 {
+            assert!(!bonds.bonded(spammer).await);
+        }
+        assert_eq!(asked.load(Ordering::SeqCst), 1, "one L1 lookup for a thousand claims within the window");
+    }
+
     #[test]
     fn only_signed_claims_of_this_chain_pass() {
         let key = KeyPair::from_seed(&[1; 32]);
