@@ -12,9 +12,8 @@ use zr_protocol::gas::MOMENTUM;
 use zr_sequencing::bundle::{PayloadError, encode_bundle};
 use zr_sequencing::{L1, L1Error, Poster, SendRequest};
 
-use crate::pool::Stage;
+use crate::mempool::pool::Stage;
 use crate::service::Relay;
-use crate::store::Change;
 
 /// The largest prefix of `txs` (at most [`limits::MAX_BUNDLE_TXS`]) whose bundle fits one account block,
 /// with the encoded bundle data. Compressed size grows about linearly with the count, so each try's size
@@ -64,7 +63,7 @@ pub fn fill(relay_key: &zr_common::KeyPair, chain_id: u64, txs: &[Arc<Transactio
 
 /// Posts the next bundles at L1 height `l1_height`.
 pub async fn post_bundles<L: L1>(relay: &Relay, poster: &Poster<L>, l1_height: u64) {
-    let ready = relay.pool.lock().expect("pool lock").ready();
+    let ready = relay.mempool.ready();
     // Leave what does not fit the momentum's gas budget for the next one.
     let mut gas = 0u64;
     let ready: Vec<Arc<Transaction>> = ready
@@ -94,8 +93,7 @@ pub async fn post_bundles<L: L1>(relay: &Relay, poster: &Poster<L>, l1_height: u
         let posted = slot
             .post_with(send, |block| {
                 let stage = Stage::Bundled { bundle: bundle_hash, l1_block: block.hash, posted_at: l1_height };
-                let changes = set_stage(relay, taken, stage);
-                async move { relay.store.write(changes).await.map_err(|e| L1Error::Invalid(e.to_string())) }
+                async move { relay.mempool.bundled(taken, stage).await.map_err(|e| L1Error::Invalid(e.to_string())) }
             })
             .await;
         drop(slot);
@@ -113,10 +111,7 @@ pub async fn post_bundles<L: L1>(relay: &Relay, poster: &Poster<L>, l1_height: u
             }
             Err(err) => {
                 tracing::warn!(target: "zr::relay", bundle = %bundle_hash, error = %err, "bundle not posted; its transactions wait for the next momentum");
-                let changes = set_stage(relay, taken, Stage::Pending);
-                if let Err(err) = relay.store.record(changes).await {
-                    tracing::error!(target: "zr::relay", error = %err, "cannot record the unposted bundle");
-                }
+                relay.mempool.unposted(taken).await;
                 break;
             }
         }
@@ -133,17 +128,6 @@ async fn watch_plasma<L: L1>(relay: &Relay, poster: &Poster<L>, spent: u64) {
             relay.metrics.plasma_momentums_left.set(left);
         }
     }
-}
-
-/// Moves `txs` to `stage` in the pool; returns the rows to persist.
-fn set_stage(relay: &Relay, txs: &[Arc<Transaction>], stage: Stage) -> Vec<Change> {
-    let mut pool = relay.pool.lock().expect("pool lock");
-    txs.iter()
-        .filter_map(|tx| {
-            let hash = tx.hash();
-            pool.set_stage(&hash, stage.clone()).then(|| Change::held(pool.get(&hash).expect("held")))
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -14,11 +14,10 @@ pub mod cli;
 mod cors;
 pub mod gossip;
 pub mod limits;
+pub mod mempool;
 pub mod node;
-pub mod pool;
 pub mod rpc;
 pub mod service;
-pub mod store;
 pub mod tracker;
 
 pub use node::{RelayHandle, StartError, start};

@@ -1,10 +1,9 @@
 //! A running relay: the mempool (restored from disk and re-checked), the public RPC, the ops endpoint, and
 //! the task that follows L1, posts bundles and settles what executed.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jsonrpsee_http_client::HttpClientBuilder;
@@ -16,9 +15,10 @@ use zr_protocol::gas::MOMENTUM;
 use zr_sequencing::{L1, L1Error, Poster};
 
 use crate::accounts::Accounts;
-use crate::pool::{Pool, PoolConfig};
+use crate::mempool::Mempool;
+use crate::mempool::pool::PoolConfig;
+use crate::mempool::store::StoreError;
 use crate::service::{Gossip, Metrics, Relay, Settings};
-use crate::store::{Store, StoreError};
 
 /// Times a refused bundle block is posted again (about a momentum apart) before its transactions wait for
 /// the next momentum's bundles.
@@ -105,15 +105,9 @@ pub async fn start<L: L1 + 'static>(config: &RelayConfig, key: KeyPair, l1: Arc<
         finished_kept: 100_000,
         peer_takeover: Duration::from_secs(config.peer_takeover_secs),
     };
-    let (store, contents) = Store::open(&config.data_dir, pool_config.finished_kept)?;
-    let mut pool = Pool::new(pool_config);
-    let restored = contents.held.len();
-    for loaded in contents.held {
-        pool.restore(loaded.tx, loaded.seq, loaded.stage, loaded.from_peer);
-    }
-    for view in contents.finished {
-        pool.restore_finished(view);
-    }
+    let registry = Registry::default();
+    let (mempool, cursor) = Mempool::open(&config.data_dir, pool_config, &registry)?;
+    let restored = mempool.len();
     let p2p = match &config.p2p.listen {
         Some(listen) => Some(start_gossip(&key, config, listen).await?),
         None => None,
@@ -121,12 +115,9 @@ pub async fn start<L: L1 + 'static>(config: &RelayConfig, key: KeyPair, l1: Arc<
     let gossip =
         p2p.as_ref().map(|p| Gossip { publish: p.publish.clone(), peer_id: p.peer_id, peers: p.peers.clone() });
     let gossip_info = p2p.as_ref().map(|p| (p.peer_id, p.listening.to_string()));
-    let registry = Registry::default();
     let metrics = Metrics::register(&registry);
-    metrics.held.set(pool.len() as u64);
     let relay = Arc::new(Relay {
-        pool: Mutex::new(pool),
-        store,
+        mempool,
         accounts: Accounts::start(executor.clone()),
         executor,
         settings: Settings {
@@ -136,14 +127,13 @@ pub async fn start<L: L1 + 'static>(config: &RelayConfig, key: KeyPair, l1: Arc<
             max_bundles_per_momentum: config.max_bundles_per_momentum as usize,
         },
         key: key.clone(),
-        granted: Mutex::new(contents.granted.into_iter().map(|a| (a, None)).collect::<BTreeMap<_, _>>()),
         metrics,
         gossip,
         last_post: std::sync::atomic::AtomicU64::new(0),
     });
     let gossip_task = p2p.map(|p2p| tokio::spawn(crate::gossip::consume(relay.clone(), p2p)));
     let frontier = l1.frontier_momentum().await?;
-    let from = contents.cursor.map_or(frontier.height + 1, |h| h + 1);
+    let from = cursor.map_or(frontier.height + 1, |h| h + 1);
     relay.last_post.store(from - 1, std::sync::atomic::Ordering::Relaxed);
     // About one momentum between retries: the interval of the momentums seen so far is not known here, so a
     // second (zr up's interval; NoM's is ten).

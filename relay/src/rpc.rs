@@ -67,9 +67,7 @@ impl RelayRpc {
         wrap: fn(TransactionView) -> serde_json::Value,
     ) -> SubscriptionResult {
         let result = Self::forward_until_done(sink, statuses, wrap).await;
-        let mut pool = self.relay.pool.lock().expect("pool lock");
-        pool.unwatch(&hash);
-        self.relay.metrics.watched.set(pool.watched() as u64);
+        self.relay.mempool.unwatch(&hash);
         result
     }
 
@@ -170,7 +168,7 @@ impl RollupStateApiServer for RelayRpc {
         if height.is_some() {
             return Ok(nonce);
         }
-        Ok(self.relay.pool.lock().expect("pool lock").pending_nonce(&address, nonce))
+        Ok(self.relay.mempool.pending_nonce(&address, nonce))
     }
 
     fn get_storage(&self, contract: Address, key: String, height: Option<u64>) -> RpcResult<Option<String>> {
@@ -243,7 +241,7 @@ impl RollupStateApiServer for RelayRpc {
                 return Ok(());
             }
         };
-        let Some(statuses) = self.relay.pool.lock().expect("pool lock").watch(hash) else {
+        let Some(statuses) = self.relay.mempool.watch(hash) else {
             pending.reject(invalid("this relay follows too many transactions' statuses now; try again later")).await;
             return Ok(());
         };

@@ -1,8 +1,10 @@
-//! Following what became of the relay's transactions: the L1 momentums (in which momentum and position each
-//! one was sequenced, whoever posted it), then the executor (executed, failed, or dropped and so back to
-//! pending). Each momentum also triggers the next bundles. The executor's new heights come from its claims
-//! subscription (it signs a momentum's claim once the momentum has committed); only while that subscription
-//! is down does the tracker poll the executor's head instead.
+//! The mempool's event source: it follows the L1 momentums (in which momentum and position each transaction
+//! was sequenced, whoever posted it) and the executor (what became of what it ran), and hands each event to
+//! [`crate::mempool::Mempool`], which alone changes a transaction's status. Each momentum also triggers the next
+//! bundles. The executor's new heights come from its claims subscription (it signs a momentum's claim once the
+//! momentum has committed); the outcomes of the relay's own sequenced transactions are then asked for in one
+//! batch, which carries only what this relay holds (the receipts subscription would carry every receipt of the
+//! rollup). Only while that subscription is down does the tracker poll the executor's head instead.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,13 +13,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use zr_common::Hash;
 use zr_common::nom::rpc::DetailedMomentum;
-use zr_common::rollup::{DropReason, ReceiptStatus};
-use zr_rpc_api::{MAX_BATCH_QUERY, RollupStateApiClient, RollupTxApiClient, TransactionStatus, TransactionView};
+use zr_rpc_api::{MAX_BATCH_QUERY, RollupStateApiClient, RollupTxApiClient};
 use zr_sequencing::{L1, Poster, canonical_order, follow};
 
-use crate::pool::Stage;
-use crate::service::{DROP_REASONS, Relay};
-use crate::store::Change;
+use crate::service::Relay;
 
 /// A bundle not seen in a momentum after this many momentums is taken as lost: its transactions are
 /// posted again.
@@ -79,7 +78,7 @@ pub async fn run<L: L1 + 'static>(
                 // The executor may have run this momentum before the relay had read it from L1 (its claim came
                 // first): what it sequenced settles now, not at the executor's next height.
                 if executor_head >= height {
-                    let due = relay.pool.lock().expect("pool lock").sequenced_up_to(height);
+                    let due = relay.mempool.sequenced_up_to(height);
                     settle(&relay, &due).await;
                 }
                 // Catching up (after a restart): bundles wait until the relay has seen what L1 already holds,
@@ -114,7 +113,7 @@ async fn on_executor_height(relay: &Relay, height: u64, executor_head: &mut u64)
     }
     // What the executor has run is read from the pool (stored stages), so nothing sequenced before a restart, or
     // whose query failed, waits for ever; a failed query is tried again at the next height.
-    let due = relay.pool.lock().expect("pool lock").sequenced_up_to(height);
+    let due = relay.mempool.sequenced_up_to(height);
     if settle(relay, &due).await {
         *executor_head = height;
     }
@@ -221,7 +220,7 @@ async fn report_silence(relay: Arc<Relay>, silence: Arc<L1Silence>, mut stop: wa
         }
         let silent = silence.silent_for();
         relay.metrics.l1_silent.set(silent.as_secs());
-        let held = || relay.pool.lock().expect("pool lock").len();
+        let held = || relay.mempool.len();
         if silent >= L1_SILENCE_REPORTED && !reported {
             reported = true;
             tracing::warn!(target: "zr::relay", silent_for = ?silent, held = held(),
@@ -254,40 +253,12 @@ async fn on_momentum(relay: &Relay, momentum: DetailedMomentum) {
             return;
         }
     };
-    let mut changes = Vec::new();
-    {
-        let mut pool = relay.pool.lock().expect("pool lock");
-        for (position, tx) in ordered.transactions.iter().enumerate() {
-            let stage = Stage::Sequenced { height, index: position as u32 };
-            if pool.set_stage(&tx.hash, stage) {
-                changes.push(Change::held(pool.get(&tx.hash).expect("held")));
-            }
-        }
-        for hash in pool.requeue_lost(height.saturating_sub(LOST_AFTER_MOMENTUMS)) {
-            if let Some(held) = pool.get(&hash) {
-                changes.push(Change::held(held));
-            }
-        }
-        for view in pool.expire_queued(Instant::now()) {
-            relay.metrics.dropped.with_label_values(&[DROP_REASONS[0]]).inc();
-            changes.push(Change::Finish(Box::new(view)));
-        }
-        relay.metrics.held.set(pool.len() as u64);
-        let (lanes, oldest) = pool.census(Instant::now());
-        for (lane, count) in lanes {
-            relay.metrics.lanes.with_label_values(&[lane]).set(i64::try_from(count).unwrap_or(i64::MAX));
-        }
-        relay.metrics.oldest.set(oldest.as_secs());
-        relay.metrics.watched.set(pool.watched() as u64);
-    }
+    let order = ordered.transactions.iter().map(|tx| tx.hash);
+    relay.mempool.sequenced(height, order, height.saturating_sub(LOST_AFTER_MOMENTUMS)).await;
     let last_post = relay.last_post.load(std::sync::atomic::Ordering::Relaxed);
     relay.metrics.since_post.set(height.saturating_sub(last_post));
     if let Some(gossip) = &relay.gossip {
         relay.metrics.peers.set(gossip.peers.load(std::sync::atomic::Ordering::Relaxed) as u64);
-    }
-    changes.push(Change::Cursor(height));
-    if let Err(err) = relay.store.record(changes).await {
-        tracing::error!(target: "zr::relay", height, error = %err, "cannot record the momentum");
     }
     relay.metrics.l1_height.set(height);
 }
@@ -303,58 +274,7 @@ async fn settle(relay: &Relay, hashes: &[Hash]) -> bool {
                 return false;
             }
         };
-        let mut changes = Vec::new();
-        {
-            let mut pool = relay.pool.lock().expect("pool lock");
-            for (hash, view) in chunk.iter().zip(views) {
-                if pool.get(hash).is_none() {
-                    continue;
-                }
-                match view {
-                    Some(view) if matches!(view.status, TransactionStatus::Executed | TransactionStatus::Failed) => {
-                        relay.metrics.executed.inc();
-                        pool.finish(view.clone());
-                        changes.push(Change::Finish(Box::new(view)));
-                    }
-                    Some(view) => {
-                        let reason = view.reason.clone().unwrap_or_default();
-                        let budget = matches!(
-                            view.receipt.as_ref().map(|r| &r.status),
-                            Some(ReceiptStatus::Dropped {
-                                reason: DropReason::GasBudget | DropReason::ReceiptBudget | DropReason::StateBudget
-                            })
-                        );
-                        let used = matches!(
-                            view.receipt.as_ref().map(|r| &r.status),
-                            Some(ReceiptStatus::Dropped { reason: DropReason::NonceTooLow { .. } })
-                        );
-                        if used {
-                            let view = TransactionView::with_reason(*hash, TransactionStatus::Dropped, reason);
-                            relay.metrics.dropped.with_label_values(&[DROP_REASONS[1]]).inc();
-                            pool.finish(view.clone());
-                            changes.push(Change::Finish(Box::new(view)));
-                        } else if budget {
-                            pool.set_stage(hash, Stage::Pending);
-                            changes.push(Change::held(pool.get(hash).expect("held")));
-                        } else if let Some(view) = pool.dropped_by_executor(hash, &reason) {
-                            relay.metrics.dropped.with_label_values(&[DROP_REASONS[2]]).inc();
-                            changes.push(Change::Finish(Box::new(view)));
-                        } else {
-                            changes.push(Change::held(pool.get(hash).expect("held")));
-                        }
-                    }
-                    None => {
-                        // Sequenced but not executed (the executor skipped it): post it again.
-                        pool.set_stage(hash, Stage::Pending);
-                        changes.push(Change::held(pool.get(hash).expect("held")));
-                    }
-                }
-            }
-            relay.metrics.held.set(pool.len() as u64);
-        }
-        if let Err(err) = relay.store.record(changes).await {
-            tracing::error!(target: "zr::relay", error = %err, "cannot record executed transactions");
-        }
+        relay.mempool.outcomes(chunk.iter().copied().zip(views)).await;
     }
     true
 }
@@ -363,49 +283,19 @@ async fn settle(relay: &Relay, hashes: &[Hash]) -> bool {
 /// held transaction whose nonce the account has passed is settled from the executor: executed (through this
 /// relay or another), or dropped because its nonce is used.
 pub async fn refresh_accounts(relay: &Relay) {
-    let senders = relay.pool.lock().expect("pool lock").senders();
+    let senders = relay.mempool.senders();
     let mut passed = Vec::new();
     for chunk in senders.chunks(MAX_BATCH_QUERY) {
-        let accounts = match relay.executor.get_accounts(chunk.to_vec()).await {
-            Ok(accounts) => accounts,
+        match relay.executor.get_accounts(chunk.to_vec()).await {
+            Ok(accounts) => passed.extend(relay.mempool.accounts(&accounts)),
             Err(err) => {
                 tracing::debug!(target: "zr::relay", error = %err, "cannot refresh accounts");
                 return;
             }
-        };
-        let mut pool = relay.pool.lock().expect("pool lock");
-        for account in &accounts {
-            passed.extend(pool.update_account(account));
         }
     }
-    if passed.is_empty() {
-        return;
-    }
-    let mut changes = Vec::new();
     for chunk in passed.chunks(MAX_BATCH_QUERY) {
         let Ok(views) = relay.executor.get_transactions(chunk.to_vec()).await else { return };
-        let mut pool = relay.pool.lock().expect("pool lock");
-        for (hash, view) in chunk.iter().zip(views) {
-            let view = match view {
-                Some(view) if matches!(view.status, TransactionStatus::Executed | TransactionStatus::Failed) => {
-                    relay.metrics.executed.inc();
-                    view
-                }
-                _ => {
-                    relay.metrics.dropped.with_label_values(&[DROP_REASONS[3]]).inc();
-                    TransactionView::with_reason(
-                        *hash,
-                        TransactionStatus::Dropped,
-                        "its nonce was used by another transaction of the sender",
-                    )
-                }
-            };
-            pool.finish(view.clone());
-            changes.push(Change::Finish(Box::new(view)));
-        }
-        relay.metrics.held.set(pool.len() as u64);
-    }
-    if let Err(err) = relay.store.record(changes).await {
-        tracing::error!(target: "zr::relay", error = %err, "cannot record settled transactions");
+        relay.mempool.nonces_passed(chunk.iter().copied().zip(views)).await;
     }
 }

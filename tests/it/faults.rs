@@ -475,8 +475,8 @@ async fn attack_a_sponsor_grant_refused_for_a_full_disk_is_never_paid_and_made_o
 /// (`Store::write`), which the relay takes back when they fail, are not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attack_a_status_whose_write_failed_reaches_the_disk_once_space_returns() {
-    use zr_relay::pool::Stage;
-    use zr_relay::store::{Change, Store};
+    use zr_relay::mempool::pool::Stage;
+    use zr_relay::mempool::store::{Change, Store};
     let root = tempfile::tempdir().unwrap();
     let Some(disk) = Tmpfs::mount(&root.path().join("disk"), 16) else { return };
     let key = KeyPair::from_seed(&[7; 32]);

@@ -1,9 +1,9 @@
-//! The mempool in memory: held transactions by hash and, per sender, by nonce; what became of the ones no
-//! longer held; and who watches which transaction. It decides admission against an account's state as the
-//! executor last reported it, picks what the next bundle carries, and moves transactions through their
-//! stages. No I/O: the node persists what it changes (see [`crate::store`]).
+//! The mempool's lanes and ordering, in memory: held transactions by hash and, per sender, by nonce. It decides
+//! admission against an account's state as the executor last reported it, picks what the next bundle carries
+//! (fee order, nonce runs, funds), evicts, expires, and moves transactions through their stages, telling
+//! [`super::statuses`] what each one's status becomes. No I/O: [`super::Mempool`] persists what it changes.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,6 +13,7 @@ use zr_common::rollup::Transaction;
 use zr_common::{Address, Hash};
 use zr_rpc_api::{AccountView, TransactionStatus, TransactionView};
 
+use super::statuses::Statuses;
 use crate::admission::Rejection;
 
 /// Where a held transaction is.
@@ -114,20 +115,12 @@ pub struct Admitted {
     pub displaced_held: Option<Held>,
 }
 
-/// Transactions whose status may be followed at once (a follower of a transaction no longer followed
-/// is refused until some leave).
-pub const MAX_WATCHED: usize = 50_000;
-/// Followers of one transaction at once.
-pub const MAX_WATCHERS_PER_TX: usize = 64;
-
 /// The mempool.
 pub struct Pool {
     config: PoolConfig,
     held: HashMap<Hash, Held>,
     senders: BTreeMap<Address, SenderState>,
-    finished: HashMap<Hash, TransactionView>,
-    finished_order: VecDeque<Hash>,
-    watchers: HashMap<Hash, Vec<Watcher>>,
+    statuses: Statuses,
     next_seq: u64,
 }
 
@@ -135,12 +128,10 @@ impl Pool {
     /// An empty pool.
     pub fn new(config: PoolConfig) -> Pool {
         Pool {
+            statuses: Statuses::new(config.finished_kept),
             config,
             held: HashMap::new(),
             senders: BTreeMap::new(),
-            finished: HashMap::new(),
-            finished_order: VecDeque::new(),
-            watchers: HashMap::new(),
             next_seq: 0,
         }
     }
@@ -196,7 +187,7 @@ impl Pool {
 
     /// Restores a finished status from the store.
     pub fn restore_finished(&mut self, view: TransactionView) {
-        self.remember(view);
+        self.statuses.remember(view);
     }
 
     /// Records an account's state as the executor reports it; held transactions whose nonce it has passed
@@ -232,7 +223,7 @@ impl Pool {
         if self.held.contains_key(&hash) {
             return Err(Rejection::Known { hash });
         }
-        if let Some(done) = self.finished.get(&hash)
+        if let Some(done) = self.statuses.finished(&hash)
             && !matches!(done.status, TransactionStatus::Rejected | TransactionStatus::Dropped)
         {
             return Err(Rejection::Known { hash });
@@ -327,7 +318,7 @@ impl Pool {
             self.finish_view(view.clone());
         }
         self.notify_sender(&sender);
-        Ok(Admitted { view: self.view(&hash).expect("just inserted"), displaced, displaced_held })
+        Ok(Admitted { view: self.held_view(&self.held[&hash]), displaced, displaced_held })
     }
 
     /// The pending transaction paying the least fee per gas among those that are the last nonce their
@@ -393,30 +384,38 @@ impl Pool {
         (lanes, oldest)
     }
 
-    /// The status of `hash`, if the pool holds or remembers it.
+    /// The status of `hash`, if the pool holds or remembers it. One whose admission is not on disk yet is
+    /// not shown: it may still be taken back.
     pub fn view(&self, hash: &Hash) -> Option<TransactionView> {
-        if let Some(held) = self.held.get(hash) {
-            return Some(match &held.stage {
-                Stage::Pending => match self.gap_before(held) {
-                    Some(expected) => TransactionView {
-                        expected_nonce: Some(expected),
-                        ..TransactionView::new(*hash, TransactionStatus::Queued)
-                    },
-                    None => TransactionView::new(*hash, TransactionStatus::Pending),
-                },
-                Stage::Bundled { bundle, l1_block, .. } => TransactionView {
-                    bundle: Some(*bundle),
-                    l1_block: Some(*l1_block),
-                    ..TransactionView::new(*hash, TransactionStatus::Bundled)
-                },
-                Stage::Sequenced { height, index } => TransactionView {
-                    height: Some(*height),
-                    index: Some(*index),
-                    ..TransactionView::new(*hash, TransactionStatus::Sequenced)
-                },
-            });
+        match self.held.get(hash) {
+            Some(held) if held.stored => Some(self.held_view(held)),
+            Some(_) => None,
+            None => self.statuses.finished(hash).cloned(),
         }
-        self.finished.get(hash).cloned()
+    }
+
+    /// The status of a held transaction.
+    fn held_view(&self, held: &Held) -> TransactionView {
+        let hash = held.hash;
+        match &held.stage {
+            Stage::Pending => match self.gap_before(held) {
+                Some(expected) => TransactionView {
+                    expected_nonce: Some(expected),
+                    ..TransactionView::new(hash, TransactionStatus::Queued)
+                },
+                None => TransactionView::new(hash, TransactionStatus::Pending),
+            },
+            Stage::Bundled { bundle, l1_block, .. } => TransactionView {
+                bundle: Some(*bundle),
+                l1_block: Some(*l1_block),
+                ..TransactionView::new(hash, TransactionStatus::Bundled)
+            },
+            Stage::Sequenced { height, index } => TransactionView {
+                height: Some(*height),
+                index: Some(*index),
+                ..TransactionView::new(hash, TransactionStatus::Sequenced)
+            },
+        }
     }
 
     /// The first missing nonce below `held`'s, if any.
@@ -464,11 +463,13 @@ impl Pool {
         runs.into_iter().flat_map(|(_, _, run)| run).collect()
     }
 
-    /// The rows of `hashes`' admission are on disk: they may be bundled.
+    /// The rows of `hashes`' admission are on disk: they may be bundled, and are shown (their followers
+    /// told).
     pub fn stored(&mut self, hashes: &[Hash]) {
         for hash in hashes {
             if let Some(held) = self.held.get_mut(hash) {
                 held.stored = true;
+                self.notify(hash);
             }
         }
     }
@@ -534,35 +535,19 @@ impl Pool {
                 .is_none_or(|holder| holder == hash)
         };
         if let Some(old) = displaced.filter(|old| slot_free(self, old)) {
-            if self.finished.remove(&old.hash).is_some() {
-                self.finished_order.retain(|h| *h != old.hash);
-            }
+            self.statuses.forget(&old.hash);
             self.senders.entry(old.sender).or_default().txs.insert(old.tx.body.nonce, old.hash);
             self.held.insert(old.hash, old);
         }
         self.remove(hash);
-        self.watchers.remove(hash);
+        self.statuses.drop_followers(hash);
         if let Some(sender) = sender {
             self.notify_sender(&sender);
         }
     }
 
     fn finish_view(&mut self, view: TransactionView) {
-        let hash = view.hash;
-        self.remember(view);
-        self.notify(&hash);
-        self.watchers.remove(&hash);
-    }
-
-    fn remember(&mut self, view: TransactionView) {
-        if self.finished.insert(view.hash, view.clone()).is_none() {
-            self.finished_order.push_back(view.hash);
-        }
-        while self.finished_order.len() > self.config.finished_kept {
-            if let Some(old) = self.finished_order.pop_front() {
-                self.finished.remove(&old);
-            }
-        }
+        self.statuses.finish(view);
     }
 
     fn remove(&mut self, hash: &Hash) {
@@ -639,52 +624,21 @@ impl Pool {
         due.into_iter().map(|(_, _, hash)| hash).collect()
     }
 
-    /// Follows `hash`'s status: the current one first (if known), then every change until a terminal one.
-    /// `None` when the relay follows [`MAX_WATCHED`] transactions already, or `hash` has
-    /// [`MAX_WATCHERS_PER_TX`] followers, all still there.
+    /// Follows `hash`'s status: the current one first (if known), then every change until a terminal one
+    /// (`None` past the bounds of [`Statuses::watch`]).
     pub fn watch(&mut self, hash: Hash) -> Option<mpsc::UnboundedReceiver<TransactionView>> {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let mut watcher = Watcher { tx, last: None };
-        if let Some(view) = self.view(&hash) {
-            watcher.send(&view);
-            if view.status.is_terminal() {
-                return Some(rx);
-            }
-        }
-        if !self.watchers.contains_key(&hash) && self.watchers.len() >= MAX_WATCHED {
-            self.watchers.retain(|_, list| {
-                list.retain(|w| !w.tx.is_closed());
-                !list.is_empty()
-            });
-            if self.watchers.len() >= MAX_WATCHED {
-                return None;
-            }
-        }
-        let list = self.watchers.entry(hash).or_default();
-        if list.len() >= MAX_WATCHERS_PER_TX {
-            list.retain(|w| !w.tx.is_closed());
-            if list.len() >= MAX_WATCHERS_PER_TX {
-                return None;
-            }
-        }
-        list.push(watcher);
-        Some(rx)
+        let current = self.view(&hash);
+        self.statuses.watch(hash, current)
     }
 
-    /// Forgets the followers of `hash` that have gone (their stream ended): called as each one ends, so a
-    /// client that subscribes and leaves holds nothing.
+    /// Forgets the followers of `hash` that have gone.
     pub fn unwatch(&mut self, hash: &Hash) {
-        if let Some(list) = self.watchers.get_mut(hash) {
-            list.retain(|w| !w.tx.is_closed());
-            if list.is_empty() {
-                self.watchers.remove(hash);
-            }
-        }
+        self.statuses.unwatch(hash);
     }
 
     /// Transactions whose status someone follows.
     pub fn watched(&self) -> usize {
-        self.watchers.len()
+        self.statuses.watched()
     }
 
     fn notify_sender(&mut self, sender: &Address) {
@@ -695,37 +649,18 @@ impl Pool {
     }
 
     fn notify(&mut self, hash: &Hash) {
-        if !self.watchers.contains_key(hash) {
+        if !self.statuses.is_watched(hash) {
             return;
         }
-        let Some(view) = self.view(hash) else { return };
-        let watchers = self.watchers.get_mut(hash).expect("checked above");
-        watchers.retain_mut(|w| w.send(&view));
-        if watchers.is_empty() {
-            self.watchers.remove(hash);
+        if let Some(view) = self.view(hash) {
+            self.statuses.tell(hash, &view);
         }
-    }
-}
-
-/// One subscriber to a transaction's status; told only of changes.
-struct Watcher {
-    tx: mpsc::UnboundedSender<TransactionView>,
-    last: Option<TransactionView>,
-}
-
-impl Watcher {
-    /// Sends `view` if it differs from the last one sent; false once the subscriber is gone.
-    fn send(&mut self, view: &TransactionView) -> bool {
-        if self.last.as_ref() == Some(view) {
-            return !self.tx.is_closed();
-        }
-        self.last = Some(view.clone());
-        self.tx.send(view.clone()).is_ok()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::statuses::{MAX_WATCHED, MAX_WATCHERS_PER_TX};
     use super::*;
     use zr_common::rollup::{TxBody, TxKind};
 
@@ -850,16 +785,21 @@ mod tests {
     /// Attack on the full-disk path: a transaction is not bundled while its admission's write is in flight
     /// (refused for the disk, it would still land), and holds back its sender's later nonces.
     #[test]
-    fn a_transaction_is_not_ready_until_its_admission_is_stored() {
+    fn a_transaction_is_not_shown_or_ready_until_its_admission_is_stored() {
         let mut pool = Pool::new(config());
         let (first, first_hash) = tx(1, 0, 5);
         pool.admit(first, first_hash, &account(1, 0, 1_000_000), false, false).unwrap();
+        let mut follower = pool.watch(first_hash).unwrap();
+        assert_eq!(pool.view(&first_hash), None, "not shown while it may still be taken back");
+        assert!(follower.try_recv().is_err(), "its follower hears nothing before it is stored");
         admit(&mut pool, 1, 1, 5).unwrap();
         admit(&mut pool, 2, 0, 1).unwrap();
         let senders = |pool: &Pool| pool.ready().iter().map(|t| (t.body.sender, t.body.nonce)).collect::<Vec<_>>();
         assert_eq!(senders(&pool), [(key(2).public(), 0)], "sender 1's run waits for its nonce 0 to be stored");
         pool.stored(&[first_hash]);
         assert_eq!(senders(&pool), [(key(1).public(), 0), (key(1).public(), 1), (key(2).public(), 0)]);
+        assert_eq!(pool.view(&first_hash).unwrap().status, TransactionStatus::Pending);
+        assert_eq!(follower.try_recv().unwrap().status, TransactionStatus::Pending, "told once stored");
     }
 
     #[test]

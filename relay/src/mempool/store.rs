@@ -11,7 +11,7 @@ use zr_common::rollup::Transaction;
 use zr_common::{Canonical, Hash};
 use zr_rpc_api::TransactionView;
 
-use crate::pool::Stage;
+use super::pool::{Held, Stage};
 
 /// redb's page cache, in bytes: its default (1 GiB) let memory grow with the file over a long run, and
 /// the mempool is read once, at start, and otherwise only written.
@@ -82,7 +82,7 @@ pub enum Change {
 
 impl Change {
     /// The row of a held transaction as it is now.
-    pub fn held(held: &crate::pool::Held) -> Change {
+    pub fn held(held: &Held) -> Change {
         Change::Hold {
             hash: held.hash,
             seq: held.seq,
