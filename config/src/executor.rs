@@ -2,54 +2,84 @@
 
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use crate::declare::daemon_config;
 use crate::defaults;
 use crate::error::{Validate, invalid, require_chain_id};
 use crate::sections::{L1Section, OpsSection, P2pSection, RpcSection};
-use crate::{ConfigError, L1Args, Layered, OpsArgs, RpcArgs};
+use crate::{ConfigError, L1Args, OpsArgs, RpcArgs};
 
-/// Configuration of an executor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ExecutorConfig {
+daemon_config! {
+    /// Configuration of an executor.
+    pub struct ExecutorConfig;
+    /// `zr-executor` flags.
+    pub struct ExecutorArgs;
+    env = "ZR_EXECUTOR_";
+
     /// Directory of the state database and module cache. Default `./zr-data/executor`.
-    pub data_dir: PathBuf,
+    data_dir: PathBuf = PathBuf::from("zr-data/executor") => flag(Option<PathBuf>) {
+        "State directory [config: data_dir, default zr-data/executor]"
+        long, value_name = "DIR"
+    };
     /// The rollup chain id. Required (0, the default, is not set): a deployment names its own; development
     /// networks use `defaults::DEV_ROLLUP_CHAIN_ID`.
-    pub chain_id: u64,
+    chain_id: u64 = 0 => flag(Option<u64>) {
+        "Rollup chain id, required (development networks use 1337) [config: chain_id]"
+        long, value_name = "ID"
+    };
     /// The executor's key file (signs claims). Required.
-    pub key_file: Option<PathBuf>,
+    key_file: Option<PathBuf> = None => flag(Option<PathBuf>) {
+        "Key file that signs claims [config: key_file]"
+        long, value_name = "FILE"
+    };
     /// First L1 momentum height to execute. Default 1.
-    pub start_height: u64,
+    start_height: u64 = 1 => flag(Option<u64>) {
+        "First momentum height to execute [config: start_height, default 1]"
+        long, value_name = "HEIGHT"
+    };
     /// 1 posts a claim to L1 for every momentum (each height needs a final claim before the next can be
     /// final, so there is no claiming every other one); 0 posts none (claims are still served). Default 1.
-    pub claim_every: u64,
+    claim_every: u64 = 1 => flag(Option<u64>) {
+        "1 posts a claim for every momentum, 0 none [config: claim_every, default 1]"
+        long, value_name = "N"
+    };
     /// ZNN (smallest unit) to bond in the inbox before the first claim, when L1 holds no bond of this
     /// executor: claims of an unbonded executor are recorded but never final. 0 sends none. Default
     /// 1000000000 (10 ZNN, the least a bond may be).
-    pub bond: u64,
+    bond: u64 = ExecutorConfig::DEFAULT_BOND => flag(Option<u64>) {
+        "ZNN (smallest unit) to bond before the first claim when L1 holds no bond of this executor, 0 for none \
+         [config: bond, default 1000000000]"
+        long, value_name = "AMOUNT"
+    };
     /// Momentums of state kept in memory for queries at a height (`getProof`, `call`); witnesses of older
     /// momentums are built from a state rebuilt from the store. Default 64.
-    pub history_depth: usize,
+    history_depth: usize = 64;
     /// Momentums of receipts, claim leaves and undo values kept; older ones are pruned, but never above L1's final
     /// height. 0 keeps everything. Default 100000 (about 11 days of NoM momentums).
-    pub prune_depth: u64,
+    prune_depth: u64 = 100_000;
     /// Journal rows (changed state values and placed transactions) after which a commit folds the journal
     /// into the state table. Fewer make restarts replay less; more make commits cheaper. Default 250000.
-    pub journal_fold_rows: usize,
+    journal_fold_rows: usize = ExecutorConfig::DEFAULT_JOURNAL_FOLD_ROWS => flag(Option<usize>) {
+        "Fold the state journal after N rows [config: journal_fold_rows, default 250000]"
+        long, value_name = "N"
+    };
     /// The L1 connection.
-    pub l1: L1Section,
+    l1: L1Section = L1Section::default() => flatten(L1Args);
     /// The query JSON-RPC. Default `127.0.0.1:8545`.
-    pub rpc: RpcSection,
+    rpc: RpcSection = RpcSection::on(defaults::loopback(defaults::EXECUTOR_RPC_PORT)) => flatten(RpcArgs);
     /// The ops endpoint. Default `127.0.0.1:9102`.
-    pub ops: OpsSection,
+    ops: OpsSection = OpsSection::on(defaults::loopback(defaults::EXECUTOR_OPS_PORT)) => flatten(OpsArgs);
     /// Claim gossip with other executors. Off by default.
-    pub p2p: P2pSection,
+    p2p: P2pSection = P2pSection::default() => flatten(P2pArgs);
     /// For tests and demos only: `HEIGHT:INDEX` makes this executor claim a wrong post-state root at that
     /// leaf of that momentum, `HEIGHT:INDEX:step` a wrong step (another transaction hash) there. Refused
     /// unless `chain_id` is the dev chain's. Off by default.
-    pub dangerous_fault_injection: Option<String>,
+    dangerous_fault_injection: Option<String> = None => flag(Option<String>) {
+        "TESTS AND DEMOS ONLY: claim a wrong post-state root at leaf INDEX of momentum HEIGHT (with `:step`, a \
+         wrong step); refused unless the chain is the dev chain [config: dangerous_fault_injection]"
+        long, value_name = "HEIGHT:INDEX[:step]"
+    };
 }
 
 impl ExecutorConfig {
@@ -57,27 +87,6 @@ impl ExecutorConfig {
     pub const DEFAULT_JOURNAL_FOLD_ROWS: usize = 250_000;
     /// The default of `bond`: the least a bond may be (`zr_common::rollup::settlement::MIN_BOND`).
     pub const DEFAULT_BOND: u64 = 1_000_000_000;
-}
-
-impl Default for ExecutorConfig {
-    fn default() -> Self {
-        ExecutorConfig {
-            data_dir: PathBuf::from("zr-data/executor"),
-            chain_id: 0,
-            key_file: None,
-            start_height: 1,
-            claim_every: 1,
-            bond: ExecutorConfig::DEFAULT_BOND,
-            history_depth: 64,
-            prune_depth: 100_000,
-            journal_fold_rows: ExecutorConfig::DEFAULT_JOURNAL_FOLD_ROWS,
-            l1: L1Section::default(),
-            rpc: RpcSection::on(defaults::loopback(defaults::EXECUTOR_RPC_PORT)),
-            ops: OpsSection::on(defaults::loopback(defaults::EXECUTOR_OPS_PORT)),
-            p2p: P2pSection::default(),
-            dangerous_fault_injection: None,
-        }
-    }
 }
 
 impl ExecutorConfig {
@@ -158,65 +167,6 @@ impl Validate for ExecutorConfig {
     }
 }
 
-impl Layered for ExecutorConfig {
-    const ENV_PREFIX: &'static str = "ZR_EXECUTOR_";
-}
-
-/// `zr-executor` flags.
-#[derive(Debug, Clone, Default, clap::Args, Serialize)]
-pub struct ExecutorArgs {
-    /// Configuration file (TOML)
-    #[arg(long, short = 'c', value_name = "FILE")]
-    #[serde(skip)]
-    pub config: Option<PathBuf>,
-    /// State directory [config: data_dir, default zr-data/executor]
-    #[arg(long, value_name = "DIR")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub data_dir: Option<PathBuf>,
-    /// Rollup chain id, required (development networks use 1337) [config: chain_id]
-    #[arg(long, value_name = "ID")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub chain_id: Option<u64>,
-    /// Key file that signs claims [config: key_file]
-    #[arg(long, value_name = "FILE")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key_file: Option<PathBuf>,
-    /// First momentum height to execute [config: start_height, default 1]
-    #[arg(long, value_name = "HEIGHT")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub start_height: Option<u64>,
-    /// 1 posts a claim for every momentum, 0 none [config: claim_every, default 1]
-    #[arg(long, value_name = "N")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub claim_every: Option<u64>,
-    /// ZNN (smallest unit) to bond before the first claim when L1 holds no bond of this executor, 0 for none
-    /// [config: bond, default 1000000000]
-    #[arg(long, value_name = "AMOUNT")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub bond: Option<u64>,
-    /// Fold the state journal after N rows [config: journal_fold_rows, default 250000]
-    #[arg(long, value_name = "N")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub journal_fold_rows: Option<usize>,
-    /// TESTS AND DEMOS ONLY: claim a wrong post-state root at leaf INDEX of momentum HEIGHT (with `:step`, a
-    /// wrong step); refused unless the chain is the dev chain [config: dangerous_fault_injection]
-    #[arg(long, value_name = "HEIGHT:INDEX[:step]")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dangerous_fault_injection: Option<String>,
-    /// L1 connection flags.
-    #[command(flatten)]
-    pub l1: L1Args,
-    /// Query RPC flags.
-    #[command(flatten)]
-    pub rpc: RpcArgs,
-    /// Ops endpoint flags.
-    #[command(flatten)]
-    pub ops: OpsArgs,
-    /// Gossip flags.
-    #[command(flatten)]
-    pub p2p: P2pArgs,
-}
-
 /// Flags for claim gossip.
 #[derive(Debug, Clone, Default, clap::Args, Serialize)]
 pub struct P2pArgs {
@@ -233,11 +183,4 @@ pub struct P2pArgs {
     #[arg(id = "p2p-allowed-executor", long = "p2p-allowed-executor", value_name = "PUBLIC_KEY")]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub allowed_executors: Vec<zr_common::PublicKey>,
-}
-
-impl ExecutorConfig {
-    /// Loads the executor configuration from its layers.
-    pub fn load(args: &ExecutorArgs) -> Result<Self, ConfigError> {
-        crate::load(args.config.as_deref(), args)
-    }
 }

@@ -7,6 +7,7 @@
 
 mod args;
 mod challenger;
+mod declare;
 pub mod defaults;
 mod devnet;
 mod error;

@@ -4,7 +4,8 @@
 #![allow(clippy::result_large_err)]
 
 use clap::Parser;
-use figment::Jail;
+use figment::providers::Serialized;
+use figment::{Figment, Jail};
 use zr_config::{ConfigError, DevnetArgs, DevnetConfig, ExecutorArgs, ExecutorConfig, RelayArgs, RelayConfig};
 
 #[derive(Parser)]
@@ -232,4 +233,60 @@ fn attack_a_default_configuration_has_no_chain_id_to_share_or_to_inject_faults_o
         Ok(())
     });
     assert!(ExecutorConfig::default().validate().is_err());
+}
+
+/// Each flag's help names the config key it sets (`[config: KEY`), and given a value it lands at exactly that
+/// key of the flags' layer: a flag declared for a value that is not there, or documented under another
+/// name, fails here.
+#[test]
+fn every_flag_sets_the_config_key_its_help_names() {
+    use zr_config::ChallengerArgs;
+    #[derive(Parser)]
+    struct RelayCli {
+        #[command(flatten)]
+        args: RelayArgs,
+    }
+    #[derive(Parser)]
+    struct ChallengerCli {
+        #[command(flatten)]
+        args: ChallengerArgs,
+    }
+    fn sample(value_name: &str) -> String {
+        match value_name {
+            "DIR" | "FILE" => "some/path".into(),
+            "ADDR" => "127.0.0.1:7".into(),
+            "URL" => "http://127.0.0.1:7".into(),
+            "MULTIADDR" => "/ip4/127.0.0.1/tcp/7".into(),
+            "HEIGHT:INDEX[:step]" => "3:1".into(),
+            "PUBLIC_KEY" => zr_common::KeyPair::from_seed(&[1; 32]).public().to_string(),
+            _ => "7".into(),
+        }
+    }
+    fn check<P: Parser>(name: &str, flags: impl Fn(&P) -> figment::Figment) {
+        let command = P::command();
+        let mut checked = 0;
+        for arg in command.get_arguments() {
+            let Some(long) = arg.get_long() else { continue };
+            if matches!(long, "config" | "help" | "version") {
+                continue;
+            }
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            let key = help
+                .split("[config: ")
+                .nth(1)
+                .and_then(|rest| rest.split([',', ']']).next())
+                .unwrap_or_else(|| panic!("{name} --{long}: its help names no config key: {help:?}"));
+            let value_name = arg.get_value_names().and_then(|names| names.first()).map_or("", |n| n.as_str());
+            let argv = [name.to_owned(), format!("--{long}"), sample(value_name)];
+            let parsed = P::try_parse_from(argv).unwrap_or_else(|e| panic!("{name} --{long}: {e}"));
+            let layer = flags(&parsed);
+            assert!(layer.find_value(key).is_ok(), "{name} --{long} does not set `{key}`, which its help names");
+            checked += 1;
+        }
+        assert!(checked >= 3, "{name}: only {checked} flags checked");
+    }
+    check::<DevnetCli>("zr-devnet", |cli| Figment::from(Serialized::defaults(&cli.args)));
+    check::<ExecutorCli>("zr-executor", |cli| Figment::from(Serialized::defaults(&cli.args)));
+    check::<RelayCli>("zr-relay", |cli| Figment::from(Serialized::defaults(&cli.args)));
+    check::<ChallengerCli>("zr-challenge", |cli| Figment::from(Serialized::defaults(&cli.args)));
 }

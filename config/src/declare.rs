@@ -1,0 +1,100 @@
+//! One declaration per daemon for its configuration and its flags: [`daemon_config!`] takes each value once,
+//! with its documentation, its default, and its flag when it has one, and makes the serde struct (with its
+//! `Default`), the clap flags struct (each flag an `Option` or a `Vec`, serialized only when given, as the top
+//! layer), the environment prefix and `load`. A value cannot be added to one and forgotten in the other.
+
+/// Whether a flag was left unset (so its layer does not override the ones below).
+pub(crate) trait Unset {
+    /// The flag was not given.
+    fn unset(&self) -> bool;
+}
+
+impl<T> Unset for Option<T> {
+    fn unset(&self) -> bool {
+        self.is_none()
+    }
+}
+
+impl<T> Unset for Vec<T> {
+    fn unset(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+/// serde's `skip_serializing_if` for flags.
+pub(crate) fn unset<T: Unset>(flag: &T) -> bool {
+    flag.unset()
+}
+
+/// Declares a daemon's configuration and its flags. Each value is
+/// `name: Type = default` with its doc comment, then optionally `=> flag(FlagType) { "help" clap arg
+/// attributes }` (`FlagType` is `Option<T>`, or `Vec<T>` for a repeatable flag; the help names the config key
+/// and its default) or `=> flatten(SectionArgs)` (a section's flags).
+macro_rules! daemon_config {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $config:ident;
+        $(#[doc = $args_doc:literal])*
+        pub struct $args:ident;
+        env = $env:literal;
+        $(
+            $(#[doc = $field_doc:literal])*
+            $name:ident: $ty:ty = $default:expr
+            $(=> flag($flag_ty:ty) { $help:literal $($flag:tt)* })?
+            $(=> flatten($section_args:ty))?
+            ;
+        )*
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[serde(deny_unknown_fields, default)]
+        pub struct $config {
+            $(
+                $(#[doc = $field_doc])*
+                pub $name: $ty,
+            )*
+        }
+
+        impl Default for $config {
+            fn default() -> Self {
+                $config { $($name: $default,)* }
+            }
+        }
+
+        impl $crate::Layered for $config {
+            const ENV_PREFIX: &'static str = $env;
+        }
+
+        impl $config {
+            /// Loads the configuration from its layers: the defaults, the `--config` file, the environment, the
+            /// flags given.
+            pub fn load(args: &$args) -> Result<Self, $crate::ConfigError> {
+                $crate::load(args.config.as_deref(), args)
+            }
+        }
+
+        $(#[doc = $args_doc])*
+        #[derive(Debug, Clone, Default, clap::Args, serde::Serialize)]
+        pub struct $args {
+            /// Configuration file (TOML)
+            #[arg(long, short = 'c', value_name = "FILE", global = true)]
+            #[serde(skip)]
+            pub config: Option<std::path::PathBuf>,
+            $(
+                $(
+                    #[doc = $help]
+                    #[arg($($flag)*)]
+                    #[serde(skip_serializing_if = "crate::declare::unset")]
+                    pub $name: $flag_ty,
+                )?
+                $(
+                    #[doc = concat!("Flags of the `", stringify!($name), "` section.")]
+                    #[command(flatten)]
+                    pub $name: $section_args,
+                )?
+            )*
+        }
+    };
+}
+
+pub(crate) use daemon_config;
