@@ -12,7 +12,6 @@ use zr_protocol::gas::MOMENTUM;
 use zr_sequencing::bundle::{PayloadError, encode_bundle};
 use zr_sequencing::{L1, L1Error, Poster, SendRequest};
 
-use crate::mempool::pool::Stage;
 use crate::service::Relay;
 
 /// The largest prefix of `txs` (at most [`limits::MAX_BUNDLE_TXS`]) whose bundle fits one account block,
@@ -92,8 +91,8 @@ pub async fn post_bundles<L: L1>(relay: &Relay, poster: &Poster<L>, l1_height: u
         let slot = poster.slot().await;
         let posted = slot
             .post_with(send, |block| {
-                let stage = Stage::Bundled { bundle: bundle_hash, l1_block: block.hash, posted_at: l1_height };
-                async move { relay.mempool.bundled(taken, stage).await.map_err(|e| L1Error::Invalid(e.to_string())) }
+                let bundled = relay.mempool.bundled(taken, bundle_hash, block.hash, l1_height);
+                async move { bundled.await.map_err(|e| L1Error::Invalid(e.to_string())) }
             })
             .await;
         drop(slot);
@@ -111,7 +110,7 @@ pub async fn post_bundles<L: L1>(relay: &Relay, poster: &Poster<L>, l1_height: u
             }
             Err(err) => {
                 tracing::warn!(target: "zr::relay", bundle = %bundle_hash, error = %err, "bundle not posted; its transactions wait for the next momentum");
-                relay.mempool.unposted(taken).await;
+                relay.mempool.unposted(taken, bundle_hash).await;
                 break;
             }
         }

@@ -204,18 +204,18 @@ impl Relay {
         // Until the grant is made, the reservation goes with this admission if it fails or is dropped (a client
         // that leaves mid-admission).
         let reservation = may_sponsor.then(|| self.mempool.reserve_grant(sender)).flatten();
-        let relay = match reservation {
-            Some(_) => Some(self.accounts.get(self.address()).await.map_err(Rejection::Unavailable)?),
+        let sign = |nonce| self.grant_transfer(sender, nonce);
+        let grant = match reservation {
+            Some(reservation) => {
+                let relay = self.accounts.get(self.address()).await.map_err(Rejection::Unavailable)?;
+                Some(Grant { reservation, amount, relay, sign: &sign })
+            }
             None => None,
         };
-        let sign = |nonce| self.grant_transfer(sender, nonce);
-        let grant = relay.map(|relay| Grant { to: sender, amount, relay, sign: &sign });
         let sponsored = grant.is_some();
         let has = account.znn;
         let admission = Admission { tx, hash, account, sponsored, from_peer, watch };
-        let admitted = self.mempool.admit(admission, grant).await;
-        drop(reservation);
-        admitted.map_err(|refusal| match refusal {
+        self.mempool.admit(admission, grant).await.map_err(|refusal| match refusal {
             // The relay cannot fund it after all: the sender's own refusal.
             Rejection::InsufficientFunds { .. } if sponsored => Rejection::InsufficientFunds { needs: max_fee, has },
             other => other,

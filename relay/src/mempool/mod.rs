@@ -122,8 +122,8 @@ pub struct Admission {
 
 /// A sponsor grant to make with an admission, from the relay's account.
 pub struct Grant<'a> {
-    /// Who is granted.
-    pub to: Address,
+    /// Its reservation, for the sender granted ([`Mempool::reserve_grant`]).
+    pub reservation: GrantReservation,
     /// How much ZNN.
     pub amount: u128,
     /// The relay's account as the executor reports it.
@@ -134,13 +134,15 @@ pub struct Grant<'a> {
 
 /// The mempool: memory, disk, grants and metrics, changed only through its event methods.
 pub struct Mempool {
-    pool: Mutex<Pool>,
+    pool: Arc<Mutex<Pool>>,
     store: Store,
-    /// Addresses granted ZNN in sponsor mode, with the grant's transaction when it was made since start
-    /// (`None` while one is reserved, or for grants made before a restart).
-    granted: Mutex<BTreeMap<Address, Option<Hash>>>,
-    metrics: Metrics,
+    granted: Granted,
+    metrics: Arc<Metrics>,
 }
+
+/// Addresses granted ZNN in sponsor mode, with the grant's transaction when it was made since start (`None`
+/// while one is reserved, or for grants made before a restart).
+type Granted = Arc<Mutex<BTreeMap<Address, Option<Hash>>>>;
 
 impl Mempool {
     /// Opens (or creates) `dir/mempool.redb` and restores what it holds; returns the mempool and the L1
@@ -157,7 +159,12 @@ impl Mempool {
         let metrics = Metrics::register(registry);
         metrics.held.set(pool.len() as u64);
         let granted = contents.granted.into_iter().map(|a| (a, None)).collect();
-        let mempool = Mempool { pool: Mutex::new(pool), store, granted: Mutex::new(granted), metrics };
+        let mempool = Mempool {
+            pool: Arc::new(Mutex::new(pool)),
+            store,
+            granted: Arc::new(Mutex::new(granted)),
+            metrics: Arc::new(metrics),
+        };
         Ok((mempool, contents.cursor))
     }
 
@@ -226,13 +233,13 @@ impl Mempool {
 
     /// Reserves `sender`'s one grant, unless it has had one; the reservation is taken back when dropped unless
     /// an admission made the grant meanwhile. Concurrent transactions of one new sender get one grant.
-    pub fn reserve_grant(&self, sender: Address) -> Option<GrantReservation<'_>> {
+    pub fn reserve_grant(&self, sender: Address) -> Option<GrantReservation> {
         let mut granted = self.granted.lock().expect("grants lock");
         if granted.contains_key(&sender) {
             return None;
         }
         granted.insert(sender, None);
-        Some(GrantReservation { granted: &self.granted, sender })
+        Some(GrantReservation { granted: self.granted.clone(), sender })
     }
 
     /// Whether a grant made to `sender` since start is still held (its ZNN counts as the sender's).
@@ -244,9 +251,11 @@ impl Mempool {
     // ---- Events ----
 
     /// A transaction arrives (with the sponsor grant its sender needs, if any). Answers once its row (and the
-    /// grant's) is on disk; until then it is not shown, followed or bundled, and if the write fails it is taken
-    /// back with whatever it displaced restored. A grant made for a transaction then refused is stored all the
-    /// same (so the sender is never granted twice), or taken back if it cannot be: never paid unrecorded.
+    /// grant's) is on disk; until then it is not shown, followed, bundled, replaced or evicted, and if the write
+    /// fails it is taken back with whatever it displaced restored. A grant made for a transaction then refused is
+    /// stored all the same (so the sender is never granted twice), or taken back if it cannot be: never paid
+    /// unrecorded. Once the write is queued, what follows it runs to its end even if the caller goes away (a
+    /// client that disconnects), so no admission is left half done.
     pub async fn admit(
         &self,
         admission: Admission,
@@ -254,53 +263,70 @@ impl Mempool {
     ) -> Result<Option<mpsc::UnboundedReceiver<TransactionView>>, Rejection> {
         let Admission { tx, hash, mut account, sponsored, from_peer, watch } = admission;
         let mut rows = Vec::new();
-        let (made, admitted) = {
+        let (made, admitted, written) = {
             let mut pool = self.pool();
-            let made = match &grant {
+            let made = match grant {
                 Some(grant) => {
-                    let (made, displaced) = self.make_grant(&mut pool, grant)?;
-                    rows.push(Change::Grant(grant.to));
+                    let (made, displaced) = self.make_grant(&mut pool, &grant)?;
+                    rows.push(Change::Grant(grant.reservation.sender));
                     rows.extend(admission_rows(&pool, made, &displaced));
                     account.znn += grant.amount;
-                    Some((grant.to, grant.amount, made, displaced.displaced_held))
+                    Some(MadeGrant {
+                        hash: made,
+                        amount: grant.amount,
+                        displaced: displaced.displaced_held,
+                        reservation: grant.reservation,
+                    })
                 }
                 None => None,
             };
+            // (It cannot make its room by evicting its own grant: nothing unstored is evicted.)
             let admitted = pool.admit(tx, hash, &account, sponsored, from_peer).map(|admitted| {
                 rows.extend(admission_rows(&pool, hash, &admitted));
                 (watch.then(|| pool.watch(hash)).flatten(), admitted.displaced_held)
             });
             self.metrics.watched.set(pool.watched() as u64);
-            (made, admitted)
+            // Queued under the lock: rows reach the disk in the order memory changed.
+            (made, admitted, self.store.write(rows))
         };
-        let written = self.store.write(rows).await;
-        let mut pool = self.pool();
-        if let Some((to, amount, grant, displaced)) = made {
-            if written.is_ok() {
-                pool.stored(&[grant]);
-                self.metrics.grants.inc();
-                tracing::info!(target: "zr::relay", %to, amount, "sponsor grant");
-            } else {
-                // Out before it is bundled (an unstored grant is never ready), and the sender may be granted again.
-                pool.withdraw(&grant, displaced);
-                self.granted.lock().expect("grants lock").remove(&to);
-                tracing::warn!(target: "zr::relay", %to, "cannot store a sponsor grant; taken back");
+        let (pool, granted, metrics) = (self.pool.clone(), self.granted.clone(), self.metrics.clone());
+        let follow_up = tokio::spawn(async move {
+            let written = written.await;
+            let mut pool = pool.lock().expect("pool lock");
+            // The transaction first, then the grant: each takes back exactly what its own admission displaced.
+            let result = match (admitted, &written) {
+                (Ok((statuses, _)), Ok(())) => {
+                    pool.stored(&[hash]);
+                    Ok(statuses)
+                }
+                (Ok((_, displaced)), Err(err)) => {
+                    // Not durable, so not accepted: to be sent again once the relay can store it (a full disk).
+                    pool.withdraw(&hash, displaced);
+                    Err(Rejection::Unavailable(format!("cannot store the transaction, send it again later: {err}")))
+                }
+                (Err(refusal), _) => Err(refusal),
+            };
+            if let Some(grant) = made {
+                let to = grant.reservation.sender;
+                match &written {
+                    Ok(()) => {
+                        pool.stored(&[grant.hash]);
+                        metrics.grants.inc();
+                        tracing::info!(target: "zr::relay", %to, amount = grant.amount, "sponsor grant");
+                    }
+                    Err(err) => {
+                        // Out before it is bundled (an unstored grant is never ready); back to reserved, so that
+                        // the reservation, let go below, frees the sender to be granted again.
+                        pool.withdraw(&grant.hash, grant.displaced);
+                        granted.lock().expect("grants lock").insert(to, None);
+                        tracing::warn!(target: "zr::relay", %to, error = %err, "cannot store a sponsor grant; taken back");
+                    }
+                }
             }
-        }
-        let result = match (admitted, written) {
-            (Ok((statuses, _)), Ok(())) => {
-                pool.stored(&[hash]);
-                Ok(statuses)
-            }
-            (Ok((_, displaced)), Err(err)) => {
-                // Not durable, so not accepted: to be sent again once the relay can store it (a full disk, say).
-                pool.withdraw(&hash, displaced);
-                Err(Rejection::Unavailable(format!("cannot store the transaction, send it again later: {err}")))
-            }
-            (Err(refusal), _) => Err(refusal),
-        };
-        self.metrics.held.set(pool.len() as u64);
-        result
+            metrics.held.set(pool.len() as u64);
+            result
+        });
+        follow_up.await.unwrap_or_else(|_| Err(Rejection::Unavailable("the relay is stopping".into())))
     }
 
     /// Puts `grant` in the pool (not ready until stored) with the relay's next nonce; returns its hash.
@@ -314,22 +340,54 @@ impl Mempool {
             return Err(Rejection::InsufficientFunds { needs: needed, has: 0 });
         }
         let admitted = pool.admit(tx, hash, &grant.relay, false, false)?;
-        self.granted.lock().expect("grants lock").insert(grant.to, Some(hash));
+        self.granted.lock().expect("grants lock").insert(grant.reservation.sender, Some(hash));
         Ok((hash, admitted))
     }
 
-    /// A bundle carrying `txs` is about to be published in L1 block `stage`: their stage is written before it
-    /// goes out (a crash never posts a bundle the relay does not know about). On an error the bundle must not
+    /// Bundle `bundle`, carrying `txs`, is about to be published in L1 block `l1_block` at L1 height
+    /// `posted_at`: their stage is written before it goes out (a crash never posts a bundle the relay does not
+    /// know about). Refused, changing nothing, when one of them changed since the bundle was built (replaced,
+    /// say: the bundle would land a transaction its sender was told is gone). On an error the bundle must not
     /// be published, and [`Mempool::unposted`] sends them back.
-    pub async fn bundled(&self, txs: &[Arc<Transaction>], stage: Stage) -> Result<(), StoreError> {
-        let rows = self.set_stage(txs.iter().map(|tx| tx.hash()), &stage);
-        self.store.write(rows).await
+    pub async fn bundled(
+        &self,
+        txs: &[Arc<Transaction>],
+        bundle: Hash,
+        l1_block: Hash,
+        posted_at: u64,
+    ) -> Result<(), NotBundled> {
+        let written = {
+            let mut pool = self.pool();
+            let hashes: Vec<Hash> = txs.iter().map(|tx| tx.hash()).collect();
+            // Pending, or already in this bundle (a block refused and posted again).
+            let unchanged = |hash: &Hash| match pool.get(hash).map(|held| &held.stage) {
+                Some(Stage::Pending) => true,
+                Some(Stage::Bundled { bundle: carried, .. }) => *carried == bundle,
+                _ => false,
+            };
+            if let Some(changed) = hashes.iter().find(|hash| !unchanged(hash)) {
+                return Err(NotBundled::Changed(*changed));
+            }
+            let rows = set_stage(&mut pool, hashes, &Stage::Bundled { bundle, l1_block, posted_at });
+            self.store.write(rows)
+        };
+        written.await.map_err(NotBundled::Store)
     }
 
-    /// The bundle carrying `txs` was not published: they wait for the next momentum's bundles.
-    pub async fn unposted(&self, txs: &[Arc<Transaction>]) {
-        let rows = self.set_stage(txs.iter().map(|tx| tx.hash()), &Stage::Pending);
-        if let Err(err) = self.store.record(rows).await {
+    /// Bundle `bundle`, carrying `txs`, was not published: those it holds wait for the next momentum's bundles.
+    pub async fn unposted(&self, txs: &[Arc<Transaction>], bundle: Hash) {
+        let recorded = {
+            let mut pool = self.pool();
+            let carried = txs
+                .iter()
+                .map(|tx| tx.hash())
+                .filter(|hash| {
+                    matches!(pool.get(hash).map(|h| &h.stage), Some(Stage::Bundled { bundle: b, .. }) if *b == bundle)
+                })
+                .collect::<Vec<_>>();
+            self.store.record(set_stage(&mut pool, carried, &Stage::Pending))
+        };
+        if let Err(err) = recorded.await {
             tracing::error!(target: "zr::relay", error = %err, "cannot record the unposted bundle");
         }
     }
@@ -340,7 +398,7 @@ impl Mempool {
     /// cursor, so a restart follows on from the next momentum.
     pub async fn sequenced(&self, height: u64, order: impl IntoIterator<Item = Hash>, lost_before: u64) {
         let mut rows = Vec::new();
-        {
+        let recorded = {
             let mut pool = self.pool();
             for (position, hash) in order.into_iter().enumerate() {
                 if pool.set_stage(&hash, Stage::Sequenced { height, index: position as u32 }) {
@@ -358,9 +416,10 @@ impl Mempool {
                 rows.push(Change::Finish(Box::new(view)));
             }
             self.census(&pool, now);
-        }
-        rows.push(Change::Cursor(height));
-        if let Err(err) = self.store.record(rows).await {
+            rows.push(Change::Cursor(height));
+            self.store.record(rows)
+        };
+        if let Err(err) = recorded.await {
             tracing::error!(target: "zr::relay", height, error = %err, "cannot record the momentum");
         }
     }
@@ -426,19 +485,20 @@ impl Mempool {
         failure: &str,
         apply: impl Fn(&mut Pool, Hash, Option<TransactionView>) -> Change,
     ) {
-        let rows: Vec<Change> = {
+        let recorded = {
             let mut pool = self.pool();
             let mut rows = Vec::new();
             // Checked one at a time: a hash given twice is applied once.
             for (hash, view) in outcomes {
-                if pool.get(&hash).is_some() {
+                // An answer about another transaction (a wrong or hostile executor) moves nothing.
+                if pool.get(&hash).is_some() && view.as_ref().is_none_or(|view| view.hash == hash) {
                     rows.push(apply(&mut pool, hash, view));
                 }
             }
             self.metrics.held.set(pool.len() as u64);
-            rows
+            self.store.record(rows)
         };
-        if let Err(err) = self.store.record(rows).await {
+        if let Err(err) = recorded.await {
             tracing::error!(target: "zr::relay", error = %err, "{failure}");
         }
     }
@@ -459,18 +519,6 @@ impl Mempool {
         Change::held(pool.get(&hash).expect("held"))
     }
 
-    /// Moves the held ones of `hashes` to `stage`; returns their rows.
-    fn set_stage(&self, hashes: impl IntoIterator<Item = Hash>, stage: &Stage) -> Vec<Change> {
-        let mut pool = self.pool();
-        let mut rows = Vec::new();
-        for hash in hashes {
-            if pool.set_stage(&hash, stage.clone()) {
-                rows.push(Change::held(pool.get(&hash).expect("held")));
-            }
-        }
-        rows
-    }
-
     /// Sets the gauges of what the mempool holds.
     fn census(&self, pool: &Pool, now: Instant) {
         self.metrics.held.set(pool.len() as u64);
@@ -481,6 +529,28 @@ impl Mempool {
         self.metrics.oldest.set(oldest.as_secs());
         self.metrics.watched.set(pool.watched() as u64);
     }
+}
+
+/// Moves the held ones of `hashes` to `stage`; returns their rows.
+fn set_stage(pool: &mut Pool, hashes: impl IntoIterator<Item = Hash>, stage: &Stage) -> Vec<Change> {
+    let mut rows = Vec::new();
+    for hash in hashes {
+        if pool.set_stage(&hash, stage.clone()) {
+            rows.push(Change::held(pool.get(&hash).expect("held")));
+        }
+    }
+    rows
+}
+
+/// Why a bundle's stage was not recorded (and the bundle must not be published).
+#[derive(Debug, thiserror::Error)]
+pub enum NotBundled {
+    /// One of its transactions changed since the bundle was built.
+    #[error("transaction {0} changed while its bundle was built")]
+    Changed(Hash),
+    /// The write failed.
+    #[error(transparent)]
+    Store(StoreError),
 }
 
 /// The rows of an admission: the transaction held, and what it displaced finished.
@@ -494,12 +564,21 @@ fn admission_rows(pool: &Pool, hash: Hash, admitted: &pool::Admitted) -> Vec<Cha
 
 /// A sponsor grant reserved for a sender (`None` in the granted map) and not made yet: taken back when dropped
 /// unless the grant was made meanwhile (its transaction's hash then stands in the map).
-pub struct GrantReservation<'a> {
-    granted: &'a Mutex<BTreeMap<Address, Option<Hash>>>,
+pub struct GrantReservation {
+    granted: Granted,
     sender: Address,
 }
 
-impl Drop for GrantReservation<'_> {
+/// A grant put in the pool with an admission, until its row is stored or it is taken back.
+struct MadeGrant {
+    hash: Hash,
+    amount: u128,
+    /// What its admission displaced (restored if it is taken back).
+    displaced: Option<pool::Held>,
+    reservation: GrantReservation,
+}
+
+impl Drop for GrantReservation {
     fn drop(&mut self) {
         let mut granted = self.granted.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if granted.get(&self.sender) == Some(&None) {
@@ -573,7 +652,8 @@ mod tests {
                 mempool.admit(admission(tx.clone(), account(1, 1_000), false), None).await.unwrap();
             }
             let sign = |nonce| transfer(9, nonce, 1);
-            let grant = Grant { to: account(2, 0).address, amount: 50, relay: account(9, 1_000_000), sign: &sign };
+            let reservation = mempool.reserve_grant(account(2, 0).address).unwrap();
+            let grant = Grant { reservation, amount: 50, relay: account(9, 1_000_000), sign: &sign };
             mempool.admit(admission(transfer(2, 0, 1), account(2, 0), true), Some(grant)).await.unwrap();
             assert!(stuck.iter().all(|tx| !mempool.holds(&tx.hash())), "both stuck transactions made room");
             assert!(mempool.holds_grant(&account(2, 0).address));
@@ -617,5 +697,70 @@ mod tests {
         assert!(mempool.accounts(&[AccountView { nonce: 1, ..account(1, 1_000) }]).is_empty());
         assert_eq!(mempool.view(&skipped.hash()).unwrap().status, TransactionStatus::Pending);
         assert_eq!(mempool.ready().len(), 1, "the skipped one is bundled again");
+    }
+
+    /// Attack (review of the mempool's owner): a client that disconnects while its admission is being written
+    /// dropped the admission's future after the write was queued, so the transaction stayed in memory, never
+    /// shown, never bundled, blocking its sender's later nonces (a sponsor grant left so blocked every later
+    /// grant). What follows the write now runs to its end whoever waits for it.
+    #[tokio::test]
+    async fn attack_an_admission_whose_caller_leaves_mid_write_is_still_completed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mempool, _) = Mempool::open(dir.path(), config(), &Registry::default()).unwrap();
+        let tx = transfer(1, 0, 1);
+        // Polled once (up to the write), then dropped: the client has gone.
+        let admit = mempool.admit(admission(tx.clone(), account(1, 1_000), false), None);
+        assert!(tokio::time::timeout(std::time::Duration::ZERO, admit).await.is_err());
+        for _ in 0..500 {
+            if mempool.view(&tx.hash()).is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(mempool.view(&tx.hash()).map(|v| v.status), Some(TransactionStatus::Pending));
+        assert_eq!(mempool.ready().len(), 1, "it is bundled like any other");
+    }
+
+    /// Attack (review): a bundle is built from a snapshot of what is ready, then waits for its L1 slot and its
+    /// PoW; a replacement admitted meanwhile removed a transaction the bundle still carried, which then landed
+    /// though its sender was told it was replaced. The bundle's stage is now refused when one of its transactions
+    /// changed, so it is not published.
+    #[tokio::test]
+    async fn attack_a_transaction_replaced_while_its_bundle_is_built_is_not_published() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mempool, _) = Mempool::open(dir.path(), config(), &Registry::default()).unwrap();
+        let (first, replacement) = (transfer(1, 0, 1), transfer(1, 0, 2));
+        mempool.admit(admission(first.clone(), account(1, 1_000), false), None).await.unwrap();
+        let bundle = mempool.ready();
+        mempool.admit(admission(replacement.clone(), account(1, 1_000), false), None).await.unwrap();
+        let refused = mempool.bundled(&bundle, Hash([1; 32]), Hash([2; 32]), 3).await;
+        assert!(matches!(refused, Err(NotBundled::Changed(hash)) if hash == first.hash()), "{refused:?}");
+        mempool.unposted(&bundle, Hash([1; 32])).await;
+        assert_eq!(mempool.view(&first.hash()).unwrap().status, TransactionStatus::Replaced);
+        assert_eq!(mempool.view(&replacement.hash()).unwrap().status, TransactionStatus::Pending);
+        // The same bundle posted again after a refused block is its own stage, not a change.
+        let bundle = mempool.ready();
+        mempool.bundled(&bundle, Hash([1; 32]), Hash([2; 32]), 3).await.unwrap();
+        mempool.bundled(&bundle, Hash([1; 32]), Hash([3; 32]), 4).await.unwrap();
+        assert_eq!(mempool.view(&replacement.hash()).unwrap().l1_block, Some(Hash([3; 32])));
+    }
+
+    /// Attack (review): in a full mempool a sponsored transaction paying more than the grant made for it could
+    /// evict that grant (the cheapest, newest), so the sender counted as granted and was never paid. Nothing
+    /// whose admission is still being written is evicted now.
+    #[tokio::test]
+    async fn attack_a_sponsored_transaction_cannot_evict_its_own_grant() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mempool, _) =
+            Mempool::open(dir.path(), PoolConfig { max_txs: 2, ..config() }, &Registry::default()).unwrap();
+        // One transaction stuck behind a gap (the grant evicts it) and one paying the least.
+        mempool.admit(admission(transfer(1, 5, 1), account(1, 1_000), false), None).await.unwrap();
+        mempool.admit(admission(transfer(3, 0, 1), account(3, 1_000), false), None).await.unwrap();
+        let sign = |nonce| transfer(9, nonce, 1);
+        let reservation = mempool.reserve_grant(account(2, 0).address).unwrap();
+        let grant = Grant { reservation, amount: 1_000, relay: account(9, 1_000_000), sign: &sign };
+        mempool.admit(admission(transfer(2, 0, 5), account(2, 0), true), Some(grant)).await.unwrap();
+        assert!(mempool.holds_grant(&account(2, 0).address), "the grant stays, with its sender's transaction");
+        assert!(!mempool.holds(&transfer(3, 0, 1).hash()), "the cheapest stored one made the room");
     }
 }

@@ -84,8 +84,18 @@ pub struct Held {
     /// Times an executor dropped it.
     pub drops: u32,
     /// Its admission is on disk: until then it is not bundled (a transaction whose write fails is taken back,
-    /// and one posted meanwhile would land though its sender was told to send it again).
+    /// and one posted meanwhile would land though its sender was told to send it again), shown, replaced or
+    /// evicted.
     pub stored: bool,
+    /// What its admission displaced (replaced or evicted), told to that one's followers once this is stored.
+    pub displaces: Option<TransactionView>,
+}
+
+impl Admitted {
+    /// The hash of the transaction it displaced, if any.
+    pub fn displaced_hash(&self) -> Option<Hash> {
+        self.displaced.as_ref().map(|view| view.hash)
+    }
 }
 
 impl Held {
@@ -136,6 +146,11 @@ impl Pool {
         }
     }
 
+    /// Most transactions held.
+    pub fn capacity(&self) -> usize {
+        self.config.max_txs
+    }
+
     /// Transactions held.
     pub fn len(&self) -> usize {
         self.held.len()
@@ -181,6 +196,7 @@ impl Pool {
             drops: 0,
             from_peer,
             stored: true,
+            displaces: None,
         };
         self.held.insert(hash, held);
     }
@@ -220,8 +236,12 @@ impl Pool {
         sponsored: bool,
         from_peer: bool,
     ) -> Result<Admitted, Rejection> {
-        if self.held.contains_key(&hash) {
-            return Err(Rejection::Known { hash });
+        match self.held.get(&hash) {
+            Some(held) if !held.stored => {
+                return Err(Rejection::Unavailable(format!("{hash} is being stored; ask again shortly")));
+            }
+            Some(_) => return Err(Rejection::Known { hash }),
+            None => {}
         }
         if let Some(done) = self.statuses.finished(&hash)
             && !matches!(done.status, TransactionStatus::Rejected | TransactionStatus::Dropped)
@@ -262,6 +282,12 @@ impl Pool {
         let same_nonce = self.senders.get(&sender).and_then(|s| s.txs.get(&nonce)).copied();
         if let Some(old_hash) = same_nonce {
             let old = &self.held[&old_hash];
+            // One still being stored may yet be taken back (and would then be restored over its replacement).
+            if !old.stored {
+                return Err(Rejection::Unavailable(format!(
+                    "transaction {old_hash} with nonce {nonce} is being stored; send the replacement again shortly"
+                )));
+            }
             if old.stage != Stage::Pending {
                 return Err(Rejection::Underpriced {
                     reason: format!("transaction {old_hash} with nonce {nonce} is already posted to L1"),
@@ -312,11 +338,21 @@ impl Pool {
         self.senders.entry(sender).or_default().txs.insert(nonce, hash);
         let now = Instant::now();
         let stage = Stage::Pending;
-        let held = Held { tx, hash, sender, seq, stage, since: now, arrived: now, drops: 0, from_peer, stored: false };
+        let displaces = displaced.clone();
+        let held = Held {
+            tx,
+            hash,
+            sender,
+            seq,
+            stage,
+            since: now,
+            arrived: now,
+            drops: 0,
+            from_peer,
+            stored: false,
+            displaces,
+        };
         self.held.insert(hash, held);
-        if let Some(view) = &displaced {
-            self.finish_view(view.clone());
-        }
         self.notify_sender(&sender);
         Ok(Admitted { view: self.held_view(&self.held[&hash]), displaced, displaced_held })
     }
@@ -327,7 +363,7 @@ impl Pool {
         self.senders
             .values()
             .filter_map(|s| s.txs.last_key_value().map(|(_, h)| &self.held[h]))
-            .filter(|h| h.stage == Stage::Pending)
+            .filter(|h| h.stage == Stage::Pending && h.stored)
             .min_by_key(|h| (h.tx.body.fee_per_gas, std::cmp::Reverse(h.seq)))
             .map(|h| h.hash)
     }
@@ -359,7 +395,7 @@ impl Pool {
             .iter()
             .filter(|(address, _)| *address != admitting)
             .filter_map(|(_, s)| s.txs.last_key_value().map(|(_, h)| &self.held[h]))
-            .filter(|h| self.is_stuck(h))
+            .filter(|h| h.stored && self.is_stuck(h))
             .min_by_key(|h| h.seq)
             .map(|h| h.hash)
     }
@@ -464,13 +500,15 @@ impl Pool {
     }
 
     /// The rows of `hashes`' admission are on disk: they may be bundled, and are shown (their followers
-    /// told).
+    /// told, and those of what they displaced).
     pub fn stored(&mut self, hashes: &[Hash]) {
         for hash in hashes {
-            if let Some(held) = self.held.get_mut(hash) {
-                held.stored = true;
-                self.notify(hash);
+            let Some(held) = self.held.get_mut(hash) else { continue };
+            held.stored = true;
+            if let Some(displaced) = held.displaces.take() {
+                self.finish_view(displaced);
             }
+            self.notify(hash);
         }
     }
 
@@ -523,7 +561,7 @@ impl Pool {
 
     /// Takes back a transaction admitted a moment ago whose row could not be stored: as if it had never come,
     /// so its sender can send it again; the transaction its admission displaced (`Admitted::displaced_held`)
-    /// is held again. (Watchers of that one were already told it was replaced or evicted.)
+    /// is held again (its followers were not told yet: that waits for [`Pool::stored`]).
     pub fn withdraw(&mut self, hash: &Hash, displaced: Option<Held>) {
         let sender = self.held.get(hash).map(|h| h.sender);
         // The displaced one first: a replacement's sender keeps its state (balance, next nonce) throughout.
@@ -535,7 +573,6 @@ impl Pool {
                 .is_none_or(|holder| holder == hash)
         };
         if let Some(old) = displaced.filter(|old| slot_free(self, old)) {
-            self.statuses.forget(&old.hash);
             self.senders.entry(old.sender).or_default().txs.insert(old.tx.body.nonce, old.hash);
             self.held.insert(old.hash, old);
         }
@@ -715,6 +752,7 @@ mod tests {
             pool.admit(t.clone(), h, &account(1, 0, 99), true, false).is_ok(),
             "a sponsored sender may wait for funds"
         );
+        pool.stored(&[h]);
         assert_eq!(pool.admit(t, h, &account(1, 0, 1_000), false, false).unwrap_err(), Rejection::Known { hash: h });
         assert!(matches!(admit(&mut pool, 2, 9, 1), Err(Rejection::NonceTooHigh { expected: 0, max: 8 })));
         let queued = admit(&mut pool, 2, 2, 1).unwrap().view;
@@ -800,6 +838,33 @@ mod tests {
         assert_eq!(senders(&pool), [(key(1).public(), 0), (key(1).public(), 1), (key(2).public(), 0)]);
         assert_eq!(pool.view(&first_hash).unwrap().status, TransactionStatus::Pending);
         assert_eq!(follower.try_recv().unwrap().status, TransactionStatus::Pending, "told once stored");
+    }
+
+    /// Attack (review): a transaction whose admission is still being written may be taken back (and would then
+    /// be restored over whatever displaced it): it is not replaced, evicted or reported known meanwhile, and
+    /// what a replacement displaces is told to its followers only once the replacement is stored.
+    #[test]
+    fn attack_nothing_still_being_stored_is_displaced_and_displacements_are_told_once_stored() {
+        let mut pool = Pool::new(PoolConfig { max_txs: 2, ..config() });
+        let (first, first_hash) = tx(1, 0, 5);
+        pool.admit(first.clone(), first_hash, &account(1, 0, 1_000_000), false, false).unwrap();
+        let refused = pool.admit(first, first_hash, &account(1, 0, 1_000_000), false, false).unwrap_err();
+        assert!(matches!(refused, Rejection::Unavailable(_)), "not known before it is stored: {refused:?}");
+        let (replacement, replacement_hash) = tx(1, 0, 50);
+        let refused = pool.admit(replacement.clone(), replacement_hash, &account(1, 0, 1_000_000), false, false);
+        assert!(matches!(refused, Err(Rejection::Unavailable(_))), "{refused:?}");
+        let (rich, rich_hash) = tx(2, 0, 99);
+        pool.admit(rich, rich_hash, &account(2, 0, 1_000_000), false, false).unwrap();
+        let (richer, richer_hash) = tx(3, 0, 999);
+        let refused = pool.admit(richer, richer_hash, &account(3, 0, 1_000_000), false, false).unwrap_err();
+        assert_eq!(refused, Rejection::PoolFull { cap: 2 }, "nothing unstored is evicted");
+        pool.stored(&[first_hash, rich_hash]);
+        let mut follower = pool.watch(first_hash).unwrap();
+        assert_eq!(follower.try_recv().unwrap().status, TransactionStatus::Pending);
+        pool.admit(replacement, replacement_hash, &account(1, 0, 1_000_000), false, false).unwrap();
+        assert!(follower.try_recv().is_err(), "not told while the replacement may be taken back");
+        pool.stored(&[replacement_hash]);
+        assert_eq!(follower.try_recv().unwrap().status, TransactionStatus::Replaced);
     }
 
     #[test]

@@ -53,13 +53,6 @@ impl Statuses {
         self.watchers.remove(&hash);
     }
 
-    /// Forgets a finished status (a displaced transaction held again).
-    pub fn forget(&mut self, hash: &Hash) {
-        if self.finished.remove(hash).is_some() {
-            self.order.retain(|h| h != hash);
-        }
-    }
-
     /// Lets go the followers of `hash` without telling them anything more (an admission taken back).
     pub fn drop_followers(&mut self, hash: &Hash) {
         self.watchers.remove(hash);

@@ -156,32 +156,38 @@ impl Store {
         Ok((Store { writes: Some(writes), writer: Some(writer) }, contents))
     }
 
-    /// Persists `changes` in one durable write transaction (batched with whatever else is waiting) and
-    /// returns once it is committed. Rows of a failed write are forgotten: for what memory takes only once
-    /// stored (an admission, which is taken back when this fails).
-    pub async fn write(&self, changes: Vec<Change>) -> Result<(), StoreError> {
-        self.send(changes, Keep::No).await
+    /// Persists `changes` in one durable write transaction (batched with whatever else is waiting); the returned
+    /// future ends once it is committed. The write is queued at the call, so writes reach the disk in the order
+    /// they were made (callers make them under the mempool's lock). Rows of a failed write are forgotten: for
+    /// what memory takes only once stored (an admission, which is taken back when this fails).
+    pub fn write(&self, changes: Vec<Change>) -> impl Future<Output = Result<(), StoreError>> + Send + 'static {
+        self.send(changes, Keep::No)
     }
 
     /// Persists `changes`, which memory already holds (a stage, a finished status, the cursor): when the write
     /// fails (a full disk, say) they are kept and go first into the store's next write, whoever makes it, until
     /// one commits, so the disk catches up with memory as soon as it can and a restart after that finds no
-    /// finished transaction held again.
-    pub async fn record(&self, changes: Vec<Change>) -> Result<(), StoreError> {
-        self.send(changes, Keep::UntilStored).await
+    /// finished transaction held again. Queued at the call, like [`Store::write`].
+    pub fn record(&self, changes: Vec<Change>) -> impl Future<Output = Result<(), StoreError>> + Send + 'static {
+        self.send(changes, Keep::UntilStored)
     }
 
-    async fn send(&self, changes: Vec<Change>, keep: Keep) -> Result<(), StoreError> {
-        if changes.is_empty() {
-            return Ok(());
-        }
-        let (done, wait) = oneshot::channel();
-        let writes = self.writes.as_ref().ok_or(StoreError::Stopped)?;
-        writes.send(Write { changes, keep, done }).map_err(|_| StoreError::Stopped)?;
-        match wait.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(message)) => Err(StoreError::Write(message)),
-            Err(_) => Err(StoreError::Stopped),
+    fn send(&self, changes: Vec<Change>, keep: Keep) -> impl Future<Output = Result<(), StoreError>> + Send + 'static {
+        let queued = match (&self.writes, changes.is_empty()) {
+            (_, true) => Ok(None),
+            (None, false) => Err(StoreError::Stopped),
+            (Some(writes), false) => {
+                let (done, wait) = oneshot::channel();
+                writes.send(Write { changes, keep, done }).map(|()| Some(wait)).map_err(|_| StoreError::Stopped)
+            }
+        };
+        async move {
+            let Some(wait) = queued? else { return Ok(()) };
+            match wait.await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(message)) => Err(StoreError::Write(message)),
+                Err(_) => Err(StoreError::Stopped),
+            }
         }
     }
 }
