@@ -8,8 +8,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use zr_common::nom::rpc::{DetailedMomentum, RpcAccountBlock, RpcMomentum};
-use zr_common::nom::{AccountBlock, BlockType, Momentum};
+use zr_common::nom::rpc::DetailedMomentum;
+use zr_common::nom::rpc::fixtures::momentum;
+use zr_common::nom::{AccountBlock, BlockType};
 use zr_common::rollup::{BundleBody, ReceiptStatus, Transaction, TxBody, TxKind};
 use zr_common::{Address, Hash, KeyPair, codec, sha3_256};
 use zr_executor::StateStore;
@@ -82,7 +83,6 @@ fn record(
     let mut nonces = vec![0u64; senders.len()];
     nonces[0] = owner_nonce;
     let mut momentums = Vec::with_capacity(count);
-    let mut previous = Hash([9; 32]);
     for m in 0..count {
         let height = first_height + m as u64;
         // Work out each transaction's sender and nonce first, then sign on both cores.
@@ -119,7 +119,7 @@ fn record(
                 .collect();
             halves.into_iter().flat_map(|h| h.join().unwrap()).collect()
         });
-        let blocks: Vec<RpcAccountBlock> = txs
+        let blocks: Vec<AccountBlock> = txs
             .chunks(PER_BUNDLE)
             .enumerate()
             .map(|(b, chunk)| {
@@ -128,7 +128,7 @@ fn record(
                 let bundle =
                     BundleBody { chain_id: CHAIN, poster: poster.public(), transactions: chunk.to_vec() }.sign(poster);
                 let data = encode_bundle(&bundle).expect("a bundle of 100 transfers fits an account block");
-                let block = AccountBlock {
+                AccountBlock {
                     block_type: BlockType::UserSend as u64,
                     address: poster.address(),
                     to_address: Address::INBOX,
@@ -136,25 +136,10 @@ fn record(
                     hash: sha3_256(&[height.to_le_bytes(), (b as u64).to_le_bytes()].concat()),
                     data,
                     ..AccountBlock::default()
-                };
-                RpcAccountBlock { block, token: None, confirmation_detail: None, paired_account_block: None }
+                }
             })
             .collect();
-        let momentum = Momentum {
-            version: 1,
-            chain_identifier: 321,
-            hash: sha3_256(&height.to_le_bytes()),
-            previous_hash: previous,
-            height,
-            timestamp: 1_700_000_000 + height,
-            data: vec![],
-            content: blocks.iter().map(|b| b.block.header()).collect(),
-            changes_hash: Hash::ZERO,
-            public_key: vec![],
-            signature: vec![],
-        };
-        previous = momentum.hash;
-        momentums.push(DetailedMomentum { blocks, momentum: RpcMomentum { momentum, producer: Address::ZERO } });
+        momentums.push(momentum(height, blocks));
     }
     momentums
 }

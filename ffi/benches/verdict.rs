@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use criterion::Criterion;
 use zr_common::nom::{AccountBlock, Momentum};
-use zr_common::rollup::settlement::{ClaimRecord, ClaimStatus, Parameters};
+use zr_common::rollup::settlement::{ClaimRecord, Parameters};
 use zr_common::{Address, Hash, codec};
 use zr_ffi::{ZR_OK, ZrBytes, zr_bytes_free, zr_judge};
 use zr_inbox::bundle::{Payload, decode_payload};
@@ -42,17 +42,7 @@ fn inputs() -> [Vec<u8>; 4] {
     let Ok(Payload::ChallengePart(part)) = decode_payload(&fixtures["part0"]) else { panic!("the part fixture") };
     assert_eq!(part.count, 1, "the challenge is one part");
     let body = &claim.body;
-    let record = ClaimRecord {
-        executor: body.executor,
-        height: body.height,
-        prev_state_root: body.prev_state_root,
-        new_state_root: body.new_state_root,
-        leaves_root: body.leaves_root,
-        vm_version: body.vm_version,
-        l1_block: Hash::ZERO,
-        included_at: body.height + 1,
-        status: ClaimStatus::Pending,
-    };
+    let record = ClaimRecord::pending(body, Hash::ZERO, body.height + 1);
     let momentum = Momentum {
         version: 1,
         chain_identifier: 100,

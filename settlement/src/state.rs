@@ -287,21 +287,7 @@ impl Settlement {
         if !self.live_bond(&block.address) {
             return Err(Refusal::ExecutorUnbonded);
         }
-        let status = ClaimStatus::Pending;
-        self.claims.insert(
-            key,
-            ClaimRecord {
-                executor: body.executor,
-                height: body.height,
-                prev_state_root: body.prev_state_root,
-                new_state_root: body.new_state_root,
-                leaves_root: body.leaves_root,
-                vm_version: body.vm_version,
-                l1_block: block.hash,
-                included_at: at,
-                status,
-            },
-        );
+        self.claims.insert(key, ClaimRecord::pending(body, block.hash, at));
         Ok(())
     }
 

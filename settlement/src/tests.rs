@@ -918,12 +918,16 @@ fn bad_claims_and_bonds_are_refused_with_their_reason() {
 
 // ----- Shape challenges, judged against L1's momentum -----
 
-/// A verifier that is never asked to run anything: shape disputes need no VM.
-struct NoVm;
+/// A verifier that runs no code. Shape disputes ask it for none (`NoCode(None)`: loading panics); `Some(why)`
+/// refuses to load whatever it is given, as the sender's fault or this node's.
+struct NoCode(Option<zr_protocol::UntrustedCode>);
 
-impl zr_protocol::ContractRuntime for NoVm {
+/// The verifier of shape disputes.
+const NO_VM: NoCode = NoCode(None);
+
+impl zr_protocol::ContractRuntime for NoCode {
     fn accept_code(&self, _: &[u8]) -> Result<u32, zr_protocol::CodeError> {
-        unreachable!("shape disputes run no code")
+        unreachable!("judging accepts no upload")
     }
 
     fn run(
@@ -934,17 +938,17 @@ impl zr_protocol::ContractRuntime for NoVm {
         _: zr_protocol::BlockInfo,
         _: u64,
     ) -> zr_protocol::CallOutcome {
-        unreachable!("shape disputes run no code")
+        unreachable!("no code is ever loaded")
     }
 }
 
-impl crate::Verifier for NoVm {
+impl crate::Verifier for NoCode {
     fn version(&self) -> Hash {
         VM
     }
 
     fn load_untrusted(&self, _: &Hash, _: &[u8]) -> Result<(), zr_protocol::UntrustedCode> {
-        unreachable!("shape disputes load no code")
+        Err(self.0.clone().expect("shape disputes load no code"))
     }
 }
 
@@ -1022,7 +1026,7 @@ fn shape(executor: &KeyPair, leaves: &[ClaimLeaf], index: u32) -> Dispute {
 
 fn judged(dispute: &Dispute, record: &ClaimRecord) -> Judgement {
     let (momentum, blocks, _) = momentum_with_one_deposit();
-    crate::judge_dispute(dispute, record, &params(), Ok(Some((momentum, blocks))), &NoVm)
+    crate::judge_dispute(dispute, record, &params(), Ok(Some((momentum, blocks))), &NO_VM)
 }
 
 /// Defect 1: a leaf whose step is not L1's, a wrong leaf count, or a claimed root that is not the last
@@ -1052,7 +1056,7 @@ fn attack_claims_wrong_in_shape_are_proven_wrong() {
     // A momentum the pillars cannot read: nobody pays.
     let record = record_of(&executor, &honest, root(5));
     assert!(matches!(
-        crate::judge_dispute(&shape(&executor, &honest, 0), &record, &params(), Err("disk".into()), &NoVm),
+        crate::judge_dispute(&shape(&executor, &honest, 0), &record, &params(), Err("disk".into()), &NO_VM),
         Judgement::CannotJudge(_)
     ));
 }
@@ -1200,36 +1204,6 @@ fn attack_copies_of_a_challenge_that_proves_nothing_cost_nothing() {
     assert_eq!(back, 2 * PART_DEPOSIT, "a copy of a right challenge gets its deposit back");
 }
 
-/// A verifier that loads no code: it rejects it as the sender's fault, or fails to compile it on this node.
-struct CannotLoad(zr_protocol::UntrustedCode);
-
-impl zr_protocol::ContractRuntime for CannotLoad {
-    fn accept_code(&self, _: &[u8]) -> Result<u32, zr_protocol::CodeError> {
-        unreachable!("judging accepts no upload")
-    }
-
-    fn run(
-        &self,
-        _: zr_protocol::World,
-        _: zr_protocol::Frame,
-        _: zr_protocol::Entry<'_>,
-        _: zr_protocol::BlockInfo,
-        _: u64,
-    ) -> zr_protocol::CallOutcome {
-        unreachable!("the code never loaded")
-    }
-}
-
-impl crate::Verifier for CannotLoad {
-    fn version(&self) -> Hash {
-        VM
-    }
-
-    fn load_untrusted(&self, _: &Hash, _: &[u8]) -> Result<(), zr_protocol::UntrustedCode> {
-        Err(self.0.clone())
-    }
-}
-
 /// Attack review: the pillars' own failure to compile a challenge's code (a node that cannot start the compiler's
 /// threads, a CPU it does not support) was judged "the challenge proves nothing", which cost a right
 /// challenger its bond and let the wrong claim go final. A node fault decides nothing; only code that does not
@@ -1268,13 +1242,13 @@ fn attack_a_pillars_compile_failure_does_not_cost_a_right_challenger() {
         },
         code: vec![code],
     }));
-    let judge = |verifier: CannotLoad| {
+    let judge = |verifier: NoCode| {
         crate::judge_dispute(&dispute, &record, &params(), Ok(Some((momentum.clone(), blocks.clone()))), &verifier)
     };
-    let fault = judge(CannotLoad(zr_protocol::UntrustedCode::Fault("no thread for the compiler".into())));
+    let fault = judge(NoCode(Some(zr_protocol::UntrustedCode::Fault("no thread for the compiler".into()))));
     assert!(matches!(&fault, Judgement::CannotJudge(r) if r.contains("no thread")), "{fault:?}");
     // Code that is not what it claims to be is still the challenger's fault.
-    let forged = judge(CannotLoad(zr_protocol::UntrustedCode::NotTheCode("does not hash".into())));
+    let forged = judge(NoCode(Some(zr_protocol::UntrustedCode::NotTheCode("does not hash".into()))));
     assert!(matches!(&forged, Judgement::ProvesNothing(r) if r.contains("does not hash")), "{forged:?}");
 }
 

@@ -254,3 +254,41 @@ pub fn known_token(token: &TokenStandard) -> Option<TokenInfo> {
         is_utility: true,
     })
 }
+
+/// Momentums for tests and benchmarks: the same momentum from the same height, everywhere.
+pub mod fixtures {
+    use super::{DetailedMomentum, RpcAccountBlock, RpcMomentum};
+    use crate::nom::{AccountBlock, Momentum};
+    use crate::{Address, Hash, sha3_256};
+
+    /// The L1 chain identifier of fixture momentums.
+    pub const CHAIN_IDENTIFIER: u64 = 321;
+
+    /// The hash of the fixture momentum at `height` (each builds on the one at `height - 1`).
+    pub fn momentum_hash(height: u64) -> Hash {
+        sha3_256(&height.to_le_bytes())
+    }
+
+    /// Momentum `height` carrying `blocks` (with their headers as its content), one second after the one before,
+    /// unsigned.
+    pub fn momentum(height: u64, blocks: Vec<AccountBlock>) -> DetailedMomentum {
+        let blocks: Vec<RpcAccountBlock> = blocks
+            .into_iter()
+            .map(|block| RpcAccountBlock { block, token: None, confirmation_detail: None, paired_account_block: None })
+            .collect();
+        let momentum = Momentum {
+            version: 1,
+            chain_identifier: CHAIN_IDENTIFIER,
+            hash: momentum_hash(height),
+            previous_hash: momentum_hash(height.saturating_sub(1)),
+            height,
+            timestamp: 1_700_000_000 + height,
+            data: vec![],
+            content: blocks.iter().map(|b| b.block.header()).collect(),
+            changes_hash: Hash::ZERO,
+            public_key: vec![],
+            signature: vec![],
+        };
+        DetailedMomentum { blocks, momentum: RpcMomentum { momentum, producer: Address::ZERO } }
+    }
+}

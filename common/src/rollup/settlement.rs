@@ -323,6 +323,21 @@ pub struct ClaimRecord {
 }
 
 impl ClaimRecord {
+    /// The record of a claim just carried by L1 block `l1_block`, confirmed at momentum `included_at`: pending.
+    pub fn pending(body: &super::claim::ClaimBody, l1_block: Hash, included_at: u64) -> ClaimRecord {
+        ClaimRecord {
+            executor: body.executor,
+            height: body.height,
+            prev_state_root: body.prev_state_root,
+            new_state_root: body.new_state_root,
+            leaves_root: body.leaves_root,
+            vm_version: body.vm_version,
+            l1_block,
+            included_at,
+            status: ClaimStatus::Pending,
+        }
+    }
+
     /// The last momentum in which the claim can still be challenged.
     pub fn window_ends(&self) -> u64 {
         self.included_at + FINALITY_WINDOW

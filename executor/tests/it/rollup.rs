@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use zr_common::nom::rpc::{DetailedMomentum, RpcAccountBlock, RpcMomentum};
-use zr_common::nom::{AccountBlock, BlockType, Momentum};
+use zr_common::nom::rpc::fixtures::momentum;
+use zr_common::nom::{AccountBlock, BlockType};
 use zr_common::rollup::{BundleBody, DropReason, ReceiptStatus, TxKind};
 use zr_common::{Address, Hash, KeyPair, TokenStandard, sha3_256};
 use zr_executor::rollup::Rollup;
@@ -20,27 +20,6 @@ use crate::harness::*;
 fn rollup_in(dir: &std::path::Path, prune_depth: u64) -> Rollup {
     Rollup::with_store(StateStore::open(dir).unwrap(), Vm::new(None, 4).unwrap(), CHAIN, key(8), 4, prune_depth)
         .unwrap()
-}
-
-fn momentum(height: u64, blocks: Vec<AccountBlock>) -> DetailedMomentum {
-    let blocks: Vec<RpcAccountBlock> = blocks
-        .into_iter()
-        .map(|block| RpcAccountBlock { block, token: None, confirmation_detail: None, paired_account_block: None })
-        .collect();
-    let momentum = Momentum {
-        version: 1,
-        chain_identifier: 321,
-        hash: sha3_256(&height.to_le_bytes()),
-        previous_hash: sha3_256(&(height - 1).to_le_bytes()),
-        height,
-        timestamp: 1_700_000_000 + height,
-        data: vec![],
-        content: blocks.iter().map(|b| b.block.header()).collect(),
-        changes_hash: Hash::ZERO,
-        public_key: vec![],
-        signature: vec![],
-    };
-    DetailedMomentum { blocks, momentum: RpcMomentum { momentum, producer: Address::ZERO } }
 }
 
 fn inbox(from: &KeyPair, salt: u64, amount: u128, data: Vec<u8>) -> AccountBlock {

@@ -710,7 +710,7 @@ mod tests {
         let tx = transfer(1, 0, 1);
         // Polled once (up to the write), then dropped: the client has gone.
         let admit = mempool.admit(admission(tx.clone(), account(1, 1_000), false), None);
-        assert!(tokio::time::timeout(std::time::Duration::ZERO, admit).await.is_err());
+        assert!(futures::FutureExt::now_or_never(admit).is_none(), "the write is not done at once");
         for _ in 0..500 {
             if mempool.view(&tx.hash()).is_some() {
                 break;
