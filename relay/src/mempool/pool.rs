@@ -99,6 +99,24 @@ impl Admitted {
 }
 
 impl Held {
+    /// `tx` (whose hash is `hash`) held from now, with its arrival sequence `seq`, at `stage`.
+    fn new(tx: Arc<Transaction>, hash: Hash, seq: u64, stage: Stage, from_peer: bool) -> Held {
+        let now = Instant::now();
+        Held {
+            hash,
+            sender: tx.body.sender_address(),
+            tx,
+            seq,
+            stage,
+            since: now,
+            arrived: now,
+            from_peer,
+            drops: 0,
+            stored: false,
+            displaces: None,
+        }
+    }
+
     fn max_fee(&self) -> u128 {
         u128::from(self.tx.body.gas_limit) * u128::from(self.tx.body.fee_per_gas)
     }
@@ -184,20 +202,7 @@ impl Pool {
         let sender = tx.body.sender_address();
         self.senders.entry(sender).or_default().txs.insert(tx.body.nonce, hash);
         self.next_seq = self.next_seq.max(seq + 1);
-        let now = Instant::now();
-        let held = Held {
-            tx: Arc::new(tx),
-            hash,
-            sender,
-            seq,
-            stage,
-            since: now,
-            arrived: now,
-            drops: 0,
-            from_peer,
-            stored: true,
-            displaces: None,
-        };
+        let held = Held { stored: true, ..Held::new(Arc::new(tx), hash, seq, stage, from_peer) };
         self.held.insert(hash, held);
     }
 
@@ -336,22 +341,7 @@ impl Pool {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.senders.entry(sender).or_default().txs.insert(nonce, hash);
-        let now = Instant::now();
-        let stage = Stage::Pending;
-        let displaces = displaced.clone();
-        let held = Held {
-            tx,
-            hash,
-            sender,
-            seq,
-            stage,
-            since: now,
-            arrived: now,
-            drops: 0,
-            from_peer,
-            stored: false,
-            displaces,
-        };
+        let held = Held { displaces: displaced.clone(), ..Held::new(tx, hash, seq, Stage::Pending, from_peer) };
         self.held.insert(hash, held);
         self.notify_sender(&sender);
         Ok(Admitted { view: self.held_view(&self.held[&hash]), displaced, displaced_held })
