@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::declare::daemon_config;
 use crate::defaults;
 use crate::error::{Validate, invalid, require_chain_id};
-use crate::sections::{L1Section, OpsSection, P2pSection, RpcSection};
+use crate::sections::{L1Section, Listen, OpsSection, P2pSection, RpcSection};
 use crate::{ConfigError, L1Args, OpsArgs, RpcArgs};
 
 daemon_config! {
@@ -83,6 +83,20 @@ daemon_config! {
 }
 
 impl ExecutorConfig {
+    /// An executor of `chain_id` with its state in `data_dir`, signing claims with `key_file`, following `l1`,
+    /// listening at `listen`; every other value its default.
+    pub fn node(data_dir: PathBuf, chain_id: u64, key_file: PathBuf, l1: L1Section, listen: Listen) -> Self {
+        ExecutorConfig {
+            data_dir,
+            chain_id,
+            key_file: Some(key_file),
+            l1,
+            rpc: RpcSection::on(listen.rpc),
+            ops: OpsSection::on(listen.ops),
+            ..ExecutorConfig::default()
+        }
+    }
+
     /// The default of `journal_fold_rows`.
     pub const DEFAULT_JOURNAL_FOLD_ROWS: usize = 250_000;
     /// The default of `bond`: the least a bond may be (`zr_common::rollup::settlement::MIN_BOND`).

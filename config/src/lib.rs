@@ -23,4 +23,4 @@ pub use error::{ConfigError, Validate};
 pub use executor::{ExecutorArgs, ExecutorConfig, InjectedFault, P2pArgs};
 pub use load::{Layered, load};
 pub use relay::{RelayArgs, RelayConfig, RelayP2pArgs};
-pub use sections::{L1Section, OpsSection, P2pSection, RelayP2pSection, RpcSection};
+pub use sections::{L1Section, Listen, OpsSection, P2pSection, RelayP2pSection, RpcSection};

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::declare::daemon_config;
 use crate::defaults;
 use crate::error::{Validate, invalid, require_chain_id};
-use crate::sections::{L1Section, OpsSection, RelayP2pSection, RpcSection};
+use crate::sections::{L1Section, Listen, OpsSection, RelayP2pSection, RpcSection};
 use crate::{ConfigError, L1Args, OpsArgs, RpcArgs};
 
 daemon_config! {
@@ -89,6 +89,30 @@ daemon_config! {
     ops: OpsSection = OpsSection::on(defaults::loopback(defaults::RELAY_OPS_PORT)) => flatten(OpsArgs);
     /// Gossip with other relays.
     p2p: RelayP2pSection = RelayP2pSection::default() => flatten(RelayP2pArgs);
+}
+
+impl RelayConfig {
+    /// A relay of `chain_id` with its mempool in `data_dir`, signing bundles with `key_file`, in front of the
+    /// executor at `executor`, posting to `l1`, listening at `listen`; every other value its default.
+    pub fn node(
+        data_dir: PathBuf,
+        chain_id: u64,
+        key_file: PathBuf,
+        executor: String,
+        l1: L1Section,
+        listen: Listen,
+    ) -> Self {
+        RelayConfig {
+            data_dir,
+            chain_id,
+            key_file: Some(key_file),
+            executor,
+            l1,
+            rpc: RpcSection::on(listen.rpc),
+            ops: OpsSection::on(listen.ops),
+            ..RelayConfig::default()
+        }
+    }
 }
 
 impl Validate for RelayConfig {

@@ -29,6 +29,11 @@ impl Default for L1Section {
 }
 
 impl L1Section {
+    /// The L1 reached at `http` and `ws`, trusting Mozilla's roots only.
+    pub fn at(http: impl Into<String>, ws: impl Into<String>) -> L1Section {
+        L1Section { http: http.into(), ws: ws.into(), ca_file: None }
+    }
+
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         if !(self.http.starts_with("http://") || self.http.starts_with("https://")) {
             return Err(invalid("l1.http", format!("{:?} must start with http:// or https://", self.http)));
@@ -66,6 +71,23 @@ impl RpcSection {
             return Err(invalid("rpc.max_connections", "must be at least 1"));
         }
         Ok(())
+    }
+}
+
+/// Where a daemon listens: its public JSON-RPC and its ops endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listen {
+    /// The public JSON-RPC.
+    pub rpc: SocketAddr,
+    /// The ops endpoint.
+    pub ops: SocketAddr,
+}
+
+impl Listen {
+    /// Both on loopback, on ports the system picks (tests and in-process networks; the daemon reports them).
+    pub fn loopback_any() -> Listen {
+        let any = SocketAddr::from(([127, 0, 0, 1], 0));
+        Listen { rpc: any, ops: any }
     }
 }
 

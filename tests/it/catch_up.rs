@@ -54,15 +54,13 @@ async fn an_executor_catches_up_across_100_full_momentums() {
 
     // A fresh executor (as after a restart behind the head) follows over znnd's JSON-RPC.
     let exec_dir = tempfile::tempdir().unwrap();
-    let mut exec_config = zr_config::ExecutorConfig {
-        data_dir: exec_dir.path().join("state"),
-        chain_id: ROLLUP,
-        key_file: Some(exec_dir.path().join("executor-key.json")),
-        l1: zr_config::L1Section { http: devnet.http_url(), ws: devnet.ws_url(), ca_file: None },
-        rpc: zr_config::RpcSection::on("127.0.0.1:0".parse().unwrap()),
-        ops: zr_config::OpsSection::on("127.0.0.1:0".parse().unwrap()),
-        ..zr_config::ExecutorConfig::default()
-    };
+    let mut exec_config = zr_config::ExecutorConfig::node(
+        exec_dir.path().join("state"),
+        ROLLUP,
+        exec_dir.path().join("executor-key.json"),
+        zr_config::L1Section::at(devnet.http_url(), devnet.ws_url()),
+        zr_config::Listen::loopback_any(),
+    );
     exec_config.claim_every = 0;
     executor.write_file(exec_config.key_file.as_ref().unwrap()).unwrap();
     let node = zr_executor::node::start(&exec_config, executor, Arc::new(client)).await.unwrap();

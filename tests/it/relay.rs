@@ -15,7 +15,7 @@ use jsonrpsee::core::client::Subscription;
 use jsonrpsee::ws_client::WsClientBuilder;
 use zr_common::rollup::{Transaction, TxBody, TxKind};
 use zr_common::{Canonical, Hash, KeyPair, TokenStandard};
-use zr_config::{L1Section, OpsSection, RelayConfig, RpcSection};
+use zr_config::{L1Section, Listen, RelayConfig};
 use zr_rpc_api::{RollupRelayApiClient, RollupStateApiClient, RollupTxApiClient, TransactionStatus, TransactionView};
 use zr_sequencing::{L1, canonical_order};
 
@@ -27,16 +27,8 @@ pub(crate) fn relay_config(net: &TestNet, key: &KeyPair, dir: &Path, executor: &
     if !key_file.exists() {
         key.write_file(&key_file).unwrap();
     }
-    RelayConfig {
-        data_dir: dir.join("mempool"),
-        chain_id: ROLLUP,
-        key_file: Some(key_file),
-        executor: executor.to_owned(),
-        l1: L1Section { http: net.handle().http_url(), ws: net.handle().ws_url(), ca_file: None },
-        rpc: RpcSection::on("127.0.0.1:0".parse().unwrap()),
-        ops: OpsSection::on("127.0.0.1:0".parse().unwrap()),
-        ..RelayConfig::default()
-    }
+    let l1 = L1Section::at(net.handle().http_url(), net.handle().ws_url());
+    RelayConfig::node(dir.join("mempool"), ROLLUP, key_file, executor.to_owned(), l1, Listen::loopback_any())
 }
 
 fn spawn_relay(config: &RelayConfig) -> (Killed, String) {

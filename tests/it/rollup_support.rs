@@ -7,7 +7,7 @@ use jsonrpsee_http_client::{HttpClient, HttpClientBuilder};
 use serde_json::{Value, json};
 use zr_common::rollup::{BundleBody, Transaction, TxBody, TxKind};
 use zr_common::{Address, KeyPair, TokenStandard};
-use zr_config::{ExecutorConfig, L1Section, OpsSection, RpcSection};
+use zr_config::{ExecutorConfig, L1Section, Listen};
 use zr_executor::node::ExecutorHandle;
 use zr_rpc_api::{RollupStateApiClient, RollupTxApiClient, TransactionView};
 use zr_sequencing::bundle::encode_bundle;
@@ -26,15 +26,10 @@ pub fn executor_config(net: &TestNet, key: &KeyPair, dir: &Path) -> ExecutorConf
     if !key_file.exists() {
         key.write_file(&key_file).unwrap();
     }
+    let l1 = L1Section::at(net.handle().http_url(), net.handle().ws_url());
     ExecutorConfig {
-        data_dir: dir.join("state"),
-        chain_id: ROLLUP,
-        key_file: Some(key_file),
-        l1: L1Section { http: net.handle().http_url(), ws: net.handle().ws_url(), ca_file: None },
-        rpc: RpcSection::on("127.0.0.1:0".parse().unwrap()),
-        ops: OpsSection::on("127.0.0.1:0".parse().unwrap()),
         history_depth: 8,
-        ..ExecutorConfig::default()
+        ..ExecutorConfig::node(dir.join("state"), ROLLUP, key_file, l1, Listen::loopback_any())
     }
 }
 

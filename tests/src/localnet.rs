@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use zr_common::{Address, KeyPair};
-use zr_config::{DevnetConfig, ExecutorConfig, L1Section, OpsSection, RelayConfig, RpcSection};
+use zr_config::{DevnetConfig, ExecutorConfig, L1Section, Listen, OpsSection, RelayConfig};
 use zr_devnet::{Devnet, DevnetHandle, Genesis, InProcessL1};
 use zr_executor::node::ExecutorHandle;
 use zr_relay::RelayHandle;
@@ -74,28 +74,24 @@ impl LocalNet {
         .await
         .unwrap();
         let l1 = Arc::new(InProcessL1::new(devnet.chain.clone()));
-        let l1_section = L1Section { http: devnet.http_url(), ws: devnet.ws_url(), ca_file: None };
-        let mut executor_config = ExecutorConfig {
-            data_dir: dir.join("executor"),
-            chain_id: config.chain_id,
-            key_file: Some(dir.join("executor.json")),
-            l1: l1_section.clone(),
-            rpc: RpcSection::on(loopback()),
-            ops: OpsSection::on(loopback()),
-            ..ExecutorConfig::default()
-        };
+        let l1_section = L1Section::at(devnet.http_url(), devnet.ws_url());
+        let mut executor_config = ExecutorConfig::node(
+            dir.join("executor"),
+            config.chain_id,
+            dir.join("executor.json"),
+            l1_section.clone(),
+            Listen::loopback_any(),
+        );
         tune_executor(&mut executor_config);
         let executor = zr_executor::node::start(&executor_config, config.executor_key, l1.clone()).await.unwrap();
-        let mut relay_config = RelayConfig {
-            data_dir: dir.join("relay"),
-            chain_id: config.chain_id,
-            key_file: Some(dir.join("relay.json")),
-            executor: executor.rpc_url(),
-            l1: l1_section,
-            rpc: RpcSection::on(loopback()),
-            ops: OpsSection::on(loopback()),
-            ..RelayConfig::default()
-        };
+        let mut relay_config = RelayConfig::node(
+            dir.join("relay"),
+            config.chain_id,
+            dir.join("relay.json"),
+            executor.rpc_url(),
+            l1_section,
+            Listen::loopback_any(),
+        );
         tune_relay(&mut relay_config);
         let relay = zr_relay::start(&relay_config, config.relay_key, l1.clone()).await.unwrap();
         LocalNet { devnet, l1, executor, relay }

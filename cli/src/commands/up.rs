@@ -12,7 +12,7 @@ use serde_json::json;
 use std::sync::Arc;
 use zr_common::KeyPair;
 
-use zr_config::{DevnetConfig, ExecutorConfig, L1Section, OpsSection, RelayConfig, RpcSection};
+use zr_config::{DevnetConfig, ExecutorConfig, L1Section, Listen, OpsSection, RelayConfig};
 use zr_devnet::{Devnet, Genesis};
 use zr_sequencing::ZnndClient;
 
@@ -302,16 +302,14 @@ async fn run_daemons<L: zr_sequencing::L1 + 'static>(
     l1: &L1Node,
     out: &Output,
 ) -> eyre::Result<()> {
-    let l1_section = L1Section { http: l1.http.clone(), ws: l1.ws.clone(), ca_file: None };
-    let executor_config = ExecutorConfig {
-        data_dir: dir.join("executor"),
-        chain_id: ROLLUP_CHAIN_ID,
-        key_file: Some(keys.executor_path.clone()),
-        l1: l1_section.clone(),
-        rpc: RpcSection::on(args.rpc_listen),
-        ops: OpsSection::on(args.executor_ops_listen),
-        ..ExecutorConfig::default()
-    };
+    let l1_section = L1Section::at(&l1.http, &l1.ws);
+    let executor_config = ExecutorConfig::node(
+        dir.join("executor"),
+        ROLLUP_CHAIN_ID,
+        keys.executor_path.clone(),
+        l1_section.clone(),
+        Listen { rpc: args.rpc_listen, ops: args.executor_ops_listen },
+    );
     zr_config::Validate::validate(&executor_config)?;
     let executor = zr_executor::node::start(&executor_config, keys.executor.clone(), client.clone())
         .await
@@ -321,15 +319,15 @@ async fn run_daemons<L: zr_sequencing::L1 + 'static>(
         return Err(err);
     }
     let relay_config = RelayConfig {
-        data_dir: dir.join("relay"),
-        chain_id: ROLLUP_CHAIN_ID,
-        key_file: Some(keys.relay_path.clone()),
-        executor: executor.rpc_url(),
         sponsor_grant,
-        l1: l1_section.clone(),
-        rpc: RpcSection::on(args.relay_listen),
-        ops: OpsSection::on(args.relay_ops_listen),
-        ..RelayConfig::default()
+        ..RelayConfig::node(
+            dir.join("relay"),
+            ROLLUP_CHAIN_ID,
+            keys.relay_path.clone(),
+            executor.rpc_url(),
+            l1_section.clone(),
+            Listen { rpc: args.relay_listen, ops: args.relay_ops_listen },
+        )
     };
     if let Err(err) = zr_config::Validate::validate(&relay_config) {
         executor.stop().await;

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use zr_common::nom::BlockType;
 use zr_common::nom::rpc::GetRequiredParam;
 use zr_common::{Address, KeyPair, TokenStandard};
-use zr_config::{ChallengerConfig, ExecutorConfig, L1Section, OpsSection, RpcSection};
+use zr_config::{ChallengerConfig, ExecutorConfig, L1Section, Listen};
 use zr_sequencing::{L1, L1Error, SendRequest, ZnndClient, receive_block, send_block, unreceived_from};
 
 use crate::rollup::Network;
@@ -147,11 +147,7 @@ async fn an_account_without_fused_qsr_pays_its_blocks_by_pow(net: &Network) {
 /// The dev key (funded, unused so far) runs an executor that falsifies leaf 0 of a momentum a few ahead; the
 /// user's key watches with `--challenge` against the network's honest executor.
 async fn a_faulty_claim_is_challenged_judged_and_slashed(net: &Network, phases: &mut Phases) {
-    let l1_section = L1Section {
-        http: net.info["l1Http"].as_str().unwrap().to_owned(),
-        ws: net.info["l1Ws"].as_str().unwrap().to_owned(),
-        ca_file: None,
-    };
+    let l1_section = L1Section::at(net.info["l1Http"].as_str().unwrap(), net.info["l1Ws"].as_str().unwrap());
     let l1 = Arc::new(ZnndClient::new(&l1_section.http, &l1_section.ws).unwrap());
     let honest_rpc = net.info["executorRpc"].as_str().unwrap().to_owned();
     let dev_key_file = std::path::PathBuf::from(net.info["devKey"].as_str().unwrap());
@@ -159,14 +155,14 @@ async fn a_faulty_claim_is_challenged_judged_and_slashed(net: &Network, phases: 
     let fault_at = l1.frontier_momentum().await.unwrap().height + 4;
     let dir = tempfile::tempdir().unwrap();
     let config = ExecutorConfig {
-        data_dir: dir.path().join("faulty"),
-        chain_id: zr_config::defaults::DEV_ROLLUP_CHAIN_ID,
-        key_file: Some(dev_key_file),
-        l1: l1_section.clone(),
-        rpc: RpcSection::on("127.0.0.1:0".parse().unwrap()),
-        ops: OpsSection::on("127.0.0.1:0".parse().unwrap()),
         dangerous_fault_injection: Some(format!("{fault_at}:0")),
-        ..ExecutorConfig::default()
+        ..ExecutorConfig::node(
+            dir.path().join("faulty"),
+            zr_config::defaults::DEV_ROLLUP_CHAIN_ID,
+            dev_key_file,
+            l1_section.clone(),
+            Listen::loopback_any(),
+        )
     };
     let faulty = zr_executor::node::start(&config, faulty_key.clone(), l1.clone()).await.unwrap();
     let challenger_config = ChallengerConfig {
