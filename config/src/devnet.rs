@@ -1,7 +1,7 @@
 //! `zr-devnet` configuration.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::declare::daemon_config;
 use crate::defaults;
@@ -52,6 +52,25 @@ daemon_config! {
     max_connections: u32 = 256;
     /// The ops endpoint. Default `127.0.0.1:9101`.
     ops: OpsSection = OpsSection::on(defaults::loopback(defaults::DEVNET_OPS_PORT)) => flatten(OpsArgs);
+}
+
+impl DevnetConfig {
+    /// A devnet laid out in `dir` as tests and in-process networks lay it out: its chain in `chain/`, with
+    /// `genesis.toml` and its one pillar's `pillar.json` beside it, a momentum every `momentum_interval_ms`, and
+    /// every endpoint on loopback on a port the system picks; every other value its default.
+    pub fn in_dir(dir: &Path, momentum_interval_ms: u64) -> DevnetConfig {
+        let any = SocketAddr::from(([127, 0, 0, 1], 0));
+        DevnetConfig {
+            data_dir: dir.join("chain"),
+            genesis: Some(dir.join("genesis.toml")),
+            pillar_keys: vec![dir.join("pillar.json")],
+            http_listen: any,
+            ws_listen: any,
+            momentum_interval_ms,
+            ops: OpsSection::on(any),
+            ..DevnetConfig::default()
+        }
+    }
 }
 
 impl Validate for DevnetConfig {

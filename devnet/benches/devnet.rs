@@ -99,16 +99,7 @@ fn publish_rpc_throughput() {
         let genesis = genesis(&pillar, &users);
         genesis.write(&dir.path().join("genesis.toml")).unwrap();
         pillar.write_file(&dir.path().join("pillar.json")).unwrap();
-        let config = DevnetConfig {
-            data_dir: dir.path().join("chain"),
-            genesis: Some(dir.path().join("genesis.toml")),
-            pillar_keys: vec![dir.path().join("pillar.json")],
-            http_listen: "127.0.0.1:0".parse().unwrap(),
-            ws_listen: "127.0.0.1:0".parse().unwrap(),
-            momentum_interval_ms: 100,
-            ops: zr_config::OpsSection::on("127.0.0.1:0".parse().unwrap()),
-            ..DevnetConfig::default()
-        };
+        let config = DevnetConfig::in_dir(dir.path(), 100);
         let devnet = Devnet::start(&config).await.unwrap();
         let ma = devnet.chain.frontier_momentum();
         // 40 blocks per account, built and signed before the clock starts.

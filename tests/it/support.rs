@@ -99,16 +99,7 @@ impl TestNet {
 }
 
 pub fn config_in(dir: &Path) -> DevnetConfig {
-    DevnetConfig {
-        data_dir: dir.join("chain"),
-        genesis: Some(dir.join("genesis.toml")),
-        pillar_keys: vec![dir.join("pillar.json")],
-        http_listen: "127.0.0.1:0".parse().unwrap(),
-        ws_listen: "127.0.0.1:0".parse().unwrap(),
-        momentum_interval_ms: 50,
-        ops: zr_config::OpsSection::on("127.0.0.1:0".parse().unwrap()),
-        ..DevnetConfig::default()
-    }
+    DevnetConfig::in_dir(dir, 50)
 }
 
 /// A free loopback port below Linux's ephemeral range (32768–60999), for a daemon that must come back on the

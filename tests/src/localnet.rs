@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use zr_common::{Address, KeyPair};
-use zr_config::{DevnetConfig, ExecutorConfig, L1Section, Listen, OpsSection, RelayConfig};
+use zr_config::{DevnetConfig, ExecutorConfig, L1Section, Listen, RelayConfig};
 use zr_devnet::{Devnet, DevnetHandle, Genesis, InProcessL1};
 use zr_executor::node::ExecutorHandle;
 use zr_relay::RelayHandle;
@@ -42,10 +42,6 @@ pub struct LocalNet {
     pub relay: RelayHandle,
 }
 
-fn loopback() -> std::net::SocketAddr {
-    "127.0.0.1:0".parse().expect("a socket address")
-}
-
 impl LocalNet {
     /// Starts the devnet, the executor and the relay of `config`, each config adjusted by its `tune_…` first.
     pub async fn start(
@@ -61,18 +57,7 @@ impl LocalNet {
         pillar.write_file(&dir.join("pillar.json")).unwrap();
         config.relay_key.write_file(&dir.join("relay.json")).unwrap();
         config.executor_key.write_file(&dir.join("executor.json")).unwrap();
-        let devnet = Devnet::start(&DevnetConfig {
-            data_dir: dir.join("chain"),
-            genesis: Some(dir.join("genesis.toml")),
-            pillar_keys: vec![dir.join("pillar.json")],
-            http_listen: loopback(),
-            ws_listen: loopback(),
-            momentum_interval_ms: config.momentum_interval_ms,
-            ops: OpsSection::on(loopback()),
-            ..DevnetConfig::default()
-        })
-        .await
-        .unwrap();
+        let devnet = Devnet::start(&DevnetConfig::in_dir(dir, config.momentum_interval_ms)).await.unwrap();
         let l1 = Arc::new(InProcessL1::new(devnet.chain.clone()));
         let l1_section = L1Section::at(devnet.http_url(), devnet.ws_url());
         let mut executor_config = ExecutorConfig::node(
