@@ -6,7 +6,9 @@
 use clap::Parser;
 use figment::providers::Serialized;
 use figment::{Figment, Jail};
-use zr_config::{ConfigError, DevnetArgs, DevnetConfig, ExecutorArgs, ExecutorConfig, RelayArgs, RelayConfig};
+use zr_config::{
+    ChallengerArgs, ConfigError, DevnetArgs, DevnetConfig, ExecutorArgs, ExecutorConfig, RelayArgs, RelayConfig,
+};
 
 #[derive(Parser)]
 struct DevnetCli {
@@ -18,6 +20,18 @@ struct DevnetCli {
 struct ExecutorCli {
     #[command(flatten)]
     args: ExecutorArgs,
+}
+
+#[derive(Parser)]
+struct RelayCli {
+    #[command(flatten)]
+    args: RelayArgs,
+}
+
+#[derive(Parser)]
+struct ChallengerCli {
+    #[command(flatten)]
+    args: ChallengerArgs,
 }
 
 fn devnet(argv: &[&str]) -> Result<DevnetConfig, ConfigError> {
@@ -143,11 +157,6 @@ fn nested_sections_from_file_and_env() {
 
 #[test]
 fn relay_defaults_validate_with_a_key() {
-    #[derive(Parser)]
-    struct RelayCli {
-        #[command(flatten)]
-        args: RelayArgs,
-    }
     Jail::expect_with(|_| {
         let cli = RelayCli::try_parse_from(["zr-relay", "--chain-id", "5", "--key-file", "k"]).unwrap();
         let config = RelayConfig::load(&cli.args).unwrap();
@@ -193,17 +202,7 @@ fn claim_every_is_every_momentum_or_none() {
 /// allowed). No daemon has a default chain id now, and the dev chain's is one no deployment gets by default.
 #[test]
 fn attack_a_default_configuration_has_no_chain_id_to_share_or_to_inject_faults_on() {
-    use zr_config::{ChallengerArgs, ChallengerConfig, Validate};
-    #[derive(Parser)]
-    struct RelayCli {
-        #[command(flatten)]
-        args: RelayArgs,
-    }
-    #[derive(Parser)]
-    struct ChallengerCli {
-        #[command(flatten)]
-        args: ChallengerArgs,
-    }
+    use zr_config::{ChallengerConfig, Validate};
     Jail::expect_with(|jail| {
         let required = |err: ConfigError| {
             let err = err.to_string();
@@ -240,17 +239,6 @@ fn attack_a_default_configuration_has_no_chain_id_to_share_or_to_inject_faults_o
 /// name, fails here.
 #[test]
 fn every_flag_sets_the_config_key_its_help_names() {
-    use zr_config::ChallengerArgs;
-    #[derive(Parser)]
-    struct RelayCli {
-        #[command(flatten)]
-        args: RelayArgs,
-    }
-    #[derive(Parser)]
-    struct ChallengerCli {
-        #[command(flatten)]
-        args: ChallengerArgs,
-    }
     fn sample(value_name: &str) -> String {
         match value_name {
             "DIR" | "FILE" => "some/path".into(),
