@@ -91,13 +91,6 @@ pub struct Held {
     pub displaces: Option<TransactionView>,
 }
 
-impl Admitted {
-    /// The hash of the transaction it displaced, if any.
-    pub fn displaced_hash(&self) -> Option<Hash> {
-        self.displaced.as_ref().map(|view| view.hash)
-    }
-}
-
 impl Held {
     /// `tx` (whose hash is `hash`) held from now, with its arrival sequence `seq`, at `stage`.
     fn new(tx: Arc<Transaction>, hash: Hash, seq: u64, stage: Stage, from_peer: bool) -> Held {
@@ -162,11 +155,6 @@ impl Pool {
             senders: BTreeMap::new(),
             next_seq: 0,
         }
-    }
-
-    /// Most transactions held.
-    pub fn capacity(&self) -> usize {
-        self.config.max_txs
     }
 
     /// Transactions held.
