@@ -172,13 +172,6 @@ impl Pool {
         self.held.get(hash)
     }
 
-    /// Every held transaction's hash, in arrival order.
-    pub fn held_hashes(&self) -> Vec<Hash> {
-        let mut held: Vec<&Held> = self.held.values().collect();
-        held.sort_by_key(|h| h.seq);
-        held.into_iter().map(|h| h.hash).collect()
-    }
-
     /// Senders with held transactions.
     pub fn senders(&self) -> Vec<Address> {
         self.senders.keys().copied().collect()
