@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 /// Where command results go.
+#[derive(Clone, Copy)]
 pub struct Output {
     json: bool,
 }

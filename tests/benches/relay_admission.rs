@@ -10,10 +10,11 @@ use std::time::{Duration, Instant};
 
 use zr_common::rollup::{BundleBody, Transaction, TxBody, TxKind};
 use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, codec};
+use zr_config::Listen;
 use zr_executor::StateStore;
 use zr_executor::store::{BlockCommit, Head};
+use zr_local_network::LocalNet;
 use zr_protocol::{Account, StateKey, Tree};
-use zr_tests::localnet::{LocalNet, LocalNetConfig};
 
 const CHAIN: u64 = 1;
 const SENDERS: usize = 20_000;
@@ -112,24 +113,19 @@ fn main() {
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let net = LocalNet::start(
-            LocalNetConfig {
-                dir: dir.path(),
-                momentum_interval_ms: 10_000,
-                chain_id: CHAIN,
-                funded: vec![],
-                executor_key,
-                relay_key: relay_key.clone(),
-            },
-            |executor| executor.claim_every = 0,
-            |relay| {
+        let devnet = zr_local_network::devnet::start(dir.path(), &[relay_key.address()], 10_000).await.unwrap();
+        let net = LocalNet::builder(dir.path(), CHAIN, devnet.l1_section(), executor_key)
+            .relay(relay_key.clone(), Listen::loopback_any())
+            .tune_executor(|executor| executor.claim_every = 0)
+            .tune_relay(|relay| {
                 relay.rpc.max_request_bytes = 16 * 1024 * 1024;
                 // The load generator is one client on loopback, far above a public per-IP rate.
                 relay.calls_per_ip_per_second = 0;
-            },
-        )
-        .await;
-        let relay = &net.relay;
+            })
+            .start(devnet.l1.clone())
+            .await
+            .unwrap();
+        let relay = net.relay();
         let url = relay.rpc_url();
         let client = reqwest::Client::new();
         let bodies = Arc::new(bodies);
@@ -171,5 +167,6 @@ fn main() {
             accepted as f64 / elapsed.as_secs_f64()
         );
         net.stop().await;
+        devnet.stop().await;
     });
 }

@@ -9,9 +9,11 @@ use jsonrpsee::ws_client::WsClientBuilder;
 use zr_common::keys::fixtures::numbered_key as key;
 use zr_common::rollup::{TxBody, TxKind};
 use zr_common::{Address, Canonical, TokenStandard};
+use zr_config::Listen;
+use zr_local_network::LocalNet;
+use zr_local_network::devnet::L1_CHAIN;
 use zr_rpc_api::{RollupRelayApiClient, RollupStateApiClient, TransactionStatus};
 use zr_sequencing::{SendRequest, send_block};
-use zr_tests::localnet::{L1_CHAIN, LocalNet, LocalNetConfig};
 
 const MOMENTUM_MS: u64 = 1_000;
 const SAMPLES: usize = 40;
@@ -20,20 +22,15 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let user = key(2);
     tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let net = LocalNet::start(
-            LocalNetConfig {
-                dir: dir.path(),
-                momentum_interval_ms: MOMENTUM_MS,
-                chain_id: 1,
-                funded: vec![user.address()],
-                executor_key: key(4),
-                relay_key: key(3),
-            },
-            |_| {},
-            |_| {},
-        )
-        .await;
-        let (l1, relay) = (&net.l1, &net.relay);
+        let relay_key = key(3);
+        let devnet =
+            zr_local_network::devnet::start(dir.path(), &[user.address(), relay_key.address()], MOMENTUM_MS).await.unwrap();
+        let net = LocalNet::builder(dir.path(), 1, devnet.l1_section(), key(4))
+            .relay(relay_key, Listen::loopback_any())
+            .start(devnet.l1.clone())
+            .await
+            .unwrap();
+        let (l1, relay) = (&devnet.l1, net.relay());
         // The user deposits on L1 first.
         let deposit = SendRequest { to: Address::INBOX, token: TokenStandard::ZNN, amount: 10_000_000_000, data: vec![] };
         send_block(l1.as_ref(), L1_CHAIN, &user, deposit).await.unwrap();
@@ -79,5 +76,6 @@ fn main() {
             in_momentums(worst)
         );
         net.stop().await;
+        devnet.stop().await;
     });
 }

@@ -54,16 +54,13 @@ async fn an_executor_catches_up_across_100_full_momentums() {
 
     // A fresh executor (as after a restart behind the head) follows over znnd's JSON-RPC.
     let exec_dir = tempfile::tempdir().unwrap();
-    let mut exec_config = zr_config::ExecutorConfig::node(
-        exec_dir.path().join("state"),
-        ROLLUP,
-        exec_dir.path().join("executor-key.json"),
-        zr_config::L1Section::at(devnet.http_url(), devnet.ws_url()),
-        zr_config::Listen::loopback_any(),
-    );
-    exec_config.claim_every = 0;
-    executor.write_file(exec_config.key_file.as_ref().unwrap()).unwrap();
-    let node = zr_executor::node::start(&exec_config, executor, Arc::new(client)).await.unwrap();
+    let l1_section = zr_config::L1Section::at(devnet.http_url(), devnet.ws_url());
+    let node = zr_local_network::LocalNet::builder(exec_dir.path(), ROLLUP, l1_section, executor)
+        .tune_executor(|config| config.claim_every = 0)
+        .start(Arc::new(client))
+        .await
+        .unwrap()
+        .executor;
     let api = api(&node.rpc_url());
     tokio::time::timeout(Duration::from_secs(240), async {
         while api.get_head().await.unwrap().height < FULL_MOMENTUMS {

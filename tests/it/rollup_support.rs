@@ -7,8 +7,9 @@ use jsonrpsee_http_client::{HttpClient, HttpClientBuilder};
 use serde_json::{Value, json};
 use zr_common::rollup::{BundleBody, Transaction, TxBody, TxKind};
 use zr_common::{Address, KeyPair, TokenStandard};
-use zr_config::{ExecutorConfig, L1Section, Listen};
+use zr_config::{ExecutorConfig, L1Section};
 use zr_executor::node::ExecutorHandle;
+use zr_local_network::{LocalNet, LocalNetBuilder};
 use zr_rpc_api::{RollupStateApiClient, RollupTxApiClient, TransactionView};
 use zr_sequencing::bundle::encode_bundle;
 use zr_sequencing::{SendRequest, send_block};
@@ -21,16 +22,18 @@ use crate::support::{CHAIN, TestNet, eventually};
 /// The rollup chain id in tests.
 pub const ROLLUP: u64 = zr_config::defaults::DEV_ROLLUP_CHAIN_ID;
 
-pub fn executor_config(net: &TestNet, key: &KeyPair, dir: &Path) -> ExecutorConfig {
-    let key_file = dir.join("executor-key.json");
-    if !key_file.exists() {
-        key.write_file(&key_file).unwrap();
-    }
+/// The executor of `key` in `dir` on the test devnet, as the local network builds it, keeping 8 momentums of
+/// state in memory.
+pub fn executor_builder(net: &TestNet, key: &KeyPair, dir: &Path) -> LocalNetBuilder {
     let l1 = L1Section::at(net.handle().http_url(), net.handle().ws_url());
-    ExecutorConfig {
-        history_depth: 8,
-        ..ExecutorConfig::node(dir.join("state"), ROLLUP, key_file, l1, Listen::loopback_any())
-    }
+    LocalNet::builder(dir, ROLLUP, l1, key.clone()).tune_executor(|config| config.history_depth = 8)
+}
+
+/// The config [`executor_builder`] starts the executor with, its key file written.
+pub fn executor_config(net: &TestNet, key: &KeyPair, dir: &Path) -> ExecutorConfig {
+    let builder = executor_builder(net, key, dir);
+    builder.write_key_files().unwrap();
+    builder.executor_config()
 }
 
 /// `zr-executor` (the test build) on `config`'s data directory, key and chain, following the L1 at `http` and
@@ -50,7 +53,7 @@ pub fn executor_command(config: &ExecutorConfig, http: &str, ws: &str) -> std::p
 }
 
 pub async fn start_executor(net: &TestNet, key: &KeyPair, dir: &Path) -> ExecutorHandle {
-    zr_executor::node::start(&executor_config(net, key, dir), key.clone(), net.client()).await.unwrap()
+    executor_builder(net, key, dir).start(net.client()).await.unwrap().executor
 }
 
 /// The typed `rollup` API client of the executor at `url`.
@@ -148,8 +151,8 @@ pub fn mint(who: &KeyPair, nonce: u64, token: Address, to: Address, amount: u128
 /// An executor that keeps `history_depth` momentums of state in memory (older witnesses are built from a
 /// state rebuilt from the store).
 pub async fn start_executor_keeping(net: &TestNet, key: &KeyPair, dir: &Path, history_depth: usize) -> ExecutorHandle {
-    let config = ExecutorConfig { history_depth, ..executor_config(net, key, dir) };
-    zr_executor::node::start(&config, key.clone(), net.client()).await.unwrap()
+    let builder = executor_builder(net, key, dir).tune_executor(move |config| config.history_depth = history_depth);
+    builder.start(net.client()).await.unwrap().executor
 }
 
 /// An honest executor and one that falsifies leaf 0's root at `fault_at`, far enough ahead that, catching up
@@ -169,9 +172,13 @@ pub async fn honest_and_faulty_at(
 ) -> (zr_executor::node::ExecutorHandle, zr_executor::node::ExecutorHandle, u64) {
     let honest = start_executor_keeping(net, &net.executors[0], dirs.0.path(), 256).await;
     let fault_at = head(&honest.rpc_url()).await + 60;
-    let mut config = executor_config(net, &net.executors[1], dirs.1.path());
-    config.dangerous_fault_injection = Some(format!("{fault_at}:0{kind}"));
-    let faulty = zr_executor::node::start(&config, net.executors[1].clone(), net.client()).await.unwrap();
+    let fault = format!("{fault_at}:0{kind}");
+    let faulty = executor_builder(net, &net.executors[1], dirs.1.path())
+        .tune_executor(move |config| config.dangerous_fault_injection = Some(fault.clone()))
+        .start(net.client())
+        .await
+        .unwrap()
+        .executor;
     (honest, faulty, fault_at)
 }
 

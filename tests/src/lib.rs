@@ -2,7 +2,6 @@
 //! the benchmarks.
 
 pub mod browser;
-pub mod localnet;
 
 /// The deterministic workload `store-under-test` commits, so a test can recompute the state at any height.
 pub mod store_workload {

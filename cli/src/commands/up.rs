@@ -12,8 +12,9 @@ use serde_json::json;
 use std::sync::Arc;
 use zr_common::KeyPair;
 
-use zr_config::{DevnetConfig, ExecutorConfig, L1Section, Listen, OpsSection, RelayConfig};
+use zr_config::{DevnetConfig, L1Section, Listen, OpsSection};
 use zr_devnet::{Devnet, Genesis};
+use zr_local_network::LocalNet;
 use zr_sequencing::ZnndClient;
 
 use super::local_znnd::{LocalZnnd, ZnndBinaries, ZnndPorts};
@@ -192,13 +193,12 @@ fn lock_network(dir: &Path) -> eyre::Result<std::fs::File> {
 }
 
 /// The keys of a local network, made on its first start: the dev key and the executor's and relay's, all funded
-/// on L1 (with the user's own key when it exists by then), and the devnet's pillar.
+/// on L1 (with the user's own key when it exists by then), and the devnet's pillar. The executor's and relay's
+/// are where [`LocalNet`] keeps its daemons' keys.
 struct NetworkKeys {
     dev_path: PathBuf,
     dev: KeyPair,
-    executor_path: PathBuf,
     executor: KeyPair,
-    relay_path: PathBuf,
     relay: KeyPair,
     /// The L1 accounts the genesis funds.
     funded: Vec<zr_common::Address>,
@@ -271,8 +271,6 @@ impl NetworkKeys {
             executor: KeyPair::read_file(&executor_path)?,
             relay: KeyPair::read_file(&relay_path)?,
             dev_path,
-            executor_path,
-            relay_path,
             funded,
         })
     }
@@ -291,8 +289,8 @@ struct L1Node {
     funded: Vec<zr_common::Address>,
 }
 
-/// Starts the executor, the relay and a watch-only challenger on `client`, prints the endpoints and waits for
-/// Ctrl-C.
+/// Starts the executor, the relay (funded to sponsor new keys) and a watch-only challenger on `client`, prints
+/// the endpoints and waits for Ctrl-C.
 async fn run_daemons<L: zr_sequencing::L1 + 'static>(
     args: &UpArgs,
     dir: &Path,
@@ -302,69 +300,18 @@ async fn run_daemons<L: zr_sequencing::L1 + 'static>(
     l1: &L1Node,
     out: &Output,
 ) -> eyre::Result<()> {
-    let l1_section = L1Section::at(&l1.http, &l1.ws);
-    let executor_config = ExecutorConfig::node(
-        dir.join("executor"),
-        ROLLUP_CHAIN_ID,
-        keys.executor_path.clone(),
-        l1_section.clone(),
-        Listen { rpc: args.rpc_listen, ops: args.executor_ops_listen },
-    );
-    zr_config::Validate::validate(&executor_config)?;
-    let executor = zr_executor::node::start(&executor_config, keys.executor.clone(), client.clone())
-        .await
-        .wrap_err("cannot start the executor")?;
-    if let Err(err) = fund_relay(dir, &keys.relay, client.as_ref(), &executor, out).await {
-        executor.stop().await;
-        return Err(err);
-    }
-    let relay_config = RelayConfig {
-        sponsor_grant,
-        ..RelayConfig::node(
-            dir.join("relay"),
-            ROLLUP_CHAIN_ID,
-            keys.relay_path.clone(),
-            executor.rpc_url(),
-            l1_section.clone(),
-            Listen { rpc: args.relay_listen, ops: args.relay_ops_listen },
-        )
-    };
-    if let Err(err) = zr_config::Validate::validate(&relay_config) {
-        executor.stop().await;
-        return Err(err.into());
-    }
-    let relay = match zr_relay::start(&relay_config, keys.relay.clone(), client).await {
-        Ok(relay) => relay,
-        Err(err) => {
-            executor.stop().await;
-            return Err(err).wrap_err("cannot start the relay");
-        }
-    };
-    // A watch-only challenger: it reports any other executor's claim that disagrees with this one's.
-    let challenger_config = zr_config::ChallengerConfig {
-        data_dir: dir.join("challenger"),
-        chain_id: ROLLUP_CHAIN_ID,
-        key_file: None,
-        executor_rpc: executor.rpc_url(),
-        l1: l1_section,
-    };
-    let watch = zr_challenger::watch::Watch {
-        peers: vec![],
-        challenge: false,
-        once: false,
-        json: out.is_json(),
-        announce: false,
-    };
-    let challenger = tokio::spawn(async move {
-        if let Err(err) = zr_challenger::watch::run(&challenger_config, watch).await {
-            tracing::warn!(target: "zr::up", error = %err, "the watching challenger stopped");
-        }
-    });
-    announce(l1, keys, dir, sponsor_grant, &executor, &relay, out);
+    let out = *out;
+    let net = LocalNet::builder(dir, ROLLUP_CHAIN_ID, L1Section::at(&l1.http, &l1.ws), keys.executor.clone())
+        .executor_listen(Listen { rpc: args.rpc_listen, ops: args.executor_ops_listen })
+        .relay(keys.relay.clone(), Listen { rpc: args.relay_listen, ops: args.relay_ops_listen })
+        .sponsor(sponsor_grant, RELAY_DEPOSIT)
+        .watching_challenger(out.is_json())
+        .progress(move |line| out.progress_line(line))
+        .start(client)
+        .await?;
+    announce(l1, keys, dir, sponsor_grant, &net.executor, net.relay(), &out);
     let stopped = stop_signal().await;
-    challenger.abort();
-    relay.stop().await;
-    executor.stop().await;
+    net.stop().await;
     stopped
 }
 
@@ -453,49 +400,8 @@ fn announce(
 }
 
 /// ZNN the relay deposits into its rollup account when the network is first started: what it pays sponsor
-/// grants from.
+/// grants from (in base units).
 const RELAY_DEPOSIT: u128 = 100_000 * 100_000_000;
-
-/// Deposits [`RELAY_DEPOSIT`] from the relay's L1 account into its rollup account, once per network (a
-/// marker file records that it was posted), and waits until the executor has credited it, so the relay can
-/// sponsor the first key that arrives.
-async fn fund_relay<L: zr_sequencing::L1>(
-    dir: &std::path::Path,
-    relay: &KeyPair,
-    l1: &L,
-    executor: &zr_executor::node::ExecutorHandle,
-    out: &Output,
-) -> eyre::Result<()> {
-    let marker = dir.join("relay-funded");
-    let funded = || -> eyre::Result<bool> {
-        let (_, tree) = executor.rollup.tree_at(None)?;
-        Ok(zr_protocol::World::new(tree).account(&relay.address())?.znn > 0)
-    };
-    if marker.exists() {
-        return Ok(());
-    }
-    let chain_identifier = l1.frontier_momentum().await?.chain_identifier;
-    let send = zr_sequencing::SendRequest {
-        to: zr_common::Address::INBOX,
-        token: zr_common::TokenStandard::ZNN,
-        amount: RELAY_DEPOSIT,
-        data: vec![],
-    };
-    zr_sequencing::send_block(l1, chain_identifier, relay, send)
-        .await
-        .wrap_err("cannot fund the relay's rollup account")?;
-    std::fs::write(&marker, b"deposited\n").wrap_err_with(|| format!("cannot write {}", marker.display()))?;
-    out.progress_line("funding the relay's rollup account (its deposit lands with the next momentum)…");
-    // A few of znnd's 10 s momentums: the deposit's and the inbox's receive of it.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while !funded()? {
-        if std::time::Instant::now() > deadline {
-            bail!("the relay's deposit was not credited on the rollup within 120 s");
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    Ok(())
-}
 
 /// Writes a generated key; a leftover file from an interrupted first start is replaced.
 fn overwrite_key(key: &KeyPair, path: &std::path::Path) -> eyre::Result<()> {

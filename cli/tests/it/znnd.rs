@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 use zr_common::nom::BlockType;
 use zr_common::nom::rpc::GetRequiredParam;
 use zr_common::{Address, KeyPair, TokenStandard};
-use zr_config::{ChallengerConfig, ExecutorConfig, L1Section, Listen};
+use zr_config::{ChallengerConfig, L1Section};
+use zr_local_network::LocalNet;
 use zr_sequencing::{L1, L1Error, SendRequest, ZnndClient, receive_block, send_block, unreceived_from};
 
 use crate::rollup::Network;
@@ -154,17 +155,13 @@ async fn a_faulty_claim_is_challenged_judged_and_slashed(net: &Network, phases: 
     let faulty_key = KeyPair::read_file(&dev_key_file).unwrap();
     let fault_at = l1.frontier_momentum().await.unwrap().height + 4;
     let dir = tempfile::tempdir().unwrap();
-    let config = ExecutorConfig {
-        dangerous_fault_injection: Some(format!("{fault_at}:0")),
-        ..ExecutorConfig::node(
-            dir.path().join("faulty"),
-            zr_config::defaults::DEV_ROLLUP_CHAIN_ID,
-            dev_key_file,
-            l1_section.clone(),
-            Listen::loopback_any(),
-        )
-    };
-    let faulty = zr_executor::node::start(&config, faulty_key.clone(), l1.clone()).await.unwrap();
+    let fault = format!("{fault_at}:0");
+    let faulty =
+        LocalNet::builder(dir.path(), zr_config::defaults::DEV_ROLLUP_CHAIN_ID, l1_section.clone(), faulty_key.clone())
+            .tune_executor(move |config| config.dangerous_fault_injection = Some(fault.clone()))
+            .start(l1.clone())
+            .await
+            .unwrap();
     let challenger_config = ChallengerConfig {
         data_dir: dir.path().join("challenger"),
         chain_id: zr_config::defaults::DEV_ROLLUP_CHAIN_ID,
@@ -173,7 +170,7 @@ async fn a_faulty_claim_is_challenged_judged_and_slashed(net: &Network, phases: 
         l1: l1_section,
     };
     let watch = zr_challenger::watch::Watch {
-        peers: vec![faulty.rpc_url()],
+        peers: vec![faulty.executor.rpc_url()],
         challenge: true,
         once: false,
         json: true,
