@@ -4,9 +4,6 @@
 //! sides judge the same bytes. The first call compiles the token's module (as the pillars' first verdict does);
 //! criterion then measures the call with the module cached.
 
-// Calling the C entry point is what this bench measures.
-#![allow(unsafe_code)]
-
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -14,7 +11,7 @@ use criterion::Criterion;
 use zr_common::nom::{AccountBlock, Momentum};
 use zr_common::rollup::settlement::{ClaimRecord, Parameters};
 use zr_common::{Address, Hash, codec};
-use zr_ffi::{ZR_OK, ZrBytes, zr_bytes_free, zr_judge};
+use zr_ffi::ZR_OK;
 use zr_inbox::bundle::{Payload, decode_payload};
 
 const FIXTURES: &str =
@@ -73,27 +70,9 @@ fn inputs() -> [Vec<u8>; 4] {
 
 /// One `zr_judge` call: the verdict's kind byte.
 fn judge([params, record, dispute, momentum]: &[Vec<u8>; 4]) -> u8 {
-    let mut out = ZrBytes { ptr: std::ptr::null_mut(), len: 0 };
-    // SAFETY: every pointer is a live buffer of its length; `out` is written by the call and given back.
-    let code = unsafe {
-        zr_judge(
-            params.as_ptr(),
-            params.len(),
-            record.as_ptr(),
-            record.len(),
-            dispute.as_ptr(),
-            dispute.len(),
-            momentum.as_ptr(),
-            momentum.len(),
-            &mut out,
-        )
-    };
+    let (code, verdict) = zr_ffi::from_rust::judge(params, record, dispute, momentum);
     assert_eq!(code, ZR_OK);
-    // SAFETY: a verdict is at least 34 bytes the library allocated.
-    let kind = unsafe { *out.ptr };
-    // SAFETY: the library's output, given back once.
-    unsafe { zr_bytes_free(out) };
-    kind
+    verdict[0]
 }
 
 fn main() {

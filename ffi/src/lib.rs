@@ -30,6 +30,7 @@ use zr_inbox::bundle::{Payload, WithdrawalProof, decode_payload};
 use zr_settlement::Judgement;
 use zr_vm::Vm;
 
+pub mod from_rust;
 mod inbox;
 
 /// The ABI's version: it changes with any change to a function's signature or to an output's layout.

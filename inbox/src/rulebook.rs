@@ -5,9 +5,7 @@
 use std::collections::BTreeMap;
 
 use zr_common::codec::encode;
-use zr_common::rollup::{
-    BundleBody, ClaimBody, DropReason, Event, Receipt, ReceiptStatus, Transaction, TxBody, TxKind,
-};
+use zr_common::rollup::{BundleBody, DropReason, Receipt, ReceiptStatus, Transaction, TxKind};
 use zr_common::{Address, Canonical, Hash, TokenStandard, sha3_256};
 
 use zr_protocol::transition::prelude_hash;
@@ -15,16 +13,12 @@ use zr_protocol::{ClaimLeaf, Deposit, leaves_root};
 
 use crate::sender_rank;
 use zr_common::keys::fixtures::key;
+use zr_common::rollup::samples::{self, transaction as tx};
 
 const RULEBOOK: &str = include_str!("../../docs/protocol.md");
 
-/// The rulebook's "key n": the ed25519 key pair whose 32-byte secret seed is the byte n, 32 times.
-fn tx(kind: TxKind) -> Transaction {
-    TxBody { chain_id: 7, sender: key(1).public(), nonce: 3, gas_limit: 100_000, fee_per_gas: 2, kind }.sign(&key(1))
-}
-
 fn transfer() -> Transaction {
-    tx(TxKind::Transfer { to: key(2).address(), token: TokenStandard::ZNN, amount: 150_000_000 })
+    tx(samples::transfer())
 }
 
 fn leaf() -> ClaimLeaf {
@@ -67,32 +61,11 @@ fn computed() -> BTreeMap<&'static str, String> {
     out.insert("bundle", hex(&bundle.to_bytes()));
     out.insert("bundle-hash", bundle.body.hash().to_hex());
 
-    let claim = ClaimBody {
-        chain_id: 7,
-        executor: key(5).public(),
-        height: 1234,
-        timestamp: 1_700_000_000,
-        prev_state_root: sha3_256(b"a"),
-        new_state_root: sha3_256(b"b"),
-        leaves_root: sha3_256(b"c"),
-        vm_version: sha3_256(b"vm"),
-    }
-    .sign(&key(5));
+    let claim = samples::claim();
     out.insert("claim", hex(&claim.to_bytes()));
     out.insert("claim-hash", claim.body.hash().to_hex());
 
-    let failed = Receipt {
-        tx_hash: sha3_256(b"tx"),
-        status: ReceiptStatus::Failed { reason: "out of gas".into() },
-        gas_used: 21_000,
-        events: vec![Event {
-            contract: Address::contract(&key(1).address(), 0),
-            topic: b"t".to_vec(),
-            data: b"d".to_vec(),
-        }],
-        return_data: vec![7],
-        post_state_root: sha3_256(b"root"),
-    };
+    let failed = samples::failed_receipt();
     out.insert("failed-receipt", hex(&failed.to_bytes()));
     out.insert("failed-receipt-hash", failed.hash().to_hex());
     let dropped = Receipt {

@@ -10,10 +10,13 @@ use zr_common::{Address, Canonical, Hash, KeyPair, TokenStandard, sha3_256};
 use zr_fraud::{DISPUTE_HEAD_LEN, Dispute, ShapeChallenge};
 use zr_inbox::bundle::{ChallengePart, MAX_CHALLENGE_PART_LEN, MAX_CHALLENGE_PARTS, encode_bundle};
 use zr_protocol::{ClaimLeaf, LeafProof};
-use zr_settlement::{Judgement, L1View, Settlement, Verifier, judge_dispute, steps_of};
+use zr_settlement::fixtures::NoCode;
+use zr_settlement::{Judgement, L1View, Settlement, judge_dispute, steps_of};
 
 const CHAIN: u64 = 1;
 const VM: Hash = Hash([7; 32]);
+/// The pillars never run code for a shape dispute.
+const NO_VM: NoCode = NoCode { version: VM, refuse: None };
 
 use zr_common::keys::fixtures::numbered_key as key;
 
@@ -22,36 +25,6 @@ struct Momentums;
 impl L1View for Momentums {
     fn momentum_timestamp(&self, height: u64) -> Result<Option<u64>, String> {
         Ok(Some(1_000 + height))
-    }
-}
-
-/// The pillars never run code for a shape dispute.
-struct NoVm;
-
-impl zr_protocol::ContractRuntime for NoVm {
-    fn accept_code(&self, _: &[u8]) -> Result<u32, zr_protocol::CodeError> {
-        unreachable!("shape disputes run no code")
-    }
-
-    fn run(
-        &self,
-        _: zr_protocol::World,
-        _: zr_protocol::Frame,
-        _: zr_protocol::Entry<'_>,
-        _: zr_protocol::BlockInfo,
-        _: u64,
-    ) -> zr_protocol::CallOutcome {
-        unreachable!("shape disputes run no code")
-    }
-}
-
-impl Verifier for NoVm {
-    fn version(&self) -> Hash {
-        VM
-    }
-
-    fn load_untrusted(&self, _: &Hash, _: &[u8]) -> Result<(), zr_protocol::UntrustedCode> {
-        unreachable!("shape disputes load no code")
     }
 }
 
@@ -228,7 +201,7 @@ fn main() {
                 s.judge(13, &mut work, &mut |dispute, claim, params| {
                     let found = full.iter().find(|(m, _, _)| m.height == claim.height);
                     let momentum = found.map(|(m, blocks, _)| (m.clone(), blocks.clone()));
-                    judge_dispute(dispute, claim, params, Ok(momentum), &NoVm)
+                    judge_dispute(dispute, claim, params, Ok(momentum), &NO_VM)
                 });
                 s.settle(13);
                 zr_common::codec::encode(&s).len()

@@ -9,6 +9,7 @@ use zr_fraud::{Challenge, ShapeChallenge};
 use zr_protocol::{ClaimLeaf, LeafProof};
 
 use super::*;
+use crate::fixtures::NoCode;
 use zr_common::keys::fixtures::key;
 use zr_inbox::bundle::MAX_CHALLENGE_PART_LEN;
 
@@ -918,39 +919,8 @@ fn bad_claims_and_bonds_are_refused_with_their_reason() {
 
 // ----- Shape challenges, judged against L1's momentum -----
 
-/// A verifier that runs no code. Shape disputes ask it for none (`NoCode(None)`: loading panics); `Some(why)`
-/// refuses to load whatever it is given, as the sender's fault or this node's.
-struct NoCode(Option<zr_protocol::UntrustedCode>);
-
 /// The verifier of shape disputes.
-const NO_VM: NoCode = NoCode(None);
-
-impl zr_protocol::ContractRuntime for NoCode {
-    fn accept_code(&self, _: &[u8]) -> Result<u32, zr_protocol::CodeError> {
-        unreachable!("judging accepts no upload")
-    }
-
-    fn run(
-        &self,
-        _: zr_protocol::World,
-        _: zr_protocol::Frame,
-        _: zr_protocol::Entry<'_>,
-        _: zr_protocol::BlockInfo,
-        _: u64,
-    ) -> zr_protocol::CallOutcome {
-        unreachable!("no code is ever loaded")
-    }
-}
-
-impl crate::Verifier for NoCode {
-    fn version(&self) -> Hash {
-        VM
-    }
-
-    fn load_untrusted(&self, _: &Hash, _: &[u8]) -> Result<(), zr_protocol::UntrustedCode> {
-        Err(self.0.clone().expect("shape disputes load no code"))
-    }
-}
+const NO_VM: NoCode = NoCode { version: VM, refuse: None };
 
 /// Momentum 5 with one deposit to the inbox and no bundles: its only step is the prelude.
 fn momentum_with_one_deposit() -> (zr_common::nom::Momentum, Vec<AccountBlock>, Hash) {
@@ -1245,10 +1215,14 @@ fn attack_a_pillars_compile_failure_does_not_cost_a_right_challenger() {
     let judge = |verifier: NoCode| {
         crate::judge_dispute(&dispute, &record, &params(), Ok(Some((momentum.clone(), blocks.clone()))), &verifier)
     };
-    let fault = judge(NoCode(Some(zr_protocol::UntrustedCode::Fault("no thread for the compiler".into()))));
+    let fault = judge(NoCode {
+        version: VM,
+        refuse: Some(zr_protocol::UntrustedCode::Fault("no thread for the compiler".into())),
+    });
     assert!(matches!(&fault, Judgement::CannotJudge(r) if r.contains("no thread")), "{fault:?}");
     // Code that is not what it claims to be is still the challenger's fault.
-    let forged = judge(NoCode(Some(zr_protocol::UntrustedCode::NotTheCode("does not hash".into()))));
+    let forged =
+        judge(NoCode { version: VM, refuse: Some(zr_protocol::UntrustedCode::NotTheCode("does not hash".into())) });
     assert!(matches!(&forged, Judgement::ProvesNothing(r) if r.contains("does not hash")), "{forged:?}");
 }
 

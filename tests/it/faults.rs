@@ -27,8 +27,7 @@ async fn metric(ops: &str, name: &str) -> f64 {
 /// `count` users, each given 100 ZNN on the rollup by Alice (her deposit, then one bundle of transfers).
 async fn fund_users(net: &TestNet, executor: &str, count: u8) -> Vec<KeyPair> {
     let alice = net.alice.clone();
-    post_data(net, &alice, vec![], 1_000 * 100_000_000).await;
-    eventually(async || api(executor).get_balance(alice.address(), None).await.unwrap().znn > 0).await;
+    deposit(net, &alice, 1_000 * 100_000_000, executor).await;
     let users: Vec<KeyPair> = (0..count).map(|i| KeyPair::from_seed(&[120 + i; 32])).collect();
     let funding: Vec<Transaction> = users
         .iter()
@@ -173,8 +172,7 @@ async fn a_transaction_sequenced_while_the_executor_was_away_settles_after_a_rel
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_relay_frozen_by_sigstop_rejoins_and_its_mempool_drains() {
     let net = TestNet::start().await;
-    let executor_dir = tempfile::tempdir().unwrap();
-    let executor = start_executor(&net, &net.executors[0], executor_dir.path()).await;
+    let (_executor_dir, executor) = first_executor(&net).await;
     let executor_url = executor.rpc_url();
     let users = fund_users(&net, &executor_url, 2).await;
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
@@ -229,8 +227,7 @@ async fn a_relay_frozen_by_sigstop_rejoins_and_its_mempool_drains() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_l1_makes_relays_queue_and_report_then_post() {
     let mut net = TestNet::start().await;
-    let executor_dir = tempfile::tempdir().unwrap();
-    let executor = start_executor(&net, &net.executors[0], executor_dir.path()).await;
+    let (_executor_dir, executor) = first_executor(&net).await;
     let executor_url = executor.rpc_url();
     let users = fund_users(&net, &executor_url, 1).await;
     let relay_dir = tempfile::tempdir().unwrap();
@@ -430,8 +427,7 @@ async fn attack_a_sponsor_grant_refused_for_a_full_disk_is_never_paid_and_made_o
     let Some((root, disk, net, executor)) = with_a_small_disk(16).await else { return };
     let executor_url = executor.rpc_url();
     let funder = net.relays[0].clone();
-    post_data(&net, &funder, vec![], 100_000_000_000).await;
-    eventually(async || api(&executor_url).get_balance(funder.address(), None).await.unwrap().znn > 0).await;
+    deposit(&net, &funder, 100_000_000_000, &executor_url).await;
     let config = RelayConfig {
         sponsor_grant: GRANT as u64,
         data_dir: disk.0.join("mempool"),

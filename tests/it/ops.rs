@@ -100,8 +100,7 @@ fn shipped_prometheus_configs_and_alert_rules_pass_promtool() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_dashboard_query_returns_series_from_a_live_prometheus() {
     let net = TestNet::start().await;
-    let executor_dir = tempfile::tempdir().unwrap();
-    let executor = start_executor(&net, &net.executors[0], executor_dir.path()).await;
+    let (_executor_dir, executor) = first_executor(&net).await;
     let relay_dir = tempfile::tempdir().unwrap();
     let config = relay_config(&net, &net.relays[0], relay_dir.path(), &executor.rpc_url());
     let relay = zr_relay::start(&config, net.relays[0].clone(), net.client()).await.unwrap();
@@ -109,8 +108,7 @@ async fn every_dashboard_query_returns_series_from_a_live_prometheus() {
 
     // Load: a funded sender's transfers through the relay, with a replay refused now and then.
     let alice = net.alice.clone();
-    post_data(&net, &alice, vec![], 1_000_000 * 100_000_000).await;
-    eventually(async || api(&executor.rpc_url()).get_balance(alice.address(), None).await.unwrap().znn > 0).await;
+    deposit(&net, &alice, 1_000_000 * 100_000_000, &executor.rpc_url()).await;
     let load = {
         let url = url.clone();
         tokio::spawn(async move {

@@ -100,8 +100,7 @@ async fn statuses(mut sub: Subscription<TransactionView>) -> Vec<TransactionView
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_relays_a_sigkill_and_every_transaction_lands_once() {
     let net = TestNet::start().await;
-    let executor_dir = tempfile::tempdir().unwrap();
-    let executor = start_executor(&net, &net.executors[0], executor_dir.path()).await;
+    let (_executor_dir, executor) = first_executor(&net).await;
     let executor_url = executor.rpc_url();
     let dir_a = tempfile::tempdir().unwrap();
     let dir_b = tempfile::tempdir().unwrap();
@@ -118,8 +117,7 @@ async fn two_relays_a_sigkill_and_every_transaction_lands_once() {
 
     // Alice deposits on L1, then funds the users through relay B.
     let alice = net.alice.clone();
-    post_data(&net, &alice, vec![], 1_000_000 * 100_000_000).await;
-    eventually(async || api(&executor_url).get_balance(alice.address(), None).await.unwrap().znn > 0).await;
+    deposit(&net, &alice, 1_000_000 * 100_000_000, &executor_url).await;
     let users: Vec<KeyPair> = (0..6).map(|i| KeyPair::from_seed(&[60 + i; 32])).collect();
     let mut funding = Vec::new();
     for (nonce, user) in users.iter().enumerate() {
@@ -294,8 +292,7 @@ async fn refusal(url: &str, tx_hex: String) -> (i32, String, Option<serde_json::
 async fn bad_input_is_refused_with_its_reason_and_the_relay_keeps_serving() {
     use zr_rpc_api::codes::rejected;
     let net = TestNet::start().await;
-    let executor_dir = tempfile::tempdir().unwrap();
-    let executor = start_executor(&net, &net.executors[0], executor_dir.path()).await;
+    let (_executor_dir, executor) = first_executor(&net).await;
     let relay_dir = tempfile::tempdir().unwrap();
     let config = RelayConfig {
         min_fee_per_gas: 2,
@@ -305,8 +302,7 @@ async fn bad_input_is_refused_with_its_reason_and_the_relay_keeps_serving() {
     let relay = zr_relay::start(&config, net.relays[0].clone(), net.client()).await.unwrap();
     let url = relay.rpc_url();
     let alice = net.alice.clone();
-    post_data(&net, &alice, vec![], 1_000 * 100_000_000).await;
-    eventually(async || api(&executor.rpc_url()).get_balance(alice.address(), None).await.unwrap().znn > 0).await;
+    deposit(&net, &alice, 1_000 * 100_000_000, &executor.rpc_url()).await;
     let signed = |nonce: u64, fee_per_gas: u64, chain_id: u64| {
         let to = KeyPair::from_seed(&[98; 32]).address();
         let kind = TxKind::Transfer { to, token: TokenStandard::ZNN, amount: 1 };
@@ -406,8 +402,7 @@ async fn bad_input_is_refused_with_its_reason_and_the_relay_keeps_serving() {
 async fn a_flood_from_one_ip_address_is_refused_beyond_its_limits_and_others_are_served() {
     use zr_rpc_api::codes::rejected;
     let net = TestNet::start().await;
-    let executor_dir = tempfile::tempdir().unwrap();
-    let executor = start_executor(&net, &net.executors[0], executor_dir.path()).await;
+    let (_executor_dir, executor) = first_executor(&net).await;
     let alice = net.alice.clone();
     let limited_dir = tempfile::tempdir().unwrap();
     let limited = RelayConfig {
@@ -470,11 +465,9 @@ async fn a_flood_from_one_ip_address_is_refused_beyond_its_limits_and_others_are
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_relays_gossip_transactions_and_refuse_garbage() {
     let net = TestNet::start().await;
-    let executor_dir = tempfile::tempdir().unwrap();
-    let executor = start_executor(&net, &net.executors[0], executor_dir.path()).await;
+    let (_executor_dir, executor) = first_executor(&net).await;
     let alice = net.alice.clone();
-    post_data(&net, &alice, vec![], 1_000 * 100_000_000).await;
-    eventually(async || api(&executor.rpc_url()).get_balance(alice.address(), None).await.unwrap().znn > 0).await;
+    deposit(&net, &alice, 1_000 * 100_000_000, &executor.rpc_url()).await;
 
     let dirs: Vec<tempfile::TempDir> = (0..20).map(|_| tempfile::tempdir().unwrap()).collect();
     let mut relays: Vec<zr_relay::RelayHandle> = Vec::new();
@@ -551,8 +544,7 @@ async fn twenty_relays_gossip_transactions_and_refuse_garbage() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attack_a_batch_from_one_new_sender_gets_one_sponsor_grant() {
     let net = TestNet::start().await;
-    let executor_dir = tempfile::tempdir().unwrap();
-    let executor = start_executor(&net, &net.executors[0], executor_dir.path()).await;
+    let (_executor_dir, executor) = first_executor(&net).await;
     // The relay's rollup account funds the grants.
     let funder = net.relays[0].clone();
     post_data(&net, &funder, vec![], 100_000_000).await;
@@ -590,8 +582,7 @@ async fn attack_a_batch_from_one_new_sender_gets_one_sponsor_grant() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attack_a_peer_with_a_ground_low_id_cannot_hold_up_a_relays_transactions() {
     let net = TestNet::start().await;
-    let executor_dir = tempfile::tempdir().unwrap();
-    let executor = start_executor(&net, &net.executors[0], executor_dir.path()).await;
+    let (_executor_dir, executor) = first_executor(&net).await;
     let executor_url = executor.rpc_url();
     let victim_key = net.relays[0].clone();
     // A peer id is the ed25519 public key after a fixed prefix: grind a key below the victim's. It has no fused
@@ -615,8 +606,7 @@ async fn attack_a_peer_with_a_ground_low_id_cannot_hold_up_a_relays_transactions
     assert!(attacker.gossip.as_ref().unwrap().0 < victim.gossip.as_ref().unwrap().0, "the attacker's id is lower");
 
     let alice = net.alice.clone();
-    post_data(&net, &alice, vec![], 1_000 * 100_000_000).await;
-    eventually(async || api(&executor_url).get_balance(alice.address(), None).await.unwrap().znn > 0).await;
+    deposit(&net, &alice, 1_000 * 100_000_000, &executor_url).await;
     // Gossip is up once a transaction given to the victim reaches the attacker.
     let probe = transfer(&alice, 0, 1);
     api(&victim.rpc_url()).send_transaction(hex::encode(probe.to_bytes())).await.unwrap();

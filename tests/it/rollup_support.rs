@@ -52,6 +52,21 @@ pub fn executor_command(config: &ExecutorConfig, http: &str, ws: &str) -> std::p
     command
 }
 
+/// Executor 0 on the test devnet in a directory of its own: the directory (kept while the executor runs) and
+/// the executor.
+pub async fn first_executor(net: &TestNet) -> (tempfile::TempDir, ExecutorHandle) {
+    let dir = tempfile::tempdir().unwrap();
+    let executor = start_executor(net, &net.executors[0], dir.path()).await;
+    (dir, executor)
+}
+
+/// Deposits `amount` from `who`'s L1 account into its rollup account, and waits until the executor at
+/// `executor_url` has credited it.
+pub async fn deposit(net: &TestNet, who: &KeyPair, amount: u128, executor_url: &str) {
+    post_data(net, who, vec![], amount).await;
+    eventually(async || api(executor_url).get_balance(who.address(), None).await.unwrap().znn > 0).await;
+}
+
 pub async fn start_executor(net: &TestNet, key: &KeyPair, dir: &Path) -> ExecutorHandle {
     executor_builder(net, key, dir).start(net.client()).await.unwrap().executor
 }

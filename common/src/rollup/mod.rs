@@ -7,6 +7,7 @@ mod bundle;
 mod claim;
 pub mod limits;
 mod receipt;
+pub mod samples;
 pub mod settlement;
 mod transaction;
 

@@ -1,18 +1,10 @@
 //! Golden encodings and hashes of every hashed or signed rollup type: a format change fails here.
 
 use zr_common::keys::fixtures::key;
-use zr_common::rollup::{
-    BundleBody, Claim, ClaimBody, DropReason, Event, Receipt, ReceiptStatus, Transaction, TxBody, TxKind,
-};
+use zr_common::rollup::{BundleBody, DropReason, Receipt, ReceiptStatus, TxKind};
 use zr_common::{Address, Canonical, Hash, TokenStandard, sha3_256};
 
-pub fn sample_tx(kind: TxKind) -> Transaction {
-    TxBody { chain_id: 7, sender: key(1).public(), nonce: 3, gas_limit: 100_000, fee_per_gas: 2, kind }.sign(&key(1))
-}
-
-fn transfer() -> TxKind {
-    TxKind::Transfer { to: key(2).address(), token: TokenStandard::ZNN, amount: 150_000_000 }
-}
+use zr_common::rollup::samples::{self, transaction as sample_tx, transfer};
 
 fn check<T: Canonical + std::fmt::Debug + PartialEq>(
     value: &T,
@@ -103,18 +95,7 @@ fn bundle() {
 
 #[test]
 fn receipt() {
-    let receipt = Receipt {
-        tx_hash: sha3_256(b"tx"),
-        status: ReceiptStatus::Failed { reason: "out of gas".into() },
-        gas_used: 21_000,
-        events: vec![Event {
-            contract: Address::contract(&key(1).address(), 0),
-            topic: b"t".to_vec(),
-            data: b"d".to_vec(),
-        }],
-        return_data: vec![7],
-        post_state_root: sha3_256(b"root"),
-    };
+    let receipt = samples::failed_receipt();
     check(
         &receipt,
         receipt.hash(),
@@ -138,17 +119,7 @@ fn receipt() {
 
 #[test]
 fn claim() {
-    let claim: Claim = ClaimBody {
-        chain_id: 7,
-        executor: key(5).public(),
-        height: 1234,
-        timestamp: 1_700_000_000,
-        prev_state_root: sha3_256(b"a"),
-        new_state_root: sha3_256(b"b"),
-        leaves_root: sha3_256(b"c"),
-        vm_version: sha3_256(b"vm"),
-    }
-    .sign(&key(5));
+    let claim = samples::claim();
     claim.verify_signature().unwrap();
     check(
         &claim,

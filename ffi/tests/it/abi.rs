@@ -239,19 +239,7 @@ fn a_challenge_is_judged_through_the_library() {
     let judge = |leaf: ClaimLeaf, proof: LeafProof| {
         let dispute = Dispute::Shape(ShapeChallenge { executor: executor.public(), height: 5, leaf, proof }).to_bytes();
         let record = codec::encode(&record);
-        let (code, out) = call(|out| unsafe {
-            zr_judge(
-                params.as_ptr(),
-                params.len(),
-                record.as_ptr(),
-                record.len(),
-                dispute.as_ptr(),
-                dispute.len(),
-                held.as_ptr(),
-                held.len(),
-                out,
-            )
-        });
+        let (code, out) = zr_ffi::from_rust::judge(&params, &record, &dispute, &held);
         assert_eq!(code, ZR_OK, "{}", text(&out));
         (out[0], out[1], Hash(out[2..34].try_into().unwrap()), text(&out[34..]))
     };

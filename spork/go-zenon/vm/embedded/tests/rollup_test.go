@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -50,7 +51,12 @@ func activateRollup(z mock.MockZenon) {
 }
 
 func rollupPayload(t *testing.T, name string) []byte {
-	value, ok := rollupFixtures[name]
+	return fixtureBytes(t, rollupFixtures, name)
+}
+
+// fixtureBytes decodes the hex of fixture name, failing t when there is none.
+func fixtureBytes(t *testing.T, fixtures map[string]string, name string) []byte {
+	value, ok := fixtures[name]
 	if !ok {
 		t.Fatalf("no fixture %s", name)
 	}
@@ -72,6 +78,14 @@ func sendToRollup(t *testing.T, z mock.MockZenon, data []byte, amount int64) {
 }
 
 // compacted reads embedded.rollup.* answers as compact JSON, failing t on an error.
+// rollupChain starts a mock chain with the rollup's spork active. It returns the chain (the caller defers its
+// StopPanic), its embedded.rollup API and a reader of that API's answers as compact JSON.
+func rollupChain(t *testing.T) (mock.MockZenon, *embedded.RollupApi, func(json.RawMessage, error) string) {
+	z := mock.NewMockZenon(t)
+	activateRollup(z)
+	return z, embedded.NewRollupApi(z), compacted(t)
+}
+
 func compacted(t *testing.T) func(json.RawMessage, error) string {
 	return func(answer json.RawMessage, err error) string {
 		return compactAnswer(t, answer, err)
@@ -113,9 +127,8 @@ func TestRollup_refusedBeforeSpork(t *testing.T) {
 // A send the rules refuse outright never reaches a momentum: a bond below the least, an unbond carrying funds,
 // a payload larger than an account block's data.
 func TestRollup_sendsTheRulesRefuse(t *testing.T) {
-	z := mock.NewMockZenon(t)
+	z, _, _ := rollupChain(t)
 	defer z.StopPanic()
-	activateRollup(z)
 	refused := []*nom.AccountBlock{
 		{Data: rollupPayload(t, "bond"), Amount: big.NewInt(rollupBond - 1)},
 		{Data: rollupPayload(t, "unbond"), Amount: big.NewInt(1)},
@@ -136,10 +149,8 @@ func TestRollup_sendsTheRulesRefuse(t *testing.T) {
 // A bonded executor's claim of height 1 is final once its window (6 momentums) passed with nothing open: the
 // inbox's state and embedded.rollup.* say so, as the devnet's would.
 func TestRollup_aClaimBecomesFinal(t *testing.T) {
-	z := mock.NewMockZenon(t)
+	z, rollupApi, query := rollupChain(t)
 	defer z.StopPanic()
-	activateRollup(z)
-	rollupApi, query := embedded.NewRollupApi(z), compacted(t)
 
 	sendToRollup(t, z, rollupPayload(t, "bond"), rollupBond) // momentum 21
 	common.Expect(t, query(rollupApi.GetBond(g.User1.Address)),
@@ -167,10 +178,8 @@ func TestRollup_aClaimBecomesFinal(t *testing.T) {
 // One claim per executor and height: a second of the same height is refused, with the reason on record, and
 // the first stands.
 func TestRollup_aSecondClaimOfAHeightIsRefused(t *testing.T) {
-	z := mock.NewMockZenon(t)
+	z, rollupApi, query := rollupChain(t)
 	defer z.StopPanic()
-	activateRollup(z)
-	rollupApi, query := embedded.NewRollupApi(z), compacted(t)
 	sendToRollup(t, z, rollupPayload(t, "bond"), rollupBond)
 	sendToRollup(t, z, rollupPayload(t, "claim_1"), 0)
 	sendToRollup(t, z, rollupPayload(t, "claim_2"), 0)
@@ -187,10 +196,8 @@ func TestRollup_aSecondClaimOfAHeightIsRefused(t *testing.T) {
 
 // Without a bond a claim is not recorded: it could never be final and would hold a place for nothing.
 func TestRollup_aClaimWithoutABondIsRefused(t *testing.T) {
-	z := mock.NewMockZenon(t)
+	z, rollupApi, query := rollupChain(t)
 	defer z.StopPanic()
-	activateRollup(z)
-	rollupApi, query := embedded.NewRollupApi(z), compacted(t)
 	sendToRollup(t, z, rollupPayload(t, "claim_1"), 0)
 	common.Expect(t, query(rollupApi.GetClaims(1, 1)), `[]`)
 	refused := query(rollupApi.GetRefused())
@@ -201,10 +208,8 @@ func TestRollup_aClaimWithoutABondIsRefused(t *testing.T) {
 
 // An unbonded bond is paid back by a contract send once its delay (12 momentums) passed with nothing open.
 func TestRollup_anUnbondedBondIsPaidBack(t *testing.T) {
-	z := mock.NewMockZenon(t)
+	z, rollupApi, query := rollupChain(t)
 	defer z.StopPanic()
-	activateRollup(z)
-	rollupApi, query := embedded.NewRollupApi(z), compacted(t)
 	sendToRollup(t, z, rollupPayload(t, "bond"), rollupBond) // 21
 	sendToRollup(t, z, rollupPayload(t, "unbond"), 0)        // 22
 	z.InsertMomentumsTo(40)
@@ -260,13 +265,15 @@ type rollupScenario struct {
 	} `json:"payouts"`
 }
 
-// One rulebook, two implementations that agree: scenarios the devnet's settlement ran (rollup_vector_test.go,
-// written by zr-tests' spork_vectors) replayed through the spork in the mock chain leave the same claims,
+// One rulebook, two implementations that agree: scenarios the devnet's settlement ran
+// (testdata/rollup_agreement_vectors.json, written by zr-tests' spork_vectors) replayed through the spork in the mock chain leave the same claims,
 // challenges and their verdicts, data-availability challenges, refusals and bonds after every momentum of
 // them, and pay the same.
 func TestRollup_agreesWithTheDevnetsSettlement(t *testing.T) {
 	var scenarios []rollupScenario
-	common.FailIfErr(t, json.Unmarshal([]byte(rollupAgreementVectors), &scenarios))
+	vectors, err := os.ReadFile("testdata/rollup_agreement_vectors.json")
+	common.FailIfErr(t, err)
+	common.FailIfErr(t, json.Unmarshal(vectors, &scenarios))
 	common.ExpectTrue(t, len(scenarios) >= 6)
 	for _, scenario := range scenarios {
 		scenario := scenario
@@ -275,10 +282,8 @@ func TestRollup_agreesWithTheDevnetsSettlement(t *testing.T) {
 }
 
 func replayRollupScenario(t *testing.T, scenario *rollupScenario) {
-	z := mock.NewMockZenon(t)
+	z, rollupApi, _ := rollupChain(t)
 	defer z.StopPanic()
-	activateRollup(z)
-	rollupApi := embedded.NewRollupApi(z)
 	users := map[string]types.Address{"user1": g.User1.Address, "user2": g.User2.Address}
 	balances := map[string]*big.Int{"user1": big.NewInt(12000 * g.Zexp), "user2": big.NewInt(8000 * g.Zexp)}
 	answers := map[string]func() (json.RawMessage, error){
@@ -356,13 +361,7 @@ func replayRollupScenario(t *testing.T, scenario *rollupScenario) {
 }
 
 func verdictPayload(t *testing.T, name string) []byte {
-	value, ok := rollupVerdictFixtures[name]
-	if !ok {
-		t.Fatalf("no verdict fixture %s", name)
-	}
-	bytes, err := hex.DecodeString(value)
-	common.FailIfErr(t, err)
-	return bytes
+	return fixtureBytes(t, rollupVerdictFixtures, name)
 }
 
 // A wrong claim is proven and judged by the pillars, in go-zenon: User1 posts a bundle with one token transfer
@@ -370,10 +369,8 @@ func verdictPayload(t *testing.T, name string) []byte {
 // momentum after, the pillars judge it through cgo, reading momentum 30 as they hold it: the executor is wrong,
 // the correct root is the one the Rust side computed, and the claim can never be final.
 func TestRollup_aWrongClaimIsJudgedByThePillars(t *testing.T) {
-	z := mock.NewMockZenon(t)
+	z, rollupApi, query := rollupChain(t)
 	defer z.StopPanic()
-	activateRollup(z)
-	rollupApi, query := embedded.NewRollupApi(z), compacted(t)
 	common.Expect(t, rollupVerdictFixtures["user2"], g.User2.Address.String())
 	send := func(from types.Address, data []byte, amount int64) {
 		z.InsertSendBlock(&nom.AccountBlock{
@@ -430,10 +427,8 @@ func TestRollup_aWrongClaimIsJudgedByThePillars(t *testing.T) {
 // no challenge is accepted with its deposit (its tag and amount are what a send is checked for), refused by the
 // settlement with the reason, and its deposit paid back.
 func TestRollup_anUndecodablePayloadIsRefusedAndPaidBack(t *testing.T) {
-	z := mock.NewMockZenon(t)
+	z, rollupApi, query := rollupChain(t)
 	defer z.StopPanic()
-	activateRollup(z)
-	rollupApi, query := embedded.NewRollupApi(z), compacted(t)
 	sendToRollup(t, z, []byte{8, 0xff, 0xff}, g.Zexp) // 21: tag 8, a data-availability challenge, 1 ZNN
 	z.ExpectBalance(g.User1.Address, types.ZnnTokenStandard, 11999*g.Zexp)
 	sendToRollup(t, z, nil, 0) // 22: the step of 21 pays the deposit back
