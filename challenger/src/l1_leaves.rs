@@ -92,10 +92,8 @@ mod tests {
         ClaimLeaf {
             tx_hash: Hash([n; 32]),
             post_state_root: Hash([n; 32]),
-            receipt_hash: Hash::ZERO,
             cumulative_gas: u64::from(n),
-            cumulative_receipt_bytes: 0,
-            cumulative_state_bytes: 0,
+            ..ClaimLeaf::default()
         }
     }
 

@@ -124,14 +124,7 @@ mod tests {
     #[test]
     fn the_head_of_either_variant_names_its_executor_and_height() {
         let executor = KeyPair::from_seed(&[4; 32]).public();
-        let leaf = ClaimLeaf {
-            tx_hash: Hash([1; 32]),
-            post_state_root: Hash([2; 32]),
-            receipt_hash: Hash::ZERO,
-            cumulative_gas: 0,
-            cumulative_receipt_bytes: 0,
-            cumulative_state_bytes: 0,
-        };
+        let leaf = ClaimLeaf { tx_hash: Hash([1; 32]), post_state_root: Hash([2; 32]), ..ClaimLeaf::default() };
         let shape = Dispute::Shape(ShapeChallenge {
             executor,
             height: 0x0102_0304_0506_0708,

@@ -86,14 +86,7 @@ fn full_momentum(height: u64) -> (Momentum, Vec<AccountBlock>, usize) {
 
 /// The leaves every benchmark claim commits to.
 fn one_leaf() -> Vec<ClaimLeaf> {
-    vec![ClaimLeaf {
-        tx_hash: Hash::ZERO,
-        post_state_root: Hash::ZERO,
-        receipt_hash: Hash::ZERO,
-        cumulative_gas: 0,
-        cumulative_receipt_bytes: 0,
-        cumulative_state_bytes: 0,
-    }]
+    vec![ClaimLeaf::default()]
 }
 
 fn bond(s: &mut Settlement, who: &KeyPair, n: u64) {

@@ -238,14 +238,7 @@ impl Run {
 
     /// A challenge's bytes: a shape dispute of `executor`'s claim at `height`, told apart by `salt`.
     fn dispute(executor: &KeyPair, height: u64, salt: u32) -> Vec<u8> {
-        let leaf = ClaimLeaf {
-            tx_hash: Hash::ZERO,
-            post_state_root: Hash::ZERO,
-            receipt_hash: Hash::ZERO,
-            cumulative_gas: u64::from(salt),
-            cumulative_receipt_bytes: 0,
-            cumulative_state_bytes: 0,
-        };
+        let leaf = ClaimLeaf { cumulative_gas: u64::from(salt), ..ClaimLeaf::default() };
         Dispute::Shape(zr_fraud::ShapeChallenge {
             executor: executor.public(),
             height,
@@ -452,14 +445,7 @@ impl Run {
 
 /// The leaves an honest executor claims and serves for `height`.
 fn honest_leaves(height: u64) -> Vec<ClaimLeaf> {
-    vec![ClaimLeaf {
-        tx_hash: truth(height),
-        post_state_root: truth(height),
-        receipt_hash: Hash::ZERO,
-        cumulative_gas: 0,
-        cumulative_receipt_bytes: 0,
-        cumulative_state_bytes: 0,
-    }]
+    vec![ClaimLeaf { tx_hash: truth(height), post_state_root: truth(height), ..ClaimLeaf::default() }]
 }
 
 fn is_true(claim: &ClaimRecord) -> bool {

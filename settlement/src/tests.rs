@@ -80,14 +80,7 @@ fn last_refusal(s: &Settlement) -> String {
 
 /// A leaf dispute of leaf 0 of `who`'s claim at `height`; its witness a placeholder, the tests' judge decides.
 fn dispute_of(who: &KeyPair, height: u64) -> Dispute {
-    let leaf = ClaimLeaf {
-        tx_hash: Hash::ZERO,
-        post_state_root: Hash::ZERO,
-        receipt_hash: Hash::ZERO,
-        cumulative_gas: 0,
-        cumulative_receipt_bytes: 0,
-        cumulative_state_bytes: 0,
-    };
+    let leaf = ClaimLeaf::default();
     Dispute::Leaf(Box::new(Challenge {
         executor: who.public(),
         height,
@@ -688,14 +681,7 @@ fn leaves_parts(height: u64, leaves: &[ClaimLeaf]) -> Vec<LeavesPart> {
 }
 
 fn one_leaf() -> Vec<ClaimLeaf> {
-    vec![ClaimLeaf {
-        tx_hash: root(1),
-        post_state_root: root(5),
-        receipt_hash: Hash::ZERO,
-        cumulative_gas: 0,
-        cumulative_receipt_bytes: 0,
-        cumulative_state_bytes: 0,
-    }]
+    vec![ClaimLeaf { tx_hash: root(1), post_state_root: root(5), ..ClaimLeaf::default() }]
 }
 
 fn da_block(who: &KeyPair, n: u8) -> AccountBlock {
@@ -960,14 +946,7 @@ fn momentum_with_one_deposit() -> (zr_common::nom::Momentum, Vec<AccountBlock>, 
 }
 
 fn leaf(tx_hash: Hash, post: Hash) -> ClaimLeaf {
-    ClaimLeaf {
-        tx_hash,
-        post_state_root: post,
-        receipt_hash: Hash::ZERO,
-        cumulative_gas: 0,
-        cumulative_receipt_bytes: 0,
-        cumulative_state_bytes: 0,
-    }
+    ClaimLeaf { tx_hash, post_state_root: post, ..ClaimLeaf::default() }
 }
 
 /// The record of `executor`'s claim at 5 over `leaves`, claiming `new_root`.

@@ -182,7 +182,7 @@ async fn the_explorer_follows_a_transfer_a_challenge_and_a_withdrawal_in_a_brows
     let net = TestNet::start().await;
     let (dirs, keys) = ((tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()), tempfile::tempdir().unwrap());
     let (honest, faulty, fault_at) = honest_and_faulty(&net, &dirs).await;
-    let mut watcher = spawn_watcher(&net, &honest.rpc_url(), keys.path(), &["--peer", &faulty.rpc_url()]);
+    let watcher = spawn_watcher(&net, &honest.rpc_url(), keys.path(), &["--peer", &faulty.rpc_url()]);
     let (token, transfer, withdrawal) = traffic(&net, &honest, 3).await;
     let shots = screenshots();
     let browser = Browser::start().await;
@@ -296,8 +296,7 @@ async fn the_explorer_follows_a_transfer_a_challenge_and_a_withdrawal_in_a_brows
 
     println!("explorer pages' loads (ms, as the page measured them): {load_ms:?}; screenshots in {}", shots.display());
     browser.close().await;
-    let _ = watcher.kill();
-    let _ = watcher.wait();
+    drop(watcher);
     honest.stop().await;
     faulty.stop().await;
 }

@@ -17,7 +17,7 @@ use zr_sequencing::{SendRequest, send_block};
 use zr_common::rollup::settlement::{ClaimRecord, ClaimStatus};
 use zr_sequencing::L1;
 
-use crate::support::{CHAIN, TestNet, eventually};
+use crate::support::{CHAIN, Killed, TestNet, eventually};
 
 /// The rollup chain id in tests.
 pub const ROLLUP: u64 = zr_config::defaults::DEV_ROLLUP_CHAIN_ID;
@@ -198,21 +198,23 @@ pub async fn honest_and_faulty_at(
 }
 
 /// `zr-challenge watch --challenge --json` on the honest executor at `executor_rpc`, with the key of relay 1
-/// and its data directory under `dir`, plus `extra` arguments; its output discarded.
-pub fn spawn_watcher(net: &TestNet, executor_rpc: &str, dir: &Path, extra: &[&str]) -> std::process::Child {
+/// and its data directory under `dir`, plus `extra` arguments; its output discarded, killed when dropped.
+pub fn spawn_watcher(net: &TestNet, executor_rpc: &str, dir: &Path, extra: &[&str]) -> Killed {
     let key_file = dir.join("challenger.json");
     net.relays[1].write_file(&key_file).unwrap();
-    challenge_command(net)
-        .args(["--executor", executor_rpc, "--chain-id", &ROLLUP.to_string()])
-        .args(["--key-file", key_file.to_str().unwrap()])
-        .args(["--data-dir", dir.join("challenger").to_str().unwrap()])
-        .args(["watch", "--challenge", "--json"])
-        .args(extra)
-        .env("ZR_LOG", "error")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap()
+    Killed(
+        challenge_command(net)
+            .args(["--executor", executor_rpc, "--chain-id", &ROLLUP.to_string()])
+            .args(["--key-file", key_file.to_str().unwrap()])
+            .args(["--data-dir", dir.join("challenger").to_str().unwrap()])
+            .args(["watch", "--challenge", "--json"])
+            .args(extra)
+            .env("ZR_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
 }
 
 /// The claim of executor `index` at `height` once L1 has rejected it.

@@ -425,7 +425,7 @@ async fn a_watching_challenger_gets_a_wrong_claim_rejected() {
     let net = TestNet::start().await;
     let (dirs, keys) = ((tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()), tempfile::tempdir().unwrap());
     let (honest, faulty, fault_at) = honest_and_faulty(&net, &dirs).await;
-    let mut watcher = spawn_watcher(&net, &honest.rpc_url(), keys.path(), &["--peer", &faulty.rpc_url()]);
+    let watcher = spawn_watcher(&net, &honest.rpc_url(), keys.path(), &["--peer", &faulty.rpc_url()]);
     let claim = rejected_claim_of(&net, 1, fault_at).await;
     let verdict =
         net.client().call::<serde_json::Value>("embedded.rollup.getChallenges", json!([fault_at, 1])).await.unwrap();
@@ -437,8 +437,7 @@ async fn a_watching_challenger_gets_a_wrong_claim_rejected() {
         at - claim.included_at
     );
     assert!(at > claim.included_at);
-    let _ = watcher.kill();
-    let _ = watcher.wait();
+    drop(watcher);
     assert!(keys.path().join("challenger/endpoints.json").exists(), "a watching challenger announces itself");
     honest.stop().await;
     faulty.stop().await;
@@ -452,7 +451,7 @@ async fn a_watcher_without_the_executor_challenges_from_the_leaves_it_made_it_po
     let net = TestNet::start().await;
     let (dirs, keys) = ((tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()), tempfile::tempdir().unwrap());
     let (honest, faulty, fault_at) = honest_and_faulty(&net, &dirs).await;
-    let mut watcher = spawn_watcher(&net, &honest.rpc_url(), keys.path(), &[]);
+    let watcher = spawn_watcher(&net, &honest.rpc_url(), keys.path(), &[]);
     rejected_claim_of(&net, 1, fault_at).await;
     // Rejected by a leaf challenge, after the executor answered the data-availability challenge.
     let da = net.client().rollup_da_challenges(fault_at, 1).await.unwrap();
@@ -463,8 +462,7 @@ async fn a_watcher_without_the_executor_challenges_from_the_leaves_it_made_it_po
     let verdicts =
         net.client().call::<serde_json::Value>("embedded.rollup.getChallenges", json!([fault_at, 1])).await.unwrap();
     assert_eq!(verdicts[0]["status"]["kind"], "executorWrong", "{verdicts}");
-    let _ = watcher.kill();
-    let _ = watcher.wait();
+    drop(watcher);
     honest.stop().await;
     faulty.stop().await;
 }
