@@ -34,7 +34,8 @@ impl LocalDevnet {
     }
 }
 
-/// Writes a genesis funding `funded` and its pillar's key into `dir` (a restart finds the same ones), and starts the
+/// Writes a genesis funding `funded` and its pillar's key into `dir` (a restart with the same `funded` writes the
+/// same genesis; another would not match the chain already there), and starts the
 /// devnet on them with a momentum every `momentum_interval_ms`.
 pub async fn start(dir: &Path, funded: &[Address], momentum_interval_ms: u64) -> Result<LocalDevnet, DevnetError> {
     let pillar = zr_common::keys::fixtures::key(1);

@@ -1,12 +1,13 @@
 //! One local network, assembled once. [`LocalNet::builder`] starts an executor, optionally a relay in front of
 //! it (with the deposit that funds its sponsor grants) and a watch-only challenger, on any [`zr_sequencing::L1`];
-//! [`devnet::start`] lays out and starts the embedded devnet they run on in tests and benchmarks. `zr up`, the
-//! end-to-end tests and the benchmarks all start their networks here, so a daemon's wiring changes in one place.
+//! [`devnet::start`] lays out and starts the embedded devnet the benchmarks run them on. `zr up` (on the devnet or
+//! znnd), the end-to-end tests' executors, the znnd test's faulty executor and the relay benchmarks start their
+//! daemons here, so a daemon's wiring changes in one place.
 
 pub mod devnet;
 mod network;
 
-pub use network::{LocalNet, LocalNetBuilder, StartError};
+pub use network::{EXECUTOR_KEY_FILE, LocalNet, LocalNetBuilder, RELAY_KEY_FILE, StartError};
 
 use std::path::Path;
 

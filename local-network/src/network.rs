@@ -14,6 +14,11 @@ use zr_sequencing::{L1, L1Error, SendRequest};
 /// and the inbox's receive of it).
 const DEPOSIT_CREDIT_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// The executor's key file in a network's directory.
+pub const EXECUTOR_KEY_FILE: &str = "executor-key.json";
+/// The relay's key file in a network's directory.
+pub const RELAY_KEY_FILE: &str = "relay-key.json";
+
 /// Why a local network did not start. Whatever of it had started is stopped again.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -40,6 +45,15 @@ pub enum StartError {
     /// The relay's sponsor deposit could not be posted.
     #[error("cannot fund the relay's rollup account")]
     Deposit(#[from] L1Error),
+    /// The relay's sponsor deposit was posted, and its marker cannot be written (a restart would post it again).
+    #[error("the relay's deposit was posted, but cannot be recorded in {path}")]
+    DepositMarker {
+        /// The marker file.
+        path: PathBuf,
+        /// Why it cannot be written.
+        #[source]
+        source: std::io::Error,
+    },
     /// The relay's sponsor deposit was posted and not credited.
     #[error("the relay's deposit was not credited on the rollup: {0}")]
     DepositNotCredited(String),
@@ -104,9 +118,9 @@ impl LocalNetBuilder {
         self
     }
 
-    /// Has the relay grant `grant` ZNN base units to each new key, paid from a deposit of `deposit` into its
-    /// rollup account made from its L1 account once per directory (`relay-funded` records it), before the
-    /// relay starts.
+    /// Has the relay (given with [`Self::relay`]; without one this does nothing) grant `grant` ZNN base units to
+    /// each new key, paid from a deposit of `deposit` into its rollup account made from its L1 account once per
+    /// directory (`relay-funded` records it), before the relay starts.
     pub fn sponsor(mut self, grant: u64, deposit: u128) -> Self {
         self.sponsor_grant = grant;
         self.relay_deposit = deposit;
@@ -140,12 +154,12 @@ impl LocalNetBuilder {
 
     /// The executor's key file.
     pub fn executor_key_file(&self) -> PathBuf {
-        self.dir.join("executor-key.json")
+        self.dir.join(EXECUTOR_KEY_FILE)
     }
 
     /// The relay's key file.
     pub fn relay_key_file(&self) -> PathBuf {
-        self.dir.join("relay-key.json")
+        self.dir.join(RELAY_KEY_FILE)
     }
 
     /// The config the executor runs with (so a test can run it as a process instead).
@@ -216,11 +230,11 @@ impl LocalNetBuilder {
             };
             let watch =
                 zr_challenger::watch::Watch { peers: vec![], challenge: false, once: false, json, announce: false };
-            tokio::spawn(async move {
+            Watcher(tokio::spawn(async move {
                 if let Err(err) = zr_challenger::watch::run(&config, watch).await {
                     tracing::warn!(target: "zr::local_network", error = %err, "the watching challenger stopped");
                 }
-            })
+            }))
         });
         Ok(LocalNet { executor, relay, watcher })
     }
@@ -252,9 +266,8 @@ impl LocalNetBuilder {
         let send =
             SendRequest { to: Address::INBOX, token: TokenStandard::ZNN, amount: self.relay_deposit, data: vec![] };
         zr_sequencing::send_block(l1, chain_identifier, relay, send).await?;
-        std::fs::write(&marker, b"deposited\n").map_err(|err| {
-            StartError::DepositNotCredited(format!("posted, but cannot record so in {}: {err}", marker.display()))
-        })?;
+        std::fs::write(&marker, b"deposited\n")
+            .map_err(|source| StartError::DepositMarker { path: marker.clone(), source })?;
         if let Some(report) = &self.progress {
             report("funding the relay's rollup account (its deposit lands with the next momentum)…");
         }
@@ -280,7 +293,16 @@ pub struct LocalNet {
     pub executor: ExecutorHandle,
     /// The relay, if the builder asked for one.
     pub relay: Option<RelayHandle>,
-    watcher: Option<tokio::task::JoinHandle<()>>,
+    watcher: Option<Watcher>,
+}
+
+/// The watch-only challenger's task, stopped when dropped (also when a network is dropped without `stop`).
+struct Watcher(tokio::task::JoinHandle<()>);
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl LocalNet {
@@ -299,9 +321,7 @@ impl LocalNet {
 
     /// Stops the challenger, the relay and the executor, in that order (the L1 is the caller's).
     pub async fn stop(self) {
-        if let Some(watcher) = self.watcher {
-            watcher.abort();
-        }
+        drop(self.watcher);
         if let Some(relay) = self.relay {
             relay.stop().await;
         }

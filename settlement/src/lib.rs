@@ -8,6 +8,7 @@
 //! with ([`Verifier`]), stores the state and pays out what it owes.
 
 mod checks;
+#[doc(hidden)]
 pub mod fixtures;
 pub mod inbox;
 mod judge;

@@ -67,6 +67,8 @@ async fn two_executors_agree_on_every_momentum() {
 
     // A deposit, an upload and a deploy in one bundle, then a mint and a transfer in another.
     token_with_a_transfer(&net, &u1).await;
+    // The whole deposit is credited (the fees Alice pays go to the bundles' poster: Alice).
+    assert_eq!(a1.get_balance(alice.address(), None).await.unwrap().znn, 10_000_000_000);
     // Junk the executors must skip: garbage data. A bundle whose signature is broken never reaches them: the
     // inbox refuses it when it is published.
     post_data(&net, &alice, b"\x01not a bundle".to_vec(), 0).await;
@@ -136,7 +138,7 @@ async fn claims_reach_l1_and_travel_by_gossip() {
     let gossiped = async || {
         let peers = a2.get_peer_claims(head(&e1.rpc_url()).await).await.unwrap();
         let claim = peers.iter().find(|c| c.body.executor == net.executors[0].public());
-        claim.is_some_and(|claim| claim.verify_signature().is_ok())
+        claim.inspect(|claim| claim.verify_signature().expect("a gossiped claim's signature verifies")).is_some()
     };
     eventually(gossiped).await;
     e1.stop().await;

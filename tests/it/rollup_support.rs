@@ -63,8 +63,10 @@ pub async fn first_executor(net: &TestNet) -> (tempfile::TempDir, ExecutorHandle
 /// Deposits `amount` from `who`'s L1 account into its rollup account, and waits until the executor at
 /// `executor_url` has credited it.
 pub async fn deposit(net: &TestNet, who: &KeyPair, amount: u128, executor_url: &str) {
+    let balance = async || api(executor_url).get_balance(who.address(), None).await.unwrap().znn;
+    let before = balance().await;
     post_data(net, who, vec![], amount).await;
-    eventually(async || api(executor_url).get_balance(who.address(), None).await.unwrap().znn > 0).await;
+    eventually(async || balance().await >= before + amount).await;
 }
 
 pub async fn start_executor(net: &TestNet, key: &KeyPair, dir: &Path) -> ExecutorHandle {

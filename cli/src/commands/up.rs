@@ -14,7 +14,7 @@ use zr_common::KeyPair;
 
 use zr_config::{DevnetConfig, L1Section, Listen, OpsSection};
 use zr_devnet::{Devnet, Genesis};
-use zr_local_network::LocalNet;
+use zr_local_network::{EXECUTOR_KEY_FILE, LocalNet, RELAY_KEY_FILE};
 use zr_sequencing::ZnndClient;
 
 use super::local_znnd::{LocalZnnd, ZnndBinaries, ZnndPorts};
@@ -207,7 +207,7 @@ struct NetworkKeys {
 impl NetworkKeys {
     fn load_or_create(dir: &Path, user: &KeyFileArg, l1: L1Kind) -> eyre::Result<NetworkKeys> {
         let (dev_path, executor_path, relay_path) =
-            (dir.join("dev-key.json"), dir.join("executor-key.json"), dir.join("relay-key.json"));
+            (dir.join("dev-key.json"), dir.join(EXECUTOR_KEY_FILE), dir.join(RELAY_KEY_FILE));
         let funded_path = dir.join("funded.json");
         let created = match l1 {
             L1Kind::Devnet => dir.join("genesis.toml"),

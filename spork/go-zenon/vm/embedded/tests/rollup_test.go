@@ -77,15 +77,16 @@ func sendToRollup(t *testing.T, z mock.MockZenon, data []byte, amount int64) {
 	z.InsertNewMomentum()
 }
 
-// compacted reads embedded.rollup.* answers as compact JSON, failing t on an error.
 // rollupChain starts a mock chain with the rollup's spork active. It returns the chain (the caller defers its
-// StopPanic), its embedded.rollup API and a reader of that API's answers as compact JSON.
+// StopPanic; a failed activation fails the test first), its embedded.rollup API and a reader of that API's
+// answers as compact JSON.
 func rollupChain(t *testing.T) (mock.MockZenon, *embedded.RollupApi, func(json.RawMessage, error) string) {
 	z := mock.NewMockZenon(t)
 	activateRollup(z)
 	return z, embedded.NewRollupApi(z), compacted(t)
 }
 
+// compacted reads embedded.rollup.* answers as compact JSON, failing t on an error.
 func compacted(t *testing.T) func(json.RawMessage, error) string {
 	return func(answer json.RawMessage, err error) string {
 		return compactAnswer(t, answer, err)
