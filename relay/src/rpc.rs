@@ -11,7 +11,6 @@ use jsonrpsee::server::{
 };
 use jsonrpsee::types::ErrorObjectOwned;
 use jsonrpsee::{PendingSubscriptionSink, SubscriptionMessage};
-use tokio::sync::mpsc;
 use zr_common::rollup::{Claim, Receipt};
 use zr_common::{Address, Hash};
 use zr_protocol::{ClaimLeaf, StateKey};
@@ -22,6 +21,7 @@ use zr_rpc_api::{
 };
 
 use crate::limits::{CallRates, ClientLimits, OpenConnections, RateLimited, tag_caller};
+use crate::mempool::Following;
 use crate::service::Relay;
 use zr_common::metrics::Registry;
 use zr_rpc_api::metrics::{RpcMetrics, Timed};
@@ -56,37 +56,23 @@ pub struct RelayRpc {
     relay: Arc<Relay>,
 }
 
-impl RelayRpc {
-    /// Forwards `hash`'s status stream to a subscription until a terminal status or the client leaves; then
-    /// the pool forgets the follower.
-    async fn forward(
-        &self,
-        hash: Hash,
-        sink: jsonrpsee::SubscriptionSink,
-        statuses: mpsc::UnboundedReceiver<TransactionView>,
-        wrap: fn(TransactionView) -> serde_json::Value,
-    ) -> SubscriptionResult {
-        let result = Self::forward_until_done(sink, statuses, wrap).await;
-        self.relay.mempool.unwatch(&hash);
-        result
-    }
-
-    async fn forward_until_done(
-        sink: jsonrpsee::SubscriptionSink,
-        mut statuses: mpsc::UnboundedReceiver<TransactionView>,
-        wrap: fn(TransactionView) -> serde_json::Value,
-    ) -> SubscriptionResult {
-        loop {
-            let view = tokio::select! {
-                view = statuses.recv() => view,
-                () = sink.closed() => return Ok(()),
-            };
-            let Some(view) = view else { return Ok(()) };
-            let terminal = view.status.is_terminal();
-            let message = SubscriptionMessage::from(serde_json::value::to_raw_value(&wrap(view))?);
-            if sink.send(message).await.is_err() || terminal {
-                return Ok(());
-            }
+/// Forwards a status stream to a subscription until a terminal status or the client leaves; the mempool forgets
+/// the follower when `following` drops, here or wherever this future is dropped.
+async fn forward(
+    sink: jsonrpsee::SubscriptionSink,
+    mut following: Following,
+    wrap: fn(TransactionView) -> serde_json::Value,
+) -> SubscriptionResult {
+    loop {
+        let view = tokio::select! {
+            view = following.next() => view,
+            () = sink.closed() => return Ok(()),
+        };
+        let Some(view) = view else { return Ok(()) };
+        let terminal = view.status.is_terminal();
+        let message = SubscriptionMessage::from(serde_json::value::to_raw_value(&wrap(view))?);
+        if sink.send(message).await.is_err() || terminal {
+            return Ok(());
         }
     }
 }
@@ -100,8 +86,8 @@ impl RollupRelayApiServer for RelayRpc {
     async fn send_transaction_and_watch(&self, pending: PendingSubscriptionSink, tx: String) -> SubscriptionResult {
         let sink = pending.accept().await?;
         match self.relay.submit(&tx, true).await {
-            Ok((hash, Some(statuses))) => {
-                self.forward(hash, sink, statuses, |v| serde_json::to_value(v).expect("a view serializes")).await
+            Ok((_, Some(following))) => {
+                forward(sink, following, |v| serde_json::to_value(v).expect("a view serializes")).await
             }
             Ok((hash, None)) => Err(format!(
                 "{hash} is admitted, but this relay follows too many transactions' statuses to follow it now \
@@ -241,13 +227,14 @@ impl RollupStateApiServer for RelayRpc {
                 return Ok(());
             }
         };
-        let Some(statuses) = self.relay.mempool.watch(hash) else {
+        let Some(following) = self.relay.mempool.watch(hash) else {
             pending.reject(invalid("this relay follows too many transactions' statuses now; try again later")).await;
             return Ok(());
         };
+        // Accepted after the follower is made: if accepting fails, dropping it forgets the follower.
         let sink = pending.accept().await?;
         let wrap = |v| serde_json::to_value(RollupEvent::Transaction(v)).expect("serializes");
-        self.forward(hash, sink, statuses, wrap).await
+        forward(sink, following, wrap).await
     }
 }
 

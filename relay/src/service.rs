@@ -13,7 +13,7 @@ use zr_rpc_api::TransactionView;
 
 use crate::accounts::Accounts;
 use crate::admission::{Rejection, check_alone, check_bytes};
-use crate::mempool::{Admission, Grant, Mempool};
+use crate::mempool::{Admission, Following, Grant, Mempool};
 
 /// What the relay's core is configured with.
 #[derive(Debug, Clone)]
@@ -131,11 +131,7 @@ impl Relay {
 
     /// Admits the hex-encoded transaction `hex_tx`; with `watch`, also returns its status stream (registered
     /// at admission, so no change is missed). Answers once the transaction is stored durably.
-    pub async fn submit(
-        &self,
-        hex_tx: &str,
-        watch: bool,
-    ) -> Result<(Hash, Option<mpsc::UnboundedReceiver<TransactionView>>), Rejection> {
+    pub async fn submit(&self, hex_tx: &str, watch: bool) -> Result<(Hash, Option<Following>), Rejection> {
         let result = self.admit(hex_tx, watch).await;
         match &result {
             Ok(_) => self.metrics.admitted.inc(),
@@ -147,11 +143,7 @@ impl Relay {
         result
     }
 
-    async fn admit(
-        &self,
-        hex_tx: &str,
-        watch: bool,
-    ) -> Result<(Hash, Option<mpsc::UnboundedReceiver<TransactionView>>), Rejection> {
+    async fn admit(&self, hex_tx: &str, watch: bool) -> Result<(Hash, Option<Following>), Rejection> {
         let (tx, hash) = check_alone(hex_tx, self.settings.chain_id, self.settings.min_fee_per_gas)?;
         let tx = Arc::new(tx);
         let statuses = match self.admit_checked(tx.clone(), hash, watch, false).await {
@@ -190,7 +182,7 @@ impl Relay {
         hash: Hash,
         watch: bool,
         from_peer: bool,
-    ) -> Result<Option<mpsc::UnboundedReceiver<TransactionView>>, Rejection> {
+    ) -> Result<Option<Following>, Rejection> {
         let sender = tx.body.sender_address();
         let mut account = self.accounts.get(sender).await.map_err(Rejection::Unavailable)?;
         let max_fee = u128::from(tx.body.gas_limit) * u128::from(tx.body.fee_per_gas);

@@ -214,19 +214,15 @@ impl Mempool {
         self.pool().senders()
     }
 
-    /// Follows `hash`'s status (see [`statuses::Statuses::watch`]).
-    pub fn watch(&self, hash: Hash) -> Option<mpsc::UnboundedReceiver<TransactionView>> {
-        let mut pool = self.pool();
-        let statuses = pool.watch(hash);
-        self.metrics.watched.set(pool.watched() as u64);
-        statuses
-    }
-
-    /// A follower of `hash` has gone.
-    pub fn unwatch(&self, hash: &Hash) {
-        let mut pool = self.pool();
-        pool.unwatch(hash);
-        self.metrics.watched.set(pool.watched() as u64);
+    /// Follows `hash`'s status (see [`statuses::Statuses::watch`]) until the [`Following`] is dropped.
+    pub fn watch(&self, hash: Hash) -> Option<Following> {
+        let statuses = {
+            let mut pool = self.pool();
+            let statuses = pool.watch(hash);
+            self.metrics.watched.set(pool.watched() as u64);
+            statuses
+        }?;
+        Some(Following { hash, statuses, pool: self.pool.clone(), metrics: self.metrics.clone() })
     }
 
     // ---- Sponsor grants ----
@@ -256,11 +252,7 @@ impl Mempool {
     /// stored all the same (so the sender is never granted twice), or taken back if it cannot be: never paid
     /// unrecorded. Once the write is queued, what follows it runs to its end even if the caller goes away (a
     /// client that disconnects), so no admission is left half done.
-    pub async fn admit(
-        &self,
-        admission: Admission,
-        grant: Option<Grant<'_>>,
-    ) -> Result<Option<mpsc::UnboundedReceiver<TransactionView>>, Rejection> {
+    pub async fn admit(&self, admission: Admission, grant: Option<Grant<'_>>) -> Result<Option<Following>, Rejection> {
         let Admission { tx, hash, mut account, sponsored, from_peer, watch } = admission;
         let mut rows = Vec::new();
         let (made, admitted, written) = {
@@ -292,6 +284,32 @@ impl Mempool {
         let (pool, granted, metrics) = (self.pool.clone(), self.granted.clone(), self.metrics.clone());
         let follow_up = tokio::spawn(async move {
             let written = written.await;
+            let result = Self::finish_admission(&pool, &metrics, &granted, hash, admitted, made, &written);
+            // Outside the pool's lock: a `Following` takes it when dropped.
+            match result {
+                Ok(statuses) => Ok(statuses.map(|statuses| Following { hash, statuses, pool, metrics })),
+                Err(refusal) => {
+                    // A follower of a refused admission is gone with it.
+                    forget_gone_followers(&pool, &metrics, &hash);
+                    Err(refusal)
+                }
+            }
+        });
+        follow_up.await.unwrap_or_else(|_| Err(Rejection::Unavailable("the relay is stopping".into())))
+    }
+
+    /// Applies an admission's write, under the pool's lock: what was written is stored, what was not is taken
+    /// back (the transaction, then the grant: each with exactly what its own admission displaced).
+    fn finish_admission(
+        pool: &Mutex<Pool>,
+        metrics: &Metrics,
+        granted: &Granted,
+        hash: Hash,
+        admitted: Result<(Option<mpsc::UnboundedReceiver<TransactionView>>, Option<pool::Held>), Rejection>,
+        made: Option<MadeGrant>,
+        written: &Result<(), StoreError>,
+    ) -> Result<Option<mpsc::UnboundedReceiver<TransactionView>>, Rejection> {
+        {
             let mut pool = pool.lock().expect("pool lock");
             // The transaction first, then the grant: each takes back exactly what its own admission displaced.
             let result = match (admitted, &written) {
@@ -325,8 +343,7 @@ impl Mempool {
             }
             metrics.held.set(pool.len() as u64);
             result
-        });
-        follow_up.await.unwrap_or_else(|_| Err(Rejection::Unavailable("the relay is stopping".into())))
+        }
     }
 
     /// Puts `grant` in the pool (not ready until stored) with the relay's next nonce; returns its hash.
@@ -531,6 +548,43 @@ impl Mempool {
     }
 }
 
+/// A follower of one transaction's statuses. However it ends (the transaction finished, the subscriber left, or
+/// its task was dropped, as jsonrpsee drops a subscription's when its connection closes before the subscription
+/// is confirmed), dropping it forgets the follower, so a client that subscribes and leaves holds nothing.
+pub struct Following {
+    hash: Hash,
+    statuses: mpsc::UnboundedReceiver<TransactionView>,
+    pool: Arc<Mutex<Pool>>,
+    metrics: Arc<Metrics>,
+}
+
+impl Following {
+    /// The transaction followed.
+    pub fn hash(&self) -> Hash {
+        self.hash
+    }
+
+    /// The next status, or `None` once no more will come.
+    pub async fn next(&mut self) -> Option<TransactionView> {
+        self.statuses.recv().await
+    }
+}
+
+impl Drop for Following {
+    fn drop(&mut self) {
+        // Closed first, so the pool counts this follower gone.
+        self.statuses.close();
+        forget_gone_followers(&self.pool, &self.metrics, &self.hash);
+    }
+}
+
+/// Forgets `hash`'s followers that have gone.
+fn forget_gone_followers(pool: &Mutex<Pool>, metrics: &Metrics, hash: &Hash) {
+    let mut pool = pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    pool.unwatch(hash);
+    metrics.watched.set(pool.watched() as u64);
+}
+
 /// Moves the held ones of `hashes` to `stage`; returns their rows.
 fn set_stage(pool: &mut Pool, hashes: impl IntoIterator<Item = Hash>, stage: &Stage) -> Vec<Change> {
     let mut rows = Vec::new();
@@ -602,6 +656,32 @@ mod tests {
             finished_kept: 100,
             peer_takeover: std::time::Duration::from_secs(30),
         }
+    }
+
+    /// Attack (seen once in CI): jsonrpsee drops a subscription's task when the connection closes before the
+    /// subscription is confirmed, so the code after its stream never ran and the follower stayed counted.
+    /// Subscribing and leaving over and over held room among the followed (and the gauge said so). A follower
+    /// is now forgotten when it is dropped, however that happens, and only its own.
+    #[tokio::test]
+    async fn attack_a_follower_dropped_mid_stream_is_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::default();
+        let (mempool, _) = Mempool::open(dir.path(), config(), &registry).unwrap();
+        let watched = || (mempool.pool().watched(), registry.render().contains("zr_relay_watched_transactions 0"));
+        let followers: Vec<Following> = (0..10u8).map(|n| mempool.watch(zr_common::sha3_256(&[n])).unwrap()).collect();
+        let kept = mempool.watch(zr_common::sha3_256(&[0])).unwrap();
+        assert_eq!(watched(), (10, false));
+        // Dropped as a cancelled task drops it: mid-stream, never having seen an end.
+        let cancelled = tokio::spawn(async move {
+            let mut followers = followers;
+            followers[0].next().await
+        });
+        cancelled.abort();
+        assert!(cancelled.await.unwrap_err().is_cancelled());
+        assert_eq!(watched(), (1, false), "only the follower still held is counted");
+        assert_eq!(kept.hash(), zr_common::sha3_256(&[0]));
+        drop(kept);
+        assert_eq!(watched(), (0, true));
     }
 
     /// A reservation whose grant was never made (the admission failed, or its future was dropped) is taken
