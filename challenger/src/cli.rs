@@ -165,7 +165,7 @@ fn run(cli: Cli) -> eyre::Result<i32> {
 
 /// The rollup chain id L1's settlement parameters fix: the only one whose claims L1 records.
 async fn chain_id_on_l1(config: &ChallengerConfig) -> eyre::Result<u64> {
-    let l1 = zr_sequencing::ZnndClient::with_ca_file(&config.l1.http, &config.l1.ws, config.l1.ca_file.as_deref())?;
+    let l1 = zr_sequencing::ZnndClient::for_section(&config.l1)?;
     let parameters: zr_common::rollup::settlement::Parameters =
         l1.call("embedded.rollup.getParameters", serde_json::json!([])).await.wrap_err_with(|| {
             format!("cannot read the rollup's chain id from L1 at {} (give it with --chain-id)", config.l1.http)

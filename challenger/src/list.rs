@@ -11,7 +11,7 @@ pub const MAX_HEIGHTS: u64 = 1_000;
 
 /// Prints the claims of `heights` heights up to `until` (the L1 frontier when `None`); returns the exit code.
 pub async fn run(config: &ChallengerConfig, until: Option<u64>, heights: u64, json: bool) -> eyre::Result<i32> {
-    let l1 = ZnndClient::with_ca_file(&config.l1.http, &config.l1.ws, config.l1.ca_file.as_deref())?;
+    let l1 = ZnndClient::for_section(&config.l1)?;
     let frontier = l1.frontier_momentum().await.wrap_err("cannot reach L1")?.height;
     let top = until.unwrap_or(frontier);
     let heights = heights.clamp(1, MAX_HEIGHTS);

@@ -80,10 +80,7 @@ fn client(url: &str) -> eyre::Result<HttpClient> {
 /// Runs `submit`; the exit code is 0 when the executor was proven wrong (or the challenge is posted and not
 /// waited for), 1 when the verdict went against the challenger, 2 when nothing was posted.
 pub async fn run(config: &ChallengerConfig, request: Submit) -> eyre::Result<i32> {
-    let (key, l1) = (
-        challenger_key(config)?,
-        std::sync::Arc::new(ZnndClient::with_ca_file(&config.l1.http, &config.l1.ws, config.l1.ca_file.as_deref())?),
-    );
+    let (key, l1) = (challenger_key(config)?, std::sync::Arc::new(ZnndClient::for_section(&config.l1)?));
     let own = client(&config.executor_rpc)?;
     let (height, index) = (request.height, request.index);
     let (claimer, against) = match &request.against {
@@ -307,7 +304,7 @@ fn print_record(record: &ChallengeRecord, json: bool) {
 /// Runs `status`: 0 when the executor was proven wrong or the verdict waits, 1 when the challenger was wrong,
 /// 2 when L1 knows no such challenge.
 pub async fn status(config: &ChallengerConfig, id: Hash, json: bool) -> eyre::Result<i32> {
-    let l1 = ZnndClient::with_ca_file(&config.l1.http, &config.l1.ws, config.l1.ca_file.as_deref())?;
+    let l1 = ZnndClient::for_section(&config.l1)?;
     match challenge(&l1, &id).await? {
         Some(record) => {
             print_record(&record, json);
@@ -332,10 +329,7 @@ pub async fn submit_da(
 ) -> eyre::Result<i32> {
     use zr_common::rollup::settlement::{DA_DEPOSIT, DA_WINDOW, DaStatus};
     use zr_sequencing::bundle::{DaChallenge, encode_da_challenge};
-    let (key, l1) = (
-        challenger_key(config)?,
-        ZnndClient::with_ca_file(&config.l1.http, &config.l1.ws, config.l1.ca_file.as_deref())?,
-    );
+    let (key, l1) = (challenger_key(config)?, ZnndClient::for_section(&config.l1)?);
     let open = l1.rollup_claims(height, 1).await?;
     if !open.iter().any(|c| c.executor == executor && c.status == zr_common::rollup::settlement::ClaimStatus::Pending) {
         println!("not submitted: L1 records no open claim of {executor} at height {height}");

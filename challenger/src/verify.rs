@@ -46,7 +46,7 @@ struct LeafResult {
 
 /// Runs the check; returns the exit code (0 holds, 1 a leaf is wrong, 2 could not check).
 pub async fn run(config: &ChallengerConfig, request: Request) -> eyre::Result<i32> {
-    let l1 = ZnndClient::with_ca_file(&config.l1.http, &config.l1.ws, config.l1.ca_file.as_deref())?;
+    let l1 = ZnndClient::for_section(&config.l1)?;
     let executor = HttpClientBuilder::default()
         .request_timeout(std::time::Duration::from_secs(60))
         .max_response_size(32 * 1024 * 1024)

@@ -44,7 +44,7 @@ enum Finding {
 /// Runs `watch` until stopped (or one pass with `once`); the exit code is 0, or 1 when a pass found a
 /// diverging claim it did not (or could not) challenge.
 pub async fn run(config: &ChallengerConfig, request: Watch) -> eyre::Result<i32> {
-    let l1 = ZnndClient::with_ca_file(&config.l1.http, &config.l1.ws, config.l1.ca_file.as_deref())?;
+    let l1 = ZnndClient::for_section(&config.l1)?;
     let own = HttpClientBuilder::default().request_timeout(Duration::from_secs(60)).build(&config.executor_rpc)?;
     let own_key = own.get_head().await.wrap_err("cannot reach this challenger's executor")?.executor;
     let mut peers: BTreeMap<PublicKey, String> = BTreeMap::new();

@@ -126,37 +126,46 @@ pub(crate) fn encode_bech32(hrp: &'static str, bytes: &[u8]) -> String {
     bech32::encode::<Bech32>(hrp, bytes).expect("short payloads always encode")
 }
 
-impl std::fmt::Display for Address {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&encode_bech32(ADDRESS_HRP, &self.0))
-    }
-}
+/// The text forms of a bech32 newtype of `$len` bytes: `Display` and `FromStr` in bech32 with `$hrp` (the
+/// parse error naming `$what`), `Debug` as `Name(text)`, and serde as that text.
+macro_rules! bech32_text {
+    ($ty:ident, $len:literal, $what:literal, $hrp:expr) => {
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&$crate::address::encode_bech32($hrp, &self.0))
+            }
+        }
 
-impl std::fmt::Debug for Address {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Address({self})")
-    }
-}
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, concat!(stringify!($ty), "({})"), self)
+            }
+        }
 
-impl std::str::FromStr for Address {
-    type Err = ParseError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        decode_bech32::<20>("address", ADDRESS_HRP, s).map(Address)
-    }
-}
+        impl std::str::FromStr for $ty {
+            type Err = $crate::ParseError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $crate::address::decode_bech32::<$len>($what, $hrp, s).map($ty)
+            }
+        }
 
-impl serde::Serialize for Address {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
 
-impl<'de> serde::Deserialize<'de> for Address {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
 }
+pub(crate) use bech32_text;
+
+bech32_text!(Address, 20, "address", ADDRESS_HRP);
 
 #[cfg(test)]
 mod tests {

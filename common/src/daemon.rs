@@ -50,6 +50,15 @@ pub fn init_tracing(default_filter: &str) {
         .init();
 }
 
+/// A daemon's `main`: installs the tracing subscriber (`info` unless `ZR_LOG` says otherwise), runs `run`, and
+/// exits with status 1 and the error chain when it fails.
+pub fn main<E: AsRef<dyn std::error::Error>>(run: impl FnOnce() -> Result<(), E>) {
+    init_tracing("info");
+    if let Err(err) = run() {
+        exit_with(err.as_ref());
+    }
+}
+
 /// Prints `error` and its causes to stderr and exits with status 1.
 pub fn exit_with(error: &(dyn std::error::Error + 'static)) -> ! {
     eprintln!("error: {error}");

@@ -48,3 +48,16 @@ pub enum ParseError {
         reason: String,
     },
 }
+
+/// `From` each listed source error for `$error`, each converted by `$convert` (given the source as `$err`):
+/// the store errors of the daemons take the several error types of their database this way.
+#[macro_export]
+macro_rules! from_errors {
+    ($error:ty => |$err:ident| $convert:expr; $($source:ty),+ $(,)?) => {$(
+        impl From<$source> for $error {
+            fn from($err: $source) -> Self {
+                $convert
+            }
+        }
+    )+};
+}

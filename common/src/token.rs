@@ -1,8 +1,5 @@
 //! NoM token standards: 10 bytes, bech32 with HRP `zts`.
 
-use crate::ParseError;
-use crate::address::{decode_bech32, encode_bech32};
-
 /// The human-readable part of token standards.
 pub const TOKEN_HRP: &str = "zts";
 
@@ -31,34 +28,4 @@ impl TokenStandard {
     }
 }
 
-impl std::fmt::Display for TokenStandard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&encode_bech32(TOKEN_HRP, &self.0))
-    }
-}
-
-impl std::fmt::Debug for TokenStandard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "TokenStandard({self})")
-    }
-}
-
-impl std::str::FromStr for TokenStandard {
-    type Err = ParseError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        decode_bech32::<10>("token standard", TOKEN_HRP, s).map(TokenStandard)
-    }
-}
-
-impl serde::Serialize for TokenStandard {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for TokenStandard {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
-}
+crate::address::bech32_text!(TokenStandard, 10, "token standard", TOKEN_HRP);

@@ -98,3 +98,31 @@ macro_rules! daemon_config {
 }
 
 pub(crate) use daemon_config;
+
+/// Declares the flags of a config section: each flag is `name: FlagType => "flag-name", "VALUE";` with its help
+/// as doc comment (`FlagType` an `Option<T>`, or a `Vec<T>` for a repeatable flag), serialized only when given,
+/// as the top layer.
+macro_rules! section_flags {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $args:ident {
+            $(
+                $(#[doc = $help:literal])*
+                $name:ident: $ty:ty => $flag:literal, $value:literal;
+            )*
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Default, clap::Args, serde::Serialize)]
+        pub struct $args {
+            $(
+                $(#[doc = $help])*
+                #[arg(id = $flag, long = $flag, value_name = $value)]
+                #[serde(skip_serializing_if = "crate::declare::unset")]
+                pub $name: $ty,
+            )*
+        }
+    };
+}
+
+pub(crate) use section_flags;

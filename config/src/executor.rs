@@ -8,7 +8,7 @@ use crate::declare::daemon_config;
 use crate::defaults;
 use crate::error::{Validate, invalid, require_chain_id};
 use crate::sections::{L1Section, Listen, OpsSection, P2pSection, RpcSection};
-use crate::{ConfigError, L1Args, OpsArgs, RpcArgs};
+use crate::{ConfigError, GossipArgs, L1Args, OpsArgs, RpcArgs};
 
 daemon_config! {
     /// Configuration of an executor.
@@ -22,10 +22,10 @@ daemon_config! {
         "State directory [config: data_dir, default zr-data/executor]"
         long, value_name = "DIR"
     };
-    /// The rollup chain id. Required (0, the default, is not set): a deployment names its own; development
+    /// The rollup chain whose transactions this executor runs and claims roots of. Required (0, the default, is not set): a deployment names its own; development
     /// networks use `defaults::DEV_ROLLUP_CHAIN_ID`.
     chain_id: u64 = 0 => flag(Option<u64>) {
-        "Rollup chain id, required (development networks use 1337) [config: chain_id]"
+        "Rollup chain id to execute and claim for, required (development networks use 1337) [config: chain_id]"
         long, value_name = "ID"
     };
     /// The executor's key file (signs claims). Required.
@@ -181,17 +181,13 @@ impl Validate for ExecutorConfig {
     }
 }
 
-/// Flags for claim gossip.
+/// Flags for claim gossip: where to listen and whom to dial, and whose claims to keep.
 #[derive(Debug, Clone, Default, clap::Args, Serialize)]
 pub struct P2pArgs {
-    /// Gossip listen multiaddr, e.g. /ip4/0.0.0.0/tcp/30333 [config: p2p.listen]
-    #[arg(id = "p2p-listen", long = "p2p-listen", value_name = "MULTIADDR")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub listen: Option<String>,
-    /// A static gossip peer; repeat for several [config: p2p.peers]
-    #[arg(id = "p2p-peer", long = "p2p-peer", value_name = "MULTIADDR")]
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub peers: Vec<String>,
+    /// Where to listen and whom to dial.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub gossip: GossipArgs,
     /// An executor (public key, hex) whose gossiped claims are kept; repeat for several; any executor L1
     /// says is bonded when none [config: p2p.allowed_executors]
     #[arg(id = "p2p-allowed-executor", long = "p2p-allowed-executor", value_name = "PUBLIC_KEY")]

@@ -16,11 +16,11 @@ mod load;
 mod relay;
 mod sections;
 
-pub use args::{L1Args, OpsArgs, RpcArgs};
+pub use args::{GossipArgs, L1Args, OpsArgs, RpcArgs};
 pub use challenger::{ChallengerArgs, ChallengerConfig};
 pub use devnet::{DevnetArgs, DevnetConfig};
 pub use error::{ConfigError, Validate};
 pub use executor::{ExecutorArgs, ExecutorConfig, InjectedFault, P2pArgs};
 pub use load::{Layered, load};
-pub use relay::{RelayArgs, RelayConfig, RelayP2pArgs};
+pub use relay::{RelayArgs, RelayConfig};
 pub use sections::{L1Section, Listen, OpsSection, P2pSection, RelayP2pSection, RpcSection};

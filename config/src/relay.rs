@@ -2,13 +2,11 @@
 
 use std::path::PathBuf;
 
-use serde::Serialize;
-
 use crate::declare::daemon_config;
 use crate::defaults;
 use crate::error::{Validate, invalid, require_chain_id};
 use crate::sections::{L1Section, Listen, OpsSection, RelayP2pSection, RpcSection};
-use crate::{ConfigError, L1Args, OpsArgs, RpcArgs};
+use crate::{ConfigError, GossipArgs, L1Args, OpsArgs, RpcArgs};
 
 daemon_config! {
     /// Configuration of a relay.
@@ -22,10 +20,10 @@ daemon_config! {
         "Mempool directory [config: data_dir, default zr-data/relay]"
         long, value_name = "DIR"
     };
-    /// The rollup chain id. Required (0, the default, is not set): a deployment names its own; development
+    /// The rollup chain whose transactions this relay takes and bundles. Required (0, the default, is not set): a deployment names its own; development
     /// networks use `defaults::DEV_ROLLUP_CHAIN_ID`.
     chain_id: u64 = 0 => flag(Option<u64>) {
-        "Rollup chain id, required (development networks use 1337) [config: chain_id]"
+        "Rollup chain id of the transactions taken, required (development networks use 1337) [config: chain_id]"
         long, value_name = "ID"
     };
     /// The relay's key file (signs bundles, pays L1 plasma). Required.
@@ -88,7 +86,7 @@ daemon_config! {
     /// The ops endpoint. Default `127.0.0.1:9103`.
     ops: OpsSection = OpsSection::on(defaults::loopback(defaults::RELAY_OPS_PORT)) => flatten(OpsArgs);
     /// Gossip with other relays.
-    p2p: RelayP2pSection = RelayP2pSection::default() => flatten(RelayP2pArgs);
+    p2p: RelayP2pSection = RelayP2pSection::default() => flatten(GossipArgs);
 }
 
 impl RelayConfig {
@@ -148,17 +146,4 @@ impl Validate for RelayConfig {
         self.l1.validate()?;
         self.rpc.validate()
     }
-}
-
-/// Flags for transaction gossip between relays.
-#[derive(Debug, Clone, Default, clap::Args, Serialize)]
-pub struct RelayP2pArgs {
-    /// Gossip listen multiaddr, e.g. /ip4/0.0.0.0/tcp/30334 [config: p2p.listen]
-    #[arg(id = "p2p-listen", long = "p2p-listen", value_name = "MULTIADDR")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub listen: Option<String>,
-    /// Another relay to gossip with; repeat for several [config: p2p.peers]
-    #[arg(id = "p2p-peer", long = "p2p-peer", value_name = "MULTIADDR")]
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub peers: Vec<String>,
 }

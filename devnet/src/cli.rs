@@ -15,10 +15,7 @@ struct Cli {
 
 /// Parses the command line and runs the devnet until SIGTERM or Ctrl-C; exits non-zero with the error chain.
 pub fn main() {
-    zr_common::daemon::init_tracing("info");
-    if let Err(err) = run(Cli::parse()) {
-        zr_common::daemon::exit_with(err.as_ref());
-    }
+    zr_common::daemon::main(|| run(Cli::parse()));
 }
 
 fn run(cli: Cli) -> eyre::Result<()> {

@@ -33,21 +33,6 @@ pub enum DevnetError {
     },
 }
 
-macro_rules! store_error_from {
-    ($($t:ty),*) => {$(
-        impl From<$t> for DevnetError {
-            fn from(err: $t) -> Self {
-                DevnetError::Store(err.to_string())
-            }
-        }
-    )*};
-}
-store_error_from!(
-    redb::Error,
-    redb::DatabaseError,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError,
-    zr_common::CodecError
-);
+zr_common::from_errors!(DevnetError => |err| DevnetError::Store(err.to_string());
+    redb::Error, redb::DatabaseError, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError,
+    zr_common::CodecError);

@@ -8,7 +8,6 @@ use jsonrpsee::server::{BatchRequestConfig, RpcModule, Server, ServerConfig, Ser
 use jsonrpsee::types::{ErrorObjectOwned, Params, SubscriptionId};
 use jsonrpsee::{PendingSubscriptionSink, SubscriptionMessage};
 use serde::Serialize;
-use tokio::sync::broadcast::error::RecvError;
 use zr_common::nom::rpc::{
     AccountBlockEvent, AccountBlockList, AccountInfo, BalanceInfo, ConfirmationDetail, DetailedMomentum,
     DetailedMomentumList, GetRequiredParam, GetRequiredResult, MomentumEvent, MomentumList, PlasmaInfo,
@@ -332,17 +331,7 @@ async fn subscribe(
     };
     let mut events = ctx.chain.subscribe();
     let sink = pending.accept().await?;
-    loop {
-        let event = tokio::select! {
-            event = events.recv() => event,
-            () = sink.closed() => return Ok(()),
-        };
-        let event = match event {
-            Ok(event) => event,
-            // A slow subscriber misses notifications; clients re-read by height, as with znnd.
-            Err(RecvError::Lagged(_)) => continue,
-            Err(RecvError::Closed) => return Ok(()),
-        };
+    while let Some(event) = zr_rpc_api::subscription::next_event(&mut events, &sink).await {
         let result = match topic {
             Topic::Momentums => serde_json::value::to_raw_value(&[MomentumEvent {
                 hash: event.momentum.hash,
@@ -354,9 +343,10 @@ async fn subscribe(
             }
         };
         if sink.send(SubscriptionMessage::from(result)).await.is_err() {
-            return Ok(());
+            break;
         }
     }
+    Ok(())
 }
 
 /// The two listeners: HTTP-only and WebSocket-only, as znnd has.

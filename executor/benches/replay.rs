@@ -12,12 +12,12 @@ use zr_common::nom::rpc::DetailedMomentum;
 use zr_common::nom::rpc::fixtures::momentum;
 use zr_common::nom::{AccountBlock, BlockType};
 use zr_common::rollup::{BundleBody, ReceiptStatus, Transaction, TxBody, TxKind};
-use zr_common::{Address, Hash, KeyPair, codec, sha3_256};
+use zr_common::{Address, Hash, KeyPair, sha3_256};
 use zr_executor::StateStore;
 use zr_executor::pipeline::Pipeline;
 use zr_executor::rollup::{Processed, Rollup, Timings};
 use zr_executor::store::{BlockCommit, Head};
-use zr_protocol::{Account, BlockInfo, StateKey, Tree, TxContext, apply_transaction};
+use zr_protocol::{BlockInfo, Tree, TxContext, apply_transaction, funded_accounts};
 use zr_sequencing::bundle::encode_bundle;
 use zr_vm::Vm;
 
@@ -34,15 +34,7 @@ fn token_wasm() -> Vec<u8> {
 
 /// A state with the token deployed and every sender holding tokens, committed in `dir`.
 fn genesis(dir: &std::path::Path, senders: &[KeyPair]) -> Address {
-    let mut entries: Vec<(Hash, Arc<Vec<u8>>)> = senders
-        .iter()
-        .map(|s| {
-            let account = Account { nonce: 0, znn: 1_000_000_000, qsr: 0 };
-            (StateKey::Account { address: s.address() }.hash(), Arc::new(codec::encode(&account)))
-        })
-        .collect();
-    entries.sort_by_key(|(k, _)| *k);
-    let mut tree = Tree::from_sorted(&entries);
+    let mut tree = Tree::from_sorted(&funded_accounts(senders.iter().map(|s| (s.address(), 1_000_000_000))));
     let vm = Vm::new(None, 4).unwrap();
     let ctx = TxContext { block: BlockInfo { height: 0, timestamp: 0 }, poster: Address::ZERO };
     let owner = &senders[0];

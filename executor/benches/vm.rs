@@ -18,7 +18,7 @@ use zr_common::rollup::{ReceiptStatus, Transaction, TxBody, TxKind};
 use zr_common::{Address, Hash, KeyPair, SignatureBatch, TokenStandard, codec, sha3_256};
 use zr_executor::StateStore;
 use zr_executor::store::{BlockCommit, Head};
-use zr_protocol::{Account, BlockInfo, Frame, StateKey, Tree, TxContext, World, apply_transaction};
+use zr_protocol::{Account, BlockInfo, Frame, StateKey, Tree, TxContext, World, apply_transaction, funded_accounts};
 use zr_vm::Vm;
 
 const CHAIN: u64 = 7;
@@ -221,20 +221,9 @@ struct Setup {
 /// One million funded accounts, the token deployed, 1000 senders holding tokens; all committed to redb.
 fn setup() -> Setup {
     let started = Instant::now();
-    let mut entries: Vec<(Hash, Arc<Vec<u8>>)> = (0..1_000_000u64)
-        .map(|i| {
-            let address = Address::from_public_key(&i.to_le_bytes());
-            let account = Account { nonce: 0, znn: 1_000_000_000, qsr: 0 };
-            (StateKey::Account { address }.hash(), Arc::new(codec::encode(&account)))
-        })
-        .collect();
     let senders: Vec<KeyPair> = (0..1000).map(key).collect();
-    for sender in &senders {
-        let account = Account { nonce: 0, znn: 1_000_000_000_000, qsr: 0 };
-        entries.push((StateKey::Account { address: sender.address() }.hash(), Arc::new(codec::encode(&account))));
-    }
-    entries.sort_by_key(|(k, _)| *k);
-    entries.dedup_by_key(|(k, _)| *k);
+    let accounts = (0..1_000_000u64).map(|i| (Address::from_public_key(&i.to_le_bytes()), 1_000_000_000));
+    let entries = funded_accounts(accounts.chain(senders.iter().map(|s| (s.address(), 1_000_000_000_000))));
     let mut tree = Tree::from_sorted(&entries);
     let vm = Vm::new(None, 16).unwrap();
     let ctx = TxContext { block: BLOCK, poster: key(999_999).address() };

@@ -6,10 +6,10 @@ use std::time::Instant;
 
 use criterion::Criterion;
 use zr_common::rollup::{ClaimBody, TxBody, TxKind};
-use zr_common::{Address, Canonical, Hash, codec, sha3_256};
+use zr_common::{Address, Canonical, sha3_256};
 use zr_executor::execute::run_momentum;
 use zr_fraud::{build_witness, verify_leaf};
-use zr_protocol::{Account, BlockInfo, MultiNode, StateKey, Tree, TxContext, Used, apply_transaction};
+use zr_protocol::{BlockInfo, MultiNode, Tree, TxContext, Used, apply_transaction, funded_accounts};
 use zr_sequencing::{Ordered, Sequenced};
 use zr_vm::Vm;
 
@@ -20,18 +20,8 @@ use zr_common::keys::fixtures::numbered_key as key;
 fn main() {
     let started = Instant::now();
     let owner = key(0);
-    let mut entries: Vec<(Hash, Arc<Vec<u8>>)> = (0..1_000_000u64)
-        .map(|i| {
-            let account = Account { nonce: 0, znn: 1_000_000_000, qsr: 0 };
-            (
-                StateKey::Account { address: Address::from_public_key(&i.to_le_bytes()) }.hash(),
-                Arc::new(codec::encode(&account)),
-            )
-        })
-        .collect();
-    let rich = Account { nonce: 0, znn: 1_000_000_000_000, qsr: 0 };
-    entries.push((StateKey::Account { address: owner.address() }.hash(), Arc::new(codec::encode(&rich))));
-    entries.sort_by_key(|(k, _)| *k);
+    let accounts = (0..1_000_000u64).map(|i| (Address::from_public_key(&i.to_le_bytes()), 1_000_000_000));
+    let entries = funded_accounts(std::iter::once((owner.address(), 1_000_000_000_000)).chain(accounts));
     let mut tree = Tree::from_sorted(&entries);
     let vm = Vm::new(None, 16).unwrap();
     let ctx = TxContext { block: BlockInfo { height: 1, timestamp: 1 }, poster: key(9).address() };

@@ -33,10 +33,7 @@ struct Cli {
 /// Parses the command line, runs the executor until Ctrl-C, and exits non-zero with the error chain on
 /// failure.
 pub fn main() {
-    zr_common::daemon::init_tracing("info");
-    if let Err(err) = run(Cli::parse()) {
-        zr_common::daemon::exit_with(err.as_ref());
-    }
+    zr_common::daemon::main(|| run(Cli::parse()));
 }
 
 fn run(cli: Cli) -> eyre::Result<()> {
@@ -57,7 +54,7 @@ fn run(cli: Cli) -> eyre::Result<()> {
     let key = KeyPair::read_file(&key_file).wrap_err("cannot load the executor key")?;
     let runtime = tokio::runtime::Runtime::new().wrap_err("cannot start the async runtime")?;
     runtime.block_on(async {
-        let l1 = Arc::new(ZnndClient::with_ca_file(&config.l1.http, &config.l1.ws, config.l1.ca_file.as_deref())?);
+        let l1 = Arc::new(ZnndClient::for_section(&config.l1)?);
         let executor = crate::node::start(&config, key, l1).await.wrap_err("cannot start the executor")?;
         let mut endpoints = vec![
             ("rpc", executor.rpc_url()),

@@ -9,7 +9,6 @@ use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig, ServerHandle};
 use jsonrpsee::types::ErrorObjectOwned;
 use jsonrpsee::{PendingSubscriptionSink, SubscriptionMessage};
 use tokio::sync::broadcast;
-use tokio::sync::broadcast::error::RecvError;
 use zr_common::rollup::{Claim, Receipt};
 use zr_common::{Address, Hash};
 use zr_protocol::state::ContractInfo;
@@ -401,16 +400,7 @@ impl RollupStateApiServer for RpcContext {
         }
         let mut events = self.events.subscribe();
         let sink = pending.accept().await?;
-        loop {
-            let event = tokio::select! {
-                event = events.recv() => event,
-                () = sink.closed() => return Ok(()),
-            };
-            let processed = match event {
-                Ok(processed) => processed,
-                Err(RecvError::Lagged(_)) => continue,
-                Err(RecvError::Closed) => return Ok(()),
-            };
+        while let Some(processed) = zr_rpc_api::subscription::next_event(&mut events, &sink).await {
             let notifications: Vec<RollupEvent> = match topic {
                 Topic::Claims => vec![RollupEvent::Claim(processed.claim.clone())],
                 Topic::Receipts => processed.receipts.iter().cloned().map(RollupEvent::Receipt).collect(),
@@ -423,6 +413,7 @@ impl RollupStateApiServer for RpcContext {
                 }
             }
         }
+        Ok(())
     }
 }
 

@@ -85,22 +85,8 @@ pub enum StoreError {
     Io(String),
 }
 
-macro_rules! store_error_from_redb {
-    ($($t:ty),*) => {$(
-        impl From<$t> for StoreError {
-            fn from(err: $t) -> Self {
-                StoreError::Database(err.into())
-            }
-        }
-    )*};
-}
-store_error_from_redb!(
-    redb::DatabaseError,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError
-);
+zr_common::from_errors!(StoreError => |err| StoreError::Database(err.into());
+    redb::DatabaseError, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
 
 /// The committed head: the last momentum height executed and the state root after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, bincode::Encode, bincode::Decode)]
@@ -274,23 +260,26 @@ impl StateStore {
 
     /// The committed head.
     pub fn head(&self) -> Result<Head, StoreError> {
-        let txn = self.db.begin_read()?;
-        let meta = txn.open_table(META)?;
-        let value = meta.get(HEAD)?;
-        Ok(match value {
-            Some(bytes) => zr_common::codec::decode("head", bytes.value(), 64)?,
-            None => Head::default(),
-        })
+        Ok(self.meta(HEAD, "head", 64)?.unwrap_or_default())
     }
 
     /// The final height last committed (0: none).
     pub fn final_height(&self) -> Result<u64, StoreError> {
+        Ok(self.meta(FINAL_HEIGHT, "final height", 16)?.unwrap_or(0))
+    }
+
+    /// The meta row `key`, decoded as `what` of at most `max_len` bytes; `None` before it is first written.
+    fn meta<T: bincode::Encode + bincode::Decode<()>>(
+        &self,
+        key: &str,
+        what: &'static str,
+        max_len: usize,
+    ) -> Result<Option<T>, StoreError> {
         let txn = self.db.begin_read()?;
-        let meta = txn.open_table(META)?;
-        let value = meta.get(FINAL_HEIGHT)?;
+        let value = txn.open_table(META)?.get(key)?;
         Ok(match value {
-            Some(bytes) => zr_common::codec::decode("final height", bytes.value(), 16)?,
-            None => 0,
+            Some(bytes) => Some(zr_common::codec::decode(what, bytes.value(), max_len)?),
+            None => None,
         })
     }
 

@@ -356,21 +356,23 @@ pub unsafe extern "C" fn zr_decode_payload(data: *const u8, data_len: usize, out
     }
 }
 
-/// The inbox calls' inputs, each a pointer and a length: the settlement state, the stored rows passed and the
-/// JSON request.
+/// How an inbox call answers, from the settlement state, the stored rows and the request.
+type InboxAnswer = fn(&[u8], &[u8], &inbox::Request) -> Result<(i32, Vec<u8>), Failure>;
+
+/// The inbox calls' inputs, each a pointer and a length (the settlement state, the stored rows passed and the
+/// JSON request), read and handed to `answer`.
 ///
 /// # Safety
-/// As [`input`], for each.
-unsafe fn inbox_inputs<'a>(
-    state: (*const u8, usize),
-    stored: (*const u8, usize),
-    request: (*const u8, usize),
-) -> Result<(&'a [u8], &'a [u8], inbox::Request), Failure> {
+/// As [`input`], for each; `out` as [`boundary`].
+unsafe fn inbox_call([state, stored, request]: [(*const u8, usize); 3], out: *mut ZrBytes, answer: InboxAnswer) -> i32 {
     // SAFETY: the caller's promises, passed on.
     unsafe {
-        let state = input(state.0, state.1, "state")?;
-        let stored = input_up_to(stored.0, stored.1, "stored rows", MAX_STORED_LEN)?;
-        Ok((state, stored, inbox::request(input_up_to(request.0, request.1, "request", MAX_REQUEST_LEN)?)?))
+        boundary(out, || {
+            let state = input(state.0, state.1, "state")?;
+            let stored = input_up_to(stored.0, stored.1, "stored rows", MAX_STORED_LEN)?;
+            let request = inbox::request(input_up_to(request.0, request.1, "request", MAX_REQUEST_LEN)?)?;
+            answer(state, stored, &request)
+        })
     }
 }
 
@@ -385,24 +387,21 @@ unsafe fn inbox_inputs<'a>(
 /// # Safety
 /// Each pointer must be null or point at its length of readable bytes; `out` at a writable [`ZrBytes`].
 #[unsafe(no_mangle)]
+#[rustfmt::skip] // each pointer with its length, as the header declares them
 pub unsafe extern "C" fn zr_inbox_step(
-    state: *const u8,
-    state_len: usize,
-    stored: *const u8,
-    stored_len: usize,
-    request: *const u8,
-    request_len: usize,
+    state: *const u8, state_len: usize,
+    stored: *const u8, stored_len: usize,
+    request: *const u8, request_len: usize,
     out: *mut ZrBytes,
 ) -> i32 {
     // SAFETY: the caller's promises, passed on.
-    unsafe {
-        boundary(out, || {
-            let (state, stored, request) =
-                inbox_inputs((state, state_len), (stored, stored_len), (request, request_len))?;
-            let _judging = JUDGING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            Ok((ZR_OK, inbox::step(state, stored, &request)?.to_string().into_bytes()))
-        })
-    }
+    unsafe { inbox_call([(state, state_len), (stored, stored_len), (request, request_len)], out, inbox_step) }
+}
+
+/// [`zr_inbox_step`]'s answer: one step, under the lock that keeps one judgement at a time.
+fn inbox_step(state: &[u8], stored: &[u8], request: &inbox::Request) -> Result<(i32, Vec<u8>), Failure> {
+    let _judging = JUDGING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    Ok((ZR_OK, inbox::step(state, stored, request)?.to_string().into_bytes()))
 }
 
 /// Checks the request's `send` (go-zenon's JSON) as L1 checks a send to the inbox before accepting it, under
@@ -432,25 +431,22 @@ pub unsafe extern "C" fn zr_inbox_check_send(request: *const u8, request_len: us
 /// # Safety
 /// Each pointer must be null or point at its length of readable bytes; `out` at a writable [`ZrBytes`].
 #[unsafe(no_mangle)]
+#[rustfmt::skip] // each pointer with its length, as the header declares them
 pub unsafe extern "C" fn zr_inbox_query(
-    state: *const u8,
-    state_len: usize,
-    stored: *const u8,
-    stored_len: usize,
-    request: *const u8,
-    request_len: usize,
+    state: *const u8, state_len: usize,
+    stored: *const u8, stored_len: usize,
+    request: *const u8, request_len: usize,
     out: *mut ZrBytes,
 ) -> i32 {
     // SAFETY: the caller's promises, passed on.
-    unsafe {
-        boundary(out, || {
-            let (state, stored, request) =
-                inbox_inputs((state, state_len), (stored, stored_len), (request, request_len))?;
-            match inbox::query(state, stored, &request)? {
-                Ok(answer) => Ok((ZR_OK, answer.to_string().into_bytes())),
-                Err(reason) => Ok((ZR_REFUSED, reason.into_bytes())),
-            }
-        })
+    unsafe { inbox_call([(state, state_len), (stored, stored_len), (request, request_len)], out, inbox_answer) }
+}
+
+/// [`zr_inbox_query`]'s answer, or [`ZR_REFUSED`] with what is wrong with the call.
+fn inbox_answer(state: &[u8], stored: &[u8], request: &inbox::Request) -> Result<(i32, Vec<u8>), Failure> {
+    match inbox::query(state, stored, request)? {
+        Ok(answer) => Ok((ZR_OK, answer.to_string().into_bytes())),
+        Err(reason) => Ok((ZR_REFUSED, reason.into_bytes())),
     }
 }
 

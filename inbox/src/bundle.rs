@@ -283,21 +283,13 @@ pub fn decode_payload(data: &[u8]) -> Result<Payload, PayloadError> {
 mod tests {
     use super::*;
     use zr_common::KeyPair;
-    use zr_common::rollup::{BundleBody, TxBody, TxKind};
+    use zr_common::rollup::{BundleBody, samples};
 
     #[test]
     fn round_trip_and_bomb() {
         let key = KeyPair::from_seed(&[1; 32]);
-        let tx = TxBody {
-            chain_id: 1,
-            sender: key.public(),
-            nonce: 0,
-            gas_limit: 1,
-            fee_per_gas: 1,
-            kind: TxKind::Transfer { to: key.address(), token: zr_common::TokenStandard::ZNN, amount: 1 },
-        }
-        .sign(&key);
-        let bundle = BundleBody { chain_id: 1, poster: key.public(), transactions: vec![tx; 20] }.sign(&key);
+        let tx = samples::transaction(samples::transfer());
+        let bundle = BundleBody { chain_id: 7, poster: key.public(), transactions: vec![tx; 20] }.sign(&key);
         let data = encode_bundle(&bundle).unwrap();
         assert_eq!(decode_payload(&data).unwrap(), Payload::Bundle(bundle.clone()));
         // LZ4 bundles of older chains still decode to the same bundle.

@@ -24,7 +24,7 @@ pub use leaf::{ClaimLeaf, LeafProof, LeafProofError, leaves_root};
 pub use runtime::{
     BlockInfo, CallError, CallOutcome, CodeError, ContractRuntime, Entry, Frame, UntrustedCode, Verifier,
 };
-pub use state::{Account, StateKey, Upload, Withdrawal};
+pub use state::{Account, StateKey, Upload, Withdrawal, funded_accounts};
 pub use transition::{
     Applied, Deposit, TransitionError, TxContext, Used, apply_prelude, apply_transaction, check_transaction,
 };

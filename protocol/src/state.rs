@@ -118,6 +118,21 @@ pub struct Account {
     pub qsr: u128,
 }
 
+/// State entries funding each address with ZNN (nonce 0, no QSR), sorted by key and distinct (the first of an
+/// address given twice is kept), as [`crate::Tree::from_sorted`] takes them: a genesis for benchmarks and tests.
+pub fn funded_accounts(accounts: impl IntoIterator<Item = (Address, u128)>) -> Vec<(Hash, std::sync::Arc<Vec<u8>>)> {
+    let mut entries: Vec<(Hash, std::sync::Arc<Vec<u8>>)> = accounts
+        .into_iter()
+        .map(|(address, znn)| {
+            let account = Account { nonce: 0, znn, qsr: 0 };
+            (StateKey::Account { address }.hash(), std::sync::Arc::new(codec::encode(&account)))
+        })
+        .collect();
+    entries.sort_by_key(|(key, _)| *key);
+    entries.dedup_by_key(|(key, _)| *key);
+    entries
+}
+
 impl Account {
     /// The balance of `token`, if the rollup holds that token.
     pub fn balance(&self, token: &TokenStandard) -> Option<u128> {

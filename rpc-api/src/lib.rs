@@ -8,6 +8,7 @@
 //! executor's state and VM.
 
 pub mod explorer;
+pub mod subscription;
 pub mod types;
 
 use jsonrpsee::core::{RpcResult, SubscriptionResult};

@@ -47,6 +47,11 @@ impl ZnndClient {
         ZnndClient::with_ca_file(http_url, ws_url, None)
     }
 
+    /// A client of the node a daemon's `[l1]` section names, trusting its `ca_file` too.
+    pub fn for_section(l1: &zr_config::L1Section) -> Result<ZnndClient, L1Error> {
+        ZnndClient::with_ca_file(&l1.http, &l1.ws, l1.ca_file.as_deref())
+    }
+
     /// A client that also trusts the PEM certificates in `ca_file` (`l1.ca_file`): a node with a self-signed or
     /// private-CA certificate.
     pub fn with_ca_file(

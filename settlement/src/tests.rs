@@ -66,6 +66,20 @@ fn bonded(keys: &[&KeyPair]) -> Settlement {
     s
 }
 
+/// Keys 1 and 2, both bonded.
+fn two_bonded() -> (KeyPair, KeyPair, Settlement) {
+    let (one, two) = (key(1), key(2));
+    let s = bonded(&[&one, &two]);
+    (one, two, s)
+}
+
+/// Keys 1, 2 and 3, all bonded.
+fn three_bonded() -> (KeyPair, KeyPair, KeyPair, Settlement) {
+    let (one, two, three) = (key(1), key(2), key(3));
+    let s = bonded(&[&one, &two, &three]);
+    (one, two, three, s)
+}
+
 fn post(s: &mut Settlement, who: &KeyPair, n: u8, claim: Claim, at: u64) {
     s.claim_sent(&block_of(who, n), claim, at, &Momentums);
 }
@@ -125,8 +139,7 @@ fn wrong() -> Judgement {
 
 #[test]
 fn claims_chain_into_finality_after_the_window() {
-    let (a, b) = (key(1), key(2));
-    let mut s = bonded(&[&a, &b]);
+    let (a, b, mut s) = two_bonded();
     post(&mut s, &a, 1, claim(&a, 1, Hash::ZERO, root(1)), 2);
     post(&mut s, &a, 2, claim(&a, 2, root(1), root(2)), 3);
     s.settle(2 + FINALITY_WINDOW - 1);
@@ -169,8 +182,7 @@ fn disagreeing_claims_wait_and_broken_chains_never_finalise() {
 /// and hold finality forever (its challenge could only cost the challenger).
 #[test]
 fn attack_claim_of_another_chain_id_halts_finality() {
-    let (honest, other) = (key(1), key(2));
-    let mut s = bonded(&[&honest, &other]);
+    let (honest, other, mut s) = two_bonded();
     post(&mut s, &honest, 1, claim(&honest, 1, Hash::ZERO, root(1)), 2);
     let mut foreign = body(&other, 1, Hash::ZERO, root(77));
     foreign.chain_id = 2;
@@ -226,8 +238,7 @@ fn the_vm_version_follows_its_height() {
 /// were then unfinalizable.
 #[test]
 fn attack_claim_at_height_zero_steals_the_start_of_finality() {
-    let (honest, attacker) = (key(1), key(2));
-    let mut s = bonded(&[&honest, &attacker]);
+    let (honest, attacker, mut s) = two_bonded();
     post(&mut s, &attacker, 1, claim(&attacker, 0, Hash::ZERO, root(66)), 2);
     assert!(last_refusal(&s).contains("anchor"), "{}", last_refusal(&s));
     post(&mut s, &honest, 2, claim(&honest, 1, Hash::ZERO, root(1)), 2);
@@ -280,8 +291,7 @@ fn bad_parameters_are_refused() {
 /// challenge of a claim no longer open is now refused at its part 0, its deposit owed back, its bond untouched.
 #[test]
 fn attack_a_right_challenge_of_a_pruned_claim_is_fined() {
-    let (executor, challenger) = (key(1), key(2));
-    let mut s = bonded(&[&executor, &challenger]);
+    let (executor, challenger, mut s) = two_bonded();
     post(&mut s, &executor, 1, claim(&executor, 1, Hash::ZERO, root(1)), 2);
     s.settle(2 + FINALITY_WINDOW);
     assert_eq!(s.final_root().unwrap().height, 1);
@@ -385,8 +395,7 @@ fn verdicts_reject_the_claim_and_those_after_it_or_cost_the_challenger() {
 /// Defect 5: a second correct challenge of a claim already rejected used to cost its challenger the bond.
 #[test]
 fn attack_cheater_challenges_itself_first_so_the_honest_challenger_is_fined() {
-    let (cheater, alt, honest_challenger) = (key(1), key(2), key(3));
-    let mut s = bonded(&[&cheater, &alt, &honest_challenger]);
+    let (cheater, alt, honest_challenger, mut s) = three_bonded();
     post(&mut s, &cheater, 1, claim(&cheater, 1, Hash::ZERO, root(66)), 2);
     let first = challenge(&mut s, &alt, 10, &dispute_of(&cheater, 1), 3);
     let mut second_dispute = dispute_of(&cheater, 1);
@@ -410,8 +419,7 @@ fn attack_cheater_challenges_itself_first_so_the_honest_challenger_is_fined() {
 /// Defect 5: a verdict the pillars could not reach for their own fault used to cost the challenger.
 #[test]
 fn attack_pillar_fault_fines_a_correct_challenger() {
-    let (executor, challenger) = (key(1), key(2));
-    let mut s = bonded(&[&executor, &challenger]);
+    let (executor, challenger, mut s) = two_bonded();
     post(&mut s, &executor, 1, claim(&executor, 1, Hash::ZERO, root(66)), 2);
     let id = challenge(&mut s, &challenger, 10, &dispute_of(&executor, 1), 3);
     s.judge(4, &mut |_| 1, &mut |_, _, _| Judgement::CannotJudge("store read failed".into()));
@@ -425,8 +433,7 @@ fn attack_pillar_fault_fines_a_correct_challenger() {
 /// Defect 6: one bond used to fill the verdict queue for dozens of momentums.
 #[test]
 fn attack_one_bond_floods_the_verdict_queue() {
-    let (executor, spammer, honest) = (key(1), key(2), key(3));
-    let mut s = bonded(&[&executor, &spammer, &honest]);
+    let (executor, spammer, honest, mut s) = three_bonded();
     post(&mut s, &executor, 1, claim(&executor, 1, Hash::ZERO, root(66)), 2);
     for i in 0..10u8 {
         let mut d = dispute_of(&executor, 1);
@@ -451,8 +458,7 @@ fn attack_one_bond_floods_the_verdict_queue() {
 /// Defect 6: parts that never complete used to cost nothing while the pillars kept them for 60 momentums.
 #[test]
 fn attack_unfinished_challenge_parts_cost_nothing() {
-    let (executor, challenger) = (key(1), key(2));
-    let mut s = bonded(&[&executor, &challenger]);
+    let (executor, challenger, mut s) = two_bonded();
     post(&mut s, &executor, 1, claim(&executor, 1, Hash::ZERO, root(1)), 2);
     s.challenge_part(&opening(&challenger, 17, 2), part(root(9), 0, 2, &headed(&executor, 1, b"half")), 4);
     // Two parts have three momentums to arrive.
@@ -520,8 +526,7 @@ fn attack_reserving_the_whole_queue_lets_a_wrong_root_become_final() {
 /// claim was final, when the verdict could only refund it.
 #[test]
 fn attack_a_claim_becomes_final_while_its_challenge_is_still_arriving() {
-    let (liar, honest) = (key(1), key(2));
-    let mut s = bonded(&[&liar, &honest]);
+    let (liar, honest, mut s) = two_bonded();
     post(&mut s, &liar, 1, claim(&liar, 1, Hash::ZERO, root(66)), 2);
     let bytes = dispute_of(&liar, 1).to_bytes();
     let id = zr_common::sha3_256(&bytes);
@@ -541,8 +546,7 @@ fn attack_a_claim_becomes_final_while_its_challenge_is_still_arriving() {
 /// carrying an amount would be kept by the inbox for nothing.
 #[test]
 fn attack_parts_reserve_room_without_paying_for_it() {
-    let (executor, challenger) = (key(1), key(2));
-    let mut s = bonded(&[&executor, &challenger]);
+    let (executor, challenger, mut s) = two_bonded();
     post(&mut s, &executor, 9, claim(&executor, 1, Hash::ZERO, root(1)), 2);
     let a = headed(&executor, 1, b"a");
     s.challenge_part(&block_of(&challenger, 1), part(root(9), 0, 3, &a), 4);
@@ -562,8 +566,7 @@ fn attack_parts_reserve_room_without_paying_for_it() {
 /// as long as any challenge.
 #[test]
 fn attack_parts_that_do_not_hash_to_their_id_cost_nothing() {
-    let (executor, challenger) = (key(1), key(2));
-    let mut s = bonded(&[&executor, &challenger]);
+    let (executor, challenger, mut s) = two_bonded();
     post(&mut s, &executor, 9, claim(&executor, 1, Hash::ZERO, root(1)), 2);
     s.challenge_part(&opening(&challenger, 1, 2), part(root(9), 0, 2, &headed(&executor, 1, b"a")), 4);
     s.challenge_part(&block_of(&challenger, 2), part(root(9), 1, 2, b"b"), 5);
@@ -602,8 +605,7 @@ fn attack_challenges_of_made_up_claims_hold_finality_for_free() {
 /// the dispute that proves it wrong) opened it first from another account and the honest part 0 was refused.
 #[test]
 fn attack_the_wrong_executor_takes_the_id_of_the_challenge_against_it() {
-    let (liar, accomplice, honest) = (key(1), key(2), key(3));
-    let mut s = bonded(&[&liar, &accomplice, &honest]);
+    let (liar, accomplice, honest, mut s) = three_bonded();
     post(&mut s, &liar, 1, claim(&liar, 1, Hash::ZERO, root(66)), 2);
     let bytes = dispute_of(&liar, 1).to_bytes();
     let id = zr_common::sha3_256(&bytes);
@@ -731,8 +733,7 @@ fn data_availability_challenges_hold_finality_and_reject_the_silent() {
 
 #[test]
 fn an_unanswered_data_availability_challenge_rejects_the_claim_and_pays_the_challenger() {
-    let (executor, challenger) = (key(1), key(2));
-    let mut s = bonded(&[&executor, &challenger]);
+    let (executor, challenger, mut s) = two_bonded();
     post(&mut s, &executor, 1, claim(&executor, 5, Hash::ZERO, root(5)), 6);
     post(&mut s, &executor, 2, claim(&executor, 6, root(5), root(6)), 7);
     s.da_challenge(&da_block(&challenger, 4), DaChallenge { executor: executor.public(), height: 5 }, 7);
@@ -806,8 +807,7 @@ fn attack_self_data_availability_challenge_stalls_finality() {
 /// A data-availability challenge of a claim that a verdict rejects meanwhile is moot: the deposit comes back.
 #[test]
 fn a_moot_data_availability_challenge_pays_its_deposit_back() {
-    let (executor, challenger) = (key(1), key(2));
-    let mut s = bonded(&[&executor, &challenger]);
+    let (executor, challenger, mut s) = two_bonded();
     post(&mut s, &executor, 1, claim(&executor, 5, Hash::ZERO, root(5)), 6);
     s.da_challenge(&da_block(&challenger, 4), DaChallenge { executor: executor.public(), height: 5 }, 7);
     challenge(&mut s, &challenger, 5, &dispute_of(&executor, 5), 7);
@@ -850,8 +850,7 @@ fn the_largest_claims_leaves_fit_a_data_availability_answer() {
 
 #[test]
 fn bonds_are_owed_back_after_the_delay_when_nothing_is_open() {
-    let (a, b) = (key(1), key(2));
-    let mut s = bonded(&[&a, &b]);
+    let (a, b, mut s) = two_bonded();
     post(&mut s, &a, 1, claim(&a, 1, Hash::ZERO, root(1)), 2);
     s.unbond(&block_of(&a, 2), 3);
     s.unbond(&block_of(&b, 3), 3);
@@ -1126,8 +1125,7 @@ fn attack_two_senders_of_one_challenge_and_garbage_under_its_id() {
 /// the first's verdict does.
 #[test]
 fn attack_copies_of_a_challenge_that_proves_nothing_cost_nothing() {
-    let (executor, first, copier) = (key(1), key(2), key(3));
-    let mut s = bonded(&[&executor, &first, &copier]);
+    let (executor, first, copier, mut s) = three_bonded();
     post(&mut s, &executor, 1, claim(&executor, 1, Hash::ZERO, root(1)), 2);
     let bytes = dispute_of(&executor, 1).to_bytes();
     let id = zr_common::sha3_256(&bytes);

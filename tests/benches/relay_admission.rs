@@ -14,7 +14,7 @@ use zr_config::Listen;
 use zr_executor::StateStore;
 use zr_executor::store::{BlockCommit, Head};
 use zr_local_network::LocalNet;
-use zr_protocol::{Account, StateKey, Tree};
+use zr_protocol::{Tree, funded_accounts};
 
 const CHAIN: u64 = 1;
 const SENDERS: usize = 20_000;
@@ -26,14 +26,7 @@ use zr_common::keys::fixtures::numbered_key as key;
 
 /// An executor state in which every sender holds ZNN, committed at height 1.
 fn fund(dir: &std::path::Path, senders: &[KeyPair]) {
-    let mut entries: Vec<(Hash, Arc<Vec<u8>>)> = senders
-        .iter()
-        .map(|s| {
-            let account = Account { nonce: 0, znn: 1_000_000_000_000, qsr: 0 };
-            (StateKey::Account { address: s.address() }.hash(), Arc::new(codec::encode(&account)))
-        })
-        .collect();
-    entries.sort_by_key(|(k, _)| *k);
+    let entries = funded_accounts(senders.iter().map(|s| (s.address(), 1_000_000_000_000)));
     let tree = Tree::from_sorted(&entries);
     let store = StateStore::open(dir).unwrap();
     let all: BTreeSet<Hash> = entries.iter().map(|(k, _)| *k).collect();

@@ -180,9 +180,9 @@ async fn the_explorer_rpc_pages_momentums_and_addresses_and_refuses_what_it_cann
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_explorer_follows_a_transfer_a_challenge_and_a_withdrawal_in_a_browser() {
     let net = TestNet::start().await;
-    let (dirs, keys) = ((tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()), tempfile::tempdir().unwrap());
-    let (honest, faulty, fault_at) = honest_and_faulty(&net, &dirs).await;
-    let watcher = spawn_watcher(&net, &honest.rpc_url(), keys.path(), &["--peer", &faulty.rpc_url()]);
+    let dir = tempfile::tempdir().unwrap();
+    let (honest, faulty, fault_at) = honest_and_faulty(&net, dir.path()).await;
+    let watcher = spawn_watcher(&net, &honest.rpc_url(), dir.path(), &["--peer", &faulty.rpc_url()]);
     let (token, transfer, withdrawal) = traffic(&net, &honest, 3).await;
     let shots = screenshots();
     let browser = Browser::start().await;

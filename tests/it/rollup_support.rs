@@ -176,21 +176,25 @@ pub async fn start_executor_keeping(net: &TestNet, key: &KeyPair, dir: &Path, hi
 /// from the start, it claims that height in step with the honest one (so the two claims dispute it).
 pub async fn honest_and_faulty(
     net: &TestNet,
-    dirs: &(tempfile::TempDir, tempfile::TempDir),
+    dir: &Path,
 ) -> (zr_executor::node::ExecutorHandle, zr_executor::node::ExecutorHandle, u64) {
-    honest_and_faulty_at(net, dirs, "").await
+    honest_and_faulty_at(net, dir, "").await
 }
 
 /// [`honest_and_faulty`], the fault's kind given as the injection's suffix (`""` a root, `":step"` a step).
 pub async fn honest_and_faulty_at(
     net: &TestNet,
-    dirs: &(tempfile::TempDir, tempfile::TempDir),
+    dir: &Path,
     kind: &str,
 ) -> (zr_executor::node::ExecutorHandle, zr_executor::node::ExecutorHandle, u64) {
-    let honest = start_executor_keeping(net, &net.executors[0], dirs.0.path(), 256).await;
+    let (honest_dir, faulty_dir) = (dir.join("honest"), dir.join("faulty"));
+    for dir in [&honest_dir, &faulty_dir] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let honest = start_executor_keeping(net, &net.executors[0], &honest_dir, 256).await;
     let fault_at = head(&honest.rpc_url()).await + 60;
     let fault = format!("{fault_at}:0{kind}");
-    let faulty = executor_builder(net, &net.executors[1], dirs.1.path())
+    let faulty = executor_builder(net, &net.executors[1], &faulty_dir)
         .tune_executor(move |config| config.dangerous_fault_injection = Some(fault.clone()))
         .start(net.client())
         .await

@@ -152,8 +152,8 @@ async fn a_wrong_claim_is_rejected_and_a_forged_challenge_costs_its_bond() {
         }
         (idle, judged)
     });
-    let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (honest, faulty, fault_at) = honest_and_faulty(&net, &dirs).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (honest, faulty, fault_at) = honest_and_faulty(&net, dir.path()).await;
     post_data(&net, &net.alice, vec![], 10_000_000_000).await;
     let claims_of = async |height| net.client().rollup_claims(height, 1).await.unwrap();
     eventually(async || claims_of(fault_at + 1).await.len() == 2).await;
@@ -161,8 +161,7 @@ async fn a_wrong_claim_is_rejected_and_a_forged_challenge_costs_its_bond() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(final_root(&net).await.is_none_or(|f| f.height < fault_at));
 
-    let keys = tempfile::tempdir().unwrap();
-    let (liar, challenger) = (keys.path().join("liar.json"), keys.path().join("challenger.json"));
+    let (liar, challenger) = (dir.path().join("liar.json"), dir.path().join("challenger.json"));
     net.relays[0].write_file(&liar).unwrap();
     net.relays[1].write_file(&challenger).unwrap();
 
@@ -423,9 +422,9 @@ async fn a_withdrawal_is_paid_on_l1_after_finality_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watching_challenger_gets_a_wrong_claim_rejected() {
     let net = TestNet::start().await;
-    let (dirs, keys) = ((tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()), tempfile::tempdir().unwrap());
-    let (honest, faulty, fault_at) = honest_and_faulty(&net, &dirs).await;
-    let watcher = spawn_watcher(&net, &honest.rpc_url(), keys.path(), &["--peer", &faulty.rpc_url()]);
+    let dir = tempfile::tempdir().unwrap();
+    let (honest, faulty, fault_at) = honest_and_faulty(&net, dir.path()).await;
+    let watcher = spawn_watcher(&net, &honest.rpc_url(), dir.path(), &["--peer", &faulty.rpc_url()]);
     let claim = rejected_claim_of(&net, 1, fault_at).await;
     let verdict =
         net.client().call::<serde_json::Value>("embedded.rollup.getChallenges", json!([fault_at, 1])).await.unwrap();
@@ -438,7 +437,7 @@ async fn a_watching_challenger_gets_a_wrong_claim_rejected() {
     );
     assert!(at > claim.included_at);
     drop(watcher);
-    assert!(keys.path().join("challenger/endpoints.json").exists(), "a watching challenger announces itself");
+    assert!(dir.path().join("challenger/endpoints.json").exists(), "a watching challenger announces itself");
     honest.stop().await;
     faulty.stop().await;
 }
@@ -449,9 +448,9 @@ async fn a_watching_challenger_gets_a_wrong_claim_rejected() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watcher_without_the_executor_challenges_from_the_leaves_it_made_it_post() {
     let net = TestNet::start().await;
-    let (dirs, keys) = ((tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()), tempfile::tempdir().unwrap());
-    let (honest, faulty, fault_at) = honest_and_faulty(&net, &dirs).await;
-    let watcher = spawn_watcher(&net, &honest.rpc_url(), keys.path(), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let (honest, faulty, fault_at) = honest_and_faulty(&net, dir.path()).await;
+    let watcher = spawn_watcher(&net, &honest.rpc_url(), dir.path(), &[]);
     rejected_claim_of(&net, 1, fault_at).await;
     // Rejected by a leaf challenge, after the executor answered the data-availability challenge.
     let da = net.client().rollup_da_challenges(fault_at, 1).await.unwrap();
@@ -473,11 +472,11 @@ async fn a_watcher_without_the_executor_challenges_from_the_leaves_it_made_it_po
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_availability_challenges_are_answered_or_reject_the_claim() {
     let net = TestNet::start().await;
-    let (dirs, keys) = ((tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()), tempfile::tempdir().unwrap());
-    let (honest, faulty, fault_at) = honest_and_faulty(&net, &dirs).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (honest, faulty, fault_at) = honest_and_faulty(&net, dir.path()).await;
     // The two claims of fault_at disagree, so both stay open.
     eventually(async || net.client().rollup_claims(fault_at, 1).await.unwrap().len() == 2).await;
-    let (first, second) = (keys.path().join("first.json"), keys.path().join("second.json"));
+    let (first, second) = (dir.path().join("first.json"), dir.path().join("second.json"));
     net.relays[0].write_file(&first).unwrap();
     net.relays[1].write_file(&second).unwrap();
     let da = |key_file: &std::path::Path, executor: &zr_common::KeyPair| {
@@ -630,15 +629,14 @@ async fn attack_a_bonded_executor_of_another_chain_id_halts_finality() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attack_a_claim_with_a_wrong_step_is_never_rejected() {
     let net = TestNet::start().await;
-    let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (honest, faulty, fault_at) = honest_and_faulty_at(&net, &dirs, ":step").await;
+    let dir = tempfile::tempdir().unwrap();
+    let (honest, faulty, fault_at) = honest_and_faulty_at(&net, dir.path(), ":step").await;
     eventually(async || net.client().rollup_claims(fault_at, 1).await.unwrap().len() == 2).await;
     let claims = net.client().rollup_claims(fault_at, 1).await.unwrap();
     assert_eq!(claims[0].new_state_root, claims[1].new_state_root, "the roots agree, the leaves do not");
     assert_ne!(claims[0].leaves_root, claims[1].leaves_root);
 
-    let keys = tempfile::tempdir().unwrap();
-    let challenger = keys.path().join("challenger.json");
+    let challenger = dir.path().join("challenger.json");
     net.relays[1].write_file(&challenger).unwrap();
     let args = ["submit", &fault_at.to_string(), "0", "--against", &faulty.rpc_url(), "--wait", "--json"];
     let (code, verdict) = challenge_cli(&net, &challenger, &honest.rpc_url(), &args);

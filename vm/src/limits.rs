@@ -1,5 +1,6 @@
 //! The VM's limits and operator costs, read from the protocol's tables (`zr_protocol::gas`), which the VM
-//! version is derived from: changing any number there changes every claim's `vm_version`.
+//! version is derived from: changing any number there changes every claim's `vm_version`. The limits on a
+//! module's shape are read from `LIMITS` where the deploy checks apply them (`validate`).
 
 use zr_protocol::gas::{LIMITS, OPERATOR_COSTS};
 
@@ -7,29 +8,7 @@ use zr_protocol::gas::{LIMITS, OPERATOR_COSTS};
 pub const MAX_CODE_LEN: usize = zr_common::rollup::limits::MAX_CODE_LEN;
 /// Linear memory, in 64 KiB pages, whatever the module declares.
 pub const MAX_MEMORY_PAGES: u32 = LIMITS.max_memory_pages;
-/// Table elements.
-pub const MAX_TABLE_ELEMENTS: u64 = LIMITS.max_table_elements;
-/// Functions defined by a module.
-pub const MAX_FUNCTIONS: u32 = LIMITS.max_functions;
-/// Parameters plus locals of one function (bounds a frame's native stack use).
-pub const MAX_LOCALS: u32 = LIMITS.max_locals;
-/// Globals of a module.
-pub const MAX_GLOBALS: u32 = LIMITS.max_globals;
-/// Element segments of a module.
-pub const MAX_ELEMENT_SEGMENTS: u32 = LIMITS.max_element_segments;
-/// Function indices in all of a module's element segments.
-pub const MAX_ELEMENT_ITEMS: u32 = LIMITS.max_element_items;
-/// Data segments of a module.
-pub const MAX_DATA_SEGMENTS: u32 = LIMITS.max_data_segments;
-/// Bytes in all of a module's data segments.
-pub const MAX_DATA_BYTES: u32 = LIMITS.max_data_bytes;
-/// Imported functions.
-pub const MAX_IMPORTS: u32 = LIMITS.max_imports;
-/// Exports.
-pub const MAX_EXPORTS: u32 = LIMITS.max_exports;
-/// Values on one function's operand stack.
-pub const MAX_OPERAND_STACK: u32 = LIMITS.max_operand_stack;
-/// The native stack wasm runs on: MAX_WASM_CALL_DEPTH frames of (MAX_LOCALS + MAX_OPERAND_STACK) values stay
+/// The native stack wasm runs on: MAX_WASM_CALL_DEPTH frames of (`max_locals` + `max_operand_stack`) values stay
 /// far below it, for each nesting level of cross-contract calls. Not part of the protocol: no contract can
 /// reach it.
 pub const WASM_STACK_BYTES: usize = 8 * 1024 * 1024;

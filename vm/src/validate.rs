@@ -5,8 +5,10 @@ use wasmer::wasmparser::{
     ElementItems, ExternalKind, FuncType, Parser, Payload, TypeRef, ValidPayload, Validator, WasmFeatures,
 };
 
+use zr_protocol::gas::LIMITS;
+
 use super::host::HOST_API;
-use super::limits::*;
+use super::limits::MAX_CODE_LEN;
 
 /// Why a module was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -15,6 +17,14 @@ pub struct ValidationError(pub String);
 
 fn reject<T>(message: impl Into<String>) -> Result<T, ValidationError> {
     Err(ValidationError(message.into()))
+}
+
+/// `count` of `what`, refused above `limit`.
+fn at_most(count: u32, limit: u32, what: &str) -> Result<(), ValidationError> {
+    if count > limit {
+        return reject(format!("{count} {what}, more than {limit}"));
+    }
+    Ok(())
 }
 
 /// The wasm features contracts may use: the MVP without floats, plus sign-extension and mutable globals.
@@ -43,8 +53,9 @@ fn validate_bodies(code: &[u8]) -> Result<(), ValidationError> {
             while !operators.eof() {
                 let (operator, offset) = operators.read_with_offset().map_err(wasm)?;
                 func.op(offset, &operator).map_err(wasm)?;
-                if func.operand_stack_height() > MAX_OPERAND_STACK {
-                    return reject(format!("a function's operand stack exceeds {MAX_OPERAND_STACK} values"));
+                if func.operand_stack_height() > LIMITS.max_operand_stack {
+                    let limit = LIMITS.max_operand_stack;
+                    return reject(format!("a function's operand stack exceeds {limit} values"));
                 }
             }
             operators.finish().map_err(wasm)?;
@@ -116,16 +127,14 @@ pub fn validate(code: &[u8]) -> Result<u32, ValidationError> {
                         return reject(format!("import env.{}: wrong signature", import.name));
                     }
                     imported_functions += 1;
-                    if imported_functions > MAX_IMPORTS {
-                        return reject(format!("more than {MAX_IMPORTS} imports"));
+                    if imported_functions > LIMITS.max_imports {
+                        return reject(format!("more than {} imports", LIMITS.max_imports));
                     }
                     function_types.push(index);
                 }
             }
             Payload::FunctionSection(reader) => {
-                if reader.count() > MAX_FUNCTIONS {
-                    return reject(format!("{} functions, more than {MAX_FUNCTIONS}", reader.count()));
-                }
+                at_most(reader.count(), LIMITS.max_functions, "functions")?;
                 for ty in reader {
                     function_types.push(ty.map_err(|e| ValidationError(e.to_string()))?);
                 }
@@ -134,8 +143,9 @@ pub fn validate(code: &[u8]) -> Result<u32, ValidationError> {
                 for table in reader {
                     let table = table.map_err(|e| ValidationError(e.to_string()))?;
                     let max = table.ty.maximum.unwrap_or(table.ty.initial);
-                    if table.ty.initial > MAX_TABLE_ELEMENTS || max > MAX_TABLE_ELEMENTS {
-                        return reject(format!("table of up to {max} elements, more than {MAX_TABLE_ELEMENTS}"));
+                    let limit = LIMITS.max_table_elements;
+                    if table.ty.initial > limit || max > limit {
+                        return reject(format!("table of up to {max} elements, more than {limit}"));
                     }
                     tables.push(table.ty.initial);
                 }
@@ -145,21 +155,18 @@ pub fn validate(code: &[u8]) -> Result<u32, ValidationError> {
                     let memory = memory.map_err(|e| ValidationError(e.to_string()))?;
                     memories += 1;
                     min_pages = memory.initial;
-                    if memory.initial > u64::from(MAX_MEMORY_PAGES) {
+                    let limit = LIMITS.max_memory_pages;
+                    if memory.initial > u64::from(limit) {
                         return reject(format!(
-                            "memory starts at {} pages, more than the limit of {MAX_MEMORY_PAGES}",
+                            "memory starts at {} pages, more than the limit of {limit}",
                             memory.initial
                         ));
                     }
                 }
             }
-            Payload::GlobalSection(reader) if reader.count() > MAX_GLOBALS => {
-                return reject(format!("{} globals, more than {MAX_GLOBALS}", reader.count()));
-            }
+            Payload::GlobalSection(reader) => at_most(reader.count(), LIMITS.max_globals, "globals")?,
             Payload::ExportSection(reader) => {
-                if reader.count() > MAX_EXPORTS {
-                    return reject(format!("{} exports, more than {MAX_EXPORTS}", reader.count()));
-                }
+                at_most(reader.count(), LIMITS.max_exports, "exports")?;
                 for export in reader {
                     let export = export.map_err(|e| ValidationError(e.to_string()))?;
                     if export.name.starts_with("wasmer_") || export.name.starts_with("zr_") {
@@ -184,9 +191,7 @@ pub fn validate(code: &[u8]) -> Result<u32, ValidationError> {
             Payload::ElementSection(reader) => {
                 // Instantiation writes every segment's items into its table: its work is bounded here, as
                 // the flat `instantiate` charge covers it (`cargo bench --bench vm`, worst_instantiation).
-                if reader.count() > MAX_ELEMENT_SEGMENTS {
-                    return reject(format!("{} element segments, more than {MAX_ELEMENT_SEGMENTS}", reader.count()));
-                }
+                at_most(reader.count(), LIMITS.max_element_segments, "element segments")?;
                 let mut items = 0u32;
                 for element in reader {
                     let element = element.map_err(|e| ValidationError(e.to_string()))?;
@@ -194,8 +199,11 @@ pub fn validate(code: &[u8]) -> Result<u32, ValidationError> {
                         return reject("table elements must be function indices");
                     };
                     items = items.saturating_add(functions.count());
-                    if items > MAX_ELEMENT_ITEMS {
-                        return reject(format!("element segments hold more than {MAX_ELEMENT_ITEMS} functions"));
+                    if items > LIMITS.max_element_items {
+                        return reject(format!(
+                            "element segments hold more than {} functions",
+                            LIMITS.max_element_items
+                        ));
                     }
                     // Validated code must instantiate (a failure then is the node's, not the contract's): an
                     // active segment must sit at a constant offset inside its table's initial size.
@@ -216,15 +224,13 @@ pub fn validate(code: &[u8]) -> Result<u32, ValidationError> {
             }
             Payload::DataSection(reader) => {
                 // Instantiation copies every segment into memory: bounded here, as for element segments.
-                if reader.count() > MAX_DATA_SEGMENTS {
-                    return reject(format!("{} data segments, more than {MAX_DATA_SEGMENTS}", reader.count()));
-                }
+                at_most(reader.count(), LIMITS.max_data_segments, "data segments")?;
                 let mut bytes = 0usize;
                 for data in reader {
                     let data = data.map_err(|e| ValidationError(e.to_string()))?;
                     bytes = bytes.saturating_add(data.data.len());
-                    if bytes > MAX_DATA_BYTES as usize {
-                        return reject(format!("data segments hold more than {MAX_DATA_BYTES} bytes"));
+                    if bytes > LIMITS.max_data_bytes as usize {
+                        return reject(format!("data segments hold more than {} bytes", LIMITS.max_data_bytes));
                     }
                     if let wasmer::wasmparser::DataKind::Active { offset_expr, .. } = data.kind {
                         let end = constant_offset(&offset_expr)? + data.data.len() as u64;
@@ -243,8 +249,8 @@ pub fn validate(code: &[u8]) -> Result<u32, ValidationError> {
                     let (count, _) = local.map_err(|e| ValidationError(e.to_string()))?;
                     locals = locals.saturating_add(count);
                 }
-                if locals > MAX_LOCALS {
-                    return reject(format!("a function has {locals} locals, more than {MAX_LOCALS}"));
+                if locals > LIMITS.max_locals {
+                    return reject(format!("a function has {locals} locals, more than {}", LIMITS.max_locals));
                 }
             }
             _ => {}
@@ -273,8 +279,9 @@ pub fn validate(code: &[u8]) -> Result<u32, ValidationError> {
     }
     // Parameters count towards a frame's size too.
     for ty in &types {
-        if ty.params().len() as u32 > MAX_LOCALS {
-            return reject(format!("a function type has {} parameters, more than {MAX_LOCALS}", ty.params().len()));
+        if ty.params().len() as u32 > LIMITS.max_locals {
+            let (parameters, limit) = (ty.params().len(), LIMITS.max_locals);
+            return reject(format!("a function type has {parameters} parameters, more than {limit}"));
         }
     }
     Ok(function_types.len() as u32 - imported_functions)

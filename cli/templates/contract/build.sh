@@ -5,10 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 RUSTC_BIN=${RUSTC_BIN:-/usr/bin/rustc}
 CARGO_BIN=${CARGO_BIN:-/usr/bin/cargo}
-if [ ! -x "$RUSTC_BIN" ] || [ ! -x "$CARGO_BIN" ]; then
-  echo "Debian's rustc and cargo are needed: apt-get install -y rustc cargo libstd-rust-dev-wasm32" >&2
-  exit 1
-fi
+for tool in "$RUSTC_BIN" "$CARGO_BIN"; do
+  [ -x "$tool" ] || { echo "$tool not found: Debian's rustc and cargo are needed (apt-get install -y rustc cargo libstd-rust-dev-wasm32)" >&2; exit 1; }
+done
 target_dir=${CONTRACT_TARGET_DIR:-$(pwd)/target}
 export RUSTFLAGS="--remap-path-prefix=$(pwd)=/contract --remap-path-prefix=$HOME=/home -C link-arg=-s -C link-arg=-zstack-size=32768"
 RUSTC="$RUSTC_BIN" CARGO_TARGET_DIR="$target_dir" "$CARGO_BIN" build --release --offline --target wasm32-unknown-unknown

@@ -12,6 +12,14 @@ fn example(name: &str) -> String {
     format!("{}/../contracts/wasm/{name}.wasm", env!("CARGO_MANIFEST_DIR"))
 }
 
+/// `zr up` with 100 ms momentums and 100 ZNN deposited into the rollup: the network and the key's address.
+fn funded() -> (Network, String) {
+    let net = Network::up_with(&["--momentum-interval-ms", "100"]);
+    net.json(&["deposit", "100"]);
+    let me = net.json(&["key", "show"])["address"].as_str().unwrap().to_owned();
+    (net, me)
+}
+
 fn deploy(net: &Network, wasm: &str, init: &[&str]) -> String {
     let mut args = vec!["deploy", wasm];
     for arg in init {
@@ -67,9 +75,7 @@ fn docs_walkthrough_from_zr_new_to_a_contract_called_by_method_name() {
 
 #[test]
 fn an_unknown_method_is_refused_with_the_list_of_the_contracts_methods() {
-    let net = Network::up_with(&["--momentum-interval-ms", "100"]);
-    net.json(&["deposit", "100"]);
-    let me = net.json(&["key", "show"])["address"].as_str().unwrap().to_owned();
+    let (net, me) = funded();
     let token = deploy(&net, &example("token"), &[]);
     let refused = net.zr(&["query", &token, "balance_of", &me]);
     assert_eq!(refused.status.code(), Some(1));
@@ -88,9 +94,7 @@ fn an_unknown_method_is_refused_with_the_list_of_the_contracts_methods() {
 
 #[test]
 fn the_amm_swaps_through_the_relay_with_a_minimum_out() {
-    let net = Network::up_with(&["--momentum-interval-ms", "100"]);
-    net.json(&["deposit", "100"]);
-    let me = net.json(&["key", "show"])["address"].as_str().unwrap().to_owned();
+    let (net, me) = funded();
     let token_a = deploy(&net, &example("token"), &[]);
     let token_b = deploy(&net, &example("token"), &[]);
     let pair = deploy(&net, &example("amm"), &[&token_a, &token_b]);
@@ -119,9 +123,7 @@ fn the_amm_swaps_through_the_relay_with_a_minimum_out() {
 
 #[test]
 fn an_nft_is_minted_approved_and_moved_by_its_spender() {
-    let net = Network::up_with(&["--momentum-interval-ms", "100"]);
-    net.json(&["deposit", "100"]);
-    let me = net.json(&["key", "show"])["address"].as_str().unwrap().to_owned();
+    let (net, me) = funded();
     let nft = deploy(&net, &example("nft"), &["Zenon Cats", "ZCAT"]);
     let minted = net.json(&["call", &nft, "mint", &me, "ipfs://cat/1"]);
     assert_eq!(minted["decodedResult"], "1");

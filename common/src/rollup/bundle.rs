@@ -3,10 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Transaction, limits};
-use crate::codec::Canonical;
-use crate::hash::{Domain, domain_hash};
+use crate::PublicKey;
+use crate::hash::Domain;
 use crate::keys::SignatureError;
-use crate::{Hash, KeyPair, PublicKey, Signature};
 
 /// The signed part of a bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
@@ -20,37 +19,14 @@ pub struct BundleBody {
     pub transactions: Vec<Transaction>,
 }
 
-/// A signed bundle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
-#[serde(rename_all = "camelCase")]
-pub struct Bundle {
-    /// The signed fields.
-    pub body: BundleBody,
-    /// ed25519 by the poster over [`BundleBody::hash`].
-    pub signature: Signature,
-}
-
-impl BundleBody {
-    /// The signing hash.
-    pub fn hash(&self) -> Hash {
-        domain_hash(Domain::Bundle, &crate::codec::encode(self))
-    }
-
-    /// Signs the body with the poster's key.
-    pub fn sign(self, key: &KeyPair) -> Bundle {
-        let signature = key.sign(&self.hash());
-        Bundle { body: self, signature }
-    }
-}
+signed!(
+    /// A signed bundle.
+    Bundle(BundleBody) by "the poster" under Domain::Bundle, "bundle" up to limits::MAX_BUNDLE_LEN
+);
 
 impl Bundle {
     /// Checks the poster's signature.
     pub fn verify_signature(&self) -> Result<(), SignatureError> {
         self.body.poster.verify_rollup(&self.body.hash(), &self.signature)
     }
-}
-
-impl Canonical for Bundle {
-    const NAME: &'static str = "bundle";
-    const MAX_ENCODED_LEN: usize = limits::MAX_BUNDLE_LEN;
 }

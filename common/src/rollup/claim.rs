@@ -3,10 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::limits;
-use crate::codec::Canonical;
-use crate::hash::{Domain, domain_hash};
+use crate::hash::Domain;
 use crate::keys::SignatureError;
-use crate::{Hash, KeyPair, PublicKey, Signature};
+use crate::{Hash, PublicKey};
 
 /// The signed part of a claim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
@@ -31,37 +30,14 @@ pub struct ClaimBody {
     pub vm_version: Hash,
 }
 
-/// A signed claim.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
-#[serde(rename_all = "camelCase")]
-pub struct Claim {
-    /// The signed fields.
-    pub body: ClaimBody,
-    /// ed25519 by the executor over [`ClaimBody::hash`].
-    pub signature: Signature,
-}
-
-impl ClaimBody {
-    /// The signing hash.
-    pub fn hash(&self) -> Hash {
-        domain_hash(Domain::Claim, &crate::codec::encode(self))
-    }
-
-    /// Signs the body with the executor's key.
-    pub fn sign(self, key: &KeyPair) -> Claim {
-        let signature = key.sign(&self.hash());
-        Claim { body: self, signature }
-    }
-}
+signed!(
+    /// A signed claim.
+    Claim(ClaimBody) by "the executor" under Domain::Claim, "claim" up to limits::MAX_CLAIM_LEN
+);
 
 impl Claim {
     /// Checks the executor's signature.
     pub fn verify_signature(&self) -> Result<(), SignatureError> {
         self.body.executor.verify_rollup(&self.body.hash(), &self.signature)
     }
-}
-
-impl Canonical for Claim {
-    const NAME: &'static str = "claim";
-    const MAX_ENCODED_LEN: usize = limits::MAX_CLAIM_LEN;
 }

@@ -3,10 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::limits;
-use crate::codec::{Canonical, CodecError};
-use crate::hash::{Domain, domain_hash};
+use crate::codec::CodecError;
+use crate::hash::Domain;
 use crate::keys::SignatureError;
-use crate::{Address, Hash, KeyPair, PublicKey, Signature, TokenStandard};
+use crate::{Address, Hash, PublicKey, TokenStandard};
 
 /// What a transaction does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
@@ -89,15 +89,10 @@ pub struct TxBody {
     pub kind: TxKind,
 }
 
-/// A signed transaction.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
-#[serde(rename_all = "camelCase")]
-pub struct Transaction {
-    /// The signed fields.
-    pub body: TxBody,
-    /// ed25519 over [`TxBody::hash`].
-    pub signature: Signature,
-}
+signed!(
+    /// A signed transaction.
+    Transaction(TxBody) by "the sender" under Domain::Transaction, "transaction" up to limits::MAX_TX_LEN
+);
 
 /// A transaction is invalid on its own, whatever the state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -122,17 +117,6 @@ pub enum TxError {
 }
 
 impl TxBody {
-    /// The signing hash: SHA3-256 over the transaction domain tag and the canonical body.
-    pub fn hash(&self) -> Hash {
-        domain_hash(Domain::Transaction, &crate::codec::encode(self))
-    }
-
-    /// Signs the body with `key` (which must be the sender's).
-    pub fn sign(self, key: &KeyPair) -> Transaction {
-        let signature = key.sign(&self.hash());
-        Transaction { body: self, signature }
-    }
-
     /// The sender's address.
     pub fn sender_address(&self) -> Address {
         self.sender.address()
@@ -205,9 +189,4 @@ impl Transaction {
         }
         self.body.check_limits()
     }
-}
-
-impl Canonical for Transaction {
-    const NAME: &'static str = "transaction";
-    const MAX_ENCODED_LEN: usize = limits::MAX_TX_LEN;
 }

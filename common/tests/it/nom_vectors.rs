@@ -9,6 +9,13 @@ fn vectors() -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// The `vectors` list of the `section` (at least `at_least` of them).
+fn vector_list(section: &str, at_least: usize) -> Vec<Value> {
+    let list = vectors()[section]["vectors"].as_array().unwrap().clone();
+    assert!(list.len() >= at_least, "{section}: {} vectors", list.len());
+    list
+}
+
 fn s(v: &Value) -> &str {
     v.as_str().unwrap()
 }
@@ -21,10 +28,7 @@ fn sha3_of_empty() {
 
 #[test]
 fn key_derivation() {
-    let v = vectors();
-    let list = v["key_derivation"]["vectors"].as_array().unwrap();
-    assert!(list.len() >= 5);
-    for vector in list {
+    for vector in &vector_list("key_derivation", 5) {
         let index: u32 = s(&vector["path"])
             .trim_end_matches('\'')
             .rsplit('/')
@@ -96,10 +100,7 @@ fn token_standards() {
 
 #[test]
 fn account_block_hashes_and_signatures() {
-    let v = vectors();
-    let list = v["account_block_hash"]["vectors"].as_array().unwrap();
-    assert!(list.len() >= 3);
-    for vector in list {
+    for vector in &vector_list("account_block_hash", 3) {
         let block: AccountBlock = serde_json::from_value(vector["block"].clone()).unwrap();
         assert_eq!(hex::encode(block.hash_preimage()), s(&vector["preimage_hex"]));
         assert_eq!(block.hash_preimage().len(), 306);

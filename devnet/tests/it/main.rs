@@ -87,27 +87,30 @@ fn sigkill_loses_no_confirmed_momentum() {
     node.child.wait().unwrap();
 }
 
+/// Runs `zr-devnet` with `args`, which must fail: its error output.
+fn refused(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_zr-devnet")).args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn bad_config_exits_non_zero_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("devnet.toml"), "momentum_interval = 5\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_zr-devnet"))
-        .args(["--config", dir.path().join("devnet.toml").to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused(&["--config", dir.path().join("devnet.toml").to_str().unwrap()]);
     assert!(err.contains("momentum_interval"), "{err}");
     // Pillar keys for a chain that does not exist yet, and no genesis: refused (not a dev chain).
     KeyPair::generate().write_file(&dir.path().join("pillar.json")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_zr-devnet"))
-        .args(["--data-dir", dir.path().join("empty").to_str().unwrap(), "--http-listen", "127.0.0.1:0"])
-        .args(["--ws-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"])
-        .args(["--pillar-key", dir.path().join("pillar.json").to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (empty, pillar) = (dir.path().join("empty"), dir.path().join("pillar.json"));
+    let err = refused(
+        &[
+            ["--data-dir", empty.to_str().unwrap(), "--http-listen", "127.0.0.1:0"].as_slice(),
+            &["--ws-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"],
+            &["--pillar-key", pillar.to_str().unwrap()],
+        ]
+        .concat(),
+    );
     assert!(err.contains("pass a genesis file"), "{err}");
 }
 

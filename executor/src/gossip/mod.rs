@@ -203,8 +203,6 @@ pub async fn start(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zr_common::Hash;
-    use zr_common::rollup::ClaimBody;
 
     /// Hardening #8: with no allow list, 16 keys made up for nothing filled a height's claim slots. Only
     /// executors L1 says are bonded are believed, each asked once a minute.
@@ -270,23 +268,12 @@ mod tests {
 
     #[test]
     fn only_signed_claims_of_this_chain_pass() {
-        let key = KeyPair::from_seed(&[1; 32]);
-        let body = ClaimBody {
-            chain_id: 3,
-            executor: key.public(),
-            height: 1,
-            timestamp: 0,
-            prev_state_root: Hash::ZERO,
-            new_state_root: Hash::ZERO,
-            leaves_root: Hash::ZERO,
-            vm_version: Hash::ZERO,
-        };
-        let claim = body.clone().sign(&key);
-        assert_eq!(validate_claim(3, &claim.to_bytes()), Some(claim.clone()));
-        assert_eq!(validate_claim(4, &claim.to_bytes()), None);
+        let claim = zr_common::rollup::samples::claim();
+        assert_eq!(validate_claim(7, &claim.to_bytes()), Some(claim.clone()));
+        assert_eq!(validate_claim(8, &claim.to_bytes()), None);
         let mut forged = claim.clone();
-        forged.body.height = 2;
-        assert_eq!(validate_claim(3, &forged.to_bytes()), None);
-        assert_eq!(validate_claim(3, b"junk"), None);
+        forged.body.height += 1;
+        assert_eq!(validate_claim(7, &forged.to_bytes()), None);
+        assert_eq!(validate_claim(7, b"junk"), None);
     }
 }

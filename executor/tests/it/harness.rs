@@ -77,6 +77,17 @@ impl Harness {
         receipt
     }
 
+    /// A harness with key 1's token contract deployed and `minted` tokens minted to key 1: the harness, key 1
+    /// and the token.
+    pub fn with_token(minted: u128) -> (Harness, KeyPair, Address) {
+        let mut h = Harness::new();
+        let owner = key(1);
+        let token = h.deploy(&owner, &contract_wasm("token"), vec![], 0);
+        let receipt = h.call(&owner, token, "mint", args(&[&owner.address().0, &minted.to_le_bytes()]));
+        assert_eq!(receipt.status, ReceiptStatus::Success, "{receipt:?}");
+        (h, owner, token)
+    }
+
     /// Uploads `code` in chunks and deploys it; returns the contract address.
     pub fn deploy(&mut self, sender: &KeyPair, code: &[u8], input: Vec<u8>, value: u128) -> Address {
         let code_hash = self.upload(sender, code);

@@ -57,12 +57,17 @@ const PROLOGUE: &str = r#"
   (data (i32.const 0) "grow failed")
 "#;
 
+/// A module of [`PROLOGUE`] and `functions`.
+fn with_prologue(functions: &str) -> Vec<u8> {
+    wasm(&format!("(module {PROLOGUE} {functions})"))
+}
+
 #[test]
 fn runaway_contracts_fail_deterministically() {
     let mut h = Harness::new();
     let user = key(1);
-    let code = wasm(&format!(
-        r#"(module {PROLOGUE}
+    let code = with_prologue(
+        r#"
           (func (export "spin") (loop br 0))
           (func $deep (export "deep") (call $deep))
           (func (export "grow_too_much")
@@ -77,9 +82,8 @@ fn runaway_contracts_fail_deterministically() {
             (loop $l
               (call $leave_by_branch)
               (local.set $i (i32.add (local.get $i) (i32.const 1)))
-              (br_if $l (i32.lt_u (local.get $i) (i32.const 1000)))))
-        )"#
-    ));
+              (br_if $l (i32.lt_u (local.get $i) (i32.const 1000)))))"#,
+    );
     let contract = h.deploy(&user, &code, vec![], 0);
 
     let spin = h.call(&user, contract, "spin", vec![]);
@@ -100,11 +104,8 @@ fn runaway_contracts_fail_deterministically() {
 fn out_of_bounds_host_pointers_trap() {
     let mut h = Harness::new();
     let user = key(1);
-    let code = wasm(&format!(
-        r#"(module {PROLOGUE}
-          (func (export "oob") (call $write (i32.const 65530) (i32.const 10) (i32.const 0) (i32.const 1))))"#
-    ));
-    let contract = h.deploy(&user, &code, vec![], 0);
+    let oob = r#"(func (export "oob") (call $write (i32.const 65530) (i32.const 10) (i32.const 0) (i32.const 1)))"#;
+    let contract = h.deploy(&user, &with_prologue(oob), vec![], 0);
     assert_eq!(run_failing(&mut h, &user, contract, "oob"), "storage key: pointer out of bounds");
 }
 
@@ -114,11 +115,10 @@ fn callee_trap_inside_a_cross_contract_call_reverts_only_the_callee() {
     let user = key(1);
     let callee = h.deploy(
         &user,
-        &wasm(&format!(
-            r#"(module {PROLOGUE}
-              (data (i32.const 100) "kv")
-              (func (export "fail") (call $write (i32.const 100) (i32.const 1) (i32.const 101) (i32.const 1)) (unreachable)))"#
-        )),
+        &with_prologue(
+            r#"(data (i32.const 100) "kv")
+              (func (export "fail") (call $write (i32.const 100) (i32.const 1) (i32.const 101) (i32.const 1)) (unreachable))"#,
+        ),
         vec![],
         0,
     );

@@ -106,10 +106,7 @@ fn deposits_pruning_and_upload_expiry() {
 
 #[test]
 fn snapshots_round_trip_and_are_checked() {
-    let mut h = Harness::new();
-    let a = key(1);
-    let token = h.deploy(&a, &contract_wasm("token"), vec![], 0);
-    h.call(&a, token, "mint", args(&[&a.address().0, &5u128.to_le_bytes()]));
+    let (h, _, _) = Harness::with_token(5);
     let source = tempfile::tempdir().unwrap();
     let store = StateStore::open(source.path()).unwrap();
     let all: BTreeSet<Hash> = h.tree.entries().iter().map(|(k, _)| *k).collect();

@@ -49,10 +49,7 @@ fn a_committed_momentum_reloads_with_the_same_root() {
 
 #[test]
 fn proofs_from_executed_state_verify_against_its_root_only() {
-    let mut h = Harness::new();
-    let a = key(1);
-    let token = h.deploy(&a, &contract_wasm("token"), vec![], 0);
-    h.call(&a, token, "mint", args(&[&a.address().0, &9u128.to_le_bytes()]));
+    let (h, a, token) = Harness::with_token(9);
     let root = h.tree.root();
     let present = StateKey::Storage { contract: token, key: [b"b".as_slice(), &a.address().0].concat() }.hash();
     let proof: Proof = h.tree.prove(&present).unwrap();

@@ -51,10 +51,8 @@ pub enum StoreError {
     Stopped,
 }
 
-macro_rules! from_redb {
-    ($($t:ty),*) => {$(impl From<$t> for StoreError { fn from(e: $t) -> Self { StoreError::Database(e.into()) } })*};
-}
-from_redb!(redb::DatabaseError, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
+zr_common::from_errors!(StoreError => |err| StoreError::Database(err.into());
+    redb::DatabaseError, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
 
 /// One change to persist.
 #[derive(Debug, Clone)]

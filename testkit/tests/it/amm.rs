@@ -29,6 +29,13 @@ fn market() -> Market {
     Market { app, alice, bob, token_a, token_b, pair }
 }
 
+/// [`market`] with alice's liquidity of `a` and `b` in the pool.
+fn market_with_pool(a: &str, b: &str) -> Market {
+    let mut m = market();
+    m.app.call(&m.alice, &m.pair, "add_liquidity", json!([a, b, "0"])).unwrap();
+    m
+}
+
 fn balance(app: &App, token: &Contract, wallet: &Wallet) -> u128 {
     app.query(token, "balance", json!([wallet.address()])).unwrap().as_str().unwrap().parse().unwrap()
 }
@@ -55,8 +62,7 @@ fn the_first_provider_gets_the_geometric_mean_in_shares_less_the_locked_ones() {
 
 #[test]
 fn a_swap_pays_the_quote_keeps_the_fee_in_the_pool_and_grows_k() {
-    let mut m = market();
-    m.app.call(&m.alice, &m.pair, "add_liquidity", json!(["100000", "100000", "0"])).unwrap();
+    let mut m = market_with_pool("100000", "100000");
     let quote = m.app.query(&m.pair, "quote", json!([m.token_a.address, "1000"])).unwrap();
     // 1000 in, 0.3 % fee: 997 · 100000 / (100000 + 997) = 987.
     assert_eq!(quote, json!("987"));
@@ -73,8 +79,7 @@ fn a_swap_pays_the_quote_keeps_the_fee_in_the_pool_and_grows_k() {
 
 #[test]
 fn attack_a_swap_below_the_minimum_out_fails_and_moves_nothing() {
-    let mut m = market();
-    m.app.call(&m.alice, &m.pair, "add_liquidity", json!(["100000", "100000", "0"])).unwrap();
+    let mut m = market_with_pool("100000", "100000");
     let before = pool(&m.app, &m.pair);
     let failed = m.app.call(&m.bob, &m.pair, "swap", json!([m.token_a.address, "1000", "988"])).unwrap_err();
     assert_eq!(failed.reason(), "aborted: slippage: the swap would pay less than min_out");
@@ -86,8 +91,7 @@ fn attack_a_swap_below_the_minimum_out_fails_and_moves_nothing() {
 
 #[test]
 fn attack_swaps_without_approval_or_with_a_foreign_token_are_refused() {
-    let mut m = market();
-    m.app.call(&m.alice, &m.pair, "add_liquidity", json!(["100000", "100000", "0"])).unwrap();
+    let mut m = market_with_pool("100000", "100000");
     m.app.call(&m.bob, &m.token_a, "approve", json!([m.pair.address, "0"])).unwrap();
     let unapproved = m.app.call(&m.bob, &m.pair, "swap", json!([m.token_a.address, "1000", "1"])).unwrap_err();
     assert_eq!(unapproved.reason(), "aborted: the token refused transfer_from: approve the pair for the amount first");
@@ -100,8 +104,7 @@ fn attack_swaps_without_approval_or_with_a_foreign_token_are_refused() {
 
 #[test]
 fn later_providers_add_at_the_pools_ratio_and_withdraw_their_part() {
-    let mut m = market();
-    m.app.call(&m.alice, &m.pair, "add_liquidity", json!(["10000", "40000", "0"])).unwrap();
+    let mut m = market_with_pool("10000", "40000");
     // Bob offers 5000 A and up to 30000 B: the ratio takes 20000 B.
     let added = m.app.call(&m.bob, &m.pair, "add_liquidity", json!(["5000", "30000", "10000"])).unwrap();
     assert_eq!(added.value, json!("10000"));
@@ -116,8 +119,7 @@ fn later_providers_add_at_the_pools_ratio_and_withdraw_their_part() {
 
 #[test]
 fn attack_a_depositor_offering_more_than_the_ratio_pays_only_for_its_shares() {
-    let mut m = market();
-    m.app.call(&m.alice, &m.pair, "add_liquidity", json!(["10000", "40000", "0"])).unwrap();
+    let mut m = market_with_pool("10000", "40000");
     // 7000 A would buy 14000 shares, 20000 B only 10000: Bob gets 10000 and pays 5000 A, not 7000.
     let added = m.app.call(&m.bob, &m.pair, "add_liquidity", json!(["7000", "20000", "0"])).unwrap();
     assert_eq!(added.value, json!("10000"));
@@ -131,8 +133,7 @@ fn attack_a_depositor_offering_more_than_the_ratio_pays_only_for_its_shares() {
 
 #[test]
 fn attack_a_donation_mints_no_shares_and_a_demand_above_the_ratio_is_refused() {
-    let mut m = market();
-    m.app.call(&m.alice, &m.pair, "add_liquidity", json!(["10000", "10000", "0"])).unwrap();
+    let mut m = market_with_pool("10000", "10000");
     // Tokens sent to the pair directly are not in its books: they change no one's shares.
     m.app.call(&m.bob, &m.token_a, "transfer", json!([m.pair.address, "5000"])).unwrap();
     assert_eq!(pool(&m.app, &m.pair)["reserve_a"], json!("10000"));
