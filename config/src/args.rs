@@ -40,9 +40,11 @@ section_flags! {
 section_flags! {
     /// Flags for gossip (libp2p), the executors' of claims and the relays' of transactions.
     pub struct GossipArgs {
-        /// Gossip listen multiaddr, e.g. /ip4/0.0.0.0/tcp/30333 [config: p2p.listen]
+        /// Gossip listen multiaddr, e.g. /ip4/0.0.0.0/tcp/30333 for an executor, /tcp/30334 for a relay
+        /// [config: p2p.listen]
         listen: Option<String> => "p2p-listen", "MULTIADDR";
-        /// A peer to dial and redial (another executor, or another relay); repeat for several [config: p2p.peers]
+        /// A peer to dial and redial, of the same kind (executors gossip claims, relays transactions); repeat for
+        /// several [config: p2p.peers]
         peers: Vec<String> => "p2p-peer", "MULTIADDR";
     }
 }

@@ -20,8 +20,8 @@ daemon_config! {
         "Mempool directory [config: data_dir, default zr-data/relay]"
         long, value_name = "DIR"
     };
-    /// The rollup chain whose transactions this relay takes and bundles. Required (0, the default, is not set): a deployment names its own; development
-    /// networks use `defaults::DEV_ROLLUP_CHAIN_ID`.
+    /// The rollup chain whose transactions this relay takes and bundles. Required (0, the default, is not set):
+    /// a deployment names its own; development networks use `defaults::DEV_ROLLUP_CHAIN_ID`.
     chain_id: u64 = 0 => flag(Option<u64>) {
         "Rollup chain id of the transactions taken, required (development networks use 1337) [config: chain_id]"
         long, value_name = "ID"

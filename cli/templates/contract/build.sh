@@ -6,7 +6,11 @@ cd "$(dirname "$0")"
 RUSTC_BIN=${RUSTC_BIN:-/usr/bin/rustc}
 CARGO_BIN=${CARGO_BIN:-/usr/bin/cargo}
 for tool in "$RUSTC_BIN" "$CARGO_BIN"; do
-  [ -x "$tool" ] || { echo "$tool not found: Debian's rustc and cargo are needed (apt-get install -y rustc cargo libstd-rust-dev-wasm32)" >&2; exit 1; }
+  if [ ! -x "$tool" ]; then
+    echo "$tool is missing or not executable: Debian's rustc and cargo are needed" \
+      "(apt-get install -y rustc cargo libstd-rust-dev-wasm32)" >&2
+    exit 1
+  fi
 done
 target_dir=${CONTRACT_TARGET_DIR:-$(pwd)/target}
 export RUSTFLAGS="--remap-path-prefix=$(pwd)=/contract --remap-path-prefix=$HOME=/home -C link-arg=-s -C link-arg=-zstack-size=32768"

@@ -7,7 +7,10 @@
 /// (SHA3-256 over `$domain`'s tag and the canonical body), which `$body::sign` makes; its canonical encoding is
 /// named `$name` and at most `$max` bytes long.
 macro_rules! signed {
-    ($(#[doc = $doc:literal])* $signed:ident($body:ident) by $signer:literal under $domain:expr, $name:literal up to $max:expr) => {
+    (
+        $(#[doc = $doc:literal])*
+        $signed:ident($body:ident) by $signer:literal under $domain:expr, $name:literal up to $max:expr
+    ) => {
         $(#[doc = $doc])*
         #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, bincode::Encode, bincode::Decode)]
         #[serde(rename_all = "camelCase")]
