@@ -1,7 +1,8 @@
 //! What every zrollup binary does the same way: one tracing subscriber (filter from `ZR_LOG`), a `main`
-//! that prints the error chain and exits non-zero, the bound endpoints announced where scripts can read them,
-//! and a stop on Ctrl-C or SIGTERM.
+//! that prints the error chain and exits non-zero, and [`serve`]: the async runtime, the bound endpoints
+//! announced where scripts can read them, and a stop on Ctrl-C or SIGTERM (or an exit on a fault).
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 
 /// The file in a daemon's data directory that holds its bound endpoints, as JSON.
@@ -26,6 +27,75 @@ pub fn announce(daemon: &str, data_dir: &Path, endpoints: &[(&str, String)]) -> 
     std::fs::rename(&partial, &path)?;
     println!("{line}");
     Ok(path)
+}
+
+/// A started daemon, as its binary serves it (the handle `start` returns).
+pub trait Served {
+    /// The daemon's name in its announcement (`zr-relay`).
+    const NAME: &'static str;
+
+    /// Its bound endpoints (`("rpc", url)`, …), announced once it has started.
+    fn endpoints(&self) -> Vec<(&'static str, String)>;
+
+    /// A line for the operator, printed after the announcement.
+    fn notice(&self) -> Option<String> {
+        None
+    }
+
+    /// Resolves, with why, when the daemon cannot go on by itself; the default never does.
+    fn fault(&self) -> impl Future<Output = String> {
+        std::future::pending()
+    }
+
+    /// Stops it; on return its database is closed.
+    fn stop(self) -> impl Future<Output = ()>;
+}
+
+/// [`serve`] could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The async runtime could not be built.
+    #[error("cannot start the async runtime")]
+    Runtime(#[source] std::io::Error),
+    /// The endpoints file could not be written.
+    #[error("cannot write the endpoints file")]
+    Announce(#[source] std::io::Error),
+    /// The stop signals could not be watched.
+    #[error("cannot wait for a stop signal")]
+    Signal(#[source] std::io::Error),
+    /// The daemon stopped by itself (it has been stopped cleanly since).
+    #[error("{0}")]
+    Fault(String),
+}
+
+/// A daemon binary's life: builds the async runtime, runs `start`, announces the daemon's endpoints in
+/// `data_dir` (see [`announce`]) and prints its notice, then serves until Ctrl-C or SIGTERM, or until it
+/// faults, and stops it either way. A fault is the error returned, so the binary exits non-zero with it and
+/// its supervisor restarts it.
+pub fn serve<D: Served, E: From<ServeError>>(
+    data_dir: &Path,
+    start: impl Future<Output = Result<D, E>>,
+) -> Result<(), E> {
+    let runtime = tokio::runtime::Runtime::new().map_err(ServeError::Runtime)?;
+    runtime.block_on(async {
+        let daemon = start.await?;
+        announce(D::NAME, data_dir, &daemon.endpoints()).map_err(ServeError::Announce)?;
+        if let Some(notice) = daemon.notice() {
+            println!("{notice}");
+        }
+        let fault = tokio::select! {
+            signal = shutdown_signal() => {
+                signal.map_err(ServeError::Signal)?;
+                None
+            }
+            reason = daemon.fault() => Some(reason),
+        };
+        daemon.stop().await;
+        match fault {
+            None => Ok(()),
+            Some(reason) => Err(ServeError::Fault(reason).into()),
+        }
+    })
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM, whichever comes first, so `kill` and service managers stop a

@@ -1,4 +1,4 @@
-//! Errors for parsing text forms (hex, bech32, key material).
+//! Errors for parsing text forms (hex, bech32, key material), and [`from_errors!`] for the stores' error types.
 
 /// A value given as text could not be parsed; the message names what was wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

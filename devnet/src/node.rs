@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
 use zr_common::KeyPair;
+use zr_common::daemon::Served;
 use zr_common::lifecycle::Lifecycle;
 use zr_common::metrics::{Registry, serve_ops};
 use zr_config::DevnetConfig;
@@ -51,6 +52,27 @@ impl DevnetHandle {
         // Subscription tasks of closed connections let go of the chain a moment after the servers stop;
         // the database is closed only once nobody holds it, so a restart can open it again.
         self.lifecycle.stop(&self.chain, Duration::from_secs(5), "zr-devnet").await;
+    }
+}
+
+impl Served for DevnetHandle {
+    const NAME: &'static str = "zr-devnet";
+
+    fn endpoints(&self) -> Vec<(&'static str, String)> {
+        vec![("http", self.http_url()), ("ws", self.ws_url()), ("ops", format!("http://{}", self.ops_addr))]
+    }
+
+    fn notice(&self) -> Option<String> {
+        let dev = self.dev.as_ref()?;
+        Some(format!(
+            "dev chain (no genesis given): funded dev account {} with key {}",
+            dev.address,
+            dev.key_file.display()
+        ))
+    }
+
+    async fn stop(self) {
+        DevnetHandle::stop(self).await;
     }
 }
 

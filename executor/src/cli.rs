@@ -50,40 +50,10 @@ fn run(cli: Cli) -> eyre::Result<()> {
         println!("imported height {} root {} into {}", head.height, head.root, config.data_dir.display());
         return Ok(());
     }
-    let key_file = config.key_file.clone().expect("validated: key_file is set");
-    let key = KeyPair::read_file(&key_file).wrap_err("cannot load the executor key")?;
-    let runtime = tokio::runtime::Runtime::new().wrap_err("cannot start the async runtime")?;
-    runtime.block_on(async {
+    let key_file = config.key_file.as_deref().expect("validated: key_file is set");
+    let key = KeyPair::read_file(key_file).wrap_err("cannot load the executor key")?;
+    zr_common::daemon::serve(&config.data_dir, async {
         let l1 = Arc::new(ZnndClient::for_section(&config.l1)?);
-        let executor = crate::node::start(&config, key, l1).await.wrap_err("cannot start the executor")?;
-        let mut endpoints = vec![
-            ("rpc", executor.rpc_url()),
-            ("ops", format!("http://{}", executor.ops_addr)),
-            ("head", executor.rollup.head().height.to_string()),
-        ];
-        if let Some(gossip) = &executor.gossip
-            && let Some(listening) = gossip.listening.first()
-        {
-            endpoints.push(("p2p", format!("{listening}/p2p/{}", gossip.peer_id)));
-        }
-        zr_common::daemon::announce("zr-executor", &config.data_dir, &endpoints)
-            .wrap_err("cannot write the endpoints file")?;
-        // A fault (a full disk, say) ends the daemon with the reason: nothing of the failed momentum was
-        // committed, and its supervisor's restart resumes from the last commit once the cause is gone.
-        let fault = tokio::select! {
-            signal = zr_common::daemon::shutdown_signal() => {
-                signal.wrap_err("cannot wait for a stop signal")?;
-                None
-            }
-            reason = executor.fault() => Some(reason),
-        };
-        let head = executor.rollup.head().height;
-        executor.stop().await;
-        match fault {
-            None => Ok(()),
-            Some(reason) => Err(eyre::eyre!(
-                "execution stopped: {reason}; the state is kept as of momentum {head}, and a restart resumes there"
-            )),
-        }
+        crate::node::start(&config, key, l1).await.wrap_err("cannot start the executor")
     })
 }

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc, watch};
+use zr_common::daemon::Served;
 use zr_common::lifecycle::Lifecycle;
 use zr_common::metrics::{Counter, Gauge, HistogramVec, Registry, Timer, serve_ops};
 use zr_common::rollup::Claim;
@@ -97,6 +98,36 @@ impl ExecutorHandle {
     /// for RPC work still in flight (a witness being built) to let go of the store, so it is closed on return.
     pub async fn stop(self) {
         self.lifecycle.stop(&self.rollup, Duration::from_secs(10), "zr-executor").await;
+    }
+}
+
+impl Served for ExecutorHandle {
+    const NAME: &'static str = "zr-executor";
+
+    fn endpoints(&self) -> Vec<(&'static str, String)> {
+        let mut endpoints = vec![
+            ("rpc", self.rpc_url()),
+            ("ops", format!("http://{}", self.ops_addr)),
+            ("head", self.rollup.head().height.to_string()),
+        ];
+        if let Some(gossip) = &self.gossip
+            && let Some(listening) = gossip.listening.first()
+        {
+            endpoints.push(("p2p", format!("{listening}/p2p/{}", gossip.peer_id)));
+        }
+        endpoints
+    }
+
+    /// A fault (a full disk, say) ends the daemon with the reason: nothing of the failed momentum was
+    /// committed, and its supervisor's restart resumes from the last commit once the cause is gone.
+    async fn fault(&self) -> String {
+        let reason = ExecutorHandle::fault(self).await;
+        let head = self.rollup.head().height;
+        format!("execution stopped: {reason}; the state is kept as of momentum {head}, and a restart resumes there")
+    }
+
+    async fn stop(self) {
+        ExecutorHandle::stop(self).await;
     }
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use jsonrpsee_http_client::HttpClientBuilder;
 use zr_common::KeyPair;
+use zr_common::daemon::Served;
 use zr_common::lifecycle::Lifecycle;
 use zr_common::metrics::{Registry, serve_ops};
 use zr_config::RelayConfig;
@@ -85,6 +86,27 @@ impl RelayHandle {
         // Calls still in flight hold the relay, and with it the mempool database: they are waited for (up to
         // 10 s), so the directory can be opened again on return.
         self.lifecycle.stop(&self.relay, Duration::from_secs(10), "zr-relay").await;
+    }
+}
+
+impl Served for RelayHandle {
+    const NAME: &'static str = "zr-relay";
+
+    fn endpoints(&self) -> Vec<(&'static str, String)> {
+        let mut endpoints = vec![
+            ("rpc", self.rpc_url()),
+            ("ws", self.ws_url()),
+            ("ops", format!("http://{}", self.ops_addr)),
+            ("address", self.relay.address().to_string()),
+        ];
+        if let Some((peer_id, listening)) = &self.gossip {
+            endpoints.push(("p2p", format!("{listening}/p2p/{peer_id}")));
+        }
+        endpoints
+    }
+
+    async fn stop(self) {
+        RelayHandle::stop(self).await;
     }
 }
 

@@ -25,6 +25,7 @@ use crate::mempool::Following;
 use crate::service::Relay;
 use zr_common::metrics::Registry;
 use zr_rpc_api::metrics::{RpcMetrics, Timed};
+use zr_rpc_api::subscription::while_open;
 
 /// Requests in one JSON-RPC batch (a load generator submits in batches).
 pub const MAX_BATCH: u32 = 1024;
@@ -64,11 +65,7 @@ async fn forward(
     wrap: fn(TransactionView) -> serde_json::Value,
 ) -> SubscriptionResult {
     loop {
-        let view = tokio::select! {
-            view = following.next() => view,
-            () = sink.closed() => return Ok(()),
-        };
-        let Some(view) = view else { return Ok(()) };
+        let Some(view) = while_open(&sink, following.next()).await else { return Ok(()) };
         let terminal = view.status.is_terminal();
         let message = SubscriptionMessage::from(serde_json::value::to_raw_value(&wrap(view))?);
         if sink.send(message).await.is_err() || terminal {

@@ -66,6 +66,14 @@ fn bonded(keys: &[&KeyPair]) -> Settlement {
     s
 }
 
+/// Keys `crowd` (flooders, challengers, from 10 on) and a settlement where they, then `named`, are bonded.
+fn crowd_bonded(crowd: std::ops::Range<u8>, named: &[&KeyPair]) -> (Vec<KeyPair>, Settlement) {
+    let crowd: Vec<KeyPair> = crowd.map(key).collect();
+    let keys: Vec<&KeyPair> = crowd.iter().chain(named.iter().copied()).collect();
+    let s = bonded(&keys);
+    (crowd, s)
+}
+
 /// Keys 1 and 2, both bonded.
 fn two_bonded() -> (KeyPair, KeyPair, Settlement) {
     let (one, two) = (key(1), key(2));
@@ -309,13 +317,8 @@ fn attack_a_right_challenge_of_a_pruned_claim_is_fined() {
 fn attack_filling_the_queue_fines_a_challenge_already_arriving() {
     use zr_common::rollup::settlement::MAX_CHALLENGE_BYTES_HELD;
     use zr_inbox::bundle::MAX_CHALLENGE_PART_LEN;
-    let honest = key(1);
-    let flooders: Vec<KeyPair> = (10..30).map(key).collect();
-    let mut keys: Vec<&KeyPair> = flooders.iter().collect();
-    keys.push(&honest);
-    let liar = key(50);
-    keys.push(&liar);
-    let mut s = bonded(&keys);
+    let (honest, liar) = (key(1), key(50));
+    let (flooders, mut s) = crowd_bonded(10..30, &[&honest, &liar]);
     post(&mut s, &liar, 1, claim(&liar, 1, Hash::ZERO, root(66)), 2);
     let big = 520;
     // The honest challenge's first part reserves room for all 520 of its parts.
@@ -474,10 +477,7 @@ fn attack_unfinished_challenge_parts_cost_nothing() {
 #[test]
 fn attack_reserving_the_whole_queue_lets_a_wrong_root_become_final() {
     let (liar, honest) = (key(1), key(2));
-    let fillers: Vec<KeyPair> = (10..14).map(key).collect();
-    let mut keys: Vec<&KeyPair> = fillers.iter().collect();
-    keys.extend([&liar, &honest]);
-    let mut s = bonded(&keys);
+    let (fillers, mut s) = crowd_bonded(10..14, &[&liar, &honest]);
     post(&mut s, &liar, 1, claim(&liar, 1, Hash::ZERO, root(66)), 2);
     use zr_common::rollup::settlement::MAX_CHALLENGE_BYTES_HELD;
     use zr_inbox::bundle::MAX_CHALLENGE_PART_LEN;
@@ -622,10 +622,7 @@ fn attack_the_wrong_executor_takes_the_id_of_the_challenge_against_it() {
 #[test]
 fn verdicts_are_capped_per_momentum_and_wait_in_order() {
     let executor = key(1);
-    let challengers: Vec<KeyPair> = (10..13).map(key).collect();
-    let mut keys: Vec<&KeyPair> = challengers.iter().collect();
-    keys.push(&executor);
-    let mut s = bonded(&keys);
+    let (challengers, mut s) = crowd_bonded(10..13, &[&executor]);
     let max = s.parameters().max_verdicts_per_momentum as usize;
     for n in 0..6u8 {
         post(&mut s, &executor, 40 + n, claim(&executor, 100 + u64::from(n), Hash::ZERO, root(n)), 200);
@@ -645,10 +642,7 @@ fn verdicts_are_capped_per_momentum_and_wait_in_order() {
 #[test]
 fn attack_verdicts_against_full_momentums_overrun_the_momentum() {
     let executor = key(1);
-    let challengers: Vec<KeyPair> = (10..14).map(key).collect();
-    let mut keys: Vec<&KeyPair> = challengers.iter().collect();
-    keys.push(&executor);
-    let mut s = bonded(&keys);
+    let (challengers, mut s) = crowd_bonded(10..14, &[&executor]);
     for (i, c) in challengers.iter().enumerate() {
         let height = 1 + i as u64;
         post(&mut s, &executor, 50 + i as u8, claim(&executor, height, Hash::ZERO, root(height as u8)), 10);

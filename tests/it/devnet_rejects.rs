@@ -162,24 +162,20 @@ async fn malformed_requests_get_json_rpc_errors() {
 async fn znnd_shapes_and_ops_endpoint() {
     let net = TestNet::start().await;
     let alice = net.alice.address();
-    let info = net
-        .raw(&json!({"jsonrpc":"2.0","id":1,"method":"ledger.getAccountInfoByAddress","params":[alice]}).to_string())
-        .await;
+    let info = net.call("ledger.getAccountInfoByAddress", json!([alice])).await;
     let znn = &info["result"]["balanceInfoMap"]["zts1znnxxxxxxxxxxxxx9z4ulx"];
     assert_eq!(znn["balance"], "100000000000000");
     assert_eq!(znn["token"]["symbol"], "ZNN");
     assert_eq!(info["result"]["accountHeight"], 1);
-    let plasma =
-        net.raw(&json!({"jsonrpc":"2.0","id":1,"method":"embedded.plasma.get","params":[alice]}).to_string()).await;
+    let plasma = net.call("embedded.plasma.get", json!([alice])).await;
     assert_eq!(
         plasma["result"],
         json!({"currentPlasma": 10_500_000, "maxPlasma": 10_500_000, "qsrAmount": "500000000000"})
     );
     let required = net
-        .raw(
-            &json!({"jsonrpc":"2.0","id":1,"method":"embedded.plasma.getRequiredPoWForAccountBlock",
-            "params":[{"address": net.bob.address(), "blockType": 2, "toAddress": alice, "data": ""}]})
-            .to_string(),
+        .call(
+            "embedded.plasma.getRequiredPoWForAccountBlock",
+            json!([{"address": net.bob.address(), "blockType": 2, "toAddress": alice, "data": ""}]),
         )
         .await;
     assert_eq!(
@@ -191,12 +187,7 @@ async fn znnd_shapes_and_ops_endpoint() {
     assert_eq!(momentum["height"], 1);
     assert_eq!(momentum["data"], "");
     assert!(momentum["hash"].as_str().unwrap().len() == 64);
-    let none = net
-        .raw(
-            &json!({"jsonrpc":"2.0","id":1,"method":"ledger.getFrontierAccountBlock","params":[Address::ZERO]})
-                .to_string(),
-        )
-        .await;
+    let none = net.call("ledger.getFrontierAccountBlock", json!([Address::ZERO])).await;
     assert_eq!(none["result"], Value::Null);
 
     let ops = format!("http://{}", net.handle().ops_addr);

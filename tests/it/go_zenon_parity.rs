@@ -4,17 +4,13 @@
 use std::io::{Read, Write};
 use std::net::TcpListener;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use zr_common::nom::BlockType;
 use zr_common::nom::rpc::GetRequiredParam;
 use zr_common::{Address, KeyPair, TokenStandard};
 use zr_sequencing::{L1, L1Error, SendRequest, ZnndClient, send_block, unreceived_from};
 
 use crate::support::{CHAIN, TestNet, eventually};
-
-async fn call(net: &TestNet, method: &str, params: Value) -> Value {
-    net.raw(&json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params }).to_string()).await
-}
 
 /// go-zenon answers a block needing more plasma than PoW may pay with its bare `constants.ErrForbiddenParam`
 /// ("forbidden parameter", no word of plasma); the devnet once added an explanation, which the client's check
@@ -30,7 +26,7 @@ async fn a_block_beyond_what_pow_pays_gets_go_zenons_bare_answer_and_the_client_
         to_address: Some(Address::INBOX),
         data: data.clone(),
     };
-    let answer = call(&net, "embedded.plasma.getRequiredPoWForAccountBlock", json!([param])).await;
+    let answer = net.call("embedded.plasma.getRequiredPoWForAccountBlock", json!([param])).await;
     assert_eq!(answer["error"], json!({ "code": -32000, "message": "forbidden parameter" }), "{answer}");
 
     let send = SendRequest { to: Address::INBOX, token: TokenStandard::ZNN, amount: 0, data };
@@ -56,7 +52,7 @@ async fn unreceived_sends_are_paged_within_go_zenons_bounds_in_hash_order() {
         send_block(client.as_ref(), CHAIN, &net.alice, send).await.unwrap();
     }
     let list = async |page: u32, size: u32| {
-        call(&net, "ledger.getUnreceivedBlocksByAddress", json!([receiver, page, size])).await
+        net.call("ledger.getUnreceivedBlocksByAddress", json!([receiver, page, size])).await
     };
     eventually(async || list(0, 50).await["result"]["count"] == 3).await;
 

@@ -121,15 +121,8 @@ async fn two_relays_a_sigkill_and_every_transaction_lands_once() {
     let users: Vec<KeyPair> = (0..6).map(|i| KeyPair::from_seed(&[60 + i; 32])).collect();
     let mut funding = Vec::new();
     for (nonce, user) in users.iter().enumerate() {
-        let tx = TxBody {
-            chain_id: ROLLUP,
-            sender: alice.public(),
-            nonce: nonce as u64,
-            gas_limit: 100_000,
-            fee_per_gas: 1,
-            kind: TxKind::Transfer { to: user.address(), token: TokenStandard::ZNN, amount: 100 * 100_000_000 },
-        }
-        .sign(&alice);
+        let pay = TxKind::Transfer { to: user.address(), token: TokenStandard::ZNN, amount: 100 * 100_000_000 };
+        let tx = sign(&alice, nonce as u64, pay);
         funding.push(api(&url_b).send_transaction(hex::encode(tx.to_bytes())).await.unwrap());
     }
     for hash in &funding {
@@ -232,22 +225,44 @@ async fn two_relays_a_sigkill_and_every_transaction_lands_once() {
 
     // Every stream that was not cut by the kill ends in `executed`, through the stages in order.
     for (_ws, sub) in streams_b.into_iter().chain(phase2) {
-        let seen = statuses(sub).await;
-        let last = seen.last().unwrap_or_else(|| panic!("no status"));
-        assert_eq!(last.status, TransactionStatus::Executed, "{seen:?}");
-        assert!(last.receipt.is_some());
-        let order: Vec<TransactionStatus> = seen.iter().map(|v| v.status).collect();
-        let rank = |s: &TransactionStatus| match s {
-            TransactionStatus::Queued => 0,
-            TransactionStatus::Pending => 1,
-            TransactionStatus::Bundled => 2,
-            TransactionStatus::Sequenced => 3,
-            _ => 4,
-        };
-        assert!(order.windows(2).all(|w| rank(&w[0]) <= rank(&w[1]) || w[0] == TransactionStatus::Queued), "{order:?}");
+        assert_executed_through_the_stages_in_order(&statuses(sub).await);
     }
 
-    // Exactly once on L1: count each accepted transaction's places in the momentums' canonical orders.
+    // Exactly once on L1.
+    let places = places_on_l1(&net).await;
+    for (hash, both) in &accepted {
+        let count = places.get(hash).copied().unwrap_or(0);
+        assert_eq!(count, 1, "{hash} (given to both relays: {both}) is on L1 {count} times");
+        let view = api(&executor_url).get_transaction(*hash).await.unwrap().unwrap();
+        assert_eq!(view.status, TransactionStatus::Executed, "{hash} executed once");
+    }
+    // B counts A among its gossip peers.
+    let ops_b = format!("http://{}/metrics", relay_b.ops_addr);
+    eventually(async || reqwest::get(&ops_b).await.unwrap().text().await.unwrap().contains("zr_relay_peers 1")).await;
+    drop(child);
+    relay_b.stop().await;
+    executor.stop().await;
+}
+
+/// A status stream ends in `executed`, with its receipt, through the stages in order (`queued` may come back
+/// after a later stage when the sender's nonce gap reopens).
+fn assert_executed_through_the_stages_in_order(seen: &[TransactionView]) {
+    let last = seen.last().unwrap_or_else(|| panic!("no status"));
+    assert_eq!(last.status, TransactionStatus::Executed, "{seen:?}");
+    assert!(last.receipt.is_some());
+    let order: Vec<TransactionStatus> = seen.iter().map(|v| v.status).collect();
+    let rank = |s: &TransactionStatus| match s {
+        TransactionStatus::Queued => 0,
+        TransactionStatus::Pending => 1,
+        TransactionStatus::Bundled => 2,
+        TransactionStatus::Sequenced => 3,
+        _ => 4,
+    };
+    assert!(order.windows(2).all(|w| rank(&w[0]) <= rank(&w[1]) || w[0] == TransactionStatus::Queued), "{order:?}");
+}
+
+/// How many places each rollup transaction has in the canonical orders of every momentum L1 holds.
+async fn places_on_l1(net: &TestNet) -> BTreeMap<Hash, usize> {
     let client = net.client();
     let frontier = client.frontier_momentum().await.unwrap().height;
     let mut places: BTreeMap<Hash, usize> = BTreeMap::new();
@@ -264,18 +279,7 @@ async fn two_relays_a_sigkill_and_every_transaction_lands_once() {
         }
         height += momentums.len().max(1) as u64;
     }
-    for (hash, both) in &accepted {
-        let count = places.get(hash).copied().unwrap_or(0);
-        assert_eq!(count, 1, "{hash} (given to both relays: {both}) is on L1 {count} times");
-        let view = api(&executor_url).get_transaction(*hash).await.unwrap().unwrap();
-        assert_eq!(view.status, TransactionStatus::Executed, "{hash} executed once");
-    }
-    // B counts A among its gossip peers.
-    let ops_b = format!("http://{}/metrics", relay_b.ops_addr);
-    eventually(async || reqwest::get(&ops_b).await.unwrap().text().await.unwrap().contains("zr_relay_peers 1")).await;
-    drop(child);
-    relay_b.stop().await;
-    executor.stop().await;
+    places
 }
 
 /// The code of a refused `rollup.sendTransaction`.

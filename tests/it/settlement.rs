@@ -51,20 +51,13 @@ async fn bonded_claims_become_final_and_unbonded_ones_are_refused() {
     assert_eq!(raw["result"]["final"], true, "{raw}");
 
     // The claims of that height, over the devnet's own RPC: the bonded executor's final, the other's never.
-    let answer = net
-        .raw(
-            &json!({"jsonrpc": "2.0", "id": 1, "method": "embedded.rollup.getClaims", "params": [height, 1]})
-                .to_string(),
-        )
-        .await;
+    let answer = net.call("embedded.rollup.getClaims", json!([height, 1])).await;
     let claims: Vec<ClaimRecord> = serde_json::from_value(answer["result"].clone()).unwrap();
     let of = |key: &zr_common::KeyPair| claims.iter().find(|c| c.executor == key.public()).cloned();
     let final_claim = of(&net.executors[0]).expect("the bonded executor's claim is recorded");
     assert!(matches!(final_claim.status, ClaimStatus::Final { at } if at >= final_claim.included_at + FINALITY_WINDOW));
     assert!(of(&net.executors[1]).is_none(), "an unbonded executor's claim is not recorded");
-    let refused = net
-        .raw(&json!({"jsonrpc": "2.0", "id": 1, "method": "embedded.rollup.getRefused", "params": []}).to_string())
-        .await;
+    let refused = net.call("embedded.rollup.getRefused", json!([])).await;
     let unbonded_address = json!(net.executors[1].address());
     assert!(
         refused["result"]
@@ -210,12 +203,7 @@ async fn a_wrong_claim_is_rejected_and_a_forged_challenge_costs_its_bond() {
     let challenged = watch(&["--challenge"]);
     assert_eq!(challenged.status.code(), Some(0), "{}", String::from_utf8_lossy(&challenged.stderr));
     let verdict_of = async || {
-        let answer = net
-            .raw(
-                &json!({"jsonrpc": "2.0", "id": 1, "method": "embedded.rollup.getChallenges", "params": [fault_at, 1]})
-                    .to_string(),
-            )
-            .await;
+        let answer = net.call("embedded.rollup.getChallenges", json!([fault_at, 1])).await;
         answer["result"].as_array().unwrap().iter().find(|c| c["status"]["kind"] == "executorWrong").cloned()
     };
     eventually(async || verdict_of().await.is_some()).await;
@@ -287,33 +275,16 @@ async fn a_withdrawal_is_paid_on_l1_after_finality_exactly_once() {
         let proven = executor_api.get_proof(key, Some(h)).await.unwrap();
         WithdrawalProof { tx_hash, height: h, value: proven.value.unwrap(), proof: proven.proof }
     };
-    let refused_with = async |net: &TestNet, needle: &str| {
-        eventually(async || {
-            let refused = net
-                .raw(
-                    &json!({"jsonrpc": "2.0", "id": 1, "method": "embedded.rollup.getRefused", "params": []})
-                        .to_string(),
-                )
-                .await;
-            refused["result"].as_array().unwrap().iter().any(|r| r["reason"].as_str().unwrap().contains(needle))
-        })
-        .await
-    };
     // Proven before its height is final: refused.
     if final_root(&net).await.is_none_or(|f| f.height < height) {
         post_data(&net, &alice, encode_withdrawal(&proof_at(height).await), 0).await;
-        refused_with(&net, "not a recent final height").await;
+        eventually(async || refusals_naming(&net, "not a recent final height").await > 0).await;
     }
     eventually(async || final_root(&net).await.is_some_and(|f| f.height >= height)).await;
     let settled = final_root(&net).await.unwrap();
     let proof = proof_at(settled.height).await;
     let payout_of = async |net: &TestNet| -> Option<serde_json::Value> {
-        let answer = net
-            .raw(
-                &json!({"jsonrpc": "2.0", "id": 1, "method": "embedded.rollup.getWithdrawal", "params": [tx_hash]})
-                    .to_string(),
-            )
-            .await;
+        let answer = net.call("embedded.rollup.getWithdrawal", json!([tx_hash])).await;
         answer["result"].as_object().map(|o| serde_json::Value::Object(o.clone()))
     };
     assert!(payout_of(&net).await.is_none());
@@ -321,12 +292,7 @@ async fn a_withdrawal_is_paid_on_l1_after_finality_exactly_once() {
     eventually(async || payout_of(&net).await.is_some()).await;
     let paid = payout_of(&net).await.unwrap();
     let block_hash: zr_common::Hash = paid["l1Block"].as_str().unwrap().parse().unwrap();
-    let answer = net
-        .raw(
-            &json!({"jsonrpc": "2.0", "id": 1, "method": "ledger.getAccountBlockByHash", "params": [block_hash]})
-                .to_string(),
-        )
-        .await;
+    let answer = net.call("ledger.getAccountBlockByHash", json!([block_hash])).await;
     let block = &answer["result"];
     assert_eq!(block["address"], json!(zr_common::Address::INBOX), "{block}");
     assert_eq!(block["toAddress"], json!(recipient), "{block}");
@@ -336,12 +302,7 @@ async fn a_withdrawal_is_paid_on_l1_after_finality_exactly_once() {
     // A NoM wallet finds the payout among its unreceived blocks, znnd's shape and paging, and receives it with an
     // ordinary receive block; its L1 balance grows by the amount.
     let unreceived = async |page: u32, size: u32| {
-        net.raw(
-            &json!({"jsonrpc": "2.0", "id": 1, "method": "ledger.getUnreceivedBlocksByAddress", "params": [recipient, page, size]})
-                .to_string(),
-        )
-        .await["result"]
-            .clone()
+        net.call("ledger.getUnreceivedBlocksByAddress", json!([recipient, page, size])).await["result"].clone()
     };
     let listed = unreceived(0, 10).await;
     assert_eq!((listed["count"].as_u64(), listed["more"].as_bool()), (Some(1), Some(false)), "{listed}");
@@ -351,33 +312,43 @@ async fn a_withdrawal_is_paid_on_l1_after_finality_exactly_once() {
     let client = net.client();
     let before = client.account_info(&recipient).await.unwrap().balance(&TokenStandard::ZNN);
     let receive = zr_sequencing::receive_block(client.as_ref(), CHAIN, &alice, block_hash).await.unwrap();
-    let pending = net
-        .raw(
-            &json!({"jsonrpc": "2.0", "id": 1, "method": "ledger.getUnconfirmedBlocksByAddress", "params": [recipient, 0, 10]})
-                .to_string(),
-        )
-        .await;
-    let by_hash = net
-        .raw(
-            &json!({"jsonrpc": "2.0", "id": 1, "method": "ledger.getAccountBlockByHash", "params": [receive.hash]})
-                .to_string(),
-        )
-        .await;
+    let pending = net.call("ledger.getUnconfirmedBlocksByAddress", json!([recipient, 0, 10])).await;
+    let by_hash = net.call("ledger.getAccountBlockByHash", json!([receive.hash])).await;
     // Listed as unconfirmed until a momentum confirms it (which may have happened already).
     let confirmed = !by_hash["result"]["confirmationDetail"].is_null();
     assert!(confirmed || pending["result"]["list"][0]["hash"] == json!(receive.hash), "{pending} {by_hash}");
     assert_eq!(unreceived(0, 10).await["count"], 0, "received: no longer listed");
     assert_eq!(client.account_info(&recipient).await.unwrap().balance(&TokenStandard::ZNN), before + amount);
 
-    // A bond, then an unbond request: after the delay, with nothing open, the bond comes back by a contract send.
+    // Exactly once: the same proof again is refused, also after a restart of the devnet.
+    post_data(&net, &alice, encode_withdrawal(&proof), 0).await;
+    eventually(async || refusals_naming(&net, "paid already").await > 0).await;
+    executor.stop().await;
+    net.restart().await;
+    assert_eq!(payout_of(&net).await.unwrap(), paid);
+    let before = refusals_naming(&net, "paid already").await;
+    post_data(&net, &alice, encode_withdrawal(&proof), 0).await;
+    eventually(async || refusals_naming(&net, "paid already").await > before).await;
+}
+
+/// How many of the blocks the devnet's settlement refused name `reason`.
+async fn refusals_naming(net: &TestNet, reason: &str) -> usize {
+    let refused = net.call("embedded.rollup.getRefused", json!([])).await;
+    refused["result"].as_array().unwrap().iter().filter(|r| r["reason"].as_str().unwrap().contains(reason)).count()
+}
+
+/// A bond, then an unbond request: after the delay, with nothing open, the bond comes back by a contract send
+/// from the inbox, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unbonded_bond_is_paid_back_once_after_its_delay() {
     use zr_sequencing::bundle::UNBOND_TAG;
+    let net = TestNet::start().await;
+    let alice = net.alice.clone();
     post_data(&net, &alice, vec![BOND_TAG], MIN_BOND).await;
     eventually(async || net.client().rollup_bond(&alice.address()).await.unwrap().is_some()).await;
     post_data(&net, &alice, vec![UNBOND_TAG], 0).await;
     eventually(async || net.client().rollup_bond(&alice.address()).await.unwrap().is_none()).await;
-    let inbox_blocks = net
-        .raw(&json!({"jsonrpc": "2.0", "id": 1, "method": "ledger.getAccountBlocksByHeight", "params": [zr_common::Address::INBOX, 1, 10]}).to_string())
-        .await;
+    let inbox_blocks = net.call("ledger.getAccountBlocksByHeight", json!([zr_common::Address::INBOX, 1, 10])).await;
     let returned: Vec<_> = inbox_blocks["result"]["list"]
         .as_array()
         .unwrap()
@@ -385,35 +356,6 @@ async fn a_withdrawal_is_paid_on_l1_after_finality_exactly_once() {
         .filter(|b| b["toAddress"] == json!(alice.address()) && b["amount"] == json!(MIN_BOND.to_string()))
         .collect();
     assert_eq!(returned.len(), 1, "the bond is paid back once: {inbox_blocks}");
-
-    // Exactly once: the same proof again is refused, also after a restart of the devnet.
-    post_data(&net, &alice, encode_withdrawal(&proof), 0).await;
-    refused_with(&net, "paid already").await;
-    executor.stop().await;
-    net.restart().await;
-    assert_eq!(payout_of(&net).await.unwrap(), paid);
-    let refusals = |v: serde_json::Value| {
-        v["result"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|r| r["reason"].as_str().unwrap().contains("paid already"))
-            .count()
-    };
-    let count = refusals(
-        net.raw(&json!({"jsonrpc": "2.0", "id": 1, "method": "embedded.rollup.getRefused", "params": []}).to_string())
-            .await,
-    );
-    post_data(&net, &alice, encode_withdrawal(&proof), 0).await;
-    eventually(async || {
-        refusals(
-            net.raw(
-                &json!({"jsonrpc": "2.0", "id": 1, "method": "embedded.rollup.getRefused", "params": []}).to_string(),
-            )
-            .await,
-        ) > count
-    })
-    .await;
 }
 
 /// A challenger watching all along (`watch --challenge`) gets a wrong claim rejected soon after it lands:
@@ -548,9 +490,7 @@ async fn attack_a_bonded_executor_of_another_chain_id_halts_finality() {
     let claims = net.client().rollup_claims(height, 1).await.unwrap();
     assert_eq!(claims.len(), 1, "only the honest claim is recorded: {claims:?}");
     assert_eq!(claims[0].executor, net.executors[0].public());
-    let refused = net
-        .raw(&json!({"jsonrpc": "2.0", "id": 1, "method": "embedded.rollup.getRefused", "params": []}).to_string())
-        .await;
+    let refused = net.call("embedded.rollup.getRefused", json!([])).await;
     let other_address = serde_json::json!(net.executors[1].address());
     assert!(
         refused["result"].as_array().unwrap().iter().any(|r| r["sender"] == other_address
@@ -589,9 +529,7 @@ async fn attack_a_bonded_executor_of_another_chain_id_halts_finality() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let refused_from_executor = async || {
-        let refused = net
-            .raw(&json!({"jsonrpc": "2.0", "id": 1, "method": "embedded.rollup.getRefused", "params": []}).to_string())
-            .await;
+        let refused = net.call("embedded.rollup.getRefused", json!([])).await;
         let ours = json!(executor);
         refused["result"]
             .as_array()

@@ -322,6 +322,11 @@ fn scenarios(case: &TransferCase) -> Vec<(&'static str, Vec<ScenarioSend>, u64)>
             })
             .collect()
     };
+    // The bonds, the transfer's bundle and `claim` of it, and a challenge of it (`proof`'s parts) from `at` on.
+    let challenged = |claim: &Vec<u8>, proof: &[Vec<u8>], at: u64| -> Vec<ScenarioSend> {
+        [bonds(), vec![(HEIGHT, 1, case.bundle.clone(), 0), (HEIGHT + 1, 1, claim.clone(), 0)], parts(proof, at)]
+            .concat()
+    };
     let (withdraw_bundle, withdraw_claim, withdrawal_proof, _) = case.withdrawing.clone();
     vec![
         (
@@ -344,48 +349,27 @@ fn scenarios(case: &TransferCase) -> Vec<(&'static str, Vec<ScenarioSend>, u64)>
         (
             // A wrong claim of a token transfer, challenged with a witness: the executor is wrong.
             "aWrongClaimIsRejected",
-            [
-                bonds(),
-                vec![(HEIGHT, 1, case.bundle.clone(), 0), (HEIGHT + 1, 1, case.wrong_claim.clone(), 0)],
-                parts(&case.proving.0, HEIGHT + 2),
-            ]
-            .concat(),
+            challenged(&case.wrong_claim, &case.proving.0, HEIGHT + 2),
             HEIGHT + 12,
         ),
         (
             // The same challenge of the right claim proves nothing: it costs its challenger, and the claim stands.
             "aChallengeOfARightClaimCostsItsChallenger",
-            [
-                bonds(),
-                vec![(HEIGHT, 1, case.bundle.clone(), 0), (HEIGHT + 1, 1, case.right_claim.clone(), 0)],
-                parts(&case.proving_nothing, HEIGHT + 2),
-            ]
-            .concat(),
+            challenged(&case.right_claim, &case.proving_nothing, HEIGHT + 2),
             HEIGHT + 12,
         ),
         (
             // A claim that does not build on the final root never becomes final, so its window passing does not
             // shield it: a challenge nine momentums later still rejects it.
             "aClaimOffTheFinalChainIsChallengeableAfterItsWindow",
-            [
-                bonds(),
-                vec![(HEIGHT, 1, case.bundle.clone(), 0), (HEIGHT + 1, 1, case.wrong_claim.clone(), 0)],
-                parts(&case.proving.0, HEIGHT + 10),
-            ]
-            .concat(),
+            challenged(&case.wrong_claim, &case.proving.0, HEIGHT + 10),
             HEIGHT + 14,
         ),
         (
             // The executor, slashed by the verdict, then posts the same challenge itself: refused, for a challenger
             // needs a live bond, and its deposit paid back.
             "aSlashedExecutorCannotChallenge",
-            [
-                bonds(),
-                vec![(HEIGHT, 1, case.bundle.clone(), 0), (HEIGHT + 1, 1, case.wrong_claim.clone(), 0)],
-                parts(&case.proving.0, HEIGHT + 2),
-                copied(&case.proving.0, HEIGHT + 3),
-            ]
-            .concat(),
+            [challenged(&case.wrong_claim, &case.proving.0, HEIGHT + 2), copied(&case.proving.0, HEIGHT + 3)].concat(),
             HEIGHT + 12,
         ),
         (

@@ -86,6 +86,12 @@ impl TestNet {
     }
 
     /// A raw JSON-RPC call over HTTP, returning the whole response object.
+    /// The answer (the whole JSON-RPC response) to one call of `method` with `params`.
+    pub async fn call(&self, method: &str, params: serde_json::Value) -> serde_json::Value {
+        self.raw(&serde_json::json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params }).to_string())
+            .await
+    }
+
     pub async fn raw(&self, body: &str) -> serde_json::Value {
         let response = reqwest::Client::new()
             .post(self.handle().http_url())

@@ -76,13 +76,18 @@ fn precedence_is_defaults_file_env_flags() {
     });
 }
 
+/// A file's unknown key or a value of the wrong type is named, with the file.
 #[test]
-fn unknown_key_in_file_is_named() {
+fn a_bad_key_in_a_file_is_named_with_the_file() {
     Jail::expect_with(|jail| {
-        jail.create_file("d.toml", "momentum_intervall_ms = 500\n")?;
-        let err = devnet(&["-c", "d.toml"]).unwrap_err().to_string();
-        assert!(err.contains("momentum_intervall_ms"), "{err}");
-        assert!(err.contains("d.toml"), "{err}");
+        for (toml, named) in [
+            ("momentum_intervall_ms = 500\n", "momentum_intervall_ms"),
+            ("momentum_interval_ms = \"soon\"\n", "momentum_interval_ms"),
+        ] {
+            jail.create_file("d.toml", toml)?;
+            let err = devnet(&["-c", "d.toml"]).unwrap_err().to_string();
+            assert!(err.contains(named) && err.contains("d.toml"), "{toml}: {err}");
+        }
         Ok(())
     });
 }
@@ -93,16 +98,6 @@ fn unknown_env_key_is_named() {
         jail.set_env("ZR_DEVNET_HTTP_LISTN", "127.0.0.1:1");
         let err = devnet(&[]).unwrap_err().to_string();
         assert!(err.contains("http_listn"), "{err}");
-        Ok(())
-    });
-}
-
-#[test]
-fn wrong_type_is_named() {
-    Jail::expect_with(|jail| {
-        jail.create_file("d.toml", "momentum_interval_ms = \"soon\"\n")?;
-        let err = devnet(&["-c", "d.toml"]).unwrap_err().to_string();
-        assert!(err.contains("momentum_interval_ms"), "{err}");
         Ok(())
     });
 }

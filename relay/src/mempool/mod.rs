@@ -309,41 +309,39 @@ impl Mempool {
         made: Option<MadeGrant>,
         written: &Result<(), StoreError>,
     ) -> Result<Option<mpsc::UnboundedReceiver<TransactionView>>, Rejection> {
-        {
-            let mut pool = pool.lock().expect("pool lock");
-            // The transaction first, then the grant: each takes back exactly what its own admission displaced.
-            let result = match (admitted, &written) {
-                (Ok((statuses, _)), Ok(())) => {
-                    pool.stored(&[hash]);
-                    Ok(statuses)
+        let mut pool = pool.lock().expect("pool lock");
+        // The transaction first, then the grant: each takes back exactly what its own admission displaced.
+        let result = match (admitted, &written) {
+            (Ok((statuses, _)), Ok(())) => {
+                pool.stored(&[hash]);
+                Ok(statuses)
+            }
+            (Ok((_, displaced)), Err(err)) => {
+                // Not durable, so not accepted: to be sent again once the relay can store it (a full disk).
+                pool.withdraw(&hash, displaced);
+                Err(Rejection::Unavailable(format!("cannot store the transaction, send it again later: {err}")))
+            }
+            (Err(refusal), _) => Err(refusal),
+        };
+        if let Some(grant) = made {
+            let to = grant.reservation.sender;
+            match &written {
+                Ok(()) => {
+                    pool.stored(&[grant.hash]);
+                    metrics.grants.inc();
+                    tracing::info!(target: "zr::relay", %to, amount = grant.amount, "sponsor grant");
                 }
-                (Ok((_, displaced)), Err(err)) => {
-                    // Not durable, so not accepted: to be sent again once the relay can store it (a full disk).
-                    pool.withdraw(&hash, displaced);
-                    Err(Rejection::Unavailable(format!("cannot store the transaction, send it again later: {err}")))
-                }
-                (Err(refusal), _) => Err(refusal),
-            };
-            if let Some(grant) = made {
-                let to = grant.reservation.sender;
-                match &written {
-                    Ok(()) => {
-                        pool.stored(&[grant.hash]);
-                        metrics.grants.inc();
-                        tracing::info!(target: "zr::relay", %to, amount = grant.amount, "sponsor grant");
-                    }
-                    Err(err) => {
-                        // Out before it is bundled (an unstored grant is never ready); back to reserved, so that
-                        // the reservation, let go below, frees the sender to be granted again.
-                        pool.withdraw(&grant.hash, grant.displaced);
-                        granted.lock().expect("grants lock").insert(to, None);
-                        tracing::warn!(target: "zr::relay", %to, error = %err, "cannot store a sponsor grant; taken back");
-                    }
+                Err(err) => {
+                    // Out before it is bundled (an unstored grant is never ready); back to reserved, so that
+                    // the reservation, let go below, frees the sender to be granted again.
+                    pool.withdraw(&grant.hash, grant.displaced);
+                    granted.lock().expect("grants lock").insert(to, None);
+                    tracing::warn!(target: "zr::relay", %to, error = %err, "cannot store a sponsor grant; taken back");
                 }
             }
-            metrics.held.set(pool.len() as u64);
-            result
         }
+        metrics.held.set(pool.len() as u64);
+        result
     }
 
     /// Puts `grant` in the pool (not ready until stored) with the relay's next nonce; returns its hash.
