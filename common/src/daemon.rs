@@ -1,6 +1,7 @@
 //! What every zrollup binary does the same way: one tracing subscriber (filter from `ZR_LOG`), a `main`
 //! that prints the error chain and exits non-zero, and [`serve`]: the async runtime, the bound endpoints
-//! announced where scripts can read them, and a stop on Ctrl-C or SIGTERM (or an exit on a fault).
+//! announced where scripts can read them, and a clean stop on Ctrl-C or SIGTERM (or on a fault, then an exit
+//! with it).
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -47,7 +48,8 @@ pub trait Served {
         std::future::pending()
     }
 
-    /// Stops it; on return its database is closed.
+    /// Stops it; its database is closed on return unless calls still in flight held it past the daemon's
+    /// grace (which it logs).
     fn stop(self) -> impl Future<Output = ()>;
 }
 
@@ -70,8 +72,8 @@ pub enum ServeError {
 
 /// A daemon binary's life: builds the async runtime, runs `start`, announces the daemon's endpoints in
 /// `data_dir` (see [`announce`]) and prints its notice, then serves until Ctrl-C or SIGTERM, or until it
-/// faults, and stops it either way. A fault is the error returned, so the binary exits non-zero with it and
-/// its supervisor restarts it.
+/// faults. It stops the daemon whatever ends it (a fault, or an announcement that could not be written, too),
+/// and returns the fault as its error, so the binary exits non-zero with it and its supervisor restarts it.
 pub fn serve<D: Served, E: From<ServeError>>(
     data_dir: &Path,
     start: impl Future<Output = Result<D, E>>,
@@ -79,33 +81,38 @@ pub fn serve<D: Served, E: From<ServeError>>(
     let runtime = tokio::runtime::Runtime::new().map_err(ServeError::Runtime)?;
     runtime.block_on(async {
         let daemon = start.await?;
-        announce(D::NAME, data_dir, &daemon.endpoints()).map_err(ServeError::Announce)?;
-        if let Some(notice) = daemon.notice() {
-            println!("{notice}");
-        }
-        let fault = tokio::select! {
-            signal = shutdown_signal() => {
-                signal.map_err(ServeError::Signal)?;
-                None
-            }
-            reason = daemon.fault() => Some(reason),
-        };
+        let served = announce_and_serve(&daemon, data_dir).await;
         daemon.stop().await;
-        match fault {
-            None => Ok(()),
-            Some(reason) => Err(ServeError::Fault(reason).into()),
-        }
+        Ok(served?)
     })
 }
 
-/// Resolves on Ctrl-C (SIGINT) or SIGTERM, whichever comes first, so `kill` and service managers stop a
-/// daemon cleanly.
-pub async fn shutdown_signal() -> std::io::Result<()> {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        interrupted = tokio::signal::ctrl_c() => interrupted,
-        _ = terminate.recv() => Ok(()),
+/// [`serve`]'s part between the start and the stop.
+async fn announce_and_serve<D: Served>(daemon: &D, data_dir: &Path) -> Result<(), ServeError> {
+    // Watched before the announcement: whoever reads it (a script, a supervisor) may send SIGTERM at once.
+    let stop = stop_signals().map_err(ServeError::Signal)?;
+    announce(D::NAME, data_dir, &daemon.endpoints()).map_err(ServeError::Announce)?;
+    if let Some(notice) = daemon.notice() {
+        println!("{notice}");
     }
+    tokio::select! {
+        () = stop => Ok(()),
+        reason = daemon.fault() => Err(ServeError::Fault(reason)),
+    }
+}
+
+/// Watches Ctrl-C (SIGINT) and SIGTERM from now on, so `kill` and service managers stop a daemon cleanly: the
+/// future resolves on the first of them. Needs a running tokio runtime.
+pub fn stop_signals() -> std::io::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
 }
 
 /// Installs the tracing subscriber; `ZR_LOG` (an `EnvFilter`) overrides `default_filter`.
@@ -138,4 +145,65 @@ pub fn exit_with(error: &(dyn std::error::Error + 'static)) -> ! {
         cause = inner.source();
     }
     std::process::exit(1);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+
+    /// A daemon that records its stop, and faults with `fault` if given.
+    struct Recorded {
+        stopped: Arc<AtomicBool>,
+        fault: Option<&'static str>,
+    }
+
+    impl Served for Recorded {
+        const NAME: &'static str = "zr-test";
+
+        fn endpoints(&self) -> Vec<(&'static str, String)> {
+            vec![("rpc", "http://127.0.0.1:1".into())]
+        }
+
+        async fn fault(&self) -> String {
+            match self.fault {
+                Some(reason) => reason.to_owned(),
+                None => std::future::pending().await,
+            }
+        }
+
+        async fn stop(self) {
+            self.stopped.store(true, Ordering::SeqCst);
+        }
+    }
+
+    fn serve_recorded(data_dir: &Path, fault: Option<&'static str>) -> (Result<(), ServeError>, bool) {
+        let stopped = Arc::new(AtomicBool::new(false));
+        let daemon = Recorded { stopped: stopped.clone(), fault };
+        let served = serve(data_dir, async { Ok::<_, ServeError>(daemon) });
+        (served, stopped.load(Ordering::SeqCst))
+    }
+
+    #[test]
+    fn a_fault_stops_the_daemon_and_is_the_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let (served, stopped) = serve_recorded(dir.path(), Some("the disk is full"));
+        assert!(matches!(&served, Err(ServeError::Fault(reason)) if reason == "the disk is full"), "{served:?}");
+        assert!(stopped, "a faulted daemon is stopped before the binary exits");
+        let announced = std::fs::read_to_string(dir.path().join(ENDPOINTS_FILE)).unwrap();
+        assert!(announced.contains(r#""daemon":"zr-test""#) && announced.contains(r#""rpc":"http://127.0.0.1:1""#));
+    }
+
+    #[test]
+    fn a_failed_announcement_still_stops_the_daemon() {
+        let dir = tempfile::tempdir().unwrap();
+        // A file where the data directory should be: the endpoints file cannot be written.
+        let not_a_dir = dir.path().join("file");
+        std::fs::write(&not_a_dir, b"").unwrap();
+        let (served, stopped) = serve_recorded(&not_a_dir, None);
+        assert!(matches!(served, Err(ServeError::Announce(_))), "{served:?}");
+        assert!(stopped, "a started daemon is stopped whatever ends the binary");
+    }
 }

@@ -30,8 +30,8 @@ struct Cli {
     snapshot_height: Option<u64>,
 }
 
-/// Parses the command line, runs the executor until Ctrl-C, and exits non-zero with the error chain on
-/// failure.
+/// Parses the command line, runs the executor until Ctrl-C or SIGTERM (or until execution faults: it then
+/// exits with the reason), and exits non-zero with the error chain on failure.
 pub fn main() {
     zr_common::daemon::main(|| run(Cli::parse()));
 }

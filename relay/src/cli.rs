@@ -17,7 +17,8 @@ struct Cli {
     args: RelayArgs,
 }
 
-/// Parses the command line, runs the relay until Ctrl-C, and exits non-zero with the error chain on failure.
+/// Parses the command line, runs the relay until Ctrl-C or SIGTERM, and exits non-zero with the error chain on
+/// failure.
 pub fn main() {
     zr_common::daemon::main(|| run(Cli::parse()));
 }

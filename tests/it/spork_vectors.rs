@@ -323,8 +323,8 @@ fn scenarios(case: &TransferCase) -> Vec<(&'static str, Vec<ScenarioSend>, u64)>
             .collect()
     };
     // The bonds, the transfer's bundle and `claim` of it, and a challenge of it (`proof`'s parts) from `at` on.
-    let challenged = |claim: &Vec<u8>, proof: &[Vec<u8>], at: u64| -> Vec<ScenarioSend> {
-        [bonds(), vec![(HEIGHT, 1, case.bundle.clone(), 0), (HEIGHT + 1, 1, claim.clone(), 0)], parts(proof, at)]
+    let challenged = |claim: &[u8], proof: &[Vec<u8>], at: u64| -> Vec<ScenarioSend> {
+        [bonds(), vec![(HEIGHT, 1, case.bundle.clone(), 0), (HEIGHT + 1, 1, claim.to_vec(), 0)], parts(proof, at)]
             .concat()
     };
     let (withdraw_bundle, withdraw_claim, withdrawal_proof, _) = case.withdrawing.clone();

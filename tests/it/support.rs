@@ -85,13 +85,13 @@ impl TestNet {
         Arc::new(ZnndClient::new(self.handle().http_url(), self.handle().ws_url()).unwrap())
     }
 
-    /// A raw JSON-RPC call over HTTP, returning the whole response object.
     /// The answer (the whole JSON-RPC response) to one call of `method` with `params`.
     pub async fn call(&self, method: &str, params: serde_json::Value) -> serde_json::Value {
         self.raw(&serde_json::json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params }).to_string())
             .await
     }
 
+    /// A raw JSON-RPC call over HTTP, returning the whole response object.
     pub async fn raw(&self, body: &str) -> serde_json::Value {
         let response = reqwest::Client::new()
             .post(self.handle().http_url())
