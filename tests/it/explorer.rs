@@ -207,14 +207,14 @@ async fn the_explorer_follows_a_transfer_a_challenge_and_a_withdrawal_in_a_brows
     browser
         .wait_until(
             "the transfer executed",
-            "return document.querySelector('[data-step=executed]').classList.contains('done')",
+            "return document.querySelector('[data-step=executed]')?.classList.contains('done') === true",
             10,
         )
         .await;
     browser
         .wait_until(
             "the transfer final",
-            "return document.querySelector('[data-step=final]').classList.contains('done')",
+            "return document.querySelector('[data-step=final]')?.classList.contains('done') === true",
             60,
         )
         .await;
@@ -287,7 +287,7 @@ async fn the_explorer_follows_a_transfer_a_challenge_and_a_withdrawal_in_a_brows
     browser
         .wait_until(
             "the withdrawal paid",
-            "return document.querySelector('[data-step=proven]').classList.contains('done')",
+            "return document.querySelector('[data-step=proven]')?.classList.contains('done') === true",
             60,
         )
         .await;

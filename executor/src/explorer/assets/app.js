@@ -125,7 +125,17 @@ function fail(message) {
 
 // ---- Pages -------------------------------------------------------------------------------------------------
 
+// Whether a page's render still belongs to the current navigation: taken when the render starts (from `route`
+// or a live refresh, both while their navigation is current) and asked after its calls, before it paints,
+// fails or moves on. A render still waiting when the user has gone to another page must not paint over that
+// page, nor make it follow the old one.
+function started() {
+  const mine = generation;
+  return () => mine === generation;
+}
+
 async function home() {
+  const current = started();
   const overview = await rpc("rollup.getMomentums", [null, 60]);
   const recent = overview.momentums;
   // One read of L1 for the frontier, the final root and the last ten heights' claims.
@@ -142,6 +152,7 @@ async function home() {
   }
   const windowTxs = recent.slice(0, -1).reduce((n, m) => n + m.transactions, 0);
   const windowSpan = recent.length > 1 ? Math.max(1, recent[0].timestamp - recent[recent.length - 1].timestamp) : 1;
+  if (!current()) return;
   page.innerHTML = `
     <h1>Rollup overview <span class="live" id="live"></span></h1>
     <div class="cards">
@@ -187,7 +198,9 @@ function chart(points) {
 }
 
 async function momentum(height, offset) {
+  const current = started();
   const view = await rpc("rollup.getMomentum", [height, offset, MOMENTUM_PAGE]);
+  if (!current()) return;
   if (!view) return fail(`Momentum ${height} is not executed by this executor, or its records are pruned.`);
   const s = view.summary;
   const settlement = await maybe("rollup.getSettlement", [height, 1]);
@@ -196,6 +209,7 @@ async function momentum(height, offset) {
   if (offset + view.transactions.length < s.transactions) {
     pager.push(`<a href="#/momentum/${height}?offset=${offset + MOMENTUM_PAGE}">later →</a>`);
   }
+  if (!current()) return;
   page.innerHTML = `
     <h1>Momentum ${esc(height)}</h1>
     <div class="pager"><a href="#/momentum/${height - 1}">← ${height - 1}</a><a href="#/momentum/${height + 1}">${height + 1} →</a></div>
@@ -249,17 +263,20 @@ function challengesSection(settlement) {
 }
 
 async function claims(top, single) {
+  const current = started();
   const overview = await rpc("rollup.getMomentums", [null, 1]);
   const head = overview.head;
   const last = Math.max(1, Math.min(top ?? head, head || 1));
   const from = single ? last : Math.max(1, last - HEIGHTS + 1);
   const settlement = await maybe("rollup.getSettlement", [from, last - from + 1]);
+  if (!current()) return;
   if (settlement.failed) return fail(`L1's settlement cannot be read: ${settlement.failed}`);
   const own = single ? await maybe("rollup.getClaim", [last]) : null;
   const bonds = table(["Executor", "L1 address", "Bond", "Since", "Unbonding since"],
     settlement.bonds.map((b) => [mono(b.executor), addrLink(b.address), b.bond ? amount(b.bond.amount) : "none",
       esc(b.bond?.since ?? ""), esc(b.bond?.unbondingSince ?? "")]), "No executor claimed here.");
   const final = settlement.finalRoot ? `height ${esc(settlement.finalRoot.height)}, root ${mono(settlement.finalRoot.root)}` : "nothing yet";
+  if (!current()) return;
   page.innerHTML = `
     <h1>${single ? `Claims at height ${esc(last)}` : `Claims at heights ${esc(from)}–${esc(last)}`}</h1>
     ${dl([["L1 frontier", esc(settlement.l1Frontier)], ["Final on L1", final],
@@ -274,7 +291,9 @@ async function claims(top, single) {
 }
 
 async function transaction(hash) {
+  const current = started();
   const detail = await rpc("rollup.getTransactionDetail", [hash]);
+  if (!current()) return;
   if (!detail) return fail(`No transaction ${hash} is known to this executor (it may still be held by a relay).`);
   const t = detail.transaction, s = detail.summary, m = detail.momentum;
   let finalStep = { state: "todo", text: "waiting for the claim" };
@@ -306,6 +325,7 @@ async function transaction(hash) {
   const receipt = t.receipt;
   const events = table(["Contract", "Event", "Fields"], detail.events.map((e) => [addrLink(e.contract), esc(e.topic),
     e.fields ? `<code>${esc(JSON.stringify(e.fields))}</code>` : `<code class="muted">${esc(e.data)}</code>`]), "No events.");
+  if (!current()) return;
   page.innerHTML = `
     <h1>Transaction <span class="mono">${esc(hash)}</span></h1>
     <div class="steps" id="lifecycle">${steps.map((st) => `<div class="step ${st.state}" data-step="${esc(st.name.toLowerCase())}">
@@ -345,12 +365,14 @@ async function transaction(hash) {
 }
 
 async function address(addr, before) {
+  const current = started();
   const [rollupAccount, l1, txs, contract] = await Promise.all([
     maybe("rollup.getBalance", [addr, null]),
     maybe("rollup.getL1Account", [addr]),
     rpc("rollup.getAddressTransactions", [addr, before, PAGE]),
     maybe("rollup.getContract", [addr, null]),
   ]);
+  if (!current()) return;
   if (rollupAccount.failed && rollupAccount.failed.includes("invalid")) return fail(rollupAccount.failed);
   const isContract = contract && !contract.failed;
   const deployed = txs.transactions.filter((t) => t.action === "deploy" && t.role === "sender" && t.status === "executed");
@@ -359,6 +381,7 @@ async function address(addr, before) {
     contract.abi.methods.map((m) => [`<code>${esc(m.name)}</code>`,
       esc(m.inputs.map((i) => `${i.name}: ${i.type}`).join(", ")), esc(m.output ?? ""), m.view ? "yes" : ""]))
     : `<p class="muted">The contract's code carries no ABI.</p>`;
+  if (!current()) return;
   page.innerHTML = `
     <h1>${isContract ? "Contract" : "Address"} <span class="mono">${esc(addr)}</span></h1>
     ${dl([["Rollup balance", rollupAccount.failed ? esc(rollupAccount.failed) : `${amount(rollupAccount.znn)} · ${amount(rollupAccount.qsr, "zts1qsrxxxxxxxxxxxxxmrhjll")}`],
@@ -376,6 +399,7 @@ async function address(addr, before) {
 }
 
 async function withdrawal(hash) {
+  const current = started();
   const w = await rpc("rollup.getWithdrawal", [hash]);
   const s = w.summary;
   const burned = w.status === "executed";
@@ -386,6 +410,7 @@ async function withdrawal(hash) {
     ["Proven and paid on L1", w.paidL1Block ? "done" : "todo",
       w.paidL1Block ? `paid by L1 block ${short(w.paidL1Block)}` : "not yet (zr withdraw posts the proof)"],
   ];
+  if (!current()) return;
   page.innerHTML = `
     <h1>Withdrawal <span class="mono">${esc(hash)}</span></h1>
     <div class="steps" id="withdrawal-steps">${steps.map(([name, state, text]) =>
@@ -400,17 +425,20 @@ async function withdrawal(hash) {
 }
 
 async function search(query) {
+  const current = started();
   const q = query.trim();
   if (/^\d+$/.test(q)) { location.hash = `#/momentum/${q}`; return; }
   if (/^z1[0-9a-z]{30,}$/.test(q)) { location.hash = `#/address/${q}`; return; }
   const hex = q.replace(/^0x/, "").toLowerCase();
   if (/^[0-9a-f]{64}$/.test(hex)) {
     const detail = await maybe("rollup.getTransactionDetail", [hex]);
+    if (!current()) return;
     if (detail && !detail.failed) { location.hash = `#/tx/${hex}`; return; }
     const overview = await rpc("rollup.getMomentums", [null, 1]);
     const from = Math.max(1, overview.head - 99);
     const settlement = await maybe("rollup.getSettlement", [from, Math.max(1, overview.head - from + 1)]);
     const challenge = !settlement.failed && settlement.challenges.find((c) => c.id === hex);
+    if (!current()) return;
     if (challenge) { location.hash = `#/claims/${challenge.height}`; return; }
     return fail(`Nothing is known here by ${hex}: not a transaction this executor ran, nor a challenge of the last 100 heights.`);
   }
