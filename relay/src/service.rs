@@ -2,6 +2,7 @@
 //! admit event, with a sponsor grant for a new sender who cannot pay its fee).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use jsonrpsee_http_client::HttpClient;
 use tokio::sync::mpsc;
@@ -14,6 +15,11 @@ use zr_rpc_api::TransactionView;
 use crate::accounts::Accounts;
 use crate::admission::{Rejection, check_alone, check_bytes};
 use crate::mempool::{Admission, Following, Grant, Mempool};
+
+/// How long a user's transaction waits for the same transaction's write in flight (from a peer or another
+/// connection) before the relay answers that it is busy, and how often it looks.
+const STORING_WAIT: Duration = Duration::from_secs(2);
+const STORING_POLL: Duration = Duration::from_millis(5);
 
 /// What the relay's core is configured with.
 #[derive(Debug, Clone)]
@@ -146,13 +152,23 @@ impl Relay {
     async fn admit(&self, hex_tx: &str, watch: bool) -> Result<(Hash, Option<Following>), Rejection> {
         let (tx, hash) = check_alone(hex_tx, self.settings.chain_id, self.settings.min_fee_per_gas)?;
         let tx = Arc::new(tx);
-        let statuses = match self.admit_checked(tx.clone(), hash, watch, false).await {
-            // The same transaction again (the user retrying, or another relay gossiped it first): a watcher
-            // follows the one already held or done, which is not refused.
-            Err(Rejection::Known { hash }) if watch => {
-                return Ok((hash, self.mempool.watch(hash)));
+        let mut waited = Duration::ZERO;
+        let statuses = loop {
+            match self.admit_checked(tx.clone(), hash, watch, false).await {
+                // The same transaction again (the user retrying, or another relay gossiped it first): a watcher
+                // follows the one already held or done, which is not refused.
+                Err(Rejection::Known { hash }) if watch => {
+                    return Ok((hash, self.mempool.watch(hash)));
+                }
+                // The same transaction arrived a moment earlier (from a peer relay, or the user's other
+                // connection) and its write is in flight: once it commits this one is known, so wait for it
+                // rather than tell the user to send again. A write that takes longer (a slow disk) is reported.
+                Err(_) if self.mempool.is_being_stored(&hash) && waited < STORING_WAIT => {
+                    tokio::time::sleep(STORING_POLL).await;
+                    waited += STORING_POLL;
+                }
+                other => break other?,
             }
-            other => other?,
         };
         if let Some(gossip) = &self.gossip {
             // Other relays hold it too, in case this one fails before it lands.

@@ -578,6 +578,33 @@ async fn attack_a_batch_from_one_new_sender_gets_one_sponsor_grant() {
     relay.stop().await;
 }
 
+/// The same transaction given twice at the same moment (a wallet retrying on a second connection, or a peer
+/// relay's gossip racing the user): the second waits for the first's write instead of being refused with
+/// "being stored", so both senders follow it to `executed`. Seen once in CI, where one of the SIGKILL test's
+/// transactions given to both relays came back rejected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_transaction_given_twice_at_once_is_followed_by_both_not_refused() {
+    let net = TestNet::start().await;
+    let (_executor_dir, executor) = first_executor(&net).await;
+    let alice = net.alice.clone();
+    deposit(&net, &alice, 1_000 * 100_000_000, &executor.rpc_url()).await;
+    let relay_dir = tempfile::tempdir().unwrap();
+    let config = relay_config(&net, &net.relays[0], relay_dir.path(), &executor.rpc_url());
+    let relay = zr_relay::start(&config, net.relays[0].clone(), net.client()).await.unwrap();
+    let url = relay.rpc_url();
+    let mut streams = Vec::new();
+    for nonce in 0..5 {
+        let tx = transfer(&alice, nonce, 1);
+        let (first, second) = tokio::join!(watch(&url, &tx), watch(&url, &tx));
+        streams.extend([first, second]);
+    }
+    for (_ws, sub) in streams {
+        assert_executed_through_the_stages_in_order(&statuses(sub).await);
+    }
+    relay.stop().await;
+    executor.stop().await;
+}
+
 /// Attack (hardening item 6): of two relays that both had a transaction from a user, the lower peer id
 /// bundled it and the other waited `peer_takeover_secs` (30 s). A peer id is derived from a key, so a stranger
 /// grinds a low one, connects, submits every transaction it hears of to itself, and posts it when it likes
