@@ -83,6 +83,13 @@ pub enum Rejection {
         /// Its hash.
         hash: Hash,
     },
+    /// The same transaction arrived a moment earlier and its write has not committed yet (a user sending it
+    /// again waits for that write: see `Relay::admit`).
+    #[error("the relay cannot admit transactions right now: {hash} is being stored; ask again shortly")]
+    BeingStored {
+        /// Its hash.
+        hash: Hash,
+    },
     /// The relay cannot check the transaction now (its executor is unreachable, its store failed).
     #[error("the relay cannot admit transactions right now: {0}")]
     Unavailable(String),
@@ -104,7 +111,7 @@ impl Rejection {
             Rejection::PoolFull { .. } => rejected::POOL_FULL,
             Rejection::Underpriced { .. } => rejected::UNDERPRICED,
             Rejection::Known { .. } => rejected::KNOWN,
-            Rejection::Unavailable(_) => zr_rpc_api::codes::SERVER_ERROR,
+            Rejection::BeingStored { .. } | Rejection::Unavailable(_) => zr_rpc_api::codes::SERVER_ERROR,
         }
     }
 
@@ -140,7 +147,7 @@ impl Rejection {
             Rejection::PoolFull { .. } => "pool_full",
             Rejection::Underpriced { .. } => "underpriced",
             Rejection::Known { .. } => "known",
-            Rejection::Unavailable(_) => "unavailable",
+            Rejection::BeingStored { .. } | Rejection::Unavailable(_) => "unavailable",
         }
     }
 }
@@ -244,5 +251,8 @@ mod tests {
         assert_eq!(codes.len(), 12, "every admission refusal has its own code");
         let labels: Vec<&str> = all.iter().map(Rejection::label).collect();
         assert_eq!(labels, Rejection::LABELS, "LABELS lists every label, in order");
+        // A transaction whose write is in flight is refused as the relay being busy, with the same code and label.
+        let storing = Rejection::BeingStored { hash: Hash::ZERO };
+        assert_eq!((storing.code(), storing.label()), (all[12].code(), all[12].label()));
     }
 }

@@ -163,7 +163,7 @@ impl Relay {
                 // The same transaction arrived a moment earlier (from a peer relay, or the user's other
                 // connection) and its write is in flight: once it commits this one is known, so wait for it
                 // rather than tell the user to send again. A write that takes longer (a slow disk) is reported.
-                Err(_) if self.mempool.is_being_stored(&hash) && waited < STORING_WAIT => {
+                Err(Rejection::BeingStored { .. }) if waited < STORING_WAIT => {
                     tokio::time::sleep(STORING_POLL).await;
                     waited += STORING_POLL;
                 }

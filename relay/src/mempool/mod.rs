@@ -184,11 +184,6 @@ impl Mempool {
         self.pool().get(hash).is_some()
     }
 
-    /// Whether `hash` is held and its admission's write has not committed yet.
-    pub fn is_being_stored(&self, hash: &Hash) -> bool {
-        self.pool().get(hash).is_some_and(|held| !held.stored)
-    }
-
     /// Transactions held.
     pub fn len(&self) -> usize {
         self.pool().len()

@@ -224,7 +224,7 @@ impl Pool {
     ) -> Result<Admitted, Rejection> {
         match self.held.get(&hash) {
             Some(held) if !held.stored => {
-                return Err(Rejection::Unavailable(format!("{hash} is being stored; ask again shortly")));
+                return Err(Rejection::BeingStored { hash });
             }
             Some(_) => return Err(Rejection::Known { hash }),
             None => {}
@@ -820,7 +820,7 @@ mod tests {
         let (first, first_hash) = tx(1, 0, 5);
         pool.admit(first.clone(), first_hash, &account(1, 0, 1_000_000), false, false).unwrap();
         let refused = pool.admit(first, first_hash, &account(1, 0, 1_000_000), false, false).unwrap_err();
-        assert!(matches!(refused, Rejection::Unavailable(_)), "not known before it is stored: {refused:?}");
+        assert!(matches!(refused, Rejection::BeingStored { .. }), "not known before it is stored: {refused:?}");
         let (replacement, replacement_hash) = tx(1, 0, 50);
         let refused = pool.admit(replacement.clone(), replacement_hash, &account(1, 0, 1_000_000), false, false);
         assert!(matches!(refused, Err(Rejection::Unavailable(_))), "{refused:?}");
