@@ -309,20 +309,20 @@ async fn run_daemons<L: zr_sequencing::L1 + 'static>(
         .progress(move |line| out.progress_line(line))
         .start(client)
         .await?;
+    // Ctrl-C and SIGTERM (a service manager's stop) are watched before the announcement: whoever reads it may
+    // stop the network at once, and a signal that came before its listener would be lost (the network would
+    // run on) or kill it unstopped.
+    let stop = match zr_common::daemon::stop_signals() {
+        Ok(stop) => stop,
+        Err(err) => {
+            net.stop().await;
+            return Err(err).wrap_err("cannot watch for Ctrl-C and SIGTERM");
+        }
+    };
     announce(l1, keys, dir, sponsor_grant, &net.executor, net.relay(), &out);
-    let stopped = stop_signal().await;
+    stop.await;
     net.stop().await;
-    stopped
-}
-
-/// Waits for Ctrl-C or SIGTERM (a service manager's stop), either of which stops the network in order.
-async fn stop_signal() -> eyre::Result<()> {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .wrap_err("cannot wait for SIGTERM")?;
-    tokio::select! {
-        signalled = tokio::signal::ctrl_c() => signalled.wrap_err("cannot wait for Ctrl-C"),
-        _ = terminate.recv() => Ok(()),
-    }
+    Ok(())
 }
 
 /// Prints the endpoints (one JSON line with --json).
