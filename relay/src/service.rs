@@ -17,9 +17,8 @@ use crate::admission::{Rejection, check_alone, check_bytes};
 use crate::mempool::{Admission, Following, Grant, Mempool};
 
 /// How long a user's transaction waits for the same transaction's write in flight (from a peer or another
-/// connection) before the relay answers that it is busy, and how often it looks.
+/// connection) before the relay answers that it is busy.
 const STORING_WAIT: Duration = Duration::from_secs(2);
-const STORING_POLL: Duration = Duration::from_millis(5);
 
 /// What the relay's core is configured with.
 #[derive(Debug, Clone)]
@@ -152,23 +151,24 @@ impl Relay {
     async fn admit(&self, hex_tx: &str, watch: bool) -> Result<(Hash, Option<Following>), Rejection> {
         let (tx, hash) = check_alone(hex_tx, self.settings.chain_id, self.settings.min_fee_per_gas)?;
         let tx = Arc::new(tx);
-        let mut waited = Duration::ZERO;
-        let statuses = loop {
-            match self.admit_checked(tx.clone(), hash, watch, false).await {
-                // The same transaction again (the user retrying, or another relay gossiped it first): a watcher
-                // follows the one already held or done, which is not refused.
-                Err(Rejection::Known { hash }) if watch => {
-                    return Ok((hash, self.mempool.watch(hash)));
-                }
-                // The same transaction arrived a moment earlier (from a peer relay, or the user's other
-                // connection) and its write is in flight: once it commits this one is known, so wait for it
-                // rather than tell the user to send again. A write that takes longer (a slow disk) is reported.
-                Err(Rejection::BeingStored { .. }) if waited < STORING_WAIT => {
-                    tokio::time::sleep(STORING_POLL).await;
-                    waited += STORING_POLL;
-                }
-                other => break other?,
+        let admitted = match self.admit_checked(tx.clone(), hash, watch, false).await {
+            // The same transaction arrived a moment earlier (from a peer relay, or the user's other connection)
+            // and its write is in flight: wait for that write rather than tell the user to send again, then ask
+            // once more (it is known by then, or admitted if the write failed and it was taken back). A write
+            // slower than the wait (a failing disk) is reported as the relay being busy.
+            Err(Rejection::BeingStored { .. }) => {
+                self.mempool.wait_while_storing(&hash, STORING_WAIT).await;
+                self.admit_checked(tx.clone(), hash, watch, false).await
             }
+            other => other,
+        };
+        let statuses = match admitted {
+            // The same transaction again (the user retrying, or another relay gossiped it first): a watcher
+            // follows the one already held or done, which is not refused.
+            Err(Rejection::Known { hash }) if watch => {
+                return Ok((hash, self.mempool.watch(hash)));
+            }
+            other => other?,
         };
         if let Some(gossip) = &self.gossip {
             // Other relays hold it too, in case this one fails before it lands.

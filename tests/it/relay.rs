@@ -83,6 +83,13 @@ async fn watch(url: &str, tx: &Transaction) -> (jsonrpsee::ws_client::WsClient, 
     (ws, sub)
 }
 
+/// The network's first executor, with 1 000 ZNN of Alice's deposited on the rollup.
+async fn executor_with_alice_deposited(net: &TestNet) -> (tempfile::TempDir, zr_executor::node::ExecutorHandle) {
+    let (dir, executor) = first_executor(net).await;
+    deposit(net, &net.alice, 1_000 * 100_000_000, &executor.rpc_url()).await;
+    (dir, executor)
+}
+
 /// Reads a status stream to its end; returns the statuses seen.
 async fn statuses(mut sub: Subscription<TransactionView>) -> Vec<TransactionView> {
     let mut seen = Vec::new();
@@ -469,9 +476,8 @@ async fn a_flood_from_one_ip_address_is_refused_beyond_its_limits_and_others_are
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_relays_gossip_transactions_and_refuse_garbage() {
     let net = TestNet::start().await;
-    let (_executor_dir, executor) = first_executor(&net).await;
+    let (_executor_dir, executor) = executor_with_alice_deposited(&net).await;
     let alice = net.alice.clone();
-    deposit(&net, &alice, 1_000 * 100_000_000, &executor.rpc_url()).await;
 
     let dirs: Vec<tempfile::TempDir> = (0..20).map(|_| tempfile::tempdir().unwrap()).collect();
     let mut relays: Vec<zr_relay::RelayHandle> = Vec::new();
@@ -585,9 +591,8 @@ async fn attack_a_batch_from_one_new_sender_gets_one_sponsor_grant() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_transaction_given_twice_at_once_is_followed_by_both_not_refused() {
     let net = TestNet::start().await;
-    let (_executor_dir, executor) = first_executor(&net).await;
+    let (_executor_dir, executor) = executor_with_alice_deposited(&net).await;
     let alice = net.alice.clone();
-    deposit(&net, &alice, 1_000 * 100_000_000, &executor.rpc_url()).await;
     let relay_dir = tempfile::tempdir().unwrap();
     let config = relay_config(&net, &net.relays[0], relay_dir.path(), &executor.rpc_url());
     let relay = zr_relay::start(&config, net.relays[0].clone(), net.client()).await.unwrap();

@@ -19,7 +19,7 @@ pub mod store;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 use zr_common::metrics::{Counter, CounterVec, Gauge, GaugeVec, Registry};
@@ -182,6 +182,15 @@ impl Mempool {
     /// Whether `hash` is held (stored or not).
     pub fn holds(&self, hash: &Hash) -> bool {
         self.pool().get(hash).is_some()
+    }
+
+    /// Waits, up to `within`, while `hash` is held but its admission's write has not committed: until it is
+    /// stored, or taken back because the write failed. Looks at the pool only (no I/O) every few milliseconds.
+    pub async fn wait_while_storing(&self, hash: &Hash, within: Duration) {
+        let deadline = tokio::time::Instant::now() + within;
+        while self.pool().get(hash).is_some_and(|held| !held.stored) && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     /// Transactions held.
