@@ -15,11 +15,9 @@ daemon_config! {
     pub struct ChallengerArgs;
     env = "ZR_CHALLENGER_";
 
-    /// Directory for the challenger's own state replica. Default `./zr-data/challenger`.
-    data_dir: PathBuf = PathBuf::from("zr-data/challenger") => flag(Option<PathBuf>) {
-        "Directory for the challenger's files (its endpoints file when watching) [config: data_dir, default \
-         zr-data/challenger]"
-        long, value_name = "DIR", global = true
+    /// Directory for the challenger's own state replica.
+    data_dir = "zr-data/challenger" {
+        "Directory for the challenger's files (its endpoints file when watching)", global = true
     };
     /// The rollup chain id. 0 (the default): the one L1's settlement parameters fix
     /// (`embedded.rollup.getParameters`), which is the only one whose claims L1 records.

@@ -26,10 +26,12 @@ pub(crate) fn unset<T: Unset>(flag: &T) -> bool {
     flag.unset()
 }
 
-/// Declares a daemon's configuration and its flags. Each value is
-/// `name: Type = default` with its doc comment, then optionally `=> flag(FlagType) { "help" clap arg
-/// attributes }` (`FlagType` is `Option<T>`, or `Vec<T>` for a repeatable flag; the help names the config key
-/// and its default) or `=> flatten(SectionArgs)` (a section's flags).
+/// Declares a daemon's configuration and its flags. First its data directory, which every daemon has:
+/// `data_dir = "default/path" { "help" extra clap arg attributes };` with its doc comment (the default, the
+/// config key and the `--data-dir DIR` flag are added once, here). Then each value is `name: Type = default`
+/// with its doc comment, then optionally `=> flag(FlagType) { "help" clap arg attributes }` (`FlagType` is
+/// `Option<T>`, or `Vec<T>` for a repeatable flag; the help names the config key and its default) or
+/// `=> flatten(SectionArgs)` (a section's flags).
 macro_rules! daemon_config {
     (
         $(#[doc = $doc:literal])*
@@ -37,6 +39,8 @@ macro_rules! daemon_config {
         $(#[doc = $args_doc:literal])*
         pub struct $args:ident;
         env = $env:literal;
+        $(#[doc = $dir_doc:literal])*
+        data_dir = $dir:literal { $dir_help:literal $($dir_flag:tt)* };
         $(
             $(#[doc = $field_doc:literal])*
             $name:ident: $ty:ty = $default:expr
@@ -49,6 +53,9 @@ macro_rules! daemon_config {
         #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
         #[serde(deny_unknown_fields, default)]
         pub struct $config {
+            $(#[doc = $dir_doc])*
+            #[doc = concat!(" Default `./", $dir, "`.")]
+            pub data_dir: std::path::PathBuf,
             $(
                 $(#[doc = $field_doc])*
                 pub $name: $ty,
@@ -57,7 +64,7 @@ macro_rules! daemon_config {
 
         impl Default for $config {
             fn default() -> Self {
-                $config { $($name: $default,)* }
+                $config { data_dir: std::path::PathBuf::from($dir), $($name: $default,)* }
             }
         }
 
@@ -80,6 +87,10 @@ macro_rules! daemon_config {
             #[arg(long, short = 'c', value_name = "FILE", global = true)]
             #[serde(skip)]
             pub config: Option<std::path::PathBuf>,
+            #[doc = concat!("`--data-dir`: [`", stringify!($config), "::data_dir`].")]
+            #[arg(long, value_name = "DIR", help = concat!($dir_help, " [config: data_dir, default ", $dir, "]") $($dir_flag)*)]
+            #[serde(skip_serializing_if = "crate::declare::unset")]
+            pub data_dir: Option<std::path::PathBuf>,
             $(
                 $(
                     #[doc = $help]

@@ -16,11 +16,8 @@ daemon_config! {
     pub struct DevnetArgs;
     env = "ZR_DEVNET_";
 
-    /// Directory of the chain database. Default `./zr-data/devnet`.
-    data_dir: PathBuf = PathBuf::from("zr-data/devnet") => flag(Option<PathBuf>) {
-        "Chain database directory [config: data_dir, default zr-data/devnet]"
-        long, value_name = "DIR"
-    };
+    /// Directory of the chain database.
+    data_dir = "zr-data/devnet" { "Chain database directory" };
     /// Genesis file (TOML). Needed the first time; later starts check it matches the stored genesis.
     genesis: Option<PathBuf> = None => flag(Option<PathBuf>) {
         "Genesis file [config: genesis]"

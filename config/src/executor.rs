@@ -17,11 +17,8 @@ daemon_config! {
     pub struct ExecutorArgs;
     env = "ZR_EXECUTOR_";
 
-    /// Directory of the state database and module cache. Default `./zr-data/executor`.
-    data_dir: PathBuf = PathBuf::from("zr-data/executor") => flag(Option<PathBuf>) {
-        "State directory [config: data_dir, default zr-data/executor]"
-        long, value_name = "DIR"
-    };
+    /// Directory of the state database and module cache.
+    data_dir = "zr-data/executor" { "State directory" };
     /// The rollup chain whose transactions this executor runs and claims roots of. Required (0, the default, is
     /// not set): a deployment names its own; development networks use `defaults::DEV_ROLLUP_CHAIN_ID`.
     chain_id: u64 = 0 => flag(Option<u64>) {

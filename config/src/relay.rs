@@ -15,11 +15,8 @@ daemon_config! {
     pub struct RelayArgs;
     env = "ZR_RELAY_";
 
-    /// Directory of the mempool database. Default `./zr-data/relay`.
-    data_dir: PathBuf = PathBuf::from("zr-data/relay") => flag(Option<PathBuf>) {
-        "Mempool directory [config: data_dir, default zr-data/relay]"
-        long, value_name = "DIR"
-    };
+    /// Directory of the mempool database.
+    data_dir = "zr-data/relay" { "Mempool directory" };
     /// The rollup chain whose transactions this relay takes and bundles. Required (0, the default, is not set):
     /// a deployment names its own; development networks use `defaults::DEV_ROLLUP_CHAIN_ID`.
     chain_id: u64 = 0 => flag(Option<u64>) {

@@ -78,6 +78,59 @@ async fn an_executor_catches_up_across_100_full_momentums() {
     devnet.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_follower_refuses_momentums_that_do_not_check_out() {
+    let net = TestNet::start().await;
+    // A block in momentum 3 to tamper with.
+    eventually_height(&net, 2).await;
+    post_data(&net, &net.alice, b"\x01some data".to_vec(), 0).await;
+    let target = net.handle().chain.frontier_momentum().height + 2;
+    eventually_height(&net, target + 2).await;
+    let genuine = InProcessL1::new(net.handle().chain.clone()).detailed_momentums(1, target + 2).await.unwrap();
+    let with_blocks = genuine.iter().skip(1).find(|m| !m.blocks.is_empty()).expect("a momentum with blocks").clone();
+    let at = with_blocks.momentum.momentum.height;
+    let tampers: [fn(&mut DetailedMomentum); 4] = [
+        |m| m.blocks[0].block.data.push(0),
+        |m| m.momentum.momentum.timestamp += 1,
+        |m| m.momentum.momentum.signature[0] ^= 1,
+        |m| m.blocks.clear(),
+    ];
+    for how in tampers {
+        let l1 = Arc::new(Tampering {
+            inner: InProcessL1::new(net.handle().chain.clone()),
+            height: at,
+            remaining: AtomicU32::new(2),
+            how,
+        });
+        let mut follower = follow(l1.clone(), 1);
+        for expected in &genuine[..at as usize] {
+            let got = tokio::time::timeout(Duration::from_secs(20), follower.next()).await.unwrap().unwrap();
+            // (Confirmation counts differ as the chain grows; the momentum and its blocks may not.)
+            assert_eq!(got.momentum, expected.momentum);
+            let blocks = |m: &DetailedMomentum| m.blocks.iter().map(|b| b.block.clone()).collect::<Vec<_>>();
+            assert_eq!(blocks(&got), blocks(expected), "height {}", expected.momentum.momentum.height);
+        }
+        assert_eq!(l1.remaining.load(Ordering::SeqCst), 0, "the broken answers were asked for and refused");
+    }
+    // A broken link: a follower seeded with the wrong previous momentum refuses the next one.
+    let previous = Some(zr_common::Hash([9; 32]));
+    assert!(matches!(
+        zr_sequencing::check_momentum(&genuine[1], previous.as_ref()),
+        Err(zr_sequencing::MomentumError::Link { .. })
+    ));
+    assert_eq!(zr_sequencing::check_momentum(&genuine[1], Some(&genuine[0].momentum.momentum.hash)), Ok(()));
+}
+
+async fn eventually_height(net: &TestNet, height: u64) {
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while net.handle().chain.frontier_momentum().height < height {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("devnet stalled");
+}
+
 /// An `L1` that hands out broken momentums for a while, as a faulty or hostile node would.
 struct Tampering {
     inner: InProcessL1,
@@ -162,57 +215,4 @@ impl L1 for Tampering {
     async fn rollup_withdrawal(&self, tx_hash: &Hash) -> Result<Option<Hash>, L1Error> {
         self.inner.rollup_withdrawal(tx_hash).await
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_follower_refuses_momentums_that_do_not_check_out() {
-    let net = TestNet::start().await;
-    // A block in momentum 3 to tamper with.
-    eventually_height(&net, 2).await;
-    post_data(&net, &net.alice, b"\x01some data".to_vec(), 0).await;
-    let target = net.handle().chain.frontier_momentum().height + 2;
-    eventually_height(&net, target + 2).await;
-    let genuine = InProcessL1::new(net.handle().chain.clone()).detailed_momentums(1, target + 2).await.unwrap();
-    let with_blocks = genuine.iter().skip(1).find(|m| !m.blocks.is_empty()).expect("a momentum with blocks").clone();
-    let at = with_blocks.momentum.momentum.height;
-    let tampers: [fn(&mut DetailedMomentum); 4] = [
-        |m| m.blocks[0].block.data.push(0),
-        |m| m.momentum.momentum.timestamp += 1,
-        |m| m.momentum.momentum.signature[0] ^= 1,
-        |m| m.blocks.clear(),
-    ];
-    for how in tampers {
-        let l1 = Arc::new(Tampering {
-            inner: InProcessL1::new(net.handle().chain.clone()),
-            height: at,
-            remaining: AtomicU32::new(2),
-            how,
-        });
-        let mut follower = follow(l1.clone(), 1);
-        for expected in &genuine[..at as usize] {
-            let got = tokio::time::timeout(Duration::from_secs(20), follower.next()).await.unwrap().unwrap();
-            // (Confirmation counts differ as the chain grows; the momentum and its blocks may not.)
-            assert_eq!(got.momentum, expected.momentum);
-            let blocks = |m: &DetailedMomentum| m.blocks.iter().map(|b| b.block.clone()).collect::<Vec<_>>();
-            assert_eq!(blocks(&got), blocks(expected), "height {}", expected.momentum.momentum.height);
-        }
-        assert_eq!(l1.remaining.load(Ordering::SeqCst), 0, "the broken answers were asked for and refused");
-    }
-    // A broken link: a follower seeded with the wrong previous momentum refuses the next one.
-    let previous = Some(zr_common::Hash([9; 32]));
-    assert!(matches!(
-        zr_sequencing::check_momentum(&genuine[1], previous.as_ref()),
-        Err(zr_sequencing::MomentumError::Link { .. })
-    ));
-    assert_eq!(zr_sequencing::check_momentum(&genuine[1], Some(&genuine[0].momentum.momentum.hash)), Ok(()));
-}
-
-async fn eventually_height(net: &TestNet, height: u64) {
-    tokio::time::timeout(Duration::from_secs(20), async {
-        while net.handle().chain.frontier_momentum().height < height {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("devnet stalled");
 }

@@ -17,14 +17,23 @@ fn verify(net: &TestNet, executor_url: &str, height: u64) -> (i32, serde_json::V
     challenge_json(net, &["--executor", executor_url, "verify", &height, "--json"])
 }
 
+/// A test network, an executor keeping `history_depth` momentums of state, and alice's deposit of 100 ZNN
+/// posted: where each `verify` test starts.
+async fn executor_keeping_after_a_deposit(
+    history_depth: usize,
+) -> (TestNet, tempfile::TempDir, zr_executor::node::ExecutorHandle) {
+    let net = TestNet::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let executor = start_executor_keeping(&net, &net.executors[0], dir.path(), history_depth).await;
+    post_data(&net, &net.alice, vec![], 10_000_000_000).await;
+    (net, dir, executor)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_finds_honest_claims_hold_and_names_the_falsified_leaf() {
-    let net = TestNet::start().await;
+    let (net, _honest_dir, honest) = executor_keeping_after_a_deposit(256).await;
     let alice = net.alice.clone();
-    let honest_dir = tempfile::tempdir().unwrap();
-    let honest = start_executor_keeping(&net, &net.executors[0], honest_dir.path(), 256).await;
-    // A deposit, then an upload, a deploy and calls of the token contract.
-    post_data(&net, &alice, vec![], 10_000_000_000).await;
+    // After the deposit, an upload, a deploy and calls of the token contract.
     let token = Address::contract(&alice.address(), 1);
     let mint = mint(&alice, 2, token, alice.address(), 50);
     let pay = sign(&alice, 3, TxKind::Transfer { to: net.bob.address(), token: TokenStandard::ZNN, amount: 9 });
@@ -81,11 +90,8 @@ async fn verify_finds_honest_claims_hold_and_names_the_falsified_leaf() {
 /// again after a restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_holds_for_large_uploads_cross_contract_calls_and_traps() {
-    let net = TestNet::start().await;
+    let (net, dir, node) = executor_keeping_after_a_deposit(1).await;
     let alice = net.alice.clone();
-    let dir = tempfile::tempdir().unwrap();
-    let node = start_executor_keeping(&net, &net.executors[0], dir.path(), 1).await;
-    post_data(&net, &alice, vec![], 10_000_000_000).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     let big = wat::parse_str(format!(

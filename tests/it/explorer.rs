@@ -179,9 +179,7 @@ async fn the_explorer_rpc_pages_momentums_and_addresses_and_refuses_what_it_cann
 /// paid on L1. Each page's screenshot is saved (the README shows the transaction's).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_explorer_follows_a_transfer_a_challenge_and_a_withdrawal_in_a_browser() {
-    let net = TestNet::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let (honest, faulty, fault_at) = honest_and_faulty(&net, dir.path()).await;
+    let HonestAndFaulty { net, dir, honest, faulty, fault_at } = HonestAndFaulty::start().await;
     let watcher = spawn_watcher(&net, &honest.rpc_url(), dir.path(), &["--peer", &faulty.rpc_url()]);
     let (token, transfer, withdrawal) = traffic(&net, &honest, 3).await;
     let shots = screenshots();

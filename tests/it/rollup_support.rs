@@ -172,35 +172,46 @@ pub async fn start_executor_keeping(net: &TestNet, key: &KeyPair, dir: &Path, hi
     builder.start(net.client()).await.unwrap().executor
 }
 
-/// An honest executor and one that falsifies leaf 0's root at `fault_at`, far enough ahead that, catching up
-/// from the start, it claims that height in step with the honest one (so the two claims dispute it).
-pub async fn honest_and_faulty(
-    net: &TestNet,
-    dir: &Path,
-) -> (zr_executor::node::ExecutorHandle, zr_executor::node::ExecutorHandle, u64) {
-    honest_and_faulty_at(net, dir, "").await
+/// A test network on which an honest executor and one that falsifies leaf 0 at `fault_at` both claim, far
+/// enough ahead that, catching up from the start, the faulty one claims that height in step with the honest one
+/// (so the two claims dispute it): where every challenge test starts.
+pub struct HonestAndFaulty {
+    pub net: TestNet,
+    /// Holds both executors' directories (`honest/`, `faulty/`) and whatever the test writes beside them.
+    pub dir: tempfile::TempDir,
+    /// Executor 0, keeping 256 momentums of state (it serves every witness a challenge needs).
+    pub honest: ExecutorHandle,
+    /// Executor 1, whose claim at `fault_at` is wrong.
+    pub faulty: ExecutorHandle,
+    /// The disputed height.
+    pub fault_at: u64,
 }
 
-/// [`honest_and_faulty`], the fault's kind given as the injection's suffix (`""` a root, `":step"` a step).
-pub async fn honest_and_faulty_at(
-    net: &TestNet,
-    dir: &Path,
-    kind: &str,
-) -> (zr_executor::node::ExecutorHandle, zr_executor::node::ExecutorHandle, u64) {
-    let (honest_dir, faulty_dir) = (dir.join("honest"), dir.join("faulty"));
-    for dir in [&honest_dir, &faulty_dir] {
-        std::fs::create_dir_all(dir).unwrap();
+impl HonestAndFaulty {
+    /// The faulty executor falsifies leaf 0's root.
+    pub async fn start() -> Self {
+        Self::start_with_fault("").await
     }
-    let honest = start_executor_keeping(net, &net.executors[0], &honest_dir, 256).await;
-    let fault_at = head(&honest.rpc_url()).await + 60;
-    let fault = format!("{fault_at}:0{kind}");
-    let faulty = executor_builder(net, &net.executors[1], &faulty_dir)
-        .tune_executor(move |config| config.dangerous_fault_injection = Some(fault.clone()))
-        .start(net.client())
-        .await
-        .unwrap()
-        .executor;
-    (honest, faulty, fault_at)
+
+    /// The fault's kind given as the injection's suffix (`""` a root, `":step"` a step).
+    pub async fn start_with_fault(kind: &str) -> Self {
+        let net = TestNet::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let (honest_dir, faulty_dir) = (dir.path().join("honest"), dir.path().join("faulty"));
+        for dir in [&honest_dir, &faulty_dir] {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        let honest = start_executor_keeping(&net, &net.executors[0], &honest_dir, 256).await;
+        let fault_at = head(&honest.rpc_url()).await + 60;
+        let fault = format!("{fault_at}:0{kind}");
+        let faulty = executor_builder(&net, &net.executors[1], &faulty_dir)
+            .tune_executor(move |config| config.dangerous_fault_injection = Some(fault.clone()))
+            .start(net.client())
+            .await
+            .unwrap()
+            .executor;
+        HonestAndFaulty { net, dir, honest, faulty, fault_at }
+    }
 }
 
 /// `zr-challenge watch --challenge --json` on the honest executor at `executor_rpc`, with the key of relay 1

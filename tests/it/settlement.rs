@@ -129,7 +129,7 @@ fn challenge_cli(net: &TestNet, key_file: &std::path::Path, own: &str, args: &[&
 /// costs its challenger's bond.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_claim_is_rejected_and_a_forged_challenge_costs_its_bond() {
-    let net = TestNet::start().await;
+    let HonestAndFaulty { net, dir, honest, faulty, fault_at } = HonestAndFaulty::start().await;
     // What the settlement costs each momentum, with and without verdicts (for the figures in the README).
     let mut momentums = net.handle().chain.subscribe();
     let work = tokio::spawn(async move {
@@ -145,8 +145,6 @@ async fn a_wrong_claim_is_rejected_and_a_forged_challenge_costs_its_bond() {
         }
         (idle, judged)
     });
-    let dir = tempfile::tempdir().unwrap();
-    let (honest, faulty, fault_at) = honest_and_faulty(&net, dir.path()).await;
     post_data(&net, &net.alice, vec![], 10_000_000_000).await;
     let claims_of = async |height| net.client().rollup_claims(height, 1).await.unwrap();
     eventually(async || claims_of(fault_at + 1).await.len() == 2).await;
@@ -363,9 +361,7 @@ async fn an_unbonded_bond_is_paid_back_once_after_its_delay() {
 /// as a challenged or disputed height never finalises before its verdict).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watching_challenger_gets_a_wrong_claim_rejected() {
-    let net = TestNet::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let (honest, faulty, fault_at) = honest_and_faulty(&net, dir.path()).await;
+    let HonestAndFaulty { net, dir, honest, faulty, fault_at } = HonestAndFaulty::start().await;
     let watcher = spawn_watcher(&net, &honest.rpc_url(), dir.path(), &["--peer", &faulty.rpc_url()]);
     let claim = rejected_claim_of(&net, 1, fault_at).await;
     let verdict =
@@ -389,9 +385,7 @@ async fn a_watching_challenger_gets_a_wrong_claim_rejected() {
 /// from L1's momentums, and challenges the first wrong leaf: the claim is rejected.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watcher_without_the_executor_challenges_from_the_leaves_it_made_it_post() {
-    let net = TestNet::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let (honest, faulty, fault_at) = honest_and_faulty(&net, dir.path()).await;
+    let HonestAndFaulty { net, dir, honest, faulty, fault_at } = HonestAndFaulty::start().await;
     let watcher = spawn_watcher(&net, &honest.rpc_url(), dir.path(), &[]);
     rejected_claim_of(&net, 1, fault_at).await;
     // Rejected by a leaf challenge, after the executor answered the data-availability challenge.
@@ -413,9 +407,7 @@ async fn a_watcher_without_the_executor_challenges_from_the_leaves_it_made_it_po
 /// its bond slashed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_availability_challenges_are_answered_or_reject_the_claim() {
-    let net = TestNet::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let (honest, faulty, fault_at) = honest_and_faulty(&net, dir.path()).await;
+    let HonestAndFaulty { net, dir, honest, faulty, fault_at } = HonestAndFaulty::start().await;
     // The two claims of fault_at disagree, so both stay open.
     eventually(async || net.client().rollup_claims(fault_at, 1).await.unwrap().len() == 2).await;
     let (first, second) = (dir.path().join("first.json"), dir.path().join("second.json"));
@@ -566,9 +558,7 @@ async fn attack_a_bonded_executor_of_another_chain_id_halts_finality() {
 /// bond slashed, and the honest root becomes final.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attack_a_claim_with_a_wrong_step_is_never_rejected() {
-    let net = TestNet::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let (honest, faulty, fault_at) = honest_and_faulty_at(&net, dir.path(), ":step").await;
+    let HonestAndFaulty { net, dir, honest, faulty, fault_at } = HonestAndFaulty::start_with_fault(":step").await;
     eventually(async || net.client().rollup_claims(fault_at, 1).await.unwrap().len() == 2).await;
     let claims = net.client().rollup_claims(fault_at, 1).await.unwrap();
     assert_eq!(claims[0].new_state_root, claims[1].new_state_root, "the roots agree, the leaves do not");

@@ -85,14 +85,21 @@ pub struct RpcAccountBlock {
     pub paired_account_block: Option<Box<RpcAccountBlock>>,
 }
 
-/// `ledger.getMomentumsByHeight`.
+/// Momentums from a height on, with the frontier height: `ledger.getMomentumsByHeight` ([`MomentumList`]) and
+/// `ledger.getDetailedMomentumsByHeight` ([`DetailedMomentumList`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MomentumList {
+pub struct MomentumsByHeight<M> {
     /// The momentums, ascending.
-    pub list: Vec<RpcMomentum>,
+    pub list: Vec<M>,
     /// The frontier height.
     pub count: u64,
 }
+
+/// `ledger.getMomentumsByHeight`.
+pub type MomentumList = MomentumsByHeight<RpcMomentum>;
+
+/// `ledger.getDetailedMomentumsByHeight`.
+pub type DetailedMomentumList = MomentumsByHeight<DetailedMomentum>;
 
 /// A momentum with its account blocks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,15 +108,6 @@ pub struct DetailedMomentum {
     pub blocks: Vec<RpcAccountBlock>,
     /// The momentum.
     pub momentum: RpcMomentum,
-}
-
-/// `ledger.getDetailedMomentumsByHeight`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DetailedMomentumList {
-    /// The momentums, ascending.
-    pub list: Vec<DetailedMomentum>,
-    /// The frontier height.
-    pub count: u64,
 }
 
 /// `ledger.getAccountBlocksByHeight` and other block lists.

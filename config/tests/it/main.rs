@@ -92,9 +92,14 @@ fn a_bad_key_in_a_file_is_named_with_the_file() {
     });
 }
 
+/// A missing file, a value out of range and an unknown environment key are each refused, named.
 #[test]
-fn unknown_env_key_is_named() {
+fn a_missing_file_a_bad_value_and_an_unknown_env_key_are_named() {
     Jail::expect_with(|jail| {
+        let err = devnet(&["-c", "nope.toml"]).unwrap_err().to_string();
+        assert_eq!(err, "config file nope.toml: no such file");
+        let err = devnet(&["--momentum-interval-ms", "1"]).unwrap_err().to_string();
+        assert_eq!(err, "invalid config value `momentum_interval_ms`: must be at least 10");
         jail.set_env("ZR_DEVNET_HTTP_LISTN", "127.0.0.1:1");
         let err = devnet(&[]).unwrap_err().to_string();
         assert!(err.contains("http_listn"), "{err}");
@@ -102,20 +107,10 @@ fn unknown_env_key_is_named() {
     });
 }
 
-#[test]
-fn missing_file_is_an_error() {
-    Jail::expect_with(|_| {
-        let err = devnet(&["-c", "nope.toml"]).unwrap_err().to_string();
-        assert_eq!(err, "config file nope.toml: no such file");
-        Ok(())
-    });
-}
-
+/// An executor without its key file, or with an L1 URL that is not HTTP, is refused naming the key.
 #[test]
 fn validation_names_the_key() {
     Jail::expect_with(|_| {
-        let err = devnet(&["--momentum-interval-ms", "1"]).unwrap_err().to_string();
-        assert_eq!(err, "invalid config value `momentum_interval_ms`: must be at least 10");
         let cli = ExecutorCli::try_parse_from(["zr-executor", "--chain-id", "5"]).unwrap();
         let err = ExecutorConfig::load(&cli.args).unwrap_err().to_string();
         assert!(err.starts_with("invalid config value `key_file`"), "{err}");
