@@ -15,7 +15,7 @@ daemon_config! {
     pub struct ChallengerArgs;
     env = "ZR_CHALLENGER_";
 
-    /// Directory for the challenger's own state replica.
+    /// Directory for the challenger's files: its endpoints file while it watches.
     data_dir = "zr-data/challenger" {
         "Directory for the challenger's files (its endpoints file when watching)", global = true
     };

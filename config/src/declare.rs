@@ -27,7 +27,7 @@ pub(crate) fn unset<T: Unset>(flag: &T) -> bool {
 }
 
 /// Declares a daemon's configuration and its flags. First its data directory, which every daemon has:
-/// `data_dir = "default/path" { "help" extra clap arg attributes };` with its doc comment (the default, the
+/// `data_dir = "default/path" { "help", extra clap arg attributes };` with its doc comment (the default, the
 /// config key and the `--data-dir DIR` flag are added once, here). Then each value is `name: Type = default`
 /// with its doc comment, then optionally `=> flag(FlagType) { "help" clap arg attributes }` (`FlagType` is
 /// `Option<T>`, or `Vec<T>` for a repeatable flag; the help names the config key and its default) or

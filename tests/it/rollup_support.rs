@@ -175,16 +175,19 @@ pub async fn start_executor_keeping(net: &TestNet, key: &KeyPair, dir: &Path, hi
 /// A test network on which an honest executor and one that falsifies leaf 0 at `fault_at` both claim, far
 /// enough ahead that, catching up from the start, the faulty one claims that height in step with the honest one
 /// (so the two claims dispute it): where every challenge test starts.
+///
+/// The executors are declared first so that, kept whole, the fixture drops them before their directory and
+/// the network they follow.
 pub struct HonestAndFaulty {
-    pub net: TestNet,
-    /// Holds both executors' directories (`honest/`, `faulty/`) and whatever the test writes beside them.
-    pub dir: tempfile::TempDir,
     /// Executor 0, keeping 256 momentums of state (it serves every witness a challenge needs).
     pub honest: ExecutorHandle,
     /// Executor 1, whose claim at `fault_at` is wrong.
     pub faulty: ExecutorHandle,
     /// The disputed height.
     pub fault_at: u64,
+    /// Holds both executors' directories (`honest/`, `faulty/`) and whatever the test writes beside them.
+    pub dir: tempfile::TempDir,
+    pub net: TestNet,
 }
 
 impl HonestAndFaulty {
@@ -210,7 +213,7 @@ impl HonestAndFaulty {
             .await
             .unwrap()
             .executor;
-        HonestAndFaulty { net, dir, honest, faulty, fault_at }
+        HonestAndFaulty { honest, faulty, fault_at, dir, net }
     }
 }
 
