@@ -1,7 +1,7 @@
 //! What every zrollup binary does the same way: one tracing subscriber (filter from `ZR_LOG`), a `main`
 //! that prints the error chain and exits non-zero, and [`serve`]: the async runtime, the bound endpoints
 //! announced where scripts can read them, and a clean stop on Ctrl-C or SIGTERM (or on a fault, then an exit
-//! with it).
+//! with it). For harnesses that run a daemon binary as a child process, [`spawn`] reads that announcement.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -28,6 +28,39 @@ pub fn announce(daemon: &str, data_dir: &Path, endpoints: &[(&str, String)]) -> 
     std::fs::rename(&partial, &path)?;
     println!("{line}");
     Ok(path)
+}
+
+/// A daemon binary a harness started with [`spawn`].
+pub struct Spawned {
+    /// The running binary.
+    pub child: std::process::Child,
+    /// Its announcement: `{"daemon":…,"pid":…,"rpc":…}` (see [`announce`]).
+    pub announced: serde_json::Value,
+    /// What it prints after the announcement (a notice, …).
+    pub stdout: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+}
+
+/// Starts `command` (a daemon binary, its stdout piped here) and waits for its announcement, the first line it
+/// prints once its endpoints are bound: how harnesses learn the ports it took. A binary that exits first, or
+/// prints something else first, is an error naming what it printed (it is killed and waited for).
+pub fn spawn(command: &mut std::process::Command) -> std::io::Result<Spawned> {
+    use std::io::BufRead;
+    let mut child = command.stdout(std::process::Stdio::piped()).spawn()?;
+    let stdout = child.stdout.take().ok_or_else(|| std::io::Error::other("stdout is not piped"))?;
+    let mut stdout = std::io::BufReader::new(stdout);
+    let mut line = String::new();
+    let read = stdout.read_line(&mut line);
+    match (read, serde_json::from_str::<serde_json::Value>(&line)) {
+        (Ok(_), Ok(announced @ serde_json::Value::Object(_))) => {
+            Ok(Spawned { child, announced, stdout: stdout.lines() })
+        }
+        (read, _) => {
+            let _ = child.kill();
+            let status = child.wait()?;
+            let printed = read.map_or_else(|err| format!("unreadable output ({err})"), |_| format!("{line:?}"));
+            Err(std::io::Error::other(format!("{status}, before announcing its endpoints it printed {printed}")))
+        }
+    }
 }
 
 /// A started daemon, as its binary serves it (the handle `start` returns).
@@ -194,6 +227,27 @@ mod tests {
         assert!(stopped, "a faulted daemon is stopped before the binary exits");
         let announced = std::fs::read_to_string(dir.path().join(ENDPOINTS_FILE)).unwrap();
         assert!(announced.contains(r#""daemon":"zr-test""#) && announced.contains(r#""rpc":"http://127.0.0.1:1""#));
+    }
+
+    /// A harness gets the announcement and what follows it; a binary that exits or prints something else first
+    /// is an error that says what it printed.
+    #[test]
+    fn spawn_reads_the_announcement_or_says_what_came_instead() {
+        let shell = |script: &str| {
+            let mut command = std::process::Command::new("sh");
+            command.args(["-c", script]);
+            command
+        };
+        let announcing = r#"echo '{"daemon":"zr-test","rpc":"http://127.0.0.1:1"}'; echo notice"#;
+        let mut spawned = spawn(&mut shell(announcing)).expect("announced");
+        assert_eq!(spawned.announced["rpc"], "http://127.0.0.1:1");
+        assert_eq!(spawned.stdout.next().unwrap().unwrap(), "notice");
+        assert!(spawned.child.wait().unwrap().success());
+
+        let exited = spawn(&mut shell("exit 3")).err().expect("no announcement").to_string();
+        assert!(exited.contains("exit status: 3") && exited.contains("printed \"\""), "{exited}");
+        let chatty = spawn(&mut shell("echo starting; exec sleep 30")).err().expect("not an announcement").to_string();
+        assert!(chatty.contains("printed \"starting\\n\""), "{chatty}");
     }
 
     #[test]

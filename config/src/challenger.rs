@@ -11,8 +11,8 @@ use crate::{ConfigError, L1Args};
 daemon_config! {
     /// Configuration of the challenger.
     pub struct ChallengerConfig;
-    /// `zr-challenge` flags (before its command, or after it).
-    pub struct ChallengerArgs;
+    /// zr-challenge: checks executors' claims by re-executing their leaves from witnesses
+    pub struct ChallengerArgs for "zr-challenge";
     env = "ZR_CHALLENGER_";
 
     /// Directory for the challenger's files: its endpoints file while it watches.

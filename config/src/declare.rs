@@ -26,9 +26,12 @@ pub(crate) fn unset<T: Unset>(flag: &T) -> bool {
     flag.unset()
 }
 
-/// Declares a daemon's configuration and its flags. First its data directory, which every daemon has:
-/// `data_dir = "default/path" { "help", extra clap arg attributes };` with its doc comment (the default, the
-/// config key and the `--data-dir DIR` flag are added once, here). Then each value is `name: Type = default`
+/// Declares a daemon's configuration and its command line. The flags struct parses the binary's command line:
+/// `pub struct RelayArgs for "zr-relay";` names the binary, and its doc comment is the description `--help`
+/// prints (a binary with flags of its own flattens the struct into its parser, whose name and description
+/// win). Then its data directory, which every daemon has: `data_dir = "default/path" { "help", extra clap arg
+/// attributes };` with its doc comment (the default, the config key and the `--data-dir DIR` flag are added
+/// once, here). Then each value is `name: Type = default`
 /// with its doc comment, then optionally `=> flag(FlagType) { "help" clap arg attributes }` (`FlagType` is
 /// `Option<T>`, or `Vec<T>` for a repeatable flag; the help names the config key and its default) or
 /// `=> flatten(SectionArgs)` (a section's flags).
@@ -37,7 +40,7 @@ macro_rules! daemon_config {
         $(#[doc = $doc:literal])*
         pub struct $config:ident;
         $(#[doc = $args_doc:literal])*
-        pub struct $args:ident;
+        pub struct $args:ident for $command:literal;
         env = $env:literal;
         $(#[doc = $dir_doc:literal])*
         data_dir = $dir:literal { $dir_help:literal $($dir_flag:tt)* };
@@ -81,7 +84,8 @@ macro_rules! daemon_config {
         }
 
         $(#[doc = $args_doc])*
-        #[derive(Debug, Clone, Default, clap::Args, serde::Serialize)]
+        #[derive(Debug, Clone, Default, clap::Parser, serde::Serialize)]
+        #[command(name = $command, version)]
         pub struct $args {
             /// Configuration file (TOML)
             #[arg(long, short = 'c', value_name = "FILE", global = true)]

@@ -12,8 +12,8 @@ use crate::{ConfigError, OpsArgs};
 daemon_config! {
     /// Configuration of the embedded NoM devnet.
     pub struct DevnetConfig;
-    /// `zr-devnet` flags.
-    pub struct DevnetArgs;
+    /// The embedded NoM-like L1 devnet (zr-devnet): momentums, account chains, plasma, znnd-shaped JSON-RPC
+    pub struct DevnetArgs for "zr-devnet";
     env = "ZR_DEVNET_";
 
     /// Directory of the chain database.

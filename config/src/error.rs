@@ -3,7 +3,7 @@
 /// A configuration could not be loaded or is invalid.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The configuration file given does not exist or cannot be read.
+    /// The configuration file given does not exist or cannot be read (or, written, cannot be written).
     #[error("config file {path}: {reason}")]
     File {
         /// The file.

@@ -13,8 +13,8 @@ use crate::{ConfigError, GossipArgs, L1Args, OpsArgs, RpcArgs};
 daemon_config! {
     /// Configuration of an executor.
     pub struct ExecutorConfig;
-    /// `zr-executor` flags.
-    pub struct ExecutorArgs;
+    /// zrollup executor: the wasm VM, the state store, execution, claims, query RPC
+    pub struct ExecutorArgs for "zr-executor";
     env = "ZR_EXECUTOR_";
 
     /// Directory of the state database and module cache.

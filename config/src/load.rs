@@ -14,6 +14,15 @@ use crate::error::Validate;
 pub trait Layered: Serialize + DeserializeOwned + Default + Validate {
     /// The environment prefix, e.g. `ZR_EXECUTOR_`.
     const ENV_PREFIX: &'static str;
+
+    /// Writes this configuration to `path` as a TOML file that `--config` reads back to the same values (the
+    /// environment and flags still override it): how a harness starts a daemon's binary on a configuration it
+    /// built. A value TOML cannot hold (an integer above `i64::MAX`) is an error, never a different value.
+    fn write_file(&self, path: &Path) -> Result<(), ConfigError> {
+        let failed = |reason: String| ConfigError::File { path: path.display().to_string(), reason };
+        let text = toml::to_string(self).map_err(|err| failed(err.to_string()))?;
+        std::fs::write(path, text).map_err(|err| failed(err.to_string()))
+    }
 }
 
 /// Loads `T`: its defaults, then the TOML `file` (which must exist if given), then `ZR_<DAEMON>_*`

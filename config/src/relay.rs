@@ -11,8 +11,8 @@ use crate::{ConfigError, GossipArgs, L1Args, OpsArgs, RpcArgs};
 daemon_config! {
     /// Configuration of a relay.
     pub struct RelayConfig;
-    /// `zr-relay` flags.
-    pub struct RelayArgs;
+    /// zrollup relay: public JSON-RPC, crash-safe mempool, bundle posting, fees
+    pub struct RelayArgs for "zr-relay";
     env = "ZR_RELAY_";
 
     /// Directory of the mempool database.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
+use zr_common::daemon::Served;
 use zr_common::nom::{AccountBlock, BlockType, HashHeight, Momentum, VERSION, plasma};
 use zr_common::{Address, KeyPair, TokenStandard};
 use zr_config::DevnetConfig;

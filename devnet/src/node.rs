@@ -21,7 +21,7 @@ use crate::store::Store;
 /// Starts devnets.
 pub struct Devnet;
 
-/// A running devnet. Dropping it does not stop it; call [`DevnetHandle::stop`].
+/// A running devnet. Dropping it does not stop it; call its [`Served::stop`].
 pub struct DevnetHandle {
     /// The chain, for in-process use.
     pub chain: Arc<Chain>,
@@ -46,13 +46,6 @@ impl DevnetHandle {
     pub fn ws_url(&self) -> String {
         format!("ws://{}", self.ws_addr)
     }
-
-    /// Stops producing and serving, and waits until the producer has finished its last momentum.
-    pub async fn stop(self) {
-        // Subscription tasks of closed connections let go of the chain a moment after the servers stop;
-        // the database is closed only once nobody holds it, so a restart can open it again.
-        self.lifecycle.stop(&self.chain, Duration::from_secs(5), "zr-devnet").await;
-    }
 }
 
 impl Served for DevnetHandle {
@@ -71,8 +64,11 @@ impl Served for DevnetHandle {
         ))
     }
 
+    /// Stops producing and serving, and waits until the producer has finished its last momentum.
     async fn stop(self) {
-        DevnetHandle::stop(self).await;
+        // Subscription tasks of closed connections let go of the chain a moment after the servers stop;
+        // the database is closed only once nobody holds it, so a restart can open it again.
+        self.lifecycle.stop(&self.chain, Duration::from_secs(5), Self::NAME).await;
     }
 }
 

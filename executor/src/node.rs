@@ -93,12 +93,6 @@ impl ExecutorHandle {
             Err(_) => std::future::pending().await,
         }
     }
-
-    /// Stops following, serving and posting; waits for the momentum in progress to commit, and (up to 10 s)
-    /// for RPC work still in flight (a witness being built) to let go of the store, so it is closed on return.
-    pub async fn stop(self) {
-        self.lifecycle.stop(&self.rollup, Duration::from_secs(10), "zr-executor").await;
-    }
 }
 
 impl Served for ExecutorHandle {
@@ -126,8 +120,10 @@ impl Served for ExecutorHandle {
         format!("execution stopped: {reason}; the state is kept as of momentum {head}, and a restart resumes there")
     }
 
+    /// Stops following, serving and posting; waits for the momentum in progress to commit, and (up to 10 s)
+    /// for RPC work still in flight (a witness being built) to let go of the store, so it is closed on return.
     async fn stop(self) {
-        ExecutorHandle::stop(self).await;
+        self.lifecycle.stop(&self.rollup, Duration::from_secs(10), Self::NAME).await;
     }
 }
 

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use zr_common::Address;
+use zr_common::daemon::Served;
 use zr_config::{DevnetConfig, L1Section};
 use zr_devnet::{Devnet, DevnetError, DevnetHandle, Genesis, InProcessL1};
 

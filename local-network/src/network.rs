@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use zr_common::daemon::Served;
 use zr_common::{Address, KeyPair, TokenStandard};
 use zr_config::{ChallengerConfig, ConfigError, ExecutorConfig, L1Section, Listen, RelayConfig, Validate};
 use zr_executor::node::ExecutorHandle;

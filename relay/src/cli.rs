@@ -9,22 +9,14 @@ use zr_common::KeyPair;
 use zr_config::{RelayArgs, RelayConfig};
 use zr_sequencing::ZnndClient;
 
-/// The zrollup relay daemon.
-#[derive(Parser)]
-#[command(name = "zr-relay", version, about)]
-struct Cli {
-    #[command(flatten)]
-    args: RelayArgs,
-}
-
 /// Parses the command line, runs the relay until Ctrl-C or SIGTERM, and exits non-zero with the error chain on
 /// failure.
 pub fn main() {
-    zr_common::daemon::main(|| run(Cli::parse()));
+    zr_common::daemon::main(|| run(RelayArgs::parse()));
 }
 
-fn run(cli: Cli) -> eyre::Result<()> {
-    let config = RelayConfig::load(&cli.args).wrap_err("invalid configuration")?;
+fn run(args: RelayArgs) -> eyre::Result<()> {
+    let config = RelayConfig::load(&args).wrap_err("invalid configuration")?;
     let key_file = config.key_file.as_deref().expect("validated: key_file is set");
     let key = KeyPair::read_file(key_file).wrap_err("cannot load the relay key")?;
     zr_common::daemon::serve(&config.data_dir, async {

@@ -78,15 +78,6 @@ impl RelayHandle {
     pub fn ws_url(&self) -> String {
         format!("ws://{}", self.rpc_addr)
     }
-
-    /// Stops serving and following; what was admitted is on disk already. A bundle still being posted (PoW
-    /// can take a while) is given a few seconds, then abandoned: its stage was written before it went out.
-    /// On return the mempool database is closed.
-    pub async fn stop(self) {
-        // Calls still in flight hold the relay, and with it the mempool database: they are waited for (up to
-        // 10 s), so the directory can be opened again on return.
-        self.lifecycle.stop(&self.relay, Duration::from_secs(10), "zr-relay").await;
-    }
 }
 
 impl Served for RelayHandle {
@@ -105,8 +96,13 @@ impl Served for RelayHandle {
         endpoints
     }
 
+    /// Stops serving and following; what was admitted is on disk already. A bundle still being posted (PoW
+    /// can take a while) is given a few seconds, then abandoned: its stage was written before it went out.
+    /// On return the mempool database is closed.
     async fn stop(self) {
-        RelayHandle::stop(self).await;
+        // Calls still in flight hold the relay, and with it the mempool database: they are waited for (up to
+        // 10 s), so the directory can be opened again on return.
+        self.lifecycle.stop(&self.relay, Duration::from_secs(10), Self::NAME).await;
     }
 }
 

@@ -133,12 +133,50 @@ fn opening(who: &KeyPair, n: u8, count: u32) -> AccountBlock {
     znn(block_of(who, n), u128::from(count) * PART_DEPOSIT)
 }
 
+/// A dispute as it is posted: its id (the hash of its bytes), and its bytes in one part or in two halves.
+struct Posted {
+    id: Hash,
+    bytes: Vec<u8>,
+}
+
+impl Posted {
+    fn new(dispute: &Dispute) -> Posted {
+        let bytes = dispute.to_bytes();
+        Posted { id: zr_common::sha3_256(&bytes), bytes }
+    }
+
+    /// The dispute of `who`'s claim at `height` ([`dispute_of`]).
+    fn of(who: &KeyPair, height: u64) -> Posted {
+        Posted::new(&dispute_of(who, height))
+    }
+
+    /// All of it in one part.
+    fn whole(&self) -> ChallengePart {
+        part(self.id, 0, 1, &self.bytes)
+    }
+
+    /// Part `index` (0 or 1) of two: the first half, or the second.
+    fn half(&self, index: u32) -> ChallengePart {
+        let (first, second) = self.bytes.split_at(self.bytes.len() / 2);
+        part(self.id, index, 2, [first, second][index as usize])
+    }
+}
+
+/// Keys 1, 2 and 3 bonded, key 1's claim of height 1 posted (at momentum 2), and the dispute of that claim ready
+/// to post (whether the claim is wrong is the judge's to say): where the tests of one challenge sent by several
+/// accounts start.
+fn three_bonded_and_a_disputed_claim() -> (KeyPair, KeyPair, KeyPair, Settlement, Posted) {
+    let (executor, two, three, mut s) = three_bonded();
+    post(&mut s, &executor, 1, claim(&executor, 1, Hash::ZERO, root(66)), 2);
+    let posted = Posted::of(&executor, 1);
+    (executor, two, three, s, posted)
+}
+
 /// Posts `dispute` whole from `challenger`.
 fn challenge(s: &mut Settlement, challenger: &KeyPair, n: u8, dispute: &Dispute, at: u64) -> Hash {
-    let bytes = dispute.to_bytes();
-    let id = zr_common::sha3_256(&bytes);
-    s.challenge_part(&opening(challenger, n, 1), part(id, 0, 1, &bytes), at);
-    id
+    let posted = Posted::new(dispute);
+    s.challenge_part(&opening(challenger, n, 1), posted.whole(), at);
+    posted.id
 }
 
 fn wrong() -> Judgement {
@@ -528,15 +566,13 @@ fn attack_reserving_the_whole_queue_lets_a_wrong_root_become_final() {
 fn attack_a_claim_becomes_final_while_its_challenge_is_still_arriving() {
     let (liar, honest, mut s) = two_bonded();
     post(&mut s, &liar, 1, claim(&liar, 1, Hash::ZERO, root(66)), 2);
-    let bytes = dispute_of(&liar, 1).to_bytes();
-    let id = zr_common::sha3_256(&bytes);
-    let (first, second) = bytes.split_at(bytes.len() / 2);
-    s.challenge_part(&opening(&honest, 10, 2), part(id, 0, 2, first), 2 + FINALITY_WINDOW - 1);
+    let posted = Posted::of(&liar, 1);
+    s.challenge_part(&opening(&honest, 10, 2), posted.half(0), 2 + FINALITY_WINDOW - 1);
     // The window ends; the second part is two momentums away (two parts have three to arrive).
     s.settle(2 + FINALITY_WINDOW);
     s.settle(2 + FINALITY_WINDOW + 1);
     assert_eq!(s.final_root(), None, "an arriving challenge holds finality");
-    s.challenge_part(&block_of(&honest, 11), part(id, 1, 2, second), 2 + FINALITY_WINDOW + 1);
+    s.challenge_part(&block_of(&honest, 11), posted.half(1), 2 + FINALITY_WINDOW + 1);
     assert_eq!(s.owed().last().unwrap().amount, 2 * PART_DEPOSIT, "its deposit is paid back when it is whole");
     s.judge(2 + FINALITY_WINDOW + 1, &mut |_| 1, &mut |_, _, _| wrong());
     assert!(matches!(status(&s, 1, &liar), ClaimStatus::Rejected { .. }));
@@ -605,16 +641,12 @@ fn attack_challenges_of_made_up_claims_hold_finality_for_free() {
 /// the dispute that proves it wrong) opened it first from another account and the honest part 0 was refused.
 #[test]
 fn attack_the_wrong_executor_takes_the_id_of_the_challenge_against_it() {
-    let (liar, accomplice, honest, mut s) = three_bonded();
-    post(&mut s, &liar, 1, claim(&liar, 1, Hash::ZERO, root(66)), 2);
-    let bytes = dispute_of(&liar, 1).to_bytes();
-    let id = zr_common::sha3_256(&bytes);
-    let (first, second) = bytes.split_at(bytes.len() / 2);
-    s.challenge_part(&opening(&accomplice, 10, 2), part(id, 0, 2, first), 2);
-    s.challenge_part(&opening(&honest, 11, 2), part(id, 0, 2, first), 2);
-    s.challenge_part(&block_of(&honest, 12), part(id, 1, 2, second), 3);
+    let (liar, accomplice, honest, mut s, posted) = three_bonded_and_a_disputed_claim();
+    s.challenge_part(&opening(&accomplice, 10, 2), posted.half(0), 2);
+    s.challenge_part(&opening(&honest, 11, 2), posted.half(0), 2);
+    s.challenge_part(&block_of(&honest, 12), posted.half(1), 3);
     assert_eq!(s.refused(), &[], "the honest challenge is not refused");
-    assert_eq!(s.challenge(&id).unwrap().challenger, honest.address());
+    assert_eq!(s.challenge(&posted.id).unwrap().challenger, honest.address());
     s.judge(3, &mut |_| 1, &mut |_, _, _| wrong());
     assert!(matches!(status(&s, 1, &liar), ClaimStatus::Rejected { .. }));
 }
@@ -1093,18 +1125,16 @@ fn attack_two_senders_of_one_challenge_and_garbage_under_its_id() {
     let (liar, first, second, griefer) = (key(1), key(2), key(3), key(4));
     let mut s = bonded(&[&liar, &first, &second, &griefer]);
     post(&mut s, &liar, 1, claim(&liar, 1, Hash::ZERO, root(66)), 2);
-    let bytes = dispute_of(&liar, 1).to_bytes();
-    let id = zr_common::sha3_256(&bytes);
-    let (a, b) = bytes.split_at(bytes.len() / 2);
+    let posted = Posted::of(&liar, 1);
     // The griefer completes the id with garbage first.
-    s.challenge_part(&opening(&griefer, 20, 2), part(id, 0, 2, a), 2);
-    s.challenge_part(&block_of(&griefer, 21), part(id, 1, 2, &[0; 3]), 2);
-    assert!(s.challenge(&id).is_none(), "garbage is not recorded under the id");
-    s.challenge_part(&opening(&second, 10, 2), part(id, 0, 2, a), 2);
-    s.challenge_part(&opening(&first, 11, 2), part(id, 0, 2, a), 2);
-    s.challenge_part(&block_of(&first, 12), part(id, 1, 2, b), 2);
-    s.challenge_part(&block_of(&second, 13), part(id, 1, 2, b), 3);
-    assert_eq!(s.challenge(&id).unwrap().challenger, first.address());
+    s.challenge_part(&opening(&griefer, 20, 2), posted.half(0), 2);
+    s.challenge_part(&block_of(&griefer, 21), part(posted.id, 1, 2, &[0; 3]), 2);
+    assert!(s.challenge(&posted.id).is_none(), "garbage is not recorded under the id");
+    s.challenge_part(&opening(&second, 10, 2), posted.half(0), 2);
+    s.challenge_part(&opening(&first, 11, 2), posted.half(0), 2);
+    s.challenge_part(&block_of(&first, 12), posted.half(1), 2);
+    s.challenge_part(&block_of(&second, 13), posted.half(1), 3);
+    assert_eq!(s.challenge(&posted.id).unwrap().challenger, first.address());
     s.judge(3, &mut |_| 1, &mut |_, _, _| wrong());
     for at in 3..8 {
         s.settle(at);
@@ -1119,28 +1149,24 @@ fn attack_two_senders_of_one_challenge_and_garbage_under_its_id() {
 /// the first's verdict does.
 #[test]
 fn attack_copies_of_a_challenge_that_proves_nothing_cost_nothing() {
-    let (executor, first, copier, mut s) = three_bonded();
-    post(&mut s, &executor, 1, claim(&executor, 1, Hash::ZERO, root(1)), 2);
-    let bytes = dispute_of(&executor, 1).to_bytes();
-    let id = zr_common::sha3_256(&bytes);
-    let (a, b) = bytes.split_at(bytes.len() / 2);
-    s.challenge_part(&opening(&copier, 10, 2), part(id, 0, 2, a), 2);
-    s.challenge_part(&opening(&first, 11, 1), part(id, 0, 1, &bytes), 2);
-    s.challenge_part(&block_of(&copier, 12), part(id, 1, 2, b), 3);
+    let (executor, first, copier, mut s, posted) = three_bonded_and_a_disputed_claim();
+    s.challenge_part(&opening(&copier, 10, 2), posted.half(0), 2);
+    s.challenge_part(&opening(&first, 11, 1), posted.whole(), 2);
+    s.challenge_part(&block_of(&copier, 12), posted.half(1), 3);
     assert!(s.take_owed().iter().all(|p| p.recipient != copier.address()), "nothing back before the verdict");
     s.judge(3, &mut |_| 1, &mut |_, _, _| Judgement::ProvesNothing("the claim holds".into()));
-    assert!(matches!(s.challenge(&id).unwrap().status, ChallengeStatus::ChallengerWrong { .. }));
+    assert!(matches!(s.challenge(&posted.id).unwrap().status, ChallengeStatus::ChallengerWrong { .. }));
     assert_eq!(s.bond(&copier.address()), None, "the copier's bond goes too");
     assert!(s.take_owed().iter().all(|p| p.recipient != copier.address()), "and its deposit");
     // After the verdict, a copy fares as it did, at once.
     let late = key(4);
     let mut s2 = bonded(&[&executor, &first, &late]);
     post(&mut s2, &executor, 1, claim(&executor, 1, Hash::ZERO, root(1)), 2);
-    s2.challenge_part(&opening(&late, 10, 2), part(id, 0, 2, a), 2);
-    s2.challenge_part(&opening(&first, 11, 1), part(id, 0, 1, &bytes), 2);
+    s2.challenge_part(&opening(&late, 10, 2), posted.half(0), 2);
+    s2.challenge_part(&opening(&first, 11, 1), posted.whole(), 2);
     s2.judge(2, &mut |_| 1, &mut |_, _, _| wrong());
     let _ = s2.take_owed();
-    s2.challenge_part(&block_of(&late, 12), part(id, 1, 2, b), 3);
+    s2.challenge_part(&block_of(&late, 12), posted.half(1), 3);
     let back: u128 = s2.take_owed().iter().filter(|p| p.recipient == late.address()).map(|p| p.amount).sum();
     assert_eq!(back, 2 * PART_DEPOSIT, "a copy of a right challenge gets its deposit back");
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use zr_common::daemon::Served;
 use zr_common::nom::rpc::{AccountInfo, DetailedMomentum, GetRequiredParam, GetRequiredResult, PlasmaInfo};
 use zr_common::nom::{AccountBlock, MAX_DATA_LEN, Momentum};
 use zr_common::rollup::settlement::{Bond, ClaimRecord, DaRecord, FinalRoot};

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use zr_common::daemon::Served;
 use zr_common::rollup::TxKind;
 use zr_common::{Address, TokenStandard};
 use zr_rpc_api::RollupStateApiClient;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tempfile::TempDir;
 
 use serde_json::json;
+use zr_common::daemon::Served;
 use zr_common::rollup::{BundleBody, ReceiptStatus, Transaction, TxKind};
 use zr_common::{Address, TokenStandard, sha3_256};
 use zr_config::ExecutorConfig;

@@ -4,6 +4,7 @@
 use std::process::Child;
 use std::time::Duration;
 
+use zr_common::daemon::Served;
 use zr_common::rollup::TxKind;
 use zr_common::{KeyPair, TokenStandard};
 use zr_rpc_api::{RollupStateApiClient, RollupTxApiClient};
@@ -12,15 +13,14 @@ use crate::rollup_support::*;
 use crate::support::TestNet;
 
 pub(crate) fn spawn(config: &zr_config::ExecutorConfig) -> (Child, String) {
-    let mut child = executor_command(config, &config.l1.http, &config.l1.ws)
-        .args(["--claim-every", "0"])
-        // Fold the journal every few momentums, so kills land before, during and after folds.
-        .args(["--journal-fold-rows", "40"])
-        .spawn()
-        .unwrap();
-    let announced = crate::support::announcement(&mut child);
-    let url = announced["rpc"].as_str().unwrap().to_owned();
-    (child, url)
+    let spawned = zr_common::daemon::spawn(
+        executor_command(config, &config.l1.http, &config.l1.ws)
+            .args(["--claim-every", "0"])
+            // Fold the journal every few momentums, so kills land before, during and after folds.
+            .args(["--journal-fold-rows", "40"]),
+    )
+    .unwrap();
+    (spawned.child, spawned.announced["rpc"].as_str().unwrap().to_owned())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
+use zr_common::daemon::Served;
 use zr_common::rollup::TxKind;
 use zr_common::rollup::settlement::ClaimStatus;
 use zr_common::{Address, TokenStandard};

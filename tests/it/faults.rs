@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::Duration;
 
+use zr_common::daemon::Served;
 use zr_common::rollup::{Transaction, TxBody, TxKind};
 use zr_common::{Canonical, Hash, KeyPair, TokenStandard};
 use zr_config::RelayConfig;
@@ -14,7 +15,7 @@ use zr_rpc_api::{RollupRelayApiClient, RollupStateApiClient, RollupTxApiClient, 
 use crate::executor_kill::spawn as spawn_executor;
 use crate::relay::{relay_config, spawn_relay_announced, transfer};
 use crate::rollup_support::*;
-use crate::support::{Killed, TestNet, announcement, eventually};
+use crate::support::{Killed, TestNet, eventually, spawn_announced};
 
 /// The value of the unlabelled metric `name` on the ops endpoint `ops` (`http://…`).
 async fn metric(ops: &str, name: &str) -> f64 {
@@ -320,13 +321,12 @@ async fn a_full_disk_stops_the_executor_with_the_reason_and_it_resumes_when_spac
     config.data_dir = disk.0.join("state");
     let stderr = root.path().join("executor.log");
     let spawn = || {
-        let mut child = executor_command(&config, &config.l1.http, &config.l1.ws)
-            .args(["--claim-every", "0"])
-            .stderr(std::fs::File::create(&stderr).unwrap())
-            .spawn()
-            .unwrap();
-        let url = announcement(&mut child)["rpc"].as_str().unwrap().to_owned();
-        (Killed(child), url)
+        let (child, announced) = spawn_announced(
+            executor_command(&config, &config.l1.http, &config.l1.ws)
+                .args(["--claim-every", "0"])
+                .stderr(std::fs::File::create(&stderr).unwrap()),
+        );
+        (child, announced["rpc"].as_str().unwrap().to_owned())
     };
     let (mut victim, url) = spawn();
     let users = fund_users(&net, &reference_url, 1).await;

@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use zr_common::Canonical;
+use zr_common::daemon::Served;
 use zr_rpc_api::{RollupRelayApiClient, RollupStateApiClient};
 
 use crate::relay::{relay_config, transfer};

@@ -8,11 +8,11 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use jsonrpsee::core::client::Subscription;
 use jsonrpsee::ws_client::WsClientBuilder;
+use zr_common::daemon::Served;
 use zr_common::rollup::{Transaction, TxBody, TxKind};
 use zr_common::{Canonical, Hash, KeyPair, TokenStandard};
 use zr_config::{L1Section, Listen, RelayConfig};
@@ -20,7 +20,7 @@ use zr_rpc_api::{RollupRelayApiClient, RollupStateApiClient, RollupTxApiClient, 
 use zr_sequencing::{L1, canonical_order};
 
 use crate::rollup_support::*;
-use crate::support::{Killed, TestNet, announcement, eventually};
+use crate::support::{Killed, TestNet, daemon_command, eventually, spawn_announced};
 
 pub(crate) fn relay_config(net: &TestNet, key: &KeyPair, dir: &Path, executor: &str) -> RelayConfig {
     let key_file = dir.join("relay-key.json");
@@ -36,23 +36,11 @@ fn spawn_relay(config: &RelayConfig) -> (Killed, String) {
     (child, announced["rpc"].as_str().unwrap().to_owned())
 }
 
-/// A child relay on `config` (its per-IP call limit too); returns it with its announcement.
+/// A child relay on `config`; returns it with its announcement.
 pub(crate) fn spawn_relay_announced(config: &RelayConfig) -> (Killed, serde_json::Value) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_relay-under-test"))
-        .args(["--data-dir", config.data_dir.to_str().unwrap()])
-        .args(["--chain-id", &ROLLUP.to_string()])
-        .args(["--key-file", config.key_file.as_ref().unwrap().to_str().unwrap()])
-        .args(["--executor", &config.executor])
-        .args(["--l1-http", &config.l1.http, "--l1-ws", &config.l1.ws])
-        .args(["--rpc-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"])
-        .args(config.p2p.listen.iter().flat_map(|l| ["--p2p-listen", l.as_str()]))
-        .args(config.p2p.peers.iter().flat_map(|p| ["--p2p-peer", p.as_str()]))
-        .args(["--calls-per-ip-per-second", &config.calls_per_ip_per_second.to_string()])
-        .env("ZR_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let announced = announcement(&mut child);
+    let file = config.data_dir.with_extension("toml");
+    let (child, announced) =
+        spawn_announced(&mut daemon_command(env!("CARGO_BIN_EXE_relay-under-test"), config, &file));
     assert_eq!(announced["daemon"], "zr-relay");
     let file = std::fs::read_to_string(config.data_dir.join(zr_common::daemon::ENDPOINTS_FILE)).unwrap();
     assert_eq!(
@@ -60,7 +48,7 @@ pub(crate) fn spawn_relay_announced(config: &RelayConfig) -> (Killed, serde_json
         announced,
         "the endpoints file says the same"
     );
-    (Killed(child), announced)
+    (child, announced)
 }
 
 pub(crate) fn transfer(key: &KeyPair, nonce: u64, amount: u128) -> Transaction {

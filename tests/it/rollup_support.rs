@@ -17,7 +17,7 @@ use zr_sequencing::{SendRequest, send_block};
 use zr_common::rollup::settlement::{ClaimRecord, ClaimStatus};
 use zr_sequencing::L1;
 
-use crate::support::{CHAIN, Killed, TestNet, eventually};
+use crate::support::{CHAIN, Killed, TestNet, daemon_command, eventually};
 
 /// The rollup chain id in tests.
 pub const ROLLUP: u64 = zr_config::defaults::DEV_ROLLUP_CHAIN_ID;
@@ -36,20 +36,12 @@ pub fn executor_config(net: &TestNet, key: &KeyPair, dir: &Path) -> ExecutorConf
     builder.executor_config()
 }
 
-/// `zr-executor` (the test build) on `config`'s data directory, key and chain, following the L1 at `http` and
-/// `ws`, RPC and ops where `config` says (port 0 from [`executor_config`]), its announcement on a piped stdout;
-/// callers add their own flags.
+/// `zr-executor` (the test build) on `config` (written beside its data directory), following the L1 at `http` and
+/// `ws`; callers add their own flags.
 pub fn executor_command(config: &ExecutorConfig, http: &str, ws: &str) -> std::process::Command {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_executor-under-test"));
-    command
-        .args(["--data-dir", config.data_dir.to_str().unwrap()])
-        .args(["--chain-id", &ROLLUP.to_string()])
-        .args(["--key-file", config.key_file.as_ref().unwrap().to_str().unwrap()])
-        .args(["--l1-http", http, "--l1-ws", ws])
-        .args(["--rpc-listen", &config.rpc.listen.to_string(), "--ops-listen", &config.ops.listen.to_string()])
-        .env("ZR_LOG", "warn")
-        .stdout(std::process::Stdio::piped());
-    command
+    let l1 = L1Section { http: http.to_owned(), ws: ws.to_owned(), ..config.l1.clone() };
+    let config = ExecutorConfig { l1, ..config.clone() };
+    daemon_command(env!("CARGO_BIN_EXE_executor-under-test"), &config, &config.data_dir.with_extension("toml"))
 }
 
 /// Executor 0 on the test devnet in a directory of its own: the directory (kept while the executor runs) and

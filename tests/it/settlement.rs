@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use zr_common::TokenStandard;
+use zr_common::daemon::Served;
 use zr_common::rollup::TxKind;
 use zr_common::rollup::settlement::{
     ClaimRecord, ClaimStatus, DA_DEPOSIT, DaStatus, FINALITY_WINDOW, FinalRoot, MIN_BOND,

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use zr_common::KeyPair;
+use zr_common::daemon::Served;
 use zr_common::nom::rpc::DetailedMomentum;
-use zr_config::DevnetConfig;
+use zr_config::{DevnetConfig, Layered};
 use zr_devnet::{Devnet, DevnetHandle, Genesis, GenesisAccount};
 use zr_sequencing::ZnndClient;
 
@@ -153,10 +154,17 @@ impl Drop for Killed {
     }
 }
 
-/// A daemon child's announcement, its first stdout line: `{"daemon":…,"rpc":…,"ops":…}`.
-pub fn announcement(child: &mut std::process::Child) -> serde_json::Value {
-    use std::io::BufRead;
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().expect("stdout piped")).read_line(&mut line).unwrap();
-    serde_json::from_str(&line).unwrap_or_else(|_| panic!("first line {line:?}"))
+/// The daemon `binary` on `config`, as an operator runs it: the config written to `file` and passed with
+/// `--config`, warnings only in its log. Callers add their own flags, which override the file.
+pub fn daemon_command(binary: &str, config: &impl Layered, file: &Path) -> std::process::Command {
+    config.write_file(file).unwrap();
+    let mut command = std::process::Command::new(binary);
+    command.args(["--config", file.to_str().unwrap()]).env("ZR_LOG", "warn");
+    command
+}
+
+/// Starts `command` (see [`daemon_command`]) and reads its announcement: `{"daemon":…,"rpc":…,"ops":…}`.
+pub fn spawn_announced(command: &mut std::process::Command) -> (Killed, serde_json::Value) {
+    let spawned = zr_common::daemon::spawn(command).unwrap_or_else(|err| panic!("{command:?}: {err}"));
+    (Killed(spawned.child), spawned.announced)
 }

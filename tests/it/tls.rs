@@ -16,7 +16,7 @@ use zr_rpc_api::RollupStateApiClient;
 use zr_sequencing::{L1, ZnndClient};
 
 use crate::rollup_support::*;
-use crate::support::{Killed, TestNet, announcement};
+use crate::support::{TestNet, spawn_announced};
 
 /// A TLS listener on loopback that forwards each connection's plain bytes to `upstream`; returns its address.
 async fn tls_proxy(acceptor: tokio_rustls::TlsAcceptor, upstream: SocketAddr) -> SocketAddr {
@@ -84,12 +84,13 @@ async fn the_l1_is_followed_over_https_and_wss() {
     // An executor daemon configured with `--l1-ca-file` follows the L1 over https/wss and executes a deposit.
     let key = KeyPair::from_seed(&[9; 32]);
     let config = executor_config(&net, &key, dir.path());
-    let child = executor_command(&config, &https, &wss)
-        .args(["--l1-ca-file", pem.to_str().unwrap(), "--claim-every", "0"])
-        .spawn()
-        .unwrap();
-    let mut child = Killed(child);
-    let url = announcement(&mut child.0)["rpc"].as_str().unwrap().to_owned();
+    let (child, announced) = spawn_announced(executor_command(&config, &https, &wss).args([
+        "--l1-ca-file",
+        pem.to_str().unwrap(),
+        "--claim-every",
+        "0",
+    ]));
+    let url = announced["rpc"].as_str().unwrap().to_owned();
     let alice = net.alice.clone();
     post_data(&net, &alice, vec![], 5_000_000_000).await;
     let deposit =

@@ -1,45 +1,36 @@
 //! A withdrawal is paid on L1 exactly once, also when the devnet and the executor are killed with SIGKILL
 //! between its proof being posted and paid: the payment is part of the state committed with its momentum.
 
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
+use zr_common::daemon::Served;
 use zr_common::rollup::TxKind;
 use zr_common::rollup::settlement::FinalRoot;
 use zr_common::{Address, TokenStandard};
+use zr_config::{DevnetConfig, ExecutorConfig};
 use zr_rpc_api::RollupStateApiClient;
 use zr_sequencing::bundle::{WithdrawalProof, encode_bundle, encode_withdrawal};
 use zr_sequencing::{L1, SendRequest, ZnndClient, send_block};
 
 use crate::rollup_support::*;
-use crate::support::{CHAIN, Killed, TestNet, announcement, eventually};
+use crate::support::{CHAIN, Killed, TestNet, daemon_command, eventually, spawn_announced};
 
 /// The devnet of `net`'s files as a child process; its client and its URLs.
 fn devnet(net: &TestNet) -> (Killed, Arc<ZnndClient>, (String, String)) {
-    let dir = net.dir.path();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_devnet-under-test"))
-        .args(["--data-dir", dir.join("chain").to_str().unwrap()])
-        .args(["--genesis", dir.join("genesis.toml").to_str().unwrap()])
-        .args(["--pillar-key", dir.join("pillar.json").to_str().unwrap()])
-        .args(["--http-listen", "127.0.0.1:0", "--ws-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"])
-        .args(["--momentum-interval-ms", "50"])
-        .env("ZR_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let announced = announcement(&mut child);
+    let config = DevnetConfig::in_dir(net.dir.path(), 50);
+    let binary = env!("CARGO_BIN_EXE_devnet-under-test");
+    let (child, announced) = spawn_announced(&mut daemon_command(binary, &config, &net.dir.path().join("devnet.toml")));
     let urls = (announced["http"].as_str().unwrap().to_owned(), announced["ws"].as_str().unwrap().to_owned());
     let client = ZnndClient::new(&urls.0, &urls.1).unwrap();
-    (Killed(child), Arc::new(client), urls)
+    (child, Arc::new(client), urls)
 }
 
 /// The executor against `l1`, as a child process; its RPC URL.
-fn executor(config: &zr_config::ExecutorConfig, (http, ws): &(String, String)) -> (Killed, String) {
-    let mut child = executor_command(config, http, ws).spawn().unwrap();
-    let announced = announcement(&mut child);
-    (Killed(child), announced["rpc"].as_str().unwrap().to_owned())
+fn executor(config: &ExecutorConfig, (http, ws): &(String, String)) -> (Killed, String) {
+    let (child, announced) = spawn_announced(&mut executor_command(config, http, ws));
+    (child, announced["rpc"].as_str().unwrap().to_owned())
 }
 
 async fn send(l1: &ZnndClient, net: &TestNet, data: Vec<u8>, amount: u128) {
@@ -64,7 +55,8 @@ async fn payout(l1: &ZnndClient, tx_hash: zr_common::Hash) -> Option<serde_json:
 async fn a_withdrawal_is_paid_once_across_sigkills() {
     let mut net = TestNet::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let config = executor_config(&net, &net.executors[0], dir.path());
+    // The proof is asked for at the final height, a finality window or more behind the head: kept in memory.
+    let config = ExecutorConfig { history_depth: 256, ..executor_config(&net, &net.executors[0], dir.path()) };
     net.handle.take().unwrap().stop().await;
     let (l1_process, l1, urls) = devnet(&net);
     let (executor_process, url) = executor(&config, &urls);

@@ -11,6 +11,7 @@ use eyre::{Context, bail};
 use serde_json::json;
 use std::sync::Arc;
 use zr_common::KeyPair;
+use zr_common::daemon::Served;
 
 use zr_config::{DevnetConfig, L1Section, Listen, OpsSection};
 use zr_devnet::{Devnet, Genesis};

@@ -218,8 +218,7 @@ impl AccountBlock {
     /// Sets `hash`, `public_key` and `signature` for `key`.
     pub fn sign(&mut self, key: &KeyPair) {
         self.hash = self.compute_hash();
-        self.public_key = key.public().0.to_vec();
-        self.signature = key.sign(&self.hash).0.to_vec();
+        (self.public_key, self.signature) = super::signature_fields(key, &self.hash);
     }
 
     /// The signer's public key, if it is 32 bytes.

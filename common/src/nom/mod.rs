@@ -16,3 +16,9 @@ pub const MAX_BLOCKS_PER_MOMENTUM: usize = 100;
 pub const MAX_DATA_LEN: usize = 16 * 1024;
 /// The version field of blocks and momentums.
 pub const VERSION: u64 = 1;
+
+/// go-zenon's `publicKey` and `signature` fields of an object whose hash is `hash`, signed by `key`: account
+/// blocks and momentums carry them the same way, as byte strings.
+fn signature_fields(key: &crate::KeyPair, hash: &crate::Hash) -> (Vec<u8>, Vec<u8>) {
+    (key.public().0.to_vec(), key.sign(hash).0.to_vec())
+}

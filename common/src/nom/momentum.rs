@@ -92,8 +92,7 @@ impl Momentum {
     pub fn seal(&mut self, key: &KeyPair) {
         self.content.sort_unstable_by_key(AccountHeader::to_bytes);
         self.hash = self.compute_hash();
-        self.public_key = key.public().0.to_vec();
-        self.signature = key.sign(&self.hash).0.to_vec();
+        (self.public_key, self.signature) = super::signature_fields(key, &self.hash);
     }
 
     /// The producer's public key, if it is 32 bytes.

@@ -7,36 +7,13 @@ use clap::Parser;
 use figment::providers::Serialized;
 use figment::{Figment, Jail};
 use zr_config::{
-    ChallengerArgs, ConfigError, DevnetArgs, DevnetConfig, ExecutorArgs, ExecutorConfig, RelayArgs, RelayConfig,
+    ChallengerArgs, ConfigError, DevnetArgs, DevnetConfig, ExecutorArgs, ExecutorConfig, Layered, RelayArgs,
+    RelayConfig,
 };
 
-#[derive(Parser)]
-struct DevnetCli {
-    #[command(flatten)]
-    args: DevnetArgs,
-}
-
-#[derive(Parser)]
-struct ExecutorCli {
-    #[command(flatten)]
-    args: ExecutorArgs,
-}
-
-#[derive(Parser)]
-struct RelayCli {
-    #[command(flatten)]
-    args: RelayArgs,
-}
-
-#[derive(Parser)]
-struct ChallengerCli {
-    #[command(flatten)]
-    args: ChallengerArgs,
-}
-
 fn devnet(argv: &[&str]) -> Result<DevnetConfig, ConfigError> {
-    let cli = DevnetCli::try_parse_from(std::iter::once("zr-devnet").chain(argv.iter().copied())).unwrap();
-    DevnetConfig::load(&cli.args)
+    let args = DevnetArgs::try_parse_from(std::iter::once("zr-devnet").chain(argv.iter().copied())).unwrap();
+    DevnetConfig::load(&args)
 }
 
 #[test]
@@ -111,13 +88,13 @@ fn a_missing_file_a_bad_value_and_an_unknown_env_key_are_named() {
 #[test]
 fn validation_names_the_key() {
     Jail::expect_with(|_| {
-        let cli = ExecutorCli::try_parse_from(["zr-executor", "--chain-id", "5"]).unwrap();
-        let err = ExecutorConfig::load(&cli.args).unwrap_err().to_string();
+        let args = ExecutorArgs::try_parse_from(["zr-executor", "--chain-id", "5"]).unwrap();
+        let err = ExecutorConfig::load(&args).unwrap_err().to_string();
         assert!(err.starts_with("invalid config value `key_file`"), "{err}");
-        let cli =
-            ExecutorCli::try_parse_from(["zr-executor", "--chain-id", "5", "--key-file", "k", "--l1-http", "ftp://x"])
+        let args =
+            ExecutorArgs::try_parse_from(["zr-executor", "--chain-id", "5", "--key-file", "k", "--l1-http", "ftp://x"])
                 .unwrap();
-        let err = ExecutorConfig::load(&cli.args).unwrap_err().to_string();
+        let err = ExecutorConfig::load(&args).unwrap_err().to_string();
         assert!(err.starts_with("invalid config value `l1.http`"), "{err}");
         Ok(())
     });
@@ -131,15 +108,15 @@ fn nested_sections_from_file_and_env() {
             "chain_id = 5\nkey_file = \"k.json\"\n[l1]\nhttp = \"http://10.0.0.1:35997\"\n[rpc]\nlisten = \"127.0.0.1:0\"\n",
         )?;
         jail.set_env("ZR_EXECUTOR_RPC__MAX_CONNECTIONS", "7");
-        let cli = ExecutorCli::try_parse_from(["zr-executor", "-c", "e.toml"]).unwrap();
-        let config = ExecutorConfig::load(&cli.args).unwrap();
+        let args = ExecutorArgs::try_parse_from(["zr-executor", "-c", "e.toml"]).unwrap();
+        let config = ExecutorConfig::load(&args).unwrap();
         assert_eq!(config.l1.http, "http://10.0.0.1:35997");
         assert_eq!(config.l1.ws, "ws://127.0.0.1:35998");
         assert_eq!(config.rpc.max_connections, 7);
         assert_eq!(config.rpc.max_request_bytes, 1024 * 1024);
         jail.create_file("bad.toml", "key_file = \"k\"\n[rpc]\nlisen = \"127.0.0.1:0\"\n")?;
-        let cli = ExecutorCli::try_parse_from(["zr-executor", "-c", "bad.toml"]).unwrap();
-        let err = ExecutorConfig::load(&cli.args).unwrap_err().to_string();
+        let args = ExecutorArgs::try_parse_from(["zr-executor", "-c", "bad.toml"]).unwrap();
+        let err = ExecutorConfig::load(&args).unwrap_err().to_string();
         assert!(err.contains("lisen") && err.contains("rpc"), "{err}");
         Ok(())
     });
@@ -148,8 +125,8 @@ fn nested_sections_from_file_and_env() {
 #[test]
 fn relay_defaults_validate_with_a_key() {
     Jail::expect_with(|_| {
-        let cli = RelayCli::try_parse_from(["zr-relay", "--chain-id", "5", "--key-file", "k"]).unwrap();
-        let config = RelayConfig::load(&cli.args).unwrap();
+        let args = RelayArgs::try_parse_from(["zr-relay", "--chain-id", "5", "--key-file", "k"]).unwrap();
+        let config = RelayConfig::load(&args).unwrap();
         assert_eq!(config.rpc.listen.port(), 8546);
         Ok(())
     });
@@ -199,25 +176,22 @@ fn attack_a_default_configuration_has_no_chain_id_to_share_or_to_inject_faults_o
             assert!(err.starts_with("invalid config value `chain_id`: required"), "{err}");
         };
         required(
-            ExecutorConfig::load(&ExecutorCli::try_parse_from(["zr-executor", "--key-file", "k"]).unwrap().args)
+            ExecutorConfig::load(&ExecutorArgs::try_parse_from(["zr-executor", "--key-file", "k"]).unwrap())
                 .unwrap_err(),
         );
-        required(
-            RelayConfig::load(&RelayCli::try_parse_from(["zr-relay", "--key-file", "k"]).unwrap().args).unwrap_err(),
-        );
+        required(RelayConfig::load(&RelayArgs::try_parse_from(["zr-relay", "--key-file", "k"]).unwrap()).unwrap_err());
         // The challenger reads it from L1's settlement parameters when not given (0 here).
-        let challenger = ChallengerConfig::load(&ChallengerCli::try_parse_from(["zr-challenge"]).unwrap().args);
+        let challenger = ChallengerConfig::load(&ChallengerArgs::try_parse_from(["zr-challenge"]).unwrap());
         assert_eq!(challenger.unwrap().chain_id, 0);
         // Fault injection on a configuration that names no chain is refused for the chain id first.
         let faulty = ["zr-executor", "--key-file", "k", "--dangerous-fault-injection", "3:1"];
-        required(ExecutorConfig::load(&ExecutorCli::try_parse_from(faulty).unwrap().args).unwrap_err());
+        required(ExecutorConfig::load(&ExecutorArgs::try_parse_from(faulty).unwrap()).unwrap_err());
         // The file and the environment set it as well as the flag.
         jail.create_file("e.toml", "chain_id = 9\nkey_file = \"k\"\n")?;
-        let from_file =
-            ExecutorConfig::load(&ExecutorCli::try_parse_from(["zr-executor", "-c", "e.toml"]).unwrap().args);
+        let from_file = ExecutorConfig::load(&ExecutorArgs::try_parse_from(["zr-executor", "-c", "e.toml"]).unwrap());
         assert_eq!(from_file.unwrap().chain_id, 9);
         jail.set_env("ZR_RELAY_CHAIN_ID", "11");
-        let from_env = RelayConfig::load(&RelayCli::try_parse_from(["zr-relay", "--key-file", "k"]).unwrap().args);
+        let from_env = RelayConfig::load(&RelayArgs::try_parse_from(["zr-relay", "--key-file", "k"]).unwrap());
         assert_eq!(from_env.unwrap().chain_id, 11);
         Ok(())
     });
@@ -240,8 +214,9 @@ fn every_flag_sets_the_config_key_its_help_names() {
             _ => "7".into(),
         }
     }
-    fn check<P: Parser>(name: &str, flags: impl Fn(&P) -> figment::Figment) {
+    fn check<P: Parser + serde::Serialize>(name: &str) {
         let command = P::command();
+        assert_eq!(command.get_name(), name, "the flags parse {name}'s command line");
         let mut checked = 0;
         for arg in command.get_arguments() {
             let Some(long) = arg.get_long() else { continue };
@@ -257,14 +232,37 @@ fn every_flag_sets_the_config_key_its_help_names() {
             let value_name = arg.get_value_names().and_then(|names| names.first()).map_or("", |n| n.as_str());
             let argv = [name.to_owned(), format!("--{long}"), sample(value_name)];
             let parsed = P::try_parse_from(argv).unwrap_or_else(|e| panic!("{name} --{long}: {e}"));
-            let layer = flags(&parsed);
+            let layer = Figment::from(Serialized::defaults(&parsed));
             assert!(layer.find_value(key).is_ok(), "{name} --{long} does not set `{key}`, which its help names");
             checked += 1;
         }
         assert!(checked >= 3, "{name}: only {checked} flags checked");
     }
-    check::<DevnetCli>("zr-devnet", |cli| Figment::from(Serialized::defaults(&cli.args)));
-    check::<ExecutorCli>("zr-executor", |cli| Figment::from(Serialized::defaults(&cli.args)));
-    check::<RelayCli>("zr-relay", |cli| Figment::from(Serialized::defaults(&cli.args)));
-    check::<ChallengerCli>("zr-challenge", |cli| Figment::from(Serialized::defaults(&cli.args)));
+    check::<DevnetArgs>("zr-devnet");
+    check::<ExecutorArgs>("zr-executor");
+    check::<RelayArgs>("zr-relay");
+    check::<ChallengerArgs>("zr-challenge");
+}
+
+/// A configuration written with `write_file` loads back from `--config` to the same values, nested sections and
+/// unset options included: what a harness that starts a daemon's binary relies on.
+#[test]
+fn a_written_config_file_loads_back_the_same() {
+    Jail::expect_with(|jail| {
+        let devnet_config = DevnetConfig::in_dir(jail.directory(), 20);
+        devnet_config.write_file(&jail.directory().join("devnet.toml")).unwrap();
+        assert_eq!(devnet(&["--config", "devnet.toml"]).unwrap(), devnet_config);
+
+        let l1 = zr_config::L1Section::at("http://127.0.0.1:1", "ws://127.0.0.1:2");
+        let listen = zr_config::Listen::loopback_any();
+        let executor_config = ExecutorConfig::node("state".into(), 7, "key.json".into(), l1, listen);
+        executor_config.write_file(&jail.directory().join("executor.toml")).unwrap();
+        let args = ExecutorArgs::try_parse_from(["zr-executor", "-c", "executor.toml"]).unwrap();
+        assert_eq!(ExecutorConfig::load(&args).unwrap(), executor_config);
+
+        let unwritable = jail.directory().join("no-such-dir").join("relay.toml");
+        let err = RelayConfig::default().write_file(&unwritable).unwrap_err();
+        assert!(err.to_string().contains("no-such-dir"), "{err}");
+        Ok(())
+    });
 }

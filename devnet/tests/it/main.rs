@@ -1,12 +1,13 @@
 //! The `zr-devnet` binary as an operator runs it: killed with SIGKILL, it restarts with every confirmed
 //! momentum intact.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::io::BufReader;
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use zr_common::KeyPair;
+use zr_common::{KeyPair, daemon};
+use zr_config::{DevnetConfig, Layered};
 use zr_devnet::Genesis;
 
 struct Node {
@@ -14,30 +15,26 @@ struct Node {
     http: String,
 }
 
-/// Runs `zr-devnet` on loopback ports with fast momentums and `extra` arguments; returns it with the URL it
-/// announced and the stdout lines after that one.
-fn spawn(extra: &[&str]) -> (Node, std::io::Lines<BufReader<std::process::ChildStdout>>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zr-devnet"))
-        .args(extra)
-        .args(["--http-listen", "127.0.0.1:0", "--ws-listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"])
-        .args(["--momentum-interval-ms", "20"])
-        .env("ZR_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+/// Runs `zr-devnet` as `config` says (written beside its data directory and passed with `--config`); returns it
+/// with the URL it announced and the stdout lines after that one.
+fn spawn(config: &DevnetConfig) -> (Node, std::io::Lines<BufReader<std::process::ChildStdout>>) {
+    let file = config.data_dir.with_extension("toml");
+    config.write_file(&file).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_zr-devnet"));
+    let spawned = daemon::spawn(command.args(["--config", file.to_str().unwrap()]).env("ZR_LOG", "warn")).unwrap();
     // The announcement: {"daemon":"zr-devnet","http":"http://127.0.0.1:PORT",…}
-    let line = lines.next().expect("an endpoint line").unwrap();
-    let announced: Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("first line {line:?}"));
-    let http = announced["http"].as_str().expect("an http endpoint").to_owned();
-    (Node { child, http }, lines)
+    let http = spawned.announced["http"].as_str().expect("an http endpoint").to_owned();
+    (Node { child: spawned.child, http }, spawned.stdout)
 }
 
+/// The devnet laid out in `dir` (its genesis and pillar key written there), a momentum every 20 ms.
 fn start(dir: &std::path::Path) -> Node {
-    let (data, genesis, pillar) = (dir.join("chain"), dir.join("genesis.toml"), dir.join("pillar.json"));
-    let path = |p: &std::path::PathBuf| p.to_str().unwrap().to_owned();
-    let args = ["--data-dir", &path(&data), "--genesis", &path(&genesis), "--pillar-key", &path(&pillar)];
-    spawn(&args).0
+    spawn(&DevnetConfig::in_dir(dir, 20)).0
+}
+
+/// A dev chain (no genesis, no pillar key) in `dir`, a momentum every 20 ms.
+fn dev_chain(dir: &std::path::Path) -> DevnetConfig {
+    DevnetConfig { genesis: None, pillar_keys: Vec::new(), ..DevnetConfig::in_dir(dir, 20) }
 }
 
 fn call(http: &str, method: &str, params: Value) -> Value {
@@ -120,7 +117,7 @@ fn bad_config_exits_non_zero_naming_the_key() {
 fn started_alone_it_runs_a_dev_chain_with_a_funded_key() {
     let dir = tempfile::tempdir().unwrap();
     let run = || {
-        let (node, mut lines) = spawn(&["--data-dir", dir.path().join("chain").to_str().unwrap()]);
+        let (node, mut lines) = spawn(&dev_chain(dir.path()));
         let dev = lines.next().expect("a dev chain line").unwrap();
         // "dev chain (no genesis given): funded dev account z1… with key PATH"
         let words: Vec<&str> = dev.split_whitespace().collect();
@@ -153,10 +150,12 @@ fn started_alone_it_runs_a_dev_chain_with_a_funded_key() {
 #[test]
 fn sigterm_stops_it_cleanly_and_its_endpoints_are_in_a_file() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("chain");
-    let (mut node, _lines) = spawn(&["--data-dir", data.to_str().unwrap()]);
-    let file: Value =
-        serde_json::from_str(&std::fs::read_to_string(data.join(zr_common::daemon::ENDPOINTS_FILE)).unwrap()).unwrap();
+    let config = dev_chain(dir.path());
+    let (mut node, _lines) = spawn(&config);
+    let file: Value = serde_json::from_str(
+        &std::fs::read_to_string(config.data_dir.join(zr_common::daemon::ENDPOINTS_FILE)).unwrap(),
+    )
+    .unwrap();
     assert_eq!(file["daemon"], "zr-devnet");
     assert_eq!(file["http"], node.http.as_str());
     assert_eq!(file["pid"], node.child.id());
